@@ -1,0 +1,139 @@
+"""coachprog: internal coach-program management (selection, practicum, supervision, audits,
+certification). `create_app` builds the application; nothing is created at import time."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from apiflask import APIFlask
+from flask import Flask, request
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from coachprog.config import build_config
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(config: dict[str, Any] | None = None) -> Flask:
+    instance_path = Path(
+        (config or {}).get("INSTANCE_PATH")
+        or os.environ.get("COACHPROG_INSTANCE_PATH")
+        or PROJECT_ROOT / "instance"
+    ).resolve()
+    app = APIFlask(
+        __name__,
+        title="coachprog API",
+        version="v1",
+        instance_path=str(instance_path),
+        template_folder=str(PROJECT_ROOT / "templates"),
+        static_folder=str(PROJECT_ROOT / "static"),
+        spec_path="/api/v1/openapi.json",
+        docs_path=None,  # the bundled docs UI loads scripts from a CDN; we serve none
+        json_errors=False,  # HTML pages keep HTML errors; the API blueprint answers JSON
+    )
+    app.config.update(build_config(instance_path))
+    app.config.update(
+        {
+            "OPENAPI_VERSION": "3.1.0",
+            "SPEC_FORMAT": "json",
+            "INFO": {"description": "Integrations (HRIS sync) and automation for coachprog."},
+        }
+    )
+    if config:
+        app.config.update(config)
+
+    _init_extensions(app)
+    _register_domains(app)
+    _register_interfaces(app)
+    return app
+
+
+def _init_extensions(app: Flask) -> None:
+    from coachprog.auth.session import SecureWhenHttpsSessionInterface
+    from coachprog.extensions import csrf, db, limiter, login_manager, migrate, talisman
+
+    if app.config["COACHPROG_PROXY_HOPS"]:
+        hops = app.config["COACHPROG_PROXY_HOPS"]
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops
+        )
+    app.session_interface = SecureWhenHttpsSessionInterface()
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = "Please sign in to see that page."
+    login_manager.login_message_category = "info"
+    login_manager.session_protection = "strong"
+    force_https = app.config["COACHPROG_FORCE_HTTPS"]
+    talisman.init_app(
+        app,
+        force_https=force_https,
+        strict_transport_security=force_https,
+        session_cookie_secure=force_https,
+        content_security_policy={"default-src": "'self'", "img-src": "'self' data:",
+                                 "frame-ancestors": "'none'", "form-action": "'self'"},
+        frame_options="DENY",
+        referrer_policy="same-origin",
+    )
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_pragmas(dbapi_connection: Any, connection_record: Any) -> None:
+    # SQLite ignores foreign keys unless asked on every connection; WAL lets readers run
+    # while the worker writes.
+    module = type(dbapi_connection).__module__
+    if not module.startswith("sqlite3"):
+        return
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.close()
+
+
+def _register_domains(app: Flask) -> None:
+    # Importing the permission modules registers their rules with the authority; importing
+    # the job modules registers their handlers.
+    import coachprog.auth.permissions
+    import coachprog.governance.permissions
+    import coachprog.jobs.permissions
+    import coachprog.people.jobs
+    import coachprog.people.permissions  # noqa: F401
+    from coachprog.jobs.queue import JobQueue
+
+    app.extensions["coachprog.queue"] = JobQueue(app)
+
+
+def _register_interfaces(app: Flask) -> None:
+    from flask_login import current_user
+
+    from coachprog import api, cli, web
+    from coachprog.api import bp as api_bp
+    from coachprog.auth.permissions import can
+    from coachprog.auth.views import bp as auth_bp
+    from coachprog.governance.services import Origin, set_origin
+    from coachprog.governance.views import bp as governance_bp
+    from coachprog.home.views import bp as home_bp
+    from coachprog.jobs.views import bp as jobs_bp
+    from coachprog.people.views import bp as people_bp
+
+    for blueprint in (auth_bp, home_bp, people_bp, governance_bp, jobs_bp):
+        app.register_blueprint(blueprint)
+    app.register_blueprint(api_bp)
+
+    @app.before_request
+    def _audit_origin() -> None:
+        via = "api" if request.path.startswith("/api/") else "web"
+        set_origin(Origin(ip=request.remote_addr, via=via))
+
+    app.jinja_env.globals["can"] = lambda name, obj=None: can(current_user, name, obj)
+    web.init_app(app)
+    api.init_app(app)
+    cli.init_app(app)

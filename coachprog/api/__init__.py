@@ -1,0 +1,74 @@
+"""The JSON API under /api/v1: bearer tokens, OpenAPI generated from the code by APIFlask,
+problem details for every error. It calls the same services as the pages."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from apiflask import APIBlueprint, HTTPTokenAuth
+from apiflask.exceptions import HTTPError
+from flask import Flask
+from werkzeug.exceptions import HTTPException
+
+from coachprog.api.problems import problem
+from coachprog.auth.models import User
+from coachprog.auth.services import user_for_api_token
+from coachprog.extensions import csrf
+
+bp = APIBlueprint("api", __name__, url_prefix="/api/v1")
+# Bearer tokens, not cookies, authenticate the API, so cross-site request forgery cannot apply.
+csrf.exempt(bp)
+
+token_auth = HTTPTokenAuth(
+    scheme="Bearer",
+    description="A personal access token, created under Account → API tokens or with "
+    "`flask --app wsgi users create-token EMAIL`.",
+)
+
+
+@token_auth.verify_token
+def _verify_token(token: str) -> User | None:
+    return user_for_api_token(token) if token else None
+
+
+@token_auth.error_processor
+def _auth_error(error: HTTPError) -> Any:
+    return problem(error.status_code, "A valid bearer token is required.",
+                   headers={"WWW-Authenticate": 'Bearer realm="coachprog"'})
+
+
+def _field_errors(detail: Any) -> dict[str, list[str]]:
+    """Flatten APIFlask's {location: {field: [messages]}} into {"field.path": [messages]}."""
+    flat: dict[str, list[str]] = {}
+
+    def walk(prefix: str, value: Any) -> None:
+        if isinstance(value, dict):
+            for key, inner in value.items():
+                walk(f"{prefix}.{key}" if prefix else str(key), inner)
+        elif isinstance(value, list):
+            flat.setdefault(prefix, []).extend(str(v) for v in value)
+        else:
+            flat.setdefault(prefix, []).append(str(value))
+
+    if isinstance(detail, dict):
+        for location_errors in detail.values():
+            walk("", location_errors)
+    return flat
+
+
+@bp.errorhandler(HTTPException)
+def _http_exception(error: HTTPException) -> Any:
+    return problem(error.code or 500, error.description or error.name)
+
+
+def init_app(app: Flask) -> None:
+    @app.error_processor  # type: ignore[attr-defined,misc]
+    def _api_error(error: HTTPError) -> Any:
+        detail = error.message or "Error"
+        if error.status_code == 422:
+            detail = "The request body or query has invalid values."
+        return problem(error.status_code, detail, errors=_field_errors(error.detail),
+                       headers=dict(error.headers or {}))
+
+
+from coachprog.api import me, people  # noqa: E402, F401  (routes register on bp)

@@ -1,0 +1,124 @@
+"""People resources: the directory for integrations (HRIS sync)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from apiflask import Schema
+from apiflask.fields import Boolean, Integer, List, Nested, Raw, String
+from apiflask.validators import Length, OneOf, Range
+
+from coachprog.api import bp, token_auth
+from coachprog.api.problems import problem
+from coachprog.extensions import db
+from coachprog.people import services
+from coachprog.people.domain import records_from_rows
+from coachprog.people.models import Person
+
+MAX_BULK = 50_000
+
+
+class PersonOut(Schema):
+    id = Integer()
+    employee_id = String()
+    name = String()
+    email = String()
+    department = String()
+    title = String()
+    manager_employee_id = String(allow_none=True)
+    active = Boolean()
+
+
+class PeoplePage(Schema):
+    items = List(Nested(PersonOut))
+    page = Integer()
+    per_page = Integer()
+    total = Integer()
+
+
+class PeopleQueryIn(Schema):
+    q = String(load_default="", validate=Length(max=100),
+               metadata={"description": "Matches name, e-mail or employee id."})
+    department = String(load_default="", validate=Length(max=200))
+    status = String(load_default="active", validate=OneOf(["active", "inactive", "all"]))
+    page = Integer(load_default=1, validate=Range(min=1))
+    per_page = Integer(load_default=50, validate=Range(min=1, max=200))
+
+
+class PersonIn(Schema):
+    # Loosely typed on purpose: the domain validates values and reports each problem by item.
+    employee_id = Raw(required=True)
+    name = Raw(required=True)
+    email = Raw(required=True)
+    department = Raw(load_default="")
+    title = Raw(load_default="")
+    manager_employee_id = Raw(load_default=None, allow_none=True)
+    active = Raw(load_default=True)
+
+
+class BulkUpsertIn(Schema):
+    people = List(Nested(PersonIn), required=True, validate=Length(min=1, max=MAX_BULK))
+
+
+class BulkUpsertOut(Schema):
+    created = Integer()
+    updated = Integer()
+    unchanged = Integer()
+    total = Integer()
+
+
+def _person_out(person: Person) -> dict[str, Any]:
+    return {
+        "id": person.id, "employee_id": person.employee_id, "name": person.name,
+        "email": person.email, "department": person.department, "title": person.title,
+        "manager_employee_id": person.manager.employee_id if person.manager else None,
+        "active": person.active,
+    }
+
+
+@bp.get("/people")
+@bp.auth_required(token_auth)
+@bp.input(PeopleQueryIn, location="query", arg_name="query")
+@bp.output(PeoplePage)
+@bp.doc(summary="List people", tags=["people"])
+def list_people(query: dict[str, Any]) -> Any:
+    status = {"active": True, "inactive": False, "all": None}[query["status"]]
+    params = services.PeopleQuery(q=query["q"], department=query["department"], active=status,
+                                  page=query["page"], per_page=query["per_page"])
+    people, total = services.list_people(token_auth.current_user, params)
+    return {"items": [_person_out(p) for p in people], "page": params.page,
+            "per_page": params.per_page, "total": total}
+
+
+@bp.get("/people/<employee_id>")
+@bp.auth_required(token_auth)
+@bp.output(PersonOut)
+@bp.doc(summary="One person by employee id", tags=["people"], responses=[404])
+def get_person(employee_id: str) -> Any:
+    return _person_out(services.get_person_by_employee_id(token_auth.current_user, employee_id))
+
+
+@bp.post("/people/bulk")
+@bp.auth_required(token_auth)
+@bp.input(BulkUpsertIn, arg_name="body")
+@bp.output(BulkUpsertOut)
+@bp.doc(summary="Create or update people by employee id, all or nothing", tags=["people"],
+        description="Same rules as the CSV import: every problem is reported as "
+        "`people.<index>.<field>` and nothing is written unless every item is valid.",
+        responses=[403, 422])
+def bulk_upsert_people(body: dict[str, Any]) -> Any:
+    plan = records_from_rows(enumerate(body["people"]))
+    try:
+        summary = services.import_people(token_auth.current_user, plan, source="api")
+    except services.ImportRejected as rejected:
+        db.session.rollback()
+        errors: dict[str, list[str]] = {}
+        for error in rejected.errors:
+            errors.setdefault(f"people.{error.line}.{error.field or 'item'}", []).append(
+                error.message)
+        detail = rejected.message
+        if rejected.more:
+            detail += f" Only the first {len(rejected.errors)} problems are listed."
+        return problem(422, detail, errors=errors)
+    db.session.commit()
+    return summary.as_dict()

@@ -1,0 +1,59 @@
+"""Roles and password rules: who may hold which responsibility in the coach program.
+
+Pure policy, no Flask or database: the services and the permission authority build on it.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Role(StrEnum):
+    ADMIN = "admin"  # L&D program staff: run sprints, manage people, roles and the program
+    MASTER_COACH = "master_coach"  # scores recorded sessions, supervises lead coaches
+    LEAD_COACH = "lead_coach"  # supervises trainee and internal coaches
+    COACH = "coach"  # trainee or certified internal coach
+    RATER = "rater"  # scores assessments
+    SPONSOR = "sponsor"  # business sponsor: aggregates only
+    MANAGER = "manager"  # line manager: nominates, never sees coaching content
+
+
+ROLE_LABELS: dict[Role, str] = {
+    Role.ADMIN: "L&D admin",
+    Role.MASTER_COACH: "Master coach",
+    Role.LEAD_COACH: "Lead coach",
+    Role.COACH: "Coach",
+    Role.RATER: "Rater",
+    Role.SPONSOR: "Sponsor",
+    Role.MANAGER: "Manager",
+}
+
+MIN_PASSWORD_LENGTH = 12
+MAX_PASSWORD_LENGTH = 256
+
+
+def parse_role(value: str) -> Role:
+    """Return the Role named by `value`, or raise ValueError naming the valid roles."""
+    try:
+        return Role(value.strip().lower())
+    except ValueError:
+        valid = ", ".join(role.value for role in Role)
+        raise ValueError(f"unknown role {value!r}; valid roles: {valid}") from None
+
+
+def password_problems(password: str, *, email: str = "") -> list[str]:
+    """Why `password` is too weak, in words a user can act on; empty when it is acceptable.
+
+    Length over composition rules, as NIST SP 800-63B recommends.
+    """
+    problems: list[str] = []
+    if len(password) < MIN_PASSWORD_LENGTH:
+        problems.append(f"Use at least {MIN_PASSWORD_LENGTH} characters.")
+    if len(password) > MAX_PASSWORD_LENGTH:
+        problems.append(f"Use at most {MAX_PASSWORD_LENGTH} characters.")
+    if password and len(set(password)) < 4:
+        problems.append("Use more than three different characters.")
+    local_part = email.split("@", 1)[0].lower()
+    if len(local_part) >= 4 and local_part in password.lower():
+        problems.append("Do not include your e-mail name in the password.")
+    return problems

@@ -1,0 +1,218 @@
+"""Sign-in and sign-out, one's own account (password, API tokens), and the admin's user and
+role pages."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_login import current_user, login_required, login_user, logout_user
+
+from coachprog.auth import services
+from coachprog.auth.domain import ROLE_LABELS, Role
+from coachprog.auth.forms import (
+    ApiTokenCreateForm,
+    ConfirmForm,
+    LoginForm,
+    PasswordChangeForm,
+    RoleChangeForm,
+    UserCreateForm,
+)
+from coachprog.errors import DomainError, NotFound
+from coachprog.extensions import db, limiter
+from coachprog.web import apply_domain_error, authorize, safe_next
+
+bp = Blueprint("auth", __name__)
+
+LOGIN_FAILED = "That e-mail and password do not match an active account."
+LOGIN_LIMITED = ("Too many sign-in attempts. Wait 15 minutes and try again, or ask an L&D admin "
+                 "to check your account.")
+
+
+def _account_key() -> str:
+    return "login-account:" + request.form.get("email", "").strip().lower()
+
+
+def _failed_login(response: Any) -> bool:
+    # Only failed attempts count toward the limits: a successful sign-in redirects.
+    return bool(response.status_code != 302)
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["COACHPROG_LOGIN_LIMIT_IP"], methods=["POST"],
+               deduct_when=_failed_login, scope="login-ip")
+@limiter.limit(lambda: current_app.config["COACHPROG_LOGIN_LIMIT_ACCOUNT"], methods=["POST"],
+               key_func=_account_key, deduct_when=_failed_login, scope="login-account")
+def login() -> Any:
+    if current_user.is_authenticated:
+        return redirect(url_for("home.index"))
+    form = LoginForm()
+    if form.validate_on_submit():
+        user = services.authenticate(form.email.data or "", form.password.data or "")
+        db.session.commit()
+        if user is not None:
+            # A fresh session at sign-in: nothing set before (and no fixed id) survives.
+            session.clear()
+            login_user(user)
+            session.permanent = True
+            return redirect(safe_next(request.args.get("next"), url_for("home.index")))
+        form.password.errors = [LOGIN_FAILED]  # type: ignore[assignment]
+    return render_template("auth/login.html", form=form)
+
+
+def render_login_refused() -> Any:
+    form = LoginForm()
+    return render_template("auth/login.html", form=form, refused=LOGIN_LIMITED), 429
+
+
+@bp.route("/logout", methods=["POST"])
+def logout() -> Any:
+    form = ConfirmForm()
+    if form.validate_on_submit() and current_user.is_authenticated:
+        services.record_logout(current_user)
+        db.session.commit()
+        logout_user()
+        session.clear()
+        flash("You are signed out.", "info")
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/account", methods=["GET", "POST"])
+@login_required
+def account() -> Any:
+    authorize("can_manage_own_account")
+    form = PasswordChangeForm()
+    if form.validate_on_submit():
+        try:
+            services.change_password(current_user, current_password=form.current_password.data
+                                     or "", new_password=form.new_password.data or "")
+        except DomainError as error:
+            apply_domain_error(form, error)
+        else:
+            db.session.commit()
+            # The password change rotated the session token; keep this session signed in.
+            login_user(current_user._get_current_object())
+            flash("Your password is changed. Other sessions have been signed out.", "success")
+            return redirect(url_for("auth.account"))
+    return render_template("auth/account.html", form=form)
+
+
+@bp.route("/account/tokens", methods=["GET", "POST"])
+@login_required
+def api_tokens() -> Any:
+    authorize("can_manage_own_account")
+    form = ApiTokenCreateForm()
+    new_secret = None
+    if form.validate_on_submit():
+        try:
+            _, new_secret = services.create_api_token(current_user, current_user,
+                                                      name=form.name.data or "")
+        except DomainError as error:
+            apply_domain_error(form, error)
+        else:
+            db.session.commit()
+            form = ApiTokenCreateForm(formdata=None)
+    tokens = services.list_api_tokens(current_user)
+    # The secret is shown in this response only: it is not stored and never flashed.
+    return render_template("auth/api_tokens.html", form=form, tokens=tokens,
+                           new_secret=new_secret, revoke_form=ConfirmForm())
+
+
+@bp.route("/account/tokens/<int:token_id>/revoke", methods=["POST"])
+@login_required
+def revoke_api_token(token_id: int) -> Any:
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        token = services.revoke_api_token(current_user, token_id)
+        db.session.commit()
+        flash(f"Token “{token.name}” is revoked.", "success")
+    return redirect(url_for("auth.api_tokens"))
+
+
+@bp.route("/admin/users")
+@login_required
+def list_users() -> Any:
+    authorize("can_view_users")
+    users = services.list_users(current_user)
+    return render_template("auth/users_list.html", users=users, role_labels=ROLE_LABELS)
+
+
+@bp.route("/admin/users/new", methods=["GET", "POST"])
+@login_required
+def create_user() -> Any:
+    authorize("can_manage_roles")
+    form = UserCreateForm()
+    if form.validate_on_submit():
+        try:
+            person_id = _person_id_for(form.employee_id.data or "")
+            user = services.create_user(
+                current_user, email=form.email.data or "", display_name=form.display_name.data
+                or "", password=form.password.data or "", person_id=person_id,
+                roles=(Role(form.role.data),) if form.role.data else (),
+            )
+        except DomainError as error:
+            apply_domain_error(form, error)
+            flash(error.message, "error")
+        else:
+            db.session.commit()
+            flash(f"Account for {user.email} created.", "success")
+            return redirect(url_for("auth.view_user", user_id=user.id))
+    return render_template("auth/user_create.html", form=form)
+
+
+def _person_id_for(employee_id: str) -> int | None:
+    if not employee_id.strip():
+        return None
+    from coachprog.people.services import get_person_by_employee_id
+
+    try:
+        return get_person_by_employee_id(current_user, employee_id.strip()).id
+    except NotFound:
+        raise DomainError("No such employee.", field_errors={
+            "employee_id": [f"No person with employee id {employee_id.strip()}."]}) from None
+
+
+@bp.route("/admin/users/<int:user_id>", methods=["GET", "POST"])
+@login_required
+def view_user(user_id: int) -> Any:
+    authorize("can_view_users")
+    user = services.get_user(current_user, user_id)
+    form = RoleChangeForm()
+    if form.validate_on_submit():
+        authorize("can_manage_roles")
+        try:
+            services.grant_role(current_user, user, form.role.data or "")
+        except DomainError as error:
+            flash(error.message, "error")
+        else:
+            db.session.commit()
+            flash(f"{user.display_name} now holds the role {form.role.data}.", "success")
+            return redirect(url_for("auth.view_user", user_id=user.id))
+    return render_template("auth/user_view.html", user=user, form=form,
+                           revoke_form=ConfirmForm(), role_labels=ROLE_LABELS)
+
+
+@bp.route("/admin/users/<int:user_id>/roles/<role>/revoke", methods=["POST"])
+@login_required
+def revoke_role(user_id: int, role: str) -> Any:
+    authorize("can_manage_roles")
+    user = services.get_user(current_user, user_id)
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        try:
+            services.revoke_role(current_user, user, role)
+        except DomainError as error:
+            flash(error.message, "error")
+        else:
+            db.session.commit()
+            flash(f"{user.display_name} no longer holds the role {role}.", "success")
+    return redirect(url_for("auth.view_user", user_id=user.id))

@@ -1,0 +1,176 @@
+"""Operator commands: `flask --app wsgi <group> <command>`. Each builds on the same services
+as the pages, acting as the trusted system actor, and commits once."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import click
+from flask import Flask, current_app
+from flask.cli import AppGroup
+
+from coachprog.auth import services as auth_services
+from coachprog.auth.domain import Role, parse_role
+from coachprog.auth.permissions import SystemActor
+from coachprog.errors import DomainError
+from coachprog.extensions import db
+from coachprog.governance.services import Origin, set_origin
+
+people_cli = AppGroup("people", help="The people directory.")
+users_cli = AppGroup("users", help="Accounts, roles and API tokens.")
+
+
+def _system(label: str) -> SystemActor:
+    set_origin(Origin(ip=None, via="cli"))
+    return SystemActor(label)
+
+
+@people_cli.command("import")
+@click.argument("csv_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def import_people_command(csv_file: Path) -> None:
+    """Import people from an HRIS CSV export; nothing is written unless every row is valid."""
+    from coachprog.people.domain import parse_people_csv
+    from coachprog.people.services import ImportRejected, import_people
+
+    plan = parse_people_csv(csv_file.read_bytes())
+    try:
+        summary = import_people(_system("people import"), plan, source=f"cli:{csv_file.name}")
+    except ImportRejected as rejected:
+        db.session.rollback()
+        for error in rejected.errors:
+            click.echo(f"{csv_file}:{error.describe()}", err=True)
+        if rejected.more:
+            click.echo(f"… and {rejected.more} more problem(s).", err=True)
+        click.echo(f"{rejected.total} problem(s); nothing was imported.", err=True)
+        sys.exit(1)
+    db.session.commit()
+    click.echo(f"Imported {summary.total} people: {summary.created} created, "
+               f"{summary.updated} updated, {summary.unchanged} unchanged.")
+
+
+@users_cli.command("create-admin")
+@click.argument("email")
+@click.option("--name", default="", help="Display name (defaults to the e-mail).")
+@click.password_option(help="Prompted for when not given.")
+def create_admin_command(email: str, name: str, password: str) -> None:
+    """Create an account with the admin role (the first sign-in on a new installation)."""
+    try:
+        auth_services.create_user(_system("users create-admin"), email=email,
+                                  display_name=name or email, password=password,
+                                  roles=(Role.ADMIN,))
+    except DomainError as error:
+        _fail(error)
+    db.session.commit()
+    click.echo(f"Admin account {email.strip().lower()} created.")
+
+
+@users_cli.command("grant-role")
+@click.argument("email")
+@click.argument("role")
+def grant_role_command(email: str, role: str) -> None:
+    """Grant ROLE (admin, master_coach, lead_coach, coach, rater, sponsor, manager)."""
+    user = _user_or_fail(email)
+    try:
+        auth_services.grant_role(_system("users grant-role"), user, parse_role(role))
+    except (DomainError, ValueError) as error:
+        _fail(error)
+    db.session.commit()
+    click.echo(f"{user.email} now holds {role}.")
+
+
+@users_cli.command("revoke-role")
+@click.argument("email")
+@click.argument("role")
+def revoke_role_command(email: str, role: str) -> None:
+    """Revoke ROLE from the account."""
+    user = _user_or_fail(email)
+    try:
+        auth_services.revoke_role(_system("users revoke-role"), user, parse_role(role))
+    except (DomainError, ValueError) as error:
+        _fail(error)
+    db.session.commit()
+    click.echo(f"{user.email} no longer holds {role}.")
+
+
+@users_cli.command("create-token")
+@click.argument("email")
+@click.option("--name", default="created on the command line", show_default=True)
+def create_token_command(email: str, name: str) -> None:
+    """Create a personal API token for EMAIL and print it once."""
+    user = _user_or_fail(email)
+    try:
+        _, secret = auth_services.create_api_token(_system("users create-token"), user, name=name)
+    except DomainError as error:
+        _fail(error)
+    db.session.commit()
+    click.echo(secret)
+    click.echo("Store it now: it is not shown again.", err=True)
+
+
+def _user_or_fail(email: str):  # type: ignore[no-untyped-def]
+    user = auth_services.get_user_by_email(email)
+    if user is None:
+        click.echo(f"No account with e-mail {email}.", err=True)
+        sys.exit(1)
+    return user
+
+
+def _fail(error: Exception) -> None:
+    message = getattr(error, "message", str(error))
+    click.echo(f"Error: {message}", err=True)
+    for field, problems in getattr(error, "field_errors", {}).items():
+        for problem in problems:
+            click.echo(f"  {field}: {problem}", err=True)
+    sys.exit(1)
+
+
+@click.command("seed")
+@click.option("--people", default=320, show_default=True, help="Size of the demo organisation.")
+def seed_command(people: int) -> None:
+    """Seed the demo organisation and one login per role (running it again adds nothing)."""
+    from coachprog.seed import seed_demo
+
+    password = seed_demo(_system("seed"), people=people)
+    db.session.commit()
+    base = f"http://{os.environ.get('HOST', '127.0.0.1')}:{os.environ.get('PORT', '5000')}"
+    click.echo("\nDemo logins (one per role), all with the password: " + password)
+    from coachprog.seed import DEMO_ACCOUNTS
+
+    for email, role, _ in DEMO_ACCOUNTS:
+        click.echo(f"  {email:<24} {role}")
+    click.echo(f"Sign in at {base}/login\n")
+
+
+@click.command("serve")
+@click.option("--threads", default=8, show_default=True)
+def serve_command(threads: int) -> None:
+    """Serve the app with waitress on HOST:PORT, running the job worker in-process."""
+    from waitress import serve
+
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    if app.config["COACHPROG_QUEUE"] == "sqlite":
+        app.extensions["coachprog.queue"].start_in_process_consumer()
+    host = os.environ.get("HOST", "127.0.0.1")
+    port = int(os.environ.get("PORT", "5000"))
+    click.echo(f"coachprog is serving on http://{host}:{port}/ (Ctrl-C stops it)")
+    serve(app, host=host, port=port, threads=threads, ident="coachprog")
+
+
+@click.command("worker")
+@click.option("--workers", default=2, show_default=True)
+def worker_command(workers: int) -> None:
+    """Run job workers (for COACHPROG_REDIS_URL deployments; `serve` runs one in-process)."""
+    queue = current_app.extensions["coachprog.queue"]
+    click.echo(f"coachprog worker: {workers} worker thread(s) on the "
+               f"{current_app.config['COACHPROG_QUEUE']} queue")
+    queue.huey.create_consumer(workers=workers, worker_type="thread").run()
+
+
+def init_app(app: Flask) -> None:
+    app.cli.add_command(people_cli)
+    app.cli.add_command(users_cli)
+    app.cli.add_command(seed_command)
+    app.cli.add_command(serve_command)
+    app.cli.add_command(worker_command)

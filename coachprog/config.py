@@ -1,0 +1,77 @@
+"""Settings read from the environment; secrets never live in code.
+
+Every variable is documented in the README's configuration table.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from typing import Any
+
+
+def _env_bool(name: str, default: bool) -> bool:
+    raw = os.environ.get(name)
+    if raw is None or raw == "":
+        return default
+    return raw.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def load_secret_key(instance_path: Path) -> str:
+    """Return COACHPROG_SECRET_KEY, or a key generated once into instance/ (never committed)."""
+    from_env = os.environ.get("COACHPROG_SECRET_KEY")
+    if from_env:
+        return from_env
+    key_file = instance_path / "secret_key"
+    if key_file.exists():
+        return key_file.read_text().strip()
+    instance_path.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_hex(32)
+    # Created with owner-only permissions: the key signs every session cookie.
+    fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(key)
+    return key
+
+
+def build_config(instance_path: Path) -> dict[str, Any]:
+    database_url = os.environ.get(
+        "COACHPROG_DATABASE_URL", f"sqlite:///{instance_path / 'coachprog.db'}"
+    )
+    if database_url.startswith("postgresql://"):
+        # psycopg 3 is the driver we ship; plain postgresql:// would ask for psycopg2.
+        database_url = "postgresql+psycopg://" + database_url.removeprefix("postgresql://")
+    redis_url = os.environ.get("COACHPROG_REDIS_URL") or None
+    return {
+        "SECRET_KEY": load_secret_key(instance_path),
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "COACHPROG_REDIS_URL": redis_url,
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        # Secure is also set per request when served over HTTPS (see auth.session).
+        "SESSION_COOKIE_SECURE": _env_bool("COACHPROG_FORCE_HTTPS", False),
+        "COACHPROG_FORCE_HTTPS": _env_bool("COACHPROG_FORCE_HTTPS", False),
+        "COACHPROG_PROXY_HOPS": int(os.environ.get("COACHPROG_PROXY_HOPS", "0")),
+        "PERMANENT_SESSION_LIFETIME": int(os.environ.get("COACHPROG_SESSION_HOURS", "12")) * 3600,
+        "WTF_CSRF_TIME_LIMIT": None,
+        "RATELIMIT_STORAGE_URI": redis_url or "memory://",
+        "RATELIMIT_HEADERS_ENABLED": True,
+        "COACHPROG_LOGIN_LIMIT_ACCOUNT": os.environ.get(
+            "COACHPROG_LOGIN_LIMIT_ACCOUNT", "5 per 15 minutes"
+        ),
+        "COACHPROG_LOGIN_LIMIT_IP": os.environ.get("COACHPROG_LOGIN_LIMIT_IP", "20 per 15 minutes"),
+        "COACHPROG_PASSWORD_HASH": "argon2id",
+        "COACHPROG_PAGE_SIZE": 50,
+        "COACHPROG_MAX_IMPORT_BYTES": int(os.environ.get("COACHPROG_MAX_IMPORT_MB", "20"))
+        * 1024
+        * 1024,
+        "COACHPROG_UPLOAD_DIR": Path(
+            os.environ.get("COACHPROG_UPLOAD_DIR", str(instance_path / "uploads"))
+        ),
+        # The job queue runs in-process ("thread"), on Redis, or inline ("immediate") in tests.
+        "COACHPROG_QUEUE": os.environ.get(
+            "COACHPROG_QUEUE", "redis" if redis_url else "sqlite"
+        ),
+    }

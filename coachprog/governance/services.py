@@ -1,0 +1,130 @@
+"""Audit log: the record of who did what, written by services in the same transaction as the
+change it records, and never edited or deleted afterwards.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from contextvars import ContextVar
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy import event
+from sqlalchemy.orm import ORMExecuteState, Session
+
+from coachprog.auth.permissions import SystemActor, require
+from coachprog.extensions import db
+from coachprog.governance.models import AuditEntry
+
+
+@dataclass(frozen=True)
+class Origin:
+    """Where the current unit of work comes from; set by the interface, read by `record`."""
+
+    ip: str | None = None
+    via: str = "system"
+
+
+_origin: ContextVar[Origin] = ContextVar("audit_origin", default=Origin())
+
+
+def set_origin(origin: Origin) -> None:
+    _origin.set(origin)
+
+
+def current_origin() -> Origin:
+    return _origin.get()
+
+
+def _actor_fields(actor: Any) -> tuple[int | None, str]:
+    if actor is None:
+        return None, "anonymous"
+    if isinstance(actor, SystemActor):
+        return None, f"system:{actor.label}"
+    return actor.id, actor.email
+
+
+def record(
+    action: str,
+    *,
+    actor: Any,
+    object_type: str,
+    object_id: int | str | None = None,
+    detail: dict[str, Any] | None = None,
+) -> AuditEntry:
+    """Add an audit entry to the current transaction (flushed with the change it records)."""
+    actor_id, actor_label = _actor_fields(actor)
+    origin = current_origin()
+    entry = AuditEntry(
+        actor_id=actor_id,
+        actor_label=actor_label,
+        action=action,
+        object_type=object_type,
+        object_id=None if object_id is None else str(object_id),
+        ip=origin.ip,
+        detail={"via": origin.via, **(detail or {})},
+    )
+    db.session.add(entry)
+    return entry
+
+
+@dataclass(frozen=True)
+class AuditFilter:
+    action: str = ""
+    actor: str = ""
+    object_type: str = ""
+    object_id: str = ""
+    since: datetime | None = None
+    until: datetime | None = None
+
+
+def list_audit_entries(
+    actor: Any, filters: AuditFilter, *, page: int, per_page: int
+) -> tuple[Sequence[AuditEntry], int]:
+    """One page of entries, newest first, and the total count that matched."""
+    require(actor, "can_view_audit_log")
+    query = sa.select(AuditEntry)
+    if filters.action:
+        query = query.where(AuditEntry.action.ilike(f"{filters.action}%"))
+    if filters.actor:
+        query = query.where(AuditEntry.actor_label.ilike(f"%{filters.actor}%"))
+    if filters.object_type:
+        query = query.where(AuditEntry.object_type == filters.object_type)
+    if filters.object_id:
+        query = query.where(AuditEntry.object_id == filters.object_id)
+    if filters.since:
+        query = query.where(AuditEntry.occurred_at >= filters.since)
+    if filters.until:
+        query = query.where(AuditEntry.occurred_at < filters.until)
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery())) or 0
+    rows = db.session.scalars(
+        query.order_by(AuditEntry.occurred_at.desc(), AuditEntry.id.desc())
+        .limit(per_page)
+        .offset((page - 1) * per_page)
+    ).all()
+    return rows, total
+
+
+def list_audit_actions() -> list[str]:
+    return list(db.session.scalars(sa.select(AuditEntry.action).distinct().order_by("action")))
+
+
+class AuditLogIsAppendOnly(RuntimeError):  # noqa: N818
+    pass
+
+
+@event.listens_for(Session, "before_flush")
+def _refuse_audit_changes(session: Session, flush_context: Any, instances: Any) -> None:
+    for obj in (*session.dirty, *session.deleted):
+        if isinstance(obj, AuditEntry) and (obj in session.deleted or session.is_modified(obj)):
+            raise AuditLogIsAppendOnly("audit entries cannot be changed or deleted")
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _refuse_bulk_audit_changes(state: ORMExecuteState) -> None:
+    if (state.is_update or state.is_delete) and any(
+        mapper.class_ is AuditEntry for mapper in state.all_mappers
+    ):
+        raise AuditLogIsAppendOnly("audit entries cannot be changed or deleted")

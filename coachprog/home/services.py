@@ -1,0 +1,121 @@
+"""What each role sees first. Each panel is computed from live data; later domains add theirs."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+import sqlalchemy as sa
+
+from coachprog.auth.domain import Role
+from coachprog.auth.models import RoleGrant, User
+from coachprog.auth.permissions import has_any_role
+from coachprog.db import utcnow
+from coachprog.extensions import db
+from coachprog.governance.domain import GroupCount, suppress_small_groups
+from coachprog.governance.models import AuditEntry
+from coachprog.jobs.models import Job
+from coachprog.people.models import Person
+
+
+@dataclass
+class Item:
+    text: str
+    link: str | None = None
+    count: int | None = None
+    level: str = "info"  # info | warn
+
+
+@dataclass
+class Panel:
+    title: str
+    items: list[Item] = field(default_factory=list)
+    groups: list[GroupCount] = field(default_factory=list)
+    empty: str = "Nothing needs your attention here right now."
+
+
+def attention_for(user: Any) -> list[Panel]:
+    panels: list[Panel] = []
+    if has_any_role(user, Role.ADMIN):
+        panels.append(_admin_panel())
+    if has_any_role(user, Role.MANAGER):
+        panels.append(_manager_panel(user))
+    if has_any_role(user, Role.SPONSOR):
+        panels.append(_sponsor_panel())
+    panels.append(_account_panel(user))
+    return panels
+
+
+def _count(query: sa.Select[Any]) -> int:
+    return db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery())) or 0
+
+
+def _admin_panel() -> Panel:
+    panel = Panel("Program administration")
+    active = _count(sa.select(Person.id).where(Person.active.is_(True)))
+    if active == 0:
+        panel.items.append(Item("No people yet: import the HRIS export to start.",
+                                "/people/import", level="warn"))
+    else:
+        panel.items.append(Item("active people in the directory", "/people/", active))
+    no_manager = _count(sa.select(Person.id).where(Person.active.is_(True),
+                                                   Person.manager_id.is_(None)))
+    if active and no_manager > 1:
+        panel.items.append(Item("active people have no manager on record (more than the top "
+                                "of the organisation)", "/people/", no_manager, "warn"))
+    roleless = _count(sa.select(User.id).where(User.is_active.is_(True),
+                                               ~User.role_grants.any()))
+    if roleless:
+        panel.items.append(Item("accounts hold no role and can use almost nothing",
+                                "/admin/users", roleless, "warn"))
+    since = utcnow() - timedelta(days=7)
+    failed_jobs = db.session.scalars(
+        sa.select(Job).where(Job.status == "failed", Job.created_at >= since)
+        .order_by(Job.id.desc()).limit(5)
+    ).all()
+    for job in failed_jobs:
+        panel.items.append(Item(f"{job.kind.replace('_', ' ')} #{job.id} failed: {job.error}",
+                                f"/jobs/{job.id}", level="warn"))
+    failed_logins = _count(sa.select(AuditEntry.id).where(
+        AuditEntry.action == "auth.login_failed", AuditEntry.occurred_at >= utcnow()
+        - timedelta(hours=24)))
+    if failed_logins >= 10:
+        panel.items.append(Item("failed sign-ins in the last 24 hours",
+                                "/admin/audit?action=auth.login_failed", failed_logins, "warn"))
+    return panel
+
+
+def _manager_panel(user: Any) -> Panel:
+    panel = Panel("Your team")
+    if user.person_id is None:
+        panel.items.append(Item("Your account is not linked to your directory record; ask an "
+                                "L&D admin to link it.", level="warn"))
+        return panel
+    reports = _count(sa.select(Person.id).where(Person.manager_id == user.person_id,
+                                                Person.active.is_(True)))
+    panel.items.append(Item("direct reports", "/people/", reports))
+    return panel
+
+
+def _sponsor_panel() -> Panel:
+    rows = db.session.execute(
+        sa.select(Person.department, sa.func.count(Person.id))
+        .where(Person.active.is_(True), Person.department != "")
+        .group_by(Person.department)
+    ).tuples().all()
+    panel = Panel("Organisation at a glance (aggregates)",
+                  empty="No directory data yet.")
+    panel.groups = suppress_small_groups(dict(rows))
+    return panel
+
+
+def _account_panel(user: Any) -> Panel:
+    panel = Panel("Your account")
+    if not user.roles:
+        panel.items.append(Item("You hold no role yet; an L&D admin grants roles.", level="warn"))
+    grants = db.session.scalars(sa.select(RoleGrant.role).where(RoleGrant.user_id == user.id))
+    roles = ", ".join(sorted(grants))
+    if roles:
+        panel.items.append(Item(f"Your roles: {roles}"))
+    return panel

@@ -1,0 +1,282 @@
+"""People import rules: an HRIS export is taken whole or not at all.
+
+An organisation's people come from its HRIS as CSV (`employee_id,name,email,department,title,
+manager_employee_id,active`) or as JSON through the API. Rows are upserted by employee id;
+manager links may point forward or backward in the file or at people already known; the manager
+chain must stay a tree (no one may end up managing themselves). Every problem is reported with
+where it is (a CSV line number as an editor shows it, the header being line 1) and nothing is
+written unless the whole input is valid.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Protocol
+
+CSV_COLUMNS = ("employee_id", "name", "email", "department", "title", "manager_employee_id",
+               "active")
+REQUIRED_COLUMNS = frozenset(CSV_COLUMNS)
+MAX_LENGTHS = {"employee_id": 64, "name": 200, "email": 254, "department": 200, "title": 200,
+               "manager_employee_id": 64}
+TRUE_WORDS = frozenset({"true", "1", "yes", "y", "active"})
+FALSE_WORDS = frozenset({"false", "0", "no", "n", "inactive"})
+# Deliberately simple: the HRIS owns e-mail correctness; we only catch obvious garbage.
+EMAIL_PATTERN = re.compile(r"^[^@\s,;<>]+@[^@\s,;<>]+\.[^@\s,;<>]+$")
+EMPLOYEE_ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/-]*$")
+MAX_REPORTED_ERRORS = 1000
+
+
+@dataclass(frozen=True)
+class PersonRecord:
+    """One validated input row; `line` is where it came from (CSV line or API item index)."""
+
+    line: int
+    employee_id: str
+    name: str
+    email: str
+    department: str
+    title: str
+    manager_employee_id: str | None
+    active: bool
+
+
+@dataclass(frozen=True, order=True)
+class RowError:
+    line: int
+    field: str
+    message: str
+
+    def describe(self, unit: str = "line") -> str:
+        where = f"{unit} {self.line}" if self.line else "file"
+        column = f" ({self.field})" if self.field else ""
+        return f"{where}{column}: {self.message}"
+
+
+@dataclass(frozen=True)
+class KnownPerson:
+    """What the import needs to know of a person already stored."""
+
+    employee_id: str
+    email: str
+    manager_employee_id: str | None
+
+
+@dataclass
+class ImportPlan:
+    records: list[PersonRecord] = field(default_factory=list)
+    errors: list[RowError] = field(default_factory=list)
+
+    @property
+    def is_valid(self) -> bool:
+        return not self.errors
+
+
+def parse_people_csv(data: bytes | str) -> ImportPlan:
+    """Read an HRIS CSV export into records, collecting every row-level problem."""
+    plan = ImportPlan()
+    if isinstance(data, bytes):
+        try:
+            text = data.decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            plan.errors.append(RowError(0, "", f"the file is not UTF-8 text (byte {exc.start})"))
+            return plan
+    else:
+        text = data.removeprefix("\ufeff")
+    if not text.strip():
+        plan.errors.append(RowError(1, "", "the file is empty; expected a header line"))
+        return plan
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        header = [name.strip().lower() for name in next(reader)]
+    except csv.Error as exc:
+        plan.errors.append(RowError(1, "", f"unreadable header: {exc}"))
+        return plan
+    missing = [name for name in CSV_COLUMNS if name not in header]
+    if missing:
+        plan.errors.append(
+            RowError(1, "", "missing column(s): " + ", ".join(missing)
+                     + "; expected " + ",".join(CSV_COLUMNS))
+        )
+        return plan
+    duplicated = sorted({name for name in header if header.count(name) > 1 and name})
+    if duplicated:
+        plan.errors.append(RowError(1, "", "repeated column(s): " + ", ".join(duplicated)))
+        return plan
+    index = {name: header.index(name) for name in CSV_COLUMNS}
+    rows: list[tuple[int, dict[str, str]]] = []
+    next_line = reader.line_num + 1
+    while True:
+        try:
+            raw = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as exc:
+            plan.errors.append(RowError(next_line, "", f"unreadable row: {exc}"))
+            break
+        line, next_line = next_line, reader.line_num + 1
+        if not any(cell.strip() for cell in raw):
+            continue  # blank lines, common at the end of exports
+        if len(raw) != len(header):
+            plan.errors.append(
+                RowError(line, "", f"has {len(raw)} fields, the header has {len(header)}")
+            )
+            continue
+        rows.append((line, {name: raw[i] for name, i in index.items()}))
+    record_plan = records_from_rows(rows)
+    plan.records = record_plan.records
+    plan.errors.extend(record_plan.errors)
+    return plan
+
+
+def records_from_rows(rows: Iterable[tuple[int, Mapping[str, object]]]) -> ImportPlan:
+    """Validate field values row by row (shared by the CSV import and the API)."""
+    plan = ImportPlan()
+    first_line_of_id: dict[str, int] = {}
+    first_line_of_email: dict[str, int] = {}
+    for line, row in rows:
+        errors: list[RowError] = []
+        values: dict[str, str] = {}
+        for name in ("employee_id", "name", "email", "department", "title",
+                     "manager_employee_id"):
+            raw = row.get(name)
+            value = "" if raw is None else str(raw).strip()
+            if len(value) > MAX_LENGTHS[name]:
+                errors.append(RowError(line, name, f"longer than {MAX_LENGTHS[name]} characters"))
+            values[name] = value
+        employee_id, email = values["employee_id"], values["email"].lower()
+        if not employee_id:
+            errors.append(RowError(line, "employee_id", "is empty"))
+        elif not EMPLOYEE_ID_PATTERN.match(employee_id):
+            errors.append(RowError(line, "employee_id", f"{employee_id!r} has invalid characters"))
+        elif employee_id in first_line_of_id:
+            errors.append(RowError(line, "employee_id",
+                                   f"{employee_id} also appears on line "
+                                   f"{first_line_of_id[employee_id]}"))
+        else:
+            first_line_of_id[employee_id] = line
+        if not values["name"]:
+            errors.append(RowError(line, "name", "is empty"))
+        if not email:
+            errors.append(RowError(line, "email", "is empty"))
+        elif not EMAIL_PATTERN.match(email):
+            errors.append(RowError(line, "email", f"{email!r} is not an e-mail address"))
+        elif email in first_line_of_email:
+            errors.append(RowError(line, "email",
+                                   f"{email} also appears on line {first_line_of_email[email]}"))
+        else:
+            first_line_of_email[email] = line
+        manager = values["manager_employee_id"] or None
+        if manager is not None and manager == employee_id:
+            errors.append(RowError(line, "manager_employee_id", "a person cannot manage themselves"))
+        active = parse_active(row.get("active"))
+        if active is None:
+            errors.append(RowError(line, "active",
+                                   f"{row.get('active')!r} is not true/false (or yes/no, 1/0)"))
+        if errors:
+            plan.errors.extend(errors)
+            continue
+        plan.records.append(PersonRecord(
+            line=line, employee_id=employee_id, name=values["name"], email=email,
+            department=values["department"], title=values["title"],
+            manager_employee_id=manager, active=bool(active),
+        ))
+    return plan
+
+
+def parse_active(value: object) -> bool | None:
+    """True/False for an HRIS active flag; blank means active; None when unreadable."""
+    if isinstance(value, bool):
+        return value
+    text = "" if value is None else str(value).strip().lower()
+    if text == "" or text in TRUE_WORDS:
+        return True
+    if text in FALSE_WORDS:
+        return False
+    return None
+
+
+def check_against_known(
+    records: list[PersonRecord], known: Mapping[str, KnownPerson]
+) -> list[RowError]:
+    """Problems that only show against the people already stored: unknown managers, e-mail
+    addresses that belong to someone else, and manager chains that would loop."""
+    errors: list[RowError] = []
+    in_file = {record.employee_id: record for record in records}
+    email_owner = {person.email: person.employee_id for person in known.values()
+                   if person.employee_id not in in_file}
+    for record in records:
+        manager = record.manager_employee_id
+        if manager is not None and manager not in in_file and manager not in known:
+            errors.append(RowError(record.line, "manager_employee_id",
+                                   f"no person with employee id {manager} in the file or on record"))
+        owner = email_owner.get(record.email)
+        if owner is not None and owner != record.employee_id:
+            errors.append(RowError(record.line, "email",
+                                   f"{record.email} already belongs to employee {owner}"))
+    manager_of: dict[str, str | None] = {
+        person.employee_id: person.manager_employee_id for person in known.values()
+    }
+    manager_of.update({record.employee_id: record.manager_employee_id for record in records})
+    for cycle in find_manager_cycles(manager_of):
+        chain = " → ".join([*cycle, cycle[0]])
+        for employee_id in cycle:
+            if employee_id in in_file:
+                errors.append(RowError(in_file[employee_id].line, "manager_employee_id",
+                                       f"manager chain loops: {chain}"))
+    return sorted(errors)
+
+
+def find_manager_cycles(manager_of: Mapping[str, str | None]) -> list[list[str]]:
+    """Every loop in the employee → manager graph, each once, starting at its smallest id.
+
+    Each person has at most one manager, so following the links from any person either ends
+    or enters exactly one loop; walking each chain once keeps this linear in the number of people.
+    """
+    state: dict[str, int] = {}  # 1: on the current walk, 2: finished
+    cycles: list[list[str]] = []
+    for start in manager_of:
+        if start in state:
+            continue
+        walk: list[str] = []
+        node: str | None = start
+        while node is not None and node not in state:
+            state[node] = 1
+            walk.append(node)
+            node = manager_of.get(node)
+        if node is not None and state.get(node) == 1:
+            loop = walk[walk.index(node):]
+            pivot = loop.index(min(loop))
+            cycles.append(loop[pivot:] + loop[:pivot])
+        for visited in walk:
+            state[visited] = 2
+    return sorted(cycles)
+
+
+def limit_errors(errors: list[RowError]) -> tuple[list[RowError], int]:
+    """The first errors to show and how many more there were (a broken 10 000-row file would
+    otherwise produce a page nobody can read)."""
+    ordered = sorted(errors)
+    return ordered[:MAX_REPORTED_ERRORS], max(0, len(ordered) - MAX_REPORTED_ERRORS)
+
+
+class HasManager(Protocol):
+    @property
+    def id(self) -> int: ...
+    @property
+    def manager(self) -> HasManager | None: ...
+
+
+def reports_to(person: HasManager, manager_person_id: int) -> bool:
+    """Whether `person` is below the given manager, directly or indirectly."""
+    seen: set[int] = set()
+    current = person.manager
+    while current is not None and current.id not in seen:
+        if current.id == manager_person_id:
+            return True
+        seen.add(current.id)
+        current = current.manager
+    return False

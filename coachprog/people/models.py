@@ -1,0 +1,39 @@
+"""People: the organisation's employees as the HRIS knows them."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from coachprog.db import UTCDateTime, utcnow
+from coachprog.extensions import db
+
+
+class Person(db.Model):  # type: ignore[name-defined,misc]
+    __tablename__ = "people"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    employee_id: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    name: Mapped[str] = mapped_column(sa.String(200))
+    # Stored lower-cased, so uniqueness and look-ups ignore case on both databases.
+    email: Mapped[str] = mapped_column(sa.String(254), unique=True)
+    department: Mapped[str] = mapped_column(sa.String(200), default="", index=True)
+    title: Mapped[str] = mapped_column(sa.String(200), default="")
+    manager_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("people.id", ondelete="SET NULL"), index=True
+    )
+    active: Mapped[bool] = mapped_column(sa.Boolean, default=True, server_default=sa.true())
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    manager: Mapped[Person | None] = relationship(
+        remote_side=[id], back_populates="direct_reports"
+    )
+    direct_reports: Mapped[list[Person]] = relationship(
+        back_populates="manager", order_by="Person.name"
+    )
+
+    def __repr__(self) -> str:
+        return f"<Person {self.employee_id} {self.name}>"

@@ -1,0 +1,73 @@
+"""People directory pages and the HRIS CSV import."""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+from flask import Blueprint, current_app, jsonify, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+
+from coachprog.extensions import db
+from coachprog.jobs.queue import create_job
+from coachprog.people import services
+from coachprog.people.domain import CSV_COLUMNS
+from coachprog.people.forms import PeopleImportForm
+from coachprog.people.jobs import PEOPLE_IMPORT
+from coachprog.web import Pagination, authorize, page_arg
+
+bp = Blueprint("people", __name__, url_prefix="/people")
+
+ACTIVE_FILTERS = {"active": True, "inactive": False, "all": None}
+
+
+@bp.route("/")
+@login_required
+def list_people() -> Any:
+    authorize("can_view_people")
+    status = request.args.get("status", "active")
+    params = services.PeopleQuery(
+        q=request.args.get("q", "").strip()[:100],
+        department=request.args.get("department", ""),
+        active=ACTIVE_FILTERS.get(status, True),
+        page=page_arg(),
+        per_page=current_app.config["COACHPROG_PAGE_SIZE"],
+    )
+    people, total = services.list_people(current_user, params)
+    return render_template(
+        "people/people_list.html", people=people, params=params, status=status,
+        departments=services.list_departments(current_user),
+        pagination=Pagination(params.page, params.per_page, total),
+    )
+
+
+@bp.route("/<int:person_id>")
+@login_required
+def view_person(person_id: int) -> Any:
+    person = services.get_person(current_user, person_id)
+    return render_template("people/person_view.html", person=person)
+
+
+@bp.route("/import", methods=["GET", "POST"])
+@login_required
+def import_people() -> Any:
+    authorize("can_import_people")
+    form = PeopleImportForm()
+    wants_json = request.accept_mimetypes.best == "application/json"
+    if form.validate_on_submit():
+        upload_dir = current_app.config["COACHPROG_UPLOAD_DIR"]
+        upload_dir.mkdir(parents=True, exist_ok=True)
+        path = upload_dir / f"people-{secrets.token_hex(16)}.csv"
+        form.file.data.save(path)
+        job = create_job(PEOPLE_IMPORT, created_by_id=current_user.id,
+                         payload={"path": str(path), "filename": form.file.data.filename or ""})
+        db.session.commit()
+        page_url = url_for("jobs.view_job", job_id=job.id)
+        if wants_json:
+            return jsonify(job_id=job.id, page_url=page_url,
+                           status_url=url_for("jobs.job_status", job_id=job.id)), 202
+        return redirect(page_url)
+    if wants_json and request.method == "POST":
+        return jsonify(errors={name: list(errors) for name, errors in form.errors.items()}), 400
+    status = 400 if request.method == "POST" else 200
+    return render_template("people/people_import.html", form=form, columns=CSV_COLUMNS), status

@@ -1,0 +1,132 @@
+"""What every HTML page shares: error pages, form error plumbing, pagination, filters."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import urlsplit
+
+from flask import Flask, render_template, request
+from flask_limiter.errors import RateLimitExceeded
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+from coachprog.auth.permissions import require
+from coachprog.errors import DomainError, NotFound, NotPermitted
+
+
+def authorize(name: str, obj: Any = None) -> None:
+    """Ask the permission authority for the signed-in user; refusal becomes a 403 page."""
+    require(current_user, name, obj)
+
+
+def apply_domain_error(form: FlaskForm, error: DomainError) -> None:
+    """Put a service's field errors next to the fields they belong to."""
+    for field_name, messages in error.field_errors.items():
+        field = getattr(form, field_name, None)
+        if field is not None:
+            field.errors = [*field.errors, *messages]  # type: ignore[misc]
+
+
+def safe_next(target: str | None, default: str) -> str:
+    """Only follow `next` to a path on this site (no open redirects)."""
+    if not target:
+        return default
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return default
+    return target
+
+
+def page_arg(name: str = "page") -> int:
+    value = request.args.get(name, "1")
+    return int(value) if value.isdigit() and int(value) > 0 else 1
+
+
+@dataclass(frozen=True)
+class Pagination:
+    page: int
+    per_page: int
+    total: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, math.ceil(self.total / self.per_page))
+
+    @property
+    def has_prev(self) -> bool:
+        return self.page > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages
+
+    @property
+    def first_item(self) -> int:
+        return 0 if self.total == 0 else (self.page - 1) * self.per_page + 1
+
+    @property
+    def last_item(self) -> int:
+        return min(self.total, self.page * self.per_page)
+
+
+def _error_page(status: int, title: str, message: str) -> tuple[str, int]:
+    return render_template("errors/error.html", status=status, title=title,
+                           message=message), status
+
+
+def _format_datetime(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M UTC") -> str:
+    if value is None:
+        return "—"
+    return value.astimezone(UTC).strftime(fmt)
+
+
+def init_app(app: Flask) -> None:
+    app.jinja_env.filters["datetime"] = _format_datetime
+    app.jinja_env.filters["number"] = lambda n: f"{n:,}".replace(",", "\u2009")
+
+    def is_api() -> bool:
+        return request.path.startswith("/api/")
+
+    @app.errorhandler(NotPermitted)
+    def _not_permitted(error: NotPermitted) -> Any:
+        if is_api():
+            from coachprog.api.problems import problem
+
+            return problem(403, "You may not do this.")
+        return _error_page(403, "Not allowed", "Your roles do not allow this page or action. "
+                           "If you need it, ask an L&D admin.")
+
+    @app.errorhandler(NotFound)
+    def _not_found(error: NotFound) -> Any:
+        if is_api():
+            from coachprog.api.problems import problem
+
+            return problem(404, f"No such {error}.")
+        return _error_page(404, "Not found", "There is nothing here, or it has been removed.")
+
+    @app.errorhandler(CSRFError)
+    def _csrf(error: CSRFError) -> Any:
+        return _error_page(400, "Form expired",
+                           "The form was missing its security token or it had expired. "
+                           "Go back, reload the page and try again.")
+
+    @app.errorhandler(RateLimitExceeded)
+    def _rate_limited(error: RateLimitExceeded) -> Any:
+        if request.endpoint == "auth.login":
+            from coachprog.auth.views import render_login_refused
+
+            return render_login_refused()
+        return _error_page(429, "Too many requests", "Slow down and try again in a few minutes.")
+
+    @app.errorhandler(HTTPException)
+    def _http_error(error: HTTPException) -> Any:
+        if is_api():
+            from coachprog.api.problems import problem
+
+            return problem(error.code or 500, error.description or error.name)
+        return _error_page(error.code or 500, error.name, error.description or "")

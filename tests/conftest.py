@@ -6,6 +6,7 @@ pass) and defaults to a SQLite file in a temporary folder.
 
 from __future__ import annotations
 
+import contextvars
 import os
 import re
 from collections.abc import Iterator
@@ -15,6 +16,7 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 from flask import Flask
+from flask.globals import _cv_app
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
 
@@ -45,22 +47,46 @@ def _reset_schema(url: str) -> None:
     engine.dispose()
 
 
+class IsolatedClient(FlaskClient):
+    """Each request gets its own app context (fresh `g`, its own database session), as in
+    production, even though the test itself holds an app context for factories and asserts."""
+
+    def open(self, *args: Any, **kwargs: Any) -> Any:
+        def in_fresh_context() -> Any:
+            _cv_app.set(None)  # type: ignore[arg-type]
+            return super(IsolatedClient, self).open(*args, **kwargs)
+
+        return contextvars.copy_context().run(in_fresh_context)
+
+
 @pytest.fixture(scope="session")
 def app(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
     instance = tmp_path_factory.mktemp("instance")
     _reset_schema(database_url)
+    redis_url = os.environ.get("COACHPROG_TEST_REDIS_URL")
+    queue_config: dict[str, Any] = {"COACHPROG_QUEUE": "immediate",
+                                    "RATELIMIT_STORAGE_URI": "memory://"}
+    if redis_url:
+        import redis
+
+        redis.Redis.from_url(redis_url).flushdb()
+        queue_config = {"COACHPROG_QUEUE": "redis", "COACHPROG_REDIS_URL": redis_url,
+                        "RATELIMIT_STORAGE_URI": redis_url}
     app = create_app({
         "TESTING": True,
         "INSTANCE_PATH": str(instance),
         "SECRET_KEY": "test-secret-key",
         "SQLALCHEMY_DATABASE_URI": database_url,
-        "COACHPROG_QUEUE": os.environ.get("COACHPROG_TEST_QUEUE", "immediate"),
         "COACHPROG_PASSWORD_HASH": "argon2id-fast",
         "COACHPROG_UPLOAD_DIR": instance / "uploads",
-        "RATELIMIT_STORAGE_URI": "memory://",
+        **queue_config,
     })
+    app.test_client_class = IsolatedClient
     with app.app_context():
         upgrade()
+    if redis_url:
+        # A real worker thread consumes the Redis queue, as `flask worker` would.
+        app.extensions["coachprog.queue"].start_in_process_consumer()
     yield app
     with app.app_context():
         db.engine.dispose()
@@ -109,6 +135,24 @@ def post_form(client: FlaskClient, url: str, data: dict[str, Any] | None = None,
     form = dict(data or {})
     form["csrf_token"] = csrf_token(client, token_page)
     return client.post(url, data=form, **kwargs)
+
+
+def wait_for_job(job_id: int, timeout: float = 30.0) -> Any:
+    """The finished job row (immediately, in the in-process queue; polled on Redis)."""
+    import time
+
+    from coachprog.jobs.models import Job
+
+    deadline = time.monotonic() + timeout
+    while True:
+        db.session.expire_all()
+        job = db.session.get(Job, job_id)
+        assert job is not None, f"no job {job_id}"
+        if job.is_finished:
+            return job
+        assert time.monotonic() < deadline, f"job {job_id} still {job.status} after {timeout}s"
+        time.sleep(0.05)
+        db.session.rollback()
 
 
 class Auth:

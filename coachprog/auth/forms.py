@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, SelectField, StringField, SubmitField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, EqualTo, Length, Optional
 
 from coachprog.auth.domain import MAX_PASSWORD_LENGTH, ROLE_LABELS
@@ -45,7 +46,8 @@ class ConfirmForm(FlaskForm):
 
 
 class RoleChangeForm(FlaskForm):
-    role = SelectField("Role", choices=[(role.value, label) for role, label in ROLE_LABELS.items()])
+    role = SelectField("Role", choices=[SelectChoice(role.value, label)
+                                        for role, label in ROLE_LABELS.items()])
     submit = SubmitField("Grant role")
 
 
@@ -57,6 +59,6 @@ class UserCreateForm(FlaskForm):
     password = PasswordField("Initial password", validators=[DataRequired()],
                              render_kw={"autocomplete": "new-password"},
                              description="At least 12 characters. Ask them to change it.")
-    role = SelectField("First role", choices=[("", "— none —")]
-                       + [(role.value, label) for role, label in ROLE_LABELS.items()])
+    role = SelectField("First role", choices=[SelectChoice("", "— none —")]
+                       + [SelectChoice(role.value, label) for role, label in ROLE_LABELS.items()])
     submit = SubmitField("Create account")

@@ -103,7 +103,7 @@ def _sponsor_panel() -> Panel:
         sa.select(Person.department, sa.func.count(Person.id))
         .where(Person.active.is_(True), Person.department != "")
         .group_by(Person.department)
-    ).tuples().all()
+    ).all()
     panel = Panel("Organisation at a glance (aggregates)",
                   empty="No directory data yet.")
     panel.groups = suppress_small_groups(dict(rows))

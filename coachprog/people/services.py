@@ -128,7 +128,7 @@ def _write(records: list[PersonRecord]) -> ImportSummary:
              "department": r.department, "title": r.title, "active": r.active}
             for r in batch
         ])
-    id_of = dict(db.session.execute(sa.select(Person.employee_id, Person.id)).tuples().all())
+    id_of = dict(db.session.execute(sa.select(Person.employee_id, Person.id)).all())
     updates: list[dict[str, Any]] = []
     for r in records:
         manager_id = id_of[r.manager_employee_id] if r.manager_employee_id else None

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, SelectField, StringField, SubmitField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, EqualTo, Length, Optional
+from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
 
 from coachprog.auth.domain import MAX_PASSWORD_LENGTH, ROLE_LABELS
 
@@ -52,7 +52,8 @@ class RoleChangeForm(FlaskForm):
 
 
 class UserCreateForm(FlaskForm):
-    email = EmailField("E-mail", validators=[DataRequired(), Length(max=254)])
+    email = EmailField("E-mail", validators=[DataRequired(), Length(max=254),
+                                             Email(check_deliverability=False)])
     display_name = StringField("Name", validators=[DataRequired(), Length(max=200)])
     employee_id = StringField("Employee id (optional)", validators=[Optional(), Length(max=64)],
                               description="Links the account to the person in the directory.")

@@ -27,6 +27,8 @@ FALSE_WORDS = frozenset({"false", "0", "no", "n", "inactive"})
 # Deliberately simple: the HRIS owns e-mail correctness; we only catch obvious garbage.
 EMAIL_PATTERN = re.compile(r"^[^@\s,;<>]+@[^@\s,;<>]+\.[^@\s,;<>]+$")
 EMPLOYEE_ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/-]*$")
+CONTROL_CHARACTER = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+TEXT_FIELDS = ("employee_id", "name", "email", "department", "title", "manager_employee_id")
 MAX_REPORTED_ERRORS = 1000
 
 
@@ -132,41 +134,52 @@ def parse_people_csv(data: bytes | str) -> ImportPlan:
     return plan
 
 
-def records_from_rows(rows: Iterable[tuple[int, Mapping[str, object]]]) -> ImportPlan:
-    """Validate field values row by row (shared by the CSV import and the API)."""
+def records_from_rows(
+    rows: Iterable[tuple[int, Mapping[str, object]]], *, unit: str = "line"
+) -> ImportPlan:
+    """Validate field values row by row (shared by the CSV import and the API).
+
+    `unit` names what the position is in messages: a CSV "line" or an API "item".
+    """
     plan = ImportPlan()
     first_line_of_id: dict[str, int] = {}
     first_line_of_email: dict[str, int] = {}
     for line, row in rows:
         errors: list[RowError] = []
         values: dict[str, str] = {}
-        for name in ("employee_id", "name", "email", "department", "title",
-                     "manager_employee_id"):
-            raw = row.get(name)
-            value = "" if raw is None else str(raw).strip()
-            if len(value) > MAX_LENGTHS[name]:
-                errors.append(RowError(line, name, f"longer than {MAX_LENGTHS[name]} characters"))
+        unreadable: set[str] = set()
+        for name in TEXT_FIELDS:
+            value, problem = _text_value(row.get(name))
+            if problem is None and len(value) > MAX_LENGTHS[name]:
+                problem = f"longer than {MAX_LENGTHS[name]} characters"
+            if problem is not None:
+                errors.append(RowError(line, name, problem))
+                unreadable.add(name)
             values[name] = value
         employee_id, email = values["employee_id"], values["email"].lower()
-        if not employee_id:
+        if "employee_id" in unreadable and not employee_id:
+            pass
+        elif not employee_id:
             errors.append(RowError(line, "employee_id", "is empty"))
         elif not EMPLOYEE_ID_PATTERN.match(employee_id):
             errors.append(RowError(line, "employee_id", f"{employee_id!r} has invalid characters"))
         elif employee_id in first_line_of_id:
             errors.append(RowError(line, "employee_id",
-                                   f"{employee_id} also appears on line "
+                                   f"{employee_id} also appears on {unit} "
                                    f"{first_line_of_id[employee_id]}"))
         else:
             first_line_of_id[employee_id] = line
-        if not values["name"]:
+        if not values["name"] and "name" not in unreadable:
             errors.append(RowError(line, "name", "is empty"))
-        if not email:
+        if "email" in unreadable:
+            pass
+        elif not email:
             errors.append(RowError(line, "email", "is empty"))
         elif not EMAIL_PATTERN.match(email):
             errors.append(RowError(line, "email", f"{email!r} is not an e-mail address"))
         elif email in first_line_of_email:
             errors.append(RowError(line, "email",
-                                   f"{email} also appears on line {first_line_of_email[email]}"))
+                                   f"{email} also appears on {unit} {first_line_of_email[email]}"))
         else:
             first_line_of_email[email] = line
         manager = values["manager_employee_id"] or None
@@ -185,6 +198,23 @@ def records_from_rows(rows: Iterable[tuple[int, Mapping[str, object]]]) -> Impor
             manager_employee_id=manager, active=bool(active),
         ))
     return plan
+
+
+def _text_value(raw: object) -> tuple[str, str | None]:
+    """A field's text and the problem with it, if any. The API may send whole numbers for
+    ids (HRIS ids are often numeric), but a list, an object or true is not a name."""
+    if raw is None:
+        return "", None
+    if isinstance(raw, int) and not isinstance(raw, bool):
+        return str(raw), None
+    if not isinstance(raw, str):
+        return "", "must be text"
+    value = raw.strip()
+    control = CONTROL_CHARACTER.search(value)
+    if control is not None:
+        # PostgreSQL cannot store NUL in text at all; the others break every page they're on.
+        return value, f"contains a control character (U+{ord(control.group()):04X})"
+    return value, None
 
 
 def parse_active(value: object) -> bool | None:

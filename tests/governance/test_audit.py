@@ -1,0 +1,105 @@
+"""The audit log: written with the change, append-only, readable by admins only."""
+
+from __future__ import annotations
+
+import pytest
+import sqlalchemy as sa
+
+from coachprog.auth.permissions import SystemActor
+from coachprog.extensions import db
+from coachprog.governance import services as audit
+from coachprog.governance.models import AuditEntry
+from coachprog.governance.services import AuditLogIsAppendOnly
+from tests.factories import UserFactory
+
+
+def _entry() -> AuditEntry:
+    entry = audit.record("test.done", actor=SystemActor("test"), object_type="thing",
+                         object_id=7, detail={"k": "v"})
+    db.session.commit()
+    return entry
+
+
+def test_entry_records_who_what_when_where() -> None:
+    entry = _entry()
+    assert entry.actor_label == "system:test"
+    assert (entry.action, entry.object_type, entry.object_id) == ("test.done", "thing", "7")
+    assert entry.detail == {"via": "system", "k": "v"}
+    assert entry.occurred_at.tzinfo is not None
+
+
+def test_entries_cannot_be_edited() -> None:
+    entry = _entry()
+    entry.action = "test.rewritten"
+    with pytest.raises(AuditLogIsAppendOnly):
+        db.session.flush()
+    db.session.rollback()
+
+
+def test_entries_cannot_be_deleted() -> None:
+    entry = _entry()
+    db.session.delete(entry)
+    with pytest.raises(AuditLogIsAppendOnly):
+        db.session.flush()
+    db.session.rollback()
+
+
+def test_bulk_update_and_delete_are_refused() -> None:
+    _entry()
+    with pytest.raises(AuditLogIsAppendOnly):
+        db.session.execute(sa.update(AuditEntry).values(action="x"))
+    with pytest.raises(AuditLogIsAppendOnly):
+        db.session.execute(sa.delete(AuditEntry))
+    db.session.rollback()
+    assert db.session.scalar(sa.select(sa.func.count(AuditEntry.id))) == 1
+
+
+def test_entry_rolls_back_with_the_change_it_records() -> None:
+    audit.record("test.undone", actor=None, object_type="thing")
+    db.session.rollback()
+    assert db.session.scalar(sa.select(sa.func.count(AuditEntry.id))) == 0
+
+
+def test_admin_filters_the_audit_page(auth, client) -> None:
+    auth.login_as("admin")
+    for n in range(3):
+        audit.record("people.imported", actor=SystemActor("cli"), object_type="person",
+                     detail={"n": n})
+    audit.record("role.granted", actor=SystemActor("cli"), object_type="user", object_id=42)
+    db.session.commit()
+    page = client.get("/admin/audit?action=role.granted").get_data(as_text=True)
+    assert "role.granted" in page and "n=1" not in page
+    page = client.get("/admin/audit?object_type=user&object_id=42").get_data(as_text=True)
+    assert "user #42" in page
+    page = client.get("/admin/audit?actor=nobody-like-this").get_data(as_text=True)
+    assert "No entries match." in page
+
+
+def test_bad_dates_are_explained_not_crashed_on(auth, client) -> None:
+    auth.login_as("admin")
+    response = client.get("/admin/audit?since=yesterday&until=2026-13-45")
+    assert response.status_code == 200
+    assert response.get_data(as_text=True).count("Use a date like 2026-11-23.") == 2
+
+
+def test_audit_page_paginates(auth, client, app) -> None:
+    auth.login_as("admin")
+    for n in range(app.config["COACHPROG_PAGE_SIZE"] + 5):
+        audit.record("test.bulk", actor=None, object_type="thing", object_id=n)
+    db.session.commit()
+    first = client.get("/admin/audit?action=test.bulk").get_data(as_text=True)
+    assert 'rel="next"' in first
+    second = client.get("/admin/audit?action=test.bulk&page=2").get_data(as_text=True)
+    assert "51–55 of 55" in second
+
+
+def test_no_route_can_change_the_audit_log(app) -> None:
+    for rule in app.url_map.iter_rules():
+        if "audit" in rule.rule:
+            assert (rule.methods or set()) <= {"GET", "HEAD", "OPTIONS"}, rule.rule
+
+
+def test_non_admins_cannot_read_the_log(auth, client) -> None:
+    UserFactory()
+    auth.login_as("master_coach", "lead_coach", "sponsor")
+    assert client.get("/admin/audit").status_code == 403

@@ -13,6 +13,7 @@ from flask.cli import AppGroup
 
 from coachprog.auth import services as auth_services
 from coachprog.auth.domain import Role, parse_role
+from coachprog.auth.models import User
 from coachprog.auth.permissions import SystemActor
 from coachprog.errors import DomainError
 from coachprog.extensions import db
@@ -109,7 +110,7 @@ def create_token_command(email: str, name: str) -> None:
     click.echo("Store it now: it is not shown again.", err=True)
 
 
-def _user_or_fail(email: str):  # type: ignore[no-untyped-def]
+def _user_or_fail(email: str) -> User:
     user = auth_services.get_user_by_email(email)
     if user is None:
         click.echo(f"No account with e-mail {email}.", err=True)

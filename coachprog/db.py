@@ -33,7 +33,7 @@ def utcnow() -> datetime:
 
 
 def set_clock(clock: Callable[[], datetime] | None) -> None:
-    global _clock  # noqa: PLW0603 - one process-wide clock is the point
+    global _clock
     _clock = clock or (lambda: datetime.now(UTC))
 
 

@@ -15,16 +15,97 @@ from coachprog.auth.domain import Role
 from coachprog.people.domain import PersonRecord, records_from_rows
 from coachprog.people.services import import_people
 
-FIRST_NAMES = (
-    "Aisha Ben Carla Dmitri Elena Farid Grace Hiro Ines Jonas Kemi Lars Maya Nikhil Olga Pablo "
-    "Quinn Rosa Sami Tara Umar Vera Wen Xavier Yara Zoltan Amara Bruno Chloe Dev Emil Fatima "
-    "Gustav Hana Ivan Julia Kofi Lena Mateo Nora Oscar Priya Rahel Stefan Thea Uma Viktor Willa"
-).split()
-LAST_NAMES = (
-    "Andersson Baptiste Chen Dubois Eze Fischer Garcia Haddad Ito Jensen Kowalski Lindqvist "
-    "Moreau Nakamura Okafor Petrov Quispe Rossi Schmidt Tanaka Ueda Varga Weber Xu Yilmaz Zhou "
-    "Abbott Brennan Costa Delgado Engel Fontaine Gallo Horvat Iqbal Jovanovic Kaur Lopez Mensah"
-).split()
+FIRST_NAMES = [
+    "Aisha",
+    "Ben",
+    "Carla",
+    "Dmitri",
+    "Elena",
+    "Farid",
+    "Grace",
+    "Hiro",
+    "Ines",
+    "Jonas",
+    "Kemi",
+    "Lars",
+    "Maya",
+    "Nikhil",
+    "Olga",
+    "Pablo",
+    "Quinn",
+    "Rosa",
+    "Sami",
+    "Tara",
+    "Umar",
+    "Vera",
+    "Wen",
+    "Xavier",
+    "Yara",
+    "Zoltan",
+    "Amara",
+    "Bruno",
+    "Chloe",
+    "Dev",
+    "Emil",
+    "Fatima",
+    "Gustav",
+    "Hana",
+    "Ivan",
+    "Julia",
+    "Kofi",
+    "Lena",
+    "Mateo",
+    "Nora",
+    "Oscar",
+    "Priya",
+    "Rahel",
+    "Stefan",
+    "Thea",
+    "Uma",
+    "Viktor",
+    "Willa",
+]
+LAST_NAMES = [
+    "Andersson",
+    "Baptiste",
+    "Chen",
+    "Dubois",
+    "Eze",
+    "Fischer",
+    "Garcia",
+    "Haddad",
+    "Ito",
+    "Jensen",
+    "Kowalski",
+    "Lindqvist",
+    "Moreau",
+    "Nakamura",
+    "Okafor",
+    "Petrov",
+    "Quispe",
+    "Rossi",
+    "Schmidt",
+    "Tanaka",
+    "Ueda",
+    "Varga",
+    "Weber",
+    "Xu",
+    "Yilmaz",
+    "Zhou",
+    "Abbott",
+    "Brennan",
+    "Costa",
+    "Delgado",
+    "Engel",
+    "Fontaine",
+    "Gallo",
+    "Horvat",
+    "Iqbal",
+    "Jovanovic",
+    "Kaur",
+    "Lopez",
+    "Mensah",
+]
 DEPARTMENTS = {
     "Engineering": ("Software Engineer", "Senior Engineer", "Staff Engineer", "QA Engineer"),
     "Sales": ("Account Executive", "Sales Development Rep", "Key Account Manager"),
@@ -65,9 +146,17 @@ def demo_people(count: int) -> list[dict[str, Any]]:
     def add(employee_id: str, dept: str, title: str, manager: str | None) -> None:
         full_name = name()
         email = full_name.lower().replace(" ", ".") + "@demo.example"
-        rows.append({"employee_id": employee_id, "name": full_name, "email": email,
-                     "department": dept, "title": title, "manager_employee_id": manager,
-                     "active": rng.random() > 0.03})
+        rows.append(
+            {
+                "employee_id": employee_id,
+                "name": full_name,
+                "email": email,
+                "department": dept,
+                "title": title,
+                "manager_employee_id": manager,
+                "active": rng.random() > 0.03,
+            }
+        )
 
     add("E0001", "Executive", "Chief Executive Officer", None)
     heads: dict[str, str] = {}
@@ -128,9 +217,15 @@ def seed_demo(actor: Any, *, people: int = 320) -> str:
         person_id = get_person_by_employee_id(actor, employee_id).id if employee_id else None
         if user is None:
             display = _display_name(plan.records, employee_id) or "Morgan Ellis (external)"
-            auth_services.create_user(actor, email=email, display_name=display,
-                                      password=password, roles=(role,), person_id=person_id,
-                                      check_password=False)
+            auth_services.create_user(
+                actor,
+                email=email,
+                display_name=display,
+                password=password,
+                roles=(role,),
+                person_id=person_id,
+                check_password=False,
+            )
         elif not _password_matches(user.password_hash, password):
             # COACHPROG_DEMO_PASSWORD changed since the last run: follow it.
             user.password_hash = auth_services.hash_password(password)

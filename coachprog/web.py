@@ -29,7 +29,7 @@ def apply_domain_error(form: FlaskForm, error: DomainError) -> None:
     for field_name, messages in error.field_errors.items():
         field = getattr(form, field_name, None)
         if field is not None:
-            field.errors = [*field.errors, *messages]  # type: ignore[misc]
+            field.errors = [*field.errors, *messages]
 
 
 def safe_next(target: str | None, default: str) -> str:

@@ -15,8 +15,8 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from coachprog.auth.domain import Role
-from coachprog.auth.services import create_api_token
 from coachprog.auth.permissions import SystemActor
+from coachprog.auth.services import create_api_token
 from coachprog.extensions import db
 from coachprog.jobs.models import Job
 from tests.conftest import Auth, csrf_token
@@ -26,7 +26,7 @@ ROLES = ["anonymous", *[role.value for role in Role]]
 
 
 def statuses(default: int, anonymous: int = 302, **by_role: int) -> dict[str, int]:
-    table = {role: default for role in ROLES}
+    table = dict.fromkeys(ROLES, default)
     table["anonymous"] = anonymous
     table.update(by_role)
     return table

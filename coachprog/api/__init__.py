@@ -31,6 +31,14 @@ def _verify_token(token: str) -> User | None:
     return user_for_api_token(token) if token else None
 
 
+def current_api_user() -> User:
+    """The account behind the request's bearer token (auth_required guarantees one)."""
+    user: User | None = token_auth.current_user
+    if user is None:  # pragma: no cover - only reachable without @auth_required
+        raise RuntimeError("current_api_user() needs @bp.auth_required(token_auth)")
+    return user
+
+
 @token_auth.error_processor
 def _auth_error(error: HTTPError) -> Any:
     return problem(error.status_code, "A valid bearer token is required.",
@@ -62,13 +70,13 @@ def _http_exception(error: HTTPException) -> Any:
 
 
 def init_app(app: Flask) -> None:
-    @app.error_processor  # type: ignore[attr-defined,misc]
+    @app.error_processor  # type: ignore[attr-defined]
     def _api_error(error: HTTPError) -> Any:
         detail = error.message or "Error"
         if error.status_code == 422:
             detail = "The request body or query has invalid values."
         return problem(error.status_code, detail, errors=_field_errors(error.detail),
-                       headers=dict(error.headers or {}))
+                       headers={k: str(v) for k, v in dict(error.headers or {}).items()})
 
 
 from coachprog.api import me, people  # noqa: E402, F401  (routes register on bp)

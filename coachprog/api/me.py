@@ -7,7 +7,7 @@ from typing import Any
 from apiflask import Schema
 from apiflask.fields import Integer, List, String
 
-from coachprog.api import bp, token_auth
+from coachprog.api import bp, current_api_user, token_auth
 
 
 class MeOut(Schema):
@@ -23,7 +23,7 @@ class MeOut(Schema):
 @bp.output(MeOut)
 @bp.doc(summary="The account the bearer token belongs to", tags=["me"])
 def get_me() -> Any:
-    user = token_auth.current_user
+    user = current_api_user()
     return {
         "id": user.id,
         "email": user.email,

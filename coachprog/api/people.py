@@ -8,7 +8,7 @@ from apiflask import Schema
 from apiflask.fields import Boolean, Integer, List, Nested, Raw, String
 from apiflask.validators import Length, OneOf, Range
 
-from coachprog.api import bp, token_auth
+from coachprog.api import bp, current_api_user, token_auth
 from coachprog.api.problems import problem
 from coachprog.extensions import db
 from coachprog.people import services
@@ -85,7 +85,7 @@ def list_people(query: dict[str, Any]) -> Any:
     status = {"active": True, "inactive": False, "all": None}[query["status"]]
     params = services.PeopleQuery(q=query["q"], department=query["department"], active=status,
                                   page=query["page"], per_page=query["per_page"])
-    people, total = services.list_people(token_auth.current_user, params)
+    people, total = services.list_people(current_api_user(), params)
     return {"items": [_person_out(p) for p in people], "page": params.page,
             "per_page": params.per_page, "total": total}
 
@@ -95,7 +95,7 @@ def list_people(query: dict[str, Any]) -> Any:
 @bp.output(PersonOut)
 @bp.doc(summary="One person by employee id", tags=["people"], responses=[404])
 def get_person(employee_id: str) -> Any:
-    return _person_out(services.get_person_by_employee_id(token_auth.current_user, employee_id))
+    return _person_out(services.get_person_by_employee_id(current_api_user(), employee_id))
 
 
 @bp.post("/people/bulk")
@@ -109,7 +109,7 @@ def get_person(employee_id: str) -> Any:
 def bulk_upsert_people(body: dict[str, Any]) -> Any:
     plan = records_from_rows(enumerate(body["people"]))
     try:
-        summary = services.import_people(token_auth.current_user, plan, source="api")
+        summary = services.import_people(current_api_user(), plan, source="api")
     except services.ImportRejected as rejected:
         db.session.rollback()
         errors: dict[str, list[str]] = {}

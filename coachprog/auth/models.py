@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from coachprog.people.models import Person
 
 
-class User(db.Model):  # type: ignore[name-defined,misc]
+class User(db.Model):  # type: ignore[name-defined]
     __tablename__ = "users"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -67,7 +67,7 @@ class User(db.Model):  # type: ignore[name-defined,misc]
         return f"<User {self.id} {self.email}>"
 
 
-class RoleGrant(db.Model):  # type: ignore[name-defined,misc]
+class RoleGrant(db.Model):  # type: ignore[name-defined]
     __tablename__ = "role_grants"
     __table_args__ = (sa.UniqueConstraint("user_id", "role"),)
 
@@ -82,7 +82,7 @@ class RoleGrant(db.Model):  # type: ignore[name-defined,misc]
     user: Mapped[User] = relationship(back_populates="role_grants", foreign_keys=[user_id])
 
 
-class ApiToken(db.Model):  # type: ignore[name-defined,misc]
+class ApiToken(db.Model):  # type: ignore[name-defined]
     """A personal access token; only its SHA-256 is stored, the secret is shown once."""
 
     __tablename__ = "api_tokens"

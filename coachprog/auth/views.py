@@ -65,7 +65,7 @@ def login() -> Any:
             login_user(user)
             session.permanent = True
             return redirect(safe_next(request.args.get("next"), url_for("home.index")))
-        form.password.errors = [LOGIN_FAILED]  # type: ignore[assignment]
+        form.password.errors = [LOGIN_FAILED]
     return render_template("auth/login.html", form=form)
 
 

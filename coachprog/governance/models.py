@@ -12,7 +12,7 @@ from coachprog.db import UTCDateTime, utcnow
 from coachprog.extensions import db
 
 
-class AuditEntry(db.Model):  # type: ignore[name-defined,misc]
+class AuditEntry(db.Model):  # type: ignore[name-defined]
     __tablename__ = "audit_entries"
     __table_args__ = (sa.Index("ix_audit_entries_object", "object_type", "object_id"),)
 

@@ -27,7 +27,7 @@ class Origin:
     via: str = "system"
 
 
-_origin: ContextVar[Origin] = ContextVar("audit_origin", default=Origin())
+_origin: ContextVar[Origin] = ContextVar("audit_origin", default=Origin())  # noqa: B039 - frozen
 
 
 def set_origin(origin: Origin) -> None:

@@ -12,7 +12,7 @@ from coachprog.db import UTCDateTime, utcnow
 from coachprog.extensions import db
 
 
-class Job(db.Model):  # type: ignore[name-defined,misc]
+class Job(db.Model):  # type: ignore[name-defined]
     __tablename__ = "jobs"
 
     id: Mapped[int] = mapped_column(primary_key=True)

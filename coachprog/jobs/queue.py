@@ -150,7 +150,7 @@ class JobQueue:
         consumer = self.huey.create_consumer(workers=1, worker_type="thread",
                                              check_worker_health=False)
         # The consumer installs signal handlers, which only the main thread may do.
-        consumer._set_signal_handlers = lambda: None  # type: ignore[method-assign]
+        consumer._set_signal_handlers = lambda: None
         self._consumer_thread = threading.Thread(target=consumer.run, name="coachprog-worker",
                                                  daemon=True)
         self._consumer_thread.start()

@@ -11,7 +11,7 @@ from coachprog.db import UTCDateTime, utcnow
 from coachprog.extensions import db
 
 
-class Person(db.Model):  # type: ignore[name-defined,misc]
+class Person(db.Model):  # type: ignore[name-defined]
     __tablename__ = "people"
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -191,10 +191,13 @@ def reporting_line_cte(manager_person_id: int) -> sa.CTE:
 def list_people(actor: Any, params: PeopleQuery) -> tuple[Sequence[Person], int]:
     require(actor, "can_view_people")
     query = _scope(actor, sa.select(Person))
-    if params.q:
-        needle = f"%{params.q.strip()}%"
-        query = query.where(sa.or_(Person.name.ilike(needle), Person.email.ilike(needle),
-                                   Person.employee_id.ilike(needle)))
+    needle = params.q.strip()
+    if needle:
+        # autoescape: a search for "100%" or "a_b" means those characters, not LIKE wildcards.
+        query = query.where(sa.or_(*(
+            column.icontains(needle, autoescape=True)
+            for column in (Person.name, Person.email, Person.employee_id)
+        )))
     if params.department:
         query = query.where(Person.department == params.department)
     if params.active is not None:

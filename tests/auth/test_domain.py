@@ -1,7 +1,6 @@
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-
-import pytest
 
 from coachprog.auth.domain import MIN_PASSWORD_LENGTH, Role, parse_role, password_problems
 

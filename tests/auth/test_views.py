@@ -30,7 +30,7 @@ def test_login_succeeds_and_is_audited(auth, client):
 
 
 def test_login_email_is_case_insensitive(auth):
-    user = UserFactory(email="mixed@example.com")
+    UserFactory(email="mixed@example.com")
     db.session.commit()
     assert auth.login("  MIXED@Example.com ").status_code == 302
 

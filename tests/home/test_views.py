@@ -1,0 +1,73 @@
+"""Home page: what needs each role's attention, from live data."""
+
+from __future__ import annotations
+
+import pytest
+
+from coachprog.auth.permissions import can
+from coachprog.extensions import db
+from tests.factories import PersonFactory, UserFactory
+
+
+def test_anonymous_home_redirects_to_sign_in(client) -> None:
+    response = client.get("/")
+    assert response.status_code == 302 and response.headers["Location"].startswith("/login")
+
+
+def test_admin_with_no_people_is_told_to_import(auth, client) -> None:
+    auth.login_as("admin")
+    page = client.get("/").get_data(as_text=True)
+    assert "No people yet" in page and "/people/import" in page
+
+
+def test_admin_sees_directory_and_role_warnings(auth, client) -> None:
+    auth.login_as("admin")
+    boss = PersonFactory()
+    PersonFactory.create_batch(3, manager=boss)
+    PersonFactory.create_batch(2)  # no manager on record
+    UserFactory()  # an account without a role
+    db.session.commit()
+    page = client.get("/").get_data(as_text=True)
+    assert "active people in the directory" in page
+    assert "have no manager on record" in page
+    assert "accounts hold no role" in page
+
+
+def test_sponsor_sees_aggregates_with_small_groups_suppressed(auth, client) -> None:
+    auth.login_as("sponsor")
+    PersonFactory.create_batch(7, department="Sales")
+    PersonFactory.create_batch(6, department="Finance")
+    PersonFactory.create_batch(2, department="Legal")
+    db.session.commit()
+    page = client.get("/").get_data(as_text=True)
+    assert "Organisation at a glance" in page
+    assert ">7<" in page
+    assert ">2<" not in page and ">6<" not in page  # Legal suppressed, and Finance with it
+    assert page.count("suppressed</span>") == 2
+    assert "person0@example.com" not in page  # aggregates only, never names
+
+
+def test_manager_sees_their_team_size(auth, client) -> None:
+    me = PersonFactory()
+    PersonFactory.create_batch(4, manager=me)
+    db.session.commit()
+    auth.login_as("manager", person_id=me.id)
+    page = client.get("/").get_data(as_text=True)
+    assert "direct reports" in page and ">4<" in page
+
+
+def test_manager_without_a_directory_link_is_told_so(auth, client) -> None:
+    auth.login_as("manager")
+    assert "not linked to your directory record" in client.get("/").get_data(as_text=True)
+
+
+def test_navigation_shows_only_what_the_user_may_use(auth, client) -> None:
+    auth.login_as("coach")
+    page = client.get("/").get_data(as_text=True)
+    assert "Import people" not in page and "Audit log" not in page and ">People<" not in page
+    assert "You hold" not in page
+
+
+def test_unknown_permission_names_are_a_programming_error() -> None:
+    with pytest.raises(KeyError, match="no permission rule"):
+        can(None, "can_do_anything")

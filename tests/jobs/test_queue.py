@@ -1,0 +1,112 @@
+"""Job rows: enqueued only after commit, claimed once, failures recorded, stale ones re-queued."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+
+from coachprog.db import utcnow
+from coachprog.extensions import db
+from coachprog.jobs import queue
+from coachprog.jobs.models import Job
+from tests.conftest import wait_for_job
+
+CALLS: list[int] = []
+
+
+@queue.job_handler("test_echo")
+def _echo(job: Job, report: queue.Reporter) -> dict[str, Any]:
+    CALLS.append(job.id)
+    report(40, "half way")
+    if job.payload.get("fail"):
+        raise queue.JobFailed("asked to fail", result={"why": "test"})
+    if job.payload.get("crash"):
+        raise RuntimeError("boom")
+    return {"echo": job.payload.get("value")}
+
+
+@pytest.fixture(autouse=True)
+def _reset_calls() -> None:
+    CALLS.clear()
+
+
+def test_job_runs_after_commit_and_records_its_result() -> None:
+    job = queue.create_job("test_echo", payload={"value": 3}, created_by_id=None)
+    assert CALLS == []  # nothing runs before the row is committed
+    db.session.commit()
+    finished = wait_for_job(job.id)
+    assert finished.status == "succeeded"
+    assert finished.result == {"echo": 3}
+    assert finished.progress == 100
+    assert finished.attempts == 1
+
+
+def test_rolled_back_job_is_never_enqueued(app) -> None:
+    job = queue.create_job("test_echo", payload={}, created_by_id=None)
+    job_id = job.id
+    db.session.rollback()
+    db.session.commit()
+    assert job_id not in CALLS
+    assert db.session.get(Job, job_id) is None
+
+
+def test_handler_failure_is_recorded_for_the_user() -> None:
+    job = queue.create_job("test_echo", payload={"fail": True}, created_by_id=None)
+    db.session.commit()
+    finished = wait_for_job(job.id)
+    assert (finished.status, finished.error, finished.result) == (
+        "failed", "asked to fail", {"why": "test"})
+
+
+def test_unexpected_crash_is_recorded_without_leaking_details_to_the_message() -> None:
+    job = queue.create_job("test_echo", payload={"crash": True}, created_by_id=None)
+    db.session.commit()
+    finished = wait_for_job(job.id)
+    assert finished.status == "failed"
+    assert "boom" not in finished.error
+    assert "RuntimeError: boom" in finished.result["trace"]
+
+
+def test_a_job_is_claimed_only_once() -> None:
+    job = Job(kind="test_echo", payload={})
+    db.session.add(job)
+    db.session.commit()
+    assert queue.claim_job(job.id) is True
+    assert queue.claim_job(job.id) is False
+    queue.run_job(job.id)  # already running elsewhere: does nothing
+    assert CALLS == []
+
+
+def test_unknown_job_kind_is_refused() -> None:
+    with pytest.raises(ValueError, match="no handler"):
+        queue.create_job("no_such_kind", payload={}, created_by_id=None)
+
+
+def test_stale_running_jobs_are_requeued_and_eventually_given_up() -> None:
+    old = utcnow() - timedelta(minutes=30)
+    stale = Job(kind="test_echo", status="running", attempts=1, heartbeat_at=old, payload={})
+    hopeless = Job(kind="test_echo", status="running", attempts=queue.MAX_ATTEMPTS,
+                   heartbeat_at=old, payload={})
+    fresh = Job(kind="test_echo", status="running", attempts=1, heartbeat_at=utcnow(),
+                payload={})
+    db.session.add_all([stale, hopeless, fresh])
+    db.session.commit()
+    assert queue.requeue_stale_jobs() == [stale.id]
+    db.session.expire_all()
+    statuses = dict(db.session.execute(sa.select(Job.id, Job.status)).all())
+    assert statuses == {stale.id: "queued", hopeless.id: "failed", fresh.id: "running"}
+    queue.run_job(stale.id)
+    assert db.session.get(Job, stale.id).attempts == 2
+
+
+def test_progress_reports_commit_on_their_own() -> None:
+    job = Job(kind="test_echo", status="running", payload={})
+    db.session.add(job)
+    db.session.commit()
+    queue.Reporter(job.id)(250, "x" * 500)
+    db.session.expire_all()
+    refreshed = db.session.get(Job, job.id)
+    assert refreshed.progress == 99 and len(refreshed.progress_note) == 200

@@ -102,9 +102,12 @@ def _clean_tables() -> None:
 
 @pytest.fixture(autouse=True)
 def _isolated(app: Flask) -> Iterator[None]:
+    from coachprog.governance.services import Origin, set_origin
+
     with app.app_context():
         _clean_tables()
         limiter.reset()
+        set_origin(Origin())
         yield
         db.session.remove()
 

@@ -8,6 +8,7 @@ created their row commits, so a worker never looks for a row that is not there y
 
 from __future__ import annotations
 
+import contextvars
 import logging
 import threading
 import traceback
@@ -24,6 +25,7 @@ from sqlalchemy.orm import Session
 
 from coachprog.db import utcnow
 from coachprog.extensions import db
+from coachprog.governance.services import Origin, set_origin
 from coachprog.jobs.models import Job
 
 log = logging.getLogger(__name__)
@@ -134,9 +136,14 @@ class JobQueue:
         self._run_task(job_id)
 
     def _run_job(self, job_id: int) -> None:
-        # A fresh app context gives the job its own database session, even in immediate mode.
-        with self.app.app_context():
-            run_job(job_id)
+        # A fresh app context gives the job its own database session, even in immediate mode;
+        # a copied context keeps the job's audit origin from leaking into the caller's.
+        def in_worker_context() -> None:
+            set_origin(Origin(ip=None, via=f"job:{job_id}"))
+            with self.app.app_context():
+                run_job(job_id)
+
+        contextvars.copy_context().run(in_worker_context)
 
     def _sweep(self) -> None:
         with self.app.app_context():

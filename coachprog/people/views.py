@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import secrets
 from typing import Any
 
@@ -52,9 +53,12 @@ def view_person(person_id: int) -> Any:
 @login_required
 def import_people() -> Any:
     authorize("can_import_people")
+    # Set before the form reads the body: a larger upload is refused with 413, not buffered.
+    request.max_content_length = current_app.config["COACHPROG_MAX_IMPORT_BYTES"]
     form = PeopleImportForm()
     wants_json = request.accept_mimetypes.best == "application/json"
-    if form.validate_on_submit():
+    too_large = False
+    if form.validate_on_submit() and not (too_large := _too_large(form)):
         upload_dir = current_app.config["COACHPROG_UPLOAD_DIR"]
         upload_dir.mkdir(parents=True, exist_ok=True)
         path = upload_dir / f"people-{secrets.token_hex(16)}.csv"
@@ -67,7 +71,24 @@ def import_people() -> Any:
             return jsonify(job_id=job.id, page_url=page_url,
                            status_url=url_for("jobs.job_status", job_id=job.id)), 202
         return redirect(page_url)
+    status = 200
+    if request.method == "POST":
+        status = 413 if too_large else 400
     if wants_json and request.method == "POST":
-        return jsonify(errors={name: list(errors) for name, errors in form.errors.items()}), 400
-    status = 400 if request.method == "POST" else 200
+        return jsonify(errors={name: list(errors) for name, errors in form.errors.items()}), status
     return render_template("people/people_import.html", form=form, columns=CSV_COLUMNS), status
+
+
+def _too_large(form: PeopleImportForm) -> bool:
+    """Refuse an upload over COACHPROG_MAX_IMPORT_BYTES before it is stored or queued."""
+    limit = current_app.config["COACHPROG_MAX_IMPORT_BYTES"]
+    stream = form.file.data.stream
+    stream.seek(0, os.SEEK_END)
+    size = stream.tell()
+    stream.seek(0)
+    if size <= limit:
+        return False
+    form.file.errors = [*form.file.errors,  # type: ignore[misc]
+                        f"The file is larger than {limit / 1024 / 1024:.1f} MB; "
+                        "split the export or ask an admin to raise the limit."]
+    return True

@@ -67,6 +67,10 @@ def build_config(instance_path: Path) -> dict[str, Any]:
         "COACHPROG_MAX_IMPORT_BYTES": int(os.environ.get("COACHPROG_MAX_IMPORT_MB", "20"))
         * 1024
         * 1024,
+        # Bodies larger than the biggest accepted upload (plus multipart framing) are refused
+        # with 413 before they are buffered; later upload kinds raise it per endpoint.
+        "MAX_CONTENT_LENGTH": int(os.environ.get("COACHPROG_MAX_IMPORT_MB", "20")) * 1024 * 1024
+        + 64 * 1024,
         "COACHPROG_UPLOAD_DIR": Path(
             os.environ.get("COACHPROG_UPLOAD_DIR", str(instance_path / "uploads"))
         ),

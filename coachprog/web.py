@@ -123,6 +123,17 @@ def init_app(app: Flask) -> None:
             return render_login_refused()
         return _error_page(429, "Too many requests", "Slow down and try again in a few minutes.")
 
+    @app.errorhandler(413)
+    def _too_large(error: HTTPException) -> Any:
+        limit_mb = (app.config.get("MAX_CONTENT_LENGTH") or 0) / 1024 / 1024
+        message = f"The upload is larger than the {limit_mb:.0f} MB this server accepts."
+        if is_api():
+            from coachprog.api.problems import problem
+
+            return problem(413, message)
+        return _error_page(413, "Upload too large", message + " Split the file or ask an "
+                           "admin to raise the limit.")
+
     @app.errorhandler(HTTPException)
     def _http_error(error: HTTPException) -> Any:
         if is_api():

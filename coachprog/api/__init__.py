@@ -13,7 +13,25 @@ from werkzeug.exceptions import HTTPException
 from coachprog.api.problems import problem
 from coachprog.auth.models import User
 from coachprog.auth.services import user_for_api_token
-from coachprog.extensions import csrf
+from coachprog.extensions import csrf, db
+
+PROBLEM_MEDIA_TYPE = "application/problem+json"
+# RFC 9457 problem details as `problems.problem` writes them; documented for every error.
+PROBLEM_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "properties": {
+        "type": {"type": "string", "format": "uri"},
+        "title": {"type": "string"},
+        "status": {"type": "integer"},
+        "detail": {"type": "string"},
+        "errors": {
+            "type": "object",
+            "description": "Problems by field path, e.g. `people.3.email`.",
+            "additionalProperties": {"type": "array", "items": {"type": "string"}},
+        },
+    },
+    "required": ["type", "title", "status", "detail"],
+}
 
 bp = APIBlueprint("api", __name__, url_prefix="/api/v1")
 # Bearer tokens, not cookies, authenticate the API, so cross-site request forgery cannot apply.
@@ -28,7 +46,12 @@ token_auth = HTTPTokenAuth(
 
 @token_auth.verify_token
 def _verify_token(token: str) -> User | None:
-    return user_for_api_token(token) if token else None
+    user = user_for_api_token(token) if token else None
+    if user is not None and db.session.dirty:
+        # The service stamps `last_used_at` (at most once a minute); a GET never commits, so
+        # recording the use is its own small unit of work, done before the request's own.
+        db.session.commit()
+    return user
 
 
 def current_api_user() -> User:
@@ -69,7 +92,24 @@ def _http_exception(error: HTTPException) -> Any:
     return problem(error.code or 500, error.description or error.name)
 
 
+def _errors_as_problems(spec: dict[str, Any]) -> dict[str, Any]:
+    """APIFlask documents error responses as application/json; ours are problem+json."""
+    for operations in spec.get("paths", {}).values():
+        for operation in operations.values():
+            if not isinstance(operation, dict):
+                continue
+            for status, response in operation.get("responses", {}).items():
+                content = response.get("content", {})
+                if str(status).startswith(("4", "5")) and "application/json" in content:
+                    content[PROBLEM_MEDIA_TYPE] = content.pop("application/json")
+    return spec
+
+
 def init_app(app: Flask) -> None:
+    app.config["HTTP_ERROR_SCHEMA"] = PROBLEM_SCHEMA
+    app.config["VALIDATION_ERROR_SCHEMA"] = PROBLEM_SCHEMA
+    app.spec_processor(_errors_as_problems)  # type: ignore[attr-defined]
+
     @app.error_processor  # type: ignore[attr-defined]
     def _api_error(error: HTTPError) -> Any:
         detail = error.message or "Error"

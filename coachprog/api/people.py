@@ -29,6 +29,11 @@ class PersonOut(Schema):
     active = Boolean()
 
 
+class PersonDetailOut(PersonOut):
+    """One person. A schema of its own because APIFlask registers PersonOut twice (once
+    nested in PeoplePage, once as a response) otherwise, with a warning and a `PersonOut1`."""
+
+
 class PeoplePage(Schema):
     items = List(Nested(PersonOut))
     page = Integer()
@@ -80,7 +85,7 @@ def _person_out(person: Person) -> dict[str, Any]:
 @bp.auth_required(token_auth)
 @bp.input(PeopleQueryIn, location="query", arg_name="query")
 @bp.output(PeoplePage)
-@bp.doc(summary="List people", tags=["people"])
+@bp.doc(summary="List people", tags=["people"], responses=[403])
 def list_people(query: dict[str, Any]) -> Any:
     status = {"active": True, "inactive": False, "all": None}[query["status"]]
     params = services.PeopleQuery(q=query["q"], department=query["department"], active=status,
@@ -90,10 +95,12 @@ def list_people(query: dict[str, Any]) -> Any:
             "per_page": params.per_page, "total": total}
 
 
-@bp.get("/people/<employee_id>")
+# `path:` because employee ids may contain "/" (e.g. "de/ber/17"); a plain converter would
+# answer 404 for such a person.
+@bp.get("/people/<path:employee_id>")
 @bp.auth_required(token_auth)
-@bp.output(PersonOut)
-@bp.doc(summary="One person by employee id", tags=["people"], responses=[404])
+@bp.output(PersonDetailOut)
+@bp.doc(summary="One person by employee id", tags=["people"], responses=[403, 404])
 def get_person(employee_id: str) -> Any:
     return _person_out(services.get_person_by_employee_id(current_api_user(), employee_id))
 
@@ -107,7 +114,7 @@ def get_person(employee_id: str) -> Any:
         "`people.<index>.<field>` and nothing is written unless every item is valid.",
         responses=[403, 422])
 def bulk_upsert_people(body: dict[str, Any]) -> Any:
-    plan = records_from_rows(enumerate(body["people"]))
+    plan = records_from_rows(enumerate(body["people"]), unit="item")
     try:
         summary = services.import_people(current_api_user(), plan, source="api")
     except services.ImportRejected as rejected:

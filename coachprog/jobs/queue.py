@@ -194,6 +194,7 @@ def run_job(job_id: int) -> None:
         return
     job.status = "succeeded"
     job.progress = 100
+    job.progress_note = "Done"
     job.result = result
     job.finished_at = utcnow()
     db.session.commit()

@@ -71,6 +71,9 @@ class KnownPerson:
 class ImportPlan:
     records: list[PersonRecord] = field(default_factory=list)
     errors: list[RowError] = field(default_factory=list)
+    # Employee ids of rows refused for their own problems, with their line: a report whose
+    # manager is one of them is not also told that the manager is missing from the file.
+    refused_ids: dict[str, int] = field(default_factory=dict)
 
     @property
     def is_valid(self) -> bool:
@@ -131,6 +134,7 @@ def parse_people_csv(data: bytes | str) -> ImportPlan:
     record_plan = records_from_rows(rows)
     plan.records = record_plan.records
     plan.errors.extend(record_plan.errors)
+    plan.refused_ids = record_plan.refused_ids
     return plan
 
 
@@ -184,13 +188,16 @@ def records_from_rows(
             first_line_of_email[email] = line
         manager = values["manager_employee_id"] or None
         if manager is not None and manager == employee_id:
-            errors.append(RowError(line, "manager_employee_id", "a person cannot manage themselves"))
+            errors.append(RowError(line, "manager_employee_id",
+                                   "a person cannot manage themselves"))
         active = parse_active(row.get("active"))
         if active is None:
             errors.append(RowError(line, "active",
                                    f"{row.get('active')!r} is not true/false (or yes/no, 1/0)"))
         if errors:
             plan.errors.extend(errors)
+            if employee_id and not any(e.field == "employee_id" for e in errors):
+                plan.refused_ids.setdefault(employee_id, line)
             continue
         plan.records.append(PersonRecord(
             line=line, employee_id=employee_id, name=values["name"], email=email,
@@ -230,19 +237,28 @@ def parse_active(value: object) -> bool | None:
 
 
 def check_against_known(
-    records: list[PersonRecord], known: Mapping[str, KnownPerson]
+    records: list[PersonRecord],
+    known: Mapping[str, KnownPerson],
+    refused_ids: Mapping[str, int] | None = None,
 ) -> list[RowError]:
     """Problems that only show against the people already stored: unknown managers, e-mail
-    addresses that belong to someone else, and manager chains that would loop."""
+    addresses that belong to someone else, and manager chains that would loop.
+
+    `refused_ids` are people whose own rows were refused: they are in the file, so naming
+    one as a manager is not a further problem (fixing their row fixes both).
+    """
     errors: list[RowError] = []
     in_file = {record.employee_id: record for record in records}
+    refused = refused_ids or {}
     email_owner = {person.email: person.employee_id for person in known.values()
                    if person.employee_id not in in_file}
     for record in records:
         manager = record.manager_employee_id
-        if manager is not None and manager not in in_file and manager not in known:
-            errors.append(RowError(record.line, "manager_employee_id",
-                                   f"no person with employee id {manager} in the file or on record"))
+        if (manager is not None and manager not in in_file and manager not in known
+                and manager not in refused):
+            errors.append(RowError(
+                record.line, "manager_employee_id",
+                f"no person with employee id {manager} in the file or on record"))
         owner = email_owner.get(record.email)
         if owner is not None and owner != record.employee_id:
             errors.append(RowError(record.line, "email",

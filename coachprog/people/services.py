@@ -89,16 +89,18 @@ def import_people(
         raise ImportRejected([RowError(0, "", "the input holds no people")])
     progress(35, "Checking managers and e-mail addresses")
     known = _known_people()
-    errors = [*plan.errors, *check_against_known(plan.records, known)]
+    errors = [*plan.errors, *check_against_known(plan.records, known, plan.refused_ids)]
     if errors:
         raise ImportRejected(errors)
-    # Progress is reported before the writes start: SQLite allows one writer at a time.
+    # The last progress report comes before the writes start: the job's reporter writes
+    # through a second connection, and SQLite allows one writer at a time, so a report after
+    # the first INSERT would wait on this transaction's lock until it timed out. The job
+    # runner marks the job finished when this transaction commits.
     progress(50, f"Writing {len(plan.records)} people")
     summary = _write(plan.records)
     if record_noop or summary.created or summary.updated:
         audit.record("people.imported", actor=actor, object_type="person",
                      detail={"source": source, **summary.as_dict()})
-    progress(100, "Done")
     return summary
 
 

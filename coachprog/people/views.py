@@ -53,34 +53,44 @@ def view_person(person_id: int) -> Any:
 @login_required
 def import_people() -> Any:
     authorize("can_import_people")
-    # Set before the form reads the body: a larger upload is refused with 413, not buffered.
-    request.max_content_length = current_app.config["COACHPROG_MAX_IMPORT_BYTES"]
-    form = PeopleImportForm()
     wants_json = request.accept_mimetypes.best == "application/json"
-    too_large = False
-    if form.validate_on_submit() and not (too_large := _too_large(form)):
-        upload_dir = current_app.config["COACHPROG_UPLOAD_DIR"]
-        upload_dir.mkdir(parents=True, exist_ok=True)
-        path = upload_dir / f"people-{secrets.token_hex(16)}.csv"
-        form.file.data.save(path)
-        job = create_job(PEOPLE_IMPORT, created_by_id=current_user.id,
-                         payload={"path": str(path), "filename": form.file.data.filename or ""})
-        db.session.commit()
-        page_url = url_for("jobs.view_job", job_id=job.id)
-        if wants_json:
-            return jsonify(job_id=job.id, page_url=page_url,
-                           status_url=url_for("jobs.job_status", job_id=job.id)), 202
-        return redirect(page_url)
-    status = 200
-    if request.method == "POST":
-        status = 413 if too_large else 400
-    if wants_json and request.method == "POST":
+    form = PeopleImportForm()
+    status = 400
+    if form.validate_on_submit():
+        if not _too_large(form):
+            return _start_import(form, wants_json)
+        status = 413
+    if request.method != "POST":
+        return render_template("people/people_import.html", form=form, columns=CSV_COLUMNS)
+    if wants_json:
         return jsonify(errors={name: list(errors) for name, errors in form.errors.items()}), status
     return render_template("people/people_import.html", form=form, columns=CSV_COLUMNS), status
 
 
+def _start_import(form: PeopleImportForm, wants_json: bool) -> Any:
+    """Store the upload, queue the job (it runs once this commit lands), point at its page."""
+    upload_dir = current_app.config["COACHPROG_UPLOAD_DIR"]
+    upload_dir.mkdir(parents=True, exist_ok=True)
+    path = upload_dir / f"people-{secrets.token_hex(16)}.csv"
+    form.file.data.save(path)
+    job = create_job(PEOPLE_IMPORT, created_by_id=current_user.id,
+                     payload={"path": str(path), "filename": form.file.data.filename or ""})
+    db.session.commit()
+    page_url = url_for("jobs.view_job", job_id=job.id)
+    if wants_json:
+        return jsonify(job_id=job.id, page_url=page_url,
+                       status_url=url_for("jobs.job_status", job_id=job.id)), 202
+    return redirect(page_url)
+
+
 def _too_large(form: PeopleImportForm) -> bool:
-    """Refuse an upload over COACHPROG_MAX_IMPORT_BYTES before it is stored or queued."""
+    """Refuse a file over COACHPROG_MAX_IMPORT_BYTES before it is stored or queued.
+
+    The body is already parsed by then: CSRFProtect reads the form in the app's first
+    before_request, so a per-request `max_content_length` set in this view comes too late.
+    Refusing oversized bodies before they are buffered needs the limit set app-wide
+    (MAX_CONTENT_LENGTH) or in a before_request registered ahead of CSRFProtect.
+    """
     limit = current_app.config["COACHPROG_MAX_IMPORT_BYTES"]
     stream = form.file.data.stream
     stream.seek(0, os.SEEK_END)
@@ -88,7 +98,7 @@ def _too_large(form: PeopleImportForm) -> bool:
     stream.seek(0)
     if size <= limit:
         return False
-    form.file.errors = [*form.file.errors,  # type: ignore[misc]
+    form.file.errors = [*form.file.errors,
                         f"The file is larger than {limit / 1024 / 1024:.1f} MB; "
                         "split the export or ask an admin to raise the limit."]
     return True

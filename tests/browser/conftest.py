@@ -95,12 +95,10 @@ def page(browser: Any, live_server: str, console_errors: list[str]) -> Iterator[
     context.set_default_timeout(ACTION_TIMEOUT_MS)
     context.set_default_navigation_timeout(NAVIGATION_TIMEOUT_MS)
     page = context.new_page()
+
     def on_console(message: Any) -> None:
-        url = message.location.get("url", "")
-        # The layout links no icon, so Chromium's own guess at /favicon.ico 404s; not a page
-        # error (see the report to the lead).
-        if message.type == "error" and not url.endswith("/favicon.ico"):
-            console_errors.append(f"{message.text} [{url}]")
+        if message.type == "error":
+            console_errors.append(f"{message.text} [{message.location.get('url', '')}]")
 
     page.on("console", on_console)
     page.on("pageerror", lambda error: console_errors.append(f"uncaught: {error}"))

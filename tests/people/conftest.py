@@ -38,8 +38,9 @@ def load(text: str | bytes, actor: Any = None, *, source: str = "test") -> Impor
 
 
 def snapshot() -> dict[str, tuple[Any, ...]]:
-    """Every stored person as (name, email, department, title, manager's employee id, active)."""
-    db.session.expire_all()
+    """Every stored person as (name, email, department, title, manager's employee id, active),
+    read in a fresh transaction (the tests commit what they write before looking)."""
+    db.session.rollback()
     manager = sa.orm.aliased(Person)
     rows = db.session.execute(
         sa.select(Person.employee_id, Person.name, Person.email, Person.department,

@@ -107,7 +107,8 @@ def test_uploading_a_bad_file_lists_the_problems_by_line_and_writes_nothing(clie
     auth.login_as("admin")
     rows = list(ORG_ROWS)
     rows[1] = "E2,Ben Okafor,not-an-address,Sales,Team Lead,E1,true"
-    rows[4] = "E5,Eve Martin,eve@example.com,Support,Head of Support,E404,maybe"
+    rows[4] = "E5,Eve Martin,eve@example.com,Support,Head of Support,,maybe"
+    rows[5] = "E6,Farid Haddad,farid@example.com,Support,Agent,E404,false"
 
     response = upload(client, csv_text(*rows))
 
@@ -115,14 +116,14 @@ def test_uploading_a_bad_file_lists_the_problems_by_line_and_writes_nothing(clie
     assert job.status == "failed"
     assert job.error == "3 problem(s) found; nothing was imported."
     assert [(e["line"], e["field"]) for e in job.result["errors"]] == [
-        (3, "email"), (6, "active"), (6, "manager_employee_id")]
+        (3, "email"), (6, "active"), (7, "manager_employee_id")]
     assert people_count() == 0
     page = text_of(client.get(response.headers["Location"]))
     assert "3 problem(s) found; nothing was imported." in page
-    assert re.search(r'<td class="num">3</td><td>email</td><td>\'not-an-address\' is not an '
-                     r"e-mail address</td>", page)
+    assert re.search(r'<td class="num">3</td><td>email</td><td>&#39;not-an-address&#39; is '
+                     r"not an e-mail address</td>", page)
     assert re.search(r'<td class="num">6</td><td>active</td>', page)
-    assert re.search(r'<td class="num">6</td><td>manager_employee_id</td><td>no person with '
+    assert re.search(r'<td class="num">7</td><td>manager_employee_id</td><td>no person with '
                      r"employee id E404", page)
     assert 'href="/people/import"' in page
     assert list(app.config["COACHPROG_UPLOAD_DIR"].iterdir()) == []
@@ -181,8 +182,11 @@ def test_json_mode_answers_202_with_where_to_watch_the_job(client, auth):
     assert wait_for_job(body["job_id"]).status == "succeeded"
     status = client.get(body["status_url"])
     assert status.status_code == 200
-    assert status.get_json() == {"id": body["job_id"], "status": "succeeded", "progress": 100,
-                                 "note": "Done", "finished": True, "error": None}
+    answer = status.get_json()
+    assert {key: answer[key] for key in ("id", "status", "progress", "finished", "error")} == {
+        "id": body["job_id"], "status": "succeeded", "progress": 100, "finished": True,
+        "error": None}
+    assert isinstance(answer["note"], str)
 
 
 def test_job_status_of_a_failed_import_carries_the_error(client, auth):
@@ -244,9 +248,20 @@ def test_a_file_over_the_size_limit_is_refused_before_it_is_stored(client, auth,
     response = upload(client, GOOD_CSV)
 
     assert response.status_code == 413
-    assert "larger than" in text_of(response)
+    assert re.search(r'<p class="error" id="file-error" role="alert">The file is larger than '
+                     r"0.0 MB", text_of(response))
+    json_response = upload(client, GOOD_CSV, headers={"Accept": "application/json"})
+    assert json_response.status_code == 413
+    assert list(json_response.get_json()["errors"]) == ["file"]
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Job)) == 0
     assert not any(app.config["COACHPROG_UPLOAD_DIR"].glob("*.csv"))
+
+
+def test_a_file_at_the_size_limit_is_accepted(client, auth, app, monkeypatch):
+    auth.login_as("admin")
+    monkeypatch.setitem(app.config, "COACHPROG_MAX_IMPORT_BYTES", len(GOOD_CSV.encode()))
+
+    assert wait_for_job(job_id_of(upload(client, GOOD_CSV))).status == "succeeded"
 
 
 def test_a_post_without_csrf_token_is_refused(client, auth):
@@ -334,14 +349,17 @@ def test_people_list_shows_active_people_with_their_managers(client, org_via_web
 
 
 def test_people_list_search_and_filters(client, org_via_web):
-    page = text_of(client.get("/people/?q=BEN%40example"))
-    assert "Ben Okafor" in page
-    assert "Aisha Chen" not in page
-    assert 'value="BEN@example"' in page
+    def listed(url: str) -> list[str]:
+        return re.findall(r'<a href="/people/\d+">([^<]+)</a>', text_of(client.get(url)))
 
-    page = text_of(client.get("/people/?department=Support&status=all"))
-    assert "Eve Martin" in page and "Farid Haddad" in page
-    assert "Aisha Chen" not in page
+    assert listed("/people/?q=BEN%40example") == ["Ben Okafor"]
+    assert listed("/people/?q=e3") == ["Carla Rossi"]
+    assert listed("/people/?department=Support&status=all") == ["Eve Martin", "Farid Haddad"]
+    assert listed("/people/?q=ar") == ["Carla Rossi", "Eve Martin"]
+    assert listed("/people/?q=ar&status=all") == ["Carla Rossi", "Eve Martin", "Farid Haddad"]
+    assert listed("/people/?q=ar&department=Sales") == ["Carla Rossi"]
+    page = text_of(client.get("/people/?q=BEN%40example&department=Support&status=all"))
+    assert 'value="BEN@example"' in page
     assert '<option value="Support" selected>' in page
 
     assert "No one matches." in text_of(client.get("/people/?q=zzz"))
@@ -455,3 +473,13 @@ def test_csrf_token_helper_works_on_the_import_page(client, auth):
         "file": (io.BytesIO(GOOD_CSV.encode()), "people.csv"), "csrf_token": token},
         content_type="multipart/form-data")
     assert response.status_code == 302
+
+
+def test_body_over_the_server_limit_is_refused_before_it_is_read(app, auth, client):
+    auth.login_as("admin")
+    limit = app.config["MAX_CONTENT_LENGTH"]
+    # A raw body: the refusal comes from its declared length, before any of it is parsed.
+    response = client.post("/people/import", data=b"x" * (limit + 1),
+                           content_type="multipart/form-data; boundary=zzz")
+    assert response.status_code == 413
+    assert "larger than the" in response.get_data(as_text=True)

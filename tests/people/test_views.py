@@ -163,6 +163,7 @@ def test_values_from_the_file_are_escaped_on_the_job_page(client, auth):
     auth.login_as("admin")
 
     response = upload(client, csv_text('E1,Ann,"<script>alert(1)</script>",,,,'))
+    wait_for_job(job_id_of(response))
 
     page = text_of(client.get(response.headers["Location"]))
     assert "<script>alert(1)</script>" not in page
@@ -193,6 +194,7 @@ def test_job_status_of_a_failed_import_carries_the_error(client, auth):
     auth.login_as("admin")
     body = upload(client, csv_text("E1,,a@example.com,,,,"),
                   headers={"Accept": "application/json"}).get_json()
+    wait_for_job(body["job_id"])
 
     status = client.get(body["status_url"]).get_json()
 

@@ -46,11 +46,16 @@ class PersonRecord:
     active: bool
 
 
-@dataclass(frozen=True, order=True)
+@dataclass(frozen=True)
 class RowError:
     line: int
     field: str
     message: str
+
+    def sort_key(self) -> tuple[int, int, str]:
+        """Line first, then the field's column position, as the user reads the file."""
+        column = CSV_COLUMNS.index(self.field) if self.field in CSV_COLUMNS else -1
+        return (self.line, column, self.message)
 
     def describe(self, unit: str = "line") -> str:
         where = f"{unit} {self.line}" if self.line else "file"
@@ -273,7 +278,7 @@ def check_against_known(
             if employee_id in in_file:
                 errors.append(RowError(in_file[employee_id].line, "manager_employee_id",
                                        f"manager chain loops: {chain}"))
-    return sorted(errors)
+    return sorted(errors, key=RowError.sort_key)
 
 
 def find_manager_cycles(manager_of: Mapping[str, str | None]) -> list[list[str]]:
@@ -305,7 +310,7 @@ def find_manager_cycles(manager_of: Mapping[str, str | None]) -> list[list[str]]
 def limit_errors(errors: list[RowError]) -> tuple[list[RowError], int]:
     """The first errors to show and how many more there were (a broken 10 000-row file would
     otherwise produce a page nobody can read)."""
-    ordered = sorted(errors)
+    ordered = sorted(errors, key=RowError.sort_key)
     return ordered[:MAX_REPORTED_ERRORS], max(0, len(ordered) - MAX_REPORTED_ERRORS)
 
 

@@ -55,8 +55,8 @@ def test_people_import_of_a_bad_file_lists_each_problem_and_writes_nothing(runne
     assert result.stdout == ""
     assert result.stderr.splitlines() == [
         f"{path}:line 3 (name): is empty",
-        f"{path}:line 5 (active): 'perhaps' is not true/false (or yes/no, 1/0)",
         f"{path}:line 5 (email): 'carla@example' is not an e-mail address",
+        f"{path}:line 5 (active): 'perhaps' is not true/false (or yes/no, 1/0)",
         f"{path}:line 6 (email): aisha@example.com also appears on line 2",
         "4 problem(s); nothing was imported.",
     ]

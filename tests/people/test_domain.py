@@ -423,7 +423,7 @@ def test_a_manager_whose_own_row_was_refused_is_not_reported_missing_as_well():
 
     assert plan.refused_ids == {"E1": 2}
     errors = [*plan.errors, *check_against_known(plan.records, {}, plan.refused_ids)]
-    assert [e.describe() for e in sorted(errors)] == [
+    assert [e.describe() for e in sorted(errors, key=RowError.sort_key)] == [
         "line 2 (email): 'broken' is not an e-mail address",
         "line 4 (manager_employee_id): no person with employee id E9 in the file or on record",
     ]

@@ -458,3 +458,23 @@ def test_get_person_raises_not_found(org):
     with pytest.raises(NotFound):
         get_person_by_employee_id(SystemActor(), "NOPE")
     assert get_person_by_employee_id(SystemActor(), "E6").name == "Farid Haddad"
+
+
+def test_a_ten_thousand_row_export_imports_whole_with_its_hierarchy():
+    # A realistic HRIS size, rows shuffled so managers often come after their reports.
+    # Its speed is measured in bench/import_people.py.
+    import random
+
+    lines = [f"E{i},Person {i},p{i}@example.com,Dept {i % 12},Title,"
+             f"{'' if i == 0 else f'E{(i - 1) // 8}'},true" for i in range(10_000)]
+    random.Random(7).shuffle(lines)
+    summary = import_people(SystemActor("test"), parse_people_csv(csv_text(*lines)),
+                            source="test")
+    db.session.commit()
+    assert summary.created == 10_000
+    assert db.session.scalar(sa.select(sa.func.count(Person.id))) == 10_000
+    without_manager = db.session.scalar(
+        sa.select(sa.func.count(Person.id)).where(Person.manager_id.is_(None)))
+    assert without_manager == 1
+    e9999 = db.session.scalar(sa.select(Person).where(Person.employee_id == "E9999"))
+    assert e9999.manager.employee_id == f"E{9998 // 8}"

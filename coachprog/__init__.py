@@ -101,11 +101,17 @@ def _sqlite_pragmas(dbapi_connection: Any, connection_record: Any) -> None:
 def _register_domains(app: Flask) -> None:
     # Importing the permission modules registers their rules with the authority; importing
     # the job modules registers their handlers.
+    import coachprog.assessments.models
+    import coachprog.assessments.permissions
     import coachprog.auth.permissions
+    import coachprog.calibration.models
+    import coachprog.calibration.permissions
     import coachprog.governance.permissions
     import coachprog.jobs.permissions
     import coachprog.people.jobs
-    import coachprog.people.permissions  # noqa: F401
+    import coachprog.people.permissions
+    import coachprog.rubrics.models
+    import coachprog.rubrics.permissions  # noqa: F401
     from coachprog.jobs.queue import JobQueue
 
     app.extensions["coachprog.queue"] = JobQueue(app)
@@ -116,15 +122,19 @@ def _register_interfaces(app: Flask) -> None:
 
     from coachprog import api, cli, web
     from coachprog.api import bp as api_bp
+    from coachprog.assessments.views import bp as assessments_bp
     from coachprog.auth.permissions import can
     from coachprog.auth.views import bp as auth_bp
+    from coachprog.calibration.views import bp as calibration_bp
     from coachprog.governance.services import Origin, set_origin
     from coachprog.governance.views import bp as governance_bp
     from coachprog.home.views import bp as home_bp
     from coachprog.jobs.views import bp as jobs_bp
     from coachprog.people.views import bp as people_bp
+    from coachprog.rubrics.views import bp as rubrics_bp
 
-    for blueprint in (auth_bp, home_bp, people_bp, governance_bp, jobs_bp):
+    for blueprint in (auth_bp, home_bp, people_bp, governance_bp, jobs_bp, rubrics_bp,
+                      assessments_bp, calibration_bp):
         app.register_blueprint(blueprint)
     app.register_blueprint(api_bp)
 

@@ -170,6 +170,9 @@ def worker_command(workers: int) -> None:
 
 
 def init_app(app: Flask) -> None:
+    from coachprog.rubrics.cli import rubrics_cli
+
+    app.cli.add_command(rubrics_cli)
     app.cli.add_command(people_cli)
     app.cli.add_command(users_cli)
     app.cli.add_command(seed_command)

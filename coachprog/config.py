@@ -74,6 +74,9 @@ def build_config(instance_path: Path) -> dict[str, Any]:
         "COACHPROG_UPLOAD_DIR": Path(
             os.environ.get("COACHPROG_UPLOAD_DIR", str(instance_path / "uploads"))
         ),
+        "COACHPROG_RUBRICS_DIR": Path(
+            os.environ.get("COACHPROG_RUBRICS_DIR", str(instance_path.parent / "rubrics"))
+        ),
         # The job queue runs in-process ("thread"), on Redis, or inline ("immediate") in tests.
         "COACHPROG_QUEUE": os.environ.get(
             "COACHPROG_QUEUE", "redis" if redis_url else "sqlite"

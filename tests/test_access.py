@@ -6,8 +6,8 @@ ship without deciding who may use it.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+import importlib
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -19,32 +19,9 @@ from coachprog.auth.permissions import SystemActor
 from coachprog.auth.services import create_api_token
 from coachprog.extensions import db
 from coachprog.jobs.models import Job
+from tests.access import ADMIN_ONLY, DIRECTORY, ROLES, Case, statuses
 from tests.conftest import Auth, csrf_token
 from tests.factories import PersonFactory, UserFactory
-
-ROLES = ["anonymous", *[role.value for role in Role]]
-
-
-def statuses(default: int, anonymous: int = 302, **by_role: int) -> dict[str, int]:
-    table = dict.fromkeys(ROLES, default)
-    table["anonymous"] = anonymous
-    table.update(by_role)
-    return table
-
-
-ADMIN_ONLY = statuses(403, admin=200)
-DIRECTORY = statuses(403, admin=200, master_coach=200, lead_coach=200)
-
-
-@dataclass(frozen=True)
-class Case:
-    endpoint: str
-    method: str
-    url: Callable[[dict[str, Any]], str]
-    expected: dict[str, int]
-    api: bool = False
-    body: dict[str, Any] | None = None
-
 
 CASES = [
     Case("home.index", "GET", lambda o: "/", statuses(200)),
@@ -79,6 +56,17 @@ CASES = [
 ]
 
 
+def _domain_cases() -> list[Case]:
+    cases: list[Case] = []
+    for path in sorted(Path(__file__).parent.glob("*/access_cases.py")):
+        module = importlib.import_module(f"tests.{path.parent.name}.access_cases")
+        cases.extend(module.CASES)
+    return cases
+
+
+CASES = [*CASES, *_domain_cases()]
+
+
 def _objects() -> dict[str, Any]:
     """Objects owned by someone else, so ownership never grants access by accident."""
     owner = UserFactory(roles=[Role.RATER])
@@ -94,6 +82,8 @@ def _objects() -> dict[str, Any]:
 
 def _request(client: FlaskClient, auth: Auth, case: Case, role: str) -> int:
     objects = _objects()
+    if case.setup is not None:
+        objects |= case.setup()
     url = case.url(objects)
     if case.api:
         headers = {}

@@ -119,4 +119,5 @@ def init_app(app: Flask) -> None:
                        headers={k: str(v) for k, v in dict(error.headers or {}).items()})
 
 
-from coachprog.api import me, people  # noqa: E402, F401  (routes register on bp)
+# Route modules register on bp when imported.
+from coachprog.api import assessments, me, people, rubrics  # noqa: E402, F401

@@ -1,0 +1,3 @@
+"""/api/v1/rubrics resources."""
+
+from __future__ import annotations

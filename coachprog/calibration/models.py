@@ -1,0 +1,51 @@
+"""Rater calibration: exercises with gold marks, and who is calibrated for which rubric."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column
+
+from coachprog.db import UTCDateTime, utcnow
+from coachprog.extensions import db
+
+
+class CalibrationExercise(db.Model):  # type: ignore[name-defined]
+    """A set of evidence items (assessments of kind "calibration") with gold marks agreed by
+    master coaches, scored blind by the raters taking part."""
+
+    __tablename__ = "calibration_exercises"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    title: Mapped[str] = mapped_column(sa.String(200))
+    rubric_version_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("rubric_versions.id", ondelete="RESTRICT"), index=True
+    )
+    status: Mapped[str] = mapped_column(sa.String(16), default="open")  # open|closed
+    created_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="SET NULL")
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class RaterCalibration(db.Model):  # type: ignore[name-defined]
+    """A rater's agreement with gold in one exercise and whether it made them calibrated."""
+
+    __tablename__ = "rater_calibrations"
+    __table_args__ = (sa.UniqueConstraint("exercise_id", "rater_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    exercise_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("calibration_exercises.id", ondelete="CASCADE"), index=True
+    )
+    rater_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"),
+                                          index=True)
+    rubric_key: Mapped[str] = mapped_column(sa.String(64), index=True)
+    kappa: Mapped[float | None] = mapped_column(sa.Float)
+    severity: Mapped[float | None] = mapped_column(sa.Float)
+    items_scored: Mapped[int] = mapped_column(sa.Integer, default=0)
+    calibrated: Mapped[bool] = mapped_column(sa.Boolean, default=False, server_default=sa.false())
+    decided_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

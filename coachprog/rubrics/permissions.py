@@ -1,0 +1,3 @@
+"""Permission rules of the rubrics domain (registered with coachprog.auth.permissions)."""
+
+from __future__ import annotations

@@ -77,6 +77,12 @@ def build_config(instance_path: Path) -> dict[str, Any]:
         "COACHPROG_RUBRICS_DIR": Path(
             os.environ.get("COACHPROG_RUBRICS_DIR", str(instance_path.parent / "rubrics"))
         ),
+        "COACHPROG_CALIBRATION_KAPPA": float(os.environ.get("COACHPROG_CALIBRATION_KAPPA", "0.6")),
+        "COACHPROG_CALIBRATION_MONTHS": int(os.environ.get("COACHPROG_CALIBRATION_MONTHS", "12")),
+        # Raters disagree when their overall scores differ by more than this, or pass/fail split.
+        "COACHPROG_MODERATION_TOLERANCE": float(
+            os.environ.get("COACHPROG_MODERATION_TOLERANCE", "0.15")
+        ),
         # The job queue runs in-process ("thread"), on Redis, or inline ("immediate") in tests.
         "COACHPROG_QUEUE": os.environ.get(
             "COACHPROG_QUEUE", "redis" if redis_url else "sqlite"

@@ -107,6 +107,7 @@ def _register_domains(app: Flask) -> None:
     import coachprog.calibration.models
     import coachprog.calibration.permissions
     import coachprog.governance.permissions
+    import coachprog.home.permissions
     import coachprog.jobs.permissions
     import coachprog.people.jobs
     import coachprog.people.permissions

@@ -3,15 +3,18 @@ one account per role. Deterministic, and idempotent: a second run changes nothin
 
 from __future__ import annotations
 
+import hashlib
 import os
 import random
 import secrets
+from pathlib import Path
 from typing import Any
 
 from flask import current_app
 
 from coachprog.auth import services as auth_services
 from coachprog.auth.domain import Role
+from coachprog.governance import services as audit
 from coachprog.people.domain import PersonRecord, records_from_rows
 from coachprog.people.services import import_people
 
@@ -210,6 +213,12 @@ def seed_demo(actor: Any, *, people: int = 320) -> str:
         raise RuntimeError(f"demo data is invalid: {plan.errors[:3]}")
     import_people(actor, plan, source="seed", record_noop=False)
     password = demo_password()
+    # Remember which demo password was applied last (a digest, not the password).
+    fingerprint_file = Path(current_app.instance_path) / "demo_password_applied"
+    fingerprint = hashlib.sha256(password.encode()).hexdigest()
+    password_changed = (
+        not fingerprint_file.exists() or fingerprint_file.read_text().strip() != fingerprint
+    )
     from coachprog.people.services import get_person_by_employee_id
 
     for email, role, employee_id in DEMO_ACCOUNTS:
@@ -226,9 +235,14 @@ def seed_demo(actor: Any, *, people: int = 320) -> str:
                 person_id=person_id,
                 check_password=False,
             )
-        elif not _password_matches(user.password_hash, password):
-            # COACHPROG_DEMO_PASSWORD changed since the last run: follow it.
+        elif password_changed and not _password_matches(user.password_hash, password):
+            # COACHPROG_DEMO_PASSWORD changed since the last run: follow it, but never undo a
+            # password a demo user chose for themselves while the demo password stayed the same.
             user.password_hash = auth_services.hash_password(password)
+            user.session_token = secrets.token_hex(16)
+            audit.record("auth.password_reset", actor=actor, object_type="user",
+                         object_id=user.id, detail={"reason": "demo password changed"})
+    fingerprint_file.write_text(fingerprint)
     return password
 
 

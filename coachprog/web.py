@@ -44,7 +44,9 @@ def safe_next(target: str | None, default: str) -> str:
 
 def page_arg(name: str = "page") -> int:
     value = request.args.get(name, "1")
-    return int(value) if value.isdigit() and int(value) > 0 else 1
+    if not value.isdigit() or len(value) > 7:
+        return 1
+    return max(1, int(value))
 
 
 @dataclass(frozen=True)
@@ -74,7 +76,7 @@ class Pagination:
         return min(self.total, self.page * self.per_page)
 
 
-def _error_page(status: int, title: str, message: str) -> tuple[str, int]:
+def error_page(status: int, title: str, message: str) -> tuple[str, int]:
     return render_template("errors/error.html", status=status, title=title,
                            message=message), status
 
@@ -98,7 +100,7 @@ def init_app(app: Flask) -> None:
             from coachprog.api.problems import problem
 
             return problem(403, "You may not do this.")
-        return _error_page(403, "Not allowed", "Your roles do not allow this page or action. "
+        return error_page(403, "Not allowed", "Your roles do not allow this page or action. "
                            "If you need it, ask an L&D admin.")
 
     @app.errorhandler(NotFound)
@@ -107,11 +109,11 @@ def init_app(app: Flask) -> None:
             from coachprog.api.problems import problem
 
             return problem(404, f"No such {error}.")
-        return _error_page(404, "Not found", "There is nothing here, or it has been removed.")
+        return error_page(404, "Not found", "There is nothing here, or it has been removed.")
 
     @app.errorhandler(CSRFError)
     def _csrf(error: CSRFError) -> Any:
-        return _error_page(400, "Form expired",
+        return error_page(400, "Form expired",
                            "The form was missing its security token or it had expired. "
                            "Go back, reload the page and try again.")
 
@@ -121,7 +123,7 @@ def init_app(app: Flask) -> None:
             from coachprog.auth.views import render_login_refused
 
             return render_login_refused()
-        return _error_page(429, "Too many requests", "Slow down and try again in a few minutes.")
+        return error_page(429, "Too many requests", "Slow down and try again in a few minutes.")
 
     @app.errorhandler(413)
     def _too_large(error: HTTPException) -> Any:
@@ -131,7 +133,7 @@ def init_app(app: Flask) -> None:
             from coachprog.api.problems import problem
 
             return problem(413, message)
-        return _error_page(413, "Upload too large", message + " Split the file or ask an "
+        return error_page(413, "Upload too large", message + " Split the file or ask an "
                            "admin to raise the limit.")
 
     @app.errorhandler(HTTPException)
@@ -140,4 +142,4 @@ def init_app(app: Flask) -> None:
             from coachprog.api.problems import problem
 
             return problem(error.code or 500, error.description or error.name)
-        return _error_page(error.code or 500, error.name, error.description or "")
+        return error_page(error.code or 500, error.name, error.description or "")

@@ -30,7 +30,7 @@ CASES = [
     Case("auth.account", "GET", lambda o: "/account", statuses(200)),
     Case("auth.api_tokens", "GET", lambda o: "/account/tokens", statuses(200)),
     Case("auth.revoke_api_token", "POST",
-         lambda o: f"/account/tokens/{o['token_id']}/revoke", statuses(403)),
+         lambda o: f"/account/tokens/{o['token_id']}/revoke", statuses(404)),
     Case("auth.list_users", "GET", lambda o: "/admin/users", ADMIN_ONLY),
     Case("auth.create_user", "GET", lambda o: "/admin/users/new", ADMIN_ONLY),
     Case("auth.view_user", "GET", lambda o: f"/admin/users/{o['user_id']}", ADMIN_ONLY),

@@ -3,11 +3,12 @@ problem details for every error. It calls the same services as the pages."""
 
 from __future__ import annotations
 
+from http import HTTPStatus
 from typing import Any
 
 from apiflask import APIBlueprint, HTTPTokenAuth
 from apiflask.exceptions import HTTPError
-from flask import Flask
+from flask import Flask, request
 from werkzeug.exceptions import HTTPException
 
 from coachprog.api.problems import problem
@@ -105,6 +106,16 @@ def _errors_as_problems(spec: dict[str, Any]) -> dict[str, Any]:
     return spec
 
 
+def _page_message(status: int) -> str:
+    if status == 404:
+        return "There is nothing here, or it has been removed."
+    if status == 405:
+        return "This address does not take that kind of request; use the page's own links."
+    if status >= 500:
+        return "Something went wrong on our side; the team has the details. Try again later."
+    return "The request could not be handled."
+
+
 def init_app(app: Flask) -> None:
     app.config["HTTP_ERROR_SCHEMA"] = PROBLEM_SCHEMA
     app.config["VALIDATION_ERROR_SCHEMA"] = PROBLEM_SCHEMA
@@ -112,6 +123,12 @@ def init_app(app: Flask) -> None:
 
     @app.error_processor  # type: ignore[attr-defined]
     def _api_error(error: HTTPError) -> Any:
+        # APIFlask routes every HTTP error here, pages included: pages keep HTML error pages.
+        if not request.path.startswith("/api/"):
+            from coachprog.web import error_page
+
+            status = error.status_code
+            return error_page(status, HTTPStatus(status).phrase, _page_message(status))
         detail = error.message or "Error"
         if error.status_code == 422:
             detail = "The request body or query has invalid values."

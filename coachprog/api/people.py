@@ -46,7 +46,7 @@ class PeopleQueryIn(Schema):
                metadata={"description": "Matches name, e-mail or employee id."})
     department = String(load_default="", validate=Length(max=200))
     status = String(load_default="active", validate=OneOf(["active", "inactive", "all"]))
-    page = Integer(load_default=1, validate=Range(min=1))
+    page = Integer(load_default=1, validate=Range(min=1, max=1_000_000))
     per_page = Integer(load_default=50, validate=Range(min=1, max=200))
 
 

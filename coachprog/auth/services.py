@@ -18,7 +18,7 @@ from flask import current_app
 
 from coachprog.auth.domain import Role, parse_role, password_problems
 from coachprog.auth.models import ApiToken, RoleGrant, User
-from coachprog.auth.permissions import require
+from coachprog.auth.permissions import can, require
 from coachprog.db import utcnow
 from coachprog.errors import DomainError, NotFound
 from coachprog.extensions import db
@@ -100,6 +100,9 @@ def _burn_time(hasher: PasswordHasher, password: str) -> None:
 
 
 def record_logout(user: User) -> None:
+    """Sign out: the session cookie lives in the browser, so rotating the token is what makes
+    a copied cookie useless afterwards (it also signs out the user's other sessions)."""
+    user.session_token = _new_session_token()
     audit.record("auth.logout", actor=user, object_type="user", object_id=user.id)
 
 
@@ -140,6 +143,10 @@ def create_user(
     email = normalise_email(email)
     if get_user_by_email(email) is not None:
         raise DomainError(f"An account for {email} already exists.")
+    if person_id is not None and (holder := db.session.scalar(
+            sa.select(User).where(User.person_id == person_id))) is not None:
+        raise DomainError("That person already has an account.", field_errors={
+            "employee_id": [f"This person already has an account ({holder.email})."]})
     if check_password and (problems := password_problems(password, email=email)):
         raise DomainError("Choose a stronger password.", field_errors={"password": problems})
     user = User(
@@ -250,9 +257,9 @@ def list_api_tokens(actor: User) -> list[ApiToken]:
 
 def revoke_api_token(actor: Any, token_id: int) -> ApiToken:
     token = db.session.get(ApiToken, token_id)
-    if token is None:
+    # Someone else's token answers like a missing one: ids reveal nothing.
+    if token is None or not can(actor, "can_revoke_api_token", token):
         raise NotFound("api token")
-    require(actor, "can_revoke_api_token", token)
     if token.revoked_at is None:
         token.revoked_at = utcnow()
         audit.record("api_token.revoked", actor=actor, object_type="api_token",

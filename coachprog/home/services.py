@@ -8,9 +8,8 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from coachprog.auth.domain import Role
 from coachprog.auth.models import RoleGrant, User
-from coachprog.auth.permissions import has_any_role
+from coachprog.auth.permissions import can
 from coachprog.db import utcnow
 from coachprog.extensions import db
 from coachprog.governance.domain import GroupCount, suppress_small_groups
@@ -37,11 +36,11 @@ class Panel:
 
 def attention_for(user: Any) -> list[Panel]:
     panels: list[Panel] = []
-    if has_any_role(user, Role.ADMIN):
+    if can(user, "can_view_program_overview"):
         panels.append(_admin_panel())
-    if has_any_role(user, Role.MANAGER):
+    if can(user, "can_view_team_overview"):
         panels.append(_manager_panel(user))
-    if has_any_role(user, Role.SPONSOR):
+    if can(user, "can_view_org_aggregates"):
         panels.append(_sponsor_panel())
     panels.append(_account_panel(user))
     return panels
@@ -118,4 +117,7 @@ def _account_panel(user: Any) -> Panel:
     roles = ", ".join(sorted(grants))
     if roles:
         panel.items.append(Item(f"Your roles: {roles}"))
+    if user.person_id is not None:
+        panel.items.append(Item("Your directory record", f"/people/{user.person_id}"))
+    panel.items.append(Item("Change your password or manage API tokens", "/account"))
     return panel

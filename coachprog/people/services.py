@@ -22,6 +22,7 @@ from coachprog.people.domain import (
     limit_errors,
 )
 from coachprog.people.models import Person
+from coachprog.people.permissions import DIRECTORY_ROLES
 
 Progress = Callable[[int, str], None]
 WRITE_BATCH = 1000
@@ -173,9 +174,7 @@ class PeopleQuery:
 def _scope(actor: Any, query: sa.Select[Any]) -> sa.Select[Any]:
     """Limit a people query to whom the actor may see: the directory for program staff, the
     reporting line for a manager."""
-    if isinstance(actor, SystemActor) or has_any_role(
-        actor, Role.ADMIN, Role.MASTER_COACH, Role.LEAD_COACH
-    ):
+    if isinstance(actor, SystemActor) or has_any_role(actor, *DIRECTORY_ROLES):
         return query
     if has_any_role(actor, Role.MANAGER) and actor.person_id is not None:
         return query.where(Person.id.in_(sa.select(reporting_line_cte(actor.person_id).c.id)))

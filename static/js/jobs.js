@@ -54,8 +54,13 @@
         if (body && body.errors) {
           Object.keys(body.errors).forEach(function (k) { messages = messages.concat(body.errors[k]); });
         }
-        errorBox.textContent = messages.length ? messages.join(" ") : "The upload failed (" + request.status + "); try again.";
+        var fallback = request.status === 413 ? "The file is larger than this server accepts; split it and try again."
+          : request.status === 400 ? "The form expired; reload the page and try again."
+          : "The upload failed (" + request.status + "); try again.";
+        errorBox.textContent = messages.length ? messages.join(" ") : fallback;
         errorBox.hidden = false;
+        label.textContent = "Upload refused";
+        bar.value = 0;
       });
       request.addEventListener("error", function () {
         errorBox.textContent = "The upload failed: the connection was lost. Try again.";

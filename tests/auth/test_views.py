@@ -322,3 +322,58 @@ def test_security_headers_are_sent(client):
     assert "default-src 'self'" in response.headers["Content-Security-Policy"]
     assert response.headers["X-Frame-Options"] == "DENY"
     assert response.headers["X-Content-Type-Options"] == "nosniff"
+
+
+def test_a_copied_session_cookie_is_useless_after_sign_out(app, auth, client):
+    auth.login_as("admin")
+    with client.session_transaction() as session:
+        stolen = dict(session)
+    auth.logout()
+    thief = app.test_client()
+    with thief.session_transaction() as session:
+        session.update(stolen)
+    assert thief.get("/account").status_code == 302
+
+
+def test_linking_a_second_account_to_the_same_person_is_refused(auth, client):
+    auth.login_as("admin")
+    person = PersonFactory(employee_id="E900")
+    UserFactory(person_id=person.id, email="first@example.com")
+    db.session.commit()
+    response = post_form(client, "/admin/users/new", {
+        "email": "second@example.com", "display_name": "Second", "employee_id": "E900",
+        "password": "a long enough password", "role": ""})
+    assert response.status_code == 200
+    assert "already has an account (first@example.com)" in response.get_data(as_text=True)
+
+
+def test_someone_elses_token_answers_like_a_missing_one(auth, client):
+    from coachprog.auth.permissions import SystemActor
+    from coachprog.auth.services import create_api_token
+
+    other = UserFactory()
+    token, _ = create_api_token(SystemActor("test"), other, name="theirs")
+    db.session.commit()
+    auth.login_as("coach")
+    assert post_form(client, f"/account/tokens/{token.id}/revoke").status_code == 404
+    assert post_form(client, "/account/tokens/999999/revoke").status_code == 404
+
+
+@pytest.mark.parametrize(("method", "path", "status"), [
+    ("GET", "/no-such-page", 404), ("GET", "/logout", 405), ("GET", "/people/999999", 404)])
+def test_pages_answer_errors_as_html_and_the_api_as_problems(auth, client, method, path,
+                                                            status):
+    auth.login_as("admin")
+    response = client.open(path, method=method)
+    assert response.status_code == status
+    assert response.mimetype == "text/html"
+    api = client.get("/api/v1/no-such-resource")
+    assert api.status_code == 404 and api.mimetype == "application/problem+json"
+
+
+@pytest.mark.parametrize(
+    "query", ["endpoint=x", "_external=1", "_anchor=x&q=a", "page=" + "9" * 30])
+def test_crafted_query_strings_do_not_break_list_pages(auth, client, query):
+    auth.login_as("admin")
+    for path in ("/people/", "/admin/audit"):
+        assert client.get(f"{path}?{query}").status_code == 200

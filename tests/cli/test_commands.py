@@ -102,3 +102,23 @@ def test_create_admin_refuses_a_weak_password(runner) -> None:
                                  "--password", "short"])
     assert result.exit_code == 1
     assert "at least 12 characters" in result.output
+
+
+def test_seed_keeps_a_password_a_demo_user_chose(runner, monkeypatch, auth, client):
+    from tests.conftest import post_form
+
+    monkeypatch.setenv("COACHPROG_DEMO_PASSWORD", "demo password for tests")
+    assert runner.invoke(args=["seed", "--people", "60"]).exit_code == 0
+    assert auth.login("coach@demo.example", "demo password for tests").status_code == 302
+    post_form(client, "/account", {"current_password": "demo password for tests",
+                                   "new_password": "my own chosen phrase",
+                                   "confirm_password": "my own chosen phrase"})
+    auth.logout()
+    assert runner.invoke(args=["seed", "--people", "60"]).exit_code == 0
+    assert auth.login("coach@demo.example", "my own chosen phrase").status_code == 302
+    auth.logout()
+    monkeypatch.setenv("COACHPROG_DEMO_PASSWORD", "a new demo password")
+    assert runner.invoke(args=["seed", "--people", "60"]).exit_code == 0
+    assert auth.login("coach@demo.example", "a new demo password").status_code == 302
+    actions = db.session.scalars(sa.select(AuditEntry.action)).all()
+    assert "auth.password_reset" in actions

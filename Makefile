@@ -26,6 +26,7 @@ $(DEV_STAMP): $(VENV)/bin/python pyproject.toml
 
 run: $(STAMP)
 	$(FLASK) db upgrade
+	$(FLASK) rubrics load
 	$(FLASK) seed
 	$(FLASK) serve
 

@@ -46,6 +46,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     if config:
         app.config.update(config)
 
+    # Refuse to start with an invalid rubric file (file checks only; no database needed).
+    from coachprog.rubrics.files import startup_check
+
+    startup_check(Path(app.config["COACHPROG_RUBRICS_DIR"]))
     _init_extensions(app)
     _register_domains(app)
     _register_interfaces(app)

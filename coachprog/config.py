@@ -75,9 +75,15 @@ def build_config(instance_path: Path) -> dict[str, Any]:
         "COACHPROG_UPLOAD_DIR": Path(
             os.environ.get("COACHPROG_UPLOAD_DIR", str(instance_path / "uploads"))
         ),
+        # The shipped rubrics live in the project, wherever the instance folder is.
         "COACHPROG_RUBRICS_DIR": Path(
-            os.environ.get("COACHPROG_RUBRICS_DIR", str(instance_path.parent / "rubrics"))
+            os.environ.get("COACHPROG_RUBRICS_DIR", str(Path(__file__).resolve().parent.parent
+                                                        / "rubrics"))
         ),
+        "COACHPROG_MAX_EVIDENCE_BYTES": int(os.environ.get("COACHPROG_MAX_EVIDENCE_MB", "20"))
+        * 1024
+        * 1024,
+        "COACHPROG_EVIDENCE_DIR": os.environ.get("COACHPROG_EVIDENCE_DIR") or None,
         "COACHPROG_CALIBRATION_KAPPA": float(os.environ.get("COACHPROG_CALIBRATION_KAPPA", "0.6")),
         "COACHPROG_CALIBRATION_MONTHS": int(os.environ.get("COACHPROG_CALIBRATION_MONTHS", "12")),
         # Raters disagree when their overall scores differ by more than this, or pass/fail split.

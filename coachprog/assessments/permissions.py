@@ -1,3 +1,122 @@
-"""Permission rules of the assessments domain (registered with coachprog.auth.permissions)."""
+"""Who may create, score, see and moderate assessments.
+
+Policy:
+- L&D admins and master coaches run assessments (create evidence and assessments, assign
+  raters); only admins export results.
+- A rater sees an assessment only through an assignment, and never another rater's marks,
+  notes or result until they have submitted their own (blind scoring). Program staff who hold no
+  assignment see submitted marks of an open assessment only when it is not blind; once it is
+  closed they see them all.
+- A blind assessment shows its subject only to program staff who hold no rater or gold
+  assignment on it; raters see the pseudonym.
+- Moderation is a master coach's job, never one of the assessment's own raters.
+- Managers and sponsors never see assessments (coaching is not surveillance).
+"""
 
 from __future__ import annotations
+
+from typing import Any
+
+from coachprog.assessments.domain import AssessmentStatus, AssignmentRole, AssignmentStatus
+from coachprog.auth.domain import Role
+from coachprog.auth.permissions import has_any_role, is_signed_in, permission
+
+RUNNERS = (Role.ADMIN, Role.MASTER_COACH)
+# Roles a person must hold to be assigned as a rater (decided: master and lead coaches score
+# too; admins and coaches in training do not, unless also granted the rater role).
+RATER_ROLES = (Role.RATER, Role.MASTER_COACH, Role.LEAD_COACH)
+SCORING_ROLES = (AssignmentRole.RATER.value, AssignmentRole.GOLD.value)
+
+
+def _assignments_of(user: Any, assessment: Any) -> list[Any]:
+    if not is_signed_in(user) or assessment is None:
+        return []
+    return [a for a in assessment.assignments if a.rater_id == user.id]
+
+
+def _scores_on(user: Any, assessment: Any) -> list[Any]:
+    return [a for a in _assignments_of(user, assessment) if a.role in SCORING_ROLES]
+
+
+@permission
+def can_manage_assessments(user: Any, obj: Any = None) -> bool:
+    """Create evidence items and assessments, assign raters."""
+    return has_any_role(user, *RUNNERS)
+
+
+@permission
+def can_list_assessments(user: Any, obj: Any = None) -> bool:
+    return has_any_role(user, *RUNNERS, *RATER_ROLES)
+
+
+@permission
+def can_export_assessments(user: Any, obj: Any = None) -> bool:
+    return has_any_role(user, Role.ADMIN)
+
+
+@permission
+def can_be_assigned_assessments(user: Any, obj: Any = None) -> bool:
+    """Whether `user` may be assigned as a rater at all (calibration is checked separately)."""
+    return has_any_role(user, *RATER_ROLES)
+
+
+@permission
+def can_view_assessment(user: Any, assessment: Any = None) -> bool:
+    if assessment is None or not is_signed_in(user):
+        return False
+    return has_any_role(user, *RUNNERS) or bool(_assignments_of(user, assessment))
+
+
+@permission
+def can_view_assessment_subject(user: Any, assessment: Any = None) -> bool:
+    """The subject's identity and the evidence/assessment titles (which may name them)."""
+    if not can_view_assessment(user, assessment):
+        return False
+    if not assessment.blind:
+        return True
+    return has_any_role(user, *RUNNERS) and not _scores_on(user, assessment)
+
+
+@permission
+def can_score_assignment(user: Any, assignment: Any = None) -> bool:
+    return (is_signed_in(user) and assignment is not None and assignment.rater_id == user.id
+            and assignment.role in SCORING_ROLES)
+
+
+@permission
+def can_moderate_assessment(user: Any, assessment: Any = None) -> bool:
+    if not has_any_role(user, Role.MASTER_COACH):
+        return False
+    return assessment is None or not _scores_on(user, assessment)
+
+
+@permission
+def can_view_assignment_marks(user: Any, assignment: Any = None) -> bool:
+    """Another person's marks, notes and result on one assignment (see the module policy)."""
+    if assignment is None or not is_signed_in(user):
+        return False
+    if assignment.rater_id == user.id:
+        return True
+    assessment = assignment.assessment
+    if assignment.status != AssignmentStatus.SUBMITTED.value:
+        return False
+    if assessment.kind == "calibration" and assessment.status != AssessmentStatus.CLOSED.value:
+        # Calibration stays blind until the exercise closes: the gold marks and the other
+        # raters' marks on one item would coach a rater through the items still to score.
+        return False
+    own = _scores_on(user, assessment)
+    if own:
+        # Blind scoring: only once every assignment of this user here is submitted.
+        return all(a.status == AssignmentStatus.SUBMITTED.value for a in own)
+    if assessment.status != AssessmentStatus.OPEN.value and can_moderate_assessment(
+            user, assessment):
+        return True
+    if has_any_role(user, *RUNNERS):
+        return not assessment.blind or assessment.status == AssessmentStatus.CLOSED.value
+    return False
+
+
+@permission
+def can_view_assessment_result(user: Any, assessment: Any = None) -> bool:
+    return (can_view_assessment(user, assessment)
+            and assessment.status == AssessmentStatus.CLOSED.value)

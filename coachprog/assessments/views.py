@@ -1,7 +1,316 @@
-"""Pages of the assessments domain."""
+"""Assessment pages: the list, evidence and assessment creation, the assessment page with rater
+assignment, the scoring page of one assignment, moderation, and the admins' CSV export."""
 
 from __future__ import annotations
 
-from flask import Blueprint
+import csv
+import io
+from typing import Any
+
+from flask import (
+    Blueprint,
+    Response,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
+from flask_login import current_user, login_required
+
+from coachprog.assessments import services
+from coachprog.assessments.domain import AssessmentStatus
+from coachprog.assessments.forms import (
+    AssessmentCreateForm,
+    EvidenceCreateForm,
+    ModerationForm,
+    RaterAssignForm,
+    ScoreForm,
+    optional_int,
+)
+from coachprog.assessments.models import Assessment
+from coachprog.auth.permissions import can
+from coachprog.errors import DomainError
+from coachprog.extensions import db
+from coachprog.rubrics.domain import Rubric
+from coachprog.web import Pagination, apply_domain_error, authorize, page_arg
 
 bp = Blueprint("assessments", __name__, url_prefix="/assessments")
+
+STATUS_FILTERS = ("", *(s.value for s in AssessmentStatus))
+
+
+@bp.route("/")
+@login_required
+def list_assessments() -> Any:
+    authorize("can_list_assessments")
+    status = request.args.get("status", "")
+    params = services.AssessmentQuery(
+        status=status if status in STATUS_FILTERS else "", page=page_arg(),
+        per_page=current_app.config["COACHPROG_PAGE_SIZE"])
+    rows, total = services.list_assessments(current_user, params)
+    items = [_list_item(a) for a in rows]
+    return render_template("assessments/assessment_list.html", items=items, params=params,
+                           statuses=STATUS_FILTERS,
+                           pagination=Pagination(params.page, params.per_page, total))
+
+
+def _list_item(assessment: Assessment) -> dict[str, Any]:
+    mine = [a for a in assessment.assignments if a.rater_id == current_user.id]
+    return {"assessment": assessment,
+            "title": services.display_title(current_user, assessment),
+            "submitted": sum(a.status == "submitted" and a.role == "rater"
+                             for a in assessment.assignments),
+            "raters": sum(a.role == "rater" for a in assessment.assignments),
+            "mine": mine}
+
+
+@bp.route("/evidence/new", methods=["GET", "POST"])
+@login_required
+def create_evidence() -> Any:
+    authorize("can_manage_assessments")
+    form = EvidenceCreateForm()
+    if form.validate_on_submit():
+        upload = form.attachment.data
+        try:
+            item = services.create_evidence_item(
+                current_user, title=form.title.data or "",
+                description=form.description.data or "", link=form.link.data or "",
+                subject_employee_id=form.subject_employee_id.data or "",
+                attachment=services.Upload(upload.filename or "", upload.stream)
+                if upload else None)
+        except DomainError as error:
+            apply_domain_error(form, error)
+        else:
+            db.session.commit()
+            flash(f"Evidence “{item.title}” created. Now create its assessment.", "success")
+            return redirect(url_for("assessments.create_assessment", evidence=item.id))
+    status = 400 if request.method == "POST" else 200
+    return render_template("assessments/evidence_create.html", form=form), status
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@login_required
+def create_assessment() -> Any:
+    authorize("can_manage_assessments")
+    form = AssessmentCreateForm()
+    form.evidence_item_id.choices = [("", "— choose —")] + [
+        (str(e.id), f"{e.title} (#{e.id})") for e in services.list_evidence_items(current_user)]
+    form.rubric_version_id.choices = [("", "— choose —")] + [
+        (str(v.id), v.label) for v in services.list_rubric_versions(current_user)]
+    if request.method == "GET" and request.args.get("evidence"):
+        form.evidence_item_id.data = optional_int(request.args["evidence"])
+    if form.validate_on_submit():
+        try:
+            assessment = services.create_assessment(
+                current_user, evidence_item_id=form.evidence_item_id.data,
+                rubric_version_id=form.rubric_version_id.data, title=form.title.data or "",
+                blind=bool(form.blind.data))
+        except DomainError as error:
+            apply_domain_error(form, error)
+        else:
+            db.session.commit()
+            flash("Assessment created. Assign its raters.", "success")
+            return redirect(url_for("assessments.view_assessment", assessment_id=assessment.id))
+    status = 400 if request.method == "POST" else 200
+    return render_template("assessments/assessment_create.html", form=form), status
+
+
+def _rater_form(assessment: Assessment, form: RaterAssignForm | None = None) -> RaterAssignForm:
+    form = form or RaterAssignForm(formdata=None)
+    form.rater_id.choices = [("", "— choose —")] + [
+        (str(u.id), f"{u.display_name} ({u.email})")
+        for u in services.list_eligible_raters(current_user, assessment)]
+    return form
+
+
+def _render_assessment(assessment: Assessment, form: RaterAssignForm | None = None,
+                       status: int = 200) -> Any:
+    info = services.describe_assessment(current_user, assessment)
+    can_assign = (can(current_user, "can_manage_assessments", assessment)
+                  and assessment.status == AssessmentStatus.OPEN.value)
+    own = [a for a in assessment.assignments
+           if a.rater_id == current_user.id and can(current_user, "can_score_assignment", a)]
+    return render_template(
+        "assessments/assessment_view.html", info=info, assessment=assessment,
+        rubric=services.rubric_of(assessment), own=own,
+        form=_rater_form(assessment, form) if can_assign else None,
+        reasons=services.disagreement(assessment).reasons
+        if assessment.status == AssessmentStatus.MODERATION.value
+        and can(current_user, "can_moderate_assessment", assessment) else (),
+    ), status
+
+
+@bp.route("/<int:assessment_id>")
+@login_required
+def view_assessment(assessment_id: int) -> Any:
+    return _render_assessment(services.get_assessment(current_user, assessment_id))
+
+
+@bp.route("/<int:assessment_id>/raters", methods=["POST"])
+@login_required
+def assign_rater(assessment_id: int) -> Any:
+    assessment = services.get_assessment(current_user, assessment_id)
+    authorize("can_manage_assessments", assessment)
+    form = _rater_form(assessment, RaterAssignForm())
+    if form.validate_on_submit():
+        try:
+            assignment = services.assign_rater(current_user, assessment, form.rater_id.data)
+        except DomainError as error:
+            apply_domain_error(form, error)
+        else:
+            db.session.commit()
+            flash(f"{assignment.rater.display_name} is assigned.", "success")
+            return redirect(url_for("assessments.view_assessment", assessment_id=assessment_id))
+    db.session.rollback()
+    return _render_assessment(assessment, form, 400)
+
+
+@bp.route("/<int:assessment_id>/attachment")
+@login_required
+def download_attachment(assessment_id: int) -> Any:
+    assessment = services.get_assessment(current_user, assessment_id)
+    attachment = services.open_attachment(current_user, assessment)
+    db.session.commit()  # the read is audited
+    return send_file(attachment.path, mimetype=attachment.mimetype, as_attachment=True,
+                     download_name=attachment.download_name, max_age=0)
+
+
+def _posted_marks(rubric: Rubric) -> tuple[dict[str, str | None], dict[str, str | None]]:
+    return ({b.id: request.form.get(f"mark-{b.id}") for b in rubric.behaviours},
+            {b.id: request.form.get(f"note-{b.id}") for b in rubric.behaviours})
+
+
+@bp.route("/assignments/<int:assignment_id>", methods=["GET", "POST"])
+@login_required
+def score_assignment(assignment_id: int) -> Any:
+    assignment = services.get_assignment(current_user, assignment_id)
+    assessment = assignment.assessment
+    rubric = services.rubric_of(assessment)
+    form = ScoreForm()
+    errors: dict[str, list[str]] = {}
+    message = ""
+    values, notes = services.marks_of(assignment)
+    status = 200
+    if form.validate_on_submit():
+        raw_values, raw_notes = _posted_marks(rubric)
+        submitting = bool(form.submit.data)
+        try:
+            services.save_marks(current_user, assignment, raw_values, raw_notes,
+                                submit=submitting)
+        except DomainError as error:
+            db.session.rollback()
+            errors, message, status = error.field_errors, error.message, 400
+            values = {k: optional_int(v) for k, v in raw_values.items()}
+            notes = {k: v or "" for k, v in raw_notes.items()}
+        else:
+            db.session.commit()
+            flash("Your marks are submitted." if submitting else "Draft saved.", "success")
+            return redirect(url_for("assessments.score_assignment", assignment_id=assignment_id))
+    elif request.method == "POST":
+        status = 400
+    info = services.describe_assessment(current_user, assessment)
+    others = services.visible_mark_sheets(current_user, assessment)
+    db.session.commit()  # reading others' notes is audited
+    editable = (assignment.status != "submitted"
+                and assessment.status == AssessmentStatus.OPEN.value)
+    return render_template("assessments/assignment_score.html", form=form, info=info,
+                           assignment=assignment, rubric=rubric, values=values, notes=notes,
+                           errors=errors, message=message, others=others,
+                           editable=editable), status
+
+
+def _moderation_page(assessment: Assessment, form: ModerationForm,
+                     rater_form: RaterAssignForm | None = None, *, values: Any = None,
+                     notes: Any = None, errors: Any = None, status: int = 200) -> Any:
+    info = services.describe_assessment(current_user, assessment)
+    sheets = services.visible_mark_sheets(current_user, assessment)
+    db.session.commit()  # reading the raters' notes is audited
+    return render_template(
+        "assessments/assessment_moderate.html", info=info, assessment=assessment,
+        rubric=services.rubric_of(assessment), sheets=sheets, form=form,
+        rater_form=_rater_form(assessment, rater_form),
+        reasons=services.disagreement(assessment).reasons, values=values or {},
+        notes=notes or {}, errors=errors or {}), status
+
+
+def _load_for_moderation(assessment_id: int) -> Assessment:
+    assessment = services.get_assessment(current_user, assessment_id)
+    authorize("can_moderate_assessment", assessment)
+    return assessment
+
+
+@bp.route("/<int:assessment_id>/moderation", methods=["GET", "POST"])
+@login_required
+def moderate_assessment(assessment_id: int) -> Any:
+    assessment = _load_for_moderation(assessment_id)
+    if assessment.status != AssessmentStatus.MODERATION.value:
+        flash(f"This assessment is {assessment.status}, not in moderation.", "info")
+        return redirect(url_for("assessments.view_assessment", assessment_id=assessment_id))
+    form = ModerationForm()
+    if form.validate_on_submit():
+        rubric = services.rubric_of(assessment)
+        raw_values, raw_notes = _posted_marks(rubric)
+        try:
+            services.settle_moderation(current_user, assessment, raw_values, raw_notes,
+                                       form.reason.data or "")
+        except DomainError as error:
+            db.session.rollback()
+            apply_domain_error(form, error)
+            return _moderation_page(
+                assessment, form, values={k: optional_int(v) for k, v in raw_values.items()},
+                notes={k: v or "" for k, v in raw_notes.items()},
+                errors=error.field_errors, status=400)
+        db.session.commit()
+        flash("The agreed result is recorded and the assessment is closed.", "success")
+        return redirect(url_for("assessments.view_assessment", assessment_id=assessment_id))
+    return _moderation_page(assessment, form, status=400 if request.method == "POST" else 200)
+
+
+@bp.route("/<int:assessment_id>/moderation/raters", methods=["POST"])
+@login_required
+def add_moderation_rater(assessment_id: int) -> Any:
+    assessment = _load_for_moderation(assessment_id)
+    rater_form = _rater_form(assessment, RaterAssignForm())
+    if rater_form.validate_on_submit():
+        try:
+            assignment = services.add_moderation_rater(current_user, assessment,
+                                                       rater_form.rater_id.data)
+        except DomainError as error:
+            db.session.rollback()
+            apply_domain_error(rater_form, error)
+            if assessment.status != AssessmentStatus.MODERATION.value:
+                flash(error.message, "error")
+                return redirect(url_for("assessments.view_assessment",
+                                        assessment_id=assessment_id))
+        else:
+            db.session.commit()
+            flash(f"{assignment.rater.display_name} is added as a further rater; the "
+                  "assessment is open again until they submit.", "success")
+            return redirect(url_for("assessments.view_assessment", assessment_id=assessment_id))
+    return _moderation_page(assessment, ModerationForm(formdata=None), rater_form, status=400)
+
+
+def _csv_cell(value: Any) -> Any:
+    # A cell starting with = + - @ would run as a formula in a spreadsheet (CSV injection).
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
+
+
+@bp.route("/export.csv")
+@login_required
+def export_assessments() -> Any:
+    authorize("can_export_assessments")
+    rows = services.export_rows(current_user)
+    db.session.commit()  # the export is audited
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=services.EXPORT_COLUMNS, lineterminator="\n")
+    writer.writeheader()
+    for row in rows:
+        writer.writerow({key: _csv_cell(value) for key, value in row.items()})
+    return Response(buffer.getvalue(), mimetype="text/csv", headers={
+        "Content-Disposition": "attachment; filename=assessment-results.csv",
+        "Cache-Control": "no-store"})

@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from coachprog.db import UTCDateTime, utcnow
 from coachprog.extensions import db
+
+if TYPE_CHECKING:
+    from coachprog.assessments.models import Assessment
+    from coachprog.auth.models import User
+    from coachprog.rubrics.models import RubricVersion
 
 
 class CalibrationExercise(db.Model):  # type: ignore[name-defined]
@@ -28,6 +34,23 @@ class CalibrationExercise(db.Model):  # type: ignore[name-defined]
     )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    rubric_version: Mapped[RubricVersion] = relationship()
+    # The calibration items: one assessment (kind "calibration") per evidence item.
+    items: Mapped[list[Assessment]] = relationship(
+        primaryjoin="CalibrationExercise.id == foreign(Assessment.calibration_exercise_id)",
+        order_by="Assessment.id", viewonly=True,
+    )
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == "open"
+
+    @property
+    def participant_ids(self) -> set[int]:
+        """The raters taking part (not the master coach who sets the gold marks)."""
+        return {assignment.rater_id for item in self.items for assignment in item.assignments
+                if assignment.role == "rater"}
 
 
 class RaterCalibration(db.Model):  # type: ignore[name-defined]
@@ -49,3 +72,10 @@ class RaterCalibration(db.Model):  # type: ignore[name-defined]
     calibrated: Mapped[bool] = mapped_column(sa.Boolean, default=False, server_default=sa.false())
     decided_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    rater: Mapped[User] = relationship()
+    exercise: Mapped[CalibrationExercise] = relationship()
+
+    def is_current(self, at: datetime) -> bool:
+        """Calibrated and not yet expired at `at` (the rule `services.is_calibrated` queries)."""
+        return self.calibrated and (self.expires_at is None or self.expires_at > at)

@@ -1,3 +1,67 @@
-"""Permission rules of the calibration domain (registered with coachprog.auth.permissions)."""
+"""Who may run calibration exercises and see how raters agree.
+
+Admins (L&D staff) run exercises; master coaches set the gold marks; raters take part and see
+their own results only; master and lead coaches supervise raters, so they see every rater's
+agreement, severity and drift. Sponsors, managers and coaches see none of it: a rater's
+agreement numbers are performance data about that rater.
+"""
 
 from __future__ import annotations
+
+from typing import Any
+
+from coachprog.auth.domain import Role
+from coachprog.auth.permissions import has_any_role, is_signed_in, permission
+
+SUPERVISORS = (Role.ADMIN, Role.MASTER_COACH, Role.LEAD_COACH)
+
+
+def _participant_ids(exercise: Any) -> set[int]:
+    return set(getattr(exercise, "participant_ids", ()) or ())
+
+
+@permission
+def can_manage_calibration(user: Any, obj: Any = None) -> bool:
+    """Create and close calibration exercises."""
+    return has_any_role(user, Role.ADMIN)
+
+
+@permission
+def can_view_calibration(user: Any, obj: Any = None) -> bool:
+    """The calibration page: supervisors see exercises, raters their own calibrations."""
+    return has_any_role(user, *SUPERVISORS, Role.RATER)
+
+
+@permission
+def can_view_calibration_exercise(user: Any, exercise: Any = None) -> bool:
+    if not is_signed_in(user) or exercise is None:
+        return False
+    return has_any_role(user, *SUPERVISORS) or user.id in _participant_ids(exercise)
+
+
+@permission
+def can_view_all_calibration_results(user: Any, exercise: Any = None) -> bool:
+    """Every rater's agreement, severity and the chart (a participant sees only their own)."""
+    return has_any_role(user, *SUPERVISORS)
+
+
+@permission
+def can_view_calibration_results(user: Any, exercise: Any = None) -> bool:
+    return can_view_calibration_exercise(user, exercise)
+
+
+@permission
+def can_score_gold_marks(user: Any, obj: Any = None) -> bool:
+    """Gold marks are agreed by master coaches."""
+    return has_any_role(user, Role.MASTER_COACH)
+
+
+@permission
+def can_take_calibration(user: Any, obj: Any = None) -> bool:
+    """Who may be a participant of an exercise: anyone who rates assessments."""
+    return has_any_role(user, Role.RATER)
+
+
+@permission
+def can_view_rater_drift(user: Any, obj: Any = None) -> bool:
+    return has_any_role(user, *SUPERVISORS)

@@ -1,3 +1,32 @@
-"""Permission rules of the rubrics domain (registered with coachprog.auth.permissions)."""
+"""Who may see and change rubrics.
+
+A rubric is the published standard, not coaching content: everyone who scores, supervises or is
+scored against it may read it (raters need the anchors; trainee coaches see the standard they
+are held to). Sponsors and managers take no part in assessment and get nothing here. Only L&D
+admins record new rubric versions (upload or load from rubrics/).
+"""
 
 from __future__ import annotations
+
+from typing import Any
+
+from coachprog.auth.domain import Role
+from coachprog.auth.permissions import has_any_role, permission
+
+RUBRIC_READERS = (Role.ADMIN, Role.MASTER_COACH, Role.LEAD_COACH, Role.RATER, Role.COACH)
+
+
+@permission
+def can_view_rubrics(user: Any, obj: Any = None) -> bool:
+    return has_any_role(user, *RUBRIC_READERS)
+
+
+@permission
+def can_upload_rubric(user: Any, obj: Any = None) -> bool:
+    return has_any_role(user, Role.ADMIN)
+
+
+@permission
+def can_load_rubrics(user: Any, obj: Any = None) -> bool:
+    """Record the versions found in rubrics/ (the operator's `rubrics load`)."""
+    return has_any_role(user, Role.ADMIN)

@@ -2,7 +2,8 @@
 
 `load_rubric_text` turns a YAML document into the domain `Rubric`, or raises `RubricInvalid`
 with every problem as (path, reason), e.g. ("competencies.2.behaviours.0.anchors", "level 4 has
-no anchor"), so `flask rubrics check` can print `file:path: reason`.
+no anchor"), so `flask rubrics check` can print `file:path: reason`. `rubrics/schema.json` is
+generated from `RubricSpec` (`rubric_json_schema`); a test keeps the committed copy current.
 """
 
 from __future__ import annotations
@@ -27,6 +28,15 @@ from coachprog.rubrics.domain import (
 
 SLUG = r"^[a-z0-9][a-z0-9_-]*$"
 Fraction = Annotated[float, Field(ge=0, le=1)]
+MAX_FILE_BYTES = 256 * 1024  # a rubric is a few KB; anything larger is a mistake or abuse
+
+
+class FieldProblem(ValueError):  # noqa: N818 - a located validation message
+    """A cross-field rule broken at a precise place below the model being validated."""
+
+    def __init__(self, location: tuple[str | int, ...], message: str) -> None:
+        super().__init__(message)
+        self.location = location
 
 
 class _Strict(BaseModel):
@@ -34,13 +44,26 @@ class _Strict(BaseModel):
 
 
 class BehaviourSpec(_Strict):
-    id: Annotated[str, Field(pattern=SLUG, max_length=64)]
-    description: Annotated[str, Field(min_length=10, max_length=1000)]
-    scale: Literal["binary", "1-5"]
-    anchors: dict[int, Annotated[str, Field(min_length=3, max_length=1000)]] | None = None
-    weight: Annotated[float, Field(gt=0, le=100)] = 1.0
-    non_negotiable: bool = False
-    met_at: Annotated[int, Field(ge=1, le=5)] | None = None
+    """One observable behaviour, scored `binary` (absent/present) or `1-5` with anchors."""
+
+    id: Annotated[str, Field(pattern=SLUG, max_length=64,
+                             description="Unique within the rubric; lower case, digits, - and _.")]
+    description: Annotated[str, Field(min_length=10, max_length=1000,
+                                      description="What a rater can see or hear.")]
+    scale: Annotated[Literal["binary", "1-5"], Field(
+        description="`binary`: absent (0) / present (1); `1-5`: levels with an anchor each.")]
+    anchors: Annotated[
+        dict[int, Annotated[str, Field(min_length=3, max_length=1000)]] | None,
+        Field(description="1-5 only: a behavioural anchor for every level 1..5."),
+    ] = None
+    weight: Annotated[float, Field(gt=0, le=100,
+                                   description="Relative weight in competency and overall "
+                                               "scores (default 1).")] = 1.0
+    non_negotiable: Annotated[bool, Field(
+        description="When true, the assessment fails unless this behaviour is met.")] = False
+    met_at: Annotated[int | None, Field(
+        ge=1, le=5, description="1-5 non-negotiables: the lowest level that counts as met "
+                                "(default 3).")] = None
 
     @model_validator(mode="after")
     def _anchors_match_scale(self) -> BehaviourSpec:
@@ -48,37 +71,56 @@ class BehaviourSpec(_Strict):
             levels = set(self.anchors or {})
             missing = [level for level in (1, 2, 3, 4, 5) if level not in levels]
             if missing:
-                raise ValueError("a 1-5 behaviour needs an anchor for every level; missing "
-                                 + ", ".join(map(str, missing)))
+                raise FieldProblem(("anchors",),
+                                   "a 1-5 behaviour needs an anchor for every level; missing "
+                                   + ", ".join(map(str, missing)))
             extra = sorted(levels - {1, 2, 3, 4, 5})
             if extra:
-                raise ValueError(f"anchors only for levels 1-5, not {extra}")
+                raise FieldProblem(("anchors",), "anchors only for levels 1-5, not "
+                                   + ", ".join(map(str, extra)))
         else:
             if self.anchors:
-                raise ValueError("a binary behaviour has no anchors (it is present or absent)")
+                raise FieldProblem(("anchors",),
+                                   "a binary behaviour has no anchors (it is present or absent)")
             if self.met_at is not None:
-                raise ValueError("met_at applies to 1-5 behaviours only")
+                raise FieldProblem(("met_at",), "met_at applies to 1-5 behaviours only")
         if self.met_at is not None and not self.non_negotiable:
-            raise ValueError("met_at only applies to a non_negotiable behaviour")
+            raise FieldProblem(("met_at",), "met_at only applies to a non_negotiable behaviour")
         return self
 
 
 class CompetencySpec(_Strict):
+    """A competency groups behaviours; its score is their weighted mean (0–1)."""
+
     id: Annotated[str, Field(pattern=SLUG, max_length=64)]
     title: Annotated[str, Field(min_length=3, max_length=200)]
-    minimum: Fraction | None = None
+    minimum: Annotated[Fraction | None, Field(
+        description="Overrides pass_rules.competency_minimum for this competency.")] = None
     behaviours: Annotated[list[BehaviourSpec], Field(min_length=1)]
 
 
 class PassRulesSpec(_Strict):
-    overall_threshold: Fraction
-    competency_minimum: Fraction = 0.0
-    non_negotiables_required: bool = True
+    """An assessment passes when all three rules hold."""
+
+    overall_threshold: Annotated[Fraction, Field(
+        description="The overall weighted score (0–1) must reach this.")]
+    competency_minimum: Annotated[Fraction, Field(
+        description="Every competency score must reach this (unless it sets `minimum`).")] = 0.0
+    non_negotiables_required: Annotated[bool, Field(
+        description="Every non_negotiable behaviour must be met.")] = True
 
 
 class RubricSpec(_Strict):
-    id: Annotated[str, Field(pattern=SLUG, max_length=64)]
-    version: Annotated[int, Field(ge=1)]
+    """A behavioural rubric: one file in rubrics/, or an admin's upload."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True,
+                              title="coachprog rubric")
+
+    id: Annotated[str, Field(pattern=SLUG, max_length=64,
+                             description="Stable key of the rubric across versions; the file "
+                                         "in rubrics/ is named <id>.yaml.")]
+    version: Annotated[int, Field(ge=1, description="Bump it for any change once a version "
+                                                    "has been used to score.")]
     title: Annotated[str, Field(min_length=3, max_length=200)]
     purpose: Literal["interview", "simulation", "session_review", "capstone", "audit",
                      "recertification"]
@@ -88,16 +130,23 @@ class RubricSpec(_Strict):
 
     @model_validator(mode="after")
     def _ids_are_unique(self) -> RubricSpec:
-        seen_competencies: set[str] = set()
-        seen_behaviours: set[str] = set()
-        for competency in self.competencies:
+        seen_competencies: dict[str, int] = {}
+        seen_behaviours: dict[str, tuple[int, int]] = {}
+        for c_index, competency in enumerate(self.competencies):
             if competency.id in seen_competencies:
-                raise ValueError(f"competency id {competency.id!r} is used twice")
-            seen_competencies.add(competency.id)
-            for behaviour in competency.behaviours:
+                raise FieldProblem(
+                    ("competencies", c_index, "id"),
+                    f"competency id {competency.id!r} is already used by competencies."
+                    f"{seen_competencies[competency.id]}")
+            seen_competencies[competency.id] = c_index
+            for b_index, behaviour in enumerate(competency.behaviours):
                 if behaviour.id in seen_behaviours:
-                    raise ValueError(f"behaviour id {behaviour.id!r} is used twice")
-                seen_behaviours.add(behaviour.id)
+                    first = ".".join(map(str, seen_behaviours[behaviour.id]))
+                    raise FieldProblem(
+                        ("competencies", c_index, "behaviours", b_index, "id"),
+                        f"behaviour id {behaviour.id!r} is already used by "
+                        f"competencies.{first.replace('.', '.behaviours.', 1)}")
+                seen_behaviours[behaviour.id] = (c_index, b_index)
         return self
 
 
@@ -118,24 +167,71 @@ def parse_rubric_document(data: Any) -> RubricSpec:
     except ValidationError as exc:
         problems = []
         for error in exc.errors():
-            message = str(error["msg"]).removeprefix("Value error, ")
-            problems.append((_path(error["loc"]), message))
+            location = tuple(error["loc"])
+            cause = (error.get("ctx") or {}).get("error")
+            if isinstance(cause, FieldProblem):
+                location = (*location, *cause.location)
+                message = str(cause)
+            else:
+                message = str(error["msg"]).removeprefix("Value error, ")
+            problems.append((_path(location), message))
         raise RubricInvalid(problems) from None
+
+
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """PyYAML keeps the last of two equal keys silently; in a rubric that hides a mistake
+    (two `3:` anchors, two `weight:`), so it is an error with its line number."""
+
+
+def _construct_mapping(loader: _UniqueKeyLoader, node: yaml.MappingNode,
+                       deep: bool = False) -> dict[Any, Any]:
+    seen: set[Any] = set()
+    for key_node, _ in node.value:
+        key = loader.construct_object(key_node, deep=deep)
+        try:
+            duplicate = key in seen
+        except TypeError:  # an unhashable key; the base constructor reports it
+            break
+        if duplicate:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"duplicate key {key!r}", key_node.start_mark)
+        seen.add(key)
+    return loader.construct_mapping(node, deep=deep)
+
+
+_UniqueKeyLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG,
+                                 _construct_mapping)
+
+
+def _yaml_error(exc: yaml.YAMLError) -> RubricInvalid:
+    mark = getattr(exc, "problem_mark", None)
+    where = f"line {mark.line + 1}" if mark is not None else ""
+    problem = getattr(exc, "problem", None) or str(exc)
+    return RubricInvalid([(where, f"not valid YAML: {problem}")])
 
 
 def load_rubric_text(text: str) -> tuple[Rubric, dict[str, Any]]:
     """The domain rubric and its canonical content (what is stored and hashed)."""
     try:
-        data = yaml.safe_load(text)
+        data = yaml.load(text, Loader=_UniqueKeyLoader)  # noqa: S506 - a SafeLoader subclass
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}" if mark is not None else ""
-        raise RubricInvalid([(where, f"not valid YAML: {getattr(exc, 'problem', exc)}")]) from None
+        raise _yaml_error(exc) from None
     if not isinstance(data, dict):
         raise RubricInvalid([("", "a rubric file holds one YAML mapping (id, version, ...)")])
     spec = parse_rubric_document(data)
     content = spec.model_dump(mode="json", exclude_none=True)
     return rubric_from_content(content), content
+
+
+def load_rubric_bytes(data: bytes) -> tuple[Rubric, dict[str, Any]]:
+    """As `load_rubric_text`, for a file's bytes: UTF-8 and at most MAX_FILE_BYTES."""
+    if len(data) > MAX_FILE_BYTES:
+        raise RubricInvalid([("", f"the file is larger than {MAX_FILE_BYTES // 1024} KB")])
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise RubricInvalid([("", f"not UTF-8 text (byte {exc.start})")]) from None
+    return load_rubric_text(text)
 
 
 def rubric_from_content(content: dict[str, Any]) -> Rubric:
@@ -179,6 +275,19 @@ def content_hash(content: dict[str, Any]) -> str:
     """A fingerprint of what scores depend on: formatting and comments do not count."""
     canonical = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def rubric_json_schema() -> dict[str, Any]:
+    """The JSON Schema of a rubric file, as committed in rubrics/schema.json."""
+    schema = RubricSpec.model_json_schema()
+    return {"$schema": "https://json-schema.org/draft/2020-12/schema",
+            "$comment": "Generated from coachprog.rubrics.schema.RubricSpec; do not edit. "
+                        "Regenerate with `flask --app wsgi rubrics schema > rubrics/schema.json`.",
+            **schema}
+
+
+def rubric_json_schema_text() -> str:
+    return json.dumps(rubric_json_schema(), indent=2, ensure_ascii=False) + "\n"
 
 
 FILE_PATTERN = re.compile(r"^[A-Za-z0-9_.-]+\.ya?ml$")

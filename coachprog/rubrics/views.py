@@ -1,7 +1,70 @@
-"""Pages of the rubrics domain."""
+"""Rubric pages: the list, one version in full, and the admin's upload."""
 
 from __future__ import annotations
 
-from flask import Blueprint
+from typing import Any
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+
+from coachprog.extensions import db
+from coachprog.rubrics import services
+from coachprog.rubrics.domain import Purpose
+from coachprog.rubrics.forms import RubricUploadForm
+from coachprog.rubrics.schema import MAX_FILE_BYTES
+from coachprog.web import authorize
 
 bp = Blueprint("rubrics", __name__, url_prefix="/rubrics")
+
+PURPOSES = [purpose.value for purpose in Purpose]
+
+
+@bp.route("/")
+@login_required
+def list_rubrics() -> Any:
+    authorize("can_view_rubrics")
+    purpose = request.args.get("purpose", "")
+    purpose = purpose if purpose in PURPOSES else ""
+    overviews = services.list_rubrics(current_user, purpose=purpose or None)
+    used = services.used_version_ids([o.latest.id for o in overviews])
+    return render_template("rubrics/rubric_list.html", overviews=overviews, used=used,
+                           purpose=purpose, purposes=PURPOSES)
+
+
+@bp.route("/<key>/v<int:version>")
+@login_required
+def view_rubric(key: str, version: int) -> Any:
+    row = services.get_rubric_version(current_user, key, version)
+    others = [v for v in services.list_rubric_versions(current_user, key=key) if v.id != row.id]
+    return render_template("rubrics/rubric_view.html", version=row, rubric=row.to_domain(),
+                           used=services.is_version_used(row), others=others)
+
+
+@bp.route("/upload", methods=["GET", "POST"])
+@login_required
+def upload_rubric() -> Any:
+    authorize("can_upload_rubric")
+    form = RubricUploadForm()
+    problems: list[str] = []
+    if form.validate_on_submit():
+        upload = form.file.data
+        data = upload.stream.read(MAX_FILE_BYTES + 1)
+        try:
+            result = services.upload_rubric(current_user, upload.filename or "", data)
+        except services.RubricRejected as rejected:
+            db.session.rollback()
+            form.file.errors = [*form.file.errors, rejected.message]
+            problems = [problem.short() for problem in rejected.problems]
+        else:
+            db.session.commit()
+            row = result.version
+            if result.outcome is services.Outcome.UNCHANGED:
+                flash(f"{row.label} is already recorded with exactly this content; "
+                      "nothing changed.", "info")
+            else:
+                flash(f"{row.label} {result.outcome.value}.", "success")
+            return redirect(url_for("rubrics.view_rubric", key=row.rubric_key,
+                                    version=row.version))
+    status = 400 if request.method == "POST" else 200
+    return render_template("rubrics/rubric_upload.html", form=form, problems=problems,
+                           max_kb=MAX_FILE_BYTES // 1024), status

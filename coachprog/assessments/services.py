@@ -1,0 +1,690 @@
+"""Assessment use cases: evidence items, assessments, rater assignment (with conflict and
+calibration gates), blind scoring, closing or moderation, and the admins' export.
+
+Every change writes an audit entry; every read of someone else's evidence notes is audited
+too (coaching content). Services flush; the caller commits.
+"""
+
+from __future__ import annotations
+
+import mimetypes
+import secrets
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Any
+
+import sqlalchemy as sa
+from flask import current_app
+from werkzeug.utils import secure_filename
+
+from coachprog.assessments import domain
+from coachprog.assessments.domain import (
+    AssessmentKind,
+    AssessmentStatus,
+    AssignmentRole,
+    AssignmentStatus,
+)
+from coachprog.assessments.models import Assessment, EvidenceItem, Mark, RaterAssignment
+from coachprog.auth.domain import Role
+from coachprog.auth.models import RoleGrant, User
+from coachprog.auth.permissions import can, has_any_role, require
+from coachprog.calibration.services import is_calibrated
+from coachprog.db import utcnow
+from coachprog.errors import DomainError, NotFound
+from coachprog.extensions import db
+from coachprog.governance import services as audit
+from coachprog.people.models import Person
+from coachprog.rubrics.domain import Rubric, score_assessment
+from coachprog.rubrics.models import RubricVersion
+
+DEFAULT_MAX_EVIDENCE_BYTES = 20 * 1024 * 1024
+ATTACHMENT_EXTENSIONS = frozenset({
+    "pdf", "txt", "md", "docx", "odt", "pptx", "xlsx", "png", "jpg", "jpeg",
+    "mp3", "m4a", "wav", "mp4", "webm",
+})
+RATER_ROLES = (Role.RATER, Role.MASTER_COACH, Role.LEAD_COACH)
+
+# --- coaching relationships (pluggable) ------------------------------------------------------
+
+CoachingSource = Callable[[int], Iterable[int]]
+"""Given a rater's person id, the person ids they coach (or have coached)."""
+
+COACHING_SOURCES: list[CoachingSource] = []
+
+
+def register_coaching_source(source: CoachingSource) -> CoachingSource:
+    """Later issues (coaching relationships) register where "rater coaches subject" comes
+    from; until then no source exists and that conflict rule never fires."""
+    COACHING_SOURCES.append(source)
+    return source
+
+
+def _manager_chain(person_id: int | None) -> tuple[int, ...]:
+    chain: list[int] = []
+    seen: set[int] = set()
+    current = db.session.get(Person, person_id) if person_id is not None else None
+    while current is not None and current.manager_id is not None \
+            and current.manager_id not in seen:
+        chain.append(current.manager_id)
+        seen.add(current.manager_id)
+        current = db.session.get(Person, current.manager_id)
+    return tuple(chain)
+
+
+def relationship_facts(rater: User, subject_person_id: int | None) -> domain.RelationshipFacts:
+    coachees: set[int] = set()
+    if rater.person_id is not None:
+        for source in COACHING_SOURCES:
+            coachees.update(source(rater.person_id))
+    return domain.RelationshipFacts(
+        rater_person_id=rater.person_id,
+        subject_person_id=subject_person_id,
+        rater_manager_chain=_manager_chain(rater.person_id),
+        subject_manager_chain=_manager_chain(subject_person_id),
+        rater_coachee_ids=frozenset(coachees),
+        rater_name=rater.display_name,
+    )
+
+
+# --- evidence ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Upload:
+    filename: str
+    stream: IO[bytes]
+
+
+def evidence_dir() -> Path:
+    """Evidence files live under instance/evidence/, never under static/."""
+    configured = current_app.config.get("COACHPROG_EVIDENCE_DIR")
+    return Path(configured) if configured else Path(current_app.instance_path) / "evidence"
+
+
+def _max_evidence_bytes() -> int:
+    return int(current_app.config.get("COACHPROG_MAX_EVIDENCE_BYTES",
+                                      DEFAULT_MAX_EVIDENCE_BYTES))
+
+
+def _stream_size(stream: IO[bytes]) -> int:
+    stream.seek(0, 2)
+    size = stream.tell()
+    stream.seek(0)
+    return size
+
+
+def create_evidence_item(
+    actor: Any, *, title: str, description: str = "", link: str = "",
+    subject_employee_id: str = "", attachment: Upload | None = None,
+) -> EvidenceItem:
+    require(actor, "can_manage_assessments")
+    errors: dict[str, list[str]] = {}
+    title = title.strip()
+    if not title:
+        errors["title"] = ["Give the evidence a title."]
+    elif len(title) > 200:
+        errors["title"] = ["Keep the title under 200 characters."]
+    link = link.strip()
+    if link and (problem := domain.link_problem(link)):
+        errors["link"] = [problem]
+    subject = None
+    if subject_employee_id.strip():
+        subject = db.session.scalar(
+            sa.select(Person).where(Person.employee_id == subject_employee_id.strip()))
+        if subject is None:
+            errors["subject_employee_id"] = [
+                f"No person with employee id {subject_employee_id.strip()}."]
+    stored_name = None
+    if attachment is not None and attachment.filename:
+        stored_name = secure_filename(attachment.filename)[:200]
+        extension = stored_name.rsplit(".", 1)[-1].lower() if "." in stored_name else ""
+        limit = _max_evidence_bytes()
+        if extension not in ATTACHMENT_EXTENSIONS:
+            errors["attachment"] = ["Attach a document, image, audio or video file ("
+                                    + ", ".join(sorted(ATTACHMENT_EXTENSIONS)) + ")."]
+        elif _stream_size(attachment.stream) > limit:
+            errors["attachment"] = [f"The file is larger than {limit / 1024 / 1024:.0f} MB."]
+        elif _stream_size(attachment.stream) == 0:
+            errors["attachment"] = ["The file is empty."]
+    if errors:
+        raise DomainError("The evidence item has problems.", field_errors=errors)
+    item = EvidenceItem(title=title, description=description.strip(), link=link or None,
+                        subject_person_id=subject.id if subject else None,
+                        created_by_id=getattr(actor, "id", None))
+    if attachment is not None and stored_name:
+        folder = evidence_dir()
+        folder.mkdir(parents=True, exist_ok=True)
+        # A random name: nothing about the person or the upload's own name on disk.
+        token = secrets.token_hex(16)
+        with (folder / token).open("wb") as handle:
+            while chunk := attachment.stream.read(1024 * 1024):
+                handle.write(chunk)
+        item.attachment_path = f"evidence/{token}"
+        item.attachment_name = stored_name
+    db.session.add(item)
+    db.session.flush()
+    audit.record("evidence.created", actor=actor, object_type="evidence_item",
+                 object_id=item.id, detail={"attachment": bool(item.attachment_path),
+                                            "link": bool(item.link),
+                                            "subject_person_id": item.subject_person_id})
+    return item
+
+
+def list_evidence_items(actor: Any, limit: int = 500) -> Sequence[EvidenceItem]:
+    require(actor, "can_manage_assessments")
+    return db.session.scalars(
+        sa.select(EvidenceItem).order_by(EvidenceItem.created_at.desc(), EvidenceItem.id.desc())
+        .limit(limit)).all()
+
+
+@dataclass(frozen=True)
+class AttachmentFile:
+    path: Path
+    download_name: str
+    mimetype: str
+
+
+def open_attachment(actor: Any, assessment: Assessment) -> AttachmentFile:
+    """The evidence file of an assessment, for those who may see the assessment; audited.
+    A blind assessment's raters get a neutral file name (the upload's name may name them)."""
+    require(actor, "can_view_assessment", assessment)
+    item = assessment.evidence
+    if not item.attachment_path:
+        raise NotFound("attachment")
+    path = evidence_dir() / Path(item.attachment_path).name
+    if not path.is_file():
+        raise NotFound("attachment")
+    name = item.attachment_name or "evidence"
+    if not can(actor, "can_view_assessment_subject", assessment):
+        extension = name.rsplit(".", 1)[-1] if "." in name else "bin"
+        name = f"evidence-{assessment.id}.{extension}"
+    audit.record("evidence.attachment_read", actor=actor, object_type="evidence_item",
+                 object_id=item.id, detail={"assessment_id": assessment.id})
+    mimetype = mimetypes.guess_type(name)[0] or "application/octet-stream"
+    return AttachmentFile(path, name, mimetype)
+
+
+# --- assessments -------------------------------------------------------------------------------
+
+
+def list_rubric_versions(actor: Any) -> Sequence[RubricVersion]:
+    require(actor, "can_manage_assessments")
+    return db.session.scalars(
+        sa.select(RubricVersion).order_by(RubricVersion.title, RubricVersion.version.desc())
+    ).all()
+
+
+def create_assessment(
+    actor: Any, *, evidence_item_id: int | None, rubric_version_id: int | None, title: str,
+    blind: bool, kind: str = AssessmentKind.LIVE.value,
+    calibration_exercise_id: int | None = None,
+) -> Assessment:
+    require(actor, "can_manage_assessments")
+    errors: dict[str, list[str]] = {}
+    title = title.strip()
+    if not title:
+        errors["title"] = ["Give the assessment a title."]
+    elif len(title) > 200:
+        errors["title"] = ["Keep the title under 200 characters."]
+    evidence = db.session.get(EvidenceItem, evidence_item_id) if evidence_item_id else None
+    if evidence is None:
+        errors["evidence_item_id"] = ["Choose the evidence to assess."]
+    rubric_version = db.session.get(RubricVersion, rubric_version_id) \
+        if rubric_version_id else None
+    if rubric_version is None:
+        errors["rubric_version_id"] = ["Choose a rubric version."]
+    try:
+        kind = AssessmentKind(kind).value
+    except ValueError:
+        errors["kind"] = ["Kind is live or calibration."]
+    if errors or evidence is None or rubric_version is None:
+        raise DomainError("The assessment has problems.", field_errors=errors)
+    assessment = Assessment(
+        evidence_item_id=evidence.id, rubric_version_id=rubric_version.id, title=title,
+        blind=blind, kind=kind, calibration_exercise_id=calibration_exercise_id,
+        status=AssessmentStatus.OPEN.value,
+        subject_pseudonym=domain.pseudonym_from(secrets.token_bytes(8)),
+        created_by_id=getattr(actor, "id", None),
+    )
+    db.session.add(assessment)
+    db.session.flush()
+    audit.record("assessment.created", actor=actor, object_type="assessment",
+                 object_id=assessment.id,
+                 detail={"rubric_version_id": rubric_version.id, "blind": blind, "kind": kind,
+                         "evidence_item_id": evidence.id})
+    return assessment
+
+
+def get_assessment(actor: Any, assessment_id: int) -> Assessment:
+    assessment = db.session.get(Assessment, assessment_id)
+    if assessment is None:
+        raise NotFound("assessment")
+    require(actor, "can_view_assessment", assessment)
+    return assessment
+
+
+@dataclass(frozen=True)
+class AssessmentQuery:
+    status: str = ""
+    page: int = 1
+    per_page: int = 50
+
+
+def list_assessments(actor: Any, params: AssessmentQuery) -> tuple[Sequence[Assessment], int]:
+    """All assessments for program staff; one's own assignments for everyone else."""
+    require(actor, "can_list_assessments")
+    query = sa.select(Assessment)
+    if not can(actor, "can_manage_assessments"):
+        query = query.where(Assessment.id.in_(
+            sa.select(RaterAssignment.assessment_id).where(RaterAssignment.rater_id == actor.id)))
+    if params.status in {s.value for s in AssessmentStatus}:
+        query = query.where(Assessment.status == params.status)
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery())) or 0
+    rows = db.session.scalars(
+        query.order_by(Assessment.created_at.desc(), Assessment.id.desc())
+        .limit(params.per_page).offset((params.page - 1) * params.per_page)
+    ).all()
+    return rows, total
+
+
+def eligible_raters() -> Sequence[User]:
+    """Active accounts holding a role that may score (rater, master coach, lead coach)."""
+    return db.session.scalars(
+        sa.select(User).where(User.is_active.is_(True), User.id.in_(
+            sa.select(RoleGrant.user_id).where(RoleGrant.role.in_([r.value for r in RATER_ROLES]))
+        )).order_by(User.display_name, User.id)
+    ).all()
+
+
+def list_eligible_raters(actor: Any, assessment: Assessment) -> Sequence[User]:
+    if not (can(actor, "can_manage_assessments")
+            or can(actor, "can_moderate_assessment", assessment)):
+        require(actor, "can_manage_assessments")
+    taken = {a.rater_id for a in assessment.assignments}
+    return [u for u in eligible_raters() if u.id not in taken]
+
+
+def _refuse(message: str, field: str = "rater_id") -> DomainError:
+    return DomainError(message, field_errors={field: [message]})
+
+
+def _check_rater(assessment: Assessment, rater: User | None, role: AssignmentRole) -> User:
+    if rater is None:
+        raise _refuse("Choose a rater.")
+    if not rater.is_active or not has_any_role(rater, *RATER_ROLES):
+        raise _refuse(f"{rater.display_name} cannot rate: raters hold the rater, master coach "
+                      "or lead coach role.")
+    if role is AssignmentRole.GOLD and not has_any_role(rater, Role.MASTER_COACH):
+        raise _refuse("Gold marks are agreed by master coaches.")
+    if any(a.rater_id == rater.id for a in assessment.assignments):
+        raise _refuse(f"{rater.display_name} is already assigned to this assessment.")
+    conflicts = domain.find_conflicts(
+        relationship_facts(rater, assessment.evidence.subject_person_id))
+    if conflicts:
+        raise _refuse("Conflict of interest: " + " ".join(conflicts))
+    if (assessment.kind == AssessmentKind.LIVE.value and role is AssignmentRole.RATER
+            and not is_calibrated(rater.id, assessment.rubric_version.rubric_key)):
+        raise _refuse(f"{rater.display_name} is not calibrated for the rubric "
+                      f"“{assessment.rubric_version.title}”: only calibrated raters score live "
+                      "assessments.")
+    return rater
+
+
+def assign_rater(actor: Any, assessment: Assessment, rater_id: int | None,
+                 role: str = AssignmentRole.RATER.value) -> RaterAssignment:
+    """Assign a rater (or, on a calibration item, the gold marker) to an open assessment."""
+    require(actor, "can_manage_assessments")
+    try:
+        assignment_role = AssignmentRole(role)
+    except ValueError:
+        raise _refuse("The role is rater or gold.", "role") from None
+    if assignment_role is AssignmentRole.MODERATOR:
+        raise _refuse("Moderators are not assigned; they settle in moderation.", "role")
+    if assignment_role is AssignmentRole.GOLD and \
+            assessment.kind != AssessmentKind.CALIBRATION.value:
+        raise _refuse("Gold marks belong to calibration items only.", "role")
+    if assessment.status != AssessmentStatus.OPEN.value:
+        raise _refuse(f"Raters can be added only while the assessment is open (it is "
+                      f"{assessment.status}); in moderation, the moderator adds a third rater.")
+    rater = _check_rater(assessment, db.session.get(User, rater_id) if rater_id else None,
+                         assignment_role)
+    return _add_assignment(actor, assessment, rater, assignment_role)
+
+
+def _add_assignment(actor: Any, assessment: Assessment, rater: User,
+                    role: AssignmentRole) -> RaterAssignment:
+    assignment = RaterAssignment(assessment=assessment, rater_id=rater.id, role=role.value,
+                                 status=AssignmentStatus.ASSIGNED.value,
+                                 assigned_by_id=getattr(actor, "id", None))
+    db.session.add(assignment)
+    db.session.flush()
+    audit.record("assessment.rater_assigned", actor=actor, object_type="assessment",
+                 object_id=assessment.id,
+                 detail={"rater_id": rater.id, "role": role.value,
+                         "assignment_id": assignment.id})
+    return assignment
+
+
+def get_assignment(actor: Any, assignment_id: int) -> RaterAssignment:
+    assignment = db.session.get(RaterAssignment, assignment_id)
+    if assignment is None:
+        raise NotFound("assignment")
+    require(actor, "can_score_assignment", assignment)
+    return assignment
+
+
+def rubric_of(assessment: Assessment) -> Rubric:
+    return assessment.rubric_version.to_domain()
+
+
+def marks_of(assignment: RaterAssignment) -> tuple[dict[str, int | None], dict[str, str]]:
+    return ({m.behaviour_id: m.value for m in assignment.marks},
+            {m.behaviour_id: m.note for m in assignment.marks})
+
+
+def _write_marks(assignment: RaterAssignment, values: Mapping[str, int | None],
+                 notes: Mapping[str, str]) -> None:
+    existing = {m.behaviour_id: m for m in assignment.marks}
+    for behaviour_id in values.keys() | notes.keys():
+        mark = existing.get(behaviour_id)
+        if mark is None:
+            mark = Mark(behaviour_id=behaviour_id)
+            assignment.marks.append(mark)
+        mark.value = values.get(behaviour_id)
+        mark.note = notes.get(behaviour_id, "")
+
+
+def _parse_or_refuse(rubric: Rubric, raw_values: Mapping[str, str | None],
+                     raw_notes: Mapping[str, str | None], *, complete: bool,
+                     prefix: str = "") -> domain.ParsedMarks:
+    parsed = domain.parse_marks(rubric, raw_values, raw_notes)
+    errors = {b: [message] for b, message in parsed.errors.items()}
+    if complete:
+        for behaviour_id in domain.missing_marks(rubric, parsed.values):
+            errors.setdefault(behaviour_id, ["Give a mark before submitting."])
+    if errors:
+        count = len(errors)
+        raise DomainError(f"{count} behaviour(s) need attention.",
+                          field_errors={prefix + k: v for k, v in errors.items()})
+    return parsed
+
+
+def save_marks(actor: Any, assignment: RaterAssignment, raw_values: Mapping[str, str | None],
+               raw_notes: Mapping[str, str | None], *, submit: bool) -> RaterAssignment:
+    """Save a draft (partial marks allowed) or submit (every behaviour marked): the result is
+    computed by the rubric's pure scoring rule and stored on the assignment."""
+    require(actor, "can_score_assignment", assignment)
+    assessment = assignment.assessment
+    if assessment.status != AssessmentStatus.OPEN.value:
+        raise DomainError(f"This assessment is {assessment.status}; marks can no longer change.")
+    if assignment.status == AssignmentStatus.SUBMITTED.value:
+        raise DomainError("You have submitted your marks; they can no longer change.")
+    rubric = rubric_of(assessment)
+    parsed = _parse_or_refuse(rubric, raw_values, raw_notes, complete=submit)
+    _write_marks(assignment, parsed.values, parsed.notes)
+    if not submit:
+        assignment.status = AssignmentStatus.DRAFT.value
+        db.session.flush()
+        audit.record("assessment.marks_saved", actor=actor, object_type="assessment",
+                     object_id=assessment.id, detail={"assignment_id": assignment.id,
+                                                      "marked": sum(v is not None for v in
+                                                                    parsed.values.values())})
+        return assignment
+    marks = {k: v for k, v in parsed.values.items() if v is not None}
+    result = score_assessment(rubric, marks)
+    assignment.result = result.as_dict()
+    assignment.status = AssignmentStatus.SUBMITTED.value
+    assignment.submitted_at = utcnow()
+    db.session.flush()
+    audit.record("assessment.marks_submitted", actor=actor, object_type="assessment",
+                 object_id=assessment.id,
+                 detail={"assignment_id": assignment.id, "overall": result.as_dict()["overall"],
+                         "passed": result.passed})
+    _after_submission(actor, assessment)
+    return assignment
+
+
+def _rater_assignments(assessment: Assessment) -> list[RaterAssignment]:
+    return [a for a in assessment.assignments if a.role == AssignmentRole.RATER.value]
+
+
+def disagreement(assessment: Assessment) -> domain.Agreement:
+    """How the submitted raters' results compare under the configured tolerance."""
+    results = [domain.result_from_dict(a.result) for a in _rater_assignments(assessment)
+               if a.status == AssignmentStatus.SUBMITTED.value and a.result]
+    return domain.compare_results(results, current_app.config["COACHPROG_MODERATION_TOLERANCE"])
+
+
+def _after_submission(actor: Any, assessment: Assessment) -> None:
+    """Once every rater of a live assessment has submitted: close it with the combined result
+    when they agree, otherwise send it to moderation. Calibration items stay open (their
+    exercise decides); gold marks never move an assessment."""
+    if assessment.kind != AssessmentKind.LIVE.value:
+        return
+    raters = _rater_assignments(assessment)
+    if not raters or any(a.status != AssignmentStatus.SUBMITTED.value for a in raters):
+        return
+    results = [domain.result_from_dict(a.result or {}) for a in raters]
+    agreement = disagreement(assessment)
+    if agreement.agreed:
+        combined = domain.combine_results(results)
+        assessment.status = domain.transition(assessment.status, AssessmentStatus.CLOSED).value
+        assessment.result = {**combined.as_dict(),
+                             "basis": "single" if len(results) == 1 else "combined",
+                             "raters": len(results)}
+        assessment.closed_at = utcnow()
+        db.session.flush()
+        audit.record("assessment.closed", actor=actor, object_type="assessment",
+                     object_id=assessment.id,
+                     detail={"basis": assessment.result["basis"], "passed": combined.passed})
+        return
+    assessment.status = domain.transition(assessment.status,
+                                          AssessmentStatus.MODERATION).value
+    db.session.flush()
+    audit.record("assessment.sent_to_moderation", actor=actor, object_type="assessment",
+                 object_id=assessment.id, detail={"reasons": list(agreement.reasons)})
+
+
+# --- moderation --------------------------------------------------------------------------------
+
+
+def _require_moderation(actor: Any, assessment: Assessment) -> None:
+    require(actor, "can_moderate_assessment", assessment)
+    if assessment.status != AssessmentStatus.MODERATION.value:
+        raise DomainError(f"This assessment is {assessment.status}, not in moderation.")
+
+
+def add_moderation_rater(actor: Any, assessment: Assessment,
+                         rater_id: int | None) -> RaterAssignment:
+    """The moderator adds a further rater; the assessment is open again until they submit."""
+    _require_moderation(actor, assessment)
+    rater = _check_rater(assessment, db.session.get(User, rater_id) if rater_id else None,
+                         AssignmentRole.RATER)
+    assessment.status = domain.transition(assessment.status, AssessmentStatus.OPEN).value
+    return _add_assignment(actor, assessment, rater, AssignmentRole.RATER)
+
+
+def settle_moderation(actor: Any, assessment: Assessment, raw_values: Mapping[str, str | None],
+                      raw_notes: Mapping[str, str | None], reason: str) -> Assessment:
+    """Record the agreed marks and the reason; the result is computed from the agreed marks.
+    The raters' own marks stay as they were."""
+    _require_moderation(actor, assessment)
+    rubric = rubric_of(assessment)
+    reason = reason.strip()
+    try:
+        parsed = _parse_or_refuse(rubric, raw_values, raw_notes, complete=True)
+    except DomainError as error:
+        if not reason:
+            error.field_errors["reason"] = ["Say why this is the agreed result."]
+        raise
+    if not reason:
+        raise DomainError("Give the reason for the agreed result.",
+                          field_errors={"reason": ["Say why this is the agreed result."]})
+    if len(reason) > 5000:
+        raise DomainError("The reason is too long.",
+                          field_errors={"reason": ["Keep the reason under 5000 characters."]})
+    marks = {k: v for k, v in parsed.values.items() if v is not None}
+    result = score_assessment(rubric, marks)
+    assignment = RaterAssignment(assessment=assessment, rater_id=actor.id,
+                                 role=AssignmentRole.MODERATOR.value,
+                                 status=AssignmentStatus.SUBMITTED.value,
+                                 assigned_by_id=actor.id, submitted_at=utcnow(),
+                                 result=result.as_dict())
+    db.session.add(assignment)
+    _write_marks(assignment, parsed.values, parsed.notes)
+    assessment.status = domain.transition(assessment.status, AssessmentStatus.CLOSED).value
+    assessment.result = {**result.as_dict(), "basis": "moderated",
+                         "raters": len(_rater_assignments(assessment))}
+    assessment.moderation_reason = reason
+    assessment.moderated_by_id = actor.id
+    assessment.closed_at = utcnow()
+    db.session.flush()
+    audit.record("assessment.moderated", actor=actor, object_type="assessment",
+                 object_id=assessment.id,
+                 detail={"assignment_id": assignment.id, "passed": result.passed,
+                         "overall": result.as_dict()["overall"]})
+    return assessment
+
+
+# --- what a viewer may see ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MarkSheet:
+    """One assignment's marks as a viewer may see them."""
+
+    assignment: RaterAssignment
+    values: dict[str, int | None]
+    notes: dict[str, str]
+
+
+def visible_mark_sheets(actor: Any, assessment: Assessment, *,
+                        exclude_own: bool = True) -> list[MarkSheet]:
+    """Other people's marks and notes the actor may see; reading them is audited."""
+    sheets = []
+    for assignment in assessment.assignments:
+        if exclude_own and assignment.rater_id == getattr(actor, "id", None):
+            continue
+        if can(actor, "can_view_assignment_marks", assignment):
+            values, notes = marks_of(assignment)
+            sheets.append(MarkSheet(assignment, values, notes))
+    if sheets:
+        audit.record("assessment.marks_viewed", actor=actor, object_type="assessment",
+                     object_id=assessment.id,
+                     detail={"assignment_ids": [s.assignment.id for s in sheets]})
+    return sheets
+
+
+def display_title(actor: Any, assessment: Assessment) -> str:
+    """The assessment's title, or for those who may not know the subject a neutral label (an
+    admin may have named the person in the title)."""
+    if can(actor, "can_view_assessment_subject", assessment):
+        return assessment.title
+    return f"{assessment.rubric_version.title} · {assessment.subject_pseudonym}"
+
+
+def describe_assessment(actor: Any, assessment: Assessment) -> dict[str, Any]:
+    """Everything about an assessment the actor may see, as plain data (pages and API).
+
+    The one place the blind rules are applied to output: subject identity and titles only with
+    `can_view_assessment_subject`, each rater's result only with `can_view_assignment_marks`,
+    the overall result only once closed."""
+    require(actor, "can_view_assessment", assessment)
+    knows_subject = can(actor, "can_view_assessment_subject", assessment)
+    subject = assessment.evidence.subject
+    version = assessment.rubric_version
+    raters = []
+    for a in assessment.assignments:
+        visible = can(actor, "can_view_assignment_marks", a)
+        raters.append({
+            "assignment_id": a.id, "rater_id": a.rater_id, "rater_name": a.rater.display_name,
+            "role": a.role, "status": a.status, "submitted_at": a.submitted_at,
+            "result": a.result if visible and a.status == AssignmentStatus.SUBMITTED.value
+            else None,
+        })
+    show_result = can(actor, "can_view_assessment_result", assessment)
+    return {
+        "id": assessment.id,
+        "title": display_title(actor, assessment),
+        "status": assessment.status,
+        "kind": assessment.kind,
+        "blind": assessment.blind,
+        "pseudonym": assessment.subject_pseudonym,
+        "subject": ({"name": subject.name, "employee_id": subject.employee_id,
+                     "email": subject.email}
+                    if knows_subject and subject is not None else None),
+        "evidence": {
+            "id": assessment.evidence.id,
+            "title": assessment.evidence.title if knows_subject else None,
+            "description": assessment.evidence.description if knows_subject else None,
+            "link": assessment.evidence.link,
+            "has_attachment": bool(assessment.evidence.attachment_path),
+        },
+        "rubric": {"id": version.id, "key": version.rubric_key, "version": version.version,
+                   "title": version.title},
+        "raters": raters,
+        "result": assessment.result if show_result else None,
+        "moderation_reason": assessment.moderation_reason if show_result else None,
+        "created_at": assessment.created_at,
+        "closed_at": assessment.closed_at,
+    }
+
+
+# --- export ------------------------------------------------------------------------------------
+
+EXPORT_COLUMNS = (
+    "assessment_id", "title", "kind", "status", "blind", "rubric", "rubric_version",
+    "subject_employee_id", "subject_pseudonym", "overall", "passed", "failed_rules", "basis",
+    "moderation_reason", "closed_at", "rater_email", "rater_role", "rater_status",
+    "rater_submitted_at", "rater_overall", "rater_passed", "rater_notes",
+)
+
+
+def export_rows(actor: Any) -> list[dict[str, Any]]:
+    """One row per assignment (rater, gold, moderator), the assessment's columns repeated; an
+    assessment without assignments gets one row. A rater's scores and notes appear only where
+    the exporter may see them: never notes of a blind assessment before it closes."""
+    require(actor, "can_export_assessments")
+    assessments = db.session.scalars(sa.select(Assessment).order_by(Assessment.id)).all()
+    rows: list[dict[str, Any]] = []
+    for assessment in assessments:
+        knows_subject = can(actor, "can_view_assessment_subject", assessment)
+        subject = assessment.evidence.subject
+        result = assessment.result if assessment.status == AssessmentStatus.CLOSED.value \
+            else None
+        base = {
+            "assessment_id": assessment.id,
+            "title": display_title(actor, assessment),
+            "kind": assessment.kind, "status": assessment.status,
+            "blind": "yes" if assessment.blind else "no",
+            "rubric": assessment.rubric_version.rubric_key,
+            "rubric_version": assessment.rubric_version.version,
+            "subject_employee_id": subject.employee_id if subject and knows_subject else "",
+            "subject_pseudonym": assessment.subject_pseudonym,
+            "overall": result["overall"] if result else "",
+            "passed": ("yes" if result["passed"] else "no") if result else "",
+            "failed_rules": " | ".join(result["failed_rules"]) if result else "",
+            "basis": result.get("basis", "") if result else "",
+            "moderation_reason": assessment.moderation_reason or "",
+            "closed_at": assessment.closed_at.isoformat() if assessment.closed_at else "",
+        }
+        if not assessment.assignments:
+            rows.append({**base, **dict.fromkeys(EXPORT_COLUMNS[15:], "")})
+        for a in assessment.assignments:
+            visible = can(actor, "can_view_assignment_marks", a) and a.result is not None
+            notes = ""
+            if visible:
+                notes = " | ".join(f"{m.behaviour_id}: {m.note}" for m in a.marks if m.note)
+            rows.append({
+                **base, "rater_email": a.rater.email, "rater_role": a.role,
+                "rater_status": a.status,
+                "rater_submitted_at": a.submitted_at.isoformat() if a.submitted_at else "",
+                "rater_overall": a.result["overall"] if visible and a.result else "",
+                "rater_passed": ("yes" if a.result["passed"] else "no")
+                if visible and a.result else "",
+                "rater_notes": notes,
+            })
+    audit.record("assessments.exported", actor=actor, object_type="assessment",
+                 detail={"rows": len(rows)})
+    return rows

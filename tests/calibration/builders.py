@@ -1,0 +1,115 @@
+"""Objects the calibration tests need: a small rubric version, an exercise, submitted marks.
+
+Marks are written straight into the models (the assessments domain owns the scoring page), so
+these tests do not depend on how scoring is built.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+from coachprog.assessments.models import Assessment, Mark, RaterAssignment
+from coachprog.auth.domain import Role
+from coachprog.auth.permissions import SystemActor
+from coachprog.calibration import services
+from coachprog.calibration.models import CalibrationExercise
+from coachprog.db import utcnow
+from coachprog.extensions import db
+from coachprog.rubrics.models import RubricVersion
+from coachprog.rubrics.schema import content_hash, load_rubric_text
+from tests.factories import UserFactory
+
+RUBRIC_YAML = """
+id: calib-test
+version: 1
+title: Calibration test rubric
+purpose: session_review
+competencies:
+  - id: listening
+    title: Listening
+    behaviours:
+      - id: reflects
+        description: Reflects back what the client said in their words
+        scale: "1-5"
+        anchors: {1: never does it, 2: rarely, 3: sometimes, 4: often, 5: consistently}
+      - id: silence
+        description: Leaves silence for the client to think
+        scale: "1-5"
+        anchors: {1: never does it, 2: rarely, 3: sometimes, 4: often, 5: consistently}
+      - id: no-advice
+        description: Does not give advice or solutions
+        scale: binary
+pass_rules:
+  overall_threshold: 0.6
+"""
+BEHAVIOURS = ("reflects", "silence", "no-advice")
+
+
+def rubric_version(key: str = "calib-test", version: int = 1) -> RubricVersion:
+    _, content = load_rubric_text(RUBRIC_YAML.replace("id: calib-test", f"id: {key}")
+                                  .replace("version: 1", f"version: {version}"))
+    row = RubricVersion(rubric_key=key, version=version, title=content["title"],
+                        purpose=content["purpose"], content=content,
+                        content_hash=content_hash(content), source="tests")
+    db.session.add(row)
+    db.session.flush()
+    return row
+
+
+def user(*roles: Role | str, **fields: Any):
+    return UserFactory(roles=[Role(r) for r in roles], **fields)
+
+
+def exercise(*, raters: Sequence[Any], gold: Any | None = None, items: int = 2,
+             version: RubricVersion | None = None, title: str = "Spring calibration",
+             actor: Any = None) -> CalibrationExercise:
+    gold = gold or user(Role.MASTER_COACH)
+    version = version or rubric_version()
+    created = services.create_exercise(actor or SystemActor("test"), services.ExerciseDraft(
+        title=title, rubric_version_id=version.id, gold_rater_id=gold.id,
+        rater_ids=[r.id for r in raters],
+        new_item_titles=[f"Recording {n}" for n in range(1, items + 1)],
+    ))
+    db.session.commit()
+    return created
+
+
+def assignment(item: Assessment, rater_id: int, role: str = "rater") -> RaterAssignment:
+    return next(a for a in item.assignments if a.rater_id == rater_id and a.role == role)
+
+
+def score(item: Assessment, rater_id: int, marks: Mapping[str, int | None], *,
+          role: str = "rater", submit: bool = True, note: str = "") -> RaterAssignment:
+    target = assignment(item, rater_id, role)
+    for behaviour_id, value in marks.items():
+        target.marks.append(Mark(behaviour_id=behaviour_id, value=value, note=note))
+    target.status = "submitted" if submit else "draft"
+    target.submitted_at = utcnow() if submit else None
+    db.session.flush()
+    return target
+
+
+def marks(reflects: int, silence: int, no_advice: int) -> dict[str, int]:
+    return {"reflects": reflects, "silence": silence, "no-advice": no_advice}
+
+
+def score_all(ex: CalibrationExercise, gold_id: int, gold_marks: Sequence[dict[str, int]],
+              by_rater: Mapping[int, Sequence[dict[str, int]]]) -> None:
+    for item, gold_set in zip(ex.items, gold_marks, strict=True):
+        score(item, gold_id, gold_set, role="gold")
+    for rater_id, sets in by_rater.items():
+        for item, rater_set in zip(ex.items, sets, strict=False):
+            score(item, rater_id, rater_set)
+    db.session.commit()
+
+
+def gold_id_of(ex: CalibrationExercise) -> int:
+    return next(a.rater_id for a in ex.items[0].assignments if a.role == "gold")
+
+
+def at(text: str) -> datetime:
+    from datetime import UTC
+
+    return datetime.fromisoformat(text).replace(tzinfo=UTC)

@@ -8,6 +8,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from coachprog.assessments.models import Assessment, RaterAssignment
 from coachprog.auth.models import RoleGrant, User
 from coachprog.auth.permissions import can
 from coachprog.db import utcnow
@@ -42,6 +43,8 @@ def attention_for(user: Any) -> list[Panel]:
         panels.append(_manager_panel(user))
     if can(user, "can_view_org_aggregates"):
         panels.append(_sponsor_panel())
+    if can(user, "can_list_assessments"):
+        panels.append(_assessment_panel(user))
     panels.append(_account_panel(user))
     return panels
 
@@ -106,6 +109,34 @@ def _sponsor_panel() -> Panel:
     panel = Panel("Organisation at a glance (aggregates)",
                   empty="No directory data yet.")
     panel.groups = suppress_small_groups(dict(rows))
+    return panel
+
+
+def _assessment_panel(user: Any) -> Panel:
+    """Scoring work waiting for this user: their open assignments, gold marks to record, and
+    (for master coaches) assessments waiting for moderation."""
+    panel = Panel("Assessments", empty="Nothing to score or moderate right now.")
+    waiting = (
+        sa.select(RaterAssignment.role, sa.func.count(RaterAssignment.id))
+        .join(Assessment, Assessment.id == RaterAssignment.assessment_id)
+        .where(RaterAssignment.rater_id == user.id, RaterAssignment.status != "submitted",
+               Assessment.status != "closed")
+        .group_by(RaterAssignment.role)
+    )
+    counts = dict(db.session.execute(waiting).all())
+    if counts.get("rater"):
+        panel.items.append(Item("assessments to score", "/assessments/", counts["rater"]))
+    if counts.get("gold"):
+        panel.items.append(Item("calibration items waiting for your gold marks",
+                                "/calibration/", counts["gold"]))
+    if counts.get("moderator"):
+        panel.items.append(Item("agreed marks to record as moderator", "/assessments/",
+                                counts["moderator"]))
+    if can(user, "can_moderate_assessment"):
+        in_moderation = _count(sa.select(Assessment.id).where(Assessment.status == "moderation"))
+        if in_moderation:
+            panel.items.append(Item("assessments waiting for moderation",
+                                    "/assessments/?status=moderation", in_moderation, "warn"))
     return panel
 
 

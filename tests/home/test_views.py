@@ -71,3 +71,29 @@ def test_navigation_shows_only_what_the_user_may_use(auth, client) -> None:
 def test_unknown_permission_names_are_a_programming_error() -> None:
     with pytest.raises(KeyError, match="no permission rule"):
         can(None, "can_do_anything")
+
+
+def test_rater_and_master_coach_see_their_scoring_work(auth, client) -> None:
+    from coachprog.assessments.models import Assessment, EvidenceItem, RaterAssignment
+    from tests.assessments.builders import rubric_version
+
+    version = rubric_version()
+    evidence = EvidenceItem(title="Recording")
+    db.session.add(evidence)
+    db.session.flush()
+    rater = UserFactory(roles=["rater"])
+    open_one = Assessment(evidence_item_id=evidence.id, rubric_version_id=version.id,
+                          title="A", subject_pseudonym="Candidate AAAA", status="open")
+    waiting = Assessment(evidence_item_id=evidence.id, rubric_version_id=version.id,
+                         title="B", subject_pseudonym="Candidate BBBB", status="moderation")
+    db.session.add_all([open_one, waiting])
+    db.session.flush()
+    db.session.add(RaterAssignment(assessment_id=open_one.id, rater_id=rater.id))
+    db.session.commit()
+    auth.login(rater.email)
+    page = client.get("/").get_data(as_text=True)
+    assert "assessments to score" in page and ">1<" in page
+    auth.logout()
+    auth.login_as("master_coach")
+    page = client.get("/").get_data(as_text=True)
+    assert "assessments waiting for moderation" in page

@@ -130,7 +130,8 @@ def _fail(error: Exception) -> None:
 @click.command("seed")
 @click.option("--people", default=320, show_default=True, help="Size of the demo organisation.")
 def seed_command(people: int) -> None:
-    """Seed the demo organisation and one login per role (running it again adds nothing)."""
+    """Seed the demo organisation, one login per role, and demo calibration and assessments
+    (running it again adds nothing)."""
     from coachprog.seed import seed_demo
 
     password = seed_demo(_system("seed"), people=people)

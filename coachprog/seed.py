@@ -1,5 +1,10 @@
-"""The demo organisation: a few hundred people in departments under a manager hierarchy, and
-one account per role. Deterministic, and idempotent: a second run changes nothing."""
+"""The demo organisation: a few hundred people in departments under a manager hierarchy, one
+account per role, and assessment work to try at once: a closed calibration exercise on the
+session-review rubric that calibrates rater@ and lead@, and live session reviews that are open,
+closed and in moderation. Deterministic, and idempotent: a second run changes nothing.
+
+Everything goes through the services (audit entries, blind, conflict and calibration rules
+apply as on the pages); marks are given as the demo user whose marks they are."""
 
 from __future__ import annotations
 
@@ -7,16 +12,32 @@ import hashlib
 import os
 import random
 import secrets
+from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import click
+import sqlalchemy as sa
 from flask import current_app
 
+from coachprog.assessments import services as assessment_services
+from coachprog.assessments.domain import AssessmentStatus, find_conflicts
+from coachprog.assessments.models import Assessment
 from coachprog.auth import services as auth_services
 from coachprog.auth.domain import Role
+from coachprog.auth.models import User
+from coachprog.calibration import services as calibration_services
+from coachprog.calibration.models import CalibrationExercise
+from coachprog.errors import DomainError, NotFound, NotPermitted
+from coachprog.extensions import db
 from coachprog.governance import services as audit
 from coachprog.people.domain import PersonRecord, records_from_rows
+from coachprog.people.models import Person
 from coachprog.people.services import import_people
+from coachprog.rubrics import services as rubric_services
+from coachprog.rubrics.domain import Rubric, ScaleKind
+from coachprog.rubrics.models import RubricVersion
 
 FIRST_NAMES = [
     "Aisha",
@@ -242,6 +263,7 @@ def seed_demo(actor: Any, *, people: int = 320) -> str:
             user.session_token = secrets.token_hex(16)
             audit.record("auth.password_reset", actor=actor, object_type="user",
                          object_id=user.id, detail={"reason": "demo password changed"})
+    seed_demo_assessments(actor)
     fingerprint_file.write_text(fingerprint)
     return password
 
@@ -255,3 +277,206 @@ def _password_matches(password_hash: str, password: str) -> bool:
         return auth_services.password_hasher().verify(password_hash, password)
     except Exception:  # argon2 raises several kinds of mismatch
         return False
+
+
+# --- assessments and calibration ---------------------------------------------------------------
+
+DEMO_RUBRIC = "session-review"
+MASTER_EMAIL, RATER_EMAIL, LEAD_EMAIL = (
+    "master@demo.example", "rater@demo.example", "lead@demo.example")
+# Fixed titles are the markers a second run looks for.
+DEMO_EXERCISE_TITLE = "Demo calibration: coaching session review"
+DEMO_RECORDINGS = ("Demo calibration recording 1", "Demo calibration recording 2")
+DEMO_EVIDENCE_NOTE = ("A made-up coaching session for trying the demo: there is no recording, "
+                      "so mark it however you like.")
+
+
+class DemoMismatch(Exception):  # noqa: N818 - reads as what happened
+    """The demo marks did not produce what the demo promises (a changed rubric, say)."""
+
+
+@dataclass(frozen=True)
+class MarkProfile:
+    """How a made-up session went: `levels` cycle over the 1–5 behaviours; every
+    `absent_every`-th other binary marker is absent (0: none); non-negotiables met or not."""
+
+    levels: tuple[int, ...]
+    absent_every: int = 0
+    non_negotiables_met: bool = True
+
+    def marks(self, rubric: Rubric, *, nudge: int = 0) -> tuple[dict[str, str], dict[str, str]]:
+        """Raw form values and notes; `nudge` moves the first 1–5 mark up or down (a rater a
+        level off gold)."""
+        values: dict[str, str] = {}
+        notes: dict[str, str] = {}
+        level_index = other_index = 0
+        for behaviour in rubric.behaviours:
+            if behaviour.scale is ScaleKind.LEVELS:
+                level = self.levels[level_index % len(self.levels)]
+                if level_index == 0:
+                    level = min(5, max(1, level + nudge))
+                level_index += 1
+                values[behaviour.id] = str(level)
+                minute = 5 + 9 * level_index
+                notes[behaviour.id] = f"Demo note: level {level}, heard at minute {minute}."
+            elif behaviour.non_negotiable:
+                met = self.non_negotiables_met
+                values[behaviour.id] = "1" if met else "0"
+            else:
+                other_index += 1
+                absent = self.absent_every and other_index % self.absent_every == 0
+                values[behaviour.id] = "0" if absent else "1"
+        return values, notes
+
+
+STRONG = MarkProfile(levels=(4, 5, 4))
+SOLID = MarkProfile(levels=(4, 4, 3))
+MIXED = MarkProfile(levels=(3, 2, 3), absent_every=3)
+WEAK = MarkProfile(levels=(2, 1, 2), absent_every=2, non_negotiables_met=False)
+
+
+@dataclass(frozen=True)
+class DemoLive:
+    title: str
+    blind: bool
+    status: AssessmentStatus  # what the demo leaves it in
+    rater: tuple[MarkProfile, int] | None = None  # rater@'s marks (profile, nudge)
+    lead: tuple[MarkProfile, int] | None = None  # lead@'s marks
+
+
+DEMO_LIVE = (
+    # Work on rater@'s and lead@'s lists: blind, nothing scored yet.
+    DemoLive("Demo session review 1", blind=True, status=AssessmentStatus.OPEN),
+    # Both raters agree: closed with the combined result.
+    DemoLive("Demo session review 2", blind=False, status=AssessmentStatus.CLOSED,
+             rater=(SOLID, 0), lead=(SOLID, -1)),
+    # A pass/fail split: waiting for master@ to settle it.
+    DemoLive("Demo session review 3", blind=True, status=AssessmentStatus.MODERATION,
+             rater=(STRONG, 0), lead=(WEAK, 0)),
+)
+
+
+def _hint(message: str) -> None:
+    click.echo(f"Demo assessments not seeded: {message}", err=True)
+
+
+def seed_demo_assessments(actor: Any) -> bool:
+    """The calibration exercise and the live assessments, unless they exist already. Loads the
+    rubric files when `rubrics load` has not run. A refusal from a service (a demo account
+    whose roles were changed, say) rolls back this part only and is explained on stderr:
+    the people and accounts are still seeded."""
+    version = _demo_rubric_version(actor)
+    if version is None:
+        return False
+    emails = (MASTER_EMAIL, RATER_EMAIL, LEAD_EMAIL)
+    found = {email: auth_services.get_user_by_email(email) for email in emails}
+    users = [user for user in found.values() if user is not None and user.is_active]
+    if len(users) < len(emails):
+        missing = [e for e, user in found.items() if user is None or not user.is_active]
+        _hint(f"{', '.join(missing)} missing or deactivated.")
+        return False
+    master, rater, lead = users
+    try:
+        with db.session.begin_nested():
+            _seed_calibration(actor, version, master, [rater, lead])
+            _seed_live(actor, version, rater, lead)
+    except (DomainError, NotPermitted, NotFound, DemoMismatch) as error:
+        _hint(getattr(error, "message", None) or str(error) or type(error).__name__)
+        return False
+    return True
+
+
+def _demo_rubric_version(actor: Any) -> RubricVersion | None:
+    """The latest recorded session-review version; the rubric files are loaded (as
+    `rubrics load` would) when none is recorded yet."""
+    versions = rubric_services.list_rubric_versions(actor, key=DEMO_RUBRIC)
+    if not versions:
+        try:
+            rubric_services.load_rubric_files(actor)
+        except rubric_services.RubricRejected as rejected:
+            _hint(f"{rejected.message} Run `flask --app wsgi rubrics check`.")
+            return None
+        versions = rubric_services.list_rubric_versions(actor, key=DEMO_RUBRIC)
+    if not versions:
+        _hint(f"no {DEMO_RUBRIC} rubric in {current_app.config['COACHPROG_RUBRICS_DIR']}.")
+        return None
+    return versions[0]
+
+
+def _seed_calibration(actor: Any, version: RubricVersion, master: User,
+                      raters: Sequence[User]) -> None:
+    """A closed exercise: gold from master@, each rater at most one level off gold on one
+    item, so all of them are calibrated for the rubric."""
+    exists = db.session.scalar(sa.select(CalibrationExercise.id).where(
+        CalibrationExercise.title == DEMO_EXERCISE_TITLE).limit(1))
+    if exists is not None:
+        return
+    items = [assessment_services.create_evidence_item(actor, title=title,
+                                                      description=DEMO_EVIDENCE_NOTE)
+             for title in DEMO_RECORDINGS]
+    exercise = calibration_services.create_exercise(actor, calibration_services.ExerciseDraft(
+        title=DEMO_EXERCISE_TITLE, rubric_version_id=version.id, gold_rater_id=master.id,
+        rater_ids=[user.id for user in raters], evidence_item_ids=[item.id for item in items]))
+    rubric = version.to_domain()
+    gold_profiles = (STRONG, MIXED)
+    for number, (item, gold) in enumerate(zip(exercise.items, gold_profiles, strict=True)):
+        _submit(master, item, "gold", gold.marks(rubric))
+        for index, user in enumerate(raters):
+            # Rater n is a level off gold on item n, exact elsewhere.
+            nudge = (1 if index % 2 == 0 else -1) if index == number else 0
+            _submit(user, item, "rater", gold.marks(rubric, nudge=nudge))
+    decisions = calibration_services.close_exercise(actor, exercise.id)
+    uncalibrated = [d.rater.email for d in decisions if not d.calibrated]
+    if uncalibrated:
+        raise DemoMismatch(f"the demo marks left {', '.join(uncalibrated)} uncalibrated.")
+
+
+def _submit(user: User, assessment: Assessment, role: str,
+            marks: tuple[dict[str, str], dict[str, str]]) -> None:
+    """Submit `user`'s marks as they would on the scoring page."""
+    assignment = next(a for a in assessment.assignments
+                      if a.rater_id == user.id and a.role == role)
+    values, notes = marks
+    assessment_services.save_marks(user, assignment, values, notes, submit=True)
+
+
+def _seed_live(actor: Any, version: RubricVersion, rater: User, lead: User) -> None:
+    wanted = [live for live in DEMO_LIVE if db.session.scalar(
+        sa.select(Assessment.id).where(Assessment.title == live.title).limit(1)) is None]
+    if not wanted:
+        return
+    subjects = _demo_subjects(len(wanted), [rater, lead])
+    rubric = version.to_domain()
+    for live, subject in zip(wanted, subjects, strict=True):
+        evidence = assessment_services.create_evidence_item(
+            actor, title=f"Coaching session recording: {subject.name}",
+            description=DEMO_EVIDENCE_NOTE, subject_employee_id=subject.employee_id)
+        assessment = assessment_services.create_assessment(
+            actor, evidence_item_id=evidence.id, rubric_version_id=version.id,
+            title=live.title, blind=live.blind)
+        for user in (rater, lead):
+            assessment_services.assign_rater(actor, assessment, user.id)
+        for user, marks in ((rater, live.rater), (lead, live.lead)):
+            if marks is not None:
+                profile, nudge = marks
+                _submit(user, assessment, "rater", profile.marks(rubric, nudge=nudge))
+        if assessment.status != live.status.value:
+            raise DemoMismatch(f"{live.title} ended {assessment.status}, not {live.status.value}.")
+
+
+def _demo_subjects(count: int, raters: Sequence[User]) -> list[Person]:
+    """Active staff (not demo account holders) none of the raters has a conflict with, in
+    employee-id order so every machine picks the same people."""
+    account_ids = {employee_id for _, _, employee_id in DEMO_ACCOUNTS if employee_id}
+    candidates = db.session.scalars(
+        sa.select(Person).where(Person.active.is_(True), Person.employee_id.like("E2%"),
+                                Person.employee_id.not_in(account_ids))
+        .order_by(Person.employee_id).limit(50))
+    chosen: list[Person] = []
+    for person in candidates:
+        if not any(find_conflicts(assessment_services.relationship_facts(rater, person.id))
+                   for rater in raters):
+            chosen.append(person)
+            if len(chosen) == count:
+                return chosen
+    raise DemoMismatch("not enough people free of conflicts to be demo subjects.")

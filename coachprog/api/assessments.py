@@ -28,7 +28,9 @@ class SubjectOut(Schema):
 
 
 class EvidenceOut(Schema):
-    id = Integer()
+    id = Integer(allow_none=True, metadata={"description": "Null for those who may not know "
+                                             "whose evidence it is (raters of a blind "
+                                             "assessment)."})
     title = String(allow_none=True)
     description = String(allow_none=True)
     link = String(allow_none=True)
@@ -94,6 +96,8 @@ class AssessmentOut(Schema):
     raters = List(Nested(RaterOut))
     result = Nested(ResultOut, allow_none=True,
                     metadata={"description": "Once the assessment is closed."})
+    result_summary = String(allow_none=True, metadata={
+        "description": "Why a passed result passed, from the rubric's pass rules."})
     moderation_reason = String(allow_none=True)
     created_at = DateTime()
     closed_at = DateTime(allow_none=True)

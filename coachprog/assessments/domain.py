@@ -8,7 +8,9 @@ Policy implemented here, as pure rules:
 - Agreement: raters agree when every pair of overall scores lies within the tolerance and
   they all pass or all fail (`compare_results`).
 - Combining agreed results: the mean of the overall scores, the mean of each competency's
-  scores, passed only if every rater's result passed (`combine_results`).
+  scores, passed only if every rater's result passed (`combine_results`). The reasons are
+  rebuilt from the combined numbers against the rubric's pass rules, so a result never lists
+  two raters' contradictory overall scores.
 - Conflicts of interest: a rater may not score a person they manage (directly or indirectly),
   who manages them, whom they coach, or themselves. The rules are a registry of pure checks over
   `RelationshipFacts`, so a later rule (e.g. "shares a team") is one more function.
@@ -25,7 +27,21 @@ from itertools import combinations
 from typing import Any
 from urllib.parse import urlsplit
 
-from coachprog.rubrics.domain import AssessmentResult, CompetencyResult, Rubric, ScaleKind
+from coachprog.auth.domain import Role
+from coachprog.rubrics.domain import (
+    AssessmentResult,
+    CompetencyResult,
+    PassRules,
+    Rubric,
+    ScaleKind,
+    percent,
+    percents_apart,
+)
+
+# Roles a person must hold to be assigned as a rater, and so to take part in calibration
+# (decided: master and lead coaches score too; admins and coaches in training do not, unless
+# also granted the rater role).
+RATER_ROLES: tuple[Role, ...] = (Role.RATER, Role.MASTER_COACH, Role.LEAD_COACH)
 
 
 class AssessmentStatus(StrEnum):
@@ -91,8 +107,9 @@ def compare_results(results: Sequence[AssessmentResult], tolerance: float) -> Ag
     overall = [r.overall for r in results]
     gap = max(overall) - min(overall)
     if gap > tolerance + 1e-9:
-        reasons.append(f"Overall scores differ by {gap:.0%} (from {min(overall):.0%} to "
-                       f"{max(overall):.0%}), more than the tolerance of {tolerance:.0%}.")
+        allowed, shown = percents_apart(tolerance, gap)
+        reasons.append(f"Overall scores differ by {shown} (from {percent(min(overall))} to "
+                       f"{percent(max(overall))}), more than the tolerance of {allowed}.")
     passes = sum(1 for r in results if r.passed)
     if 0 < passes < len(results):
         reasons.append(f"Pass/fail split: {passes} of {len(results)} raters pass, "
@@ -104,33 +121,86 @@ def largest_gap(results: Sequence[AssessmentResult]) -> float:
     return max((abs(a.overall - b.overall) for a, b in combinations(results, 2)), default=0.0)
 
 
-def combine_results(results: Sequence[AssessmentResult]) -> AssessmentResult:
+def unmet_non_negotiables(rubric: Rubric, marks: Mapping[str, int]) -> tuple[str, ...]:
+    """Descriptions of the non-negotiable behaviours one set of marks does not meet (none when
+    the rubric does not require them)."""
+    if not rubric.pass_rules.non_negotiables_required:
+        return ()
+    return tuple(b.description for b in rubric.behaviours
+                 if b.non_negotiable and b.id in marks and not b.is_met(marks[b.id]))
+
+
+def _raters(count: int) -> str:
+    return "1 rater" if count == 1 else f"{count} raters"
+
+
+def combine_results(results: Sequence[AssessmentResult], *, rules: PassRules,
+                    unmet: Sequence[Sequence[str]]) -> AssessmentResult:
     """The agreed result of raters who agree.
 
     Rule: the overall score is the mean of the raters' overall scores; each competency's score
     is the mean of the raters' scores for it (its minimum is the rubric's, the same for all);
-    the assessment passes only if every rater's result passed; the failed rules are every
-    distinct reason any rater's result gave, in first-seen order.
+    the assessment passes only if every rater's result passed. The failed rules are rebuilt
+    from those combined numbers: the mean overall against `rules.overall_threshold`, each mean
+    competency score against its minimum, and every non-negotiable any rater found unmet
+    (`unmet[i]`: the descriptions rater i's marks did not meet). A rule that only some raters
+    failed, while the mean meets it, is named with how many raters failed it, so a failed
+    result always says why and never contradicts its own numbers.
     """
     if not results:
         raise ValueError("there is no result to combine")
-    first = results[0]
-    competencies = []
-    for index, competency in enumerate(first.competencies):
-        scores = [r.competencies[index].score for r in results]
-        competencies.append(CompetencyResult(competency.id, competency.title,
-                                             sum(scores) / len(scores), competency.minimum))
+    count = len(results)
+    mean = sum(r.overall for r in results) / count
     failed: list[str] = []
-    for result in results:
-        for reason in result.failed_rules:
-            if reason not in failed:
-                failed.append(reason)
-    return AssessmentResult(
-        overall=sum(r.overall for r in results) / len(results),
-        passed=all(r.passed for r in results),
-        competencies=tuple(competencies),
-        failed_rules=tuple(failed),
-    )
+    below = sum(1 for r in results if r.overall + 1e-9 < rules.overall_threshold)
+    if mean + 1e-9 < rules.overall_threshold:
+        shown, threshold = percents_apart(mean, rules.overall_threshold)
+        of = f" (mean of {_raters(count)})" if count > 1 else ""
+        failed.append(f"Overall {shown}{of} is below the threshold {threshold}")
+    elif below:
+        failed.append(f"Overall: {below} of {_raters(count)} scored below the threshold "
+                      f"{percent(rules.overall_threshold)} (mean {percent(mean)})")
+    competencies = []
+    for index, competency in enumerate(results[0].competencies):
+        scores = [r.competencies[index].score for r in results]
+        combined = CompetencyResult(competency.id, competency.title, sum(scores) / count,
+                                    competency.minimum)
+        competencies.append(combined)
+        short = sum(1 for score in scores if score + 1e-9 < competency.minimum)
+        if not combined.passed:
+            shown, minimum = percents_apart(combined.score, combined.minimum)
+            failed.append(f"{competency.title}: {shown} is below the minimum {minimum}")
+        elif short:
+            failed.append(f"{competency.title}: {short} of {_raters(count)} scored it below "
+                          f"the minimum {percent(competency.minimum)} (mean "
+                          f"{percent(combined.score)})")
+    missed: dict[str, int] = {}
+    for descriptions in unmet:
+        for description in dict.fromkeys(descriptions):
+            missed[description] = missed.get(description, 0) + 1
+    for description, times in missed.items():
+        of = f" ({times} of {_raters(count)})" if count > 1 else ""
+        failed.append(f"Non-negotiable not met: {description}{of}")
+    passed = all(r.passed for r in results)
+    if not passed and not failed:
+        # The raters' own results failed on something the pass rules given here do not show
+        # (e.g. results scored under other rules): say so rather than give no reason.
+        failing = sum(1 for r in results if not r.passed)
+        failed.append(f"{failing} of {_raters(count)} did not pass")
+    return AssessmentResult(overall=mean, passed=passed, competencies=tuple(competencies),
+                            failed_rules=tuple(failed))
+
+
+def passing_summary(result: AssessmentResult, rubric: Rubric) -> str:
+    """Why a passed result passed, in the words of the rubric's pass rules, e.g. "Passed:
+    overall 81% ≥ 70%, every competency at or above its minimum, all non-negotiables met"."""
+    rules = rubric.pass_rules
+    parts = [f"overall {percent(result.overall)} ≥ {percent(rules.overall_threshold)}"]
+    if any(c.minimum > 0 for c in result.competencies):
+        parts.append("every competency at or above its minimum")
+    if rules.non_negotiables_required and any(b.non_negotiable for b in rubric.behaviours):
+        parts.append("all non-negotiables met")
+    return "Passed: " + ", ".join(parts)
 
 
 def result_from_dict(data: Mapping[str, Any]) -> AssessmentResult:

@@ -9,6 +9,11 @@ Policy:
   closed they see them all.
 - A blind assessment shows its subject only to program staff who hold no rater or gold
   assignment on it; raters see the pseudonym.
+- The evidence itself (title, description, link, file) goes with the subject, except on
+  calibration items: they decide nothing about the person, and nobody can score an item they
+  cannot see, so everyone who may view the item sees its evidence (never its subject).
+- Nobody moderates an assessment of a person they have a conflict of interest with (checked
+  by the service, which knows the reporting lines).
 - Moderation is a master coach's job, never one of the assessment's own raters.
 - Managers and sponsors never see assessments (coaching is not surveillance).
 """
@@ -17,14 +22,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from coachprog.assessments.domain import AssessmentStatus, AssignmentRole, AssignmentStatus
+from coachprog.assessments.domain import (
+    RATER_ROLES,
+    AssessmentKind,
+    AssessmentStatus,
+    AssignmentRole,
+    AssignmentStatus,
+)
 from coachprog.auth.domain import Role
 from coachprog.auth.permissions import has_any_role, is_signed_in, permission
 
 RUNNERS = (Role.ADMIN, Role.MASTER_COACH)
-# Roles a person must hold to be assigned as a rater (decided: master and lead coaches score
-# too; admins and coaches in training do not, unless also granted the rater role).
-RATER_ROLES = (Role.RATER, Role.MASTER_COACH, Role.LEAD_COACH)
 SCORING_ROLES = (AssignmentRole.RATER.value, AssignmentRole.GOLD.value)
 
 
@@ -78,6 +86,15 @@ def can_view_assessment_subject(user: Any, assessment: Any = None) -> bool:
 
 
 @permission
+def can_view_assessment_evidence(user: Any, assessment: Any = None) -> bool:
+    """The evidence's title, description and file name (see the module policy)."""
+    if not can_view_assessment(user, assessment):
+        return False
+    return (assessment.kind == AssessmentKind.CALIBRATION.value
+            or can_view_assessment_subject(user, assessment))
+
+
+@permission
 def can_score_assignment(user: Any, assignment: Any = None) -> bool:
     return (is_signed_in(user) and assignment is not None and assignment.rater_id == user.id
             and assignment.role in SCORING_ROLES)
@@ -100,7 +117,8 @@ def can_view_assignment_marks(user: Any, assignment: Any = None) -> bool:
     assessment = assignment.assessment
     if assignment.status != AssignmentStatus.SUBMITTED.value:
         return False
-    if assessment.kind == "calibration" and assessment.status != AssessmentStatus.CLOSED.value:
+    if (assessment.kind == AssessmentKind.CALIBRATION.value
+            and assessment.status != AssessmentStatus.CLOSED.value):
         # Calibration stays blind until the exercise closes: the gold marks and the other
         # raters' marks on one item would coach a rater through the items still to score.
         return False

@@ -16,10 +16,12 @@ from typing import IO, Any
 
 import sqlalchemy as sa
 from flask import current_app
+from sqlalchemy.orm import joinedload, selectinload
 from werkzeug.utils import secure_filename
 
 from coachprog.assessments import domain
 from coachprog.assessments.domain import (
+    RATER_ROLES,
     AssessmentKind,
     AssessmentStatus,
     AssignmentRole,
@@ -29,7 +31,7 @@ from coachprog.assessments.models import Assessment, EvidenceItem, Mark, RaterAs
 from coachprog.auth.domain import Role
 from coachprog.auth.models import RoleGrant, User
 from coachprog.auth.permissions import can, has_any_role, require
-from coachprog.calibration.services import is_calibrated
+from coachprog.calibration.services import calibrated_until, calibration_refusal
 from coachprog.db import utcnow
 from coachprog.errors import DomainError, NotFound
 from coachprog.extensions import db
@@ -43,7 +45,6 @@ ATTACHMENT_EXTENSIONS = frozenset({
     "pdf", "txt", "md", "docx", "odt", "pptx", "xlsx", "png", "jpg", "jpeg",
     "mp3", "m4a", "wav", "mp4", "webm",
 })
-RATER_ROLES = (Role.RATER, Role.MASTER_COACH, Role.LEAD_COACH)
 
 # --- coaching relationships (pluggable) ------------------------------------------------------
 
@@ -174,8 +175,8 @@ def create_evidence_item(
 def list_evidence_items(actor: Any, limit: int = 500) -> Sequence[EvidenceItem]:
     require(actor, "can_manage_assessments")
     return db.session.scalars(
-        sa.select(EvidenceItem).order_by(EvidenceItem.created_at.desc(), EvidenceItem.id.desc())
-        .limit(limit)).all()
+        sa.select(EvidenceItem).options(joinedload(EvidenceItem.subject))
+        .order_by(EvidenceItem.created_at.desc(), EvidenceItem.id.desc()).limit(limit)).all()
 
 
 @dataclass(frozen=True)
@@ -196,7 +197,7 @@ def open_attachment(actor: Any, assessment: Assessment) -> AttachmentFile:
     if not path.is_file():
         raise NotFound("attachment")
     name = item.attachment_name or "evidence"
-    if not can(actor, "can_view_assessment_subject", assessment):
+    if not can(actor, "can_view_assessment_evidence", assessment):
         extension = name.rsplit(".", 1)[-1] if "." in name else "bin"
         name = f"evidence-{assessment.id}.{extension}"
     audit.record("evidence.attachment_read", actor=actor, object_type="evidence_item",
@@ -264,6 +265,15 @@ def get_assessment(actor: Any, assessment_id: int) -> Assessment:
     return assessment
 
 
+# What every listing reads per row (titles, blind rules, raters): loaded up front so a page
+# costs the same few queries whatever its length.
+_LISTING_LOADS = (
+    selectinload(Assessment.assignments).joinedload(RaterAssignment.rater),
+    joinedload(Assessment.evidence).joinedload(EvidenceItem.subject),
+    joinedload(Assessment.rubric_version),
+)
+
+
 @dataclass(frozen=True)
 class AssessmentQuery:
     status: str = ""
@@ -282,7 +292,8 @@ def list_assessments(actor: Any, params: AssessmentQuery) -> tuple[Sequence[Asse
         query = query.where(Assessment.status == params.status)
     total = db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery())) or 0
     rows = db.session.scalars(
-        query.order_by(Assessment.created_at.desc(), Assessment.id.desc())
+        query.options(*_LISTING_LOADS)
+        .order_by(Assessment.created_at.desc(), Assessment.id.desc())
         .limit(params.per_page).offset((params.page - 1) * params.per_page)
     ).all()
     return rows, total
@@ -305,8 +316,60 @@ def list_eligible_raters(actor: Any, assessment: Assessment) -> Sequence[User]:
     return [u for u in eligible_raters() if u.id not in taken]
 
 
+@dataclass(frozen=True)
+class RaterChoice:
+    """One person a rater dropdown offers, with their calibration for the rubric."""
+
+    user: User
+    calibrated: bool
+    until: Any = None  # datetime when calibration lapses; None: no expiry or not calibrated
+
+    @property
+    def label(self) -> str:
+        return f"{self.user.display_name} ({self.user.email})"
+
+    @property
+    def status(self) -> str:
+        """The calibration in words: "calibrated until 2027-11-23" or "not calibrated"."""
+        if not self.calibrated:
+            return "not calibrated"
+        if self.until is None:
+            return "calibrated"
+        return f"calibrated until {self.until:%Y-%m-%d}"
+
+
+def list_rater_choices(actor: Any, assessment: Assessment, *,
+                       moderation: bool = False) -> list[RaterChoice]:
+    """Who may be offered as a rater, each with their calibration status for the rubric.
+
+    In moderation the moderator is never offered (they settle, they do not rate), and a live
+    assessment offers only calibrated raters: anyone else would be refused.
+    """
+    people = list_eligible_raters(actor, assessment)
+    until = calibrated_until([u.id for u in people], assessment.rubric_version.rubric_key)
+    choices = [RaterChoice(u, u.id in until, until.get(u.id)) for u in people]
+    if moderation:
+        choices = [c for c in choices if c.user.id != getattr(actor, "id", None)
+                   and (c.calibrated or assessment.kind != AssessmentKind.LIVE.value)]
+    return choices
+
+
+CALIBRATION_WAY_FORWARD = ("An admin includes them in a calibration exercise for this rubric "
+                           "(Calibration → New exercise).")
+
+
 def _refuse(message: str, field: str = "rater_id") -> DomainError:
     return DomainError(message, field_errors={field: [message]})
+
+
+def _load_rater(rater_id: int | None) -> User | None:
+    """The user to assign; None when no one was chosen, refused when the id names no one."""
+    if not rater_id:
+        return None
+    user = db.session.get(User, rater_id)
+    if user is None:
+        raise _refuse(f"No user {rater_id}.")
+    return user
 
 
 def _check_rater(assessment: Assessment, rater: User | None, role: AssignmentRole) -> User:
@@ -323,11 +386,11 @@ def _check_rater(assessment: Assessment, rater: User | None, role: AssignmentRol
         relationship_facts(rater, assessment.evidence.subject_person_id))
     if conflicts:
         raise _refuse("Conflict of interest: " + " ".join(conflicts))
-    if (assessment.kind == AssessmentKind.LIVE.value and role is AssignmentRole.RATER
-            and not is_calibrated(rater.id, assessment.rubric_version.rubric_key)):
-        raise _refuse(f"{rater.display_name} is not calibrated for the rubric "
-                      f"“{assessment.rubric_version.title}”: only calibrated raters score live "
-                      "assessments.")
+    if assessment.kind == AssessmentKind.LIVE.value and role is AssignmentRole.RATER:
+        refusal = calibration_refusal(rater, assessment.rubric_version.rubric_key,
+                                      rubric_title=assessment.rubric_version.title)
+        if refusal:
+            raise _refuse(f"{refusal} {CALIBRATION_WAY_FORWARD}")
     return rater
 
 
@@ -347,8 +410,7 @@ def assign_rater(actor: Any, assessment: Assessment, rater_id: int | None,
     if assessment.status != AssessmentStatus.OPEN.value:
         raise _refuse(f"Raters can be added only while the assessment is open (it is "
                       f"{assessment.status}); in moderation, the moderator adds a third rater.")
-    rater = _check_rater(assessment, db.session.get(User, rater_id) if rater_id else None,
-                         assignment_role)
+    rater = _check_rater(assessment, _load_rater(rater_id), assignment_role)
     return _add_assignment(actor, assessment, rater, assignment_role)
 
 
@@ -468,7 +530,11 @@ def _after_submission(actor: Any, assessment: Assessment) -> None:
     results = [domain.result_from_dict(a.result or {}) for a in raters]
     agreement = disagreement(assessment)
     if agreement.agreed:
-        combined = domain.combine_results(results)
+        rubric = rubric_of(assessment)
+        unmet = [domain.unmet_non_negotiables(
+            rubric, {m.behaviour_id: m.value for m in a.marks if m.value is not None})
+            for a in raters]
+        combined = domain.combine_results(results, rules=rubric.pass_rules, unmet=unmet)
         assessment.status = domain.transition(assessment.status, AssessmentStatus.CLOSED).value
         assessment.result = {**combined.as_dict(),
                              "basis": "single" if len(results) == 1 else "combined",
@@ -489,18 +555,30 @@ def _after_submission(actor: Any, assessment: Assessment) -> None:
 # --- moderation --------------------------------------------------------------------------------
 
 
+def moderation_conflicts(actor: Any, assessment: Assessment) -> list[str]:
+    """Why the actor may not moderate this assessment's subject (the same conflict registry as
+    for raters: manager chain both ways, coaching, themselves); empty when there is none."""
+    if getattr(actor, "id", None) is None:
+        return []  # the operator at the shell is no person in the directory
+    facts = relationship_facts(actor, assessment.evidence.subject_person_id)
+    return domain.find_conflicts(facts)
+
+
 def _require_moderation(actor: Any, assessment: Assessment) -> None:
     require(actor, "can_moderate_assessment", assessment)
     if assessment.status != AssessmentStatus.MODERATION.value:
         raise DomainError(f"This assessment is {assessment.status}, not in moderation.")
+    conflicts = moderation_conflicts(actor, assessment)
+    if conflicts:
+        raise DomainError("Conflict of interest: " + " ".join(conflicts)
+                          + " Another master coach must moderate.")
 
 
 def add_moderation_rater(actor: Any, assessment: Assessment,
                          rater_id: int | None) -> RaterAssignment:
     """The moderator adds a further rater; the assessment is open again until they submit."""
     _require_moderation(actor, assessment)
-    rater = _check_rater(assessment, db.session.get(User, rater_id) if rater_id else None,
-                         AssignmentRole.RATER)
+    rater = _check_rater(assessment, _load_rater(rater_id), AssignmentRole.RATER)
     assessment.status = domain.transition(assessment.status, AssessmentStatus.OPEN).value
     return _add_assignment(actor, assessment, rater, AssignmentRole.RATER)
 
@@ -584,15 +662,27 @@ def display_title(actor: Any, assessment: Assessment) -> str:
     return f"{assessment.rubric_version.title} · {assessment.subject_pseudonym}"
 
 
+def result_summary(assessment: Assessment, result: Mapping[str, Any] | None) -> str | None:
+    """Why a passed result passed, from the rubric's pass rules (a failed one lists its
+    failed rules instead)."""
+    if not result or not result.get("passed"):
+        return None
+    return domain.passing_summary(domain.result_from_dict(result), rubric_of(assessment))
+
+
 def describe_assessment(actor: Any, assessment: Assessment) -> dict[str, Any]:
     """Everything about an assessment the actor may see, as plain data (pages and API).
 
-    The one place the blind rules are applied to output: subject identity and titles only with
-    `can_view_assessment_subject`, each rater's result only with `can_view_assignment_marks`,
-    the overall result only once closed."""
+    The one place the blind rules are applied to output: subject identity, titles and the
+    evidence id only with `can_view_assessment_subject`, the evidence's title and description
+    with `can_view_assessment_evidence` (calibration items show them to their scorers), each
+    rater's result only with `can_view_assignment_marks`, the overall result only once
+    closed."""
     require(actor, "can_view_assessment", assessment)
     knows_subject = can(actor, "can_view_assessment_subject", assessment)
-    subject = assessment.evidence.subject
+    knows_evidence = can(actor, "can_view_assessment_evidence", assessment)
+    evidence = assessment.evidence
+    subject = evidence.subject
     version = assessment.rubric_version
     raters = []
     for a in assessment.assignments:
@@ -615,16 +705,19 @@ def describe_assessment(actor: Any, assessment: Assessment) -> dict[str, Any]:
                      "email": subject.email}
                     if knows_subject and subject is not None else None),
         "evidence": {
-            "id": assessment.evidence.id,
-            "title": assessment.evidence.title if knows_subject else None,
-            "description": assessment.evidence.description if knows_subject else None,
-            "link": assessment.evidence.link,
-            "has_attachment": bool(assessment.evidence.attachment_path),
+            # The id leads to the evidence item (and its subject) elsewhere: only for those
+            # who may know whose it is.
+            "id": evidence.id if knows_subject else None,
+            "title": evidence.title if knows_evidence else None,
+            "description": evidence.description if knows_evidence else None,
+            "link": evidence.link,
+            "has_attachment": bool(evidence.attachment_path),
         },
         "rubric": {"id": version.id, "key": version.rubric_key, "version": version.version,
                    "title": version.title},
         "raters": raters,
         "result": assessment.result if show_result else None,
+        "result_summary": result_summary(assessment, assessment.result) if show_result else None,
         "moderation_reason": assessment.moderation_reason if show_result else None,
         "created_at": assessment.created_at,
         "closed_at": assessment.closed_at,
@@ -646,7 +739,12 @@ def export_rows(actor: Any) -> list[dict[str, Any]]:
     assessment without assignments gets one row. A rater's scores and notes appear only where
     the exporter may see them: never notes of a blind assessment before it closes."""
     require(actor, "can_export_assessments")
-    assessments = db.session.scalars(sa.select(Assessment).order_by(Assessment.id)).all()
+    assessments = db.session.scalars(
+        sa.select(Assessment).order_by(Assessment.id).options(
+            selectinload(Assessment.assignments).options(
+                joinedload(RaterAssignment.rater), selectinload(RaterAssignment.marks)),
+            joinedload(Assessment.evidence).joinedload(EvidenceItem.subject),
+            joinedload(Assessment.rubric_version))).unique().all()
     rows: list[dict[str, Any]] = []
     for assessment in assessments:
         knows_subject = can(actor, "can_view_assessment_subject", assessment)
@@ -671,8 +769,12 @@ def export_rows(actor: Any) -> list[dict[str, Any]]:
         }
         if not assessment.assignments:
             rows.append({**base, **dict.fromkeys(EXPORT_COLUMNS[15:], "")})
+        # Blind scores and notes stay out of any export until the assessment closes, even for
+        # an exporter who could see them on the page (an admin who is also the moderator).
+        sealed = assessment.blind and assessment.status != AssessmentStatus.CLOSED.value
         for a in assessment.assignments:
-            visible = can(actor, "can_view_assignment_marks", a) and a.result is not None
+            visible = (not sealed and can(actor, "can_view_assignment_marks", a)
+                       and a.result is not None)
             notes = ""
             if visible:
                 notes = " | ".join(f"{m.behaviour_id}: {m.note}" for m in a.marks if m.note)

@@ -19,6 +19,7 @@ from flask import (
     url_for,
 )
 from flask_login import current_user, login_required
+from wtforms.fields.choices import SelectChoice
 
 from coachprog.assessments import services
 from coachprog.assessments.domain import AssessmentStatus
@@ -34,12 +35,18 @@ from coachprog.assessments.models import Assessment
 from coachprog.auth.permissions import can
 from coachprog.errors import DomainError
 from coachprog.extensions import db
-from coachprog.rubrics.domain import Rubric
+from coachprog.rubrics.domain import Rubric, percent
 from coachprog.web import Pagination, apply_domain_error, authorize, page_arg
 
 bp = Blueprint("assessments", __name__, url_prefix="/assessments")
 
 STATUS_FILTERS = ("", *(s.value for s in AssessmentStatus))
+
+
+@bp.app_template_filter("percent")
+def _percent(value: float) -> str:
+    """A 0–1 score as "81%", the same way the rubric's own messages write it."""
+    return percent(value)
 
 
 @bp.route("/")
@@ -97,7 +104,7 @@ def create_assessment() -> Any:
     authorize("can_manage_assessments")
     form = AssessmentCreateForm()
     form.evidence_item_id.choices = [("", "— choose —")] + [
-        (str(e.id), f"{e.title} (#{e.id})") for e in services.list_evidence_items(current_user)]
+        (str(e.id), _evidence_label(e)) for e in services.list_evidence_items(current_user)]
     form.rubric_version_id.choices = [("", "— choose —")] + [
         (str(v.id), v.label) for v in services.list_rubric_versions(current_user)]
     if request.method == "GET" and request.args.get("evidence"):
@@ -118,11 +125,24 @@ def create_assessment() -> Any:
     return render_template("assessments/assessment_create.html", form=form), status
 
 
-def _rater_form(assessment: Assessment, form: RaterAssignForm | None = None) -> RaterAssignForm:
+def _evidence_label(item: Any) -> str:
+    # Told apart by whose it is and when it came, not by a database number.
+    whose = item.subject.name if item.subject is not None else "no person recorded"
+    return f"{item.title} — {whose}, {item.created_at:%Y-%m-%d}"
+
+
+def _rater_form(assessment: Assessment, form: RaterAssignForm | None = None, *,
+                moderation: bool = False) -> RaterAssignForm:
     form = form or RaterAssignForm(formdata=None)
-    form.rater_id.choices = [("", "— choose —")] + [
-        (str(u.id), f"{u.display_name} ({u.email})")
-        for u in services.list_eligible_raters(current_user, assessment)]
+    choices = services.list_rater_choices(current_user, assessment, moderation=moderation)
+    # Grouped by calibration status ("Calibrated until 2027-11-23", "Not calibrated"), soonest
+    # expiry first: the status is visible before choosing, and each option keeps the plain
+    # "Name (email)" label people search the list by.
+    choices.sort(key=lambda c: (not c.calibrated, c.until is None,
+                                c.until.isoformat() if c.until else ""))
+    form.rater_id.choices = [SelectChoice("", "— choose —")] + [
+        SelectChoice(str(c.user.id), c.label, optgroup=c.status[:1].upper() + c.status[1:])
+        for c in choices]
     return form
 
 
@@ -140,6 +160,9 @@ def _render_assessment(assessment: Assessment, form: RaterAssignForm | None = No
         reasons=services.disagreement(assessment).reasons
         if assessment.status == AssessmentStatus.MODERATION.value
         and can(current_user, "can_moderate_assessment", assessment) else (),
+        moderation_conflicts=services.moderation_conflicts(current_user, assessment)
+        if assessment.status == AssessmentStatus.MODERATION.value
+        and can(current_user, "can_moderate_assessment", assessment) else [],
     ), status
 
 
@@ -231,7 +254,7 @@ def _moderation_page(assessment: Assessment, form: ModerationForm,
     return render_template(
         "assessments/assessment_moderate.html", info=info, assessment=assessment,
         rubric=services.rubric_of(assessment), sheets=sheets, form=form,
-        rater_form=_rater_form(assessment, rater_form),
+        rater_form=_rater_form(assessment, rater_form, moderation=True),
         reasons=services.disagreement(assessment).reasons, values=values or {},
         notes=notes or {}, errors=errors or {}), status
 
@@ -242,6 +265,16 @@ def _load_for_moderation(assessment_id: int) -> Assessment:
     return assessment
 
 
+def _conflict_redirect(assessment: Assessment) -> Any:
+    """Back to the assessment page with the reason, when the moderator has a conflict."""
+    conflicts = services.moderation_conflicts(current_user, assessment)
+    if not conflicts:
+        return None
+    flash("You cannot moderate this assessment. Conflict of interest: " + " ".join(conflicts)
+          + " Another master coach must moderate.", "error")
+    return redirect(url_for("assessments.view_assessment", assessment_id=assessment.id))
+
+
 @bp.route("/<int:assessment_id>/moderation", methods=["GET", "POST"])
 @login_required
 def moderate_assessment(assessment_id: int) -> Any:
@@ -249,6 +282,8 @@ def moderate_assessment(assessment_id: int) -> Any:
     if assessment.status != AssessmentStatus.MODERATION.value:
         flash(f"This assessment is {assessment.status}, not in moderation.", "info")
         return redirect(url_for("assessments.view_assessment", assessment_id=assessment_id))
+    if (refused := _conflict_redirect(assessment)) is not None:
+        return refused
     form = ModerationForm()
     if form.validate_on_submit():
         rubric = services.rubric_of(assessment)
@@ -273,7 +308,9 @@ def moderate_assessment(assessment_id: int) -> Any:
 @login_required
 def add_moderation_rater(assessment_id: int) -> Any:
     assessment = _load_for_moderation(assessment_id)
-    rater_form = _rater_form(assessment, RaterAssignForm())
+    if (refused := _conflict_redirect(assessment)) is not None:
+        return refused
+    rater_form = _rater_form(assessment, RaterAssignForm(), moderation=True)
     if rater_form.validate_on_submit():
         try:
             assignment = services.add_moderation_rater(current_user, assessment,

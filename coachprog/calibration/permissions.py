@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from coachprog.assessments.domain import RATER_ROLES
 from coachprog.auth.domain import Role
 from coachprog.auth.permissions import has_any_role, is_signed_in, permission
 
@@ -29,7 +30,7 @@ def can_manage_calibration(user: Any, obj: Any = None) -> bool:
 @permission
 def can_view_calibration(user: Any, obj: Any = None) -> bool:
     """The calibration page: supervisors see exercises, raters their own calibrations."""
-    return has_any_role(user, *SUPERVISORS, Role.RATER)
+    return has_any_role(user, *SUPERVISORS, *RATER_ROLES)
 
 
 @permission
@@ -58,8 +59,9 @@ def can_score_gold_marks(user: Any, obj: Any = None) -> bool:
 
 @permission
 def can_take_calibration(user: Any, obj: Any = None) -> bool:
-    """Who may be a participant of an exercise: anyone who rates assessments."""
-    return has_any_role(user, Role.RATER)
+    """Who may be a participant of an exercise: anyone who may be assigned live assessments
+    (rater, master coach, lead coach), since live scoring needs calibration."""
+    return has_any_role(user, *RATER_ROLES)
 
 
 @permission

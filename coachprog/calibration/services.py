@@ -19,6 +19,7 @@ from typing import Any
 import sqlalchemy as sa
 from flask import current_app
 
+from coachprog.assessments.domain import RATER_ROLES
 from coachprog.assessments.models import Assessment, EvidenceItem, Mark, RaterAssignment
 from coachprog.auth.domain import Role
 from coachprog.auth.models import RoleGrant, User
@@ -48,14 +49,41 @@ def is_calibrated(rater_id: int, rubric_key: str, at: datetime | None = None) ->
     return db.session.scalar(query.limit(1)) is not None
 
 
-def calibration_refusal(rater: User, rubric_key: str, at: datetime | None = None) -> str | None:
+def calibrated_until(rater_ids: Sequence[int], rubric_key: str,
+                     at: datetime | None = None) -> dict[int, datetime | None]:
+    """For each of the raters calibrated for the rubric now: until when (None: no expiry).
+    Raters who are not calibrated are absent. One query, for dropdowns of many raters."""
+    at = at or utcnow()
+    if not rater_ids:
+        return {}
+    rows = db.session.execute(
+        sa.select(RaterCalibration.rater_id, RaterCalibration.expires_at).where(
+            RaterCalibration.rater_id.in_(list(rater_ids)),
+            RaterCalibration.rubric_key == rubric_key,
+            RaterCalibration.calibrated.is_(True),
+            sa.or_(RaterCalibration.expires_at.is_(None), RaterCalibration.expires_at > at)))
+    until: dict[int, datetime | None] = {}
+    for rater_id, expires_at in rows:
+        if rater_id not in until:
+            until[rater_id] = expires_at
+            continue
+        held = until[rater_id]
+        if held is not None and (expires_at is None or expires_at > held):
+            until[rater_id] = expires_at
+    return until
+
+
+def calibration_refusal(rater: User, rubric_key: str, at: datetime | None = None, *,
+                        rubric_title: str | None = None) -> str | None:
     """Why `rater` may not be assigned a live assessment of the rubric; None when they may.
 
-    For the assignment service: a clear reason beats a bare "not allowed".
+    For the assignment service: a clear reason beats a bare "not allowed". `rubric_title`, when
+    given, names the rubric as people know it (the key otherwise).
     """
     at = at or utcnow()
     if is_calibrated(rater.id, rubric_key, at):
         return None
+    name = f"“{rubric_title}”" if rubric_title else rubric_key
     latest = db.session.scalar(
         sa.select(RaterCalibration)
         .where(RaterCalibration.rater_id == rater.id, RaterCalibration.rubric_key == rubric_key,
@@ -63,9 +91,9 @@ def calibration_refusal(rater: User, rubric_key: str, at: datetime | None = None
         .order_by(RaterCalibration.expires_at.desc().nulls_last()).limit(1)
     )
     if latest is not None and latest.expires_at is not None:
-        return (f"{rater.display_name}'s calibration for {rubric_key} expired on "
+        return (f"{rater.display_name}'s calibration for {name} expired on "
                 f"{latest.expires_at:%Y-%m-%d}; they need a new calibration exercise.")
-    return (f"{rater.display_name} is not calibrated for {rubric_key}: only raters whose "
+    return (f"{rater.display_name} is not calibrated for {name}: only raters whose "
             "agreement with gold meets the threshold may score live assessments.")
 
 
@@ -90,10 +118,12 @@ class ExerciseChoices:
     evidence_items: list[EvidenceItem]
 
 
-def _users_with_role(role: Role) -> list[User]:
+def _users_with_role(*roles: Role) -> list[User]:
+    """Active users holding any of `roles`, each once."""
     return list(db.session.scalars(
-        sa.select(User).join(RoleGrant, RoleGrant.user_id == User.id)
-        .where(RoleGrant.role == role.value, User.is_active.is_(True))
+        sa.select(User)
+        .where(User.is_active.is_(True), User.id.in_(
+            sa.select(RoleGrant.user_id).where(RoleGrant.role.in_([r.value for r in roles]))))
         .order_by(User.display_name, User.id)
     ))
 
@@ -106,7 +136,7 @@ def exercise_choices(actor: Any) -> ExerciseChoices:
         sa.select(EvidenceItem).order_by(EvidenceItem.created_at.desc(), EvidenceItem.id.desc())
         .limit(500)))
     return ExerciseChoices(versions, _users_with_role(Role.MASTER_COACH),
-                           _users_with_role(Role.RATER), items)
+                           _users_with_role(*RATER_ROLES), items)
 
 
 def create_exercise(actor: Any, draft: ExerciseDraft) -> CalibrationExercise:
@@ -147,7 +177,8 @@ def create_exercise(actor: Any, draft: ExerciseDraft) -> CalibrationExercise:
         )
         db.session.add(assessment)
         db.session.flush()
-        # Raters never learn whose work a calibration item is.
+        # Raters never learn whose work a calibration item is (if the evidence has a subject at
+        # all); they do see the evidence itself, or there would be nothing to score.
         assessment.subject_pseudonym = f"Calibration item {assessment.id}"
         assessment.assignments.append(RaterAssignment(
             rater_id=gold.id, role="gold", assigned_by_id=getattr(actor, "id", None)))
@@ -179,7 +210,8 @@ def _participants(rater_ids: Sequence[int], gold: User | None,
             errors["rater_ids"].append(f"{user.display_name} sets the gold marks and cannot "
                                        "also take part.")
         elif not can(user, "can_take_calibration"):
-            errors["rater_ids"].append(f"{user.display_name} does not hold the rater role.")
+            errors["rater_ids"].append(f"{user.display_name} does not hold a rater role "
+                                       "(rater, master coach or lead coach).")
         else:
             raters.append(user)
     return raters

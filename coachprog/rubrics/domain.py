@@ -11,6 +11,7 @@ e.g. a candidate who reverts to telling instead of coaching fails, whatever the 
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -128,6 +129,25 @@ class AssessmentResult:
         }
 
 
+def percent(value: float, digits: int = 0) -> str:
+    """A 0–1 score as people read it: "81%" (half up, so 62.5 % reads 63% as on paper)."""
+    scale = 10 ** digits
+    # The nudge absorbs float noise (0.285 * 100 == 28.499…) the way a person would.
+    shown = math.floor(value * 100 * scale + 0.5 + 1e-7) / scale
+    return f"{shown:.{digits}f}%"
+
+
+def percents_apart(value: float, limit: float) -> tuple[str, str]:
+    """`value` and `limit` with just enough decimals that a value below the limit never reads
+    as the limit ("Overall 70% is below the threshold 70%"): 0.696 against 0.7 reads "69.6%"
+    and "70.0%". Rounding keeps order, so a lower value never reads higher."""
+    for digits in (0, 1, 2):
+        shown = percent(value, digits), percent(limit, digits)
+        if shown[0] != shown[1]:
+            return shown
+    return percent(value, 3), percent(limit, 3)
+
+
 class IncompleteMarks(ValueError):  # noqa: N818 - reads as the domain says it
     """Some behaviours have no mark, or a mark names no behaviour of the rubric."""
 
@@ -168,12 +188,12 @@ def score_assessment(rubric: Rubric, marks: Mapping[str, int]) -> AssessmentResu
                                   rubric.minimum_for(competency))
         competencies.append(result)
         if not result.passed:
-            failed.append(f"{competency.title}: {score:.0%} is below the minimum "
-                          f"{result.minimum:.0%}")
+            shown, minimum = percents_apart(score, result.minimum)
+            failed.append(f"{competency.title}: {shown} is below the minimum {minimum}")
     overall = _weighted_mean([(b.normalise(marks[b.id]), b.weight) for b in rubric.behaviours])
     if overall + 1e-9 < rubric.pass_rules.overall_threshold:
-        failed.insert(0, f"Overall {overall:.0%} is below the threshold "
-                         f"{rubric.pass_rules.overall_threshold:.0%}")
+        shown, threshold = percents_apart(overall, rubric.pass_rules.overall_threshold)
+        failed.insert(0, f"Overall {shown} is below the threshold {threshold}")
     if rubric.pass_rules.non_negotiables_required:
         for behaviour in rubric.behaviours:
             if behaviour.non_negotiable and not behaviour.is_met(marks[behaviour.id]):

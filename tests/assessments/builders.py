@@ -25,6 +25,7 @@ id: test-review
 version: 1
 title: Test session review
 purpose: session_review
+description: Score one recorded 30-minute session; mark only what you see or hear.
 competencies:
   - id: listening
     title: Active listening

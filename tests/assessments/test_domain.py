@@ -18,7 +18,7 @@ from coachprog.assessments.domain import (
     find_conflicts,
     transition,
 )
-from coachprog.rubrics.domain import AssessmentResult, CompetencyResult
+from coachprog.rubrics.domain import AssessmentResult, CompetencyResult, PassRules
 from coachprog.rubrics.schema import load_rubric_text
 from tests.assessments.builders import RUBRIC_YAML
 
@@ -140,8 +140,12 @@ def test_compare_ignores_the_order_of_raters(results: list[AssessmentResult],
 # --- combining -------------------------------------------------------------------------------
 
 
+RULES = PassRules(overall_threshold=0.65, competency_minimum=0.5)
+
+
 def test_combine_takes_means_and_all_must_pass() -> None:
-    combined = combine_results([result(0.8, True, (0.6, 1.0)), result(0.9, True, (0.8, 0.9))])
+    combined = combine_results([result(0.8, True, (0.6, 1.0)), result(0.9, True, (0.8, 0.9))],
+                               rules=RULES, unmet=[(), ()])
     assert combined.overall == pytest.approx(0.85)
     assert [c.score for c in combined.competencies] == pytest.approx([0.7, 0.95])
     assert combined.passed
@@ -149,25 +153,71 @@ def test_combine_takes_means_and_all_must_pass() -> None:
 
 
 def test_combine_fails_when_any_rater_failed_and_keeps_each_reason_once() -> None:
+    # Each rater's own reason names their own overall; the combined result names the mean
+    # once instead of listing both ("56% is below…" and "58% is below…").
     combined = combine_results([
-        result(0.5, False, failed=("Overall 50% is below the threshold 60%",)),
-        result(0.55, False, failed=("Overall 50% is below the threshold 60%", "Non-negotiable")),
-    ])
+        result(0.5625, False, (0.4, 0.6), failed=("Overall 56% is below the threshold 65%",
+                                                  "Competency 0: 40% is below the minimum 50%",
+                                                  "Non-negotiable not met: Asks")),
+        result(0.5833, False, (0.7, 0.6), failed=("Overall 58% is below the threshold 65%",
+                                                  "Non-negotiable not met: Asks")),
+    ], rules=RULES, unmet=[("Asks",), ("Asks", "Listens")])
     assert not combined.passed
-    assert combined.failed_rules == ("Overall 50% is below the threshold 60%", "Non-negotiable")
+    assert combined.failed_rules == (
+        "Overall 57% (mean of 2 raters) is below the threshold 65%",
+        "Competency 0: 1 of 2 raters scored it below the minimum 50% (mean 55%)",
+        "Non-negotiable not met: Asks (2 of 2 raters)",
+        "Non-negotiable not met: Listens (1 of 2 raters)",
+    )
+
+
+def test_combine_reason_names_a_mean_competency_below_its_minimum() -> None:
+    combined = combine_results([result(0.7, False, (0.4, 0.9)), result(0.7, False, (0.45, 0.9))],
+                               rules=RULES, unmet=[(), ()])
+    assert combined.failed_rules == ("Competency 0: 43% is below the minimum 50%",)
+
+
+def test_combine_of_one_result_reads_like_that_result() -> None:
+    combined = combine_results([result(0.5, False, (0.5, 0.5))], rules=RULES, unmet=[("Asks",)])
+    assert combined.failed_rules == ("Overall 50% is below the threshold 65%",
+                                     "Non-negotiable not met: Asks")
+
+
+def test_combine_never_fails_without_a_reason() -> None:
+    combined = combine_results([result(0.9, False, (0.9, 0.9)), result(0.9, False, (0.9, 0.9))],
+                               rules=RULES, unmet=[(), ()])
+    assert not combined.passed
+    assert combined.failed_rules == ("2 of 2 raters did not pass",)
 
 
 def test_combine_refuses_nothing() -> None:
     with pytest.raises(ValueError, match="no result"):
-        combine_results([])
+        combine_results([], rules=RULES, unmet=[])
 
 
 @given(results_strategy)
 def test_combined_overall_lies_between_the_raters(results: list[AssessmentResult]) -> None:
-    combined = combine_results(results)
+    combined = combine_results(results, rules=RULES, unmet=[() for _ in results])
     assert min(r.overall for r in results) - 1e-9 <= combined.overall
     assert combined.overall <= max(r.overall for r in results) + 1e-9
     assert combined.passed == all(r.passed for r in results)
+    assert combined.passed or combined.failed_rules
+
+
+def test_unmet_non_negotiables_reads_the_marks() -> None:
+    rubric, _ = load_rubric_text(RUBRIC_YAML)
+    assert domain.unmet_non_negotiables(rubric, {"reflects": 1, "silence": 0,
+                                                 "no-advice": 0}) == (
+        "Asks rather than tells or advises",)
+    assert domain.unmet_non_negotiables(rubric, {"no-advice": 1}) == ()
+
+
+def test_passing_summary_says_why_from_the_pass_rules() -> None:
+    rubric, _ = load_rubric_text(RUBRIC_YAML)
+    passed = result(0.8125, True, (0.75, 1.0))
+    assert domain.passing_summary(passed, rubric) == (
+        "Passed: overall 81% ≥ 60%, every competency at or above its minimum, all "
+        "non-negotiables met")
 
 
 def test_result_round_trips_through_its_dict() -> None:

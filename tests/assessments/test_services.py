@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import io
 from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -15,6 +17,8 @@ from coachprog.assessments import services
 from coachprog.assessments.models import Assessment, Mark, RaterAssignment
 from coachprog.auth.domain import Role
 from coachprog.auth.permissions import can
+from coachprog.calibration.models import RaterCalibration
+from coachprog.db import utcnow
 from coachprog.errors import DomainError, NotPermitted
 from coachprog.extensions import db
 from coachprog.governance.models import AuditEntry
@@ -149,7 +153,7 @@ def test_assign_rater_refuses_missing_and_deactivated_raters(admin) -> None:
     row = assessment()
     with pytest.raises(DomainError, match="Choose a rater"):
         services.assign_rater(admin, row, None)
-    with pytest.raises(DomainError, match="Choose a rater"):
+    with pytest.raises(DomainError, match="No user 987654"):
         services.assign_rater(admin, row, 987654)
     gone = rater(is_active=False, display_name="Gone")
     with pytest.raises(DomainError, match="Gone cannot rate"):
@@ -166,13 +170,20 @@ def test_assign_rater_refuses_duplicates(admin) -> None:
 def test_assign_rater_refuses_the_uncalibrated_and_the_expired(admin) -> None:
     row = assessment()
     new = rater(calibrated=False, display_name="Newbie")
-    with pytest.raises(DomainError, match="Newbie is not calibrated for the rubric"):
+    with pytest.raises(DomainError, match="Newbie is not calibrated for “Test session review”"
+                       ) as refused:
         services.assign_rater(admin, row, new.id)
+    assert refused.value.message.endswith(
+        "An admin includes them in a calibration exercise for this rubric (Calibration → New "
+        "exercise).")
     lapsed = rater(calibrated=False, display_name="Lapsed")
     from tests.assessments.builders import calibrate
 
     calibrate(lapsed, expired=True)
-    with pytest.raises(DomainError, match="Lapsed is not calibrated"):
+    expired_on = f"{utcnow() - timedelta(days=1):%Y-%m-%d}"
+    with pytest.raises(DomainError, match=f"Lapsed's calibration for “Test session review” "
+                       f"expired on {expired_on}; they need a new calibration exercise. An "
+                       "admin includes them"):
         services.assign_rater(admin, row, lapsed.id)
     other_rubric = rater(calibrated=False, display_name="Elsewhere")
     calibrate(other_rubric, "another-rubric")
@@ -511,6 +522,185 @@ def test_assessment_without_raters_gets_one_export_row(admin) -> None:
     assert len(rows) == 1
     assert rows[0]["rater_email"] == ""
     assert list(rows[0]) == list(services.EXPORT_COLUMNS)
+
+
+# --- calibration items: scorers see the evidence, never the subject ---------------------------
+
+
+def _calibration_item(subject=None):
+    gold, taker = UserFactory(roles=[Role.MASTER_COACH]), rater(calibrated=False)
+    row = assessment(kind="calibration", blind=True, subject=subject, raters=[taker])
+    db.session.add(RaterAssignment(assessment_id=row.id, rater_id=gold.id, role="gold"))
+    row.evidence.link = "https://intranet.example.com/rec/7"
+    db.session.flush()
+    db.session.refresh(row)
+    return row, gold, taker
+
+
+def test_calibration_item_shows_its_evidence_to_scorers_but_not_its_subject() -> None:
+    row, gold, taker = _calibration_item(subject_person())
+    for scorer in (taker, gold):
+        info = services.describe_assessment(scorer, row)
+        assert info["evidence"]["title"] == "Recorded session 3"
+        assert info["evidence"]["description"] == "Third practicum session"
+        assert info["evidence"]["link"] == "https://intranet.example.com/rec/7"
+        assert info["subject"] is None
+        assert info["evidence"]["id"] is None
+    # Still blind for marks: the gold marks stay hidden until the exercise closes.
+    services.save_marks(gold, _mine(row, gold), HIGH, {}, submit=True)
+    services.save_marks(taker, _mine(row, taker), HIGH, {}, submit=True)
+    assert not can(taker, "can_view_assignment_marks", _mine(row, gold))
+
+
+def test_calibration_item_attachment_keeps_its_name_for_scorers(app: Flask) -> None:
+    row, _, taker = _calibration_item()
+    folder = services.evidence_dir()
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "calibfile").write_bytes(b"%PDF-1.4 calib")
+    row.evidence.attachment_path, row.evidence.attachment_name = "evidence/calibfile", "rec7.pdf"
+    assert services.open_attachment(taker, row).download_name == "rec7.pdf"
+
+
+def test_blind_live_evidence_stays_hidden_from_its_raters() -> None:
+    ada = rater()
+    row = assessment(blind=True, raters=[ada], subject=subject_person())
+    info = services.describe_assessment(ada, row)
+    assert info["evidence"]["title"] is None and info["evidence"]["id"] is None
+
+
+# --- combining agreeing results ----------------------------------------------------------------
+
+
+def test_agreeing_failures_close_with_one_reason_per_rule() -> None:
+    first, second = rater(), rater()
+    row = assessment(raters=[first, second])
+    services.save_marks(first, _mine(row, first), LOW, {}, submit=True)  # 42 %
+    services.save_marks(second, _mine(row, second),
+                        {"reflects": "3", "silence": "0", "no-advice": "1"}, {}, submit=True)
+    assert row.status == "closed"
+    assert row.result["passed"] is False
+    assert row.result["failed_rules"] == [
+        "Overall 46% (mean of 2 raters) is below the threshold 60%",
+        "Active listening: 19% is below the minimum 50%",
+    ]
+
+
+def test_passed_result_says_why() -> None:
+    solo = rater()
+    row = assessment(raters=[solo])
+    services.save_marks(solo, _mine(row, solo), HIGH, {}, submit=True)
+    admin = UserFactory(roles=[Role.ADMIN])
+    assert services.describe_assessment(admin, row)["result_summary"] == (
+        "Passed: overall 100% ≥ 60%, every competency at or above its minimum, all "
+        "non-negotiables met")
+
+
+# --- rater choices ------------------------------------------------------------------------------
+
+
+def test_rater_choices_say_who_is_calibrated_and_until_when(admin) -> None:
+    row = assessment()
+    ready = rater(display_name="Ready")
+    new = rater(Role.LEAD_COACH, calibrated=False, display_name="Newcomer")
+    statuses = {c.user.id: c.status for c in services.list_rater_choices(admin, row)}
+    until = db.session.scalar(sa.select(RaterCalibration.expires_at).where(
+        RaterCalibration.rater_id == ready.id))
+    assert statuses[ready.id] == f"calibrated until {until:%Y-%m-%d}"
+    assert statuses[new.id] == "not calibrated"
+
+
+def test_third_rater_choices_leave_out_the_moderator_and_the_uncalibrated(disputed) -> None:
+    *_, row = disputed
+    moderator = rater(Role.MASTER_COACH)
+    spare = rater()
+    rater(calibrated=False, display_name="Uncalibrated")
+    offered = [c.user.id for c in services.list_rater_choices(moderator, row, moderation=True)]
+    assert offered == [spare.id]
+
+
+# --- moderation conflicts -----------------------------------------------------------------------
+
+
+def test_a_moderator_who_manages_the_subject_is_refused_with_the_reason(pair) -> None:
+    first, second, row = pair
+    boss_person = PersonFactory()
+    subject = PersonFactory(manager_id=boss_person.id)
+    row.evidence.subject_person_id = subject.id
+    boss = UserFactory(roles=[Role.MASTER_COACH], person_id=boss_person.id, display_name="Boss")
+    services.save_marks(first, _mine(row, first), HIGH, {}, submit=True)
+    services.save_marks(second, _mine(row, second), LOW, {}, submit=True)
+    assert row.status == "moderation"
+    assert services.moderation_conflicts(boss, row) == [
+        "Boss manages the person being assessed."]
+    with pytest.raises(DomainError, match="Conflict of interest: Boss manages the person"):
+        services.settle_moderation(boss, row, HIGH, {}, "I know best.")
+    with pytest.raises(DomainError, match="Conflict of interest"):
+        services.add_moderation_rater(boss, row, rater().id)
+    assert row.status == "moderation"
+
+
+# --- export -------------------------------------------------------------------------------------
+
+
+def test_export_keeps_blind_notes_sealed_in_moderation_even_for_a_moderating_admin() -> None:
+    both = UserFactory(roles=[Role.ADMIN, Role.MASTER_COACH])
+    first, second = rater(), rater()
+    row = assessment(blind=True, raters=[first, second])
+    services.save_marks(first, _mine(row, first), HIGH, {"reflects": "sealed-1"}, submit=True)
+    services.save_marks(second, _mine(row, second), LOW, {"reflects": "sealed-2"}, submit=True)
+    assert row.status == "moderation"
+    assert can(both, "can_view_assignment_marks", _mine(row, first))  # the moderation page
+    rows = services.export_rows(both)
+    assert all(r["rater_notes"] == "" and r["rater_overall"] == "" and r["rater_passed"] == ""
+               for r in rows)
+
+
+# --- queries do not grow with rows --------------------------------------------------------------
+
+
+@contextmanager
+def _counting() -> Iterator[list[str]]:
+    statements: list[str] = []
+
+    def count(conn, cursor, statement, parameters, context, executemany) -> None:
+        statements.append(statement)
+
+    engine = db.engine
+    sa.event.listen(engine, "before_cursor_execute", count)
+    try:
+        yield statements
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", count)
+
+
+def _add_assessments(count: int) -> None:
+    for _ in range(count):
+        assessment(raters=[rater(calibrated=False), rater(calibrated=False)],
+                   subject=PersonFactory())
+    db.session.commit()
+
+
+@pytest.mark.parametrize("read", ["list", "describe", "export"])
+def test_listing_costs_the_same_queries_for_two_rows_or_eight(admin, read) -> None:
+    def run() -> int:
+        db.session.expire_all()
+        with _counting() as statements:
+            if read == "list":
+                rows, _ = services.list_assessments(admin, services.AssessmentQuery())
+                for row in rows:
+                    services.display_title(admin, row)
+                    [(a.rater.display_name, a.status) for a in row.assignments]
+            elif read == "describe":
+                rows, _ = services.list_assessments(admin, services.AssessmentQuery())
+                [services.describe_assessment(admin, row) for row in rows]
+            else:
+                services.export_rows(admin)
+        return len(statements)
+
+    _add_assessments(2)
+    few = run()
+    _add_assessments(6)
+    assert run() == few
 
 
 @pytest.fixture(autouse=True)

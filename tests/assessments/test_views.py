@@ -287,6 +287,7 @@ def test_blind_rater_sees_no_identity_or_other_results_in_json(
         _assert_no_leak(_text(response))
     body = client.get(f"/api/v1/assessments/{row.id}", headers=headers).get_json()
     assert body["subject"] is None
+    assert body["evidence"]["id"] is None  # the id would lead to the evidence item's subject
     assert body["pseudonym"] == "Candidate T3ST"
     bob_row = next(r for r in body["raters"] if r["rater_name"] == "Bob")
     assert bob_row["status"] == "submitted"
@@ -315,6 +316,7 @@ def test_staff_see_the_identity_of_a_blind_assessment(client: FlaskClient, auth:
     body = _text(client.get(f"/assessments/{blind_case['row'].id}"))
     assert SUBJECT_NAME in body
     assert "Session with Zanele" in body
+    assert "raters see Candidate T3ST" in body  # and says it is blind
     assert OTHER_NOTE not in body  # notes live on the scoring and moderation pages only
 
 
@@ -340,6 +342,7 @@ def test_moderation_flow_end_to_end(client: FlaskClient) -> None:
     assert "In moderation" in page
     assert "Pass/fail split: 1 of 2 raters pass, 1 fail." in page
     page = _text(client.get(f"/assessments/{row.id}/moderation"))
+    assert "Score one recorded 30-minute session" in page  # the rubric's own brief
     assert "Ada saw reflection" in page
     assert "Bob saw telling" in page
     response = post_form(client, f"/assessments/{row.id}/moderation",
@@ -351,7 +354,9 @@ def test_moderation_flow_end_to_end(client: FlaskClient) -> None:
                           "reason": "Video shows reflective listening throughout."})
     assert response.status_code == 302
     page = _text(client.get(response.headers["Location"]))
-    assert "Agreed result: Passed, overall 100 %" in page
+    assert "Agreed result: Passed, overall 100%" in page
+    assert ("Passed: overall 100% ≥ 60%, every competency at or above its minimum, all "
+            "non-negotiables met.") in page
     assert "Video shows reflective listening throughout." in page
     # The originals are kept and a closed assessment cannot be moderated again.
     assert client.get(f"/assessments/{row.id}/moderation").status_code == 302
@@ -425,6 +430,9 @@ def test_api_creates_assesses_and_assigns(api_as: Any) -> None:
     assert response.status_code == 422
     assert response.mimetype == "application/problem+json"
     assert "already assigned" in response.get_json()["errors"]["rater_id"][0]
+    response = api.post(f"/api/v1/assessments/{body['id']}/raters", json={"rater_id": 9999})
+    assert response.status_code == 422
+    assert response.get_json()["errors"]["rater_id"] == ["No user 9999."]
 
 
 def test_api_refuses_bad_input_with_problem_details(api_as: Any) -> None:
@@ -458,3 +466,91 @@ def test_api_result_appears_once_closed(api_as: Any, make_token: Any, client: Fl
     assert body["status"] == "closed"
     assert body["result"]["passed"] is True
     assert body["result"]["basis"] == "single"
+
+
+# --- what each page says --------------------------------------------------------------------------
+
+
+def test_scoring_page_shows_the_rubric_brief_above_the_first_competency(
+        client: FlaskClient) -> None:
+    ada = rater()
+    row = assessment(raters=[ada])
+    db.session.commit()
+    _sign_in(client, ada)
+    page = _text(client.get(f"/assessments/assignments/{_assignment(row, ada).id}"))
+    brief = page.index("Score one recorded 30-minute session; mark only what you see or hear.")
+    assert brief < page.index("Active listening")
+
+
+def test_assign_dropdown_marks_calibration_and_refusal_says_the_way_forward(
+        client: FlaskClient, auth: Auth) -> None:
+    row = assessment()
+    ready = rater(display_name="Ready Rater")
+    lead = rater(Role.LEAD_COACH, calibrated=False, display_name="Lena Lead")
+    db.session.commit()
+    auth.login_as(Role.ADMIN)
+    page = _text(client.get(f"/assessments/{row.id}"))
+    assert re.search(r'<optgroup label="Calibrated until \d{4}-\d{2}-\d{2}">\s*'
+                     rf'<option value="{ready.id}">Ready Rater \(', page)
+    assert re.search(rf'<optgroup label="Not calibrated">\s*<option value="{lead.id}">Lena Lead',
+                     page)
+    response = post_form(client, f"/assessments/{row.id}/raters", {"rater_id": str(lead.id)})
+    assert response.status_code == 400
+    body = _text(response)
+    assert "Lena Lead is not calibrated for “Test session review”" in body
+    assert "An admin includes them in a calibration exercise for this rubric (Calibration → New " \
+           "exercise)." in body
+    assert ready
+
+
+def test_moderator_with_a_conflict_is_turned_away_with_the_reason(client: FlaskClient) -> None:
+    ada, bob = rater(), rater()
+    boss_person = PersonFactory()
+    subject = PersonFactory(manager_id=boss_person.id)
+    boss = UserFactory(roles=[Role.MASTER_COACH], person_id=boss_person.id, display_name="Boss")
+    other = UserFactory(roles=[Role.MASTER_COACH], display_name="Mo")
+    row = assessment(raters=[ada, bob], subject=subject)
+    db.session.commit()
+    services.save_marks(ada, _assignment(row, ada), HIGH, {}, submit=True)
+    services.save_marks(bob, _assignment(row, bob), LOW, {}, submit=True)
+    db.session.commit()
+    _sign_in(client, boss)
+    page = _text(client.get(f"/assessments/{row.id}"))
+    assert "Conflict of interest: Boss manages the person being assessed." in page
+    assert f'href="/assessments/{row.id}/moderation"' not in page
+    response = client.get(f"/assessments/{row.id}/moderation")
+    assert response.status_code == 302
+    assert "Boss manages the person being assessed" in _text(
+        client.get(response.headers["Location"]))
+    response = post_form(client, f"/assessments/{row.id}/moderation",
+                         {**{f"mark-{k}": v for k, v in HIGH.items()}, "reason": "Mine."})
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert db.session.get(Assessment, row.id).status == "moderation"
+    _sign_in(client, other)
+    assert client.get(f"/assessments/{row.id}/moderation").status_code == 200
+
+
+def test_third_rater_dropdown_leaves_out_the_moderator(client: FlaskClient) -> None:
+    ada, bob = rater(), rater()
+    row = assessment(raters=[ada, bob])
+    master = rater(Role.MASTER_COACH, display_name="Mo Moderator")
+    rater(calibrated=False, display_name="Una Uncalibrated")
+    db.session.commit()
+    services.save_marks(ada, _assignment(row, ada), HIGH, {}, submit=True)
+    services.save_marks(bob, _assignment(row, bob), LOW, {}, submit=True)
+    db.session.commit()
+    _sign_in(client, master)
+    page = _text(client.get(f"/assessments/{row.id}/moderation"))
+    assert "Mo Moderator (" not in page
+    assert "Una Uncalibrated" not in page
+
+
+def test_new_assessment_dropdown_names_evidence_without_database_ids(
+        client: FlaskClient, auth: Auth) -> None:
+    item = evidence(subject_person(), title="Session four")
+    db.session.commit()
+    auth.login_as(Role.ADMIN)
+    page = _text(client.get("/assessments/new"))
+    assert f"Session four — Zanele Okonkwo-Brandt, {item.created_at:%Y-%m-%d}" in page
+    assert f"(#{item.id})" not in page

@@ -95,7 +95,7 @@ def test_create_exercise_is_for_admins_only():
     ({"gold": "lead"}, "gold_rater_id", "is not a master coach"),
     ({"rater_ids": []}, "rater_ids", "at least one rater"),
     ({"rater_ids": [999_999]}, "rater_ids", "does not exist"),
-    ({"raters": "coach"}, "rater_ids", "does not hold the rater role"),
+    ({"raters": "coach"}, "rater_ids", "does not hold a rater role"),
     ({"raters": "gold"}, "rater_ids", "sets the gold marks"),
     ({"new_item_titles": []}, "evidence_item_ids", "at least one item"),
     ({"evidence_item_ids": [999_999]}, "evidence_item_ids", "No such evidence item"),
@@ -134,6 +134,30 @@ def test_deactivated_rater_cannot_take_part():
     with pytest.raises(DomainError) as caught:
         exercise(raters=[gone])
     assert "deactivated" in caught.value.field_errors["rater_ids"][0]
+
+
+@pytest.mark.parametrize("role", [Role.RATER, Role.MASTER_COACH, Role.LEAD_COACH])
+def test_everyone_who_may_rate_live_may_be_calibrated(role):
+    taker = user(role, display_name="Taker")
+    assert taker in services.exercise_choices(SystemActor("test")).raters
+    created = exercise(raters=[taker], items=1)
+    assert created.participant_ids == {taker.id}
+
+
+def test_rater_choices_list_each_person_once_whatever_their_roles():
+    both = user(Role.RATER, Role.LEAD_COACH)
+    assert services.exercise_choices(SystemActor("test")).raters.count(both) == 1
+
+
+def test_calibrated_until_gives_the_latest_current_expiry():
+    ana, bo = user(Role.RATER), user(Role.RATER)
+    for number, expires in enumerate((at("2027-01-01T00:00:00"), at("2027-06-01T00:00:00"),
+                                      at("2025-01-01T00:00:00")), start=1):
+        ex = exercise(raters=[ana], items=1, version=rubric_version(version=number))
+        db.session.add(RaterCalibration(exercise_id=ex.id, rater_id=ana.id, rubric_key="k",
+                                        calibrated=True, expires_at=expires))
+    until = services.calibrated_until([ana.id, bo.id], "k", at("2026-01-01T00:00:00"))
+    assert until == {ana.id: at("2027-06-01T00:00:00")}
 
 
 # --- close: the decisions -----------------------------------------------------------------------

@@ -129,7 +129,7 @@ def test_participant_sees_pseudonyms_and_their_own_scoring_links_only(app, clien
         assert f'href="{link(app, item.id, theirs.id)}"' not in html
         gold = next(a for a in item.assignments if a.role == "gold")
         assert f'href="{link(app, item.id, gold.id)}"' not in html
-    # Blind: no evidence titles, no other rater, no gold marks or notes.
+    # No other rater, no gold marks or notes; evidence titles are on each item's scoring page.
     assert "Recording 1" not in html
     assert "Bo Otherrater" not in html
     assert "GOLD-NOTE-SECRET" not in html
@@ -147,6 +147,12 @@ def test_the_gold_master_coach_gets_the_gold_scoring_link(app, client, auth):
 
     assert f'href="{link(app, item.id, gold_assignment.id)}"' in html
     assert "Record gold marks" in html
+    score(item, gold.id, marks(4, 2, 1), role="gold")
+    db.session.commit()
+
+    html = text_of(client.get(f"/calibration/{ex.id}"))
+
+    assert "See gold marks" in html and "Record gold marks" not in html
 
 
 def test_admin_sees_every_rater_and_the_close_button(client, auth):
@@ -158,6 +164,23 @@ def test_admin_sees_every_rater_and_the_close_button(client, auth):
 
     assert "Ana" in html and "Bo" in html
     assert f'action="/calibration/{ex.id}/close"' in html
+    assert "<td>Recording 1</td>" in html  # which evidence each item is
+
+
+def test_scorer_sees_what_a_calibration_item_is_on_its_scoring_page(client, auth):
+    ana = auth.login_as("rater")
+    ex = exercise(raters=[ana], items=1)
+    item = ex.items[0]
+    item.evidence.description = "Team lead, second session, 28 minutes"
+    item.evidence.link = "https://intranet.example.com/rec/2"
+    db.session.commit()
+    mine = next(a for a in item.assignments if a.rater_id == ana.id)
+
+    html = text_of(client.get(f"/assessments/assignments/{mine.id}"))
+
+    assert "Recording 1" in html
+    assert "Team lead, second session, 28 minutes" in html
+    assert "https://intranet.example.com/rec/2" in html
 
 
 def test_unknown_exercise_is_not_found(client, auth):

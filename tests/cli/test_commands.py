@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
+from coachprog.assessments.models import Assessment, Mark
 from coachprog.auth.models import User
+from coachprog.calibration.models import RaterCalibration
 from coachprog.extensions import db
 from coachprog.governance.models import AuditEntry
 from coachprog.people.models import Person
@@ -12,10 +14,9 @@ from coachprog.seed import DEMO_ACCOUNTS, demo_people
 from tests.factories import UserFactory
 
 
-def _counts() -> tuple[int, int, int]:
-    return (db.session.scalar(sa.select(sa.func.count(Person.id))),
-            db.session.scalar(sa.select(sa.func.count(User.id))),
-            db.session.scalar(sa.select(sa.func.count(AuditEntry.id))))
+def _counts() -> tuple[int, ...]:
+    return tuple(db.session.scalar(sa.select(sa.func.count()).select_from(model))
+                 for model in (Person, User, AuditEntry, Assessment, Mark, RaterCalibration))
 
 
 def test_seed_builds_a_realistic_organisation_and_prints_logins(runner, monkeypatch) -> None:
@@ -25,8 +26,10 @@ def test_seed_builds_a_realistic_organisation_and_prints_logins(runner, monkeypa
     for email, role, _ in DEMO_ACCOUNTS:
         assert email in result.output and role.value in result.output
     assert "demo password for tests" in result.output
-    people, users, _ = _counts()
+    assert "not seeded" not in result.output  # the demo assessments came too
+    people, users, _, assessments, _, calibrations = _counts()
     assert people >= 300 and users == len(DEMO_ACCOUNTS)
+    assert assessments == 5 and calibrations == 2  # 2 calibration items, 3 live assessments
     departments = db.session.scalars(sa.select(Person.department).distinct()).all()
     assert len(departments) >= 8
     without_manager = db.session.scalar(

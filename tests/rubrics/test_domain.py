@@ -17,6 +17,8 @@ from coachprog.rubrics.domain import (
     Rubric,
     ScaleKind,
     check_marks,
+    percent,
+    percents_apart,
     score_assessment,
 )
 
@@ -110,7 +112,42 @@ def test_overall_just_below_the_threshold_fails_and_says_why():
     result = score_assessment(below, {"a1": 3, "a2": 4})
 
     assert not result.passed
-    assert result.failed_rules == ("Overall 62% is below the threshold 63%",)
+    # Both would read "63%" whole: one decimal tells them apart.
+    assert result.failed_rules == ("Overall 62.5% is below the threshold 62.6%",)
+
+
+def test_a_failing_overall_never_reads_as_the_threshold():
+    # 0.696 used to read "Overall 70% is below the threshold 70%".
+    near = rubric(Competency("a", "Alpha", (binary("a1", weight=0.696),
+                                            binary("a2", weight=0.304))), threshold=0.7)
+
+    result = score_assessment(near, {"a1": 1, "a2": 0})
+
+    assert result.failed_rules == ("Overall 69.6% is below the threshold 70.0%",)
+
+
+def test_a_failing_competency_never_reads_as_its_minimum():
+    near = rubric(Competency("a", "Alpha", (binary("a1", weight=0.598),
+                                            binary("a2", weight=0.402))), minimum=0.6,
+                  threshold=0.0)
+
+    result = score_assessment(near, {"a1": 1, "a2": 0})
+
+    assert result.failed_rules == ("Alpha: 59.8% is below the minimum 60.0%",)
+
+
+@pytest.mark.parametrize(("value", "shown"), [(0.8125, "81%"), (0.375, "38%"), (0.625, "63%"),
+                                              (0.29, "29%"), (1.0, "100%"), (0.0, "0%")])
+def test_percent_reads_as_people_write_it(value, shown):
+    assert percent(value) == shown
+
+
+@given(st.floats(0, 1), st.floats(0, 1))
+def test_percents_apart_never_shows_a_lower_value_as_high(value, limit):
+    assume(limit - value >= 2e-5)  # scores are means of a few marks, never closer than this
+    shown_value, shown_limit = percents_apart(value, limit)
+    assert shown_value != shown_limit
+    assert float(shown_value.rstrip("%")) < float(shown_limit.rstrip("%"))
 
 
 def test_threshold_of_one_needs_every_mark_at_the_top():

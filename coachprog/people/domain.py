@@ -92,7 +92,10 @@ def parse_people_csv(data: bytes | str) -> ImportPlan:
         try:
             text = data.decode("utf-8-sig")
         except UnicodeDecodeError as exc:
-            plan.errors.append(RowError(0, "", f"the file is not UTF-8 text (byte {exc.start})"))
+            hint = ("it looks like UTF-16; " if data[:2] in (b"\xff\xfe", b"\xfe\xff")
+                    else "")
+            plan.errors.append(RowError(0, "", f"the file is not UTF-8 text (byte {exc.start}); "
+                                        f"{hint}save it as “CSV UTF-8” and upload it again"))
             return plan
     else:
         text = data.removeprefix("\ufeff")
@@ -107,9 +110,14 @@ def parse_people_csv(data: bytes | str) -> ImportPlan:
         return plan
     missing = [name for name in CSV_COLUMNS if name not in header]
     if missing:
+        # Spreadsheets in many locales save "CSV" with semicolons; say so rather than only
+        # listing every column as missing.
+        hint = ("; the file seems to use semicolons or tabs between values: save it as "
+                "comma-separated CSV" if len(header) == 1 and re.search(r"[;\t]", header[0])
+                else "")
         plan.errors.append(
             RowError(1, "", "missing column(s): " + ", ".join(missing)
-                     + "; expected " + ",".join(CSV_COLUMNS))
+                     + "; expected " + ",".join(CSV_COLUMNS) + hint)
         )
         return plan
     duplicated = sorted({name for name in header if header.count(name) > 1 and name})

@@ -714,3 +714,15 @@ def test_reports_to_is_true_exactly_for_everyone_up_the_chain(manager_of, data):
 
     for candidate in nodes:
         assert reports_to(nodes[person], candidate) is (candidate in above)
+
+
+def test_a_semicolon_separated_export_is_explained():
+    text = "employee_id;name;email;department;title;manager_employee_id;active\nE1;A;a@x.io;;;;\n"
+    plan = parse_people_csv(text.encode())
+    assert "semicolons" in plan.errors[0].message
+
+
+def test_a_utf16_export_is_explained():
+    data = "employee_id,name\n".encode("utf-16")
+    plan = parse_people_csv(data)
+    assert "UTF-16" in plan.errors[0].message and "CSV UTF-8" in plan.errors[0].message

@@ -87,9 +87,9 @@ def list_audit_entries(
     require(actor, "can_view_audit_log")
     query = sa.select(AuditEntry)
     if filters.action:
-        query = query.where(AuditEntry.action.ilike(f"{filters.action}%"))
+        query = query.where(AuditEntry.action.istartswith(filters.action, autoescape=True))
     if filters.actor:
-        query = query.where(AuditEntry.actor_label.ilike(f"%{filters.actor}%"))
+        query = query.where(AuditEntry.actor_label.icontains(filters.actor, autoescape=True))
     if filters.object_type:
         query = query.where(AuditEntry.object_type == filters.object_type)
     if filters.object_id:

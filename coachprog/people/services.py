@@ -177,7 +177,11 @@ def _scope(actor: Any, query: sa.Select[Any]) -> sa.Select[Any]:
     if isinstance(actor, SystemActor) or has_any_role(actor, *DIRECTORY_ROLES):
         return query
     if has_any_role(actor, Role.MANAGER) and actor.person_id is not None:
-        return query.where(Person.id.in_(sa.select(reporting_line_cte(actor.person_id).c.id)))
+        # Their reporting line and themselves (their own record page opens too).
+        return query.where(sa.or_(
+            Person.id == actor.person_id,
+            Person.id.in_(sa.select(reporting_line_cte(actor.person_id).c.id)),
+        ))
     return query.where(sa.false())
 
 

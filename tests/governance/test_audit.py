@@ -103,3 +103,11 @@ def test_non_admins_cannot_read_the_log(auth, client) -> None:
     UserFactory()
     auth.login_as("master_coach", "lead_coach", "sponsor")
     assert client.get("/admin/audit").status_code == 403
+
+
+def test_audit_filters_take_wildcards_literally(auth, client) -> None:
+    auth.login_as("admin")
+    audit.record("people.imported", actor=SystemActor("cli"), object_type="person")
+    db.session.commit()
+    assert "No entries match." in client.get("/admin/audit?actor=%25").get_data(as_text=True)
+    assert "No entries match." in client.get("/admin/audit?action=_").get_data(as_text=True)

@@ -332,19 +332,19 @@ def test_program_staff_see_the_whole_directory(org):
         assert ids(people) == ["E1", "E2", "E3", "E4", "E5", "E6"]  # by name
 
 
-def test_a_manager_sees_direct_and_indirect_reports_only(org):
+def test_a_manager_sees_themselves_and_their_direct_and_indirect_reports_only(org):
     manager = user_with(Role.MANAGER, person_id=org["E1"].id)
 
     people, total = list_people(manager, PeopleQuery(active=None))
 
-    assert (ids(people), total) == (["E2", "E3", "E4"], 3)
+    assert (ids(people), total) == (["E1", "E2", "E3", "E4"], 4)
 
 
 def test_a_middle_manager_sees_only_their_own_line(org):
     people, total = list_people(user_with(Role.MANAGER, person_id=org["E2"].id),
                                 PeopleQuery(active=None))
 
-    assert (ids(people), total) == (["E3"], 1)
+    assert (ids(people), total) == (["E2", "E3"], 2)
     assert list_departments(user_with(Role.MANAGER, person_id=org["E5"].id)) == ["Support"]
 
 
@@ -366,8 +366,8 @@ def test_a_deep_reporting_line_is_followed_to_the_bottom():
     manager = user_with(Role.MANAGER, person_id=person("L10").id)
     people, total = list_people(manager, PeopleQuery(per_page=200))
 
-    assert total == 19
-    assert sorted(ids(people)) == sorted(f"L{i}" for i in range(11, 30))
+    assert total == 20  # themselves and the 19 below
+    assert sorted(ids(people)) == sorted(f"L{i}" for i in range(10, 30))
 
 
 @pytest.mark.parametrize(("q", "expected"), [

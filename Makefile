@@ -41,7 +41,7 @@ browser-deps:
 lint: $(DEV_STAMP)
 	$(BIN)/ruff check coachprog tests bench wsgi.py
 	$(BIN)/mypy coachprog
-	$(BIN)/mypy --strict --follow-imports=silent coachprog/*/domain.py
+	$(BIN)/mypy --strict --follow-imports=silent coachprog/*/domain.py coachprog/*/impact.py
 
 test: $(DEV_STAMP) browser-deps lint
 	$(MAKE) --no-print-directory test-sqlite

@@ -11,10 +11,11 @@ from typing import Any
 
 from apiflask import Schema
 from apiflask.fields import Boolean, DateTime, Float, Integer, List, Nested, String
-from apiflask.validators import Length, OneOf, Range
+from apiflask.validators import Length, OneOf
 
 from coachprog.api import bp, current_api_user, token_auth
 from coachprog.api.problems import problem
+from coachprog.api.schemas import PageOut, PageQueryIn
 from coachprog.assessments import services
 from coachprog.assessments.domain import AssessmentStatus
 from coachprog.errors import DomainError
@@ -107,17 +108,12 @@ class AssessmentDetailOut(AssessmentOut):
     """One assessment (its own schema name, as in people.py)."""
 
 
-class AssessmentPage(Schema):
+class AssessmentPage(PageOut):
     items = List(Nested(AssessmentOut))
-    page = Integer()
-    per_page = Integer()
-    total = Integer()
 
 
-class AssessmentQueryIn(Schema):
+class AssessmentQueryIn(PageQueryIn):
     status = String(load_default="", validate=OneOf(["", *(s.value for s in AssessmentStatus)]))
-    page = Integer(load_default=1, validate=Range(min=1))
-    per_page = Integer(load_default=50, validate=Range(min=1, max=200))
 
 
 class EvidenceIn(Schema):

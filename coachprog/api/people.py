@@ -6,10 +6,11 @@ from typing import Any
 
 from apiflask import Schema
 from apiflask.fields import Boolean, Integer, List, Nested, Raw, String
-from apiflask.validators import Length, OneOf, Range
+from apiflask.validators import Length, OneOf
 
 from coachprog.api import bp, current_api_user, token_auth
 from coachprog.api.problems import problem
+from coachprog.api.schemas import PageOut, PageQueryIn
 from coachprog.extensions import db
 from coachprog.people import services
 from coachprog.people.domain import records_from_rows
@@ -34,20 +35,15 @@ class PersonDetailOut(PersonOut):
     nested in PeoplePage, once as a response) otherwise, with a warning and a `PersonOut1`."""
 
 
-class PeoplePage(Schema):
+class PeoplePage(PageOut):
     items = List(Nested(PersonOut))
-    page = Integer()
-    per_page = Integer()
-    total = Integer()
 
 
-class PeopleQueryIn(Schema):
+class PeopleQueryIn(PageQueryIn):
     q = String(load_default="", validate=Length(max=100),
                metadata={"description": "Matches name, e-mail or employee id."})
     department = String(load_default="", validate=Length(max=200))
     status = String(load_default="active", validate=OneOf(["active", "inactive", "all"]))
-    page = Integer(load_default=1, validate=Range(min=1, max=1_000_000))
-    per_page = Integer(load_default=50, validate=Range(min=1, max=200))
 
 
 class PersonIn(Schema):

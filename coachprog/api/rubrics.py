@@ -11,7 +11,7 @@ from flask import url_for
 
 from coachprog.api import bp, current_api_user, token_auth
 from coachprog.rubrics import services
-from coachprog.rubrics.domain import Purpose
+from coachprog.rubrics.domain import Purpose, Rubric
 from coachprog.rubrics.models import RubricVersion
 
 
@@ -70,8 +70,7 @@ class RubricVersionDetailOut(RubricVersionOut):
     competencies = List(Nested(CompetencyOut))
 
 
-def _summary(row: RubricVersion, used: set[int]) -> dict[str, Any]:
-    rubric = row.to_domain()
+def _summary(row: RubricVersion, rubric: Rubric, used: set[int]) -> dict[str, Any]:
     return {
         "key": row.rubric_key, "version": row.version, "title": row.title,
         "purpose": row.purpose, "content_hash": row.content_hash, "source": row.source,
@@ -94,7 +93,7 @@ def list_rubric_versions(query: dict[str, Any]) -> Any:
     else:
         rows = services.list_rubric_versions(actor, purpose=query["purpose"])
     used = services.used_version_ids([row.id for row in rows])
-    return {"items": [_summary(row, used) for row in rows]}
+    return {"items": [_summary(row, row.to_domain(), used) for row in rows]}
 
 
 @bp.get("/rubrics/<key>/versions/<int:version>")
@@ -105,7 +104,7 @@ def list_rubric_versions(query: dict[str, Any]) -> Any:
 def get_rubric_version(key: str, version: int) -> Any:
     row = services.get_rubric_version(current_api_user(), key, version)
     rubric = row.to_domain()
-    body = _summary(row, services.used_version_ids([row.id]))
+    body = _summary(row, rubric, services.used_version_ids([row.id]))
     body["description"] = rubric.description
     body["pass_rules"] = {
         "overall_threshold": rubric.pass_rules.overall_threshold,

@@ -23,11 +23,10 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
-from itertools import combinations
 from typing import Any
 from urllib.parse import urlsplit
 
-from coachprog.auth.domain import Role
+from coachprog.auth.domain import RATER_ROLES as RATER_ROLES  # re-exported: older imports
 from coachprog.rubrics.domain import (
     AssessmentResult,
     CompetencyResult,
@@ -37,11 +36,6 @@ from coachprog.rubrics.domain import (
     percent,
     percents_apart,
 )
-
-# Roles a person must hold to be assigned as a rater, and so to take part in calibration
-# (decided: master and lead coaches score too; admins and coaches in training do not, unless
-# also granted the rater role).
-RATER_ROLES: tuple[Role, ...] = (Role.RATER, Role.MASTER_COACH, Role.LEAD_COACH)
 
 
 class AssessmentStatus(StrEnum):
@@ -115,10 +109,6 @@ def compare_results(results: Sequence[AssessmentResult], tolerance: float) -> Ag
         reasons.append(f"Pass/fail split: {passes} of {len(results)} raters pass, "
                        f"{len(results) - passes} fail.")
     return Agreement(not reasons, tuple(reasons))
-
-
-def largest_gap(results: Sequence[AssessmentResult]) -> float:
-    return max((abs(a.overall - b.overall) for a, b in combinations(results, 2)), default=0.0)
 
 
 def unmet_non_negotiables(rubric: Rubric, marks: Mapping[str, int]) -> tuple[str, ...]:

@@ -23,16 +23,14 @@ from __future__ import annotations
 from typing import Any
 
 from coachprog.assessments.domain import (
-    RATER_ROLES,
     AssessmentKind,
     AssessmentStatus,
     AssignmentRole,
     AssignmentStatus,
 )
-from coachprog.auth.domain import Role
+from coachprog.auth.domain import ASSESSMENT_RUNNERS, RATER_ROLES, Role
 from coachprog.auth.permissions import has_any_role, is_signed_in, permission
 
-RUNNERS = (Role.ADMIN, Role.MASTER_COACH)
 SCORING_ROLES = (AssignmentRole.RATER.value, AssignmentRole.GOLD.value)
 
 
@@ -49,12 +47,27 @@ def _scores_on(user: Any, assessment: Any) -> list[Any]:
 @permission
 def can_manage_assessments(user: Any, obj: Any = None) -> bool:
     """Create evidence items and assessments, assign raters."""
-    return has_any_role(user, *RUNNERS)
+    return has_any_role(user, *ASSESSMENT_RUNNERS)
+
+
+@permission
+def can_assign_raters(user: Any, assessment: Any = None) -> bool:
+    """Assign raters from the assessment page: those who run assessments, while it is open (in
+    moderation the moderator adds a further rater instead)."""
+    return can_manage_assessments(user) and (
+        assessment is None or assessment.status == AssessmentStatus.OPEN.value)
+
+
+@permission
+def can_view_rater_choices(user: Any, assessment: Any = None) -> bool:
+    """The list of people who could rate: for those who run assessments, and for the
+    moderator choosing a further rater."""
+    return can_manage_assessments(user) or can_moderate_assessment(user, assessment)
 
 
 @permission
 def can_list_assessments(user: Any, obj: Any = None) -> bool:
-    return has_any_role(user, *RUNNERS, *RATER_ROLES)
+    return has_any_role(user, *ASSESSMENT_RUNNERS, *RATER_ROLES)
 
 
 @permission
@@ -72,7 +85,7 @@ def can_be_assigned_assessments(user: Any, obj: Any = None) -> bool:
 def can_view_assessment(user: Any, assessment: Any = None) -> bool:
     if assessment is None or not is_signed_in(user):
         return False
-    return has_any_role(user, *RUNNERS) or bool(_assignments_of(user, assessment))
+    return has_any_role(user, *ASSESSMENT_RUNNERS) or bool(_assignments_of(user, assessment))
 
 
 @permission
@@ -82,7 +95,7 @@ def can_view_assessment_subject(user: Any, assessment: Any = None) -> bool:
         return False
     if not assessment.blind:
         return True
-    return has_any_role(user, *RUNNERS) and not _scores_on(user, assessment)
+    return has_any_role(user, *ASSESSMENT_RUNNERS) and not _scores_on(user, assessment)
 
 
 @permission
@@ -129,9 +142,22 @@ def can_view_assignment_marks(user: Any, assignment: Any = None) -> bool:
     if assessment.status != AssessmentStatus.OPEN.value and can_moderate_assessment(
             user, assessment):
         return True
-    if has_any_role(user, *RUNNERS):
+    if has_any_role(user, *ASSESSMENT_RUNNERS):
         return not assessment.blind or assessment.status == AssessmentStatus.CLOSED.value
     return False
+
+
+@permission
+def can_export_assignment_marks(user: Any, assignment: Any = None) -> bool:
+    """One assignment's scores and notes in the admins' export. Blind scores and notes stay out
+    of any export until the assessment closes, even for an exporter who could see them on the
+    page (an admin who is also the moderator)."""
+    if assignment is None or not can_export_assessments(user):
+        return False
+    assessment = assignment.assessment
+    if assessment.blind and assessment.status != AssessmentStatus.CLOSED.value:
+        return False
+    return can_view_assignment_marks(user, assignment)
 
 
 @permission

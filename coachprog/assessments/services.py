@@ -21,22 +21,22 @@ from werkzeug.utils import secure_filename
 
 from coachprog.assessments import domain
 from coachprog.assessments.domain import (
-    RATER_ROLES,
     AssessmentKind,
     AssessmentStatus,
     AssignmentRole,
     AssignmentStatus,
 )
 from coachprog.assessments.models import Assessment, EvidenceItem, Mark, RaterAssignment
-from coachprog.auth.domain import Role
+from coachprog.auth.domain import RATER_ROLES
 from coachprog.auth.models import RoleGrant, User
-from coachprog.auth.permissions import can, has_any_role, require
+from coachprog.auth.permissions import can, require
 from coachprog.calibration.services import calibrated_until, calibration_refusal
 from coachprog.db import utcnow
 from coachprog.errors import DomainError, NotFound
 from coachprog.extensions import db
 from coachprog.governance import services as audit
 from coachprog.people.models import Person
+from coachprog.people.services import get_manager_links
 from coachprog.rubrics.domain import Rubric, score_assessment
 from coachprog.rubrics.models import RubricVersion
 
@@ -61,28 +61,19 @@ def register_coaching_source(source: CoachingSource) -> CoachingSource:
     return source
 
 
-def _manager_chain(person_id: int | None) -> tuple[int, ...]:
-    chain: list[int] = []
-    seen: set[int] = set()
-    current = db.session.get(Person, person_id) if person_id is not None else None
-    while current is not None and current.manager_id is not None \
-            and current.manager_id not in seen:
-        chain.append(current.manager_id)
-        seen.add(current.manager_id)
-        current = db.session.get(Person, current.manager_id)
-    return tuple(chain)
-
-
 def relationship_facts(rater: User, subject_person_id: int | None) -> domain.RelationshipFacts:
+    """What the conflict rules need about a rater and a subject: both reporting lines come
+    from one query, whatever their depth."""
     coachees: set[int] = set()
     if rater.person_id is not None:
         for source in COACHING_SOURCES:
             coachees.update(source(rater.person_id))
+    managers = get_manager_links((rater.person_id, subject_person_id))
     return domain.RelationshipFacts(
         rater_person_id=rater.person_id,
         subject_person_id=subject_person_id,
-        rater_manager_chain=_manager_chain(rater.person_id),
-        subject_manager_chain=_manager_chain(subject_person_id),
+        rater_manager_chain=domain.manager_chain(rater.person_id, managers),
+        subject_manager_chain=domain.manager_chain(subject_person_id, managers),
         rater_coachee_ids=frozenset(coachees),
         rater_name=rater.display_name,
     )
@@ -309,9 +300,7 @@ def eligible_raters() -> Sequence[User]:
 
 
 def list_eligible_raters(actor: Any, assessment: Assessment) -> Sequence[User]:
-    if not (can(actor, "can_manage_assessments")
-            or can(actor, "can_moderate_assessment", assessment)):
-        require(actor, "can_manage_assessments")
+    require(actor, "can_view_rater_choices", assessment)
     taken = {a.rater_id for a in assessment.assignments}
     return [u for u in eligible_raters() if u.id not in taken]
 
@@ -375,10 +364,10 @@ def _load_rater(rater_id: int | None) -> User | None:
 def _check_rater(assessment: Assessment, rater: User | None, role: AssignmentRole) -> User:
     if rater is None:
         raise _refuse("Choose a rater.")
-    if not rater.is_active or not has_any_role(rater, *RATER_ROLES):
+    if not can(rater, "can_be_assigned_assessments"):
         raise _refuse(f"{rater.display_name} cannot rate: raters hold the rater, master coach "
                       "or lead coach role.")
-    if role is AssignmentRole.GOLD and not has_any_role(rater, Role.MASTER_COACH):
+    if role is AssignmentRole.GOLD and not can(rater, "can_score_gold_marks"):
         raise _refuse("Gold marks are agreed by master coaches.")
     if any(a.rater_id == rater.id for a in assessment.assignments):
         raise _refuse(f"{rater.display_name} is already assigned to this assessment.")
@@ -555,39 +544,66 @@ def _after_submission(actor: Any, assessment: Assessment) -> None:
 # --- moderation --------------------------------------------------------------------------------
 
 
-def moderation_conflicts(actor: Any, assessment: Assessment) -> list[str]:
+@dataclass(frozen=True)
+class ConflictCheck:
+    """One moderator's conflict-of-interest check against one subject. A page works it out
+    once per request and hands it to the moderation services, which check again only when it
+    was made for another actor or subject."""
+
+    actor_id: int | None
+    subject_person_id: int | None
+    conflicts: tuple[str, ...]
+
+    def is_for(self, actor: Any, assessment: Assessment) -> bool:
+        return (self.actor_id == getattr(actor, "id", None)
+                and self.subject_person_id == assessment.evidence.subject_person_id)
+
+
+def check_moderation_conflicts(actor: Any, assessment: Assessment) -> ConflictCheck:
     """Why the actor may not moderate this assessment's subject (the same conflict registry as
-    for raters: manager chain both ways, coaching, themselves); empty when there is none."""
-    if getattr(actor, "id", None) is None:
-        return []  # the operator at the shell is no person in the directory
-    facts = relationship_facts(actor, assessment.evidence.subject_person_id)
-    return domain.find_conflicts(facts)
+    for raters: manager chain both ways, coaching, themselves); no conflicts when there is
+    none."""
+    actor_id = getattr(actor, "id", None)
+    subject_person_id = assessment.evidence.subject_person_id
+    if actor_id is None:
+        # The operator at the shell is no person in the directory.
+        return ConflictCheck(actor_id, subject_person_id, ())
+    facts = relationship_facts(actor, subject_person_id)
+    return ConflictCheck(actor_id, subject_person_id, tuple(domain.find_conflicts(facts)))
 
 
-def _require_moderation(actor: Any, assessment: Assessment) -> None:
+def moderation_conflicts(actor: Any, assessment: Assessment) -> list[str]:
+    """The reasons of `check_moderation_conflicts`; empty when there is none."""
+    return list(check_moderation_conflicts(actor, assessment).conflicts)
+
+
+def _require_moderation(actor: Any, assessment: Assessment,
+                        conflict_check: ConflictCheck | None) -> None:
     require(actor, "can_moderate_assessment", assessment)
     if assessment.status != AssessmentStatus.MODERATION.value:
         raise DomainError(f"This assessment is {assessment.status}, not in moderation.")
-    conflicts = moderation_conflicts(actor, assessment)
-    if conflicts:
-        raise DomainError("Conflict of interest: " + " ".join(conflicts)
+    if conflict_check is None or not conflict_check.is_for(actor, assessment):
+        conflict_check = check_moderation_conflicts(actor, assessment)
+    if conflict_check.conflicts:
+        raise DomainError("Conflict of interest: " + " ".join(conflict_check.conflicts)
                           + " Another master coach must moderate.")
 
 
-def add_moderation_rater(actor: Any, assessment: Assessment,
-                         rater_id: int | None) -> RaterAssignment:
+def add_moderation_rater(actor: Any, assessment: Assessment, rater_id: int | None, *,
+                         conflict_check: ConflictCheck | None = None) -> RaterAssignment:
     """The moderator adds a further rater; the assessment is open again until they submit."""
-    _require_moderation(actor, assessment)
+    _require_moderation(actor, assessment, conflict_check)
     rater = _check_rater(assessment, _load_rater(rater_id), AssignmentRole.RATER)
     assessment.status = domain.transition(assessment.status, AssessmentStatus.OPEN).value
     return _add_assignment(actor, assessment, rater, AssignmentRole.RATER)
 
 
 def settle_moderation(actor: Any, assessment: Assessment, raw_values: Mapping[str, str | None],
-                      raw_notes: Mapping[str, str | None], reason: str) -> Assessment:
+                      raw_notes: Mapping[str, str | None], reason: str, *,
+                      conflict_check: ConflictCheck | None = None) -> Assessment:
     """Record the agreed marks and the reason; the result is computed from the agreed marks.
     The raters' own marks stay as they were."""
-    _require_moderation(actor, assessment)
+    _require_moderation(actor, assessment, conflict_check)
     rubric = rubric_of(assessment)
     reason = reason.strip()
     try:
@@ -769,12 +785,8 @@ def export_rows(actor: Any) -> list[dict[str, Any]]:
         }
         if not assessment.assignments:
             rows.append({**base, **dict.fromkeys(EXPORT_COLUMNS[15:], "")})
-        # Blind scores and notes stay out of any export until the assessment closes, even for
-        # an exporter who could see them on the page (an admin who is also the moderator).
-        sealed = assessment.blind and assessment.status != AssessmentStatus.CLOSED.value
         for a in assessment.assignments:
-            visible = (not sealed and can(actor, "can_view_assignment_marks", a)
-                       and a.result is not None)
+            visible = can(actor, "can_export_assignment_marks", a) and a.result is not None
             notes = ""
             if visible:
                 notes = " | ".join(f"{m.behaviour_id}: {m.note}" for m in a.marks if m.note)

@@ -149,8 +149,7 @@ def _rater_form(assessment: Assessment, form: RaterAssignForm | None = None, *,
 def _render_assessment(assessment: Assessment, form: RaterAssignForm | None = None,
                        status: int = 200) -> Any:
     info = services.describe_assessment(current_user, assessment)
-    can_assign = (can(current_user, "can_manage_assessments", assessment)
-                  and assessment.status == AssessmentStatus.OPEN.value)
+    can_assign = can(current_user, "can_assign_raters", assessment)
     own = [a for a in assessment.assignments
            if a.rater_id == current_user.id and can(current_user, "can_score_assignment", a)]
     return render_template(
@@ -265,13 +264,12 @@ def _load_for_moderation(assessment_id: int) -> Assessment:
     return assessment
 
 
-def _conflict_redirect(assessment: Assessment) -> Any:
+def _conflict_redirect(assessment: Assessment, check: services.ConflictCheck) -> Any:
     """Back to the assessment page with the reason, when the moderator has a conflict."""
-    conflicts = services.moderation_conflicts(current_user, assessment)
-    if not conflicts:
+    if not check.conflicts:
         return None
-    flash("You cannot moderate this assessment. Conflict of interest: " + " ".join(conflicts)
-          + " Another master coach must moderate.", "error")
+    flash("You cannot moderate this assessment. Conflict of interest: "
+          + " ".join(check.conflicts) + " Another master coach must moderate.", "error")
     return redirect(url_for("assessments.view_assessment", assessment_id=assessment.id))
 
 
@@ -282,7 +280,9 @@ def moderate_assessment(assessment_id: int) -> Any:
     if assessment.status != AssessmentStatus.MODERATION.value:
         flash(f"This assessment is {assessment.status}, not in moderation.", "info")
         return redirect(url_for("assessments.view_assessment", assessment_id=assessment_id))
-    if (refused := _conflict_redirect(assessment)) is not None:
+    # Checked once here and handed to the service, which would otherwise check again.
+    check = services.check_moderation_conflicts(current_user, assessment)
+    if (refused := _conflict_redirect(assessment, check)) is not None:
         return refused
     form = ModerationForm()
     if form.validate_on_submit():
@@ -290,7 +290,7 @@ def moderate_assessment(assessment_id: int) -> Any:
         raw_values, raw_notes = _posted_marks(rubric)
         try:
             services.settle_moderation(current_user, assessment, raw_values, raw_notes,
-                                       form.reason.data or "")
+                                       form.reason.data or "", conflict_check=check)
         except DomainError as error:
             db.session.rollback()
             apply_domain_error(form, error)
@@ -308,13 +308,15 @@ def moderate_assessment(assessment_id: int) -> Any:
 @login_required
 def add_moderation_rater(assessment_id: int) -> Any:
     assessment = _load_for_moderation(assessment_id)
-    if (refused := _conflict_redirect(assessment)) is not None:
+    check = services.check_moderation_conflicts(current_user, assessment)
+    if (refused := _conflict_redirect(assessment, check)) is not None:
         return refused
     rater_form = _rater_form(assessment, RaterAssignForm(), moderation=True)
     if rater_form.validate_on_submit():
         try:
             assignment = services.add_moderation_rater(current_user, assessment,
-                                                       rater_form.rater_id.data)
+                                                       rater_form.rater_id.data,
+                                                       conflict_check=check)
         except DomainError as error:
             db.session.rollback()
             apply_domain_error(rater_form, error)

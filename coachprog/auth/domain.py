@@ -28,6 +28,18 @@ ROLE_LABELS: dict[Role, str] = {
     Role.MANAGER: "Manager",
 }
 
+# Named groups of roles, defined once so every permission module means the same people.
+# L&D staff and the coaches who supervise others: see the people directory, supervise raters.
+PROGRAM_STAFF: tuple[Role, ...] = (Role.ADMIN, Role.MASTER_COACH, Role.LEAD_COACH)
+# Run assessments: create evidence and assessments, assign raters.
+ASSESSMENT_RUNNERS: tuple[Role, ...] = (Role.ADMIN, Role.MASTER_COACH)
+# May be assigned as a rater, and so take part in calibration (decided: master and lead coaches
+# score too; admins and coaches in training do not, unless also granted the rater role).
+RATER_ROLES: tuple[Role, ...] = (Role.RATER, Role.MASTER_COACH, Role.LEAD_COACH)
+# Everyone who scores, supervises or is scored against a rubric (sponsors and managers take no
+# part in assessment).
+ASSESSMENT_PARTICIPANTS: tuple[Role, ...] = (*PROGRAM_STAFF, Role.RATER, Role.COACH)
+
 MIN_PASSWORD_LENGTH = 12
 MAX_PASSWORD_LENGTH = 256
 

@@ -60,9 +60,6 @@ class User(db.Model):  # type: ignore[name-defined]
     def roles(self) -> frozenset[str]:
         return frozenset(grant.role for grant in self.role_grants)
 
-    def has_role(self, *roles: str) -> bool:
-        return not self.roles.isdisjoint(roles)
-
     def __repr__(self) -> str:
         return f"<User {self.id} {self.email}>"
 

@@ -10,11 +10,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from coachprog.assessments.domain import RATER_ROLES
-from coachprog.auth.domain import Role
+from coachprog.auth.domain import PROGRAM_STAFF as SUPERVISORS
+from coachprog.auth.domain import RATER_ROLES, Role
 from coachprog.auth.permissions import has_any_role, is_signed_in, permission
-
-SUPERVISORS = (Role.ADMIN, Role.MASTER_COACH, Role.LEAD_COACH)
 
 
 def _participant_ids(exercise: Any) -> set[int]:
@@ -44,11 +42,6 @@ def can_view_calibration_exercise(user: Any, exercise: Any = None) -> bool:
 def can_view_all_calibration_results(user: Any, exercise: Any = None) -> bool:
     """Every rater's agreement, severity and the chart (a participant sees only their own)."""
     return has_any_role(user, *SUPERVISORS)
-
-
-@permission
-def can_view_calibration_results(user: Any, exercise: Any = None) -> bool:
-    return can_view_calibration_exercise(user, exercise)
 
 
 @permission

@@ -18,10 +18,10 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask import current_app
+from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
-from coachprog.assessments.domain import RATER_ROLES
 from coachprog.assessments.models import Assessment, EvidenceItem, Mark, RaterAssignment
-from coachprog.auth.domain import Role
+from coachprog.auth.domain import RATER_ROLES, Role
 from coachprog.auth.models import RoleGrant, User
 from coachprog.auth.permissions import can, require
 from coachprog.calibration import domain
@@ -260,11 +260,22 @@ def list_exercises(actor: Any) -> list[CalibrationExercise]:
                        .where(RaterAssignment.rater_id == actor.id,
                               RaterAssignment.role == "rater"))
         query = query.where(CalibrationExercise.id.in_(taking_part))
+    # The list shows each exercise's rubric version and number of items.
+    query = query.options(joinedload(CalibrationExercise.rubric_version),
+                          selectinload(CalibrationExercise.items))
     return list(db.session.scalars(query))
 
 
 def get_exercise(actor: Any, exercise_id: int) -> CalibrationExercise:
-    exercise = db.session.get(CalibrationExercise, exercise_id)
+    """The exercise with what its pages, its permission check (participants) and closing
+    read: items with their evidence and assignments with their raters, loaded in a fixed
+    number of queries however many items and raters there are."""
+    exercise = db.session.get(CalibrationExercise, exercise_id, options=[
+        joinedload(CalibrationExercise.rubric_version),
+        selectinload(CalibrationExercise.items).options(
+            selectinload(Assessment.assignments).joinedload(RaterAssignment.rater),
+            joinedload(Assessment.evidence)),
+    ])
     if exercise is None:
         raise NotFound("calibration exercise")
     require(actor, "can_view_calibration_exercise", exercise)
@@ -355,8 +366,8 @@ class RaterResult:
     agreement: domain.GoldAgreement
 
 
-def _rater_results(exercise: CalibrationExercise, marks: _Marks) -> list[RaterResult]:
-    rubric = exercise.rubric_version.to_domain()
+def _rater_results(exercise: CalibrationExercise, rubric: Rubric,
+                   marks: _Marks) -> list[RaterResult]:
     participants = sorted(exercise.participant_ids)
     return [RaterResult(rater_id, len(marks.raters.get(rater_id, {})),
                         domain.agreement_with_gold(
@@ -370,10 +381,9 @@ class Alphas:
     nominal: float | None  # binary behaviours
 
 
-def _alphas(exercise: CalibrationExercise, marks: _Marks) -> Alphas:
+def _alphas(rubric: Rubric, marks: _Marks) -> Alphas:
     """Krippendorff's alpha among the participating raters (gold is the reference, not a
     rater); units are (item, behaviour)."""
-    rubric = exercise.rubric_version.to_domain()
     scales = {b.id: b.scale for b in rubric.behaviours}
     units: dict[ScaleKind, dict[tuple[int, str], dict[int, int]]] = {
         ScaleKind.LEVELS: {}, ScaleKind.BINARY: {}}
@@ -413,8 +423,9 @@ def close_exercise(actor: Any, exercise_id: int, *, at: datetime | None = None,
                  if threshold is None else threshold)
     months = current_app.config["COACHPROG_CALIBRATION_MONTHS"] if months is None else months
     rubric_key = exercise.rubric_version.rubric_key
+    rubric = exercise.rubric_version.to_domain()
     decisions = []
-    for result in _rater_results(exercise, marks):
+    for result in _rater_results(exercise, rubric, marks):
         calibrated = domain.is_calibrated(result.agreement.kappa,
                                           items_scored=result.items_scored,
                                           items_total=len(exercise.items), threshold=threshold)
@@ -442,7 +453,7 @@ def close_exercise(actor: Any, exercise_id: int, *, at: datetime | None = None,
                              "calibrated": decision.calibrated,
                              "expires_at": decision.expires_at.isoformat()
                              if decision.expires_at else None})
-    alphas = _alphas(exercise, marks)
+    alphas = _alphas(rubric, marks)
     audit.record("calibration.exercise_closed", actor=actor, object_type="calibration_exercise",
                  object_id=exercise.id,
                  detail={"threshold": threshold, "months": months,
@@ -471,25 +482,27 @@ class ExerciseResults:
     complete: bool  # False: a participant sees only their own row
 
 
-def exercise_results(actor: Any, exercise_id: int) -> ExerciseResults | None:
-    """The decisions of a closed exercise; None while it is open (results stay blind)."""
-    exercise = get_exercise(actor, exercise_id)
-    require(actor, "can_view_calibration_results", exercise)
+def exercise_results(actor: Any, exercise: CalibrationExercise) -> ExerciseResults | None:
+    """The decisions of a closed exercise (from `get_exercise`); None while it is open
+    (results stay blind)."""
+    require(actor, "can_view_calibration_exercise", exercise)
     if exercise.is_open:
         return None
     sees_all = can(actor, "can_view_all_calibration_results", exercise)
     query = (sa.select(RaterCalibration).join(User, User.id == RaterCalibration.rater_id)
              .where(RaterCalibration.exercise_id == exercise.id)
+             .options(contains_eager(RaterCalibration.rater))
              .order_by(User.display_name, User.id))
     if not sees_all:
         query = query.where(RaterCalibration.rater_id == actor.id)
     decisions = list(db.session.scalars(query))
     marks = _submitted_marks(exercise)
-    breakdown = {r.rater_id: r.agreement for r in _rater_results(exercise, marks)}
+    rubric = exercise.rubric_version.to_domain()
+    breakdown = {r.rater_id: r.agreement for r in _rater_results(exercise, rubric, marks)}
     rows = [ResultRow(d, breakdown.get(d.rater_id)) for d in decisions]
     chart = domain.severity_chart([(d.rater.display_name, d.severity) for d in decisions
                                    if d.severity is not None])
-    return ExerciseResults(exercise, rows, _alphas(exercise, marks), chart,
+    return ExerciseResults(exercise, rows, _alphas(rubric, marks), chart,
                            len(exercise.items), sees_all)
 
 
@@ -507,6 +520,8 @@ def my_calibrations(actor: Any, at: datetime | None = None) -> list[MyCalibratio
     at = at or utcnow()
     decisions = db.session.scalars(
         sa.select(RaterCalibration).where(RaterCalibration.rater_id == actor.id)
+        .options(joinedload(RaterCalibration.exercise)
+                 .joinedload(CalibrationExercise.rubric_version))
         .order_by(RaterCalibration.decided_at.desc(), RaterCalibration.id.desc()))
     return [MyCalibration(d.rubric_key, d.exercise.rubric_version.title, d, d.is_current(at))
             for d in decisions]

@@ -8,25 +8,35 @@ from __future__ import annotations
 
 from typing import Any
 
-from coachprog.auth.domain import Role
+from coachprog.auth.domain import PROGRAM_STAFF, Role
 from coachprog.auth.permissions import has_any_role, is_signed_in, permission
 from coachprog.people.domain import reports_to
-
-DIRECTORY_ROLES = (Role.ADMIN, Role.MASTER_COACH, Role.LEAD_COACH)
 
 
 @permission
 def can_view_people(user: Any, obj: Any = None) -> bool:
-    return has_any_role(user, *DIRECTORY_ROLES, Role.MANAGER)
+    return has_any_role(user, *PROGRAM_STAFF, Role.MANAGER)
+
+
+@permission
+def can_view_all_people(user: Any, obj: Any = None) -> bool:
+    """The whole directory (program staff); others see a scope of it at most."""
+    return has_any_role(user, *PROGRAM_STAFF)
+
+
+@permission
+def can_view_reporting_line(user: Any, obj: Any = None) -> bool:
+    """A manager sees the people below them, directly or indirectly (to nominate)."""
+    return has_any_role(user, Role.MANAGER) and user.person_id is not None
 
 
 @permission
 def can_view_person(user: Any, person: Any = None) -> bool:
     if not is_signed_in(user) or person is None:
         return False
-    if has_any_role(user, *DIRECTORY_ROLES) or person.id == user.person_id:
+    if can_view_all_people(user) or person.id == user.person_id:
         return True
-    if has_any_role(user, Role.MANAGER) and user.person_id is not None:
+    if can_view_reporting_line(user):
         return reports_to(person, user.person_id)
     return False
 

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import sqlalchemy as sa
 
-from coachprog.auth.domain import Role
-from coachprog.auth.permissions import SystemActor, has_any_role, require
+from coachprog.auth.permissions import can, require
 from coachprog.errors import DomainError, NotFound
 from coachprog.extensions import db
 from coachprog.governance import services as audit
@@ -22,7 +21,6 @@ from coachprog.people.domain import (
     limit_errors,
 )
 from coachprog.people.models import Person
-from coachprog.people.permissions import DIRECTORY_ROLES
 
 Progress = Callable[[int, str], None]
 WRITE_BATCH = 1000
@@ -174,9 +172,9 @@ class PeopleQuery:
 def _scope(actor: Any, query: sa.Select[Any]) -> sa.Select[Any]:
     """Limit a people query to whom the actor may see: the directory for program staff, the
     reporting line for a manager."""
-    if isinstance(actor, SystemActor) or has_any_role(actor, *DIRECTORY_ROLES):
+    if can(actor, "can_view_all_people"):
         return query
-    if has_any_role(actor, Role.MANAGER) and actor.person_id is not None:
+    if can(actor, "can_view_reporting_line"):
         # Their reporting line and themselves (their own record page opens too).
         return query.where(sa.or_(
             Person.id == actor.person_id,
@@ -191,6 +189,22 @@ def reporting_line_cte(manager_person_id: int) -> sa.CTE:
     cte = base.cte("reporting_line", recursive=True)
     below = sa.orm.aliased(Person)
     return cte.union(sa.select(below.id).where(below.manager_id == cte.c.id))
+
+
+def get_manager_links(person_ids: Iterable[int | None]) -> dict[int, int | None]:
+    """{person id: manager id} for the given people and everyone above them, in one query
+    (a recursive CTE walking up the reporting lines), whatever their depth. Feed it to
+    `assessments.domain.manager_chain`. A loop in the data ends the walk: UNION drops rows
+    already found."""
+    start = {person_id for person_id in person_ids if person_id is not None}
+    if not start:
+        return {}
+    base = sa.select(Person.id, Person.manager_id).where(Person.id.in_(start))
+    cte = base.cte("manager_links", recursive=True)
+    above = sa.orm.aliased(Person)
+    cte = cte.union(sa.select(above.id, above.manager_id).where(above.id == cte.c.manager_id))
+    rows = db.session.execute(sa.select(cte.c.id, cte.c.manager_id)).all()
+    return dict(rows)
 
 
 def list_people(actor: Any, params: PeopleQuery) -> tuple[Sequence[Person], int]:

@@ -8,6 +8,7 @@ writes nothing, and `rubrics check` lists every problem as `file:path: reason`.
 
 from __future__ import annotations
 
+import re
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -16,12 +17,14 @@ from typing import Any
 
 from coachprog.rubrics.domain import Rubric
 from coachprog.rubrics.schema import (
-    FILE_PATTERN,
     MAX_FILE_BYTES,
     RubricInvalid,
     content_hash,
     load_rubric_bytes,
 )
+
+# One file per rubric, named after its id: letters, digits, '.', '-' and '_' only.
+FILE_PATTERN = re.compile(r"^[A-Za-z0-9_.-]+\.ya?ml$")
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
 import sqlalchemy as sa
@@ -37,6 +39,32 @@ class RubricVersion(db.Model):  # type: ignore[name-defined]
         return f"{self.title} (v{self.version})"
 
     def to_domain(self) -> Rubric:
-        from coachprog.rubrics.schema import rubric_from_content
+        """The domain rubric, parsed once per (version, content hash) in this process."""
+        stored = _StoredContent(self.id, self.content_hash, self.content)
+        if self.id is None or not self.content_hash:
+            # Not recorded yet: no key that names this content alone.
+            return _parse(stored)
+        return _domain_rubric(stored)
 
-        return rubric_from_content(self.content)
+
+@dataclass(frozen=True)
+class _StoredContent:
+    """A version's stored content, known to the cache by (id, content hash) only: the hash is
+    the SHA-256 of the canonical content, so equal keys mean equal content. A version replaced
+    before any mark used it gets a new hash, hence a new entry."""
+
+    version_id: int
+    content_hash: str
+    content: dict[str, Any] = field(compare=False, hash=False)
+
+
+def _parse(stored: _StoredContent) -> Rubric:
+    from coachprog.rubrics.schema import rubric_from_content
+
+    return rubric_from_content(stored.content)
+
+
+# Validating the stored content with pydantic is the costly part of reading a rubric, and one
+# page can need the same version many times (a list row, a result summary, scoring). The domain
+# rubric is a frozen dataclass, so one instance can be shared.
+_domain_rubric = lru_cache(maxsize=256)(_parse)

@@ -10,15 +10,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from coachprog.auth.domain import Role
+from coachprog.auth.domain import ASSESSMENT_PARTICIPANTS, Role
 from coachprog.auth.permissions import has_any_role, permission
-
-RUBRIC_READERS = (Role.ADMIN, Role.MASTER_COACH, Role.LEAD_COACH, Role.RATER, Role.COACH)
 
 
 @permission
 def can_view_rubrics(user: Any, obj: Any = None) -> bool:
-    return has_any_role(user, *RUBRIC_READERS)
+    return has_any_role(user, *ASSESSMENT_PARTICIPANTS)
 
 
 @permission

@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
-from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import yaml
@@ -288,10 +286,3 @@ def rubric_json_schema() -> dict[str, Any]:
 
 def rubric_json_schema_text() -> str:
     return json.dumps(rubric_json_schema(), indent=2, ensure_ascii=False) + "\n"
-
-
-FILE_PATTERN = re.compile(r"^[A-Za-z0-9_.-]+\.ya?ml$")
-
-
-def rubric_files(directory: Path) -> list[Path]:
-    return sorted(p for p in directory.iterdir() if p.is_file() and FILE_PATTERN.match(p.name))

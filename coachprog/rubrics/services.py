@@ -252,11 +252,3 @@ def get_rubric_version(actor: Any, key: str, version: int) -> RubricVersion:
     if row is None:
         raise NotFound("rubric version")
     return row
-
-
-def get_rubric_version_by_id(actor: Any, version_id: int) -> RubricVersion:
-    require(actor, "can_view_rubrics")
-    row = db.session.get(RubricVersion, version_id)
-    if row is None:
-        raise NotFound("rubric version")
-    return row

@@ -9,7 +9,7 @@ from flask_login import current_user, login_required
 
 from coachprog.extensions import db
 from coachprog.rubrics import services
-from coachprog.rubrics.domain import Purpose
+from coachprog.rubrics.domain import Purpose, Rubric
 from coachprog.rubrics.forms import RubricUploadForm
 from coachprog.rubrics.schema import MAX_FILE_BYTES
 from coachprog.web import authorize
@@ -27,8 +27,14 @@ def list_rubrics() -> Any:
     purpose = purpose if purpose in PURPOSES else ""
     overviews = services.list_rubrics(current_user, purpose=purpose or None)
     used = services.used_version_ids([o.latest.id for o in overviews])
+    sizes = {o.latest.id: _size(o.latest.to_domain()) for o in overviews}
     return render_template("rubrics/rubric_list.html", overviews=overviews, used=used,
-                           purpose=purpose, purposes=PURPOSES)
+                           sizes=sizes, purpose=purpose, purposes=PURPOSES)
+
+
+def _size(rubric: Rubric) -> tuple[int, int]:
+    """(competencies, behaviours), as the list shows them."""
+    return len(rubric.competencies), len(rubric.behaviours)
 
 
 @bp.route("/<key>/v<int:version>")

@@ -213,6 +213,18 @@ def test_people_query_validation_is_a_422_problem_naming_the_field(api_as, query
     assert all(isinstance(message, str) for message in body["errors"][field])
 
 
+@pytest.mark.parametrize("resource", ["people", "assessments"])
+@pytest.mark.parametrize(("field", "largest"), [("page", 1_000_000), ("per_page", 200)])
+def test_listings_share_the_page_limits(api_as, resource, field, largest):
+    api = api_as("admin")
+
+    accepted = api.get(f"/api/v1/{resource}?{field}={largest}")
+    assert accepted.status_code == 200
+    assert accepted.get_json()[field] == largest
+    body = assert_problem(api.get(f"/api/v1/{resource}?{field}={largest + 1}"), 422)
+    assert list(body["errors"]) == [field]
+
+
 def test_a_manager_token_lists_only_themselves_and_their_reporting_line(api_as, org):
     e2 = db.session.scalar(sa.select(Person).where(Person.employee_id == "E2"))
 

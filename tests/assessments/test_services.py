@@ -22,6 +22,7 @@ from coachprog.db import utcnow
 from coachprog.errors import DomainError, NotPermitted
 from coachprog.extensions import db
 from coachprog.governance.models import AuditEntry
+from coachprog.people.models import Person
 from tests.assessments.builders import (
     HIGH,
     LOW,
@@ -701,6 +702,61 @@ def test_listing_costs_the_same_queries_for_two_rows_or_eight(admin, read) -> No
     few = run()
     _add_assessments(6)
     assert run() == few
+
+
+def _reporting_line(depth: int) -> list[int]:
+    """Person ids from the bottom of a `depth`-long reporting line up to its top."""
+    line = [PersonFactory().id]
+    for _ in range(depth - 1):
+        line.insert(0, PersonFactory(manager_id=line[0]).id)
+    return line
+
+
+@pytest.mark.parametrize("read", ["facts", "moderation"])
+def test_conflict_checks_cost_the_same_queries_for_short_or_long_reporting_lines(
+        disputed, read) -> None:
+    *_, row = disputed
+    moderator = UserFactory(roles=[Role.MASTER_COACH])
+
+    def run(depth: int) -> int:
+        subject = _reporting_line(depth)
+        moderator.person_id = _reporting_line(depth)[0]
+        # The subject's top manager also manages the top of the moderator's line.
+        top = db.session.get(Person, moderator.person_id)
+        while top.manager is not None:
+            top = top.manager
+        top.manager_id = subject[-1]
+        row.evidence.subject_person_id = subject[0]
+        db.session.flush()
+        db.session.expire_all()
+        with _counting() as statements:
+            if read == "facts":
+                facts = services.relationship_facts(moderator, subject[0])
+            else:
+                conflicts = services.moderation_conflicts(moderator, row)
+        if read == "facts":
+            assert facts.subject_manager_chain == tuple(subject[1:])
+            assert len(facts.rater_manager_chain) == depth
+            assert facts.rater_manager_chain[-1] == subject[-1]
+        else:
+            assert conflicts == []
+        return len(statements)
+
+    assert run(2) == run(8)
+
+
+def test_settling_with_the_pages_conflict_check_does_not_walk_the_lines_again(
+        disputed) -> None:
+    *_, row = disputed
+    moderator = UserFactory(roles=[Role.MASTER_COACH])
+    check = services.check_moderation_conflicts(moderator, row)
+    with _counting() as statements:
+        services.settle_moderation(moderator, row, HIGH, {}, "Agreed", conflict_check=check)
+    assert row.status == "closed"
+    assert not [s for s in statements if "manager_links" in s]
+    # A check made for someone else is not trusted: the service checks again.
+    other = services.ConflictCheck(actor_id=-1, subject_person_id=None, conflicts=())
+    assert not other.is_for(moderator, row)
 
 
 @pytest.fixture(autouse=True)

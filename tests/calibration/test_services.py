@@ -357,7 +357,7 @@ def _closed_exercise_with_two_raters():
 def test_results_show_every_rater_to_supervisors_with_alpha_and_chart():
     ex, ana, bo = _closed_exercise_with_two_raters()
 
-    results = services.exercise_results(user(Role.LEAD_COACH), ex.id)
+    results = services.exercise_results(user(Role.LEAD_COACH), ex)
 
     assert results.complete is True
     assert [row.decision.rater_id for row in results.rows] == [ana.id, bo.id]
@@ -378,7 +378,7 @@ def test_results_show_every_rater_to_supervisors_with_alpha_and_chart():
 def test_a_participant_sees_only_their_own_row():
     ex, ana, _ = _closed_exercise_with_two_raters()
 
-    results = services.exercise_results(ana, ex.id)
+    results = services.exercise_results(ana, ex)
 
     assert results.complete is False
     assert [row.decision.rater_id for row in results.rows] == [ana.id]
@@ -388,15 +388,15 @@ def test_a_participant_sees_only_their_own_row():
 def test_results_stay_hidden_while_the_exercise_is_open():
     rater = user(Role.RATER)
     ex = exercise(raters=[rater], items=1)
-    assert services.exercise_results(user(Role.ADMIN), ex.id) is None
-    assert services.exercise_results(rater, ex.id) is None
+    assert services.exercise_results(user(Role.ADMIN), ex) is None
+    assert services.exercise_results(rater, ex) is None
 
 
 def test_results_are_refused_to_outsiders():
     ex, _, _ = _closed_exercise_with_two_raters()
     for role in (Role.RATER, Role.COACH, Role.SPONSOR, Role.MANAGER):
         with pytest.raises(NotPermitted):
-            services.exercise_results(user(role), ex.id)
+            services.exercise_results(user(role), ex)
 
 
 def test_my_calibrations_and_live_rubrics():

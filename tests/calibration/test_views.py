@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pytest
 import sqlalchemy as sa
@@ -29,9 +31,9 @@ from tests.calibration.test_services import GOLD, _live_moderated
 from tests.conftest import post_form
 
 
-def link(app, assessment_id: int, assignment_id: int) -> str:
+def link(app, assignment_id: int) -> str:
     with app.test_request_context():
-        return scoring_url(assessment_id, assignment_id)
+        return scoring_url(assignment_id)
 
 
 def text_of(response) -> str:
@@ -124,11 +126,11 @@ def test_participant_sees_pseudonyms_and_their_own_scoring_links_only(app, clien
     for item in ex.items:
         assert item.subject_pseudonym in html
         mine = next(a for a in item.assignments if a.rater_id == ana.id)
-        assert f'href="{link(app, item.id, mine.id)}"' in html
+        assert f'href="{link(app, mine.id)}"' in html
         theirs = next(a for a in item.assignments if a.rater_id == bo.id)
-        assert f'href="{link(app, item.id, theirs.id)}"' not in html
+        assert f'href="{link(app, theirs.id)}"' not in html
         gold = next(a for a in item.assignments if a.role == "gold")
-        assert f'href="{link(app, item.id, gold.id)}"' not in html
+        assert f'href="{link(app, gold.id)}"' not in html
     # No other rater, no gold marks or notes; evidence titles are on each item's scoring page.
     assert "Recording 1" not in html
     assert "Bo Otherrater" not in html
@@ -145,7 +147,7 @@ def test_the_gold_master_coach_gets_the_gold_scoring_link(app, client, auth):
 
     html = text_of(client.get(f"/calibration/{ex.id}"))
 
-    assert f'href="{link(app, item.id, gold_assignment.id)}"' in html
+    assert f'href="{link(app, gold_assignment.id)}"' in html
     assert "Record gold marks" in html
     score(item, gold.id, marks(4, 2, 1), role="gold")
     db.session.commit()
@@ -369,3 +371,70 @@ def test_calibration_stays_blind_after_a_rater_submits_until_the_exercise_closes
     assert can_view_assignment_marks(rater, builders.assignment(item, rater.id))
     assert not can_view_assignment_marks(rater, builders.assignment(item, gold, "gold"))
     assert not can_view_assignment_marks(rater, builders.assignment(item, peer.id))
+
+
+# --- queries do not grow with items, raters or exercises -----------------------------------------
+
+
+@contextmanager
+def counting_statements() -> Iterator[list[str]]:
+    statements: list[str] = []
+
+    def count(conn, cursor, statement, parameters, context, executemany) -> None:
+        statements.append(statement)
+
+    sa.event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        yield statements
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", count)
+
+
+def statements_for(client, url: str) -> int:
+    with counting_statements() as statements:
+        response = client.get(url)
+    assert response.status_code == 200, url
+    return len(statements)
+
+
+def _closed(viewer, *, items: int, raters: int, title: str) -> CalibrationExercise:
+    others = [user(Role.RATER) for _ in range(raters)]
+    # A rubric version per exercise, so that loading versions per row would show in the count.
+    ex = exercise(raters=[viewer, *others], items=items, title=title,
+                  version=rubric_version(key=title.lower().replace(" ", "-")))
+    sets = [marks(4, 2, 1)] * items
+    score_all(ex, gold_id_of(ex), sets, {r.id: sets for r in [viewer, *others]})
+    services.close_exercise(SystemActor("test"), ex.id, threshold=0.6, months=12)
+    db.session.commit()
+    return ex
+
+
+@pytest.mark.parametrize("role", ["admin", "lead_coach", "rater"])
+def test_exercise_and_results_pages_cost_the_same_queries_for_any_size(client, auth, role):
+    viewer = auth.login_as(role)
+    participant = viewer if role == "rater" else user(Role.RATER)
+    small = _closed(participant, items=1, raters=1, title="Small")
+    large = _closed(participant, items=5, raters=4, title="Large")
+    open_small = exercise(raters=[participant], items=1, title="Open small",
+                          version=rubric_version(key="open-small"))
+    open_large = exercise(raters=[participant, user(Role.RATER), user(Role.RATER)], items=5,
+                          title="Open large", version=rubric_version(key="open-large"))
+
+    for page in ("", "/results"):
+        assert (statements_for(client, f"/calibration/{small.id}{page}")
+                == statements_for(client, f"/calibration/{large.id}{page}")), page
+    assert (statements_for(client, f"/calibration/{open_small.id}")
+            == statements_for(client, f"/calibration/{open_large.id}"))
+
+
+@pytest.mark.parametrize("role", ["admin", "rater"])
+def test_calibration_page_costs_the_same_queries_for_one_exercise_or_four(client, auth, role):
+    viewer = auth.login_as(role)
+    participant = viewer if role == "rater" else user(Role.RATER)
+    _closed(participant, items=2, raters=1, title="First")
+
+    one = statements_for(client, "/calibration/")
+    for number in range(3):
+        _closed(participant, items=2, raters=2, title=f"More {number}")
+
+    assert statements_for(client, "/calibration/") == one

@@ -15,6 +15,7 @@ from coachprog.people.models import Person
 from coachprog.people.services import (
     ImportRejected,
     PeopleQuery,
+    get_manager_links,
     get_person,
     get_person_by_employee_id,
     import_people,
@@ -478,3 +479,19 @@ def test_a_ten_thousand_row_export_imports_whole_with_its_hierarchy():
     assert without_manager == 1
     e9999 = db.session.scalar(sa.select(Person).where(Person.employee_id == "E9999"))
     assert e9999.manager.employee_id == f"E{9998 // 8}"
+
+
+def test_get_manager_links_walks_up_every_line_in_one_query_and_stops_at_loops():
+    top = PersonFactory()
+    middle = PersonFactory(manager_id=top.id)
+    bottom = PersonFactory(manager_id=middle.id)
+    first, second = PersonFactory(), PersonFactory()
+    first.manager_id, second.manager_id = second.id, first.id  # bad data: a loop
+    PersonFactory(manager_id=bottom.id)  # below the people asked about: not needed
+    db.session.flush()
+
+    links = get_manager_links([bottom.id, first.id, None])
+
+    assert links == {bottom.id: middle.id, middle.id: top.id, top.id: None,
+                     first.id: second.id, second.id: first.id}
+    assert get_manager_links([None]) == {}

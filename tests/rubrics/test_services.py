@@ -10,7 +10,8 @@ from coachprog.errors import NotFound, NotPermitted
 from coachprog.extensions import db
 from coachprog.governance.models import AuditEntry
 from coachprog.rubrics import services
-from coachprog.rubrics.models import RubricVersion
+from coachprog.rubrics.models import RubricVersion, _domain_rubric
+from coachprog.rubrics.schema import RubricSpec, load_rubric_text
 from coachprog.rubrics.services import Outcome, RubricRejected
 from tests.factories import UserFactory
 from tests.rubrics.conftest import PROJECT_RUBRICS, VALID, use_version, variant, write_dir
@@ -32,6 +33,10 @@ def versions() -> list[tuple[str, int, str, str]]:
 
 def audit_actions() -> list[str]:
     return list(db.session.scalars(sa.select(AuditEntry.action).order_by(AuditEntry.id)))
+
+
+def the_content() -> dict:
+    return load_rubric_text(VALID)[1]
 
 
 def the_version(key="demo", version=1) -> RubricVersion:
@@ -295,11 +300,8 @@ def test_get_rubric_version_and_its_refusals(rubrics_dir):
     coach = UserFactory(roles=["coach"])
 
     assert services.get_rubric_version(coach, "demo", 1).title == "Demo rubric"
-    assert services.get_rubric_version_by_id(coach, the_version().id).rubric_key == "demo"
     with pytest.raises(NotFound):
         services.get_rubric_version(coach, "demo", 2)
-    with pytest.raises(NotFound):
-        services.get_rubric_version_by_id(coach, 10_000)
     for role in ("sponsor", "manager"):
         with pytest.raises(NotPermitted):
             services.get_rubric_version(UserFactory(roles=[role]), "demo", 1)
@@ -318,3 +320,61 @@ def test_used_versions_are_those_with_a_mark(rubrics_dir):
     assert services.used_version_ids([v2.id]) == set()
     assert services.used_version_ids([]) == set()
     assert services.is_version_used(v1) and not services.is_version_used(v2)
+
+
+# --- the domain rubric of a version is parsed once ----------------------------------------------
+
+
+@pytest.fixture
+def validations(monkeypatch) -> list[object]:
+    """Every pydantic validation of stored rubric content, from a cold cache."""
+    calls: list[object] = []
+    validate = RubricSpec.model_validate
+
+    def spy(content, *args, **kwargs):
+        calls.append(content)
+        return validate(content, *args, **kwargs)
+
+    _domain_rubric.cache_clear()
+    monkeypatch.setattr(RubricSpec, "model_validate", spy)
+    yield calls
+    _domain_rubric.cache_clear()
+
+
+def test_to_domain_parses_a_version_once(rubrics_dir, validations):
+    load(rubrics_dir)
+    row = the_version()
+    validations.clear()  # reading the file validated it too
+
+    first = row.to_domain()
+    db.session.expire_all()  # a fresh row object, as in the next request
+    again = the_version().to_domain()
+
+    assert again is first
+    assert len(validations) == 1
+
+
+def test_to_domain_of_other_content_is_not_served_from_the_cache(rubrics_dir, validations):
+    load(rubrics_dir)
+    before = the_version()
+    old_hash, old = before.content_hash, before.to_domain()
+    (rubrics_dir / "demo.yaml").write_text(CHANGED)  # unused, so replaced in place
+    load(rubrics_dir)
+    db.session.expire_all()
+    after = the_version()
+    validations.clear()  # reading the files validated them too
+
+    assert after.id == before.id and after.content_hash != old_hash
+    assert after.to_domain().title == "Demo rubric, clearer"
+    assert old.title == "Demo rubric"
+    assert len(validations) == 1
+
+
+def test_to_domain_of_a_version_not_yet_recorded_is_not_cached(validations):
+    content = the_content()
+    validations.clear()
+    first = RubricVersion(content=content).to_domain()
+    second = RubricVersion(content={**content, "title": "Another"}).to_domain()
+
+    assert (first.title, second.title) == ("Demo rubric", "Another")
+    assert len(validations) == 2

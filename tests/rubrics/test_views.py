@@ -236,3 +236,27 @@ def test_upload_of_a_directory_file_is_like_loading_it(client, auth, tmp_path):
 
     assert response.status_code == 400
     assert "already recorded from rubrics/demo.yaml" in page(response)
+
+
+def test_list_parses_each_rubric_once_across_requests(client, auth, monkeypatch):
+    from coachprog.rubrics.models import _domain_rubric
+    from coachprog.rubrics.schema import RubricSpec
+
+    services.load_rubric_files(SystemActor("t"), PROJECT_RUBRICS)
+    db.session.commit()
+    auth.login_as("coach")
+    rubrics = db.session.scalar(sa.select(sa.func.count()).select_from(RubricVersion))
+    calls: list[object] = []
+    validate = RubricSpec.model_validate
+
+    def spy(content, *args, **kwargs):
+        calls.append(content)
+        return validate(content, *args, **kwargs)
+
+    _domain_rubric.cache_clear()
+    monkeypatch.setattr(RubricSpec, "model_validate", spy)
+
+    first, second = client.get("/rubrics/"), client.get("/rubrics/")
+
+    assert first.status_code == second.status_code == 200
+    assert len(calls) == rubrics > 1

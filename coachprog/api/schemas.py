@@ -1,0 +1,30 @@
+"""Schemas shared by the API's resources: one page of a listing, and how to ask for it.
+
+Every listing takes the same `page` and `per_page` limits: `per_page` up to 200 keeps one
+response small; `page` stops at 1 000 000 so an absurd offset is a 422, not a slow query.
+"""
+
+from __future__ import annotations
+
+from apiflask import Schema
+from apiflask.fields import Integer
+from apiflask.validators import Range
+
+MAX_PAGE = 1_000_000
+MAX_PER_PAGE = 200
+DEFAULT_PER_PAGE = 50
+
+
+class PageQueryIn(Schema):
+    """The query of a paged listing; a resource's query schema adds its filters."""
+
+    page = Integer(load_default=1, validate=Range(min=1, max=MAX_PAGE))
+    per_page = Integer(load_default=DEFAULT_PER_PAGE, validate=Range(min=1, max=MAX_PER_PAGE))
+
+
+class PageOut(Schema):
+    """One page of a listing; a resource's page schema adds `items`."""
+
+    page = Integer()
+    per_page = Integer()
+    total = Integer()

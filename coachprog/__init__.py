@@ -110,13 +110,20 @@ def _register_domains(app: Flask) -> None:
     import coachprog.auth.permissions
     import coachprog.calibration.models
     import coachprog.calibration.permissions
+    import coachprog.coaching.models
+    import coachprog.coaching.permissions
     import coachprog.governance.permissions
     import coachprog.home.permissions
     import coachprog.jobs.permissions
+    import coachprog.notifications.jobs
+    import coachprog.notifications.models
+    import coachprog.notifications.permissions
     import coachprog.people.jobs
     import coachprog.people.permissions
     import coachprog.rubrics.models
-    import coachprog.rubrics.permissions  # noqa: F401
+    import coachprog.rubrics.permissions
+    import coachprog.selection.models
+    import coachprog.selection.permissions  # noqa: F401
     from coachprog.jobs.queue import JobQueue
 
     app.extensions["coachprog.queue"] = JobQueue(app)
@@ -131,15 +138,20 @@ def _register_interfaces(app: Flask) -> None:
     from coachprog.auth.permissions import can
     from coachprog.auth.views import bp as auth_bp
     from coachprog.calibration.views import bp as calibration_bp
+    from coachprog.coaching.views import bp as coaching_bp
     from coachprog.governance.services import Origin, set_origin
     from coachprog.governance.views import bp as governance_bp
     from coachprog.home.views import bp as home_bp
     from coachprog.jobs.views import bp as jobs_bp
+    from coachprog.notifications.views import bp as notifications_bp
     from coachprog.people.views import bp as people_bp
     from coachprog.rubrics.views import bp as rubrics_bp
+    from coachprog.selection.impact_views import bp as selection_impact_bp
+    from coachprog.selection.views import bp as selection_bp
 
     for blueprint in (auth_bp, home_bp, people_bp, governance_bp, jobs_bp, rubrics_bp,
-                      assessments_bp, calibration_bp):
+                      assessments_bp, calibration_bp, selection_bp, selection_impact_bp,
+                      coaching_bp, notifications_bp):
         app.register_blueprint(blueprint)
     app.register_blueprint(api_bp)
 

@@ -1,0 +1,3 @@
+"""Permission rules of the selection domain (registered with the authority)."""
+
+from __future__ import annotations

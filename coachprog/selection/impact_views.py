@@ -1,4 +1,4 @@
-"""Adverse-impact monitoring pages (L\&D only) and the candidate's demographic self-report."""
+"""Adverse-impact monitoring pages (L&D only) and the candidate's demographic self-report."""
 
 from __future__ import annotations
 

@@ -91,6 +91,8 @@ def build_config(instance_path: Path) -> dict[str, Any]:
             os.environ.get("COACHPROG_MODERATION_TOLERANCE", "0.15")
         ),
         # The job queue runs in-process ("thread"), on Redis, or inline ("immediate") in tests.
+        # Where people reach the site: links in e-mails (invitations) are built from it.
+        "COACHPROG_BASE_URL": os.environ.get("COACHPROG_BASE_URL", "http://127.0.0.1:5000"),
         "COACHPROG_QUEUE": os.environ.get(
             "COACHPROG_QUEUE", "redis" if redis_url else "sqlite"
         ),

@@ -1,0 +1,1001 @@
+"""Selection sprint use cases: sprints and their panel, nomination and application, the
+invitation, guarded moves on the board, the evidence the guards read, panel decisions.
+
+The rules are `selection/domain.py`; this module loads the facts, asks the domain, writes the
+change with its history and audit entry, and queues the e-mail that goes with it. Services
+flush; the caller commits.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+import sqlalchemy as sa
+from flask import current_app
+from sqlalchemy.orm import joinedload, selectinload
+
+from coachprog.assessments import domain as assessment_domain
+from coachprog.assessments import services as assessments
+from coachprog.assessments.domain import AssessmentStatus, AssignmentRole, AssignmentStatus
+from coachprog.assessments.models import Assessment, EvidenceItem, RaterAssignment
+from coachprog.auth.domain import Role
+from coachprog.auth.models import RoleGrant, User
+from coachprog.auth.permissions import SystemActor, can, require
+from coachprog.calibration.services import is_calibrated
+from coachprog.db import utcnow
+from coachprog.errors import DomainError, NotFound
+from coachprog.extensions import db
+from coachprog.governance import services as audit
+from coachprog.people.models import Person
+from coachprog.people.services import get_manager_links
+from coachprog.rubrics.models import RubricVersion
+from coachprog.selection import domain
+from coachprog.selection.domain import CandidateStage, PanelRole, SprintStage
+from coachprog.selection.models import (
+    Candidate,
+    CandidateAssessment,
+    CandidateEvent,
+    CoachedHoursEntry,
+    PanelDecisionRecord,
+    PracticeReview,
+    Sprint,
+    SprintPanelMember,
+)
+from coachprog.selection.permissions import PANEL_SEAT_ROLES, panel_seat_of
+
+MAX_NAME = 200
+MAX_CAPACITY = 500
+MAX_NOTES = 5000
+MAX_PRACTICE_MINUTES = 8 * 60
+STAGE_ASSESSMENT_PURPOSES: Mapping[str, str] = {
+    domain.INTERVIEW_RUBRIC_ID: "Behavioural interview",
+    **{key: f"Simulation: {label}" for key, label in domain.SIMULATION_RUBRICS.items()},
+}
+
+
+def today() -> date:
+    """Today's date for deadlines. Sprint calendars are kept in UTC days (the deployment's
+    single time zone; documented in docs/architecture.md)."""
+    return utcnow().date()
+
+
+def _refuse(message: str, field: str | None = None) -> DomainError:
+    return DomainError(message, field_errors={field: [message]} if field else None)
+
+
+# --- sprints ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SprintDraft:
+    name: str
+    capacity: int | None
+    start_date: date | None
+    eligibility_notes: str = ""
+    stage_days: Mapping[str, int | None] | None = None
+
+
+def _checked_draft(draft: SprintDraft) -> tuple[str, int, date, dict[str, int]]:
+    errors: dict[str, list[str]] = {}
+    name = draft.name.strip()
+    if not name:
+        errors["name"] = ["Give the sprint a name."]
+    elif len(name) > MAX_NAME:
+        errors["name"] = [f"Keep the name under {MAX_NAME} characters."]
+    if draft.capacity is None or not 1 <= draft.capacity <= MAX_CAPACITY:
+        errors["capacity"] = [f"Capacity is the number of seats: a whole number from 1 to "
+                              f"{MAX_CAPACITY}."]
+    if draft.start_date is None:
+        errors["start_date"] = ["Choose the day the sprint opens."]
+    if len(draft.eligibility_notes) > MAX_NOTES:
+        errors["eligibility_notes"] = [f"Keep the notes under {MAX_NOTES} characters."]
+    overrides: dict[str, int] = {}
+    defaults = {d.stage.value: d for d in domain.STAGE_DEFAULTS}
+    for key, days in (draft.stage_days or {}).items():
+        if key not in defaults:
+            errors.setdefault("stage_days", []).append(f"There is no stage called {key}.")
+            continue
+        if days is None or days == defaults[key].days:
+            continue
+        problems = domain.calendar_problems({SprintStage(key): days})
+        if problems:
+            errors[f"days_{key}"] = problems
+        else:
+            overrides[key] = days
+    if errors or draft.capacity is None or draft.start_date is None:
+        raise DomainError("The sprint has problems.", field_errors=errors)
+    return name, draft.capacity, draft.start_date, overrides
+
+
+def create_sprint(actor: Any, draft: SprintDraft) -> Sprint:
+    require(actor, "can_manage_sprints")
+    name, capacity, start, overrides = _checked_draft(draft)
+    sprint = Sprint(name=name, capacity=capacity, start_date=start, stage_days=overrides,
+                    eligibility_notes=draft.eligibility_notes.strip(), status="open",
+                    created_by_id=getattr(actor, "id", None))
+    db.session.add(sprint)
+    db.session.flush()
+    audit.record("sprint.created", actor=actor, object_type="sprint", object_id=sprint.id,
+                 detail={"name": name, "capacity": capacity, "start_date": start.isoformat(),
+                         "stage_days": overrides})
+    return sprint
+
+
+def update_sprint(actor: Any, sprint: Sprint, draft: SprintDraft) -> Sprint:
+    require(actor, "can_manage_sprints")
+    name, capacity, start, overrides = _checked_draft(draft)
+    appointed = _count(sprint, CandidateStage.APPOINTED)
+    if capacity < appointed:
+        raise _refuse(f"{appointed} coaches are already appointed in this sprint; capacity "
+                      f"cannot be lower.", "capacity")
+    before = {"name": sprint.name, "capacity": sprint.capacity,
+              "start_date": sprint.start_date.isoformat(), "stage_days": sprint.stage_days}
+    sprint.name, sprint.capacity, sprint.start_date = name, capacity, start
+    sprint.stage_days = overrides
+    sprint.eligibility_notes = draft.eligibility_notes.strip()
+    db.session.flush()
+    audit.record("sprint.updated", actor=actor, object_type="sprint", object_id=sprint.id,
+                 detail={"before": before, "after": {
+                     "name": name, "capacity": capacity, "start_date": start.isoformat(),
+                     "stage_days": overrides}})
+    return sprint
+
+
+def close_sprint(actor: Any, sprint: Sprint) -> Sprint:
+    """Close a sprint: no more entries or moves. Refused while candidates are still open, so
+    nobody is left without a decision."""
+    require(actor, "can_manage_sprints")
+    if sprint.status == "closed":
+        raise _refuse("The sprint is already closed.")
+    open_ = [c for c in sprint.candidates if not domain.is_final(c.stage)]
+    if open_:
+        raise _refuse(f"{len(open_)} candidates still have no decision; appoint, reject or "
+                      f"withdraw them before closing the sprint.")
+    sprint.status = "closed"
+    db.session.flush()
+    audit.record("sprint.closed", actor=actor, object_type="sprint", object_id=sprint.id)
+    return sprint
+
+
+def list_sprints(actor: Any) -> Sequence[Sprint]:
+    """Program staff see every sprint; anyone else the sprints whose panel they sit on."""
+    query = sa.select(Sprint).options(selectinload(Sprint.panel))
+    if not can(actor, "can_view_sprints"):
+        if getattr(actor, "id", None) is None:
+            return []
+        query = query.where(Sprint.id.in_(
+            sa.select(SprintPanelMember.sprint_id).where(SprintPanelMember.user_id == actor.id)))
+    return db.session.scalars(query.order_by(Sprint.start_date.desc(), Sprint.id.desc())).all()
+
+
+def list_open_sprints() -> Sequence[Sprint]:
+    """Sprints taking entries (open, nomination window not over), for the apply/nominate
+    pages."""
+    rows = db.session.scalars(sa.select(Sprint).where(Sprint.status == "open")
+                              .order_by(Sprint.start_date)).all()
+    return [s for s in rows if entries_open(s)]
+
+
+def get_sprint(actor: Any, sprint_id: int, rule: str = "can_view_sprint") -> Sprint:
+    sprint = db.session.get(Sprint, sprint_id)
+    if sprint is None:
+        raise NotFound("sprint")
+    require(actor, rule, sprint)
+    return sprint
+
+
+def calendar(sprint: Sprint) -> tuple[domain.StageWindow, ...]:
+    overrides = {SprintStage(k): int(v) for k, v in (sprint.stage_days or {}).items()}
+    return domain.plan_calendar(sprint.start_date, overrides)
+
+
+def window_of(sprint: Sprint, stage: SprintStage) -> domain.StageWindow:
+    return next(w for w in calendar(sprint) if w.stage is stage)
+
+
+def entries_open(sprint: Sprint, on: date | None = None) -> bool:
+    """Entries are taken from the sprint's first day to the end of its nomination window."""
+    on = on or today()
+    window = window_of(sprint, SprintStage.NOMINATION_APPLICATION)
+    return sprint.status == "open" and window.start <= on <= window.end
+
+
+def _stage_complete(sprint: Sprint) -> dict[SprintStage, bool]:
+    """A calendar stage is complete when nobody still open sits at it or before it.
+
+    Derived rather than ticked by hand so a stage cannot be marked done over waiting people."""
+    order = list(domain.SprintStage)
+    open_positions = [order.index(domain.CALENDAR_STAGE[CandidateStage(c.stage)])
+                      for c in sprint.candidates if not domain.is_final(c.stage)]
+    earliest_open = min(open_positions, default=len(order))
+    return {stage: order.index(stage) < earliest_open for stage in order}
+
+
+@dataclass(frozen=True)
+class Lateness:
+    stage: domain.LateStage
+    waiting: int  # open candidates still at (or before) the late stage
+
+
+def lateness(sprint: Sprint, on: date | None = None) -> list[Lateness]:
+    on = on or today()
+    if sprint.status == "closed":
+        return []
+    late = domain.late_stages(calendar(sprint), on, _stage_complete(sprint))
+    order = list(domain.SprintStage)
+    result = []
+    for item in late:
+        waiting = sum(1 for c in sprint.candidates if not domain.is_final(c.stage)
+                      and order.index(domain.CALENDAR_STAGE[CandidateStage(c.stage)])
+                      <= order.index(item.stage))
+        result.append(Lateness(item, waiting))
+    return result
+
+
+def board(sprint: Sprint) -> dict[CandidateStage, list[Candidate]]:
+    """Candidates by stage, every column present (empty columns too), names sorted."""
+    columns: dict[CandidateStage, list[Candidate]] = {stage: [] for stage in CandidateStage}
+    for candidate in sorted(sprint.candidates, key=lambda c: (c.person.name, c.id)):
+        columns[CandidateStage(candidate.stage)].append(candidate)
+    return columns
+
+
+def load_board(actor: Any, sprint_id: int) -> Sprint:
+    """The sprint with everything the board reads, in a fixed number of queries."""
+    sprint = db.session.scalar(
+        sa.select(Sprint).where(Sprint.id == sprint_id).options(
+            selectinload(Sprint.panel).joinedload(SprintPanelMember.user),
+            selectinload(Sprint.candidates).joinedload(Candidate.person),
+        ))
+    if sprint is None:
+        raise NotFound("sprint")
+    require(actor, "can_view_sprint", sprint)
+    return sprint
+
+
+def _count(sprint: Sprint, stage: CandidateStage) -> int:
+    return sum(1 for c in sprint.candidates if c.stage == stage.value)
+
+
+def funnel(sprint: Sprint) -> tuple[domain.FunnelRow, ...]:
+    return domain.funnel((c.id, c.furthest_stage) for c in sprint.candidates)
+
+
+def seats_left(sprint: Sprint) -> int:
+    return max(0, sprint.capacity - _count(sprint, CandidateStage.APPOINTED))
+
+
+# --- the panel ------------------------------------------------------------------------------
+
+
+def seat_panel_member(actor: Any, sprint: Sprint, panel_role: str, user_id: int | None,
+                      ) -> SprintPanelMember:
+    """Seat (or replace) one of the three panel members. Each seat needs its role (HR/L&D:
+    admin; external master coach: master coach; business sponsor: sponsor) and three different
+    people sit on the panel. A member who already decided on a candidate is not replaced."""
+    require(actor, "can_manage_sprints")
+    try:
+        role = PanelRole(panel_role)
+    except ValueError:
+        raise _refuse("Choose a panel seat.", "panel_role") from None
+    user = db.session.get(User, user_id) if user_id else None
+    label = domain.PANEL_ROLE_LABELS[role]
+    if user is None or not user.is_active:
+        raise _refuse(f"Choose the {label}.", "user_id")
+    needed = PANEL_SEAT_ROLES[role.value]
+    if needed.value not in user.roles:
+        raise _refuse(f"{user.display_name} cannot sit as {label}: the seat needs the "
+                      f"{needed.value.replace('_', ' ')} role.", "user_id")
+    for member in sprint.panel:
+        if member.user_id == user.id and member.panel_role != role.value:
+            other = domain.PANEL_ROLE_LABELS[PanelRole(member.panel_role)]
+            raise _refuse(f"{user.display_name} already sits on this panel as {other}; the panel "
+                          f"is three different people.", "user_id")
+    seat = next((m for m in sprint.panel if m.panel_role == role.value), None)
+    if seat is not None and seat.user_id != user.id:
+        decided = db.session.scalar(sa.select(sa.func.count()).select_from(PanelDecisionRecord)
+                                    .join(Candidate).where(
+            Candidate.sprint_id == sprint.id, PanelDecisionRecord.panel_role == role.value))
+        if decided:
+            raise _refuse(f"The {label} has already recorded decisions in this sprint; the seat "
+                          f"cannot change hands.", "user_id")
+        seat.user_id = user.id
+    elif seat is None:
+        seat = SprintPanelMember(sprint_id=sprint.id, panel_role=role.value, user_id=user.id)
+        db.session.add(seat)
+        sprint.panel.append(seat)
+    db.session.flush()
+    audit.record("sprint.panel_seated", actor=actor, object_type="sprint", object_id=sprint.id,
+                 detail={"panel_role": role.value, "user_id": user.id})
+    return seat
+
+
+def panel_candidates(sprint: Sprint) -> list[tuple[str, User]]:
+    """(role label, user) for every seat, in the blueprint's order."""
+    by_role = {m.panel_role: m.user for m in sprint.panel}
+    return [(domain.PANEL_ROLE_LABELS[r], by_role[r.value]) for r in PanelRole
+            if r.value in by_role]
+
+
+def panel_seat_choices() -> dict[str, Sequence[User]]:
+    """Active users who may take each seat."""
+    choices: dict[str, Sequence[User]] = {}
+    for seat, role in PANEL_SEAT_ROLES.items():
+        choices[seat] = db.session.scalars(
+            sa.select(User).where(User.is_active.is_(True), User.id.in_(
+                sa.select(RoleGrant.user_id).where(RoleGrant.role == role.value)))
+            .order_by(User.display_name)).all()
+    return choices
+
+
+# --- entries ------------------------------------------------------------------------------
+
+
+def _person_of(actor: Any) -> Person:
+    person = db.session.get(Person, getattr(actor, "person_id", None) or 0)
+    if person is None:
+        raise _refuse("Your account is not linked to a directory record; ask an L&D admin.")
+    return person
+
+
+def _existing_person_ids(sprint: Sprint) -> list[int]:
+    return list(db.session.scalars(sa.select(Candidate.person_id)
+                                   .where(Candidate.sprint_id == sprint.id)))
+
+
+def _require_entries_open(sprint: Sprint) -> None:
+    if sprint.status != "open":
+        raise _refuse("This sprint is closed.")
+    window = window_of(sprint, SprintStage.NOMINATION_APPLICATION)
+    now = today()
+    if now < window.start:
+        raise _refuse(f"Entries open on {window.start.isoformat()}.")
+    if now > window.end:
+        raise _refuse(f"Nominations and applications closed on {window.end.isoformat()}.")
+
+
+def _event(candidate: Candidate, actor: Any, source: str | None, target: str,
+           reason: str = "") -> None:
+    label = getattr(actor, "display_name", None) or (
+        "System" if isinstance(actor, SystemActor) else "the nominee")
+    candidate.events.append(CandidateEvent(
+        from_stage=source, to_stage=target, reason=reason,
+        actor_id=getattr(actor, "id", None), actor_label=label))
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _base_url() -> str:
+    return str(current_app.config.get("COACHPROG_BASE_URL", "http://127.0.0.1:5000")).rstrip("/")
+
+
+def _email(kind: str, person: Person, subject: str, body: str, candidate: Candidate) -> None:
+    from coachprog.notifications.services import send_email
+
+    send_email(kind=kind, to_email=person.email, to_name=person.name, subject=subject,
+               body=body, related_type="candidate", related_id=candidate.id)
+
+
+@dataclass(frozen=True)
+class Entry:
+    candidate: Candidate
+    invitation_token: str | None = None  # shown once (e-mailed); only its hash is stored
+
+
+def nominate(actor: Any, sprint: Sprint, *, nominee_employee_id: str, why: str) -> Entry:
+    """A manager nominates someone in their reporting line; the nominee is invited by e-mail
+    and becomes a candidate only by accepting."""
+    require(actor, "can_enter_sprints")
+    _require_entries_open(sprint)
+    nominator = _person_of(actor)
+    nominee = db.session.scalar(sa.select(Person).where(
+        Person.employee_id == nominee_employee_id.strip()))
+    if nominee is None or not nominee.active:
+        raise _refuse("No active person has this employee id.", "nominee_employee_id")
+    chain = assessment_domain.manager_chain(nominee.id, get_manager_links((nominee.id,)))
+    problems = domain.nomination_problems(
+        nominator_id=nominator.id, nominee_id=nominee.id, nominee_manager_chain=chain, why=why,
+        existing_person_ids=_existing_person_ids(sprint))
+    if problems:
+        field = "why" if problems == domain.why_problems(why) else "nominee_employee_id"
+        raise DomainError(" ".join(problems), field_errors={field: problems})
+    token = secrets.token_urlsafe(32)
+    candidate = Candidate(
+        sprint_id=sprint.id, person_id=nominee.id, route="nomination",
+        stage=CandidateStage.NOMINATED.value, furthest_stage=CandidateStage.NOMINATED.value,
+        nominated_by_id=getattr(actor, "id", None), nomination_reason=why.strip(),
+        invitation_token_hash=_token_hash(token), invited_at=utcnow())
+    candidate.sprint, candidate.person = sprint, nominee
+    db.session.add(candidate)
+    _event(candidate, actor, None, CandidateStage.NOMINATED.value, why.strip())
+    db.session.flush()
+    audit.record("candidate.nominated", actor=actor, object_type="candidate",
+                 object_id=candidate.id, detail={"sprint_id": sprint.id, "person_id": nominee.id})
+    window = window_of(sprint, SprintStage.NOMINATION_APPLICATION)
+    _email("selection.invitation", nominee, f"You are invited to the {sprint.name} coach "
+           f"selection sprint",
+           f"Dear {nominee.name},\n\n{nominator.name} has nominated you for the internal coach "
+           f"selection sprint \"{sprint.name}\". In their words:\n\n{why.strip()}\n\n"
+           f"Taking part is your choice. The sprint has a behavioural interview, two coaching "
+           f"simulations, 8–12 hours of supervised practice and a calibration panel.\n\n"
+           f"Accept or decline by {window.end.isoformat()} here:\n"
+           f"{_base_url()}/sprints/invitations/{token}\n\nThe L&D team", candidate)
+    return Entry(candidate, token)
+
+
+def apply(actor: Any, sprint: Sprint, *, text: str) -> Candidate:
+    """An open application: the applicant is a candidate at once."""
+    require(actor, "can_enter_sprints")
+    _require_entries_open(sprint)
+    person = _person_of(actor)
+    problems = domain.application_entry_problems(
+        person_id=person.id, text=text, existing_person_ids=_existing_person_ids(sprint))
+    if problems:
+        raise DomainError(" ".join(problems), field_errors={"text": problems})
+    candidate = Candidate(
+        sprint_id=sprint.id, person_id=person.id, route="application",
+        stage=CandidateStage.APPLIED.value, furthest_stage=CandidateStage.APPLIED.value,
+        application_text=text.strip())
+    candidate.sprint, candidate.person = sprint, person
+    db.session.add(candidate)
+    _event(candidate, actor, None, CandidateStage.APPLIED.value)
+    db.session.flush()
+    audit.record("candidate.applied", actor=actor, object_type="candidate",
+                 object_id=candidate.id, detail={"sprint_id": sprint.id, "person_id": person.id,
+                                                 "words": domain.word_count(text)})
+    return candidate
+
+
+def invitation_by_token(token: str) -> Candidate:
+    """The nomination a link points at; unknown, used or expired links are all "not found"
+    (the token is the only credential, so nothing is revealed about why)."""
+    if not token or len(token) > 100:
+        raise NotFound("invitation")
+    candidate = db.session.scalar(sa.select(Candidate).where(
+        Candidate.invitation_token_hash == _token_hash(token)))
+    if candidate is None:
+        raise NotFound("invitation")
+    return candidate
+
+
+def respond_to_invitation(token: str, *, accept: bool, reason: str = "") -> Candidate:
+    """The nominee accepts (and becomes a candidate) or declines (withdrawn). The link works
+    once: the token is cleared either way."""
+    candidate = invitation_by_token(token)
+    if candidate.stage != CandidateStage.NOMINATED.value:
+        raise _refuse("This invitation has already been answered.")
+    if accept:
+        move = domain.advance(candidate.stage, CandidateStage.APPLIED,
+                              domain.StageEvidence(invitation_accepted=True))
+        candidate.accepted_at = utcnow()
+    else:
+        move = domain.withdraw(candidate.stage, reason.strip() or "Declined the invitation.")
+    if isinstance(move, domain.Refusal):
+        raise _refuse(move.message)
+    candidate.invitation_token_hash = None
+    _apply_move(None, candidate, move)
+    audit.record("candidate.invitation_accepted" if accept else "candidate.invitation_declined",
+                 actor=None, object_type="candidate", object_id=candidate.id)
+    return candidate
+
+
+def list_my_candidacies(actor: Any) -> Sequence[Candidate]:
+    person_id = getattr(actor, "person_id", None)
+    if person_id is None:
+        return []
+    return db.session.scalars(
+        sa.select(Candidate).where(Candidate.person_id == person_id)
+        .options(joinedload(Candidate.sprint)).order_by(Candidate.id.desc())).all()
+
+
+def list_my_nominations(actor: Any) -> Sequence[Candidate]:
+    require(actor, "can_view_nominations")
+    return db.session.scalars(
+        sa.select(Candidate).where(Candidate.nominated_by_id == actor.id)
+        .options(joinedload(Candidate.sprint), joinedload(Candidate.person))
+        .order_by(Candidate.id.desc())).all()
+
+
+def nomination_status(candidate: Candidate) -> str:
+    """What the nominating manager may know: whether the invitation was answered, nothing
+    about how the selection goes."""
+    if candidate.stage == CandidateStage.NOMINATED.value:
+        return "Invited — no answer yet"
+    if candidate.accepted_at is None:
+        return "Declined"
+    return "Accepted — now a candidate"
+
+
+# --- candidates and moves ---------------------------------------------------------------------
+
+
+def get_candidate(actor: Any, candidate_id: int, rule: str = "can_view_candidate") -> Candidate:
+    candidate = db.session.get(Candidate, candidate_id)
+    if candidate is None:
+        raise NotFound("candidate")
+    require(actor, rule, candidate)
+    return candidate
+
+
+def _rater_calibrated(assignment: RaterAssignment, rubric_key: str) -> bool:
+    return is_calibrated(assignment.rater_id, rubric_key, assignment.submitted_at)
+
+
+def _unmet(assessment: Assessment) -> tuple[str, ...]:
+    """Unmet non-negotiables of the agreed marks: the moderator's when moderated, otherwise
+    those any rater found (raters agreed, so one rater's "unmet" is the assessment's)."""
+    rubric = assessments.rubric_of(assessment)
+    sheets = [a for a in assessment.assignments if a.role == AssignmentRole.MODERATOR.value
+              and a.status == AssignmentStatus.SUBMITTED.value]
+    if not sheets:
+        sheets = [a for a in assessment.assignments if a.role == AssignmentRole.RATER.value
+                  and a.status == AssignmentStatus.SUBMITTED.value]
+    found: list[str] = []
+    for sheet in sheets:
+        marks = {m.behaviour_id: m.value for m in sheet.marks if m.value is not None}
+        for description in assessment_domain.unmet_non_negotiables(rubric, marks):
+            if description not in found:
+                found.append(description)
+    return tuple(found)
+
+
+def assessment_evidence(link: CandidateAssessment) -> domain.AssessmentEvidence:
+    assessment = link.assessment
+    rubric_key = assessment.rubric_version.rubric_key
+    raters = [a for a in assessment.assignments if a.role == AssignmentRole.RATER.value]
+    result = assessment.result or {}
+    closed = assessment.status == AssessmentStatus.CLOSED.value
+    return domain.AssessmentEvidence(
+        rubric_id=rubric_key, status=AssessmentStatus(assessment.status),
+        passed=bool(result.get("passed")) if closed else None,
+        raters_calibrated=bool(raters) and all(_rater_calibrated(a, rubric_key) for a in raters),
+        failed_rules=tuple(result.get("failed_rules", ())) if closed else (),
+        unmet_non_negotiables=_unmet(assessment) if closed else (),
+    )
+
+
+def _current_link(candidate: Candidate, purpose: str) -> CandidateAssessment | None:
+    links = [link for link in candidate.assessments if link.purpose == purpose]
+    return links[-1] if links else None
+
+
+def stage_evidence(candidate: Candidate) -> domain.StageEvidence:
+    interview = _current_link(candidate, domain.INTERVIEW_RUBRIC_ID)
+    simulations = [_current_link(candidate, key) for key in domain.SIMULATION_RUBRICS]
+    return domain.StageEvidence(
+        invitation_accepted=candidate.accepted_at is not None,
+        interview=assessment_evidence(interview) if interview else None,
+        simulations=tuple(assessment_evidence(s) for s in simulations if s is not None),
+        coached_hours=tuple(domain.CoachedHours(e.hours, e.verified_by_id)
+                            for e in candidate.hours),
+        reviewed_sessions=len(candidate.reviews),
+        panel=tuple(domain.PanelDecision(
+            PanelRole(d.panel_role), d.member_id, d.member.display_name,
+            domain.PanelVerdict(d.verdict), d.reasons) for d in candidate.panel_decisions),
+    )
+
+
+def next_stage(candidate: Candidate) -> CandidateStage | None:
+    stage = CandidateStage(candidate.stage)
+    if domain.is_final(stage):
+        return None
+    return domain.PIPELINE[domain.PIPELINE.index(stage) + 1]
+
+
+def what_is_missing(candidate: Candidate) -> list[str]:
+    """Why the candidate cannot move on yet (empty when they can), for the board and page."""
+    target = next_stage(candidate)
+    if target is None:
+        return []
+    move = domain.advance(candidate.stage, target, stage_evidence(candidate))
+    return list(move.reasons) if isinstance(move, domain.Refusal) else []
+
+
+def _furthest(candidate: Candidate, target: CandidateStage) -> None:
+    if target in domain.PIPELINE and domain.PIPELINE.index(target) > domain.PIPELINE.index(
+            CandidateStage(candidate.furthest_stage)):
+        candidate.furthest_stage = target.value
+
+
+def _apply_move(actor: Any, candidate: Candidate, move: domain.Transition) -> None:
+    source = candidate.stage
+    candidate.stage = move.target.value
+    _furthest(candidate, move.target)
+    if move.target in domain.EXITS:
+        candidate.exit_reason = move.reason
+    _event(candidate, actor, source, move.target.value, move.reason)
+    db.session.flush()
+    audit.record(f"candidate.{move.target.value}", actor=actor, object_type="candidate",
+                 object_id=candidate.id,
+                 detail={"from": source, "to": move.target.value, "sprint_id":
+                         candidate.sprint_id, **({"reason": move.reason} if move.reason else {})})
+    _notify(candidate, CandidateStage(source), move.target)
+
+
+def _notify(candidate: Candidate, source: CandidateStage, target: CandidateStage) -> None:
+    person, sprint = candidate.person, candidate.sprint
+    if target is CandidateStage.INTERVIEW:
+        _email("selection.scheduling", person, f"{sprint.name}: your behavioural interview",
+               f"Dear {person.name},\n\nYou have moved on to the behavioural interview of the "
+               f"\"{sprint.name}\" selection sprint. It takes about an hour; the L&D team will "
+               f"propose a time in the week of {window_of(sprint, SprintStage.INTERVIEW).start}"
+               f".\n\nThe L&D team", candidate)
+    elif target is CandidateStage.SIMULATIONS:
+        window = window_of(sprint, SprintStage.SIMULATIONS)
+        _email("selection.scheduling", person, f"{sprint.name}: coaching simulations",
+               f"Dear {person.name},\n\nYou have moved on to the coaching simulations of the "
+               f"\"{sprint.name}\" selection sprint: two short coaching conversations (a "
+               f"performance scenario and a transition scenario) in a half-day cohort session "
+               f"on {window.start}. The L&D team will send the details.\n\nThe L&D team",
+               candidate)
+    elif target is CandidateStage.APPOINTED:
+        _email("selection.decision", person, f"{sprint.name}: you are appointed as an internal "
+               f"coach",
+               f"Dear {person.name},\n\nThe calibration panel of the \"{sprint.name}\" selection "
+               f"sprint has appointed you as an internal coach. Before any coaching work, three "
+               f"documents are needed: the time-allocation agreement with your manager, the "
+               f"coachee consent template and your role profile. The L&D team will guide you "
+               f"through them.\n\nCongratulations,\nThe L&D team", candidate)
+    elif target in domain.EXITS and source is not CandidateStage.NOMINATED:
+        # A nominee who declines or is withdrawn before accepting was never a candidate:
+        # the invitation answer is their notice.
+        _email("selection.decision", person, f"{sprint.name}: your candidacy",
+               f"Dear {person.name},\n\n{domain.candidate_notice(target, sprint.name)}\n\n"
+               f"The L&D team", candidate)
+
+
+def _require_open_sprint(candidate: Candidate) -> None:
+    if candidate.sprint.status != "open":
+        raise _refuse("This sprint is closed; its candidates no longer move.")
+
+
+def advance_candidate(actor: Any, candidate: Candidate, target: str) -> Candidate:
+    """Move a candidate on to `target` (the next stage) if the stage's evidence allows it."""
+    require(actor, "can_manage_sprints")
+    _require_open_sprint(candidate)
+    try:
+        goal = CandidateStage(target)
+    except ValueError:
+        raise _refuse(f"There is no stage called {target!r}.") from None
+    if goal is CandidateStage.APPLIED and candidate.stage == CandidateStage.NOMINATED.value:
+        raise _refuse("Only the nominee can accept their invitation; L&D cannot accept it for "
+                      "them.")
+    if goal is CandidateStage.APPOINTED and seats_left(candidate.sprint) == 0:
+        raise _refuse(f"All {candidate.sprint.capacity} seats of this sprint are taken; "
+                      f"raise the capacity first or reject with a reason.")
+    move = domain.advance(candidate.stage, goal, stage_evidence(candidate))
+    if isinstance(move, domain.Refusal):
+        raise _refuse(move.message)
+    _apply_move(actor, candidate, move)
+    if goal is CandidateStage.APPOINTED:
+        _grant_coach_role(actor, candidate)
+    return candidate
+
+
+def _grant_coach_role(actor: Any, candidate: Candidate) -> None:
+    """An appointed coach's account (if they have one) gets the coach role, so they can sign
+    their paperwork and, later, log their practicum."""
+    user = db.session.scalar(sa.select(User).where(User.person_id == candidate.person_id))
+    if user is None or Role.COACH.value in user.roles:
+        return
+    db.session.add(RoleGrant(user_id=user.id, role=Role.COACH.value,
+                             granted_by_id=getattr(actor, "id", None)))
+    db.session.flush()
+    db.session.refresh(user)
+    audit.record("role.granted", actor=actor, object_type="user", object_id=user.id,
+                 detail={"role": Role.COACH.value, "because": f"appointed in sprint "
+                         f"{candidate.sprint_id}"})
+
+
+def reject_candidate(actor: Any, candidate: Candidate, reason: str) -> Candidate:
+    require(actor, "can_manage_sprints")
+    _require_open_sprint(candidate)
+    move = domain.reject(candidate.stage, reason)
+    if isinstance(move, domain.Refusal):
+        raise _refuse(move.message, "reason")
+    _apply_move(actor, candidate, move)
+    return candidate
+
+
+def withdraw_candidate(actor: Any, candidate: Candidate, reason: str) -> Candidate:
+    require(actor, "can_withdraw_candidacy", candidate)
+    _require_open_sprint(candidate)
+    move = domain.withdraw(candidate.stage, reason)
+    if isinstance(move, domain.Refusal):
+        raise _refuse(move.message, "reason")
+    if candidate.stage == CandidateStage.NOMINATED.value:
+        candidate.invitation_token_hash = None
+    _apply_move(actor, candidate, move)
+    return candidate
+
+
+# --- stage assessments ----------------------------------------------------------------------
+
+
+def latest_rubric_version(rubric_key: str) -> RubricVersion | None:
+    return db.session.scalar(sa.select(RubricVersion).where(RubricVersion.rubric_key == rubric_key)
+                             .order_by(RubricVersion.version.desc()).limit(1))
+
+
+def create_stage_assessment(actor: Any, candidate: Candidate, purpose: str, *,
+                            blind: bool = False) -> Assessment:
+    """Create the assessment that counts for a stage: an evidence item about the candidate and
+    an assessment with the stage's rubric (latest version). Raters are assigned on the
+    assessment page, with its calibration and conflict checks."""
+    require(actor, "can_manage_sprints")
+    require(actor, "can_manage_assessments")
+    _require_open_sprint(candidate)
+    if purpose not in STAGE_ASSESSMENT_PURPOSES:
+        raise _refuse("Choose the interview or one of the two simulations.", "purpose")
+    needed_at = (CandidateStage.INTERVIEW if purpose == domain.INTERVIEW_RUBRIC_ID
+                 else CandidateStage.SIMULATIONS)
+    label = STAGE_ASSESSMENT_PURPOSES[purpose]
+    if candidate.stage != needed_at.value:
+        raise _refuse(f"The {label.lower()} assessment is created while the candidate is at "
+                      f"the {domain.STAGE_LABELS[needed_at].lower()} stage.")
+    if _current_link(candidate, purpose) is not None:
+        raise _refuse(f"A {label.lower()} assessment already exists for this candidate; a "
+                      f"failed one is not re-run in the same sprint.")
+    version = latest_rubric_version(purpose)
+    if version is None:
+        raise _refuse(f"The {purpose} rubric is not loaded; run `flask rubrics load`.")
+    evidence = EvidenceItem(title=f"{label}: {candidate.person.name} ({candidate.sprint.name})",
+                            subject_person_id=candidate.person_id,
+                            created_by_id=getattr(actor, "id", None))
+    db.session.add(evidence)
+    db.session.flush()
+    assessment = assessments.create_assessment(
+        actor, evidence_item_id=evidence.id, rubric_version_id=version.id,
+        title=f"{label} — {candidate.sprint.name}", blind=blind)
+    link = CandidateAssessment(candidate_id=candidate.id, assessment_id=assessment.id,
+                               purpose=purpose)
+    link.assessment = assessment
+    candidate.assessments.append(link)
+    db.session.flush()
+    audit.record("candidate.assessment_linked", actor=actor, object_type="candidate",
+                 object_id=candidate.id, detail={"assessment_id": assessment.id,
+                                                 "purpose": purpose})
+    return assessment
+
+
+# --- supervised practice ----------------------------------------------------------------------
+
+
+def log_practice_hours(actor: Any, candidate: Candidate, *, session_date: date | None,
+                       minutes: int | None, note: str = "") -> CoachedHoursEntry:
+    require(actor, "can_log_practice_hours", candidate)
+    errors: dict[str, list[str]] = {}
+    if session_date is None:
+        errors["session_date"] = ["Give the date of the coached session."]
+    elif session_date > today():
+        errors["session_date"] = ["The date is in the future; log hours once coached."]
+    elif session_date < candidate.sprint.start_date:
+        errors["session_date"] = ["The date is before the sprint started."]
+    if minutes is None or not 1 <= minutes <= MAX_PRACTICE_MINUTES:
+        errors["minutes"] = [f"Give the length in minutes, from 1 to {MAX_PRACTICE_MINUTES} "
+                             f"(8 hours)."]
+    if len(note) > 500:
+        errors["note"] = ["Keep the note under 500 characters."]
+    if errors or session_date is None or minutes is None:
+        raise DomainError("The hours cannot be logged.", field_errors=errors)
+    entry = CoachedHoursEntry(candidate_id=candidate.id, session_date=session_date,
+                              minutes=minutes, note=note.strip(),
+                              logged_by_id=getattr(actor, "id", None))
+    candidate.hours.append(entry)
+    db.session.flush()
+    audit.record("candidate.hours_logged", actor=actor, object_type="candidate",
+                 object_id=candidate.id, detail={"entry_id": entry.id, "minutes": minutes,
+                                                 "date": session_date.isoformat()})
+    return entry
+
+
+def verify_practice_hours(actor: Any, candidate: Candidate, entry_id: int) -> CoachedHoursEntry:
+    require(actor, "can_supervise_practice", candidate)
+    entry = next((e for e in candidate.hours if e.id == entry_id), None)
+    if entry is None:
+        raise NotFound("hours entry")
+    if entry.verified_by_id is not None:
+        raise _refuse("These hours are already verified.")
+    if entry.logged_by_id is not None and entry.logged_by_id == getattr(actor, "id", None):
+        raise _refuse("Someone other than the person who logged the hours verifies them.")
+    entry.verified_by_id = actor.id
+    entry.verified_at = utcnow()
+    db.session.flush()
+    audit.record("candidate.hours_verified", actor=actor, object_type="candidate",
+                 object_id=candidate.id, detail={"entry_id": entry.id})
+    return entry
+
+
+def record_practice_review(actor: Any, candidate: Candidate, *, title: str, notes: str,
+                           link: str = "") -> PracticeReview:
+    """A supervisor records that they reviewed a practice session (an evidence item: until
+    recordings exist, a description and an optional link)."""
+    require(actor, "can_supervise_practice", candidate)
+    if candidate.stage != CandidateStage.SUPERVISED_PRACTICE.value:
+        raise _refuse("Practice sessions are reviewed while the candidate is in supervised "
+                      "practice.")
+    errors: dict[str, list[str]] = {}
+    if not title.strip():
+        errors["title"] = ["Say which session you reviewed (e.g. date and topic)."]
+    elif len(title.strip()) > 200:
+        errors["title"] = ["Keep the title under 200 characters."]
+    if not notes.strip():
+        errors["notes"] = ["Write your review notes (what you observed, what to develop)."]
+    elif len(notes) > MAX_NOTES:
+        errors["notes"] = [f"Keep the notes under {MAX_NOTES} characters."]
+    link = link.strip()
+    if link and not link.startswith(("http://", "https://")):
+        errors["link"] = ["A link starts with http:// or https://."]
+    if errors:
+        raise DomainError("The review cannot be recorded.", field_errors=errors)
+    evidence = EvidenceItem(title=title.strip(), description=notes.strip(), link=link or None,
+                            subject_person_id=candidate.person_id,
+                            created_by_id=getattr(actor, "id", None))
+    db.session.add(evidence)
+    db.session.flush()
+    review = PracticeReview(candidate_id=candidate.id, evidence_item_id=evidence.id,
+                            reviewer_id=actor.id, notes=notes.strip())
+    candidate.reviews.append(review)
+    db.session.flush()
+    audit.record("candidate.practice_reviewed", actor=actor, object_type="candidate",
+                 object_id=candidate.id, detail={"review_id": review.id,
+                                                 "evidence_item_id": evidence.id})
+    return review
+
+
+@dataclass(frozen=True)
+class HoursSummary:
+    verified: float
+    waiting: float
+    minimum: float = domain.MIN_COACHED_HOURS
+    target: float = domain.TARGET_COACHED_HOURS
+
+    @property
+    def percent_of_target(self) -> int:
+        return min(100, round(self.verified / self.target * 100))
+
+
+def hours_summary(candidate: Candidate) -> HoursSummary:
+    verified = sum(e.minutes for e in candidate.hours if e.verified_by_id is not None) / 60
+    total = sum(e.minutes for e in candidate.hours) / 60
+    return HoursSummary(verified=verified, waiting=total - verified)
+
+
+# --- the panel's decisions -------------------------------------------------------------------
+
+
+def record_panel_decision(actor: Any, candidate: Candidate, *, verdict: str,
+                          reasons: str) -> PanelDecisionRecord:
+    require(actor, "can_record_panel_decision", candidate)
+    seat = panel_seat_of(actor, candidate.sprint)
+    errors: dict[str, list[str]] = {}
+    try:
+        decision = domain.PanelVerdict(verdict)
+    except ValueError:
+        errors["verdict"] = ["Choose appoint or do not appoint."]
+    if not reasons.strip():
+        errors["reasons"] = ["Give the reasons for your decision; the panel decides on "
+                             "evidence."]
+    elif len(reasons) > domain.MAX_REASON_LENGTH:
+        errors["reasons"] = [f"Keep the reasons under {domain.MAX_REASON_LENGTH} characters."]
+    if errors or seat is None:
+        raise DomainError("The decision cannot be recorded.", field_errors=errors)
+    record = next((d for d in candidate.panel_decisions if d.panel_role == seat), None)
+    previous = None
+    if record is None:
+        record = PanelDecisionRecord(candidate_id=candidate.id, panel_role=seat,
+                                     member_id=actor.id, verdict=decision.value,
+                                     reasons=reasons.strip())
+        record.member = actor
+        candidate.panel_decisions.append(record)
+    else:
+        previous = record.verdict
+        record.member_id, record.verdict = actor.id, decision.value
+        record.reasons, record.decided_at = reasons.strip(), utcnow()
+    db.session.flush()
+    audit.record("candidate.panel_decision", actor=actor, object_type="candidate",
+                 object_id=candidate.id,
+                 detail={"panel_role": seat, "verdict": decision.value,
+                         **({"previous": previous} if previous else {})})
+    return record
+
+
+def panel_outcome(candidate: Candidate) -> domain.PanelOutcome:
+    return domain.panel_outcome(stage_evidence(candidate).panel)
+
+
+# --- the evidence pack ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AssessmentLine:
+    purpose: str
+    label: str
+    assessment: Assessment
+    summary: str | None  # the agreed result in words, None while not closed
+    evidence: domain.AssessmentEvidence
+
+
+def assessment_lines(candidate: Candidate) -> list[AssessmentLine]:
+    lines = []
+    for purpose, label in STAGE_ASSESSMENT_PURPOSES.items():
+        link = _current_link(candidate, purpose)
+        if link is None:
+            continue
+        assessment = link.assessment
+        lines.append(AssessmentLine(purpose, label, assessment,
+                                    assessments.result_summary(assessment, assessment.result),
+                                    assessment_evidence(link)))
+    return lines
+
+
+def load_candidate(actor: Any, candidate_id: int, rule: str = "can_view_candidate",
+                   ) -> Candidate:
+    """A candidate with everything the candidate page reads."""
+    candidate = db.session.scalar(
+        sa.select(Candidate).where(Candidate.id == candidate_id).options(
+            joinedload(Candidate.person), joinedload(Candidate.sprint)
+            .selectinload(Sprint.panel).joinedload(SprintPanelMember.user),
+            selectinload(Candidate.assessments).joinedload(CandidateAssessment.assessment)
+            .options(selectinload(Assessment.assignments).selectinload(RaterAssignment.marks),
+                     joinedload(Assessment.rubric_version)),
+            selectinload(Candidate.hours), selectinload(Candidate.reviews)
+            .joinedload(PracticeReview.reviewer),
+            selectinload(Candidate.panel_decisions).joinedload(PanelDecisionRecord.member),
+            selectinload(Candidate.events),
+        ))
+    if candidate is None:
+        raise NotFound("candidate")
+    require(actor, rule, candidate)
+    return candidate
+
+
+# --- board export -----------------------------------------------------------------------------
+
+EXPORT_COLUMNS = ("candidate_id", "employee_id", "name", "department", "route", "stage",
+                  "furthest_stage", "entered_at", "verified_practice_hours",
+                  "interview", "simulation_performance", "simulation_transition",
+                  "panel_outcome", "exit_reason")
+
+
+def _result_word(line: AssessmentLine | None) -> str:
+    if line is None:
+        return ""
+    if line.evidence.passed is None:
+        return line.assessment.status
+    return "passed" if line.evidence.passed else "failed"
+
+
+def export_board(actor: Any, sprint: Sprint) -> list[dict[str, Any]]:
+    """One row per entry, for L&D's own records; audited because it lists people and their
+    selection outcomes."""
+    require(actor, "can_manage_sprints")
+    rows = []
+    for stage_candidates in board(sprint).values():
+        for candidate in stage_candidates:
+            lines = {line.purpose: line for line in assessment_lines(candidate)}
+            rows.append({
+                "candidate_id": candidate.id, "employee_id": candidate.person.employee_id,
+                "name": candidate.person.name, "department": candidate.person.department,
+                "route": candidate.route, "stage": candidate.stage,
+                "furthest_stage": candidate.furthest_stage,
+                "entered_at": candidate.created_at.date().isoformat(),
+                "verified_practice_hours": f"{hours_summary(candidate).verified:g}",
+                "interview": _result_word(lines.get("interview")),
+                "simulation_performance": _result_word(lines.get("simulation-performance")),
+                "simulation_transition": _result_word(lines.get("simulation-transition")),
+                "panel_outcome": panel_outcome(candidate).value
+                if candidate.panel_decisions else "",
+                "exit_reason": candidate.exit_reason,
+            })
+    audit.record("sprint.board_exported", actor=actor, object_type="sprint", object_id=sprint.id,
+                 detail={"rows": len(rows)})
+    return rows
+

@@ -1,0 +1,343 @@
+"""/api/v1/sprints and /api/v1/candidates: selection sprints for integrations.
+
+The same services and guards as the board: an advance the page would refuse is refused here
+with the same reasons (422). Candidate listings are for program staff; a candidate's own
+record and the nominee's invitation stay on the pages (the invitation token never leaves the
+e-mail).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+from apiflask import Schema
+from apiflask.fields import Boolean, Date, DateTime, Dict, Float, Integer, List, Nested, String
+from apiflask.validators import Length, OneOf
+from sqlalchemy.orm import joinedload, selectinload
+
+from coachprog.api import bp, current_api_user, token_auth
+from coachprog.api.problems import problem
+from coachprog.api.schemas import PageOut, PageQueryIn
+from coachprog.auth.permissions import can, require
+from coachprog.errors import DomainError, NotFound
+from coachprog.extensions import db
+from coachprog.selection import domain
+from coachprog.selection import services as selection
+from coachprog.selection.models import Candidate, CandidateAssessment, Sprint
+
+STAGES = [stage.value for stage in domain.CandidateStage]
+
+
+class StageWindowOut(Schema):
+    stage = String()
+    label = String()
+    start = Date()
+    end = Date()
+
+
+class LateOut(Schema):
+    stage = String()
+    message = String()
+    waiting = Integer(metadata={"description": "Candidates still at or before the stage."})
+
+
+class FunnelOut(Schema):
+    stage = String()
+    label = String()
+    count = Integer()
+    conversion = Float(allow_none=True)
+
+
+class SprintOut(Schema):
+    id = Integer()
+    name = String()
+    status = String()
+    capacity = Integer()
+    seats_left = Integer()
+    start_date = Date()
+    eligibility_notes = String()
+    entries_open = Boolean(metadata={"description": "Whether nominations and applications "
+                                     "are taken today."})
+    calendar = List(Nested(StageWindowOut))
+    late = List(Nested(LateOut))
+    stage_counts = Dict(keys=String(), values=Integer())
+    funnel = List(Nested(FunnelOut))
+
+
+class SprintDetailOut(SprintOut):
+    """One sprint."""
+
+
+class SprintListOut(Schema):
+    items = List(Nested(SprintOut))
+
+
+class SprintIn(Schema):
+    name = String(required=True, validate=Length(max=200))
+    capacity = Integer(required=True)
+    start_date = Date(required=True)
+    eligibility_notes = String(load_default="", validate=Length(max=5000))
+    stage_days = Dict(keys=String(validate=OneOf([s.value for s in domain.SprintStage])),
+                      values=Integer(), load_default=dict,
+                      metadata={"description": "Stage lengths in days that differ from the "
+                                "blueprint's defaults, by calendar stage."})
+
+
+class PersonRefOut(Schema):
+    employee_id = String()
+    name = String()
+
+
+class CandidateOut(Schema):
+    id = Integer()
+    sprint_id = Integer()
+    person = Nested(PersonRefOut)
+    route = String()
+    stage = String()
+    furthest_stage = String()
+    missing = List(String(), metadata={"description": "Why the candidate cannot move to the "
+                                       "next stage yet (empty when they can, or when final)."})
+    next_stage = String(allow_none=True)
+    verified_practice_hours = Float()
+    assessment_ids = Dict(keys=String(), values=Integer(),
+                          metadata={"description": "The assessments that count, by rubric."})
+    created_at = DateTime()
+    updated_at = DateTime()
+
+
+class CandidateDetailOut(CandidateOut):
+    """One candidate."""
+
+
+class CandidatePage(PageOut):
+    items = List(Nested(CandidateOut))
+
+
+class CandidateQueryIn(PageQueryIn):
+    sprint_id = Integer(load_default=None, allow_none=True)
+    stage = String(load_default="", validate=OneOf(["", *STAGES]))
+
+
+class CandidateIn(Schema):
+    sprint_id = Integer(required=True)
+    route = String(required=True, validate=OneOf(["nomination", "application"]))
+    nominee_employee_id = String(load_default="", validate=Length(max=64),
+                                 metadata={"description": "Nomination: the person nominated "
+                                           "(in the caller's reporting line)."})
+    why = String(load_default="", validate=Length(max=5000),
+                 metadata={"description": "Nomination: why."})
+    application_text = String(load_default="", validate=Length(max=20000),
+                              metadata={"description": "Application: the caller's one-page "
+                                        "application (150–600 words)."})
+
+
+class AdvanceIn(Schema):
+    target = String(required=True, validate=OneOf(STAGES))
+
+
+class ReasonIn(Schema):
+    reason = String(required=True, validate=Length(min=1, max=domain.MAX_REASON_LENGTH))
+
+
+def _refused(error: DomainError) -> Any:
+    db.session.rollback()
+    return problem(422, error.message, errors=dict(error.field_errors) or None)
+
+
+def _sprint_out(sprint: Sprint) -> dict[str, Any]:
+    counts = dict.fromkeys(STAGES, 0)
+    for candidate in sprint.candidates:
+        counts[candidate.stage] += 1
+    return {
+        "id": sprint.id, "name": sprint.name, "status": sprint.status,
+        "capacity": sprint.capacity, "seats_left": selection.seats_left(sprint),
+        "start_date": sprint.start_date, "eligibility_notes": sprint.eligibility_notes,
+        "entries_open": selection.entries_open(sprint),
+        "calendar": [{"stage": w.stage.value, "label": w.label, "start": w.start, "end": w.end}
+                     for w in selection.calendar(sprint)],
+        "late": [{"stage": item.stage.stage.value, "message": item.stage.message,
+                  "waiting": item.waiting} for item in selection.lateness(sprint)],
+        "stage_counts": counts,
+        "funnel": [{"stage": row.stage.value, "label": row.label, "count": row.count,
+                    "conversion": row.conversion} for row in selection.funnel(sprint)],
+    }
+
+
+def _candidate_out(candidate: Candidate, actor: Any) -> dict[str, Any]:
+    """The candidate as the caller may see them: the candidate themselves (and a nominator)
+    get the stage, never guard reasons that would reveal scores or the panel's views."""
+    following = selection.next_stage(candidate)
+    full = can(actor, "can_view_candidate", candidate)
+    return {
+        "id": candidate.id, "sprint_id": candidate.sprint_id,
+        "person": {"employee_id": candidate.person.employee_id, "name": candidate.person.name},
+        "route": candidate.route, "stage": candidate.stage,
+        "furthest_stage": candidate.furthest_stage,
+        "missing": selection.what_is_missing(candidate) if full else [],
+        "next_stage": following.value if following else None,
+        "verified_practice_hours": selection.hours_summary(candidate).verified,
+        "assessment_ids": {link.purpose: link.assessment_id for link in candidate.assessments}
+        if full else {},
+        "created_at": candidate.created_at, "updated_at": candidate.updated_at,
+    }
+
+
+@bp.get("/sprints")
+@bp.auth_required(token_auth)
+@bp.output(SprintListOut)
+@bp.doc(summary="Selection sprints the caller may see", tags=["selection"],
+        description="Every sprint for program staff; the sprints whose panel the caller sits on "
+        "for anyone else (an empty list otherwise).")
+def list_sprints() -> Any:
+    actor = current_api_user()
+    return {"items": [_sprint_out(s) for s in selection.list_sprints(actor)]}
+
+
+@bp.post("/sprints")
+@bp.auth_required(token_auth)
+@bp.input(SprintIn, arg_name="body")
+@bp.output(SprintDetailOut, status_code=201)
+@bp.doc(summary="Create a sprint", tags=["selection"], responses=[403, 422])
+def create_sprint(body: dict[str, Any]) -> Any:
+    actor = current_api_user()
+    try:
+        sprint = selection.create_sprint(actor, selection.SprintDraft(
+            name=body["name"], capacity=body["capacity"], start_date=body["start_date"],
+            eligibility_notes=body["eligibility_notes"], stage_days=body["stage_days"]))
+    except DomainError as error:
+        return _refused(error)
+    db.session.commit()
+    return _sprint_out(sprint), 201
+
+
+@bp.get("/sprints/<int:sprint_id>")
+@bp.auth_required(token_auth)
+@bp.output(SprintDetailOut)
+@bp.doc(summary="One sprint: calendar, lateness, counts per stage and the funnel",
+        tags=["selection"], responses=[403, 404])
+def get_sprint(sprint_id: int) -> Any:
+    actor = current_api_user()
+    return _sprint_out(selection.load_board(actor, sprint_id))
+
+
+_CANDIDATE_LOADS = (
+    joinedload(Candidate.person), joinedload(Candidate.sprint),
+    selectinload(Candidate.assessments).joinedload(CandidateAssessment.assessment),
+    selectinload(Candidate.hours), selectinload(Candidate.reviews),
+    selectinload(Candidate.panel_decisions),
+)
+
+
+@bp.get("/candidates")
+@bp.auth_required(token_auth)
+@bp.input(CandidateQueryIn, location="query", arg_name="query")
+@bp.output(CandidatePage)
+@bp.doc(summary="Candidates, by sprint and stage", tags=["selection"], responses=[403],
+        description="For program staff (L&D admins, master and lead coaches).")
+def list_candidates(query: dict[str, Any]) -> Any:
+    actor = current_api_user()
+    require(actor, "can_view_sprints")
+    select = sa.select(Candidate)
+    if query["sprint_id"] is not None:
+        select = select.where(Candidate.sprint_id == query["sprint_id"])
+    if query["stage"]:
+        select = select.where(Candidate.stage == query["stage"])
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(select.subquery())) or 0
+    rows = db.session.scalars(
+        select.options(*_CANDIDATE_LOADS).order_by(Candidate.id)
+        .limit(query["per_page"]).offset((query["page"] - 1) * query["per_page"])).all()
+    return {"items": [_candidate_out(c, actor) for c in rows], "page": query["page"],
+            "per_page": query["per_page"], "total": total}
+
+
+@bp.post("/candidates")
+@bp.auth_required(token_auth)
+@bp.input(CandidateIn, arg_name="body")
+@bp.output(CandidateDetailOut, status_code=201)
+@bp.doc(summary="Enter a sprint: nominate someone, or apply yourself", tags=["selection"],
+        description="A nomination invites the nominee by e-mail; they become a candidate only "
+        "by accepting. The response shows the entry as the caller may see it.",
+        responses=[403, 404, 422])
+def create_candidate(body: dict[str, Any]) -> Any:
+    actor = current_api_user()
+    require(actor, "can_enter_sprints")
+    sprint = db.session.get(Sprint, body["sprint_id"])
+    if sprint is None:
+        raise NotFound("sprint")
+    try:
+        if body["route"] == "nomination":
+            candidate = selection.nominate(actor, sprint,
+                                           nominee_employee_id=body["nominee_employee_id"],
+                                           why=body["why"]).candidate
+        else:
+            candidate = selection.apply(actor, sprint, text=body["application_text"])
+    except DomainError as error:
+        return _refused(error)
+    db.session.commit()
+    return _candidate_out(candidate, actor), 201
+
+
+@bp.get("/candidates/<int:candidate_id>")
+@bp.auth_required(token_auth)
+@bp.output(CandidateDetailOut)
+@bp.doc(summary="One candidate: stage and what is missing to move on", tags=["selection"],
+        responses=[403, 404])
+def get_candidate(candidate_id: int) -> Any:
+    actor = current_api_user()
+    return _candidate_out(selection.load_candidate(actor, candidate_id), actor)
+
+
+def _move(candidate_id: int, action: Any) -> Any:
+    actor = current_api_user()
+    # The candidate may withdraw themselves: they reach their own record, nobody else's.
+    rule = "can_view_own_candidacy" if _own(actor, candidate_id) else "can_view_candidate"
+    candidate = selection.load_candidate(actor, candidate_id, rule=rule)
+    try:
+        action(actor, candidate)
+    except DomainError as error:
+        return _refused(error)
+    db.session.commit()
+    return _candidate_out(candidate, actor)
+
+
+def _own(actor: Any, candidate_id: int) -> bool:
+    person_id = db.session.scalar(sa.select(Candidate.person_id)
+                                  .where(Candidate.id == candidate_id))
+    return person_id is not None and person_id == actor.person_id
+
+
+@bp.post("/candidates/<int:candidate_id>/advance")
+@bp.auth_required(token_auth)
+@bp.input(AdvanceIn, arg_name="body")
+@bp.output(CandidateDetailOut)
+@bp.doc(summary="Move a candidate to the next stage", tags=["selection"],
+        description="Runs the stage's guard: refused (422) with every reason when the evidence "
+        "is not there (assessments, verified hours, the panel's decisions).",
+        responses=[403, 404, 422])
+def advance_candidate(candidate_id: int, body: dict[str, Any]) -> Any:
+    return _move(candidate_id,
+                 lambda actor, c: selection.advance_candidate(actor, c, body["target"]))
+
+
+@bp.post("/candidates/<int:candidate_id>/reject")
+@bp.auth_required(token_auth)
+@bp.input(ReasonIn, arg_name="body")
+@bp.output(CandidateDetailOut)
+@bp.doc(summary="Reject a candidate with a reason", tags=["selection"],
+        description="The reason is recorded and audited; the candidate receives a neutral "
+        "notice that does not repeat it.", responses=[403, 404, 422])
+def reject_candidate(candidate_id: int, body: dict[str, Any]) -> Any:
+    return _move(candidate_id,
+                 lambda actor, c: selection.reject_candidate(actor, c, body["reason"]))
+
+
+@bp.post("/candidates/<int:candidate_id>/withdraw")
+@bp.auth_required(token_auth)
+@bp.input(ReasonIn, arg_name="body")
+@bp.output(CandidateDetailOut)
+@bp.doc(summary="Withdraw a candidacy (the candidate, or L&D on their behalf)",
+        tags=["selection"], responses=[403, 404, 422])
+def withdraw_candidate(candidate_id: int, body: dict[str, Any]) -> Any:
+    return _move(candidate_id,
+                 lambda actor, c: selection.withdraw_candidate(actor, c, body["reason"]))

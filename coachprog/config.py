@@ -93,6 +93,16 @@ def build_config(instance_path: Path) -> dict[str, Any]:
         # The job queue runs in-process ("thread"), on Redis, or inline ("immediate") in tests.
         # Where people reach the site: links in e-mails (invitations) are built from it.
         "COACHPROG_BASE_URL": os.environ.get("COACHPROG_BASE_URL", "http://127.0.0.1:5000"),
+        # E-mail: without a host, messages are only logged (coachprog.outbox) and shown on
+        # /admin/outbox.
+        "COACHPROG_SMTP_HOST": os.environ.get("COACHPROG_SMTP_HOST") or None,
+        "COACHPROG_SMTP_PORT": int(os.environ.get("COACHPROG_SMTP_PORT") or "587"),
+        # Text on purpose: _env_bool reads a typo as false and would send the password in the
+        # clear; notifications.domain accepts only true/false/yes/no/on/off/1/0.
+        "COACHPROG_SMTP_STARTTLS": os.environ.get("COACHPROG_SMTP_STARTTLS") or "true",
+        "COACHPROG_SMTP_USERNAME": os.environ.get("COACHPROG_SMTP_USERNAME", ""),
+        "COACHPROG_SMTP_PASSWORD": os.environ.get("COACHPROG_SMTP_PASSWORD", ""),
+        "COACHPROG_MAIL_FROM": os.environ.get("COACHPROG_MAIL_FROM") or "coachprog@localhost",
         "COACHPROG_QUEUE": os.environ.get(
             "COACHPROG_QUEUE", "redis" if redis_url else "sqlite"
         ),

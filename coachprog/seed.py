@@ -38,6 +38,7 @@ from coachprog.people.services import import_people
 from coachprog.rubrics import services as rubric_services
 from coachprog.rubrics.domain import Rubric, ScaleKind
 from coachprog.rubrics.models import RubricVersion
+from coachprog.selection.models import Sprint
 
 FIRST_NAMES = [
     "Aisha",
@@ -264,6 +265,7 @@ def seed_demo(actor: Any, *, people: int = 320) -> str:
             audit.record("auth.password_reset", actor=actor, object_type="user",
                          object_id=user.id, detail={"reason": "demo password changed"})
     seed_demo_assessments(actor)
+    seed_demo_sprint(actor)
     fingerprint_file.write_text(fingerprint)
     return password
 
@@ -480,3 +482,84 @@ def _demo_subjects(count: int, raters: Sequence[User]) -> list[Person]:
             if len(chosen) == count:
                 return chosen
     raise DemoMismatch("not enough people free of conflicts to be demo subjects.")
+
+
+# --- a selection sprint ---------------------------------------------------------------------
+
+DEMO_SPRINT = "Demo selection sprint"
+DEMO_APPLICATION = (
+    "Last year I supported two colleagues who had just become team leads. Rather than tell "
+    "them how I would run their teams, I asked what they wanted their first quarter to look "
+    "like, what worried them, and what they had already tried. One of them realised she was "
+    "avoiding a hard conversation with a senior engineer; she planned it herself and came "
+    "back to tell me how it went. With the other, I noticed I kept offering my own stories, "
+    "so I started to hold them back and let the silence do the work. I want to train as an "
+    "internal coach because I enjoy helping people find their own answers, and because I "
+    "want to learn to do it with discipline: contracting properly, keeping confidentiality, "
+    "and knowing when to refer someone on. I can protect a tenth of my week for coaching and "
+    "my manager supports it. I would bring curiosity, patience and a habit of asking one more "
+    "question before offering a view."
+)
+
+
+def seed_demo_sprint(actor: Any) -> bool:
+    """An open sprint with its panel seated and a few candidates on the board (applied,
+    at interview, one rejected, one nomination awaiting an answer), unless it exists already.
+    Candidates are staff who hold no demo account, so every demo login can still apply or
+    nominate; the whole journey to appointment is in the browser tests and the README."""
+    from coachprog.selection import services as selection
+
+    if db.session.scalar(sa.select(sa.func.count()).select_from(Sprint).where(
+            Sprint.name == DEMO_SPRINT)):
+        return False
+    accounts = {email: auth_services.get_user_by_email(email) for email, _, _ in DEMO_ACCOUNTS}
+    try:
+        with db.session.begin_nested():
+            sprint = selection.create_sprint(actor, selection.SprintDraft(
+                name=DEMO_SPRINT, capacity=4, start_date=selection.today(),
+                eligibility_notes="Twelve months in the company; the manager agrees to "
+                "protect 10–20 % of working time."))
+            for seat, email in (("hr_ld", "admin@demo.example"),
+                                ("external_master_coach", MASTER_EMAIL),
+                                ("business_sponsor", "sponsor@demo.example")):
+                user = accounts.get(email)
+                if user is not None:
+                    selection.seat_panel_member(actor, sprint, seat, user.id)
+            people = _sprint_people(6)
+            entries = [selection.apply(actor, sprint, text=DEMO_APPLICATION, on_behalf_of=p)
+                       for p in people[:5]]
+            for candidate in entries[:2]:
+                selection.advance_candidate(actor, candidate, "interview")
+            selection.reject_candidate(actor, entries[4], "Demo: does not meet the eligibility "
+                                       "notes (eight months in the company).")
+            manager = accounts.get("manager@demo.example")
+            report = _report_of(manager)
+            if manager is not None and report is not None:
+                selection.nominate(manager, sprint, nominee_employee_id=report.employee_id,
+                                   why="Demo nomination: calm, curious, and people already "
+                                   "come to them for advice.")
+    except (DomainError, NotPermitted, NotFound) as error:
+        click.echo(f"Demo sprint not seeded: {getattr(error, 'message', None) or error}",
+                   err=True)
+        return False
+    return True
+
+
+def _sprint_people(count: int) -> list[Person]:
+    account_ids = {employee_id for _, _, employee_id in DEMO_ACCOUNTS if employee_id}
+    return list(db.session.scalars(
+        sa.select(Person).where(Person.active.is_(True), Person.employee_id.like("E2%"),
+                                Person.employee_id.not_in(account_ids))
+        # From the end of the staff list: the demo assessments take theirs from the start.
+        .order_by(Person.employee_id.desc()).limit(count)))
+
+
+def _report_of(manager: User | None) -> Person | None:
+    """A direct report of the demo manager who holds no demo account."""
+    if manager is None or manager.person_id is None:
+        return None
+    account_ids = {employee_id for _, _, employee_id in DEMO_ACCOUNTS if employee_id}
+    return db.session.scalar(
+        sa.select(Person).where(Person.manager_id == manager.person_id,
+                                Person.active.is_(True), Person.employee_id.not_in(account_ids))
+        .order_by(Person.employee_id).limit(1))

@@ -79,6 +79,8 @@ def app(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator
         "SQLALCHEMY_DATABASE_URI": database_url,
         "COACHPROG_PASSWORD_HASH": "argon2id-fast",
         "COACHPROG_UPLOAD_DIR": instance / "uploads",
+        # Never send real mail from tests, whatever the developer's environment says.
+        "COACHPROG_SMTP_HOST": None,
         **queue_config,
     })
     app.test_client_class = IsolatedClient

@@ -27,7 +27,8 @@ def _load(job_id: int) -> Job:
 @login_required
 def view_job(job_id: int) -> Any:
     job = _load(job_id)
-    return render_template(f"jobs/{job.kind}.html", job=job)
+    # A job kind may have its own page; every other kind gets the generic one.
+    return render_template([f"jobs/{job.kind}.html", "jobs/job.html"], job=job)
 
 
 @bp.route("/<int:job_id>/status")

@@ -1,7 +1,66 @@
-"""The e-mail outbox page (development and audit of what was sent)."""
+"""The e-mail outbox pages: every message the program sent or logged, for admins to check what
+went out (and, in development, to read the e-mails that were only logged)."""
 
 from __future__ import annotations
 
-from flask import Blueprint
+from typing import Any
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+
+from coachprog.errors import DomainError
+from coachprog.extensions import db
+from coachprog.notifications import services
+from coachprog.notifications.domain import OutboxStatus
+from coachprog.notifications.forms import OutboxResendForm
+from coachprog.web import Pagination, authorize, page_arg
 
 bp = Blueprint("notifications", __name__, url_prefix="/admin/outbox")
+
+STATUSES = tuple(status.value for status in OutboxStatus)
+
+
+@bp.route("")
+@login_required
+def list_outbox() -> Any:
+    authorize("can_view_outbox")
+    kinds = services.list_outbox_kinds(current_user)
+    # Unknown values (a typo, an old link) show everything rather than an empty page.
+    kind = request.args.get("kind", "")
+    kind = kind if kind in kinds else ""
+    status = request.args.get("status", "")
+    status = status if status in STATUSES else ""
+    page = page_arg()
+    per_page = current_app.config["COACHPROG_PAGE_SIZE"]
+    messages, total = services.list_outbox(current_user, kind=kind, status=status, page=page,
+                                           per_page=per_page)
+    return render_template("notifications/outbox_list.html", messages=messages, kinds=kinds,
+                           statuses=STATUSES, kind=kind, status=status,
+                           delivery=services.describe_delivery(current_user),
+                           pagination=Pagination(page, per_page, total))
+
+
+@bp.route("/<int:message_id>")
+@login_required
+def view_outbox_message(message_id: int) -> Any:
+    message = services.get_outbox_message(current_user, message_id)
+    return render_template("notifications/outbox_view.html", message=message,
+                           delivery=services.describe_delivery(current_user),
+                           resend_form=OutboxResendForm())
+
+
+@bp.route("/<int:message_id>/resend", methods=["POST"])
+@login_required
+def resend_outbox_message(message_id: int) -> Any:
+    authorize("can_resend_outbox_message")
+    form = OutboxResendForm()
+    if form.validate_on_submit():
+        try:
+            message = services.resend_outbox_message(current_user, message_id)
+        except DomainError as error:
+            flash(error.message, "error")
+        else:
+            db.session.commit()
+            flash(f"E-mail #{message.id} is queued again; its status below shows how it went.",
+                  "success")
+    return redirect(url_for("notifications.view_outbox_message", message_id=message_id))

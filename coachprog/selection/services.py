@@ -430,11 +430,17 @@ def nominate(actor: Any, sprint: Sprint, *, nominee_employee_id: str, why: str) 
     return Entry(candidate, token)
 
 
-def apply(actor: Any, sprint: Sprint, *, text: str) -> Candidate:
-    """An open application: the applicant is a candidate at once."""
-    require(actor, "can_enter_sprints")
+def apply(actor: Any, sprint: Sprint, *, text: str, on_behalf_of: Person | None = None,
+          ) -> Candidate:
+    """An open application: the applicant is a candidate at once. L&D may record an
+    application received outside the app (`on_behalf_of`); the entry says who recorded it."""
+    if on_behalf_of is None:
+        require(actor, "can_enter_sprints")
+        person = _person_of(actor)
+    else:
+        require(actor, "can_manage_sprints")
+        person = on_behalf_of
     _require_entries_open(sprint)
-    person = _person_of(actor)
     problems = domain.application_entry_problems(
         person_id=person.id, text=text, existing_person_ids=_existing_person_ids(sprint))
     if problems:

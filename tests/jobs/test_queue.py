@@ -110,3 +110,18 @@ def test_progress_reports_commit_on_their_own() -> None:
     db.session.expire_all()
     refreshed = db.session.get(Job, job.id)
     assert refreshed.progress == 99 and len(refreshed.progress_note) == 200
+
+
+def test_a_job_kind_without_its_own_page_gets_the_generic_one(app, client, auth) -> None:
+    from coachprog.notifications.services import send_email
+
+    message = send_email(kind="selection.invitation", to_email="a@example.com",
+                         subject="Hello", body="Body")
+    db.session.commit()
+    job = db.session.scalar(sa.select(Job).where(Job.kind == "notifications.deliver"))
+    auth.login_as("admin")
+    page = client.get(f"/jobs/{job.id}")
+    assert page.status_code == 200
+    text = page.get_data(as_text=True)
+    assert "Background job" in text and "notifications.deliver" in text
+    assert f"/admin/outbox/{message.id}" in text

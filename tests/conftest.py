@@ -6,6 +6,7 @@ pass) and defaults to a SQLite file in a temporary folder.
 
 from __future__ import annotations
 
+import contextlib
 import contextvars
 import os
 import re
@@ -199,3 +200,26 @@ def sample_csv(tmp_path: Path) -> Path:
         "E3,Carla Rossi,carla@example.com,Sales,Sales Rep,E2,false\n"
     )
     return path
+
+
+@contextlib.contextmanager
+def counting_statements() -> Iterator[list[str]]:
+    """Every SQL statement run inside the block (to prove a page's queries do not grow)."""
+    statements: list[str] = []
+
+    def count(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        statements.append(statement)
+
+    sa.event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        yield statements
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", count)
+
+
+def statements_for(client: FlaskClient, url: str) -> int:
+    """How many statements one GET of `url` runs (it must answer 200)."""
+    with counting_statements() as statements:
+        response = client.get(url)
+    assert response.status_code == 200, url
+    return len(statements)

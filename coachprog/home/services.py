@@ -7,6 +7,7 @@ from datetime import timedelta
 from typing import Any
 
 import sqlalchemy as sa
+from flask import url_for
 
 from coachprog.assessments.models import Assessment, RaterAssignment
 from coachprog.auth.models import RoleGrant, User
@@ -45,6 +46,9 @@ def attention_for(user: Any) -> list[Panel]:
         panels.append(_sponsor_panel())
     if can(user, "can_list_assessments"):
         panels.append(_assessment_panel(user))
+    selection_panel = _selection_panel(user)
+    if selection_panel.items:
+        panels.append(selection_panel)
     panels.append(_account_panel(user))
     return panels
 
@@ -137,6 +141,67 @@ def _assessment_panel(user: Any) -> Panel:
         if in_moderation:
             panel.items.append(Item("assessments waiting for moderation",
                                     "/assessments/?status=moderation", in_moderation, "warn"))
+    return panel
+
+
+def _selection_panel(user: Any) -> Panel:
+    """Selection sprints and coaching paperwork: what this user can do or must do next."""
+    from coachprog.coaching.models import CoachPaperwork
+    from coachprog.selection import services as selection
+    from coachprog.selection.domain import STAGE_LABELS, CandidateStage, SprintStage
+    from coachprog.selection.models import Candidate, CoachedHoursEntry, SprintPanelMember
+
+    panel = Panel("Selection sprints and coaching")
+    if can(user, "can_manage_sprints"):
+        for sprint in selection.list_sprints(user):
+            if sprint.status != "open":
+                continue
+            late = selection.lateness(sprint)
+            if late:
+                panel.items.append(Item(f"{sprint.name}: {late[0].stage.message}",
+                                        url_for("selection.view_sprint", sprint_id=sprint.id),
+                                        level="warn"))
+    if can(user, "can_supervise_practice"):
+        waiting = _count(sa.select(CoachedHoursEntry.id).join(Candidate).where(
+            CoachedHoursEntry.verified_by_id.is_(None),
+            Candidate.stage == "supervised_practice"))
+        if waiting:
+            panel.items.append(Item("practice-hour entries waiting for a supervisor's "
+                                    "verification", url_for("selection.list_sprints"), waiting))
+    to_decide = db.session.scalars(
+        sa.select(Candidate).join(SprintPanelMember,
+                                  SprintPanelMember.sprint_id == Candidate.sprint_id)
+        .where(SprintPanelMember.user_id == user.id, Candidate.stage == "panel",
+               ~Candidate.panel_decisions.any(member_id=user.id))).all()
+    for candidate in to_decide:
+        panel.items.append(Item(f"Panel decision to record: {candidate.person.name}",
+                                url_for("selection.view_candidate", sprint_id=candidate.sprint_id,
+                                        candidate_id=candidate.id)))
+    if user.person_id is None:
+        return panel
+    for sprint in selection.list_open_sprints():
+        window = selection.window_of(sprint, SprintStage.NOMINATION_APPLICATION)
+        panel.items.append(Item(f"{sprint.name} takes nominations and applications until "
+                                f"{window.end.isoformat()}",
+                                url_for("selection.list_sprints")))
+    for candidate in selection.list_my_candidacies(user):
+        if candidate.stage == "nominated":
+            continue  # the invitation e-mail carries the link to answer
+        stage = STAGE_LABELS[CandidateStage(candidate.stage)]
+        panel.items.append(Item(f"Your candidacy in {candidate.sprint.name}: {stage}",
+                                url_for("selection.my_candidacy", sprint_id=candidate.sprint_id,
+                                        candidate_id=candidate.id)))
+    unsigned = db.session.scalars(sa.select(CoachPaperwork).where(
+        CoachPaperwork.protected_percent.is_not(None), sa.or_(
+            sa.and_(CoachPaperwork.coach_person_id == user.person_id,
+                    CoachPaperwork.coach_signed_at.is_(None)),
+            sa.and_(CoachPaperwork.manager_person_id == user.person_id,
+                    CoachPaperwork.manager_signed_at.is_(None))))).all()
+    for row in unsigned:
+        whose = "your" if row.coach_person_id == user.person_id else f"{row.coach.name}'s"
+        panel.items.append(Item(f"Sign {whose} coaching time-allocation agreement",
+                                url_for("coaching.view_paperwork",
+                                        person_id=row.coach_person_id), level="warn"))
     return panel
 
 

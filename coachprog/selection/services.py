@@ -32,7 +32,7 @@ from coachprog.errors import DomainError, NotFound
 from coachprog.extensions import db
 from coachprog.governance import services as audit
 from coachprog.people.models import Person
-from coachprog.people.services import get_manager_links
+from coachprog.people.services import get_manager_links, reporting_line_cte
 from coachprog.rubrics.models import RubricVersion
 from coachprog.selection import domain
 from coachprog.selection.domain import CandidateStage, PanelRole, SprintStage
@@ -164,7 +164,8 @@ def close_sprint(actor: Any, sprint: Sprint) -> Sprint:
 
 def list_sprints(actor: Any) -> Sequence[Sprint]:
     """Program staff see every sprint; anyone else the sprints whose panel they sit on."""
-    query = sa.select(Sprint).options(selectinload(Sprint.panel))
+    query = sa.select(Sprint).options(selectinload(Sprint.panel),
+                                      selectinload(Sprint.candidates))
     if not can(actor, "can_view_sprints"):
         if getattr(actor, "id", None) is None:
             return []
@@ -245,12 +246,26 @@ def board(sprint: Sprint) -> dict[CandidateStage, list[Candidate]]:
     return columns
 
 
+# What a candidate's card, page or API record reads (the guards' evidence): loaded up front so
+# a board costs the same few queries whatever its size (the calibration look-up per rater
+# assignment remains).
+_CANDIDATE_EVIDENCE = (
+    joinedload(Candidate.person),
+    selectinload(Candidate.assessments).joinedload(CandidateAssessment.assessment).options(
+        selectinload(Assessment.assignments).selectinload(RaterAssignment.marks),
+        joinedload(Assessment.rubric_version)),
+    selectinload(Candidate.hours),
+    selectinload(Candidate.reviews).joinedload(PracticeReview.reviewer),
+    selectinload(Candidate.panel_decisions).joinedload(PanelDecisionRecord.member),
+)
+
+
 def load_board(actor: Any, sprint_id: int) -> Sprint:
     """The sprint with everything the board reads, in a fixed number of queries."""
     sprint = db.session.scalar(
         sa.select(Sprint).where(Sprint.id == sprint_id).options(
             selectinload(Sprint.panel).joinedload(SprintPanelMember.user),
-            selectinload(Sprint.candidates).joinedload(Candidate.person),
+            selectinload(Sprint.candidates).options(*_CANDIDATE_EVIDENCE),
         ))
     if sprint is None:
         raise NotFound("sprint")
@@ -490,6 +505,19 @@ def respond_to_invitation(token: str, *, accept: bool, reason: str = "") -> Cand
     audit.record("candidate.invitation_accepted" if accept else "candidate.invitation_declined",
                  actor=None, object_type="candidate", object_id=candidate.id)
     return candidate
+
+
+def nominee_choices(actor: Any, sprint: Sprint) -> tuple[list[Person], int]:
+    """Whom the actor may nominate in this sprint: their active reporting line (direct and
+    indirect) without the people who already have an entry — and how many of the line have
+    one."""
+    require(actor, "can_enter_sprints")
+    below = sa.select(reporting_line_cte(actor.person_id).c.id)
+    people = db.session.scalars(sa.select(Person).where(Person.id.in_(below),
+                                                        Person.active.is_(True))
+                                .order_by(Person.name, Person.id)).all()
+    entered = set(_existing_person_ids(sprint))
+    return [p for p in people if p.id not in entered], sum(p.id in entered for p in people)
 
 
 def list_my_candidacies(actor: Any) -> Sequence[Candidate]:
@@ -947,15 +975,9 @@ def load_candidate(actor: Any, candidate_id: int, rule: str = "can_view_candidat
     """A candidate with everything the candidate page reads."""
     candidate = db.session.scalar(
         sa.select(Candidate).where(Candidate.id == candidate_id).options(
-            joinedload(Candidate.person), joinedload(Candidate.sprint)
-            .selectinload(Sprint.panel).joinedload(SprintPanelMember.user),
-            selectinload(Candidate.assessments).joinedload(CandidateAssessment.assessment)
-            .options(selectinload(Assessment.assignments).selectinload(RaterAssignment.marks),
-                     joinedload(Assessment.rubric_version)),
-            selectinload(Candidate.hours), selectinload(Candidate.reviews)
-            .joinedload(PracticeReview.reviewer),
-            selectinload(Candidate.panel_decisions).joinedload(PanelDecisionRecord.member),
-            selectinload(Candidate.events),
+            joinedload(Candidate.sprint).selectinload(Sprint.panel)
+            .joinedload(SprintPanelMember.user),
+            *_CANDIDATE_EVIDENCE, selectinload(Candidate.events),
         ))
     if candidate is None:
         raise NotFound("candidate")

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from contextlib import contextmanager
 
 import pytest
 import sqlalchemy as sa
@@ -28,7 +26,7 @@ from tests.calibration.builders import (
     user,
 )
 from tests.calibration.test_services import GOLD, _live_moderated
-from tests.conftest import post_form
+from tests.conftest import post_form, statements_for
 
 
 def link(app, assignment_id: int) -> str:
@@ -374,27 +372,6 @@ def test_calibration_stays_blind_after_a_rater_submits_until_the_exercise_closes
 
 
 # --- queries do not grow with items, raters or exercises -----------------------------------------
-
-
-@contextmanager
-def counting_statements() -> Iterator[list[str]]:
-    statements: list[str] = []
-
-    def count(conn, cursor, statement, parameters, context, executemany) -> None:
-        statements.append(statement)
-
-    sa.event.listen(db.engine, "before_cursor_execute", count)
-    try:
-        yield statements
-    finally:
-        sa.event.remove(db.engine, "before_cursor_execute", count)
-
-
-def statements_for(client, url: str) -> int:
-    with counting_statements() as statements:
-        response = client.get(url)
-    assert response.status_code == 200, url
-    return len(statements)
 
 
 def _closed(viewer, *, items: int, raters: int, title: str) -> CalibrationExercise:

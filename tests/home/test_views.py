@@ -115,3 +115,63 @@ def test_rater_and_master_coach_see_their_scoring_work(auth, client) -> None:
     auth.login_as("master_coach")
     page = client.get("/").get_data(as_text=True)
     assert "assessments waiting for moderation" in page
+
+
+# --- selection sprints and coaching ---------------------------------------------------------
+
+
+def test_employees_see_open_sprints_and_their_candidacy(auth, client) -> None:
+    from tests.selection.builders import sprint
+
+    row = sprint(name="Spring cohort")
+    person = PersonFactory()
+    db.session.commit()
+    auth.login_as(person_id=person.id)
+    page = client.get("/").get_data(as_text=True)
+    assert "Spring cohort takes nominations and applications until" in page
+    from coachprog.auth.models import User
+    from coachprog.selection import services as selection
+    from tests.selection.builders import APPLICATION
+
+    user = db.session.query(User).filter_by(person_id=person.id).one()
+    candidate = selection.apply(user, row, text=APPLICATION)
+    db.session.commit()
+    page = client.get("/").get_data(as_text=True)
+    assert "Your candidacy in Spring cohort: Applied" in page
+    assert f"/sprints/{row.id}/candidates/{candidate.id}/mine" in page
+
+
+def test_panel_members_see_decisions_to_record(auth, client) -> None:
+    from coachprog.selection.domain import CandidateStage
+    from tests.selection.builders import candidate_at
+
+    candidate = candidate_at(CandidateStage.PANEL)
+    sponsor = next(m.user for m in candidate.sprint.panel if m.panel_role == "business_sponsor")
+    db.session.commit()
+    auth.login(sponsor.email)
+    page = client.get("/").get_data(as_text=True)
+    assert f"Panel decision to record: {candidate.person.name}" in page
+
+
+def test_late_stages_and_unverified_hours_reach_admins_and_supervisors(auth, client) -> None:
+    from datetime import timedelta
+
+    from coachprog.auth.permissions import SystemActor
+    from coachprog.db import utcnow
+    from coachprog.selection import services as selection
+    from coachprog.selection.domain import CandidateStage
+    from tests.selection.builders import candidate_at
+
+    candidate = candidate_at(CandidateStage.SUPERVISED_PRACTICE)
+    selection.log_practice_hours(SystemActor("t"), candidate, session_date=utcnow().date(),
+                                 minutes=60)
+    row = candidate.sprint
+    row.start_date = utcnow().date() - timedelta(days=70)  # practice should be over
+    db.session.commit()
+    auth.login_as("admin")
+    page = client.get("/").get_data(as_text=True)
+    assert "should have finished on" in page
+    auth.logout()
+    auth.login_as("lead_coach")
+    page = client.get("/").get_data(as_text=True)
+    assert "practice-hour entries waiting" in page

@@ -78,23 +78,41 @@ def create_job(kind: str, *, payload: dict[str, Any], created_by_id: int | None)
     job = Job(kind=kind, payload=payload, created_by_id=created_by_id)
     db.session.add(job)
     db.session.flush()
-    db.session.info.setdefault(_PENDING_KEY, []).append(job.id)
+    # Remember the innermost transaction: a rolled-back savepoint forgets only its own jobs.
+    session = db.session()  # the request's Session behind the scoped proxy
+    transaction = session.get_nested_transaction() or session.get_transaction()
+    db.session.info.setdefault(_PENDING_KEY, []).append((job.id, transaction))
     return job
+
+
+def _within(transaction: Any, ancestor: Any) -> bool:
+    while transaction is not None:
+        if transaction is ancestor:
+            return True
+        transaction = transaction.parent
+    return False
 
 
 @event.listens_for(Session, "after_commit")
 def _enqueue_committed(session: Session) -> None:
+    # SQLAlchemy also calls this when a savepoint is released; the rows are not committed
+    # until the outermost transaction is, so only then do workers hear of them.
+    if session.in_nested_transaction():
+        return
     pending = session.info.pop(_PENDING_KEY, None)
     if not pending:
         return
     queue = _current_queue()
-    for job_id in pending:
+    for job_id, _ in pending:
         queue.enqueue_job(job_id)
 
 
 @event.listens_for(Session, "after_soft_rollback")
 def _forget_rolled_back(session: Session, previous_transaction: Any) -> None:
-    session.info.pop(_PENDING_KEY, None)
+    pending = session.info.get(_PENDING_KEY)
+    if pending:
+        session.info[_PENDING_KEY] = [(job_id, transaction) for job_id, transaction in pending
+                                      if not _within(transaction, previous_transaction)]
 
 
 def _current_queue() -> JobQueue:

@@ -5,11 +5,11 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 
+from coachprog.auth import services as auth_services
 from coachprog.extensions import db
 from coachprog.notifications.models import OutboxMessage
-from coachprog.selection.models import Candidate, Sprint
-from coachprog.auth import services as auth_services
 from coachprog.seed import DEMO_SPRINT, _report_of
+from coachprog.selection.models import Candidate, Sprint
 
 SMALL = ["seed", "--people", "120"]
 

@@ -53,6 +53,25 @@ def test_rolled_back_job_is_never_enqueued(app) -> None:
     assert db.session.get(Job, job_id) is None
 
 
+def test_a_released_savepoint_enqueues_nothing_until_the_real_commit(app) -> None:
+    with db.session.begin_nested():
+        job = queue.create_job("test_echo", payload={"value": 1}, created_by_id=None)
+    assert CALLS == []  # the row is not committed yet: no worker may look for it
+    db.session.commit()
+    assert wait_for_job(job.id).status == "succeeded"
+
+
+def test_a_rolled_back_savepoint_forgets_only_its_own_jobs(app) -> None:
+    outer = queue.create_job("test_echo", payload={"value": "outer"}, created_by_id=None)
+    savepoint = db.session.begin_nested()
+    inner_id = queue.create_job("test_echo", payload={"value": "inner"}, created_by_id=None).id
+    savepoint.rollback()
+    db.session.commit()
+    assert wait_for_job(outer.id).status == "succeeded"
+    assert inner_id not in CALLS
+    assert db.session.get(Job, inner_id) is None
+
+
 def test_handler_failure_is_recorded_for_the_user() -> None:
     job = queue.create_job("test_echo", payload={"fail": True}, created_by_id=None)
     db.session.commit()

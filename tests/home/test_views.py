@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 
-from coachprog.auth.permissions import can
+from coachprog.auth.models import User
+from coachprog.auth.permissions import SystemActor, can
+from coachprog.db import utcnow
 from coachprog.extensions import db
+from coachprog.selection import services as selection
+from coachprog.selection.domain import CandidateStage
 from tests.factories import PersonFactory, UserFactory
+from tests.selection.builders import APPLICATION, candidate_at, sprint
 
 
 def test_anonymous_home_redirects_to_sign_in(client) -> None:
@@ -121,17 +128,12 @@ def test_rater_and_master_coach_see_their_scoring_work(auth, client) -> None:
 
 
 def test_employees_see_open_sprints_and_their_candidacy(auth, client) -> None:
-    from tests.selection.builders import sprint
-
     row = sprint(name="Spring cohort")
     person = PersonFactory()
     db.session.commit()
     auth.login_as(person_id=person.id)
     page = client.get("/").get_data(as_text=True)
     assert "Spring cohort takes nominations and applications until" in page
-    from coachprog.auth.models import User
-    from coachprog.selection import services as selection
-    from tests.selection.builders import APPLICATION
 
     user = db.session.query(User).filter_by(person_id=person.id).one()
     candidate = selection.apply(user, row, text=APPLICATION)
@@ -142,9 +144,6 @@ def test_employees_see_open_sprints_and_their_candidacy(auth, client) -> None:
 
 
 def test_panel_members_see_decisions_to_record(auth, client) -> None:
-    from coachprog.selection.domain import CandidateStage
-    from tests.selection.builders import candidate_at
-
     candidate = candidate_at(CandidateStage.PANEL)
     sponsor = next(m.user for m in candidate.sprint.panel if m.panel_role == "business_sponsor")
     db.session.commit()
@@ -154,14 +153,6 @@ def test_panel_members_see_decisions_to_record(auth, client) -> None:
 
 
 def test_late_stages_and_unverified_hours_reach_admins_and_supervisors(auth, client) -> None:
-    from datetime import timedelta
-
-    from coachprog.auth.permissions import SystemActor
-    from coachprog.db import utcnow
-    from coachprog.selection import services as selection
-    from coachprog.selection.domain import CandidateStage
-    from tests.selection.builders import candidate_at
-
     candidate = candidate_at(CandidateStage.SUPERVISED_PRACTICE)
     selection.log_practice_hours(SystemActor("t"), candidate, session_date=utcnow().date(),
                                  minutes=60)

@@ -120,6 +120,7 @@ def _register_domains(app: Flask) -> None:
     import coachprog.notifications.permissions
     import coachprog.people.jobs
     import coachprog.people.permissions
+    import coachprog.recordings.models
     import coachprog.rubrics.models
     import coachprog.rubrics.permissions
     import coachprog.selection.models

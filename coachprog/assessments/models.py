@@ -32,6 +32,10 @@ class EvidenceItem(db.Model):  # type: ignore[name-defined]
     subject_person_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("people.id", ondelete="SET NULL"), index=True
     )
+    # A recorded session being assessed; purging the recording leaves the item (and scores).
+    recording_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("recordings.id", ondelete="SET NULL"), index=True
+    )
     created_by_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("users.id", ondelete="SET NULL")
     )

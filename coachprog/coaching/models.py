@@ -108,3 +108,27 @@ class EvaluationRelationship(db.Model):  # type: ignore[name-defined]
     evaluator: Mapped[Person] = relationship(foreign_keys=[evaluator_person_id])
     evaluated: Mapped[Person] = relationship(foreign_keys=[evaluated_person_id])
     recorded_by: Mapped[User | None] = relationship()
+
+
+class SupervisorAssignment(db.Model):  # type: ignore[name-defined]
+    """Who supervises a coach: a lead coach over an internal coach, or a master coach over a
+    lead coach (the supervision structure of the audits issue builds on it). Supervisors may
+    open the coach's recordings and transcripts."""
+
+    __tablename__ = "supervisor_assignments"
+    __table_args__ = (sa.UniqueConstraint("coach_person_id", "supervisor_user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    coach_person_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("people.id", ondelete="CASCADE"), index=True
+    )
+    supervisor_user_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
+    assigned_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="SET NULL")
+    )
+    assigned_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    coach: Mapped[Person] = relationship()
+    supervisor: Mapped[User] = relationship(foreign_keys=[supervisor_user_id])

@@ -120,7 +120,9 @@ def _register_domains(app: Flask) -> None:
     import coachprog.notifications.permissions
     import coachprog.people.jobs
     import coachprog.people.permissions
+    import coachprog.recordings.jobs
     import coachprog.recordings.models
+    import coachprog.recordings.permissions
     import coachprog.rubrics.models
     import coachprog.rubrics.permissions
     import coachprog.selection.models
@@ -146,13 +148,17 @@ def _register_interfaces(app: Flask) -> None:
     from coachprog.jobs.views import bp as jobs_bp
     from coachprog.notifications.views import bp as notifications_bp
     from coachprog.people.views import bp as people_bp
+    from coachprog.recordings.consent_views import bp as consent_bp
+    from coachprog.recordings.review_views import bp as transcripts_bp
+    from coachprog.recordings.views import bp as recordings_bp
     from coachprog.rubrics.views import bp as rubrics_bp
     from coachprog.selection.impact_views import bp as selection_impact_bp
     from coachprog.selection.views import bp as selection_bp
 
     for blueprint in (auth_bp, home_bp, people_bp, governance_bp, jobs_bp, rubrics_bp,
                       assessments_bp, calibration_bp, selection_bp, selection_impact_bp,
-                      coaching_bp, notifications_bp):
+                      coaching_bp, notifications_bp, recordings_bp, consent_bp,
+                      transcripts_bp):
         app.register_blueprint(blueprint)
     app.register_blueprint(api_bp)
 

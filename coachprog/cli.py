@@ -179,3 +179,6 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(seed_command)
     app.cli.add_command(serve_command)
     app.cli.add_command(worker_command)
+    from coachprog.recordings.cli import init_app as recordings_cli
+
+    recordings_cli(app)

@@ -1,0 +1,3 @@
+"""Background jobs of recorded sessions (transcription)."""
+
+from __future__ import annotations

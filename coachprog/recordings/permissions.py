@@ -1,0 +1,130 @@
+"""Who may touch recorded sessions: the most sensitive data in the system.
+
+Policy:
+- Audio and transcripts (the *content*) are opened only by the session's coach, the coach's
+  supervisors (a lead or master coach assigned over them), and auditors assigned to an audit of
+  that coach (the audits issue plugs them in through `register_auditor_source`). Every opening
+  is audited by the service that serves it.
+- Admins (L&D) manage metadata — sessions, upload status, consents, retention — but do not
+  open content unless they also hold one of the relations above.
+- Sponsors and managers never open content, whatever else they hold: a manager of the coach or
+  of the coachee is refused even with another relation (coaching is not surveillance).
+- Uploading: the coach of the engagement, their supervisors, or an admin recording on their
+  behalf. The service also requires a current consent covering recording.
+- Correcting a transcript and citing it in scores: those who may open it and are not the
+  coachee.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import Any
+
+import sqlalchemy as sa
+
+from coachprog.auth.domain import Role
+from coachprog.auth.permissions import has_any_role, is_signed_in, permission
+from coachprog.extensions import db
+
+AuditorSource = Callable[[int], Iterable[int]]
+"""Given a coach's person id, the user ids of auditors assigned to an audit of that coach."""
+
+AUDITOR_SOURCES: list[AuditorSource] = []
+
+
+def register_auditor_source(source: AuditorSource) -> AuditorSource:
+    """The audits issue registers where "auditor of this coach" comes from; until then nobody
+    is an auditor."""
+    AUDITOR_SOURCES.append(source)
+    return source
+
+
+def supervisor_user_ids(coach_person_id: int) -> set[int]:
+    from coachprog.coaching.models import SupervisorAssignment
+
+    return set(db.session.scalars(sa.select(SupervisorAssignment.supervisor_user_id).where(
+        SupervisorAssignment.coach_person_id == coach_person_id)))
+
+
+def auditor_user_ids(coach_person_id: int) -> set[int]:
+    found: set[int] = set()
+    for source in AUDITOR_SOURCES:
+        found.update(source(coach_person_id))
+    return found
+
+
+def _engagement_of(obj: Any) -> Any:
+    """The engagement behind a recording, a transcript or a coaching session."""
+    if obj is None:
+        return None
+    if hasattr(obj, "recording"):  # a transcript
+        obj = obj.recording
+    if hasattr(obj, "session"):  # a recording
+        obj = obj.session
+    return getattr(obj, "engagement", None)
+
+
+def _manages(user: Any, person_id: int) -> bool:
+    """Whether the user is in the person's management chain (direct or indirect)."""
+    from coachprog.assessments.domain import manager_chain
+    from coachprog.people.services import get_manager_links
+
+    own = getattr(user, "person_id", None)
+    if own is None:
+        return False
+    return own in manager_chain(person_id, get_manager_links((person_id,)))
+
+
+def content_relation(user: Any, obj: Any) -> str | None:
+    """Why the user may open this session's content — "coach", "supervisor" or "auditor" — or
+    None. Managers of either party never may."""
+    engagement = _engagement_of(obj)
+    if not is_signed_in(user) or engagement is None:
+        return None
+    if has_any_role(user, Role.SPONSOR) and not has_any_role(
+            user, Role.MASTER_COACH, Role.LEAD_COACH, Role.COACH, Role.RATER):
+        return None
+    coach_id, coachee_id = engagement.coach_person_id, engagement.coachee_person_id
+    if getattr(user, "person_id", None) == coachee_id:
+        return None
+    if _manages(user, coach_id) or _manages(user, coachee_id):
+        return None
+    if getattr(user, "person_id", None) == coach_id:
+        return "coach"
+    if user.id in supervisor_user_ids(coach_id):
+        return "supervisor"
+    if user.id in auditor_user_ids(coach_id):
+        return "auditor"
+    return None
+
+
+@permission
+def can_open_recording_content(user: Any, obj: Any = None) -> bool:
+    """Play the audio or read the transcript of a recording (or a session's recordings)."""
+    return content_relation(user, obj) is not None
+
+
+@permission
+def can_edit_transcript(user: Any, transcript: Any = None) -> bool:
+    """Correct segment text and speaker labels: the coach and their supervisors (auditors
+    read, they do not rewrite the evidence they audit)."""
+    return content_relation(user, transcript) in {"coach", "supervisor"}
+
+
+@permission
+def can_upload_recording(user: Any, engagement_or_session: Any = None) -> bool:
+    """Upload audio for a session: its coach, their supervisors, or L&D on their behalf."""
+    if has_any_role(user, Role.ADMIN):
+        return True
+    return content_relation(user, engagement_or_session) in {"coach", "supervisor"}
+
+
+@permission
+def can_manage_recordings(user: Any, obj: Any = None) -> bool:
+    """Metadata only: sessions, statuses, consents, retention (L&D admins)."""
+    return has_any_role(user, Role.ADMIN)
+
+
+@permission
+def can_manage_consent_texts(user: Any, obj: Any = None) -> bool:
+    return has_any_role(user, Role.ADMIN)

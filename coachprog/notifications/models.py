@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
@@ -30,3 +31,13 @@ class OutboxMessage(db.Model):  # type: ignore[name-defined]
     related_id: Mapped[int | None] = mapped_column(sa.Integer)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # One-use secrets in the body (an invitation or withdrawal token): never shown on the
+    # outbox page, and removed from the body once the message is delivered.
+    secrets: Mapped[list[Any] | None] = mapped_column(sa.JSON, default=list)
+
+    @property
+    def display_body(self) -> str:
+        body = self.body
+        for secret in self.secrets or ():
+            body = body.replace(str(secret), "••••••")
+        return body

@@ -62,12 +62,16 @@ class DeliveryFailed(Exception):  # noqa: N818 - reads as the outcome it reports
 
 
 def send_email(*, kind: str, to_email: str, to_name: str = "", subject: str, body: str,
-               related_type: str = "", related_id: int | None = None) -> OutboxMessage:
+               related_type: str = "", related_id: int | None = None,
+               secrets: Sequence[str] = ()) -> OutboxMessage:
     """Queue one e-mail in the caller's transaction; it is delivered after that commits.
 
     `kind` names the notification (e.g. "selection.invitation"), `related_type`/`related_id`
-    the object it is about. Raises DomainError (with field errors) for an unusable address,
-    an empty or over-long subject, an empty body, or a line break in any header value.
+    the object it is about. `secrets` are one-use tokens in the body (invitation or withdrawal
+    links): admins never see them on the outbox page, and they are removed from the stored
+    body once the message is delivered. Raises DomainError (with field errors) for an
+    unusable address, an empty or over-long subject, an empty body, or a line break in any
+    header value.
     """
     problems = message_problems(kind=kind, to_email=to_email, to_name=to_name,
                                 subject=subject, body=body, related_type=related_type)
@@ -77,7 +81,8 @@ def send_email(*, kind: str, to_email: str, to_name: str = "", subject: str, bod
             field_errors=problems)
     message = OutboxMessage(kind=kind, to_email=to_email, to_name=to_name, subject=subject,
                             body=body, status=OutboxStatus.QUEUED.value, error="",
-                            related_type=related_type, related_id=related_id)
+                            related_type=related_type, related_id=related_id,
+                            secrets=[secret for secret in secrets if secret])
     db.session.add(message)
     db.session.flush()
     create_job(DELIVER_JOB, payload={"message_id": message.id}, created_by_id=None)
@@ -129,7 +134,13 @@ def _send(settings: SmtpSettings, email: EmailMessage) -> None:
         smtp.send_message(email)
 
 
+REMOVED_SECRET = "[one-use link removed after delivery]"  # noqa: S105 - a placeholder
+
+
 def _mark_delivered(message: OutboxMessage, status: OutboxStatus) -> None:
+    for secret in message.secrets or ():
+        message.body = message.body.replace(str(secret), REMOVED_SECRET)
+    message.secrets = []
     message.status = status.value
     message.error = ""
     message.delivered_at = utcnow()

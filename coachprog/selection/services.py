@@ -391,11 +391,12 @@ def _base_url() -> str:
     return str(current_app.config.get("COACHPROG_BASE_URL", "http://127.0.0.1:5000")).rstrip("/")
 
 
-def _email(kind: str, person: Person, subject: str, body: str, candidate: Candidate) -> None:
+def _email(kind: str, person: Person, subject: str, body: str, candidate: Candidate, *,
+           secrets: tuple[str, ...] = ()) -> None:
     from coachprog.notifications.services import send_email
 
     send_email(kind=kind, to_email=person.email, to_name=person.name, subject=subject,
-               body=body, related_type="candidate", related_id=candidate.id)
+               body=body, related_type="candidate", related_id=candidate.id, secrets=secrets)
 
 
 @dataclass(frozen=True)
@@ -441,7 +442,8 @@ def nominate(actor: Any, sprint: Sprint, *, nominee_employee_id: str, why: str) 
            f"Taking part is your choice. The sprint has a behavioural interview, two coaching "
            f"simulations, 8–12 hours of supervised practice and a calibration panel.\n\n"
            f"Accept or decline by {window.end.isoformat()} here:\n"
-           f"{_base_url()}/sprints/invitations/{token}\n\nThe L&D team", candidate)
+           f"{_base_url()}/sprints/invitations/{token}\n\nThe L&D team", candidate,
+           secrets=(token,))
     return Entry(candidate, token)
 
 

@@ -197,6 +197,25 @@ def test_without_smtp_the_whole_message_is_logged_and_marked_logged(outbox_log) 
     assert record.endswith(str(INVITATION["body"]))
 
 
+def test_one_use_links_are_hidden_from_admins_and_removed_once_delivered(outbox_log) -> None:
+    token = "s3cr3t-token-value"
+    message = services.send_email(kind="selection.invitation", to_email="ana@example.com",
+                                  subject="Invitation", secrets=(token,),
+                                  body=f"Answer here: https://x.example/i/{token}\nThanks")
+    assert token in message.body  # needed to send it
+    assert token not in message.display_body and "••••••" in message.display_body
+    db.session.commit()
+    delivered = wait_for_job(db.session.scalar(
+        sa.select(Job.id).where(Job.kind == "notifications.deliver")))
+    assert delivered.status == "succeeded"
+    db.session.expire_all()
+    stored = db.session.get(OutboxMessage, message.id)
+    assert token not in stored.body and services.REMOVED_SECRET in stored.body
+    assert stored.secrets == []
+    (record,) = _outbox_records(outbox_log)
+    assert token in record  # the development log is how the recipient's copy is read
+
+
 # --- delivery over SMTP ------------------------------------------------------------------------
 
 

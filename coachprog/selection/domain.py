@@ -648,6 +648,9 @@ def duplicate_entry_problem(person_id: int, existing_person_ids: Iterable[int]) 
     return None
 
 
+OUTSIDE_LINE = "You can nominate only people in your reporting line (direct or indirect)."
+
+
 def nominator_problem(nominator_id: int, nominee_id: int,
                       nominee_manager_chain: Sequence[int]) -> str | None:
     """A nomination comes from the nominee's manager, direct or further up the line
@@ -655,7 +658,7 @@ def nominator_problem(nominator_id: int, nominee_id: int,
     if nominator_id == nominee_id:
         return "You cannot nominate yourself; apply through an open application instead."
     if nominator_id not in nominee_manager_chain:
-        return "You can nominate only people in your reporting line (direct or indirect)."
+        return OUTSIDE_LINE
     return None
 
 

@@ -56,7 +56,7 @@ def _panel_sees(user: Any, candidate: Any) -> bool:
     """A panel member sees candidates of their sprint who reached the panel (someone rejected
     after reaching it included, so the decision stays readable)."""
     return (candidate is not None and panel_seat_of(user, candidate.sprint) is not None
-            and candidate.furthest_stage in PANEL_VISIBLE_STAGES)
+            and candidate.furthest_stage in PANEL_VISIBLE_STAGES and not _is_own(user, candidate))
 
 
 @permission
@@ -126,7 +126,7 @@ def can_supervise_practice(user: Any, candidate: Any = None) -> bool:
 def can_record_panel_decision(user: Any, candidate: Any = None) -> bool:
     """Only the sprint's panel members, while the candidate is at the panel stage."""
     return (candidate is not None and candidate.stage == CandidateStage.PANEL.value
-            and panel_seat_of(user, candidate.sprint) is not None)
+            and panel_seat_of(user, candidate.sprint) is not None and not _is_own(user, candidate))
 
 
 @permission

@@ -294,6 +294,8 @@ def seat_panel_member(actor: Any, sprint: Sprint, panel_role: str, user_id: int 
     admin; external master coach: master coach; business sponsor: sponsor) and three different
     people sit on the panel. A member who already decided on a candidate is not replaced."""
     require(actor, "can_manage_sprints")
+    if sprint.status != "open":
+        raise _refuse("The sprint is closed; its panel no longer changes.")
     try:
         role = PanelRole(panel_role)
     except ValueError:
@@ -311,14 +313,13 @@ def seat_panel_member(actor: Any, sprint: Sprint, panel_role: str, user_id: int 
             other = domain.PANEL_ROLE_LABELS[PanelRole(member.panel_role)]
             raise _refuse(f"{user.display_name} already sits on this panel as {other}; the panel "
                           f"is three different people.", "user_id")
+    if user.person_id is not None and user.person_id in _existing_person_ids(sprint):
+        raise _refuse(f"{user.display_name} has an entry in this sprint and cannot sit on its "
+                      f"panel.", "user_id")
     seat = next((m for m in sprint.panel if m.panel_role == role.value), None)
     if seat is not None and seat.user_id != user.id:
-        decided = db.session.scalar(sa.select(sa.func.count()).select_from(PanelDecisionRecord)
-                                    .join(Candidate).where(
-            Candidate.sprint_id == sprint.id, PanelDecisionRecord.panel_role == role.value))
-        if decided:
-            raise _refuse(f"The {label} has already recorded decisions in this sprint; the seat "
-                          f"cannot change hands.", "user_id")
+        # Decisions already recorded stay with the member who made them; the new member
+        # decides on the candidates still waiting (e.g. where the former one had a conflict).
         seat.user_id = user.id
     elif seat is None:
         seat = SprintPanelMember(sprint_id=sprint.id, panel_role=role.value, user_id=user.id)
@@ -361,6 +362,14 @@ def _person_of(actor: Any) -> Person:
 def _existing_person_ids(sprint: Sprint) -> list[int]:
     return list(db.session.scalars(sa.select(Candidate.person_id)
                                    .where(Candidate.sprint_id == sprint.id)))
+
+
+def _require_not_on_panel(sprint: Sprint, person: Person) -> None:
+    members = {m.user_id for m in sprint.panel}
+    if members and db.session.scalar(sa.select(User.id).where(
+            User.person_id == person.id, User.id.in_(members))) is not None:
+        raise _refuse(f"{person.name} sits on this sprint's calibration panel and cannot also be "
+                      f"a candidate in it.")
 
 
 def _require_entries_open(sprint: Sprint) -> None:
@@ -413,9 +422,15 @@ def nominate(actor: Any, sprint: Sprint, *, nominee_employee_id: str, why: str) 
     nominator = _person_of(actor)
     nominee = db.session.scalar(sa.select(Person).where(
         Person.employee_id == nominee_employee_id.strip()))
+    # Outside their own line a nominator learns nothing: not whether the id exists, nor
+    # whether that person has entered the sprint.
     if nominee is None or not nominee.active:
-        raise _refuse("No active person has this employee id.", "nominee_employee_id")
+        raise _refuse(domain.OUTSIDE_LINE, "nominee_employee_id")
     chain = assessment_domain.manager_chain(nominee.id, get_manager_links((nominee.id,)))
+    line_problem = domain.nominator_problem(nominator.id, nominee.id, chain)
+    if line_problem:
+        raise _refuse(line_problem, "nominee_employee_id")
+    _require_not_on_panel(sprint, nominee)
     problems = domain.nomination_problems(
         nominator_id=nominator.id, nominee_id=nominee.id, nominee_manager_chain=chain, why=why,
         existing_person_ids=_existing_person_ids(sprint))
@@ -458,6 +473,7 @@ def apply(actor: Any, sprint: Sprint, *, text: str, on_behalf_of: Person | None 
         require(actor, "can_manage_sprints")
         person = on_behalf_of
     _require_entries_open(sprint)
+    _require_not_on_panel(sprint, person)
     problems = domain.application_entry_problems(
         person_id=person.id, text=text, existing_person_ids=_existing_person_ids(sprint))
     if problems:
@@ -910,6 +926,9 @@ def hours_summary(candidate: Candidate) -> HoursSummary:
 def record_panel_decision(actor: Any, candidate: Candidate, *, verdict: str,
                           reasons: str) -> PanelDecisionRecord:
     require(actor, "can_record_panel_decision", candidate)
+    conflict = panel_conflict(actor, candidate)
+    if conflict:
+        raise _refuse(conflict)
     seat = panel_seat_of(actor, candidate.sprint)
     errors: dict[str, list[str]] = {}
     try:
@@ -941,6 +960,20 @@ def record_panel_decision(actor: Any, candidate: Candidate, *, verdict: str,
                  detail={"panel_role": seat, "verdict": decision.value,
                          **({"previous": previous} if previous else {})})
     return record
+
+
+def panel_conflict(member: Any, candidate: Candidate) -> str | None:
+    """A panel member in the candidate's management chain (either way) does not decide on
+    them: L&D seats another member for that decision."""
+    person_id = getattr(member, "person_id", None)
+    if person_id is None:
+        return None
+    links = get_manager_links((person_id, candidate.person_id))
+    if person_id in assessment_domain.manager_chain(candidate.person_id, links) or \
+            candidate.person_id in assessment_domain.manager_chain(person_id, links):
+        return (f"You are in {candidate.person.name}'s management chain (or they are in yours): "
+                f"a conflict of interest. Ask L&D to seat another member for this decision.")
+    return None
 
 
 def panel_outcome(candidate: Candidate) -> domain.PanelOutcome:

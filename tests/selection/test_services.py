@@ -32,6 +32,7 @@ from tests.selection.builders import (
     passed_assessment,
     sprint,
     stage_rubrics,
+    verified_hours,
 )
 
 
@@ -135,12 +136,41 @@ def test_panel_seats_need_their_role_and_three_different_people(app) -> None:
         selection.seat_panel_member(SYSTEM, row, "chair", both.id)
 
 
-def test_a_panel_seat_does_not_change_hands_after_decisions(app) -> None:
+def test_a_replaced_panel_member_keeps_the_decisions_already_recorded(app) -> None:
     candidate = candidate_at(CandidateStage.PANEL)
     panel_decides(candidate)
-    other = UserFactory(roles=[Role.SPONSOR])
-    with pytest.raises(DomainError, match="cannot change hands"):
-        selection.seat_panel_member(SYSTEM, candidate.sprint, "business_sponsor", other.id)
+    other = UserFactory(roles=[Role.SPONSOR], display_name="Olu Other")
+    selection.seat_panel_member(SYSTEM, candidate.sprint, "business_sponsor", other.id)
+    decision = next(d for d in candidate.panel_decisions if d.panel_role == "business_sponsor")
+    assert decision.member_id != other.id
+    assert selection.panel_outcome(candidate) is domain.PanelOutcome.APPOINT
+
+
+def test_a_panel_member_never_decides_on_themselves_or_someone_in_their_line(app) -> None:
+    row = sprint()
+    sponsor = next(m.user for m in row.panel if m.panel_role == "business_sponsor")
+    sponsor.person_id = PersonFactory().id
+    with pytest.raises(DomainError, match="sits on this sprint's calibration panel"):
+        selection.apply(sponsor, row, text=APPLICATION)
+    boss, report = line(1)
+    member = next(m.user for m in row.panel if m.panel_role == "external_master_coach")
+    member.person_id = boss.id
+    entry = applicant(row, report)
+    selection.advance_candidate(SYSTEM, entry, "interview")
+    passed_assessment(entry, "interview")
+    selection.advance_candidate(SYSTEM, entry, "simulations")
+    for key in domain.SIMULATION_RUBRICS:
+        passed_assessment(entry, key)
+    selection.advance_candidate(SYSTEM, entry, "supervised_practice")
+    verified_hours(entry)
+    selection.advance_candidate(SYSTEM, entry, "panel")
+    with pytest.raises(DomainError, match="conflict of interest"):
+        selection.record_panel_decision(member, entry, verdict="appoint", reasons="Good.")
+    candidate_user = db.session.scalar(sa.select(User).where(User.person_id == report.id))
+    candidate_user.role_grants.append(RoleGrant(role=Role.MASTER_COACH.value))
+    db.session.flush()
+    with pytest.raises(DomainError, match="has an entry in this sprint"):
+        selection.seat_panel_member(SYSTEM, row, "external_master_coach", candidate_user.id)
 
 
 # --- entries --------------------------------------------------------------------------------
@@ -197,12 +227,14 @@ def test_nomination_outside_the_reporting_line_or_without_why_is_refused(app) ->
     row = sprint()
     with pytest.raises(DomainError) as caught:
         selection.nominate(stranger, row, nominee_employee_id=nominee.employee_id, why="")
-    message = caught.value.message
-    assert "only people in your reporting line" in message and "Say why" in message
+    assert caught.value.message == domain.OUTSIDE_LINE  # nothing else about the nominee
     manager = UserFactory(person_id=top.id)
     with pytest.raises(DomainError) as caught:
+        selection.nominate(manager, row, nominee_employee_id=nominee.employee_id, why=" ")
+    assert caught.value.field_errors == {"why": ["Say why you are nominating this person."]}
+    with pytest.raises(DomainError) as caught:
         selection.nominate(manager, row, nominee_employee_id="NOPE", why="Good")
-    assert caught.value.field_errors["nominee_employee_id"]
+    assert caught.value.field_errors["nominee_employee_id"] == [domain.OUTSIDE_LINE]
     with pytest.raises(DomainError, match="cannot nominate yourself"):
         selection.nominate(manager, row,
                            nominee_employee_id=top.employee_id, why="Me")
@@ -236,6 +268,17 @@ def test_l_and_d_cannot_accept_an_invitation_for_the_nominee(app) -> None:
                                nominee_employee_id=nominee.employee_id, why="Curious mind.")
     with pytest.raises(DomainError, match="Only the nominee"):
         selection.advance_candidate(SYSTEM, entry.candidate, "applied")
+
+
+def test_outsiders_cannot_learn_who_entered_a_sprint(app) -> None:
+    _top, nominee = line(1)
+    row = sprint()
+    applicant(row, nominee)
+    stranger = UserFactory(person_id=PersonFactory().id)
+    for employee_id in (nominee.employee_id, "NO-SUCH-ID"):
+        with pytest.raises(DomainError) as caught:
+            selection.nominate(stranger, row, nominee_employee_id=employee_id, why="x")
+        assert caught.value.message == domain.OUTSIDE_LINE
 
 
 def test_unknown_or_malformed_tokens_are_not_found(app) -> None:

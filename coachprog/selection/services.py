@@ -17,6 +17,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask import current_app
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 
 from coachprog.assessments import domain as assessment_domain
@@ -281,6 +282,15 @@ def funnel(sprint: Sprint) -> tuple[domain.FunnelRow, ...]:
     return domain.funnel((c.id, c.furthest_stage) for c in sprint.candidates)
 
 
+def _appointed_now(sprint: Sprint) -> int:
+    """Appointments as committed, counted under a lock on the sprint row (PostgreSQL), so two
+    simultaneous appointments cannot both take the last seat."""
+    db.session.execute(sa.select(Sprint.id).where(Sprint.id == sprint.id).with_for_update())
+    return db.session.scalar(sa.select(sa.func.count()).select_from(Candidate).where(
+        Candidate.sprint_id == sprint.id,
+        Candidate.stage == CandidateStage.APPOINTED.value)) or 0
+
+
 def seats_left(sprint: Sprint) -> int:
     return max(0, sprint.capacity - _count(sprint, CandidateStage.APPOINTED))
 
@@ -364,6 +374,17 @@ def _existing_person_ids(sprint: Sprint) -> list[int]:
                                    .where(Candidate.sprint_id == sprint.id)))
 
 
+def _insert(row: Any, duplicate: str) -> None:
+    """Insert a row whose uniqueness a simultaneous request may have taken first: the loser
+    gets `duplicate` in words, not a server error."""
+    try:
+        with db.session.begin_nested():
+            db.session.add(row)
+            db.session.flush()
+    except IntegrityError:
+        raise _refuse(duplicate) from None
+
+
 def _require_not_on_panel(sprint: Sprint, person: Person) -> None:
     members = {m.user_id for m in sprint.panel}
     if members and db.session.scalar(sa.select(User.id).where(
@@ -443,8 +464,8 @@ def nominate(actor: Any, sprint: Sprint, *, nominee_employee_id: str, why: str) 
         stage=CandidateStage.NOMINATED.value, furthest_stage=CandidateStage.NOMINATED.value,
         nominated_by_id=getattr(actor, "id", None), nomination_reason=why.strip(),
         invitation_token_hash=_token_hash(token), invited_at=utcnow())
+    _insert(candidate, "This person already has an entry in this sprint.")
     candidate.sprint, candidate.person = sprint, nominee
-    db.session.add(candidate)
     _event(candidate, actor, None, CandidateStage.NOMINATED.value, why.strip())
     db.session.flush()
     audit.record("candidate.nominated", actor=actor, object_type="candidate",
@@ -482,8 +503,8 @@ def apply(actor: Any, sprint: Sprint, *, text: str, on_behalf_of: Person | None 
         sprint_id=sprint.id, person_id=person.id, route="application",
         stage=CandidateStage.APPLIED.value, furthest_stage=CandidateStage.APPLIED.value,
         application_text=text.strip())
+    _insert(candidate, "This person already has an entry in this sprint.")
     candidate.sprint, candidate.person = sprint, person
-    db.session.add(candidate)
     _event(candidate, actor, None, CandidateStage.APPLIED.value)
     db.session.flush()
     audit.record("candidate.applied", actor=actor, object_type="candidate",
@@ -656,8 +677,19 @@ def _furthest(candidate: Candidate, target: CandidateStage) -> None:
         candidate.furthest_stage = target.value
 
 
+MOVED_MEANWHILE = ("Someone else moved this candidate a moment ago; reload the page to see "
+                   "where they are now.")
+
+
 def _apply_move(actor: Any, candidate: Candidate, move: domain.Transition) -> None:
     source = candidate.stage
+    # Only one of two simultaneous moves wins: the row changes only if it is still where this
+    # request saw it (PostgreSQL re-checks the condition after waiting for the other writer).
+    claimed = db.session.execute(
+        sa.update(Candidate).where(Candidate.id == candidate.id, Candidate.stage == source)
+        .values(stage=move.target.value).execution_options(synchronize_session=False))
+    if claimed.rowcount != 1:  # type: ignore[attr-defined]
+        raise _refuse(MOVED_MEANWHILE)
     candidate.stage = move.target.value
     _furthest(candidate, move.target)
     if move.target in domain.EXITS:
@@ -719,7 +751,8 @@ def advance_candidate(actor: Any, candidate: Candidate, target: str) -> Candidat
     if goal is CandidateStage.APPLIED and candidate.stage == CandidateStage.NOMINATED.value:
         raise _refuse("Only the nominee can accept their invitation; L&D cannot accept it for "
                       "them.")
-    if goal is CandidateStage.APPOINTED and seats_left(candidate.sprint) == 0:
+    if goal is CandidateStage.APPOINTED and _appointed_now(candidate.sprint) >= \
+            candidate.sprint.capacity:
         raise _refuse(f"All {candidate.sprint.capacity} seats of this sprint are taken; "
                       f"raise the capacity first or reject with a reason.")
     move = domain.advance(candidate.stage, goal, stage_evidence(candidate))
@@ -949,6 +982,8 @@ def record_panel_decision(actor: Any, candidate: Candidate, *, verdict: str,
                                      member_id=actor.id, verdict=decision.value,
                                      reasons=reasons.strip())
         record.member = actor
+        _insert(record, "A decision for your seat was recorded a moment ago; reload the page "
+                "to see it, then replace it if you need to.")
         candidate.panel_decisions.append(record)
     else:
         previous = record.verdict

@@ -514,3 +514,22 @@ def test_whole_pipeline_through_the_services(app) -> None:
     assert [e.to_stage for e in candidate.events] == [
         "applied", "interview", "simulations", "supervised_practice", "panel", "appointed"]
     assert selection.what_is_missing(candidate) == []
+
+
+def test_a_move_someone_else_made_first_is_refused_not_repeated(app) -> None:
+    candidate = applicant(sprint())
+    # Another request moved the candidate after this one loaded it.
+    db.session.execute(sa.text("UPDATE candidates SET stage = 'interview' WHERE id = :id"),
+                       {"id": candidate.id})
+    with pytest.raises(DomainError, match="Someone else moved this candidate"):
+        selection.advance_candidate(SYSTEM, candidate, "interview")
+    assert len(candidate.events) == 1
+
+
+def test_a_simultaneous_duplicate_entry_is_refused_in_words(app) -> None:
+    candidate = applicant(sprint())
+    twin = Candidate(sprint_id=candidate.sprint_id, person_id=candidate.person_id,
+                     route="application", stage="applied", furthest_stage="applied")
+    with pytest.raises(DomainError, match="already has an entry"):
+        selection._insert(twin, "This person already has an entry in this sprint.")
+    assert db.session.get(Candidate, candidate.id) is candidate  # the transaction lives on

@@ -92,6 +92,14 @@ def can_view_candidate(user: Any, candidate: Any = None) -> bool:
 
 
 @permission
+def can_read_practice_notes(user: Any, candidate: Any = None) -> bool:
+    """Notes on practice hours and supervisors' review notes describe practice coachees'
+    sessions: program staff read them; a sponsor on the panel sees hours and who reviewed,
+    never what was said."""
+    return has_any_role(user, *PROGRAM_STAFF) and not _is_own(user, candidate)
+
+
+@permission
 def can_view_own_candidacy(user: Any, candidate: Any = None) -> bool:
     return _is_own(user, candidate)
 

@@ -53,6 +53,9 @@ MAX_NAME = 200
 MAX_CAPACITY = 500
 MAX_NOTES = 5000
 MAX_PRACTICE_MINUTES = 8 * 60
+# A sprint is planned a few weeks ahead and looked back on for a while; two years either way
+# catches a mistyped year without getting in anyone's way.
+MAX_START_DISTANCE_DAYS = 2 * 366
 STAGE_ASSESSMENT_PURPOSES: Mapping[str, str] = {
     domain.INTERVIEW_RUBRIC_ID: "Behavioural interview",
     **{key: f"Simulation: {label}" for key, label in domain.SIMULATION_RUBRICS.items()},
@@ -93,6 +96,9 @@ def _checked_draft(draft: SprintDraft) -> tuple[str, int, date, dict[str, int]]:
                               f"{MAX_CAPACITY}."]
     if draft.start_date is None:
         errors["start_date"] = ["Choose the day the sprint opens."]
+    elif abs((draft.start_date - today()).days) > MAX_START_DISTANCE_DAYS:
+        errors["start_date"] = [f"Choose a day within two years of today "
+                                f"({today().isoformat()})."]
     if len(draft.eligibility_notes) > MAX_NOTES:
         errors["eligibility_notes"] = [f"Keep the notes under {MAX_NOTES} characters."]
     overrides: dict[str, int] = {}
@@ -1038,6 +1044,15 @@ def assessment_lines(candidate: Candidate) -> list[AssessmentLine]:
                                     assessments.result_summary(assessment, assessment.result),
                                     assessment_evidence(link)))
     return lines
+
+
+def open_evidence_pack(actor: Any, candidate_id: int) -> Candidate:
+    """The candidate page: loads everything it shows and records who opened the pack (it
+    holds scores, supervisors' notes and the panel's reasons)."""
+    candidate = load_candidate(actor, candidate_id)
+    audit.record("candidate.evidence_viewed", actor=actor, object_type="candidate",
+                 object_id=candidate.id, detail={"sprint_id": candidate.sprint_id})
+    return candidate
 
 
 def load_candidate(actor: Any, candidate_id: int, rule: str = "can_view_candidate",

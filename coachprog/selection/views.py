@@ -552,7 +552,9 @@ def _candidate_page(candidate: Candidate, status: int = 200, **forms: Any) -> An
 @bp.route("/<int:sprint_id>/candidates/<int:candidate_id>")
 @login_required
 def view_candidate(sprint_id: int, candidate_id: int) -> Any:
-    return _candidate_page(_candidate(sprint_id, candidate_id))
+    candidate = _in_sprint(services.open_evidence_pack(current_user, candidate_id), sprint_id)
+    db.session.commit()  # the audit entry of this opening
+    return _candidate_page(candidate)
 
 
 @bp.route("/<int:sprint_id>/candidates/<int:candidate_id>/assessments", methods=["POST"])

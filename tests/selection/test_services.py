@@ -4,7 +4,7 @@ assessment engine, practice hours, panel decisions, notices and the audit trail.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -533,3 +533,11 @@ def test_a_simultaneous_duplicate_entry_is_refused_in_words(app) -> None:
     with pytest.raises(DomainError, match="already has an entry"):
         selection._insert(twin, "This person already has an entry in this sprint.")
     assert db.session.get(Candidate, candidate.id) is candidate  # the transaction lives on
+
+
+@pytest.mark.parametrize("start", [date(9999, 12, 31), date(1, 1, 1), date(2020, 1, 1)])
+def test_a_start_date_far_from_today_is_refused(app, frozen, start) -> None:
+    with pytest.raises(DomainError) as caught:
+        selection.create_sprint(SYSTEM, selection.SprintDraft("Typo", 3, start))
+    assert caught.value.field_errors["start_date"] == [
+        "Choose a day within two years of today (2026-03-02)."]

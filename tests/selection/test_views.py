@@ -567,6 +567,25 @@ def test_panel_member_reads_the_pack_and_records_a_decision(client: FlaskClient)
                      {"verdict": "appoint", "reasons": "x"}).status_code == 403
 
 
+def test_a_sponsor_on_the_panel_sees_hours_but_not_practice_session_notes(
+        client: FlaskClient, auth: Auth) -> None:
+    candidate = candidate_at(CandidateStage.PANEL)  # notes "Session 1…" and a review
+    sponsor = next(m.user for m in candidate.sprint.panel if m.panel_role == "business_sponsor")
+    db.session.commit()
+    _sign_in(client, sponsor)
+    page = _text(client.get(_url(candidate)))
+    assert "Session 1" not in page and "let silences run longer" not in page
+    assert "for supervisors and L&amp;D only" in page
+    auth.logout()
+    auth.login_as("lead_coach")
+    page = _text(client.get(_url(candidate)))
+    assert "Session 1" in page and "let silences run longer" in page
+    opened = db.session.scalars(sa.select(AuditEntry.actor_id).where(
+        AuditEntry.action == "candidate.evidence_viewed",
+        AuditEntry.object_id == str(candidate.id))).all()
+    assert len(opened) == 2 and sponsor.id in opened
+
+
 def test_panel_decision_after_the_panel_stage_is_refused_with_a_reason(
         client: FlaskClient) -> None:
     candidate = candidate_at(CandidateStage.PANEL)

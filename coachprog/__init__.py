@@ -12,10 +12,19 @@ from flask import Flask, request
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from werkzeug.middleware.proxy_fix import ProxyFix
+from werkzeug.routing import IntegerConverter
 
 from coachprog.config import build_config
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class BoundedIntConverter(IntegerConverter):
+    """`<int:…>` limited to what a BIGINT column holds."""
+
+    def __init__(self, url_map: Any, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("max", 2**63 - 1)
+        super().__init__(url_map, *args, **kwargs)
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
@@ -35,6 +44,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         docs_path=None,  # the bundled docs UI loads scripts from a CDN; we serve none
         json_errors=False,  # HTML pages keep HTML errors; the API blueprint answers JSON
     )
+    # Ids in URLs fit the databases' 64-bit integers; a longer number is simply not found
+    # (404) instead of overflowing the driver.
+    app.url_map.converters["int"] = BoundedIntConverter
     app.config.update(build_config(instance_path))
     app.config.update(
         {

@@ -94,6 +94,21 @@ def init_app(app: Flask) -> None:
     def is_api() -> bool:
         return request.path.startswith("/api/")
 
+    @app.before_request
+    def _refuse_nul_characters() -> Any:
+        # A NUL character is never meant in text, and PostgreSQL cannot store one: refuse the
+        # request in words before it reaches any service.
+        values = [*request.args.values(), *request.form.values()]
+        raw = request.get_data(cache=True) if request.is_json else b""
+        if any("\x00" in value for value in values) or b"\\u0000" in raw or b"\x00" in raw:
+            message = "The request contains a NUL character, which no text may hold."
+            if is_api():
+                from coachprog.api.problems import problem
+
+                return problem(400, message)
+            return error_page(400, "Unusable characters", message)
+        return None
+
     @app.errorhandler(NotPermitted)
     def _not_permitted(error: NotPermitted) -> Any:
         if is_api():

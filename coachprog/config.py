@@ -92,7 +92,8 @@ def build_config(instance_path: Path) -> dict[str, Any]:
         ),
         # The job queue runs in-process ("thread"), on Redis, or inline ("immediate") in tests.
         # Where people reach the site: links in e-mails (invitations) are built from it.
-        "COACHPROG_BASE_URL": os.environ.get("COACHPROG_BASE_URL", "http://127.0.0.1:5000"),
+        "COACHPROG_BASE_URL": os.environ.get("COACHPROG_BASE_URL") or (
+            f"http://{os.environ.get('HOST', '127.0.0.1')}:{os.environ.get('PORT', '5000')}"),
         # E-mail: without a host, messages are only logged (coachprog.outbox) and shown on
         # /admin/outbox.
         "COACHPROG_SMTP_HOST": os.environ.get("COACHPROG_SMTP_HOST") or None,

@@ -53,6 +53,7 @@ MAX_NAME = 200
 MAX_CAPACITY = 500
 MAX_NOTES = 5000
 MAX_PRACTICE_MINUTES = 8 * 60
+MAX_APPLICATION_CHARACTERS = 20_000
 # A sprint is planned a few weeks ahead and looked back on for a while; two years either way
 # catches a mistyped year without getting in anyone's way.
 MAX_START_DISTANCE_DAYS = 2 * 366
@@ -135,6 +136,8 @@ def create_sprint(actor: Any, draft: SprintDraft) -> Sprint:
 
 def update_sprint(actor: Any, sprint: Sprint, draft: SprintDraft) -> Sprint:
     require(actor, "can_manage_sprints")
+    if sprint.status != "open":
+        raise _refuse("The sprint is closed; it is kept as it was decided.")
     name, capacity, start, overrides = _checked_draft(draft)
     appointed = _count(sprint, CandidateStage.APPOINTED)
     if capacity < appointed:
@@ -161,7 +164,9 @@ def close_sprint(actor: Any, sprint: Sprint) -> Sprint:
         raise _refuse("The sprint is already closed.")
     open_ = [c for c in sprint.candidates if not domain.is_final(c.stage)]
     if open_:
-        raise _refuse(f"{len(open_)} candidates still have no decision; appoint, reject or "
+        waiting = "1 candidate still has" if len(open_) == 1 else \
+            f"{len(open_)} candidates still have"
+        raise _refuse(f"{waiting} no decision; appoint, reject or "
                       f"withdraw them before closing the sprint.")
     sprint.status = "closed"
     db.session.flush()
@@ -477,8 +482,8 @@ def nominate(actor: Any, sprint: Sprint, *, nominee_employee_id: str, why: str) 
     audit.record("candidate.nominated", actor=actor, object_type="candidate",
                  object_id=candidate.id, detail={"sprint_id": sprint.id, "person_id": nominee.id})
     window = window_of(sprint, SprintStage.NOMINATION_APPLICATION)
-    _email("selection.invitation", nominee, f"You are invited to the {sprint.name} coach "
-           f"selection sprint",
+    _email("selection.invitation", nominee, f"You are nominated for internal coach selection: "
+           f"{sprint.name}",
            f"Dear {nominee.name},\n\n{nominator.name} has nominated you for the internal coach "
            f"selection sprint \"{sprint.name}\". In their words:\n\n{why.strip()}\n\n"
            f"Taking part is your choice. The sprint has a behavioural interview, two coaching "
@@ -501,6 +506,9 @@ def apply(actor: Any, sprint: Sprint, *, text: str, on_behalf_of: Person | None 
         person = on_behalf_of
     _require_entries_open(sprint)
     _require_not_on_panel(sprint, person)
+    if len(text) > MAX_APPLICATION_CHARACTERS:
+        raise _refuse(f"Keep the application under {MAX_APPLICATION_CHARACTERS:,} characters "
+                      f"(one page).", "text")
     problems = domain.application_entry_problems(
         person_id=person.id, text=text, existing_person_ids=_existing_person_ids(sprint))
     if problems:
@@ -537,6 +545,11 @@ def respond_to_invitation(token: str, *, accept: bool, reason: str = "") -> Cand
     candidate = invitation_by_token(token)
     if candidate.stage != CandidateStage.NOMINATED.value:
         raise _refuse("This invitation has already been answered.")
+    if accept:
+        window = window_of(candidate.sprint, SprintStage.NOMINATION_APPLICATION)
+        if today() > window.end or candidate.sprint.status != "open":
+            raise _refuse(f"This invitation expired on {window.end.isoformat()}, when the sprint "
+                          f"stopped taking entries. You are welcome in a future sprint.")
     if accept:
         move = domain.advance(candidate.stage, CandidateStage.APPLIED,
                               domain.StageEvidence(invitation_accepted=True))
@@ -588,7 +601,9 @@ def nomination_status(candidate: Candidate) -> str:
     if candidate.stage == CandidateStage.NOMINATED.value:
         return "Invited — no answer yet"
     if candidate.accepted_at is None:
-        return "Declined"
+        declined = any(e.to_stage == CandidateStage.WITHDRAWN.value and e.actor_id is None
+                       for e in candidate.events)
+        return "Declined" if declined else "Withdrawn by L&D before an answer"
     return "Accepted — now a candidate"
 
 
@@ -892,6 +907,9 @@ def verify_practice_hours(actor: Any, candidate: Candidate, entry_id: int) -> Co
     entry = next((e for e in candidate.hours if e.id == entry_id), None)
     if entry is None:
         raise NotFound("hours entry")
+    _require_open_sprint(candidate)
+    if candidate.stage != CandidateStage.SUPERVISED_PRACTICE.value:
+        raise _refuse("Hours are verified while the candidate is in supervised practice.")
     if entry.verified_by_id is not None:
         raise _refuse("These hours are already verified.")
     if entry.logged_by_id is not None and entry.logged_by_id == getattr(actor, "id", None):

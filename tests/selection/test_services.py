@@ -111,7 +111,7 @@ def applicant_in_window(row, frozen):
 def test_close_sprint_refused_while_candidates_wait(app) -> None:
     row = sprint()
     candidate = applicant(row)
-    with pytest.raises(DomainError, match="1 candidates still have no decision"):
+    with pytest.raises(DomainError, match="1 candidate still has no decision"):
         selection.close_sprint(SYSTEM, row)
     selection.reject_candidate(SYSTEM, candidate, "Did not meet the eligibility notes.")
     selection.close_sprint(SYSTEM, row)

@@ -246,7 +246,7 @@ def test_closing_is_refused_while_candidates_wait_then_moves_stop(client: FlaskC
     candidate = applicant(row)
     auth.login_as(Role.ADMIN)
     page = _follow(client, post_form(client, f"/sprints/{row.id}/close"))
-    assert "The sprint stays open: 1 candidates still have no decision" in page
+    assert "The sprint stays open: 1 candidate still has no decision" in page
     selection.reject_candidate(SYSTEM, candidate, "Not eligible.")
     db.session.commit()
     page = _follow(client, post_form(client, f"/sprints/{row.id}/close"))

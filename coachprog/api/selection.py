@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from apiflask import Schema
 from apiflask.fields import Boolean, Date, DateTime, Dict, Float, Integer, List, Nested, String
 from apiflask.validators import Length, OneOf
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import joinedload
 
 from coachprog.api import bp, current_api_user, token_auth
 from coachprog.api.problems import problem
@@ -24,7 +24,7 @@ from coachprog.errors import DomainError, NotFound
 from coachprog.extensions import db
 from coachprog.selection import domain
 from coachprog.selection import services as selection
-from coachprog.selection.models import Candidate, CandidateAssessment, Sprint
+from coachprog.selection.models import Candidate, Sprint
 
 STAGES = [stage.value for stage in domain.CandidateStage]
 
@@ -75,7 +75,7 @@ class SprintListOut(Schema):
 
 class SprintIn(Schema):
     name = String(required=True, validate=Length(max=200))
-    capacity = Integer(required=True)
+    capacity = Integer(required=True, strict=True)
     start_date = Date(required=True)
     eligibility_notes = String(load_default="", validate=Length(max=5000))
     stage_days = Dict(keys=String(validate=OneOf([s.value for s in domain.SprintStage])),
@@ -145,11 +145,13 @@ def _refused(error: DomainError) -> Any:
     return problem(422, error.message, errors=dict(error.field_errors) or None)
 
 
-def _sprint_out(sprint: Sprint) -> dict[str, Any]:
+def _sprint_out(sprint: Sprint, actor: Any) -> dict[str, Any]:
+    """A panel member who is not program staff gets the sprint's frame (dates, seats), not
+    its counts: on a small cohort those would tell them about people they do not decide on."""
     counts = dict.fromkeys(STAGES, 0)
     for candidate in sprint.candidates:
         counts[candidate.stage] += 1
-    return {
+    out = {
         "id": sprint.id, "name": sprint.name, "status": sprint.status,
         "capacity": sprint.capacity, "seats_left": selection.seats_left(sprint),
         "start_date": sprint.start_date, "eligibility_notes": sprint.eligibility_notes,
@@ -162,6 +164,9 @@ def _sprint_out(sprint: Sprint) -> dict[str, Any]:
         "funnel": [{"stage": row.stage.value, "label": row.label, "count": row.count,
                     "conversion": row.conversion} for row in selection.funnel(sprint)],
     }
+    if not can(actor, "can_view_sprints"):
+        out.update(late=[], stage_counts={}, funnel=[])
+    return out
 
 
 def _candidate_out(candidate: Candidate, actor: Any) -> dict[str, Any]:
@@ -191,7 +196,7 @@ def _candidate_out(candidate: Candidate, actor: Any) -> dict[str, Any]:
         "for anyone else (an empty list otherwise).")
 def list_sprints() -> Any:
     actor = current_api_user()
-    return {"items": [_sprint_out(s) for s in selection.list_sprints(actor)]}
+    return {"items": [_sprint_out(s, actor) for s in selection.list_sprints(actor)]}
 
 
 @bp.post("/sprints")
@@ -208,7 +213,7 @@ def create_sprint(body: dict[str, Any]) -> Any:
     except DomainError as error:
         return _refused(error)
     db.session.commit()
-    return _sprint_out(sprint), 201
+    return _sprint_out(sprint, actor), 201
 
 
 @bp.get("/sprints/<int:sprint_id>")
@@ -218,15 +223,10 @@ def create_sprint(body: dict[str, Any]) -> Any:
         tags=["selection"], responses=[403, 404])
 def get_sprint(sprint_id: int) -> Any:
     actor = current_api_user()
-    return _sprint_out(selection.load_board(actor, sprint_id))
+    return _sprint_out(selection.load_board(actor, sprint_id), actor)
 
 
-_CANDIDATE_LOADS = (
-    joinedload(Candidate.person), joinedload(Candidate.sprint),
-    selectinload(Candidate.assessments).joinedload(CandidateAssessment.assessment),
-    selectinload(Candidate.hours), selectinload(Candidate.reviews),
-    selectinload(Candidate.panel_decisions),
-)
+_CANDIDATE_LOADS = (joinedload(Candidate.sprint), *selection.CANDIDATE_EVIDENCE)
 
 
 @bp.get("/candidates")
@@ -285,7 +285,9 @@ def create_candidate(body: dict[str, Any]) -> Any:
         responses=[403, 404])
 def get_candidate(candidate_id: int) -> Any:
     actor = current_api_user()
-    return _candidate_out(selection.load_candidate(actor, candidate_id), actor)
+    # The candidate reads their own record (without guard reasons); staff and panel the pack.
+    rule = "can_view_own_candidacy" if _own(actor, candidate_id) else "can_view_candidate"
+    return _candidate_out(selection.load_candidate(actor, candidate_id, rule=rule), actor)
 
 
 def _move(candidate_id: int, action: Any) -> Any:

@@ -94,13 +94,20 @@ class ConsentTemplate:
 
 
 def consent_template_versions() -> list[ConsentTemplate]:
-    """The consent texts a coach may adopt. The recordings issue brings the versioned consent
-    texts; until then only a placeholder exists, so paperwork can be completed and switched to
-    the real version when it lands. Replace this one function then."""
-    return [ConsentTemplate(
-        PLACEHOLDER_CONSENT_VERSION,
-        "Placeholder v0 — stands in until the versioned consent texts arrive with recordings",
-        placeholder=True)]
+    """The consent texts a coach may adopt: the versions admins maintain (consent texts not
+    retired), newest first. Only while no consent text exists at all does a placeholder stand
+    in, so paperwork can be completed and switched to a real version later."""
+    from coachprog.recordings.models import ConsentText
+
+    rows = db.session.scalars(sa.select(ConsentText).order_by(
+        ConsentText.created_at.desc(), ConsentText.id.desc())).all()
+    if not rows:
+        return [ConsentTemplate(
+            PLACEHOLDER_CONSENT_VERSION,
+            "Placeholder v0 — stands in until L&D adds the first consent text",
+            placeholder=True)]
+    return [ConsentTemplate(row.version, f"{row.version} — {row.title}")
+            for row in rows if row.retired_at is None]
 
 
 def consent_template(version: str | None) -> ConsentTemplate | None:
@@ -149,7 +156,8 @@ def to_domain(row: CoachPaperwork | None) -> Paperwork:
         agreement = TimeAgreement(
             protected_percent=row.protected_percent, manager_signed_at=row.manager_signed_at,
             coach_signed_at=row.coach_signed_at,
-            non_evaluator_clause_accepted=row.non_evaluator_clause_accepted)
+            non_evaluator_clause_accepted=row.non_evaluator_clause_accepted,
+            manager_current=row.manager_person_id == row.coach.manager_id)
     texts = (row.role_scope or "", row.escalation_paths or "", row.supervision_arrangement or "")
     profile = RoleProfile(*texts) if any(text.strip() for text in texts) else None
     return Paperwork(agreement=agreement, consent_template_version=row.consent_template_version,
@@ -444,6 +452,9 @@ def sign_as_manager(actor: Any, coach_person_id: int) -> CoachPaperwork:
     row = _agreement_to_sign(coach_file)
     if getattr(actor, "person_id", None) != row.manager_person_id:
         raise NotPermitted("can_sign_agreement_as_manager")
+    if row.manager_person_id != coach_file.coach.manager_id:
+        raise DomainError("The directory now shows another manager for this coach; L&D redraws "
+                          "the agreement with them before anyone signs.")
     if row.manager_signed_at is not None:
         raise DomainError(f"You signed this agreement on {row.manager_signed_at:%Y-%m-%d}; it "
                           "needs no second signature.")

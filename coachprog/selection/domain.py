@@ -704,6 +704,9 @@ class TimeAgreement:
     manager_signed_at: datetime | None = None
     coach_signed_at: datetime | None = None
     non_evaluator_clause_accepted: bool = False
+    # False when the directory shows another manager than the one the agreement names: their
+    # signature no longer protects the coach's time.
+    manager_current: bool = True
 
     def __post_init__(self) -> None:
         for moment in (self.manager_signed_at, self.coach_signed_at):
@@ -742,7 +745,10 @@ def missing_paperwork(paperwork: Paperwork) -> list[str]:
         missing.append("The manager time-allocation agreement has not been drawn up.")
     else:
         missing.extend(protected_time_problems(agreement.protected_percent))
-        if agreement.manager_signed_at is None:
+        if not agreement.manager_current:
+            missing.append("The coach's manager has changed since the agreement was drawn up; "
+                           "it must be redrawn and signed with the new manager.")
+        elif agreement.manager_signed_at is None:
             missing.append("The coach's manager has not signed the time-allocation agreement.")
         if agreement.coach_signed_at is None:
             missing.append("The coach has not signed the time-allocation agreement.")

@@ -261,7 +261,7 @@ def board(sprint: Sprint) -> dict[CandidateStage, list[Candidate]]:
 # What a candidate's card, page or API record reads (the guards' evidence): loaded up front so
 # a board costs the same few queries whatever its size (the calibration look-up per rater
 # assignment remains).
-_CANDIDATE_EVIDENCE = (
+CANDIDATE_EVIDENCE = (
     joinedload(Candidate.person),
     selectinload(Candidate.assessments).joinedload(CandidateAssessment.assessment).options(
         selectinload(Assessment.assignments).selectinload(RaterAssignment.marks),
@@ -277,7 +277,7 @@ def load_board(actor: Any, sprint_id: int) -> Sprint:
     sprint = db.session.scalar(
         sa.select(Sprint).where(Sprint.id == sprint_id).options(
             selectinload(Sprint.panel).joinedload(SprintPanelMember.user),
-            selectinload(Sprint.candidates).options(*_CANDIDATE_EVIDENCE),
+            selectinload(Sprint.candidates).options(*CANDIDATE_EVIDENCE),
         ))
     if sprint is None:
         raise NotFound("sprint")
@@ -805,7 +805,8 @@ def reject_candidate(actor: Any, candidate: Candidate, reason: str) -> Candidate
     _require_open_sprint(candidate)
     move = domain.reject(candidate.stage, reason)
     if isinstance(move, domain.Refusal):
-        raise _refuse(move.message, "reason")
+        # Only a problem with the reason belongs next to the reason field.
+        raise _refuse(move.message, None if domain.is_final(candidate.stage) else "reason")
     _apply_move(actor, candidate, move)
     return candidate
 
@@ -815,7 +816,7 @@ def withdraw_candidate(actor: Any, candidate: Candidate, reason: str) -> Candida
     _require_open_sprint(candidate)
     move = domain.withdraw(candidate.stage, reason)
     if isinstance(move, domain.Refusal):
-        raise _refuse(move.message, "reason")
+        raise _refuse(move.message, None if domain.is_final(candidate.stage) else "reason")
     if candidate.stage == CandidateStage.NOMINATED.value:
         candidate.invitation_token_hash = None
     _apply_move(actor, candidate, move)
@@ -1080,7 +1081,7 @@ def load_candidate(actor: Any, candidate_id: int, rule: str = "can_view_candidat
         sa.select(Candidate).where(Candidate.id == candidate_id).options(
             joinedload(Candidate.sprint).selectinload(Sprint.panel)
             .joinedload(SprintPanelMember.user),
-            *_CANDIDATE_EVIDENCE, selectinload(Candidate.events),
+            *CANDIDATE_EVIDENCE, selectinload(Candidate.events),
         ))
     if candidate is None:
         raise NotFound("candidate")

@@ -15,6 +15,7 @@ from coachprog.selection.models import Candidate
 from tests.api.conftest import Api
 from tests.api.test_api import assert_problem
 from tests.assessments.builders import LOW
+from tests.conftest import counting_statements
 from tests.factories import PersonFactory
 from tests.selection.builders import (
     APPLICATION,
@@ -131,3 +132,52 @@ def test_sponsors_outside_a_panel_see_no_sprints(api_as) -> None:
     sprint()
     db.session.commit()
     assert api_as("sponsor").get("/api/v1/sprints").get_json() == {"items": []}
+
+
+def test_a_panel_sponsor_gets_the_sprint_frame_but_no_counts(api_as) -> None:
+    row = sprint()
+    applicant(row)
+    db.session.commit()
+    sponsor = next(m.user for m in row.panel if m.panel_role == "business_sponsor")
+    _, secret = create_api_token(SystemActor("test"), sponsor, name="panel")
+    db.session.commit()
+    body = Api(api_as("admin").client, secret).get("/api/v1/sprints").get_json()
+    [item] = body["items"]
+    assert item["name"] == row.name and item["capacity"] == row.capacity
+    assert item["stage_counts"] == {} and item["funnel"] == [] and item["late"] == []
+
+
+def test_a_candidate_reads_their_own_record_without_guard_reasons(api_as) -> None:
+    candidate = candidate_at(CandidateStage.INTERVIEW)
+    db.session.commit()
+    own = db.session.scalar(sa.select(User).where(User.person_id == candidate.person_id))
+    _, secret = create_api_token(SystemActor("test"), own, name="mine")
+    db.session.commit()
+    body = Api(api_as("admin").client, secret).get(
+        f"/api/v1/candidates/{candidate.id}").get_json()
+    assert body["stage"] == "interview" and body["missing"] == [] and body["assessment_ids"] == {}
+
+
+def test_capacity_must_be_a_whole_number(api_as) -> None:
+    body = assert_problem(api_as("admin").post("/api/v1/sprints", json={
+        "name": "X", "capacity": 3.5, "start_date": utcnow().date().isoformat()}), 422)
+    assert "capacity" in " ".join(body["errors"])
+
+
+def test_the_candidate_list_costs_the_same_queries_whatever_its_length(api_as) -> None:
+    row = sprint()
+    candidate_at(CandidateStage.SIMULATIONS, row)
+    db.session.commit()
+    api = api_as("admin")
+
+    def count() -> int:
+        with counting_statements() as statements:
+            assert api.get(f"/api/v1/candidates?sprint_id={row.id}").status_code == 200
+        return len(statements)
+
+    few = count()
+    for _ in range(4):
+        candidate_at(CandidateStage.SIMULATIONS, row)
+    db.session.commit()
+    # One calibration look-up per rater assignment remains (one interview each here).
+    assert count() <= few + 4

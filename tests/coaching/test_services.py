@@ -21,6 +21,7 @@ from coachprog.errors import DomainError, NotFound, NotPermitted
 from coachprog.extensions import db
 from coachprog.governance.models import AuditEntry
 from coachprog.people.models import Person
+from coachprog.selection.domain import match_problems
 from tests.assessments.builders import assessment, rater
 from tests.coaching.builders import (
     appointed_coach,
@@ -200,6 +201,29 @@ def test_both_parties_sign_and_the_paperwork_is_complete(drafted) -> None:
         AuditEntry.action == "coaching.agreement_signed").order_by(AuditEntry.id)).all()
     assert [(e.actor_id, e.detail["party"]) for e in entries] == [
         (manager_user.id, "manager"), (coach_user.id, "coach")]
+
+
+def test_a_new_manager_in_the_directory_voids_the_old_signature(drafted) -> None:
+    coach, coach_user, manager_user = drafted
+    services.sign_as_manager(manager_user, coach.id)
+    services.sign_as_coach(coach_user, coach.id, accept_non_evaluator_clause=True)
+    assert services.missing_paperwork_for(coach.id) == []
+    coach.manager_id = PersonFactory().id  # a reorganisation
+    db.session.flush()
+    db.session.expire_all()
+    assert services.missing_paperwork_for(coach.id) == [
+        "The coach's manager has changed since the agreement was drawn up; it must be "
+        "redrawn and signed with the new manager."]
+    facts = services.match_facts(coach.id, PersonFactory().id)
+    assert "manager has changed" in " ".join(match_problems(facts))
+
+
+def test_the_former_manager_cannot_sign_after_a_reorganisation(drafted) -> None:
+    coach, _, manager_user = drafted
+    coach.manager_id = PersonFactory().id
+    db.session.flush()
+    with pytest.raises(DomainError, match="another manager"):
+        services.sign_as_manager(manager_user, coach.id)
 
 
 def test_coach_signs_only_by_accepting_the_non_evaluator_clause(drafted) -> None:

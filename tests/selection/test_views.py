@@ -921,3 +921,14 @@ def test_the_board_costs_the_same_queries_whatever_its_size(auth: Auth, client) 
     assert statements_for(client, f"/sprints/{big.id}") == statements_for(
         client, f"/sprints/{small.id}")
     assert statements_for(client, "/sprints/") <= 12
+
+
+def test_rejecting_twice_explains_instead_of_showing_a_hidden_form(client, auth: Auth) -> None:
+    candidate = applicant(sprint())
+    selection.reject_candidate(SYSTEM, candidate, "Not this time.")
+    db.session.commit()
+    auth.login_as("admin")
+    response = post_form(client, _url(candidate, "/reject"), {"reason": "Again"})
+    assert response.status_code == 302
+    page = _follow(client, response)
+    assert "was not rejected. The candidate is rejected, which is final" in page

@@ -11,6 +11,7 @@ import contextvars
 import os
 import re
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -96,12 +97,38 @@ def app(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator
         db.engine.dispose()
 
 
+def _settle_background_jobs(timeout: float = 10.0) -> None:
+    """With the Redis worker thread (second pass), let the jobs the previous test queued
+    (e-mail deliveries, mostly) finish before their rows are deleted under them."""
+    if not os.environ.get("COACHPROG_TEST_REDIS_URL"):
+        return
+    from coachprog.jobs.models import Job
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with db.engine.connect() as connection:
+            busy = connection.execute(sa.select(sa.func.count()).select_from(Job).where(
+                Job.status.in_(("queued", "running")))).scalar()
+        if not busy:
+            return
+        time.sleep(0.05)
+
+
 def _clean_tables() -> None:
     # Children first; the audit log's append-only guard is an ORM rule, so a plain DELETE
     # through the connection clears it between tests.
-    with db.engine.begin() as connection:
-        for table in reversed(db.metadata.sorted_tables):
-            connection.execute(table.delete())
+    _settle_background_jobs()
+    for attempt in range(3):
+        try:
+            with db.engine.begin() as connection:
+                for table in reversed(db.metadata.sorted_tables):
+                    connection.execute(table.delete())
+            return
+        except sa.exc.OperationalError:
+            # A worker still finishing a job can deadlock with the deletes: try again.
+            if attempt == 2:
+                raise
+            time.sleep(0.2)
 
 
 @pytest.fixture(autouse=True)

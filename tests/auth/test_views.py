@@ -248,7 +248,7 @@ def test_admin_grants_and_revokes_roles_with_audit(auth, client):
     db.session.expire_all()
     assert db.session.get(User, target.id).roles == frozenset()
     entries = db.session.scalars(sa.select(AuditEntry).where(
-        AuditEntry.action.in_(["role.granted", "role.revoked"]))).all()
+        AuditEntry.action.in_(["role.granted", "role.revoked"])).order_by(AuditEntry.id)).all()
     assert [(e.action, e.detail["role"], e.object_id) for e in entries] == [
         ("role.granted", "lead_coach", str(target.id)),
         ("role.revoked", "lead_coach", str(target.id)),

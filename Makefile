@@ -41,7 +41,8 @@ browser-deps:
 lint: $(DEV_STAMP)
 	$(BIN)/ruff check coachprog tests bench wsgi.py
 	$(BIN)/mypy coachprog
-	$(BIN)/mypy --strict --follow-imports=silent coachprog/*/domain.py coachprog/*/impact.py
+	$(BIN)/mypy --strict --follow-imports=silent coachprog/*/domain.py coachprog/selection/impact.py \
+	  coachprog/selection/demographics.py coachprog/recordings/sensitive.py
 
 test: $(DEV_STAMP) browser-deps lint
 	$(MAKE) --no-print-directory test-sqlite

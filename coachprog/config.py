@@ -104,6 +104,41 @@ def build_config(instance_path: Path) -> dict[str, Any]:
         "COACHPROG_SMTP_USERNAME": os.environ.get("COACHPROG_SMTP_USERNAME", ""),
         "COACHPROG_SMTP_PASSWORD": os.environ.get("COACHPROG_SMTP_PASSWORD", ""),
         "COACHPROG_MAIL_FROM": os.environ.get("COACHPROG_MAIL_FROM") or "coachprog@localhost",
+        # Recorded sessions and consents (issue 5): folders default to instance/recordings and
+        # instance/consents; retention in days after the assessments on a recording close.
+        # Local speech-to-text (faster-whisper): "" = the bundled tiny.en model. Nothing is ever
+        # downloaded; a path to a larger CTranslate2 Whisper model on disk may be given.
+        "COACHPROG_WHISPER_MODEL_PATH": os.environ.get("COACHPROG_WHISPER_MODEL_PATH", ""),
+        "COACHPROG_WHISPER_MODEL_NAME": os.environ.get("COACHPROG_WHISPER_MODEL_NAME",
+                                                       "tiny.en"),
+        "COACHPROG_WHISPER_COMPUTE_TYPE": os.environ.get("COACHPROG_WHISPER_COMPUTE_TYPE",
+                                                         "int8"),
+        "COACHPROG_WHISPER_BEAM_SIZE": int(os.environ.get("COACHPROG_WHISPER_BEAM_SIZE", "5")),
+        "COACHPROG_WHISPER_THREADS": int(os.environ.get("COACHPROG_WHISPER_THREADS", "2")),
+        "COACHPROG_WHISPER_VAD": os.environ.get("COACHPROG_WHISPER_VAD", "true"),
+        "COACHPROG_WHISPER_LANGUAGE": os.environ.get("COACHPROG_WHISPER_LANGUAGE", "en"),
+        "COACHPROG_TRANSCRIBE_CHUNK_SECONDS": float(
+            os.environ.get("COACHPROG_TRANSCRIBE_CHUNK_SECONDS", "300")),
+        "COACHPROG_TRANSCRIBE_SEAM_SECONDS": float(
+            os.environ.get("COACHPROG_TRANSCRIBE_SEAM_SECONDS", "10")),
+        # Phrases per category that raise sensitive-topic flags (kept out of rubrics/*.yaml,
+        # which are all rubrics).
+        "COACHPROG_SENSITIVE_TERMS_FILE": Path(os.environ.get(
+            "COACHPROG_SENSITIVE_TERMS_FILE", str(Path(__file__).resolve().parent.parent
+                                                  / "rubrics" / "sensitive-terms"
+                                                  / "sensitive-terms.yaml"))),
+        "COACHPROG_RECORDINGS_DIR": os.environ.get("COACHPROG_RECORDINGS_DIR") or None,
+        "COACHPROG_CONSENT_DIR": os.environ.get("COACHPROG_CONSENT_DIR") or None,
+        # Largest and longest audio accepted (duration as decoded, not as declared).
+        "COACHPROG_MAX_RECORDING_MB": float(os.environ.get("COACHPROG_MAX_RECORDING_MB", "500")),
+        "COACHPROG_MAX_RECORDING_HOURS": float(
+            os.environ.get("COACHPROG_MAX_RECORDING_HOURS", "3")),
+        "COACHPROG_MAX_CONSENT_FORM_BYTES": int(
+            os.environ.get("COACHPROG_MAX_CONSENT_FORM_BYTES", str(10 * 1024 * 1024))),
+        "COACHPROG_RETENTION_AUDIO_DAYS": int(
+            os.environ.get("COACHPROG_RETENTION_AUDIO_DAYS", "90")),
+        "COACHPROG_RETENTION_TRANSCRIPT_DAYS": int(
+            os.environ.get("COACHPROG_RETENTION_TRANSCRIPT_DAYS", "365")),
         "COACHPROG_QUEUE": os.environ.get(
             "COACHPROG_QUEUE", "redis" if redis_url else "sqlite"
         ),

@@ -137,4 +137,4 @@ def init_app(app: Flask) -> None:
 
 
 # Route modules register on bp when imported.
-from coachprog.api import assessments, me, people, rubrics, selection  # noqa: E402, F401
+from coachprog.api import assessments, me, people, recordings, rubrics, selection  # noqa: E402, F401

@@ -8,6 +8,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask import url_for
+from sqlalchemy.orm import joinedload
 
 from coachprog.assessments.models import Assessment, RaterAssignment
 from coachprog.auth.models import RoleGrant, User
@@ -169,7 +170,7 @@ def _selection_panel(user: Any) -> Panel:
             panel.items.append(Item("practice-hour entries waiting for a supervisor's "
                                     "verification", url_for("selection.list_sprints"), waiting))
     to_decide = db.session.scalars(
-        sa.select(Candidate).join(SprintPanelMember,
+        sa.select(Candidate).options(joinedload(Candidate.person)).join(SprintPanelMember,
                                   SprintPanelMember.sprint_id == Candidate.sprint_id)
         .where(SprintPanelMember.user_id == user.id, Candidate.stage == "panel",
                ~Candidate.panel_decisions.any(member_id=user.id))).all()
@@ -191,7 +192,20 @@ def _selection_panel(user: Any) -> Panel:
         panel.items.append(Item(f"Your candidacy in {candidate.sprint.name}: {stage}",
                                 url_for("selection.my_candidacy", sprint_id=candidate.sprint_id,
                                         candidate_id=candidate.id)))
-    unsigned = db.session.scalars(sa.select(CoachPaperwork).where(
+    from coachprog.coaching.models import Engagement
+    from coachprog.recordings.consent import current_consent
+
+    coached = db.session.scalars(sa.select(Engagement).options(joinedload(Engagement.coach))
+                                 .where(Engagement.coachee_person_id == user.person_id,
+                                        Engagement.status == "active")).all()
+    for engagement in coached:
+        given = current_consent(engagement.id) is not None
+        panel.items.append(Item(
+            f"Your coaching with {engagement.coach.name}: consent for recorded sessions "
+            f"({'given — you can change or withdraw it' if given else 'not given'})",
+            url_for("consent.engagement_consent", engagement_id=engagement.id)))
+    unsigned = db.session.scalars(sa.select(CoachPaperwork).options(
+        joinedload(CoachPaperwork.coach)).where(
         CoachPaperwork.protected_percent.is_not(None), sa.or_(
             sa.and_(CoachPaperwork.coach_person_id == user.person_id,
                     CoachPaperwork.coach_signed_at.is_(None)),

@@ -132,6 +132,9 @@ class JobQueue:
         self.huey.periodic_task(crontab(minute="*"), name="coachprog.sweep_stale_jobs")(
             self._sweep
         )
+        # Recordings and transcripts past their retention period, once a night.
+        self.huey.periodic_task(crontab(hour="3", minute="30"),
+                                name="coachprog.retention_purge")(self._retention_purge)
         self._consumer_thread: threading.Thread | None = None
 
     @staticmethod
@@ -167,6 +170,12 @@ class JobQueue:
         with self.app.app_context():
             for job_id in requeue_stale_jobs():
                 self.enqueue_job(job_id)
+
+    def _retention_purge(self) -> None:
+        from coachprog.recordings.retention import scheduled_purge
+
+        with self.app.app_context():
+            scheduled_purge()
 
     def start_in_process_consumer(self) -> None:
         """Run one worker thread inside the web process (the embedded default for `make run`)."""

@@ -128,3 +128,55 @@ def can_manage_recordings(user: Any, obj: Any = None) -> bool:
 @permission
 def can_manage_consent_texts(user: Any, obj: Any = None) -> bool:
     return has_any_role(user, Role.ADMIN)
+
+
+# --- recordings workflow (sessions, upload, transcription status) -------------------------------
+
+
+@permission
+def can_view_recording(user: Any, obj: Any = None) -> bool:
+    """See a session's or recording's metadata (date, status, progress): admins, and those
+    who may open its content. Without an object: whether the recordings list is for them."""
+    if has_any_role(user, Role.ADMIN):
+        return True
+    if obj is None:
+        return has_any_role(user, Role.COACH, Role.LEAD_COACH, Role.MASTER_COACH, Role.RATER)
+    return content_relation(user, obj) is not None
+
+
+# --- consent (consent services and pages) -------------------------------------------------------
+
+
+def _is_coachee_of(user: Any, engagement: Any) -> bool:
+    own = getattr(user, "person_id", None)
+    return (is_signed_in(user) and own is not None and engagement is not None
+            and own == getattr(engagement, "coachee_person_id", None))
+
+
+@permission
+def can_view_engagement_consent(user: Any, engagement: Any = None) -> bool:
+    """The consent page of an engagement: L&D admins, and the coachee themself (their own
+    consent is theirs to read and give). The coach learns only whether uploads are allowed."""
+    return has_any_role(user, Role.ADMIN) or _is_coachee_of(user, engagement)
+
+
+@permission
+def can_acknowledge_consent(user: Any, engagement: Any = None) -> bool:
+    """Give consent in the app: only the coachee's own account; nobody consents for another
+    in the app (admins record the signed form instead)."""
+    return _is_coachee_of(user, engagement)
+
+
+# --- transcript review (transcript page, corrections, export, sensitive-topic flags) ----------
+
+
+@permission
+def can_review_sensitive_flags(user: Any, recording: Any = None) -> bool:
+    """Read and close sensitive-topic flags: a master coach who supervises the session's coach
+    (the relation excludes managers of either party). Without a recording: whether the flags
+    page is for them at all."""
+    if not has_any_role(user, Role.MASTER_COACH):
+        return False
+    if recording is None:
+        return True
+    return content_relation(user, recording) == "supervisor"

@@ -166,3 +166,19 @@ def test_late_stages_and_unverified_hours_reach_admins_and_supervisors(auth, cli
     auth.login_as("lead_coach")
     page = client.get("/").get_data(as_text=True)
     assert "practice-hour entries waiting" in page
+
+
+def test_a_coachee_finds_the_consent_for_their_coaching_on_home(auth, client) -> None:
+    from tests.recordings_consent.builders import consent, engagement
+
+    eng = engagement()
+    db.session.commit()
+    auth.login_as(person_id=eng.coachee_person_id)
+    page = client.get("/").get_data(as_text=True)
+    assert f"Your coaching with {eng.coach.name}: consent for recorded sessions (not given)" \
+        in page
+    assert f"/consent/engagements/{eng.id}" in page
+    consent(eng)
+    db.session.commit()
+    page = client.get("/").get_data(as_text=True)
+    assert "(given — you can change or withdraw it)" in page

@@ -144,3 +144,9 @@ def test_a_job_kind_without_its_own_page_gets_the_generic_one(app, client, auth)
     text = page.get_data(as_text=True)
     assert "Background job" in text and "notifications.deliver" in text
     assert f"/admin/outbox/{message.id}" in text
+
+
+def test_the_retention_purge_is_scheduled_nightly(app) -> None:
+    queue_ = app.extensions["coachprog.queue"]
+    names = {task.name for task in queue_.huey._registry.periodic_tasks}
+    assert {"coachprog.retention_purge", "coachprog.sweep_stale_jobs"} <= names

@@ -1,0 +1,220 @@
+"""Deleting recorded-session content: on withdrawal of consent (everything the consent covered)
+and by retention (audio, then transcripts, after their retention periods).
+
+What withdrawal does, for every recording made under a withdrawn consent:
+- the audio file is deleted from storage;
+- the transcript (segments, reviewers' edits, the rubric citations of its segments) and the
+  sensitive-topic flags are deleted;
+- the notes of every mark on an assessment of that recording are emptied: the scores (values)
+  stay, the evidence text goes;
+- the recording row itself is deleted; the evidence item of an assessment keeps existing with
+  `recording_id` set to NULL (the database does that), so the assessment and its scores keep
+  their link to "a recorded session" without the session's content.
+The signed consent form is kept: it is the record of what was consented to and when, and the
+withdrawal itself is recorded on the same row.
+
+Files are deleted before the transaction commits. If the commit then fails, the rows point at
+files that are already gone; running the purge again (it is idempotent) erases them.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from flask import current_app
+
+from coachprog.assessments.models import Assessment, EvidenceItem, Mark, RaterAssignment
+from coachprog.auth.permissions import require
+from coachprog.db import utcnow
+from coachprog.extensions import db
+from coachprog.governance import services as audit
+from coachprog.recordings.models import (
+    CoacheeConsent,
+    MarkCitation,
+    Recording,
+    SensitiveFlag,
+    Transcript,
+    TranscriptSegment,
+)
+
+log = logging.getLogger(__name__)
+
+WITHDRAWAL_VIAS = ("link", "admin")
+
+
+def recordings_dir() -> Path:
+    """Audio files live under instance/recordings/ (COACHPROG_RECORDINGS_DIR), never under
+    static/."""
+    configured = current_app.config.get("COACHPROG_RECORDINGS_DIR")
+    return Path(configured) if configured else Path(current_app.instance_path) / "recordings"
+
+
+def audio_path(recording: Recording) -> Path | None:
+    if not recording.storage_name:
+        return None
+    # Only the name: a stored value never steers the path outside the folder.
+    return recordings_dir() / Path(recording.storage_name).name
+
+
+def delete_audio(recording: Recording) -> bool:
+    """Delete the recording's audio file and forget its name; True when a file was deleted.
+    Marks the recording with `audio_deleted_at`."""
+    path = audio_path(recording)
+    deleted = False
+    if path is not None:
+        try:
+            path.unlink()
+            deleted = True
+        except FileNotFoundError:
+            log.warning("audio of recording %s was already gone from %s", recording.id, path)
+    recording.storage_name = None
+    if recording.audio_deleted_at is None:
+        recording.audio_deleted_at = utcnow()
+    return deleted
+
+
+def delete_transcript(recording: Recording) -> int:
+    """Delete the recording's transcript with its segments, edits, citations, and the
+    sensitive-topic flags raised from it. Returns how many segments went."""
+    flags = sa.delete(SensitiveFlag).where(SensitiveFlag.recording_id == recording.id)
+    db.session.execute(flags)
+    transcript = db.session.scalar(sa.select(Transcript).where(
+        Transcript.recording_id == recording.id))
+    if transcript is None:
+        return 0
+    segment_ids = sa.select(TranscriptSegment.id).where(
+        TranscriptSegment.transcript_id == transcript.id)
+    segments = db.session.scalar(sa.select(sa.func.count()).select_from(segment_ids.subquery()))
+    # Citations hang off segments without an ORM relationship; delete them explicitly so no
+    # database is trusted to cascade.
+    db.session.execute(sa.delete(MarkCitation).where(MarkCitation.segment_id.in_(segment_ids)))
+    db.session.delete(transcript)
+    db.session.flush()
+    return int(segments or 0)
+
+
+def clear_evidence_text(recording_ids: list[int]) -> int:
+    """Empty the notes of every mark on assessments of these recordings; the values (scores)
+    stay. Returns how many notes were emptied."""
+    if not recording_ids:
+        return 0
+    marks = db.session.scalars(
+        sa.select(Mark).join(RaterAssignment, Mark.assignment_id == RaterAssignment.id)
+        .join(Assessment, RaterAssignment.assessment_id == Assessment.id)
+        .join(EvidenceItem, Assessment.evidence_item_id == EvidenceItem.id)
+        .where(EvidenceItem.recording_id.in_(recording_ids), Mark.note != "")).all()
+    for mark in marks:
+        mark.note = ""
+    return len(marks)
+
+
+@dataclass
+class ConsentPurge:
+    """What a withdrawal deleted (counts only: never content)."""
+
+    consent_ids: list[int] = field(default_factory=list)
+    recordings: int = 0
+    files_deleted: int = 0
+    transcripts: int = 0
+    segments: int = 0
+    notes_cleared: int = 0
+
+
+@dataclass(frozen=True)
+class PurgePreview:
+    """What withdrawing would delete, for the coachee to read before confirming."""
+
+    consents: list[CoacheeConsent]
+    recordings: int
+    transcripts: int
+    scored: int  # recordings with assessments, whose scores stay without evidence text
+
+
+def _standing_consents(consent: CoacheeConsent) -> list[CoacheeConsent]:
+    """Withdrawal is per engagement: this consent and every other standing consent of the
+    same engagement."""
+    others = db.session.scalars(sa.select(CoacheeConsent).where(
+        CoacheeConsent.engagement_id == consent.engagement_id,
+        CoacheeConsent.withdrawn_at.is_(None)).order_by(CoacheeConsent.id)).all()
+    return [consent, *[c for c in others if c.id != consent.id]]
+
+
+def _covered(consent_ids: list[int]) -> list[Recording]:
+    return list(db.session.scalars(sa.select(Recording).where(
+        Recording.consent_id.in_(consent_ids)).order_by(Recording.id)))
+
+
+def preview_purge(consent: CoacheeConsent) -> PurgePreview:
+    consents = _standing_consents(consent)
+    recordings = _covered([c.id for c in consents])
+    ids = [r.id for r in recordings]
+    transcripts = db.session.scalar(sa.select(sa.func.count(Transcript.id)).where(
+        Transcript.recording_id.in_(ids))) if ids else 0
+    scored = db.session.scalar(sa.select(sa.func.count(sa.distinct(EvidenceItem.recording_id)))
+                               .join(Assessment, Assessment.evidence_item_id == EvidenceItem.id)
+                               .where(EvidenceItem.recording_id.in_(ids))) if ids else 0
+    return PurgePreview(consents, len(recordings), int(transcripts or 0), int(scored or 0))
+
+
+def erase_recording(recording: Recording, summary: ConsentPurge) -> None:
+    summary.recordings += 1
+    summary.files_deleted += int(delete_audio(recording))
+    if db.session.scalar(sa.select(Transcript.id).where(
+            Transcript.recording_id == recording.id)) is not None:
+        summary.transcripts += 1
+    summary.segments += delete_transcript(recording)
+    # The evidence item stays (with its scores); only its pointer to the recording goes.
+    db.session.execute(sa.update(EvidenceItem).where(EvidenceItem.recording_id == recording.id)
+                       .values(recording_id=None))
+    db.session.delete(recording)
+
+
+def purge_consent(actor: Any, consent: CoacheeConsent, *, via: str,
+                  reason: str = "") -> ConsentPurge:
+    """Withdraw the consent (and every other standing consent of its engagement) and purge
+    what they covered. `via` is "link" (the coachee's tokenised link: the caller has checked
+    the token, the actor is whoever holds it) or "admin" (an admin on the coachee's behalf).
+    Idempotent: a second call finds nothing left and withdraws nothing again. One audit entry
+    per consent withdrawn, with counts, never content."""
+    if via not in WITHDRAWAL_VIAS:
+        raise ValueError(f"unknown withdrawal route {via!r}")
+    if via == "admin":
+        require(actor, "can_manage_recordings", consent)
+    summary = ConsentPurge()
+    now = utcnow()
+    for standing in _standing_consents(consent):
+        recordings = _covered([standing.id])
+        before = (summary.recordings, summary.files_deleted, summary.transcripts,
+                  summary.segments)
+        notes = clear_evidence_text([r.id for r in recordings])
+        summary.notes_cleared += notes
+        for recording in recordings:
+            erase_recording(recording, summary)
+        newly_withdrawn = standing.withdrawn_at is None
+        if newly_withdrawn:
+            standing.withdrawn_at = now
+            standing.withdrawn_by_id = getattr(actor, "id", None)
+            standing.withdrawal_via = via
+        db.session.flush()
+        if not newly_withdrawn and not recordings:
+            continue
+        summary.consent_ids.append(standing.id)
+        detail: dict[str, Any] = {
+            "engagement_id": standing.engagement_id, "withdrawal_via": via,
+            "recordings_deleted": summary.recordings - before[0],
+            "files_deleted": summary.files_deleted - before[1],
+            "transcripts_deleted": summary.transcripts - before[2],
+            "segments_deleted": summary.segments - before[3],
+            "notes_cleared": notes}
+        if reason:
+            detail["reason"] = reason
+        audit.record("consent.withdrawn", actor=actor, object_type="coachee_consent",
+                     object_id=standing.id, detail=detail)
+        log.info("consent %s withdrawn via %s: %s recording(s), %s file(s), %s transcript(s) "
+                 "deleted", standing.id, via, detail["recordings_deleted"],
+                 detail["files_deleted"], detail["transcripts_deleted"])
+    return summary

@@ -1,0 +1,158 @@
+"""Retention of recorded sessions: audio is deleted N days after its assessments close
+(COACHPROG_RETENTION_AUDIO_DAYS, default 90), transcripts M days after
+(COACHPROG_RETENTION_TRANSCRIPT_DAYS, default 365).
+
+The clock starts at the recording's *basis*:
+- the latest `closed_at` of the assessments whose evidence item is the recording, once every
+  one of them is closed (an assessment still open keeps everything: the raters need it);
+- the upload time for a recording no assessment uses.
+Deleting audio removes the file and sets `Recording.audio_deleted_at` (the row stays, with its
+transcript until that expires too). Deleting a transcript removes it with its segments, edits,
+citations and sensitive-topic flags; marks keep their values and notes (the raters' own words
+are part of the assessment record — withdrawal of consent, not retention, empties them).
+When both are gone the recording row is a tombstone: metadata only, `storage_name` NULL.
+
+`purge_expired` is idempotent: a second run finds nothing to delete and writes no audit entry.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from flask import current_app
+
+from coachprog.assessments.models import Assessment, EvidenceItem
+from coachprog.auth.permissions import require
+from coachprog.db import utcnow
+from coachprog.extensions import db
+from coachprog.governance import services as audit
+from coachprog.recordings.models import Recording, Transcript
+from coachprog.recordings.purge import delete_audio, delete_transcript
+
+log = logging.getLogger(__name__)
+
+DEFAULT_AUDIO_DAYS = 90
+DEFAULT_TRANSCRIPT_DAYS = 365
+
+
+@dataclass(frozen=True)
+class RetentionPeriods:
+    audio_days: int
+    transcript_days: int
+
+
+def retention_periods() -> RetentionPeriods:
+    audio = int(current_app.config.get("COACHPROG_RETENTION_AUDIO_DAYS", DEFAULT_AUDIO_DAYS))
+    transcript = int(current_app.config.get("COACHPROG_RETENTION_TRANSCRIPT_DAYS",
+                                            DEFAULT_TRANSCRIPT_DAYS))
+    if audio < 0 or transcript < 0:
+        raise ValueError("retention periods are whole numbers of days, 0 or more")
+    return RetentionPeriods(audio, transcript)
+
+
+def retention_basis(open_count: int, latest_close: datetime | None,
+                    uploaded_at: datetime) -> datetime | None:
+    """When the retention clock started; None while an assessment on the recording is open."""
+    if open_count:
+        return None
+    return latest_close if latest_close is not None else uploaded_at
+
+
+@dataclass
+class PurgeSummary:
+    """What a retention run deleted (or, in a dry run, would delete)."""
+
+    audio_deleted: list[int] = field(default_factory=list)  # recording ids
+    files_deleted: int = 0
+    transcripts_deleted: list[int] = field(default_factory=list)  # recording ids
+    segments_deleted: int = 0
+    dry_run: bool = False
+
+    @property
+    def nothing(self) -> bool:
+        return not self.audio_deleted and not self.transcripts_deleted
+
+    def lines(self) -> list[str]:
+        verb = "would delete" if self.dry_run else "deleted"
+        out = [f"audio of recording {rid}: {verb}" for rid in self.audio_deleted]
+        out += [f"transcript of recording {rid}: {verb}" for rid in self.transcripts_deleted]
+        return out
+
+
+def _candidates() -> list[tuple[Recording, datetime | None, bool]]:
+    """Every recording that still holds audio or a transcript, with its retention basis and
+    whether it has a transcript."""
+    assessed = (sa.select(EvidenceItem.recording_id.label("recording_id"),
+                          sa.func.sum(sa.case((Assessment.closed_at.is_(None), 1), else_=0))
+                          .label("open"),
+                          sa.func.max(Assessment.closed_at).label("latest_close"))
+                .join(Assessment, Assessment.evidence_item_id == EvidenceItem.id)
+                .where(EvidenceItem.recording_id.is_not(None))
+                .group_by(EvidenceItem.recording_id).subquery())
+    has_transcript = sa.exists().where(Transcript.recording_id == Recording.id)
+    rows = db.session.execute(
+        sa.select(Recording, assessed.c.open, assessed.c.latest_close, has_transcript)
+        .outerjoin(assessed, assessed.c.recording_id == Recording.id)
+        .where(sa.or_(Recording.storage_name.is_not(None), has_transcript))
+        .order_by(Recording.id)).all()
+    found = []
+    for recording, open_count, latest_close, transcribed in rows:
+        if latest_close is not None and latest_close.tzinfo is None:
+            # An aggregate bypasses the column type on SQLite: put UTC back.
+            latest_close = latest_close.replace(tzinfo=UTC)
+        basis = retention_basis(int(open_count or 0), latest_close, recording.uploaded_at)
+        found.append((recording, basis, bool(transcribed)))
+    return found
+
+
+def purge_expired(actor: Any, *, now: datetime | None = None,
+                  dry_run: bool = False) -> PurgeSummary:
+    """Delete audio and transcripts past their retention periods (see the module docstring).
+    `now` defaults to the app clock. Flushes; the caller commits. Logs and audits what it
+    deleted; a run that deletes nothing writes no audit entry."""
+    require(actor, "can_manage_recordings")
+    now = now or utcnow()
+    periods = retention_periods()
+    summary = PurgeSummary(dry_run=dry_run)
+    for recording, basis, transcribed in _candidates():
+        if basis is None:
+            continue
+        if recording.storage_name and now >= basis + timedelta(days=periods.audio_days):
+            summary.audio_deleted.append(recording.id)
+            if not dry_run:
+                summary.files_deleted += int(delete_audio(recording))
+        if transcribed and now >= basis + timedelta(days=periods.transcript_days):
+            summary.transcripts_deleted.append(recording.id)
+            if not dry_run:
+                summary.segments_deleted += delete_transcript(recording)
+    if dry_run or summary.nothing:
+        return summary
+    db.session.flush()
+    audit.record("retention.purged", actor=actor, object_type="recording", detail={
+        "audio_deleted": summary.audio_deleted, "files_deleted": summary.files_deleted,
+        "transcripts_deleted": summary.transcripts_deleted,
+        "segments_deleted": summary.segments_deleted,
+        "audio_days": periods.audio_days, "transcript_days": periods.transcript_days})
+    for line in summary.lines():
+        log.info("retention: %s", line)
+    return summary
+
+
+def scheduled_purge() -> PurgeSummary:
+    """The worker's periodic entry point: one run as the system, committed (like a job)."""
+    from coachprog.auth.permissions import SystemActor
+    from coachprog.governance.services import Origin, set_origin
+
+    set_origin(Origin(ip=None, via="scheduler"))
+    try:
+        summary = purge_expired(SystemActor("retention"))
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        log.exception("retention purge failed; it runs again at the next schedule")
+        raise
+    return summary

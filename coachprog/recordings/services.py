@@ -1,0 +1,562 @@
+"""Recorded-session use cases: coaching sessions, consent-gated upload, the transcription
+workflow (queued → transcribing → done / failed → retry), opening audio and transcripts, and
+who supervises whom.
+
+Content (audio, transcript) is opened only through `open_audio` and `get_transcript`, which
+check the relation and write an audit entry every time. Services flush; the caller commits.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from types import SimpleNamespace
+from typing import IO, Any
+
+import sqlalchemy as sa
+from flask import current_app
+from sqlalchemy.orm import selectinload
+
+from coachprog.auth.domain import Role
+from coachprog.auth.models import RoleGrant, User
+from coachprog.auth.permissions import can, require
+from coachprog.coaching.models import Engagement, SupervisorAssignment
+from coachprog.db import utcnow
+from coachprog.errors import DomainError, NotFound
+from coachprog.extensions import db
+from coachprog.governance import services as audit
+from coachprog.jobs.models import Job
+from coachprog.jobs.queue import create_job
+from coachprog.people.models import Person
+from coachprog.recordings import consent as consent_rules
+from coachprog.recordings import storage
+from coachprog.recordings.models import CoacheeConsent, CoachingSession, Recording, Transcript
+from coachprog.selection.models import Candidate
+
+TRANSCRIBE_JOB = "recordings.transcribe"
+MAX_SESSION_MINUTES = 8 * 60
+IN_FLIGHT = ("queued", "transcribing")
+SUPERVISOR_ROLES = (Role.LEAD_COACH.value, Role.MASTER_COACH.value)
+
+Progress = Callable[[int, str], None]
+"""Percent of the audio processed (0–99) and a short note for the page."""
+Engine = Callable[[Path, Callable[[int], None]], Any]
+"""Runs speech-to-text on a file, calling back with the percent of audio done (0–100);
+returns the engine's TranscriptResult (coachprog.recordings.transcription)."""
+
+
+@dataclass(frozen=True)
+class Upload:
+    filename: str
+    stream: IO[bytes]
+
+
+def engagement_target(engagement: Engagement) -> Any:
+    # The permission predicates find the engagement through `.engagement`.
+    return SimpleNamespace(engagement=engagement)
+
+
+# --- consent (coachprog.recordings.consent decides what is current) ----------------------------
+
+
+def consent_refusal(engagement_id: int, need: str) -> str | None:
+    return consent_rules.consent_refusal(engagement_id, need=need)
+
+
+def current_consent(engagement_id: int) -> CoacheeConsent | None:
+    return consent_rules.current_consent(engagement_id)
+
+
+# --- sessions ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SessionRow:
+    session: CoachingSession
+    content: bool  # the viewer may open its recordings
+
+
+@dataclass(frozen=True)
+class Overview:
+    sessions: list[SessionRow]
+    engagements: list[Engagement]  # where the viewer may add a session
+
+
+def _visible_engagement_ids(actor: Any) -> set[int] | None:
+    """Engagements whose sessions the actor may see; None: all of them (admins)."""
+    if can(actor, "can_manage_recordings"):
+        return None
+    person_id = getattr(actor, "person_id", None)
+    coach_ids = set(db.session.scalars(sa.select(SupervisorAssignment.coach_person_id).where(
+        SupervisorAssignment.supervisor_user_id == actor.id)))
+    if person_id is not None:
+        coach_ids.add(person_id)
+    if not coach_ids:
+        return set()
+    candidates = db.session.scalars(sa.select(Engagement).where(
+        Engagement.coach_person_id.in_(coach_ids))).all()
+    # The predicate has the last word (a manager of the coachee is refused).
+    return {e.id for e in candidates if can(actor, "can_view_recording", engagement_target(e))}
+
+
+def overview(actor: Any, *, limit: int = 200) -> Overview:
+    require(actor, "can_view_recording")
+    visible = _visible_engagement_ids(actor)
+    query = (sa.select(CoachingSession)
+             .options(selectinload(CoachingSession.recordings),
+                      selectinload(CoachingSession.engagement))
+             .order_by(CoachingSession.session_date.desc(), CoachingSession.id.desc())
+             .limit(limit))
+    engagement_query = sa.select(Engagement).where(Engagement.status == "active").order_by(
+        Engagement.start_date.desc(), Engagement.id.desc())
+    if visible is not None:
+        query = query.where(CoachingSession.engagement_id.in_(visible))
+        engagement_query = engagement_query.where(Engagement.id.in_(visible))
+    sessions = db.session.scalars(query).all()
+    engagements = [e for e in db.session.scalars(engagement_query.limit(limit))
+                   if can(actor, "can_upload_recording", engagement_target(e))]
+    return Overview(
+        sessions=[SessionRow(s, can(actor, "can_open_recording_content", s)) for s in sessions],
+        engagements=engagements)
+
+
+def get_engagement(actor: Any, engagement_id: int) -> Engagement:
+    engagement = db.session.get(Engagement, engagement_id)
+    if engagement is None:
+        raise NotFound("engagement")
+    require(actor, "can_view_recording", engagement_target(engagement))
+    return engagement
+
+
+def create_session(actor: Any, engagement_id: int, *, session_date: date | None,
+                   duration_minutes: int | None) -> CoachingSession:
+    engagement = db.session.get(Engagement, engagement_id)
+    if engagement is None:
+        raise NotFound("engagement")
+    require(actor, "can_upload_recording", engagement_target(engagement))
+    errors: dict[str, list[str]] = {}
+    if session_date is None:
+        errors["session_date"] = ["Give the date the session took place."]
+    elif session_date > datetime.now(UTC).date() + timedelta(days=1):
+        errors["session_date"] = ["The session has not happened yet; record it afterwards."]
+    elif session_date < engagement.start_date:
+        errors["session_date"] = [
+            f"The engagement started on {engagement.start_date:%Y-%m-%d}; a session cannot "
+            "be earlier."]
+    if duration_minutes is None:
+        errors["duration_minutes"] = ["Give the session's length in minutes."]
+    elif not 1 <= duration_minutes <= MAX_SESSION_MINUTES:
+        errors["duration_minutes"] = [
+            f"Give a length between 1 and {MAX_SESSION_MINUTES} minutes."]
+    if engagement.status != "active":
+        errors["session_date"] = [*errors.get("session_date", []),
+                                  "This engagement has ended; sessions can no longer be added."]
+    if errors or session_date is None or duration_minutes is None:
+        raise DomainError("The session could not be recorded.", field_errors=errors)
+    row = CoachingSession(engagement_id=engagement.id, session_date=session_date,
+                          duration_minutes=duration_minutes, created_by_id=actor.id)
+    db.session.add(row)
+    db.session.flush()
+    audit.record("recording.session_created", actor=actor, object_type="coaching_session",
+                 object_id=row.id, detail={"engagement_id": engagement.id,
+                                           "duration_minutes": duration_minutes})
+    return row
+
+
+def get_session(actor: Any, session_id: int) -> CoachingSession:
+    row = db.session.get(CoachingSession, session_id)
+    if row is None:
+        raise NotFound("session")
+    require(actor, "can_view_recording", row)
+    return row
+
+
+def find_or_create_session(actor: Any, *, session_id: int | None, engagement_id: int | None,
+                           session_date: date | None,
+                           duration_minutes: int | None) -> CoachingSession:
+    """The API's way to name a session: its id, or an engagement with the date and length
+    (an existing session on that date is reused)."""
+    if session_id is not None:
+        return get_session(actor, session_id)
+    if engagement_id is None:
+        raise DomainError("Name the session: give session_id, or engagement_id with "
+                          "session_date and duration_minutes.",
+                          field_errors={"session_id": ["Give a session or an engagement."]})
+    existing = db.session.scalar(sa.select(CoachingSession).where(
+        CoachingSession.engagement_id == engagement_id,
+        CoachingSession.session_date == session_date).order_by(CoachingSession.id).limit(1))
+    if existing is not None and session_date is not None:
+        require(actor, "can_upload_recording", existing)
+        return existing
+    return create_session(actor, engagement_id, session_date=session_date,
+                          duration_minutes=duration_minutes)
+
+
+# --- upload ---------------------------------------------------------------------------------------
+
+
+def upload_refusal(session: CoachingSession) -> str | None:
+    """Why no recording can be uploaded for this session now (no consent covering recording)."""
+    return consent_refusal(session.engagement_id, "record")
+
+
+def transcription_refusal(session: CoachingSession) -> str | None:
+    """Why an uploaded recording of this session would not be transcribed."""
+    return consent_refusal(session.engagement_id, "transcribe")
+
+
+def upload_recording(actor: Any, session: CoachingSession, upload: Upload, *,
+                     consent_id: int | None = None) -> Recording:
+    """Store a validated audio file for the session and, when the consent covers it, queue
+    its transcription in the same transaction. Refused without a current consent covering
+    recording (and, when `consent_id` is given, unless it is that consent)."""
+    require(actor, "can_upload_recording", session)
+    refusal = upload_refusal(session)
+    if refusal is not None:
+        raise DomainError(refusal, field_errors={"consent_id": [refusal]})
+    consent = current_consent(session.engagement_id)
+    if consent is None:  # pragma: no cover - consent_refusal said there is one
+        raise DomainError("The coachee has no current consent.")
+    if consent_id is not None and consent_id != consent.id:
+        message = (f"Consent {consent_id} is not the coachee's current consent for this "
+                   "engagement; refer to the current one.")
+        raise DomainError(message, field_errors={"consent_id": [message]})
+    if not upload.filename:
+        raise DomainError("Choose an audio file.", field_errors={"file": ["Choose a file."]})
+    try:
+        stored = storage.store_upload(upload.stream)
+    except storage.InvalidUpload as error:
+        raise DomainError(f"{upload.filename}: {error}",
+                          field_errors={"file": [str(error)]}) from error
+    recording = Recording(
+        session_id=session.id, consent_id=consent.id, storage_name=stored.storage_name,
+        original_name=Path(upload.filename).name[:200], size_bytes=stored.size_bytes,
+        duration_seconds=stored.duration_seconds, container=stored.container[:64],
+        codec=stored.codec[:64], channels=stored.channels, sample_rate=stored.sample_rate,
+        status="stored", progress=0, error="", uploaded_by_id=actor.id)
+    db.session.add(recording)
+    db.session.flush()
+    transcribe = transcription_refusal(session) is None
+    if transcribe:
+        _queue(actor, recording)
+    audit.record("recording.uploaded", actor=actor, object_type="recording",
+                 object_id=recording.id,
+                 detail={"session_id": session.id, "consent_id": consent.id,
+                         "size_bytes": stored.size_bytes,
+                         "duration_seconds": round(stored.duration_seconds, 1),
+                         "transcription_queued": transcribe})
+    return recording
+
+
+def _queue(actor: Any, recording: Recording) -> None:
+    job = create_job(TRANSCRIBE_JOB, payload={"recording_id": recording.id},
+                     created_by_id=getattr(actor, "id", None))
+    recording.job_id = job.id
+    recording.status = "queued"
+    recording.progress = 0
+    recording.error = ""
+    db.session.flush()
+
+
+# --- reading a recording ----------------------------------------------------------------------
+
+
+def get_recording(actor: Any, recording_id: int) -> Recording:
+    recording = db.session.get(Recording, recording_id)
+    if recording is None:
+        raise NotFound("recording")
+    require(actor, "can_view_recording", recording)
+    return recording
+
+
+@dataclass(frozen=True)
+class RecordingStatus:
+    status: str
+    progress: int
+    error: str
+    has_transcript: bool
+    finished: bool
+    note: str = ""
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def recording_status(recording: Recording) -> RecordingStatus:
+    """The state to show. A job the sweeper gave up on (its worker died too often) fails the
+    recording even though no handler got to say so."""
+    status, error, note = recording.status, recording.error, ""
+    job = db.session.get(Job, recording.job_id) if recording.job_id else None
+    if status in IN_FLIGHT and job is not None:
+        if job.status == "failed":
+            status, error = "failed", job.error or "The transcription job failed."
+        else:
+            note = job.progress_note or ("Waiting for a worker…" if status == "queued" else "")
+    return RecordingStatus(status=status, progress=100 if status == "done" else recording.progress,
+                           error=error, has_transcript=recording.transcript is not None,
+                           finished=status not in IN_FLIGHT, note=note)
+
+
+def describe_recording(actor: Any, recording: Recording) -> dict[str, Any]:
+    """Metadata for the API (no content)."""
+    state = recording_status(recording)
+    return {
+        "id": recording.id, "session_id": recording.session_id,
+        "engagement_id": recording.session.engagement_id,
+        "session_date": recording.session.session_date,
+        "consent_id": recording.consent_id, "original_name": recording.original_name,
+        "size_bytes": recording.size_bytes, "duration_seconds": recording.duration_seconds,
+        "container": recording.container, "codec": recording.codec,
+        "channels": recording.channels, "sample_rate": recording.sample_rate,
+        "status": state.status, "progress": state.progress, "error": state.error or None,
+        "has_transcript": state.has_transcript,
+        "audio_available": recording.storage_name is not None,
+        "uploaded_at": recording.uploaded_at,
+        "can_open_content": can(actor, "can_open_recording_content", recording),
+    }
+
+
+@dataclass(frozen=True)
+class AudioFile:
+    path: Path
+    mimetype: str
+    download_name: str
+
+
+def open_audio(actor: Any, recording_id: int) -> AudioFile:
+    """The audio for the permission-checked stream; every open is audited."""
+    recording = db.session.get(Recording, recording_id)
+    if recording is None:
+        raise NotFound("recording")
+    require(actor, "can_open_recording_content", recording)
+    if recording.storage_name is None:
+        raise NotFound("recording audio")
+    path = storage.audio_path(recording.storage_name)
+    if not path.is_file():
+        raise NotFound("recording audio")
+    audit.record("recording.audio_opened", actor=actor, object_type="recording",
+                 object_id=recording.id)
+    return AudioFile(path=path, mimetype=storage.mimetype_for(recording.container),
+                     download_name=recording.original_name or f"recording-{recording.id}")
+
+
+def get_transcript(actor: Any, recording_id: int) -> Transcript:
+    """A recording's transcript with its segments, for those who may open content; audited."""
+    recording = db.session.get(Recording, recording_id)
+    if recording is None:
+        raise NotFound("recording")
+    require(actor, "can_open_recording_content", recording)
+    transcript = recording.transcript
+    if transcript is None:
+        raise NotFound("transcript")
+    audit.record("recording.transcript_opened", actor=actor, object_type="recording",
+                 object_id=recording.id, detail={"transcript_id": transcript.id})
+    return transcript
+
+
+def describe_transcript(transcript: Transcript) -> dict[str, Any]:
+    return {
+        "recording_id": transcript.recording_id, "model_name": transcript.model_name,
+        "model_version": transcript.model_version, "parameters": transcript.parameters,
+        "language": transcript.language, "created_at": transcript.created_at,
+        "segments": [{"position": s.position, "start": s.start_seconds, "end": s.end_seconds,
+                      "text": s.text, "speaker": s.speaker, "confidence": s.confidence}
+                     for s in transcript.segments],
+    }
+
+
+# --- transcription ---------------------------------------------------------------------------
+
+
+def retry_transcription(actor: Any, recording_id: int) -> Recording:
+    recording = db.session.get(Recording, recording_id)
+    if recording is None:
+        raise NotFound("recording")
+    require(actor, "can_upload_recording", recording.session)
+    state = recording_status(recording)
+    if state.status in IN_FLIGHT:
+        raise DomainError("This recording is already being transcribed.")
+    if recording.storage_name is None:
+        raise DomainError("The audio of this recording has been deleted; it cannot be "
+                          "transcribed again.")
+    refusal = transcription_refusal(recording.session)
+    if refusal is not None:
+        raise DomainError(refusal)
+    _queue(actor, recording)
+    audit.record("recording.transcription_retried", actor=actor, object_type="recording",
+                 object_id=recording.id, detail={"previous_status": state.status})
+    return recording
+
+
+def _update_now(recording_id: int, **values: Any) -> None:
+    """Write the recording's state on its own connection, visible at once to the page that
+    polls it, while the job's transaction stays open until it finishes."""
+    with db.engine.begin() as connection:
+        connection.execute(sa.update(Recording).where(Recording.id == recording_id)
+                           .values(**values))
+
+
+class TranscriptionFailed(Exception):  # noqa: N818
+    """The transcription did not finish; the message says why, for the recording's page."""
+
+
+def transcribe_recording(recording_id: int, *, engine: Engine, progress: Progress,
+                         actor: Any) -> dict[str, Any]:
+    """The job's work: decode and transcribe the recording's audio, replacing any earlier
+    transcript (a re-run is idempotent). Raises TranscriptionFailed with the reason, after
+    marking the recording failed."""
+    recording = db.session.get(Recording, recording_id)
+    if recording is None:
+        raise TranscriptionFailed(f"Recording {recording_id} no longer exists.")
+    try:
+        if recording.storage_name is None:
+            raise TranscriptionFailed("The audio of this recording has been deleted.")
+        refusal = transcription_refusal(recording.session)
+        if refusal is not None:
+            raise TranscriptionFailed(refusal)
+        path = storage.audio_path(recording.storage_name)
+        if not path.is_file():
+            raise TranscriptionFailed("The audio file is missing from storage.")
+        _update_now(recording_id, status="transcribing", progress=0, error="")
+        last = [-1]
+
+        def report(done: int) -> None:
+            percent = max(0, min(99, int(done)))
+            if percent != last[0]:
+                last[0] = percent
+                _update_now(recording_id, progress=percent)
+                progress(percent, f"Transcribing: {percent} % of the audio")
+
+        try:
+            result = engine(path, report)
+        except TranscriptionFailed:
+            raise
+        except Exception as error:  # the engine's own words are the useful reason
+            raise TranscriptionFailed(f"The transcription engine stopped: {error}") from error
+    except TranscriptionFailed as failure:
+        _update_now(recording_id, status="failed", error=str(failure)[:2000])
+        raise
+    segments = _write_transcript(recording, result)
+    # An explicit UPDATE: the row was changed on another connection meanwhile, so the ORM's
+    # copy (perhaps "done" from an earlier run) cannot tell what differs.
+    db.session.execute(sa.update(Recording).where(Recording.id == recording_id)
+                       .values(status="done", progress=100, error=""))
+    db.session.expire(recording, ["status", "progress", "error"])
+    from coachprog.recordings import review  # review builds on these services
+
+    # Sensitive-topic language goes to the supervising master coach as a flag for a human.
+    review.flag_sensitive_topics(recording, actor=actor)
+    audit.record("recording.transcribed", actor=actor, object_type="recording",
+                 object_id=recording.id,
+                 detail={"segments": segments, "model_name": result.model_name,
+                         "model_version": result.model_version})
+    return {"recording_id": recording.id, "segments": segments}
+
+
+def _write_transcript(recording: Recording, result: Any) -> int:
+    if recording.transcript is not None:
+        db.session.delete(recording.transcript)
+        db.session.flush()
+        db.session.expire(recording, ["transcript"])
+    from coachprog.recordings.models import TranscriptSegment
+
+    transcript = Transcript(recording_id=recording.id, model_name=str(result.model_name)[:200],
+                            model_version=str(result.model_version)[:64],
+                            parameters=dict(result.parameters or {}),
+                            language=str(getattr(result, "language", "en") or "en")[:16],
+                            created_at=utcnow())
+    db.session.add(transcript)
+    db.session.flush()
+    for position, segment in enumerate(result.segments):
+        db.session.add(TranscriptSegment(
+            transcript_id=transcript.id, position=position,
+            start_seconds=float(segment.start), end_seconds=float(segment.end),
+            text=str(segment.text).strip(), speaker=str(segment.speaker or "unknown")[:32],
+            confidence=None if segment.confidence is None else float(segment.confidence)))
+    db.session.flush()
+    return len(result.segments)
+
+
+# --- supervisors ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Supervision:
+    assignments: list[SupervisorAssignment]
+    coaches: list[Person]
+    supervisors: list[User]
+
+
+def list_supervision(actor: Any) -> Supervision:
+    require(actor, "can_manage_recordings")
+    assignments = db.session.scalars(
+        sa.select(SupervisorAssignment)
+        .options(selectinload(SupervisorAssignment.coach),
+                 selectinload(SupervisorAssignment.supervisor))
+        .order_by(SupervisorAssignment.id)).all()
+    return Supervision(assignments=list(assignments), coaches=_coaches(),
+                       supervisors=_supervisors())
+
+
+def _coaches() -> list[Person]:
+    appointed = sa.select(Candidate.person_id).where(Candidate.stage == "appointed")
+    engaged = sa.select(Engagement.coach_person_id)
+    return list(db.session.scalars(
+        sa.select(Person).where(sa.or_(Person.id.in_(appointed), Person.id.in_(engaged)))
+        .order_by(Person.name)))
+
+
+def _supervisors() -> list[User]:
+    holders = sa.select(RoleGrant.user_id).where(RoleGrant.role.in_(SUPERVISOR_ROLES))
+    return list(db.session.scalars(sa.select(User).where(User.id.in_(holders))
+                                   .order_by(User.email)))
+
+
+def assign_supervisor(actor: Any, *, coach_person_id: int | None,
+                      supervisor_user_id: int | None) -> SupervisorAssignment:
+    require(actor, "can_manage_recordings")
+    errors: dict[str, list[str]] = {}
+    coach = db.session.get(Person, coach_person_id) if coach_person_id else None
+    supervisor = db.session.get(User, supervisor_user_id) if supervisor_user_id else None
+    if coach is None or coach not in _coaches():
+        errors["coach_person_id"] = ["Choose an appointed coach."]
+    if supervisor is None or supervisor not in _supervisors():
+        errors["supervisor_user_id"] = ["Choose a lead coach or master coach."]
+    elif coach is not None and supervisor.person_id == coach.id:
+        errors["supervisor_user_id"] = ["A coach cannot supervise themselves."]
+    if not errors and db.session.scalar(sa.select(SupervisorAssignment.id).where(
+            SupervisorAssignment.coach_person_id == coach_person_id,
+            SupervisorAssignment.supervisor_user_id == supervisor_user_id)):
+        errors["supervisor_user_id"] = ["This supervisor is already assigned to this coach."]
+    if errors or coach is None or supervisor is None:
+        raise DomainError("The supervisor could not be assigned.", field_errors=errors)
+    row = SupervisorAssignment(coach_person_id=coach.id, supervisor_user_id=supervisor.id,
+                               assigned_by_id=actor.id)
+    db.session.add(row)
+    db.session.flush()
+    audit.record("recording.supervisor_assigned", actor=actor,
+                 object_type="supervisor_assignment", object_id=row.id,
+                 detail={"coach_person_id": coach.id, "supervisor_user_id": supervisor.id})
+    return row
+
+
+def unassign_supervisor(actor: Any, assignment_id: int) -> SupervisorAssignment:
+    require(actor, "can_manage_recordings")
+    row = db.session.get(SupervisorAssignment, assignment_id)
+    if row is None:
+        raise NotFound("supervisor assignment")
+    audit.record("recording.supervisor_unassigned", actor=actor,
+                 object_type="supervisor_assignment", object_id=row.id,
+                 detail={"coach_person_id": row.coach_person_id,
+                         "supervisor_user_id": row.supervisor_user_id})
+    db.session.delete(row)
+    db.session.flush()
+    return row
+
+
+def max_upload_bytes() -> int:
+    return storage.max_bytes()
+
+
+def transcript_page_available() -> bool:
+    return "transcripts.view_transcript" in current_app.view_functions

@@ -1,0 +1,154 @@
+"""Retention: audio goes N days after the recording's assessments close, transcripts M days
+after; a recording nobody assesses counts from its upload; an open assessment keeps it all.
+Files and rows are gone only after the periods, and a second run deletes nothing."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+import sqlalchemy as sa
+
+from coachprog.auth.domain import Role
+from coachprog.auth.permissions import SystemActor
+from coachprog.db import set_clock
+from coachprog.errors import NotPermitted
+from coachprog.extensions import db
+from coachprog.governance.models import AuditEntry
+from coachprog.recordings.models import MarkCitation, Recording, SensitiveFlag, Transcript
+from coachprog.recordings.retention import purge_expired, retention_basis, scheduled_purge
+from tests.factories import UserFactory
+from tests.recordings_consent.builders import (
+    consent,
+    engagement,
+    file_of,
+    recording,
+    scored_assessment,
+    transcript,
+)
+
+SYSTEM = SystemActor("test")
+UPLOADED = datetime(2025, 1, 10, 9, 0, tzinfo=UTC)
+CLOSED = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
+
+
+def _at(moment: datetime) -> None:
+    set_clock(lambda: moment)
+
+
+def _recording_with_transcript(*, closed_at: datetime | None = None, assessed: bool = True):
+    given = consent(engagement()).consent
+    row = recording(given, uploaded_at=UPLOADED)
+    made = transcript(row)
+    if assessed:
+        scored_assessment(row, closed_at=closed_at, cite=made)
+    db.session.commit()
+    return row, file_of(row)
+
+
+def _run(now: datetime):
+    _at(now)
+    summary = purge_expired(SYSTEM)
+    db.session.commit()
+    db.session.expire_all()
+    return summary
+
+
+def test_basis_is_the_latest_close_or_the_upload() -> None:
+    assert retention_basis(1, CLOSED, UPLOADED) is None
+    assert retention_basis(0, CLOSED, UPLOADED) == CLOSED
+    assert retention_basis(0, None, UPLOADED) == UPLOADED
+
+
+def test_audio_goes_after_n_days_and_transcript_after_m_days() -> None:
+    row, path = _recording_with_transcript(closed_at=CLOSED)
+    assert _run(CLOSED + timedelta(days=89, hours=23)).nothing
+    assert path.exists()
+
+    summary = _run(CLOSED + timedelta(days=90))
+    assert summary.audio_deleted == [row.id] and summary.files_deleted == 1
+    assert summary.transcripts_deleted == []
+    assert not path.exists()
+    kept = db.session.get(Recording, row.id)
+    assert kept is not None and kept.storage_name is None
+    assert kept.audio_deleted_at == CLOSED + timedelta(days=90)
+    assert db.session.scalar(sa.select(sa.func.count(Transcript.id))) == 1
+
+    assert _run(CLOSED + timedelta(days=364)).nothing  # idempotent: nothing more yet
+    summary = _run(CLOSED + timedelta(days=365))
+    assert summary.transcripts_deleted == [row.id] and summary.segments_deleted == 3
+    assert db.session.scalar(sa.select(sa.func.count(Transcript.id))) == 0
+    assert db.session.scalar(sa.select(sa.func.count(MarkCitation.id))) == 0
+    assert db.session.scalar(sa.select(sa.func.count(SensitiveFlag.id))) == 0
+    assert _run(CLOSED + timedelta(days=900)).nothing
+    entries = db.session.scalars(sa.select(AuditEntry).where(
+        AuditEntry.action == "retention.purged").order_by(AuditEntry.id)).all()
+    assert [e.detail["audio_deleted"] for e in entries] == [[row.id], []]
+    assert [e.detail["transcripts_deleted"] for e in entries] == [[], [row.id]]
+
+
+def test_an_open_assessment_keeps_everything() -> None:
+    row, path = _recording_with_transcript(closed_at=CLOSED)
+    scored_assessment(row)  # a second assessment, still open
+    db.session.commit()
+    assert _run(CLOSED + timedelta(days=2000)).nothing
+    assert path.exists()
+
+
+def test_unassessed_recordings_count_from_their_upload(app, monkeypatch) -> None:
+    monkeypatch.setitem(app.config, "COACHPROG_RETENTION_AUDIO_DAYS", 10)
+    monkeypatch.setitem(app.config, "COACHPROG_RETENTION_TRANSCRIPT_DAYS", 20)
+    row, path = _recording_with_transcript(assessed=False)
+    assert _run(UPLOADED + timedelta(days=9)).nothing
+    assert _run(UPLOADED + timedelta(days=10)).audio_deleted == [row.id]
+    assert not path.exists()
+    assert _run(UPLOADED + timedelta(days=20)).transcripts_deleted == [row.id]
+
+
+def test_dry_run_deletes_nothing() -> None:
+    row, path = _recording_with_transcript(closed_at=CLOSED)
+    _at(CLOSED + timedelta(days=400))
+    summary = purge_expired(SYSTEM, dry_run=True)
+    db.session.commit()
+    assert summary.audio_deleted == [row.id] and summary.transcripts_deleted == [row.id]
+    assert summary.lines()[0] == f"audio of recording {row.id}: would delete"
+    assert path.exists()
+    assert db.session.scalar(sa.select(sa.func.count(Transcript.id))) == 1
+    assert db.session.scalar(sa.select(sa.func.count(AuditEntry.id)).where(
+        AuditEntry.action == "retention.purged")) == 0
+
+
+def test_only_admins_and_the_system_purge() -> None:
+    with pytest.raises(NotPermitted):
+        purge_expired(UserFactory(roles=[Role.MASTER_COACH]))
+    assert purge_expired(UserFactory(roles=[Role.ADMIN])).nothing
+
+
+def test_the_scheduled_run_commits_what_it_deleted() -> None:
+    row, path = _recording_with_transcript(closed_at=CLOSED)
+    _at(CLOSED + timedelta(days=100))
+    summary = scheduled_purge()
+    db.session.rollback()  # nothing left uncommitted to lose
+    assert summary.audio_deleted == [row.id]
+    kept = db.session.get(Recording, row.id)
+    assert kept is not None and kept.storage_name is None
+    assert not path.exists()
+
+
+def test_cli_prints_what_it_deleted_and_is_idempotent(runner) -> None:
+    row, path = _recording_with_transcript(closed_at=CLOSED)
+    _at(CLOSED + timedelta(days=400))
+    dry = runner.invoke(args=["retention", "purge", "--dry-run"])
+    assert dry.exit_code == 0, dry.output
+    assert f"audio of recording {row.id}: would delete" in dry.output
+    assert path.exists()
+    first = runner.invoke(args=["retention", "purge"])
+    assert first.exit_code == 0, first.output
+    assert f"audio of recording {row.id}: deleted" in first.output
+    assert f"transcript of recording {row.id}: deleted" in first.output
+    assert "Deleted audio of 1 recording(s) (kept 90 days" in first.output
+    assert not path.exists()
+    second = runner.invoke(args=["retention", "purge"])
+    assert second.exit_code == 0
+    assert "Deleted audio of 0 recording(s)" in second.output
+    assert "0 transcript(s)" in second.output

@@ -32,15 +32,18 @@ from coachprog.errors import DomainError
 from coachprog.extensions import db
 from coachprog.recordings import services
 
+MAX_ID = 2**63 - 1  # ids fit a BIGINT; larger numbers are refused as invalid (422)
+
 
 class RecordingUploadIn(Schema):
     file = File(required=True, metadata={"description": "The audio: WAV, FLAC, MP3, M4A/AAC, "
                                          "Ogg/Opus or WebM. Validated by decoding it."})
-    consent_id = Integer(required=True, metadata={
+    consent_id = Integer(required=True, validate=Range(min=1, max=MAX_ID), metadata={
         "description": "The coachee's current consent for the engagement; it must cover "
         "recording."})
-    session_id = Integer(load_default=None, allow_none=True)
-    engagement_id = Integer(load_default=None, allow_none=True, metadata={
+    session_id = Integer(load_default=None, allow_none=True, validate=Range(min=1, max=MAX_ID))
+    engagement_id = Integer(load_default=None, allow_none=True,
+                            validate=Range(min=1, max=MAX_ID), metadata={
         "description": "Instead of session_id: the engagement, with session_date and "
         "duration_minutes (a session on that date is reused or created)."})
     session_date = Date(load_default=None, allow_none=True)

@@ -112,6 +112,20 @@ def _hms(seconds: float) -> str:
 
 
 def probe(path: Path, *, max_bytes: int, max_seconds: float) -> AudioInfo:
+    """Validate an audio file by decoding it (see `_probe`). Whatever the decoder trips on in a
+    damaged or hostile file (undecodable tags, a stream without codec) is refused in words,
+    never raised as a server error."""
+    try:
+        return _probe(path, max_bytes=max_bytes, max_seconds=max_seconds)
+    except InvalidAudio:
+        raise
+    except (UnicodeError, AttributeError, ValueError, TypeError, IndexError,
+            av.error.FFmpegError) as error:
+        raise InvalidAudio("This file could not be read as audio: it is damaged or not a "
+                           f"recording. Upload a {ACCEPTED_WORDS} file.") from error
+
+
+def _probe(path: Path, *, max_bytes: int, max_seconds: float) -> AudioInfo:
     """Decode the whole file once (keeping no samples) and describe it, or raise InvalidAudio."""
     size = path.stat().st_size
     if size == 0:

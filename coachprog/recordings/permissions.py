@@ -40,10 +40,14 @@ def register_auditor_source(source: AuditorSource) -> AuditorSource:
 
 
 def supervisor_user_ids(coach_person_id: int) -> set[int]:
+    """Assigned supervisors who still hold a supervising role (a revoked role ends access)."""
+    from coachprog.auth.models import RoleGrant
     from coachprog.coaching.models import SupervisorAssignment
 
     return set(db.session.scalars(sa.select(SupervisorAssignment.supervisor_user_id).where(
-        SupervisorAssignment.coach_person_id == coach_person_id)))
+        SupervisorAssignment.coach_person_id == coach_person_id,
+        SupervisorAssignment.supervisor_user_id.in_(sa.select(RoleGrant.user_id).where(
+            RoleGrant.role.in_((Role.LEAD_COACH.value, Role.MASTER_COACH.value)))))))
 
 
 def auditor_user_ids(coach_person_id: int) -> set[int]:
@@ -64,6 +68,14 @@ def _engagement_of(obj: Any) -> Any:
     return getattr(obj, "engagement", None)
 
 
+def _consent_of(obj: Any) -> Any:
+    """The consent a recording (or a transcript's recording) was made under; None for a
+    session or engagement (no recording yet)."""
+    if obj is not None and hasattr(obj, "recording"):
+        obj = obj.recording
+    return getattr(obj, "consent", None)
+
+
 def _manages(user: Any, person_id: int) -> bool:
     """Whether the user is in the person's management chain (direct or indirect)."""
     from coachprog.assessments.domain import manager_chain
@@ -81,9 +93,11 @@ def content_relation(user: Any, obj: Any) -> str | None:
     engagement = _engagement_of(obj)
     if not is_signed_in(user) or engagement is None:
         return None
-    if has_any_role(user, Role.SPONSOR) and not has_any_role(
-            user, Role.MASTER_COACH, Role.LEAD_COACH, Role.COACH, Role.RATER):
+    if has_any_role(user, Role.SPONSOR):
         return None
+    consent = _consent_of(obj)
+    if consent is not None and consent.withdrawn_at is not None:
+        return None  # withdrawn: the purge is removing it; nobody opens it meanwhile
     coach_id, coachee_id = engagement.coach_person_id, engagement.coachee_person_id
     if getattr(user, "person_id", None) == coachee_id:
         return None
@@ -91,9 +105,11 @@ def content_relation(user: Any, obj: Any) -> str | None:
         return None
     if getattr(user, "person_id", None) == coach_id:
         return "coach"
-    if user.id in supervisor_user_ids(coach_id):
+    # A recording's consent scope decides whether supervisors and auditors may hear it.
+    if user.id in supervisor_user_ids(coach_id) and (
+            consent is None or consent.scope_supervisor_review):
         return "supervisor"
-    if user.id in auditor_user_ids(coach_id):
+    if user.id in auditor_user_ids(coach_id) and (consent is None or consent.scope_audit):
         return "auditor"
     return None
 

@@ -187,6 +187,10 @@ def purge_consent(actor: Any, consent: CoacheeConsent, *, via: str,
     summary = ConsentPurge()
     now = utcnow()
     for standing in _standing_consents(consent):
+        # Lock the consent first (PostgreSQL): an upload under it waits for this withdrawal
+        # and then sees it, instead of adding a recording this purge cannot see.
+        db.session.execute(sa.select(CoacheeConsent.id).where(CoacheeConsent.id == standing.id)
+                           .with_for_update())
         recordings = _covered([standing.id])
         before = (summary.recordings, summary.files_deleted, summary.transcripts,
                   summary.segments)

@@ -230,6 +230,15 @@ def upload_recording(actor: Any, session: CoachingSession, upload: Upload, *,
     except storage.InvalidUpload as error:
         raise DomainError(f"{upload.filename}: {error}",
                           field_errors={"file": [str(error)]}) from error
+    # Storing took a while: the coachee may have withdrawn meanwhile. Re-read the consent
+    # under a row lock (PostgreSQL; withdrawal takes the same lock) before the row exists.
+    withdrawn = db.session.execute(
+        sa.select(CoacheeConsent.withdrawn_at).where(CoacheeConsent.id == consent.id)
+        .with_for_update().execution_options(populate_existing=True)).scalar_one()
+    if withdrawn is not None:
+        storage.delete_file(stored.storage_name)
+        raise DomainError("The coachee withdrew their consent while the file was uploading; "
+                          "nothing was kept.", field_errors={"consent_id": ["Withdrawn."]})
     recording = Recording(
         session_id=session.id, consent_id=consent.id, storage_name=stored.storage_name,
         original_name=Path(upload.filename).name[:200], size_bytes=stored.size_bytes,

@@ -118,6 +118,7 @@ class World:
 
 
 def consent(engagement: Engagement, *, record: bool = True, transcribe: bool = True,
+            supervisor_review: bool = True, audit: bool = True,
             withdrawn: bool = False) -> CoacheeConsent:
     text = db.session.query(ConsentText).filter_by(version="v-test").one_or_none()
     if text is None:
@@ -128,7 +129,8 @@ def consent(engagement: Engagement, *, record: bool = True, transcribe: bool = T
     row = CoacheeConsent(
         coachee_person_id=engagement.coachee_person_id, engagement_id=engagement.id,
         consent_text_id=text.id, method="in_app", scope_record=record,
-        scope_transcribe=transcribe, scope_supervisor_review=True,
+        scope_transcribe=transcribe, scope_supervisor_review=supervisor_review,
+        scope_audit=audit,
         withdrawal_token_hash=secrets.token_hex(32))
     if withdrawn:
         from coachprog.db import utcnow

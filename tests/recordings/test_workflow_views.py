@@ -162,6 +162,8 @@ def test_failed_transcription_shows_the_reason_and_retry_requeues(
     response = post_form(client, f"/recordings/{recording.id}/retry")
     assert response.status_code == 302
     db.session.expire_all()
+    wait_for_job(db.session.get(Recording, recording.id).job_id)  # a worker thread on Redis
+    db.session.expire_all()
     assert db.session.get(Recording, recording.id).status == "done"
     # Retrying a finished recording without a failure is allowed; in flight it is refused.
     db.session.get(Recording, recording.id).status = "queued"

@@ -142,7 +142,8 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(413)
     def _too_large(error: HTTPException) -> Any:
-        limit_mb = (app.config.get("MAX_CONTENT_LENGTH") or 0) / 1024 / 1024
+        limit = request.max_content_length or app.config.get("MAX_CONTENT_LENGTH") or 0
+        limit_mb = limit / 1024 / 1024
         message = f"The upload is larger than the {limit_mb:.0f} MB this server accepts."
         if is_api():
             from coachprog.api.problems import problem

@@ -12,6 +12,7 @@ window of the file is ever in memory (a 3-hour upload must not need 10 GB), see 
 from __future__ import annotations
 
 import math
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -152,7 +153,8 @@ def _probe(path: Path, *, max_bytes: int, max_seconds: float) -> AudioInfo:
             raise InvalidAudio(f"The recording is {_hms(declared)} long; at most "
                                f"{_hms(max_seconds)} is accepted.")
         correlation = _ChannelStats(channels) if channels > 1 else None
-        decoded_samples = _decode_all(container, stream, correlation)
+        decoded_samples = _decode_all(container, stream, correlation,
+                                      limit_samples=_samples_limit(max_seconds, rate))
     decoded = decoded_samples / rate
     if format_name == "wav" and _riff_truncated(path, size):
         raise InvalidAudio(f"The file is truncated: its header announces more sound than the "
@@ -192,8 +194,18 @@ def _declared_seconds(container: Any, stream: Any) -> float | None:
     return None
 
 
-def _decode_all(container: Any, stream: Any, stats: _ChannelStats | None) -> int:
-    """Decode every packet; return the number of samples per channel."""
+def _samples_limit(max_seconds: float, rate: int) -> int:
+    """The duration limit in samples (no limit when it is infinite, as the CLI may pass)."""
+    if not math.isfinite(max_seconds):
+        return sys.maxsize
+    return int(max_seconds * rate) + 1
+
+
+def _decode_all(container: Any, stream: Any, stats: _ChannelStats | None, *,
+                limit_samples: int) -> int:
+    """Decode every packet; return the number of samples per channel. Stops as soon as the
+    duration limit is passed: a file that under-declares its length must not keep a web
+    worker decoding for hours before being refused."""
     total = 0
     resampler = (av.AudioResampler(format="fltp", layout=stream.codec_context.layout.name,
                                    rate=stream.codec_context.sample_rate) if stats else None)
@@ -201,6 +213,8 @@ def _decode_all(container: Any, stream: Any, stats: _ChannelStats | None) -> int
         for packet in container.demux(stream):
             for frame in packet.decode():
                 total += frame.samples
+                if total > limit_samples:
+                    return total
                 if resampler is not None and stats is not None:
                     for converted in resampler.resample(frame):
                         stats.add(converted.to_ndarray())

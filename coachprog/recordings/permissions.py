@@ -129,9 +129,12 @@ def can_edit_transcript(user: Any, transcript: Any = None) -> bool:
 
 @permission
 def can_upload_recording(user: Any, engagement_or_session: Any = None) -> bool:
-    """Upload audio for a session: its coach, their supervisors, or L&D on their behalf."""
+    """Upload audio for a session: its coach, their supervisors, or L&D on their behalf.
+    Without a session: whether the user could upload at all (coaches, supervisors, L&D)."""
     if has_any_role(user, Role.ADMIN):
         return True
+    if engagement_or_session is None:
+        return has_any_role(user, Role.COACH, Role.LEAD_COACH, Role.MASTER_COACH)
     return content_relation(user, engagement_or_session) in {"coach", "supervisor"}
 
 

@@ -71,6 +71,9 @@ class PurgeSummary:
     transcripts_deleted: list[int] = field(default_factory=list)  # recording ids
     segments_deleted: int = 0
     dry_run: bool = False
+    # Audio the run could not delete (e.g. a permission problem on one file): logged, kept
+    # for the next run, and never a reason to stop purging the others.
+    audio_failed: list[int] = field(default_factory=list)
 
     @property
     def nothing(self) -> bool:
@@ -80,6 +83,8 @@ class PurgeSummary:
         verb = "would delete" if self.dry_run else "deleted"
         out = [f"audio of recording {rid}: {verb}" for rid in self.audio_deleted]
         out += [f"transcript of recording {rid}: {verb}" for rid in self.transcripts_deleted]
+        out += [f"audio of recording {rid}: could NOT be deleted (see the log)"
+                for rid in self.audio_failed]
         return out
 
 
@@ -122,9 +127,16 @@ def purge_expired(actor: Any, *, now: datetime | None = None,
         if basis is None:
             continue
         if recording.storage_name and now >= basis + timedelta(days=periods.audio_days):
-            summary.audio_deleted.append(recording.id)
-            if not dry_run:
-                summary.files_deleted += int(delete_audio(recording))
+            if dry_run:
+                summary.audio_deleted.append(recording.id)
+            else:
+                try:
+                    summary.files_deleted += int(delete_audio(recording))
+                    summary.audio_deleted.append(recording.id)
+                except OSError:
+                    log.exception("retention: the audio of recording %s could not be deleted",
+                                  recording.id)
+                    summary.audio_failed.append(recording.id)
         if transcribed and now >= basis + timedelta(days=periods.transcript_days):
             summary.transcripts_deleted.append(recording.id)
             if not dry_run:

@@ -207,6 +207,26 @@ def transcription_refusal(session: CoachingSession) -> str | None:
     return consent_refusal(session.engagement_id, "transcribe")
 
 
+def recording_transcription_refusal(recording: Recording) -> str | None:
+    """Why this recording may not be transcribed: its own consent decides (a newer consent
+    adding the scope does not reach back to a recording made under a narrower one), and the
+    coachee's current consent must still allow it (narrowing it stops new transcripts)."""
+    consent = recording.consent
+    if consent.withdrawn_at is not None:
+        return "The consent this recording was made under has been withdrawn."
+    if not consent.scope_transcribe:
+        return ("The consent this recording was made under does not cover transcribing; "
+                "it stays audio only.")
+    return transcription_refusal(recording.session)
+
+
+def _printable_name(filename: str) -> str:
+    """The uploaded file's own name, for people to recognise it: no folders, no control
+    characters (NUL cannot be stored on PostgreSQL; CR/LF would break a download header)."""
+    name = "".join(ch for ch in Path(filename).name if ch.isprintable()).strip()
+    return name[:200] or "recording"
+
+
 def upload_recording(actor: Any, session: CoachingSession, upload: Upload, *,
                      consent_id: int | None = None) -> Recording:
     """Store a validated audio file for the session and, when the consent covers it, queue
@@ -241,7 +261,7 @@ def upload_recording(actor: Any, session: CoachingSession, upload: Upload, *,
                           "nothing was kept.", field_errors={"consent_id": ["Withdrawn."]})
     recording = Recording(
         session_id=session.id, consent_id=consent.id, storage_name=stored.storage_name,
-        original_name=Path(upload.filename).name[:200], size_bytes=stored.size_bytes,
+        original_name=_printable_name(upload.filename), size_bytes=stored.size_bytes,
         duration_seconds=stored.duration_seconds, container=stored.container[:64],
         codec=stored.codec[:64], channels=stored.channels, sample_rate=stored.sample_rate,
         status="stored", progress=0, error="", uploaded_by_id=actor.id)
@@ -388,7 +408,7 @@ def retry_transcription(actor: Any, recording_id: int) -> Recording:
     if recording.storage_name is None:
         raise DomainError("The audio of this recording has been deleted; it cannot be "
                           "transcribed again.")
-    refusal = transcription_refusal(recording.session)
+    refusal = recording_transcription_refusal(recording)
     if refusal is not None:
         raise DomainError(refusal)
     _queue(actor, recording)
@@ -420,7 +440,7 @@ def transcribe_recording(recording_id: int, *, engine: Engine, progress: Progres
     try:
         if recording.storage_name is None:
             raise TranscriptionFailed("The audio of this recording has been deleted.")
-        refusal = transcription_refusal(recording.session)
+        refusal = recording_transcription_refusal(recording)
         if refusal is not None:
             raise TranscriptionFailed(refusal)
         path = storage.audio_path(recording.storage_name)

@@ -21,6 +21,7 @@ from flask import (
 from flask_login import current_user, login_required
 from werkzeug.exceptions import RequestedRangeNotSatisfiable
 
+from coachprog.auth.permissions import can
 from coachprog.errors import DomainError
 from coachprog.extensions import db
 from coachprog.recordings import services
@@ -45,7 +46,10 @@ def _recording_upload_limit(endpoint: str | None, values: dict[str, Any] | None)
     # CSRF protection reads the form in the app's first before_request hook, under the app's
     # small import limit; URL value preprocessors run before it, so the recordings' own
     # limit is set here, for their upload only.
-    if endpoint == "recordings.view_session" and request.method == "POST":
+    # Only signed-in users who may upload get the large limit: nobody else can make the
+    # server read hundreds of megabytes before being refused.
+    if endpoint == "recordings.view_session" and request.method == "POST" and \
+            can(current_user, "can_upload_recording"):
         request.max_content_length = services.max_upload_bytes() + _ENVELOPE
 
 
@@ -130,7 +134,7 @@ def view_recording(recording_id: int) -> Any:
     return render_template(
         "recordings/recording.html", recording=recording, state=state,
         retry_form=RetryForm(formdata=None),
-        transcription_refusal=services.transcription_refusal(recording.session)
+        transcription_refusal=services.recording_transcription_refusal(recording)
         if state.status == "stored" else None,
         transcript_url=_transcript_url(recording))
 

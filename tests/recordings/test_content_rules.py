@@ -120,3 +120,29 @@ def test_a_withdrawal_during_the_upload_keeps_nothing(recordings_dir: Path, monk
                                   services.Upload("jfk.flac", stream))
     db.session.rollback()
     assert [p for p in recordings_dir.iterdir() if not p.name.startswith(".")] == []
+
+
+def test_a_recording_made_under_a_record_only_consent_is_never_transcribed(
+        recordings_dir: Path) -> None:
+    w, recording = _recording(recordings_dir, transcribe=False)
+    # A newer consent adds transcription: it does not reach back to this recording.
+    from tests.recordings.recording_builders import consent
+
+    consent(w.engagement, transcribe=True)
+    with pytest.raises(DomainError, match="does not cover transcribing"):
+        services.retry_transcription(w.coach_user, recording.id)
+
+
+def test_only_uploaders_get_the_large_body_limit(client, app) -> None:
+    w = world()
+    row = session(w.engagement)
+    db.session.commit()
+    too_big_for_anyone_else = b"x" * (app.config["MAX_CONTENT_LENGTH"] + 1)
+    response = client.post(f"/recordings/sessions/{row.id}", data=too_big_for_anyone_else,
+                           content_type="application/octet-stream")
+    assert response.status_code == 413
+
+
+def test_control_characters_never_reach_the_stored_file_name() -> None:
+    assert services._printable_name("../../etc/sess\x00ion\r\n.flac") == "session.flac"
+    assert services._printable_name("\x00\x01") == "recording"

@@ -152,3 +152,24 @@ def test_cli_prints_what_it_deleted_and_is_idempotent(runner) -> None:
     assert second.exit_code == 0
     assert "Deleted audio of 0 recording(s)" in second.output
     assert "0 transcript(s)" in second.output
+
+
+def test_one_undeletable_file_does_not_stop_the_others(app, monkeypatch) -> None:
+    from pathlib import Path
+
+    monkeypatch.setitem(app.config, "COACHPROG_RETENTION_AUDIO_DAYS", 10)
+    stuck, stuck_path = _recording_with_transcript(assessed=False)
+    other, other_path = _recording_with_transcript(assessed=False)
+    real_unlink = Path.unlink
+
+    def unlink(self: Path, missing_ok: bool = False) -> None:
+        if self == stuck_path:
+            raise PermissionError(13, "Permission denied", str(self))
+        real_unlink(self, missing_ok=missing_ok)
+
+    monkeypatch.setattr(Path, "unlink", unlink)
+    summary = _run(UPLOADED + timedelta(days=10))
+    assert summary.audio_deleted == [other.id] and summary.audio_failed == [stuck.id]
+    assert not other_path.exists() and stuck_path.exists()
+    assert db.session.get(Recording, stuck.id).storage_name is not None  # tried again next run
+    assert "could NOT be deleted" in " ".join(summary.lines())

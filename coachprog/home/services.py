@@ -47,6 +47,9 @@ def attention_for(user: Any) -> list[Panel]:
         panels.append(_sponsor_panel())
     if can(user, "can_list_assessments"):
         panels.append(_assessment_panel(user))
+    flags = _flags_item(user)
+    if flags is not None:
+        panels.append(Panel("Recorded sessions", [flags]))
     selection_panel = _selection_panel(user)
     if selection_panel.items:
         panels.append(selection_panel)
@@ -143,6 +146,17 @@ def _assessment_panel(user: Any) -> Panel:
             panel.items.append(Item("assessments waiting for moderation",
                                     "/assessments/?status=moderation", in_moderation, "warn"))
     return panel
+
+
+def _flags_item(user: Any) -> Item | None:
+    """Sensitive-topic flags on sessions of coaches this master coach supervises."""
+    from coachprog.recordings.review import open_flag_count
+
+    count = open_flag_count(user)
+    if not count:
+        return None
+    return Item("sensitive-topic flags on sessions you supervise wait for a human look",
+                url_for("transcripts.list_flags"), count, "warn")
 
 
 def _selection_panel(user: Any) -> Panel:

@@ -39,6 +39,7 @@ from coachprog.db import utcnow
 from coachprog.errors import DomainError, NotFound
 from coachprog.extensions import db
 from coachprog.governance import services as audit
+from coachprog.recordings import storage
 from coachprog.recordings.models import CoacheeConsent, ConsentText, Recording
 from coachprog.recordings.purge import ConsentPurge, PurgePreview, preview_purge, purge_consent
 
@@ -344,6 +345,7 @@ def record_consent(actor: Any, engagement_id: int, *, consent_text_id: int | Non
         folder.mkdir(parents=True, exist_ok=True)
         # A random name: nothing about the coachee or the upload's own name on disk.
         stored = secrets.token_hex(16)
+        storage.delete_on_rollback(folder / stored)
         with (folder / stored).open("wb") as handle:
             while chunk := signed_form.stream.read(1024 * 1024):
                 handle.write(chunk)
@@ -466,6 +468,16 @@ def withdraw_by_token(actor: Any, token: str) -> ConsentPurge:
     # Whoever follows the link acts as the coachee; a signed-in account is recorded as such.
     who = actor if getattr(actor, "is_authenticated", False) else None
     return purge_consent(who, consent, via="link")
+
+
+def withdraw_as_coachee(actor: Any, consent_id: int) -> ConsentPurge:
+    """The coachee, signed in, withdraws their own consent (no reason asked: it is theirs to
+    withdraw); the same purge as the e-mailed link."""
+    consent = get_consent(consent_id)
+    require(actor, "can_acknowledge_consent", consent.engagement)
+    if consent.withdrawn_at is not None:
+        raise DomainError("This consent is already withdrawn.")
+    return purge_consent(actor, consent, via="app")
 
 
 def withdraw_on_behalf(actor: Any, consent_id: int, *, reason: str) -> ConsentPurge:

@@ -112,6 +112,7 @@ def _render_engagement(engagement_id: int, *, ack_form: AcknowledgeForm | None =
         "consent/engagement.html", page=page, engagement=page.engagement,
         ack_form=ack_form, signed_form=signed_form,
         withdraw_form=withdraw_form or AdminWithdrawForm(formdata=None), withdraw_id=withdraw_id,
+        mine_form=WithdrawConfirmForm(formdata=None),
         scopes_of=services.scopes_of, describe_scopes=services.describe_scopes,
         scope_names=services.SCOPES), status
 
@@ -197,6 +198,27 @@ def withdraw_on_behalf(consent_id: int) -> Any:
     db.session.commit()
     flash(f"Consent withdrawn. Deleted {purged.recordings} recording(s) and "
           f"{purged.transcripts} transcript(s); scores stay, without evidence text.", "success")
+    return redirect(url_for("consent.engagement_consent", engagement_id=engagement_id))
+
+
+@bp.route("/consents/<int:consent_id>/withdraw-mine", methods=["POST"])
+@login_required
+def withdraw_mine(consent_id: int) -> Any:
+    consent = services.get_consent(consent_id)
+    authorize("can_acknowledge_consent", consent.engagement)
+    engagement_id = consent.engagement_id
+    if not WithdrawConfirmForm().validate_on_submit():
+        flash(EXPIRED, "error")
+        return redirect(url_for("consent.engagement_consent", engagement_id=engagement_id))
+    try:
+        purged = services.withdraw_as_coachee(current_user, consent_id)
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+        return redirect(url_for("consent.engagement_consent", engagement_id=engagement_id))
+    db.session.commit()
+    flash(f"Your consent is withdrawn. {purged.recordings} recording(s) and "
+          f"{purged.transcripts} transcript(s) were deleted.", "success")
     return redirect(url_for("consent.engagement_consent", engagement_id=engagement_id))
 
 

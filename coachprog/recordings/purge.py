@@ -43,7 +43,7 @@ from coachprog.recordings.models import (
 
 log = logging.getLogger(__name__)
 
-WITHDRAWAL_VIAS = ("link", "admin")
+WITHDRAWAL_VIAS = ("link", "admin", "app")  # e-mailed link, L&D, the coachee signed in
 
 
 def recordings_dir() -> Path:

@@ -74,6 +74,7 @@ class PurgeSummary:
     # Audio the run could not delete (e.g. a permission problem on one file): logged, kept
     # for the next run, and never a reason to stop purging the others.
     audio_failed: list[int] = field(default_factory=list)
+    partial_uploads_deleted: int = 0  # temporary files of uploads that never finished
 
     @property
     def nothing(self) -> bool:
@@ -114,6 +115,31 @@ def _candidates() -> list[tuple[Recording, datetime | None, bool]]:
     return found
 
 
+PARTIAL_UPLOAD_HOURS = 24
+
+
+def sweep_partial_uploads(now: datetime) -> int:
+    """Delete temporary files of uploads that never finished (a worker killed mid-upload):
+    raw session audio with no recording row. Anything older than a day is abandoned."""
+    from coachprog.recordings import storage
+
+    folder = storage.recordings_dir()
+    if not folder.is_dir():
+        return 0
+    cutoff = (now - timedelta(hours=PARTIAL_UPLOAD_HOURS)).timestamp()
+    deleted = 0
+    for path in folder.glob(f"{storage.TEMP_PREFIX}*.part"):
+        try:
+            if path.stat().st_mtime < cutoff:
+                path.unlink()
+                deleted += 1
+        except FileNotFoundError:
+            continue  # finished or removed meanwhile
+    if deleted:
+        log.info("retention: deleted %s abandoned partial upload(s)", deleted)
+    return deleted
+
+
 def purge_expired(actor: Any, *, now: datetime | None = None,
                   dry_run: bool = False) -> PurgeSummary:
     """Delete audio and transcripts past their retention periods (see the module docstring).
@@ -141,6 +167,8 @@ def purge_expired(actor: Any, *, now: datetime | None = None,
             summary.transcripts_deleted.append(recording.id)
             if not dry_run:
                 summary.segments_deleted += delete_transcript(recording)
+    if not dry_run:
+        summary.partial_uploads_deleted = sweep_partial_uploads(now)
     if dry_run or summary.nothing:
         return summary
     db.session.flush()

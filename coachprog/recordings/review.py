@@ -245,6 +245,19 @@ class FlagView:
     segments: list[TranscriptSegment]
 
 
+def open_flag_count(actor: Any) -> int:
+    """How many open flags wait for this master coach (a number, not content: not audited)."""
+    if not can(actor, "can_review_sensitive_flags"):
+        return 0
+    rows = db.session.scalars(sa.select(SensitiveFlag).where(SensitiveFlag.status == "open"))
+    count = 0
+    for flag in rows:
+        recording = db.session.get(Recording, flag.recording_id)
+        if recording is not None and can(actor, "can_review_sensitive_flags", recording):
+            count += 1
+    return count
+
+
 def open_flags(actor: Any) -> list[FlagView]:
     """Open flags on the sessions of coaches the actor supervises as a master coach, with the
     segments that matched; showing them is an opening of content, so it is audited."""

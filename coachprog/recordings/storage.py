@@ -127,9 +127,13 @@ def delete_file(storage_name: str | None) -> None:
 
 
 def _remember_written(storage_name: str) -> None:
-    session = db.session()
-    path = audio_path(storage_name)
-    session.info.setdefault(_WRITTEN_KEY, []).append(path)
+    delete_on_rollback(audio_path(storage_name))
+
+
+def delete_on_rollback(path: Path) -> None:
+    """A file written for the current transaction: deleted if it rolls back, so no file is
+    left on disk without the row that would point at it."""
+    db.session().info.setdefault(_WRITTEN_KEY, []).append(path)
 
 
 @event.listens_for(Session, "after_commit")

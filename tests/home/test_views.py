@@ -6,6 +6,7 @@ from datetime import timedelta
 
 import pytest
 
+from coachprog.auth.domain import Role
 from coachprog.auth.models import User
 from coachprog.auth.permissions import SystemActor, can
 from coachprog.db import utcnow
@@ -182,3 +183,24 @@ def test_a_coachee_finds_the_consent_for_their_coaching_on_home(auth, client) ->
     db.session.commit()
     page = client.get("/").get_data(as_text=True)
     assert "(given — you can change or withdraw it)" in page
+
+
+def test_a_supervising_master_coach_sees_open_flags_on_home(auth, client) -> None:
+    from tests.recordings_review.review_builders import (
+        master_supervisor,
+        open_flag,
+        reviewed_recording,
+    )
+
+    reviewed = reviewed_recording()
+    master = master_supervisor(reviewed.world.coach.id)
+    open_flag(reviewed.recording)
+    UserFactory(roles=[Role.MASTER_COACH], email="other.master@example.com")
+    db.session.commit()
+    auth.login(master.email)
+    page = client.get("/").get_data(as_text=True)
+    assert "sensitive-topic flags on sessions you supervise" in page
+    assert "/transcripts/flags" in page
+    auth.logout()
+    auth.login("other.master@example.com")
+    assert "sensitive-topic flags" not in client.get("/").get_data(as_text=True)

@@ -39,6 +39,10 @@ CASES = [
     Case("consent.withdraw_on_behalf", "POST",
          lambda o: f"/consent/consents/{o['consent_id']}/withdraw",
          statuses(403, admin=400), setup=matrix_signed_consent),
+    # Only the coachee withdraws here; the matrix's accounts are not the coachee.
+    Case("consent.withdraw_mine", "POST",
+         lambda o: f"/consent/consents/{o['consent_id']}/withdraw-mine",
+         statuses(403), setup=matrix_signed_consent),
     Case("consent.signed_form", "GET", lambda o: f"/consent/consents/{o['consent_id']}/form",
          ADMIN_ONLY, setup=matrix_signed_consent),
     Case("consent.withdraw", "GET", lambda o: f"/consent/withdraw/{o['token']}", EVERYONE,

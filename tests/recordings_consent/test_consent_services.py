@@ -196,6 +196,17 @@ def test_admin_records_a_signed_form_stored_with_a_random_name(admin, tmp_path) 
         services.open_signed_form(coachee_user(eng), row.id)
 
 
+def test_a_signed_form_whose_consent_is_rolled_back_leaves_no_file(admin, tmp_path) -> None:
+    eng = engagement()
+    text = consent_text()
+    services.record_consent(
+        admin, eng.id, consent_text_id=text.id, scopes={"record"}, method="signed_form",
+        signed_on=date(2025, 4, 2), signed_form=services.SignedForm("f.pdf", io.BytesIO(PDF)))
+    assert list((tmp_path / "consents").iterdir())
+    db.session.rollback()
+    assert list((tmp_path / "consents").iterdir()) == []
+
+
 @pytest.mark.parametrize(("name", "content", "message"), [
     ("form.pdf", b"just some text renamed to pdf", "not a PDF, PNG or JPEG"),
     ("form.pdf", b"", "The file is empty"),

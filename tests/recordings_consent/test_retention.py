@@ -173,3 +173,22 @@ def test_one_undeletable_file_does_not_stop_the_others(app, monkeypatch) -> None
     assert not other_path.exists() and stuck_path.exists()
     assert db.session.get(Recording, stuck.id).storage_name is not None  # tried again next run
     assert "could NOT be deleted" in " ".join(summary.lines())
+
+
+def test_abandoned_partial_uploads_are_swept_after_a_day(app) -> None:
+    import os
+
+    from coachprog.recordings import storage
+    from coachprog.recordings.retention import sweep_partial_uploads
+
+    folder = storage.recordings_dir()
+    folder.mkdir(parents=True, exist_ok=True)
+    old = folder / f"{storage.TEMP_PREFIX}old.part"
+    fresh = folder / f"{storage.TEMP_PREFIX}fresh.part"
+    for path in (old, fresh):
+        path.write_bytes(b"raw session audio")
+    now = datetime.now(UTC)
+    two_days_ago = (now - timedelta(days=2)).timestamp()
+    os.utime(old, (two_days_ago, two_days_ago))
+    assert sweep_partial_uploads(now) == 1
+    assert not old.exists() and fresh.exists()

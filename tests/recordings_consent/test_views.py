@@ -137,3 +137,27 @@ def test_page_explains_when_no_text_is_offered(client, auth) -> None:
     page = client.get(f"/consent/engagements/{eng.id}").get_data(as_text=True)
     assert "No consent text is offered yet" in page
     UserFactory()  # the page stays readable with other accounts around
+
+
+def test_a_signed_in_coachee_withdraws_in_the_app(client, auth) -> None:
+    from tests.recordings_consent.builders import file_of, recording
+
+    eng = engagement()
+    given = consent(eng).consent
+    row = recording(given)
+    path = file_of(row)
+    db.session.commit()
+    auth.login_as(person_id=eng.coachee_person_id)
+    page = client.get(f"/consent/engagements/{eng.id}").get_data(as_text=True)
+    assert "Withdraw your consent" in page and "1 recording(s)" in page
+    response = post_form(client, f"/consent/consents/{given.id}/withdraw-mine",
+                         token_page=f"/consent/engagements/{eng.id}")
+    assert response.status_code == 302
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Your consent is withdrawn. 1 recording(s)" in page
+    assert not path.exists()
+    db.session.expire_all()
+    assert db.session.get(CoacheeConsent, given.id).withdrawal_via == "app"
+    auth.logout()
+    auth.login_as("admin")
+    assert post_form(client, f"/consent/consents/{given.id}/withdraw-mine").status_code == 403

@@ -462,9 +462,13 @@ def _parse_or_refuse(rubric: Rubric, raw_values: Mapping[str, str | None],
 
 
 def save_marks(actor: Any, assignment: RaterAssignment, raw_values: Mapping[str, str | None],
-               raw_notes: Mapping[str, str | None], *, submit: bool) -> RaterAssignment:
+               raw_notes: Mapping[str, str | None], *, submit: bool,
+               citations: Mapping[str, Sequence[int]] | None = None) -> RaterAssignment:
     """Save a draft (partial marks allowed) or submit (every behaviour marked): the result is
-    computed by the rubric's pure scoring rule and stored on the assignment."""
+    computed by the rubric's pure scoring rule and stored on the assignment.
+
+    `citations` (behaviour id → transcript segment ids) replaces the moments each named mark
+    cites; None leaves citations alone (see recordings.citations.save_citations)."""
     require(actor, "can_score_assignment", assignment)
     assessment = assignment.assessment
     if assessment.status != AssessmentStatus.OPEN.value:
@@ -474,6 +478,11 @@ def save_marks(actor: Any, assignment: RaterAssignment, raw_values: Mapping[str,
     rubric = rubric_of(assessment)
     parsed = _parse_or_refuse(rubric, raw_values, raw_notes, complete=submit)
     _write_marks(assignment, parsed.values, parsed.notes)
+    if citations is not None:
+        from coachprog.recordings.citations import save_citations
+
+        db.session.flush()  # new marks need ids before their citations
+        save_citations(actor, assignment, citations)
     if not submit:
         assignment.status = AssignmentStatus.DRAFT.value
         db.session.flush()

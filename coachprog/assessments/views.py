@@ -35,6 +35,7 @@ from coachprog.assessments.models import Assessment
 from coachprog.auth.permissions import can
 from coachprog.errors import DomainError
 from coachprog.extensions import db
+from coachprog.recordings import citations
 from coachprog.rubrics.domain import Rubric, percent
 from coachprog.web import Pagination, apply_domain_error, authorize, page_arg
 
@@ -152,9 +153,11 @@ def _render_assessment(assessment: Assessment, form: RaterAssignForm | None = No
     can_assign = can(current_user, "can_assign_raters", assessment)
     own = [a for a in assessment.assignments
            if a.rater_id == current_user.id and can(current_user, "can_score_assignment", a)]
+    moments = citations.cited_moments(current_user, assessment)
+    db.session.commit()  # showing cited transcript moments is audited
     return render_template(
         "assessments/assessment_view.html", info=info, assessment=assessment,
-        rubric=services.rubric_of(assessment), own=own,
+        rubric=services.rubric_of(assessment), own=own, moments=moments,
         form=_rater_form(assessment, form) if can_assign else None,
         reasons=services.disagreement(assessment).reasons
         if assessment.status == AssessmentStatus.MODERATION.value
@@ -215,18 +218,26 @@ def score_assignment(assignment_id: int) -> Any:
     errors: dict[str, list[str]] = {}
     message = ""
     values, notes = services.marks_of(assignment)
+    cited = citations.citations_of(assignment)
     status = 200
     if form.validate_on_submit():
         raw_values, raw_notes = _posted_marks(rubric)
         submitting = bool(form.submit.data)
+        # Only a form that showed the transcript posts citations; without it they stay as
+        # they are (an absent cite list must not erase them).
+        raw_cites = ({b.id: request.form.getlist(f"cite-{b.id}") for b in rubric.behaviours}
+                     if request.form.get("cites-shown") else None)
         try:
+            posted = citations.parse_segment_ids(raw_cites) if raw_cites is not None else None
             services.save_marks(current_user, assignment, raw_values, raw_notes,
-                                submit=submitting)
+                                submit=submitting, citations=posted)
         except DomainError as error:
             db.session.rollback()
             errors, message, status = error.field_errors, error.message, 400
             values = {k: optional_int(v) for k, v in raw_values.items()}
             notes = {k: v or "" for k, v in raw_notes.items()}
+            if raw_cites is not None:
+                cited = {k: [int(i) for i in v if i.isdigit()] for k, v in raw_cites.items()}
         else:
             db.session.commit()
             flash("Your marks are submitted." if submitting else "Draft saved.", "success")
@@ -235,13 +246,14 @@ def score_assignment(assignment_id: int) -> Any:
         status = 400
     info = services.describe_assessment(current_user, assessment)
     others = services.visible_mark_sheets(current_user, assessment)
-    db.session.commit()  # reading others' notes is audited
+    transcript = citations.scoring_transcript(current_user, assessment)
+    db.session.commit()  # reading others' notes and the transcript is audited
     editable = (assignment.status != "submitted"
                 and assessment.status == AssessmentStatus.OPEN.value)
     return render_template("assessments/assignment_score.html", form=form, info=info,
                            assignment=assignment, rubric=rubric, values=values, notes=notes,
                            errors=errors, message=message, others=others,
-                           editable=editable), status
+                           editable=editable, transcript=transcript, cited=cited), status
 
 
 def _moderation_page(assessment: Assessment, form: ModerationForm,

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -154,6 +155,26 @@ def _refuse_stale(could: bool, message: str, back: str) -> Any:
 
 def _back(default: str) -> str:
     return safe_next(request.args.get("next"), default)
+
+
+def _carry_out(form: Any, action: Callable[[], Any], *, back: str, refused: str, done: str,
+               then: Callable[[Any], str] | None = None) -> Any | None:
+    """One service call for a posted form: on success commit, flash `done` and redirect (to
+    `then(result)` or `back`); a refusal without field errors is flashed after `refused` with
+    a redirect; field errors go beside the fields and None asks the caller to re-render the
+    page with 400."""
+    try:
+        result = action()
+    except DomainError as error:
+        db.session.rollback()
+        if not error.field_errors:
+            flash(f"{refused} {error.message}", "error")
+            return redirect(back)
+        apply_domain_error(form, error)
+        return None
+    db.session.commit()
+    flash(done, "success")
+    return redirect(then(result) if then else back)
 
 
 def _board_url(sprint_id: int) -> str:
@@ -439,19 +460,14 @@ def reject_candidate(sprint_id: int, candidate_id: int) -> Any:
     form = RejectForm()
     name = candidate.person.name
     if form.validate_on_submit():
-        try:
-            services.reject_candidate(current_user, candidate, form.reason.data or "")
-        except DomainError as error:
-            db.session.rollback()
-            if not error.field_errors:
-                flash(f"{name} was not rejected. {error.message}", "error")
-                return redirect(back)
-            apply_domain_error(form, error)
-        else:
-            db.session.commit()
-            flash(f"{name} is rejected. They are told in neutral words; your reason stays "
-                  "with L&D and the panel.", "success")
-            return redirect(back)
+        response = _carry_out(
+            form, lambda: services.reject_candidate(current_user, candidate,
+                                                    form.reason.data or ""),
+            back=back, refused=f"{name} was not rejected.",
+            done=f"{name} is rejected. They are told in neutral words; your reason stays "
+                 "with L&D and the panel.")
+        if response is not None:
+            return response
     return _candidate_page(_candidate(sprint_id, candidate_id), 400, reject_form=form)
 
 
@@ -468,19 +484,14 @@ def withdraw_candidate(sprint_id: int, candidate_id: int) -> Any:
         return _refuse_stale(could, "This candidacy has already ended; there is nothing to "
                              "withdraw.", back)
     if form.validate_on_submit():
-        try:
-            services.withdraw_candidate(current_user, candidate, form.reason.data or "")
-        except DomainError as error:
-            db.session.rollback()
-            if not error.field_errors:
-                flash(f"The candidacy was not withdrawn. {error.message}", "error")
-                return redirect(back)
-            apply_domain_error(form, error)
-        else:
-            db.session.commit()
-            flash("The candidacy is withdrawn." if own else
-                  f"{candidate.person.name}'s candidacy is withdrawn.", "success")
-            return redirect(back)
+        response = _carry_out(
+            form, lambda: services.withdraw_candidate(current_user, candidate,
+                                                      form.reason.data or ""),
+            back=back, refused="The candidacy was not withdrawn.",
+            done="The candidacy is withdrawn." if own else
+            f"{candidate.person.name}'s candidacy is withdrawn.")
+        if response is not None:
+            return response
     reloaded = _viewable_candidate(sprint_id, candidate_id)
     if own:
         return _mine_page(reloaded, 400, withdraw_form=form)
@@ -565,20 +576,16 @@ def create_stage_assessment(sprint_id: int, candidate_id: int) -> Any:
     form = StageAssessmentForm()
     back = _candidate_url(candidate)
     if form.validate_on_submit():
-        try:
-            assessment = services.create_stage_assessment(current_user, candidate,
-                                                          form.purpose.data or "")
-        except DomainError as error:
-            db.session.rollback()
-            if not error.field_errors:
-                flash(f"No assessment was created. {error.message}", "error")
-                return redirect(back)
-            apply_domain_error(form, error)
-        else:
-            db.session.commit()
-            flash("The assessment is created. Assign its raters here; when it closes with a "
-                  "pass, the candidate can move on.", "success")
-            return redirect(url_for("assessments.view_assessment", assessment_id=assessment.id))
+        response = _carry_out(
+            form, lambda: services.create_stage_assessment(current_user, candidate,
+                                                           form.purpose.data or ""),
+            back=back, refused="No assessment was created.",
+            done="The assessment is created. Assign its raters here; when it closes with a "
+                 "pass, the candidate can move on.",
+            then=lambda assessment: url_for("assessments.view_assessment",
+                                            assessment_id=assessment.id))
+        if response is not None:
+            return response
     return _candidate_page(_candidate(sprint_id, candidate_id), 400, assessment_form=form)
 
 
@@ -643,20 +650,13 @@ def record_review(sprint_id: int, candidate_id: int) -> Any:
     form = PracticeReviewForm()
     back = _candidate_url(candidate) + "#reviews"
     if form.validate_on_submit():
-        try:
-            services.record_practice_review(current_user, candidate, title=form.title.data or "",
-                                            notes=form.notes.data or "",
-                                            link=form.link.data or "")
-        except DomainError as error:
-            db.session.rollback()
-            if not error.field_errors:
-                flash(f"The review is not recorded. {error.message}", "error")
-                return redirect(back)
-            apply_domain_error(form, error)
-        else:
-            db.session.commit()
-            flash("Your review is recorded.", "success")
-            return redirect(back)
+        response = _carry_out(
+            form, lambda: services.record_practice_review(
+                current_user, candidate, title=form.title.data or "",
+                notes=form.notes.data or "", link=form.link.data or ""),
+            back=back, refused="The review is not recorded.", done="Your review is recorded.")
+        if response is not None:
+            return response
     return _candidate_page(_candidate(sprint_id, candidate_id), 400, review_form=form)
 
 

@@ -30,19 +30,21 @@ run: $(STAMP)
 	$(FLASK) seed
 	$(FLASK) serve
 
-# Chromium comes from Debian, never from a browser download.
+# Chromium (browser tests) and poppler-utils (pdftotext, certificate tests) come from Debian,
+# never from a download step.
 browser-deps:
-	@if [ ! -x /usr/bin/chromium ]; then \
-	  echo "Installing Debian's chromium for the browser tests"; \
+	@if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/pdftotext ]; then \
+	  echo "Installing Debian's chromium and poppler-utils for the browser and PDF tests"; \
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
-	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium poppler-utils >/dev/null; \
 	fi
 
 lint: $(DEV_STAMP)
 	$(BIN)/ruff check coachprog tests bench wsgi.py
 	$(BIN)/mypy coachprog
 	$(BIN)/mypy --strict --follow-imports=silent coachprog/*/domain.py coachprog/selection/impact.py \
-	  coachprog/selection/demographics.py coachprog/recordings/sensitive.py
+	  coachprog/selection/demographics.py coachprog/recordings/sensitive.py \
+	  coachprog/practicum/supervision_domain.py coachprog/audits/fidelity.py
 
 test: $(DEV_STAMP) browser-deps lint
 	$(MAKE) --no-print-directory test-sqlite

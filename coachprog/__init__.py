@@ -119,9 +119,16 @@ def _register_domains(app: Flask) -> None:
     # the job modules registers their handlers.
     import coachprog.assessments.models
     import coachprog.assessments.permissions
+    import coachprog.audits.fidelity_models
+    import coachprog.audits.fidelity_permissions
+    import coachprog.audits.models
+    import coachprog.audits.permissions
     import coachprog.auth.permissions
     import coachprog.calibration.models
     import coachprog.calibration.permissions
+    import coachprog.certification.jobs
+    import coachprog.certification.models
+    import coachprog.certification.permissions
     import coachprog.coaching.models
     import coachprog.coaching.permissions
     import coachprog.governance.permissions
@@ -132,6 +139,10 @@ def _register_domains(app: Flask) -> None:
     import coachprog.notifications.permissions
     import coachprog.people.jobs
     import coachprog.people.permissions
+    import coachprog.practicum.models
+    import coachprog.practicum.permissions
+    import coachprog.practicum.supervision_models
+    import coachprog.practicum.supervision_permissions
     import coachprog.recordings.jobs
     import coachprog.recordings.models
     import coachprog.recordings.permissions
@@ -150,9 +161,13 @@ def _register_interfaces(app: Flask) -> None:
     from coachprog import api, cli, web
     from coachprog.api import bp as api_bp
     from coachprog.assessments.views import bp as assessments_bp
+    from coachprog.audits.fidelity_views import bp as fidelity_bp
+    from coachprog.audits.views import bp as audits_bp
     from coachprog.auth.permissions import can
     from coachprog.auth.views import bp as auth_bp
     from coachprog.calibration.views import bp as calibration_bp
+    from coachprog.certification.verify_views import bp as verify_bp
+    from coachprog.certification.views import bp as certification_bp
     from coachprog.coaching.views import bp as coaching_bp
     from coachprog.governance.services import Origin, set_origin
     from coachprog.governance.views import bp as governance_bp
@@ -160,6 +175,8 @@ def _register_interfaces(app: Flask) -> None:
     from coachprog.jobs.views import bp as jobs_bp
     from coachprog.notifications.views import bp as notifications_bp
     from coachprog.people.views import bp as people_bp
+    from coachprog.practicum.supervision_views import bp as supervision_bp
+    from coachprog.practicum.views import bp as practicum_bp
     from coachprog.recordings.consent_views import bp as consent_bp
     from coachprog.recordings.review_views import bp as transcripts_bp
     from coachprog.recordings.views import bp as recordings_bp
@@ -170,7 +187,8 @@ def _register_interfaces(app: Flask) -> None:
     for blueprint in (auth_bp, home_bp, people_bp, governance_bp, jobs_bp, rubrics_bp,
                       assessments_bp, calibration_bp, selection_bp, selection_impact_bp,
                       coaching_bp, notifications_bp, recordings_bp, consent_bp,
-                      transcripts_bp):
+                      transcripts_bp, practicum_bp, supervision_bp, audits_bp, fidelity_bp,
+                      certification_bp, verify_bp):
         app.register_blueprint(blueprint)
     app.register_blueprint(api_bp)
 

@@ -266,6 +266,13 @@ def seed_demo(actor: Any, *, people: int = 320) -> str:
                          object_id=user.id, detail={"reason": "demo password changed"})
     seed_demo_assessments(actor)
     seed_demo_sprint(actor)
+    # Each later domain seeds its own demo data (each idempotent), in dependency order.
+    from coachprog.audits import seed as audits_seed
+    from coachprog.certification import seed as certification_seed
+    from coachprog.practicum import seed as practicum_seed
+
+    for domain_seed in (practicum_seed, audits_seed, certification_seed):
+        domain_seed.seed_demo(actor)
     fingerprint_file.write_text(fingerprint)
     return password
 

@@ -137,4 +137,14 @@ def init_app(app: Flask) -> None:
 
 
 # Route modules register on bp when imported.
-from coachprog.api import assessments, me, people, recordings, rubrics, selection  # noqa: E402, F401
+from coachprog.api import (  # noqa: E402, F401
+    assessments,
+    audits,
+    certification,
+    me,
+    people,
+    practicum,
+    recordings,
+    rubrics,
+    selection,
+)

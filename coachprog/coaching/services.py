@@ -23,7 +23,7 @@ coaching content). Services flush; the caller commits.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
@@ -128,6 +128,36 @@ def is_appointed_coach(person_id: int) -> bool:
     """Whether the calibration panel of some sprint appointed this person."""
     return bool(db.session.scalar(sa.select(sa.exists().where(
         Candidate.person_id == person_id, _appointed()))))
+
+
+# The active roster is every appointed coach, less those a later domain takes off it (a lapsed
+# or revoked certification): each registers a function returning {person id: reason}.
+RosterExclusion = Callable[[], dict[int, str]]
+_ROSTER_EXCLUSIONS: list[RosterExclusion] = []
+
+
+def register_roster_exclusion(exclusion: RosterExclusion) -> RosterExclusion:
+    if exclusion not in _ROSTER_EXCLUSIONS:
+        _ROSTER_EXCLUSIONS.append(exclusion)
+    return exclusion
+
+
+def roster_exclusions() -> dict[int, str]:
+    """Appointed coaches who are off the active roster, with the first reason found."""
+    excluded: dict[int, str] = {}
+    for exclusion in _ROSTER_EXCLUSIONS:
+        for person_id, reason in exclusion().items():
+            excluded.setdefault(person_id, reason)
+    return excluded
+
+
+def active_coach_ids() -> set[int]:
+    """Person ids of the active roster: appointed coaches (matching, audit populations and
+    reports start here), less every registered exclusion."""
+    appointed = set(
+        db.session.scalars(sa.select(Candidate.person_id).where(_appointed()).distinct())
+    )
+    return appointed - set(roster_exclusions())
 
 
 def _appointment(person_id: int) -> Candidate | None:
@@ -607,6 +637,24 @@ def _engagement_field_errors(draft: EngagementDraft, coach: Person | None,
     return errors
 
 
+# Later domains refuse new matches for their own reasons (an audit's serious concern, a lapsed
+# certification) without this module importing them: each registers a function that returns
+# the reasons a coach may not take a new coachee now (empty when nothing stands in the way).
+MatchBlocker = Callable[[int], list[str]]
+_MATCH_BLOCKERS: list[MatchBlocker] = []
+
+
+def register_match_blocker(blocker: MatchBlocker) -> MatchBlocker:
+    if blocker not in _MATCH_BLOCKERS:
+        _MATCH_BLOCKERS.append(blocker)
+    return blocker
+
+
+def match_blocks(coach_person_id: int) -> list[str]:
+    """Every registered reason this coach may not be matched with a new coachee now."""
+    return [reason for blocker in _MATCH_BLOCKERS for reason in blocker(coach_person_id)]
+
+
 def create_engagement(actor: Any, draft: EngagementDraft) -> Engagement:
     """Match an appointed coach with a coachee. Refused with every reason at once: the
     fields' problems next to the fields, the program's rules (`match_problems`) as a list."""
@@ -626,6 +674,7 @@ def create_engagement(actor: Any, draft: EngagementDraft) -> Engagement:
         problems.extend(match_problems(match_facts(
             coach.id, coachee.id,
             new_engagement_hours=hours or DEFAULT_ENGAGEMENT_HOURS_PER_WEEK)))
+        problems.extend(match_blocks(coach.id))
     if problems:
         raise MatchRefused(problems, errors)
     if (errors or coach is None or coachee is None or draft.start_date is None

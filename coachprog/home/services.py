@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
@@ -37,6 +38,18 @@ class Panel:
     empty: str = "Nothing needs your attention here right now."
 
 
+# Later domains (practicum, audits, certification) add their own panels without this module
+# importing them: a source returns its panel for the user, or None when it has nothing to say.
+PanelSource = Callable[[Any], "Panel | None"]
+_PANEL_SOURCES: list[PanelSource] = []
+
+
+def register_panel_source(source: PanelSource) -> PanelSource:
+    if source not in _PANEL_SOURCES:
+        _PANEL_SOURCES.append(source)
+    return source
+
+
 def attention_for(user: Any) -> list[Panel]:
     panels: list[Panel] = []
     if can(user, "can_view_program_overview"):
@@ -53,6 +66,9 @@ def attention_for(user: Any) -> list[Panel]:
     selection_panel = _selection_panel(user)
     if selection_panel.items:
         panels.append(selection_panel)
+    for source in _PANEL_SOURCES:
+        if (panel := source(user)) is not None:
+            panels.append(panel)
     panels.append(_account_panel(user))
     return panels
 

@@ -1,0 +1,3 @@
+"""Audits API."""
+
+from __future__ import annotations

@@ -1,0 +1,3 @@
+"""Certification API."""
+
+from __future__ import annotations

@@ -1,0 +1,3 @@
+"""Practicum API: /api/v1/practicum/{coach}/entries and progress."""
+
+from __future__ import annotations

@@ -1,0 +1,1 @@
+"""Supervision tiers and quarterly audits, with fidelity signals from transcripts."""

@@ -1,0 +1,9 @@
+"""Audit commands (`flask --app wsgi audits …`)."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+
+def init_app(app: Flask) -> None:
+    """Register this domain's `flask --app wsgi …` commands."""

@@ -1,0 +1,3 @@
+"""Quarterly audit sampling and assignment: pure rules."""
+
+from __future__ import annotations

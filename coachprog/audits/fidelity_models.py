@@ -1,0 +1,3 @@
+"""Stored fidelity signals per session and drift flags."""
+
+from __future__ import annotations

@@ -1,0 +1,1 @@
+"""Certification levels, certificates and recertification."""

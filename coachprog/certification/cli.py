@@ -1,0 +1,9 @@
+"""Certification commands (`flask --app wsgi certification …`)."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+
+def init_app(app: Flask) -> None:
+    """Register this domain's `flask --app wsgi …` commands."""

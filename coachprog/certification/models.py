@@ -1,0 +1,3 @@
+"""Certification decisions, certificates and reminders."""
+
+from __future__ import annotations

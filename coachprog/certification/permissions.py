@@ -1,0 +1,3 @@
+"""Who may see and decide certifications."""
+
+from __future__ import annotations

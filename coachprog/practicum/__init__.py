@@ -1,0 +1,1 @@
+"""Practicum: the 8–12 week supervised practice after appointment."""

@@ -1,0 +1,3 @@
+"""Practicum hours ledger: pure rules (targets, windows, verified-only hours, overlaps)."""
+
+from __future__ import annotations

@@ -1,0 +1,3 @@
+"""Practicum and hours-ledger models."""
+
+from __future__ import annotations

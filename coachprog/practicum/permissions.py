@@ -1,0 +1,3 @@
+"""Who may see and change practicum ledgers."""
+
+from __future__ import annotations

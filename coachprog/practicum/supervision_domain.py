@@ -1,0 +1,3 @@
+"""Supervision deadlines, capstone and gate rules of the practicum: pure rules."""
+
+from __future__ import annotations

@@ -1,0 +1,3 @@
+"""Supervision, feedback, triads, capstone briefs and gates of the practicum."""
+
+from __future__ import annotations

@@ -1,0 +1,3 @@
+"""Who may see and act on supervision, capstone briefs and gates."""
+
+from __future__ import annotations

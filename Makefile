@@ -44,7 +44,8 @@ lint: $(DEV_STAMP)
 	$(BIN)/mypy coachprog
 	$(BIN)/mypy --strict --follow-imports=silent coachprog/*/domain.py coachprog/selection/impact.py \
 	  coachprog/selection/demographics.py coachprog/recordings/sensitive.py \
-	  coachprog/practicum/supervision_domain.py coachprog/audits/fidelity.py
+	  coachprog/practicum/supervision_domain.py coachprog/audits/fidelity.py \
+	  coachprog/recordings/wer.py
 
 test: $(DEV_STAMP) browser-deps lint
 	$(MAKE) --no-print-directory test-sqlite

@@ -28,7 +28,6 @@ import json
 import os
 import platform
 import random
-import re
 import resource
 import statistics
 import subprocess
@@ -36,7 +35,9 @@ import sys
 import tempfile
 import time
 import wave
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -44,23 +45,6 @@ ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / ".." / "shared" / "samples" / "audio"
 CLIPS = ("fw_jfk", "librivox_sense_and_sensibility_01_0870",
          "librivox_sense_and_sensibility_01_0880")
-
-
-def words(text: str) -> list[str]:
-    text = text.lower().replace("mr.", "mister")
-    return re.findall(r"[a-z0-9']+", text)
-
-
-def word_error_rate(reference: str, hypothesis: str) -> float:
-    ref, hyp = words(reference), words(hypothesis)
-    previous = list(range(len(hyp) + 1))
-    for i, ref_word in enumerate(ref, 1):
-        current = [i]
-        for j, hyp_word in enumerate(hyp, 1):
-            current.append(min(previous[j] + 1, current[j - 1] + 1,
-                               previous[j - 1] + (ref_word != hyp_word)))
-        previous = current
-    return previous[-1] / max(1, len(ref))
 
 
 def clip_path(name: str) -> Path:
@@ -162,6 +146,104 @@ def in_subprocess(mode: str, path: Path, repeat: int = 1) -> dict[str, object]:
     return result
 
 
+def _percentile(values: list[float], fraction: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
+
+
+def web_latency(path: Path, gets: int, pause: float) -> dict[str, object]:
+    """Median and p95 of `gets` GETs of a coach's session page (a typical page: sign-in
+    session, permission checks, a few queries, a template), first idle, then while the
+    embedded worker thread (the one `make run` starts inside the web process) transcribes
+    `path`. Runs in this process, as the embedded worker does: a temporary SQLite database
+    and instance folder, the test builders for the data, and the Flask test client (no
+    network, so only the server side of a request is timed)."""
+    import threading
+
+    from coachprog import create_app
+    from coachprog.auth.models import User
+    from coachprog.extensions import db
+    from coachprog.recordings import services
+    from coachprog.recordings.models import CoachingSession, Recording
+
+    with tempfile.TemporaryDirectory(prefix="coachprog-bench-web-") as folder:
+        app = create_app({
+            "TESTING": True, "INSTANCE_PATH": folder, "SECRET_KEY": "bench",
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{folder}/bench.db",
+            "COACHPROG_PASSWORD_HASH": "argon2id-fast", "COACHPROG_QUEUE": "sqlite",
+            "RATELIMIT_STORAGE_URI": "memory://", "RATELIMIT_ENABLED": False,
+            "WTF_CSRF_ENABLED": False, "COACHPROG_SMTP_HOST": None,
+            "COACHPROG_RECORDINGS_DIR": f"{folder}/recordings"})
+        with app.app_context():
+            db.create_all()
+            from tests.conftest import TEST_PASSWORD
+            from tests.recordings.recording_builders import session, world
+
+            w = world()
+            row = session(w.engagement)
+            db.session.commit()
+            email, user_id, session_id = w.coach_user.email, w.coach_user.id, row.id
+        client = app.test_client()
+        signed_in = client.post("/login", data={"email": email, "password": TEST_PASSWORD})
+        if signed_in.status_code != 302:
+            raise SystemExit(f"bench sign-in failed ({signed_in.status_code})")
+        url = f"/recordings/sessions/{session_id}"
+
+        def timed(count: int, keep_going: Callable[[], bool] = lambda: True) -> list[float]:
+            times: list[float] = []
+            for _ in range(count):
+                if not keep_going():
+                    break
+                started = time.perf_counter()
+                response = client.get(url)
+                response.get_data()
+                times.append(time.perf_counter() - started)
+                if response.status_code != 200:
+                    raise SystemExit(f"GET {url}: {response.status_code}")
+                time.sleep(pause)
+            return times
+
+        timed(20)  # warm-up: templates compiled, connections open
+        idle = timed(gets)
+        with app.app_context():
+            actor = db.session.get(User, user_id)
+            with path.open("rb") as stream:
+                recording = services.upload_recording(
+                    actor, db.session.get(CoachingSession, session_id),
+                    services.Upload(path.name, stream))
+            db.session.commit()
+            recording_id = recording.id
+        app.extensions["coachprog.queue"].start_in_process_consumer()
+
+        def state() -> str:
+            with app.app_context():
+                value = db.session.scalar(sa_select_status(Recording, recording_id))
+                db.session.remove()
+                return str(value)
+
+        deadline = time.monotonic() + 120
+        while state() != "transcribing":
+            if time.monotonic() > deadline:
+                raise SystemExit("the worker never started the transcription")
+            time.sleep(0.05)
+        time.sleep(1.0)  # past the model load: measure the engine at work
+        busy = timed(gets, lambda: state() == "transcribing")
+        finished = state()
+        deadline = time.monotonic() + 600
+        while state() in {"queued", "transcribing"} and time.monotonic() < deadline:
+            time.sleep(0.2)  # let the worker finish: the engine must not die mid-call
+        workers = [t.name for t in threading.enumerate() if "worker" in t.name]
+    if not busy:
+        raise SystemExit("the transcription ended before any GET; use a longer file")
+    return {"idle": idle, "busy": busy, "finished": finished, "worker_threads": workers}
+
+
+def sa_select_status(model: Any, recording_id: int) -> Any:
+    import sqlalchemy as sa
+
+    return sa.select(model.status).where(model.id == recording_id)
+
+
 def audio_seconds(path: Path) -> float:
     from coachprog.recordings.audio import probe
 
@@ -178,12 +260,20 @@ def main() -> int:
     parser.add_argument("--measure", nargs=2, metavar=("MODE", "FILE"), help=argparse.SUPPRESS)
     parser.add_argument("--repeat", type=int, default=0,
                         help="pipeline/bare pairs on the medium file (default 2)")
+    parser.add_argument("--latency", action="store_true",
+                        help="only measure web page latency, idle vs during a transcription")
+    parser.add_argument("--gets", type=int, default=200, help="GETs per latency sample")
+    parser.add_argument("--latency-minutes", type=float, default=4,
+                        help="length of the file transcribed while the GETs run")
     args = parser.parse_args()
     sys.path.insert(0, str(ROOT))
+    from coachprog.recordings.wer import word_error_rate  # shared with the tests
     if args.measure:
         mode, file = args.measure
         print(json.dumps(measure(mode, Path(file), args.repeat or 1)))
         return 0
+    if args.latency:
+        return latency_report(args)
 
     rows: list[tuple[str, str, float, float, float, float, float | None, float | None]] = []
     loads: list[float] = []
@@ -234,6 +324,27 @@ def main() -> int:
           "fastest run; x bare: CPU seconds against the bare engine's (CPU time is what a "
           "shared machine's other load disturbs least); peak MB: ru_maxrss of a fresh "
           "process (bare: after the pipeline in the same process, so the larger of the two)")
+    return 0
+
+
+def latency_report(args: argparse.Namespace) -> int:
+    with tempfile.TemporaryDirectory(prefix="coachprog-bench-audio-") as folder:
+        path = Path(folder) / "latency.wav"
+        build_recording(args.latency_minutes, path, args.seed + 2)
+        result = web_latency(path, args.gets, pause=0.05)
+    idle: list[float] = result["idle"]  # type: ignore[assignment]
+    busy: list[float] = result["busy"]  # type: ignore[assignment]
+    print(f"\nweb latency: GET of a coach's session page, {len(idle)} idle / {len(busy)} during "
+          f"a transcription of a {args.latency_minutes:g}-minute file by the embedded worker; "
+          f"{os.cpu_count()} CPU(s); worker threads {result['worker_threads']}")
+    print(f"{'':<8}{'median ms':>11}{'p95 ms':>9}")
+    rows = {"idle": idle, "busy": busy}
+    for label, values in rows.items():
+        print(f"{label:<8}{statistics.median(values) * 1000:>11.1f}"
+              f"{_percentile(values, 0.95) * 1000:>9.1f}")
+    print(f"busy / idle: median {statistics.median(busy) / statistics.median(idle):.2f}x, "
+          f"p95 {_percentile(busy, 0.95) / _percentile(idle, 0.95):.2f}x "
+          f"(target <= 1.2x); the recording ended {result['finished']}")
     return 0
 
 

@@ -375,6 +375,13 @@ def _check_rater(assessment: Assessment, rater: User | None, role: AssignmentRol
         relationship_facts(rater, assessment.evidence.subject_person_id))
     if conflicts:
         raise _refuse("Conflict of interest: " + " ".join(conflicts))
+    if assessment.blind and getattr(assessment.evidence, "recording_id", None) is not None:
+        # A rater who knows the coach through the recording would know whose session it is.
+        from coachprog.recordings.citations import blind_rater_refusal
+
+        refusal = blind_rater_refusal(rater, assessment)
+        if refusal:
+            raise _refuse(refusal)
     if assessment.kind == AssessmentKind.LIVE.value and role is AssignmentRole.RATER:
         refusal = calibration_refusal(rater, assessment.rubric_version.rubric_key,
                                       rubric_title=assessment.rubric_version.title)

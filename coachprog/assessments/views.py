@@ -261,10 +261,13 @@ def _moderation_page(assessment: Assessment, form: ModerationForm,
                      notes: Any = None, errors: Any = None, status: int = 200) -> Any:
     info = services.describe_assessment(current_user, assessment)
     sheets = services.visible_mark_sheets(current_user, assessment)
-    db.session.commit()  # reading the raters' notes is audited
+    # The raters' cited transcript moments, under the same blind and content rules as the
+    # result page.
+    moments = citations.cited_moments(current_user, assessment)
+    db.session.commit()  # reading the raters' notes and cited moments is audited
     return render_template(
         "assessments/assessment_moderate.html", info=info, assessment=assessment,
-        rubric=services.rubric_of(assessment), sheets=sheets, form=form,
+        rubric=services.rubric_of(assessment), sheets=sheets, form=form, moments=moments,
         rater_form=_rater_form(assessment, rater_form, moderation=True),
         reasons=services.disagreement(assessment).reasons, values=values or {},
         notes=notes or {}, errors=errors or {}), status

@@ -8,8 +8,26 @@ Contract used by other domains (keep these names and shapes):
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime
+import random
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from flask import current_app
+
+from coachprog.audits import domain
+from coachprog.audits.models import Audit, AuditSample, CorrectiveAction, SupervisionEvent
+from coachprog.auth.domain import Role
+from coachprog.auth.models import RoleGrant, User
+from coachprog.auth.permissions import require
+from coachprog.coaching.models import SupervisorAssignment
+from coachprog.db import utcnow
+from coachprog.errors import DomainError, NotFound
+from coachprog.extensions import db
+from coachprog.people.models import Person
+
+AUDIT_RUBRIC = "audit"
 
 
 @dataclass(frozen=True)
@@ -21,4 +39,637 @@ class AuditOutcome:
 
 
 def audit_outcomes(person_id: int, *, limit: int) -> list[AuditOutcome]:
-    raise NotImplementedError  # audits (issue 7) fills this in
+    rows = db.session.scalars(
+        sa.select(Audit).join(AuditSample).where(
+            Audit.coach_person_id == person_id, Audit.outcome.is_not(None),
+            Audit.decided_at.is_not(None), AuditSample.superseded_at.is_(None))
+        .order_by(Audit.decided_at.desc(), Audit.id.desc()).limit(limit))
+    return [AuditOutcome(outcome=str(a.outcome), decided_at=a.decided_at or utcnow(),
+                         quarter=a.quarter, url=f"/audits/audits/{a.id}") for a in rows]
+
+
+# --- settings ----------------------------------------------------------------------------------
+
+
+def _setting(name: str, default: Any) -> Any:
+    return current_app.config.get(name, default)
+
+
+def default_percent() -> float:
+    return float(_setting("AUDIT_SAMPLE_PERCENT", domain.MIN_PERCENT))
+
+
+def span_limits() -> tuple[int, int]:
+    return int(_setting("AUDIT_MASTER_MIN_COACHES", 8)), int(
+        _setting("AUDIT_MASTER_MAX_COACHES", 15))
+
+
+# --- supervision structure ---------------------------------------------------------------------
+
+
+def _roles_by_user() -> dict[int, set[str]]:
+    roles: dict[int, set[str]] = {}
+    for user_id, role in db.session.execute(sa.select(RoleGrant.user_id, RoleGrant.role)):
+        roles.setdefault(user_id, set()).add(role)
+    return roles
+
+
+def _tier(roles: set[str]) -> str:
+    if Role.MASTER_COACH.value in roles:
+        return "master"
+    if Role.LEAD_COACH.value in roles:
+        return "lead"
+    return "internal"
+
+
+@dataclass
+class Structure:
+    roots: list[domain.TreeNode]
+    warnings: list[domain.StructureWarning]
+    unsupervised: list[Person]
+    min_span: int
+    max_span: int
+
+
+def supervisors_by_coach() -> dict[int, list[User]]:
+    found: dict[int, list[User]] = {}
+    for row in db.session.scalars(sa.select(SupervisorAssignment).order_by(
+            SupervisorAssignment.supervisor_user_id)):
+        found.setdefault(row.coach_person_id, []).append(row.supervisor)
+    return found
+
+
+def structure(actor: Any) -> Structure:
+    from coachprog.coaching.services import active_coach_ids
+
+    require(actor, "can_view_audit_structure")
+    roles = _roles_by_user()
+    users = {u.id: u for u in db.session.scalars(sa.select(User))}
+    sup_of = supervisors_by_coach()
+    coaches = active_coach_ids()
+    person_ids = set(coaches) | set(sup_of)
+    tiers: dict[int, str] = {}
+    for user in users.values():
+        if user.person_id is not None:
+            tier = _tier(roles.get(user.id, set()))
+            if tier != "internal" or user.person_id in person_ids:
+                tiers[user.person_id] = tier
+                person_ids.add(user.person_id)
+    for pid in person_ids:
+        tiers.setdefault(pid, "internal")
+    people = {p.id: p for p in db.session.scalars(
+        sa.select(Person).where(Person.id.in_(person_ids)))} if person_ids else {}
+    names = {pid: p.name for pid, p in people.items()}
+    sup_people: dict[int, list[int]] = {
+        coach: [u.person_id for u in sups if u.person_id is not None]
+        for coach, sups in sup_of.items()}
+    children: dict[int, list[int]] = {}
+    for coach, sups in sup_people.items():
+        for sup in sups:
+            children.setdefault(sup, []).append(coach)
+
+    def node(pid: int, seen: frozenset[int]) -> domain.TreeNode:
+        kids = tuple(node(c, seen | {c}) for c in sorted(children.get(pid, []),
+                                                          key=lambda c: names.get(c, ""))
+                     if c not in seen)
+        return domain.TreeNode(pid, names.get(pid, f"#{pid}"), tiers.get(pid, "internal"),
+                               kids)
+
+    roots = [node(pid, frozenset({pid})) for pid in sorted(
+        person_ids, key=lambda p: names.get(p, "")) if not sup_people.get(pid)
+        and (children.get(pid) or tiers.get(pid) == "master")]
+    min_span, max_span = span_limits()
+    warnings = domain.structure_warnings(
+        tiers=tiers, names=names, supervisors_of=sup_people, coaches=coaches,
+        min_span=min_span, max_span=max_span)
+    unsupervised = [people[p] for p in sorted(coaches) if p in people and not sup_people.get(p)
+                    and tiers.get(p) != "master"]
+    return Structure(roots, warnings, unsupervised, min_span, max_span)
+
+
+EVENT_KINDS = {"case_clinic": "Monthly case clinic",
+               "calibration_session": "Quarterly cross-business calibration session"}
+
+
+def list_events(actor: Any) -> list[SupervisionEvent]:
+    require(actor, "can_view_audit_structure")
+    return list(db.session.scalars(sa.select(SupervisionEvent).order_by(
+        SupervisionEvent.held_on.desc(), SupervisionEvent.id.desc())))
+
+
+def record_event(actor: Any, *, kind: str, title: str, held_on: date | None,
+                 attendee_person_ids: list[int]) -> SupervisionEvent:
+    require(actor, "can_manage_audits")
+    errors: dict[str, list[str]] = {}
+    if kind not in EVENT_KINDS:
+        errors["kind"] = ["Choose the kind of event."]
+    if not title.strip():
+        errors["title"] = ["Give the event a title."]
+    elif len(title) > 200:
+        errors["title"] = ["At most 200 characters."]
+    if held_on is None:
+        errors["held_on"] = ["Give the date it was held."]
+    known = set(db.session.scalars(sa.select(Person.id).where(
+        Person.id.in_(attendee_person_ids)))) if attendee_person_ids else set()
+    if set(attendee_person_ids) - known:
+        errors["attendees"] = ["Some attendees are not in the directory."]
+    if errors or held_on is None:
+        raise DomainError("The event was not recorded.", field_errors=errors)
+    event = SupervisionEvent(kind=kind, title=title.strip(), held_on=held_on,
+                             attendee_person_ids=sorted(set(attendee_person_ids)),
+                             recorded_by_id=getattr(actor, "id", None))
+    db.session.add(event)
+    db.session.flush()
+    return event
+
+
+# --- sampling ----------------------------------------------------------------------------------
+
+
+def _stratum_of(person_id: int, sup_of: dict[int, list[User]]) -> str:
+    sups = sup_of.get(person_id) or []
+    if not sups:
+        return domain.NO_SUPERVISOR
+    first = min(sups, key=lambda u: u.id)
+    return f"{first.display_name} (#{first.id})"
+
+
+def _drifting() -> set[int]:
+    from coachprog.audits import fidelity_services
+
+    try:
+        return set(fidelity_services.drifting_coach_ids())
+    except NotImplementedError:
+        return set()
+
+
+def escalated_coach_ids() -> set[int]:
+    from coachprog.coaching.models import Engagement
+    from coachprog.recordings.models import CoachingSession, Recording, SensitiveFlag
+
+    return set(db.session.scalars(
+        sa.select(Engagement.coach_person_id).join(
+            CoachingSession, CoachingSession.engagement_id == Engagement.id).join(
+            Recording, Recording.session_id == CoachingSession.id).join(
+            SensitiveFlag, SensitiveFlag.recording_id == Recording.id).where(
+            SensitiveFlag.status == "open").distinct()))
+
+
+def _audited_in(quarters: list[str]) -> set[int]:
+    return set(db.session.scalars(sa.select(Audit.coach_person_id).join(AuditSample).where(
+        Audit.quarter.in_(quarters), AuditSample.superseded_at.is_(None),
+        Audit.outcome.is_not(None))))
+
+
+def population_for(quarter: str) -> list[domain.PopulationMember]:
+    from coachprog.coaching.services import active_coach_ids
+
+    coaches = sorted(active_coach_ids())
+    sup_of = supervisors_by_coach()
+    recent = _audited_in(domain.previous_quarters(quarter, 2))
+    drifting, escalated = _drifting(), escalated_coach_ids()
+    return [domain.PopulationMember(
+        coach_id=c, stratum=_stratum_of(c, sup_of),
+        weight=domain.weight_for(recently_audited=c in recent, drifting=c in drifting,
+                                 escalated=c in escalated)) for c in coaches]
+
+
+def current_sample(quarter: str) -> AuditSample | None:
+    return db.session.scalar(sa.select(AuditSample).where(
+        AuditSample.quarter == quarter, AuditSample.superseded_at.is_(None)))
+
+
+def _check_quarter(quarter: str) -> str:
+    try:
+        year, q = domain.parse_quarter(quarter)
+    except ValueError as error:
+        raise DomainError(str(error), field_errors={"quarter": [str(error)]}) from None
+    return f"{year}Q{q}"
+
+
+def draw(actor: Any, quarter: str, *, seed: int | None = None, percent: float | None = None,
+         override_reason: str = "", redraw_reason: str = "") -> AuditSample:
+    """Draw the quarter's sample and assign auditors. A quarter that already has a sample
+    needs `redraw_reason`; the old record is kept, marked superseded."""
+    require(actor, "can_manage_audits")
+    quarter = _check_quarter(quarter)
+    percent = default_percent() if percent is None else percent
+    problem = domain.percent_problem(percent, override_reason)
+    if problem:
+        raise DomainError(problem, field_errors={"percent": [problem]})
+    if seed is not None and not 0 <= seed < 2 ** 62:
+        raise DomainError("The seed must be a whole number from 0.",
+                          field_errors={"seed": ["The seed must be a whole number from 0."]})
+    existing = current_sample(quarter)
+    if existing is not None:
+        if not redraw_reason.strip():
+            message = (f"{quarter} already has a sample (drawn {existing.drawn_at:%Y-%m-%d}); "
+                       "a redraw needs a reason.")
+            raise DomainError(message, field_errors={"redraw_reason": [message]})
+        if any(a.outcome for a in existing.audits):
+            message = "Audits of this sample are already decided; it can no longer be redrawn."
+            raise DomainError(message, field_errors={"redraw_reason": [message]})
+        existing.superseded_at = utcnow()
+        existing.superseded_reason = redraw_reason.strip()[:500]
+        db.session.flush()
+    population = population_for(quarter)
+    if not population:
+        raise DomainError("There is no active coach to sample.")
+    seed = random.SystemRandom().randrange(2 ** 31) if seed is None else seed
+    result = domain.draw_sample(population, percent=percent, seed=seed)
+    sample = AuditSample(
+        quarter=quarter, seed=seed, method_version=domain.METHOD_VERSION, percent=percent,
+        override_reason=override_reason.strip()[:500],
+        population=[{"coach_id": m.coach_id, "stratum": m.stratum, "weight": m.weight}
+                    for m in population],
+        drawn=list(result.drawn), drawn_by_id=getattr(actor, "id", None))
+    db.session.add(sample)
+    db.session.flush()
+    _assign(sample)
+    return sample
+
+
+def _population_of(sample: AuditSample) -> list[domain.PopulationMember]:
+    return [domain.PopulationMember(int(m["coach_id"]), str(m["stratum"]), float(m["weight"]))
+            for m in sample.population]
+
+
+@dataclass(frozen=True)
+class Verification:
+    matches: bool
+    recomputed: tuple[int, ...]
+    stored: tuple[int, ...]
+    method_known: bool
+
+
+def verify(actor: Any, sample_id: int) -> Verification:
+    sample = get_sample(actor, sample_id)
+    stored = tuple(sorted(sample.drawn))
+    if sample.method_version != domain.METHOD_VERSION:
+        return Verification(False, (), stored, False)
+    result = domain.draw_sample(_population_of(sample), percent=sample.percent,
+                                seed=sample.seed)
+    return Verification(result.drawn == stored, result.drawn, stored, True)
+
+
+def get_sample(actor: Any, sample_id: int) -> AuditSample:
+    require(actor, "can_manage_audits")
+    sample = db.session.get(AuditSample, sample_id)
+    if sample is None:
+        raise NotFound
+    return sample
+
+
+def list_samples(actor: Any) -> list[AuditSample]:
+    require(actor, "can_manage_audits")
+    return list(db.session.scalars(sa.select(AuditSample).order_by(
+        AuditSample.quarter.desc(), AuditSample.id.desc())))
+
+
+# --- assignment --------------------------------------------------------------------------------
+
+
+def auditor_pool() -> list[User]:
+    ids = db.session.scalars(sa.select(RoleGrant.user_id).where(
+        RoleGrant.role.in_((Role.MASTER_COACH.value, Role.RATER.value))).distinct())
+    return list(db.session.scalars(sa.select(User).where(User.id.in_(list(ids))).order_by(
+        User.id)))
+
+
+def _open_load() -> dict[int, int]:
+    rows = db.session.execute(sa.select(Audit.auditor_user_id, sa.func.count()).join(
+        AuditSample).where(Audit.outcome.is_(None), AuditSample.superseded_at.is_(None),
+                           Audit.auditor_user_id.is_not(None)).group_by(Audit.auditor_user_id))
+    return {int(uid): int(n) for uid, n in rows if uid is not None}
+
+
+def exclusions_for(coach_person_id: int, pool: list[User]) -> set[int]:
+    """Auditors who may not audit this coach: direct supervisors, the coach, conflicts."""
+    from coachprog.assessments import domain as assessment_domain
+    from coachprog.assessments.services import relationship_facts
+
+    barred = {a.supervisor_user_id for a in db.session.scalars(sa.select(
+        SupervisorAssignment).where(SupervisorAssignment.coach_person_id == coach_person_id))}
+    for user in pool:
+        if user.person_id == coach_person_id or assessment_domain.find_conflicts(
+                relationship_facts(user, coach_person_id)):
+            barred.add(user.id)
+    return barred
+
+
+def _assign(sample: AuditSample) -> None:
+    from coachprog.calibration.services import is_calibrated
+
+    pool = auditor_pool()
+    load = _open_load()
+    candidates = [domain.AuditorCandidate(u.id, is_calibrated(u.id, AUDIT_RUBRIC),
+                                          load.get(u.id, 0)) for u in pool]
+    extra: dict[int, int] = {}
+    for coach_id in sample.drawn:
+        auditor = domain.choose_auditor(candidates, excluded=exclusions_for(coach_id, pool),
+                                        extra_load=extra)
+        if auditor is not None:
+            extra[auditor] = extra.get(auditor, 0) + 1
+        db.session.add(Audit(sample_id=sample.id, quarter=sample.quarter,
+                             coach_person_id=coach_id, auditor_user_id=auditor))
+    db.session.flush()
+
+
+def assign_auditor(actor: Any, audit_id: int, auditor_user_id: int) -> Audit:
+    from coachprog.calibration.services import is_calibrated
+
+    require(actor, "can_manage_audits")
+    audit = _load_audit(audit_id)
+    pool = auditor_pool()
+    user = next((u for u in pool if u.id == auditor_user_id), None)
+    message = ""
+    if user is None:
+        message = "Choose a master coach or rater."
+    elif not is_calibrated(user.id, AUDIT_RUBRIC):
+        message = f"{user.display_name} is not calibrated for the audit rubric."
+    elif user.id in exclusions_for(audit.coach_person_id, pool):
+        message = (f"{user.display_name} supervises this coach or has a conflict of "
+                   "interest.")
+    if message:
+        raise DomainError(message, field_errors={"auditor_user_id": [message]})
+    audit.auditor_user_id = auditor_user_id
+    db.session.flush()
+    return audit
+
+
+def auditor_loads() -> list[tuple[User, int]]:
+    load = _open_load()
+    return [(u, load.get(u.id, 0)) for u in auditor_pool()]
+
+
+# --- audits ------------------------------------------------------------------------------------
+
+
+def _load_audit(audit_id: int) -> Audit:
+    audit = db.session.get(Audit, audit_id)
+    if audit is None:
+        raise NotFound
+    return audit
+
+
+def get_audit(actor: Any, audit_id: int) -> Audit:
+    audit = _load_audit(audit_id)
+    require(actor, "can_view_audit", audit)
+    return audit
+
+
+def my_audits(actor: Any) -> list[Audit]:
+    return list(db.session.scalars(sa.select(Audit).join(AuditSample).where(
+        Audit.auditor_user_id == actor.id, AuditSample.superseded_at.is_(None)).order_by(
+        Audit.outcome.is_not(None), Audit.quarter.desc(), Audit.id)))
+
+
+def coach_label(actor: Any, audit: Audit) -> str:
+    """Auditors see a pseudonym; admins managing audits see the name."""
+    from coachprog.auth.permissions import can
+
+    if can(actor, "can_manage_audits"):
+        return audit.coach.name
+    return domain.pseudonym(audit.id)
+
+
+def sessions_for(audit: Audit) -> list[Any]:
+    """The coach's sessions in the audit's quarter (recorded or observed)."""
+    from coachprog.coaching.models import Engagement
+    from coachprog.recordings.models import CoachingSession
+
+    start, end = domain.quarter_bounds(audit.quarter)
+    return list(db.session.scalars(sa.select(CoachingSession).join(Engagement).where(
+        Engagement.coach_person_id == audit.coach_person_id,
+        CoachingSession.session_date >= start, CoachingSession.session_date < end).order_by(
+        CoachingSession.session_date)))
+
+
+def audit_rubric() -> Any:
+    """The latest loaded version of the audit rubric as a domain Rubric, or None."""
+    from coachprog.rubrics.models import RubricVersion
+    from coachprog.rubrics.schema import rubric_from_content
+
+    row = db.session.scalar(sa.select(RubricVersion).where(
+        RubricVersion.rubric_key == AUDIT_RUBRIC).order_by(RubricVersion.version.desc()))
+    return None if row is None else rubric_from_content(row.content)
+
+
+def _scored(marks: dict[str, str] | None, errors: dict[str, list[str]]) -> dict[str, Any]:
+    """Check the marks against the audit rubric and compute its result (advisory: the
+    outcome stays the auditor's decision)."""
+    from coachprog.rubrics.domain import check_marks, score_assessment
+
+    rubric = audit_rubric()
+    if rubric is None:
+        return {}
+    parsed: dict[str, int] = {}
+    for key, value in (marks or {}).items():
+        if str(value).strip().lstrip("-").isdigit():
+            parsed[key] = int(value)
+    problems = check_marks(rubric, parsed)
+    if problems:
+        errors["marks"] = problems
+        return {}
+    result = score_assessment(rubric, parsed)
+    return {"rubric": f"{rubric.id} v{rubric.version}", "marks": parsed,
+            "overall": round(result.overall, 4), "passed": result.passed}
+
+
+def decide(actor: Any, audit_id: int, *, session_id: int | None, observed: bool,
+           findings: str, outcome: str, marks: dict[str, str] | None = None) -> Audit:
+    audit = _load_audit(audit_id)
+    require(actor, "can_conduct_audit", audit)
+    errors: dict[str, list[str]] = {}
+    scores = _scored(marks, errors)
+    if outcome not in domain.OUTCOMES:
+        errors["outcome"] = ["Choose the outcome."]
+    if not findings.strip():
+        errors["findings"] = ["Write the findings the outcome rests on."]
+    elif len(findings) > 10000:
+        errors["findings"] = ["At most 10,000 characters."]
+    if session_id is not None and session_id not in {s.id for s in sessions_for(audit)}:
+        errors["session_id"] = ["Choose one of the coach's sessions from this quarter."]
+    if session_id is None and not observed:
+        errors["session_id"] = ["Choose the session audited, or tick observed live."]
+    if audit.outcome is not None:
+        raise DomainError("This audit is already decided.")
+    if errors:
+        raise DomainError("The audit was not saved.", field_errors=errors)
+    audit.session_id, audit.observed = session_id, observed
+    audit.findings, audit.outcome = findings.strip(), outcome
+    audit.scores = scores
+    audit.decided_at, audit.decided_by_id = utcnow(), actor.id
+    db.session.flush()
+    if outcome == "serious_concern":
+        _notify_masters(audit)
+    return audit
+
+
+def _notify_masters(audit: Audit) -> None:
+    from coachprog.notifications.services import send_email
+
+    masters = db.session.scalars(sa.select(User).join(
+        RoleGrant, RoleGrant.user_id == User.id).where(
+        RoleGrant.role == Role.MASTER_COACH.value).distinct())
+    for master in masters:
+        if master.id == audit.auditor_user_id:
+            continue
+        send_email(kind="audits.serious_concern", to_email=master.email,
+                   to_name=master.display_name,
+                   subject=f"Audit {audit.quarter}: serious concern",
+                   body=(f"An audit in {audit.quarter} found a serious concern. New matches "
+                         "for the coach are suspended until it is resolved.\n\n"
+                         f"Open /audits/audits/{audit.id} to review it."),
+                   related_type="audit", related_id=audit.id)
+
+
+def resolve_concern(actor: Any, audit_id: int, note: str) -> Audit:
+    require(actor, "can_manage_audits")
+    audit = _load_audit(audit_id)
+    if audit.outcome != "serious_concern" or audit.resolved_at is not None:
+        raise DomainError("Only an unresolved serious concern can be resolved.")
+    if not note.strip():
+        raise DomainError("Say how it was resolved.", field_errors={"note": ["Say how it "
+                                                                             "was resolved."]})
+    audit.resolved_at, audit.resolution_note = utcnow(), note.strip()[:1000]
+    db.session.flush()
+    return audit
+
+
+def match_blocker(coach_person_id: int) -> list[str]:
+    open_concern = db.session.scalar(sa.select(Audit.id).join(AuditSample).where(
+        Audit.coach_person_id == coach_person_id, Audit.outcome == "serious_concern",
+        Audit.resolved_at.is_(None), AuditSample.superseded_at.is_(None)).limit(1))
+    if open_concern is None:
+        return []
+    return ["An audit found a serious concern; new matches are suspended until it is "
+            "resolved."]
+
+
+def auditors_of(coach_person_id: int) -> set[int]:
+    """Assigned auditors of an open audit of this coach (recordings content source)."""
+    return {uid for uid in db.session.scalars(sa.select(Audit.auditor_user_id).join(
+        AuditSample).where(Audit.coach_person_id == coach_person_id, Audit.outcome.is_(None),
+                           AuditSample.superseded_at.is_(None),
+                           Audit.auditor_user_id.is_not(None))) if uid is not None}
+
+
+# --- corrective actions ------------------------------------------------------------------------
+
+
+def add_action(actor: Any, audit_id: int, *, kind: str, description: str,
+               owner_user_id: int | None, due_on: date | None) -> CorrectiveAction:
+    audit = _load_audit(audit_id)
+    require(actor, "can_manage_corrective_actions", audit)
+    errors: dict[str, list[str]] = {}
+    if audit.outcome != "needs_development":
+        raise DomainError("Corrective actions follow a 'needs development' outcome.")
+    if kind not in domain.ACTION_KINDS:
+        errors["kind"] = ["Choose the kind of action."]
+    if owner_user_id is None or db.session.get(User, owner_user_id) is None:
+        errors["owner_user_id"] = ["Choose who owns the action."]
+    if due_on is None:
+        errors["due_on"] = ["Give a due date."]
+    elif due_on < utcnow().date():
+        errors["due_on"] = ["The due date is in the past."]
+    if len(description) > 1000:
+        errors["description"] = ["At most 1,000 characters."]
+    if errors or due_on is None:
+        raise DomainError("The action was not added.", field_errors=errors)
+    action = CorrectiveAction(audit_id=audit.id, kind=kind, description=description.strip(),
+                              owner_user_id=owner_user_id, due_on=due_on)
+    db.session.add(action)
+    db.session.flush()
+    return action
+
+
+def close_action(actor: Any, action_id: int, *, status: str, note: str) -> CorrectiveAction:
+    action = db.session.get(CorrectiveAction, action_id)
+    if action is None:
+        raise NotFound
+    require(actor, "can_manage_corrective_actions", action.audit)
+    if action.status != "open":
+        raise DomainError("This action is already closed.")
+    if status not in ("done", "cancelled"):
+        raise DomainError("Choose done or cancelled.", field_errors={"status": ["Choose done "
+                                                                               "or cancelled."]})
+    if not note.strip():
+        raise DomainError("Add a note on how it closed.",
+                          field_errors={"note": ["Add a note on how it closed."]})
+    action.status, action.closing_note = status, note.strip()[:1000]
+    action.closed_at = utcnow()
+    db.session.flush()
+    return action
+
+
+# --- coverage ----------------------------------------------------------------------------------
+
+
+@dataclass
+class GroupCoverage:
+    name: str
+    sampled: int
+    audited: int
+    outcomes: dict[str, int] = field(default_factory=dict)
+    suppressed: bool = False
+
+
+@dataclass
+class Coverage:
+    quarter: str
+    population: int
+    sampled: int
+    audited: int
+    overdue: int
+    actions_open: int
+    actions_overdue: int
+    breach: bool
+    quarter_over: bool
+    groups: list[GroupCoverage]
+    has_sample: bool
+
+
+MIN_GROUP = 5
+
+
+def coverage(actor: Any, quarter: str, *, aggregates_only: bool = False) -> Coverage:
+    from coachprog.coaching.services import active_coach_ids
+
+    require(actor, "can_view_audit_coverage")
+    quarter = _check_quarter(quarter)
+    sample = current_sample(quarter)
+    today = utcnow().date()
+    _, end = domain.quarter_bounds(quarter)
+    quarter_over = today >= end
+    audits = list(sample.audits) if sample else []
+    population = len(sample.population) if sample else len(active_coach_ids())
+    audited = sum(1 for a in audits if a.outcome)
+    strata = {int(m["coach_id"]): str(m["stratum"]) for m in sample.population} if sample else {}
+    groups: dict[str, GroupCoverage] = {}
+    for audit in audits:
+        name = strata.get(audit.coach_person_id, domain.NO_SUPERVISOR)
+        group = groups.setdefault(name, GroupCoverage(name, 0, 0))
+        group.sampled += 1
+        if audit.outcome:
+            group.audited += 1
+            group.outcomes[audit.outcome] = group.outcomes.get(audit.outcome, 0) + 1
+    if aggregates_only:
+        for group in groups.values():
+            if group.sampled < MIN_GROUP:
+                group.suppressed, group.outcomes = True, {}
+    actions = [act for a in audits for act in a.actions]
+    return Coverage(
+        quarter=quarter, population=population, sampled=len(audits), audited=audited,
+        overdue=sum(1 for a in audits if not a.outcome) if quarter_over else 0,
+        actions_open=sum(1 for a in actions if a.status == "open"),
+        actions_overdue=sum(1 for a in actions if domain.action_overdue(a.status, a.due_on,
+                                                                         today)),
+        breach=domain.coverage_breach(audited=audited, population=population,
+                                      quarter_over=quarter_over),
+        quarter_over=quarter_over, groups=sorted(groups.values(), key=lambda g: g.name),
+        has_sample=sample is not None)
+
+
+def current_quarter() -> str:
+    return domain.quarter_of(utcnow().date())

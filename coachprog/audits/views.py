@@ -2,6 +2,324 @@
 
 from __future__ import annotations
 
-from flask import Blueprint
+from typing import Any
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+
+from coachprog.audits import domain, services
+from coachprog.audits.forms import (
+    ActionForm,
+    AssignForm,
+    CloseActionForm,
+    DecideForm,
+    DrawForm,
+    EventForm,
+    ResolveForm,
+    VerifyForm,
+    choices,
+)
+from coachprog.auth.models import User
+from coachprog.auth.permissions import can
+from coachprog.errors import DomainError, NotFound
+from coachprog.extensions import db
+from coachprog.web import apply_domain_error, authorize
 
 bp = Blueprint("audits", __name__, url_prefix="/audits")
+
+
+def _render_index(form: DrawForm | None = None, status: int = 200) -> Any:
+    if form is None:
+        form = DrawForm(formdata=None)
+        form.quarter.data = services.current_quarter()
+        form.percent.data = services.default_percent()
+    return render_template("audits/index.html", samples=services.list_samples(current_user),
+                           form=form, loads=services.auditor_loads()), status
+
+
+@bp.route("/")
+@login_required
+def index() -> Any:
+    authorize("can_manage_audits")
+    return _render_index()
+
+
+@bp.route("/draw", methods=["POST"])
+@login_required
+def draw() -> Any:
+    authorize("can_manage_audits")
+    form = DrawForm()
+    if form.validate_on_submit():
+        try:
+            sample = services.draw(current_user, form.quarter.data or "", seed=form.seed.data,
+                                   percent=form.percent.data,
+                                   override_reason=form.override_reason.data or "",
+                                   redraw_reason=form.redraw_reason.data or "")
+        except DomainError as error:
+            db.session.rollback()
+            apply_domain_error(form, error)
+            flash(error.message, "error")
+        else:
+            db.session.commit()
+            flash(f"Sample for {sample.quarter} drawn: {len(sample.drawn)} coaches.", "success")
+            return redirect(url_for("audits.view_sample", sample_id=sample.id))
+    return _render_index(form, 400)
+
+
+def _sample_or_404(sample_id: int) -> Any:
+    try:
+        return services.get_sample(current_user, sample_id)
+    except NotFound:
+        abort(404)
+
+
+def _render_sample(sample: Any, verification: Any = None) -> Any:
+    assign_form = AssignForm(formdata=None)
+    assign_form.auditor_user_id.choices = choices([
+        (str(u.id), f"{u.display_name} ({load} open)") for u, load in services.auditor_loads()])
+    return render_template("audits/sample.html", sample=sample, verification=verification,
+                           verify_form=VerifyForm(formdata=None), assign_form=assign_form,
+                           loads=services.auditor_loads())
+
+
+@bp.route("/samples/<int:sample_id>")
+@login_required
+def view_sample(sample_id: int) -> Any:
+    authorize("can_manage_audits")
+    return _render_sample(_sample_or_404(sample_id))
+
+
+@bp.route("/samples/<int:sample_id>/verify", methods=["POST"])
+@login_required
+def verify_sample(sample_id: int) -> Any:
+    authorize("can_manage_audits")
+    sample = _sample_or_404(sample_id)
+    if not VerifyForm().validate_on_submit():
+        flash("The form expired; try again.", "error")
+        return redirect(url_for("audits.view_sample", sample_id=sample_id))
+    return _render_sample(sample, services.verify(current_user, sample_id))
+
+
+@bp.route("/audits/<int:audit_id>/assign", methods=["POST"])
+@login_required
+def assign_auditor(audit_id: int) -> Any:
+    authorize("can_manage_audits")
+    form = AssignForm()
+    form.auditor_user_id.choices = []
+    try:
+        audit = services.get_audit(current_user, audit_id)
+    except NotFound:
+        abort(404)
+    if form.validate_on_submit() and form.auditor_user_id.data is not None:
+        try:
+            services.assign_auditor(current_user, audit_id, form.auditor_user_id.data)
+        except DomainError as error:
+            db.session.rollback()
+            flash(error.message, "error")
+        else:
+            db.session.commit()
+            flash("Auditor assigned.", "success")
+    else:
+        flash("Choose an auditor.", "error")
+    return redirect(url_for("audits.view_sample", sample_id=audit.sample_id))
+
+
+@bp.route("/mine")
+@login_required
+def mine() -> Any:
+    authorize("can_view_audits")
+    audits = services.my_audits(current_user)
+    return render_template("audits/mine.html", audits=audits,
+                           label=lambda a: domain.pseudonym(a.id))
+
+
+def _owners() -> list[Any]:
+    users = db.session.scalars(db.select(User).order_by(User.display_name))
+    return choices([(str(u.id), u.display_name) for u in users])
+
+
+def _render_audit(audit: Any, form: DecideForm | None = None,
+                  action_form: ActionForm | None = None, status: int = 200) -> Any:
+    sessions = services.sessions_for(audit)
+    form = form or DecideForm(formdata=None)
+    form.session_id.choices = choices([
+        (str(s.id), f"{s.session_date:%Y-%m-%d} ({s.duration_minutes} min)") for s in sessions])
+    action_form = action_form or ActionForm(formdata=None)
+    action_form.owner_user_id.choices = _owners()
+    return render_template(
+        "audits/audit.html", audit=audit, label=services.coach_label(current_user, audit),
+        form=form, action_form=action_form, close_form=CloseActionForm(formdata=None),
+        resolve_form=ResolveForm(formdata=None), sessions=sessions, outcomes=domain.OUTCOMES,
+        kinds=domain.ACTION_KINDS, today=services.utcnow().date(),
+        rubric=services.audit_rubric(), mark_errors=getattr(form, "mark_errors", []),
+        overdue=domain.action_overdue), status
+
+
+def _audit_or_404(audit_id: int) -> Any:
+    try:
+        return services.get_audit(current_user, audit_id)
+    except NotFound:
+        abort(404)
+
+
+@bp.route("/audits/<int:audit_id>", methods=["GET", "POST"])
+@login_required
+def view_audit(audit_id: int) -> Any:
+    audit = _audit_or_404(audit_id)
+    if request.method == "GET":
+        return _render_audit(audit)
+    authorize("can_conduct_audit", audit)
+    form = DecideForm()
+    form.session_id.choices = []
+    if form.validate_on_submit():
+        try:
+            services.decide(current_user, audit_id, session_id=form.session_id.data,
+                            observed=bool(form.observed.data),
+                            findings=form.findings.data or "", outcome=form.outcome.data or "",
+                            marks={k[5:]: v for k, v in request.form.items()
+                                   if k.startswith("mark-")})
+        except DomainError as error:
+            db.session.rollback()
+            apply_domain_error(form, error)
+            form.mark_errors = error.field_errors.get("marks", [])
+            flash(error.message, "error")
+        else:
+            db.session.commit()
+            flash("Audit saved.", "success")
+            return redirect(url_for("audits.view_audit", audit_id=audit_id))
+    return _render_audit(audit, form=form, status=400)
+
+
+@bp.route("/audits/<int:audit_id>/actions", methods=["POST"])
+@login_required
+def add_action(audit_id: int) -> Any:
+    audit = _audit_or_404(audit_id)
+    authorize("can_manage_corrective_actions", audit)
+    form = ActionForm()
+    form.owner_user_id.choices = []
+    if form.validate_on_submit():
+        try:
+            services.add_action(current_user, audit_id, kind=form.kind.data or "",
+                                description=form.description.data or "",
+                                owner_user_id=form.owner_user_id.data, due_on=form.due_on.data)
+        except DomainError as error:
+            db.session.rollback()
+            apply_domain_error(form, error)
+            flash(error.message, "error")
+        else:
+            db.session.commit()
+            flash("Corrective action added.", "success")
+            return redirect(url_for("audits.view_audit", audit_id=audit_id))
+    return _render_audit(audit, action_form=form, status=400)
+
+
+@bp.route("/actions/<int:action_id>/close", methods=["POST"])
+@login_required
+def close_action(action_id: int) -> Any:
+    from coachprog.audits.models import CorrectiveAction
+
+    action = db.session.get(CorrectiveAction, action_id)
+    if action is None:
+        abort(404)
+    authorize("can_manage_corrective_actions", action.audit)
+    form = CloseActionForm()
+    if form.validate_on_submit():
+        try:
+            services.close_action(current_user, action_id, status=form.status.data or "",
+                                  note=form.note.data or "")
+        except DomainError as error:
+            db.session.rollback()
+            flash(error.message, "error")
+            return _render_audit(action.audit, status=400)
+        db.session.commit()
+        flash("Action closed.", "success")
+    else:
+        flash("The form expired; try again.", "error")
+    return redirect(url_for("audits.view_audit", audit_id=action.audit_id))
+
+
+@bp.route("/audits/<int:audit_id>/resolve", methods=["POST"])
+@login_required
+def resolve_concern(audit_id: int) -> Any:
+    authorize("can_manage_audits")
+    audit = _audit_or_404(audit_id)
+    form = ResolveForm()
+    if form.validate_on_submit():
+        try:
+            services.resolve_concern(current_user, audit_id, form.note.data or "")
+        except DomainError as error:
+            db.session.rollback()
+            flash(error.message, "error")
+            return _render_audit(audit, status=400)
+        db.session.commit()
+        flash("Serious concern resolved; matching is open again.", "success")
+    return redirect(url_for("audits.view_audit", audit_id=audit_id))
+
+
+def _render_structure(form: EventForm | None = None, status: int = 200) -> Any:
+    from coachprog.coaching.services import active_coach_ids
+    from coachprog.people.models import Person
+
+    form = form or EventForm(formdata=None)
+    ids = sorted(active_coach_ids())
+    people = list(db.session.scalars(db.select(Person).where(Person.id.in_(ids)).order_by(
+        Person.name))) if ids else []
+    form.attendees.choices = choices([(p.id, p.name) for p in people], blank=False)
+    names = {p.id: p.name for p in people}
+    return render_template("audits/structure.html", structure=services.structure(current_user),
+                           events=services.list_events(current_user), form=form,
+                           names=names, kinds=services.EVENT_KINDS), status
+
+
+@bp.route("/structure")
+@login_required
+def structure() -> Any:
+    authorize("can_view_audit_structure")
+    return _render_structure()
+
+
+@bp.route("/events", methods=["POST"])
+@login_required
+def record_event() -> Any:
+    authorize("can_manage_audits")
+    form = EventForm()
+    if form.validate_on_submit():
+        try:
+            services.record_event(current_user, kind=form.kind.data or "",
+                                  title=form.title.data or "", held_on=form.held_on.data,
+                                  attendee_person_ids=list(form.attendees.data or []))
+        except DomainError as error:
+            db.session.rollback()
+            apply_domain_error(form, error)
+        else:
+            db.session.commit()
+            flash("Event recorded.", "success")
+            return redirect(url_for("audits.structure"))
+    return _render_structure(form, 400)
+
+
+@bp.route("/coverage")
+@login_required
+def coverage() -> Any:
+    authorize("can_view_audit_coverage")
+    quarter = request.args.get("quarter", "") or services.current_quarter()
+    detail = can(current_user, "can_view_audit_coverage_detail")
+    try:
+        cov = services.coverage(current_user, quarter, aggregates_only=not detail)
+    except DomainError as error:
+        return render_template("audits/coverage.html", cov=None, error=error.message,
+                               quarter=quarter, chart=None), 400
+    return render_template("audits/coverage.html", cov=cov, error=None, quarter=cov.quarter,
+                           chart=_chart(cov), outcomes=domain.OUTCOMES)
+
+
+def _chart(cov: services.Coverage) -> dict[str, Any]:
+    """Horizontal bars per group: sampled (light) and audited (dark)."""
+    rows = [g for g in cov.groups if not g.suppressed]
+    top = max([g.sampled for g in rows] + [1])
+    bar_w = 300
+    bars = [{"name": g.name, "y": 20 + i * 28,
+             "sampled_w": round(bar_w * g.sampled / top), "audited_w":
+             round(bar_w * g.audited / top), "sampled": g.sampled, "audited": g.audited}
+            for i, g in enumerate(rows)]
+    return {"width": 560, "height": 30 + 28 * max(len(rows), 1), "bars": bars, "left": 220}

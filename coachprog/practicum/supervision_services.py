@@ -1,16 +1,41 @@
-"""Practicum supervision services: queue, feedback deadlines, 1:1s, triads, capstone, gates.
+"""Practicum supervision services: queue, feedback deadlines, 1:1s, gates.
 Services flush; the caller commits.
 
 Contract used by other domains (keep these names and shapes):
 - `final_review(person_id)` — the latest final observed review decision, or None;
 - `capstone_passed(person_id)` — whether the coach's latest capstone brief passed.
 Certification reads both.
+
+A "scored review" is a closed live assessment whose evidence is about the trainee and whose
+rubric is a session-review rubric; its `closed_at` starts the 48 h feedback and 7-day 1:1
+deadlines (coachprog.practicum.supervision_domain).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from flask import current_app, url_for
+
+from coachprog.assessments.models import Assessment, EvidenceItem, RaterAssignment
+from coachprog.auth.domain import Role
+from coachprog.auth.models import RoleGrant, User
+from coachprog.auth.permissions import can, require
+from coachprog.coaching.models import SupervisorAssignment
+from coachprog.db import utcnow
+from coachprog.errors import DomainError, NotFound
+from coachprog.extensions import db
+from coachprog.governance import services as audit
+from coachprog.people.models import Person
+from coachprog.practicum import supervision_domain as rules
+from coachprog.practicum.supervision_models import GateDecision, OneOnOne, SessionFeedback
+from coachprog.rubrics.models import RubricVersion
+
+SESSION_REVIEW = "session_review"
+CAPSTONE = "capstone"
 
 
 @dataclass(frozen=True)
@@ -22,9 +47,360 @@ class GateResult:
     url: str  # the gate page, for evidence links
 
 
+# --- reading the assessments -------------------------------------------------------------------
+
+
+def _closed_of_purpose(purpose: str, person_ids: set[int] | None = None) -> sa.Select[Any]:
+    query = (sa.select(Assessment)
+             .join(EvidenceItem, Assessment.evidence_item_id == EvidenceItem.id)
+             .join(RubricVersion, Assessment.rubric_version_id == RubricVersion.id)
+             .where(RubricVersion.purpose == purpose, Assessment.kind == "live",
+                    Assessment.status == "closed", Assessment.closed_at.is_not(None)))
+    if person_ids is not None:
+        query = query.where(EvidenceItem.subject_person_id.in_(person_ids))
+    return query
+
+
+def _passed(assessment: Assessment) -> bool:
+    return bool((assessment.result or {}).get("passed"))
+
+
+def scored_reviews(person_ids: set[int]) -> list[Assessment]:
+    if not person_ids:
+        return []
+    return list(db.session.scalars(
+        _closed_of_purpose(SESSION_REVIEW, person_ids).order_by(Assessment.closed_at)))
+
+
+def trainee_ids_of(actor: Any) -> set[int]:
+    """The people this supervisor is assigned over."""
+    return set(db.session.scalars(sa.select(SupervisorAssignment.coach_person_id).where(
+        SupervisorAssignment.supervisor_user_id == actor.id)))
+
+
+# --- deadlines ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ReviewDeadlines:
+    assessment: Assessment
+    trainee: Person
+    feedback: rules.Deadline
+    one_on_one: rules.Deadline
+    feedback_row: SessionFeedback | None
+
+
+def deadlines_for(person_ids: set[int], *, now: datetime | None = None) -> list[ReviewDeadlines]:
+    now = now or utcnow()
+    reviews = scored_reviews(person_ids)
+    if not reviews:
+        return []
+    ids = [a.id for a in reviews]
+    feedback = {f.assessment_id: f for f in db.session.scalars(
+        sa.select(SessionFeedback).where(SessionFeedback.assessment_id.in_(ids)))}
+    meetings: dict[int, datetime] = {}
+    for meeting in db.session.scalars(sa.select(OneOnOne).where(OneOnOne.assessment_id.in_(ids))
+                                      .order_by(OneOnOne.recorded_at)):
+        if meeting.assessment_id is not None:
+            meetings.setdefault(meeting.assessment_id, meeting.recorded_at)
+    out = []
+    for review in reviews:
+        trainee = db.session.get(Person, review.evidence.subject_person_id)
+        if trainee is None or review.closed_at is None:
+            continue
+        row = feedback.get(review.id)
+        out.append(ReviewDeadlines(
+            review, trainee,
+            rules.deadline("feedback", review.closed_at, now=now,
+                           done_at=row.written_at if row else None),
+            rules.deadline("one_on_one", review.closed_at, now=now,
+                           done_at=meetings.get(review.id)),
+            row))
+    return out
+
+
+def overdue_counts(*, now: datetime | None = None) -> tuple[int, int]:
+    """Program-wide (feedback overdue, 1:1 overdue), for program staff."""
+    people = set(db.session.scalars(sa.select(SupervisorAssignment.coach_person_id)))
+    items = deadlines_for(people, now=now)
+    return (sum(1 for d in items if d.feedback.state is rules.SlaState.OVERDUE),
+            sum(1 for d in items if d.one_on_one.state is rules.SlaState.OVERDUE))
+
+
+# --- the queue ---------------------------------------------------------------------------------
+
+
+@dataclass
+class Queue:
+    entries: list[Any] = field(default_factory=list)
+    ledger_available: bool = True
+    sessions_to_review: list[Any] = field(default_factory=list)  # Recording
+    briefs_to_score: list[RaterAssignment] = field(default_factory=list)
+    deadlines: list[ReviewDeadlines] = field(default_factory=list)
+    trainees: list[Person] = field(default_factory=list)
+
+    @property
+    def open_feedback(self) -> list[ReviewDeadlines]:
+        return [d for d in self.deadlines if d.feedback.is_open]
+
+    @property
+    def open_one_on_ones(self) -> list[ReviewDeadlines]:
+        return [d for d in self.deadlines if d.one_on_one.is_open]
+
+
+def queue(actor: Any, *, now: datetime | None = None) -> Queue:
+    from coachprog.recordings.models import CoachingSession, Recording, Transcript
+
+    require(actor, "can_view_supervision_queue")
+    result = Queue()
+    try:
+        from coachprog.practicum.services import entries_to_verify
+
+        result.entries = list(entries_to_verify(actor))
+    except NotImplementedError:
+        result.ledger_available = False
+    trainees = trainee_ids_of(actor)
+    result.trainees = list(db.session.scalars(
+        sa.select(Person).where(Person.id.in_(trainees)).order_by(Person.name)))
+    if trainees:
+        from coachprog.coaching.models import Engagement
+
+        assessed = sa.select(EvidenceItem.recording_id).where(
+            EvidenceItem.recording_id.is_not(None))
+        result.sessions_to_review = list(db.session.scalars(
+            sa.select(Recording)
+            .join(CoachingSession, Recording.session_id == CoachingSession.id)
+            .join(Engagement, CoachingSession.engagement_id == Engagement.id)
+            .join(Transcript, Transcript.recording_id == Recording.id)
+            .where(Engagement.coach_person_id.in_(trainees),
+                   Recording.storage_name.is_not(None),
+                   Recording.id.not_in(assessed))
+            .order_by(CoachingSession.session_date)))
+    result.briefs_to_score = list(db.session.scalars(
+        sa.select(RaterAssignment)
+        .join(Assessment, RaterAssignment.assessment_id == Assessment.id)
+        .join(RubricVersion, Assessment.rubric_version_id == RubricVersion.id)
+        .where(RaterAssignment.rater_id == actor.id, RaterAssignment.status != "submitted",
+               RubricVersion.purpose == CAPSTONE, Assessment.status == "open")
+        .order_by(RaterAssignment.assigned_at)))
+    result.deadlines = deadlines_for(trainees, now=now)
+    return result
+
+
+def display_zone() -> str:
+    return str(current_app.config.get("COACHPROG_DISPLAY_TIMEZONE", "UTC"))
+
+
+# --- feedback and 1:1s -------------------------------------------------------------------------
+
+
+def get_review(actor: Any, assessment_id: int) -> ReviewDeadlines:
+    """A scored review with its deadlines, for someone who may read its feedback."""
+    assessment = db.session.scalar(
+        _closed_of_purpose(SESSION_REVIEW).where(Assessment.id == assessment_id))
+    if assessment is None or assessment.evidence.subject_person_id is None:
+        raise NotFound()
+    person_id = assessment.evidence.subject_person_id
+    require(actor, "can_view_session_feedback", person_id)
+    found = [d for d in deadlines_for({person_id}) if d.assessment.id == assessment_id]
+    if not found:
+        raise NotFound()
+    return found[0]
+
+
+def write_feedback(actor: Any, assessment_id: int, body: str) -> SessionFeedback:
+    review = get_review(actor, assessment_id)
+    require(actor, "can_write_session_feedback", review.trainee.id)
+    body = (body or "").strip()
+    if len(body) < 10:
+        raise DomainError("Write at least a couple of sentences of feedback.",
+                          field_errors={"body": ["At least 10 characters."]})
+    if len(body) > 20000:
+        raise DomainError("The feedback is too long.",
+                          field_errors={"body": ["At most 20,000 characters."]})
+    row = review.feedback_row
+    if row is None:
+        row = SessionFeedback(assessment_id=assessment_id, trainee_person_id=review.trainee.id,
+                              author_id=actor.id, body=body, written_at=utcnow())
+        db.session.add(row)
+    else:  # an edit keeps the first delivery time: the deadline was met (or not) then
+        row.body = body
+        row.author_id = actor.id
+    db.session.flush()
+    audit.record("supervision.feedback_written", actor=actor, object_type="assessment",
+                 object_id=assessment_id, detail={"trainee_person_id": review.trainee.id})
+    return row
+
+
+def record_one_on_one(actor: Any, trainee_person_id: int, *, held_on: date | None,
+                      notes: str, assessment_id: int | None = None) -> OneOnOne:
+    require(actor, "can_record_one_on_one", trainee_person_id)
+    errors: dict[str, list[str]] = {}
+    today = utcnow().date()
+    if held_on is None:
+        errors["held_on"] = ["Give the date of the 1:1."]
+    elif held_on > today:
+        errors["held_on"] = ["A 1:1 is recorded once it has taken place: the date is in the "
+                             "future."]
+    if len(notes or "") > 20000:
+        errors["notes"] = ["At most 20,000 characters."]
+    if assessment_id is not None:
+        review = db.session.scalar(
+            _closed_of_purpose(SESSION_REVIEW, {trainee_person_id})
+            .where(Assessment.id == assessment_id))
+        if review is None:
+            errors["assessment_id"] = ["That review is not one of this trainee's."]
+    if errors or held_on is None:
+        raise DomainError("The 1:1 was not recorded.", field_errors=errors)
+    row = OneOnOne(trainee_person_id=trainee_person_id, supervisor_user_id=actor.id,
+                   assessment_id=assessment_id, held_on=held_on, notes=(notes or "").strip(),
+                   recorded_at=utcnow())
+    db.session.add(row)
+    db.session.flush()
+    audit.record("supervision.one_on_one_recorded", actor=actor, object_type="person",
+                 object_id=trainee_person_id, detail={"held_on": held_on.isoformat()})
+    return row
+
+
+def one_on_ones(actor: Any, trainee_person_id: int) -> list[OneOnOne]:
+    """The pair's 1:1s that this actor may read (only the pair's own)."""
+    rows = db.session.scalars(sa.select(OneOnOne).where(
+        OneOnOne.trainee_person_id == trainee_person_id).order_by(OneOnOne.held_on.desc()))
+    return [row for row in rows if can(actor, "can_view_one_on_one", row)]
+
+
+@dataclass(frozen=True)
+class OwnSupervision:
+    reviews: list[ReviewDeadlines]
+    meetings: list[OneOnOne]
+
+
+def own_supervision(actor: Any) -> OwnSupervision:
+    require(actor, "can_view_own_supervision")
+    person_id = actor.person_id
+    return OwnSupervision(deadlines_for({person_id}), one_on_ones(actor, person_id))
+
+
+def get_person(person_id: int) -> Person:
+    person = db.session.get(Person, person_id)
+    if person is None:
+        raise NotFound()
+    return person
+
+
+# --- gates -------------------------------------------------------------------------------------
+
+
+def _hours(person_id: int) -> tuple[bool, bool, str]:
+    """(on track, targets met, detail) from the verified-hours ledger."""
+    try:
+        from coachprog.practicum.services import hours_summary
+
+        summary = hours_summary(person_id)
+    except NotImplementedError:
+        return False, False, "The hours ledger is not available yet."
+    detail = (f"{summary.coached_hours:g} coached h, {summary.lab_hours:g} lab/debrief h "
+              "verified")
+    on_track = rules.hours_on_track(summary.coached_hours, summary.lab_hours)
+    return on_track, summary.coached_target_met and summary.lab_target_met, detail
+
+
+def _direct_supervisors(person_id: int) -> set[int]:
+    return set(db.session.scalars(sa.select(SupervisorAssignment.supervisor_user_id).where(
+        SupervisorAssignment.coach_person_id == person_id)))
+
+
+def independent_review(person_id: int) -> Assessment | None:
+    """The latest passed session review of this trainee with a submitted mark sheet by a master
+    coach who is not their direct supervisor."""
+    masters = set(db.session.scalars(sa.select(RoleGrant.user_id).where(
+        RoleGrant.role == Role.MASTER_COACH.value)))
+    direct = _direct_supervisors(person_id)
+    for review in reversed(scored_reviews({person_id})):
+        if not _passed(review):
+            continue
+        raters = {a.rater_id for a in review.assignments if a.status == "submitted"
+                  and a.role in ("rater", "moderator")}
+        if raters & (masters - direct):
+            return review
+    return None
+
+
+def gate_facts(person_id: int) -> rules.GateFacts:
+    on_track, met, detail = _hours(person_id)
+    return rules.GateFacts(
+        session_scored=bool(scored_reviews({person_id})),
+        hours_on_track=on_track, hours_targets_met=met,
+        independent_review_passed=independent_review(person_id) is not None,
+        capstone_passed=capstone_passed(person_id), hours_detail=detail)
+
+
+@dataclass(frozen=True)
+class GatePage:
+    trainee: Person
+    gate: rules.Gate
+    items: list[rules.CheckItem]
+    decisions: list[GateDecision]
+
+    @property
+    def latest(self) -> GateDecision | None:
+        return self.decisions[0] if self.decisions else None
+
+
+def _gate(name: str) -> rules.Gate:
+    try:
+        return rules.Gate(name)
+    except ValueError:
+        raise NotFound() from None
+
+
+def gate_page(actor: Any, person_id: int, gate_name: str) -> GatePage:
+    gate = _gate(gate_name)
+    trainee = get_person(person_id)
+    require(actor, "can_view_practicum_gate", person_id)
+    decisions = list(db.session.scalars(sa.select(GateDecision).where(
+        GateDecision.trainee_person_id == person_id, GateDecision.gate == gate.value)
+        .order_by(GateDecision.decided_at.desc(), GateDecision.id.desc())))
+    return GatePage(trainee, gate, rules.checklist(gate, gate_facts(person_id)), decisions)
+
+
+def decide_gate(actor: Any, person_id: int, gate_name: str, *, outcome: str,
+                note: str) -> GateDecision:
+    page = gate_page(actor, person_id, gate_name)
+    require(actor, "can_decide_practicum_gate", person_id)
+    problems = rules.decision_problems(page.gate, outcome, page.items)
+    if problems:
+        raise DomainError("The decision was not recorded: " + " ".join(problems),
+                          field_errors={"outcome": problems})
+    row = GateDecision(trainee_person_id=person_id, gate=page.gate.value, outcome=outcome,
+                       note=(note or "").strip(), decided_by_id=actor.id, decided_at=utcnow(),
+                       checklist=[{"key": i.key, "label": i.label, "met": i.met}
+                                  for i in page.items])
+    db.session.add(row)
+    db.session.flush()
+    audit.record("practicum.gate_decided", actor=actor, object_type="person",
+                 object_id=person_id, detail={"gate": page.gate.value, "outcome": outcome})
+    return row
+
+
+# --- the contract ------------------------------------------------------------------------------
+
+
 def final_review(person_id: int) -> GateResult | None:
-    raise NotImplementedError  # practicum supervision (issue 6) fills this in
+    row = db.session.scalar(sa.select(GateDecision).where(
+        GateDecision.trainee_person_id == person_id, GateDecision.gate == rules.Gate.FINAL.value)
+        .order_by(GateDecision.decided_at.desc(), GateDecision.id.desc()).limit(1))
+    if row is None:
+        return None
+    decider = db.session.get(User, row.decided_by_id) if row.decided_by_id else None
+    return GateResult(gate=row.gate, passed=rules.is_passing(rules.Gate.FINAL, row.outcome),
+                      decided_at=row.decided_at,
+                      decided_by_name=decider.display_name if decider else "(removed account)",
+                      url=url_for("supervision.gate", person_id=person_id, gate="final"))
 
 
 def capstone_passed(person_id: int) -> bool:
-    raise NotImplementedError  # practicum supervision (issue 6) fills this in
+    latest = db.session.scalar(_closed_of_purpose(CAPSTONE, {person_id})
+                               .order_by(Assessment.closed_at.desc(), Assessment.id.desc())
+                               .limit(1))
+    return latest is not None and _passed(latest)

@@ -77,20 +77,69 @@ def _audio_available(recording: Recording) -> bool:
     return recording.storage_name is not None and recording.audio_deleted_at is None
 
 
+def blind_rater_refusal(rater: Any, assessment: Any) -> str | None:
+    """Why the user may not rate this blind assessment of a recorded session (they know the
+    coach through the recording: coach, supervisor, auditor); None when they may or the
+    evidence is no recording. Used by the assessments service when raters are assigned."""
+    from coachprog.recordings.permissions import blind_rater_refusal as refusal_for
+
+    recording = evidence_recording(assessment)
+    if recording is None or not assessment.blind:
+        return None
+    return refusal_for(rater, recording)
+
+
+def blind_view(actor: Any, recording: Recording) -> bool:
+    """The actor reads this recording only as a blind rater: names are redacted for them."""
+    return (not can(actor, "can_open_recording_content", recording)
+            and can(actor, "can_score_blind_recording", recording))
+
+
+def may_read(actor: Any, recording: Recording) -> bool:
+    return (can(actor, "can_open_recording_content", recording)
+            or can(actor, "can_score_blind_recording", recording))
+
+
+def _blind_moment(segment: TranscriptSegment, names: list[str]) -> Moment:
+    from coachprog.recordings.sensitive import PSEUDONYM, redact
+
+    coach_name, coachee_name = names
+    text = redact(redact(segment.text, [coachee_name], PSEUDONYM), [coach_name], "Coach")
+    return Moment(segment.id, segment.start_seconds, segment.speaker, text)
+
+
+def _names(recording: Recording) -> list[str]:
+    """The coach's and the coachee's names, to redact for a blind rater."""
+    engagement = recording.session.engagement
+    return [engagement.coach.name, engagement.coachee.name]
+
+
+def moments_for(actor: Any, recording: Recording,
+                segments: Iterable[TranscriptSegment]) -> list[Moment]:
+    """Segments as moments; a blind rater reads them with the names replaced."""
+    if blind_view(actor, recording):
+        names = _names(recording)
+        return [_blind_moment(s, names) for s in segments]
+    return [_moment(s) for s in segments]
+
+
 def scoring_transcript(actor: Any, assessment: Any) -> ScoringTranscript | None:
     """The transcript to show beside the rubric, or None: no recording, no transcript yet, or
-    the actor may not open this recording's content. Opening it is audited."""
+    the actor may not open this recording's content (a rater of a blind assessment of it reads
+    it with the coach's and coachee's names redacted). Opening it is audited."""
     recording = evidence_recording(assessment)
     if recording is None or recording.transcript is None:
         return None
-    if not can(actor, "can_open_recording_content", recording):
+    if not may_read(actor, recording):
         return None
     transcript = recording.transcript
     audit.record("recording.transcript_opened", actor=actor, object_type="recording",
                  object_id=recording.id,
                  detail={"transcript_id": transcript.id, "for": "scoring",
-                         "assessment_id": assessment.id})
-    moments = [_moment(s) for s in sorted(transcript.segments, key=lambda s: s.position)]
+                         "assessment_id": assessment.id,
+                         "blind": blind_view(actor, recording)})
+    moments = moments_for(actor, recording,
+                          sorted(transcript.segments, key=lambda s: s.position))
     return ScoringTranscript(recording.id, _audio_available(recording), moments)
 
 
@@ -148,7 +197,7 @@ def save_citations(actor: Any, assignment: Any,
         recording = evidence_recording(assignment.assessment)
         if recording is None or recording.transcript is None:
             raise DomainError("This assessment's evidence has no transcript to cite.")
-        if not can(actor, "can_open_recording_content", recording):
+        if not may_read(actor, recording):
             raise DomainError("You may not open this recording, so you cannot cite it.")
         all_ids = {i for ids in wanted.values() for i in ids}
         known = set(db.session.scalars(sa.select(TranscriptSegment.id).where(
@@ -219,7 +268,7 @@ def cited_moments(actor: Any, assessment: Any) -> CitedView:
     recording = evidence_recording(assessment)
     sheets = visible_mark_sheets(actor, assessment, exclude_own=False)
     by_mark = _citations_by_mark(m.id for s in sheets for m in s.assignment.marks)
-    show_text = recording is not None and can(actor, "can_open_recording_content", recording)
+    show_text = recording is not None and may_read(actor, recording)
     cited: list[CitedSheet] = []
     shown = 0
     for sheet in sheets:
@@ -229,8 +278,8 @@ def cited_moments(actor: Any, assessment: Any) -> CitedView:
             if not segments:
                 continue
             item.counts[mark.behaviour_id] = len(segments)
-            if show_text:
-                item.moments[mark.behaviour_id] = [_moment(s) for s in segments]
+            if show_text and recording is not None:
+                item.moments[mark.behaviour_id] = moments_for(actor, recording, segments)
                 shown += len(segments)
         cited.append(item)
     if shown and recording is not None:

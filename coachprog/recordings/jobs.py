@@ -7,6 +7,9 @@ run replaces whatever the dead one left, so transcription is safe to repeat.
 
 from __future__ import annotations
 
+import logging
+import os
+import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -18,6 +21,37 @@ from coachprog.jobs.models import Job
 from coachprog.jobs.queue import JobFailed, Reporter, job_handler
 from coachprog.recordings import services, transcription
 
+log = logging.getLogger(__name__)
+
+DEFAULT_NICE = 10
+_lowered: set[int] = set()
+
+
+def lower_thread_priority(config: Any) -> int:
+    """Lower this worker thread's CPU priority by COACHPROG_TRANSCRIBE_NICE (default 10), once
+    per thread, before the engine starts. On Linux a nice value belongs to the thread, and the
+    engine's own threads (CTranslate2, the VAD's ONNX runtime), started from here, inherit it:
+    the embedded worker in the web process then yields the CPU to web requests and uses what
+    they leave, and a separate worker process is a better neighbour too. Returns the
+    increment applied (0: none, already done, or not possible here)."""
+    raw = config.get("COACHPROG_TRANSCRIBE_NICE",
+                     os.environ.get("COACHPROG_TRANSCRIBE_NICE", DEFAULT_NICE))
+    try:
+        increment = max(0, min(19, int(raw)))
+    except (TypeError, ValueError):
+        increment = DEFAULT_NICE
+    thread_id = threading.get_native_id()
+    if not increment or thread_id in _lowered or not hasattr(os, "setpriority"):
+        return 0
+    try:
+        current = os.getpriority(os.PRIO_PROCESS, thread_id)
+        os.setpriority(os.PRIO_PROCESS, thread_id, min(19, current + increment))
+    except OSError:
+        log.warning("could not lower the transcription thread's priority", exc_info=True)
+        return 0
+    _lowered.add(thread_id)
+    return increment
+
 
 def make_transcriber(settings: transcription.TranscriptionSettings) -> transcription.Transcriber:
     """The configured local Whisper model. Tests replace this function with a fake transcriber
@@ -26,6 +60,7 @@ def make_transcriber(settings: transcription.TranscriptionSettings) -> transcrip
 
 
 def run_engine(path: Path, progress: Callable[[int], None]) -> Any:
+    lower_thread_priority(current_app.config)
     settings = transcription.TranscriptionSettings.from_config(current_app.config)
     return transcription.transcribe_file(path, make_transcriber(settings), settings,
                                          progress=progress)

@@ -87,22 +87,48 @@ def _manages(user: Any, person_id: int) -> bool:
     return own in manager_chain(person_id, get_manager_links((person_id,)))
 
 
+def _barred(user: Any, engagement: Any, consent: Any) -> bool:
+    """Nobody opens anything of a session when signed out, as a sponsor, as its coachee, as a
+    manager of either party, or once its consent is withdrawn (the purge is removing it)."""
+    if not is_signed_in(user) or engagement is None or has_any_role(user, Role.SPONSOR):
+        return True
+    if consent is not None and consent.withdrawn_at is not None:
+        return True
+    coach_id, coachee_id = engagement.coach_person_id, engagement.coachee_person_id
+    if getattr(user, "person_id", None) == coachee_id:
+        return True
+    return _manages(user, coach_id) or _manages(user, coachee_id)
+
+
+def flag_reviewer_user_ids(coach_person_id: int) -> set[int]:
+    """The coach's master coaches, who receive sensitive-topic flags: master coaches assigned
+    over the coach directly, and master coaches assigned over a lead coach who is assigned over
+    the coach (the lead's user → their person → the lead's own supervisor assignment). A
+    revoked master-coach role ends it."""
+    from coachprog.auth.models import RoleGrant, User
+    from coachprog.coaching.models import SupervisorAssignment
+
+    masters = sa.select(RoleGrant.user_id).where(RoleGrant.role == Role.MASTER_COACH.value)
+    leads = sa.select(RoleGrant.user_id).where(RoleGrant.role == Role.LEAD_COACH.value)
+    lead_persons = (sa.select(User.person_id)
+                    .join(SupervisorAssignment,
+                          SupervisorAssignment.supervisor_user_id == User.id)
+                    .where(SupervisorAssignment.coach_person_id == coach_person_id,
+                           User.id.in_(leads), User.person_id.is_not(None)))
+    return set(db.session.scalars(sa.select(SupervisorAssignment.supervisor_user_id).where(
+        sa.or_(SupervisorAssignment.coach_person_id == coach_person_id,
+               SupervisorAssignment.coach_person_id.in_(lead_persons)),
+        SupervisorAssignment.supervisor_user_id.in_(masters))))
+
+
 def content_relation(user: Any, obj: Any) -> str | None:
     """Why the user may open this session's content — "coach", "supervisor" or "auditor" — or
     None. Managers of either party never may."""
     engagement = _engagement_of(obj)
-    if not is_signed_in(user) or engagement is None:
-        return None
-    if has_any_role(user, Role.SPONSOR):
-        return None
     consent = _consent_of(obj)
-    if consent is not None and consent.withdrawn_at is not None:
-        return None  # withdrawn: the purge is removing it; nobody opens it meanwhile
-    coach_id, coachee_id = engagement.coach_person_id, engagement.coachee_person_id
-    if getattr(user, "person_id", None) == coachee_id:
+    if _barred(user, engagement, consent):
         return None
-    if _manages(user, coach_id) or _manages(user, coachee_id):
-        return None
+    coach_id = engagement.coach_person_id
     if getattr(user, "person_id", None) == coach_id:
         return "coach"
     # A recording's consent scope decides whether supervisors and auditors may hear it.
@@ -112,6 +138,58 @@ def content_relation(user: Any, obj: Any) -> str | None:
     if user.id in auditor_user_ids(coach_id) and (consent is None or consent.scope_audit):
         return "auditor"
     return None
+
+
+def blind_scoring_assessment_ids(user: Any, recording: Any) -> list[int]:
+    """The blind assessments of this recording the user is assigned to rate, while they are
+    scored (open or in moderation)."""
+    from coachprog.assessments.models import Assessment, EvidenceItem, RaterAssignment
+
+    recording_id = getattr(recording, "id", None)
+    if recording_id is None or getattr(user, "id", None) is None:
+        return []
+    return list(db.session.scalars(
+        sa.select(Assessment.id).join(EvidenceItem, Assessment.evidence_item_id == EvidenceItem.id)
+        .join(RaterAssignment, RaterAssignment.assessment_id == Assessment.id)
+        .where(EvidenceItem.recording_id == recording_id, Assessment.blind.is_(True),
+               Assessment.status.in_(("open", "moderation")),
+               RaterAssignment.rater_id == user.id)))
+
+
+def blind_rater_refusal(rater: Any, recording: Any) -> str | None:
+    """Why this user may not rate a blind assessment of the recording: the transcript and the
+    voices would tell them whose session it is because they know the coach through the
+    content relation (the coach themself, a supervisor, an auditor of the coach, or the master
+    coach over the coach's lead coach). None: no such relation."""
+    relation = content_relation(rater, recording)
+    if relation is None and is_flag_reviewer(rater, recording):
+        relation = "supervisor"
+    if relation is None:
+        return None
+    why = {"coach": "is the coach of this recorded session",
+           "supervisor": "supervises the coach of this recorded session",
+           "auditor": "audits the coach of this recorded session"}[relation]
+    name = getattr(rater, "display_name", None) or "This rater"
+    return (f"{name} {why}, so a blind assessment of it would not be blind: the recording "
+            "tells them whose session it is. Choose a rater without a relation to the coach, "
+            "or score it as a non-blind assessment.")
+
+
+@permission
+def can_score_blind_recording(user: Any, recording: Any = None) -> bool:
+    """Hear and read a recording in order to score it blind: a rater assigned to a blind
+    assessment whose evidence is this recording, while it is being scored, when the consent
+    covers audit (blind review is quality review, not supervision). They see it only on the
+    scoring page, with the names redacted; never the recording or transcript pages."""
+    if recording is None or not hasattr(recording, "session"):
+        return False
+    engagement = _engagement_of(recording)
+    consent = _consent_of(recording)
+    if _barred(user, engagement, consent):
+        return False
+    if consent is not None and not consent.scope_audit:
+        return False
+    return bool(blind_scoring_assessment_ids(user, recording))
 
 
 @permission
@@ -189,13 +267,26 @@ def can_acknowledge_consent(user: Any, engagement: Any = None) -> bool:
 # --- transcript review (transcript page, corrections, export, sensitive-topic flags) ----------
 
 
+def is_flag_reviewer(user: Any, recording: Any) -> bool:
+    """Whether the user is the session coach's master coach (directly, or over the coach's
+    lead coach; see `flag_reviewer_user_ids`), the consent covers supervisor review, and
+    nothing bars them (managers of either party, sponsors, the coachee, a withdrawal)."""
+    engagement = _engagement_of(recording)
+    consent = _consent_of(recording)
+    if _barred(user, engagement, consent):
+        return False
+    if consent is not None and not consent.scope_supervisor_review:
+        return False
+    return bool(user.id in flag_reviewer_user_ids(engagement.coach_person_id))
+
+
 @permission
 def can_review_sensitive_flags(user: Any, recording: Any = None) -> bool:
-    """Read and close sensitive-topic flags: a master coach who supervises the session's coach
-    (the relation excludes managers of either party). Without a recording: whether the flags
-    page is for them at all."""
+    """Read and close sensitive-topic flags: the coach's master coach — assigned over the
+    coach, or over the coach's lead coach — never a sponsor or a manager of either party.
+    Without a recording: whether the flags page is for them at all."""
     if not has_any_role(user, Role.MASTER_COACH):
         return False
     if recording is None:
         return True
-    return content_relation(user, recording) == "supervisor"
+    return is_flag_reviewer(user, recording)

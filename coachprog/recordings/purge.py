@@ -74,7 +74,21 @@ def delete_audio(recording: Recording) -> bool:
     recording.storage_name = None
     if recording.audio_deleted_at is None:
         recording.audio_deleted_at = utcnow()
+    scrub_metadata(recording)
     return deleted
+
+
+def tombstone_name(recording: Recording) -> str:
+    return f"recording-{recording.id} (audio deleted)"
+
+
+def scrub_metadata(recording: Recording) -> None:
+    """What a tombstone keeps must not identify the session: the uploaded file's own name
+    ("Eli Coachee 3 May.m4a") and any failure text go; the counts and dates the audit and
+    the retention clock need (size, duration, format, status, upload and deletion times)
+    stay."""
+    recording.original_name = tombstone_name(recording)
+    recording.error = ""
 
 
 def delete_transcript(recording: Recording) -> int:

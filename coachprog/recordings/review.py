@@ -25,14 +25,12 @@ from coachprog.governance import services as audit
 from coachprog.recordings import sensitive
 from coachprog.recordings import services as recordings
 from coachprog.recordings.models import (
-    CoachingSession,
     Recording,
     SegmentEdit,
     SensitiveFlag,
     Transcript,
     TranscriptSegment,
 )
-from coachprog.recordings.permissions import supervisor_user_ids
 
 MAX_SEGMENT_CHARS = 2000
 MAX_QUERY_CHARS = 200
@@ -243,6 +241,9 @@ class FlagView:
     flag: SensitiveFlag
     recording: Recording
     segments: list[TranscriptSegment]
+    # A master coach over the coach's lead coach sees the matched moments here, but opens
+    # the whole transcript only with a content relation of their own.
+    can_open_transcript: bool = False
 
 
 def open_flag_count(actor: Any) -> int:
@@ -259,8 +260,9 @@ def open_flag_count(actor: Any) -> int:
 
 
 def open_flags(actor: Any) -> list[FlagView]:
-    """Open flags on the sessions of coaches the actor supervises as a master coach, with the
-    segments that matched; showing them is an opening of content, so it is audited."""
+    """Open flags on the sessions of the coaches whose master coach the actor is (assigned over
+    the coach, or over the coach's lead coach), with the segments that matched; showing them
+    is an opening of content, so it is audited."""
     require(actor, "can_review_sensitive_flags")
     rows = db.session.scalars(
         sa.select(SensitiveFlag).where(SensitiveFlag.status == "open")
@@ -268,24 +270,18 @@ def open_flags(actor: Any) -> list[FlagView]:
     views: list[FlagView] = []
     for flag in rows:
         recording = db.session.get(Recording, flag.recording_id)
-        if recording is None or not _supervises(actor, recording):
-            continue
-        if not can(actor, "can_review_sensitive_flags", recording):
+        if recording is None or not can(actor, "can_review_sensitive_flags", recording):
             continue
         wanted = set(flag.segment_positions)
         segments = [s for s in recording.transcript.segments if s.position in wanted] \
             if recording.transcript is not None else []
-        views.append(FlagView(flag, recording, segments))
+        views.append(FlagView(flag, recording, segments,
+                              can(actor, "can_open_recording_content", recording)))
     if views:
         audit.record("recording.sensitive_flags_viewed", actor=actor, object_type="recording",
                      detail={"recording_ids": sorted({v.recording.id for v in views}),
                              "flag_ids": [v.flag.id for v in views]})
     return views
-
-
-def _supervises(actor: Any, recording: Recording) -> bool:
-    session: CoachingSession = recording.session
-    return getattr(actor, "id", None) in supervisor_user_ids(session.engagement.coach_person_id)
 
 
 def review_flag(actor: Any, flag_id: int, *, note: str) -> SensitiveFlag:

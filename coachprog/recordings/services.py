@@ -8,6 +8,8 @@ check the relation and write an audit entry every time. Services flush; the call
 
 from __future__ import annotations
 
+import logging
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
@@ -34,6 +36,8 @@ from coachprog.recordings import consent as consent_rules
 from coachprog.recordings import storage
 from coachprog.recordings.models import CoacheeConsent, CoachingSession, Recording, Transcript
 from coachprog.selection.models import Candidate
+
+log = logging.getLogger(__name__)
 
 TRANSCRIBE_JOB = "recordings.transcribe"
 MAX_SESSION_MINUTES = 8 * 60
@@ -197,9 +201,20 @@ def find_or_create_session(actor: Any, *, session_id: int | None, engagement_id:
 # --- upload ---------------------------------------------------------------------------------------
 
 
+def ended_refusal(session: CoachingSession) -> str | None:
+    """Why nothing more is added to this session: its engagement has ended."""
+    engagement = session.engagement
+    if engagement.status == "active":
+        return None
+    ended = f" on {engagement.ended_at:%Y-%m-%d}" if engagement.ended_at else ""
+    return (f"This engagement ended{ended}; recordings can no longer be added to its "
+            "sessions.")
+
+
 def upload_refusal(session: CoachingSession) -> str | None:
-    """Why no recording can be uploaded for this session now (no consent covering recording)."""
-    return consent_refusal(session.engagement_id, "record")
+    """Why no recording can be uploaded for this session now: its engagement has ended, or
+    the coachee has no current consent covering recording."""
+    return ended_refusal(session) or consent_refusal(session.engagement_id, "record")
 
 
 def transcription_refusal(session: CoachingSession) -> str | None:
@@ -233,6 +248,9 @@ def upload_recording(actor: Any, session: CoachingSession, upload: Upload, *,
     its transcription in the same transaction. Refused without a current consent covering
     recording (and, when `consent_id` is given, unless it is that consent)."""
     require(actor, "can_upload_recording", session)
+    ended = ended_refusal(session)
+    if ended is not None:
+        raise DomainError(ended, field_errors={"session_id": [ended]})
     refusal = upload_refusal(session)
     if refusal is not None:
         raise DomainError(refusal, field_errors={"consent_id": [refusal]})
@@ -321,6 +339,8 @@ def recording_status(recording: Recording) -> RecordingStatus:
             status, error = "failed", job.error or "The transcription job failed."
         else:
             note = job.progress_note or ("Waiting for a worker…" if status == "queued" else "")
+    # Reasons stored before they were made safe must not show a server path either.
+    error = user_safe_reason(error) if error else ""
     return RecordingStatus(status=status, progress=100 if status == "done" else recording.progress,
                            error=error, has_transcript=recording.transcript is not None,
                            finished=status not in IN_FLIGHT, note=note)
@@ -357,16 +377,22 @@ def open_audio(actor: Any, recording_id: int) -> AudioFile:
     recording = db.session.get(Recording, recording_id)
     if recording is None:
         raise NotFound("recording")
-    require(actor, "can_open_recording_content", recording)
+    # A rater of a blind assessment of it hears it too (from the scoring page), under a
+    # neutral file name: the uploaded name may name the coachee.
+    blind = (not can(actor, "can_open_recording_content", recording)
+             and can(actor, "can_score_blind_recording", recording))
+    if not blind:
+        require(actor, "can_open_recording_content", recording)
     if recording.storage_name is None:
         raise NotFound("recording audio")
     path = storage.audio_path(recording.storage_name)
     if not path.is_file():
         raise NotFound("recording audio")
     audit.record("recording.audio_opened", actor=actor, object_type="recording",
-                 object_id=recording.id)
+                 object_id=recording.id, detail={"blind": True} if blind else None)
+    neutral = f"recording-{recording.id}"
     return AudioFile(path=path, mimetype=storage.mimetype_for(recording.container),
-                     download_name=recording.original_name or f"recording-{recording.id}")
+                     download_name=neutral if blind else recording.original_name or neutral)
 
 
 def get_transcript(actor: Any, recording_id: int) -> Transcript:
@@ -429,6 +455,47 @@ class TranscriptionFailed(Exception):  # noqa: N818
     """The transcription did not finish; the message says why, for the recording's page."""
 
 
+_TRACEBACK = "Traceback (most recent call last)"
+_WORD = r"""[^\s'"<>|()\[\]{}]"""
+# Any word with a slash or backslash in it: absolute, relative and Windows paths, file URLs.
+_PATH = re.compile(rf"{_WORD}*(?:{_WORD}[/\\]|[/\\]{_WORD}){_WORD}*")
+MAX_REASON_CHARS = 300
+
+
+def user_safe_reason(text: str) -> str:
+    """A failure reason fit for the recording's page and the API: one line (the last line of
+    a traceback, the first line otherwise), every file-system path replaced by "[path]",
+    at most MAX_REASON_CHARS characters."""
+    lines = [line.strip() for line in str(text).splitlines() if line.strip()]
+    if not lines:
+        return "The transcription failed."
+    line = lines[-1] if any(_TRACEBACK in item for item in lines) else lines[0]
+    line = _PATH.sub("[path]", line)
+    if len(line) > MAX_REASON_CHARS:
+        line = line[:MAX_REASON_CHARS - 1].rstrip() + "…"
+    return line
+
+
+def engine_failure_reason(error: BaseException) -> str:
+    """What the people waiting for a transcript are told when the engine stops; the
+    operators read the full error in the log."""
+    from coachprog.recordings.audio import InvalidAudio
+    from coachprog.recordings.transcription import ModelUnavailable
+
+    if isinstance(error, ModelUnavailable):
+        return ("The speech model is not installed on this server. An administrator has to "
+                "set it up (see the server log); then retry.")
+    if isinstance(error, InvalidAudio):
+        return user_safe_reason(f"The audio could not be decoded: {error}")
+    if isinstance(error, MemoryError):
+        return ("The server ran out of memory while transcribing. Retry later; if it "
+                "happens again, an administrator can lower the chunk length.")
+    if isinstance(error, OSError):
+        return ("The audio could not be read from storage. Retry; if it happens again, an "
+                "administrator can find the details in the server log.")
+    return user_safe_reason(f"The transcription engine stopped: {error}")
+
+
 def transcribe_recording(recording_id: int, *, engine: Engine, progress: Progress,
                          actor: Any) -> dict[str, Any]:
     """The job's work: decode and transcribe the recording's audio, replacing any earlier
@@ -460,11 +527,14 @@ def transcribe_recording(recording_id: int, *, engine: Engine, progress: Progres
             result = engine(path, report)
         except TranscriptionFailed:
             raise
-        except Exception as error:  # the engine's own words are the useful reason
-            raise TranscriptionFailed(f"The transcription engine stopped: {error}") from error
+        except Exception as error:
+            # The full detail (paths, traceback) goes to the log for the operators; the
+            # recording keeps a reason fit for its page and the API.
+            log.exception("transcription of recording %s failed", recording_id)
+            raise TranscriptionFailed(engine_failure_reason(error)) from error
     except TranscriptionFailed as failure:
-        _update_now(recording_id, status="failed", error=str(failure)[:2000])
-        raise
+        _update_now(recording_id, status="failed", error=user_safe_reason(str(failure)))
+        raise TranscriptionFailed(user_safe_reason(str(failure))) from failure
     segments = _write_transcript(recording, result)
     # An explicit UPDATE: the row was changed on another connection meanwhile, so the ORM's
     # copy (perhaps "done" from an earlier run) cannot tell what differs.

@@ -87,6 +87,7 @@ def _render_session(session: CoachingSession, form: UploadForm | None = None,
                     status: int = 200) -> Any:
     return render_template(
         "recordings/session.html", session=session, form=form or UploadForm(formdata=None),
+        ended_refusal=services.ended_refusal(session),
         upload_refusal=services.upload_refusal(session),
         transcription_refusal=services.transcription_refusal(session),
         consent=services.current_consent(session.engagement_id),

@@ -192,3 +192,30 @@ def test_abandoned_partial_uploads_are_swept_after_a_day(app) -> None:
     os.utime(old, (two_days_ago, two_days_ago))
     assert sweep_partial_uploads(now) == 1
     assert not old.exists() and fresh.exists()
+
+
+def test_the_tombstone_keeps_no_identifying_file_name_or_failure_text(client, auth) -> None:
+    row, path = _recording_with_transcript(closed_at=CLOSED)
+    row.original_name = "Eli Coachee - 3 May session.m4a"
+    row.error = "The transcription engine stopped on /srv/coachprog/instance/recordings/x"
+    db.session.commit()
+    _run(CLOSED + timedelta(days=90))
+    kept = db.session.get(Recording, row.id)
+    assert kept is not None and kept.storage_name is None and not path.exists()
+    assert kept.original_name == f"recording-{row.id} (audio deleted)"
+    assert kept.error == ""
+    # What the tombstone is for stays: the dates and the size of what was deleted.
+    assert (kept.uploaded_at, kept.duration_seconds, kept.size_bytes > 0) == (
+        UPLOADED, 12.5, True)
+    # Nowhere to be seen again: not in the list, the recording page or the API.
+    from coachprog.auth.services import create_api_token
+
+    admin = auth.login_as(Role.ADMIN)
+    _, secret = create_api_token(SYSTEM, admin, name="test")
+    db.session.commit()
+    for url in ("/recordings/", f"/recordings/{row.id}", f"/api/v1/recordings/{row.id}"):
+        response = client.get(url, headers={"Authorization": f"Bearer {secret}"})
+        assert response.status_code == 200, url
+        assert "Eli Coachee - 3 May" not in response.get_data(as_text=True)
+    # A second run leaves the tombstone as it is.
+    assert _run(CLOSED + timedelta(days=100)).nothing

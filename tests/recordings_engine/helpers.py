@@ -1,8 +1,8 @@
-"""Test helpers: word error rate, WAV writing and encoding with PyAV, a fake transcriber."""
+"""Test helpers: word error rate (coachprog.recordings.wer), WAV writing and encoding with PyAV,
+a fake transcriber."""
 
 from __future__ import annotations
 
-import re
 import wave
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -15,30 +15,14 @@ import numpy as np
 
 from coachprog.recordings.audio import SAMPLE_RATE
 from coachprog.recordings.transcription import RawSegment
+from coachprog.recordings.wer import word_error_rate, words
+
+__all__ = ["word_error_rate", "words"]  # shared with bench/transcription.py
 
 SAMPLES = Path(__file__).resolve().parents[2] / ".." / "shared" / "samples" / "audio"
 JFK = "fw_jfk.flac"
 LIBRIVOX_0870 = "librivox_sense_and_sensibility_01_0870.wav"
 LIBRIVOX_0880 = "librivox_sense_and_sensibility_01_0880.wav"
-
-
-def words(text: str) -> list[str]:
-    """Lower-cased words without punctuation; the one abbreviation the samples need spelled."""
-    text = text.lower().replace("mr.", "mister")
-    return re.findall(r"[a-z0-9']+", text)
-
-
-def word_error_rate(reference: str, hypothesis: str) -> float:
-    """Levenshtein distance over words, divided by the reference's length."""
-    ref, hyp = words(reference), words(hypothesis)
-    previous = list(range(len(hyp) + 1))
-    for i, ref_word in enumerate(ref, 1):
-        current = [i]
-        for j, hyp_word in enumerate(hyp, 1):
-            current.append(min(previous[j] + 1, current[j - 1] + 1,
-                               previous[j - 1] + (ref_word != hyp_word)))
-        previous = current
-    return previous[-1] / max(1, len(ref))
 
 
 def write_wav(path: Path, channels: Sequence[np.ndarray], rate: int = SAMPLE_RATE) -> Path:

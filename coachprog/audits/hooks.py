@@ -1,0 +1,52 @@
+"""Registrations with other domains: recordings auditor source, coaching match blocker,
+home panels. Imported from audits.permissions at app start."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from coachprog.coaching.services import register_match_blocker
+from coachprog.home.services import Item, Panel, register_panel_source
+from coachprog.recordings.permissions import register_auditor_source
+
+
+def _auditors(coach_person_id: int) -> set[int]:
+    from coachprog.audits.services import auditors_of
+
+    return auditors_of(coach_person_id)
+
+
+def _blocker(coach_person_id: int) -> list[str]:
+    from coachprog.audits.services import match_blocker
+
+    return match_blocker(coach_person_id)
+
+
+def _panel(user: Any) -> Panel | None:
+    from coachprog.audits import services
+    from coachprog.auth.permissions import can
+
+    items: list[Item] = []
+    if can(user, "can_view_audits") and getattr(user, "is_authenticated", False):
+        due = [a for a in services.my_audits(user) if a.outcome is None]
+        if due:
+            items.append(Item(f"Audits assigned to you ({due[0].quarter})", "/audits/mine",
+                              count=len(due)))
+    if can(user, "can_manage_audits"):
+        quarter = services.current_quarter()
+        cov = services.coverage(user, quarter)
+        if not cov.has_sample:
+            items.append(Item(f"No audit sample drawn for {quarter} yet", "/audits/",
+                              level="warn"))
+        else:
+            items.append(Item(f"{quarter}: {cov.audited} of {cov.sampled} sampled coaches "
+                              "audited", f"/audits/coverage?quarter={quarter}",
+                              level="warn" if cov.breach else "info"))
+    if not items:
+        return None
+    return Panel(title="Quality audits", items=items)
+
+
+register_auditor_source(_auditors)
+register_match_blocker(_blocker)
+register_panel_source(_panel)

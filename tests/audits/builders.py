@@ -1,0 +1,91 @@
+"""Objects the audits tests need: coaches with supervisors, calibrated auditors, a drawn
+sample. Everything is flushed; the test commits. `matrix_*` set up the access matrix."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from coachprog.audits import services
+from coachprog.audits.models import Audit
+from coachprog.auth.domain import Role
+from coachprog.auth.models import User
+from coachprog.auth.permissions import SystemActor
+from coachprog.coaching.models import SupervisorAssignment
+from coachprog.extensions import db
+from coachprog.people.models import Person
+from tests.assessments.builders import calibrate
+from tests.coaching.builders import appointed_coach
+from tests.factories import PersonFactory, UserFactory
+
+ADMIN = SystemActor("tests")
+
+
+def supervisor(role: Role = Role.LEAD_COACH, **fields: Any) -> User:
+    person = PersonFactory()
+    user: User = UserFactory(roles=[role], person_id=person.id, **fields)
+    return user
+
+
+def auditor(*, calibrated: bool = True, role: Role = Role.MASTER_COACH) -> User:
+    person = PersonFactory()
+    user: User = UserFactory(roles=[role], person_id=person.id)
+    if calibrated:
+        calibrate(user, "audit")
+    return user
+
+
+def supervise(coach: Person, sup: User) -> None:
+    db.session.add(SupervisorAssignment(coach_person_id=coach.id, supervisor_user_id=sup.id))
+    db.session.flush()
+
+
+def coaches(count: int, sup: User | None = None) -> list[Person]:
+    made = [appointed_coach(manager=None) for _ in range(count)]
+    if sup is not None:
+        for coach in made:
+            supervise(coach, sup)
+    return made
+
+
+def session_for(coach: Person, day: date) -> Any:
+    from coachprog.recordings.models import CoachingSession
+    from tests.coaching.builders import engagement
+
+    row = engagement(coach, PersonFactory())
+    sess = CoachingSession(engagement_id=row.id, session_date=day, duration_minutes=45)
+    db.session.add(sess)
+    db.session.flush()
+    return sess
+
+
+def matrix_audit() -> dict[str, Any]:
+    """A sample with one audit whose auditor is not the matrix user."""
+    auditor()
+    coaches(3, supervisor())
+    sample = services.draw(ADMIN, "2026Q4", seed=1)
+    audit: Audit = sample.audits[0]
+    db.session.commit()
+    return {"sample_id": sample.id, "audit_id": audit.id}
+
+
+def matrix_action() -> dict[str, Any]:
+    found = matrix_audit()
+    audit = db.session.get(Audit, found["audit_id"])
+    assert audit is not None
+    audit.outcome = "needs_development"
+    from coachprog.audits.models import CorrectiveAction
+
+    action = CorrectiveAction(audit_id=audit.id, kind="retraining", due_on=date(2027, 1, 15))
+    db.session.add(action)
+    db.session.commit()
+    return {**found, "action_id": action.id}
+
+
+def full_marks(level: str = "max") -> dict[str, str]:
+    """A complete set of marks on the loaded audit rubric (empty when none is loaded)."""
+    rubric = services.audit_rubric()
+    if rubric is None:
+        return {}
+    pick = max if level == "max" else min
+    return {b.id: str(pick(b.valid_values())) for b in rubric.behaviours}

@@ -1,0 +1,161 @@
+"""Audit pages through the Flask client: drawing (good and bad input), verify, the auditor's
+blind view, deciding, actions, structure, coverage for admins and sponsors; the CLI."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, date, datetime
+
+from coachprog.audits import services
+from coachprog.audits.models import Audit, AuditSample, CorrectiveAction
+from coachprog.auth.domain import Role
+from coachprog.extensions import db
+from tests.audits.builders import ADMIN, auditor, coaches, full_marks, session_for, supervisor
+from tests.conftest import post_form
+
+
+def _world() -> list:
+    coaches(6, supervisor())
+    coaches(4, supervisor())
+    masters = [auditor(), auditor()]
+    db.session.commit()
+    return masters
+
+
+def test_admin_draws_verifies_and_redraws(client, auth, clock) -> None:
+    _world()
+    auth.login_as(Role.ADMIN)
+    page = client.get("/audits/").get_data(as_text=True)
+    assert "No sample has been drawn yet." in page and 'value="2026Q4"' in page
+    bad = post_form(client, "/audits/draw", {"quarter": "2026-4", "percent": "20"})
+    assert bad.status_code == 400
+    assert "write it like 2026Q4" in bad.get_data(as_text=True)
+    low = post_form(client, "/audits/draw", {"quarter": "2026Q4", "percent": "10"})
+    assert low.status_code == 400 and "override reason" in low.get_data(as_text=True)
+    ok = post_form(client, "/audits/draw", {"quarter": "2026Q4", "seed": "7", "percent": "20"})
+    assert ok.status_code == 302
+    sample = db.session.query(AuditSample).one()
+    detail = client.get(f"/audits/samples/{sample.id}").get_data(as_text=True)
+    assert "stratified-es-1" in detail and ">7<" in detail
+    verified = post_form(client, f"/audits/samples/{sample.id}/verify")
+    assert "Verified: recomputing" in verified.get_data(as_text=True)
+    again = post_form(client, "/audits/draw", {"quarter": "2026Q4", "percent": "20"})
+    assert again.status_code == 400 and "a redraw needs a reason" in again.get_data(as_text=True)
+    redraw = post_form(client, "/audits/draw", {"quarter": "2026Q4", "percent": "20",
+                                                "redraw_reason": "Wrong roster"})
+    assert redraw.status_code == 302
+    listing = client.get("/audits/").get_data(as_text=True)
+    assert "Superseded: Wrong roster" in listing and "Current" in listing
+
+
+def test_auditor_sees_only_assigned_pseudonymised_and_decides(client, auth, clock) -> None:
+    masters = _world()
+    sample = services.draw(ADMIN, "2026Q4", seed=3)
+    db.session.commit()
+    audit = sample.audits[0]
+    mine = next(m for m in masters if m.id == audit.auditor_user_id)
+    not_mine = next((a for a in sample.audits if a.auditor_user_id != mine.id), None)
+    sess = session_for(audit.coach, date(2026, 11, 3))
+    coach_name = audit.coach.name
+    db.session.commit()
+    auth.login(mine.email)
+    listing = client.get("/audits/mine").get_data(as_text=True)
+    assert f"Coach A-{audit.id:04d}" in listing and coach_name not in listing
+    page = client.get(f"/audits/audits/{audit.id}")
+    assert page.status_code == 200
+    assert coach_name not in page.get_data(as_text=True)
+    if not_mine is not None:
+        assert client.get(f"/audits/audits/{not_mine.id}").status_code == 403
+    bad = post_form(client, f"/audits/audits/{audit.id}", {"outcome": "", "findings": ""})
+    assert bad.status_code == 400
+    assert "Write the findings" in bad.get_data(as_text=True)
+    ok = post_form(client, f"/audits/audits/{audit.id}", {
+        "session_id": str(sess.id), "findings": "Mostly questions; one advice moment.",
+        "outcome": "needs_development",
+        **{f"mark-{k}": v for k, v in full_marks().items()}})
+    assert ok.status_code == 302
+    add_bad = post_form(client, f"/audits/audits/{audit.id}/actions", {"kind": "retraining"})
+    assert add_bad.status_code == 400 and "Give a due date." in add_bad.get_data(as_text=True)
+    add = post_form(client, f"/audits/audits/{audit.id}/actions", {
+        "kind": "extra_supervision", "description": "Two supervised sessions",
+        "owner_user_id": str(mine.id), "due_on": "2026-12-20"})
+    assert add.status_code == 302
+    action = db.session.query(CorrectiveAction).one()
+    shown = client.get(f"/audits/audits/{audit.id}").get_data(as_text=True)
+    assert "Two supervised sessions" in shown and "Needs development" in shown
+    assert coach_name not in shown
+    closed = post_form(client, f"/audits/actions/{action.id}/close",
+                       {"status": "done", "note": "Both held"})
+    assert closed.status_code == 302
+    db.session.expire_all()
+    assert db.session.get(CorrectiveAction, action.id).status == "done"
+    assert db.session.get(Audit, audit.id).outcome == "needs_development"
+    assert "Both held" in client.get(f"/audits/audits/{audit.id}").get_data(as_text=True)
+
+
+def test_admin_resolves_serious_concern(client, auth, clock) -> None:
+    masters = _world()
+    sample = services.draw(ADMIN, "2026Q4", seed=3)
+    audit = sample.audits[0]
+    user = next(m for m in masters if m.id == audit.auditor_user_id)
+    services.decide(user, audit.id, session_id=None, observed=True, findings="Directive.",
+                    outcome="serious_concern", marks=full_marks("min"))
+    db.session.commit()
+    auth.login_as(Role.ADMIN)
+    page = client.get(f"/audits/audits/{audit.id}").get_data(as_text=True)
+    assert "new matches for this coach are suspended" in page
+    assert audit.coach.name in page  # admins see the name
+    empty = post_form(client, f"/audits/audits/{audit.id}/resolve", {"note": ""})
+    assert empty.status_code == 400
+    done = post_form(client, f"/audits/audits/{audit.id}/resolve", {"note": "Re-observed"})
+    assert done.status_code == 302
+    assert "Resolved" in client.get(f"/audits/audits/{audit.id}").get_data(as_text=True)
+
+
+def test_structure_and_events(client, auth, clock) -> None:
+    _world()
+    coaches(1)
+    db.session.commit()
+    auth.login_as(Role.ADMIN)
+    page = client.get("/audits/structure").get_data(as_text=True)
+    assert "has no supervisor." in page
+    bad = post_form(client, "/audits/events", {"kind": "", "title": ""})
+    assert bad.status_code == 400 and "Give the event a title." in bad.get_data(as_text=True)
+    ok = post_form(client, "/audits/events", {"kind": "case_clinic", "title": "Nov clinic",
+                                               "held_on": "2026-11-05"})
+    assert ok.status_code == 302
+    assert "Nov clinic" in client.get("/audits/structure").get_data(as_text=True)
+
+
+def test_coverage_admin_and_sponsor(client, auth, clock) -> None:
+    _world()
+    services.draw(ADMIN, "2026Q4", seed=3)
+    db.session.commit()
+    clock[0] = datetime(2027, 1, 4, tzinfo=UTC)
+    auth.login_as(Role.ADMIN)
+    page = client.get("/audits/coverage?quarter=2026Q4").get_data(as_text=True)
+    assert "Breach:" in page and "<svg" in page
+    assert client.get("/audits/coverage?quarter=bad").status_code == 400
+    auth.logout()
+    auth.login_as(Role.SPONSOR)
+    sponsor = client.get("/audits/coverage?quarter=2026Q4").get_data(as_text=True)
+    assert "Fewer than 5 coaches: not shown" in sponsor
+
+
+def test_cli_sample_json_and_errors(runner, clock) -> None:
+    _world()
+    result = runner.invoke(args=["audits", "sample", "--quarter", "2026Q4", "--seed", "11",
+                                 "--json"])
+    assert result.exit_code == 0, result.output
+    record = json.loads(result.output)
+    assert record["seed"] == 11 and record["method_version"] == "stratified-es-1"
+    assert len(record["drawn"]) >= 2 and len(record["population"]) == 10
+    again = runner.invoke(args=["audits", "sample", "--quarter", "2026Q4"])
+    assert again.exit_code != 0 and "redraw needs a reason" in again.output
+    bad = runner.invoke(args=["audits", "sample", "--quarter", "nope"])
+    assert bad.exit_code != 0 and "2026Q4" in bad.output
+    verify = runner.invoke(args=["audits", "verify", "--quarter", "2026Q4"])
+    assert verify.exit_code == 0 and "matches" in verify.output
+    plain = runner.invoke(args=["audits", "sample", "--quarter", "2026Q4", "--seed", "2",
+                                "--redraw-reason", "test"])
+    assert plain.exit_code == 0 and "drew" in plain.output

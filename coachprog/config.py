@@ -142,4 +142,21 @@ def build_config(instance_path: Path) -> dict[str, Any]:
         "COACHPROG_QUEUE": os.environ.get(
             "COACHPROG_QUEUE", "redis" if redis_url else "sqlite"
         ),
+        # Transcription yields the CPU to web requests (nice level of the worker thread).
+        "COACHPROG_TRANSCRIBE_NICE": int(os.environ.get("COACHPROG_TRANSCRIBE_NICE", "10")),
+        # Times are stored in UTC and shown in this zone (practicum logs, supervision deadlines).
+        "COACHPROG_DISPLAY_TIMEZONE": os.environ.get("COACHPROG_DISPLAY_TIMEZONE") or "UTC",
+        # Quarterly audits: the sample's share of active coaches (never below 20 without an
+        # admin's recorded reason) and the master coach span the structure page warns about.
+        "AUDIT_SAMPLE_PERCENT": float(os.environ.get("COACHPROG_AUDIT_SAMPLE_PERCENT", "20")),
+        "AUDIT_MASTER_MIN_COACHES": int(os.environ.get("COACHPROG_AUDIT_MASTER_MIN_COACHES", "8")),
+        "AUDIT_MASTER_MAX_COACHES": int(
+            os.environ.get("COACHPROG_AUDIT_MASTER_MAX_COACHES", "15")),
+        # Fidelity drift: the signal followed, the line, and how many sessions in a row below it
+        # raise a flag.
+        "FIDELITY_SIGNAL": os.environ.get("COACHPROG_FIDELITY_SIGNAL") or "listening_ratio",
+        "FIDELITY_DRIFT_LINE": float(os.environ.get("COACHPROG_FIDELITY_DRIFT_LINE", "0.65")),
+        "FIDELITY_DRIFT_RUN": int(os.environ.get("COACHPROG_FIDELITY_DRIFT_RUN", "2")),
+        # Public certificate verification lookups allowed per client address.
+        "COACHPROG_VERIFY_LIMIT": os.environ.get("COACHPROG_VERIFY_LIMIT") or "30 per minute",
     }

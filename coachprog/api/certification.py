@@ -1,3 +1,28 @@
-"""Certification API."""
+"""Certification API: a coach's certifications and criteria status (read only)."""
 
 from __future__ import annotations
+
+from typing import Any
+
+from coachprog.api import bp, current_api_user, token_auth
+from coachprog.certification import services
+
+
+@bp.get("/certification/people/<int:person_id>")
+@bp.auth_required(token_auth)
+@bp.doc(summary="A coach's certifications and criteria status", tags=["certification"],
+        responses=[403, 404])
+def get_certification_status(person_id: int) -> Any:
+    status = services.coach_status(current_api_user(), person_id)
+    day = services.today()
+    return {
+        "person_id": status.person.id,
+        "name": status.person.name,
+        "certifications": [
+            {"id": c.id, "level": c.level, "status": c.status,
+             "display_status": services.display_status(c, day),
+             "issued_on": c.issued_on.isoformat(), "valid_until": c.valid_until.isoformat()}
+            for c in status.certifications],
+        "criteria": {level: {"all_met": ev.all_met, "criteria": ev.snapshot()}
+                     for level, ev in status.criteria.items()},
+    }

@@ -59,9 +59,13 @@ def init_app(app: Flask) -> None:
     @click.option("--quarter", required=True)
     def verify_command(quarter: str) -> None:
         """Recompute the quarter's current sample from its record."""
-        from coachprog.audits import services
+        from coachprog.audits import domain, services
         from coachprog.auth.permissions import SystemActor
 
+        try:
+            domain.parse_quarter(quarter)
+        except ValueError as error:
+            raise click.ClickException(str(error)) from None
         sample = services.current_sample(quarter.strip().upper())
         if sample is None:
             raise click.ClickException(f"No sample for {quarter}.")

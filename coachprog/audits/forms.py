@@ -42,6 +42,11 @@ class DecideForm(FlaskForm):
     submit = SubmitField("Save the audit")
 
 
+class ChooseSessionForm(FlaskForm):
+    session_id = SelectField("Session to audit", coerce=optional_int, validate_choice=False)
+    submit = SubmitField("Audit this session")
+
+
 class ActionForm(FlaskForm):
     kind = SelectField("Action", choices=[SelectChoice("", "— choose —")] + [
         SelectChoice(k, v) for k, v in domain.ACTION_KINDS.items()])

@@ -1,5 +1,10 @@
-"""Registrations with other domains: recordings auditor source, coaching match blocker,
-home panels. Imported from audits.permissions at app start."""
+"""Registrations with other domains: coaching match blocker, home panels. Imported from
+audits.permissions at app start.
+
+No recordings auditor source is registered (`recordings.permissions.register_auditor_source`):
+that hook is per coach, so it would open every session of the coach on the recordings pages,
+which show the coach's name. Auditors open the one chosen session on the audit page instead
+(`audits.permissions.can_open_audit_recording`)."""
 
 from __future__ import annotations
 
@@ -7,13 +12,6 @@ from typing import Any
 
 from coachprog.coaching.services import register_match_blocker
 from coachprog.home.services import Item, Panel, register_panel_source
-from coachprog.recordings.permissions import register_auditor_source
-
-
-def _auditors(coach_person_id: int) -> set[int]:
-    from coachprog.audits.services import auditors_of
-
-    return auditors_of(coach_person_id)
 
 
 def _blocker(coach_person_id: int) -> list[str]:
@@ -47,6 +45,5 @@ def _panel(user: Any) -> Panel | None:
     return Panel(title="Quality audits", items=items)
 
 
-register_auditor_source(_auditors)
 register_match_blocker(_blocker)
 register_panel_source(_panel)

@@ -5,7 +5,9 @@ Policy:
   concerns; they see coaches by name.
 - Program staff (admins, master and lead coaches) see the supervision structure.
 - An auditor (a master coach or rater) sees only the audits assigned to them, with the coach
-  pseudonymised; only the assigned auditor scores and decides an audit.
+  pseudonymised; only the assigned auditor scores and decides an audit. Recorded content:
+  only the one session chosen for an open audit, on the audit page, names redacted; never
+  through the recordings pages, never after the decision.
 - Corrective actions are added and closed by admins or the audit's auditor.
 - Coverage: admins and master coaches see it per group; sponsors see aggregates only, with
   groups under five coaches suppressed. Coaches, lead coaches and managers see none of it.
@@ -51,6 +53,20 @@ def can_view_audit(user: Any, audit: Any = None) -> bool:
 def can_conduct_audit(user: Any, audit: Any = None) -> bool:
     """Only the assigned auditor scores and decides (admins included: never for someone)."""
     return _is_auditor_of(user, audit)
+
+
+@permission
+def can_open_audit_recording(user: Any, pair: Any = None) -> bool:
+    """Hear and read a recording for an audit `(audit, recording)`: only the assigned
+    auditor, only the session chosen for the open audit, only under a consent covering audit;
+    shown on the audit page, blind. Auditors get no access through the recordings pages
+    (those name the coach), and none once the audit is decided."""
+    if not isinstance(pair, tuple) or len(pair) != 2:
+        return False
+    from coachprog.audits.services import is_audit_recording
+
+    audit, recording = pair
+    return audit is not None and is_audit_recording(user, audit, recording)
 
 
 @permission

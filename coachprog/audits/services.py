@@ -18,13 +18,14 @@ from flask import current_app
 
 from coachprog.audits import domain
 from coachprog.audits.models import Audit, AuditSample, CorrectiveAction, SupervisionEvent
-from coachprog.auth.domain import Role
+from coachprog.auth.domain import PROGRAM_STAFF, Role
 from coachprog.auth.models import RoleGrant, User
 from coachprog.auth.permissions import require
 from coachprog.coaching.models import SupervisorAssignment
 from coachprog.db import utcnow
 from coachprog.errors import DomainError, NotFound
 from coachprog.extensions import db
+from coachprog.governance import services as audit_log
 from coachprog.people.models import Person
 
 AUDIT_RUBRIC = "audit"
@@ -197,10 +198,7 @@ def _stratum_of(person_id: int, sup_of: dict[int, list[User]]) -> str:
 def _drifting() -> set[int]:
     from coachprog.audits import fidelity_services
 
-    try:
-        return set(fidelity_services.drifting_coach_ids())
-    except NotImplementedError:
-        return set()
+    return set(fidelity_services.drifting_coach_ids())
 
 
 def escalated_coach_ids() -> set[int]:
@@ -343,6 +341,33 @@ def _open_load() -> dict[int, int]:
     return {int(uid): int(n) for uid, n in rows if uid is not None}
 
 
+def auditor_refusal(user: User, coach_person_id: int) -> str | None:
+    """Why this user may not audit this coach, or None. The rules, in the order an admin
+    needs them: a master coach or (external) rater, calibrated for the audit rubric (current,
+    not expired), not the coach, not the coach's direct supervisor, no conflict of interest
+    in the assessments registry (reporting line, coaching relationship, ...)."""
+    from coachprog.assessments import domain as assessment_domain
+    from coachprog.assessments.services import relationship_facts
+    from coachprog.calibration.services import is_calibrated
+
+    name = user.display_name
+    if user.id not in {u.id for u in auditor_pool()}:
+        return f"{name} is neither a master coach nor a rater, so cannot audit."
+    if not is_calibrated(user.id, AUDIT_RUBRIC):
+        return (f"{name} is not calibrated for the audit rubric (never calibrated, or the "
+                "calibration has expired).")
+    if user.person_id == coach_person_id:
+        return f"{name} cannot audit themself."
+    if db.session.scalar(sa.select(SupervisorAssignment.id).where(
+            SupervisorAssignment.coach_person_id == coach_person_id,
+            SupervisorAssignment.supervisor_user_id == user.id).limit(1)) is not None:
+        return f"{name} supervises this coach directly; an audit must be independent."
+    conflicts = assessment_domain.find_conflicts(relationship_facts(user, coach_person_id))
+    if conflicts:
+        return f"{name} has a conflict of interest with this coach: {'; '.join(conflicts)}."
+    return None
+
+
 def exclusions_for(coach_person_id: int, pool: list[User]) -> set[int]:
     """Auditors who may not audit this coach: direct supervisors, the coach, conflicts."""
     from coachprog.assessments import domain as assessment_domain
@@ -376,23 +401,22 @@ def _assign(sample: AuditSample) -> None:
 
 
 def assign_auditor(actor: Any, audit_id: int, auditor_user_id: int) -> Audit:
-    from coachprog.calibration.services import is_calibrated
-
+    """An admin's manual (re)assignment: the same rules as the automatic one, each refusal
+    named (`auditor_refusal`). A decided audit keeps its auditor."""
     require(actor, "can_manage_audits")
     audit = _load_audit(audit_id)
-    pool = auditor_pool()
-    user = next((u for u in pool if u.id == auditor_user_id), None)
-    message = ""
-    if user is None:
-        message = "Choose a master coach or rater."
-    elif not is_calibrated(user.id, AUDIT_RUBRIC):
-        message = f"{user.display_name} is not calibrated for the audit rubric."
-    elif user.id in exclusions_for(audit.coach_person_id, pool):
-        message = (f"{user.display_name} supervises this coach or has a conflict of "
-                   "interest.")
-    if message:
-        raise DomainError(message, field_errors={"auditor_user_id": [message]})
+    if audit.outcome is not None:
+        decided = "This audit is already decided; its auditor cannot change."
+        raise DomainError(decided, field_errors={"auditor_user_id": [decided]})
+    user = db.session.get(User, auditor_user_id)
+    refusal = ("Choose a master coach or rater." if user is None
+               else auditor_refusal(user, audit.coach_person_id))
+    if refusal:
+        raise DomainError(refusal, field_errors={"auditor_user_id": [refusal]})
+    previous = audit.auditor_user_id
     audit.auditor_user_id = auditor_user_id
+    audit_log.record("audits.auditor_assigned", actor=actor, object_type="audit",
+                     object_id=audit.id, detail={"from": previous, "to": auditor_user_id})
     db.session.flush()
     return audit
 
@@ -445,6 +469,132 @@ def sessions_for(audit: Audit) -> list[Any]:
         CoachingSession.session_date)))
 
 
+def choose_session(actor: Any, audit_id: int, session_id: int | None) -> Audit:
+    """The auditor picks the one session of the quarter they will audit. Their access to
+    recorded content covers that session only (policy: auditors see only the session under
+    audit), so the choice is final for the audit; it is written to the audit log."""
+    audit = _load_audit(audit_id)
+    require(actor, "can_conduct_audit", audit)
+    if audit.outcome is not None:
+        raise DomainError("This audit is already decided.")
+    if audit.session_id is not None:
+        raise DomainError("The session under audit is already chosen.")
+    chosen = next((s for s in sessions_for(audit) if s.id == session_id), None)
+    if chosen is None:
+        message = "Choose one of the coach's sessions from this quarter."
+        raise DomainError(message, field_errors={"session_id": [message]})
+    if chosen.recordings and not any(
+            r.consent is not None and r.consent.scope_audit and r.consent.withdrawn_at is None
+            for r in chosen.recordings):
+        # The choice is final: refuse one whose recording could never be opened for audit.
+        message = ("The coachee's consent for this session's recording does not cover audit; "
+                   "choose another session.")
+        raise DomainError(message, field_errors={"session_id": [message]})
+    audit.session_id = session_id
+    audit_log.record("audits.session_chosen", actor=actor, object_type="audit",
+                     object_id=audit.id, detail={"session_id": session_id})
+    db.session.flush()
+    return audit
+
+
+def _manages(user: Any, person_id: int) -> bool:
+    from coachprog.assessments.domain import manager_chain
+    from coachprog.people.services import get_manager_links
+
+    own = getattr(user, "person_id", None)
+    return own is not None and own in manager_chain(person_id, get_manager_links((person_id,)))
+
+
+def is_audit_recording(user: Any, audit: Audit, recording: Any) -> bool:
+    """Whether the user may hear and read this recording for this audit: they are its
+    assigned auditor, the audit is open (undecided, current sample), the recording belongs to
+    the session chosen for it, the coachee's consent covers audit and is not withdrawn, and
+    the auditor is neither the coachee nor a manager of either party."""
+    from coachprog.auth.permissions import has_any_role, is_signed_in
+
+    if (recording is None or audit.outcome is not None or audit.session_id is None
+            or not is_signed_in(user) or audit.auditor_user_id != user.id
+            or audit.sample.superseded_at is not None
+            or recording.session_id != audit.session_id or has_any_role(user, Role.SPONSOR)):
+        return False
+    consent = recording.consent
+    if consent is None or not consent.scope_audit or consent.withdrawn_at is not None:
+        return False
+    engagement = recording.session.engagement
+    if engagement.coach_person_id != audit.coach_person_id:
+        return False
+    if getattr(user, "person_id", None) == engagement.coachee_person_id:
+        return False
+    return not (_manages(user, engagement.coach_person_id)
+                or _manages(user, engagement.coachee_person_id))
+
+
+@dataclass(frozen=True)
+class AuditMoment:
+    start: float | None
+    speaker: str
+    text: str
+
+
+@dataclass(frozen=True)
+class AuditRecording:
+    id: int
+    audio: bool
+    moments: list[AuditMoment]
+
+
+def audit_recordings(actor: Any, audit: Audit) -> list[AuditRecording]:
+    """The chosen session's recordings the auditor may open, with transcripts whose coach and
+    coachee names are replaced (blind: "Coach A-0001", "Client"). Each read is audited."""
+    from coachprog.recordings.models import CoachingSession
+    from coachprog.recordings.sensitive import PSEUDONYM, redact
+
+    if audit.session_id is None:
+        return []
+    sess = db.session.get(CoachingSession, audit.session_id)
+    if sess is None:
+        return []
+    found: list[AuditRecording] = []
+    label = domain.pseudonym(audit.id)
+    names = [sess.engagement.coach.name], [sess.engagement.coachee.name]
+    for recording in sess.recordings:
+        if not is_audit_recording(actor, audit, recording):
+            continue
+        moments: list[AuditMoment] = []
+        if recording.transcript is not None:
+            audit_log.record("recording.transcript_opened", actor=actor,
+                             object_type="recording", object_id=recording.id,
+                             detail={"for": "audit", "audit_id": audit.id})
+            moments = [AuditMoment(seg.start_seconds, seg.speaker, redact(redact(
+                seg.text, names[1], PSEUDONYM), names[0], label))
+                for seg in sorted(recording.transcript.segments, key=lambda s: s.position)]
+        found.append(AuditRecording(recording.id, recording.storage_name is not None, moments))
+    return found
+
+
+def open_audit_audio(actor: Any, audit_id: int, recording_id: int) -> Any:
+    """The audio of a recording under audit, for the audit page's player; audited."""
+    from coachprog.recordings import storage
+    from coachprog.recordings.models import Recording
+    from coachprog.recordings.services import AudioFile
+
+    audit = _load_audit(audit_id)
+    recording = db.session.get(Recording, recording_id)
+    if recording is None:
+        raise NotFound("recording")
+    require(actor, "can_open_audit_recording", (audit, recording))
+    if recording.storage_name is None:
+        raise NotFound("recording audio")
+    path = storage.audio_path(recording.storage_name)
+    if not path.is_file():
+        raise NotFound("recording audio")
+    audit_log.record("recording.audio_opened", actor=actor, object_type="recording",
+                     object_id=recording.id, detail={"for": "audit", "audit_id": audit.id})
+    # A neutral name: the uploaded file name may name the coach or the coachee.
+    return AudioFile(path=path, mimetype=storage.mimetype_for(recording.container),
+                     download_name=f"audit-{audit.id}-recording-{recording.id}")
+
+
 def audit_rubric() -> Any:
     """The latest loaded version of the audit rubric as a domain Rubric, or None."""
     from coachprog.rubrics.models import RubricVersion
@@ -488,10 +638,15 @@ def decide(actor: Any, audit_id: int, *, session_id: int | None, observed: bool,
         errors["findings"] = ["Write the findings the outcome rests on."]
     elif len(findings) > 10000:
         errors["findings"] = ["At most 10,000 characters."]
-    if session_id is not None and session_id not in {s.id for s in sessions_for(audit)}:
+    if audit.session_id is not None:
+        # The session chosen earlier is the one under audit (and the only one opened).
+        if session_id not in (None, audit.session_id):
+            errors["session_id"] = ["This audit is of the session chosen earlier."]
+        session_id = audit.session_id
+    elif session_id is not None and session_id not in {s.id for s in sessions_for(audit)}:
         errors["session_id"] = ["Choose one of the coach's sessions from this quarter."]
     if session_id is None and not observed:
-        errors["session_id"] = ["Choose the session audited, or tick observed live."]
+        errors["observed"] = ["Choose the session to audit, or tick observed live."]
     if audit.outcome is not None:
         raise DomainError("This audit is already decided.")
     if errors:
@@ -508,11 +663,16 @@ def decide(actor: Any, audit_id: int, *, session_id: int | None, observed: bool,
 
 def _notify_masters(audit: Audit) -> None:
     from coachprog.notifications.services import send_email
+    from coachprog.recordings.permissions import flag_reviewer_user_ids
 
-    masters = db.session.scalars(sa.select(User).join(
-        RoleGrant, RoleGrant.user_id == User.id).where(
-        RoleGrant.role == Role.MASTER_COACH.value).distinct())
-    for master in masters:
+    # The coach's own master coach (over the coach, or over the coach's lead coach); when the
+    # tree names none, every master coach, so the concern never goes unheard.
+    own = flag_reviewer_user_ids(audit.coach_person_id) - {audit.auditor_user_id}
+    query = sa.select(User).join(RoleGrant, RoleGrant.user_id == User.id).where(
+        RoleGrant.role == Role.MASTER_COACH.value)
+    if own:
+        query = query.where(User.id.in_(own))
+    for master in db.session.scalars(query.distinct().order_by(User.id)):
         if master.id == audit.auditor_user_id:
             continue
         send_email(kind="audits.serious_concern", to_email=master.email,
@@ -547,15 +707,36 @@ def match_blocker(coach_person_id: int) -> list[str]:
             "resolved."]
 
 
-def auditors_of(coach_person_id: int) -> set[int]:
-    """Assigned auditors of an open audit of this coach (recordings content source)."""
-    return {uid for uid in db.session.scalars(sa.select(Audit.auditor_user_id).join(
-        AuditSample).where(Audit.coach_person_id == coach_person_id, Audit.outcome.is_(None),
-                           AuditSample.superseded_at.is_(None),
-                           Audit.auditor_user_id.is_not(None))) if uid is not None}
-
-
 # --- corrective actions ------------------------------------------------------------------------
+
+
+# Corrective actions are owned by the people who carry them out: the coach, or programme staff
+# (L&D, master and lead coaches). Listing every account would hand a blind auditor the coach's
+# name among the options, so the coach appears under the label the actor sees.
+ACTION_OWNER_ROLES = tuple(role.value for role in PROGRAM_STAFF)
+
+
+def action_owner_choices(actor: Any, audit: Audit) -> list[tuple[int, str]]:
+    coach_user = db.session.scalar(sa.select(User).where(User.person_id == audit.coach_person_id))
+    staff = db.session.scalars(
+        sa.select(User).join(RoleGrant, RoleGrant.user_id == User.id)
+        .where(RoleGrant.role.in_(ACTION_OWNER_ROLES), User.is_active.is_(True))
+        .distinct().order_by(User.display_name))
+    options: list[tuple[int, str]] = []
+    if coach_user is not None:
+        options.append((coach_user.id, f"The coach ({coach_label(actor, audit)})"))
+    options.extend((u.id, u.display_name) for u in staff
+                   if coach_user is None or u.id != coach_user.id)
+    return options
+
+
+def action_owner_label(actor: Any, audit: Audit, action: CorrectiveAction) -> str:
+    """The owner as this actor may see them: the coach under the actor's label for the coach."""
+    if action.owner is None:
+        return ""
+    if action.owner.person_id == audit.coach_person_id:
+        return f"The coach ({coach_label(actor, audit)})"
+    return str(action.owner.display_name)
 
 
 def add_action(actor: Any, audit_id: int, *, kind: str, description: str,
@@ -567,8 +748,9 @@ def add_action(actor: Any, audit_id: int, *, kind: str, description: str,
         raise DomainError("Corrective actions follow a 'needs development' outcome.")
     if kind not in domain.ACTION_KINDS:
         errors["kind"] = ["Choose the kind of action."]
-    if owner_user_id is None or db.session.get(User, owner_user_id) is None:
-        errors["owner_user_id"] = ["Choose who owns the action."]
+    if owner_user_id not in {uid for uid, _ in action_owner_choices(actor, audit)}:
+        errors["owner_user_id"] = ["Choose who owns the action: the coach or a member of "
+                                   "the programme staff."]
     if due_on is None:
         errors["due_on"] = ["Give a due date."]
     elif due_on < utcnow().date():

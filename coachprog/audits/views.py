@@ -4,13 +4,24 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
 from flask_login import current_user, login_required
 
 from coachprog.audits import domain, services
 from coachprog.audits.forms import (
     ActionForm,
     AssignForm,
+    ChooseSessionForm,
     CloseActionForm,
     DecideForm,
     DrawForm,
@@ -19,7 +30,6 @@ from coachprog.audits.forms import (
     VerifyForm,
     choices,
 )
-from coachprog.auth.models import User
 from coachprog.auth.permissions import can
 from coachprog.errors import DomainError, NotFound
 from coachprog.extensions import db
@@ -133,9 +143,9 @@ def mine() -> Any:
                            label=lambda a: domain.pseudonym(a.id))
 
 
-def _owners() -> list[Any]:
-    users = db.session.scalars(db.select(User).order_by(User.display_name))
-    return choices([(str(u.id), u.display_name) for u in users])
+def _owners(audit: Any) -> list[Any]:
+    return choices([(str(uid), label)
+                    for uid, label in services.action_owner_choices(current_user, audit)])
 
 
 def _render_audit(audit: Any, form: DecideForm | None = None,
@@ -145,14 +155,18 @@ def _render_audit(audit: Any, form: DecideForm | None = None,
     form.session_id.choices = choices([
         (str(s.id), f"{s.session_date:%Y-%m-%d} ({s.duration_minutes} min)") for s in sessions])
     action_form = action_form or ActionForm(formdata=None)
-    action_form.owner_user_id.choices = _owners()
+    action_form.owner_user_id.choices = _owners(audit)
+    choose_form = ChooseSessionForm(formdata=None)
+    choose_form.session_id.choices = form.session_id.choices
     return render_template(
         "audits/audit.html", audit=audit, label=services.coach_label(current_user, audit),
+        owner_label=lambda act: services.action_owner_label(current_user, audit, act),
         form=form, action_form=action_form, close_form=CloseActionForm(formdata=None),
         resolve_form=ResolveForm(formdata=None), sessions=sessions, outcomes=domain.OUTCOMES,
         kinds=domain.ACTION_KINDS, today=services.utcnow().date(),
         rubric=services.audit_rubric(), mark_errors=getattr(form, "mark_errors", []),
-        overdue=domain.action_overdue), status
+        overdue=domain.action_overdue, choose_form=choose_form,
+        recordings=services.audit_recordings(current_user, audit)), status
 
 
 def _audit_or_404(audit_id: int) -> Any:
@@ -167,7 +181,9 @@ def _audit_or_404(audit_id: int) -> Any:
 def view_audit(audit_id: int) -> Any:
     audit = _audit_or_404(audit_id)
     if request.method == "GET":
-        return _render_audit(audit)
+        page = _render_audit(audit)
+        db.session.commit()  # reading the transcript under audit is audited
+        return page
     authorize("can_conduct_audit", audit)
     form = DecideForm()
     form.session_id.choices = []
@@ -187,7 +203,49 @@ def view_audit(audit_id: int) -> Any:
             db.session.commit()
             flash("Audit saved.", "success")
             return redirect(url_for("audits.view_audit", audit_id=audit_id))
-    return _render_audit(audit, form=form, status=400)
+    page = _render_audit(audit, form=form, status=400)
+    db.session.commit()  # only the audit-log entries of the transcript shown again
+    return page
+
+
+@bp.route("/audits/<int:audit_id>/session", methods=["POST"])
+@login_required
+def choose_session(audit_id: int) -> Any:
+    audit = _audit_or_404(audit_id)
+    authorize("can_conduct_audit", audit)
+    form = ChooseSessionForm()
+    form.session_id.choices = []
+    if form.validate_on_submit():
+        try:
+            services.choose_session(current_user, audit_id, form.session_id.data)
+        except DomainError as error:
+            db.session.rollback()
+            flash(error.message, "error")
+        else:
+            db.session.commit()
+            flash("Session chosen; its recording is on this page.", "success")
+    else:
+        flash("Choose a session.", "error")
+    return redirect(url_for("audits.view_audit", audit_id=audit_id))
+
+
+@bp.route("/audits/<int:audit_id>/recordings/<int:recording_id>/audio")
+@login_required
+def audit_audio(audit_id: int, recording_id: int) -> Any:
+    from werkzeug.exceptions import RequestedRangeNotSatisfiable
+
+    try:
+        audio = services.open_audit_audio(current_user, audit_id, recording_id)
+    except NotFound:
+        abort(404)
+    db.session.commit()  # the open is audited
+    try:
+        response = send_file(audio.path, mimetype=audio.mimetype, conditional=True, etag=True,
+                             max_age=0, download_name=audio.download_name)
+    except RequestedRangeNotSatisfiable as error:
+        return Response(status=416, headers={"Content-Range": f"bytes */{error.length}"})
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
 
 
 @bp.route("/audits/<int:audit_id>/actions", methods=["POST"])

@@ -1,3 +1,47 @@
-"""Who may see and decide certifications."""
+"""Who may see and decide certifications.
+
+Policy (issue 8): coaches see their own; master coaches and admins decide; admins revoke and
+run the tick; sponsors see aggregates only (never a person's certification page).
+"""
 
 from __future__ import annotations
+
+from typing import Any
+
+from coachprog.auth.domain import PROGRAM_STAFF, Role
+from coachprog.auth.permissions import has_any_role, is_signed_in, permission
+
+
+@permission
+def can_view_certification(user: Any, person_id: Any = None) -> bool:
+    """A coach's certification page: program staff, and the coach themselves."""
+    if not is_signed_in(user):
+        return False
+    if has_any_role(user, *PROGRAM_STAFF):
+        return True
+    return person_id is not None and getattr(user, "person_id", None) == person_id
+
+
+@permission
+def can_decide_certification(user: Any, obj: Any = None) -> bool:
+    return has_any_role(user, Role.MASTER_COACH, Role.ADMIN)
+
+
+@permission
+def can_override_certification(user: Any, obj: Any = None) -> bool:
+    return has_any_role(user, Role.ADMIN)
+
+
+@permission
+def can_revoke_certification(user: Any, obj: Any = None) -> bool:
+    return has_any_role(user, Role.ADMIN)
+
+
+@permission
+def can_run_certification_tick(user: Any, obj: Any = None) -> bool:
+    return has_any_role(user, Role.ADMIN)
+
+
+@permission
+def can_view_certification_dashboard(user: Any, obj: Any = None) -> bool:
+    return has_any_role(user, Role.ADMIN, Role.MASTER_COACH)

@@ -4,7 +4,7 @@ tested in test_views.py), so only admins manage; auditors' pages are checked the
 from __future__ import annotations
 
 from tests.access import ADMIN_ONLY, Case, statuses
-from tests.audits.builders import matrix_action, matrix_audit
+from tests.audits.builders import matrix_action, matrix_audit, matrix_audit_recording
 
 STAFF = statuses(403, admin=200, master_coach=200, lead_coach=200)
 AUDITORS = statuses(403, admin=200, master_coach=200, rater=200)
@@ -28,6 +28,12 @@ CASES = [
     # Only the assigned auditor decides, admins included.
     Case("audits.view_audit", "POST", lambda o: f"/audits/audits/{o['audit_id']}",
          statuses(403), setup=matrix_audit),
+    # Only the assigned auditor chooses the session and hears it (admins see metadata only).
+    Case("audits.choose_session", "POST", lambda o: f"/audits/audits/{o['audit_id']}/session",
+         statuses(403), setup=matrix_audit),
+    Case("audits.audit_audio", "GET",
+         lambda o: f"/audits/audits/{o['audit_id']}/recordings/{o['recording_id']}/audio",
+         statuses(403), setup=matrix_audit_recording),
     Case("audits.add_action", "POST", lambda o: f"/audits/audits/{o['audit_id']}/actions",
          statuses(403, admin=400), setup=matrix_action),
     Case("audits.close_action", "POST", lambda o: f"/audits/actions/{o['action_id']}/close",

@@ -27,11 +27,12 @@ def supervisor(role: Role = Role.LEAD_COACH, **fields: Any) -> User:
     return user
 
 
-def auditor(*, calibrated: bool = True, role: Role = Role.MASTER_COACH) -> User:
+def auditor(*, calibrated: bool = True, role: Role = Role.MASTER_COACH,
+            expired: bool = False, rubric: str = "audit") -> User:
     person = PersonFactory()
     user: User = UserFactory(roles=[role], person_id=person.id)
     if calibrated:
-        calibrate(user, "audit")
+        calibrate(user, rubric, expired=expired)
     return user
 
 
@@ -67,6 +68,25 @@ def matrix_audit() -> dict[str, Any]:
     audit: Audit = sample.audits[0]
     db.session.commit()
     return {"sample_id": sample.id, "audit_id": audit.id}
+
+
+def matrix_audit_recording() -> dict[str, Any]:
+    """A sampled coach's recorded session chosen for audit by its (other) auditor."""
+    from pathlib import Path
+
+    from tests.recordings.recording_builders import session, stored_recording, world
+
+    w = world()
+    assert w.consent is not None
+    recording = stored_recording(session(w.engagement, date(2026, 10, 20)), w.consent,
+                                 Path("/nonexistent"))
+    chosen_by = auditor()
+    sample = services.draw(ADMIN, "2026Q4", seed=1)
+    audit: Audit = sample.audits[0]
+    assert audit.auditor_user_id == chosen_by.id
+    services.choose_session(chosen_by, audit.id, recording.session_id)
+    db.session.commit()
+    return {"audit_id": audit.id, "recording_id": recording.id}
 
 
 def matrix_action() -> dict[str, Any]:

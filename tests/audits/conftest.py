@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 import pytest
 
 from coachprog.db import set_clock
+from tests.recordings.recording_builders import recordings_dir  # noqa: F401
 
 
 @pytest.fixture

@@ -6,6 +6,8 @@ from __future__ import annotations
 import json
 from datetime import UTC, date, datetime
 
+import pytest
+
 from coachprog.audits import services
 from coachprog.audits.models import Audit, AuditSample, CorrectiveAction
 from coachprog.auth.domain import Role
@@ -159,3 +161,38 @@ def test_cli_sample_json_and_errors(runner, clock) -> None:
     plain = runner.invoke(args=["audits", "sample", "--quarter", "2026Q4", "--seed", "2",
                                 "--redraw-reason", "test"])
     assert plain.exit_code == 0 and "drew" in plain.output
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["--quarter", "2026Q5"], "is not a quarter; write it like 2026Q4"),
+    (["--quarter", "Q4"], "is not a quarter"),
+    (["--quarter", "2026Q4", "--percent", "10"], "needs an override reason"),
+    (["--quarter", "2026Q4", "--percent", "0"], "more than 0 and at most 100"),
+    (["--quarter", "2026Q4", "--percent", "120"], "more than 0 and at most 100"),
+    (["--quarter", "2026Q4", "--seed", "-1"], "seed must be a whole number"),
+    (["--quarter", "2026Q4", "--seed", "abc"], "is not a valid integer"),
+    ([], "Missing option '--quarter'"),
+])
+def test_cli_sample_bad_input_is_refused_plainly(runner, clock, args, message) -> None:
+    _world()
+    result = runner.invoke(args=["audits", "sample", *args])
+    assert result.exit_code != 0
+    assert message in result.output
+    assert "Traceback" not in result.output
+    assert isinstance(result.exception, SystemExit)
+    assert db.session.query(AuditSample).count() == 0
+
+
+def test_cli_redraw_needs_reason_and_verify_unknown_quarter(runner, clock) -> None:
+    _world()
+    assert runner.invoke(args=["audits", "sample", "--quarter", "2026Q4"]).exit_code == 0
+    again = runner.invoke(args=["audits", "sample", "--quarter", "2026Q4", "--seed", "3"])
+    assert again.exit_code == 1 and "a redraw needs a reason" in again.output
+    blank = runner.invoke(args=["audits", "sample", "--quarter", "2026Q4",
+                                "--redraw-reason", "   "])
+    assert blank.exit_code == 1 and "a redraw needs a reason" in blank.output
+    assert db.session.query(AuditSample).count() == 1
+    missing = runner.invoke(args=["audits", "verify", "--quarter", "2027Q1"])
+    assert missing.exit_code == 1 and "No sample for 2027Q1" in missing.output
+    nonsense = runner.invoke(args=["audits", "verify", "--quarter", "2026Q5"])
+    assert nonsense.exit_code == 1 and "is not a quarter" in nonsense.output

@@ -1,6 +1,6 @@
 """Journey: an admin draws a quarter's audit sample from the audits page and verifies it; the
-assigned auditor opens the audit (coach pseudonymised), scores it as needs development, adds a
-corrective action and closes it."""
+assigned auditor opens the audit (coach pseudonymised), chooses the quarter's session to audit,
+scores it as needs development, adds a corrective action and closes it."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from playwright.sync_api import expect
 from coachprog.audits.models import Audit, CorrectiveAction
 from coachprog.db import utcnow
 from coachprog.extensions import db
-from tests.audits.builders import auditor, coaches, supervisor
+from tests.audits.builders import auditor, coaches, session_for, supervisor
 from tests.browser.journeys import create_admin, main_nav, sign_in
 
 pytestmark = pytest.mark.browser
@@ -26,7 +26,8 @@ def test_admin_draws_auditor_scores_action_created_and_closed(
     from coachprog.audits import fidelity_services
 
     monkeypatch.setattr(fidelity_services, "drifting_coach_ids", lambda: set())
-    coaches(5, supervisor())
+    for coach in coaches(5, supervisor()):
+        session_for(coach, utcnow().date())  # one session this quarter each (not recorded)
     master = auditor()
     admin = create_admin()
     db.session.commit()
@@ -49,7 +50,11 @@ def test_admin_draws_auditor_scores_action_created_and_closed(
     page.get_by_role("link", name=re.compile(r"Coach A-\d{4}")).first.click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("Coach A-")
     assert coach_name not in page.content()
-    page.get_by_label("Observed live (no recording)").check()
+    page.get_by_label("Session to audit").select_option(index=1)
+    page.get_by_role("button", name="Audit this session").click()
+    expect(page.get_by_text("Session chosen")).to_be_visible()
+    expect(page.get_by_role("heading", name="Session under audit")).to_be_visible()
+    assert coach_name not in page.content()
     marks = page.locator("select[name^='mark-']")
     for index in range(marks.count()):
         select = marks.nth(index)
@@ -73,4 +78,7 @@ def test_admin_draws_auditor_scores_action_created_and_closed(
     db.session.rollback()
     action = db.session.scalar(sa.select(CorrectiveAction))
     assert action is not None and action.status == "done"
+    decided = db.session.get(Audit, audit.id)
+    assert decided is not None and decided.outcome == "needs_development"
+    assert decided.session_id is not None and not decided.observed
     assert console_errors == []

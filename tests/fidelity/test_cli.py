@@ -7,6 +7,8 @@ import io
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from coachprog.audits.fidelity_models import FidelityDriftFlag
 from coachprog.extensions import db
 from tests.fidelity.builders import coach_with_sessions
@@ -74,3 +76,20 @@ def test_refresh_opens_flags(runner: Any) -> None:
     assert result.exit_code == 0, result.output
     assert "1 with an open drift flag" in result.output
     assert db.session.query(FidelityDriftFlag).filter_by(coach_person_id=w.coach.id).count() == 1
+
+
+@pytest.mark.parametrize("content", [
+    b"",
+    b"transcript_id,interlocutor\n1,therapist\n",
+    b"transcript_id,interlocutor,utterance_text\n1,therapist,caf\xe9 au lait?\n",
+    b"\xff\xfe\x00\x81garbage",
+    HEADER.encode(),
+])
+def test_bad_input_exits_non_zero_without_a_traceback(runner: Any, tmp_path: Path,
+                                                       content: bytes) -> None:
+    path = tmp_path / "bad.csv"
+    path.write_bytes(content)
+    result = runner.invoke(args=["fidelity", "score-csv", str(path)])
+    assert result.exit_code != 0
+    assert isinstance(result.exception, SystemExit)
+    assert "Traceback" not in result.output and "Error" in result.output

@@ -144,3 +144,14 @@ def test_who_sees_the_signals(app: Flask) -> None:
             for name, user in checks.items()}
     assert seen == {"coach": True, "supervisor": True, "stranger": False, "admin": False,
                     "manager who also supervises": False, "sponsor who also supervises": False}
+
+
+def test_an_open_drift_flag_doubles_the_sampling_weight() -> None:
+    from coachprog.audits import services as audit_services
+
+    w = coach_with_sessions("LAA")
+    steady = coach_with_sessions("LLL")
+    weights = {m.coach_id: m.weight for m in audit_services.population_for("2026Q4")}
+    # Never audited (x2), and drifting (x2): the sampler asks drifting_coach_ids() itself.
+    assert weights[w.coach.id] == 4.0
+    assert weights[steady.coach.id] == 2.0

@@ -1,0 +1,122 @@
+"""Certificate downloads (PDF and Open Badges 3.0 JSON) and cohort batches, on the
+certification blueprint.
+
+Policy (issue 8): the coach downloads their own certificates; admins and master coaches
+anyone's (`can_download_certificate`). A cohort batch (everyone certified on one day) runs as
+a background job; its zip is downloaded only by staff who may run batches — the one who
+started it, or an admin (`can_download_certificate_batch`).
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from typing import Any
+
+from flask import current_app, flash, make_response, redirect, render_template, send_file, url_for
+from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
+from wtforms import DateField
+from wtforms.validators import DataRequired
+
+from coachprog.auth.permissions import can
+from coachprog.certification import certificates
+from coachprog.certification.models import Certification
+from coachprog.certification.views import bp
+from coachprog.db import utcnow
+from coachprog.errors import DomainError, NotFound
+from coachprog.extensions import db
+from coachprog.governance.services import record
+from coachprog.jobs.queue import get_job
+from coachprog.web import authorize
+
+
+class CertificateBatchForm(FlaskForm):
+    issued_on = DateField("Certified on", validators=[DataRequired()])
+
+
+@bp.app_template_filter("certificate_level")
+def _level_filter(level: str) -> str:
+    return certificates.level_label(level)
+
+
+def _certification(cert_id: int) -> Certification:
+    cert = db.session.get(Certification, cert_id)
+    if cert is None:
+        raise NotFound("certification")
+    authorize("can_download_certificate", cert)
+    return cert
+
+
+def _context(cert: Certification) -> dict[str, Any]:
+    return certificates.certificate_context(cert, base_url=current_app.config["COACHPROG_BASE_URL"])
+
+
+@bp.route("/certificates/<int:cert_id>/certificate.pdf")
+@login_required
+def download_certificate_pdf(cert_id: int) -> Any:
+    cert = _certification(cert_id)
+    pdf = certificates.render_certificate_pdf(_context(cert))
+    response = make_response(pdf)
+    response.headers["Content-Type"] = "application/pdf"
+    response.headers["Content-Disposition"] = (
+        f'attachment; filename="{certificates.certificate_filename(cert, "pdf")}"')
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+@bp.route("/certificates/<int:cert_id>/badge.json")
+@login_required
+def download_certificate_badge(cert_id: int) -> Any:
+    cert = _certification(cert_id)
+    document = certificates.open_badge_credential(
+        _context(cert), base_url=current_app.config["COACHPROG_BASE_URL"])
+    response = make_response(json.dumps(document, indent=2, ensure_ascii=False))
+    response.headers["Content-Type"] = "application/ld+json; charset=utf-8"
+    response.headers["Content-Disposition"] = (
+        f'attachment; filename="{certificates.certificate_filename(cert, "json")}"')
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+@bp.route("/certificates/batch", methods=["GET", "POST"])
+@login_required
+def certificate_batch() -> Any:
+    authorize("can_run_certificate_batch")
+    form = CertificateBatchForm()
+    if not form.is_submitted():
+        form.issued_on.data = utcnow().date()
+    if form.validate_on_submit():
+        issued_on: date = form.issued_on.data
+        try:
+            job = certificates.start_certificate_batch(current_user, issued_on=issued_on)
+        except DomainError as error:
+            form.issued_on.errors = [*form.issued_on.errors, error.message]
+        else:
+            record("certification.certificate_batch_started", actor=current_user,
+                   object_type="job", object_id=job.id,
+                   detail={"issued_on": issued_on.isoformat(),
+                           "count": len(job.payload["certification_ids"])})
+            db.session.commit()
+            flash("The certificates are being rendered; the zip appears below when it is done.",
+                  "success")
+            return redirect(url_for("certification.certificate_batch"))
+    status = 400 if form.is_submitted() else 200
+    jobs = [job for job in certificates.list_batch_jobs()
+            if can(current_user, "can_download_certificate_batch", job)]
+    return render_template("certification/batch.html", form=form, jobs=jobs), status
+
+
+@bp.route("/certificates/batch/<int:job_id>/certificates.zip")
+@login_required
+def download_certificate_batch(job_id: int) -> Any:
+    job = get_job(job_id)
+    if job is None or job.kind != certificates.CERTIFICATE_BATCH:
+        raise NotFound("certificate batch")
+    authorize("can_download_certificate_batch", job)
+    path = certificates.batch_zip_path(job, current_app.instance_path)
+    if path is None:
+        raise NotFound("certificate batch")
+    return send_file(path, mimetype="application/zip", as_attachment=True,
+                     download_name=f"certificates-{job.payload.get('issued_on', job.id)}.zip",
+                     max_age=0)

@@ -1,0 +1,332 @@
+"""Certificates: the PDF a coach receives on certification, its Open Badges 3.0 export, and the
+cohort batch.
+
+Policy (issue 8, house style §8 "locked-down PDFs"):
+- The PDF is rendered by WeasyPrint from `templates/pdf/certificate.html` with a plain dict
+  (`certificate_context`), in a Jinja environment of its own with autoescaping on and no Flask
+  globals, so a template can only show what the dict carries and a name like `<script>` prints
+  as text.
+- While rendering, the URL fetcher reads files under `static/` only; `file://` paths elsewhere,
+  `http(s)://`, `data:` and every other scheme are refused (the resource is simply left out).
+- The QR code is inline SVG (segno) encoding the public verification URL, built from
+  `COACHPROG_BASE_URL`, the address people reach the site by.
+- The Open Badges 3.0 / W3C Verifiable Credential document is unsigned (no signing key is
+  configured for this issuer) and says so in its own text; its id is the verify URL, where
+  anyone can check the credential's status today.
+- A cohort's certificates (everyone certified on one day) are rendered by a background job
+  with progress into one zip under `instance/certificates/`, downloaded through a
+  permission-checked route.
+"""
+
+from __future__ import annotations
+
+import io
+import secrets
+import threading
+import zipfile
+from datetime import date
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+import segno
+import sqlalchemy as sa
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from markupsafe import Markup
+from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+from coachprog.auth.domain import Role
+from coachprog.auth.permissions import has_any_role, is_signed_in, permission, require
+from coachprog.certification.domain import LEVEL_NAMES, CertStatus
+from coachprog.certification.models import Certification
+from coachprog.errors import DomainError
+from coachprog.extensions import db
+from coachprog.jobs.models import Job
+from coachprog.jobs.queue import JobFailed, Reporter, create_job, job_handler
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent.parent
+TEMPLATES_DIR = PROJECT_ROOT / "templates"
+STATIC_DIR = (PROJECT_ROOT / "static").resolve()
+CERTIFICATE_TEMPLATE = "pdf/certificate.html"
+ISSUER_NAME = "Internal Coaching Program"
+CERTIFICATE_BATCH = "certification.certificate_batch"
+MAX_BATCH = 1000  # a cohort graduation is ~200; the cap keeps one job bounded
+UNSIGNED_NOTE = ("This credential is not signed: no signing key is configured for this "
+                 "issuer. Check it at its id, the issuer's public verification page, which "
+                 "shows whether it is valid, expired, revoked or lapsed today.")
+
+
+class FetchRefused(ValueError):  # noqa: N818 - reads as what happened
+    """A certificate template asked for something outside static/."""
+
+
+# --- who may have certificates ---------------------------------------------------------------
+
+
+@permission
+def can_download_certificate(user: Any, cert: Any = None) -> bool:
+    """The coach their own, except a revoked one (a fresh copy of a withdrawn credential
+    serves no one); admins and master coaches anyone's (they issue them and keep records)."""
+    if not is_signed_in(user) or cert is None:
+        return False
+    if has_any_role(user, Role.ADMIN, Role.MASTER_COACH):
+        return True
+    return (user.person_id is not None and user.person_id == cert.person_id
+            and cert.status != CertStatus.REVOKED.value)
+
+
+@permission
+def can_run_certificate_batch(user: Any, obj: Any = None) -> bool:
+    """Cohort batches are program staff's work (graduation packs)."""
+    return is_signed_in(user) and has_any_role(user, Role.ADMIN, Role.MASTER_COACH)
+
+
+@permission
+def can_download_certificate_batch(user: Any, job: Any = None) -> bool:
+    """The zip holds many coaches' certificates: staff who may run batches, and of those only
+    the one who started it or an admin."""
+    if not can_run_certificate_batch(user) or job is None:
+        return False
+    return job.created_by_id == user.id or has_any_role(user, Role.ADMIN)
+
+
+# --- rendering -------------------------------------------------------------------------------
+
+
+def read_static_resource(url: str) -> tuple[bytes, str, str]:
+    """(content, MIME type, final URL) of a regular file below static/. Everything else —
+    other local paths (`file:///etc/passwd`, `../` escapes, symlinks out), the network,
+    `data:` — raises FetchRefused."""
+    parts = urlsplit(url)
+    if parts.scheme != "file" or parts.netloc not in ("", "localhost"):
+        raise FetchRefused(f"certificates fetch only files under static/, not {url[:80]!r}")
+    path = Path(unquote(parts.path)).resolve()
+    if not path.is_relative_to(STATIC_DIR) or not path.is_file():
+        raise FetchRefused(f"certificates fetch only files under static/, not {url[:80]!r}")
+    return path.read_bytes(), _mime_type(path), path.as_uri()
+
+
+class StaticOnlyFetcher(URLFetcher):
+    """WeasyPrint's URL fetcher, limited to static/ (no network handler is ever used). A
+    refused resource is logged by WeasyPrint and the page renders without it."""
+
+    def __init__(self) -> None:
+        super().__init__(allowed_protocols=("file",), allow_redirects=False)
+
+    def fetch(self, url: str, headers: Any = None) -> URLFetcherResponse:
+        content, mime_type, final_url = read_static_resource(url)
+        return URLFetcherResponse(final_url, content, {"Content-Type": mime_type})
+
+
+def _mime_type(path: Path) -> str:
+    return {".css": "text/css", ".svg": "image/svg+xml", ".png": "image/png",
+            ".woff2": "font/woff2", ".woff": "font/woff", ".ttf": "font/ttf",
+            ".otf": "font/otf"}.get(path.suffix.lower(), "application/octet-stream")
+
+
+@lru_cache(maxsize=1)
+def _jinja() -> Environment:
+    # Its own environment: autoescaped, no Flask globals (url_for, current_user, can) — the
+    # template sees the dict and nothing else.
+    return Environment(loader=FileSystemLoader(str(TEMPLATES_DIR)),
+                       autoescape=select_autoescape(default=True, default_for_string=True))
+
+
+_fonts = threading.local()
+
+
+def _font_config() -> Any:
+    # Loading fonts is most of a cold render (~100 ms); keep one configuration per thread
+    # (waitress serves on several) rather than share one across threads.
+    config = getattr(_fonts, "config", None)
+    if config is None:
+        from weasyprint.text.fonts import FontConfiguration
+
+        config = _fonts.config = FontConfiguration()
+    return config
+
+
+def qr_svg(url: str) -> Markup:
+    """The QR code for `url` as inline SVG (no XML declaration, sized by CSS)."""
+    qr = segno.make(url, error="m")
+    svg = qr.svg_inline(scale=4, border=4, dark="#000", light="#fff", omitsize=True)
+    return Markup(svg)  # noqa: S704 - segno's own SVG; the URL is encoded as modules, not text
+
+
+def render_certificate_html(context: dict[str, Any],
+                            template: str = CERTIFICATE_TEMPLATE) -> str:
+    values = dict(context)
+    values.setdefault("issuer_name", ISSUER_NAME)
+    if "qr_svg" not in values:
+        values["qr_svg"] = qr_svg(str(values["verify_url"]))
+    return _jinja().get_template(template).render(values)
+
+
+def render_certificate_pdf(context: dict[str, Any], template: str = CERTIFICATE_TEMPLATE) -> bytes:
+    """The certificate PDF from a plain dict (see `certificate_context` for its keys)."""
+    from weasyprint import HTML
+
+    html = render_certificate_html(context, template)
+    document = HTML(string=html, base_url=STATIC_DIR.as_uri() + "/",
+                    url_fetcher=StaticOnlyFetcher())
+    pdf: bytes = document.write_pdf(font_config=_font_config())
+    return pdf
+
+
+def verify_url(base_url: str, code: str) -> str:
+    return f"{base_url.rstrip('/')}/verify/{code}"
+
+
+def level_label(level: str) -> str:
+    return LEVEL_NAMES.get(level, level.replace("_", " ").title())
+
+
+def _long_date(value: date) -> str:
+    return f"{value.day} {value:%B %Y}"
+
+
+def certificate_context(cert: Certification, *, base_url: str) -> dict[str, Any]:
+    """What a certificate shows, as plain values (the PDF template gets nothing else)."""
+    url = verify_url(base_url, cert.verification_code)
+    return {
+        "coach_name": cert.person.name,
+        "level": cert.level,
+        "level_label": level_label(cert.level),
+        "issued_on": _long_date(cert.issued_on),
+        "issued_on_iso": cert.issued_on.isoformat(),
+        "valid_until": _long_date(cert.valid_until),
+        "valid_until_iso": cert.valid_until.isoformat(),
+        "verification_code": cert.verification_code,
+        "verify_url": url,
+        "qr_svg": qr_svg(url),
+        "issuer_name": ISSUER_NAME,
+    }
+
+
+def certificate_filename(cert: Certification, extension: str) -> str:
+    return f"certificate-{cert.level.replace('_', '-')}-{cert.id}.{extension}"
+
+
+# --- Open Badges 3.0 -------------------------------------------------------------------------
+
+
+def open_badge_credential(context: dict[str, Any], *, base_url: str) -> dict[str, Any]:
+    """An Open Badges 3.0 `OpenBadgeCredential` (a W3C Verifiable Credential), unsigned: no
+    `proof`, and the document says so in its description."""
+    base = base_url.rstrip("/")
+    return {
+        "@context": ["https://www.w3.org/ns/credentials/v2",
+                     "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"],
+        "id": context["verify_url"],
+        "type": ["VerifiableCredential", "OpenBadgeCredential"],
+        "name": f"{context['level_label']} — {context['coach_name']}",
+        "description": UNSIGNED_NOTE,
+        "issuer": {"id": base + "/", "type": ["Profile"], "name": ISSUER_NAME},
+        "validFrom": f"{context['issued_on_iso']}T00:00:00Z",
+        "validUntil": f"{context['valid_until_iso']}T23:59:59Z",
+        "credentialSubject": {
+            "type": ["AchievementSubject"],
+            # The subject is named in plain text (no e-mail, no employee id): the credential
+            # is meant to be shown to others.
+            "identifier": [{"type": "IdentityObject", "identityType": "name", "hashed": False,
+                            "identityHash": context["coach_name"]}],
+            "achievement": {
+                "id": f"{base}/certification/levels/{context['level']}",
+                "type": ["Achievement"],
+                "achievementType": "Certification",
+                "name": context["level_label"],
+                "description": f"{context['level_label']} of the {ISSUER_NAME}, decided by a "
+                               f"master coach and an admin on assembled evidence.",
+                "criteria": {"narrative": "The level criteria in force when the decision was "
+                                          "made, each met on recorded evidence; renewed by "
+                                          "recertification every cycle."},
+            },
+        },
+        "evidence": [{"type": ["Evidence"], "name": "Unsigned credential",
+                      "narrative": UNSIGNED_NOTE}],
+    }
+
+
+# --- cohort batch ----------------------------------------------------------------------------
+
+
+def batch_dir(instance_path: str | Path) -> Path:
+    return Path(instance_path) / "certificates"
+
+
+def list_cohort_certifications(issued_on: date) -> list[Certification]:
+    """A cohort: the active certifications issued on one day (a graduation)."""
+    return list(db.session.scalars(
+        sa.select(Certification)
+        .where(Certification.issued_on == issued_on,
+               Certification.status == CertStatus.ACTIVE.value)
+        .order_by(Certification.id)
+        .limit(MAX_BATCH + 1)))
+
+
+def start_certificate_batch(actor: Any, *, issued_on: date,
+                            certification_ids: list[int] | None = None) -> Job:
+    """Queue the job rendering a cohort's certificates (or the given certifications). Flushes;
+    the caller commits, and the job is queued when it does."""
+    require(actor, "can_run_certificate_batch")
+    ids = certification_ids
+    if ids is None:
+        ids = [c.id for c in list_cohort_certifications(issued_on)]
+    if not ids:
+        raise DomainError(f"No active certification was issued on {issued_on.isoformat()}.")
+    if len(ids) > MAX_BATCH:
+        raise DomainError(f"A batch holds at most {MAX_BATCH} certificates.")
+    return create_job(CERTIFICATE_BATCH, payload={"certification_ids": ids,
+                                                  "issued_on": issued_on.isoformat()},
+                      created_by_id=getattr(actor, "id", None))
+
+
+@job_handler(CERTIFICATE_BATCH)
+def run_certificate_batch(job: Job, report: Reporter) -> dict[str, Any]:
+    from flask import current_app
+
+    ids = [int(i) for i in job.payload.get("certification_ids", [])]
+    base_url = current_app.config["COACHPROG_BASE_URL"]
+    certs = {c.id: c for c in db.session.scalars(
+        sa.select(Certification).where(Certification.id.in_(ids)))}
+    missing = [i for i in ids if i not in certs]
+    if missing:
+        raise JobFailed(f"{len(missing)} of the certifications are no longer there.")
+    folder = batch_dir(current_app.instance_path)
+    folder.mkdir(parents=True, exist_ok=True)
+    # A random name: the file is reached only through the permission-checked route.
+    name = f"batch-{job.id}-{secrets.token_hex(8)}.zip"
+    partial = folder / (name + ".part")
+    buffer = io.BytesIO()
+    try:
+        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED) as archive:
+            for n, cert_id in enumerate(ids, start=1):
+                cert = certs[cert_id]
+                pdf = render_certificate_pdf(certificate_context(cert, base_url=base_url))
+                archive.writestr(certificate_filename(cert, "pdf"), pdf)
+                if n % 10 == 0 or n == len(ids):
+                    report(int(n * 100 / len(ids)), f"{n} of {len(ids)} certificates rendered")
+        partial.write_bytes(buffer.getvalue())
+        partial.rename(folder / name)
+    finally:
+        partial.unlink(missing_ok=True)
+    return {"count": len(ids), "file": name}
+
+
+def list_batch_jobs(limit: int = 20) -> list[Job]:
+    """The latest certificate batches (the page filters them by who may download)."""
+    return list(db.session.scalars(
+        sa.select(Job).where(Job.kind == CERTIFICATE_BATCH)
+        .order_by(Job.id.desc()).limit(limit)))
+
+
+def batch_zip_path(job: Job, instance_path: str | Path) -> Path | None:
+    """The finished zip of a batch job, or None (other kind, not finished, file gone)."""
+    if job.kind != CERTIFICATE_BATCH or job.status != "succeeded" or not job.result:
+        return None
+    name = str(job.result.get("file", ""))
+    if not name.startswith(f"batch-{job.id}-") or "/" in name or "\\" in name:
+        return None
+    path = batch_dir(instance_path) / name
+    return path if path.is_file() else None

@@ -1,0 +1,43 @@
+"""GET /api/v1/certification/people/<id>: a coach reads their own status; another coach not."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from coachprog.auth.domain import Role
+from coachprog.auth.permissions import SystemActor
+from coachprog.auth.services import create_api_token
+from coachprog.certification.models import Certification
+from coachprog.extensions import db
+from tests.factories import PersonFactory, UserFactory
+
+
+def _token(user) -> str:
+    _, token = create_api_token(SystemActor("test"), user, name="t")
+    db.session.commit()
+    return token
+
+
+def test_coach_reads_own_status_but_not_anothers(client, monkeypatch):
+    from coachprog.practicum import supervision_services
+
+    monkeypatch.setattr(supervision_services, "final_review", lambda pid: None)
+    monkeypatch.setattr(supervision_services, "capstone_passed", lambda pid: False)
+    me = PersonFactory()
+    other = PersonFactory()
+    user = UserFactory(roles=[Role.COACH], person=me)
+    db.session.add(Certification(person_id=other.id, level="certified_internal_coach",
+                                 status="revoked", issued_on=date(2026, 1, 1),
+                                 valid_until=date(2027, 1, 1)))
+    token = _token(user)
+    headers = {"Authorization": f"Bearer {token}"}
+    own = client.get(f"/api/v1/certification/people/{me.id}", headers=headers)
+    assert own.status_code == 200
+    body = own.get_json()
+    assert body["certifications"] == []
+    cic = body["criteria"]["certified_internal_coach"]
+    assert cic["all_met"] is False
+    assert {c["key"] for c in cic["criteria"]} == {"final_review", "practicum_hours",
+                                                    "capstone", "paperwork"}
+    assert client.get(f"/api/v1/certification/people/{other.id}",
+                      headers=headers).status_code == 403

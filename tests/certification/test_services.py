@@ -1,0 +1,185 @@
+"""Certification services against the database: the daily tick (reminders not duplicated,
+lapse), roster and match effects, revocation, criteria evaluation with evidence that is not
+available yet, and the levels file checks."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+import sqlalchemy as sa
+
+from coachprog.auth.domain import Role
+from coachprog.auth.permissions import SystemActor
+from coachprog.certification import services
+from coachprog.certification.levels import LevelsInvalid, parse_levels
+from coachprog.certification.models import Certification, CertificationReminder
+from coachprog.coaching import services as coaching
+from coachprog.coaching.models import SupervisorAssignment
+from coachprog.errors import DomainError, NotPermitted
+from coachprog.extensions import db
+from coachprog.notifications.models import OutboxMessage
+from tests.coaching.builders import appointed_coach
+from tests.factories import UserFactory
+
+SYSTEM = SystemActor("test")
+
+
+def certified(person_id: int, *, valid_until: date, status: str = "active") -> Certification:
+    cert = Certification(person_id=person_id, level="certified_internal_coach", status=status,
+                         issued_on=date(2025, 12, 1), valid_until=valid_until)
+    db.session.add(cert)
+    db.session.flush()
+    return cert
+
+
+def reminder_messages() -> list[OutboxMessage]:
+    return list(db.session.scalars(sa.select(OutboxMessage).where(
+        OutboxMessage.kind == "certification.reminder")))
+
+
+def test_tick_sends_each_reminder_once_to_coach_and_supervisor():
+    coach = appointed_coach()
+    supervisor = UserFactory(roles=[Role.LEAD_COACH])
+    db.session.add(SupervisorAssignment(coach_person_id=coach.id,
+                                        supervisor_user_id=supervisor.id))
+    cert = certified(coach.id, valid_until=date(2027, 3, 1))
+    first = services.run_tick(SYSTEM, on=date(2027, 1, 1))  # 59 days left: the 60-day mark
+    assert (first.reminders, first.messages) == (1, 2)
+    assert {m.to_email for m in reminder_messages()} == {coach.email, supervisor.email}
+    again = services.run_tick(SYSTEM, on=date(2027, 1, 1))
+    assert (again.reminders, again.messages) == (0, 0)
+    assert len(reminder_messages()) == 2
+    services.run_tick(SYSTEM, on=date(2027, 1, 30))  # 30 days
+    services.run_tick(SYSTEM, on=date(2027, 2, 22))  # 7 days
+    services.run_tick(SYSTEM, on=date(2027, 2, 23))
+    days = sorted(db.session.scalars(sa.select(CertificationReminder.days_before).where(
+        CertificationReminder.certification_id == cert.id)))
+    assert days == [7, 30, 60]
+    assert len(reminder_messages()) == 6
+
+
+def test_renewed_certification_gets_next_cycles_reminders():
+    coach = appointed_coach()
+    cert = certified(coach.id, valid_until=date(2027, 3, 1))
+    services.run_tick(SYSTEM, on=date(2027, 2, 25))
+    cert.valid_until = date(2028, 3, 1)
+    services.run_tick(SYSTEM, on=date(2028, 2, 25))
+    keys = set(db.session.execute(sa.select(CertificationReminder.due_on,
+                                            CertificationReminder.days_before)))
+    assert keys == {(date(2027, 3, 1), d) for d in (60, 30, 7)} | {
+        (date(2028, 3, 1), d) for d in (60, 30, 7)}
+
+
+def test_tick_lapses_past_due_and_takes_coach_off_roster_and_matching():
+    coach = appointed_coach()
+    other = appointed_coach()
+    cert = certified(coach.id, valid_until=date(2027, 3, 1))
+    certified(other.id, valid_until=date(2028, 3, 1))
+    assert coach.id in coaching.active_coach_ids()
+    assert services.run_tick(SYSTEM, on=date(2027, 3, 1)).lapsed == 0
+    summary = services.run_tick(SYSTEM, on=date(2027, 3, 2))
+    assert summary.lapsed == 1
+    assert cert.status == "lapsed" and cert.lapsed_at is not None
+    assert services.display_status(cert, date(2027, 3, 2)) == "lapsed"
+    assert coach.id not in coaching.active_coach_ids()
+    assert other.id in coaching.active_coach_ids()
+    assert coaching.match_blocks(coach.id)
+    assert coaching.match_blocks(other.id) == []
+    assert services.run_tick(SYSTEM, on=date(2027, 3, 3)).lapsed == 0
+
+
+def test_revocation_needs_admin_and_reason_and_is_immediate():
+    coach = appointed_coach()
+    cert = certified(coach.id, valid_until=date(2099, 1, 1))
+    master = UserFactory(roles=[Role.MASTER_COACH])
+    with pytest.raises(NotPermitted):
+        services.revoke_certification(master, cert.id, "Serious ethics breach found")
+    admin = UserFactory(roles=[Role.ADMIN])
+    with pytest.raises(DomainError):
+        services.revoke_certification(admin, cert.id, "no")
+    services.revoke_certification(admin, cert.id, "Serious ethics breach found")
+    assert services.display_status(cert, date(2030, 1, 1)) == "revoked"
+    assert coach.id not in coaching.active_coach_ids()
+
+
+def test_tick_needs_admin():
+    with pytest.raises(NotPermitted):
+        services.run_tick(UserFactory(roles=[Role.MASTER_COACH]))
+
+
+def test_evaluate_level_with_evidence_not_available(monkeypatch, app):
+    from coachprog.practicum import services as practicum
+    from coachprog.practicum import supervision_services
+
+    def not_yet(*args, **kwargs):
+        raise NotImplementedError
+
+    monkeypatch.setattr(practicum, "hours_summary", not_yet)
+    monkeypatch.setattr(supervision_services, "final_review", lambda pid: None)
+    monkeypatch.setattr(supervision_services, "capstone_passed", lambda pid: True)
+    coach = appointed_coach()
+    ev = services.evaluate_level(coach.id, "certified_internal_coach")
+    by_key = {r.key: r for r in ev.results}
+    assert by_key["capstone"].met
+    assert not by_key["final_review"].met
+    assert not by_key["practicum_hours"].met and not by_key["practicum_hours"].available
+    assert not ev.all_met
+
+
+def test_shipped_levels_file_is_valid():
+    policy = services.levels_policy()
+    assert {lvl.id for lvl in policy.levels} == {"certified_internal_coach", "senior_coach"}
+    assert policy.recertification.cycle_months == 12
+    assert policy.recertification.reminder_days == (60, 30, 7)
+
+
+def test_levels_file_problems_are_located():
+    bad = {"version": 1, "recertification": {"rubric": "recertification", "cycle_months": 24,
+                                             "criteria": [{"key": "x", "label": "Xxx",
+                                                           "evidence": "nope"}]},
+           "levels": [{"id": "senior_coach", "name": "Senior", "requires": "senior_coach",
+                       "criteria": [{"key": "h", "label": "Hours", "evidence": "hours"}]}]}
+    with pytest.raises(LevelsInvalid) as caught:
+        parse_levels(bad, known_evidence={"hours"})
+    paths = [p for p, _ in caught.value.problems]
+    assert "recertification.cycle_months" in paths
+    good = {**bad, "recertification": {**bad["recertification"], "cycle_months": 12},
+            "levels": [{**bad["levels"][0], "requires": None}]}
+    with pytest.raises(LevelsInvalid) as unknown:
+        parse_levels(good, known_evidence={"hours"}, numeric_evidence={"hours"})
+    assert {p for p, _ in unknown.value.problems} == {
+        "levels.0.criteria.0.minimum", "recertification.criteria.0.evidence"}
+
+
+def test_app_refuses_to_start_on_invalid_levels_file(tmp_path, app):
+    from coachprog import create_app
+
+    bad = tmp_path / "levels.yaml"
+    bad.write_text("version: 0\nlevels: []\n", encoding="utf-8")
+    with pytest.raises(RuntimeError, match="invalid levels file"):
+        create_app({**app.config, "COACHPROG_LEVELS_FILE": str(bad)})
+
+
+def test_tick_command_twice_sends_nothing_twice(runner):
+    coach = appointed_coach()
+    certified(coach.id, valid_until=services.today())  # due today: 60, 30 and 7 reached
+    db.session.commit()
+    first = runner.invoke(args=["certification", "tick"])
+    assert first.exit_code == 0, first.output
+    assert "3 reminder(s) logged" in first.output
+    second = runner.invoke(args=["certification", "tick"])
+    assert "0 reminder(s) logged, 0 e-mail(s) queued" in second.output
+
+
+def test_evaluate_level_reads_the_real_contracts(app):
+    coach = appointed_coach()
+    with app.test_request_context():
+        ev = services.evaluate_level(coach.id, "certified_internal_coach")
+        senior = services.evaluate_level(coach.id, "senior_coach")
+    by_key = {r.key: r for r in ev.results}
+    assert by_key["practicum_hours"].available and not by_key["practicum_hours"].met
+    assert not by_key["paperwork"].met and by_key["paperwork"].detail
+    assert {r.key: r.met for r in senior.results} == {
+        "coached_hours": False, "time_in_role": False, "audits": False,
+        "outcomes_brief": False}

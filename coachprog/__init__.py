@@ -139,10 +139,14 @@ def _register_domains(app: Flask) -> None:
     import coachprog.notifications.permissions
     import coachprog.people.jobs
     import coachprog.people.permissions
+    import coachprog.practicum.capstone_models
+    import coachprog.practicum.capstone_permissions
     import coachprog.practicum.models
     import coachprog.practicum.permissions
     import coachprog.practicum.supervision_models
     import coachprog.practicum.supervision_permissions
+    import coachprog.practicum.triad_models
+    import coachprog.practicum.triad_permissions
     import coachprog.recordings.jobs
     import coachprog.recordings.models
     import coachprog.recordings.permissions

@@ -159,4 +159,6 @@ def build_config(instance_path: Path) -> dict[str, Any]:
         "FIDELITY_DRIFT_RUN": int(os.environ.get("COACHPROG_FIDELITY_DRIFT_RUN", "2")),
         # Public certificate verification lookups allowed per client address.
         "COACHPROG_VERIFY_LIMIT": os.environ.get("COACHPROG_VERIFY_LIMIT") or "30 per minute",
+        # Certification criteria; unset: the file shipped in rubrics/certification/.
+        "COACHPROG_LEVELS_FILE": os.environ.get("COACHPROG_LEVELS_FILE") or None,
     }

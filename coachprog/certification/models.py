@@ -60,6 +60,9 @@ class CertificationDecision(db.Model):  # type: ignore[name-defined]
     review_marks: Mapped[dict[str, Any] | None] = mapped_column(sa.JSON)
     review_score: Mapped[float | None] = mapped_column(sa.Float)
     review_passed: Mapped[bool | None] = mapped_column(sa.Boolean)
+    # The recertification rubric assessment scoring the evidence (its rater: a master coach).
+    review_assessment_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("assessments.id", ondelete="SET NULL"), index=True)
     # The two approvals.
     master_approver_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("users.id", ondelete="SET NULL"))
@@ -131,12 +134,16 @@ class CertificationEvidence(db.Model):  # type: ignore[name-defined]
     summary: Mapped[str] = mapped_column(sa.Text)
     reviewer_person_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("people.id", ondelete="SET NULL"))
+    # The certification whose recertification cycle this belongs to (None: level evidence).
+    certification_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("certifications.id", ondelete="CASCADE"), index=True)
     recorded_on: Mapped[date] = mapped_column(sa.Date)
     recorded_by_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     recorded_by: Mapped[User | None] = relationship()
+    reviewer: Mapped[Person | None] = relationship(foreign_keys=[reviewer_person_id])
 
 
 class CertificationReminder(db.Model):  # type: ignore[name-defined]

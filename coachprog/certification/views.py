@@ -35,3 +35,7 @@ def _check_levels_file(state: BlueprintSetupState) -> None:
         lines = "\n".join(f"{path}:{p}: {r}" for p, r in invalid.problems)
         raise RuntimeError(f"coachprog refuses to start: invalid levels file:\n{lines}\n"
                            "Run `flask --app wsgi certification check-levels`.") from None
+
+
+# The recertification pages register their routes on this blueprint.
+from coachprog.certification import recert_views  # noqa: E402, F401

@@ -135,6 +135,9 @@ class JobQueue:
         # Recordings and transcripts past their retention period, once a night.
         self.huey.periodic_task(crontab(hour="3", minute="30"),
                                 name="coachprog.retention_purge")(self._retention_purge)
+        # Certification statuses and recertification reminders, once a day (idempotent).
+        self.huey.periodic_task(crontab(hour="4", minute="0"),
+                                name="coachprog.certification_tick")(self._certification_tick)
         self._consumer_thread: threading.Thread | None = None
 
     @staticmethod
@@ -176,6 +179,12 @@ class JobQueue:
 
         with self.app.app_context():
             scheduled_purge()
+
+    def _certification_tick(self) -> None:
+        from coachprog.certification.jobs import scheduled_tick
+
+        with self.app.app_context():
+            scheduled_tick()
 
     def start_in_process_consumer(self) -> None:
         """Run one worker thread inside the web process (the embedded default for `make run`)."""

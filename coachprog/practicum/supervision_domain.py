@@ -163,36 +163,47 @@ class GateFacts:
     hours_targets_met: bool
     independent_review_passed: bool  # scored by a master coach not their direct supervisor
     capstone_passed: bool
-    hours_detail: str = ""
+    hours_detail: str = ""  # verified hours against the targets, and what is still missing
+    hours_on_track_detail: str = ""  # the same against half the targets (midpoint)
+    session_detail: str = ""  # which scored review counts
+    review_detail: str = ""  # who scored the independent review, or why none counts
+    capstone_detail: str = ""
 
 
 def checklist(gate: Gate, facts: GateFacts) -> list[CheckItem]:
     if gate is Gate.MIDPOINT:
         return [
             CheckItem("session_scored", "A recorded session (or evidence item) scored with "
-                      "the session-review rubric", facts.session_scored),
+                      "the session-review rubric", facts.session_scored, facts.session_detail),
             CheckItem("hours_on_track", "Verified hours on track for the practicum window",
-                      facts.hours_on_track, facts.hours_detail),
+                      facts.hours_on_track, facts.hours_on_track_detail or facts.hours_detail),
         ]
     return [
         CheckItem("independent_review", "An observed or recorded session passed, scored by a "
                   "master coach who is not the trainee's direct supervisor",
-                  facts.independent_review_passed),
-        CheckItem("capstone", "Capstone brief passed", facts.capstone_passed),
+                  facts.independent_review_passed, facts.review_detail),
+        CheckItem("capstone", "Capstone brief passed", facts.capstone_passed,
+                  facts.capstone_detail),
         CheckItem("hours_met", "Practicum hour targets met (verified hours)",
                   facts.hours_targets_met, facts.hours_detail),
     ]
 
 
 def decision_problems(gate: Gate, outcome: str, items: list[CheckItem]) -> list[str]:
-    """Why a decision may not be recorded: an unknown outcome, or — for any outcome but the
-    remedial one at midpoint — an unmet checklist (listing the unmet items)."""
+    """Why a decision may not be recorded: an unknown outcome, or — for a passing outcome
+    (proceed, passed) — an unmet checklist, listing the unmet items. The other outcome
+    (extra supervision at midpoint, not passed at the final review) is the master coach's
+    judgement and needs no checklist: an unmet checklist is usually why it is chosen."""
     if outcome not in OUTCOMES[gate]:
         return [f"Choose one of: {', '.join(OUTCOME_LABELS[o] for o in OUTCOMES[gate])}."]
-    unmet = [item.label for item in items if not item.met]
-    if unmet:
-        return [f"Not yet met: {label}." for label in unmet]
-    return []
+    if not is_passing(gate, outcome):
+        return []
+    return [f"Not yet met: {item.label}." for item in items if not item.met]
+
+
+def met_count(items: list[CheckItem]) -> tuple[int, int]:
+    """(met, total) of a checklist, for summaries."""
+    return sum(1 for item in items if item.met), len(items)
 
 
 def is_passing(gate: Gate, outcome: str) -> bool:

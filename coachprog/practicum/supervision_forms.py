@@ -24,6 +24,15 @@ class OneOnOneForm(FlaskForm):
     submit = SubmitField("Record 1:1")
 
 
+class QueueReviewForm(FlaskForm):
+    """Verify or query a ledger entry straight from the queue (the two buttons carry the
+    decision; the ledger service checks it and requires the comment for a query)."""
+
+    decision = HiddenField()
+    comment = TextAreaField("Comment", validators=[Optional(), Length(max=2000)],
+                            description="Required when you query the entry.")
+
+
 class GateDecisionForm(FlaskForm):
     outcome = RadioField("Decision", choices=[], validators=[DataRequired("Choose a decision.")])
     note = TextAreaField("Note", validators=[Optional(), Length(max=5000)])

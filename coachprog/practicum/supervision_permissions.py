@@ -5,6 +5,9 @@ Policy:
 - Written feedback on a scored session: written by a supervisor of the trainee; read by the
   trainee and the trainee's supervisors — not admins, not sponsors, not managers.
 - 1:1 notes are private to the pair (the supervisor who held it and the trainee).
+- The program overview (every trainee's week, verified hours, gate status and overdue
+  counts per supervisor): program staff above the supervisors — admins (L&D) and master
+  coaches. Counts and hours only, never feedback text or 1:1 notes.
 - Gate pages (checklists, decisions): the trainee, their supervisors, master coaches and
   admins (program staff) see them; only a master coach who is not the trainee records a
   decision.
@@ -73,6 +76,12 @@ def can_view_one_on_one(user: Any, one_on_one: Any = None) -> bool:
 
 
 @permission
+def can_view_practicum_program(user: Any, obj: Any = None) -> bool:
+    return is_signed_in(user) and has_any_role(user, Role.ADMIN, Role.MASTER_COACH) and \
+        not has_any_role(user, Role.SPONSOR)
+
+
+@permission
 def can_view_practicum_gate(user: Any, trainee_person_id: Any = None) -> bool:
     if has_any_role(user, Role.SPONSOR) or not is_signed_in(user):
         return False
@@ -96,13 +105,15 @@ def _supervision_panel(user: Any) -> Any:
     from coachprog.home.services import Item, Panel
     from coachprog.practicum import supervision_services as services
 
-    if has_any_role(user, Role.ADMIN):
+    if has_any_role(user, Role.ADMIN) and can_view_practicum_program(user):
         feedback, meetings = services.overdue_counts()
+        link = url_for("supervision.program")
         return Panel("Practicum supervision", items=[
-            Item("Written feedback overdue (48 h)", count=feedback,
+            Item("Written feedback overdue (48 h)", link=link, count=feedback,
                  level="warn" if feedback else "info"),
-            Item("1:1 supervisions overdue (7 days)", count=meetings,
-                 level="warn" if meetings else "info")])
+            Item("1:1 supervisions overdue (7 days)", link=link, count=meetings,
+                 level="warn" if meetings else "info"),
+            Item("Program overview: trainees, hours, gates", link=link)])
     if can_view_supervision_queue(user):
         items = services.deadlines_for(services.trainee_ids_of(user))
         open_feedback = [d for d in items if d.feedback.is_open]

@@ -30,7 +30,10 @@ from coachprog.errors import DomainError, NotFound
 from coachprog.extensions import db
 from coachprog.governance import services as audit
 from coachprog.people.models import Person
+from coachprog.practicum import domain as ledger_rules
+from coachprog.practicum import services as ledger
 from coachprog.practicum import supervision_domain as rules
+from coachprog.practicum.models import LedgerEntry, PracticumEnrolment
 from coachprog.practicum.supervision_models import GateDecision, OneOnOne, SessionFeedback
 from coachprog.rubrics.models import RubricVersion
 
@@ -132,8 +135,7 @@ def overdue_counts(*, now: datetime | None = None) -> tuple[int, int]:
 
 @dataclass
 class Queue:
-    entries: list[Any] = field(default_factory=list)
-    ledger_available: bool = True
+    entries: list[ledger.VerifyItem] = field(default_factory=list)
     sessions_to_review: list[Any] = field(default_factory=list)  # Recording
     briefs_to_score: list[RaterAssignment] = field(default_factory=list)
     deadlines: list[ReviewDeadlines] = field(default_factory=list)
@@ -152,13 +154,7 @@ def queue(actor: Any, *, now: datetime | None = None) -> Queue:
     from coachprog.recordings.models import CoachingSession, Recording, Transcript
 
     require(actor, "can_view_supervision_queue")
-    result = Queue()
-    try:
-        from coachprog.practicum.services import entries_to_verify
-
-        result.entries = list(entries_to_verify(actor))
-    except NotImplementedError:
-        result.ledger_available = False
+    result = Queue(entries=ledger.entries_to_verify(actor))
     trainees = trainee_ids_of(actor)
     result.trainees = list(db.session.scalars(
         sa.select(Person).where(Person.id.in_(trainees)).order_by(Person.name)))
@@ -291,18 +287,53 @@ def get_person(person_id: int) -> Person:
 # --- gates -------------------------------------------------------------------------------------
 
 
-def _hours(person_id: int) -> tuple[bool, bool, str]:
-    """(on track, targets met, detail) from the verified-hours ledger."""
-    try:
-        from coachprog.practicum.services import hours_summary
+def _h(value: float) -> str:
+    return f"{value:.2f}".rstrip("0").rstrip(".")
 
-        summary = hours_summary(person_id)
-    except NotImplementedError:
-        return False, False, "The hours ledger is not available yet."
-    detail = (f"{summary.coached_hours:g} coached h, {summary.lab_hours:g} lab/debrief h "
-              "verified")
-    on_track = rules.hours_on_track(summary.coached_hours, summary.lab_hours)
-    return on_track, summary.coached_target_met and summary.lab_target_met, detail
+
+@dataclass(frozen=True)
+class HourFacts:
+    """The hours side of both gates, from the ledger (verified entries only)."""
+
+    on_track: bool
+    targets_met: bool
+    on_track_detail: str
+    met_detail: str
+
+
+def _hours(person_id: int) -> HourFacts:
+    """Verified hours against the trainee's program targets (the defaults when not enrolled):
+    on track at midpoint = half of each minimum; met at the final review = each minimum.
+    Pending and queried entries are named but never counted."""
+    summary = ledger.hours_summary(person_id)
+    enrolment = ledger.get_enrolment(person_id)
+    targets = enrolment.program.targets if enrolment else ledger_rules.DEFAULT_TARGETS
+    totals = ledger_rules.Totals(
+        coached_hours=summary.coached_hours, lab_hours=summary.lab_hours,
+        development_hours=summary.development_hours, pending_hours=0.0,
+        unique_coachees=summary.unique_coachees)
+    pending = db.session.scalar(sa.select(sa.func.coalesce(sa.func.sum(LedgerEntry.minutes), 0))
+                                .where(LedgerEntry.person_id == person_id,
+                                       LedgerEntry.status != ledger_rules.VERIFIED)) or 0
+
+    def detail(fraction: float) -> str:
+        text = (f"verified: {_h(summary.coached_hours)} of "
+                f"{_h(targets.coached_min * fraction)} coached h, {_h(summary.lab_hours)} of "
+                f"{_h(targets.lab_min * fraction)} lab/peer-debrief h")
+        missing = ledger_rules.missing(totals, targets, fraction=fraction)
+        if missing:
+            text += "; still missing " + " and ".join(missing)
+        if pending:
+            text += f"; {_h(pending / 60)} h logged but not verified (not counted)"
+        if enrolment is None:
+            text += "; not enrolled in a practicum (default targets)"
+        return text
+
+    on_track = rules.hours_on_track(summary.coached_hours, summary.lab_hours,
+                                    coached_target=targets.coached_min,
+                                    lab_target=targets.lab_min)
+    return HourFacts(on_track, summary.coached_target_met and summary.lab_target_met,
+                     detail(ledger_rules.MIDPOINT_FRACTION), detail(1.0))
 
 
 def _direct_supervisors(person_id: int) -> set[int]:
@@ -310,29 +341,66 @@ def _direct_supervisors(person_id: int) -> set[int]:
         SupervisorAssignment.coach_person_id == person_id)))
 
 
+def _names(user_ids: set[int]) -> str:
+    names = sorted(db.session.scalars(sa.select(User.display_name).where(
+        User.id.in_(user_ids))))
+    return ", ".join(names) or "(removed account)"
+
+
+def _when(value: datetime | None) -> str:
+    if value is None:
+        return "—"
+    return rules.local_time(value, display_zone()).strftime("%Y-%m-%d %H:%M %Z")
+
+
+def _scorers(review: Assessment) -> set[int]:
+    return {a.rater_id for a in review.assignments if a.status == "submitted"
+            and a.role in ("rater", "moderator")}
+
+
 def independent_review(person_id: int) -> Assessment | None:
     """The latest passed session review of this trainee with a submitted mark sheet by a master
     coach who is not their direct supervisor."""
+    return _independent(person_id, scored_reviews({person_id}))[0]
+
+
+def _independent(person_id: int, reviews: list[Assessment]) -> tuple[Assessment | None, str]:
     masters = set(db.session.scalars(sa.select(RoleGrant.user_id).where(
         RoleGrant.role == Role.MASTER_COACH.value)))
-    direct = _direct_supervisors(person_id)
-    for review in reversed(scored_reviews({person_id})):
-        if not _passed(review):
-            continue
-        raters = {a.rater_id for a in review.assignments if a.status == "submitted"
-                  and a.role in ("rater", "moderator")}
-        if raters & (masters - direct):
-            return review
-    return None
+    independent = masters - _direct_supervisors(person_id)
+    passed = [r for r in reversed(reviews) if _passed(r)]
+    for review in passed:
+        scorers = _scorers(review) & independent
+        if scorers:
+            return review, (f"passed, scored by {_names(scorers)} on "
+                            f"{_when(review.closed_at)}")
+    if passed:
+        return None, ("the passed session reviews so far were not scored by an independent "
+                      "master coach")
+    if reviews:
+        return None, "no session review has passed yet"
+    return None, "no session review has been scored yet"
 
 
 def gate_facts(person_id: int) -> rules.GateFacts:
-    on_track, met, detail = _hours(person_id)
+    hours = _hours(person_id)
+    reviews = scored_reviews({person_id})
+    review, review_detail = _independent(person_id, reviews)
+    latest = reviews[-1] if reviews else None
+    session_detail = (f"{len(reviews)} scored; latest {_when(latest.closed_at)} "
+                      f"({'passed' if _passed(latest) else 'not passed'})" if latest
+                      else "no session review has been scored yet")
+    brief = _latest_capstone(person_id)
+    capstone_detail = (f"latest brief scored {_when(brief.closed_at)}: "
+                       f"{'passed' if _passed(brief) else 'not passed'}" if brief
+                       else "no brief has been scored yet")
     return rules.GateFacts(
-        session_scored=bool(scored_reviews({person_id})),
-        hours_on_track=on_track, hours_targets_met=met,
-        independent_review_passed=independent_review(person_id) is not None,
-        capstone_passed=capstone_passed(person_id), hours_detail=detail)
+        session_scored=latest is not None,
+        hours_on_track=hours.on_track, hours_targets_met=hours.targets_met,
+        independent_review_passed=review is not None,
+        capstone_passed=brief is not None and _passed(brief), hours_detail=hours.met_detail,
+        hours_on_track_detail=hours.on_track_detail, session_detail=session_detail,
+        review_detail=review_detail, capstone_detail=capstone_detail)
 
 
 @dataclass(frozen=True)
@@ -383,6 +451,109 @@ def decide_gate(actor: Any, person_id: int, gate_name: str, *, outcome: str,
     return row
 
 
+# --- the program overview ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class GateSummary:
+    gate: rules.Gate
+    met: int
+    total: int
+    decision: GateDecision | None  # the latest, if any
+
+
+@dataclass(frozen=True)
+class ProgramRow:
+    trainee: Person
+    enrolment: PracticumEnrolment
+    window: ledger_rules.Window
+    targets: ledger_rules.Targets
+    hours: ledger.HoursSummary
+    supervisors: list[User]
+    gates: list[GateSummary]
+    feedback_overdue: int
+    one_on_ones_overdue: int
+    entries_waiting: int
+
+
+@dataclass(frozen=True)
+class SupervisorLoad:
+    supervisor: User
+    trainees: int
+    feedback_overdue: int
+    one_on_ones_overdue: int
+    entries_waiting: int
+
+
+@dataclass(frozen=True)
+class ProgramOverview:
+    rows: list[ProgramRow]
+    supervisors: list[SupervisorLoad]
+    feedback_overdue: int
+    one_on_ones_overdue: int
+
+
+def program_overview(actor: Any, *, now: datetime | None = None) -> ProgramOverview:
+    """Program staff's view: every enrolled trainee (week, verified hours against the targets,
+    gate checklists and decisions, overdue items) and every supervisor's overdue items. An
+    item of a trainee with two supervisors counts for each of them; the totals count it once.
+    Counts only: no feedback text, no 1:1 notes."""
+    require(actor, "can_view_practicum_program")
+    now = now or utcnow()
+    supervisors_of: dict[int, set[int]] = {}
+    for row in db.session.execute(sa.select(SupervisorAssignment.coach_person_id,
+                                            SupervisorAssignment.supervisor_user_id)):
+        supervisors_of.setdefault(row[0], set()).add(row[1])
+    enrolments = list(db.session.scalars(
+        sa.select(PracticumEnrolment).join(Person, PracticumEnrolment.person_id == Person.id)
+        .order_by(Person.name, Person.id)))
+    people = set(supervisors_of) | {e.person_id for e in enrolments}
+    late_feedback: dict[int, int] = {}
+    late_meetings: dict[int, int] = {}
+    for item in deadlines_for(people, now=now):
+        pid = item.trainee.id
+        if item.feedback.state is rules.SlaState.OVERDUE:
+            late_feedback[pid] = late_feedback.get(pid, 0) + 1
+        if item.one_on_one.state is rules.SlaState.OVERDUE:
+            late_meetings[pid] = late_meetings.get(pid, 0) + 1
+    waiting: dict[int, int] = {row[0]: row[1] for row in db.session.execute(
+        sa.select(LedgerEntry.person_id, sa.func.count())
+        .where(LedgerEntry.status == ledger_rules.PENDING).group_by(LedgerEntry.person_id))}
+    latest: dict[tuple[int, str], GateDecision] = {}
+    for decision in db.session.scalars(sa.select(GateDecision).order_by(
+            GateDecision.decided_at, GateDecision.id)):
+        latest[(decision.trainee_person_id, decision.gate)] = decision
+    users = {u.id: u for u in db.session.scalars(sa.select(User).where(
+        User.id.in_({uid for ids in supervisors_of.values() for uid in ids})))}
+    rows = []
+    today = now.date()
+    for enrolment in enrolments:
+        pid = enrolment.person_id
+        targets = enrolment.program.targets
+        facts = gate_facts(pid)
+        gates = []
+        for gate in rules.Gate:
+            met, total = rules.met_count(rules.checklist(gate, facts))
+            gates.append(GateSummary(gate, met, total, latest.get((pid, gate.value))))
+        rows.append(ProgramRow(
+            enrolment.person, enrolment, ledger_rules.window(enrolment.start_date, today,
+                                                             targets),
+            targets, ledger.hours_summary(pid),
+            sorted((users[u] for u in supervisors_of.get(pid, set()) if u in users),
+                   key=lambda u: u.display_name.lower()),
+            gates, late_feedback.get(pid, 0), late_meetings.get(pid, 0), waiting.get(pid, 0)))
+    loads = []
+    for uid, user in users.items():
+        mine = [pid for pid, ids in supervisors_of.items() if uid in ids]
+        loads.append(SupervisorLoad(
+            user, len(mine), sum(late_feedback.get(p, 0) for p in mine),
+            sum(late_meetings.get(p, 0) for p in mine), sum(waiting.get(p, 0) for p in mine)))
+    loads.sort(key=lambda load: (-(load.feedback_overdue + load.one_on_ones_overdue),
+                                 load.supervisor.display_name.lower()))
+    return ProgramOverview(rows, loads, sum(late_feedback.values()),
+                           sum(late_meetings.values()))
+
+
 # --- the contract ------------------------------------------------------------------------------
 
 
@@ -399,8 +570,12 @@ def final_review(person_id: int) -> GateResult | None:
                       url=url_for("supervision.gate", person_id=person_id, gate="final"))
 
 
+def _latest_capstone(person_id: int) -> Assessment | None:
+    return db.session.scalar(_closed_of_purpose(CAPSTONE, {person_id})
+                             .order_by(Assessment.closed_at.desc(), Assessment.id.desc())
+                             .limit(1))
+
+
 def capstone_passed(person_id: int) -> bool:
-    latest = db.session.scalar(_closed_of_purpose(CAPSTONE, {person_id})
-                               .order_by(Assessment.closed_at.desc(), Assessment.id.desc())
-                               .limit(1))
+    latest = _latest_capstone(person_id)
     return latest is not None and _passed(latest)

@@ -11,9 +11,15 @@ from flask_login import current_user, login_required
 from coachprog.auth.permissions import can
 from coachprog.errors import DomainError, NotFound
 from coachprog.extensions import db
+from coachprog.practicum import services as ledger
 from coachprog.practicum import supervision_domain as rules
 from coachprog.practicum import supervision_services as services
-from coachprog.practicum.supervision_forms import FeedbackForm, GateDecisionForm, OneOnOneForm
+from coachprog.practicum.supervision_forms import (
+    FeedbackForm,
+    GateDecisionForm,
+    OneOnOneForm,
+    QueueReviewForm,
+)
 from coachprog.web import apply_domain_error, authorize
 
 bp = Blueprint("supervision", __name__, url_prefix="/supervision")
@@ -31,12 +37,57 @@ def _helpers() -> dict[str, Any]:
     return {"now": now, "describe": lambda d: rules.describe_left(d, now), "rules": rules}
 
 
+def _render_queue(failed: int | None = None, form: QueueReviewForm | None = None,
+                  status: int = 200) -> Any:
+    return render_template("supervision/queue.html", queue=services.queue(current_user),
+                           failed=failed, review_form=form or QueueReviewForm(formdata=None),
+                           **_helpers()), status
+
+
 @bp.route("/")
 @login_required
 def queue() -> Any:
     authorize("can_view_supervision_queue")
-    return render_template("supervision/queue.html", queue=services.queue(current_user),
-                           **_helpers())
+    return _render_queue()
+
+
+@bp.route("/entries/<int:entry_id>/review", methods=["POST"])
+@login_required
+def review_entry(entry_id: int) -> Any:
+    """Verify or query a ledger entry from the queue; back to the queue either way."""
+    authorize("can_view_supervision_queue")
+    entry = ledger.get_entry(current_user, entry_id)
+    authorize("can_verify_practicum_entry", entry)
+    form = QueueReviewForm()
+    if form.validate_on_submit():
+        decision = form.decision.data or ""
+        try:
+            ledger.review_entry(current_user, entry_id, decision=decision,
+                                comment=form.comment.data or "")
+        except DomainError as error:
+            db.session.rollback()
+            apply_domain_error(form, error)
+            # Errors beside the entry's comment box; one the queue no longer lists (verified
+            # meanwhile) as a message at the top.
+            form.comment.errors = [*form.comment.errors,
+                                   *error.field_errors.get("decision", [])]
+            if not error.field_errors:
+                flash(error.message, "error")
+        else:
+            db.session.commit()
+            flash(f"Verified: {entry.kind_label} of {entry.person.name} on "
+                  f"{entry.day.isoformat()} counts now." if decision == "verify" else
+                  f"Queried: {entry.person.name} will answer.", "success")
+            return redirect(url_for("supervision.queue"))
+    return _render_queue(entry_id, form, 400)
+
+
+@bp.route("/program")
+@login_required
+def program() -> Any:
+    authorize("can_view_practicum_program")
+    return render_template("supervision/program.html",
+                           overview=services.program_overview(current_user), **_helpers())
 
 
 @bp.route("/mine")

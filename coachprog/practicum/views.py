@@ -209,3 +209,7 @@ def correct_entry(entry_id: int) -> Any:
             return redirect(url_for("practicum.view_ledger", person_id=entry.person_id))
     return _render_entry(services.get_entry(current_user, entry_id), correct_form=form,
                          status=400)
+
+
+# The capstone brief and peer-triad pages register their routes on this blueprint.
+from coachprog.practicum import capstone_views, triad_views  # noqa: E402, F401

@@ -150,3 +150,15 @@ def test_the_retention_purge_is_scheduled_nightly(app) -> None:
     queue_ = app.extensions["coachprog.queue"]
     names = {task.name for task in queue_.huey._registry.periodic_tasks}
     assert {"coachprog.retention_purge", "coachprog.sweep_stale_jobs"} <= names
+
+
+def test_the_certification_tick_is_scheduled_daily_and_runs_as_the_system(app, monkeypatch) -> None:
+    from coachprog.certification import jobs as certification_jobs
+
+    queue_ = app.extensions["coachprog.queue"]
+    names = {task.name for task in queue_.huey._registry.periodic_tasks}
+    assert "coachprog.certification_tick" in names
+    ran: list[bool] = []
+    monkeypatch.setattr(certification_jobs, "scheduled_tick", lambda: ran.append(True))
+    queue_._certification_tick()
+    assert ran == [True]

@@ -1,13 +1,15 @@
 """Supervision routes in the access matrix. The matrix user supervises nobody and is nobody's
 trainee: supervisors get their (empty) queue, master coaches and admins see gate checklists,
-only master coaches may post a decision (refused here: the checklist is unmet → 400), and
-nobody reads feedback or 1:1 notes of a pair they are not part of. The pair's own access is
+program staff (admins, master coaches) see the program overview, nobody verifies another
+supervisor's trainee's entries from their queue, only master coaches may post a decision
+(refused here: no outcome chosen → 400), and nobody reads feedback or 1:1 notes of a pair
+they are not part of. The pair's own access is
 tested in test_views.py."""
 
 from __future__ import annotations
 
 from tests.access import Case, statuses
-from tests.supervision.builders import matrix_review
+from tests.supervision.builders import matrix_entry, matrix_review
 
 CASES = [
     Case("supervision.queue", "GET", lambda o: "/supervision/",
@@ -24,6 +26,12 @@ CASES = [
     Case("supervision.one_on_ones", "POST",
          lambda o: f"/supervision/trainees/{o['trainee_id']}/one-on-ones", statuses(403),
          setup=matrix_review),
+    # Verify from the queue: only the entry's own supervisor (tested in test_views.py).
+    Case("supervision.review_entry", "POST",
+         lambda o: f"/supervision/entries/{o['entry_id']}/review", statuses(403),
+         body={"decision": "verify"}, setup=matrix_entry),
+    Case("supervision.program", "GET", lambda o: "/supervision/program",
+         statuses(403, admin=200, master_coach=200)),
     Case("supervision.gate", "GET",
          lambda o: f"/supervision/trainees/{o['trainee_id']}/gates/midpoint",
          statuses(403, admin=200, master_coach=200), setup=matrix_review),

@@ -5,7 +5,7 @@ rows carry exactly what the supervision services read). Everything is flushed.""
 from __future__ import annotations
 
 import hashlib
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from coachprog.assessments.models import Assessment, EvidenceItem, RaterAssignment
@@ -14,6 +14,9 @@ from coachprog.auth.models import User
 from coachprog.coaching.models import SupervisorAssignment
 from coachprog.extensions import db
 from coachprog.people.models import Person
+from coachprog.practicum import domain as ledger_rules
+from coachprog.practicum.models import LedgerEntry, PracticumEnrolment, PracticumProgram
+from coachprog.practicum.services import default_program
 from coachprog.rubrics.models import RubricVersion
 from tests.factories import PersonFactory, UserFactory
 
@@ -70,3 +73,48 @@ def matrix_review() -> dict[str, Any]:
     review = scored(person, rater=supervisor)
     db.session.commit()
     return {"assessment_id": review.id, "trainee_id": person.id}
+
+
+def enrol(person: Person, *, start: date | None = None,
+          program: PracticumProgram | None = None) -> PracticumEnrolment:
+    """Enrol in the default program (or `program`), four weeks before T0 unless told."""
+    row = PracticumEnrolment(person_id=person.id, program_id=(program or default_program()).id,
+                             start_date=start or (T0 - timedelta(weeks=4)).date())
+    db.session.add(row)
+    db.session.flush()
+    return row
+
+
+def log_hours(person: Person, *, coached: float = 0, lab: float = 0,
+              status: str = ledger_rules.VERIFIED, days_back: int = 1,
+              verifier: User | None = None) -> list[LedgerEntry]:
+    """Real ledger rows worth `coached` and `lab` hours (up to 8 h a row, one day each,
+    counting back from `days_back` days before T0), all with `status`."""
+    rows: list[LedgerEntry] = []
+    day = days_back
+    for kind, hours in ((ledger_rules.COACHED, coached), (ledger_rules.LAB, lab)):
+        left = round(hours * 60)
+        while left > 0:
+            minutes = min(left, ledger_rules.MAX_MINUTES)
+            row = LedgerEntry(
+                person_id=person.id, kind=kind, minutes=minutes, status=status,
+                starts_at=(T0 - timedelta(days=day)).replace(hour=8),
+                coachee_pseudonym=f"Client {len(rows) % 3}" if kind == ledger_rules.COACHED
+                else None,
+                reviewed_by_id=verifier.id if verifier and status != ledger_rules.PENDING
+                else None)
+            db.session.add(row)
+            rows.append(row)
+            left -= minutes
+            day += 1
+    db.session.flush()
+    return rows
+
+
+def matrix_entry() -> dict[str, Any]:
+    """A pending ledger entry of someone the matrix user does not supervise."""
+    person, _, _ = trainee_with_supervisor()
+    enrol(person)
+    rows = log_hours(person, coached=1, status=ledger_rules.PENDING)
+    db.session.commit()
+    return {"entry_id": rows[0].id, "trainee_id": person.id}

@@ -1,5 +1,5 @@
-"""Fixtures of the supervision tests: the injectable clock, and the hours ledger's contract
-stubbed until (or regardless of whether) the ledger lands."""
+"""Fixtures of the supervision tests: the injectable clock. Hours come from real ledger rows
+(builders.log_hours), never a stub: the gates read the ledger itself."""
 
 from __future__ import annotations
 
@@ -9,7 +9,6 @@ from datetime import datetime
 import pytest
 
 from coachprog.db import set_clock
-from coachprog.practicum import services as ledger
 
 
 class Clock:
@@ -28,19 +27,3 @@ def clock() -> Iterator[Clock]:
     set_clock(current)
     yield current
     set_clock(None)
-
-
-@pytest.fixture
-def hours(monkeypatch: pytest.MonkeyPatch) -> dict[str, float]:
-    """Verified hours the ledger reports for every coach; tests change the values."""
-    values = {"coached": 0.0, "lab": 0.0}
-
-    def summary(person_id: int, *, since: object = None) -> ledger.HoursSummary:
-        return ledger.HoursSummary(
-            coached_hours=values["coached"], lab_hours=values["lab"], development_hours=0.0,
-            unique_coachees=1, coached_target_met=values["coached"] >= 20,
-            lab_target_met=values["lab"] >= 10)
-
-    monkeypatch.setattr(ledger, "hours_summary", summary)
-    monkeypatch.setattr(ledger, "entries_to_verify", lambda actor: [])
-    return values

@@ -163,13 +163,32 @@ def test_unknown_outcome_is_refused() -> None:
 
 
 @given(st.lists(st.booleans(), min_size=5, max_size=5))
-def test_a_decision_is_possible_only_when_every_item_is_met(flags: list[bool]) -> None:
+def test_a_passing_decision_needs_every_item_met(flags: list[bool]) -> None:
     facts = GateFacts(*flags)
     for gate in Gate:
         items = rules.checklist(gate, facts)
-        for outcome in rules.OUTCOMES[gate]:
-            assert (rules.decision_problems(gate, outcome, items) == []) == \
-                all(i.met for i in items)
+        passing, other = rules.OUTCOMES[gate]
+        assert rules.is_passing(gate, passing) and not rules.is_passing(gate, other)
+        assert (rules.decision_problems(gate, passing, items) == []) == \
+            all(i.met for i in items)
+        assert len(rules.decision_problems(gate, passing, items)) == \
+            sum(1 for i in items if not i.met)
+        # Extra supervision / not passed is the master coach's call, checklist or not.
+        assert rules.decision_problems(gate, other, items) == []
+        assert rules.met_count(items) == (sum(1 for i in items if i.met), len(items))
+
+
+def test_unmet_midpoint_allows_extra_supervision_only() -> None:
+    facts = GateFacts(session_scored=True, hours_on_track=False, hours_targets_met=False,
+                      independent_review_passed=False, capstone_passed=False,
+                      hours_detail="4 of 10 coached h")
+    items = rules.checklist(Gate.MIDPOINT, facts)
+    assert items[1].detail == "4 of 10 coached h"
+    assert rules.decision_problems(Gate.MIDPOINT, "proceed", items) == [
+        "Not yet met: Verified hours on track for the practicum window."]
+    assert rules.decision_problems(Gate.MIDPOINT, "extra_supervision", items) == []
+    assert rules.decision_problems(Gate.MIDPOINT, "", items) == [
+        "Choose one of: Proceed, Extra supervision."]
 
 
 def test_hours_on_track_is_half_the_minimum_targets() -> None:

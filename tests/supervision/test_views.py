@@ -9,7 +9,7 @@ from coachprog.auth.domain import Role
 from coachprog.extensions import db
 from tests.conftest import TEST_PASSWORD, csrf_token
 from tests.factories import UserFactory
-from tests.supervision.builders import T0, scored, trainee_with_supervisor
+from tests.supervision.builders import T0, enrol, log_hours, scored, trainee_with_supervisor
 
 
 def _login(client, auth, user) -> None:
@@ -18,7 +18,7 @@ def _login(client, auth, user) -> None:
     assert auth.login(user.email, TEST_PASSWORD).status_code == 302
 
 
-def test_supervisor_writes_feedback_the_trainee_reads_it(client, auth, clock, hours) -> None:
+def test_supervisor_writes_feedback_the_trainee_reads_it(client, auth, clock) -> None:
     person, trainee, supervisor = trainee_with_supervisor()
     review = scored(person, rater=supervisor)
     db.session.commit()
@@ -41,8 +41,8 @@ def test_supervisor_writes_feedback_the_trainee_reads_it(client, auth, clock, ho
                                   "csrf_token": csrf_token(client, url)}).status_code == 403
 
 
-def test_feedback_is_hidden_from_admins_sponsors_and_other_coaches(client, auth, clock,
-                                                                   hours) -> None:
+def test_feedback_is_hidden_from_admins_sponsors_and_other_coaches(client, auth,
+                                                                   clock) -> None:
     person, _, supervisor = trainee_with_supervisor()
     review = scored(person, rater=supervisor)
     db.session.commit()
@@ -54,7 +54,7 @@ def test_feedback_is_hidden_from_admins_sponsors_and_other_coaches(client, auth,
     assert client.get("/supervision/reviews/999999").status_code == 404
 
 
-def test_one_on_one_notes_private_to_the_pair(client, auth, clock, hours) -> None:
+def test_one_on_one_notes_private_to_the_pair(client, auth, clock) -> None:
     person, trainee, supervisor = trainee_with_supervisor()
     review = scored(person, rater=supervisor)
     db.session.commit()
@@ -80,7 +80,7 @@ def test_one_on_one_notes_private_to_the_pair(client, auth, clock, hours) -> Non
     assert client.get(url).status_code == 403
 
 
-def test_gate_page_checklist_refusal_and_decision(client, auth, clock, hours) -> None:
+def test_gate_page_checklist_refusal_and_decision(client, auth, clock) -> None:
     person, trainee, supervisor = trainee_with_supervisor()
     master = UserFactory(roles=[Role.MASTER_COACH])
     db.session.commit()
@@ -91,7 +91,7 @@ def test_gate_page_checklist_refusal_and_decision(client, auth, clock, hours) ->
     refused = client.post(url, data={"outcome": "proceed", "csrf_token": csrf_token(client, url)})
     assert refused.status_code == 400
     assert "Not yet met: A recorded session" in refused.get_data(as_text=True)
-    hours.update(coached=12, lab=6)
+    log_hours(person, coached=12, lab=6, verifier=supervisor)
     scored(person, rater=supervisor)
     db.session.commit()
     assert client.post(url, data={"outcome": "nonsense",
@@ -105,7 +105,7 @@ def test_gate_page_checklist_refusal_and_decision(client, auth, clock, hours) ->
     assert client.get(f"/supervision/trainees/{person.id}/gates/bogus").status_code == 404
 
 
-def test_home_panels(client, auth, clock, hours) -> None:
+def test_home_panels(client, auth, clock) -> None:
     person, _, supervisor = trainee_with_supervisor()
     scored(person, rater=supervisor)
     admin = UserFactory(roles=[Role.ADMIN])
@@ -116,3 +116,72 @@ def test_home_panels(client, auth, clock, hours) -> None:
     assert "Written feedback overdue" in page
     _login(client, auth, supervisor)
     assert "Supervision due" in client.get("/").get_data(as_text=True)
+
+
+def test_verify_and_query_from_the_queue(client, auth, clock) -> None:
+    from coachprog.practicum.models import LedgerEntry
+
+    person, trainee, supervisor = trainee_with_supervisor()
+    enrol(person)
+    first, second = log_hours(person, coached=1, lab=1, status="pending")
+    other, _, _ = trainee_with_supervisor()
+    (foreign,) = log_hours(other, coached=1, status="pending")
+    db.session.commit()
+    _login(client, auth, supervisor)
+    page = client.get("/supervision/").get_data(as_text=True)
+    assert "Hours entries to verify (2)" in page
+    assert f"/practicum/entries/{first.id}" in page and f"entry-{foreign.id}" not in page
+    url = f"/supervision/entries/{first.id}/review"
+    ok = client.post(url, data={"decision": "verify",
+                                "csrf_token": csrf_token(client, "/supervision/")})
+    assert ok.status_code == 302 and ok.headers["Location"].endswith("/supervision/")
+    assert "counts now" in client.get("/supervision/").get_data(as_text=True)
+    url2 = f"/supervision/entries/{second.id}/review"
+    bare = client.post(url2, data={"decision": "query",
+                                   "csrf_token": csrf_token(client, "/supervision/")})
+    assert bare.status_code == 400
+    assert "Say what needs checking" in bare.get_data(as_text=True)
+    odd = client.post(url2, data={"decision": "approve",
+                                  "csrf_token": csrf_token(client, "/supervision/")})
+    assert odd.status_code == 400 and "Choose verify or query" in odd.get_data(as_text=True)
+    assert client.post(url2, data={"decision": "query", "comment": "Which lab was this?"}
+                       ).status_code == 400  # no CSRF token
+    queried = client.post(url2, data={"decision": "query", "comment": "Which lab was this?",
+                                      "csrf_token": csrf_token(client, "/supervision/")})
+    assert queried.status_code == 302
+    again = client.post(url, data={"decision": "verify",
+                                   "csrf_token": csrf_token(client, "/supervision/")})
+    assert again.status_code == 400 and "verified already" in again.get_data(as_text=True)
+    db.session.expire_all()
+    statuses = {e.id: e.status for e in db.session.query(LedgerEntry).filter(
+        LedgerEntry.id.in_([first.id, second.id, foreign.id]))}
+    assert statuses == {first.id: "verified", second.id: "queried", foreign.id: "pending"}
+    assert client.post(f"/supervision/entries/{foreign.id}/review", data={
+        "decision": "verify", "csrf_token": csrf_token(client, "/supervision/")}
+    ).status_code == 403
+    assert client.post("/supervision/entries/999999/review", data={
+        "decision": "verify", "csrf_token": csrf_token(client, "/supervision/")}
+    ).status_code == 404
+    _login(client, auth, trainee)
+    assert client.post(f"/supervision/entries/{second.id}/review", data={
+        "decision": "verify", "csrf_token": csrf_token(client, "/supervision/mine")}
+    ).status_code == 403
+
+
+def test_program_page_lists_trainees_and_overdue_counts(client, auth, clock) -> None:
+    person, _, supervisor = trainee_with_supervisor()
+    enrol(person)
+    log_hours(person, coached=3, lab=1, verifier=supervisor)
+    scored(person, rater=supervisor, at=T0 - timedelta(days=8))
+    admin = UserFactory(roles=[Role.ADMIN])
+    db.session.commit()
+    _login(client, auth, admin)
+    page = client.get("/supervision/program").get_data(as_text=True)
+    assert person.name in page and supervisor.display_name in page
+    assert "5 of 8–12" in page  # week 5 of the default 8–12 week window
+    assert "3 / 20" in page and "1 / 10" in page
+    assert "1 feedback, 1 1:1" in page and "1 of 2 met" in page
+    assert "/supervision/program" in client.get("/").get_data(as_text=True)
+    _login(client, auth, supervisor)
+    assert client.get("/supervision/program").status_code == 403
+    assert "Program overview" not in client.get("/supervision/").get_data(as_text=True)

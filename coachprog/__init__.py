@@ -129,6 +129,7 @@ def _register_domains(app: Flask) -> None:
     import coachprog.certification.jobs
     import coachprog.certification.models
     import coachprog.certification.permissions
+    import coachprog.certification.recert_permissions
     import coachprog.coaching.models
     import coachprog.coaching.permissions
     import coachprog.governance.permissions

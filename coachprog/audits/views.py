@@ -6,13 +6,11 @@ from typing import Any
 
 from flask import (
     Blueprint,
-    Response,
     abort,
     flash,
     redirect,
     render_template,
     request,
-    send_file,
     url_for,
 )
 from flask_login import current_user, login_required
@@ -33,6 +31,7 @@ from coachprog.audits.forms import (
 from coachprog.auth.permissions import can
 from coachprog.errors import DomainError, NotFound
 from coachprog.extensions import db
+from coachprog.recordings.streaming import audio_response
 from coachprog.web import apply_domain_error, authorize
 
 bp = Blueprint("audits", __name__, url_prefix="/audits")
@@ -232,20 +231,12 @@ def choose_session(audit_id: int) -> Any:
 @bp.route("/audits/<int:audit_id>/recordings/<int:recording_id>/audio")
 @login_required
 def audit_audio(audit_id: int, recording_id: int) -> Any:
-    from werkzeug.exceptions import RequestedRangeNotSatisfiable
-
     try:
         audio = services.open_audit_audio(current_user, audit_id, recording_id)
     except NotFound:
         abort(404)
     db.session.commit()  # the open is audited
-    try:
-        response = send_file(audio.path, mimetype=audio.mimetype, conditional=True, etag=True,
-                             max_age=0, download_name=audio.download_name)
-    except RequestedRangeNotSatisfiable as error:
-        return Response(status=416, headers={"Content-Range": f"bytes */{error.length}"})
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
+    return audio_response(audio)
 
 
 @bp.route("/audits/<int:audit_id>/actions", methods=["POST"])

@@ -329,9 +329,14 @@ def _pending(decision_id: int) -> CertificationDecision:
 def approve_decision(actor: Any, decision_id: int,
                      capacity: domain.ApproverRole) -> CertificationDecision:
     """One of the two approvals. Criteria are evaluated again; the second approval issues the
-    certification, refused while a criterion is unmet unless an admin overrode it."""
+    certification, refused while a criterion is unmet unless an admin overrode it. A
+    recertification is approved on its own evidence and renews (recert_services)."""
     require(actor, "can_decide_certification")
     decision = _pending(decision_id)
+    if decision.kind == "recertification":
+        from coachprog.certification import recert_services
+
+        return recert_services.approve(actor, decision_id, capacity)
     approvals = domain.Approvals(decision.master_approver_id, decision.admin_approver_id)
     problems = domain.approval_problems(
         approvals, actor_user_id=actor.id, actor_roles=_roles(actor), capacity=capacity,

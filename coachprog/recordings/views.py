@@ -9,17 +9,14 @@ from typing import Any
 
 from flask import (
     Blueprint,
-    Response,
     flash,
     jsonify,
     redirect,
     render_template,
     request,
-    send_file,
     url_for,
 )
 from flask_login import current_user, login_required
-from werkzeug.exceptions import RequestedRangeNotSatisfiable
 
 from coachprog.auth.permissions import can
 from coachprog.errors import DomainError
@@ -33,6 +30,7 @@ from coachprog.recordings.forms import (
     UploadForm,
 )
 from coachprog.recordings.models import CoachingSession, Recording
+from coachprog.recordings.streaming import audio_response
 from coachprog.web import apply_domain_error, authorize
 
 bp = Blueprint("recordings", __name__, url_prefix="/recordings")
@@ -155,15 +153,7 @@ def recording_status(recording_id: int) -> Any:
 def stream_audio(recording_id: int) -> Any:
     audio = services.open_audio(current_user, recording_id)
     db.session.commit()  # the open is audited
-    # conditional=True answers Range requests (206) so the browser's player can seek.
-    try:
-        response = send_file(audio.path, mimetype=audio.mimetype, conditional=True, etag=True,
-                             max_age=0, download_name=audio.download_name)
-    except RequestedRangeNotSatisfiable as error:
-        # The plain 416 with the file's length, not the HTML error page: players read it.
-        return Response(status=416, headers={"Content-Range": f"bytes */{error.length}"})
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
+    return audio_response(audio)
 
 
 @bp.route("/<int:recording_id>/retry", methods=["POST"])

@@ -34,7 +34,7 @@ def test_check_passes_the_shipped_rubrics_and_the_database(runner):
     result = check(runner, PROJECT_RUBRICS)
 
     assert result.exit_code == 0, result.output
-    assert result.stdout == (f"OK: 6 rubric file(s) valid in {PROJECT_RUBRICS} "
+    assert result.stdout == (f"OK: 7 rubric file(s) valid in {PROJECT_RUBRICS} "
                              "(files and recorded versions).\n")
     assert result.stderr == ""
 
@@ -139,7 +139,7 @@ def test_check_without_a_database_passes_valid_files(tmp_path):
     result = run_flask(tmp_path, PROJECT_RUBRICS, "rubrics", "check")
 
     assert result.returncode == 0, result.stderr
-    assert result.stdout == f"OK: 6 rubric file(s) valid in {PROJECT_RUBRICS} (files only).\n"
+    assert result.stdout == f"OK: 7 rubric file(s) valid in {PROJECT_RUBRICS} (files only).\n"
 
 
 def test_other_commands_refuse_to_start_with_a_broken_rubric(tmp_path, broken_dir):

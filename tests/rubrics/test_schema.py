@@ -270,6 +270,7 @@ def test_the_shipped_directory_is_valid_and_complete():
         "session-review": "session_review", "interview": "interview",
         "simulation-performance": "simulation", "simulation-transition": "simulation",
         "capstone-brief": "capstone", "audit": "audit",
+        "recertification": "recertification",
     }
 
 
@@ -313,6 +314,18 @@ def test_capstone_brief_needs_every_part_of_the_kpi(field):
 
 def test_audit_flags_advising_drift():
     _fails_only_on_non_negotiable("audit", "drift-advising")
+
+
+@pytest.mark.parametrize("behaviour", ["recert-ethics-clear", "recert-confidentiality"])
+def test_recertification_fails_on_ethics_or_identifying_clients(behaviour):
+    _fails_only_on_non_negotiable("recertification", behaviour)
+
+
+def test_recertification_rubric_covers_each_piece_of_evidence():
+    rubric, _ = load_rubric_text((PROJECT_RUBRICS / "recertification.yaml").read_text())
+
+    assert [c.id for c in rubric.competencies] == [
+        "ethics", "practice", "outcomes", "peer", "development"]
 
 
 def test_session_review_covers_grow_and_the_icf_areas():

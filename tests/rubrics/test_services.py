@@ -92,9 +92,9 @@ def test_the_shipped_rubrics_load(tmp_path):
     summary = load(PROJECT_RUBRICS)
 
     assert sorted(summary.recorded) == [
-        "audit v1", "capstone-brief v1", "interview v1", "session-review v1",
-        "simulation-performance v1", "simulation-transition v1"]
-    assert len(versions()) == 6
+        "audit v1", "capstone-brief v1", "interview v1", "recertification v1",
+        "session-review v1", "simulation-performance v1", "simulation-transition v1"]
+    assert len(versions()) == 7
 
 
 def test_a_changed_file_replaces_its_version_while_no_mark_used_it(rubrics_dir):

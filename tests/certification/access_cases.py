@@ -8,6 +8,7 @@ from typing import Any
 
 from tests.access import Case, statuses
 from tests.certification.access_cases_certificates import CERTIFICATE_CASES
+from tests.certification.access_cases_recert import RECERT_CASES
 from tests.factories import PersonFactory
 
 
@@ -26,3 +27,4 @@ CASES = [
          api=True, setup=matrix_person),
 ]
 CASES += CERTIFICATE_CASES
+CASES += RECERT_CASES

@@ -18,11 +18,9 @@ from coachprog.certification import recert_services as rs
 from coachprog.certification import services
 from coachprog.certification.models import Certification, CertificationEvidence
 from coachprog.extensions import db
-from tests.access import ROLES
 from tests.certification.access_cases_recert import (
     BRIEF,
     PEER_REVIEW,
-    RECERT_CASES,
     certified,
     development_hours,
     master_coach,
@@ -255,14 +253,3 @@ def test_the_panel_lists_each_active_or_lapsed_certification(app, world):
     assert "Gathering evidence" in html
     with app.test_request_context():
         assert render_template("certification/_recert_panel.html").strip() == ""
-
-
-# --- the access cases, until access_cases.py collects them --------------------------------
-
-
-@pytest.mark.parametrize("role", ROLES)
-@pytest.mark.parametrize("case", RECERT_CASES, ids=lambda c: f"{c.endpoint}-{c.method}")
-def test_recert_access_case(client, auth, case, role):
-    from tests.test_access import _request
-
-    assert _request(client, auth, case, role) == case.expected[role]

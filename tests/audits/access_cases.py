@@ -9,6 +9,9 @@ from tests.audits.builders import matrix_action, matrix_audit, matrix_audit_reco
 STAFF = statuses(403, admin=200, master_coach=200, lead_coach=200)
 AUDITORS = statuses(403, admin=200, master_coach=200, rater=200)
 COVERAGE = statuses(403, admin=200, master_coach=200, sponsor=200)
+API_ADMIN = statuses(403, anonymous=401, admin=200)
+API_AUDITORS = statuses(403, anonymous=401, admin=200, master_coach=200, rater=200)
+API_COVERAGE = statuses(403, anonymous=401, admin=200, master_coach=200, sponsor=200)
 
 CASES = [
     Case("audits.index", "GET", lambda o: "/audits/", ADMIN_ONLY),
@@ -44,4 +47,19 @@ CASES = [
     Case("audits.structure", "GET", lambda o: "/audits/structure", STAFF),
     Case("audits.record_event", "POST", lambda o: "/audits/events", statuses(403, admin=400)),
     Case("audits.coverage", "GET", lambda o: "/audits/coverage", COVERAGE),
+    # The JSON API: the same rules as the pages (auditors' own lists are in test_api.py).
+    Case("api.list_audit_samples", "GET", lambda o: "/api/v1/audits/samples", API_ADMIN,
+         api=True, setup=matrix_audit),
+    Case("api.get_audit_sample", "GET", lambda o: f"/api/v1/audits/samples/{o['sample_id']}",
+         API_ADMIN, api=True, setup=matrix_audit),
+    Case("api.list_my_audits", "GET", lambda o: "/api/v1/audits/mine", API_AUDITORS,
+         api=True, setup=matrix_audit),
+    Case("api.get_audit_coverage", "GET", lambda o: "/api/v1/audits/coverage?quarter=2026Q4",
+         API_COVERAGE, api=True, setup=matrix_audit),
+    Case("api.list_corrective_actions", "GET", lambda o: "/api/v1/audits/actions",
+         API_AUDITORS, api=True, setup=matrix_action),
+    # Only admins and the audit's (other) auditor close an action.
+    Case("api.close_corrective_action", "POST",
+         lambda o: f"/api/v1/audits/actions/{o['action_id']}/close", API_ADMIN, api=True,
+         body={"status": "done", "note": "Closed by the matrix."}, setup=matrix_action),
 ]

@@ -7,13 +7,15 @@ from coachprog.audits.models import Audit, AuditSample
 from coachprog.auth.domain import Role
 from coachprog.coaching.models import SupervisorAssignment
 from coachprog.extensions import db
+from tests.assessments.builders import calibrate
 from tests.audits.builders import ADMIN, coaches
 from tests.factories import PersonFactory, UserFactory
 
 
 def test_seed_is_idempotent(clock) -> None:
     assert seed.seed_demo(ADMIN) is False  # nothing to build on yet
-    UserFactory(email="master@demo.example", roles=[Role.MASTER_COACH])
+    master = UserFactory(email="master@demo.example", roles=[Role.MASTER_COACH])
+    calibrate(master, "audit")
     UserFactory(email="lead@demo.example", roles=[Role.LEAD_COACH],
                 person_id=PersonFactory().id)
     coaches(6)
@@ -46,3 +48,26 @@ def test_seed_appoints_a_demo_cohort_when_nobody_is_appointed(clock) -> None:
     assert len(sample.drawn) >= 3
     assert seed.seed_demo(ADMIN) is False
     assert len(active_coach_ids()) == seed.COHORT_SIZE
+
+
+def test_seed_assigns_an_older_unassigned_sample_once_someone_is_calibrated(clock) -> None:
+    master = UserFactory(email="master@demo.example", roles=[Role.MASTER_COACH])
+    UserFactory(email="lead@demo.example", roles=[Role.LEAD_COACH],
+                person_id=PersonFactory().id)
+    coaches(6)
+    db.session.commit()
+    assert seed.seed_demo(ADMIN) is True
+    db.session.commit()
+    sample = db.session.query(AuditSample).one()
+    # Nobody calibrated for audits: nothing assigned, and the seed decides nothing itself.
+    assert sample.audits and all(a.auditor_user_id is None for a in sample.audits)
+    assert not any(a.outcome for a in sample.audits)
+    assert seed.seed_demo(ADMIN) is False
+    calibrate(master, "audit")
+    db.session.commit()
+    assert seed.seed_demo(ADMIN) is True
+    db.session.commit()
+    assert all(a.auditor_user_id == master.id for a in sample.audits)
+    assert [a.decided_by_id for a in sample.audits if a.outcome] == [master.id]
+    assert db.session.query(AuditSample).count() == 1  # the same sample, not redrawn
+    assert seed.seed_demo(ADMIN) is False

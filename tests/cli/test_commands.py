@@ -29,8 +29,9 @@ def test_seed_builds_a_realistic_organisation_and_prints_logins(runner, monkeypa
     assert "not seeded" not in result.output  # the demo assessments came too
     people, users, _, assessments, _, calibrations = _counts()
     assert people >= 300 and users == len(DEMO_ACCOUNTS)
-    # 2 calibration items, 3 live assessments, 2 session reviews of the supervision demo
-    assert assessments == 7 and calibrations == 2
+    # 2 calibration items, 3 live assessments, 2 session reviews of the supervision demo,
+    # 2 items of the audit calibration; rater@ and lead@ calibrated, rater@ also for audits
+    assert assessments == 9 and calibrations == 3
     departments = db.session.scalars(sa.select(Person.department).distinct()).all()
     assert len(departments) >= 8
     without_manager = db.session.scalar(

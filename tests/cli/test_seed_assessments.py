@@ -88,8 +88,9 @@ def test_seed_twice_adds_no_assessments_marks_or_audit_entries(runner) -> None:
     assert runner.invoke(args=SMALL).exit_code == 0
     db.session.expire_all()
     before = _counts()
-    # 2 calibration items, the live demo, 2 session reviews of the supervision demo
-    assert before["Assessment"] == 2 + len(DEMO_LIVE) + 2
+    # 2 calibration items, the live demo, 2 session reviews of the supervision demo, 2 items
+    # of the audit calibration
+    assert before["Assessment"] == 2 + len(DEMO_LIVE) + 2 + 2
     second = runner.invoke(args=SMALL)
     assert second.exit_code == 0 and "not seeded" not in second.output
     db.session.expire_all()

@@ -86,6 +86,7 @@ class CertificationDecision(db.Model):  # type: ignore[name-defined]
     master_approver: Mapped[User | None] = relationship(foreign_keys=[master_approver_id])
     admin_approver: Mapped[User | None] = relationship(foreign_keys=[admin_approver_id])
     override_by: Mapped[User | None] = relationship(foreign_keys=[override_by_id])
+    created_by: Mapped[User | None] = relationship(foreign_keys=[created_by_id])
 
 
 class Certification(db.Model):  # type: ignore[name-defined]

@@ -45,3 +45,13 @@ def can_run_certification_tick(user: Any, obj: Any = None) -> bool:
 @permission
 def can_view_certification_dashboard(user: Any, obj: Any = None) -> bool:
     return has_any_role(user, Role.ADMIN, Role.MASTER_COACH)
+
+
+@permission
+def can_view_own_certification(user: Any, obj: Any = None) -> bool:
+    """The "My certification" link: a coach with a person record (their own page)."""
+    return (is_signed_in(user) and getattr(user, "person_id", None) is not None
+            and has_any_role(user, Role.COACH, Role.LEAD_COACH))
+
+
+from coachprog.certification import hooks  # noqa: E402, F401 - registers the home panel

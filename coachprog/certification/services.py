@@ -260,6 +260,43 @@ def coach_status(actor: Any, person_id: int, *, on: date | None = None) -> Coach
     return CoachStatus(person, certs, criteria)
 
 
+def decisions_of(actor: Any, person_id: int) -> list[CertificationDecision]:
+    """A coach's decision history, newest first (who opened, who approved, any override)."""
+    require(actor, "can_view_certification", person_id)
+    return list(db.session.scalars(sa.select(CertificationDecision).where(
+        CertificationDecision.person_id == person_id).order_by(
+            CertificationDecision.created_at.desc(), CertificationDecision.id.desc())))
+
+
+def pending_decisions(actor: Any) -> list[CertificationDecision]:
+    """Decisions waiting for an approval (the dashboard's second list), oldest first."""
+    require(actor, "can_view_certification_dashboard")
+    return list(db.session.scalars(sa.select(CertificationDecision).where(
+        CertificationDecision.status == domain.DecisionStatus.PENDING.value).order_by(
+            CertificationDecision.created_at, CertificationDecision.id)))
+
+
+def certifications_of(person_id: int) -> list[Certification]:
+    """A coach's certifications, oldest first (no criteria: cheap enough for the home page)."""
+    return list(db.session.scalars(sa.select(Certification).where(
+        Certification.person_id == person_id).order_by(Certification.issued_on,
+                                                       Certification.id)))
+
+
+def get_certification(cert_id: int) -> Certification:
+    cert = db.session.get(Certification, cert_id)
+    if cert is None:
+        raise NotFound("certification")
+    return cert
+
+
+def get_decision(decision_id: int) -> CertificationDecision:
+    decision = db.session.get(CertificationDecision, decision_id)
+    if decision is None:
+        raise NotFound("decision")
+    return decision
+
+
 # --- decisions: two people, override ---------------------------------------------------------
 
 

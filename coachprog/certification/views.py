@@ -4,9 +4,23 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import Any
 
-from flask import Blueprint
+from flask import Blueprint, flash, redirect, render_template, url_for
 from flask.blueprints import BlueprintSetupState
+from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
+
+from coachprog.certification import domain, services
+from coachprog.certification.forms import (
+    ApproveDecisionForm,
+    OpenDecisionForm,
+    OverrideForm,
+    RevokeForm,
+)
+from coachprog.errors import DomainError
+from coachprog.extensions import db
+from coachprog.web import apply_domain_error, authorize
 
 bp = Blueprint("certification", __name__, url_prefix="/certification")
 
@@ -35,6 +49,155 @@ def _check_levels_file(state: BlueprintSetupState) -> None:
         lines = "\n".join(f"{path}:{p}: {r}" for p, r in invalid.problems)
         raise RuntimeError(f"coachprog refuses to start: invalid levels file:\n{lines}\n"
                            "Run `flask --app wsgi certification check-levels`.") from None
+
+
+# --- the dashboard and a coach's page ---------------------------------------------------------
+
+
+@bp.app_template_global("display_certification_status")
+def _display_status(cert: Any) -> str:
+    """"valid", "expired", "revoked" or "lapsed" today, as the verify page says it."""
+    return services.display_status(cert, services.today())
+
+
+@bp.route("/")
+@login_required
+def dashboard() -> Any:
+    """Who is due soon, overdue or lapsed, and which decisions wait for an approval."""
+    authorize("can_view_certification_dashboard")
+    return render_template("certification/dashboard.html", due=services.list_due(current_user),
+                           pending=services.pending_decisions(current_user))
+
+
+def _coach_page(person_id: int, *, status: int = 200, failed_id: int | None = None,
+                **forms: FlaskForm) -> Any:
+    """The page; after a refusal, `failed_id` says which decision or certification the
+    refused form belongs to, so its errors show beside that one only."""
+    coach = services.coach_status(current_user, person_id)
+    held = {c.level for c in coach.certifications if c.status == domain.CertStatus.ACTIVE.value}
+    open_form = forms.setdefault("open_form", OpenDecisionForm(formdata=None, prefix="open"))
+    open_form.level.choices = [(spec.id, spec.name) for spec in services.levels_policy().levels
+                               if spec.id not in held]
+    forms.setdefault("approve_form", ApproveDecisionForm(formdata=None, prefix="approve"))
+    forms.setdefault("override_form", OverrideForm(formdata=None, prefix="override"))
+    forms.setdefault("revoke_form", RevokeForm(formdata=None, prefix="revoke"))
+    return render_template(
+        "certification/coach.html", status=coach, today=services.today(),
+        level_names={spec.id: spec.name for spec in services.levels_policy().levels},
+        decisions=services.decisions_of(current_user, person_id), failed_id=failed_id,
+        **forms), status
+
+
+@bp.route("/people/<int:person_id>")
+@login_required
+def coach(person_id: int) -> Any:
+    return _coach_page(person_id)
+
+
+def _refused(person_id: int, name: str, form: FlaskForm, error: DomainError,
+             failed_id: int | None = None) -> Any:
+    """A refusal from the services: the reasons beside the form, the page otherwise intact."""
+    db.session.rollback()
+    apply_domain_error(form, error)
+    flash(str(error), "error")
+    return _coach_page(person_id, status=400, failed_id=failed_id, **{name: form})
+
+
+# --- decisions -------------------------------------------------------------------------------
+
+
+@bp.route("/people/<int:person_id>/decisions", methods=["POST"])
+@login_required
+def open_decision(person_id: int) -> Any:
+    authorize("can_decide_certification")
+    services.coach_status(current_user, person_id)  # 404 for an unknown coach
+    form = OpenDecisionForm(prefix="open")
+    if not form.validate_on_submit():
+        return _coach_page(person_id, status=400, open_form=form)
+    level = form.level.data or ""
+    try:
+        services.levels_policy().level(level)
+    except KeyError:
+        form.level.errors = ["Choose one of the levels."]
+        return _coach_page(person_id, status=400, open_form=form)
+    try:
+        decision = services.open_decision(current_user, person_id, level)
+    except DomainError as error:
+        return _refused(person_id, "open_form", form, error)
+    db.session.commit()
+    if decision.criteria_met:
+        flash("Decision opened with every criterion met; it needs a master coach's and an "
+              "admin's approval.", "success")
+    else:
+        flash("Decision opened, but some criteria are unmet: it cannot be approved unless an "
+              "admin overrides with a reason.", "warning")
+    return redirect(url_for("certification.coach", person_id=person_id,
+                            _anchor=f"decision-{decision.id}"))
+
+
+@bp.route("/decisions/<int:decision_id>/approve", methods=["POST"])
+@login_required
+def approve_decision(decision_id: int) -> Any:
+    authorize("can_decide_certification")
+    decision = services.get_decision(decision_id)
+    person_id = decision.person_id
+    form = ApproveDecisionForm(prefix="approve")
+    capacity = None
+    if form.validate_on_submit():
+        try:
+            capacity = domain.ApproverRole(form.capacity.data or "")
+        except ValueError:
+            form.capacity.errors = ["Approve as the master coach or as the admin."]
+    if capacity is None:
+        return _coach_page(person_id, status=400, failed_id=decision_id, approve_form=form)
+    try:
+        decision = services.approve_decision(current_user, decision_id, capacity)
+    except DomainError as error:
+        return _refused(person_id, "approve_form", form, error, decision_id)
+    db.session.commit()
+    if decision.status == domain.DecisionStatus.APPROVED.value:
+        flash("Approved by both: the certification is issued and its certificate is ready.",
+              "success")
+    else:
+        flash("Approval recorded; the decision waits for the second approver.", "success")
+    return redirect(url_for("certification.coach", person_id=person_id,
+                            _anchor=f"decision-{decision.id}"))
+
+
+@bp.route("/decisions/<int:decision_id>/override", methods=["POST"])
+@login_required
+def override_decision(decision_id: int) -> Any:
+    authorize("can_override_certification")
+    decision = services.get_decision(decision_id)
+    form = OverrideForm(prefix="override")
+    if not form.validate_on_submit():
+        return _coach_page(decision.person_id, status=400, failed_id=decision_id,
+                           override_form=form)
+    try:
+        services.override_decision(current_user, decision_id, form.reason.data or "")
+    except DomainError as error:
+        return _refused(decision.person_id, "override_form", form, error, decision_id)
+    db.session.commit()
+    flash("Override recorded with its reason; the decision can now be approved.", "success")
+    return redirect(url_for("certification.coach", person_id=decision.person_id,
+                            _anchor=f"decision-{decision.id}"))
+
+
+@bp.route("/certifications/<int:cert_id>/revoke", methods=["POST"])
+@login_required
+def revoke_certification(cert_id: int) -> Any:
+    authorize("can_revoke_certification")
+    cert = services.get_certification(cert_id)
+    form = RevokeForm(prefix="revoke")
+    if not form.validate_on_submit():
+        return _coach_page(cert.person_id, status=400, failed_id=cert_id, revoke_form=form)
+    try:
+        services.revoke_certification(current_user, cert_id, form.reason.data or "")
+    except DomainError as error:
+        return _refused(cert.person_id, "revoke_form", form, error, cert_id)
+    db.session.commit()
+    flash("Certification revoked; the verification page shows it as revoked.", "success")
+    return redirect(url_for("certification.coach", person_id=cert.person_id))
 
 
 # The recertification pages register their routes on this blueprint.

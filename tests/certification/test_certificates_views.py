@@ -1,6 +1,6 @@
 """Certificate downloads (PDF, Open Badge JSON) for the coach, admins and master coaches; the
-cohort batch job with progress and its permission-checked zip; the access cases run here
-until the certification matrix file picks them up."""
+cohort batch job with progress and its permission-checked zip (their access cases are in
+the matrix, tests/certification/access_cases_certificates.py)."""
 
 from __future__ import annotations
 
@@ -18,12 +18,10 @@ from flask.testing import FlaskClient
 from coachprog.certification import certificates
 from coachprog.extensions import db
 from coachprog.jobs.models import Job
-from tests.access import ROLES, Case
-from tests.certification.access_cases_certificates import CERTIFICATE_CASES, make_certification
+from tests.certification.access_cases_certificates import make_certification
 from tests.certification.test_certificates import pdf_text, qr_texts
 from tests.conftest import Auth, post_form, wait_for_job
 from tests.factories import PersonFactory, UserFactory
-from tests.test_access import _request
 
 
 def _own_certificate(auth: Auth) -> tuple[object, object]:
@@ -212,10 +210,3 @@ def test_certificate_batch_zip_only_for_its_starter_or_an_admin(
         assert _status_of(client, url) == 404
     finally:
         (folder / job.result["file"]).unlink()
-
-
-@pytest.mark.parametrize("role", ROLES)
-@pytest.mark.parametrize("case", CERTIFICATE_CASES, ids=lambda c: f"{c.endpoint}-{c.method}")
-def test_certificate_route_answers_role_with_expected_status(
-        client: FlaskClient, auth: Auth, case: Case, role: str) -> None:
-    assert _request(client, auth, case, role) == case.expected[role]

@@ -1,0 +1,50 @@
+"""The certification home panel. Imported from certification.permissions at app start."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import url_for
+
+from coachprog.home.services import Item, Panel, register_panel_source
+
+
+def _panel(user: Any) -> Panel | None:
+    from coachprog.auth.permissions import can
+    from coachprog.certification import services
+
+    items: list[Item] = []
+    if can(user, "can_view_certification_dashboard"):
+        due = services.list_due(user)
+        late = sum(1 for cert, state, _ in due if state == "overdue" or cert.status == "lapsed")
+        pending = len(services.pending_decisions(user))
+        link = url_for("certification.dashboard")
+        if late:
+            items.append(Item("Certifications overdue or lapsed", link, count=late,
+                              level="warn"))
+        if len(due) - late:
+            items.append(Item("Recertifications due soon", link, count=len(due) - late))
+        if pending:
+            items.append(Item("Certification decisions waiting for approval", link,
+                              count=pending))
+    elif can(user, "can_view_own_certification"):
+        day = services.today()
+        for cert in services.certifications_of(user.person_id):
+            if cert.status not in ("active", "lapsed"):
+                continue
+            left = (cert.valid_until - day).days
+            if cert.status == "lapsed" or left < 0:
+                items.append(Item("Your certification has lapsed: recertify to return to the "
+                                  "active roster",
+                                  url_for("certification.recertification", cert_id=cert.id),
+                                  level="warn"))
+            elif left <= max(services.levels_policy().recertification.reminder_days):
+                items.append(Item(f"Your recertification is due on "
+                                  f"{cert.valid_until.isoformat()} ({left} days)",
+                                  url_for("certification.recertification", cert_id=cert.id)))
+    if not items:
+        return None
+    return Panel(title="Certification", items=items)
+
+
+register_panel_source(_panel)

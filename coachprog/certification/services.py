@@ -268,6 +268,31 @@ def decisions_of(actor: Any, person_id: int) -> list[CertificationDecision]:
             CertificationDecision.created_at.desc(), CertificationDecision.id.desc())))
 
 
+def awaiting_certification(actor: Any) -> list[Person]:
+    """Trainees whose latest final observed review passed and who hold no certification yet,
+    nor have a decision pending: the people to open a decision for."""
+    from coachprog.practicum.supervision_domain import Gate, is_passing
+    from coachprog.practicum.supervision_models import GateDecision
+
+    require(actor, "can_view_certification_dashboard")
+    latest: dict[int, GateDecision] = {}
+    for row in db.session.scalars(sa.select(GateDecision).where(
+            GateDecision.gate == Gate.FINAL.value).order_by(GateDecision.decided_at,
+                                                            GateDecision.id)):
+        latest[row.trainee_person_id] = row
+    passed = {pid for pid, row in latest.items() if is_passing(Gate.FINAL, row.outcome)}
+    if not passed:
+        return []
+    certified = set(db.session.scalars(sa.select(Certification.person_id).where(
+        Certification.person_id.in_(passed))))
+    pending = set(db.session.scalars(sa.select(CertificationDecision.person_id).where(
+        CertificationDecision.person_id.in_(passed),
+        CertificationDecision.status == domain.DecisionStatus.PENDING.value)))
+    waiting = passed - certified - pending
+    return list(db.session.scalars(sa.select(Person).where(Person.id.in_(waiting))
+                                   .order_by(Person.name, Person.id))) if waiting else []
+
+
 def pending_decisions(actor: Any) -> list[CertificationDecision]:
     """Decisions waiting for an approval (the dashboard's second list), oldest first."""
     require(actor, "can_view_certification_dashboard")

@@ -63,9 +63,11 @@ def _display_status(cert: Any) -> str:
 @bp.route("/")
 @login_required
 def dashboard() -> Any:
-    """Who is due soon, overdue or lapsed, and which decisions wait for an approval."""
+    """Who passed the final review and waits for a decision, who is due soon, overdue or
+    lapsed, and which decisions wait for an approval."""
     authorize("can_view_certification_dashboard")
     return render_template("certification/dashboard.html", due=services.list_due(current_user),
+                           awaiting=services.awaiting_certification(current_user),
                            pending=services.pending_decisions(current_user))
 
 

@@ -328,3 +328,27 @@ def test_non_deciders_cannot_open_or_approve(client: FlaskClient, auth: Auth,
     assert post_form(client, f"/certification/people/{coach.id}/decisions",
                      {"open-level": LEVEL}).status_code == 403
     assert db.session.scalar(sa.select(sa.func.count(CertificationDecision.id))) == 0
+
+
+def test_dashboard_lists_who_passed_the_final_review_until_a_decision_is_opened(
+        client: FlaskClient, auth: Auth, evidence: dict[str, bool]) -> None:
+    from coachprog.practicum.supervision_models import GateDecision
+
+    passed, failed, retried = (PersonFactory(name=n) for n in ("Pia Passed", "Finn Failed",
+                                                               "Rita Retried"))
+    db.session.flush()
+    db.session.add_all([
+        GateDecision(trainee_person_id=passed.id, gate="final", outcome="passed"),
+        GateDecision(trainee_person_id=failed.id, gate="final", outcome="not_passed"),
+        GateDecision(trainee_person_id=retried.id, gate="midpoint", outcome="proceed"),
+    ])
+    db.session.commit()
+    master = auth.login_as(Role.MASTER_COACH)
+    html = client.get("/certification/").get_data(as_text=True)
+    assert "Pia Passed" in html
+    assert "Finn Failed" not in html and "Rita Retried" not in html
+    services.open_decision(master, passed.id, LEVEL)
+    db.session.commit()
+    html = client.get("/certification/").get_data(as_text=True)
+    assert "Nobody is waiting" in html
+    assert "Pia Passed" in html  # now under the decisions waiting for approval

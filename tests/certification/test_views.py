@@ -182,13 +182,9 @@ def test_unmet_criteria_are_refused_until_an_admin_overrides_with_a_reason(
         AuditEntry.action == "certification.override")) == 1
 
 
-@pytest.mark.parametrize("fields, message", [
-    ({}, "Approve as the master coach or as the admin."),
-    ({"capacity": "sponsor"}, "Approve as the master coach or as the admin."),
-    ({"capacity": "x" * 5000}, "Approve as the master coach or as the admin."),
-])
+@pytest.mark.parametrize("fields", [{}, {"capacity": "sponsor"}, {"capacity": "x" * 5000}])
 def test_approve_needs_a_capacity(client: FlaskClient, auth: Auth, evidence: dict[str, bool],
-                                  fields: dict[str, str], message: str) -> None:
+                                  fields: dict[str, str]) -> None:
     coach = _coach()
     master = auth.login_as(Role.MASTER_COACH)
     decision = services.open_decision(master, coach.id, LEVEL)
@@ -197,7 +193,7 @@ def test_approve_needs_a_capacity(client: FlaskClient, auth: Auth, evidence: dic
     response = _post(client, f"/certification/decisions/{decision.id}/approve", "approve",
                      page, **fields)
     assert response.status_code == 400
-    assert message in response.get_data(as_text=True)
+    assert "Approve as the master coach or as the admin." in response.get_data(as_text=True)
     assert db.session.get(CertificationDecision, decision.id).master_approver_id is None
 
 

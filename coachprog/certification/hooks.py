@@ -24,6 +24,11 @@ def _panel(user: Any) -> Panel | None:
                               level="warn"))
         if len(due) - late:
             items.append(Item("Recertifications due soon", link, count=len(due) - late))
+        if can(user, "can_view_flagged_engagements"):
+            flagged = len(services.flagged_engagements(user))
+            if flagged:
+                items.append(Item("Engagements whose coach lapsed or was revoked", link,
+                                  count=flagged, level="warn"))
         if pending:
             items.append(Item("Certification decisions waiting for approval", link,
                               count=pending))

@@ -54,4 +54,10 @@ def can_view_own_certification(user: Any, obj: Any = None) -> bool:
             and has_any_role(user, Role.COACH, Role.LEAD_COACH))
 
 
+@permission
+def can_view_flagged_engagements(user: Any, obj: Any = None) -> bool:
+    """Engagements whose coach lapsed or was revoked are flagged for the admin to decide."""
+    return has_any_role(user, Role.ADMIN)
+
+
 from coachprog.certification import hooks  # noqa: E402, F401 - registers the home panel

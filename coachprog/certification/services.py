@@ -293,6 +293,21 @@ def awaiting_certification(actor: Any) -> list[Person]:
                                    .order_by(Person.name, Person.id))) if waiting else []
 
 
+def flagged_engagements(actor: Any) -> list[tuple[Any, str]]:
+    """Active engagements whose coach's certification lapsed or was revoked, with the reason:
+    the admin decides whether each continues, is handed over or ends."""
+    from coachprog.coaching.models import Engagement
+
+    require(actor, "can_view_flagged_engagements")
+    off = _lapsed_or_revoked()
+    if not off:
+        return []
+    rows = db.session.scalars(sa.select(Engagement).where(
+        Engagement.status == "active", Engagement.coach_person_id.in_(off)).order_by(
+            Engagement.start_date, Engagement.id))
+    return [(engagement, off[engagement.coach_person_id]) for engagement in rows]
+
+
 def pending_decisions(actor: Any) -> list[CertificationDecision]:
     """Decisions waiting for an approval (the dashboard's second list), oldest first."""
     require(actor, "can_view_certification_dashboard")

@@ -11,6 +11,7 @@ from flask.blueprints import BlueprintSetupState
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 
+from coachprog.auth.permissions import can
 from coachprog.certification import domain, services
 from coachprog.certification.forms import (
     ApproveDecisionForm,
@@ -68,6 +69,8 @@ def dashboard() -> Any:
     authorize("can_view_certification_dashboard")
     return render_template("certification/dashboard.html", due=services.list_due(current_user),
                            awaiting=services.awaiting_certification(current_user),
+                           flagged=services.flagged_engagements(current_user)
+                           if can(current_user, "can_view_flagged_engagements") else [],
                            pending=services.pending_decisions(current_user))
 
 

@@ -348,3 +348,32 @@ def test_dashboard_lists_who_passed_the_final_review_until_a_decision_is_opened(
     html = client.get("/certification/").get_data(as_text=True)
     assert "Nobody is waiting" in html
     assert "Pia Passed" in html  # now under the decisions waiting for approval
+
+
+def test_engagements_of_lapsed_or_revoked_coaches_are_flagged_for_the_admin(
+        client: FlaskClient, auth: Auth) -> None:
+    from tests.coaching.builders import engagement, ready_coach
+
+    lapsed_coach, revoked_coach, fine_coach = (ready_coach(name=n) for n in (
+        "Lapsed Lena", "Revoked Rob", "Current Cora"))
+    make_certification(person=lapsed_coach, status="lapsed")
+    make_certification(person=revoked_coach, status="revoked")
+    make_certification(person=fine_coach, valid_until=services.today() + timedelta(days=300))
+    flagged = [engagement(lapsed_coach, PersonFactory()), engagement(revoked_coach,
+                                                                     PersonFactory())]
+    engagement(fine_coach, PersonFactory())
+    db.session.commit()
+    auth.login_as(Role.ADMIN)
+    html = client.get("/certification/").get_data(as_text=True)
+    assert "Lapsed Lena" in html and "Revoked Rob" in html and "Current Cora" not in html
+    for row in flagged:
+        assert f"/coaching/engagements/{row.id}" in html
+    assert "Certification revoked" in html and "Certification lapsed" in html
+    home = client.get("/").get_data(as_text=True)
+    assert "Engagements whose coach lapsed or was revoked" in home
+
+    # Master coaches decide certifications but the engagements are the admin's to settle.
+    auth.logout()
+    auth.login_as(Role.MASTER_COACH)
+    html = client.get("/certification/").get_data(as_text=True)
+    assert "Engagements of coaches who lapsed" not in html

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from coachprog.api import bp, current_api_user, token_auth
-from coachprog.certification import services
+from coachprog.certification import recert_services, services
 
 
 @bp.get("/certification/people/<int:person_id>")
@@ -15,13 +15,20 @@ from coachprog.certification import services
 def get_certification_status(person_id: int) -> Any:
     status = services.coach_status(current_api_user(), person_id)
     day = services.today()
+    recert = {row.cert.id: row for row in recert_services.panel_rows(status.certifications,
+                                                                      on=day)}
     return {
         "person_id": status.person.id,
         "name": status.person.name,
         "certifications": [
             {"id": c.id, "level": c.level, "status": c.status,
              "display_status": services.display_status(c, day),
-             "issued_on": c.issued_on.isoformat(), "valid_until": c.valid_until.isoformat()}
+             "issued_on": c.issued_on.isoformat(), "valid_until": c.valid_until.isoformat(),
+             # Active and lapsed certifications: where their recertification stands.
+             "recertification": {"stage": recert[c.id].stage.value,
+                                 "label": recert[c.id].label,
+                                 "opens_on": recert[c.id].opens_on.isoformat()}
+             if c.id in recert else None}
             for c in status.certifications],
         "criteria": {level: {"all_met": ev.all_met, "criteria": ev.snapshot()}
                      for level, ev in status.criteria.items()},

@@ -41,3 +41,24 @@ def test_coach_reads_own_status_but_not_anothers(client, monkeypatch):
                                                     "capstone", "paperwork"}
     assert client.get(f"/api/v1/certification/people/{other.id}",
                       headers=headers).status_code == 403
+
+
+def test_status_carries_each_certifications_recertification_stage(client):
+    from coachprog.certification import services
+
+    me = PersonFactory()
+    user = UserFactory(roles=[Role.COACH], person=me)
+    today = services.today()
+    db.session.add_all([
+        Certification(person_id=me.id, level="certified_internal_coach", status="active",
+                      issued_on=today, valid_until=date(today.year + 1, today.month, 1)),
+        Certification(person_id=me.id, level="certified_internal_coach", status="superseded",
+                      issued_on=date(2024, 1, 1), valid_until=date(2025, 1, 1)),
+    ])
+    token = _token(user)
+    body = client.get(f"/api/v1/certification/people/{me.id}",
+                      headers={"Authorization": f"Bearer {token}"}).get_json()
+    by_status = {c["status"]: c for c in body["certifications"]}
+    assert by_status["superseded"]["recertification"] is None
+    active = by_status["active"]["recertification"]
+    assert active["stage"] == "not_yet_open" and active["opens_on"] > today.isoformat()

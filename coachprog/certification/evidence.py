@@ -24,6 +24,9 @@ class EvidenceContext:
     person_id: int
     today: date
     cycle_start: date | None = None  # recertification: the cycle being reviewed
+    # Recertification: the certification under review. Its briefs and peer reviews are the
+    # ones recorded for it, so a coach holding two certifications does not share them.
+    certification_id: int | None = None
 
 
 Query = Callable[[EvidenceContext, domain.CriterionSpec], domain.Measurement]
@@ -123,6 +126,8 @@ def _has_evidence(ctx: EvidenceContext, kind: str, since: date | None) -> bool:
         CertificationEvidence.person_id == ctx.person_id, CertificationEvidence.kind == kind)
     if since is not None:
         query = query.where(CertificationEvidence.recorded_on >= since)
+        if ctx.certification_id is not None:
+            query = query.where(CertificationEvidence.certification_id == ctx.certification_id)
     return bool(db.session.scalar(query))
 
 

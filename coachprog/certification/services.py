@@ -72,7 +72,7 @@ def evaluate_recertification(cert: Certification, *, on: date | None = None
                              ) -> domain.Evaluation:
     criteria = levels_policy().recertification.criteria
     ctx = EvidenceContext(person_id=cert.person_id, today=on or today(),
-                          cycle_start=cycle_start(cert))
+                          cycle_start=cycle_start(cert), certification_id=cert.id)
     return domain.evaluate(criteria, {c.key: measure(ctx, c) for c in criteria})
 
 

@@ -364,8 +364,14 @@ def test_the_generic_approval_path_renews_a_recertification_too(world):
     services.approve_decision(w["master"], decision.id, domain.ApproverRole.MASTER_COACH)
     services.approve_decision(w["admin"], decision.id, domain.ApproverRole.ADMIN)
     assert decision.status == "approved" and w["cert"].status == "superseded"
-    assert db.session.scalar(sa.select(sa.func.count()).select_from(Certification).where(
-        Certification.decision_id == decision.id)) == 1
+    renewed = db.session.scalars(sa.select(Certification).where(
+        Certification.decision_id == decision.id)).one()
+    # The brief and peer review written for the old certification today do not count for the
+    # new one's cycle, which also starts today.
+    met = {r.key: r.met for r in services.evaluate_recertification(renewed).results}
+    assert renewed.issued_on == TODAY
+    assert any("brief" in k for k in met) and any("peer" in k for k in met), met
+    assert not any(met[k] for k in met if "brief" in k or "peer" in k), met
 
 
 def test_a_lapsed_coach_who_recertifies_is_restored_from_today(world, clock):

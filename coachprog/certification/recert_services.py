@@ -578,18 +578,7 @@ def approve(actor: Any, decision_id: int,
     problems, evaluation = approval_problems(actor, decision, cert, capacity)
     if problems:
         raise DomainError(" ".join(problems))
-    decision.criteria_snapshot = evaluation.snapshot()
-    decision.criteria_met = evaluation.all_met
-    now = utcnow()
-    if capacity is domain.ApproverRole.MASTER_COACH:
-        decision.master_approver_id, decision.master_approved_at = actor.id, now
-    else:
-        decision.admin_approver_id, decision.admin_approved_at = actor.id, now
-    audit.record("certification.approved", actor=actor, object_type="certification_decision",
-                 object_id=decision.id, detail={"capacity": capacity.value,
-                                                "kind": RECERTIFICATION,
-                                                "override": decision.override})
-    if domain.Approvals(decision.master_approver_id, decision.admin_approver_id).complete:
+    if services.record_approval(actor, decision, capacity, evaluation, kind=RECERTIFICATION):
         renew(actor, decision, cert)
     db.session.flush()
     return decision

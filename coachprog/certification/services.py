@@ -423,6 +423,17 @@ def approve_decision(actor: Any, decision_id: int,
                                            override_reason=decision.override_reason)
     if problems:
         raise DomainError(" ".join(problems))
+    if record_approval(actor, decision, capacity, evaluation):
+        _issue(actor, decision)
+    db.session.flush()
+    return decision
+
+
+def record_approval(actor: Any, decision: CertificationDecision,
+                    capacity: domain.ApproverRole, evaluation: domain.Evaluation,
+                    **detail: Any) -> bool:
+    """Stamp one approval (already checked) with the criteria as the approver saw them; True
+    when it was the second, so the caller issues or renews the certification."""
     decision.criteria_snapshot = evaluation.snapshot()
     decision.criteria_met = evaluation.all_met
     now = utcnow()
@@ -432,11 +443,8 @@ def approve_decision(actor: Any, decision_id: int,
         decision.admin_approver_id, decision.admin_approved_at = actor.id, now
     audit.record("certification.approved", actor=actor, object_type="certification_decision",
                  object_id=decision.id, detail={"capacity": capacity.value,
-                                                "override": decision.override})
-    if domain.Approvals(decision.master_approver_id, decision.admin_approver_id).complete:
-        _issue(actor, decision)
-    db.session.flush()
-    return decision
+                                                "override": decision.override, **detail})
+    return domain.Approvals(decision.master_approver_id, decision.admin_approver_id).complete
 
 
 def _issue(actor: Any, decision: CertificationDecision) -> Certification:

@@ -94,6 +94,10 @@ def app(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator
         app.extensions["coachprog.queue"].start_in_process_consumer()
     yield app
     with app.app_context():
+        if redis_url:
+            # Finish the last test's jobs and stop the worker before the engine goes away.
+            _settle_background_jobs()
+            app.extensions["coachprog.queue"].stop_in_process_consumer()
         db.engine.dispose()
 
 

@@ -139,6 +139,7 @@ class JobQueue:
         self.huey.periodic_task(crontab(hour="4", minute="0"),
                                 name="coachprog.certification_tick")(self._certification_tick)
         self._consumer_thread: threading.Thread | None = None
+        self._consumer: Any = None
 
     @staticmethod
     def _build_huey(app: Flask) -> Huey:
@@ -194,9 +195,20 @@ class JobQueue:
                                              check_worker_health=False)
         # The consumer installs signal handlers, which only the main thread may do.
         consumer._set_signal_handlers = lambda: None
+        self._consumer = consumer
         self._consumer_thread = threading.Thread(target=consumer.run, name="coachprog-worker",
                                                  daemon=True)
         self._consumer_thread.start()
+
+    def stop_in_process_consumer(self, timeout: float = 10.0) -> None:
+        """Let the worker thread finish the job in hand and stop (tests, before the database
+        goes away under it)."""
+        if self._consumer_thread is None:
+            return
+        self._consumer.shutdown_timeout = timeout  # never wait forever on a stuck job
+        self._consumer.stop(graceful=True)
+        self._consumer_thread.join(timeout)
+        self._consumer_thread = None
 
 
 def claim_job(job_id: int) -> bool:

@@ -125,8 +125,15 @@ def _clean_tables() -> None:
     for attempt in range(3):
         try:
             with db.engine.begin() as connection:
-                for table in reversed(db.metadata.sorted_tables):
-                    connection.execute(table.delete())
+                if connection.dialect.name == "postgresql":
+                    # One round trip for all the deletes: on PostgreSQL the per-statement
+                    # round trips were about a quarter of the access matrix's time.
+                    connection.exec_driver_sql("; ".join(
+                        str(table.delete().compile(dialect=connection.dialect))
+                        for table in reversed(db.metadata.sorted_tables)))
+                else:
+                    for table in reversed(db.metadata.sorted_tables):
+                        connection.execute(table.delete())
             return
         except sa.exc.OperationalError:
             # A worker still finishing a job can deadlock with the deletes: try again.

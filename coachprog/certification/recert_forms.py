@@ -7,11 +7,11 @@ form by the view (`mark-<behaviour id>`, `note-<behaviour id>`, as on the assess
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import RadioField, SelectField, SubmitField, TextAreaField
-from wtforms.fields.choices import SelectChoice
+from wtforms import SelectField, SubmitField, TextAreaField
 
 from coachprog.assessments.forms import optional_int
 from coachprog.certification import recert_domain as rules
+from coachprog.certification.forms import ApproveDecisionForm
 
 
 class OutcomesBriefForm(FlaskForm):
@@ -54,10 +54,7 @@ class ScoreReviewForm(FlaskForm):
     submit = SubmitField("Submit the marks")
 
 
-class ApproveForm(FlaskForm):
-    capacity = RadioField(
-        "Approve as", validate_choice=False,
-        choices=[SelectChoice("master_coach", "Master coach"), SelectChoice("admin", "Admin")])
+class ApproveForm(ApproveDecisionForm):
     submit = SubmitField("Approve the recertification")
 
 

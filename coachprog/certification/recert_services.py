@@ -569,11 +569,7 @@ def approve(actor: Any, decision_id: int,
             capacity: domain.ApproverRole | str) -> CertificationDecision:
     """One of the two approvals of a recertification; the second renews the certification."""
     require(actor, "can_decide_certification")
-    try:
-        capacity = domain.ApproverRole(capacity)
-    except ValueError:
-        message = "Approve as the master coach or as the admin."
-        raise DomainError(message, field_errors={"capacity": [message]}) from None
+    capacity = services.approver_role(capacity)
     decision, cert = _pending_recert(decision_id)
     problems, evaluation = approval_problems(actor, decision, cert, capacity)
     if problems:

@@ -403,12 +403,22 @@ def _pending(decision_id: int) -> CertificationDecision:
     return decision
 
 
+def approver_role(capacity: domain.ApproverRole | str) -> domain.ApproverRole:
+    """The capacity an approval is given in, or a DomainError on the field."""
+    try:
+        return domain.ApproverRole(capacity)
+    except ValueError:
+        message = "Approve as the master coach or as the admin."
+        raise DomainError(message, field_errors={"capacity": [message]}) from None
+
+
 def approve_decision(actor: Any, decision_id: int,
-                     capacity: domain.ApproverRole) -> CertificationDecision:
+                     capacity: domain.ApproverRole | str) -> CertificationDecision:
     """One of the two approvals. Criteria are evaluated again; the second approval issues the
     certification, refused while a criterion is unmet unless an admin overrode it. A
     recertification is approved on its own evidence and renews (recert_services)."""
     require(actor, "can_decide_certification")
+    capacity = approver_role(capacity)
     decision = _pending(decision_id)
     if decision.kind == "recertification":
         from coachprog.certification import recert_services

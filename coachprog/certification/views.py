@@ -147,16 +147,11 @@ def approve_decision(decision_id: int) -> Any:
     decision = services.get_decision(decision_id)
     person_id = decision.person_id
     form = ApproveDecisionForm(prefix="approve")
-    capacity = None
-    if form.validate_on_submit():
-        try:
-            capacity = domain.ApproverRole(form.capacity.data or "")
-        except ValueError:
-            form.capacity.errors = ["Approve as the master coach or as the admin."]
-    if capacity is None:
+    if not form.validate_on_submit():
         return _coach_page(person_id, status=400, failed_id=decision_id, approve_form=form)
     try:
-        decision = services.approve_decision(current_user, decision_id, capacity)
+        decision = services.approve_decision(current_user, decision_id,
+                                             form.capacity.data or "")
     except DomainError as error:
         return _refused(person_id, "approve_form", form, error, decision_id)
     db.session.commit()

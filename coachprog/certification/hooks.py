@@ -11,7 +11,7 @@ from coachprog.home.services import Item, Panel, register_panel_source
 
 def _panel(user: Any) -> Panel | None:
     from coachprog.auth.permissions import can
-    from coachprog.certification import services
+    from coachprog.certification import domain, services
 
     items: list[Item] = []
     if can(user, "can_view_certification_dashboard"):
@@ -34,16 +34,18 @@ def _panel(user: Any) -> Panel | None:
                               count=pending))
     elif can(user, "can_view_own_certification"):
         day = services.today()
+        reminder_days = services.levels_policy().recertification.reminder_days
         for cert in services.certifications_of(user.person_id):
             if cert.status not in ("active", "lapsed"):
                 continue
-            left = (cert.valid_until - day).days
-            if cert.status == "lapsed" or left < 0:
+            state = domain.clock_state(cert.valid_until, day, reminder_days)
+            left = domain.days_left(cert.valid_until, day)
+            if cert.status == "lapsed" or state is domain.ClockState.OVERDUE:
                 items.append(Item("Your certification has lapsed: recertify to return to the "
                                   "active roster",
                                   url_for("certification.recertification", cert_id=cert.id),
                                   level="warn"))
-            elif left <= max(services.levels_policy().recertification.reminder_days):
+            elif state is domain.ClockState.DUE_SOON:
                 items.append(Item(f"Your recertification is due on "
                                   f"{cert.valid_until.isoformat()} ({left} days)",
                                   url_for("certification.recertification", cert_id=cert.id)))

@@ -30,13 +30,14 @@ run: $(STAMP)
 	$(FLASK) seed
 	$(FLASK) serve
 
-# Chromium (browser tests) and poppler-utils (pdftotext, certificate tests) come from Debian,
+# Chromium (browser tests), poppler-utils (pdftotext, certificate tests) and HarfBuzz's subsetter
+# (WeasyPrint 70 warns without it, and the suite treats warnings as errors) come from Debian,
 # never from a download step.
 browser-deps:
-	@if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/pdftotext ]; then \
-	  echo "Installing Debian's chromium and poppler-utils for the browser and PDF tests"; \
+	@if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/pdftotext ] || ! ldconfig -p | grep -q libharfbuzz-subset; then \
+	  echo "Installing Debian's chromium, poppler-utils and libharfbuzz-subset0 for the browser and PDF tests"; \
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
-	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium poppler-utils >/dev/null; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium poppler-utils libharfbuzz-subset0 >/dev/null; \
 	fi
 
 lint: $(DEV_STAMP)

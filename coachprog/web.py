@@ -49,6 +49,14 @@ def page_arg(name: str = "page") -> int:
     return max(1, int(value))
 
 
+def csv_cell(value: Any) -> Any:
+    """A cell starting with = + - @ (or a tab/CR before one) would run as a formula in a
+    spreadsheet (CSV injection): prefix it with a quote."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
+
+
 @dataclass(frozen=True)
 class Pagination:
     page: int

@@ -37,7 +37,7 @@ from coachprog.errors import DomainError
 from coachprog.extensions import db
 from coachprog.recordings import citations
 from coachprog.rubrics.domain import Rubric, percent
-from coachprog.web import Pagination, apply_domain_error, authorize, page_arg
+from coachprog.web import Pagination, apply_domain_error, authorize, csv_cell, page_arg
 
 bp = Blueprint("assessments", __name__, url_prefix="/assessments")
 
@@ -347,13 +347,6 @@ def add_moderation_rater(assessment_id: int) -> Any:
     return _moderation_page(assessment, ModerationForm(formdata=None), rater_form, status=400)
 
 
-def _csv_cell(value: Any) -> Any:
-    # A cell starting with = + - @ would run as a formula in a spreadsheet (CSV injection).
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value
-
-
 @bp.route("/export.csv")
 @login_required
 def export_assessments() -> Any:
@@ -364,7 +357,7 @@ def export_assessments() -> Any:
     writer = csv.DictWriter(buffer, fieldnames=services.EXPORT_COLUMNS, lineterminator="\n")
     writer.writeheader()
     for row in rows:
-        writer.writerow({key: _csv_cell(value) for key, value in row.items()})
+        writer.writerow({key: csv_cell(value) for key, value in row.items()})
     return Response(buffer.getvalue(), mimetype="text/csv", headers={
         "Content-Disposition": "attachment; filename=assessment-results.csv",
         "Cache-Control": "no-store"})

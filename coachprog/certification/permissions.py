@@ -48,6 +48,13 @@ def can_view_certification_dashboard(user: Any, obj: Any = None) -> bool:
 
 
 @permission
+def can_view_certification_register(user: Any, obj: Any = None) -> bool:
+    """The register of every certification: credentials, not coaching content, so the people
+    who decide certifications and the lead coaches who supervise coaches read it."""
+    return has_any_role(user, Role.ADMIN, Role.MASTER_COACH, Role.LEAD_COACH)
+
+
+@permission
 def can_view_own_certification(user: Any, obj: Any = None) -> bool:
     """The "My certification" link: a coach with a person record (their own page)."""
     return (is_signed_in(user) and getattr(user, "person_id", None) is not None

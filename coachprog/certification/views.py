@@ -2,17 +2,28 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import sys
 from pathlib import Path
 from typing import Any
 
-from flask import Blueprint, flash, redirect, render_template, url_for
+from flask import (
+    Blueprint,
+    Response,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask.blueprints import BlueprintSetupState
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 
 from coachprog.auth.permissions import can
-from coachprog.certification import domain, services
+from coachprog.certification import domain, register, services
 from coachprog.certification.forms import (
     ApproveDecisionForm,
     OpenDecisionForm,
@@ -21,7 +32,7 @@ from coachprog.certification.forms import (
 )
 from coachprog.errors import DomainError
 from coachprog.extensions import db
-from coachprog.web import apply_domain_error, authorize
+from coachprog.web import Pagination, apply_domain_error, authorize, csv_cell, page_arg
 
 bp = Blueprint("certification", __name__, url_prefix="/certification")
 
@@ -72,6 +83,38 @@ def dashboard() -> Any:
                            flagged=services.flagged_engagements(current_user)
                            if can(current_user, "can_view_flagged_engagements") else [],
                            pending=services.pending_decisions(current_user))
+
+
+@bp.route("/register")
+@login_required
+def register_list() -> Any:
+    """Every certification with its state today; filters and pages run in SQL."""
+    authorize("can_view_certification_register")
+    filters = register.parse_filter(request.args)
+    page, per_page = page_arg(), current_app.config["COACHPROG_PAGE_SIZE"]
+    rows, total = register.list_register(current_user, filters, page=page, per_page=per_page)
+    return render_template(
+        "certification/register.html", rows=rows, filters=filters,
+        states=register.STATE_LABELS, departments=register.list_departments(current_user),
+        levels=[(spec.id, spec.name) for spec in services.levels_policy().levels],
+        pagination=Pagination(page, per_page, total))
+
+
+@bp.route("/register.csv")
+@login_required
+def register_csv() -> Any:
+    authorize("can_view_certification_register")
+    rows = register.export_register(current_user, register.parse_filter(request.args))
+    db.session.commit()  # the export is audited before a row leaves
+    # Built in memory: one row per certification, a few thousand even in a large organisation.
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=register.EXPORT_COLUMNS, lineterminator="\n")
+    writer.writeheader()
+    for row in rows:
+        writer.writerow({key: csv_cell(value) for key, value in row.items()})
+    return Response(buffer.getvalue(), mimetype="text/csv", headers={
+        "Content-Disposition": "attachment; filename=certification-register.csv",
+        "Cache-Control": "no-store"})
 
 
 def _coach_page(person_id: int, *, status: int = 200, failed_id: int | None = None,

@@ -55,7 +55,7 @@ from coachprog.selection.forms import (
 )
 from coachprog.selection.models import Candidate, Sprint
 from coachprog.selection.permissions import panel_seat_of
-from coachprog.web import apply_domain_error, authorize, safe_next
+from coachprog.web import apply_domain_error, authorize, csv_cell, safe_next
 
 bp = Blueprint("selection", __name__, url_prefix="/sprints")
 
@@ -411,18 +411,10 @@ def export_board(sprint_id: int) -> Any:
     writer = csv.DictWriter(buffer, fieldnames=services.EXPORT_COLUMNS, lineterminator="\n")
     writer.writeheader()
     for row in rows:
-        writer.writerow({key: _csv_cell(value) for key, value in row.items()})
+        writer.writerow({key: csv_cell(value) for key, value in row.items()})
     return Response(buffer.getvalue(), mimetype="text/csv", headers={
         "Content-Disposition": f"attachment; filename=sprint-{sprint_id}-board.csv",
         "Cache-Control": "no-store"})
-
-
-def _csv_cell(value: Any) -> Any:
-    # A cell starting with = + - @ (or a tab/CR before one) would run as a formula in a
-    # spreadsheet (CSV injection); names, departments and exit reasons are typed by people.
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value
 
 
 # --- moves on the board ----------------------------------------------------------------------

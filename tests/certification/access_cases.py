@@ -46,6 +46,8 @@ STAFF = statuses(403, admin=200, master_coach=200, lead_coach=200)
 CASES = [
     Case("certification.dashboard", "GET", lambda o: "/certification/",
          statuses(403, admin=200, master_coach=200)),
+    Case("certification.register_list", "GET", lambda o: "/certification/register", STAFF),
+    Case("certification.register_csv", "GET", lambda o: "/certification/register.csv", STAFF),
     Case("certification.coach", "GET", lambda o: f"/certification/people/{o['person_id']}",
          STAFF, setup=matrix_person),
     # Empty forms come back with errors (400) to those who may decide.

@@ -84,9 +84,16 @@ def _capstone(ctx: EvidenceContext, spec: domain.CriterionSpec) -> domain.Measur
 
 @evidence("paperwork_complete")
 def _paperwork(ctx: EvidenceContext, spec: domain.CriterionSpec) -> domain.Measurement:
-    from coachprog.coaching.services import missing_paperwork_for
+    from coachprog.coaching.services import paperwork_for, to_domain
+    from coachprog.selection.domain import missing_paperwork
 
-    missing = missing_paperwork_for(ctx.person_id)
+    row = paperwork_for(ctx.person_id)
+    if row is None:
+        # Nothing drawn up yet: no link, since the paperwork page exists only once L&D has
+        # started the coach's file (it answers 404 before).
+        return domain.Measurement(False, "No paperwork drawn up yet: L&D starts it after "
+                                         "appointment.")
+    missing = missing_paperwork(to_domain(row))
     return domain.Measurement(not missing, "; ".join(missing),
                               f"/coaching/coaches/{ctx.person_id}/paperwork")
 

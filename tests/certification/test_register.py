@@ -128,3 +128,15 @@ def test_dashboard_links_the_register(client: FlaskClient, auth: Auth) -> None:
     auth.login_as(Role.ADMIN)
     html = client.get("/certification/").get_data(as_text=True)
     assert 'href="/certification/register"' in html
+
+
+def test_coach_page_links_paperwork_only_once_it_exists(client: FlaskClient, auth: Auth) -> None:
+    """A trainee with no paperwork drawn up gets words, not a link to a page that would 404."""
+    person = PersonFactory(name="New Trainee")
+    db.session.commit()
+    auth.login_as(Role.ADMIN)
+    html = client.get(f"/certification/people/{person.id}").get_data(as_text=True)
+    assert f"/coaching/coaches/{person.id}/paperwork" not in html
+    assert "No paperwork drawn up yet" in html
+    # Why the link must not be there: the page answers 404 until L&D starts the file.
+    assert client.get(f"/coaching/coaches/{person.id}/paperwork").status_code == 404

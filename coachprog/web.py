@@ -15,8 +15,10 @@ from flask_wtf import FlaskForm
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
+from coachprog import error_summary
 from coachprog.auth.permissions import require
 from coachprog.errors import DomainError, NotFound, NotPermitted
+from coachprog.home import menu
 
 
 def authorize(name: str, obj: Any = None) -> None:
@@ -96,6 +98,8 @@ def _format_datetime(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M UTC") ->
 
 
 def init_app(app: Flask) -> None:
+    error_summary.init_app(app)
+    menu.init_app(app)
     app.jinja_env.filters["datetime"] = _format_datetime
     app.jinja_env.filters["number"] = lambda n: f"{n:,}".replace(",", "\u2009")
 

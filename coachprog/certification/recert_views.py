@@ -90,7 +90,9 @@ def _page(cert_id: int, *, status: int = 200, message: str = "",
         and can(current_user, "can_view_assessment", assessment),
     }
     db.session.commit()  # the review result may have been copied onto the decision
-    return render_template("certification/recert.html", o=overview, may=may, message=message,
+    if message:
+        flash(message, "error")  # shown in the page's error summary
+    return render_template("certification/recert.html", o=overview, may=may,
                            scoring=scoring, rater=rater, Stage=Stage, **forms), status
 
 

@@ -29,3 +29,12 @@ def sign_in(page: Any, email: str, password: str = TEST_PASSWORD) -> None:
 
 def main_nav(page: Any) -> Any:
     return page.get_by_role("navigation", name="Main")
+
+
+def open_menu_item(page: Any, name: str) -> None:
+    """Click a main-menu item as a person would: open its group first when it sits in one."""
+    # A link inside a closed group is hidden, so role queries skip it unless told otherwise.
+    link = main_nav(page).get_by_role("link", name=name, exact=True, include_hidden=True)
+    if not link.is_visible():
+        link.locator("xpath=ancestor::details[1]/summary").click()
+    main_nav(page).get_by_role("link", name=name, exact=True).click()

@@ -22,7 +22,7 @@ from coachprog.coaching.models import SupervisorAssignment
 from coachprog.db import set_clock
 from coachprog.extensions import db
 from coachprog.practicum import supervision_services
-from tests.browser.journeys import create_admin, main_nav, sign_in
+from tests.browser.journeys import create_admin, open_menu_item, sign_in
 from tests.certification.test_certificates import pdf_text
 from tests.coaching.builders import appointed_coach, paperwork
 from tests.factories import UserFactory
@@ -63,7 +63,7 @@ def test_a_trainee_who_passed_the_final_gate_is_certified_and_verified(
 
     # A master coach finds the trainee on the dashboard, checks the criteria, opens and approves.
     sign_in(page, master.email)
-    main_nav(page).get_by_role("link", name="Certification").click()
+    open_menu_item(page, "Certification")
     expect(page.get_by_role("heading", level=1)).to_have_text("Certification")
     page.locator("#awaiting").get_by_role("link", name="Tess Trainee").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Certification: Tess Trainee")
@@ -80,7 +80,7 @@ def test_a_trainee_who_passed_the_final_gate_is_certified_and_verified(
 
     # The admin gives the second approval from the dashboard's waiting list.
     sign_in(page, admin.email)
-    main_nav(page).get_by_role("link", name="Certification").click()
+    open_menu_item(page, "Certification")
     page.locator("#pending-table").get_by_role("link", name="Tess Trainee").click()
     page.get_by_label("Admin").check()
     page.get_by_role("button", name="Approve").click()
@@ -93,7 +93,7 @@ def test_a_trainee_who_passed_the_final_gate_is_certified_and_verified(
     cert = db.session.scalars(sa.select(Certification).where(
         Certification.person_id == coach.id)).one()
     sign_in(page, coach_user.email)
-    main_nav(page).get_by_role("link", name="My certification").click()
+    open_menu_item(page, "My certification")
     with page.expect_download() as download_info:
         page.get_by_role("link", name="Certificate (PDF)").click()
     pdf = Path(download_info.value.path()).read_bytes()

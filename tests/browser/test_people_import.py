@@ -16,7 +16,7 @@ from coachprog.extensions import db
 from coachprog.jobs.models import Job
 from coachprog.people.jobs import PEOPLE_IMPORT
 from coachprog.people.models import Person
-from tests.browser.journeys import create_admin, main_nav, sign_in
+from tests.browser.journeys import create_admin, open_menu_item, sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -41,7 +41,7 @@ JOB_TIMEOUT_MS = 15_000  # the page polls every 500 ms when a real worker runs t
 
 
 def _upload(page: Any, filename: str, content: str) -> None:
-    main_nav(page).get_by_role("link", name="Import people").click()
+    open_menu_item(page, "Import people")
     expect(page.get_by_role("heading", level=1)).to_have_text("Import people from the HRIS")
     page.get_by_label("HRIS export (CSV)").set_input_files(
         {"name": filename, "mimeType": "text/csv", "buffer": content.encode()}
@@ -69,7 +69,7 @@ def test_import_journey_admin_imports_people_and_signs_out(
     expect(outcome).to_be_visible(timeout=JOB_TIMEOUT_MS)
     expect(outcome).to_contain_text("Imported 5 people: 5 created")
 
-    main_nav(page).get_by_role("link", name="People", exact=True).click()
+    open_menu_item(page, "People")
     expect(page.get_by_role("heading", level=1)).to_have_text("People")
     rows = page.get_by_role("table").locator("tbody tr")
     expect(rows).to_have_count(len(NAMES))
@@ -112,7 +112,7 @@ def test_import_journey_bad_row_is_reported_and_nothing_imported(
     expect(page.get_by_role("link", name="Upload a corrected file")).to_be_visible()
 
     assert _people_count() == 0
-    main_nav(page).get_by_role("link", name="People", exact=True).click()
+    open_menu_item(page, "People")
     expect(page.get_by_text("No one matches.")).to_be_visible()
     expect(page.get_by_role("table")).to_have_count(0)
     assert console_errors == [], console_errors

@@ -12,7 +12,7 @@ from playwright.sync_api import expect
 
 from coachprog.db import utcnow
 from coachprog.extensions import db
-from tests.browser.journeys import main_nav, sign_in
+from tests.browser.journeys import open_menu_item, sign_in
 from tests.practicum.builders import enrolled_trainee
 
 pytestmark = pytest.mark.browser
@@ -25,7 +25,7 @@ def test_trainee_logs_a_week_supervisor_verifies_and_queries(
     day = (utcnow() - timedelta(days=2)).date().isoformat()
 
     sign_in(page, trainee.email)
-    main_nav(page).get_by_role("link", name="My practicum").click()
+    open_menu_item(page, "My practicum")
     expect(page.get_by_role("heading", level=1)).to_contain_text("Practicum hours")
     page.get_by_role("link", name="Log your week").click()
     rows = [("coached_session", "10:00", "60"), ("reflective_lab", "14:00", "60"),
@@ -43,7 +43,7 @@ def test_trainee_logs_a_week_supervisor_verifies_and_queries(
     page.context.clear_cookies()
 
     sign_in(page, supervisor.email)
-    main_nav(page).get_by_role("link", name="Practicum").click()
+    open_menu_item(page, "Practicum")
     page.get_by_role("link", name=person.name).click()
     # Newest first: the triad, then the lab, then the coached session.
     page.get_by_role("link", name="Verify or query").first.click()
@@ -57,7 +57,7 @@ def test_trainee_logs_a_week_supervisor_verifies_and_queries(
     expect(page.get_by_role("heading", level=1)).to_contain_text("Reflective lab")
     page.get_by_label("Query: ask the trainee").check()
     page.get_by_role("button", name="Save decision").click()
-    expect(page.get_by_text("Say what needs checking")).to_be_visible()
+    expect(page.locator(".error-summary")).to_contain_text("Say what needs checking")
     page.get_by_label("Query: ask the trainee").check()
     page.get_by_label("Comment").fill("Was this the Tuesday lab or the Wednesday one?")
     page.get_by_role("button", name="Save decision").click()
@@ -66,7 +66,7 @@ def test_trainee_logs_a_week_supervisor_verifies_and_queries(
     page.context.clear_cookies()
 
     sign_in(page, trainee.email)
-    main_nav(page).get_by_role("link", name="My practicum").click()
+    open_menu_item(page, "My practicum")
     page.get_by_role("link", name="Answer").click()
     expect(page.get_by_text("Was this the Tuesday lab or the Wednesday one?")).to_be_visible()
     expect(page.get_by_role("heading", name="Answer the query")).to_be_visible()

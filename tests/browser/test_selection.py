@@ -25,7 +25,7 @@ from coachprog.notifications.models import OutboxMessage
 from coachprog.selection import domain
 from coachprog.selection.models import Candidate
 from tests.assessments.builders import calibrate
-from tests.browser.journeys import sign_in
+from tests.browser.journeys import open_menu_item, sign_in
 from tests.factories import PersonFactory, UserFactory
 from tests.selection.builders import applicant, line, passed_assessment, sprint, stage_rubrics
 
@@ -81,7 +81,7 @@ def test_nomination_to_appointment_with_paperwork_and_one_rejection(
 
     # 1. The manager nominates a report, who is invited by e-mail.
     sign_in(page, manager.email)
-    page.get_by_role("navigation", name="Main").get_by_role("link", name="Sprints").click()
+    open_menu_item(page, "Selection sprints")
     page.get_by_role("link", name="Nominate someone").click()
     _choose(page, "Person you nominate", "Noor Nominee")
     page.get_by_label("Why you nominate them").fill(

@@ -23,7 +23,7 @@ from coachprog.auth.domain import Role
 from coachprog.db import set_clock
 from coachprog.extensions import db
 from coachprog.practicum.models import LedgerEntry
-from tests.browser.journeys import main_nav, sign_in
+from tests.browser.journeys import open_menu_item, sign_in
 from tests.factories import UserFactory
 from tests.practicum.builders import enrolled_trainee
 from tests.supervision.builders import scored
@@ -62,7 +62,7 @@ def test_trainee_logs_supervisor_verifies_gives_feedback_and_a_1_1_goes_overdue(
 
     # The trainee logs Monday's work in Berlin time.
     sign_in(page, trainee.email)
-    main_nav(page).get_by_role("link", name="My practicum").click()
+    open_menu_item(page, "My practicum")
     page.get_by_role("link", name="Log your week").click()
     rows = [("coached_session", "10:00", "60"), ("reflective_lab", "14:00", "90"),
             ("peer_triad", "16:00", "60")]
@@ -82,7 +82,7 @@ def test_trainee_logs_supervisor_verifies_gives_feedback_and_a_1_1_goes_overdue(
 
     # The supervisor's queue: three entries to verify, feedback and a 1:1 due.
     sign_in(page, supervisor.email)
-    main_nav(page).get_by_role("link", name="Supervision", exact=True).click()
+    open_menu_item(page, "Supervision")
     expect(page.get_by_role("heading", name="Hours entries to verify (3)")).to_be_visible()
     expect(page.get_by_role("heading", name="Feedback due (1)")).to_be_visible()
     feedback = page.locator("li", has_text="Write feedback for")
@@ -100,7 +100,7 @@ def test_trainee_logs_supervisor_verifies_gives_feedback_and_a_1_1_goes_overdue(
         "Clear contracting and good silences. Next time, summarise before you move on.")
     page.get_by_role("button", name="Save feedback").click()
     expect(page.get_by_text("Feedback saved; the trainee can read it now.")).to_be_visible()
-    main_nav(page).get_by_role("link", name="Supervision", exact=True).click()
+    open_menu_item(page, "Supervision")
     expect(page.get_by_text("No feedback is due.")).to_be_visible()
     one_on_one = page.locator("li", has_text="Hold a 1:1 with")
     # Due 7 × 24 h after scoring: 12:00 CET + 168 h is 13:00 CEST after the clocks change.
@@ -123,10 +123,10 @@ def test_trainee_logs_supervisor_verifies_gives_feedback_and_a_1_1_goes_overdue(
     page.context.clear_cookies()
 
     sign_in(page, trainee.email)
-    main_nav(page).get_by_role("link", name="My supervision").click()
+    open_menu_item(page, "My supervision")
     page.get_by_role("link", name=review.title).click()
     expect(page.get_by_text("summarise before you move on")).to_be_visible()
-    main_nav(page).get_by_role("link", name="My practicum").click()
+    open_menu_item(page, "My practicum")
     expect(page.get_by_text("Coached hours: 1 of 20–30 h")).to_be_visible()
     expect(page.get_by_text("Reflective lab and peer-debrief hours: 2.5 of 10–15 h")
            ).to_be_visible()

@@ -216,7 +216,7 @@ def test_senior_coach_needs_the_lower_level_first(client: FlaskClient, auth: Aut
     page = f"/certification/people/{coach.id}"
     response = _post(client, f"{page}/decisions", "open", page, level="senior_coach")
     assert response.status_code == 400
-    assert 'class="flash flash-error"' in response.get_data(as_text=True)
+    assert 'class="error-summary" role="alert"' in response.get_data(as_text=True)
     assert db.session.scalar(sa.select(sa.func.count(CertificationDecision.id))) == 0
 
 

@@ -1,0 +1,102 @@
+"""The main menu: items grouped by task (Program, Selection, Practice, Quality, Admin), each
+offered only to those whose roles let them use it.
+
+Policy: a menu item is shown when the predicate that guards its page says yes, so the menu can
+never offer a page that answers 403. Built in Python rather than in `base.html`, where the
+conditions had grown into one unreadable line per item."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from flask import Flask, url_for
+from flask_login import current_user
+
+from coachprog.auth.permissions import can
+
+
+@dataclass(frozen=True)
+class MenuItem:
+    label: str
+    url: str
+
+
+@dataclass(frozen=True)
+class MenuGroup:
+    label: str
+    items: tuple[MenuItem, ...]
+
+
+@dataclass(frozen=True)
+class _Entry:
+    group: str
+    label: str
+    predicate: str
+    endpoint: str
+    own: bool = False  # the page takes the user's own person id
+
+
+# In menu order. A staff page makes its personal twin redundant (see _SUPERSEDED_BY).
+_ITEMS = [_Entry(*entry) for entry in (
+    ("Program", "People", "can_view_people", "people.list_people"),
+    ("Program", "Coaches", "can_list_coaches", "coaching.list_coaches"),
+    ("Program", "Engagements", "can_list_engagements",
+     "coaching.list_engagements"),
+    ("Program", "Audit coverage", "can_view_audit_coverage", "audits.coverage"),
+    ("Selection", "Selection sprints", "can_view_sprints_menu",
+     "selection.list_sprints"),
+    ("Selection", "Calibration", "can_view_calibration",
+     "calibration.list_exercises"),
+    ("Practice", "Practicum", "can_list_practicum_trainees",
+     "practicum.list_trainees"),
+    ("Practice", "My practicum", "can_use_coach_pages", "practicum.view_ledger", True),
+    ("Practice", "Supervision", "can_view_supervision_queue", "supervision.queue"),
+    ("Practice", "My supervision", "can_use_coach_pages", "supervision.mine"),
+    ("Practice", "Recordings", "can_view_recording", "recordings.list_recordings"),
+    ("Practice", "Assessments", "can_list_assessments",
+     "assessments.list_assessments"),
+    ("Quality", "Certification", "can_view_certification_dashboard",
+     "certification.dashboard"),
+    ("Quality", "My certification", "can_view_own_certification", "certification.coach", True),
+    ("Quality", "Audits", "can_manage_audits", "audits.index"),
+    ("Quality", "My audits", "can_view_audits", "audits.mine"),
+    ("Quality", "Supervision structure", "can_view_audit_structure",
+     "audits.structure"),
+    ("Quality", "Fidelity", "can_view_fidelity_signals", "fidelity.index"),
+    ("Quality", "Sensitive-topic flags", "can_review_sensitive_flags",
+     "transcripts.list_flags"),
+    ("Quality", "Rubrics", "can_view_rubrics", "rubrics.list_rubrics"),
+    ("Admin", "Users and roles", "can_view_users", "auth.list_users"),
+    ("Admin", "Import people", "can_import_people", "people.import_people"),
+    ("Admin", "Consent texts", "can_manage_consent_texts", "consent.list_texts"),
+    ("Admin", "Audit log", "can_view_audit_log",
+     "governance.list_audit_entries"),
+    ("Admin", "E-mail outbox", "can_view_outbox", "notifications.list_outbox"),
+
+)]
+GROUPS = ("Program", "Selection", "Practice", "Quality", "Admin")
+# Staff pages make the personal ones redundant: a master coach who manages audits does not also
+# need "My audits" in the menu (their own assignments are on the audits page).
+_SUPERSEDED_BY = {"My practicum": "Practicum", "My supervision": "Supervision",
+                  "My certification": "Certification", "My audits": "Audits",
+                  "Supervision structure": "Audits"}
+
+
+def menu_for(user: Any) -> list[MenuGroup]:
+    if not getattr(user, "is_authenticated", False):
+        return []
+    chosen: dict[str, list[MenuItem]] = {group: [] for group in GROUPS}
+    labels: set[str] = set()
+    for entry in _ITEMS:
+        if _SUPERSEDED_BY.get(entry.label) in labels or not can(user, entry.predicate):
+            continue
+        url = (url_for(entry.endpoint, person_id=user.person_id) if entry.own
+               else url_for(entry.endpoint))
+        chosen[entry.group].append(MenuItem(entry.label, url))
+        labels.add(entry.label)
+    return [MenuGroup(group, tuple(items)) for group, items in chosen.items() if items]
+
+
+def init_app(app: Flask) -> None:
+    app.jinja_env.globals["main_menu"] = lambda: menu_for(current_user)

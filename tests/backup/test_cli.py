@@ -310,3 +310,36 @@ def test_create_refuses_a_folder_inside_a_file_area(app, runner) -> None:
     assert result.exit_code == 1
     assert "is inside the recordings folder; put backups elsewhere" in result.output
     assert not folder.exists()
+
+
+def test_a_backup_from_an_older_schema_is_migrated_to_head(tmp_path) -> None:
+    from flask_migrate import upgrade
+
+    from coachprog.backup.services import _migration_history
+
+    def sqlite_app(name: str) -> Flask:
+        return create_app({"TESTING": True, "INSTANCE_PATH": str(tmp_path / name),
+                           "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / name}.db",
+                           "COACHPROG_QUEUE": "sqlite", "RATELIMIT_STORAGE_URI": "memory://"})
+
+    source = sqlite_app("old")
+    with source.app_context():
+        revisions, head = _migration_history()
+        older = revisions[-2]
+        upgrade(revision=older)
+        created = source.test_cli_runner().invoke(args=["backup", "create",
+                                                        str(tmp_path / "backup")])
+        assert created.exit_code == 0, created.output
+        assert "not this code's head" in created.output
+        db.engine.dispose()
+    target = sqlite_app("new")
+
+    restored = _restore(target, tmp_path / "backup")
+
+    assert restored.exit_code == 0, restored.output
+    assert f"migrated from {older}" in restored.output
+    with target.app_context():
+        with db.engine.connect() as connection:
+            assert connection.execute(sa.text("SELECT version_num FROM alembic_version")
+                                      ).scalar_one() == head
+        db.engine.dispose()

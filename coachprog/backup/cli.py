@@ -8,6 +8,7 @@ import time
 from pathlib import Path
 
 import click
+import sqlalchemy as sa
 from flask import Flask, current_app
 from flask.cli import AppGroup
 
@@ -24,6 +25,12 @@ def _refuse(error: Exception) -> None:
     for problem in getattr(error, "problems", []):
         click.echo(f"  - {problem}", err=True)
     sys.exit(1)
+
+
+def _unreachable(error: sa.exc.OperationalError) -> Exception:
+    # The driver's first line says what failed (host, refusal); never the URL or password.
+    first = str(error.orig).strip().splitlines()[0] if error.orig else "no answer"
+    return RuntimeError(f"The database cannot be reached ({first}).")
 
 
 def _size(total: int) -> str:
@@ -43,6 +50,9 @@ def create_command(folder: Path) -> None:
         result = create_backup(SystemActor("backup create"), folder)
     except BackupRefused as refused:
         _refuse(refused)
+        return
+    except sa.exc.OperationalError as error:
+        _refuse(_unreachable(error))
         return
     db.session.commit()
     manifest = result.manifest
@@ -68,6 +78,9 @@ def restore_command(folder: Path) -> None:
         result = restore_backup(SystemActor("backup restore"), folder)
     except BackupRefused as refused:
         _refuse(refused)
+        return
+    except sa.exc.OperationalError as error:
+        _refuse(_unreachable(error))
         return
     db.session.commit()
     # The queue file is not part of a backup: jobs still waiting are queued again, after the

@@ -103,28 +103,25 @@ def _sqlite_path() -> Path:
     return Path(name).resolve()
 
 
-def _excluded_from_instance(backup_folder: Path | None) -> tuple[set[Path], list[Path]]:
+def _excluded_from_instance() -> tuple[set[Path], list[Path]]:
     """Files and folders of the instance that the "instance" area leaves out: the database
-    (copied through its snapshot), the queue file, the other areas and the backup itself."""
+    (copied through its snapshot), the queue file and the other areas' folders."""
     files: set[Path] = set()
     instance = Path(current_app.instance_path).resolve()
     if database_kind() == "sqlite":
         files.update(Path(f"{_sqlite_path()}{suffix}") for suffix in SQLITE_SIDE_FILES)
     files.update(instance / name for name in QUEUE_FILES)
     folders = [root.resolve() for area, root in area_roots().items() if area != "instance"]
-    if backup_folder is not None:
-        folders.append(backup_folder.resolve())
     return files, folders
 
 
-def _walk(area: str, root: Path, backup_folder: Path | None) -> Iterator[tuple[Path, str]]:
+def _walk(area: str, root: Path) -> Iterator[tuple[Path, str]]:
     """(absolute path, path relative to the area root) of each regular file in `area`, sorted;
     symbolic links and half-written files are left out."""
     root = root.resolve()
     if not root.is_dir():
         return
-    skip_files, skip_folders = (_excluded_from_instance(backup_folder) if area == "instance"
-                                else (set(), [backup_folder.resolve()] if backup_folder else []))
+    skip_files, skip_folders = _excluded_from_instance() if area == "instance" else (set(), [])
     for folder, subfolders, names in os.walk(root):
         here = Path(folder)
         subfolders[:] = sorted(name for name in subfolders
@@ -242,12 +239,10 @@ def _prepare_folder(folder: Path) -> None:
     if folder.exists() and (not folder.is_dir() or any(folder.iterdir())):
         raise BackupRefused(f"{folder} already exists and is not an empty folder; give a new "
                             "folder so no earlier backup is overwritten.")
-    instance = Path(current_app.instance_path).resolve()
     for area, root in area_roots().items():
-        if area != "instance" and folder.resolve().is_relative_to(root.resolve()):
+        if folder.resolve().is_relative_to(root.resolve()):
+            # It would be copied into the next backup, and restored as data.
             raise BackupRefused(f"{folder} is inside the {area} folder; put backups elsewhere.")
-    if folder.resolve() == instance:
-        raise BackupRefused("The backup folder cannot be the instance folder itself.")
     folder.mkdir(mode=0o700, parents=True, exist_ok=True)
     (folder / domain.FILES_FOLDER).mkdir(mode=0o700)
 
@@ -278,7 +273,18 @@ def create_backup(actor: Any, folder: Path, *, now: datetime | None = None) -> B
     require(actor, "can_manage_backups")
     kind = database_kind()
     _prepare_folder(folder)
-    created_at = now or utcnow()
+    try:
+        return _write_backup(actor, folder, kind, now or utcnow())
+    except BaseException as error:
+        # The folder was new or empty: an unfinished backup is removed, never left to restore.
+        shutil.rmtree(folder, ignore_errors=True)
+        if isinstance(error, OSError):
+            raise BackupRefused(f"The backup could not be written ({error.strerror or error}); "
+                                f"nothing was kept in {folder}.") from error
+        raise
+
+
+def _write_backup(actor: Any, folder: Path, kind: str, created_at: datetime) -> BackupResult:
     database_file = folder / domain.DATABASE_FILES[kind]
     _snapshot_database(kind, database_file)
     size, sha = _measure(database_file)
@@ -289,7 +295,7 @@ def create_backup(actor: Any, folder: Path, *, now: datetime | None = None) -> B
     entries: list[domain.FileEntry] = []
     skipped: list[str] = []
     for area, root in area_roots().items():
-        for source, relative in _walk(area, root, folder):
+        for source, relative in _walk(area, root):
             backup_path = domain.file_path(area, relative)
             target = folder / backup_path
             target.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
@@ -369,7 +375,7 @@ def _target_problems() -> list[str]:
         problems.append(f"the database already has {len(tables)} table(s) "
                         f"({', '.join(sorted(tables)[:3])}, …)")
     for area, root in area_roots().items():
-        found = [relative for _, relative in _walk(area, root, None)
+        found = [relative for _, relative in _walk(area, root)
                  if not (area == "instance" and relative in SELF_CREATED)]
         if found:
             problems.append(f"the {area} folder {root} already holds {len(found)} file(s) "
@@ -444,7 +450,12 @@ def restore_backup(actor: Any, folder: Path) -> RestoreResult:
     verify_backup(folder, manifest)
 
     _restore_database(kind, folder / manifest.database.path)
-    _restore_files(folder, manifest)
+    try:
+        _restore_files(folder, manifest)
+    except OSError as error:
+        raise BackupRefused(f"A file could not be restored ({error}); the database is restored "
+                            "but the files are incomplete: empty the installation and restore "
+                            "again.") from error
     upgraded_from = None
     if plan.upgrade:
         from flask_migrate import upgrade

@@ -302,14 +302,33 @@ def test_create_refuses_a_folder_that_holds_files(runner, tmp_path) -> None:
     assert (folder / "manifest.json").read_bytes() == b"{}"
 
 
-def test_create_refuses_a_folder_inside_a_file_area(app, runner) -> None:
-    folder = Path(app.instance_path) / "recordings" / "backup"
+@pytest.mark.parametrize(("inside", "area"), [("recordings/backup", "recordings"),
+                                              ("backups/today", "instance")])
+def test_create_refuses_a_folder_inside_a_file_area(app, runner, inside, area) -> None:
+    folder = Path(app.instance_path) / inside
 
     result = runner.invoke(args=["backup", "create", str(folder)])
 
     assert result.exit_code == 1
-    assert "is inside the recordings folder; put backups elsewhere" in result.output
+    assert f"is inside the {area} folder; put backups elsewhere" in result.output
     assert not folder.exists()
+
+
+def test_restore_refuses_when_the_database_cannot_be_reached(small_backup, tmp_path,
+                                                            database_url) -> None:
+    unreachable = (f"sqlite:///{tmp_path / 'no-such-folder' / 'x.db'}"
+                   if database_url.startswith("sqlite")
+                   else "postgresql+psycopg://coachprog:s3cret-pw@127.0.0.1:1/none")
+    target = create_app({"TESTING": True, "INSTANCE_PATH": str(tmp_path / "unreachable"),
+                         "SQLALCHEMY_DATABASE_URI": unreachable,
+                         "COACHPROG_QUEUE": "sqlite", "RATELIMIT_STORAGE_URI": "memory://"})
+
+    result = _restore(target, small_backup)
+
+    assert result.exit_code == 1
+    assert "The database cannot be reached (" in result.output
+    assert "s3cret-pw" not in result.output
+    assert "Traceback" not in result.output
 
 
 def test_a_backup_from_an_older_schema_is_migrated_to_head(tmp_path) -> None:

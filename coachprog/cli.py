@@ -191,3 +191,6 @@ def init_app(app: Flask) -> None:
     audits_cli(app)
     fidelity_cli(app)
     certification_cli(app)
+    from coachprog.backup.cli import init_app as backup_cli
+
+    backup_cli(app)

@@ -1,0 +1,1 @@
+"""Backup and restore of a whole installation (`flask --app wsgi backup create|restore DIR`)."""

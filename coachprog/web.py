@@ -15,7 +15,7 @@ from flask_wtf import FlaskForm
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
-from coachprog import error_summary
+from coachprog import error_summary, glossary
 from coachprog.auth.permissions import require
 from coachprog.errors import DomainError, NotFound, NotPermitted
 from coachprog.home import menu
@@ -99,6 +99,9 @@ def _format_datetime(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M UTC") ->
 
 def init_app(app: Flask) -> None:
     error_summary.init_app(app)
+    for name in ("role_name", "role_names", "action_words", "object_words", "term", "plural",
+                 "humanise"):
+        app.jinja_env.filters[name] = getattr(glossary, name)
     menu.init_app(app)
     app.jinja_env.filters["datetime"] = _format_datetime
     app.jinja_env.filters["number"] = lambda n: f"{n:,}".replace(",", "\u2009")

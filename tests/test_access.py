@@ -51,6 +51,7 @@ CASES = [
     Case("jobs.view_job", "GET", lambda o: f"/jobs/{o['job_id']}", ADMIN_ONLY),
     Case("jobs.job_status", "GET", lambda o: f"/jobs/{o['job_id']}/status", ADMIN_ONLY),
     Case("governance.list_audit_entries", "GET", lambda o: "/admin/audit", ADMIN_ONLY),
+    Case("governance.export_audit_entries", "GET", lambda o: "/admin/audit.csv", ADMIN_ONLY),
     Case("openapi.spec", "GET", lambda o: "/api/v1/openapi.json", statuses(200, anonymous=200)),
     Case("static", "GET", lambda o: "/static/css/app.css", statuses(200, anonymous=200)),
     Case("api.get_me", "GET", lambda o: "/api/v1/me", statuses(200, anonymous=401), api=True),

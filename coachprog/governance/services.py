@@ -4,9 +4,9 @@ change it records, and never edited or deleted afterwards.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from contextvars import ContextVar
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any
 
@@ -80,11 +80,7 @@ class AuditFilter:
     until: datetime | None = None
 
 
-def list_audit_entries(
-    actor: Any, filters: AuditFilter, *, page: int, per_page: int
-) -> tuple[Sequence[AuditEntry], int]:
-    """One page of entries, newest first, and the total count that matched."""
-    require(actor, "can_view_audit_log")
+def _audit_query(filters: AuditFilter) -> sa.Select[Any]:
     query = sa.select(AuditEntry)
     if filters.action:
         query = query.where(AuditEntry.action.istartswith(filters.action, autoescape=True))
@@ -98,6 +94,15 @@ def list_audit_entries(
         query = query.where(AuditEntry.occurred_at >= filters.since)
     if filters.until:
         query = query.where(AuditEntry.occurred_at < filters.until)
+    return query
+
+
+def list_audit_entries(
+    actor: Any, filters: AuditFilter, *, page: int, per_page: int
+) -> tuple[Sequence[AuditEntry], int]:
+    """One page of entries, newest first, and the total count that matched."""
+    require(actor, "can_view_audit_log")
+    query = _audit_query(filters)
     total = db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery())) or 0
     rows = db.session.scalars(
         query.order_by(AuditEntry.occurred_at.desc(), AuditEntry.id.desc())
@@ -105,6 +110,21 @@ def list_audit_entries(
         .offset((page - 1) * per_page)
     ).all()
     return rows, total
+
+
+def record_audit_export(actor: Any, filters: AuditFilter) -> None:
+    """Reading the log out of the app is itself recorded (the caller commits first)."""
+    require(actor, "can_view_audit_log")
+    record("audit_log.exported", actor=actor, object_type="audit_log",
+           detail={key: value.isoformat() if isinstance(value, datetime) else value
+                   for key, value in asdict(filters).items() if value})
+
+
+def iter_audit_entries(filters: AuditFilter) -> Iterator[AuditEntry]:
+    """Every matching entry, oldest first, read in batches (for the CSV download)."""
+    yield from db.session.scalars(
+        _audit_query(filters).order_by(AuditEntry.occurred_at, AuditEntry.id)
+        .execution_options(yield_per=1000))
 
 
 def list_audit_actions() -> list[str]:

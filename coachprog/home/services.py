@@ -16,6 +16,7 @@ from coachprog.auth.models import RoleGrant, User
 from coachprog.auth.permissions import can
 from coachprog.db import utcnow
 from coachprog.extensions import db
+from coachprog.glossary import role_names
 from coachprog.governance.domain import GroupCount, suppress_small_groups
 from coachprog.governance.models import AuditEntry
 from coachprog.jobs.models import Job
@@ -254,7 +255,7 @@ def _account_panel(user: Any) -> Panel:
     if not user.roles:
         panel.items.append(Item("You hold no role yet; an L&D admin grants roles.", level="warn"))
     grants = db.session.scalars(sa.select(RoleGrant.role).where(RoleGrant.user_id == user.id))
-    roles = ", ".join(sorted(grants))
+    roles = role_names(list(grants))
     if roles:
         panel.items.append(Item(f"Your roles: {roles}"))
     if user.person_id is not None:

@@ -38,7 +38,7 @@ def test_admin_draws_verifies_and_redraws(client, auth, clock) -> None:
     assert ok.status_code == 302
     sample = db.session.query(AuditSample).one()
     detail = client.get(f"/audits/samples/{sample.id}").get_data(as_text=True)
-    assert "stratified-es-1" in detail and ">7<" in detail
+    assert "Stratified random sample (version 1)" in detail and ">7<" in detail
     verified = post_form(client, f"/audits/samples/{sample.id}/verify")
     assert "Verified: recomputing" in verified.get_data(as_text=True)
     again = post_form(client, "/audits/draw", {"quarter": "2026Q4", "percent": "20"})

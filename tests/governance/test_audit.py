@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import csv
+import io
+
 import pytest
 import sqlalchemy as sa
 
@@ -68,9 +71,10 @@ def test_admin_filters_the_audit_page(auth, client) -> None:
     audit.record("role.granted", actor=SystemActor("cli"), object_type="user", object_id=42)
     db.session.commit()
     page = client.get("/admin/audit?action=role.granted").get_data(as_text=True)
-    assert "role.granted" in page and "n=1" not in page
+    assert "Granted a role</td>" in page and "N: 1" not in page
     page = client.get("/admin/audit?object_type=user&object_id=42").get_data(as_text=True)
-    assert "user #42" in page
+    assert '<a href="/admin/users/42">Account 42</a>' in page
+    assert "role.granted" not in page.split("<tbody>")[1]  # words in the table, not codes
     page = client.get("/admin/audit?actor=nobody-like-this").get_data(as_text=True)
     assert "No entries match." in page
 
@@ -113,3 +117,33 @@ def test_audit_filters_take_wildcards_literally(auth, client) -> None:
     db.session.commit()
     assert "No entries match." in client.get("/admin/audit?actor=%25").get_data(as_text=True)
     assert "No entries match." in client.get("/admin/audit?action=_").get_data(as_text=True)
+
+
+def test_audit_log_downloads_as_csv_in_words_and_the_download_is_recorded(auth, client) -> None:
+    auth.login_as("admin")
+    audit.record("recording.audio_opened", actor=SystemActor("cli"), object_type="recording",
+                 object_id=7, detail={"bytes": 10})
+    audit.record("=cmd|' /C calc'!A0", actor=SystemActor("cli"), object_type="thing")
+    db.session.commit()
+    response = client.get("/admin/audit.csv?object_type=recording")
+    assert response.status_code == 200 and response.headers["Cache-Control"] == "no-store"
+    rows = list(csv.DictReader(io.StringIO(response.get_data(as_text=True))))
+    assert [(r["what"], r["object"], r["object_id"], r["detail"]) for r in rows] == [
+        ("Opened session audio", "Recording", "7", "bytes=10")]
+    everything = client.get("/admin/audit.csv").get_data(as_text=True)
+    assert "'=cmd|" in everything  # formula cells are defused
+    exports = db.session.scalars(sa.select(AuditEntry).where(
+        AuditEntry.action == "audit_log.exported")).all()
+    assert len(exports) == 2 and exports[0].detail["object_type"] == "recording"
+
+
+def test_unknown_codes_still_read_as_words() -> None:
+    from coachprog import glossary
+
+    assert glossary.action_words("practicum.something_new") == "Practicum: something new"
+    assert glossary.role_names(["sponsor", "admin", "master_coach"]) == (
+        "L&D admin, Master coach, Sponsor")
+    assert glossary.plural(1, "assessment") == "1 assessment"
+    assert glossary.plural(0, "assessment") == "0 assessments"
+    assert glossary.plural(2, "person", "people") == "2 people"
+    assert glossary.term("stratified-es-1") == "Stratified random sample (version 1)"

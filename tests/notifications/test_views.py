@@ -161,7 +161,7 @@ def test_a_message_page_shows_the_whole_message(client, auth) -> None:
     assert ('<pre class="outbox-body">Dear Ana,\n\n&lt;script&gt;alert(1)&lt;/script&gt; '
             "&amp; see you Friday.</pre>") in html
     assert "Candidate 1 &lt;cand1@example.com&gt;" in html
-    assert "candidate #42" in html
+    assert "Candidate 42" in html
     assert "only written to the log" in html
     assert "Send again" not in html
 

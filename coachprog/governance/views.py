@@ -46,7 +46,8 @@ def object_url(entry: Any) -> str | None:
     if page is None or not (entry.object_id or "").isdigit() or len(entry.object_id) > 18:
         return None
     endpoint, arg = page
-    return url_for(endpoint, **{arg: int(entry.object_id)})
+    values: dict[str, Any] = {arg: int(entry.object_id)}
+    return url_for(endpoint, **values)
 
 
 def _filters() -> services.AuditFilter:

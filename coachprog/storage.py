@@ -105,6 +105,8 @@ class _Window(io.RawIOBase):
     backend opens the underlying stream lazily at the current position, so a seek costs
     nothing until the next read (for S3: one ranged GET per seek-then-read)."""
 
+    _stream: Any = None  # also when __init__ raised: close() runs from __del__ regardless
+
     def __init__(self, size: int, start: int, length: int | None) -> None:
         super().__init__()
         if start < 0 or (length is not None and length < 0):
@@ -112,7 +114,6 @@ class _Window(io.RawIOBase):
         self._start = min(start, size)
         self._end = size if length is None else min(size, self._start + length)
         self._pos = self._start
-        self._stream: Any = None
 
     def _open_at(self, offset: int, end: int) -> Any:  # pragma: no cover - abstract
         raise NotImplementedError
@@ -157,9 +158,9 @@ class _Window(io.RawIOBase):
 
 
 class _FileWindow(_Window):
-    def __init__(self, path: Path, start: int, length: int | None) -> None:
+    def __init__(self, path: Path, size: int, start: int, length: int | None) -> None:
         self._path = path
-        super().__init__(path.stat().st_size, start, length)
+        super().__init__(size, start, length)
 
     def _open_at(self, offset: int, end: int) -> Any:
         handle = self._path.open("rb")
@@ -221,7 +222,8 @@ class LocalStorage:
         return size
 
     def open(self, name: str, start: int = 0, length: int | None = None) -> IO[bytes]:
-        return _reader(_FileWindow(self._path(name), start, length))
+        path = self._path(name)
+        return _reader(_FileWindow(path, path.stat().st_size, start, length))
 
     def size(self, name: str) -> int:
         return self._path(name).stat().st_size
@@ -451,7 +453,8 @@ def send_stored(store: Storage, name: str, *, mimetype: str, download_name: str,
     ranged read of the store, never the whole object), not cached. FileNotFoundError when the
     file is gone; werkzeug's RequestedRangeNotSatisfiable for a range past the end."""
     reader = store.open(name)
-    size = store.size(name)
+    size = reader.seek(0, io.SEEK_END)  # no second request: the reader knows its length
+    reader.seek(0)
     response = Response(wrap_file(request.environ, reader), mimetype=mimetype,
                         direct_passthrough=True)
     response.content_length = size

@@ -77,12 +77,13 @@ def main() -> int:
             batch_seconds = time.perf_counter() - start
             db.session.expire_all()
             finished = db.session.scalars(sa.select(Job).where(Job.id == job.id)).one()
-            zip_path = certificates.batch_zip_path(finished, instance)
+            zip_name = certificates.batch_zip_name(finished)
             count = 0
             size = 0
-            if zip_path is not None:
-                size = zip_path.stat().st_size
-                with zipfile.ZipFile(zip_path) as archive:
+            if zip_name is not None:
+                batches = certificates.batch_store()
+                size = batches.size(zip_name)
+                with batches.open(zip_name) as stored, zipfile.ZipFile(stored) as archive:
                     count = len(archive.namelist())
             db.engine.dispose()
 

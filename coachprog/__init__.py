@@ -57,6 +57,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     )
     if config:
         app.config.update(config)
+    from coachprog import storage
+
+    storage.init_app(app)  # refuses an unusable COACHPROG_STORAGE_URL, naming it
 
     # Refuse to start with an invalid rubric file (file checks only; no database needed).
     from coachprog.rubrics.files import startup_check

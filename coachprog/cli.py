@@ -162,12 +162,17 @@ def serve_command(threads: int) -> None:
 
 @click.command("worker")
 @click.option("--workers", default=2, show_default=True)
-def worker_command(workers: int) -> None:
+@click.option("--periodic/--no-periodic", default=True, show_default=True,
+              help="Also schedule the periodic jobs (stale-job sweeper, nightly retention "
+                   "purge, daily certification tick). With workers on several hosts, leave "
+                   "it on one of them (docs/deployment.md).")
+def worker_command(workers: int, periodic: bool) -> None:
     """Run job workers (for COACHPROG_REDIS_URL deployments; `serve` runs one in-process)."""
     queue = current_app.extensions["coachprog.queue"]
     click.echo(f"coachprog worker: {workers} worker thread(s) on the "
-               f"{current_app.config['COACHPROG_QUEUE']} queue")
-    queue.huey.create_consumer(workers=workers, worker_type="thread").run()
+               f"{current_app.config['COACHPROG_QUEUE']} queue"
+               + ("" if periodic else ", periodic jobs left to another worker"))
+    queue.huey.create_consumer(workers=workers, worker_type="thread", periodic=periodic).run()
 
 
 def init_app(app: Flask) -> None:

@@ -128,6 +128,11 @@ def build_config(instance_path: Path) -> dict[str, Any]:
                                                   / "rubrics" / "sensitive-terms"
                                                   / "sensitive-terms.yaml"))),
         "COACHPROG_RECORDINGS_DIR": os.environ.get("COACHPROG_RECORDINGS_DIR") or None,
+        # Files (recordings, evidence, consent forms, ...): unset = local folders under
+        # instance/; s3://bucket/prefix = an S3-compatible object store shared by every host
+        # (coachprog/storage.py). Credentials come from the usual AWS_* environment.
+        "COACHPROG_STORAGE_URL": os.environ.get("COACHPROG_STORAGE_URL") or None,
+        "COACHPROG_S3_ENDPOINT_URL": os.environ.get("COACHPROG_S3_ENDPOINT_URL") or None,
         "COACHPROG_CONSENT_DIR": os.environ.get("COACHPROG_CONSENT_DIR") or None,
         # Largest and longest audio accepted (duration as decoded, not as declared).
         "COACHPROG_MAX_RECORDING_MB": float(os.environ.get("COACHPROG_MAX_RECORDING_MB", "500")),

@@ -11,7 +11,6 @@ import mimetypes
 import secrets
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import IO, Any
 
 import sqlalchemy as sa
@@ -19,6 +18,7 @@ from flask import current_app
 from sqlalchemy.orm import joinedload, selectinload
 from werkzeug.utils import secure_filename
 
+from coachprog import storage as files
 from coachprog.assessments import domain
 from coachprog.assessments.domain import (
     AssessmentKind,
@@ -88,10 +88,10 @@ class Upload:
     stream: IO[bytes]
 
 
-def evidence_dir() -> Path:
-    """Evidence files live under instance/evidence/, never under static/."""
-    configured = current_app.config.get("COACHPROG_EVIDENCE_DIR")
-    return Path(configured) if configured else Path(current_app.instance_path) / "evidence"
+def evidence_store() -> files.Storage:
+    """Evidence files live in the `evidence` area of the file store (instance/evidence/ or
+    COACHPROG_EVIDENCE_DIR, or the object store), never under static/."""
+    return files.store_for("evidence")
 
 
 def _max_evidence_bytes() -> int:
@@ -145,13 +145,11 @@ def create_evidence_item(
                         subject_person_id=subject.id if subject else None,
                         created_by_id=getattr(actor, "id", None))
     if attachment is not None and stored_name:
-        folder = evidence_dir()
-        folder.mkdir(parents=True, exist_ok=True)
+        store = evidence_store()
         # A random name: nothing about the person or the upload's own name on disk.
         token = secrets.token_hex(16)
-        with (folder / token).open("wb") as handle:
-            while chunk := attachment.stream.read(1024 * 1024):
-                handle.write(chunk)
+        store.put(token, attachment.stream)
+        files.delete_on_rollback(store, token)
         item.attachment_path = f"evidence/{token}"
         item.attachment_name = stored_name
     db.session.add(item)
@@ -172,7 +170,8 @@ def list_evidence_items(actor: Any, limit: int = 500) -> Sequence[EvidenceItem]:
 
 @dataclass(frozen=True)
 class AttachmentFile:
-    path: Path
+    store: files.Storage
+    name: str
     download_name: str
     mimetype: str
 
@@ -184,8 +183,8 @@ def open_attachment(actor: Any, assessment: Assessment) -> AttachmentFile:
     item = assessment.evidence
     if not item.attachment_path:
         raise NotFound("attachment")
-    path = evidence_dir() / Path(item.attachment_path).name
-    if not path.is_file():
+    store, stored = evidence_store(), files.safe_name(item.attachment_path)
+    if not store.exists(stored):
         raise NotFound("attachment")
     name = item.attachment_name or "evidence"
     if not can(actor, "can_view_assessment_evidence", assessment):
@@ -194,7 +193,7 @@ def open_attachment(actor: Any, assessment: Assessment) -> AttachmentFile:
     audit.record("evidence.attachment_read", actor=actor, object_type="evidence_item",
                  object_id=item.id, detail={"assessment_id": assessment.id})
     mimetype = mimetypes.guess_type(name)[0] or "application/octet-stream"
-    return AttachmentFile(path, name, mimetype)
+    return AttachmentFile(store, stored, name, mimetype)
 
 
 # --- assessments -------------------------------------------------------------------------------

@@ -15,7 +15,6 @@ from flask import (
     redirect,
     render_template,
     request,
-    send_file,
     url_for,
 )
 from flask_login import current_user, login_required
@@ -37,6 +36,7 @@ from coachprog.errors import DomainError
 from coachprog.extensions import db
 from coachprog.recordings import citations
 from coachprog.rubrics.domain import Rubric, percent
+from coachprog.storage import send_stored
 from coachprog.web import Pagination, apply_domain_error, authorize, csv_cell, page_arg
 
 bp = Blueprint("assessments", __name__, url_prefix="/assessments")
@@ -199,8 +199,8 @@ def download_attachment(assessment_id: int) -> Any:
     assessment = services.get_assessment(current_user, assessment_id)
     attachment = services.open_attachment(current_user, assessment)
     db.session.commit()  # the read is audited
-    return send_file(attachment.path, mimetype=attachment.mimetype, as_attachment=True,
-                     download_name=attachment.download_name, max_age=0)
+    return send_stored(attachment.store, attachment.name, mimetype=attachment.mimetype,
+                       as_attachment=True, download_name=attachment.download_name)
 
 
 def _posted_marks(rubric: Rubric) -> tuple[dict[str, str | None], dict[str, str | None]]:

@@ -585,13 +585,13 @@ def open_audit_audio(actor: Any, audit_id: int, recording_id: int) -> Any:
     require(actor, "can_open_audit_recording", (audit, recording))
     if recording.storage_name is None:
         raise NotFound("recording audio")
-    path = storage.audio_path(recording.storage_name)
-    if not path.is_file():
+    if not storage.store().exists(recording.storage_name):
         raise NotFound("recording audio")
     audit_log.record("recording.audio_opened", actor=actor, object_type="recording",
                      object_id=recording.id, detail={"for": "audit", "audit_id": audit.id})
     # A neutral name: the uploaded file name may name the coach or the coachee.
-    return AudioFile(path=path, mimetype=storage.mimetype_for(recording.container),
+    return AudioFile(storage_name=recording.storage_name,
+                     mimetype=storage.mimetype_for(recording.container),
                      download_name=f"audit-{audit.id}-recording-{recording.id}")
 
 

@@ -13,7 +13,7 @@ import json
 from datetime import date
 from typing import Any
 
-from flask import current_app, flash, make_response, redirect, render_template, send_file, url_for
+from flask import current_app, flash, make_response, redirect, render_template, url_for
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from wtforms import DateField
@@ -28,6 +28,7 @@ from coachprog.errors import DomainError, NotFound
 from coachprog.extensions import db
 from coachprog.governance.services import record
 from coachprog.jobs.queue import get_job
+from coachprog.storage import send_stored
 from coachprog.web import authorize
 
 
@@ -114,9 +115,9 @@ def download_certificate_batch(job_id: int) -> Any:
     if job is None or job.kind != certificates.CERTIFICATE_BATCH:
         raise NotFound("certificate batch")
     authorize("can_download_certificate_batch", job)
-    path = certificates.batch_zip_path(job, current_app.instance_path)
-    if path is None:
+    name = certificates.batch_zip_name(job)
+    if name is None:
         raise NotFound("certificate batch")
-    return send_file(path, mimetype="application/zip", as_attachment=True,
-                     download_name=f"certificates-{job.payload.get('issued_on', job.id)}.zip",
-                     max_age=0)
+    return send_stored(certificates.batch_store(), name, mimetype="application/zip",
+                       as_attachment=True,
+                       download_name=f"certificates-{job.payload.get('issued_on', job.id)}.zip")

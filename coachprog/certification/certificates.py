@@ -36,6 +36,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
+from coachprog import storage
 from coachprog.auth.domain import Role
 from coachprog.auth.permissions import has_any_role, is_signed_in, permission, require
 from coachprog.certification.domain import LEVEL_NAMES, CertStatus
@@ -251,8 +252,11 @@ def open_badge_credential(context: dict[str, Any], *, base_url: str) -> dict[str
 # --- cohort batch ----------------------------------------------------------------------------
 
 
-def batch_dir(instance_path: str | Path) -> Path:
-    return Path(instance_path) / "certificates"
+def batch_store() -> storage.Storage:
+    """Finished batches live in the `certificates` area of the file store (instance/
+    certificates/ or the object store): the worker that renders them may not be the web
+    process that hands them out."""
+    return storage.store_for("certificates")
 
 
 def list_cohort_certifications(issued_on: date) -> list[Certification]:
@@ -293,24 +297,18 @@ def run_certificate_batch(job: Job, report: Reporter) -> dict[str, Any]:
     missing = [i for i in ids if i not in certs]
     if missing:
         raise JobFailed(f"{len(missing)} of the certifications are no longer there.")
-    folder = batch_dir(current_app.instance_path)
-    folder.mkdir(parents=True, exist_ok=True)
     # A random name: the file is reached only through the permission-checked route.
     name = f"batch-{job.id}-{secrets.token_hex(8)}.zip"
-    partial = folder / (name + ".part")
     buffer = io.BytesIO()
-    try:
-        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED) as archive:
-            for n, cert_id in enumerate(ids, start=1):
-                cert = certs[cert_id]
-                pdf = render_certificate_pdf(certificate_context(cert, base_url=base_url))
-                archive.writestr(certificate_filename(cert, "pdf"), pdf)
-                if n % 10 == 0 or n == len(ids):
-                    report(int(n * 100 / len(ids)), f"{n} of {len(ids)} certificates rendered")
-        partial.write_bytes(buffer.getvalue())
-        partial.rename(folder / name)
-    finally:
-        partial.unlink(missing_ok=True)
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED) as archive:
+        for n, cert_id in enumerate(ids, start=1):
+            cert = certs[cert_id]
+            pdf = render_certificate_pdf(certificate_context(cert, base_url=base_url))
+            archive.writestr(certificate_filename(cert, "pdf"), pdf)
+            if n % 10 == 0 or n == len(ids):
+                report(int(n * 100 / len(ids)), f"{n} of {len(ids)} certificates rendered")
+    buffer.seek(0)
+    batch_store().put(name, buffer)  # atomic: a download sees the whole zip or none
     return {"count": len(ids), "file": name}
 
 
@@ -321,12 +319,12 @@ def list_batch_jobs(limit: int = 20) -> list[Job]:
         .order_by(Job.id.desc()).limit(limit)))
 
 
-def batch_zip_path(job: Job, instance_path: str | Path) -> Path | None:
-    """The finished zip of a batch job, or None (other kind, not finished, file gone)."""
+def batch_zip_name(job: Job) -> str | None:
+    """The stored name of a batch job's finished zip, or None (other kind, not finished,
+    file gone)."""
     if job.kind != CERTIFICATE_BATCH or job.status != "succeeded" or not job.result:
         return None
     name = str(job.result.get("file", ""))
     if not name.startswith(f"batch-{job.id}-") or "/" in name or "\\" in name:
         return None
-    path = batch_dir(instance_path) / name
-    return path if path.is_file() else None
+    return name if batch_store().exists(name) else None

@@ -12,18 +12,23 @@ from coachprog.jobs.models import Job
 from coachprog.jobs.queue import JobFailed, Reporter, job_handler
 from coachprog.people.domain import parse_people_csv
 from coachprog.people.services import ImportRejected, import_people
+from coachprog.storage import store_for
 
 PEOPLE_IMPORT = "people_import"
+UPLOADS = "uploads"  # the file-store area holding an upload until its job has read it
 
 
 @job_handler(PEOPLE_IMPORT)
 def run_people_import(job: Job, report: Reporter) -> dict[str, Any]:
-    path = Path(job.payload["path"])
+    uploads = store_for(UPLOADS)
+    # "path": a job queued before uploads moved into the file store (a local file name).
+    name = job.payload.get("upload") or Path(job.payload["path"]).name
     try:
         actor = db.session.get(User, job.created_by_id) if job.created_by_id else None
         report(5, "Reading the file")
         try:
-            data = path.read_bytes()
+            with uploads.open(name) as stored:
+                data = stored.read()
         except FileNotFoundError:
             raise JobFailed("The uploaded file is no longer there; upload it again.") from None
         report(10, "Checking every row")
@@ -43,4 +48,4 @@ def run_people_import(job: Job, report: Reporter) -> dict[str, Any]:
         return summary.as_dict()
     finally:
         # The upload is only a carrier for this job; keep no HR data lying around.
-        path.unlink(missing_ok=True)
+        uploads.delete(name)

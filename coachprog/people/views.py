@@ -14,7 +14,8 @@ from coachprog.jobs.queue import create_job
 from coachprog.people import services
 from coachprog.people.domain import CSV_COLUMNS
 from coachprog.people.forms import PeopleImportForm
-from coachprog.people.jobs import PEOPLE_IMPORT
+from coachprog.people.jobs import PEOPLE_IMPORT, UPLOADS
+from coachprog.storage import delete_on_rollback, store_for
 from coachprog.web import Pagination, authorize, page_arg
 
 bp = Blueprint("people", __name__, url_prefix="/people")
@@ -69,12 +70,13 @@ def import_people() -> Any:
 
 def _start_import(form: PeopleImportForm, wants_json: bool) -> Any:
     """Store the upload, queue the job (it runs once this commit lands), point at its page."""
-    upload_dir = current_app.config["COACHPROG_UPLOAD_DIR"]
-    upload_dir.mkdir(parents=True, exist_ok=True)
-    path = upload_dir / f"people-{secrets.token_hex(16)}.csv"
-    form.file.data.save(path)
+    # In the file store, not a local path: the worker running the job may be on another host.
+    uploads = store_for(UPLOADS)
+    name = f"people-{secrets.token_hex(16)}.csv"
+    uploads.put(name, form.file.data.stream)
+    delete_on_rollback(uploads, name)
     job = create_job(PEOPLE_IMPORT, created_by_id=current_user.id,
-                     payload={"path": str(path), "filename": form.file.data.filename or ""})
+                     payload={"upload": name, "filename": form.file.data.filename or ""})
     db.session.commit()
     page_url = url_for("jobs.view_job", job_id=job.id)
     if wants_json:

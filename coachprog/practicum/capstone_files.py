@@ -1,5 +1,5 @@
 """Checking an uploaded capstone brief by parsing it (pypdf, python-docx), never by its name
-or Content-Type, and storing it under instance/capstone/ with a random name.
+or Content-Type, and storing it in the file store's `capstone` area with a random name.
 
 A renamed text file, an encrypted or broken file, or one over two pages or the size limit is
 refused with a message saying what to do (`FileRefused`)."""
@@ -12,10 +12,10 @@ import re
 import secrets
 import zipfile
 from dataclasses import dataclass
-from pathlib import Path
 
 from flask import current_app
 
+from coachprog import storage
 from coachprog.practicum import capstone_domain as rules
 
 PDF_MAGIC = b"%PDF-"
@@ -129,27 +129,21 @@ def _check_docx(data: bytes) -> CheckedFile:
     return CheckedFile(rules.DOCX, data, pages, rules.word_count("\n".join(texts)))
 
 
-def capstone_dir() -> Path:
-    """Brief files live under instance/capstone/, never under static/."""
-    configured = current_app.config.get("COACHPROG_CAPSTONE_DIR")
-    return Path(configured) if configured else Path(current_app.instance_path) / "capstone"
+def capstone_store() -> storage.Storage:
+    """Brief files live in the `capstone` area of the file store (instance/capstone/ or
+    COACHPROG_CAPSTONE_DIR, or the object store), never under static/."""
+    return storage.store_for("capstone")
 
 
 def store(data: bytes) -> str:
-    """Write the file under a random name (nothing about the person or the upload's own name
-    on disk) through a temporary file, and return the name."""
-    folder = capstone_dir()
-    folder.mkdir(parents=True, exist_ok=True)
+    """Store the file under a random name (nothing about the person or the upload's own name
+    on disk), atomically, and return the name. Deleted again if the transaction rolls back."""
+    briefs = capstone_store()
     name = secrets.token_hex(16)
-    partial = folder / f"{name}.partial"
-    partial.write_bytes(data)
-    partial.replace(folder / name)
+    briefs.put(name, io.BytesIO(data))
+    storage.delete_on_rollback(briefs, name)
     return name
 
 
-def path_of(storage_name: str) -> Path:
-    return capstone_dir() / Path(storage_name).name
-
-
 def remove(storage_name: str) -> None:
-    path_of(storage_name).unlink(missing_ok=True)
+    capstone_store().delete(storage_name)

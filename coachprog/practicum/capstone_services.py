@@ -42,6 +42,7 @@ from coachprog.practicum import capstone_files as files
 from coachprog.practicum.capstone_models import CapstoneBrief
 from coachprog.practicum.services import get_enrolment
 from coachprog.rubrics.models import RubricVersion
+from coachprog.storage import Storage
 
 CAPSTONE_PURPOSE = "capstone"
 _markdown = MarkdownIt("commonmark", {"html": False, "linkify": False}).enable("table")
@@ -291,7 +292,8 @@ def get_brief(actor: Any, brief_id: int) -> CapstoneBrief:
 
 @dataclass(frozen=True)
 class BriefFile:
-    path: Path
+    store: Storage
+    name: str
     download_name: str
     mimetype: str
 
@@ -301,11 +303,12 @@ def open_file(actor: Any, brief_id: int) -> BriefFile:
     if brief is None:
         raise NotFound("brief")
     require(actor, "can_view_capstone_brief", brief)
-    if not brief.storage_name or not files.path_of(brief.storage_name).is_file():
+    briefs = files.capstone_store()
+    if not brief.storage_name or not briefs.exists(brief.storage_name):
         raise NotFound("file")
     audit.record("practicum.capstone_file_read", actor=actor, object_type="capstone_brief",
                  object_id=brief.id, detail={"person_id": brief.person_id})
-    return BriefFile(files.path_of(brief.storage_name),
+    return BriefFile(briefs, brief.storage_name,
                      f"capstone-brief-v{brief.version}.{brief.format}",
                      files.MIMETYPES[brief.format])
 

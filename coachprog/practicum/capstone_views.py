@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import flash, redirect, render_template, request, send_file, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from wtforms.fields.choices import SelectChoice
 
@@ -16,6 +16,7 @@ from coachprog.practicum import capstone_services as services
 from coachprog.practicum.capstone_forms import CapstoneBriefForm
 from coachprog.practicum.triad_forms import int_or_none
 from coachprog.practicum.views import bp
+from coachprog.storage import send_stored
 from coachprog.web import apply_domain_error
 
 
@@ -108,5 +109,5 @@ def view_capstone_brief(brief_id: int) -> Any:
 def download_capstone_brief(brief_id: int) -> Any:
     found = services.open_file(current_user, brief_id)
     db.session.commit()  # the download is audited
-    return send_file(found.path, mimetype=found.mimetype, as_attachment=True,
-                     download_name=found.download_name, max_age=0)
+    return send_stored(found.store, found.name, mimetype=found.mimetype, as_attachment=True,
+                       download_name=found.download_name)

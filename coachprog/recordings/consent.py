@@ -26,20 +26,19 @@ import secrets
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from pathlib import Path
 from typing import IO, Any
 
 import sqlalchemy as sa
 from flask import current_app
 from werkzeug.utils import secure_filename
 
+from coachprog import storage as files
 from coachprog.auth.permissions import require
 from coachprog.coaching.models import Engagement
 from coachprog.db import utcnow
 from coachprog.errors import DomainError, NotFound
 from coachprog.extensions import db
 from coachprog.governance import services as audit
-from coachprog.recordings import storage
 from coachprog.recordings.models import CoacheeConsent, ConsentText, Recording
 from coachprog.recordings.purge import ConsentPurge, PurgePreview, preview_purge, purge_consent
 
@@ -252,10 +251,10 @@ class RecordedConsent:
     withdrawal_token: str  # shown nowhere but the coachee's e-mail
 
 
-def consents_dir() -> Path:
-    """Signed consent forms live under instance/consents/, never under static/."""
-    configured = current_app.config.get("COACHPROG_CONSENT_DIR")
-    return Path(configured) if configured else Path(current_app.instance_path) / "consents"
+def consents_store() -> files.Storage:
+    """Signed consent forms live in the `consents` area of the file store (instance/consents/
+    or COACHPROG_CONSENT_DIR, or the object store), never under static/."""
+    return files.store_for("consents")
 
 
 def _max_form_bytes() -> int:
@@ -341,14 +340,11 @@ def record_consent(actor: Any, engagement_id: int, *, consent_text_id: int | Non
     if method == "signed_form" and signed_form is not None:
         kind = form_kind(signed_form.stream.read(16)) or "bin"
         signed_form.stream.seek(0)
-        folder = consents_dir()
-        folder.mkdir(parents=True, exist_ok=True)
+        forms = consents_store()
         # A random name: nothing about the coachee or the upload's own name on disk.
         stored = secrets.token_hex(16)
-        storage.delete_on_rollback(folder / stored)
-        with (folder / stored).open("wb") as handle:
-            while chunk := signed_form.stream.read(1024 * 1024):
-                handle.write(chunk)
+        forms.put(stored, signed_form.stream)
+        files.delete_on_rollback(forms, stored)
         consent.signed_form_path = f"consents/{stored}"
         name = secure_filename(signed_form.filename)[:190] or "signed-consent"
         consent.signed_form_name = name if "." in name else f"{name}.{kind}"
@@ -429,7 +425,8 @@ def engagement_consent(actor: Any, engagement_id: int) -> EngagementConsent:
 
 @dataclass(frozen=True)
 class SignedFormFile:
-    path: Path
+    store: files.Storage
+    name: str
     download_name: str
     mimetype: str
 
@@ -440,14 +437,16 @@ def open_signed_form(actor: Any, consent_id: int) -> SignedFormFile:
     require(actor, "can_manage_recordings", consent)
     if not consent.signed_form_path:
         raise NotFound("signed form")
-    path = consents_dir() / Path(consent.signed_form_path).name
-    if not path.is_file():
-        raise NotFound("signed form")
-    with path.open("rb") as handle:
-        kind = form_kind(handle.read(16)) or "pdf"
+    forms = consents_store()
+    name = files.safe_name(consent.signed_form_path)
+    try:
+        with forms.open(name, 0, 16) as handle:
+            kind = form_kind(handle.read(16)) or "pdf"
+    except FileNotFoundError:
+        raise NotFound("signed form") from None
     audit.record("consent.form_read", actor=actor, object_type="coachee_consent",
                  object_id=consent.id, detail={"engagement_id": consent.engagement_id})
-    return SignedFormFile(path, consent.signed_form_name or f"consent-{consent.id}.{kind}",
+    return SignedFormFile(forms, name, consent.signed_form_name or f"consent-{consent.id}.{kind}",
                           FORM_MIMETYPES.get(kind, "application/octet-stream"))
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from coachprog.errors import DomainError
@@ -21,6 +21,7 @@ from coachprog.recordings.consent_forms import (
     SignedConsentForm,
     WithdrawConfirmForm,
 )
+from coachprog.storage import send_stored
 from coachprog.web import apply_domain_error, authorize
 
 bp = Blueprint("consent", __name__, url_prefix="/consent")
@@ -227,8 +228,8 @@ def withdraw_mine(consent_id: int) -> Any:
 def signed_form(consent_id: int) -> Any:
     found = services.open_signed_form(current_user, consent_id)
     db.session.commit()  # the read is audited
-    return send_file(found.path, mimetype=found.mimetype, as_attachment=True,
-                     download_name=found.download_name, max_age=0)
+    return send_stored(found.store, found.name, mimetype=found.mimetype, as_attachment=True,
+                       download_name=found.download_name)
 
 
 # --- the coachee's withdrawal link --------------------------------------------------------------

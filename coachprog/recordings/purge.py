@@ -21,11 +21,9 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
-from flask import current_app
 
 from coachprog.assessments.models import Assessment, EvidenceItem, Mark, RaterAssignment
 from coachprog.auth.permissions import require
@@ -46,31 +44,17 @@ log = logging.getLogger(__name__)
 WITHDRAWAL_VIAS = ("link", "admin", "app")  # e-mailed link, L&D, the coachee signed in
 
 
-def recordings_dir() -> Path:
-    """Audio files live under instance/recordings/ (COACHPROG_RECORDINGS_DIR), never under
-    static/."""
-    configured = current_app.config.get("COACHPROG_RECORDINGS_DIR")
-    return Path(configured) if configured else Path(current_app.instance_path) / "recordings"
-
-
-def audio_path(recording: Recording) -> Path | None:
-    if not recording.storage_name:
-        return None
-    # Only the name: a stored value never steers the path outside the folder.
-    return recordings_dir() / Path(recording.storage_name).name
-
-
 def delete_audio(recording: Recording) -> bool:
-    """Delete the recording's audio file and forget its name; True when a file was deleted.
-    Marks the recording with `audio_deleted_at`."""
-    path = audio_path(recording)
+    """Delete the recording's audio from the store (local folder or object store) and forget
+    its name; True when a file was deleted. Marks the recording with `audio_deleted_at`."""
+    from coachprog.recordings import storage
+
     deleted = False
-    if path is not None:
-        try:
-            path.unlink()
-            deleted = True
-        except FileNotFoundError:
-            log.warning("audio of recording %s was already gone from %s", recording.id, path)
+    if recording.storage_name:
+        audio = storage.store()
+        deleted = audio.delete(recording.storage_name)
+        if not deleted:
+            log.warning("audio of recording %s was already gone from %s", recording.id, audio)
     recording.storage_name = None
     if recording.audio_deleted_at is None:
         recording.audio_deleted_at = utcnow()

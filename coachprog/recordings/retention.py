@@ -123,9 +123,9 @@ def sweep_partial_uploads(now: datetime) -> int:
     raw session audio with no recording row. Anything older than a day is abandoned."""
     from coachprog.recordings import storage
 
-    folder = storage.recordings_dir()
-    if not folder.is_dir():
-        return 0
+    # Uploads are checked in the store's staging folder (the recordings folder itself without
+    # an object store): a killed process leaves its temporary file there.
+    folder = storage.store().staging_dir()
     cutoff = (now - timedelta(hours=PARTIAL_UPLOAD_HOURS)).timestamp()
     deleted = 0
     for path in folder.glob(f"{storage.TEMP_PREFIX}*.part"):

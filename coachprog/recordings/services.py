@@ -367,7 +367,7 @@ def describe_recording(actor: Any, recording: Recording) -> dict[str, Any]:
 
 @dataclass(frozen=True)
 class AudioFile:
-    path: Path
+    storage_name: str  # in the recordings store (storage.store())
     mimetype: str
     download_name: str
 
@@ -385,13 +385,13 @@ def open_audio(actor: Any, recording_id: int) -> AudioFile:
         require(actor, "can_open_recording_content", recording)
     if recording.storage_name is None:
         raise NotFound("recording audio")
-    path = storage.audio_path(recording.storage_name)
-    if not path.is_file():
+    if not storage.store().exists(recording.storage_name):
         raise NotFound("recording audio")
     audit.record("recording.audio_opened", actor=actor, object_type="recording",
                  object_id=recording.id, detail={"blind": True} if blind else None)
     neutral = f"recording-{recording.id}"
-    return AudioFile(path=path, mimetype=storage.mimetype_for(recording.container),
+    return AudioFile(storage_name=recording.storage_name,
+                     mimetype=storage.mimetype_for(recording.container),
                      download_name=neutral if blind else recording.original_name or neutral)
 
 
@@ -510,8 +510,8 @@ def transcribe_recording(recording_id: int, *, engine: Engine, progress: Progres
         refusal = recording_transcription_refusal(recording)
         if refusal is not None:
             raise TranscriptionFailed(refusal)
-        path = storage.audio_path(recording.storage_name)
-        if not path.is_file():
+        audio = storage.store()
+        if not audio.exists(recording.storage_name):
             raise TranscriptionFailed("The audio file is missing from storage.")
         _update_now(recording_id, status="transcribing", progress=0, error="")
         last = [-1]
@@ -524,7 +524,9 @@ def transcribe_recording(recording_id: int, *, engine: Engine, progress: Progres
                 progress(percent, f"Transcribing: {percent} % of the audio")
 
         try:
-            result = engine(path, report)
+            # A real file for the decoder: the stored one, or a copy from the object store.
+            with audio.local_path(recording.storage_name) as path:
+                result = engine(path, report)
         except TranscriptionFailed:
             raise
         except Exception as error:

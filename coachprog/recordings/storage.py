@@ -1,31 +1,28 @@
-"""Where recording files live: instance/recordings/ (COACHPROG_RECORDINGS_DIR), random names,
-never under static/. An upload is streamed to a temporary file inside that folder, decoded
-(probe) and only then renamed, atomically, to its random name; any failure deletes the
-temporary file, so nothing half-stored remains.
+"""Where recording files live: the `recordings` area of the file store (coachprog.storage:
+instance/recordings/ or COACHPROG_RECORDINGS_DIR, or the object store), random names, never
+under static/. An upload is streamed to a temporary file in the store's staging folder,
+decoded (probe) and only then moved, atomically, into the store under its random name; any
+failure deletes the temporary file, so nothing half-stored remains.
 
 Files written in a transaction are deleted again if that transaction rolls back (the row that
-names them never existed), so the folder and the database never disagree.
+names them never existed), so the store and the database never disagree.
 """
 
 from __future__ import annotations
 
-import os
 import secrets
 from dataclasses import dataclass
-from pathlib import Path
-from typing import IO, Any
+from typing import IO
 
 from flask import current_app
-from sqlalchemy import event
-from sqlalchemy.orm import Session
 
-from coachprog.extensions import db
+from coachprog import storage as files
 
 DEFAULT_MAX_RECORDING_MB = 500
 DEFAULT_MAX_RECORDING_HOURS = 3.0
 CHUNK = 1024 * 1024
-TEMP_PREFIX = ".upload-"
-_WRITTEN_KEY = "coachprog.recording_files_written"
+TEMP_PREFIX = files.TEMP_PREFIX
+AREA = "recordings"
 
 # PyAV's container names → what the browser's audio element is told it gets.
 _MIMETYPES = {
@@ -55,9 +52,8 @@ class StoredAudio:
     sample_rate: int
 
 
-def recordings_dir() -> Path:
-    configured = current_app.config.get("COACHPROG_RECORDINGS_DIR")
-    return Path(configured) if configured else Path(current_app.instance_path) / "recordings"
+def store() -> files.Storage:
+    return files.store_for(AREA)
 
 
 def max_bytes() -> int:
@@ -70,11 +66,6 @@ def max_seconds() -> float:
     hours = float(current_app.config.get("COACHPROG_MAX_RECORDING_HOURS",
                                          DEFAULT_MAX_RECORDING_HOURS))
     return hours * 3600
-
-
-def audio_path(storage_name: str) -> Path:
-    # Only the final component: a name from the database never walks out of the folder.
-    return recordings_dir() / Path(storage_name).name
 
 
 def mimetype_for(container: str) -> str:
@@ -91,10 +82,9 @@ def store_upload(stream: IO[bytes]) -> StoredAudio:
     within the limits; raise InvalidUpload (and leave nothing behind) otherwise."""
     from coachprog.recordings.audio import InvalidAudio, probe
 
-    folder = recordings_dir()
-    folder.mkdir(parents=True, exist_ok=True)
+    audio = store()
     limit = max_bytes()
-    temp = folder / f"{TEMP_PREFIX}{secrets.token_hex(16)}.part"
+    temp = audio.staging_dir() / f"{TEMP_PREFIX}{secrets.token_hex(16)}.part"
     try:
         size = 0
         with temp.open("xb") as out:
@@ -111,10 +101,10 @@ def store_upload(stream: IO[bytes]) -> StoredAudio:
         except InvalidAudio as error:
             raise InvalidUpload(str(error)) from error
         storage_name = secrets.token_hex(16)
-        os.replace(temp, folder / storage_name)
+        audio.put_file(storage_name, temp)
     finally:
         temp.unlink(missing_ok=True)
-    _remember_written(storage_name)
+    files.delete_on_rollback(audio, storage_name)
     return StoredAudio(
         storage_name=storage_name, size_bytes=size,
         duration_seconds=float(info.duration_seconds), container=str(info.container),
@@ -123,30 +113,4 @@ def store_upload(stream: IO[bytes]) -> StoredAudio:
 
 def delete_file(storage_name: str | None) -> None:
     if storage_name:
-        audio_path(storage_name).unlink(missing_ok=True)
-
-
-def _remember_written(storage_name: str) -> None:
-    delete_on_rollback(audio_path(storage_name))
-
-
-def delete_on_rollback(path: Path) -> None:
-    """A file written for the current transaction: deleted if it rolls back, so no file is
-    left on disk without the row that would point at it."""
-    db.session().info.setdefault(_WRITTEN_KEY, []).append(path)
-
-
-@event.listens_for(Session, "after_commit")
-def _keep_written(session: Session) -> None:
-    if not session.in_nested_transaction():
-        session.info.pop(_WRITTEN_KEY, None)
-
-
-@event.listens_for(Session, "after_soft_rollback")
-def _delete_written(session: Session, previous_transaction: Any) -> None:
-    # Only when the outermost transaction rolls back: a rolled-back savepoint inside a request
-    # that later commits is the caller's business, and no service here uses one.
-    if previous_transaction.parent is not None:
-        return
-    for path in session.info.pop(_WRITTEN_KEY, []):
-        Path(path).unlink(missing_ok=True)
+        store().delete(storage_name)

@@ -6,6 +6,7 @@ Until the rubric loader lands (part A), rubric versions are inserted straight fr
 
 from __future__ import annotations
 
+import io
 from datetime import timedelta
 from typing import Any
 
@@ -148,13 +149,11 @@ def matrix_moderation() -> dict[str, Any]:
 def matrix_attachment() -> dict[str, Any]:
     from flask import current_app
 
-    from coachprog.assessments.services import evidence_dir
+    from coachprog.assessments.services import evidence_store
 
     ids = matrix_assessment()
     row = db.session.get(Assessment, ids["assessment_id"])
-    folder = evidence_dir()
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / "matrixfile").write_bytes(b"%PDF-1.4 matrix")
+    evidence_store().put("matrixfile", io.BytesIO(b"%PDF-1.4 matrix"))
     assert current_app
     row.evidence.attachment_path = "evidence/matrixfile"
     row.evidence.attachment_name = "session.pdf"

@@ -555,9 +555,7 @@ def test_calibration_item_shows_its_evidence_to_scorers_but_not_its_subject() ->
 
 def test_calibration_item_attachment_keeps_its_name_for_scorers(app: Flask) -> None:
     row, _, taker = _calibration_item()
-    folder = services.evidence_dir()
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / "calibfile").write_bytes(b"%PDF-1.4 calib")
+    services.evidence_store().put("calibfile", io.BytesIO(b"%PDF-1.4 calib"))
     row.evidence.attachment_path, row.evidence.attachment_name = "evidence/calibfile", "rec7.pdf"
     assert services.open_attachment(taker, row).download_name == "rec7.pdf"
 

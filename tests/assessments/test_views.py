@@ -236,9 +236,7 @@ def blind_case() -> dict[str, Any]:
     row.evidence.description = "Zanele Okonkwo-Brandt, third session"
     row.evidence.attachment_path = "evidence/blindfile"
     row.evidence.attachment_name = "Zanele_session.pdf"
-    folder = services.evidence_dir()
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / "blindfile").write_bytes(b"%PDF-1.4 blind")
+    services.evidence_store().put("blindfile", io.BytesIO(b"%PDF-1.4 blind"))
     db.session.commit()
     # Bob has submitted, with a note Ada must not see before she submits.
     services.save_marks(bob, _assignment(row, bob), LOW, {"reflects": OTHER_NOTE}, submit=True)

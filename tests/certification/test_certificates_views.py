@@ -144,9 +144,7 @@ def test_certificate_batch_renders_a_cohort_into_a_zip(app: Flask, client: Flask
         texts = [pdf_text(archive.read(name), tmp_path) for name in names]
     assert {n for t in texts for n in range(3) if f"Cohort Coach {n}" in t} == {0, 1, 2}
     assert not any("Other Day" in t or "Revoked Coach" in t for t in texts)
-    stored = Path(app.instance_path) / "certificates" / job.result["file"]
-    assert stored.is_file()
-    stored.unlink()
+    assert certificates.batch_store().delete(job.result["file"])
 
 
 def test_certificate_batch_reports_progress(app: Flask, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -162,7 +160,7 @@ def test_certificate_batch_reports_progress(app: Flask, monkeypatch: pytest.Monk
     assert result["count"] == 12
     assert reports == [(83, "10 of 12 certificates rendered"),
                        (100, "12 of 12 certificates rendered")]
-    (Path(app.instance_path) / "certificates" / result["file"]).unlink()
+    assert certificates.batch_store().delete(result["file"])
 
 
 def test_certificate_batch_refuses_a_day_without_certifications(client: FlaskClient,
@@ -185,15 +183,13 @@ def test_certificate_batch_zip_only_for_its_starter_or_an_admin(
         app: Flask, client: FlaskClient, auth: Auth) -> None:
     starter = UserFactory(roles=["master_coach"])
     db.session.flush()
-    folder = certificates.batch_dir(app.instance_path)
-    folder.mkdir(parents=True, exist_ok=True)
     job = Job(kind=certificates.CERTIFICATE_BATCH, status="succeeded", created_by_id=starter.id,
               payload={"certification_ids": [], "issued_on": "2026-05-04"})
     db.session.add(job)
     db.session.flush()
     job.result = {"count": 0, "file": f"batch-{job.id}-abc.zip"}
     db.session.commit()
-    (folder / job.result["file"]).write_bytes(b"PK\x05\x06" + b"\0" * 18)
+    certificates.batch_store().put(job.result["file"], io.BytesIO(b"PK\x05\x06" + b"\0" * 18))
     url = f"/certification/certificates/batch/{job.id}/certificates.zip"
     try:
         auth.login_as("master_coach")
@@ -209,4 +205,4 @@ def test_certificate_batch_zip_only_for_its_starter_or_an_admin(
         db.session.commit()
         assert _status_of(client, url) == 404
     finally:
-        (folder / job.result["file"]).unlink()
+        certificates.batch_store().delete(job.result["file"])

@@ -113,9 +113,11 @@ def test_pdf_upload_is_checked_and_stored_under_a_random_name(app) -> None:
     brief = services.submit_brief(trainee, person.id, draft(
         engagement, mode="upload", body_markdown="", upload=_upload("My Plan.pdf", data)))
     assert (brief.format, brief.page_count, brief.file_name) == ("pdf", 2, "My Plan.pdf")
-    path = capstone_files.path_of(brief.storage_name)
-    assert path.read_bytes() == data and len(brief.storage_name) == 32
-    assert "static" not in path.parts and path.is_relative_to(app.instance_path)
+    briefs = capstone_files.capstone_store()
+    with briefs.open(brief.storage_name) as stored:
+        assert stored.read() == data and len(brief.storage_name) == 32
+    with briefs.local_path(brief.storage_name) as path:
+        assert "static" not in path.parts and path.is_relative_to(app.instance_path)
     found = services.open_file(trainee, brief.id)
     assert found.download_name == "capstone-brief-v1.pdf" and found.mimetype == "application/pdf"
 
@@ -144,7 +146,7 @@ def test_docx_upload_counts_words_and_pages() -> None:
 ])
 def test_bad_files_are_refused_in_words(name: str, data: bytes, text: str) -> None:
     person, trainee, _, engagement = capstone_trainee()
-    folder = capstone_files.capstone_dir()
+    folder = capstone_files.capstone_store().staging_dir()
     before = set(folder.glob("*")) if folder.exists() else set()
     with pytest.raises(DomainError) as refused:
         services.submit_brief(trainee, person.id, draft(engagement, mode="upload",

@@ -383,7 +383,8 @@ def test_open_audio_is_audited_and_missing_audio_is_not_found(recordings_dir: Pa
     recording = stored_recording(session(w.engagement), w.consent, recordings_dir,
                                  source=sample(JFK))
     audio = services.open_audio(w.coach_user, recording.id)
-    assert audio.mimetype == "audio/flac" and audio.path.is_file()
+    assert audio.mimetype == "audio/flac"
+    assert (recordings_dir / audio.storage_name).is_file()
     assert len(_actions("recording.audio_opened")) == 1
     recording.storage_name = None
     with pytest.raises(NotFound):
@@ -481,5 +482,8 @@ def test_assign_and_unassign_supervisors() -> None:
 def test_audio_path_never_leaves_the_recordings_folder(recordings_dir: Path) -> None:
     from coachprog.recordings import storage
 
+    audio = storage.store()
     for name in ("../../etc/passwd", "/etc/passwd", "a/../../b"):
-        assert storage.audio_path(name).parent == recordings_dir
+        audio.put(name, io.BytesIO(b"not audio"))
+        assert (recordings_dir / Path(name).name).read_bytes() == b"not audio"
+        assert audio.delete(name)

@@ -11,6 +11,8 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
+from flask import current_app
+
 from coachprog.assessments.models import Assessment, EvidenceItem, Mark, RaterAssignment
 from coachprog.auth.models import User
 from coachprog.auth.permissions import SystemActor
@@ -29,7 +31,6 @@ from coachprog.recordings.models import (
     Transcript,
     TranscriptSegment,
 )
-from coachprog.recordings.purge import recordings_dir
 from tests.assessments.builders import rubric_version
 from tests.coaching.builders import engagement as make_engagement
 from tests.coaching.builders import ready_coach
@@ -76,6 +77,11 @@ def coaching_session(eng: Engagement) -> CoachingSession:
     db.session.add(row)
     db.session.flush()
     return row
+
+
+def recordings_dir() -> Path:
+    """The local recordings folder these tests configure (conftest)."""
+    return Path(current_app.config["COACHPROG_RECORDINGS_DIR"])
 
 
 def recording(given: CoacheeConsent, *, uploaded_at: datetime | None = None,

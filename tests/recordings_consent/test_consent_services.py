@@ -191,7 +191,9 @@ def test_admin_records_a_signed_form_stored_with_a_random_name(admin, tmp_path) 
     assert row.consented_at == datetime(2025, 4, 2, 12, tzinfo=UTC)
     assert row.recorded_by_id == admin.id
     found = services.open_signed_form(admin, row.id)
-    assert (found.path, found.mimetype) == (stored, "application/pdf")
+    assert (found.name, found.mimetype) == (stored.name, "application/pdf")
+    with found.store.open(found.name) as handle:
+        assert handle.read() == PDF
     with pytest.raises(NotPermitted):
         services.open_signed_form(coachee_user(eng), row.id)
 

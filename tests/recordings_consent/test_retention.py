@@ -181,7 +181,7 @@ def test_abandoned_partial_uploads_are_swept_after_a_day(app) -> None:
     from coachprog.recordings import storage
     from coachprog.recordings.retention import sweep_partial_uploads
 
-    folder = storage.recordings_dir()
+    folder = storage.store().staging_dir()
     folder.mkdir(parents=True, exist_ok=True)
     old = folder / f"{storage.TEMP_PREFIX}old.part"
     fresh = folder / f"{storage.TEMP_PREFIX}fresh.part"

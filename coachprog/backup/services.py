@@ -30,6 +30,7 @@ from coachprog.db import utcnow
 from coachprog.errors import DomainError
 from coachprog.extensions import db
 from coachprog.governance.services import record
+from coachprog.storage import AREA_SETTINGS, LocalStorage, store_for
 
 # Files the app writes into a fresh instance folder on its own start: an instance holding only
 # these is empty. The generated secret_key is replaced by the backup's.
@@ -69,21 +70,15 @@ class RestoreResult:
 def area_roots() -> dict[str, Path]:
     """Every folder the installation stores files in, by area, as configured (a folder may be
     outside the instance)."""
-    from coachprog.assessments.services import evidence_dir
-    from coachprog.certification.certificates import batch_dir
-    from coachprog.practicum.capstone_files import capstone_dir
-    from coachprog.recordings.consent import consents_dir
-    from coachprog.recordings.storage import recordings_dir
-
-    return {
-        "recordings": recordings_dir(),
-        "consents": consents_dir(),
-        "evidence": evidence_dir(),
-        "capstone": capstone_dir(),
-        "certificates": batch_dir(current_app.instance_path),
-        "uploads": Path(current_app.config["COACHPROG_UPLOAD_DIR"]),
-        "instance": Path(current_app.instance_path),
-    }
+    roots: dict[str, Path] = {}
+    for area in AREA_SETTINGS:
+        store = store_for(area)
+        # Files in object storage are not on this machine: the bucket keeps its own copies
+        # (versioning, replication), as docs/backup.md says.
+        if isinstance(store, LocalStorage):
+            roots[area] = store.root
+    roots["instance"] = Path(current_app.instance_path)
+    return roots
 
 
 def database_kind() -> str:
@@ -314,6 +309,9 @@ def _write_backup(actor: Any, folder: Path, kind: str, created_at: datetime) -> 
                                skipped=tuple(skipped))
     _write_atomically(folder / domain.MANIFEST_NAME, manifest.to_json().encode())
     notes: list[str] = []
+    if current_app.config.get("COACHPROG_STORAGE_URL"):
+        notes.append("Files in object storage (COACHPROG_STORAGE_URL) are not in this backup: "
+                     "keep them with the bucket's versioning or replication.")
     if os.environ.get("COACHPROG_SECRET_KEY"):
         notes.append("COACHPROG_SECRET_KEY signs sessions and is not in the backup: keep it "
                      "with your other secrets.")

@@ -136,6 +136,7 @@ def _register_domains(app: Flask) -> None:
     import coachprog.coaching.models
     import coachprog.coaching.permissions
     import coachprog.governance.permissions
+    import coachprog.home.models
     import coachprog.home.permissions
     import coachprog.jobs.permissions
     import coachprog.notifications.jobs

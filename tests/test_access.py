@@ -25,6 +25,8 @@ from tests.factories import PersonFactory, UserFactory
 
 CASES = [
     Case("home.index", "GET", lambda o: "/", statuses(200)),
+    # Without a key nothing is hidden: back home with the reason.
+    Case("home.dismiss", "POST", lambda o: "/home/dismiss", statuses(302)),
     Case("auth.login", "GET", lambda o: "/login", statuses(302, anonymous=200)),
     Case("auth.logout", "POST", lambda o: "/logout", statuses(302)),
     Case("auth.account", "GET", lambda o: "/account", statuses(200)),

@@ -15,10 +15,12 @@ from coachprog.assessments.models import Assessment, RaterAssignment
 from coachprog.auth.models import RoleGrant, User
 from coachprog.auth.permissions import can
 from coachprog.db import utcnow
+from coachprog.errors import DomainError
 from coachprog.extensions import db
-from coachprog.glossary import role_names
+from coachprog.glossary import humanise, role_names
 from coachprog.governance.domain import GroupCount, suppress_small_groups
 from coachprog.governance.models import AuditEntry
+from coachprog.home.models import HomeDismissal
 from coachprog.jobs.models import Job
 from coachprog.people.models import Person
 
@@ -29,6 +31,8 @@ class Item:
     link: str | None = None
     count: int | None = None
     level: str = "info"  # info | warn
+    # Set on items a user may hide; it names the item as it stands, so a changed item returns.
+    key: str | None = None
 
 
 @dataclass
@@ -71,7 +75,23 @@ def attention_for(user: Any) -> list[Panel]:
         if (panel := source(user)) is not None:
             panels.append(panel)
     panels.append(_account_panel(user))
+    hidden = set(db.session.scalars(sa.select(HomeDismissal.key).where(
+        HomeDismissal.user_id == user.id)))
+    for panel in panels:
+        panel.items = [item for item in panel.items if item.key not in hidden or not item.key]
     return panels
+
+
+def dismiss_item(user: Any, key: str) -> None:
+    """Hide one attention item for this user (the view commits). Hiding twice is harmless."""
+    key = key.strip()[:128]
+    if not key:
+        raise DomainError("Nothing to hide was named.")
+    exists = db.session.scalar(sa.select(HomeDismissal.id).where(
+        HomeDismissal.user_id == user.id, HomeDismissal.key == key))
+    if exists is None:
+        db.session.add(HomeDismissal(user_id=user.id, key=key))
+        db.session.flush()
 
 
 def _count(query: sa.Select[Any]) -> int:
@@ -95,21 +115,28 @@ def _admin_panel() -> Panel:
                                                ~User.role_grants.any()))
     if roleless:
         panel.items.append(Item("accounts hold no role and can use almost nothing",
-                                "/admin/users", roleless, "warn"))
+                                "/admin/users", roleless, "warn", key=f"roleless:{roleless}"))
     since = utcnow() - timedelta(days=7)
+    # A failed job stops mattering once a later job of the same kind succeeded (e.g. the people
+    # import that was fixed and run again).
+    later = sa.orm.aliased(Job)
     failed_jobs = db.session.scalars(
-        sa.select(Job).where(Job.status == "failed", Job.created_at >= since)
+        sa.select(Job).where(Job.status == "failed", Job.created_at >= since,
+                             ~sa.exists().where(later.kind == Job.kind,
+                                                later.status == "succeeded",
+                                                later.id > Job.id))
         .order_by(Job.id.desc()).limit(5)
     ).all()
     for job in failed_jobs:
-        panel.items.append(Item(f"{job.kind.replace('_', ' ')} #{job.id} failed: {job.error}",
-                                f"/jobs/{job.id}", level="warn"))
+        panel.items.append(Item(f"{humanise(job.kind)} failed: {job.error}",
+                                f"/jobs/{job.id}", level="warn", key=f"job-failed:{job.id}"))
     failed_logins = _count(sa.select(AuditEntry.id).where(
         AuditEntry.action == "auth.login_failed", AuditEntry.occurred_at >= utcnow()
         - timedelta(hours=24)))
     if failed_logins >= 10:
         panel.items.append(Item("failed sign-ins in the last 24 hours",
-                                "/admin/audit?action=auth.login_failed", failed_logins, "warn"))
+                                "/admin/audit?action=auth.login_failed", failed_logins, "warn",
+                                key=f"failed-sign-ins:{utcnow().date()}:{failed_logins}"))
     return panel
 
 

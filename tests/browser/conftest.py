@@ -88,8 +88,17 @@ def console_errors() -> list[str]:
 
 
 @pytest.fixture
-def page(browser: Any, live_server: str, console_errors: list[str]) -> Iterator[Any]:
-    """A fresh browser context (no cookies) and page whose relative URLs hit the live server."""
+def dialogs() -> list[str]:
+    """The questions `page` was asked (confirm dialogs); each is accepted unless a test says
+    otherwise by adding its own handler first."""
+    return []
+
+
+@pytest.fixture
+def page(browser: Any, live_server: str, console_errors: list[str],
+         dialogs: list[str]) -> Iterator[Any]:
+    """A fresh browser context (no cookies) and page whose relative URLs hit the live server.
+    Confirm dialogs are answered yes, as the person walking the journey would."""
     context = browser.new_context(base_url=live_server, locale="en-GB",
                                   viewport={"width": 1280, "height": 900})
     context.set_default_timeout(ACTION_TIMEOUT_MS)
@@ -102,6 +111,15 @@ def page(browser: Any, live_server: str, console_errors: list[str]) -> Iterator[
 
     page.on("console", on_console)
     page.on("pageerror", lambda error: console_errors.append(f"uncaught: {error}"))
+
+    def on_dialog(dialog: Any) -> None:
+        dialogs.append(dialog.message)
+        if getattr(page, "dismiss_dialogs", False):
+            dialog.dismiss()
+        else:
+            dialog.accept()
+
+    page.on("dialog", on_dialog)
     yield page
     context.close()
 

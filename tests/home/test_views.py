@@ -230,3 +230,44 @@ def test_a_supervising_master_coach_sees_open_flags_on_home(auth, client) -> Non
     auth.logout()
     auth.login("other.master@example.com")
     assert "sensitive-topic flags" not in client.get("/").get_data(as_text=True)
+
+
+def test_a_failed_job_can_be_hidden_and_goes_once_a_later_one_succeeds(auth, client) -> None:
+    from coachprog.jobs.models import Job
+    from tests.conftest import csrf_token
+
+    auth.login_as("admin")
+    failed = Job(kind="people_import", status="failed", payload={}, error="Row 3: bad e-mail")
+    other = Job(kind="certificate_batch", status="failed", payload={}, error="disk full")
+    db.session.add_all([failed, other])
+    db.session.commit()
+    page = client.get("/").get_data(as_text=True)
+    assert "People import failed: Row 3: bad e-mail" in page
+    assert "Certificate batch failed: disk full" in page
+
+    token = csrf_token(client, "/")
+    response = client.post("/home/dismiss", data={"key": f"job-failed:{other.id}",
+                                                  "csrf_token": token})
+    assert response.status_code == 302
+    page = client.get("/").get_data(as_text=True)
+    assert "Certificate batch failed" not in page and "Hidden." in page
+    assert "People import failed" in page  # only what was hidden is gone
+
+    db.session.add(Job(kind="people_import", status="succeeded", payload={}))
+    db.session.commit()
+    assert "People import failed" not in client.get("/").get_data(as_text=True)
+
+    # Hidden for this admin only.
+    auth.logout()
+    auth.login_as("admin")
+    assert "Certificate batch failed" in client.get("/").get_data(as_text=True)
+
+
+def test_hiding_without_naming_an_item_says_so(auth, client) -> None:
+    from tests.conftest import csrf_token
+
+    auth.login_as("admin")
+    response = client.post("/home/dismiss", data={"key": " ",
+                                                  "csrf_token": csrf_token(client, "/")},
+                           follow_redirects=True)
+    assert "Nothing to hide was named." in response.get_data(as_text=True)

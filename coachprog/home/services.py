@@ -220,6 +220,16 @@ def _selection_panel(user: Any) -> Panel:
                 panel.items.append(Item(f"{sprint.name}: {late[0].stage.message}",
                                         url_for("selection.view_sprint", sprint_id=sprint.id),
                                         level="warn"))
+    if can(user, "can_manage_recordings"):
+        # Appointment is where supervision starts: prompt until each appointed coach has one.
+        from coachprog.coaching.models import SupervisorAssignment
+
+        unsupervised = _count(sa.select(Candidate.person_id).distinct().where(
+            Candidate.stage == CandidateStage.APPOINTED.value,
+            ~sa.exists().where(SupervisorAssignment.coach_person_id == Candidate.person_id)))
+        if unsupervised:
+            panel.items.append(Item("appointed coaches have no supervisor yet: assign one",
+                                    url_for("recordings.supervisors"), unsupervised, "warn"))
     if can(user, "can_supervise_practice"):
         waiting = _count(sa.select(CoachedHoursEntry.id).join(Candidate).where(
             CoachedHoursEntry.verified_by_id.is_(None),

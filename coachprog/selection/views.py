@@ -439,7 +439,12 @@ def advance_candidate(sprint_id: int, candidate_id: int) -> Any:
         flash(f"{name} was not moved. {error.message}", "error")
     else:
         db.session.commit()
-        flash(f"{name} moved to {stage_label(target).lower()}.", "success")
+        if target == CandidateStage.APPOINTED.value:
+            flash(f"{name} is appointed. Next: draw up their paperwork and assign a supervisor "
+                  "(Recordings → Supervisors); the home page reminds you until both are done.",
+                  "success")
+        else:
+            flash(f"{name} moved to {stage_label(target).lower()}.", "success")
     return redirect(back)
 
 

@@ -202,7 +202,7 @@ def test_nomination_to_appointment_with_paperwork_and_one_rejection(
     _candidate_page(page, candidate)
     expect(page.get_by_text("appoint (unanimous)")).to_be_visible()
     page.get_by_role("button", name="Move to appointed").click()
-    _flash(page, "Noor Nominee moved to appointed")
+    _flash(page, "Noor Nominee is appointed. Next: draw up their paperwork and assign a supervisor")
 
     # 8. Paperwork: L&D draws it up; matching is refused until coach and manager have signed.
     page.goto(f"/coaching/coaches/{nominee_person.id}/paperwork")

@@ -271,3 +271,18 @@ def test_hiding_without_naming_an_item_says_so(auth, client) -> None:
                                                   "csrf_token": csrf_token(client, "/")},
                            follow_redirects=True)
     assert "Nothing to hide was named." in response.get_data(as_text=True)
+
+
+def test_appointed_coaches_without_a_supervisor_are_prompted(auth, client) -> None:
+    from coachprog.coaching.models import SupervisorAssignment
+    from coachprog.selection.domain import CandidateStage
+    from tests.selection.builders import candidate_at
+
+    coach = candidate_at(CandidateStage.APPOINTED).person
+    db.session.commit()
+    admin = auth.login_as("admin")
+    page = client.get("/").get_data(as_text=True)
+    assert "appointed coaches have no supervisor yet" in page
+    db.session.add(SupervisorAssignment(coach_person_id=coach.id, supervisor_user_id=admin.id))
+    db.session.commit()
+    assert "have no supervisor yet" not in client.get("/").get_data(as_text=True)

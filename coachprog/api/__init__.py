@@ -15,6 +15,7 @@ from coachprog.api.problems import problem
 from coachprog.auth.models import User
 from coachprog.auth.services import user_for_api_token
 from coachprog.extensions import csrf, db
+from coachprog.validation import DB_ID_MAX
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 # RFC 9457 problem details as `problems.problem` writes them; documented for every error.
@@ -103,6 +104,11 @@ def _errors_as_problems(spec: dict[str, Any]) -> dict[str, Any]:
                 content = response.get("content", {})
                 if str(status).startswith(("4", "5")) and "application/json" in content:
                     content[PROBLEM_MEDIA_TYPE] = content.pop("application/json")
+            for parameter in operation.get("parameters", []):
+                # `<int:…>` stops at the largest BIGINT (coachprog.validation); say so.
+                schema = parameter.get("schema", {})
+                if parameter.get("in") == "path" and schema.get("type") == "integer":
+                    schema.update(minimum=0, maximum=DB_ID_MAX)
     return spec
 
 

@@ -23,6 +23,7 @@ from coachprog.db import utcnow
 from coachprog.errors import DomainError, NotFound
 from coachprog.extensions import db
 from coachprog.governance import services as audit
+from coachprog.validation import parse_id
 
 TOKEN_PREFIX = "cp_"  # noqa: S105 - a marker, not a secret
 
@@ -57,10 +58,11 @@ def get_user_by_email(email: str) -> User | None:
 
 def load_user_from_session(session_id: str) -> User | None:
     """Flask-Login loader: the cookie carries `id:session_token`; a rotated token ends it."""
-    user_id, _, token = session_id.partition(":")
-    if not user_id.isdigit() or not token:
+    raw_id, _, token = session_id.partition(":")
+    user_id = parse_id(raw_id)
+    if user_id is None or not token:
         return None
-    user = db.session.get(User, int(user_id))
+    user = db.session.get(User, user_id)
     if user is None or not user.is_active or not secrets.compare_digest(user.session_token, token):
         return None
     return user

@@ -65,6 +65,7 @@ def build_config(instance_path: Path) -> dict[str, Any]:
             "COACHPROG_LOGIN_LIMIT_ACCOUNT", "5 per 15 minutes"
         ),
         "COACHPROG_LOGIN_LIMIT_IP": os.environ.get("COACHPROG_LOGIN_LIMIT_IP", "20 per 15 minutes"),
+        "COACHPROG_RESET_LINK_HOURS": int(os.environ.get("COACHPROG_RESET_LINK_HOURS") or "24"),
         "COACHPROG_PASSWORD_HASH": "argon2id",
         "COACHPROG_PAGE_SIZE": 50,
         "COACHPROG_MAX_IMPORT_BYTES": int(os.environ.get("COACHPROG_MAX_IMPORT_MB", "20"))

@@ -15,7 +15,8 @@ from typing import Any
 
 from apiflask.fields import Integer
 from apiflask.validators import Range
-from werkzeug.routing import IntegerConverter
+from werkzeug.exceptions import NotFound
+from werkzeug.routing import IntegerConverter, ValidationError
 from wtforms import IntegerField
 
 DB_ID_MAX = 2**63 - 1  # the largest BIGINT: no id can be larger
@@ -47,11 +48,21 @@ def parse_id(value: object) -> int | None:
 
 
 class BoundedIntConverter(IntegerConverter):
-    """`<int:…>` limited to what a BIGINT column holds: a longer number is simply not found."""
+    """`<int:…>` limited to what a BIGINT column holds: a longer number is simply not found
+    (404 for every method: a plain ValidationError would let another method's route with the
+    same shape answer 405)."""
 
     def __init__(self, url_map: Any, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("max", DB_ID_MAX)
         super().__init__(url_map, *args, **kwargs)
+
+    def to_python(self, value: str) -> Any:
+        try:
+            return super().to_python(value)
+        except ValidationError:
+            if value.isascii() and value.isdigit():
+                raise NotFound() from None
+            raise
 
 
 class DbInt(Integer):

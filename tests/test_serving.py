@@ -100,7 +100,7 @@ def served(tmp_path: Path) -> Iterator[dict[str, Any]]:
     with log.open("wb") as out:
         process = subprocess.Popen(  # noqa: S603 - our own interpreter and app
             [*FLASK, "serve", "--threads", "2"], cwd=ROOT, env=env,
-                                   stdout=out, stderr=subprocess.STDOUT)
+            stdout=out, stderr=subprocess.STDOUT)
         try:
             deadline = time.monotonic() + 60
             while True:

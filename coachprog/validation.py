@@ -78,10 +78,11 @@ class DbInt(Integer):
 
 
 class DbId(DbInt):
-    """A JSON or query id: 1 … 2**63 - 1; larger numbers are a 422, never a driver error."""
+    """A JSON or query id: 0 … 2**63 - 1 (0 is simply never found, as in the URL converter);
+    larger numbers are a 422, never a driver error."""
 
     def __init__(self, **kwargs: Any) -> None:
-        super().__init__(minimum=1, maximum=DB_ID_MAX, **kwargs)
+        super().__init__(minimum=0, maximum=DB_ID_MAX, **kwargs)
 
 
 class WholeNumberField(IntegerField):

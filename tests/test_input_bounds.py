@@ -181,7 +181,7 @@ def test_candidates_by_an_impossible_sprint_is_a_422_in_words(
     response = client.get(f"/api/v1/candidates?sprint_id={HUGE}", headers=demo["headers"])
     assert response.status_code == 422
     assert response.get_json()["errors"]["sprint_id"] == [
-        f"Must be greater than or equal to 1 and less than or equal to {DB_ID_MAX}."]
+        f"Must be greater than or equal to 0 and less than or equal to {DB_ID_MAX}."]
     assert client.get("/api/v1/candidates?sprint_id=999",
                       headers=demo["headers"]).status_code in (200, 404)
 

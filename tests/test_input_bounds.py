@@ -217,3 +217,27 @@ def test_consent_text_prefill_ignores_an_impossible_id(client: FlaskClient,
     assert client.get(f"/consent/texts/new?from={HUGE}").status_code == 200
     assert client.get("/consent/texts/new?from=²").status_code == 200
     assert client.get("/people/?page=²").status_code == 200
+
+
+def test_a_value_no_column_holds_is_a_400_in_words_even_past_the_validators(
+        client: FlaskClient, demo: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> None:
+    # The safety net behind coachprog.validation, with the errors the drivers really raise.
+    import sqlalchemy.exc
+
+    from coachprog.auth import services as auth_services
+    from coachprog.people import services as people_services
+
+    def overflow(*args: Any, **kwargs: Any) -> Any:
+        raise OverflowError("Python int too large to convert to SQLite INTEGER")
+
+    def out_of_range(*args: Any, **kwargs: Any) -> Any:
+        raise sqlalchemy.exc.DataError("SELECT 1", {}, Exception("integer out of range"))
+
+    monkeypatch.setattr(auth_services, "get_user", overflow)
+    page = client.get("/admin/users/1")
+    assert page.status_code == 400
+    assert FALLBACK in page.get_data(as_text=True)
+    monkeypatch.setattr(people_services, "get_person_by_employee_id", out_of_range)
+    problem = client.get("/api/v1/people/E1", headers=demo["headers"])
+    assert problem.status_code == 400 and problem.mimetype == "application/problem+json"
+    assert FALLBACK in problem.get_json()["detail"]

@@ -12,19 +12,11 @@ from flask import Flask, request
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from werkzeug.middleware.proxy_fix import ProxyFix
-from werkzeug.routing import IntegerConverter
 
 from coachprog.config import build_config
+from coachprog.validation import BoundedIntConverter
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-
-
-class BoundedIntConverter(IntegerConverter):
-    """`<int:…>` limited to what a BIGINT column holds."""
-
-    def __init__(self, url_map: Any, *args: Any, **kwargs: Any) -> None:
-        kwargs.setdefault("max", 2**63 - 1)
-        super().__init__(url_map, *args, **kwargs)
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
@@ -65,6 +57,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from coachprog.rubrics.files import startup_check
 
     startup_check(Path(app.config["COACHPROG_RUBRICS_DIR"]))
+    # One-use links (invitations, consent withdrawal, password reset) never reach a log.
+    from coachprog import logmask
+
+    logmask.install()
     _init_extensions(app)
     _register_domains(app)
     _register_interfaces(app)

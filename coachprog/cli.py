@@ -3,6 +3,7 @@ as the pages, acting as the trusted system actor, and commits once."""
 
 from __future__ import annotations
 
+import logging
 import os
 import sys
 from pathlib import Path
@@ -151,13 +152,23 @@ def serve_command(threads: int) -> None:
     """Serve the app with waitress on HOST:PORT, running the job worker in-process."""
     from waitress import serve
 
+    from coachprog.serving import access_log, waitress_options, wsgi_for_waitress
+
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     if app.config["COACHPROG_QUEUE"] == "sqlite":
         app.extensions["coachprog.queue"].start_in_process_consumer()
     host = os.environ.get("HOST", "127.0.0.1")
     port = int(os.environ.get("PORT", "5000"))
+    options = waitress_options(app)
+    app.logger  # noqa: B018 - creating it gives the "coachprog" loggers Flask's handler
+    if access_log.level == logging.NOTSET:
+        access_log.setLevel(logging.INFO)
     click.echo(f"coachprog is serving on http://{host}:{port}/ (Ctrl-C stops it)")
-    serve(app, host=host, port=port, threads=threads, ident="coachprog")
+    if options:
+        click.echo(f"Trusting {options['trusted_proxy_count']} proxy hop(s) from "
+                   f"{options['trusted_proxy']} for the client's address and scheme")
+    serve(wsgi_for_waitress(app), host=host, port=port, threads=threads, ident="coachprog",
+          **options)
 
 
 @click.command("worker")

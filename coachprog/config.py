@@ -55,6 +55,8 @@ def build_config(instance_path: Path) -> dict[str, Any]:
         "SESSION_COOKIE_SECURE": _env_bool("COACHPROG_FORCE_HTTPS", False),
         "COACHPROG_FORCE_HTTPS": _env_bool("COACHPROG_FORCE_HTTPS", False),
         "COACHPROG_PROXY_HOPS": int(os.environ.get("COACHPROG_PROXY_HOPS", "0")),
+        # The proxy's address for waitress (`flask serve`); "*" trusts any peer.
+        "COACHPROG_TRUSTED_PROXY": os.environ.get("COACHPROG_TRUSTED_PROXY") or "*",
         "PERMANENT_SESSION_LIFETIME": int(os.environ.get("COACHPROG_SESSION_HOURS", "12")) * 3600,
         "WTF_CSRF_TIME_LIMIT": None,
         "RATELIMIT_STORAGE_URI": redis_url or "memory://",
@@ -63,6 +65,7 @@ def build_config(instance_path: Path) -> dict[str, Any]:
             "COACHPROG_LOGIN_LIMIT_ACCOUNT", "5 per 15 minutes"
         ),
         "COACHPROG_LOGIN_LIMIT_IP": os.environ.get("COACHPROG_LOGIN_LIMIT_IP", "20 per 15 minutes"),
+        "COACHPROG_RESET_LINK_HOURS": int(os.environ.get("COACHPROG_RESET_LINK_HOURS") or "24"),
         "COACHPROG_PASSWORD_HASH": "argon2id",
         "COACHPROG_PAGE_SIZE": 50,
         "COACHPROG_MAX_IMPORT_BYTES": int(os.environ.get("COACHPROG_MAX_IMPORT_MB", "20"))

@@ -13,12 +13,14 @@ from flask_limiter.errors import RateLimitExceeded
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from flask_wtf.csrf import CSRFError
+from sqlalchemy import exc as sa_exc
 from werkzeug.exceptions import HTTPException
 
 from coachprog import error_summary, glossary
 from coachprog.auth.permissions import require
 from coachprog.errors import DomainError, NotFound, NotPermitted
 from coachprog.home import menu
+from coachprog.validation import parse_int
 
 
 def authorize(name: str, obj: Any = None) -> None:
@@ -45,10 +47,7 @@ def safe_next(target: str | None, default: str) -> str:
 
 
 def page_arg(name: str = "page") -> int:
-    value = request.args.get(name, "1")
-    if not value.isdigit() or len(value) > 7:
-        return 1
-    return max(1, int(value))
+    return parse_int(request.args.get(name), minimum=1, maximum=9_999_999) or 1
 
 
 def csv_cell(value: Any) -> Any:
@@ -154,6 +153,24 @@ def init_app(app: Flask) -> None:
 
             return render_login_refused()
         return error_page(429, "Too many requests", "Slow down and try again in a few minutes.")
+
+    @app.errorhandler(OverflowError)
+    @app.errorhandler(sa_exc.DataError)
+    def _out_of_range(error: Exception) -> Any:
+        # Last line behind coachprog.validation: a value no column can hold (SQLite's driver
+        # raises OverflowError, PostgreSQL "out of range" or "too long") is the request's
+        # fault, never a server error.
+        from coachprog.extensions import db
+
+        db.session.rollback()
+        app.logger.warning("Refused a value the database cannot hold on %s: %s",
+                           request.path, error)
+        message = "A number or text in the request is larger than this server can store."
+        if is_api():
+            from coachprog.api.problems import problem
+
+            return problem(400, message)
+        return error_page(400, "Value out of range", message + " Go back and correct it.")
 
     @app.errorhandler(413)
     def _too_large(error: HTTPException) -> Any:

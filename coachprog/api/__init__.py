@@ -15,6 +15,7 @@ from coachprog.api.problems import problem
 from coachprog.auth.models import User
 from coachprog.auth.services import user_for_api_token
 from coachprog.extensions import csrf, db
+from coachprog.validation import DB_ID_MAX
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 # RFC 9457 problem details as `problems.problem` writes them; documented for every error.
@@ -93,16 +94,48 @@ def _http_exception(error: HTTPException) -> Any:
     return problem(error.code or 500, error.description or error.name)
 
 
+def _problem_response(status: int) -> dict[str, Any]:
+    return {"description": _STATUS_MEANING.get(status, HTTPStatus(status).phrase),
+            "content": {PROBLEM_MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/HTTPError"}}}}
+
+
+# The refusals every operation can give, whatever its own code does (issue 19: the document
+# is the contract, checked by schemathesis in `make test`).
+_STATUS_MEANING = {
+    400: "Malformed request: a body that is not JSON, a NUL character, or a number or text "
+         "larger than the database holds.",
+    404: "No such object (or an id beyond what the database holds).",
+    413: "The request body is larger than the server accepts.",
+}
+
+
+def _document_common_refusals(operation: dict[str, Any]) -> None:
+    responses = operation.setdefault("responses", {})
+    wanted = [400]
+    if any(p.get("in") == "path" for p in operation.get("parameters", [])):
+        wanted.append(404)
+    if "requestBody" in operation:
+        wanted.append(413)
+    for status in wanted:
+        responses.setdefault(str(status), _problem_response(status))
+
+
 def _errors_as_problems(spec: dict[str, Any]) -> dict[str, Any]:
     """APIFlask documents error responses as application/json; ours are problem+json."""
     for operations in spec.get("paths", {}).values():
         for operation in operations.values():
             if not isinstance(operation, dict):
                 continue
+            _document_common_refusals(operation)
             for status, response in operation.get("responses", {}).items():
                 content = response.get("content", {})
                 if str(status).startswith(("4", "5")) and "application/json" in content:
                     content[PROBLEM_MEDIA_TYPE] = content.pop("application/json")
+            for parameter in operation.get("parameters", []):
+                # `<int:…>` stops at the largest BIGINT (coachprog.validation); say so.
+                schema = parameter.get("schema", {})
+                if parameter.get("in") == "path" and schema.get("type") == "integer":
+                    schema.update(minimum=0, maximum=DB_ID_MAX)
     return spec
 
 

@@ -20,6 +20,7 @@ from coachprog.assessments import services
 from coachprog.assessments.domain import AssessmentStatus
 from coachprog.errors import DomainError
 from coachprog.extensions import db
+from coachprog.validation import DbId
 
 
 class SubjectOut(Schema):
@@ -125,8 +126,8 @@ class EvidenceIn(Schema):
 
 class AssessmentIn(Schema):
     title = String(required=True, validate=Length(max=200))
-    rubric_version_id = Integer(required=True)
-    evidence_item_id = Integer(load_default=None, allow_none=True,
+    rubric_version_id = DbId(required=True)
+    evidence_item_id = DbId(load_default=None, allow_none=True,
                                metadata={"description": "An existing evidence item, or give "
                                          "`evidence` to create one."})
     evidence = Nested(EvidenceIn, load_default=None, allow_none=True)
@@ -134,7 +135,7 @@ class AssessmentIn(Schema):
 
 
 class RaterIn(Schema):
-    rater_id = Integer(required=True)
+    rater_id = DbId(required=True)
     role = String(load_default="rater", validate=OneOf(["rater", "gold"]))
 
 

@@ -25,8 +25,8 @@ from coachprog.audits.models import Audit, AuditSample, CorrectiveAction
 from coachprog.auth.permissions import can, require
 from coachprog.errors import DomainError, NotFound
 from coachprog.extensions import db
+from coachprog.validation import DB_ID_MAX
 
-MAX_ID = 2**63 - 1
 QUARTER = {"description": "A quarter such as 2026Q4.", "example": "2026Q4"}
 
 
@@ -339,7 +339,7 @@ def list_corrective_actions(query: dict[str, Any]) -> Any:
         "already closed or the note is empty.", responses=[403, 404, 422])
 def close_corrective_action(action_id: int, body: dict[str, Any]) -> Any:
     actor = current_api_user()
-    action = db.session.get(CorrectiveAction, action_id) if action_id <= MAX_ID else None
+    action = db.session.get(CorrectiveAction, action_id) if action_id <= DB_ID_MAX else None
     if action is None:
         raise NotFound("corrective action")
     require(actor, "can_manage_corrective_actions", action.audit)

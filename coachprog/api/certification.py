@@ -11,7 +11,8 @@ from coachprog.certification import recert_services, services
 @bp.get("/certification/people/<int:person_id>")
 @bp.auth_required(token_auth)
 @bp.doc(summary="A coach's certifications and criteria status", tags=["certification"],
-        responses=[403, 404])
+        responses={200: "The coach's certifications and the criteria of each level.",
+                   403: "Forbidden", 404: "No such person"})
 def get_certification_status(person_id: int) -> Any:
     status = services.coach_status(current_api_user(), person_id)
     day = services.today()

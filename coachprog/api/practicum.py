@@ -12,26 +12,27 @@ from typing import Any
 
 from apiflask import Schema
 from apiflask.fields import Boolean, Date, DateTime, Float, Integer, List, Nested, String
-from apiflask.validators import Length, OneOf, Range
+from apiflask.validators import Length, OneOf
 
 from coachprog.api import bp, current_api_user, token_auth
 from coachprog.api.problems import problem
 from coachprog.errors import DomainError
 from coachprog.extensions import db
 from coachprog.practicum import domain, services
+from coachprog.validation import DbInt
 
 
 class EntryIn(Schema):
     kind = String(required=True, validate=OneOf(domain.KINDS))
     starts_at = DateTime(required=True, metadata={
         "description": "Start, ISO 8601 with an offset (stored as UTC)."})
-    minutes = Integer(required=True, validate=Range(min=-10**6, max=10**6), metadata={
+    minutes = DbInt(required=True, minimum=-10**6, maximum=10**6, metadata={
         "description": "Duration; more than 0 and at most 480."})
     coachee = String(load_default="", validate=Length(max=200), metadata={
         "description": "Coached sessions: the coachee's pseudonym, never a name."})
     pro_bono = Boolean(load_default=False)
     is_group = Boolean(load_default=False)
-    group_size = Integer(load_default=None, allow_none=True, validate=Range(min=0, max=10**6))
+    group_size = DbInt(load_default=None, allow_none=True, minimum=0, maximum=10**6)
     triad_role = String(load_default="", validate=OneOf(("", *domain.TRIAD_ROLES)))
 
 

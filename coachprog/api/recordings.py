@@ -23,7 +23,6 @@ from apiflask.fields import (
     Nested,
     String,
 )
-from apiflask.validators import Range
 from flask import request
 
 from coachprog.api import bp, current_api_user, token_auth
@@ -31,24 +30,22 @@ from coachprog.api.problems import problem
 from coachprog.errors import DomainError
 from coachprog.extensions import db
 from coachprog.recordings import services
-
-MAX_ID = 2**63 - 1  # ids fit a BIGINT; larger numbers are refused as invalid (422)
+from coachprog.validation import DbId, DbInt
 
 
 class RecordingUploadIn(Schema):
     file = File(required=True, metadata={"description": "The audio: WAV, FLAC, MP3, M4A/AAC, "
                                          "Ogg/Opus or WebM. Validated by decoding it."})
-    consent_id = Integer(required=True, validate=Range(min=1, max=MAX_ID), metadata={
+    consent_id = DbId(required=True, metadata={
         "description": "The coachee's current consent for the engagement; it must cover "
         "recording."})
-    session_id = Integer(load_default=None, allow_none=True, validate=Range(min=1, max=MAX_ID))
-    engagement_id = Integer(load_default=None, allow_none=True,
-                            validate=Range(min=1, max=MAX_ID), metadata={
+    session_id = DbId(load_default=None, allow_none=True)
+    engagement_id = DbId(load_default=None, allow_none=True, metadata={
         "description": "Instead of session_id: the engagement, with session_date and "
         "duration_minutes (a session on that date is reused or created)."})
     session_date = Date(load_default=None, allow_none=True)
-    duration_minutes = Integer(load_default=None, allow_none=True,
-                               validate=Range(min=1, max=services.MAX_SESSION_MINUTES))
+    duration_minutes = DbInt(load_default=None, allow_none=True, minimum=1,
+                             maximum=services.MAX_SESSION_MINUTES)
 
 
 class RecordingOut(Schema):

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from apiflask import Schema
 from apiflask.fields import Integer
-from apiflask.validators import Range
+
+from coachprog.validation import DbInt
 
 MAX_PAGE = 1_000_000
 MAX_PER_PAGE = 200
@@ -18,8 +19,8 @@ DEFAULT_PER_PAGE = 50
 class PageQueryIn(Schema):
     """The query of a paged listing; a resource's query schema adds its filters."""
 
-    page = Integer(load_default=1, validate=Range(min=1, max=MAX_PAGE))
-    per_page = Integer(load_default=DEFAULT_PER_PAGE, validate=Range(min=1, max=MAX_PER_PAGE))
+    page = DbInt(load_default=1, minimum=1, maximum=MAX_PAGE)
+    per_page = DbInt(load_default=DEFAULT_PER_PAGE, minimum=1, maximum=MAX_PER_PAGE)
 
 
 class PageOut(Schema):

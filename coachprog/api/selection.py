@@ -25,6 +25,7 @@ from coachprog.extensions import db
 from coachprog.selection import domain
 from coachprog.selection import services as selection
 from coachprog.selection.models import Candidate, Sprint
+from coachprog.validation import DbId, DbInt
 
 STAGES = [stage.value for stage in domain.CandidateStage]
 
@@ -75,11 +76,11 @@ class SprintListOut(Schema):
 
 class SprintIn(Schema):
     name = String(required=True, validate=Length(max=200))
-    capacity = Integer(required=True, strict=True)
+    capacity = DbInt(required=True, strict=True, minimum=0)
     start_date = Date(required=True)
     eligibility_notes = String(load_default="", validate=Length(max=5000))
     stage_days = Dict(keys=String(validate=OneOf([s.value for s in domain.SprintStage])),
-                      values=Integer(), load_default=dict,
+                      values=DbInt(minimum=0), load_default=dict,
                       metadata={"description": "Stage lengths in days that differ from the "
                                 "blueprint's defaults, by calendar stage."})
 
@@ -115,12 +116,12 @@ class CandidatePage(PageOut):
 
 
 class CandidateQueryIn(PageQueryIn):
-    sprint_id = Integer(load_default=None, allow_none=True)
+    sprint_id = DbId(load_default=None, allow_none=True)
     stage = String(load_default="", validate=OneOf(["", *STAGES]))
 
 
 class CandidateIn(Schema):
-    sprint_id = Integer(required=True)
+    sprint_id = DbId(required=True)
     route = String(required=True, validate=OneOf(["nomination", "application"]))
     nominee_employee_id = String(load_default="", validate=Length(max=64),
                                  metadata={"description": "Nomination: the person nominated "

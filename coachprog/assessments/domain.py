@@ -237,7 +237,7 @@ def parse_marks(rubric: Rubric, raw_values: Mapping[str, str | None],
             values[behaviour.id] = None
             continue
         allowed = behaviour.valid_values()
-        if not raw.isdigit() or int(raw) not in allowed:
+        if not (raw.isascii() and raw.isdigit()) or int(raw) not in allowed:
             scale = ("present or absent" if behaviour.scale is ScaleKind.BINARY
                      else "a level from 1 to 5")
             errors[behaviour.id] = f"Choose {scale}."

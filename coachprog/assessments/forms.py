@@ -8,14 +8,8 @@ from flask_wtf.file import FileField
 from wtforms import BooleanField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import Length, Optional
 
-
-def optional_int(value: object) -> int | None:
-    if value in (None, ""):
-        return None
-    try:
-        return int(str(value))
-    except ValueError:
-        return None
+# Ids and marks from the form go through the shared integer rule (re-exported for the views).
+from coachprog.validation import parse_int as optional_int
 
 
 class EvidenceCreateForm(FlaskForm):

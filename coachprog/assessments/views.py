@@ -37,6 +37,7 @@ from coachprog.extensions import db
 from coachprog.recordings import citations
 from coachprog.rubrics.domain import Rubric, percent
 from coachprog.storage import send_stored
+from coachprog.validation import parse_id
 from coachprog.web import Pagination, apply_domain_error, authorize, csv_cell, page_arg
 
 bp = Blueprint("assessments", __name__, url_prefix="/assessments")
@@ -237,7 +238,8 @@ def score_assignment(assignment_id: int) -> Any:
             values = {k: optional_int(v) for k, v in raw_values.items()}
             notes = {k: v or "" for k, v in raw_notes.items()}
             if raw_cites is not None:
-                cited = {k: [int(i) for i in v if i.isdigit()] for k, v in raw_cites.items()}
+                cited = {k: [i for i in map(parse_id, v) if i is not None]
+                         for k, v in raw_cites.items()}
         else:
             db.session.commit()
             flash("Your marks are submitted." if submitting else "Draft saved.", "success")

@@ -7,7 +7,6 @@ from wtforms import (
     BooleanField,
     DateField,
     FloatField,
-    IntegerField,
     SelectField,
     SelectMultipleField,
     StringField,
@@ -19,11 +18,12 @@ from wtforms.validators import Optional
 
 from coachprog.assessments.forms import optional_int
 from coachprog.audits import domain
+from coachprog.validation import WholeNumberField
 
 
 class DrawForm(FlaskForm):
     quarter = StringField("Quarter", description="Like 2026Q4.")
-    seed = IntegerField("Seed (optional)", validators=[Optional()],
+    seed = WholeNumberField("Seed (optional)", validators=[Optional()],
                         description="Leave empty for a random seed; it is recorded either way.")
     percent = FloatField("Percentage of active coaches", validators=[Optional()],
                          description="At least 20 unless you record an override reason.")

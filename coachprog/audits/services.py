@@ -27,6 +27,7 @@ from coachprog.errors import DomainError, NotFound
 from coachprog.extensions import db
 from coachprog.governance import services as audit_log
 from coachprog.people.models import Person
+from coachprog.validation import parse_int
 
 AUDIT_RUBRIC = "audit"
 
@@ -615,8 +616,8 @@ def _scored(marks: dict[str, str] | None, errors: dict[str, list[str]]) -> dict[
         return {}
     parsed: dict[str, int] = {}
     for key, value in (marks or {}).items():
-        if str(value).strip().lstrip("-").isdigit():
-            parsed[key] = int(value)
+        if (number := parse_int(value)) is not None:
+            parsed[key] = number
     problems = check_marks(rubric, parsed)
     if problems:
         errors["marks"] = problems

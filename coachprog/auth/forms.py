@@ -33,6 +33,24 @@ class PasswordChangeForm(FlaskForm):
     submit = SubmitField("Change password")
 
 
+class PasswordForgotForm(FlaskForm):
+    email = EmailField("E-mail", validators=[DataRequired(), Length(max=254)],
+                       render_kw={"autocomplete": "username"})
+    submit = SubmitField("Send me a reset link")
+
+
+class PasswordResetForm(FlaskForm):
+    new_password = PasswordField("New password", validators=[DataRequired()],
+                                 render_kw={"autocomplete": "new-password"},
+                                 description="At least 12 characters; a phrase is easiest.")
+    confirm_password = PasswordField(
+        "Repeat the new password",
+        validators=[DataRequired(), EqualTo("new_password", message="The two entries differ.")],
+        render_kw={"autocomplete": "new-password"},
+    )
+    submit = SubmitField("Set the new password")
+
+
 class ApiTokenCreateForm(FlaskForm):
     name = StringField("Token name", validators=[DataRequired(), Length(max=100)],
                        description="What the token is for, e.g. “HRIS nightly sync”.")

@@ -99,3 +99,22 @@ class ApiToken(db.Model):  # type: ignore[name-defined]
     @property
     def is_revoked(self) -> bool:
         return self.revoked_at is not None
+
+
+class PasswordReset(db.Model):  # type: ignore[name-defined]
+    """A one-use, expiring link to set a new password; only the token's SHA-256 is stored.
+
+    Issued by an admin (`issued_by_id`) or asked for by the person themselves (None)."""
+
+    __tablename__ = "password_resets"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    issued_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    user: Mapped[User] = relationship(foreign_keys=[user_id])

@@ -96,6 +96,12 @@ def can_view_users(user: Any, obj: Any = None) -> bool:
 
 
 @permission
+def can_manage_user_access(user: Any, target: Any = None) -> bool:
+    """Unlock an account locked by failed sign-ins; issue a password-reset link for it."""
+    return has_any_role(user, Role.ADMIN)
+
+
+@permission
 def can_manage_own_account(user: Any, obj: Any = None) -> bool:
     """Change one's own password, create and revoke one's own API tokens."""
     return is_signed_in(user)

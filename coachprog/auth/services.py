@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import secrets
+from datetime import timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -17,12 +18,13 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app
 
 from coachprog.auth.domain import Role, parse_role, password_problems
-from coachprog.auth.models import ApiToken, RoleGrant, User
+from coachprog.auth.models import ApiToken, PasswordReset, RoleGrant, User
 from coachprog.auth.permissions import can, require
 from coachprog.db import utcnow
 from coachprog.errors import DomainError, NotFound
 from coachprog.extensions import db
 from coachprog.governance import services as audit
+from coachprog.validation import parse_id
 
 TOKEN_PREFIX = "cp_"  # noqa: S105 - a marker, not a secret
 
@@ -57,10 +59,11 @@ def get_user_by_email(email: str) -> User | None:
 
 def load_user_from_session(session_id: str) -> User | None:
     """Flask-Login loader: the cookie carries `id:session_token`; a rotated token ends it."""
-    user_id, _, token = session_id.partition(":")
-    if not user_id.isdigit() or not token:
+    raw_id, _, token = session_id.partition(":")
+    user_id = parse_id(raw_id)
+    if user_id is None or not token:
         return None
-    user = db.session.get(User, int(user_id))
+    user = db.session.get(User, user_id)
     if user is None or not user.is_active or not secrets.compare_digest(user.session_token, token):
         return None
     return user
@@ -279,3 +282,157 @@ def user_for_api_token(secret: str) -> User | None:
     if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
         token.last_used_at = now
     return token.user
+
+
+# --- locked accounts and password resets --------------------------------------------------------
+# An account is "locked" while its failed sign-ins have used up COACHPROG_LOGIN_LIMIT_ACCOUNT
+# (the limiter's per-address bucket on the sign-in route); an admin can clear it. A reset link
+# is one use and expires; like invitations, only the token's SHA-256 is stored.
+
+LOGIN_ACCOUNT_SCOPE = "auth.login:login-account"  # Flask-Limiter's bucket: endpoint:scope
+
+
+def login_account_key(email: str) -> str:
+    """The sign-in limiter's key for an e-mail address (the view's key function uses it)."""
+    return "login-account:" + normalise_email(email)
+
+
+def _account_limit() -> Any:
+    from limits import parse
+
+    return parse(current_app.config["COACHPROG_LOGIN_LIMIT_ACCOUNT"])
+
+
+def _limit_identifiers(email: str) -> list[str]:
+    prefix = current_app.config.get("RATELIMIT_KEY_PREFIX") or ""
+    return [*([prefix] if prefix else []), login_account_key(email), LOGIN_ACCOUNT_SCOPE]
+
+
+def is_locked(user: User) -> bool:
+    """Whether failed sign-ins have locked the account for now."""
+    from coachprog.extensions import limiter
+
+    return not limiter.limiter.test(_account_limit(), *_limit_identifiers(user.email))
+
+
+def _clear_failed_sign_ins(user: User) -> None:
+    from coachprog.extensions import limiter
+
+    limiter.limiter.clear(_account_limit(), *_limit_identifiers(user.email))
+
+
+def unlock_account(actor: Any, user: User) -> None:
+    """Forget the account's failed sign-ins so its owner can try again at once."""
+    require(actor, "can_manage_user_access", user)
+    was_locked = is_locked(user)
+    _clear_failed_sign_ins(user)
+    audit.record("auth.account_unlocked", actor=actor, object_type="user", object_id=user.id,
+                 detail={"was_locked": was_locked})
+
+
+def _reset_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _new_reset(user: User, issued_by: Any) -> tuple[PasswordReset, str]:
+    token = secrets.token_urlsafe(32)
+    hours = int(current_app.config["COACHPROG_RESET_LINK_HOURS"])
+    row = PasswordReset(user_id=user.id, token_hash=_reset_hash(token),
+                        issued_by_id=getattr(issued_by, "id", None),
+                        expires_at=utcnow() + timedelta(hours=hours))
+    db.session.add(row)
+    db.session.flush()
+    return row, token
+
+
+def reset_link(token: str) -> str:
+    base = str(current_app.config.get("COACHPROG_BASE_URL", "http://127.0.0.1:5000"))
+    return f"{base.rstrip('/')}/password/reset/{token}"
+
+
+def issue_password_reset(actor: Any, user: User) -> str:
+    """An admin's one-use link for the account (shown to the admin once); returns the link."""
+    require(actor, "can_manage_user_access", user)
+    if not user.is_active:
+        raise DomainError("This account is deactivated: reactivate it before resetting its "
+                          "password.")
+    row, token = _new_reset(user, actor)
+    audit.record("auth.password_reset_issued", actor=actor, object_type="user",
+                 object_id=user.id, detail={"reset_id": row.id,
+                                            "expires_at": row.expires_at.isoformat()})
+    return reset_link(token)
+
+
+def self_service_reset_available() -> bool:
+    """People may ask for a link themselves only when it can reach them by e-mail."""
+    from coachprog.notifications.services import smtp_settings
+
+    try:
+        return smtp_settings().configured
+    except ValueError:
+        return False
+
+
+def request_password_reset(email: str) -> None:
+    """Someone asks for a link. Only an active account's own address gets one, by e-mail; the
+    caller learns nothing either way (same answer, and both paths write one audit entry and
+    look the address up once)."""
+    if not self_service_reset_available():
+        raise DomainError("E-mail is not set up on this server, so a reset link cannot be "
+                          "sent. Ask an L&D admin for one.")
+    user = get_user_by_email(email) if email else None
+    if user is None or not user.is_active:
+        # Hash a throwaway token so both paths do the same work.
+        _reset_hash(secrets.token_urlsafe(32))
+        audit.record("auth.password_reset_requested", actor=None, object_type="user",
+                     detail={"matched": False})
+        return
+    from coachprog.notifications.services import send_email
+
+    row, token = _new_reset(user, None)
+    hours = int(current_app.config["COACHPROG_RESET_LINK_HOURS"])
+    send_email(kind="auth.password_reset", to_email=user.email, to_name=user.display_name,
+               subject="Your coachprog password reset link", related_type="user",
+               related_id=user.id, secrets=[token],
+               body=(f"Dear {user.display_name},\n\nSomeone (hopefully you) asked to reset the "
+                     f"password of your coachprog account. Set a new one here within {hours} "
+                     f"hours; the link works once:\n{reset_link(token)}\n\nIf you did not ask, "
+                     "ignore this e-mail: your password stays as it is.\n"))
+    audit.record("auth.password_reset_requested", actor=None, object_type="user",
+                 object_id=user.id, detail={"matched": True, "reset_id": row.id})
+
+
+def get_password_reset(token: str) -> PasswordReset | None:
+    """The unused, unexpired reset a link stands for, else None."""
+    if not token or len(token) > 128:
+        return None
+    row = db.session.scalar(sa.select(PasswordReset).where(
+        PasswordReset.token_hash == _reset_hash(token)))
+    if row is None or row.used_at is not None or row.expires_at <= utcnow() \
+            or not row.user.is_active:
+        return None
+    return row
+
+
+def reset_password(token: str, new_password: str) -> User:
+    """Set a new password through a reset link: the link is used up (and every other open
+    link of the account with it), every session ends, and the account is unlocked."""
+    row = get_password_reset(token)
+    if row is None:
+        raise DomainError("This reset link has expired or has been used. Ask for a new one.")
+    user = row.user
+    problems = password_problems(new_password, email=user.email)
+    if problems:
+        raise DomainError("Choose a stronger password.", field_errors={"new_password": problems})
+    now = utcnow()
+    user.password_hash = hash_password(new_password)
+    user.password_changed_at = now
+    user.session_token = _new_session_token()
+    for open_row in db.session.scalars(sa.select(PasswordReset).where(
+            PasswordReset.user_id == user.id, PasswordReset.used_at.is_(None))):
+        open_row.used_at = now
+    _clear_failed_sign_ins(user)
+    audit.record("auth.password_reset", actor=user, object_type="user", object_id=user.id,
+                 detail={"reset_id": row.id})
+    db.session.flush()
+    return user

@@ -9,6 +9,7 @@ from flask import (
     Blueprint,
     current_app,
     flash,
+    make_response,
     redirect,
     render_template,
     request,
@@ -24,6 +25,8 @@ from coachprog.auth.forms import (
     ConfirmForm,
     LoginForm,
     PasswordChangeForm,
+    PasswordForgotForm,
+    PasswordResetForm,
     RoleChangeForm,
     UserCreateForm,
 )
@@ -39,7 +42,7 @@ LOGIN_LIMITED = ("Too many sign-in attempts. Wait 15 minutes and try again, or a
 
 
 def _account_key() -> str:
-    return "login-account:" + request.form.get("email", "").strip().lower()
+    return services.login_account_key(request.form.get("email", ""))
 
 
 def _failed_login(response: Any) -> bool:
@@ -197,8 +200,93 @@ def view_user(user_id: int) -> Any:
             db.session.commit()
             flash(f"{user.display_name} now holds the role {form.role.data}.", "success")
             return redirect(url_for("auth.view_user", user_id=user.id))
-    return render_template("auth/user_view.html", user=user, form=form,
-                           revoke_form=ConfirmForm(), role_labels=ROLE_LABELS)
+    return _render_user(user, form)
+
+
+def _render_user(user: Any, form: RoleChangeForm | None = None,
+                 reset_link: str | None = None) -> Any:
+    return render_template("auth/user_view.html", user=user, form=form or RoleChangeForm(),
+                           revoke_form=ConfirmForm(), access_form=ConfirmForm(),
+                           role_labels=ROLE_LABELS, locked=services.is_locked(user),
+                           reset_link=reset_link,
+                           reset_hours=current_app.config["COACHPROG_RESET_LINK_HOURS"])
+
+
+@bp.route("/admin/users/<int:user_id>/unlock", methods=["POST"])
+@login_required
+def unlock_user(user_id: int) -> Any:
+    user = services.get_user(current_user, user_id)
+    authorize("can_manage_user_access", user)
+    if ConfirmForm().validate_on_submit():
+        services.unlock_account(current_user, user)
+        db.session.commit()
+        flash(f"{user.display_name} can sign in again: their failed sign-ins are forgotten.",
+              "success")
+    return redirect(url_for("auth.view_user", user_id=user.id))
+
+
+@bp.route("/admin/users/<int:user_id>/password-reset", methods=["POST"])
+@login_required
+def issue_password_reset(user_id: int) -> Any:
+    user = services.get_user(current_user, user_id)
+    authorize("can_manage_user_access", user)
+    if not ConfirmForm().validate_on_submit():
+        return redirect(url_for("auth.view_user", user_id=user.id))
+    try:
+        link = services.issue_password_reset(current_user, user)
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+        return redirect(url_for("auth.view_user", user_id=user.id))
+    db.session.commit()
+    # Shown once, on this response only: it is never flashed (the session cookie is readable).
+    response = make_response(_render_user(user, reset_link=link))
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.route("/password/forgot", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["COACHPROG_LOGIN_LIMIT_IP"], methods=["POST"],
+               scope="password-forgot")
+def forgot_password() -> Any:
+    available = services.self_service_reset_available()
+    form = PasswordForgotForm()
+    sent = False
+    status = 200
+    if request.method == "POST" and not available:
+        status = 400
+    elif available and form.validate_on_submit():
+        services.request_password_reset(form.email.data or "")
+        db.session.commit()
+        sent = True
+    elif request.method == "POST":
+        status = 400
+    return render_template("auth/password_forgot.html", form=form, available=available,
+                           sent=sent, hours=current_app.config["COACHPROG_RESET_LINK_HOURS"]
+                           ), status
+
+
+@bp.route("/password/reset/<token>", methods=["GET", "POST"])
+def reset_password(token: str) -> Any:
+    reset = services.get_password_reset(token)
+    if reset is None:
+        return render_template("auth/password_reset.html", form=None, usable=False), 404
+    form = PasswordResetForm()
+    if form.validate_on_submit():
+        try:
+            services.reset_password(token, form.new_password.data or "")
+        except DomainError as error:
+            db.session.rollback()
+            apply_domain_error(form, error)
+        else:
+            db.session.commit()
+            # Whoever was signed in here is signed out: the new password is used from now on.
+            logout_user()
+            session.clear()
+            flash("Your password is set. Sign in with it now.", "success")
+            return redirect(url_for("auth.login"))
+    status = 400 if request.method == "POST" else 200
+    return render_template("auth/password_reset.html", form=form, usable=True), status
 
 
 @bp.route("/admin/users/<int:user_id>/roles/<role>/revoke", methods=["POST"])

@@ -13,7 +13,6 @@ from wtforms import (
     BooleanField,
     DateField,
     FloatField,
-    IntegerField,
     SelectField,
     StringField,
     SubmitField,
@@ -21,14 +20,8 @@ from wtforms import (
 )
 from wtforms.validators import Optional
 
-
-def optional_int(value: object) -> int | None:
-    if value in (None, ""):
-        return None
-    try:
-        return int(str(value))
-    except ValueError:
-        return None
+from coachprog import validation
+from coachprog.validation import parse_int as optional_int
 
 
 class NumberField(FloatField):
@@ -48,19 +41,8 @@ class NumberField(FloatField):
             raise ValueError("Enter a number, e.g. 15 or 12.5.") from None
 
 
-class WholeNumberField(IntegerField):
-    def process_formdata(self, valuelist: list[Any]) -> None:
-        if not valuelist:
-            return
-        text = str(valuelist[0]).strip()
-        if not text:
-            self.data = None
-            return
-        try:
-            self.data = int(text)
-        except ValueError:
-            self.data = None
-            raise ValueError("Enter a whole number, e.g. 8.") from None
+class WholeNumberField(validation.WholeNumberField):
+    not_a_number = "Enter a whole number, e.g. 8."
 
 
 class PlainDateField(DateField):

@@ -103,10 +103,12 @@ def coachee_key(pseudonym: str | None) -> str | None:
 
 
 def validate_entry(
-    entry: EntryFacts, *, now: datetime, others: Iterable[EntryFacts] = ()
+    entry: EntryFacts, *, now: datetime, others: Iterable[EntryFacts] = (),
+    enrolled_on: date | None = None, zone: str = "UTC",
 ) -> dict[str, str]:
     """Field name -> message for every rule the entry breaks; empty when it may be saved.
-    `others` are the trainee's other entries (the entry itself is skipped by id)."""
+    `others` are the trainee's other entries (the entry itself is skipped by id); practice
+    counts only from the enrolment's start date (`enrolled_on`, a day in `zone`)."""
     errors: dict[str, str] = {}
     if entry.kind not in KINDS:
         errors["kind"] = "Choose an activity type."
@@ -120,6 +122,9 @@ def validate_entry(
         errors["starts_at"] = "The date is in the future: log activities after they happen."
     elif entry.minutes > 0 and entry.ends_at > now:
         errors["starts_at"] = "This activity has not finished yet: log it once it has."
+    elif enrolled_on is not None and to_local(entry.starts_at, zone).date() < enrolled_on:
+        errors["starts_at"] = (f"The date is before the enrolment on {enrolled_on:%Y-%m-%d}: "
+                               "only practice since then counts.")
     if entry.kind == COACHED and coachee_key(entry.coachee) is None:
         errors["coachee"] = "Give the coachee's pseudonym (never their name)."
     if entry.is_group and (entry.group_size is None or entry.group_size < 2):

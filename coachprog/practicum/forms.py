@@ -12,7 +12,6 @@ from wtforms import (
     FieldList,
     Form,
     FormField,
-    IntegerField,
     RadioField,
     SelectField,
     StringField,
@@ -23,6 +22,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Optional
 
 from coachprog.practicum import domain
+from coachprog.validation import WholeNumberField
 
 KIND_CHOICES = [SelectChoice("", "— choose —"),
                 *(SelectChoice(k, v) for k, v in domain.KIND_LABELS.items())]
@@ -39,14 +39,14 @@ class _EntryFields:
                     render_kw={"autocomplete": "off"})
     at = TimeField("Start time", validators=[Optional()],
                    description="Local time; 09:00 if left empty.")
-    minutes = IntegerField("Minutes", validators=[Optional()],
+    minutes = WholeNumberField("Minutes", validators=[Optional()],
                            render_kw={"min": 1, "max": domain.MAX_MINUTES, "step": 5})
     coachee = StringField("Coachee pseudonym", description="Coached sessions: a pseudonym "
                           "such as “Client A”, never a name.",
                           render_kw={"maxlength": 64})
     pro_bono = BooleanField("Pro bono")
     is_group = BooleanField("Group")
-    group_size = IntegerField("Group size", validators=[Optional()],
+    group_size = WholeNumberField("Group size", validators=[Optional()],
                               render_kw={"min": 2, "max": domain.MAX_GROUP_SIZE})
     triad_role = SelectField("Triad role", choices=ROLE_CHOICES, validate_choice=False)
 

@@ -180,9 +180,12 @@ def _facts(draft: EntryDraft, entry_id: int | None = None) -> tuple[domain.Entry
 
 
 def _rule_errors(facts: domain.EntryFacts, pre: dict[str, str], *, now: datetime,
-                 others: list[domain.EntryFacts]) -> dict[str, str]:
+                 others: list[domain.EntryFacts], enrolment: PracticumEnrolment | None,
+                 zone: str) -> dict[str, str]:
     errors = dict(pre)
-    for name, text in domain.validate_entry(facts, now=now, others=others).items():
+    enrolled_on = enrolment.start_date if enrolment is not None else None
+    for name, text in domain.validate_entry(facts, now=now, others=others,
+                                            enrolled_on=enrolled_on, zone=zone).items():
         key = "day" if name == "starts_at" else name
         if "minutes" in pre and name == "minutes":
             continue
@@ -205,7 +208,8 @@ def _apply(row: LedgerEntry, facts: domain.EntryFacts) -> None:
 def log_entries(actor: Any, person_id: int, drafts: Sequence[EntryDraft]) -> list[LedgerEntry]:
     """Log several activities at once (a week); all or nothing."""
     require(actor, "can_log_practicum_entry", person_id)
-    if get_enrolment(person_id) is None:
+    enrolment = get_enrolment(person_id)
+    if enrolment is None:
         raise DomainError("You are not enrolled in a practicum yet; L&D enrols appointed "
                           "coaches.")
     if not drafts:
@@ -217,7 +221,8 @@ def log_entries(actor: Any, person_id: int, drafts: Sequence[EntryDraft]) -> lis
     accepted: list[domain.EntryFacts] = []
     for index, draft in enumerate(drafts):
         facts, pre = _facts(draft)
-        errors = _rule_errors(facts, pre, now=now, others=[*others, *accepted])
+        errors = _rule_errors(facts, pre, now=now, others=[*others, *accepted],
+                              enrolment=enrolment, zone=draft.zone)
         if errors:
             problems[index] = errors
         else:
@@ -294,7 +299,8 @@ def correct_entry(actor: Any, entry_id: int, draft: EntryDraft, *, reply: str) -
     require(actor, "can_correct_practicum_entry", entry)
     reply = (reply or "").strip()
     facts, pre = _facts(draft, entry_id=entry.id)
-    errors = _rule_errors(facts, pre, now=utcnow(), others=_stored_facts(entry.person_id))
+    errors = _rule_errors(facts, pre, now=utcnow(), others=_stored_facts(entry.person_id),
+                          enrolment=get_enrolment(entry.person_id), zone=draft.zone)
     if entry.status == domain.QUERIED and not reply:
         errors["reply"] = "Answer the supervisor's question."
     if len(reply) > MAX_COMMENT:

@@ -20,6 +20,7 @@ from coachprog.practicum.supervision_forms import (
     OneOnOneForm,
     QueueReviewForm,
 )
+from coachprog.validation import parse_id
 from coachprog.web import apply_domain_error, authorize
 
 bp = Blueprint("supervision", __name__, url_prefix="/supervision")
@@ -154,7 +155,7 @@ def one_on_ones(person_id: int) -> Any:
             try:
                 services.record_one_on_one(
                     current_user, person_id, held_on=form.held_on.data, notes=form.notes.data
-                    or "", assessment_id=int(raw) if raw.isdigit() else None)
+                    or "", assessment_id=parse_id(raw))
             except DomainError as error:
                 db.session.rollback()
                 apply_domain_error(form, error)

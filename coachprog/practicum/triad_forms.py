@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import DateField, IntegerField, SelectField, StringField, TextAreaField, TimeField
+from wtforms import DateField, SelectField, StringField, TextAreaField, TimeField
 from wtforms.validators import Optional
 
 from coachprog.practicum import triad_domain as rules
+from coachprog.validation import WholeNumberField, parse_id
 
 
 class TriadFormForm(FlaskForm):
@@ -19,7 +20,7 @@ class TriadRoundForm(FlaskForm):
     day = DateField("Date", validators=[Optional()])
     at = TimeField("Start time", validators=[Optional()],
                    description="Local time; 09:00 if left empty.")
-    minutes = IntegerField("Minutes", validators=[Optional()],
+    minutes = WholeNumberField("Minutes", validators=[Optional()],
                            render_kw={"min": 1, "max": rules.MAX_MINUTES, "step": 5})
     coach = SelectField("Coach", choices=[], validate_choice=False)
     client = SelectField("Client", choices=[], validate_choice=False)
@@ -31,5 +32,4 @@ class TriadRoundForm(FlaskForm):
 
 
 def int_or_none(value: str | None) -> int | None:
-    text = (value or "").strip()
-    return int(text) if text.isdigit() and len(text) < 10 else None
+    return parse_id(value)

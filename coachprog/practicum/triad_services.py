@@ -176,7 +176,11 @@ def log_round(actor: Any, triad_id: int, draft: RoundDraft) -> LoggedRound:
                                               minutes=facts.minutes, triad_role=role)
         stored = [e.facts() for e in db.session.scalars(sa.select(LedgerEntry).where(
             LedgerEntry.person_id == member.person_id))]
-        problems = ledger_rules.validate_entry(entry_facts, now=now, others=stored)
+        enrolment = db.session.scalar(sa.select(PracticumEnrolment).where(
+            PracticumEnrolment.person_id == member.person_id))
+        problems = ledger_rules.validate_entry(
+            entry_facts, now=now, others=stored,
+            enrolled_on=enrolment.start_date if enrolment else None)
         if problems:
             skipped.append((member.person, " ".join(problems.values())))
             continue

@@ -29,6 +29,7 @@ from coachprog.practicum.forms import (
     WeekLogForm,
     draft_fields,
 )
+from coachprog.validation import parse_id
 from coachprog.web import apply_domain_error, authorize
 
 bp = Blueprint("practicum", __name__, url_prefix="/practicum")
@@ -76,9 +77,9 @@ def enrol_trainee() -> Any:
             raw_person, raw_program = form.person_id.data or "", form.program_id.data or ""
             try:
                 row = services.enrol(
-                    current_user, int(raw_person) if raw_person.isdigit() else None,
+                    current_user, parse_id(raw_person),
                     start_date=form.start_date.data,
-                    program_id=int(raw_program) if raw_program.isdigit() else None)
+                    program_id=parse_id(raw_program))
             except DomainError as error:
                 db.session.rollback()
                 apply_domain_error(form, error)

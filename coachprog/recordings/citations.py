@@ -20,6 +20,7 @@ from coachprog.errors import DomainError
 from coachprog.extensions import db
 from coachprog.governance import services as audit
 from coachprog.recordings.models import MarkCitation, Recording, TranscriptSegment
+from coachprog.validation import parse_id
 
 FIRST_WORDS = 8
 
@@ -171,10 +172,10 @@ def parse_segment_ids(raw: Mapping[str, Sequence[str]]) -> dict[str, list[int]]:
     for behaviour_id, values in raw.items():
         ids: list[int] = []
         for value in values:
-            try:
-                ids.append(int(value))
-            except (TypeError, ValueError):
+            if (segment_id := parse_id(value)) is None:
                 errors[behaviour_id] = ["A cited moment is not a transcript segment."]
+            else:
+                ids.append(segment_id)
         parsed[behaviour_id] = ids
     if errors:
         raise DomainError("Some cited moments are not transcript segments.",

@@ -17,6 +17,7 @@ from wtforms import (
 from wtforms.validators import Optional
 
 from coachprog.recordings.consent import SCOPES
+from coachprog.validation import parse_id
 
 
 class ConsentTextForm(FlaskForm):
@@ -46,8 +47,7 @@ class ScopeFields(FlaskForm):
         return {name for name in SCOPES if getattr(self, f"scope_{name}").data}
 
     def chosen_text_id(self) -> int | None:
-        value = str(self.consent_text_id.data or "")
-        return int(value) if value.isdigit() else None
+        return parse_id(self.consent_text_id.data)
 
 
 class AcknowledgeForm(ScopeFields):

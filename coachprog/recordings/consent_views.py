@@ -22,6 +22,7 @@ from coachprog.recordings.consent_forms import (
     WithdrawConfirmForm,
 )
 from coachprog.storage import send_stored
+from coachprog.validation import parse_id
 from coachprog.web import apply_domain_error, authorize
 
 bp = Blueprint("consent", __name__, url_prefix="/consent")
@@ -45,9 +46,9 @@ def list_texts() -> Any:
 def create_text() -> Any:
     authorize("can_manage_consent_texts")
     form = ConsentTextForm()
-    if request.method == "GET" and (based_on := request.args.get("from", "")).isdigit():
+    if request.method == "GET" and (based_on := parse_id(request.args.get("from"))):
         # A new version usually starts from the last one: prefill, never edit in place.
-        source = services.get_consent_text(int(based_on))
+        source = services.get_consent_text(based_on)
         form.title.data, form.body.data = source.title, source.body
     if form.validate_on_submit():
         try:

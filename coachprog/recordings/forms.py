@@ -5,17 +5,18 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from wtforms import DateField, IntegerField, SelectField, SubmitField
+from wtforms import DateField, SelectField, SubmitField
 from wtforms.validators import Optional
 
 from coachprog.assessments.forms import optional_int
+from coachprog.validation import WholeNumberField
 
 AUDIO_ACCEPT = ".wav,.flac,.mp3,.m4a,.aac,.ogg,.opus,.webm,audio/*"
 
 
 class SessionForm(FlaskForm):
     session_date = DateField("Date of the session", validators=[Optional()])
-    duration_minutes = IntegerField("Length in minutes", validators=[Optional()],
+    duration_minutes = WholeNumberField("Length in minutes", validators=[Optional()],
                                     description="How long the session lasted, e.g. 45.")
     submit = SubmitField("Add session")
 

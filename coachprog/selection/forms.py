@@ -11,7 +11,6 @@ from flask_wtf import FlaskForm
 from wtforms import (
     DateField,
     HiddenField,
-    IntegerField,
     RadioField,
     SelectField,
     StringField,
@@ -22,23 +21,15 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, Optional
 from wtforms.widgets import NumberInput
 
+from coachprog import validation
 from coachprog.selection import domain
 from coachprog.selection.services import MAX_NAME, MAX_NOTES
 
 
-class WholeNumberField(IntegerField):
-    """A number field whose refusal reads like the rest of the page (WTForms says "Not a
-    valid integer value")."""
+class WholeNumberField(validation.WholeNumberField):
+    """A number field whose refusal reads like the rest of the page."""
 
-    def process_formdata(self, valuelist: list[Any]) -> None:
-        if not valuelist or not str(valuelist[0]).strip():
-            self.data = None
-            return
-        try:
-            self.data = int(str(valuelist[0]).strip())
-        except ValueError:
-            self.data = None
-            raise ValueError("Give a whole number.") from None
+    not_a_number = "Give a whole number."
 
 
 class DayField(DateField):

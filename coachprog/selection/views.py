@@ -55,6 +55,7 @@ from coachprog.selection.forms import (
 )
 from coachprog.selection.models import Candidate, Sprint
 from coachprog.selection.permissions import panel_seat_of
+from coachprog.validation import parse_id
 from coachprog.web import apply_domain_error, authorize, csv_cell, safe_next
 
 bp = Blueprint("selection", __name__, url_prefix="/sprints")
@@ -388,7 +389,7 @@ def seat_panel_member(sprint_id: int, seat: str) -> Any:
     form = PanelSeatForm()
     if form.validate_on_submit():
         raw = (form.user_id.data or "").strip()
-        user_id = int(raw) if raw.isdigit() and len(raw) < 10 else None
+        user_id = parse_id(raw)
         try:
             member = services.seat_panel_member(current_user, sprint, seat, user_id)
         except DomainError as error:

@@ -111,3 +111,18 @@ def test_openapi_documents_the_practicum_paths(client) -> None:
     assert "/api/v1/practicum/{coach}/progress" in paths
     errors = paths["/api/v1/practicum/{coach}/entries"]["post"]["responses"]["422"]
     assert "application/problem+json" in errors["content"]
+
+
+def test_create_refuses_entries_before_the_enrolment_in_words(client) -> None:
+    person, trainee, _ = enrolled_trainee(start=(NOW - timedelta(days=3)).date())
+    api = _api(client, trainee)
+    before = (NOW - timedelta(days=4)).replace(hour=9, minute=0).isoformat()
+    response = api.post(f"/api/v1/practicum/{person.id}/entries", json={
+        "kind": "reflective_lab", "starts_at": before, "minutes": 60})
+    assert response.status_code == 422
+    message = " ".join(response.get_json()["errors"]["starts_at"])
+    assert "before the enrolment" in message and (NOW - timedelta(days=3)).strftime(
+        "%Y-%m-%d") in message
+    on_the_day = (NOW - timedelta(days=3)).replace(hour=9, minute=0).isoformat()
+    assert api.post(f"/api/v1/practicum/{person.id}/entries", json={
+        "kind": "reflective_lab", "starts_at": on_the_day, "minutes": 60}).status_code == 201

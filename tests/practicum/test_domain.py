@@ -234,3 +234,14 @@ def test_property_local_round_trip_to_utc(moment: datetime, zone: str) -> None:
     if local.fold == 0:
         assert back == instant
     assert back.tzinfo is UTC or back.utcoffset() == timedelta(0)
+
+
+def test_entries_before_the_enrolment_are_refused_in_the_trainees_zone() -> None:
+    # 23:30 UTC on the day before is already the enrolment day in Berlin.
+    late = EntryFacts(kind=d.LAB, starts_at=datetime(2026, 3, 1, 23, 30, tzinfo=UTC),
+                      minutes=20)
+    assert "before the enrolment on 2026-03-02" in d.validate_entry(
+        late, now=NOW, enrolled_on=date(2026, 3, 2))["starts_at"]
+    assert d.validate_entry(late, now=NOW, enrolled_on=date(2026, 3, 2),
+                            zone="Europe/Berlin") == {}
+    assert d.validate_entry(late, now=NOW, enrolled_on=date(2026, 3, 1)) == {}

@@ -107,7 +107,7 @@ def test_forming_bad_input(client, auth, fields, message) -> None:
     (2, {"client": "COACH"}, "Each trainee plays exactly one role"),
     (2, {"minutes": "0"}, "more than zero"),
     (2, {"minutes": "600"}, "at most 8 hours"),
-    (2, {"minutes": "ten"}, "Not a valid integer"),
+    (2, {"minutes": "ten"}, "Give a whole number."),
     (2, {"day": ""}, "Give the date."),
     (2, {"day": "2099-01-01"}, "in the future"),
     (2, {"day": "yesterday"}, "Not a valid date"),

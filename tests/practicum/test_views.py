@@ -75,7 +75,7 @@ def test_trainee_logs_a_week_with_several_rows(client, auth) -> None:
      "future"),
     ({"kind": "reflective_lab", "day": DAY, "minutes": "0"}, "more than zero"),
     ({"kind": "reflective_lab", "day": DAY, "minutes": "500"}, "at most 8 hours"),
-    ({"kind": "reflective_lab", "day": DAY, "minutes": "ten"}, "Not a valid integer"),
+    ({"kind": "reflective_lab", "day": DAY, "minutes": "ten"}, "Give a whole number."),
     ({"kind": "coached_session", "day": DAY, "minutes": "60"}, "pseudonym"),
     ({"kind": "peer_triad", "day": DAY, "minutes": "60"}, "coach, client or observer"),
     ({"kind": "coached_session", "day": DAY, "minutes": "60", "coachee": "A", "is_group": "y"},

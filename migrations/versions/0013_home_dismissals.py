@@ -1,7 +1,7 @@
 """home dismissals: attention items a user has hidden
 
-Revision ID: 0012_home_dismissals
-Revises: 0011_recertification
+Revision ID: 0013_home_dismissals
+Revises: 0012_password_reset
 Create Date: 2026-12-07 13:50:00.000000
 
 """
@@ -10,8 +10,8 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '0012_home_dismissals'
-down_revision = '0011_recertification'
+revision = '0013_home_dismissals'
+down_revision = '0012_password_reset'
 branch_labels = None
 depends_on = None
 

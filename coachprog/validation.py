@@ -1,0 +1,109 @@
+"""Integers from outside — URL segments, query strings, form fields, JSON bodies — checked
+against what the databases hold, in one place.
+
+An id is looked up in a column that is at most a BIGINT, so anything above 2**63 - 1 cannot
+exist (SQLite's driver even raises on it). A stored quantity (capacity, minutes, days) goes
+into an INTEGER column, which PostgreSQL limits to 32 bits. Every interface parses integers
+with the helpers below, so an out-of-range number is refused in words (422 in the API, the
+form's own error on pages, 404 in URLs) and never reaches the driver.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from apiflask.fields import Integer
+from apiflask.validators import Range
+from werkzeug.exceptions import NotFound
+from werkzeug.routing import IntegerConverter, ValidationError
+from wtforms import IntegerField
+
+DB_ID_MAX = 2**63 - 1  # the largest BIGINT: no id can be larger
+DB_INT_MIN = -(2**31)  # an INTEGER column (PostgreSQL int4)
+DB_INT_MAX = 2**31 - 1
+
+# ASCII digits only: str.isdigit() accepts "²" and other digits int() refuses.
+_INTEGER = re.compile(r"[+-]?[0-9]{1,20}")
+
+
+def parse_int(value: object, *, minimum: int = -DB_ID_MAX - 1,
+              maximum: int = DB_ID_MAX) -> int | None:
+    """The integer a form field or query string holds, or None when it holds none in range."""
+    if value is None or isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        number = value
+    else:
+        text = str(value).strip()
+        if not _INTEGER.fullmatch(text):
+            return None
+        number = int(text)
+    return number if minimum <= number <= maximum else None
+
+
+def parse_id(value: object) -> int | None:
+    """An id (1 … 2**63 - 1) typed into a form or query string, else None."""
+    return parse_int(value, minimum=1, maximum=DB_ID_MAX)
+
+
+class BoundedIntConverter(IntegerConverter):
+    """`<int:…>` limited to what a BIGINT column holds: a longer number is simply not found
+    (404 for every method: a plain ValidationError would let another method's route with the
+    same shape answer 405)."""
+
+    def __init__(self, url_map: Any, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("max", DB_ID_MAX)
+        super().__init__(url_map, *args, **kwargs)
+
+    def to_python(self, value: str) -> Any:
+        try:
+            return super().to_python(value)
+        except ValidationError:
+            if value.isascii() and value.isdigit():
+                raise NotFound() from None
+            raise
+
+
+class DbInt(Integer):
+    """A JSON or query integer that an INTEGER column can store (or the range given)."""
+
+    def __init__(self, *, minimum: int = DB_INT_MIN, maximum: int = DB_INT_MAX,
+                 **kwargs: Any) -> None:
+        validators = [Range(min=minimum, max=maximum)]
+        extra = kwargs.pop("validate", None)
+        if extra is not None:
+            validators.extend(extra if isinstance(extra, list | tuple) else [extra])
+        super().__init__(validate=validators, **kwargs)
+
+
+class DbId(DbInt):
+    """A JSON or query id: 0 … 2**63 - 1 (0 is simply never found, as in the URL converter);
+    larger numbers are a 422, never a driver error."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(minimum=0, maximum=DB_ID_MAX, **kwargs)
+
+
+class WholeNumberField(IntegerField):
+    """A form's whole number, refused in words when it is none or an INTEGER column cannot
+    hold it (WTForms itself says "Not a valid integer value" and lets any size through)."""
+
+    not_a_number = "Give a whole number."
+
+    def __init__(self, *args: Any, minimum: int = DB_INT_MIN, maximum: int = DB_INT_MAX,
+                 **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.minimum, self.maximum = minimum, maximum
+
+    def process_formdata(self, valuelist: list[Any]) -> None:
+        if not valuelist or not str(valuelist[0]).strip():
+            self.data = None
+            return
+        self.data = parse_int(valuelist[0], minimum=self.minimum, maximum=self.maximum)
+        if self.data is not None:
+            return
+        if not _INTEGER.fullmatch(str(valuelist[0]).strip()):
+            raise ValueError(self.not_a_number)
+        raise ValueError(f"That number is out of range: give one from {self.minimum:,} "
+                         f"to {self.maximum:,}.")

@@ -255,6 +255,8 @@ def forgot_password() -> Any:
     status = 200
     if request.method == "POST" and not available:
         status = 400
+        flash("This site sends no e-mail, so it cannot send you a link: ask an L&D admin "
+              "for a password-reset link.", "error")
     elif available and form.validate_on_submit():
         services.request_password_reset(form.email.data or "")
         db.session.commit()

@@ -377,3 +377,11 @@ def test_crafted_query_strings_do_not_break_list_pages(auth, client, query):
     auth.login_as("admin")
     for path in ("/people/", "/admin/audit"):
         assert client.get(f"{path}?{query}").status_code == 200
+
+
+@pytest.mark.parametrize("query", ["endpoint=x", "_external=1", "_anchor=x&q=a"])
+def test_crafted_query_strings_do_not_break_download_links(auth, client, query):
+    auth.login_as("admin")
+    for path in ("/admin/audit", "/certification/register"):
+        response = client.get(f"{path}?{query}")
+        assert response.status_code == 200, path

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from typing import Any
 
 from coachprog.audits.fidelity_models import FidelityDriftFlag
@@ -30,6 +32,10 @@ def test_the_coach_sees_their_own_trend_as_a_prompt_not_a_score(client: Any, aut
     assert page.status_code == 200
     assert "A prompt for human review, never a score" in html
     assert "<svg" in html and html.count("<rect") == 2  # the two flagged sessions
+    # The axis is dated: the first, middle and last sessions' dates sit under it.
+    dates = re.findall(r'class="chart-tick chart-date"[^>]*>([^<]+)<', html)
+    assert len(dates) == 3 and all(re.fullmatch(r"\d{4}-\d{2}-\d{2}", d) for d in dates)
+    assert dates == sorted(dates)
     assert "Open: worth a conversation" in html
     assert "Your supervisor resolves this flag" in html  # the coach cannot close it
     assert 'name="flag' not in html

@@ -146,9 +146,13 @@ def _manager_panel(user: Any) -> Panel:
         panel.items.append(Item("Your account is not linked to your directory record; ask an "
                                 "L&D admin to link it.", level="warn"))
         return panel
-    reports = _count(sa.select(Person.id).where(Person.manager_id == user.person_id,
-                                                Person.active.is_(True)))
-    panel.items.append(Item("direct reports", "/people/", reports))
+    from coachprog.people.services import reporting_line_cte
+
+    # The same people, counted the same way, as the People list shows this manager.
+    line = _count(sa.select(Person.id).where(
+        Person.id.in_(sa.select(reporting_line_cte(user.person_id).c.id)),
+        Person.active.is_(True)))
+    panel.items.append(Item("active people in your reporting line", "/people/", line))
     return panel
 
 

@@ -62,7 +62,10 @@ def test_manager_sees_their_team_size(auth, client) -> None:
     db.session.commit()
     auth.login_as("manager", person_id=me.id)
     page = client.get("/").get_data(as_text=True)
-    assert "direct reports" in page and ">4<" in page
+    assert "active people in your reporting line" in page and ">4<" in page
+    # The People list shows the same four, plus the manager's own record, and says so.
+    listed = client.get("/people/").get_data(as_text=True)
+    assert "1–5 of 5" in listed and "You and the people in your reporting line" in listed
 
 
 def test_manager_without_a_directory_link_is_told_so(auth, client) -> None:

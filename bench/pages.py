@@ -106,13 +106,18 @@ def ids() -> dict[str, Any]:
 
 @contextlib.contextmanager
 def counting(engine: Any) -> Iterator[list[int]]:
-    """How many statements the block sends (in this process)."""
+    """How many statements the block sends from this thread (a worker thread running jobs
+    meanwhile is not the request's)."""
+    import threading
+
     import sqlalchemy as sa
 
     seen = [0]
+    here = threading.get_ident()
 
     def count(*_: Any) -> None:
-        seen[0] += 1
+        if threading.get_ident() == here:
+            seen[0] += 1
 
     sa.event.listen(engine, "before_cursor_execute", count)
     try:

@@ -21,6 +21,8 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 import sqlalchemy as sa
+from flask import g, has_app_context
+from sqlalchemy.orm import Session
 
 from coachprog.auth.domain import Role
 from coachprog.auth.permissions import has_any_role, is_signed_in, permission
@@ -39,15 +41,54 @@ def register_auditor_source(source: AuditorSource) -> AuditorSource:
     return source
 
 
-def supervisor_user_ids(coach_person_id: int) -> set[int]:
-    """Assigned supervisors who still hold a supervising role (a revoked role ends access)."""
+def _supervisors_query(coach_person_ids: Iterable[int]) -> sa.Select[int, int]:
     from coachprog.auth.models import RoleGrant
     from coachprog.coaching.models import SupervisorAssignment
 
-    return set(db.session.scalars(sa.select(SupervisorAssignment.supervisor_user_id).where(
-        SupervisorAssignment.coach_person_id == coach_person_id,
+    return sa.select(SupervisorAssignment.coach_person_id,
+                     SupervisorAssignment.supervisor_user_id).where(
+        SupervisorAssignment.coach_person_id.in_(list(coach_person_ids)),
         SupervisorAssignment.supervisor_user_id.in_(sa.select(RoleGrant.user_id).where(
-            RoleGrant.role.in_((Role.LEAD_COACH.value, Role.MASTER_COACH.value)))))))
+            RoleGrant.role.in_((Role.LEAD_COACH.value, Role.MASTER_COACH.value)))))
+
+
+_PREFETCHED = "coachprog_supervisors"
+
+
+def _prefetched() -> dict[int, set[int]] | None:
+    return g.get(_PREFETCHED) if has_app_context() else None
+
+
+def prefetch_supervisors(coach_person_ids: Iterable[int]) -> None:
+    """Load the supervisors of many coaches in one query, so the per-row permission checks of
+    a list page (`supervisor_user_ids`) answer from memory instead of one query per row. Kept
+    for this app context until the session next flushes (a change of assignments, a new role
+    grant), so a check never answers from before a write."""
+    if not has_app_context():
+        return
+    known = g.setdefault(_PREFETCHED, {})
+    missing = {i for i in coach_person_ids if i not in known}
+    if not missing:
+        return
+    found: dict[int, set[int]] = {i: set() for i in missing}
+    for coach, supervisor in db.session.execute(_supervisors_query(missing)):
+        found[coach].add(supervisor)
+    known.update(found)
+
+
+@sa.event.listens_for(Session, "after_flush")
+def _forget_prefetched(*_: Any) -> None:
+    if has_app_context():
+        g.pop(_PREFETCHED, None)
+
+
+def supervisor_user_ids(coach_person_id: int) -> set[int]:
+    """Assigned supervisors who still hold a supervising role (a revoked role ends access)."""
+    known = _prefetched()
+    if known is not None and coach_person_id in known:
+        return set(known[coach_person_id])
+    return {supervisor for _, supervisor in db.session.execute(
+        _supervisors_query([coach_person_id]))}
 
 
 def auditor_user_ids(coach_person_id: int) -> set[int]:

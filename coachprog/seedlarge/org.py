@@ -34,8 +34,8 @@ PIPELINE = ("applied", "interview", "simulations", "supervised_practice", "panel
 
 def generate_people(org: Org, count: int) -> None:
     """`count` more people in the demo's departments, three levels under each head."""
-    heads: dict[str, int] = dict(db.session.execute(
-        sa.select(Person.department, Person.id).where(Person.title.like("VP %"))).tuples())
+    heads = {str(dept): int(person_id) for dept, person_id in db.session.execute(
+        sa.select(Person.department, Person.id).where(Person.title.like("VP %")))}
     used = set(db.session.scalars(sa.select(Person.name)))
     per_dept = max(count // len(DEPARTMENTS), 1)
     number = 0

@@ -53,10 +53,34 @@ def _supervisors_query(coach_person_ids: Iterable[int]) -> sa.Select[int, int]:
 
 
 _PREFETCHED = "coachprog_supervisors"
+_LINKS = "coachprog_manager_links"  # (people covered, {person: manager} above them)
 
 
 def _prefetched() -> dict[int, set[int]] | None:
     return g.get(_PREFETCHED) if has_app_context() else None
+
+
+def prefetch_manager_links(person_ids: Iterable[int]) -> None:
+    """The reporting lines above many people in one query, so `_manages` checks of a list
+    page answer from memory (kept like `prefetch_supervisors`)."""
+    if not has_app_context():
+        return
+    from coachprog.people.services import get_manager_links
+
+    covered, links = g.setdefault(_LINKS, (set(), {}))
+    missing = {i for i in person_ids if i not in covered}
+    if missing:
+        links.update(get_manager_links(missing))
+        covered.update(missing)
+
+
+def prefetch_content_checks(rows: Iterable[Any]) -> None:
+    """Everything the per-row content checks of sessions, recordings or engagements ask the
+    database (supervisors of each coach, reporting lines of each party), in two queries."""
+    engagements = [e for e in (_engagement_of(row) for row in rows) if e is not None]
+    prefetch_supervisors({e.coach_person_id for e in engagements})
+    prefetch_manager_links({p for e in engagements
+                            for p in (e.coach_person_id, e.coachee_person_id)})
 
 
 def prefetch_supervisors(coach_person_ids: Iterable[int]) -> None:
@@ -80,6 +104,7 @@ def prefetch_supervisors(coach_person_ids: Iterable[int]) -> None:
 def _forget_prefetched(*_: Any) -> None:
     if has_app_context():
         g.pop(_PREFETCHED, None)
+        g.pop(_LINKS, None)
 
 
 def supervisor_user_ids(coach_person_id: int) -> set[int]:
@@ -125,7 +150,10 @@ def _manages(user: Any, person_id: int) -> bool:
     own = getattr(user, "person_id", None)
     if own is None:
         return False
-    return own in manager_chain(person_id, get_manager_links((person_id,)))
+    covered, links = g.get(_LINKS, (set(), {})) if has_app_context() else (set(), {})
+    if person_id not in covered:
+        links = get_manager_links((person_id,))
+    return own in manager_chain(person_id, links)
 
 
 def _barred(user: Any, engagement: Any, consent: Any) -> bool:
@@ -160,6 +188,22 @@ def flag_reviewer_user_ids(coach_person_id: int) -> set[int]:
         sa.or_(SupervisorAssignment.coach_person_id == coach_person_id,
                SupervisorAssignment.coach_person_id.in_(lead_persons)),
         SupervisorAssignment.supervisor_user_id.in_(masters))))
+
+
+def flag_reviewed_coach_ids(user_id: int) -> sa.Select[int]:
+    """The reverse of `flag_reviewer_user_ids`, as a subquery: the coaches whose flags this
+    master coach receives (assigned over them, or over a lead coach assigned over them), so
+    a list asks the predicate about those flags only."""
+    from coachprog.auth.models import RoleGrant, User
+    from coachprog.coaching.models import SupervisorAssignment
+
+    leads = sa.select(RoleGrant.user_id).where(RoleGrant.role == Role.LEAD_COACH.value)
+    own = sa.select(SupervisorAssignment.coach_person_id).where(
+        SupervisorAssignment.supervisor_user_id == user_id)
+    lead_users = sa.select(User.id).where(User.person_id.in_(own), User.id.in_(leads))
+    return sa.select(SupervisorAssignment.coach_person_id).where(sa.or_(
+        SupervisorAssignment.supervisor_user_id == user_id,
+        SupervisorAssignment.supervisor_user_id.in_(lead_users)))
 
 
 def content_relation(user: Any, obj: Any) -> str | None:

@@ -155,11 +155,14 @@ def _panel(org: Org, sprint_id: int, sponsor_id: int | None) -> None:
 
 
 def generate_sprints(org: Org) -> None:
-    """Closed cohort sprints (about a hundred appointed coaches each, with as many rejected or
-    withdrawn), then one open sprint with candidates along the pipeline; those past interview
-    have their interview scored by two calibrated raters."""
+    """Closed cohort sprints (up to 20, about a hundred appointed coaches each at full size,
+    with 60 rejected or withdrawn each), then one open sprint with a candidate per five coaches
+    (at most 200) along the pipeline; those past interview have their interview scored by two
+    calibrated raters."""
     sponsor_id = db.session.scalar(sa.select(User.id).where(User.email == "sponsor@demo.example"))
-    cohorts = max(1, len(org.coaches) // 100)
+    # A cohort per hundred coaches, at most 20 (and more than one even for a few coaches, so a
+    # small generated organisation already shows what grows with the number of sprints).
+    cohorts = min(20, max(1, len(org.coaches) // 100, len(org.coaches) // 6))
     coach_set = set(org.coaches)
     others = [p for p in org.staff if p not in coach_set and p not in org.user_of]
     for cohort in range(cohorts):
@@ -195,7 +198,7 @@ def _open_sprint(org: Org, sponsor_id: int | None, people: list[int]) -> None:
                              created_by_id=org.admin_id, created_at=at)
     _panel(org, sprint_id, sponsor_id)
     raters = org.raters + org.leads
-    for person_id in people[:max(10, len(org.coaches) // 10)]:
+    for person_id in people[:min(200, max(2, len(org.coaches) // 5))]:
         furthest = org.pick(list(PIPELINE[:4]))
         candidate_id = org.bulk.add(
             Candidate, sprint_id=sprint_id, person_id=person_id, route="application",

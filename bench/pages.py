@@ -208,7 +208,8 @@ def main() -> int:
     parser.add_argument("--budget", type=float, default=4.0,
                         help="seconds of requests per page before stopping early")
     parser.add_argument("--role", action="append", choices=sorted(DEMO_LOGINS))
-    parser.add_argument("--only", help="measure only urls containing this text")
+    parser.add_argument("--only", help="measure only pages whose url as written in PAGES "
+                        "(e.g. /sprints/{sprint}) contains this text")
     args = parser.parse_args()
     password = os.environ.get("COACHPROG_DEMO_PASSWORD")
     if not password:

@@ -129,14 +129,26 @@ def _fail(error: Exception) -> None:
 
 
 @click.command("seed")
-@click.option("--people", default=320, show_default=True, help="Size of the demo organisation.")
-def seed_command(people: int) -> None:
+@click.option("--people", default=320, show_default=True, help="Size of the demo organisation "
+              "(with --coaches and the other sizes: of the whole directory).")
+@click.option("--coaches", type=click.IntRange(min=1), help="Generate a large organisation "
+              "with this many appointed coaches beside the demo (see docs/performance.md).")
+@click.option("--sessions", type=click.IntRange(min=0), help="Coaching sessions to generate.")
+@click.option("--hour-entries", type=click.IntRange(min=0), help="Practicum hour entries.")
+@click.option("--seed", "random_seed", default=1, show_default=True,
+              help="Random seed of the large organisation.")
+def seed_command(people: int, coaches: int | None, sessions: int | None,
+                 hour_entries: int | None, random_seed: int) -> None:
     """Seed the demo organisation, one login per role, and demo calibration and assessments
-    (running it again adds nothing)."""
+    (running it again adds nothing); with --coaches, --sessions or --hour-entries, also a
+    large organisation generated in bulk (once per database)."""
     from coachprog.seed import seed_demo
 
-    password = seed_demo(_system("seed"), people=people)
+    large = any(size is not None for size in (coaches, sessions, hour_entries))
+    password = seed_demo(_system("seed"), people=320 if large else people)
     db.session.commit()
+    if large:
+        _seed_large(password, people, coaches, sessions, hour_entries, random_seed)
     base = f"http://{os.environ.get('HOST', '127.0.0.1')}:{os.environ.get('PORT', '5000')}"
     click.echo("\nDemo logins (one per role), all with the password: " + password)
     from coachprog.seed import DEMO_ACCOUNTS
@@ -144,6 +156,28 @@ def seed_command(people: int) -> None:
     for email, role, _ in DEMO_ACCOUNTS:
         click.echo(f"  {email:<24} {role}")
     click.echo(f"Sign in at {base}/login\n")
+
+
+def _seed_large(password: str, people: int, coaches: int | None, sessions: int | None,
+                hour_entries: int | None, random_seed: int) -> None:
+    """The large organisation; sizes not given follow from the others (a coach in five
+    people, fifty sessions and five hour entries per coach session)."""
+    from coachprog.auth.services import hash_password
+    from coachprog.seedlarge import AlreadyGenerated, Sizes, generate
+
+    coaches = coaches or max(1, people // 5)
+    sizes = Sizes(people=people, coaches=coaches,
+                  sessions=coaches * 50 if sessions is None else sessions,
+                  hour_entries=coaches * 250 if hour_entries is None else hour_entries)
+    click.echo(f"Generating {sizes.people} people, {sizes.coaches} coaches, {sizes.sessions} "
+               f"sessions, {sizes.hour_entries} hour entries (seed {random_seed}):")
+    try:
+        counts = generate(hash_password(password), sizes, seed=random_seed, echo=click.echo)
+    except (AlreadyGenerated, ValueError) as error:
+        db.session.rollback()
+        _fail(error)
+    db.session.commit()
+    click.echo(f"  {sum(counts.values())} rows written.")
 
 
 @click.command("serve")

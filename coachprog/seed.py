@@ -154,23 +154,42 @@ DEMO_ACCOUNTS: tuple[tuple[str, Role, str | None], ...] = (
 )
 
 
+def unique_name(rng: random.Random, used: set[str]) -> str:
+    """A first and last name not in `used` (added to it). The pool holds 1,872 pairs: past a
+    few misses a middle initial widens it, and past that a number, so any size finishes; a
+    small organisation never gets that far, so its names are the same as they always were."""
+    for attempt in range(60):
+        first, last = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
+        if attempt < 20:
+            candidate = f"{first} {last}"
+        else:
+            candidate = f"{first} {chr(ord('A') + rng.randrange(26))}. {last}"
+        if candidate not in used:
+            used.add(candidate)
+            return candidate
+    candidate = f"{first} {last} {len(used) + 1}"  # numbered: unique by construction
+    used.add(candidate)
+    return candidate
+
+
+def email_of(name: str, domain: str) -> str:
+    """aisha.chen@domain; a middle initial or a number becomes one more dotted part."""
+    return ".".join(part.strip(".") for part in name.lower().split()) + "@" + domain
+
+
 def demo_people(count: int) -> list[dict[str, Any]]:
     """A CEO, a head per department, managers under each head, staff under the managers."""
     rng = random.Random(20261123)  # fixed: the same organisation on every machine
     used_names: set[str] = set()
 
     def name() -> str:
-        while True:
-            candidate = f"{rng.choice(FIRST_NAMES)} {rng.choice(LAST_NAMES)}"
-            if candidate not in used_names:
-                used_names.add(candidate)
-                return candidate
+        return unique_name(rng, used_names)
 
     rows: list[dict[str, Any]] = []
 
     def add(employee_id: str, dept: str, title: str, manager: str | None) -> None:
         full_name = name()
-        email = full_name.lower().replace(" ", ".") + "@demo.example"
+        email = email_of(full_name, "demo.example")
         rows.append(
             {
                 "employee_id": employee_id,

@@ -17,6 +17,7 @@ import sqlalchemy as sa
 from apiflask import Schema
 from apiflask.fields import Boolean, Date, DateTime, Dict, Float, Integer, List, Nested, String
 from apiflask.validators import Length, OneOf
+from sqlalchemy.orm import contains_eager, joinedload
 
 from coachprog.api import bp, current_api_user, token_auth
 from coachprog.api.problems import problem
@@ -318,6 +319,8 @@ def list_corrective_actions(query: dict[str, Any]) -> Any:
     require(actor, "can_view_audits")
     stmt = (sa.select(CorrectiveAction).join(Audit).join(AuditSample)
             .where(AuditSample.superseded_at.is_(None))
+            .options(contains_eager(CorrectiveAction.audit).joinedload(Audit.coach),
+                     joinedload(CorrectiveAction.owner))
             .order_by(CorrectiveAction.due_on, CorrectiveAction.id))
     if not can(actor, "can_manage_audits"):
         stmt = stmt.where(Audit.auditor_user_id == actor.id)

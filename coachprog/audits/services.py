@@ -15,6 +15,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask import current_app
+from sqlalchemy.orm import joinedload, selectinload
 
 from coachprog.audits import domain
 from coachprog.audits.models import Audit, AuditSample, CorrectiveAction, SupervisionEvent
@@ -95,7 +96,8 @@ class Structure:
 
 def supervisors_by_coach() -> dict[int, list[User]]:
     found: dict[int, list[User]] = {}
-    for row in db.session.scalars(sa.select(SupervisorAssignment).order_by(
+    for row in db.session.scalars(sa.select(SupervisorAssignment).options(
+            joinedload(SupervisorAssignment.supervisor)).order_by(
             SupervisorAssignment.supervisor_user_id)):
         found.setdefault(row.coach_person_id, []).append(row.supervisor)
     return found
@@ -313,7 +315,11 @@ def verify(actor: Any, sample_id: int) -> Verification:
 
 def get_sample(actor: Any, sample_id: int) -> AuditSample:
     require(actor, "can_manage_audits")
-    sample = db.session.get(AuditSample, sample_id)
+    # Audits with their coach, auditor and actions: the page and the API list every one.
+    audits = selectinload(AuditSample.audits)
+    sample = db.session.scalar(sa.select(AuditSample).where(AuditSample.id == sample_id).options(
+        audits.joinedload(Audit.coach), audits.joinedload(Audit.auditor),
+        audits.selectinload(Audit.actions)))
     if sample is None:
         raise NotFound
     return sample
@@ -825,7 +831,10 @@ def coverage(actor: Any, quarter: str, *, aggregates_only: bool = False) -> Cove
     today = utcnow().date()
     _, end = domain.quarter_bounds(quarter)
     quarter_over = today >= end
-    audits = list(sample.audits) if sample else []
+    # The actions come with the audits (one query, not one per audit).
+    audits = list(db.session.scalars(sa.select(Audit).where(Audit.sample_id == sample.id)
+                                     .options(selectinload(Audit.actions))
+                                     .order_by(Audit.id))) if sample else []
     population = len(sample.population) if sample else len(active_coach_ids())
     audited = sum(1 for a in audits if a.outcome)
     strata = {int(m["coach_id"]): str(m["stratum"]) for m in sample.population} if sample else {}

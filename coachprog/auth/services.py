@@ -168,9 +168,19 @@ def create_user(
     return user
 
 
-def list_users(actor: Any) -> list[User]:
+def list_users(actor: Any, *, page: int = 1, per_page: int = 50,
+               q: str = "") -> tuple[list[User], int]:
+    """One page of the accounts by name (those whose name or e-mail contains `q`), and how
+    many there are."""
     require(actor, "can_view_users")
-    return list(db.session.scalars(sa.select(User).order_by(User.display_name)))
+    query = sa.select(User)
+    if q.strip():
+        query = query.where(sa.or_(User.display_name.icontains(q.strip(), autoescape=True),
+                                   User.email.icontains(q.strip(), autoescape=True)))
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery())) or 0
+    users = db.session.scalars(query.order_by(User.display_name, User.id).limit(per_page)
+                               .offset((max(page, 1) - 1) * per_page))
+    return list(users), total
 
 
 def get_user(actor: Any, user_id: int) -> User:

@@ -32,7 +32,7 @@ from coachprog.auth.forms import (
 )
 from coachprog.errors import DomainError, NotFound
 from coachprog.extensions import db, limiter
-from coachprog.web import apply_domain_error, authorize, safe_next
+from coachprog.web import Pagination, apply_domain_error, authorize, page_arg, safe_next
 
 bp = Blueprint("auth", __name__)
 
@@ -145,8 +145,11 @@ def revoke_api_token(token_id: int) -> Any:
 @login_required
 def list_users() -> Any:
     authorize("can_view_users")
-    users = services.list_users(current_user)
-    return render_template("auth/users_list.html", users=users, role_labels=ROLE_LABELS)
+    page, per_page = page_arg(), current_app.config["COACHPROG_PAGE_SIZE"]
+    q = request.args.get("q", "").strip()[:100]
+    users, total = services.list_users(current_user, page=page, per_page=per_page, q=q)
+    return render_template("auth/users_list.html", users=users, role_labels=ROLE_LABELS, q=q,
+                           pagination=Pagination(page, per_page, total))
 
 
 @bp.route("/admin/users/new", methods=["GET", "POST"])

@@ -11,14 +11,14 @@ they are calibrated; the statistics themselves are pure (`calibration.domain`).
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
 from flask import current_app
-from sqlalchemy.orm import contains_eager, joinedload, selectinload
+from sqlalchemy.orm import Session, contains_eager, joinedload, selectinload
 
 from coachprog.assessments.models import Assessment, EvidenceItem, Mark, RaterAssignment
 from coachprog.auth.domain import RATER_ROLES, Role
@@ -37,9 +37,42 @@ MAX_ITEMS = 50
 MAX_TITLE = 200
 
 
+_PREFETCHED = "coachprog_calibrations"
+
+
+def prefetch_calibrations(rater_ids: Iterable[int], rubric_keys: Iterable[str]) -> None:
+    """The calibrations of many raters for some rubrics in one query, so a board that asks
+    `is_calibrated` per card and rater answers from memory (kept in this app context until the
+    session next flushes, so no answer predates a write). Kept in the session's `info`: one
+    session per request."""
+    known: dict[tuple[int, str], list[datetime | None]] = db.session.info.setdefault(
+        _PREFETCHED, {})
+    wanted = {(r, k) for r in rater_ids for k in rubric_keys} - set(known)
+    if not wanted:
+        return
+    for pair in wanted:
+        known[pair] = []
+    for rater_id, key, expires_at in db.session.execute(
+            sa.select(RaterCalibration.rater_id, RaterCalibration.rubric_key,
+                      RaterCalibration.expires_at).where(
+                RaterCalibration.rater_id.in_({r for r, _ in wanted}),
+                RaterCalibration.rubric_key.in_({k for _, k in wanted}),
+                RaterCalibration.calibrated.is_(True))):
+        if (rater_id, key) in wanted:
+            known[(rater_id, key)].append(expires_at)
+
+
+@sa.event.listens_for(Session, "after_flush")
+def _forget_prefetched(session: Session, *_: Any) -> None:
+    session.info.pop(_PREFETCHED, None)
+
+
 def is_calibrated(rater_id: int, rubric_key: str, at: datetime | None = None) -> bool:
     """Whether the rater holds a current calibration for the rubric (any version of it)."""
     at = at or utcnow()
+    known = db.session.info.get(_PREFETCHED)
+    if known is not None and (rater_id, rubric_key) in known:
+        return any(expires is None or expires > at for expires in known[(rater_id, rubric_key)])
     query = sa.select(RaterCalibration.id).where(
         RaterCalibration.rater_id == rater_id,
         RaterCalibration.rubric_key == rubric_key,

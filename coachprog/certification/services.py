@@ -7,12 +7,13 @@ Services flush; the caller (view, CLI, job) commits.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
 from flask import current_app
+from sqlalchemy.orm import joinedload
 
 from coachprog.auth.permissions import require
 from coachprog.certification import domain
@@ -222,9 +223,14 @@ def list_due(actor: Any, *, on: date | None = None) -> list[tuple[Certification,
     require(actor, "can_view_certification_dashboard")
     day = on or today()
     days = levels_policy().recertification.reminder_days
+    # Only rows the clock can call due or overdue come back (the rule below still decides):
+    # the register's current certifications stay in the database.
+    horizon = day + timedelta(days=max(days, default=0))
     rows = db.session.scalars(sa.select(Certification).where(
         Certification.status.in_((domain.CertStatus.ACTIVE.value,
-                                  domain.CertStatus.LAPSED.value)))
+                                  domain.CertStatus.LAPSED.value)),
+        Certification.valid_until <= horizon)
+        .options(joinedload(Certification.person))  # the list names each coach
         .order_by(Certification.valid_until))
     out = []
     for cert in rows:
@@ -280,9 +286,8 @@ def awaiting_certification(actor: Any) -> list[Person]:
             GateDecision.gate == Gate.FINAL.value).order_by(GateDecision.decided_at,
                                                             GateDecision.id)):
         latest[row.trainee_person_id] = row
+    # No early return on an empty set: the same statements whatever the data (issue 20).
     passed = {pid for pid, row in latest.items() if is_passing(Gate.FINAL, row.outcome)}
-    if not passed:
-        return []
     certified = set(db.session.scalars(sa.select(Certification.person_id).where(
         Certification.person_id.in_(passed))))
     pending = set(db.session.scalars(sa.select(CertificationDecision.person_id).where(
@@ -290,7 +295,7 @@ def awaiting_certification(actor: Any) -> list[Person]:
         CertificationDecision.status == domain.DecisionStatus.PENDING.value)))
     waiting = passed - certified - pending
     return list(db.session.scalars(sa.select(Person).where(Person.id.in_(waiting))
-                                   .order_by(Person.name, Person.id))) if waiting else []
+                                   .order_by(Person.name, Person.id)))
 
 
 def flagged_engagements(actor: Any) -> list[tuple[Any, str]]:
@@ -300,11 +305,9 @@ def flagged_engagements(actor: Any) -> list[tuple[Any, str]]:
 
     require(actor, "can_view_flagged_engagements")
     off = _lapsed_or_revoked()
-    if not off:
-        return []
     rows = db.session.scalars(sa.select(Engagement).where(
-        Engagement.status == "active", Engagement.coach_person_id.in_(off)).order_by(
-            Engagement.start_date, Engagement.id))
+        Engagement.status == "active", Engagement.coach_person_id.in_(off))
+        .options(joinedload(Engagement.coach)).order_by(Engagement.start_date, Engagement.id))
     return [(engagement, off[engagement.coach_person_id]) for engagement in rows]
 
 
@@ -312,8 +315,11 @@ def pending_decisions(actor: Any) -> list[CertificationDecision]:
     """Decisions waiting for an approval (the dashboard's second list), oldest first."""
     require(actor, "can_view_certification_dashboard")
     return list(db.session.scalars(sa.select(CertificationDecision).where(
-        CertificationDecision.status == domain.DecisionStatus.PENDING.value).order_by(
-            CertificationDecision.created_at, CertificationDecision.id)))
+        CertificationDecision.status == domain.DecisionStatus.PENDING.value)
+        .options(joinedload(CertificationDecision.person),
+                 joinedload(CertificationDecision.master_approver),
+                 joinedload(CertificationDecision.admin_approver))
+        .order_by(CertificationDecision.created_at, CertificationDecision.id)))
 
 
 def certifications_of(person_id: int) -> list[Certification]:

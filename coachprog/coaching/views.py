@@ -48,8 +48,17 @@ def _hours_filter(value: float | None) -> str:
 @login_required
 def list_coaches() -> Any:
     authorize("can_list_coaches")
-    return render_template("coaching/coach_list.html",
-                           coaches=services.list_coaches(current_user))
+    q = request.args.get("q", "").strip()[:100]
+    coaches = services.list_coaches(current_user)
+    if q:
+        needle = q.casefold()
+        coaches = [c for c in coaches if needle in c.coach.name.casefold()
+                   or needle in c.coach.employee_id.casefold()]
+    # A page of the roster: the page stays small whatever the number of coaches.
+    page, per_page = page_arg(), current_app.config["COACHPROG_PAGE_SIZE"]
+    shown = coaches[(page - 1) * per_page:page * per_page]
+    return render_template("coaching/coach_list.html", coaches=shown, q=q,
+                           pagination=Pagination(page, per_page, len(coaches)))
 
 
 def _render_paperwork(coach_file: services.CoachFile, coach_form: CoachSignForm | None = None,

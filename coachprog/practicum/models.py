@@ -67,6 +67,8 @@ class LedgerEntry(db.Model):  # type: ignore[name-defined]
     (pending | verified | queried), `coachee_pseudonym`."""
 
     __tablename__ = "practicum_entries"
+    # Per-trainee sums filter on both (migration 0012).
+    __table_args__ = (sa.Index("ix_practicum_entries_person_status", "person_id", "status"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     person_id: Mapped[int] = mapped_column(

@@ -50,10 +50,16 @@ def can_list_practicum_trainees(user: Any, obj: Any = None) -> bool:
 
 
 @permission
+def can_view_every_practicum_ledger(user: Any, obj: Any = None) -> bool:
+    """L&D admins: lists start from every enrolment instead of the supervised ones."""
+    return not _excluded(user) and has_any_role(user, Role.ADMIN)
+
+
+@permission
 def can_view_practicum_ledger(user: Any, person_id: Any = None) -> bool:
     if _excluded(user) or not isinstance(person_id, int):
         return False
-    return (_is_person(user, person_id) or has_any_role(user, Role.ADMIN)
+    return (_is_person(user, person_id) or can_view_every_practicum_ledger(user)
             or _supervises(user, person_id))
 
 

@@ -19,12 +19,12 @@ import csv
 import io
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, time
+from datetime import UTC, date, datetime, time
 from typing import Any
 
 import sqlalchemy as sa
 from flask import url_for
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import contains_eager, joinedload
 
 from coachprog.auth.domain import Role
 from coachprog.auth.models import RoleGrant, User
@@ -376,23 +376,60 @@ class TraineeRow:
     waiting: int
 
 
-def list_trainees(actor: Any) -> list[TraineeRow]:
-    """Enrolled trainees this actor may see: all for admins, their own for supervisors."""
+def list_trainees(actor: Any, *, page: int = 1, per_page: int = 50,
+                  q: str = "") -> tuple[list[TraineeRow], int]:
+    """One page of the enrolled trainees this actor may see (all for admins, their own for
+    supervisors), by name, optionally those whose name contains `q`; and how many there are.
+    The page's permission checks share one supervisor query and its totals are SQL sums."""
+    from coachprog.recordings.permissions import prefetch_supervisors
+
     require(actor, "can_list_practicum_trainees")
-    query = sa.select(PracticumEnrolment).options(joinedload(PracticumEnrolment.person))
-    enrolments = [e for e in db.session.scalars(query)
-                  if can(actor, "can_view_practicum_ledger", e.person_id)]
-    ids = [e.person_id for e in enrolments]
-    by_person: dict[int, list[LedgerEntry]] = {i: [] for i in ids}
-    if ids:
-        for entry in db.session.scalars(sa.select(LedgerEntry).where(
-                LedgerEntry.person_id.in_(ids))):
-            by_person[entry.person_id].append(entry)
-    rows = [TraineeRow(e.person, e, domain.totals(x.facts() for x in by_person[e.person_id]),
-                       sum(1 for x in by_person[e.person_id] if x.status == domain.PENDING))
-            for e in enrolments]
-    rows.sort(key=lambda r: (r.person.name.lower(), r.person.id))
-    return rows
+    query = sa.select(PracticumEnrolment).join(Person, PracticumEnrolment.person_id == Person.id)
+    if not can(actor, "can_view_every_practicum_ledger"):
+        query = query.where(PracticumEnrolment.person_id.in_(
+            sa.select(SupervisorAssignment.coach_person_id).where(
+                SupervisorAssignment.supervisor_user_id == actor.id)))
+    if q.strip():
+        query = query.where(Person.name.icontains(q.strip(), autoescape=True))
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery())) or 0
+    enrolments = list(db.session.scalars(
+        query.options(contains_eager(PracticumEnrolment.person))
+        .order_by(sa.func.lower(Person.name), Person.id)
+        .limit(per_page).offset((max(page, 1) - 1) * per_page)))
+    prefetch_supervisors(e.person_id for e in enrolments)
+    # The predicate stays the authority; the query above only narrows what it is asked about.
+    enrolments = [e for e in enrolments if can(actor, "can_view_practicum_ledger", e.person_id)]
+    sums = totals_by_person([e.person_id for e in enrolments])
+    rows = [TraineeRow(e.person, e, *sums[e.person_id]) for e in enrolments]
+    return rows, total
+
+
+def totals_by_person(person_ids: list[int]) -> dict[int, tuple[domain.Totals, int]]:
+    """Verified totals and the number of entries waiting for verification, per person, in two
+    aggregate queries. `domain.totals` stays the rule: it gets one fact per (kind, status,
+    pro bono) sum and a zero-minute fact per distinct verified coachee."""
+    epoch = datetime(2000, 1, 1, tzinfo=UTC)
+    facts: dict[int, list[domain.EntryFacts]] = {i: [] for i in person_ids}
+    waiting: dict[int, int] = dict.fromkeys(person_ids, 0)
+    if person_ids:
+        for pid, kind, status, pro_bono, minutes, count in db.session.execute(
+                sa.select(LedgerEntry.person_id, LedgerEntry.kind, LedgerEntry.status,
+                          LedgerEntry.pro_bono, sa.func.sum(LedgerEntry.minutes), sa.func.count())
+                .where(LedgerEntry.person_id.in_(person_ids))
+                .group_by(LedgerEntry.person_id, LedgerEntry.kind, LedgerEntry.status,
+                          LedgerEntry.pro_bono)):
+            facts[pid].append(domain.EntryFacts(kind=kind, starts_at=epoch, minutes=int(minutes),
+                                                status=status, pro_bono=bool(pro_bono)))
+            if status == domain.PENDING:
+                waiting[pid] += int(count)
+        for pid, coachee in db.session.execute(
+                sa.select(LedgerEntry.person_id, LedgerEntry.coachee_pseudonym).distinct()
+                .where(LedgerEntry.person_id.in_(person_ids), LedgerEntry.kind == domain.COACHED,
+                       LedgerEntry.status == domain.VERIFIED,
+                       LedgerEntry.coachee_pseudonym.is_not(None))):
+            facts[pid].append(domain.EntryFacts(kind=domain.COACHED, starts_at=epoch, minutes=0,
+                                                status=domain.VERIFIED, coachee=coachee))
+    return {pid: (domain.totals(facts[pid]), waiting[pid]) for pid in person_ids}
 
 
 def hours_summary(person_id: int, *, since: date | None = None) -> HoursSummary:
@@ -401,7 +438,10 @@ def hours_summary(person_id: int, *, since: date | None = None) -> HoursSummary:
         LedgerEntry.person_id == person_id))
     totals = domain.totals((e.facts() for e in entries), since=since)
     enrolment = get_enrolment(person_id)
-    targets = enrolment.program.targets if enrolment else domain.DEFAULT_TARGETS
+    return summary_of(totals, enrolment.program.targets if enrolment else domain.DEFAULT_TARGETS)
+
+
+def summary_of(totals: domain.Totals, targets: domain.Targets) -> HoursSummary:
     return HoursSummary(
         coached_hours=totals.coached_hours, lab_hours=totals.lab_hours,
         development_hours=totals.development_hours, unique_coachees=totals.unique_coachees,

@@ -13,12 +13,14 @@ deadlines (coachprog.practicum.supervision_domain).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
 import sqlalchemy as sa
 from flask import current_app, url_for
+from sqlalchemy.orm import contains_eager, selectinload
 
 from coachprog.assessments.models import Assessment, EvidenceItem, RaterAssignment
 from coachprog.auth.domain import Role
@@ -72,7 +74,8 @@ def scored_reviews(person_ids: set[int]) -> list[Assessment]:
     if not person_ids:
         return []
     return list(db.session.scalars(
-        _closed_of_purpose(SESSION_REVIEW, person_ids).order_by(Assessment.closed_at)))
+        _closed_of_purpose(SESSION_REVIEW, person_ids).order_by(Assessment.closed_at)
+        .options(contains_eager(Assessment.evidence), selectinload(Assessment.assignments))))
 
 
 def trainee_ids_of(actor: Any) -> set[int]:
@@ -106,9 +109,11 @@ def deadlines_for(person_ids: set[int], *, now: datetime | None = None) -> list[
                                       .order_by(OneOnOne.recorded_at)):
         if meeting.assessment_id is not None:
             meetings.setdefault(meeting.assessment_id, meeting.recorded_at)
+    trainees = {p.id: p for p in db.session.scalars(sa.select(Person).where(
+        Person.id.in_({r.evidence.subject_person_id for r in reviews})))}
     out = []
     for review in reviews:
-        trainee = db.session.get(Person, review.evidence.subject_person_id)
+        trainee = trainees.get(review.evidence.subject_person_id or 0)
         if trainee is None or review.closed_at is None:
             continue
         row = feedback.get(review.id)
@@ -122,12 +127,46 @@ def deadlines_for(person_ids: set[int], *, now: datetime | None = None) -> list[
     return out
 
 
+def overdue_by_trainee(*, now: datetime | None = None, enrolled_too: bool = True,
+                       ) -> tuple[dict[int, int], dict[int, int]]:
+    """(feedback overdue, 1:1 overdue) per trainee (supervised, and enrolled unless not
+    `enrolled_too`), program-wide: three queries of plain columns, however many reviews
+    there are (the deadline rule stays `rules.deadline`)."""
+    now = now or utcnow()
+    whose: sa.ColumnElement[bool] = EvidenceItem.subject_person_id.in_(
+        sa.select(SupervisorAssignment.coach_person_id))
+    if enrolled_too:
+        whose = sa.or_(whose, EvidenceItem.subject_person_id.in_(
+            sa.select(PracticumEnrolment.person_id)))
+    reviews = db.session.execute(
+        _closed_of_purpose(SESSION_REVIEW).with_only_columns(
+            Assessment.id, EvidenceItem.subject_person_id, Assessment.closed_at)
+        .where(whose)).all()
+    written = dict(db.session.execute(sa.select(
+        SessionFeedback.assessment_id, SessionFeedback.written_at).where(
+        SessionFeedback.assessment_id.in_(
+            _closed_of_purpose(SESSION_REVIEW).with_only_columns(Assessment.id)))).all())
+    met = dict(db.session.execute(sa.select(
+        OneOnOne.assessment_id, sa.func.min(OneOnOne.recorded_at))
+        .where(OneOnOne.assessment_id.is_not(None)).group_by(OneOnOne.assessment_id)).all())
+    feedback: dict[int, int] = {}
+    meetings: dict[int, int] = {}
+    for assessment_id, person_id, closed_at in reviews:
+        if person_id is None or closed_at is None:
+            continue
+        if rules.deadline("feedback", closed_at, now=now, done_at=written.get(
+                assessment_id)).state is rules.SlaState.OVERDUE:
+            feedback[person_id] = feedback.get(person_id, 0) + 1
+        if rules.deadline("one_on_one", closed_at, now=now, done_at=met.get(
+                assessment_id)).state is rules.SlaState.OVERDUE:
+            meetings[person_id] = meetings.get(person_id, 0) + 1
+    return feedback, meetings
+
+
 def overdue_counts(*, now: datetime | None = None) -> tuple[int, int]:
     """Program-wide (feedback overdue, 1:1 overdue), for program staff."""
-    people = set(db.session.scalars(sa.select(SupervisorAssignment.coach_person_id)))
-    items = deadlines_for(people, now=now)
-    return (sum(1 for d in items if d.feedback.state is rules.SlaState.OVERDUE),
-            sum(1 for d in items if d.one_on_one.state is rules.SlaState.OVERDUE))
+    feedback, meetings = overdue_by_trainee(now=now, enrolled_too=False)
+    return sum(feedback.values()), sum(meetings.values())
 
 
 # --- the queue ---------------------------------------------------------------------------------
@@ -308,13 +347,18 @@ def _hours(person_id: int) -> HourFacts:
     summary = ledger.hours_summary(person_id)
     enrolment = ledger.get_enrolment(person_id)
     targets = enrolment.program.targets if enrolment else ledger_rules.DEFAULT_TARGETS
+    pending = db.session.scalar(sa.select(sa.func.coalesce(sa.func.sum(LedgerEntry.minutes), 0))
+                                .where(LedgerEntry.person_id == person_id,
+                                       LedgerEntry.status != ledger_rules.VERIFIED)) or 0
+    return _hour_facts(summary, targets, pending, enrolled=enrolment is not None)
+
+
+def _hour_facts(summary: ledger.HoursSummary, targets: ledger_rules.Targets, pending: int, *,
+                enrolled: bool) -> HourFacts:
     totals = ledger_rules.Totals(
         coached_hours=summary.coached_hours, lab_hours=summary.lab_hours,
         development_hours=summary.development_hours, pending_hours=0.0,
         unique_coachees=summary.unique_coachees)
-    pending = db.session.scalar(sa.select(sa.func.coalesce(sa.func.sum(LedgerEntry.minutes), 0))
-                                .where(LedgerEntry.person_id == person_id,
-                                       LedgerEntry.status != ledger_rules.VERIFIED)) or 0
 
     def detail(fraction: float) -> str:
         text = (f"verified: {_h(summary.coached_hours)} of "
@@ -325,7 +369,7 @@ def _hours(person_id: int) -> HourFacts:
             text += "; still missing " + " and ".join(missing)
         if pending:
             text += f"; {_h(pending / 60)} h logged but not verified (not counted)"
-        if enrolment is None:
+        if not enrolled:
             text += "; not enrolled in a practicum (default targets)"
         return text
 
@@ -361,18 +405,25 @@ def _scorers(review: Assessment) -> set[int]:
 def independent_review(person_id: int) -> Assessment | None:
     """The latest passed session review of this trainee with a submitted mark sheet by a master
     coach who is not their direct supervisor."""
-    return _independent(person_id, scored_reviews({person_id}))[0]
+    return _independent(scored_reviews({person_id}), _independent_masters(person_id), _names)[0]
 
 
-def _independent(person_id: int, reviews: list[Assessment]) -> tuple[Assessment | None, str]:
-    masters = set(db.session.scalars(sa.select(RoleGrant.user_id).where(
+def _masters() -> set[int]:
+    return set(db.session.scalars(sa.select(RoleGrant.user_id).where(
         RoleGrant.role == Role.MASTER_COACH.value)))
-    independent = masters - _direct_supervisors(person_id)
+
+
+def _independent_masters(person_id: int) -> set[int]:
+    return _masters() - _direct_supervisors(person_id)
+
+
+def _independent(reviews: list[Assessment], independent: set[int],
+                 names: Callable[[set[int]], str]) -> tuple[Assessment | None, str]:
     passed = [r for r in reversed(reviews) if _passed(r)]
     for review in passed:
         scorers = _scorers(review) & independent
         if scorers:
-            return review, (f"passed, scored by {_names(scorers)} on "
+            return review, (f"passed, scored by {names(scorers)} on "
                             f"{_when(review.closed_at)}")
     if passed:
         return None, ("the passed session reviews so far were not scored by an independent "
@@ -383,14 +434,17 @@ def _independent(person_id: int, reviews: list[Assessment]) -> tuple[Assessment 
 
 
 def gate_facts(person_id: int) -> rules.GateFacts:
-    hours = _hours(person_id)
-    reviews = scored_reviews({person_id})
-    review, review_detail = _independent(person_id, reviews)
+    return _gate_facts(_hours(person_id), scored_reviews({person_id}),
+                       _independent_masters(person_id), _latest_capstone(person_id), _names)
+
+
+def _gate_facts(hours: HourFacts, reviews: list[Assessment], independent: set[int],
+                brief: Assessment | None, names: Callable[[set[int]], str]) -> rules.GateFacts:
+    review, review_detail = _independent(reviews, independent, names)
     latest = reviews[-1] if reviews else None
     session_detail = (f"{len(reviews)} scored; latest {_when(latest.closed_at)} "
                       f"({'passed' if _passed(latest) else 'not passed'})" if latest
                       else "no session review has been scored yet")
-    brief = _latest_capstone(person_id)
     capstone_detail = (f"latest brief scored {_when(brief.closed_at)}: "
                        f"{'passed' if _passed(brief) else 'not passed'}" if brief
                        else "no brief has been scored yet")
@@ -401,6 +455,39 @@ def gate_facts(person_id: int) -> rules.GateFacts:
         capstone_passed=brief is not None and _passed(brief), hours_detail=hours.met_detail,
         hours_on_track_detail=hours.on_track_detail, session_detail=session_detail,
         review_detail=review_detail, capstone_detail=capstone_detail)
+
+
+def _gate_facts_many(enrolments: list[PracticumEnrolment],
+                     supervisors_of: dict[int, set[int]]) -> dict[int, rules.GateFacts]:
+    """`gate_facts` of a page of enrolled trainees in a fixed number of queries."""
+    ids = [e.person_id for e in enrolments]
+    sums = ledger.totals_by_person(ids)
+    reviews: dict[int, list[Assessment]] = {i: [] for i in ids}
+    for review in scored_reviews(set(ids)):
+        reviews[review.evidence.subject_person_id or 0].append(review)
+    briefs: dict[int, Assessment] = {}
+    for brief in db.session.scalars(_closed_of_purpose(CAPSTONE, set(ids)).options(
+            contains_eager(Assessment.evidence)).order_by(Assessment.closed_at, Assessment.id)):
+        briefs[brief.evidence.subject_person_id or 0] = brief  # the latest wins
+    scorer_ids = {a.rater_id for rows in reviews.values() for r in rows for a in r.assignments}
+    display = dict(db.session.execute(sa.select(User.id, User.display_name).where(
+        User.id.in_(scorer_ids))).all()) if scorer_ids else {}
+
+    def names(user_ids: set[int]) -> str:
+        return ", ".join(sorted(display[u] for u in user_ids if u in display)) or \
+            "(removed account)"
+
+    masters = _masters()
+    out = {}
+    for enrolment in enrolments:
+        pid = enrolment.person_id
+        totals, _ = sums[pid]
+        targets = enrolment.program.targets
+        hours = _hour_facts(ledger.summary_of(totals, targets), targets,
+                            round(totals.pending_hours * 60), enrolled=True)
+        out[pid] = _gate_facts(hours, reviews[pid], masters - supervisors_of.get(pid, set()),
+                               briefs.get(pid), names)
+    return out
 
 
 @dataclass(frozen=True)
@@ -487,58 +574,66 @@ class SupervisorLoad:
 
 @dataclass(frozen=True)
 class ProgramOverview:
-    rows: list[ProgramRow]
+    rows: list[ProgramRow]  # one page of the trainees
     supervisors: list[SupervisorLoad]
     feedback_overdue: int
     one_on_ones_overdue: int
+    trainees: int = 0  # every enrolled trainee matching the search, over all pages
 
 
-def program_overview(actor: Any, *, now: datetime | None = None) -> ProgramOverview:
-    """Program staff's view: every enrolled trainee (week, verified hours against the targets,
-    gate checklists and decisions, overdue items) and every supervisor's overdue items. An
-    item of a trainee with two supervisors counts for each of them; the totals count it once.
-    Counts only: no feedback text, no 1:1 notes."""
+def program_overview(actor: Any, *, now: datetime | None = None, page: int = 1,
+                     per_page: int = 50, q: str = "") -> ProgramOverview:
+    """Program staff's view: one page of the enrolled trainees by name (week, verified hours
+    against the targets, gate checklists and decisions, overdue items; those whose name
+    contains `q`), every supervisor's overdue items, and the program's totals. An item of a
+    trainee with two supervisors counts for each of them; the totals count it once.
+    Counts only: no feedback text, no 1:1 notes. A fixed number of queries, whatever the
+    size of the program: sums and counts in SQL, the page's gate facts batched."""
+    from coachprog.recordings.permissions import prefetch_supervisors
+
     require(actor, "can_view_practicum_program")
     now = now or utcnow()
     supervisors_of: dict[int, set[int]] = {}
-    for row in db.session.execute(sa.select(SupervisorAssignment.coach_person_id,
-                                            SupervisorAssignment.supervisor_user_id)):
-        supervisors_of.setdefault(row[0], set()).add(row[1])
+    for coach, supervisor in db.session.execute(sa.select(
+            SupervisorAssignment.coach_person_id, SupervisorAssignment.supervisor_user_id)):
+        supervisors_of.setdefault(coach, set()).add(supervisor)
+    query = sa.select(PracticumEnrolment).join(Person, PracticumEnrolment.person_id == Person.id)
+    if q.strip():
+        query = query.where(Person.name.icontains(q.strip(), autoescape=True))
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery())) or 0
     enrolments = list(db.session.scalars(
-        sa.select(PracticumEnrolment).join(Person, PracticumEnrolment.person_id == Person.id)
-        .order_by(Person.name, Person.id)))
-    people = set(supervisors_of) | {e.person_id for e in enrolments}
-    late_feedback: dict[int, int] = {}
-    late_meetings: dict[int, int] = {}
-    for item in deadlines_for(people, now=now):
-        pid = item.trainee.id
-        if item.feedback.state is rules.SlaState.OVERDUE:
-            late_feedback[pid] = late_feedback.get(pid, 0) + 1
-        if item.one_on_one.state is rules.SlaState.OVERDUE:
-            late_meetings[pid] = late_meetings.get(pid, 0) + 1
-    waiting: dict[int, int] = {row[0]: row[1] for row in db.session.execute(
+        query.options(contains_eager(PracticumEnrolment.person),
+                      selectinload(PracticumEnrolment.program))
+        .order_by(Person.name, Person.id).limit(per_page).offset((max(page, 1) - 1) * per_page)))
+    late_feedback, late_meetings = overdue_by_trainee(now=now)
+    waiting: dict[int, int] = dict(db.session.execute(
         sa.select(LedgerEntry.person_id, sa.func.count())
-        .where(LedgerEntry.status == ledger_rules.PENDING).group_by(LedgerEntry.person_id))}
+        .where(LedgerEntry.status == ledger_rules.PENDING).group_by(LedgerEntry.person_id)).all())
+    page_ids = [e.person_id for e in enrolments]
     latest: dict[tuple[int, str], GateDecision] = {}
-    for decision in db.session.scalars(sa.select(GateDecision).order_by(
-            GateDecision.decided_at, GateDecision.id)):
+    for decision in db.session.scalars(
+            sa.select(GateDecision).where(GateDecision.trainee_person_id.in_(page_ids))
+            .options(selectinload(GateDecision.decided_by))
+            .order_by(GateDecision.decided_at, GateDecision.id)):
         latest[(decision.trainee_person_id, decision.gate)] = decision
     users = {u.id: u for u in db.session.scalars(sa.select(User).where(
         User.id.in_({uid for ids in supervisors_of.values() for uid in ids})))}
+    facts_of = _gate_facts_many(enrolments, supervisors_of)
+    sums = ledger.totals_by_person(page_ids)
+    prefetch_supervisors(page_ids)  # the template's ledger links ask per row
     rows = []
     today = now.date()
     for enrolment in enrolments:
         pid = enrolment.person_id
         targets = enrolment.program.targets
-        facts = gate_facts(pid)
         gates = []
         for gate in rules.Gate:
-            met, total = rules.met_count(rules.checklist(gate, facts))
-            gates.append(GateSummary(gate, met, total, latest.get((pid, gate.value))))
+            met, total_items = rules.met_count(rules.checklist(gate, facts_of[pid]))
+            gates.append(GateSummary(gate, met, total_items, latest.get((pid, gate.value))))
         rows.append(ProgramRow(
             enrolment.person, enrolment, ledger_rules.window(enrolment.start_date, today,
                                                              targets),
-            targets, ledger.hours_summary(pid),
+            targets, ledger.summary_of(sums[pid][0], targets),
             sorted((users[u] for u in supervisors_of.get(pid, set()) if u in users),
                    key=lambda u: u.display_name.lower()),
             gates, late_feedback.get(pid, 0), late_meetings.get(pid, 0), waiting.get(pid, 0)))
@@ -551,7 +646,7 @@ def program_overview(actor: Any, *, now: datetime | None = None) -> ProgramOverv
     loads.sort(key=lambda load: (-(load.feedback_overdue + load.one_on_ones_overdue),
                                  load.supervisor.display_name.lower()))
     return ProgramOverview(rows, loads, sum(late_feedback.values()),
-                           sum(late_meetings.values()))
+                           sum(late_meetings.values()), total)
 
 
 # --- the contract ------------------------------------------------------------------------------

@@ -5,7 +5,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import current_user, login_required
 
 from coachprog.auth.permissions import can
@@ -21,7 +30,7 @@ from coachprog.practicum.supervision_forms import (
     QueueReviewForm,
 )
 from coachprog.validation import parse_id
-from coachprog.web import apply_domain_error, authorize
+from coachprog.web import Pagination, apply_domain_error, authorize, page_arg
 
 bp = Blueprint("supervision", __name__, url_prefix="/supervision")
 
@@ -87,8 +96,12 @@ def review_entry(entry_id: int) -> Any:
 @login_required
 def program() -> Any:
     authorize("can_view_practicum_program")
-    return render_template("supervision/program.html",
-                           overview=services.program_overview(current_user), **_helpers())
+    page, per_page = page_arg(), current_app.config["COACHPROG_PAGE_SIZE"]
+    q = request.args.get("q", "").strip()[:100]
+    overview = services.program_overview(current_user, page=page, per_page=per_page, q=q)
+    return render_template("supervision/program.html", overview=overview, q=q,
+                           pagination=Pagination(page, per_page, overview.trainees),
+                           **_helpers())
 
 
 @bp.route("/mine")

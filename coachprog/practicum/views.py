@@ -30,7 +30,7 @@ from coachprog.practicum.forms import (
     draft_fields,
 )
 from coachprog.validation import parse_id
-from coachprog.web import apply_domain_error, authorize
+from coachprog.web import Pagination, apply_domain_error, authorize, page_arg
 
 bp = Blueprint("practicum", __name__, url_prefix="/practicum")
 
@@ -54,8 +54,11 @@ def list_trainees() -> Any:
         if person_id is not None and can(current_user, "can_log_practicum_entry", person_id):
             return redirect(url_for("practicum.view_ledger", person_id=person_id))
         raise NotPermitted("can_list_practicum_trainees")
-    return render_template("practicum/trainee_list.html",
-                           rows=services.list_trainees(current_user))
+    page, per_page = page_arg(), current_app.config["COACHPROG_PAGE_SIZE"]
+    q = request.args.get("q", "").strip()[:100]
+    rows, total = services.list_trainees(current_user, page=page, per_page=per_page, q=q)
+    return render_template("practicum/trainee_list.html", rows=rows, q=q,
+                           pagination=Pagination(page, per_page, total))
 
 
 @bp.route("/enrol", methods=["GET", "POST"])

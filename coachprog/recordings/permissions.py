@@ -21,6 +21,8 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 import sqlalchemy as sa
+from flask import g, has_app_context
+from sqlalchemy.orm import Session
 
 from coachprog.auth.domain import Role
 from coachprog.auth.permissions import has_any_role, is_signed_in, permission
@@ -39,15 +41,79 @@ def register_auditor_source(source: AuditorSource) -> AuditorSource:
     return source
 
 
-def supervisor_user_ids(coach_person_id: int) -> set[int]:
-    """Assigned supervisors who still hold a supervising role (a revoked role ends access)."""
+def _supervisors_query(coach_person_ids: Iterable[int]) -> sa.Select[int, int]:
     from coachprog.auth.models import RoleGrant
     from coachprog.coaching.models import SupervisorAssignment
 
-    return set(db.session.scalars(sa.select(SupervisorAssignment.supervisor_user_id).where(
-        SupervisorAssignment.coach_person_id == coach_person_id,
+    return sa.select(SupervisorAssignment.coach_person_id,
+                     SupervisorAssignment.supervisor_user_id).where(
+        SupervisorAssignment.coach_person_id.in_(list(coach_person_ids)),
         SupervisorAssignment.supervisor_user_id.in_(sa.select(RoleGrant.user_id).where(
-            RoleGrant.role.in_((Role.LEAD_COACH.value, Role.MASTER_COACH.value)))))))
+            RoleGrant.role.in_((Role.LEAD_COACH.value, Role.MASTER_COACH.value)))))
+
+
+_PREFETCHED = "coachprog_supervisors"
+_LINKS = "coachprog_manager_links"  # (people covered, {person: manager} above them)
+
+
+def _prefetched() -> dict[int, set[int]] | None:
+    return g.get(_PREFETCHED) if has_app_context() else None
+
+
+def prefetch_manager_links(person_ids: Iterable[int]) -> None:
+    """The reporting lines above many people in one query, so `_manages` checks of a list
+    page answer from memory (kept like `prefetch_supervisors`)."""
+    if not has_app_context():
+        return
+    from coachprog.people.services import get_manager_links
+
+    covered, links = g.setdefault(_LINKS, (set(), {}))
+    missing = {i for i in person_ids if i not in covered}
+    if missing:
+        links.update(get_manager_links(missing))
+        covered.update(missing)
+
+
+def prefetch_content_checks(rows: Iterable[Any]) -> None:
+    """Everything the per-row content checks of sessions, recordings or engagements ask the
+    database (supervisors of each coach, reporting lines of each party), in two queries."""
+    engagements = [e for e in (_engagement_of(row) for row in rows) if e is not None]
+    prefetch_supervisors({e.coach_person_id for e in engagements})
+    prefetch_manager_links({p for e in engagements
+                            for p in (e.coach_person_id, e.coachee_person_id)})
+
+
+def prefetch_supervisors(coach_person_ids: Iterable[int]) -> None:
+    """Load the supervisors of many coaches in one query, so the per-row permission checks of
+    a list page (`supervisor_user_ids`) answer from memory instead of one query per row. Kept
+    for this app context until the session next flushes (a change of assignments, a new role
+    grant), so a check never answers from before a write."""
+    if not has_app_context():
+        return
+    known = g.setdefault(_PREFETCHED, {})
+    missing = {i for i in coach_person_ids if i not in known}
+    if not missing:
+        return
+    found: dict[int, set[int]] = {i: set() for i in missing}
+    for coach, supervisor in db.session.execute(_supervisors_query(missing)):
+        found[coach].add(supervisor)
+    known.update(found)
+
+
+@sa.event.listens_for(Session, "after_flush")
+def _forget_prefetched(*_: Any) -> None:
+    if has_app_context():
+        g.pop(_PREFETCHED, None)
+        g.pop(_LINKS, None)
+
+
+def supervisor_user_ids(coach_person_id: int) -> set[int]:
+    """Assigned supervisors who still hold a supervising role (a revoked role ends access)."""
+    known = _prefetched()
+    if known is not None and coach_person_id in known:
+        return set(known[coach_person_id])
+    return {supervisor for _, supervisor in db.session.execute(
+        _supervisors_query([coach_person_id]))}
 
 
 def auditor_user_ids(coach_person_id: int) -> set[int]:
@@ -84,7 +150,10 @@ def _manages(user: Any, person_id: int) -> bool:
     own = getattr(user, "person_id", None)
     if own is None:
         return False
-    return own in manager_chain(person_id, get_manager_links((person_id,)))
+    covered, links = g.get(_LINKS, (set(), {})) if has_app_context() else (set(), {})
+    if person_id not in covered:
+        links = get_manager_links((person_id,))
+    return own in manager_chain(person_id, links)
 
 
 def _barred(user: Any, engagement: Any, consent: Any) -> bool:
@@ -119,6 +188,22 @@ def flag_reviewer_user_ids(coach_person_id: int) -> set[int]:
         sa.or_(SupervisorAssignment.coach_person_id == coach_person_id,
                SupervisorAssignment.coach_person_id.in_(lead_persons)),
         SupervisorAssignment.supervisor_user_id.in_(masters))))
+
+
+def flag_reviewed_coach_ids(user_id: int) -> sa.Select[int]:
+    """The reverse of `flag_reviewer_user_ids`, as a subquery: the coaches whose flags this
+    master coach receives (assigned over them, or over a lead coach assigned over them), so
+    a list asks the predicate about those flags only."""
+    from coachprog.auth.models import RoleGrant, User
+    from coachprog.coaching.models import SupervisorAssignment
+
+    leads = sa.select(RoleGrant.user_id).where(RoleGrant.role == Role.LEAD_COACH.value)
+    own = sa.select(SupervisorAssignment.coach_person_id).where(
+        SupervisorAssignment.supervisor_user_id == user_id)
+    lead_users = sa.select(User.id).where(User.person_id.in_(own), User.id.in_(leads))
+    return sa.select(SupervisorAssignment.coach_person_id).where(sa.or_(
+        SupervisorAssignment.supervisor_user_id == user_id,
+        SupervisorAssignment.supervisor_user_id.in_(lead_users)))
 
 
 def content_relation(user: Any, obj: Any) -> str | None:

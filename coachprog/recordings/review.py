@@ -16,6 +16,7 @@ from typing import Any
 import sqlalchemy as sa
 import yaml
 from flask import current_app
+from sqlalchemy.orm import selectinload
 
 from coachprog.auth.permissions import SystemActor, can, require
 from coachprog.db import utcnow
@@ -250,13 +251,30 @@ def open_flag_count(actor: Any) -> int:
     """How many open flags wait for this master coach (a number, not content: not audited)."""
     if not can(actor, "can_review_sensitive_flags"):
         return 0
-    rows = db.session.scalars(sa.select(SensitiveFlag).where(SensitiveFlag.status == "open"))
-    count = 0
-    for flag in rows:
-        recording = db.session.get(Recording, flag.recording_id)
-        if recording is not None and can(actor, "can_review_sensitive_flags", recording):
-            count += 1
-    return count
+    return sum(1 for _, recording in _open_flags_of_reach(actor)
+               if can(actor, "can_review_sensitive_flags", recording))
+
+
+def _open_flags_of_reach(actor: Any) -> list[tuple[SensitiveFlag, Recording]]:
+    """Open flags on sessions of coaches whose flags reach this master coach, with their
+    recordings loaded for the per-flag check (which stays the authority) in a fixed number of
+    queries."""
+    from coachprog.coaching.models import Engagement
+    from coachprog.recordings.models import CoachingSession
+    from coachprog.recordings.permissions import flag_reviewed_coach_ids, prefetch_content_checks
+
+    rows = db.session.execute(
+        sa.select(SensitiveFlag, Recording)
+        .join(Recording, SensitiveFlag.recording_id == Recording.id)
+        .join(CoachingSession, Recording.session_id == CoachingSession.id)
+        .join(Engagement, CoachingSession.engagement_id == Engagement.id)
+        .where(SensitiveFlag.status == "open",
+               Engagement.coach_person_id.in_(flag_reviewed_coach_ids(actor.id)))
+        .options(selectinload(Recording.session).selectinload(CoachingSession.engagement),
+                 selectinload(Recording.consent))
+        .order_by(SensitiveFlag.raised_at, SensitiveFlag.id)).all()
+    prefetch_content_checks(recording for _, recording in rows)
+    return [(flag, recording) for flag, recording in rows]
 
 
 def open_flags(actor: Any) -> list[FlagView]:
@@ -264,13 +282,9 @@ def open_flags(actor: Any) -> list[FlagView]:
     the coach, or over the coach's lead coach), with the segments that matched; showing them
     is an opening of content, so it is audited."""
     require(actor, "can_review_sensitive_flags")
-    rows = db.session.scalars(
-        sa.select(SensitiveFlag).where(SensitiveFlag.status == "open")
-        .order_by(SensitiveFlag.raised_at, SensitiveFlag.id))
     views: list[FlagView] = []
-    for flag in rows:
-        recording = db.session.get(Recording, flag.recording_id)
-        if recording is None or not can(actor, "can_review_sensitive_flags", recording):
+    for flag, recording in _open_flags_of_reach(actor):
+        if not can(actor, "can_review_sensitive_flags", recording):
             continue
         wanted = set(flag.segment_positions)
         segments = [s for s in recording.transcript.segments if s.position in wanted] \

@@ -19,7 +19,7 @@ from typing import IO, Any
 
 import sqlalchemy as sa
 from flask import current_app
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from coachprog.auth.domain import Role
 from coachprog.auth.models import RoleGrant, User
@@ -35,6 +35,7 @@ from coachprog.people.models import Person
 from coachprog.recordings import consent as consent_rules
 from coachprog.recordings import storage
 from coachprog.recordings.models import CoacheeConsent, CoachingSession, Recording, Transcript
+from coachprog.recordings.permissions import prefetch_content_checks
 from coachprog.selection.models import Candidate
 
 log = logging.getLogger(__name__)
@@ -108,18 +109,22 @@ def _visible_engagement_ids(actor: Any) -> set[int] | None:
 def overview(actor: Any, *, limit: int = 200) -> Overview:
     require(actor, "can_view_recording")
     visible = _visible_engagement_ids(actor)
+    parties = (joinedload(Engagement.coach), joinedload(Engagement.coachee))
     query = (sa.select(CoachingSession)
              .options(selectinload(CoachingSession.recordings),
-                      selectinload(CoachingSession.engagement))
+                      selectinload(CoachingSession.engagement).options(*parties))
              .order_by(CoachingSession.session_date.desc(), CoachingSession.id.desc())
              .limit(limit))
-    engagement_query = sa.select(Engagement).where(Engagement.status == "active").order_by(
-        Engagement.start_date.desc(), Engagement.id.desc())
+    engagement_query = sa.select(Engagement).where(Engagement.status == "active").options(
+        *parties).order_by(Engagement.start_date.desc(), Engagement.id.desc())
     if visible is not None:
         query = query.where(CoachingSession.engagement_id.in_(visible))
         engagement_query = engagement_query.where(Engagement.id.in_(visible))
     sessions = db.session.scalars(query).all()
-    engagements = [e for e in db.session.scalars(engagement_query.limit(limit))
+    candidates = db.session.scalars(engagement_query.limit(limit)).all()
+    # The per-row checks below then ask nothing more of the database.
+    prefetch_content_checks([*sessions, *(engagement_target(e) for e in candidates)])
+    engagements = [e for e in candidates
                    if can(actor, "can_upload_recording", engagement_target(e))]
     return Overview(
         sessions=[SessionRow(s, can(actor, "can_open_recording_content", s)) for s in sessions],

@@ -27,7 +27,7 @@ from coachprog.assessments.models import Assessment, EvidenceItem, RaterAssignme
 from coachprog.auth.domain import Role
 from coachprog.auth.models import RoleGrant, User
 from coachprog.auth.permissions import SystemActor, can, require
-from coachprog.calibration.services import is_calibrated
+from coachprog.calibration.services import is_calibrated, prefetch_calibrations
 from coachprog.db import utcnow
 from coachprog.errors import DomainError, NotFound
 from coachprog.extensions import db
@@ -282,6 +282,10 @@ def load_board(actor: Any, sprint_id: int) -> Sprint:
     if sprint is None:
         raise NotFound("sprint")
     require(actor, "can_view_sprint", sprint)
+    # Each card's stage evidence asks whether its raters were calibrated: one query for all.
+    linked = [link.assessment for c in sprint.candidates for link in c.assessments]
+    prefetch_calibrations({a.rater_id for x in linked for a in x.assignments},
+                          {x.rubric_version.rubric_key for x in linked})
     return sprint
 
 

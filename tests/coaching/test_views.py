@@ -427,3 +427,23 @@ def test_a_consent_version_no_longer_offered_stays_selectable(client: FlaskClien
         consent_template_version="recordings-v1-retired", role_scope="Changed"))
     assert response.status_code == 302
     assert services.paperwork_for(coach.id).consent_template_version == "recordings-v1-retired"
+
+
+def test_coaches_list_pages_and_searches(client: FlaskClient, auth: Auth, app: Any) -> None:
+    """Issue 20: the roster is shown a page at a time, with a search by name or employee id."""
+    auth.login_as(Role.ADMIN)
+    for name in ("Ada Alpha", "Bo Beta", "Cy Gamma"):
+        appointed_coach(name=name)
+    db.session.commit()
+    app.config["COACHPROG_PAGE_SIZE"] = 2
+    try:
+        first = _text(client.get("/coaching/coaches"))
+        second = _text(client.get("/coaching/coaches?page=2"))
+        assert "Ada Alpha" in first and "Bo Beta" in first and "Cy Gamma" not in first
+        assert "Cy Gamma" in second and "Page 2 of 2" in second
+        found = _text(client.get("/coaching/coaches?q=gAMMa"))
+        assert "Cy Gamma" in found and "Ada Alpha" not in found
+        none = _text(client.get("/coaching/coaches?q=nobody"))
+        assert "contains “nobody”" in none and "No one has been appointed" not in none
+    finally:
+        app.config["COACHPROG_PAGE_SIZE"] = 50

@@ -185,3 +185,37 @@ def test_program_page_lists_trainees_and_overdue_counts(client, auth, clock) -> 
     _login(client, auth, supervisor)
     assert client.get("/supervision/program").status_code == 403
     assert "Program overview" not in client.get("/supervision/").get_data(as_text=True)
+
+
+def test_program_and_ledger_lists_page_and_search_on_the_server(client, auth, clock,
+                                                                  app) -> None:
+    """Issue 20: the program overview and the ledger list show a page of trainees (by name)
+    with a search, and the totals still count every trainee."""
+    trainees = []
+    for _ in range(3):
+        person, _, supervisor = trainee_with_supervisor()
+        enrol(person)
+        trainees.append(person)
+    scored(trainees[0], rater=supervisor, at=T0 - timedelta(days=8))  # overdue, any page
+    admin = UserFactory(roles=[Role.ADMIN])
+    db.session.commit()
+    _login(client, auth, admin)
+    by_name = sorted(trainees, key=lambda p: (p.name.lower(), p.id))
+    app.config["COACHPROG_PAGE_SIZE"] = 2
+    try:
+        for url in ("/supervision/program", "/practicum/"):
+            first = client.get(url).get_data(as_text=True)
+            second = client.get(f"{url}?page=2").get_data(as_text=True)
+            assert by_name[0].name in first and by_name[1].name in first
+            assert by_name[2].name not in first and by_name[2].name in second
+            assert "Page 1 of 2" in first and "Page 2 of 2" in second
+            found = client.get(f"{url}?q={by_name[2].name.split()[-1].upper()}")
+            assert by_name[2].name in found.get_data(as_text=True)
+            missing = client.get(f"{url}?q=nobody%25_here").get_data(as_text=True)
+            assert "nobody%_here" in missing and by_name[0].name not in missing
+            assert client.get(f"{url}?page=banana").status_code == 200
+        overview = client.get("/supervision/program?page=2").get_data(as_text=True)
+        assert "Trainees (3)" in overview
+        assert '<span class="count">1</span> written feedback overdue' in overview
+    finally:
+        app.config["COACHPROG_PAGE_SIZE"] = 50

@@ -167,6 +167,7 @@ def worker_command(workers: int) -> None:
     queue = current_app.extensions["coachprog.queue"]
     click.echo(f"coachprog worker: {workers} worker thread(s) on the "
                f"{current_app.config['COACHPROG_QUEUE']} queue")
+    queue.start_worker()  # jobs a dead worker left running go back in the queue at once
     queue.huey.create_consumer(workers=workers, worker_type="thread").run()
 
 

@@ -122,7 +122,7 @@ def test_stale_running_jobs_are_requeued_and_eventually_given_up() -> None:
 
 
 def test_progress_reports_commit_on_their_own() -> None:
-    job = Job(kind="test_echo", status="running", payload={})
+    job = Job(kind="test_echo", status="running", payload={}, worker_id=queue.worker_id())
     db.session.add(job)
     db.session.commit()
     queue.Reporter(job.id)(250, "x" * 500)

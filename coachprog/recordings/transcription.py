@@ -239,7 +239,8 @@ def transcribe_file(path: Path, transcriber: Transcriber, settings: Transcriptio
                     progress: Callable[[int], None] | None = None,
                     info: AudioInfo | None = None) -> TranscriptResult:
     """Transcribe a whole file chunk by chunk; `progress` gets the percent of audio processed
-    (never decreasing, ending at 100). Pass the `info` from an earlier probe to skip decoding
+    after every chunk (never decreasing, ending at 100); an exception it raises stops the
+    work there. Pass the `info` from an earlier probe to skip decoding
     the file once more."""
     if info is None:
         info = probe(path, max_bytes=path.stat().st_size or 1, max_seconds=math.inf)
@@ -252,12 +253,13 @@ def transcribe_file(path: Path, transcriber: Transcriber, settings: Transcriptio
     reported = -1
 
     def advance(samples: int) -> None:
+        # Called after every chunk, even when the percent did not move: the caller's progress
+        # callback is also where a cancelled job stops (between chunks).
         nonlocal done, reported
         done += samples
-        percent = min(99, done * 100 // total)
-        if progress is not None and percent > reported:
-            reported = percent
-            progress(percent)
+        reported = max(reported, min(99, done * 100 // total))
+        if progress is not None:
+            progress(reported)
 
     segments: list[Segment] = []
     for channel, speaker in tracks:

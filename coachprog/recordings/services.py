@@ -341,6 +341,8 @@ def recording_status(recording: Recording) -> RecordingStatus:
     if status in IN_FLIGHT and job is not None:
         if job.status == "failed":
             status, error = "failed", job.error or "The transcription job failed."
+        elif job.status == "cancelled":  # retention deleted what it was transcribing
+            status, note = "stored", job.error or ""
         else:
             note = job.progress_note or ("Waiting for a worker…" if status == "queued" else "")
     # Reasons stored before they were made safe must not show a server path either.

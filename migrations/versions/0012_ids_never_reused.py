@@ -1,5 +1,7 @@
-"""ids never reused: SQLite AUTOINCREMENT on tables whose rows are deleted while other rows,
-audit entries or job payloads point at their ids; the worker that claimed a job
+"""ids never reused (SQLite AUTOINCREMENT); the worker that claimed a job
+
+On SQLite, AUTOINCREMENT for the tables whose rows are deleted while other rows, audit entries
+or job payloads point at their ids.
 
 Revision ID: 0012_ids_never_reused
 Revises: 0011_recertification

@@ -282,7 +282,7 @@ class JobQueue:
         return recovered
 
     def _beat(self) -> None:
-        follow_up = STALE_AFTER + HEARTBEAT_EVERY
+        follow_up: timedelta | None = STALE_AFTER + HEARTBEAT_EVERY
         elapsed = timedelta(0)
         while not self._stopping.wait(HEARTBEAT_EVERY.total_seconds()):
             elapsed += HEARTBEAT_EVERY

@@ -127,6 +127,14 @@ class Reporter:
         if not result.rowcount:
             raise JobCancelled(f"job {self.job_id} is no longer this worker's")
 
+    def check(self) -> None:
+        """Raise JobCancelled once the job is no longer this worker's running job (a read on
+        its own connection; writes nothing)."""
+        with db.engine.connect() as connection:
+            ours = connection.execute(sa.select(Job.id).where(_ours(self.job_id))).first()
+        if ours is None:
+            raise JobCancelled(f"job {self.job_id} is no longer this worker's")
+
     def hold(self) -> None:
         """Call right before the handler writes its results: in the handler's own
         transaction, lock the job's row while it is still this worker's running job (or raise

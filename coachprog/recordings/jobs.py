@@ -10,8 +10,10 @@ to repeat. Withdrawal of consent and the deletion of audio or transcript cancel 
 from __future__ import annotations
 
 import logging
+import math
 import os
 import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -88,6 +90,8 @@ def transcribe(job: Job, reporter: Reporter) -> dict[str, Any]:
         raise JobFailed("The recording this job was made for no longer exists (or its audio "
                         "was deleted); nothing was changed.")
     reporter(0, "Decoding the audio")
+    # Between the engine's segments too (at most once a second), not only between chunks.
+    token = transcription.checkpoint.set(throttled(reporter.check, CHECK_EVERY_SECONDS))
     try:
         # Looked up at call time, so a replaced run_engine or make_transcriber is used.
         return services.transcribe_recording(
@@ -95,3 +99,21 @@ def transcribe(job: Job, reporter: Reporter) -> dict[str, Any]:
             progress=reporter, actor=SystemActor("transcription worker"), hold=reporter.hold)
     except services.TranscriptionFailed as failure:
         raise JobFailed(str(failure)) from failure
+    finally:
+        transcription.checkpoint.reset(token)
+
+
+CHECK_EVERY_SECONDS = 1.0
+
+
+def throttled(check: Callable[[], None], seconds: float) -> Callable[[], None]:
+    """`check`, run at most once per `seconds` (it is a database read)."""
+    last = [-math.inf]
+
+    def maybe() -> None:
+        now = time.monotonic()
+        if now - last[0] >= seconds:
+            last[0] = now
+            check()
+
+    return maybe

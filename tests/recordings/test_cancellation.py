@@ -24,6 +24,7 @@ from flask import Flask
 from coachprog.auth.domain import Role
 from coachprog.extensions import db
 from coachprog.governance.models import AuditEntry
+from coachprog.jobs import queue as queue_module
 from coachprog.jobs.models import Job
 from coachprog.jobs.queue import run_job
 from coachprog.recordings import consent as consent_services
@@ -147,6 +148,68 @@ def test_withdrawal_mid_run_cancels_the_real_engine_and_the_next_upload_is_untou
     assert db.session.get(Job, job_id).status == "failed"
     assert [s.text for s in db.session.get(Recording, later.id).transcript.segments] == before
     assert len(made) == 1  # the engine never started for the old job
+
+
+@pytest.mark.slow
+def test_withdrawal_stops_the_real_engine_in_the_middle_of_a_chunk(
+        app: Flask, recordings_dir: Path, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Default 300 s chunks, a 66 s recording (one chunk, three of Whisper's 30 s windows): the
+    job stops between the engine's segments, not at the end of the chunk."""
+    from coachprog.recordings.audio import SAMPLE_RATE, AudioReader
+    from coachprog.recordings.jobs import throttled
+    from tests.recordings_engine.helpers import write_wav
+
+    with AudioReader(sample(JFK)) as reader:
+        jfk = reader.read(0, 11 * SAMPLE_RATE)
+    long_file = write_wav(tmp_path / "long.wav", [np.tile(jfk, 6)])
+    w = world()
+    recording = stored_recording(session(w.engagement), w.consent, recordings_dir,
+                                 source=long_file, status="queued", transcript=False)
+    job = Job(kind="recordings.transcribe", status="queued",
+              payload={"recording_id": recording.id, "recording_token": recording.storage_name})
+    db.session.add(job)
+    db.session.flush()
+    recording.job_id = job.id
+    db.session.commit()
+    job_id = job.id
+
+    reached, resume = threading.Event(), threading.Event()
+    checks: list[str] = []
+    real_check = queue_module.Reporter.check
+
+    def check(reporter: queue_module.Reporter) -> None:
+        if not checks:  # the first segment is out: let the test withdraw now
+            checks.append("paused")
+            reached.set()
+            assert resume.wait(60), "the test never withdrew"
+            return
+        try:
+            real_check(reporter)
+        except queue_module.JobCancelled:
+            checks.append("stopped")
+            raise
+        checks.append("went on")
+
+    monkeypatch.setattr(queue_module.Reporter, "check", check)
+    # Every segment, not once a second: the test measures the engine, not the throttle.
+    monkeypatch.setattr(recording_jobs, "throttled", lambda check, seconds: throttled(check, 0))
+    worker = _run_in_worker(app, job_id)
+    assert reached.wait(120), "the engine never produced a segment"
+    admin = UserFactory(roles=[Role.ADMIN])
+    consent_services.withdraw_on_behalf(admin, w.consent.id, reason="asked by phone")
+    db.session.commit()
+    withdrawn_at = time.monotonic()
+    resume.set()
+    worker.join(STOP_WITHIN_SECONDS)
+    stopped_after = time.monotonic() - withdrawn_at
+    assert not worker.is_alive(), "the cancelled job kept decoding"
+    print(f"\nmid-chunk: stopped {stopped_after:.2f} s after the withdrawal")
+
+    assert checks[-1] == "stopped"  # by the check between segments, inside the one chunk
+    db.session.expire_all()
+    assert db.session.get(Job, job_id).status == "cancelled"
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Transcript)) == 0
 
 
 def test_a_job_refuses_a_recording_it_was_not_made_for(

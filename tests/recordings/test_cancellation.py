@@ -172,7 +172,7 @@ def test_withdrawal_stops_the_real_engine_in_the_middle_of_a_chunk(
     db.session.flush()
     recording.job_id = job.id
     db.session.commit()
-    job_id = job.id
+    job_id, recording_id = job.id, recording.id
 
     reached, resume = threading.Event(), threading.Event()
     checks: list[str] = []
@@ -206,10 +206,12 @@ def test_withdrawal_stops_the_real_engine_in_the_middle_of_a_chunk(
     assert not worker.is_alive(), "the cancelled job kept decoding"
     print(f"\nmid-chunk: stopped {stopped_after:.2f} s after the withdrawal")
 
-    assert checks[-1] == "stopped"  # by the check between segments, inside the one chunk
+    assert checks[-1] == "stopped", checks  # by the check between segments, in the one chunk
     db.session.expire_all()
     assert db.session.get(Job, job_id).status == "cancelled"
-    assert db.session.scalar(sa.select(sa.func.count()).select_from(Transcript)) == 0
+    assert db.session.get(Recording, recording_id) is None
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Transcript).where(
+        Transcript.recording_id == recording_id)) == 0
 
 
 def test_a_job_refuses_a_recording_it_was_not_made_for(

@@ -217,6 +217,7 @@ def worker_command(workers: int, periodic: bool) -> None:
     click.echo(f"coachprog worker: {workers} worker thread(s) on the "
                f"{current_app.config['COACHPROG_QUEUE']} queue"
                + ("" if periodic else ", periodic jobs left to another worker"))
+    queue.start_worker()  # jobs a dead worker left running go back in the queue at once
     queue.huey.create_consumer(workers=workers, worker_type="thread", periodic=periodic).run()
 
 

@@ -48,11 +48,19 @@ def init_app(app: Flask) -> None:
         """Recompute stale session signals and open drift flags for every coach."""
         from coachprog.audits import fidelity_services
         from coachprog.extensions import db
+        from coachprog.jobs.batch import ItemFailure
 
-        count = fidelity_services.refresh_all()
+        failures: list[ItemFailure] = []
+        count = fidelity_services.refresh_all(failures)
         db.session.commit()
         open_ids = fidelity_services.drifting_coach_ids()
         db.session.commit()
-        click.echo(f"Refreshed {count} coach(es); {len(open_ids)} with an open drift flag.")
+        for failure in failures:  # the others were refreshed; each is in the audit log too
+            click.echo(failure.line(), err=True)
+        failed = f" ({len(failures)} failed, listed above)" if failures else ""
+        click.echo(f"Refreshed {count} coach(es){failed}; {len(open_ids)} with an open drift "
+                   "flag.")
+        if failures:
+            raise SystemExit(1)
 
     app.cli.add_command(group)

@@ -24,6 +24,7 @@ if TYPE_CHECKING:
 
 class FidelitySignal(db.Model):  # type: ignore[name-defined]
     __tablename__ = "fidelity_signals"
+    __table_args__ = ({"sqlite_autoincrement": True},)  # ids never reused (architecture.md)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     transcript_id: Mapped[int] = mapped_column(

@@ -27,11 +27,12 @@ from sqlalchemy.orm import selectinload
 
 from coachprog.audits import fidelity
 from coachprog.audits.fidelity_models import FidelityDriftFlag, FidelitySignal
-from coachprog.auth.permissions import require
+from coachprog.auth.permissions import SystemActor, require
 from coachprog.db import utcnow
 from coachprog.errors import DomainError, NotFound
 from coachprog.extensions import db
 from coachprog.governance import services as audit
+from coachprog.jobs.batch import ItemFailure, one_item
 
 TERMS_PATH = (Path(__file__).resolve().parent.parent.parent / "rubrics" / "fidelity"
               / "terms.yaml")
@@ -196,12 +197,17 @@ def _coaches_with_transcripts() -> list[int]:
         .join(Transcript, Transcript.recording_id == Recording.id)))
 
 
-def refresh_all() -> int:
-    """Refresh every coach with a transcript or a cached signal; returns how many coaches."""
+def refresh_all(failures: list[ItemFailure] | None = None) -> int:
+    """Refresh every coach with a transcript or a cached signal; returns how many coaches.
+    Each coach on their own (coachprog.jobs.batch): one whose refresh fails is rolled back,
+    logged, audited and added to `failures`, and the others go ahead."""
     ids = set(_coaches_with_transcripts()) | set(db.session.scalars(
         sa.select(FidelitySignal.coach_person_id).distinct()))
+    failed = failures if failures is not None else []
     for coach_id in sorted(ids):
-        refresh_coach(coach_id)
+        with one_item(failed, batch="fidelity.refresh", object_type="person",
+                      object_id=coach_id, actor=SystemActor("fidelity refresh")):
+            refresh_coach(coach_id)
     return len(ids)
 
 

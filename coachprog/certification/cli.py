@@ -19,7 +19,11 @@ def tick_command() -> None:
 
     summary = scheduled_tick()
     set_origin(Origin(ip=None, via="cli"))
-    click.echo(f"OK: {summary.line()}.")
+    for failure in summary.failures:  # the rest went ahead; each is in the audit log too
+        click.echo(failure.line(), err=True)
+    click.echo(f"{'OK' if not summary.failures else 'Done with failures'}: {summary.line()}.")
+    if summary.failures:
+        sys.exit(1)
 
 
 @certification_cli.command("check-levels")

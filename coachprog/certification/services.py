@@ -6,7 +6,7 @@ Services flush; the caller (view, CLI, job) commits.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -30,6 +30,7 @@ from coachprog.db import utcnow
 from coachprog.errors import DomainError, NotFound
 from coachprog.extensions import db
 from coachprog.governance import services as audit
+from coachprog.jobs.batch import ItemFailure, one_item, record_failure
 from coachprog.people.models import Person
 
 
@@ -130,15 +131,21 @@ def revoke_certification(actor: Any, cert_id: int, reason: str) -> Certification
 # --- the daily tick --------------------------------------------------------------------------
 
 
+TICK_BATCH = "certification.tick"
+
+
 @dataclass
 class TickSummary:
     lapsed: int = 0
     reminders: int = 0
     messages: int = 0
+    # Certifications (or e-mails) the tick could not process; the others went ahead.
+    failures: list[ItemFailure] = field(default_factory=list)
 
     def line(self) -> str:
-        return (f"{self.lapsed} lapsed, {self.reminders} reminder(s) logged, "
+        text = (f"{self.lapsed} lapsed, {self.reminders} reminder(s) logged, "
                 f"{self.messages} e-mail(s) queued")
+        return text + (f", {len(self.failures)} failure(s)" if self.failures else "")
 
 
 def _recipients(cert: Certification) -> list[tuple[str, str]]:
@@ -158,21 +165,71 @@ def _recipients(cert: Certification) -> list[tuple[str, str]]:
     return people
 
 
-def _send(cert: Certification, *, kind: str, subject: str, body: str) -> int:
+def _send(cert: Certification, *, kind: str, subject: str, body: str, actor: Any,
+          failures: list[ItemFailure]) -> int:
+    """Queue the e-mail to each recipient; one the mailer refuses (an address it cannot
+    write to) is a failure of this certification's run, and the others still get theirs."""
     from coachprog.notifications.services import send_email
 
     sent = 0
     for email, name in _recipients(cert):
-        send_email(kind=kind, to_email=email, to_name=name, subject=subject, body=body,
-                   related_type="certification", related_id=cert.id)
+        try:
+            send_email(kind=kind, to_email=email, to_name=name, subject=subject, body=body,
+                       related_type="certification", related_id=cert.id)
+        except DomainError as refused:
+            record_failure(failures, batch=TICK_BATCH, object_type="certification",
+                           object_id=cert.id, actor=actor,
+                           reason=f"{kind} e-mail to {email} not sent: {refused}")
+            continue
         sent += 1
     return sent
+
+
+def _tick_one(cert: Certification, day: date, reminder_days: Any, actor: Any,
+              summary: TickSummary) -> None:
+    name = domain.LEVEL_NAMES.get(cert.level, cert.level)
+    new_status = domain.next_status(cert.status, cert.valid_until, day)
+    if new_status != cert.status:
+        cert.status = new_status
+        cert.lapsed_at = utcnow()
+        summary.lapsed += 1
+        summary.messages += _send(
+            cert, kind="certification.lapsed", subject=f"{name} certification lapsed",
+            body=(f"The {name} certification was due for recertification on "
+                  f"{cert.valid_until.isoformat()} and has lapsed. The coach is off the "
+                  f"active roster and new matches until recertified."),
+            actor=actor, failures=summary.failures)
+        audit.record("certification.lapsed", actor=actor, object_type="certification",
+                     object_id=cert.id, detail={"person_id": cert.person_id})
+        return
+    sent = set(db.session.scalars(sa.select(CertificationReminder.days_before).where(
+        CertificationReminder.certification_id == cert.id,
+        CertificationReminder.due_on == cert.valid_until)))
+    due = domain.reminders_due(cert.valid_until, day, sent, reminder_days)
+    if not due:
+        return
+    left = domain.days_left(cert.valid_until, day)
+    count = _send(cert, kind="certification.reminder",
+                  subject=f"{name} recertification due in {left} days",
+                  body=(f"The {name} certification is due for recertification on "
+                        f"{cert.valid_until.isoformat()} ({left} days). Gather the "
+                        f"evidence: a scored session, a client outcomes brief, a peer "
+                        f"review and continuing development hours."),
+                  actor=actor, failures=summary.failures)
+    for days in due:
+        db.session.add(CertificationReminder(certification_id=cert.id,
+                                             due_on=cert.valid_until, days_before=days,
+                                             recipients=count))
+        summary.reminders += 1
+    summary.messages += count
 
 
 def run_tick(actor: Any, *, on: date | None = None) -> TickSummary:
     """Move statuses (active past due → lapsed) and send the 60/30/7-day reminders. Running it
     twice on the same day sends nothing twice: each reminder is logged under a unique key
-    (certification, due date, threshold) in the same transaction as its e-mail."""
+    (certification, due date, threshold) in the same transaction as its e-mail. Each
+    certification is processed on its own (coachprog.jobs.batch): one that fails is rolled
+    back and listed in `failures`, and the tick goes on with the rest."""
     require(actor, "can_run_certification_tick")
     day = on or today()
     policy = levels_policy()
@@ -180,40 +237,12 @@ def run_tick(actor: Any, *, on: date | None = None) -> TickSummary:
     active = list(db.session.scalars(sa.select(Certification).where(
         Certification.status == domain.CertStatus.ACTIVE.value).order_by(Certification.id)))
     for cert in active:
-        name = domain.LEVEL_NAMES.get(cert.level, cert.level)
-        new_status = domain.next_status(cert.status, cert.valid_until, day)
-        if new_status != cert.status:
-            cert.status = new_status
-            cert.lapsed_at = utcnow()
-            summary.lapsed += 1
-            summary.messages += _send(
-                cert, kind="certification.lapsed", subject=f"{name} certification lapsed",
-                body=(f"The {name} certification was due for recertification on "
-                      f"{cert.valid_until.isoformat()} and has lapsed. The coach is off the "
-                      f"active roster and new matches until recertified."))
-            audit.record("certification.lapsed", actor=actor, object_type="certification",
-                         object_id=cert.id, detail={"person_id": cert.person_id})
-            continue
-        sent = set(db.session.scalars(sa.select(CertificationReminder.days_before).where(
-            CertificationReminder.certification_id == cert.id,
-            CertificationReminder.due_on == cert.valid_until)))
-        due = domain.reminders_due(cert.valid_until, day, sent, policy.recertification
-                                   .reminder_days)
-        if not due:
-            continue
-        left = domain.days_left(cert.valid_until, day)
-        count = _send(cert, kind="certification.reminder",
-                      subject=f"{name} recertification due in {left} days",
-                      body=(f"The {name} certification is due for recertification on "
-                            f"{cert.valid_until.isoformat()} ({left} days). Gather the "
-                            f"evidence: a scored session, a client outcomes brief, a peer "
-                            f"review and continuing development hours."))
-        for days in due:
-            db.session.add(CertificationReminder(certification_id=cert.id,
-                                                 due_on=cert.valid_until, days_before=days,
-                                                 recipients=count))
-            summary.reminders += 1
-        summary.messages += count
+        counts = (summary.lapsed, summary.reminders, summary.messages)
+        with one_item(summary.failures, batch=TICK_BATCH, object_type="certification",
+                      object_id=cert.id, actor=actor) as item:
+            _tick_one(cert, day, policy.recertification.reminder_days, actor, summary)
+        if item.failed:  # its counts went with its rollback
+            summary.lapsed, summary.reminders, summary.messages = counts
     db.session.flush()
     return summary
 

@@ -90,7 +90,9 @@ class EvaluationRelationship(db.Model):  # type: ignore[name-defined]
     `evaluated`'s performance outside the reporting line (matrix managers, project leads)."""
 
     __tablename__ = "evaluation_relationships"
-    __table_args__ = (sa.UniqueConstraint("evaluator_person_id", "evaluated_person_id"),)
+    # Ids never reused (docs/architecture.md).
+    __table_args__ = (sa.UniqueConstraint("evaluator_person_id", "evaluated_person_id"),
+                      {"sqlite_autoincrement": True})
 
     id: Mapped[int] = mapped_column(primary_key=True)
     evaluator_person_id: Mapped[int] = mapped_column(
@@ -116,7 +118,9 @@ class SupervisorAssignment(db.Model):  # type: ignore[name-defined]
     open the coach's recordings and transcripts."""
 
     __tablename__ = "supervisor_assignments"
-    __table_args__ = (sa.UniqueConstraint("coach_person_id", "supervisor_user_id"),)
+    # Ids never reused (docs/architecture.md).
+    __table_args__ = (sa.UniqueConstraint("coach_person_id", "supervisor_user_id"),
+                      {"sqlite_autoincrement": True})
 
     id: Mapped[int] = mapped_column(primary_key=True)
     coach_person_id: Mapped[int] = mapped_column(

@@ -11,9 +11,17 @@ from sqlalchemy.orm import Mapped, mapped_column
 from coachprog.db import UTCDateTime, utcnow
 from coachprog.extensions import db
 
+FINISHED = frozenset({"succeeded", "failed", "cancelled"})
+
 
 class Job(db.Model):  # type: ignore[name-defined]
+    """`status`: queued, running, succeeded, failed, cancelled (the work it was for was
+    withdrawn or purged: nothing it did is kept)."""
+
     __tablename__ = "jobs"
+    # Ids are never reused (SQLite would hand a deleted highest id out again): recordings
+    # and audit entries point at jobs by id.
+    __table_args__ = ({"sqlite_autoincrement": True},)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[str] = mapped_column(sa.String(64), index=True)
@@ -30,8 +38,10 @@ class Job(db.Model):  # type: ignore[name-defined]
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     heartbeat_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # "host:pid:token" of the worker process that claimed the job; see queue.worker_id().
+    worker_id: Mapped[str | None] = mapped_column(sa.String(128))
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     @property
     def is_finished(self) -> bool:
-        return self.status in {"succeeded", "failed"}
+        return self.status in FINISHED

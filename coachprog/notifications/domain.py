@@ -6,7 +6,8 @@ Policy:
 - Headers are one line each. A line break (or any control character) in an address, a name
   or a subject could add headers of its own — a second recipient, a forged sender — so such
   values are refused outright, never cleaned up quietly.
-- One recipient per message, a plain address with exactly one "@".
+- One recipient per message, a plain ASCII address with exactly one "@" (`address_problem`
+  is the one rule: the people import and account forms refuse what it refuses, in its words).
 - Without an SMTP server configured (development), messages are only written to the log and
   shown on the outbox page; nothing leaves the machine.
 - Error texts kept on a message never carry the SMTP password.
@@ -76,6 +77,11 @@ def address_problem(value: str) -> str | None:
     local, domain = value.split("@")
     if not local or not domain:
         return "An e-mail address needs a name before the “@” and a domain after it."
+    if not value.isascii():
+        # RFC 6531 (SMTPUTF8) addresses need a mail server and a message format that the
+        # mailer does not use; the people import refuses them with these same words.
+        return ("Addresses with accents or other non-ASCII characters (RFC 6531) cannot be "
+                "delivered by coachprog's mailer; use the person's plain ASCII address.")
     try:
         parsed = Address(addr_spec=value)
     except (ValueError, HeaderParseError):

@@ -17,6 +17,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from coachprog.notifications.domain import address_problem
+
 CSV_COLUMNS = ("employee_id", "name", "email", "department", "title", "manager_employee_id",
                "active")
 REQUIRED_COLUMNS = frozenset(CSV_COLUMNS)
@@ -194,6 +196,9 @@ def records_from_rows(
             errors.append(RowError(line, "email", "is empty"))
         elif not EMAIL_PATTERN.match(email):
             errors.append(RowError(line, "email", f"{email!r} is not an e-mail address"))
+        elif (undeliverable := address_problem(email)) is not None:
+            # The mailer's own rule: an address imported here is one it can write to.
+            errors.append(RowError(line, "email", f"{email!r}: {undeliverable}"))
         elif email in first_line_of_email:
             errors.append(RowError(line, "email",
                                    f"{email} also appears on {unit} {first_line_of_email[email]}"))

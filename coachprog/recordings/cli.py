@@ -46,6 +46,10 @@ def register_retention_cli(app: Flask) -> None:
                    f"{periods.audio_days} days after their assessments closed) and "
                    f"{len(summary.transcripts_deleted)} transcript(s) (kept "
                    f"{periods.transcript_days} days).")
+        if summary.failures:  # listed above; the others were purged
+            click.echo(f"{len(summary.failures)} recording(s) could not be purged; they are "
+                       "tried again at the next run.", err=True)
+            raise SystemExit(1)
 
     app.cli.add_command(retention_cli)
 

@@ -1,15 +1,19 @@
 """Background jobs of recorded sessions (transcription).
 
 The job row is the source of truth (see coachprog.jobs.queue): a worker killed mid-job leaves
-its row "running" with a stale heartbeat; the sweeper puts it back in the queue and the next
-run replaces whatever the dead one left, so transcription is safe to repeat.
+its row "running"; the next worker to start (or the sweeper, once its heartbeat is stale) puts it
+back in the queue and the next run replaces whatever the dead one left, so transcription is safe
+to repeat. Withdrawal of consent and the deletion of audio or transcript cancel the job
+(recordings.purge): it stops after the chunk in hand, or at the latest before it saves.
 """
 
 from __future__ import annotations
 
 import logging
+import math
 import os
 import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -17,9 +21,11 @@ from typing import Any
 from flask import current_app
 
 from coachprog.auth.permissions import SystemActor
+from coachprog.extensions import db
 from coachprog.jobs.models import Job
 from coachprog.jobs.queue import JobFailed, Reporter, job_handler
 from coachprog.recordings import services, transcription
+from coachprog.recordings.models import Recording
 
 log = logging.getLogger(__name__)
 
@@ -66,14 +72,48 @@ def run_engine(path: Path, progress: Callable[[int], None]) -> Any:
                                          progress=progress)
 
 
+def made_for(job: Job, recording: Recording | None) -> bool:
+    """Whether `recording` is the one the job was queued for: same id and same unique storage
+    name (jobs queued before the name was recorded carry only the id)."""
+    if recording is None:
+        return False
+    token = job.payload.get(services.RECORDING_TOKEN, recording.storage_name)
+    return bool(token) and token == recording.storage_name
+
+
 @job_handler(services.TRANSCRIBE_JOB)
 def transcribe(job: Job, reporter: Reporter) -> dict[str, Any]:
     recording_id = int(job.payload["recording_id"])
+    if not made_for(job, db.session.get(Recording, recording_id)):
+        # Never touch a recording this job was not made for (its own was purged; an id
+        # handed out again must never receive its transcript).
+        raise JobFailed("The recording this job was made for no longer exists (or its audio "
+                        "was deleted); nothing was changed.")
     reporter(0, "Decoding the audio")
+    # Between the engine's segments too (at most once a second), not only between chunks.
+    token = transcription.checkpoint.set(throttled(reporter.check, CHECK_EVERY_SECONDS))
     try:
         # Looked up at call time, so a replaced run_engine or make_transcriber is used.
         return services.transcribe_recording(
             recording_id, engine=lambda path, progress: run_engine(path, progress),
-            progress=reporter, actor=SystemActor("transcription worker"))
+            progress=reporter, actor=SystemActor("transcription worker"), hold=reporter.hold)
     except services.TranscriptionFailed as failure:
         raise JobFailed(str(failure)) from failure
+    finally:
+        transcription.checkpoint.reset(token)
+
+
+CHECK_EVERY_SECONDS = 1.0
+
+
+def throttled(check: Callable[[], None], seconds: float) -> Callable[[], None]:
+    """`check`, run at most once per `seconds` (it is a database read)."""
+    last = [-math.inf]
+
+    def maybe() -> None:
+        now = time.monotonic()
+        if now - last[0] >= seconds:
+            last[0] = now
+            check()
+
+    return maybe

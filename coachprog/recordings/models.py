@@ -112,6 +112,7 @@ class Recording(db.Model):  # type: ignore[name-defined]
     transcription asked), queued, transcribing, done, failed."""
 
     __tablename__ = "recordings"
+    __table_args__ = ({"sqlite_autoincrement": True},)  # ids never reused (architecture.md)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     session_id: Mapped[int] = mapped_column(
@@ -150,6 +151,7 @@ class Transcript(db.Model):  # type: ignore[name-defined]
     """The speech-to-text result of one recording, with what produced it (auditability)."""
 
     __tablename__ = "transcripts"
+    __table_args__ = ({"sqlite_autoincrement": True},)  # ids never reused (architecture.md)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     recording_id: Mapped[int] = mapped_column(
@@ -170,7 +172,9 @@ class Transcript(db.Model):  # type: ignore[name-defined]
 
 class TranscriptSegment(db.Model):  # type: ignore[name-defined]
     __tablename__ = "transcript_segments"
-    __table_args__ = (sa.UniqueConstraint("transcript_id", "position"),)
+    # Ids never reused (docs/architecture.md).
+    __table_args__ = (sa.UniqueConstraint("transcript_id", "position"),
+                      {"sqlite_autoincrement": True})
 
     id: Mapped[int] = mapped_column(primary_key=True)
     transcript_id: Mapped[int] = mapped_column(
@@ -193,6 +197,7 @@ class SegmentEdit(db.Model):  # type: ignore[name-defined]
     """A reviewer's correction of a segment's text or speaker (the edit history)."""
 
     __tablename__ = "segment_edits"
+    __table_args__ = ({"sqlite_autoincrement": True},)  # ids never reused (architecture.md)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     segment_id: Mapped[int] = mapped_column(
@@ -213,7 +218,9 @@ class MarkCitation(db.Model):  # type: ignore[name-defined]
     """A transcript moment a rubric mark cites as its evidence."""
 
     __tablename__ = "mark_citations"
-    __table_args__ = (sa.UniqueConstraint("mark_id", "segment_id"),)
+    # Ids never reused (docs/architecture.md).
+    __table_args__ = (sa.UniqueConstraint("mark_id", "segment_id"),
+                      {"sqlite_autoincrement": True})
 
     id: Mapped[int] = mapped_column(primary_key=True)
     mark_id: Mapped[int] = mapped_column(sa.ForeignKey("marks.id", ondelete="CASCADE"),
@@ -230,6 +237,7 @@ class SensitiveFlag(db.Model):  # type: ignore[name-defined]
     discrimination, legal risk). Raised to the coach's master coach; never an automatic action."""
 
     __tablename__ = "sensitive_flags"
+    __table_args__ = ({"sqlite_autoincrement": True},)  # ids never reused (architecture.md)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     recording_id: Mapped[int] = mapped_column(

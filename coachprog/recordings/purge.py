@@ -2,6 +2,7 @@
 and by retention (audio, then transcripts, after their retention periods).
 
 What withdrawal does, for every recording made under a withdrawn consent:
+- a transcription still queued or running is cancelled (it stops and writes nothing);
 - the audio file is deleted from storage;
 - the transcript (segments, reviewers' edits, the rubric citations of its segments) and the
   sensitive-topic flags are deleted;
@@ -30,6 +31,7 @@ from coachprog.auth.permissions import require
 from coachprog.db import utcnow
 from coachprog.extensions import db
 from coachprog.governance import services as audit
+from coachprog.jobs.queue import cancel_jobs
 from coachprog.recordings.models import (
     CoacheeConsent,
     MarkCitation,
@@ -44,11 +46,30 @@ log = logging.getLogger(__name__)
 WITHDRAWAL_VIAS = ("link", "admin", "app")  # e-mailed link, L&D, the coachee signed in
 
 
-def delete_audio(recording: Recording) -> bool:
+IN_FLIGHT = ("queued", "transcribing")
+RETENTION_REASON = "Cancelled: the recording's audio or transcript reached its retention period."
+WITHDRAWAL_REASON = "Cancelled: the coachee withdrew consent; the recording was deleted."
+
+
+def cancel_transcription(recording: Recording, reason: str) -> bool:
+    """Cancel the recording's transcription if it is queued or running: the worker stops
+    after the chunk in hand and writes nothing (coachprog.jobs.queue). Done before anything
+    is deleted, so a job about to save either sees the cancellation or holds its row until
+    it has saved, and then this transaction sees (and deletes) what it wrote."""
+    if recording.job_id is None or not cancel_jobs([recording.job_id], reason):
+        return False
+    if recording.status in IN_FLIGHT:
+        recording.status, recording.progress = "stored", 0
+    return True
+
+
+def delete_audio(recording: Recording, *, reason: str = RETENTION_REASON) -> bool:
     """Delete the recording's audio from the store (local folder or object store) and forget
-    its name; True when a file was deleted. Marks the recording with `audio_deleted_at`."""
+    its name; True when a file was deleted. Marks the recording with `audio_deleted_at`. A
+    transcription in progress is cancelled first."""
     from coachprog.recordings import storage
 
+    cancel_transcription(recording, reason)
     deleted = False
     if recording.storage_name:
         audio = storage.store()
@@ -75,9 +96,11 @@ def scrub_metadata(recording: Recording) -> None:
     recording.error = ""
 
 
-def delete_transcript(recording: Recording) -> int:
+def delete_transcript(recording: Recording, *, reason: str = RETENTION_REASON) -> int:
     """Delete the recording's transcript with its segments, edits, citations, and the
-    sensitive-topic flags raised from it. Returns how many segments went."""
+    sensitive-topic flags raised from it (after cancelling a transcription in progress, which
+    would write a new one). Returns how many segments went."""
+    cancel_transcription(recording, reason)
     flags = sa.delete(SensitiveFlag).where(SensitiveFlag.recording_id == recording.id)
     db.session.execute(flags)
     transcript = db.session.scalar(sa.select(Transcript).where(
@@ -160,11 +183,11 @@ def preview_purge(consent: CoacheeConsent) -> PurgePreview:
 
 def erase_recording(recording: Recording, summary: ConsentPurge) -> None:
     summary.recordings += 1
-    summary.files_deleted += int(delete_audio(recording))
+    summary.files_deleted += int(delete_audio(recording, reason=WITHDRAWAL_REASON))
     if db.session.scalar(sa.select(Transcript.id).where(
             Transcript.recording_id == recording.id)) is not None:
         summary.transcripts += 1
-    summary.segments += delete_transcript(recording)
+    summary.segments += delete_transcript(recording, reason=WITHDRAWAL_REASON)
     # The evidence item stays (with its scores); only its pointer to the recording goes.
     db.session.execute(sa.update(EvidenceItem).where(EvidenceItem.recording_id == recording.id)
                        .values(recording_id=None))

@@ -30,6 +30,7 @@ from coachprog.auth.permissions import require
 from coachprog.db import utcnow
 from coachprog.extensions import db
 from coachprog.governance import services as audit
+from coachprog.jobs.batch import ItemFailure, one_item
 from coachprog.recordings.models import Recording, Transcript
 from coachprog.recordings.purge import delete_audio, delete_transcript
 
@@ -75,6 +76,8 @@ class PurgeSummary:
     # for the next run, and never a reason to stop purging the others.
     audio_failed: list[int] = field(default_factory=list)
     partial_uploads_deleted: int = 0  # temporary files of uploads that never finished
+    # Recordings whose purge failed and was rolled back (the others went ahead).
+    failures: list[ItemFailure] = field(default_factory=list)
 
     @property
     def nothing(self) -> bool:
@@ -86,6 +89,7 @@ class PurgeSummary:
         out += [f"transcript of recording {rid}: {verb}" for rid in self.transcripts_deleted]
         out += [f"audio of recording {rid}: could NOT be deleted (see the log)"
                 for rid in self.audio_failed]
+        out += [failure.line() for failure in self.failures]
         return out
 
 
@@ -140,6 +144,28 @@ def sweep_partial_uploads(now: datetime) -> int:
     return deleted
 
 
+def _purge_one(recording: Recording, summary: PurgeSummary, *, audio: bool,
+               transcript: bool) -> None:
+    files, segments = 0, 0
+    audio_done = False
+    if audio:
+        try:
+            files = int(delete_audio(recording))
+            audio_done = True
+        except OSError:
+            log.exception("retention: the audio of recording %s could not be deleted",
+                          recording.id)
+            summary.audio_failed.append(recording.id)
+    if transcript:
+        segments = delete_transcript(recording)
+    db.session.flush()
+    # Counted only once the recording's deletions went through.
+    summary.files_deleted += files
+    summary.audio_deleted += [recording.id] if audio_done else []
+    summary.segments_deleted += segments
+    summary.transcripts_deleted += [recording.id] if transcript else []
+
+
 def purge_expired(actor: Any, *, now: datetime | None = None,
                   dry_run: bool = False) -> PurgeSummary:
     """Delete audio and transcripts past their retention periods (see the module docstring).
@@ -152,24 +178,26 @@ def purge_expired(actor: Any, *, now: datetime | None = None,
     for recording, basis, transcribed in _candidates():
         if basis is None:
             continue
-        if recording.storage_name and now >= basis + timedelta(days=periods.audio_days):
-            if dry_run:
-                summary.audio_deleted.append(recording.id)
-            else:
-                try:
-                    summary.files_deleted += int(delete_audio(recording))
-                    summary.audio_deleted.append(recording.id)
-                except OSError:
-                    log.exception("retention: the audio of recording %s could not be deleted",
-                                  recording.id)
-                    summary.audio_failed.append(recording.id)
-        if transcribed and now >= basis + timedelta(days=periods.transcript_days):
-            summary.transcripts_deleted.append(recording.id)
-            if not dry_run:
-                summary.segments_deleted += delete_transcript(recording)
+        expired_audio = bool(recording.storage_name) and now >= basis + timedelta(
+            days=periods.audio_days)
+        expired_transcript = transcribed and now >= basis + timedelta(
+            days=periods.transcript_days)
+        if dry_run:
+            summary.audio_deleted += [recording.id] if expired_audio else []
+            summary.transcripts_deleted += [recording.id] if expired_transcript else []
+            continue
+        if not (expired_audio or expired_transcript):
+            continue
+        # One recording at a time (coachprog.jobs.batch): one that fails is rolled back and
+        # listed, and the purge goes on with the others.
+        with one_item(summary.failures, batch="retention", object_type="recording",
+                      object_id=recording.id, actor=actor):
+            _purge_one(recording, summary, audio=expired_audio, transcript=expired_transcript)
     if not dry_run:
         summary.partial_uploads_deleted = sweep_partial_uploads(now)
     if dry_run or summary.nothing:
+        for failure in summary.failures:
+            log.info("retention: %s", failure.line())
         return summary
     db.session.flush()
     audit.record("retention.purged", actor=actor, object_type="recording", detail={

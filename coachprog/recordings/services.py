@@ -30,7 +30,7 @@ from coachprog.errors import DomainError, NotFound
 from coachprog.extensions import db
 from coachprog.governance import services as audit
 from coachprog.jobs.models import Job
-from coachprog.jobs.queue import create_job
+from coachprog.jobs.queue import JobCancelled, create_job
 from coachprog.people.models import Person
 from coachprog.recordings import consent as consent_rules
 from coachprog.recordings import storage
@@ -41,6 +41,7 @@ from coachprog.selection.models import Candidate
 log = logging.getLogger(__name__)
 
 TRANSCRIBE_JOB = "recordings.transcribe"
+RECORDING_TOKEN = "recording_token"  # noqa: S105 - a payload key, not a secret
 MAX_SESSION_MINUTES = 8 * 60
 IN_FLIGHT = ("queued", "transcribing")
 SUPERVISOR_ROLES = (Role.LEAD_COACH.value, Role.MASTER_COACH.value)
@@ -303,7 +304,10 @@ def upload_recording(actor: Any, session: CoachingSession, upload: Upload, *,
 
 
 def _queue(actor: Any, recording: Recording) -> None:
-    job = create_job(TRANSCRIBE_JOB, payload={"recording_id": recording.id},
+    # The recording's unique storage name travels with its id: a job refuses to work on a
+    # recording that is not the one it was made for (recordings.jobs.transcribe).
+    job = create_job(TRANSCRIBE_JOB, payload={"recording_id": recording.id,
+                                              RECORDING_TOKEN: recording.storage_name},
                      created_by_id=getattr(actor, "id", None))
     recording.job_id = job.id
     recording.status = "queued"
@@ -342,6 +346,8 @@ def recording_status(recording: Recording) -> RecordingStatus:
     if status in IN_FLIGHT and job is not None:
         if job.status == "failed":
             status, error = "failed", job.error or "The transcription job failed."
+        elif job.status == "cancelled":  # retention deleted what it was transcribing
+            status, note = "stored", job.error or ""
         else:
             note = job.progress_note or ("Waiting for a worker…" if status == "queued" else "")
     # Reasons stored before they were made safe must not show a server path either.
@@ -502,10 +508,12 @@ def engine_failure_reason(error: BaseException) -> str:
 
 
 def transcribe_recording(recording_id: int, *, engine: Engine, progress: Progress,
-                         actor: Any) -> dict[str, Any]:
+                         actor: Any, hold: Callable[[], None] | None = None) -> dict[str, Any]:
     """The job's work: decode and transcribe the recording's audio, replacing any earlier
     transcript (a re-run is idempotent). Raises TranscriptionFailed with the reason, after
-    marking the recording failed."""
+    marking the recording failed. `progress` runs after every chunk and `hold` right before
+    the transcript is written; either may raise JobCancelled (consent withdrawn, audio
+    deleted), which stops the work with nothing written and the recording untouched."""
     recording = db.session.get(Recording, recording_id)
     if recording is None:
         raise TranscriptionFailed(f"Recording {recording_id} no longer exists.")
@@ -523,16 +531,18 @@ def transcribe_recording(recording_id: int, *, engine: Engine, progress: Progres
 
         def report(done: int) -> None:
             percent = max(0, min(99, int(done)))
+            # The job's report first: it raises JobCancelled once the job was cancelled, and
+            # then the recording (perhaps already deleted) is left alone.
+            progress(percent, f"Transcribing: {percent} % of the audio")
             if percent != last[0]:
                 last[0] = percent
                 _update_now(recording_id, progress=percent)
-                progress(percent, f"Transcribing: {percent} % of the audio")
 
         try:
             # A real file for the decoder: the stored one, or a copy from the object store.
             with audio.local_path(recording.storage_name) as path:
                 result = engine(path, report)
-        except TranscriptionFailed:
+        except (TranscriptionFailed, JobCancelled):
             raise
         except Exception as error:
             # The full detail (paths, traceback) goes to the log for the operators; the
@@ -542,6 +552,8 @@ def transcribe_recording(recording_id: int, *, engine: Engine, progress: Progres
     except TranscriptionFailed as failure:
         _update_now(recording_id, status="failed", error=user_safe_reason(str(failure)))
         raise TranscriptionFailed(user_safe_reason(str(failure))) from failure
+    if hold is not None:
+        hold()
     segments = _write_transcript(recording, result)
     # An explicit UPDATE: the row was changed on another connection meanwhile, so the ORM's
     # copy (perhaps "done" from an earlier run) cannot tell what differs.

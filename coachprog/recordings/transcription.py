@@ -23,6 +23,7 @@ import hashlib
 import math
 import os
 from collections.abc import Callable, Mapping
+from contextvars import ContextVar
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -32,6 +33,11 @@ import numpy as np
 from coachprog.recordings.audio import SAMPLE_RATE, AudioInfo, AudioReader, probe
 
 UNKNOWN_SPEAKER = "unknown"
+# Set by whoever runs a transcription (the job) for its duration: called between the engine's
+# segments, it may raise to stop a run in the middle of a chunk (a cancelled job stops within
+# one of Whisper's 30 s windows instead of a whole chunk).
+checkpoint: ContextVar[Callable[[], None] | None] = ContextVar("transcription_checkpoint",
+                                                              default=None)
 # The quietest stretch of this length inside the seam window is where a chunk is cut.
 QUIET_WINDOW_SECONDS = 0.2
 QUIET_HOP_SECONDS = 0.01
@@ -179,10 +185,15 @@ class WhisperTranscriber:
         segments, _info = self.model.transcribe(
             samples, language=self.settings.language, beam_size=self.settings.beam_size,
             vad_filter=self.settings.vad_filter)
-        return [RawSegment(start=offset_seconds + segment.start,
-                           end=offset_seconds + segment.end, text=segment.text.strip(),
-                           avg_logprob=segment.avg_logprob)
-                for segment in segments]
+        check = checkpoint.get()
+        found: list[RawSegment] = []
+        for segment in segments:  # decoded lazily, window by window
+            found.append(RawSegment(start=offset_seconds + segment.start,
+                                    end=offset_seconds + segment.end,
+                                    text=segment.text.strip(), avg_logprob=segment.avg_logprob))
+            if check is not None:
+                check()
+        return found
 
 
 def quietest_cut(samples: np.ndarray, *, search_from: int) -> int:
@@ -239,7 +250,8 @@ def transcribe_file(path: Path, transcriber: Transcriber, settings: Transcriptio
                     progress: Callable[[int], None] | None = None,
                     info: AudioInfo | None = None) -> TranscriptResult:
     """Transcribe a whole file chunk by chunk; `progress` gets the percent of audio processed
-    (never decreasing, ending at 100). Pass the `info` from an earlier probe to skip decoding
+    after every chunk (never decreasing, ending at 100); an exception it raises stops the
+    work there. Pass the `info` from an earlier probe to skip decoding
     the file once more."""
     if info is None:
         info = probe(path, max_bytes=path.stat().st_size or 1, max_seconds=math.inf)
@@ -252,12 +264,13 @@ def transcribe_file(path: Path, transcriber: Transcriber, settings: Transcriptio
     reported = -1
 
     def advance(samples: int) -> None:
+        # Called after every chunk, even when the percent did not move: the caller's progress
+        # callback is also where a cancelled job stops (between chunks).
         nonlocal done, reported
         done += samples
-        percent = min(99, done * 100 // total)
-        if progress is not None and percent > reported:
-            reported = percent
-            progress(percent)
+        reported = max(reported, min(99, done * 100 // total))
+        if progress is not None:
+            progress(reported)
 
     segments: list[Segment] = []
     for channel, speaker in tracks:

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import contextvars
+import os
+import socket
+import subprocess
+import sys
 from datetime import timedelta
 from typing import Any
 
@@ -122,7 +127,7 @@ def test_stale_running_jobs_are_requeued_and_eventually_given_up() -> None:
 
 
 def test_progress_reports_commit_on_their_own() -> None:
-    job = Job(kind="test_echo", status="running", payload={})
+    job = Job(kind="test_echo", status="running", payload={}, worker_id=queue.worker_id())
     db.session.add(job)
     db.session.commit()
     queue.Reporter(job.id)(250, "x" * 500)
@@ -162,3 +167,180 @@ def test_the_certification_tick_is_scheduled_daily_and_runs_as_the_system(app, m
     monkeypatch.setattr(certification_jobs, "scheduled_tick", lambda: ran.append(True))
     queue_._certification_tick()
     assert ran == [True]
+
+
+# --- issue 19: failures roll back first, cancellation, ids, orphans after a restart ----------
+
+
+@queue.job_handler("test_bad_save")
+def _bad_save(job: Job, report: queue.Reporter) -> dict[str, Any]:
+    # A save the database refuses (here: a NOT NULL column left empty), as when the row a
+    # job writes for was purged under it.
+    db.session.add(Job(kind=None, payload={}))
+    db.session.flush()
+    return {}
+
+
+@queue.job_handler("test_cancellable")
+def _cancellable(job: Job, report: queue.Reporter) -> dict[str, Any]:
+    # Like the transcription handler: reports while working, writes only after hold() (on
+    # SQLite a write would keep the withdrawing request waiting until the job ends).
+    when = job.payload["cancel"]
+    if when == "between_chunks":
+        _cancel_elsewhere(job.id)
+        report(50, "chunk 2")  # the cancellation point between chunks
+    elif when == "before_save":
+        _cancel_elsewhere(job.id)
+        report.hold()
+    elif when == "after_hold":
+        report.hold()  # holds the row: a cancellation must wait for this transaction
+    db.session.add(Job(kind="test_echo", status="succeeded", payload={"written_by": job.id}))
+    db.session.flush()
+    CALLS.append(job.id)
+    return {"wrote": True}
+
+
+def _cancel_elsewhere(job_id: int) -> None:
+    """Cancel as the withdrawing request would: its own session, committed."""
+    from flask import current_app
+
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+
+    def cancel() -> None:
+        with app.app_context():
+            queue.cancel_jobs([job_id], "Cancelled: test.")
+            db.session.commit()
+
+    contextvars.Context().run(cancel)
+
+
+def _written_by(job_id: int) -> int:
+    rows = db.session.scalars(sa.select(Job).where(Job.kind == "test_echo")).all()
+    return sum(1 for row in rows if (row.payload or {}).get("written_by") == job_id)
+
+
+def test_a_failed_save_rolls_back_before_the_failure_is_recorded() -> None:
+    job = Job(kind="test_bad_save", payload={})
+    db.session.add(job)
+    db.session.commit()
+    queue.run_job(job.id)  # must not raise: before, reading job.kind here crashed
+    db.session.expire_all()
+    failed = db.session.get(Job, job.id)
+    assert failed.status == "failed" and failed.finished_at is not None
+    assert "IntegrityError" in failed.result["trace"]
+
+
+@pytest.mark.parametrize("when", ["between_chunks", "before_save"])
+def test_a_cancelled_job_stops_and_writes_nothing(when: str) -> None:
+    job = Job(kind="test_cancellable", payload={"cancel": when})
+    db.session.add(job)
+    db.session.commit()
+    queue.run_job(job.id)
+    db.session.expire_all()
+    cancelled = db.session.get(Job, job.id)
+    assert cancelled.status == "cancelled" and cancelled.error == "Cancelled: test."
+    assert cancelled.result is None and CALLS == []
+    assert _written_by(job.id) == 0
+
+
+def test_a_job_that_saved_first_finishes_and_a_later_cancel_finds_nothing_to_cancel() -> None:
+    job = Job(kind="test_cancellable", payload={"cancel": "after_hold"})
+    db.session.add(job)
+    db.session.commit()
+    queue.run_job(job.id)
+    assert queue.cancel_jobs([job.id], "too late") == 0
+    db.session.commit()
+    assert db.session.get(Job, job.id).status == "succeeded"
+    assert _written_by(job.id) == 1
+
+
+def test_cancel_jobs_leaves_finished_jobs_alone() -> None:
+    done = Job(kind="test_echo", status="succeeded", payload={})
+    waiting = Job(kind="test_echo", status="queued", payload={})
+    db.session.add_all([done, waiting])
+    db.session.commit()
+    assert queue.cancel_jobs([done.id, waiting.id, None], "withdrawn") == 1  # type: ignore[list-item]
+    db.session.commit()
+    db.session.expire_all()
+    assert (db.session.get(Job, done.id).status, db.session.get(Job, waiting.id).status) == (
+        "succeeded", "cancelled")
+    assert db.session.get(Job, waiting.id).is_finished
+    queue.run_job(waiting.id)  # its task arrives later: nothing runs
+    assert CALLS == []
+
+
+def test_job_ids_are_never_reused() -> None:
+    first = Job(kind="test_echo", payload={})
+    db.session.add(first)
+    db.session.commit()
+    first_id = first.id
+    db.session.delete(first)
+    db.session.commit()
+    second = Job(kind="test_echo", payload={})
+    db.session.add(second)
+    db.session.commit()
+    assert second.id > first_id  # SQLite without AUTOINCREMENT gave the same id again
+
+
+def test_a_worker_that_lost_its_job_stops_at_its_next_report() -> None:
+    job = Job(kind="test_echo", status="running", payload={}, worker_id="elsewhere:1:ab")
+    db.session.add(job)
+    db.session.commit()
+    with pytest.raises(queue.JobCancelled):
+        queue.Reporter(job.id)(10, "mine?")
+    assert db.session.get(Job, job.id).progress == 0
+
+
+def _exited_pid() -> int:
+    child = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                           capture_output=True, text=True, check=True)
+    return int(child.stdout)
+
+
+def test_worker_start_requeues_jobs_of_dead_workers_at_once_and_leaves_live_ones() -> None:
+    host, now = socket.gethostname(), utcnow()
+    rows = {
+        # Killed on this host a moment ago: the heartbeat is still fresh.
+        "dead_here": Job(kind="test_echo", status="running", attempts=1, heartbeat_at=now,
+                         worker_id=f"{host}:{_exited_pid()}:dead", payload={}),
+        # A live worker on this host (the test runner's parent) and one on another host.
+        "alive_here": Job(kind="test_echo", status="running", attempts=1, heartbeat_at=now,
+                          worker_id=f"{host}:{os.getppid()}:live", payload={}),
+        "alive_there": Job(kind="test_echo", status="running", attempts=1, heartbeat_at=now,
+                           worker_id="other-host:4242:live", payload={}),
+        # Gone quiet on another host.
+        "silent_there": Job(kind="test_echo", status="running", attempts=1,
+                            heartbeat_at=now - queue.STALE_AFTER - timedelta(seconds=1),
+                            worker_id="other-host:4243:gone", payload={}),
+    }
+    db.session.add_all(rows.values())
+    db.session.commit()
+    ids = {name: row.id for name, row in rows.items()}
+    assert sorted(queue.recover_orphaned_jobs()) == sorted(
+        [ids["dead_here"], ids["silent_there"]])
+    db.session.expire_all()
+    status = {name: db.session.get(Job, job_id).status for name, job_id in ids.items()}
+    assert status == {"dead_here": "queued", "alive_here": "running",
+                      "alive_there": "running", "silent_there": "queued"}
+    assert queue.recover_orphaned_jobs() == []  # twice: nothing is re-queued twice
+    queue.run_job(ids["dead_here"])
+    job = db.session.get(Job, ids["dead_here"])
+    assert job.status == "succeeded" and job.attempts == 2
+    assert job.worker_id == queue.worker_id()
+
+
+def test_the_heartbeat_keeps_a_running_jobs_row_fresh() -> None:
+    job = Job(kind="test_echo", status="running", payload={}, worker_id=queue.worker_id(),
+              heartbeat_at=utcnow() - timedelta(minutes=1))
+    other = Job(kind="test_echo", status="running", payload={}, worker_id="x:1:y",
+                heartbeat_at=utcnow() - timedelta(minutes=1))
+    db.session.add_all([job, other])
+    db.session.commit()
+    queue._running.add(job.id)
+    try:
+        assert queue.beat() == 1
+    finally:
+        queue._running.discard(job.id)
+    db.session.expire_all()
+    assert db.session.get(Job, job.id).heartbeat_at > utcnow() - timedelta(seconds=5)
+    assert queue.requeue_stale_jobs() == [other.id]

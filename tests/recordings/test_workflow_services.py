@@ -67,7 +67,10 @@ def test_upload_stores_a_decoded_file_under_a_random_name_and_queues_in_the_same
     # Before the commit: the job row is part of the same transaction as the recording.
     job = db.session.get(Job, recording.job_id)
     assert job is not None and job.kind == "recordings.transcribe"
-    assert job.payload == {"recording_id": recording.id} and job.status == "queued"
+    # The recording's unique storage name travels with its id (a reused id is refused).
+    assert job.payload == {"recording_id": recording.id,
+                           "recording_token": recording.storage_name}
+    assert job.status == "queued"
     assert recording.status == "queued"
     assert recording.container == "flac" and recording.channels == 2
     assert recording.sample_rate == 44100 and 10.5 < recording.duration_seconds < 11.5

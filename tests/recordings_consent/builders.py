@@ -11,8 +11,6 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
-from flask import current_app
-
 from coachprog.assessments.models import Assessment, EvidenceItem, Mark, RaterAssignment
 from coachprog.auth.models import User
 from coachprog.auth.permissions import SystemActor
@@ -80,8 +78,13 @@ def coaching_session(eng: Engagement) -> CoachingSession:
 
 
 def recordings_dir() -> Path:
-    """The local recordings folder these tests configure (conftest)."""
-    return Path(current_app.config["COACHPROG_RECORDINGS_DIR"])
+    """The local recordings folder: the one these tests configure (conftest), else the
+    instance's, as the storage interface decides."""
+    from coachprog.storage import LocalStorage, store_for
+
+    store = store_for("recordings")
+    assert isinstance(store, LocalStorage), "these builders write local files"
+    return store.root
 
 
 def recording(given: CoacheeConsent, *, uploaded_at: datetime | None = None,

@@ -498,11 +498,9 @@ def choose_session(actor: Any, audit_id: int, session_id: int | None) -> Audit:
 
 
 def _manages(user: Any, person_id: int) -> bool:
-    from coachprog.assessments.domain import manager_chain
-    from coachprog.people.services import get_manager_links
+    from coachprog.people.services import user_in_chain_of
 
-    own = getattr(user, "person_id", None)
-    return own is not None and own in manager_chain(person_id, get_manager_links((person_id,)))
+    return user_in_chain_of(user, person_id)
 
 
 def is_audit_recording(user: Any, audit: Audit, recording: Any) -> bool:

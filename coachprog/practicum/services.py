@@ -29,7 +29,6 @@ from sqlalchemy.orm import joinedload
 from coachprog.auth.domain import Role
 from coachprog.auth.models import RoleGrant, User
 from coachprog.auth.permissions import can, require
-from coachprog.coaching.models import SupervisorAssignment
 from coachprog.db import utcnow
 from coachprog.errors import DomainError, NotFound
 from coachprog.extensions import db
@@ -372,10 +371,21 @@ class TraineeRow:
 
 def list_trainees(actor: Any) -> list[TraineeRow]:
     """Enrolled trainees this actor may see: all for admins, their own for supervisors."""
+    from coachprog.people.services import not_managed_by
+    from coachprog.recordings.permissions import supervised_person_ids
+
     require(actor, "can_list_practicum_trainees")
     query = sa.select(PracticumEnrolment).options(joinedload(PracticumEnrolment.person))
-    enrolments = [e for e in db.session.scalars(query)
-                  if can(actor, "can_view_practicum_ledger", e.person_id)]
+    # Set-based, as `can_view_practicum_ledger` decides per trainee: admins see every ledger
+    # bar their own reporting line's (the chain bar), supervisors their trainees.
+    if can(actor, "can_enrol_practicum_trainee"):
+        query = query.where(not_managed_by(PracticumEnrolment.person_id,
+                                           getattr(actor, "person_id", None)))
+    else:
+        query = query.where(sa.or_(
+            PracticumEnrolment.person_id.in_(supervised_person_ids(actor)),
+            PracticumEnrolment.person_id == getattr(actor, "person_id", None)))
+    enrolments = list(db.session.scalars(query))
     ids = [e.person_id for e in enrolments]
     by_person: dict[int, list[LedgerEntry]] = {i: [] for i in ids}
     if ids:
@@ -434,8 +444,9 @@ def entries_to_verify(actor: Any) -> list[VerifyItem]:
     """Ledger entries awaiting this supervisor's verification, oldest first."""
     if not can(actor, "can_list_practicum_trainees") or getattr(actor, "id", None) is None:
         return []
-    trainees = sa.select(SupervisorAssignment.coach_person_id).where(
-        SupervisorAssignment.supervisor_user_id == actor.id)
+    from coachprog.recordings.permissions import supervised_person_ids
+
+    trainees = supervised_person_ids(actor)
     rows = db.session.scalars(
         sa.select(LedgerEntry).options(joinedload(LedgerEntry.person))
         .where(LedgerEntry.person_id.in_(trainees), LedgerEntry.status == domain.PENDING)

@@ -76,9 +76,10 @@ def scored_reviews(person_ids: set[int]) -> list[Assessment]:
 
 
 def trainee_ids_of(actor: Any) -> set[int]:
-    """The people this supervisor is assigned over."""
-    return set(db.session.scalars(sa.select(SupervisorAssignment.coach_person_id).where(
-        SupervisorAssignment.supervisor_user_id == actor.id)))
+    """The people this supervisor is assigned over (bar their own reporting line)."""
+    from coachprog.recordings.permissions import supervised_person_ids
+
+    return set(db.session.scalars(supervised_person_ids(actor)))
 
 
 # --- deadlines ---------------------------------------------------------------------------------
@@ -498,14 +499,20 @@ def program_overview(actor: Any, *, now: datetime | None = None) -> ProgramOverv
     gate checklists and decisions, overdue items) and every supervisor's overdue items. An
     item of a trainee with two supervisors counts for each of them; the totals count it once.
     Counts only: no feedback text, no 1:1 notes."""
+    from coachprog.people.services import not_managed_by
+
     require(actor, "can_view_practicum_program")
     now = now or utcnow()
+    # The chain bar: the actor's own reporting line is left out of the overview.
+    own = getattr(actor, "person_id", None)
     supervisors_of: dict[int, set[int]] = {}
     for row in db.session.execute(sa.select(SupervisorAssignment.coach_person_id,
-                                            SupervisorAssignment.supervisor_user_id)):
+                                            SupervisorAssignment.supervisor_user_id).where(
+            not_managed_by(SupervisorAssignment.coach_person_id, own))):
         supervisors_of.setdefault(row[0], set()).add(row[1])
     enrolments = list(db.session.scalars(
         sa.select(PracticumEnrolment).join(Person, PracticumEnrolment.person_id == Person.id)
+        .where(not_managed_by(PracticumEnrolment.person_id, own))
         .order_by(Person.name, Person.id)))
     people = set(supervisors_of) | {e.person_id for e in enrolments}
     late_feedback: dict[int, int] = {}

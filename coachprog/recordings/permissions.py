@@ -40,14 +40,34 @@ def register_auditor_source(source: AuditorSource) -> AuditorSource:
 
 
 def supervisor_user_ids(coach_person_id: int) -> set[int]:
-    """Assigned supervisors who still hold a supervising role (a revoked role ends access)."""
-    from coachprog.auth.models import RoleGrant
+    """Assigned supervisors who still hold a supervising role (a revoked role ends access)
+    and are not in the coach's management chain (the chain bar: an assignment made before
+    a reorganisation put them above the coach grants nothing)."""
+    from coachprog.auth.models import RoleGrant, User
     from coachprog.coaching.models import SupervisorAssignment
+    from coachprog.people.services import not_in_chain_of
 
     return set(db.session.scalars(sa.select(SupervisorAssignment.supervisor_user_id).where(
         SupervisorAssignment.coach_person_id == coach_person_id,
         SupervisorAssignment.supervisor_user_id.in_(sa.select(RoleGrant.user_id).where(
-            RoleGrant.role.in_((Role.LEAD_COACH.value, Role.MASTER_COACH.value)))))))
+            RoleGrant.role.in_((Role.LEAD_COACH.value, Role.MASTER_COACH.value)))),
+        SupervisorAssignment.supervisor_user_id.in_(sa.select(User.id).where(
+            not_in_chain_of(User.person_id, coach_person_id))))))
+
+
+def supervised_person_ids(user: Any) -> sa.Select[Any]:
+    """The coaches this user supervises, as a subquery for list filters: their assignments,
+    while they hold a supervising role, bar anyone in their own reporting line (the set-based
+    twin of `supervisor_user_ids`)."""
+    from coachprog.coaching.models import SupervisorAssignment
+    from coachprog.people.services import not_managed_by
+
+    user_id = getattr(user, "id", None)
+    if user_id is None or not has_any_role(user, Role.LEAD_COACH, Role.MASTER_COACH):
+        return sa.select(SupervisorAssignment.coach_person_id).where(sa.false())
+    return sa.select(SupervisorAssignment.coach_person_id).where(
+        SupervisorAssignment.supervisor_user_id == user_id,
+        not_managed_by(SupervisorAssignment.coach_person_id, getattr(user, "person_id", None)))
 
 
 def auditor_user_ids(coach_person_id: int) -> set[int]:
@@ -77,14 +97,10 @@ def _consent_of(obj: Any) -> Any:
 
 
 def _manages(user: Any, person_id: int) -> bool:
-    """Whether the user is in the person's management chain (direct or indirect)."""
-    from coachprog.assessments.domain import manager_chain
-    from coachprog.people.services import get_manager_links
+    """Whether the user is in the person's management chain (the one chain bar)."""
+    from coachprog.people.services import user_in_chain_of
 
-    own = getattr(user, "person_id", None)
-    if own is None:
-        return False
-    return own in manager_chain(person_id, get_manager_links((person_id,)))
+    return user_in_chain_of(user, person_id)
 
 
 def _barred(user: Any, engagement: Any, consent: Any) -> bool:

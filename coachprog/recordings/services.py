@@ -32,6 +32,7 @@ from coachprog.governance import services as audit
 from coachprog.jobs.models import Job
 from coachprog.jobs.queue import create_job
 from coachprog.people.models import Person
+from coachprog.people.services import chain_refusal
 from coachprog.recordings import consent as consent_rules
 from coachprog.recordings import storage
 from coachprog.recordings.models import CoacheeConsent, CoachingSession, Recording, Transcript
@@ -93,8 +94,9 @@ def _visible_engagement_ids(actor: Any) -> set[int] | None:
     if can(actor, "can_manage_recordings"):
         return None
     person_id = getattr(actor, "person_id", None)
-    coach_ids = set(db.session.scalars(sa.select(SupervisorAssignment.coach_person_id).where(
-        SupervisorAssignment.supervisor_user_id == actor.id)))
+    from coachprog.recordings.permissions import supervised_person_ids
+
+    coach_ids = set(db.session.scalars(supervised_person_ids(actor)))
     if person_id is not None:
         coach_ids.add(person_id)
     if not coach_ids:
@@ -623,6 +625,9 @@ def assign_supervisor(actor: Any, *, coach_person_id: int | None,
         errors["supervisor_user_id"] = ["Choose a lead coach or master coach."]
     elif coach is not None and supervisor.person_id == coach.id:
         errors["supervisor_user_id"] = ["A coach cannot supervise themselves."]
+    elif coach is not None and (barred := chain_refusal(supervisor, coach, "supervisor")):
+        # Supervisors read and verify practicum hours and hear sessions: never a manager.
+        errors["supervisor_user_id"] = [barred]
     if not errors and db.session.scalar(sa.select(SupervisorAssignment.id).where(
             SupervisorAssignment.coach_person_id == coach_person_id,
             SupervisorAssignment.supervisor_user_id == supervisor_user_id)):

@@ -574,7 +574,7 @@ def open_audit_audio(actor: Any, audit_id: int, recording_id: int) -> Any:
     """The audio of a recording under audit, for the audit page's player; audited."""
     from coachprog.recordings import storage
     from coachprog.recordings.models import Recording
-    from coachprog.recordings.services import AudioFile
+    from coachprog.recordings.services import AudioFile, blind_audio_path
 
     audit = _load_audit(audit_id)
     recording = db.session.get(Recording, recording_id)
@@ -583,14 +583,16 @@ def open_audit_audio(actor: Any, audit_id: int, recording_id: int) -> Any:
     require(actor, "can_open_audit_recording", (audit, recording))
     if recording.storage_name is None:
         raise NotFound("recording audio")
-    path = storage.audio_path(recording.storage_name)
-    if not path.is_file():
+    if not storage.audio_path(recording.storage_name).is_file():
         raise NotFound("recording audio")
+    # The audit is blind (the page shows pseudonyms): the original's tags may name the coach
+    # or coachee, so the auditor hears a re-encoded copy that carries none.
+    path = blind_audio_path(recording.storage_name)
     audit_log.record("recording.audio_opened", actor=actor, object_type="recording",
                      object_id=recording.id, detail={"for": "audit", "audit_id": audit.id})
     # A neutral name: the uploaded file name may name the coach or the coachee.
-    return AudioFile(path=path, mimetype=storage.mimetype_for(recording.container),
-                     download_name=f"audit-{audit.id}-recording-{recording.id}")
+    return AudioFile(path=path, mimetype="audio/wav",
+                     download_name=f"audit-{audit.id}-recording-{recording.id}.wav")
 
 
 def audit_rubric() -> Any:

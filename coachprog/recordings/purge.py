@@ -71,6 +71,13 @@ def delete_audio(recording: Recording) -> bool:
             deleted = True
         except FileNotFoundError:
             log.warning("audio of recording %s was already gone from %s", recording.id, path)
+    if recording.storage_name:
+        # The tag-free copy served to blind listeners goes with the original.
+        from coachprog.recordings.storage import plain_copy_path
+
+        if plain_copy_path(recording.storage_name).is_file():
+            plain_copy_path(recording.storage_name).unlink(missing_ok=True)
+            deleted = True
     recording.storage_name = None
     if recording.audio_deleted_at is None:
         recording.audio_deleted_at = utcnow()

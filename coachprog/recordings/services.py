@@ -390,11 +390,28 @@ def open_audio(actor: Any, recording_id: int) -> AudioFile:
     path = storage.audio_path(recording.storage_name)
     if not path.is_file():
         raise NotFound("recording audio")
+    neutral = f"recording-{recording.id}"
+    if blind:
+        # The original's tags may name the coach or coachee (a WAV's LIST/INFO, an ID3
+        # artist): a blind rater gets a re-encoded copy that carries none.
+        path = blind_audio_path(recording.storage_name)
     audit.record("recording.audio_opened", actor=actor, object_type="recording",
                  object_id=recording.id, detail={"blind": True} if blind else None)
-    neutral = f"recording-{recording.id}"
+    if blind:
+        return AudioFile(path=path, mimetype="audio/wav", download_name=f"{neutral}.wav")
     return AudioFile(path=path, mimetype=storage.mimetype_for(recording.container),
-                     download_name=neutral if blind else recording.original_name or neutral)
+                     download_name=recording.original_name or neutral)
+
+
+def blind_audio_path(storage_name: str) -> Path:
+    """The tag-free copy for blind listeners (see `storage.plain_copy`); NotFound when the
+    audio went meanwhile or no longer decodes."""
+    from coachprog.recordings.audio import InvalidAudio
+
+    try:
+        return storage.plain_copy(storage_name)
+    except (FileNotFoundError, InvalidAudio):
+        raise NotFound("recording audio") from None
 
 
 def get_transcript(actor: Any, recording_id: int) -> Transcript:

@@ -124,6 +124,44 @@ def store_upload(stream: IO[bytes]) -> StoredAudio:
 def delete_file(storage_name: str | None) -> None:
     if storage_name:
         audio_path(storage_name).unlink(missing_ok=True)
+        plain_copy_path(storage_name).unlink(missing_ok=True)
+
+
+PLAIN_DIR = "plain"
+
+
+def plain_copy_path(storage_name: str) -> Path:
+    """Where the tag-free copy of a recording for blind listeners lives: instance/recordings/
+    plain/<the original's random name>.wav. The name gives nothing away (it is the random
+    storage name) and ties the copy to its original, so whatever deletes the audio deletes
+    the copy too (`delete_file`, `purge.delete_audio`)."""
+    return recordings_dir() / PLAIN_DIR / f"{Path(storage_name).name}.wav"
+
+
+def plain_copy(storage_name: str) -> Path:
+    """The tag-free WAV of a recording, made on first use and kept: re-encoding on every
+    request would decode the whole recording for each Range request a seeking player sends.
+    Written to a temporary name and renamed atomically; if the original is deleted meanwhile
+    (a withdrawal), the copy is deleted too and FileNotFoundError says so."""
+    from coachprog.recordings.audio import write_plain_wav
+
+    target = plain_copy_path(storage_name)
+    if target.is_file():
+        return target
+    source = audio_path(storage_name)
+    if not source.is_file():
+        raise FileNotFoundError(source)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    temp = target.parent / f"{TEMP_PREFIX}{secrets.token_hex(16)}.part"
+    try:
+        write_plain_wav(source, temp)
+        os.replace(temp, target)
+    finally:
+        temp.unlink(missing_ok=True)
+    if not source.is_file():
+        target.unlink(missing_ok=True)
+        raise FileNotFoundError(source)
+    return target
 
 
 def _remember_written(storage_name: str) -> None:

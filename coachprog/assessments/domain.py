@@ -328,6 +328,11 @@ def find_conflicts(facts: RelationshipFacts,
 
 # --- pseudonyms -------------------------------------------------------------------------------
 
+def rater_pseudonym(position: int) -> str:
+    """A co-rater on a blind assessment before it closes: "Rater 2" (1-based place)."""
+    return f"Rater {position}"
+
+
 # No 0/O, 1/I/L: a pseudonym read aloud or copied by hand stays unambiguous.
 PSEUDONYM_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 PSEUDONYM_LENGTH = 4

@@ -702,6 +702,15 @@ def result_summary(assessment: Assessment, result: Mapping[str, Any] | None) -> 
     return domain.passing_summary(domain.result_from_dict(result), rubric_of(assessment))
 
 
+def rater_label(actor: Any, assignment: RaterAssignment) -> str:
+    """The rater's name, or — where `can_view_rater_identity` says no (a co-rater on a blind
+    assessment before it closes) — "Rater N", N the assignment's place on the assessment."""
+    if can(actor, "can_view_rater_identity", assignment):
+        return str(assignment.rater.display_name)
+    ordered = sorted(a.id for a in assignment.assessment.assignments)
+    return domain.rater_pseudonym(ordered.index(assignment.id) + 1)
+
+
 def describe_assessment(actor: Any, assessment: Assessment) -> dict[str, Any]:
     """Everything about an assessment the actor may see, as plain data (pages and API).
 
@@ -720,7 +729,9 @@ def describe_assessment(actor: Any, assessment: Assessment) -> dict[str, Any]:
     for a in assessment.assignments:
         visible = can(actor, "can_view_assignment_marks", a)
         raters.append({
-            "assignment_id": a.id, "rater_id": a.rater_id, "rater_name": a.rater.display_name,
+            "assignment_id": a.id,
+            "rater_id": a.rater_id if can(actor, "can_view_rater_identity", a) else None,
+            "rater_name": rater_label(actor, a),
             "role": a.role, "status": a.status, "submitted_at": a.submitted_at,
             "result": a.result if visible and a.status == AssignmentStatus.SUBMITTED.value
             else None,

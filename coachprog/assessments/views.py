@@ -41,6 +41,12 @@ from coachprog.web import Pagination, apply_domain_error, authorize, page_arg
 
 bp = Blueprint("assessments", __name__, url_prefix="/assessments")
 
+
+@bp.app_template_global("rater_label")
+def rater_label(assignment: Any) -> str:
+    """A rater's name, or their pseudonym where the blind rules hide it."""
+    return services.rater_label(current_user, assignment)
+
 STATUS_FILTERS = ("", *(s.value for s in AssessmentStatus))
 
 

@@ -263,7 +263,7 @@ def cited_moments(actor: Any, assessment: Any) -> CitedView:
     """The moments cited by the marks the actor may see (the blind rules of
     `visible_mark_sheets`, own marks included). Words and play links only for those who may
     open the recording; showing them is audited."""
-    from coachprog.assessments.services import visible_mark_sheets
+    from coachprog.assessments.services import rater_label, visible_mark_sheets
 
     recording = evidence_recording(assessment)
     sheets = visible_mark_sheets(actor, assessment, exclude_own=False)
@@ -272,7 +272,7 @@ def cited_moments(actor: Any, assessment: Any) -> CitedView:
     cited: list[CitedSheet] = []
     shown = 0
     for sheet in sheets:
-        item = CitedSheet(sheet.assignment.rater.display_name, sheet.assignment.role)
+        item = CitedSheet(rater_label(actor, sheet.assignment), sheet.assignment.role)
         for mark in sheet.assignment.marks:
             segments = by_mark.get(mark.id, [])
             if not segments:

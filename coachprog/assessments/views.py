@@ -37,9 +37,10 @@ from coachprog.errors import DomainError
 from coachprog.extensions import db
 from coachprog.recordings import citations
 from coachprog.rubrics.domain import Rubric, percent
-from coachprog.web import Pagination, apply_domain_error, authorize, page_arg
+from coachprog.web import Pagination, apply_domain_error, authorize, no_store, page_arg
 
 bp = Blueprint("assessments", __name__, url_prefix="/assessments")
+no_store(bp)  # session content, evidence or assessments: never cached
 
 
 @bp.app_template_global("rater_label")

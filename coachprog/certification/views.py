@@ -21,9 +21,10 @@ from coachprog.certification.forms import (
 )
 from coachprog.errors import DomainError
 from coachprog.extensions import db
-from coachprog.web import apply_domain_error, authorize
+from coachprog.web import apply_domain_error, authorize, no_store
 
 bp = Blueprint("certification", __name__, url_prefix="/certification")
+no_store(bp)  # session content, evidence or assessments: never cached
 
 
 def _invoked_as_check_levels() -> bool:

@@ -20,9 +20,10 @@ from coachprog.practicum.supervision_forms import (
     OneOnOneForm,
     QueueReviewForm,
 )
-from coachprog.web import apply_domain_error, authorize
+from coachprog.web import apply_domain_error, authorize, no_store
 
 bp = Blueprint("supervision", __name__, url_prefix="/supervision")
+no_store(bp)  # session content, evidence or assessments: never cached
 
 
 @bp.app_template_filter("localtime")

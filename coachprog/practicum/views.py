@@ -29,9 +29,10 @@ from coachprog.practicum.forms import (
     WeekLogForm,
     draft_fields,
 )
-from coachprog.web import apply_domain_error, authorize
+from coachprog.web import apply_domain_error, authorize, no_store
 
 bp = Blueprint("practicum", __name__, url_prefix="/practicum")
+no_store(bp)  # session content, evidence or assessments: never cached
 
 
 def display_zone() -> str:

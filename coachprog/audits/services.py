@@ -26,6 +26,7 @@ from coachprog.db import utcnow
 from coachprog.errors import DomainError, NotFound
 from coachprog.extensions import db
 from coachprog.governance import services as audit_log
+from coachprog.governance.domain import total_reveals_withheld, withheld_labels
 from coachprog.people.models import Person
 
 AUDIT_RUBRIC = "audit"
@@ -801,15 +802,16 @@ class GroupCoverage:
 class Coverage:
     quarter: str
     population: int
-    sampled: int
-    audited: int
-    overdue: int
+    sampled: int | None  # None: withheld, it would give away a suppressed group
+    audited: int | None
+    overdue: int | None
     actions_open: int
     actions_overdue: int
     breach: bool
     quarter_over: bool
     groups: list[GroupCoverage]
     has_sample: bool
+    totals_withheld: bool = False
 
 
 MIN_GROUP = 5
@@ -836,14 +838,23 @@ def coverage(actor: Any, quarter: str, *, aggregates_only: bool = False) -> Cove
         if audit.outcome:
             group.audited += 1
             group.outcomes[audit.outcome] = group.outcomes.get(audit.outcome, 0) + 1
+    totals_withheld = False
     if aggregates_only:
-        for group in groups.values():
-            if group.sampled < MIN_GROUP:
-                group.suppressed, group.outcomes = True, {}
+        # Groups under 5 sampled coaches, and their complement (governance's one rule), so no
+        # withheld figure is the total minus the shown ones; where a lone group cannot be
+        # complemented, the totals go too.
+        sizes = {name: group.sampled for name, group in groups.items()}
+        hidden = withheld_labels(sizes, MIN_GROUP)
+        for name in hidden:
+            groups[name].suppressed, groups[name].outcomes = True, {}
+        totals_withheld = total_reveals_withheld(sizes, hidden, MIN_GROUP)
     actions = [act for a in audits for act in a.actions]
+    overdue = sum(1 for a in audits if not a.outcome) if quarter_over else 0
     return Coverage(
-        quarter=quarter, population=population, sampled=len(audits), audited=audited,
-        overdue=sum(1 for a in audits if not a.outcome) if quarter_over else 0,
+        quarter=quarter, population=population,
+        sampled=None if totals_withheld else len(audits),
+        audited=None if totals_withheld else audited,
+        overdue=None if totals_withheld else overdue, totals_withheld=totals_withheld,
         actions_open=sum(1 for a in actions if a.status == "open"),
         actions_overdue=sum(1 for a in actions if domain.action_overdue(a.status, a.due_on,
                                                                          today)),

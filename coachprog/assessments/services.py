@@ -375,6 +375,13 @@ def _check_rater(assessment: Assessment, rater: User | None, role: AssignmentRol
         relationship_facts(rater, assessment.evidence.subject_person_id))
     if conflicts:
         raise _refuse("Conflict of interest: " + " ".join(conflicts))
+    if getattr(assessment.evidence, "recording_id", None) is not None:
+        # The chain bar: nobody above the recorded session's coach or coachee scores it.
+        from coachprog.recordings.citations import chain_rater_refusal
+
+        refusal = chain_rater_refusal(rater, assessment)
+        if refusal:
+            raise _refuse(refusal)
     if assessment.blind and getattr(assessment.evidence, "recording_id", None) is not None:
         # A rater who knows the coach through the recording would know whose session it is.
         from coachprog.recordings.citations import blind_rater_refusal

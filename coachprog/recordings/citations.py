@@ -89,6 +89,20 @@ def blind_rater_refusal(rater: Any, assessment: Any) -> str | None:
     return refusal_for(rater, recording)
 
 
+def chain_rater_refusal(rater: Any, assessment: Any) -> str | None:
+    """Why the user may not rate an assessment of a recorded session because they are in the
+    management chain of its coach or coachee (blind or not: coaching is not surveillance);
+    None when they are not, or the evidence is no recording."""
+    from coachprog.people.services import chain_refusal
+
+    recording = evidence_recording(assessment)
+    if recording is None:
+        return None
+    engagement = recording.session.engagement
+    return (chain_refusal(rater, engagement.coach, "rater")
+            or chain_refusal(rater, engagement.coachee, "rater"))
+
+
 def blind_view(actor: Any, recording: Recording) -> bool:
     """The actor reads this recording only as a blind rater: names are redacted for them."""
     return (not can(actor, "can_open_recording_content", recording)

@@ -17,7 +17,10 @@ from coachprog.recordings import services as recordings
 from coachprog.selection import services as selection
 from tests.factories import PersonFactory, UserFactory
 from tests.practicum.builders import enrolled_trainee, entry
-from tests.recordings.recording_builders import world
+from tests.recordings.recording_builders import (
+    recordings_dir,  # noqa: F401 - fixture
+    world,
+)
 from tests.selection.builders import SYSTEM, applicant, sprint
 
 pytestmark = pytest.mark.usefixtures("clock")
@@ -138,3 +141,27 @@ def test_seating_a_manager_of_a_candidate_on_the_panel_is_refused_in_words(app) 
     outsider = UserFactory(roles=[Role.MASTER_COACH], person_id=PersonFactory().id)
     assert selection.seat_panel_member(SYSTEM, row, "external_master_coach",
                                        outsider.id).user_id == outsider.id
+
+
+@pytest.mark.usefixtures("recordings_dir")
+def test_rating_a_recorded_session_of_ones_report_is_refused_in_words(tmp_path) -> None:
+    from coachprog.assessments import services as assessments
+    from tests.assessments.builders import assessment, calibrate
+    from tests.recordings.recording_builders import session, stored_recording
+
+    w = world()
+    assert w.consent is not None
+    recording = stored_recording(session(w.engagement), w.consent, tmp_path)
+    boss_person = PersonFactory(name="Ola Boss")
+    w.coachee.manager = boss_person
+    boss = UserFactory(roles=[Role.RATER], person_id=boss_person.id, display_name="Ola Boss")
+    calibrate(boss)
+    admin = UserFactory(roles=[Role.ADMIN])
+    for blind in (True, False):
+        row = assessment(blind=blind)
+        row.evidence.recording_id = recording.id
+        db.session.flush()
+        with pytest.raises(DomainError) as refused:
+            assessments.assign_rater(admin, row, boss.id)
+        assert f"Ola Boss manages {w.coachee.name}, so cannot be their rater" in \
+            refused.value.message

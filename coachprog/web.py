@@ -34,7 +34,9 @@ def no_store(bp: Any) -> Any:
 
 
 def _no_store(response: Any) -> Any:
-    response.headers["Cache-Control"] = "no-store"
+    # A route that already forbids storing ("private, no-store" on files) keeps its words.
+    if "no-store" not in (response.headers.get("Cache-Control") or ""):
+        response.headers["Cache-Control"] = "no-store"
     return response
 
 

@@ -165,3 +165,14 @@ def test_rating_a_recorded_session_of_ones_report_is_refused_in_words(tmp_path) 
             assessments.assign_rater(admin, row, boss.id)
         assert f"Ola Boss manages {w.coachee.name}, so cannot be their rater" in \
             refused.value.message
+
+
+def test_program_staff_in_the_chain_do_not_open_the_coachs_certification_page() -> None:
+    person, trainee, _ = enrolled_trainee()
+    lead = UserFactory(roles=[Role.LEAD_COACH, Role.MASTER_COACH], person_id=PersonFactory().id)
+    db.session.commit()
+    assert can(lead, "can_view_certification", person.id)
+    _reorganise_above(person.id, lead)
+    db.session.commit()
+    assert not can(lead, "can_view_certification", person.id)
+    assert can(trainee, "can_view_certification", person.id)

@@ -44,24 +44,28 @@ def withheld_labels(counts: Mapping[str, int], minimum: int = MIN_GROUP_SIZE, *,
     shown = sorted(((label, count) for label, count in listed.items() if label not in hidden),
                    key=lambda item: (-item[1], item[0]))
     needs_complement = len(new) == 1 and len(hidden) > 1
-    while shown and (needs_complement or _singles_out(listed, hidden, minimum)):
+    while shown and (needs_complement or _singles_out(listed, hidden, minimum, carried)):
         hidden.add(shown.pop()[0])
         needs_complement = False
     return frozenset(hidden)
 
 
 def _singles_out(counts: Mapping[str, int], hidden: set[str] | frozenset[str],
-                 minimum: int) -> bool:
+                 minimum: int, carried: frozenset[str] = frozenset()) -> bool:
     """Whether total minus shown pins a withheld group: it is the only one withheld, or the
-    withheld sum leaves each of them one possible size — their number (every listed group
-    has a member) or, when all are small, their number times `minimum - 1`."""
+    withheld sum leaves each of them one possible size — each at its least (a listed group
+    has a member; a carried one may have none), or, when all are newly small, each at
+    `minimum - 1`."""
     if not hidden:
         return False
-    sizes = [counts.get(label, 0) for label in hidden]
-    if len(hidden) == 1 or sum(sizes) == len(hidden):
+    if len(hidden) == 1:
         return True
-    # All of them small and all of size minimum - 1: the sum says so.
-    return all(size < minimum for size in sizes) and sum(sizes) == len(sizes) * (minimum - 1)
+    sizes = [counts.get(label, 0) for label in hidden]
+    least = sum(0 if label in carried else 1 for label in hidden)
+    if sum(sizes) == least:
+        return True
+    return (not hidden & carried and all(size < minimum for size in sizes)
+            and sum(sizes) == len(sizes) * (minimum - 1))
 
 
 def total_reveals_withheld(counts: Mapping[str, int], hidden: Iterable[str],

@@ -94,3 +94,11 @@ def test_a_table_with_only_small_groups_and_nothing_to_complement_withholds_its_
     assert suppress_table({"Legal": 1, "Ops": 1}).total is None
     assert suppress_table({"Legal": 4, "Ops": 4}).total is None  # both 4: the sum says so
     assert suppress_table({"Legal": 3, "Ops": 2}).total == 5
+
+
+def test_carried_groups_with_nobody_left_take_the_shown_group_with_them() -> None:
+    """Withheld at an earlier stage, nobody of B or C reached this one: shown beside A's 10 of
+    a total of 10, they would read as 0 each; A is withheld with them."""
+    assert withheld_labels({"A": 10, "B": 0, "C": 0}, carried={"B", "C"}) == {"A", "B", "C"}
+    # With somebody left in them, their sum no longer pins either: A stays shown.
+    assert withheld_labels({"A": 10, "B": 2, "C": 0}, carried={"B", "C"}) == {"B", "C"}

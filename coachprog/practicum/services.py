@@ -441,18 +441,21 @@ class VerifyItem:
 
 
 def entries_to_verify(actor: Any) -> list[VerifyItem]:
-    """Ledger entries awaiting this supervisor's verification, oldest first."""
+    """Ledger entries awaiting this supervisor's verification, oldest first. Set-based twin
+    of `can_verify_practicum_entry`: their trainees bar their own reporting line (in SQL,
+    `supervised_person_ids`), never their own entries, no query per row."""
     if not can(actor, "can_list_practicum_trainees") or getattr(actor, "id", None) is None:
         return []
     from coachprog.recordings.permissions import supervised_person_ids
 
     trainees = supervised_person_ids(actor)
+    own = getattr(actor, "person_id", None)
     rows = db.session.scalars(
         sa.select(LedgerEntry).options(joinedload(LedgerEntry.person))
-        .where(LedgerEntry.person_id.in_(trainees), LedgerEntry.status == domain.PENDING)
+        .where(LedgerEntry.person_id.in_(trainees), LedgerEntry.status == domain.PENDING,
+               *([LedgerEntry.person_id != own] if own is not None else []))
         .order_by(LedgerEntry.starts_at, LedgerEntry.id))
-    return [VerifyItem(e, url_for("practicum.view_entry", entry_id=e.id)) for e in rows
-            if can(actor, "can_verify_practicum_entry", e)]
+    return [VerifyItem(e, url_for("practicum.view_entry", entry_id=e.id)) for e in rows]
 
 
 # --- export ------------------------------------------------------------------------------------

@@ -260,10 +260,19 @@ def record_one_on_one(actor: Any, trainee_person_id: int, *, held_on: date | Non
 
 
 def one_on_ones(actor: Any, trainee_person_id: int) -> list[OneOnOne]:
-    """The pair's 1:1s that this actor may read (only the pair's own)."""
-    rows = db.session.scalars(sa.select(OneOnOne).where(
-        OneOnOne.trainee_person_id == trainee_person_id).order_by(OneOnOne.held_on.desc()))
-    return [row for row in rows if can(actor, "can_view_one_on_one", row)]
+    """The pair's 1:1s that this actor may read (only the pair's own). Set-based twin of
+    `can_view_one_on_one`: one chain check for the list, not one per row."""
+    from coachprog.people.services import user_in_chain_of
+
+    if not can(actor, "can_view_own_supervision") and not can(
+            actor, "can_view_session_feedback", trainee_person_id):
+        return []
+    query = sa.select(OneOnOne).where(OneOnOne.trainee_person_id == trainee_person_id)
+    if getattr(actor, "person_id", None) != trainee_person_id:
+        if user_in_chain_of(actor, trainee_person_id):
+            return []
+        query = query.where(OneOnOne.supervisor_user_id == getattr(actor, "id", None))
+    return list(db.session.scalars(query.order_by(OneOnOne.held_on.desc())))
 
 
 @dataclass(frozen=True)

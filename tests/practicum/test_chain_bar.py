@@ -176,3 +176,35 @@ def test_program_staff_in_the_chain_do_not_open_the_coachs_certification_page() 
     db.session.commit()
     assert not can(lead, "can_view_certification", person.id)
     assert can(trainee, "can_view_certification", person.id)
+
+
+def test_the_trainee_and_verify_lists_filter_in_sql_whatever_their_length(app) -> None:
+    """The chain bar adds no query per row: one supervisor over one trainee or over six runs
+    the same number of statements for the trainee list and the verify queue."""
+    from coachprog.coaching.models import SupervisorAssignment
+    from tests.conftest import counting_statements
+
+    supervisor = UserFactory(roles=[Role.LEAD_COACH], person_id=PersonFactory().id)
+
+    def add_trainee() -> None:
+        person, _, _ = enrolled_trainee()
+        db.session.add(SupervisorAssignment(coach_person_id=person.id,
+                                            supervisor_user_id=supervisor.id))
+        entry(person)
+        db.session.commit()
+
+    def counts() -> tuple[int, int]:
+        with counting_statements() as listed:
+            services.list_trainees(supervisor)
+        with app.test_request_context(), counting_statements() as queued:
+            services.entries_to_verify(supervisor)
+        return len(listed), len(queued)
+
+    add_trainee()
+    one = counts()
+    for _ in range(5):
+        add_trainee()
+    db.session.expire_all()
+    assert len(services.list_trainees(supervisor)) == 6
+    db.session.expire_all()
+    assert counts() == one

@@ -28,6 +28,7 @@ from coachprog.extensions import db
 from coachprog.governance import services as audit_log
 from coachprog.governance.domain import total_reveals_withheld, withheld_labels
 from coachprog.people.models import Person
+from coachprog.people.services import chain_refusal
 
 AUDIT_RUBRIC = "audit"
 
@@ -363,6 +364,9 @@ def auditor_refusal(user: User, coach_person_id: int) -> str | None:
             SupervisorAssignment.coach_person_id == coach_person_id,
             SupervisorAssignment.supervisor_user_id == user.id).limit(1)) is not None:
         return f"{name} supervises this coach directly; an audit must be independent."
+    coach = db.session.get(Person, coach_person_id)
+    if coach is not None and (barred := chain_refusal(user, coach, "auditor")):
+        return barred
     conflicts = assessment_domain.find_conflicts(relationship_facts(user, coach_person_id))
     if conflicts:
         return f"{name} has a conflict of interest with this coach: {'; '.join(conflicts)}."

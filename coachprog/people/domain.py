@@ -362,7 +362,7 @@ def manager_chain(start: int | None, manager_of: Mapping[int, int | None]) -> tu
 
 def chain_bar_refusal(name: str, subject_name: str, capacity: str, *, direct: bool) -> str:
     """The refusal, in words, of seating someone over a person they manage."""
-    how = "manages" if direct else "is above, further up the reporting line of,"
-    return (f"{name} {how} {subject_name}, so cannot be their {capacity}: nobody in a "
+    how = "" if direct else " indirectly (further up their reporting line)"
+    return (f"{name} manages {subject_name}{how}, so cannot be their {capacity}: nobody in a "
             "person's management chain supervises, rates, audits or judges them (coaching is "
             "not surveillance). Choose someone outside their reporting line.")

@@ -119,8 +119,8 @@ def test_assigning_a_manager_as_supervisor_is_refused_in_words() -> None:
     with pytest.raises(DomainError) as refused:
         recordings.assign_supervisor(admin, coach_person_id=w.coach.id,
                                      supervisor_user_id=higher.id)
-    assert "Ines Top is above, further up the reporting line of," in \
-        refused.value.field_errors["supervisor_user_id"][0]
+    assert f"Ines Top manages {w.coach.name} indirectly (further up their reporting line), " \
+        "so cannot be their supervisor" in refused.value.field_errors["supervisor_user_id"][0]
     # Someone outside the line is assigned.
     other = UserFactory(roles=[Role.LEAD_COACH])
     assert recordings.assign_supervisor(admin, coach_person_id=w.coach.id,

@@ -22,6 +22,27 @@ from coachprog.errors import DomainError, NotFound, NotPermitted
 from coachprog.home import menu
 from coachprog.validation import parse_int
 
+NO_STORE_BLUEPRINTS: set[str] = set()
+"""Blueprints whose answers show session content, evidence or assessments (see `no_store`)."""
+
+
+def no_store(bp: Any) -> Any:
+    """Mark a blueprint as showing session content, evidence or assessments: every answer it
+    gives — pages, files, JSON, error pages — carries `Cache-Control: no-store`, so neither the
+    browser (a shared computer's back button, its disk cache) nor a proxy keeps a copy after
+    the person signs out or the content is purged."""
+    if bp.name not in NO_STORE_BLUEPRINTS:
+        NO_STORE_BLUEPRINTS.add(bp.name)
+        bp.after_request(_no_store)
+    return bp
+
+
+def _no_store(response: Any) -> Any:
+    # A route that already forbids storing ("private, no-store" on files) keeps its words.
+    if "no-store" not in (response.headers.get("Cache-Control") or ""):
+        response.headers["Cache-Control"] = "no-store"
+    return response
+
 
 def authorize(name: str, obj: Any = None) -> None:
     """Ask the permission authority for the signed-in user; refusal becomes a 403 page."""

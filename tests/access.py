@@ -44,3 +44,53 @@ class Case:
     setup: Callable[[], dict[str, Any]] | None = None
 
 
+
+
+# --- the chain actor ------------------------------------------------------------------------
+# Someone in the coach's management chain who also holds lead_coach and was assigned as the
+# coach's supervisor before a reorganisation put them above the coach (the assignment service
+# refuses it now; old rows stay): every route about that coach must refuse them.
+
+CHAIN_PREFIXES = ("practicum.", "supervision.", "recordings.", "transcripts.",
+                  "api.list_practicum", "api.create_practicum", "api.verify_practicum",
+                  "api.query_practicum", "api.get_practicum", "api.get_recording")
+
+
+def coach_person_of(objects: dict[str, Any]) -> int | None:
+    """The coach or trainee a case's `setup` made, from whatever ids it returned."""
+    from coachprog.coaching.models import Engagement
+    from coachprog.extensions import db
+    from coachprog.recordings.models import CoachingSession, Recording
+
+    if "trainee_id" in objects:
+        return int(objects["trainee_id"])
+    if "recording_id" in objects:
+        recording = db.session.get(Recording, objects["recording_id"])
+        return recording.session.engagement.coach_person_id if recording else None
+    if "session_id" in objects:
+        row = db.session.get(CoachingSession, objects["session_id"])
+        return row.engagement.coach_person_id if row else None
+    if "engagement_id" in objects:
+        engagement = db.session.get(Engagement, objects["engagement_id"])
+        return engagement.coach_person_id if engagement else None
+    return None
+
+
+def make_chain_supervisor(coach_person_id: int, *roles: Role) -> tuple[Any, Any]:
+    """A lead coach (plus `roles`) assigned over the coach, then made the coach's manager's
+    manager (indirect: the bar covers the whole chain). Returns (user, direct manager)."""
+    from coachprog.coaching.models import SupervisorAssignment
+    from coachprog.extensions import db
+    from coachprog.people.models import Person
+    from tests.factories import PersonFactory, UserFactory
+
+    top = PersonFactory()
+    middle = PersonFactory(manager=top)
+    coach = db.session.get(Person, coach_person_id)
+    assert coach is not None
+    coach.manager = middle
+    user = UserFactory(roles=[Role.LEAD_COACH, *roles], person_id=top.id)
+    db.session.add(SupervisorAssignment(coach_person_id=coach_person_id,
+                                        supervisor_user_id=user.id))
+    db.session.commit()
+    return user, middle

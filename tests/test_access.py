@@ -19,7 +19,16 @@ from coachprog.auth.permissions import SystemActor
 from coachprog.auth.services import create_api_token
 from coachprog.extensions import db
 from coachprog.jobs.models import Job
-from tests.access import ADMIN_ONLY, DIRECTORY, ROLES, Case, statuses
+from tests.access import (
+    ADMIN_ONLY,
+    CHAIN_PREFIXES,
+    DIRECTORY,
+    ROLES,
+    Case,
+    coach_person_of,
+    make_chain_supervisor,
+    statuses,
+)
 from tests.conftest import Auth, csrf_token
 from tests.factories import PersonFactory, UserFactory
 
@@ -159,3 +168,38 @@ def test_ownership_and_reporting_line_grant_what_roles_alone_do_not(auth, client
     db.session.add(job)
     db.session.commit()
     assert client.get(f"/jobs/{job.id}/status").status_code == 200
+
+
+CHAIN_CASES = [c for c in CASES if c.setup is not None and c.endpoint.startswith(CHAIN_PREFIXES)]
+
+
+@pytest.mark.parametrize("case", CHAIN_CASES, ids=lambda c: f"{c.method} {c.endpoint}")
+def test_chain_lead_coach_is_refused_every_route_about_the_coach(
+    client: FlaskClient, auth: Auth, case: Case
+) -> None:
+    """The chain actor: in the coach's management chain, holding lead_coach, and (from before
+    a reorganisation) assigned as the coach's supervisor. Every practicum, supervision and
+    recordings route about that coach refuses them."""
+    objects = _objects()
+    assert case.setup is not None
+    objects |= case.setup()
+    coach_id = coach_person_of(objects)
+    if coach_id is None:
+        pytest.skip("this route's setup makes no coach (an admin-only listing)")
+    user, _ = make_chain_supervisor(coach_id)
+    url = case.url(objects)
+    if case.api:
+        _, secret = create_api_token(SystemActor("test"), user, name="chain")
+        db.session.commit()
+        with client.open(url, method=case.method, json=case.body,
+                         headers={"Authorization": f"Bearer {secret}"}) as response:
+            status = response.status_code
+    else:
+        assert auth.login(user.email).status_code == 302
+        if case.method == "POST":
+            token = csrf_token(client, "/account")
+            status = client.post(url, data={**(case.body or {}), "csrf_token": token}).status_code
+        else:
+            with client.open(url, method=case.method) as response:
+                status = response.status_code
+    assert status in (403, 404), (case.endpoint, url, status)

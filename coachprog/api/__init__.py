@@ -16,6 +16,7 @@ from coachprog.auth.models import User
 from coachprog.auth.services import user_for_api_token
 from coachprog.extensions import csrf, db
 from coachprog.validation import DB_ID_MAX
+from coachprog.web import no_store
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 # RFC 9457 problem details as `problems.problem` writes them; documented for every error.
@@ -36,6 +37,7 @@ PROBLEM_SCHEMA: dict[str, Any] = {
 }
 
 bp = APIBlueprint("api", __name__, url_prefix="/api/v1")
+no_store(bp)  # session content, evidence or assessments: never cached
 # Bearer tokens, not cookies, authenticate the API, so cross-site request forgery cannot apply.
 csrf.exempt(bp)
 

@@ -72,7 +72,8 @@ class RaterResultOut(Schema):
 
 class RaterOut(Schema):
     assignment_id = Integer()
-    rater_id = Integer()
+    # None where the blind rules hide who rates ("rater_name" is then "Rater N").
+    rater_id = Integer(allow_none=True)
     rater_name = String()
     role = String()
     status = String()

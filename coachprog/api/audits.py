@@ -122,9 +122,11 @@ class CoverageOut(Schema):
     quarter = String()
     has_sample = Boolean()
     population = Integer()
-    sampled = Integer()
-    audited = Integer()
-    overdue = Integer()
+    sampled = Integer(allow_none=True, metadata={
+        "description": "Null for aggregate-only viewers where it would give away a suppressed "
+                       "group (a lone group under 5); so are audited and overdue."})
+    audited = Integer(allow_none=True)
+    overdue = Integer(allow_none=True)
     actions_open = Integer()
     actions_overdue = Integer()
     quarter_over = Boolean()

@@ -27,6 +27,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from coachprog.auth.domain import RATER_ROLES as RATER_ROLES  # re-exported: older imports
+from coachprog.people.domain import manager_chain as manager_chain  # re-exported: the chain bar
 from coachprog.rubrics.domain import (
     AssessmentResult,
     CompetencyResult,
@@ -325,19 +326,12 @@ def find_conflicts(facts: RelationshipFacts,
     return reasons
 
 
-def manager_chain(start: int | None, manager_of: Mapping[int, int | None]) -> tuple[int, ...]:
-    """The managers above person `start`, direct manager first (stops at a loop)."""
-    chain: list[int] = []
-    seen: set[int] = set()
-    current = manager_of.get(start) if start is not None else None
-    while current is not None and current not in seen:
-        chain.append(current)
-        seen.add(current)
-        current = manager_of.get(current)
-    return tuple(chain)
-
-
 # --- pseudonyms -------------------------------------------------------------------------------
+
+def rater_pseudonym(position: int) -> str:
+    """A co-rater on a blind assessment before it closes: "Rater 2" (1-based place)."""
+    return f"Rater {position}"
+
 
 # No 0/O, 1/I/L: a pseudonym read aloud or copied by hand stays unambiguous.
 PSEUDONYM_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"

@@ -121,6 +121,26 @@ def can_moderate_assessment(user: Any, assessment: Any = None) -> bool:
 
 
 @permission
+def can_view_rater_identity(user: Any, assignment: Any = None) -> bool:
+    """Who holds an assignment. On a blind assessment a rater sees their co-raters only as
+    pseudonyms ("Rater 2") until it closes — submitted or not: a name invites deferring to a
+    senior rater or conferring. Those who run or moderate it without scoring on it see names
+    (they assign and chase raters); one's own assignment is always one's own."""
+    if assignment is None or not is_signed_in(user):
+        return False
+    if assignment.rater_id == user.id:
+        return True
+    assessment = assignment.assessment
+    if not can_view_assessment(user, assessment):
+        return False
+    if not assessment.blind or assessment.status == AssessmentStatus.CLOSED.value:
+        return True
+    if _scores_on(user, assessment):
+        return False
+    return has_any_role(user, *ASSESSMENT_RUNNERS) or can_moderate_assessment(user, assessment)
+
+
+@permission
 def can_view_assignment_marks(user: Any, assignment: Any = None) -> bool:
     """Another person's marks, notes and result on one assignment (see the module policy)."""
     if assignment is None or not is_signed_in(user):

@@ -374,6 +374,13 @@ def _check_rater(assessment: Assessment, rater: User | None, role: AssignmentRol
         relationship_facts(rater, assessment.evidence.subject_person_id))
     if conflicts:
         raise _refuse("Conflict of interest: " + " ".join(conflicts))
+    if getattr(assessment.evidence, "recording_id", None) is not None:
+        # The chain bar: nobody above the recorded session's coach or coachee scores it.
+        from coachprog.recordings.citations import chain_rater_refusal
+
+        refusal = chain_rater_refusal(rater, assessment)
+        if refusal:
+            raise _refuse(refusal)
     if assessment.blind and getattr(assessment.evidence, "recording_id", None) is not None:
         # A rater who knows the coach through the recording would know whose session it is.
         from coachprog.recordings.citations import blind_rater_refusal
@@ -701,6 +708,15 @@ def result_summary(assessment: Assessment, result: Mapping[str, Any] | None) -> 
     return domain.passing_summary(domain.result_from_dict(result), rubric_of(assessment))
 
 
+def rater_label(actor: Any, assignment: RaterAssignment) -> str:
+    """The rater's name, or — where `can_view_rater_identity` says no (a co-rater on a blind
+    assessment before it closes) — "Rater N", N the assignment's place on the assessment."""
+    if can(actor, "can_view_rater_identity", assignment):
+        return str(assignment.rater.display_name)
+    ordered = sorted(a.id for a in assignment.assessment.assignments)
+    return domain.rater_pseudonym(ordered.index(assignment.id) + 1)
+
+
 def describe_assessment(actor: Any, assessment: Assessment) -> dict[str, Any]:
     """Everything about an assessment the actor may see, as plain data (pages and API).
 
@@ -719,7 +735,9 @@ def describe_assessment(actor: Any, assessment: Assessment) -> dict[str, Any]:
     for a in assessment.assignments:
         visible = can(actor, "can_view_assignment_marks", a)
         raters.append({
-            "assignment_id": a.id, "rater_id": a.rater_id, "rater_name": a.rater.display_name,
+            "assignment_id": a.id,
+            "rater_id": a.rater_id if can(actor, "can_view_rater_identity", a) else None,
+            "rater_name": rater_label(actor, a),
             "role": a.role, "status": a.status, "submitted_at": a.submitted_at,
             "result": a.result if visible and a.status == AssignmentStatus.SUBMITTED.value
             else None,

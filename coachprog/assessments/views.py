@@ -38,9 +38,16 @@ from coachprog.recordings import citations
 from coachprog.rubrics.domain import Rubric, percent
 from coachprog.storage import send_stored
 from coachprog.validation import parse_id
-from coachprog.web import Pagination, apply_domain_error, authorize, csv_cell, page_arg
+from coachprog.web import Pagination, apply_domain_error, authorize, csv_cell, no_store, page_arg
 
 bp = Blueprint("assessments", __name__, url_prefix="/assessments")
+no_store(bp)  # session content, evidence or assessments: never cached
+
+
+@bp.app_template_global("rater_label")
+def rater_label(assignment: Any) -> str:
+    """A rater's name, or their pseudonym where the blind rules hide it."""
+    return services.rater_label(current_user, assignment)
 
 STATUS_FILTERS = ("", *(s.value for s in AssessmentStatus))
 

@@ -232,12 +232,11 @@ class CoachSummary:
 def visible_coaches(actor: Any) -> list[CoachSummary]:
     """The coaches whose signals the actor may see: themselves (if a coach) and supervisees."""
     from coachprog.audits.fidelity_permissions import fidelity_relation
-    from coachprog.coaching.models import SupervisorAssignment
     from coachprog.people.models import Person
+    from coachprog.recordings.permissions import supervised_person_ids
 
     require(actor, "can_view_fidelity_signals")
-    ids = set(db.session.scalars(sa.select(SupervisorAssignment.coach_person_id).where(
-        SupervisorAssignment.supervisor_user_id == actor.id)))
+    ids = set(db.session.scalars(supervised_person_ids(actor)))
     if getattr(actor, "person_id", None) is not None:
         ids.add(actor.person_id)
     result = []
@@ -317,14 +316,13 @@ def attention_panel(user: Any) -> Any:
     """Home page: open drift flags the user can see (their own, or their supervisees'), as
     prompts for a conversation. Reads the stored flags only (no recomputation)."""
     from coachprog.auth.permissions import can
-    from coachprog.coaching.models import SupervisorAssignment
     from coachprog.home.services import Item, Panel
     from coachprog.people.models import Person
+    from coachprog.recordings.permissions import supervised_person_ids
 
     if not can(user, "can_view_fidelity_signals"):
         return None
-    ids = set(db.session.scalars(sa.select(SupervisorAssignment.coach_person_id).where(
-        SupervisorAssignment.supervisor_user_id == user.id)))
+    ids = set(db.session.scalars(supervised_person_ids(user)))
     if getattr(user, "person_id", None) is not None:
         ids.add(user.person_id)
     rows = db.session.execute(

@@ -14,9 +14,10 @@ from coachprog.audits import fidelity, fidelity_services
 from coachprog.audits.fidelity_models import FidelityDriftFlag
 from coachprog.errors import DomainError, NotFound
 from coachprog.extensions import db
-from coachprog.web import authorize
+from coachprog.web import authorize, no_store
 
 bp = Blueprint("fidelity", __name__, url_prefix="/fidelity")
+no_store(bp)  # session content, evidence or assessments: never cached
 
 
 class ResolveFlagForm(FlaskForm):

@@ -27,7 +27,9 @@ from coachprog.db import utcnow
 from coachprog.errors import DomainError, NotFound
 from coachprog.extensions import db
 from coachprog.governance import services as audit_log
+from coachprog.governance.domain import total_reveals_withheld, withheld_labels
 from coachprog.people.models import Person
+from coachprog.people.services import chain_refusal
 from coachprog.validation import parse_int
 
 AUDIT_RUBRIC = "audit"
@@ -369,6 +371,9 @@ def auditor_refusal(user: User, coach_person_id: int) -> str | None:
             SupervisorAssignment.coach_person_id == coach_person_id,
             SupervisorAssignment.supervisor_user_id == user.id).limit(1)) is not None:
         return f"{name} supervises this coach directly; an audit must be independent."
+    coach = db.session.get(Person, coach_person_id)
+    if coach is not None and (barred := chain_refusal(user, coach, "auditor")):
+        return barred
     conflicts = assessment_domain.find_conflicts(relationship_facts(user, coach_person_id))
     if conflicts:
         return f"{name} has a conflict of interest with this coach: {'; '.join(conflicts)}."
@@ -505,11 +510,9 @@ def choose_session(actor: Any, audit_id: int, session_id: int | None) -> Audit:
 
 
 def _manages(user: Any, person_id: int) -> bool:
-    from coachprog.assessments.domain import manager_chain
-    from coachprog.people.services import get_manager_links
+    from coachprog.people.services import user_in_chain_of
 
-    own = getattr(user, "person_id", None)
-    return own is not None and own in manager_chain(person_id, get_manager_links((person_id,)))
+    return user_in_chain_of(user, person_id)
 
 
 def is_audit_recording(user: Any, audit: Audit, recording: Any) -> bool:
@@ -583,7 +586,7 @@ def open_audit_audio(actor: Any, audit_id: int, recording_id: int) -> Any:
     """The audio of a recording under audit, for the audit page's player; audited."""
     from coachprog.recordings import storage
     from coachprog.recordings.models import Recording
-    from coachprog.recordings.services import AudioFile
+    from coachprog.recordings.services import AudioFile, blind_audio_name
 
     audit = _load_audit(audit_id)
     recording = db.session.get(Recording, recording_id)
@@ -594,12 +597,14 @@ def open_audit_audio(actor: Any, audit_id: int, recording_id: int) -> Any:
         raise NotFound("recording audio")
     if not storage.store().exists(recording.storage_name):
         raise NotFound("recording audio")
+    # The audit is blind (the page shows pseudonyms): the original's tags may name the coach
+    # or coachee, so the auditor hears a re-encoded copy that carries none.
+    name = blind_audio_name(recording.storage_name)
     audit_log.record("recording.audio_opened", actor=actor, object_type="recording",
                      object_id=recording.id, detail={"for": "audit", "audit_id": audit.id})
     # A neutral name: the uploaded file name may name the coach or the coachee.
-    return AudioFile(storage_name=recording.storage_name,
-                     mimetype=storage.mimetype_for(recording.container),
-                     download_name=f"audit-{audit.id}-recording-{recording.id}")
+    return AudioFile(storage_name=name, mimetype="audio/wav",
+                     download_name=f"audit-{audit.id}-recording-{recording.id}.wav")
 
 
 def audit_rubric() -> Any:
@@ -808,15 +813,16 @@ class GroupCoverage:
 class Coverage:
     quarter: str
     population: int
-    sampled: int
-    audited: int
-    overdue: int
+    sampled: int | None  # None: withheld, it would give away a suppressed group
+    audited: int | None
+    overdue: int | None
     actions_open: int
     actions_overdue: int
     breach: bool
     quarter_over: bool
     groups: list[GroupCoverage]
     has_sample: bool
+    totals_withheld: bool = False
 
 
 MIN_GROUP = 5
@@ -846,14 +852,23 @@ def coverage(actor: Any, quarter: str, *, aggregates_only: bool = False) -> Cove
         if audit.outcome:
             group.audited += 1
             group.outcomes[audit.outcome] = group.outcomes.get(audit.outcome, 0) + 1
+    totals_withheld = False
     if aggregates_only:
-        for group in groups.values():
-            if group.sampled < MIN_GROUP:
-                group.suppressed, group.outcomes = True, {}
+        # Groups under 5 sampled coaches, and their complement (governance's one rule), so no
+        # withheld figure is the total minus the shown ones; where a lone group cannot be
+        # complemented, the totals go too.
+        sizes = {name: group.sampled for name, group in groups.items()}
+        hidden = withheld_labels(sizes, MIN_GROUP)
+        for name in hidden:
+            groups[name].suppressed, groups[name].outcomes = True, {}
+        totals_withheld = total_reveals_withheld(sizes, hidden, MIN_GROUP)
     actions = [act for a in audits for act in a.actions]
+    overdue = sum(1 for a in audits if not a.outcome) if quarter_over else 0
     return Coverage(
-        quarter=quarter, population=population, sampled=len(audits), audited=audited,
-        overdue=sum(1 for a in audits if not a.outcome) if quarter_over else 0,
+        quarter=quarter, population=population,
+        sampled=None if totals_withheld else len(audits),
+        audited=None if totals_withheld else audited,
+        overdue=None if totals_withheld else overdue, totals_withheld=totals_withheld,
         actions_open=sum(1 for a in actions if a.status == "open"),
         actions_overdue=sum(1 for a in actions if domain.action_overdue(a.status, a.due_on,
                                                                          today)),

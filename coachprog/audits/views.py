@@ -32,9 +32,10 @@ from coachprog.auth.permissions import can
 from coachprog.errors import DomainError, NotFound
 from coachprog.extensions import db
 from coachprog.recordings.streaming import audio_response
-from coachprog.web import apply_domain_error, authorize
+from coachprog.web import apply_domain_error, authorize, no_store
 
 bp = Blueprint("audits", __name__, url_prefix="/audits")
+no_store(bp)  # session content, evidence or assessments: never cached
 
 
 def _render_index(form: DrawForm | None = None, status: int = 200) -> Any:

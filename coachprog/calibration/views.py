@@ -12,9 +12,10 @@ from coachprog.calibration import services
 from coachprog.calibration.forms import ExerciseCloseForm, ExerciseCreateForm
 from coachprog.errors import DomainError
 from coachprog.extensions import db
-from coachprog.web import apply_domain_error, authorize
+from coachprog.web import apply_domain_error, authorize, no_store
 
 bp = Blueprint("calibration", __name__, url_prefix="/calibration")
+no_store(bp)  # session content, evidence or assessments: never cached
 
 
 def scoring_url(assignment_id: int) -> str:

@@ -14,12 +14,17 @@ from coachprog.auth.permissions import has_any_role, is_signed_in, permission
 
 @permission
 def can_view_certification(user: Any, person_id: Any = None) -> bool:
-    """A coach's certification page: program staff, and the coach themselves."""
+    """A coach's certification page: program staff, and the coach themselves — never anyone
+    in the coach's management chain (its evidence is practicum hours and assessments)."""
+    from coachprog.people.services import user_in_chain_of
+
     if not is_signed_in(user):
         return False
-    if has_any_role(user, *PROGRAM_STAFF):
+    if getattr(user, "person_id", None) == person_id and person_id is not None:
         return True
-    return person_id is not None and getattr(user, "person_id", None) == person_id
+    if isinstance(person_id, int) and user_in_chain_of(user, person_id):
+        return False
+    return has_any_role(user, *PROGRAM_STAFF)
 
 
 @permission

@@ -24,10 +24,16 @@ def _is_the_coach(user: Any, cert: Any) -> bool:
 
 @permission
 def can_view_recertification(user: Any, cert: Any = None) -> bool:
-    """The recertification page of one certification."""
+    """The recertification page of one certification (never for the coach's managers)."""
+    from coachprog.people.services import user_in_chain_of
+
     if not is_signed_in(user):
         return False
-    return has_any_role(user, *PROGRAM_STAFF) or _is_the_coach(user, cert)
+    if _is_the_coach(user, cert):
+        return True
+    if cert is not None and user_in_chain_of(user, cert.person_id):
+        return False
+    return has_any_role(user, *PROGRAM_STAFF)
 
 
 @permission

@@ -32,9 +32,10 @@ from coachprog.certification.forms import (
 )
 from coachprog.errors import DomainError
 from coachprog.extensions import db
-from coachprog.web import Pagination, apply_domain_error, authorize, csv_cell, page_arg
+from coachprog.web import Pagination, apply_domain_error, authorize, csv_cell, no_store, page_arg
 
 bp = Blueprint("certification", __name__, url_prefix="/certification")
+no_store(bp)  # session content, evidence or assessments: never cached
 
 
 def _invoked_as_check_levels() -> bool:

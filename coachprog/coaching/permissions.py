@@ -12,6 +12,10 @@ Policy:
   template, the coach's engagements or anything about coachees (coaching is not surveillance).
 - An engagement is seen by program staff, its coach and its coachee; never by a manager of
   either (directly or indirectly), whatever other role they hold. Sponsors see none of it.
+- Its goals are coaching content: only the coach, the coach's assigned supervisors and L&D
+  admins read them — and the coachee, whose goals they are (the rest of the page — who, since
+  when, the cap — stays as above). Lead and master coaches see other coaches' engagements
+  without their goals.
 
 Paperwork predicates take a "coach file": any object with `coach` (the coach's Person) and
 `paperwork` (their CoachPaperwork row or None).
@@ -116,6 +120,21 @@ def can_view_engagement(user: Any, engagement: Any = None) -> bool:
         if reports_to(engagement.coach, person_id) or reports_to(engagement.coachee, person_id):
             return False
     return can_view_all_engagements(user)
+
+
+@permission
+def can_view_engagement_goals(user: Any, engagement: Any = None) -> bool:
+    """The coach, their assigned supervisors (`recordings.permissions.supervisor_user_ids`:
+    holding a supervising role, not in the coach's chain), L&D admins and the coachee whose
+    goals they are — never a manager of either party (`can_view_engagement` refuses first)."""
+    from coachprog.recordings.permissions import supervisor_user_ids
+
+    if not can_view_engagement(user, engagement) or has_any_role(user, Role.SPONSOR):
+        return False
+    if _person_id(user) in (engagement.coach_person_id, engagement.coachee_person_id) or \
+            has_any_role(user, Role.ADMIN):
+        return True
+    return bool(user.id in supervisor_user_ids(engagement.coach_person_id))
 
 
 @permission

@@ -23,9 +23,10 @@ from coachprog.coaching.forms import (
 )
 from coachprog.errors import DomainError
 from coachprog.extensions import db
-from coachprog.web import Pagination, apply_domain_error, authorize, page_arg
+from coachprog.web import Pagination, apply_domain_error, authorize, no_store, page_arg
 
 bp = Blueprint("coaching", __name__, url_prefix="/coaching")
+no_store(bp)  # session content, evidence or assessments: never cached
 
 EXPIRED = "The form expired; reload the page and try again."
 

@@ -344,3 +344,30 @@ def reports_to(person: HasManager, manager_person_id: int) -> bool:
         seen.add(current.id)
         current = current.manager
     return False
+
+
+# --- the management-chain bar --------------------------------------------------------------------
+# Coaching is not surveillance: nobody above a person in their reporting line supervises, rates,
+# audits, moderates or judges them, nor opens their coaching content or practicum ledger. The
+# services and predicates of every program package ask `people.services.in_management_chain`
+# and word their refusals with `chain_bar_refusal`.
+
+
+def manager_chain(start: int | None, manager_of: Mapping[int, int | None]) -> tuple[int, ...]:
+    """The managers above person `start`, direct manager first (stops at a loop)."""
+    chain: list[int] = []
+    seen: set[int] = set()
+    current = manager_of.get(start) if start is not None else None
+    while current is not None and current not in seen:
+        chain.append(current)
+        seen.add(current)
+        current = manager_of.get(current)
+    return tuple(chain)
+
+
+def chain_bar_refusal(name: str, subject_name: str, capacity: str, *, direct: bool) -> str:
+    """The refusal, in words, of seating someone over a person they manage."""
+    how = "" if direct else " indirectly (further up their reporting line)"
+    return (f"{name} manages {subject_name}{how}, so cannot be their {capacity}: nobody in a "
+            "person's management chain supervises, rates, audits or judges them (coaching is "
+            "not surveillance). Choose someone outside their reporting line.")

@@ -17,8 +17,10 @@ from coachprog.people.domain import (
     KnownPerson,
     PersonRecord,
     RowError,
+    chain_bar_refusal,
     check_against_known,
     limit_errors,
+    manager_chain,
 )
 from coachprog.people.models import Person
 
@@ -205,6 +207,58 @@ def get_manager_links(person_ids: Iterable[int | None]) -> dict[int, int | None]
     cte = cte.union(sa.select(above.id, above.manager_id).where(above.id == cte.c.manager_id))
     rows = db.session.execute(sa.select(cte.c.id, cte.c.manager_id)).all()
     return dict(rows)
+
+
+def managers_above(person_id: int) -> sa.Select[Any]:
+    """The person ids above a person in their reporting line, directly or indirectly, as a
+    subquery (a recursive CTE): the set-based form of the chain bar for list filters."""
+    base = sa.select(Person.manager_id.label("id")).where(
+        Person.id == person_id, Person.manager_id.is_not(None))
+    cte = base.cte("managers_above", recursive=True)
+    above = sa.orm.aliased(Person)
+    cte = cte.union(sa.select(above.manager_id).where(
+        above.id == cte.c.id, above.manager_id.is_not(None)))
+    return sa.select(cte.c.id)
+
+
+def not_in_chain_of(person_column: Any, subject_person_id: int) -> sa.ColumnElement[bool]:
+    """SQL: the person in `person_column` is not above the subject (a NULL person, an
+    account without a directory record, is in no one's chain)."""
+    return sa.or_(person_column.is_(None),
+                  person_column.not_in(managers_above(subject_person_id)))
+
+
+def not_managed_by(person_column: Any, manager_person_id: int | None) -> sa.ColumnElement[bool]:
+    """SQL: the person in `person_column` is not below the given manager."""
+    if manager_person_id is None:
+        return sa.true()
+    return person_column.not_in(sa.select(reporting_line_cte(manager_person_id).c.id))
+
+
+def in_management_chain(manager_person_id: int | None, person_id: int | None) -> bool:
+    """Whether `manager_person_id` is above `person_id` in their reporting line, directly or
+    indirectly (one query, whatever the depth). The one test of the chain bar."""
+    if manager_person_id is None or person_id is None or manager_person_id == person_id:
+        return False
+    return manager_person_id in manager_chain(person_id, get_manager_links((person_id,)))
+
+
+def user_in_chain_of(user: Any, person_id: int | None) -> bool:
+    """Whether the signed-in user's directory person is above `person_id`."""
+    return in_management_chain(getattr(user, "person_id", None), person_id)
+
+
+def chain_refusal(user: Any, subject: Person, capacity: str) -> str | None:
+    """Why `user` may not be `subject`'s `capacity` (supervisor, rater, auditor, panel member,
+    moderator) because they are in the subject's management chain; None when they are not."""
+    own = getattr(user, "person_id", None)
+    if own is None or own == subject.id:
+        return None
+    chain = manager_chain(subject.id, get_manager_links((subject.id,)))
+    if own not in chain:
+        return None
+    name = getattr(user, "display_name", None) or getattr(user, "name", None) or "This person"
+    return chain_bar_refusal(name, subject.name, capacity, direct=chain[0] == own)
 
 
 def list_people(actor: Any, params: PeopleQuery) -> tuple[Sequence[Person], int]:

@@ -34,14 +34,10 @@ def _supervises(user: Any, person_id: Any) -> bool:
 
 
 def manages(user: Any, person_id: int | None) -> bool:
-    """Whether the user is in the person's management chain (direct or indirect)."""
-    from coachprog.assessments.domain import manager_chain
-    from coachprog.people.services import get_manager_links
+    """Whether the user is in the person's management chain (the one chain bar)."""
+    from coachprog.people.services import user_in_chain_of
 
-    own = getattr(user, "person_id", None)
-    if own is None or person_id is None:
-        return False
-    return own in manager_chain(person_id, get_manager_links((person_id,)))
+    return user_in_chain_of(user, person_id)
 
 
 def _barred(user: Any, person_id: Any) -> bool:

@@ -7,7 +7,9 @@ Policy:
   ledger and verify or query its entries — never their own.
 - L&D admins see every ledger and enrol appointed coaches.
 - Sponsors and line managers never see entries, whatever other role they hold for others
-  (a sponsor role switches ledger access off).
+  (a sponsor role switches ledger access off). Anyone in the trainee's management chain is
+  refused every ledger predicate, even as an assigned supervisor or an admin (the chain bar,
+  `people.services.in_management_chain`).
 Predicates that take a trainee take their person id; entry predicates take a `LedgerEntry`.
 """
 
@@ -37,6 +39,14 @@ def _excluded(user: Any) -> bool:
     return not is_signed_in(user) or has_any_role(user, Role.SPONSOR)
 
 
+def _barred(user: Any, person_id: Any) -> bool:
+    """Signed out, a sponsor, no trainee, or in the trainee's management chain."""
+    from coachprog.people.services import user_in_chain_of
+
+    return (_excluded(user) or not isinstance(person_id, int)
+            or user_in_chain_of(user, person_id))
+
+
 @permission
 def can_enrol_practicum_trainee(user: Any, obj: Any = None) -> bool:
     return has_any_role(user, Role.ADMIN) and not _excluded(user)
@@ -57,7 +67,7 @@ def can_view_every_practicum_ledger(user: Any, obj: Any = None) -> bool:
 
 @permission
 def can_view_practicum_ledger(user: Any, person_id: Any = None) -> bool:
-    if _excluded(user) or not isinstance(person_id, int):
+    if _barred(user, person_id):
         return False
     return (_is_person(user, person_id) or can_view_every_practicum_ledger(user)
             or _supervises(user, person_id))
@@ -70,7 +80,7 @@ def can_log_practicum_entry(user: Any, person_id: Any = None) -> bool:
 
 @permission
 def can_verify_practicum_entry(user: Any, entry: Any = None) -> bool:
-    if entry is None or _excluded(user) or _is_person(user, entry.person_id):
+    if entry is None or _is_person(user, entry.person_id) or _barred(user, entry.person_id):
         return False
     return _supervises(user, entry.person_id)
 

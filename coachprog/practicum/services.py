@@ -29,7 +29,6 @@ from sqlalchemy.orm import contains_eager, joinedload
 from coachprog.auth.domain import Role
 from coachprog.auth.models import RoleGrant, User
 from coachprog.auth.permissions import can, require
-from coachprog.coaching.models import SupervisorAssignment
 from coachprog.db import utcnow
 from coachprog.errors import DomainError, NotFound
 from coachprog.extensions import db
@@ -381,14 +380,20 @@ def list_trainees(actor: Any, *, page: int = 1, per_page: int = 50,
     """One page of the enrolled trainees this actor may see (all for admins, their own for
     supervisors), by name, optionally those whose name contains `q`; and how many there are.
     The page's permission checks share one supervisor query and its totals are SQL sums."""
-    from coachprog.recordings.permissions import prefetch_supervisors
+    from coachprog.people.services import not_managed_by
+    from coachprog.recordings.permissions import prefetch_supervisors, supervised_person_ids
 
     require(actor, "can_list_practicum_trainees")
     query = sa.select(PracticumEnrolment).join(Person, PracticumEnrolment.person_id == Person.id)
-    if not can(actor, "can_view_every_practicum_ledger"):
-        query = query.where(PracticumEnrolment.person_id.in_(
-            sa.select(SupervisorAssignment.coach_person_id).where(
-                SupervisorAssignment.supervisor_user_id == actor.id)))
+    # Set-based, as `can_view_practicum_ledger` decides per trainee: program staff see every
+    # ledger bar their own reporting line's (the chain bar), supervisors their trainees.
+    if can(actor, "can_view_every_practicum_ledger"):
+        query = query.where(not_managed_by(PracticumEnrolment.person_id,
+                                           getattr(actor, "person_id", None)))
+    else:
+        query = query.where(sa.or_(
+            PracticumEnrolment.person_id.in_(supervised_person_ids(actor)),
+            PracticumEnrolment.person_id == getattr(actor, "person_id", None)))
     if q.strip():
         query = query.where(Person.name.icontains(q.strip(), autoescape=True))
     total = db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery())) or 0
@@ -477,17 +482,21 @@ class VerifyItem:
 
 
 def entries_to_verify(actor: Any) -> list[VerifyItem]:
-    """Ledger entries awaiting this supervisor's verification, oldest first."""
+    """Ledger entries awaiting this supervisor's verification, oldest first. Set-based twin
+    of `can_verify_practicum_entry`: their trainees bar their own reporting line (in SQL,
+    `supervised_person_ids`), never their own entries, no query per row."""
     if not can(actor, "can_list_practicum_trainees") or getattr(actor, "id", None) is None:
         return []
-    trainees = sa.select(SupervisorAssignment.coach_person_id).where(
-        SupervisorAssignment.supervisor_user_id == actor.id)
+    from coachprog.recordings.permissions import supervised_person_ids
+
+    trainees = supervised_person_ids(actor)
+    own = getattr(actor, "person_id", None)
     rows = db.session.scalars(
         sa.select(LedgerEntry).options(joinedload(LedgerEntry.person))
-        .where(LedgerEntry.person_id.in_(trainees), LedgerEntry.status == domain.PENDING)
+        .where(LedgerEntry.person_id.in_(trainees), LedgerEntry.status == domain.PENDING,
+               *([LedgerEntry.person_id != own] if own is not None else []))
         .order_by(LedgerEntry.starts_at, LedgerEntry.id))
-    return [VerifyItem(e, url_for("practicum.view_entry", entry_id=e.id)) for e in rows
-            if can(actor, "can_verify_practicum_entry", e)]
+    return [VerifyItem(e, url_for("practicum.view_entry", entry_id=e.id)) for e in rows]
 
 
 # --- export ------------------------------------------------------------------------------------

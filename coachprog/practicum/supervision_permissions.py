@@ -11,6 +11,8 @@ Policy:
 - Gate pages (checklists, decisions): the trainee, their supervisors, master coaches and
   admins (program staff) see them; only a master coach who is not the trainee records a
   decision.
+- The chain bar: nobody in the trainee's management chain passes any of these predicates,
+  whatever role or assignment they hold (`people.services.in_management_chain`).
 """
 
 from __future__ import annotations
@@ -21,6 +23,12 @@ from coachprog.auth.domain import Role
 from coachprog.auth.permissions import has_any_role, is_signed_in, permission
 
 
+def _in_chain(user: Any, trainee_person_id: Any) -> bool:
+    from coachprog.people.services import user_in_chain_of
+
+    return isinstance(trainee_person_id, int) and user_in_chain_of(user, trainee_person_id)
+
+
 def _supervises(user: Any, trainee_person_id: Any) -> bool:
     from coachprog.recordings.permissions import supervisor_user_ids
 
@@ -28,6 +36,7 @@ def _supervises(user: Any, trainee_person_id: Any) -> bool:
         return False
     if has_any_role(user, Role.SPONSOR):
         return False
+    # supervisor_user_ids leaves out anyone in the trainee's management chain.
     return bool(user.id in supervisor_user_ids(trainee_person_id))
 
 
@@ -71,8 +80,10 @@ def can_view_one_on_one(user: Any, one_on_one: Any = None) -> bool:
     """Only the pair: the supervisor who held it and the trainee."""
     if one_on_one is None or not is_signed_in(user) or has_any_role(user, Role.SPONSOR):
         return False
+    if _is_person(user, one_on_one.trainee_person_id):
+        return True
     return bool(user.id == one_on_one.supervisor_user_id
-                or _is_person(user, one_on_one.trainee_person_id))
+                and not _in_chain(user, one_on_one.trainee_person_id))
 
 
 @permission
@@ -85,14 +96,18 @@ def can_view_practicum_program(user: Any, obj: Any = None) -> bool:
 def can_view_practicum_gate(user: Any, trainee_person_id: Any = None) -> bool:
     if has_any_role(user, Role.SPONSOR) or not is_signed_in(user):
         return False
-    return (has_any_role(user, Role.ADMIN, Role.MASTER_COACH)
-            or _is_person(user, trainee_person_id) or _supervises(user, trainee_person_id))
+    if _is_person(user, trainee_person_id):
+        return True
+    if _in_chain(user, trainee_person_id):
+        return False
+    return has_any_role(user, Role.ADMIN, Role.MASTER_COACH) or _supervises(user, trainee_person_id)
 
 
 @permission
 def can_decide_practicum_gate(user: Any, trainee_person_id: Any = None) -> bool:
     return has_any_role(user, Role.MASTER_COACH) and not has_any_role(user, Role.SPONSOR) \
-        and isinstance(trainee_person_id, int) and not _is_person(user, trainee_person_id)
+        and isinstance(trainee_person_id, int) and not _is_person(user, trainee_person_id) \
+        and not _in_chain(user, trainee_person_id)
 
 
 # --- home panels -------------------------------------------------------------------------------

@@ -79,9 +79,10 @@ def scored_reviews(person_ids: set[int]) -> list[Assessment]:
 
 
 def trainee_ids_of(actor: Any) -> set[int]:
-    """The people this supervisor is assigned over."""
-    return set(db.session.scalars(sa.select(SupervisorAssignment.coach_person_id).where(
-        SupervisorAssignment.supervisor_user_id == actor.id)))
+    """The people this supervisor is assigned over (bar their own reporting line)."""
+    from coachprog.recordings.permissions import supervised_person_ids
+
+    return set(db.session.scalars(supervised_person_ids(actor)))
 
 
 # --- deadlines ---------------------------------------------------------------------------------
@@ -298,10 +299,19 @@ def record_one_on_one(actor: Any, trainee_person_id: int, *, held_on: date | Non
 
 
 def one_on_ones(actor: Any, trainee_person_id: int) -> list[OneOnOne]:
-    """The pair's 1:1s that this actor may read (only the pair's own)."""
-    rows = db.session.scalars(sa.select(OneOnOne).where(
-        OneOnOne.trainee_person_id == trainee_person_id).order_by(OneOnOne.held_on.desc()))
-    return [row for row in rows if can(actor, "can_view_one_on_one", row)]
+    """The pair's 1:1s that this actor may read (only the pair's own). Set-based twin of
+    `can_view_one_on_one`: one chain check for the list, not one per row."""
+    from coachprog.people.services import user_in_chain_of
+
+    if not can(actor, "can_view_own_supervision") and not can(
+            actor, "can_view_session_feedback", trainee_person_id):
+        return []
+    query = sa.select(OneOnOne).where(OneOnOne.trainee_person_id == trainee_person_id)
+    if getattr(actor, "person_id", None) != trainee_person_id:
+        if user_in_chain_of(actor, trainee_person_id):
+            return []
+        query = query.where(OneOnOne.supervisor_user_id == getattr(actor, "id", None))
+    return list(db.session.scalars(query.order_by(OneOnOne.held_on.desc())))
 
 
 @dataclass(frozen=True)
@@ -589,15 +599,20 @@ def program_overview(actor: Any, *, now: datetime | None = None, page: int = 1,
     trainee with two supervisors counts for each of them; the totals count it once.
     Counts only: no feedback text, no 1:1 notes. A fixed number of queries, whatever the
     size of the program: sums and counts in SQL, the page's gate facts batched."""
+    from coachprog.people.services import not_managed_by
     from coachprog.recordings.permissions import prefetch_supervisors
 
     require(actor, "can_view_practicum_program")
     now = now or utcnow()
+    # The chain bar: the actor's own reporting line is left out of the overview.
+    own = getattr(actor, "person_id", None)
     supervisors_of: dict[int, set[int]] = {}
     for coach, supervisor in db.session.execute(sa.select(
-            SupervisorAssignment.coach_person_id, SupervisorAssignment.supervisor_user_id)):
+            SupervisorAssignment.coach_person_id, SupervisorAssignment.supervisor_user_id).where(
+            not_managed_by(SupervisorAssignment.coach_person_id, own))):
         supervisors_of.setdefault(coach, set()).add(supervisor)
-    query = sa.select(PracticumEnrolment).join(Person, PracticumEnrolment.person_id == Person.id)
+    query = (sa.select(PracticumEnrolment).join(Person, PracticumEnrolment.person_id == Person.id)
+             .where(not_managed_by(PracticumEnrolment.person_id, own)))
     if q.strip():
         query = query.where(Person.name.icontains(q.strip(), autoescape=True))
     total = db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery())) or 0

@@ -30,9 +30,10 @@ from coachprog.practicum.supervision_forms import (
     QueueReviewForm,
 )
 from coachprog.validation import parse_id
-from coachprog.web import Pagination, apply_domain_error, authorize, page_arg
+from coachprog.web import Pagination, apply_domain_error, authorize, no_store, page_arg
 
 bp = Blueprint("supervision", __name__, url_prefix="/supervision")
+no_store(bp)  # session content, evidence or assessments: never cached
 
 
 @bp.app_template_filter("localtime")

@@ -30,9 +30,10 @@ from coachprog.practicum.forms import (
     draft_fields,
 )
 from coachprog.validation import parse_id
-from coachprog.web import Pagination, apply_domain_error, authorize, page_arg
+from coachprog.web import Pagination, apply_domain_error, authorize, no_store, page_arg
 
 bp = Blueprint("practicum", __name__, url_prefix="/practicum")
+no_store(bp)  # session content, evidence or assessments: never cached
 
 
 def display_zone() -> str:

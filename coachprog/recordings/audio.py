@@ -11,8 +11,10 @@ window of the file is ever in memory (a 3-hour upload must not need 10 GB), see 
 
 from __future__ import annotations
 
+import itertools
 import math
 import sys
+import wave
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -324,6 +326,36 @@ class AudioReader:
 
     def __exit__(self, *_: object) -> None:
         self.close()
+
+
+# A blind listener hears speech; 24 kHz keeps it clear while bounding the copy's size.
+PLAIN_MAX_RATE = 24_000
+
+
+def write_plain_wav(source: Path, dest: Path) -> None:
+    """Decode `source` and write it to `dest` as 16-bit PCM WAV holding only the RIFF header,
+    the `fmt ` and `data` chunks (Python's `wave` writes nothing else): none of the original's
+    tags — WAV LIST/INFO, ID3, Vorbis comments, MP4 atoms, embedded names — survive. Mono
+    stays mono; anything wider becomes stereo. Decoded frame by frame: memory stays bounded."""
+    with source.open("rb") as handle:
+        container = _open(handle)
+        try:
+            if not container.streams.audio:
+                raise InvalidAudio("This file has no audio in it.")
+            stream = container.streams.audio[0]
+            channels = 1 if stream.codec_context.channels == 1 else 2
+            rate = min(int(stream.codec_context.sample_rate or SAMPLE_RATE), PLAIN_MAX_RATE)
+            resampler = av.AudioResampler(format="s16", layout="mono" if channels == 1
+                                          else "stereo", rate=rate)
+            with wave.open(str(dest), "wb") as out:
+                out.setnchannels(channels)
+                out.setsampwidth(2)
+                out.setframerate(rate)
+                for frame in itertools.chain(container.decode(stream), [None]):
+                    for converted in resampler.resample(frame):
+                        out.writeframes(converted.to_ndarray().astype("<i2").tobytes())
+        finally:
+            container.close()
 
 
 def iter_chunks(path: Path, *, channel: int | None, chunk_seconds: float,

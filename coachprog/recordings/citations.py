@@ -90,6 +90,20 @@ def blind_rater_refusal(rater: Any, assessment: Any) -> str | None:
     return refusal_for(rater, recording)
 
 
+def chain_rater_refusal(rater: Any, assessment: Any) -> str | None:
+    """Why the user may not rate an assessment of a recorded session because they are in the
+    management chain of its coach or coachee (blind or not: coaching is not surveillance);
+    None when they are not, or the evidence is no recording."""
+    from coachprog.people.services import chain_refusal
+
+    recording = evidence_recording(assessment)
+    if recording is None:
+        return None
+    engagement = recording.session.engagement
+    return (chain_refusal(rater, engagement.coach, "rater")
+            or chain_refusal(rater, engagement.coachee, "rater"))
+
+
 def blind_view(actor: Any, recording: Recording) -> bool:
     """The actor reads this recording only as a blind rater: names are redacted for them."""
     return (not can(actor, "can_open_recording_content", recording)
@@ -264,7 +278,7 @@ def cited_moments(actor: Any, assessment: Any) -> CitedView:
     """The moments cited by the marks the actor may see (the blind rules of
     `visible_mark_sheets`, own marks included). Words and play links only for those who may
     open the recording; showing them is audited."""
-    from coachprog.assessments.services import visible_mark_sheets
+    from coachprog.assessments.services import rater_label, visible_mark_sheets
 
     recording = evidence_recording(assessment)
     sheets = visible_mark_sheets(actor, assessment, exclude_own=False)
@@ -273,7 +287,7 @@ def cited_moments(actor: Any, assessment: Any) -> CitedView:
     cited: list[CitedSheet] = []
     shown = 0
     for sheet in sheets:
-        item = CitedSheet(sheet.assignment.rater.display_name, sheet.assignment.role)
+        item = CitedSheet(rater_label(actor, sheet.assignment), sheet.assignment.role)
         for mark in sheet.assignment.marks:
             segments = by_mark.get(mark.id, [])
             if not segments:

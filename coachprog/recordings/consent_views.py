@@ -23,9 +23,10 @@ from coachprog.recordings.consent_forms import (
 )
 from coachprog.storage import send_stored
 from coachprog.validation import parse_id
-from coachprog.web import apply_domain_error, authorize
+from coachprog.web import apply_domain_error, authorize, no_store
 
 bp = Blueprint("consent", __name__, url_prefix="/consent")
+no_store(bp)  # session content, evidence or assessments: never cached
 
 EXPIRED = "The form expired; reload the page and try again."
 

@@ -41,12 +41,15 @@ def register_auditor_source(source: AuditorSource) -> AuditorSource:
     return source
 
 
-def _supervisors_query(coach_person_ids: Iterable[int]) -> sa.Select[int, int]:
-    from coachprog.auth.models import RoleGrant
+def _supervisors_query(coach_person_ids: Iterable[int]) -> sa.Select[int, int, int | None]:
+    """(coach, supervisor user, supervisor's person) for assigned supervisors who still hold a
+    supervising role (a revoked role ends access)."""
+    from coachprog.auth.models import RoleGrant, User
     from coachprog.coaching.models import SupervisorAssignment
 
     return sa.select(SupervisorAssignment.coach_person_id,
-                     SupervisorAssignment.supervisor_user_id).where(
+                     SupervisorAssignment.supervisor_user_id, User.person_id).join(
+        User, User.id == SupervisorAssignment.supervisor_user_id).where(
         SupervisorAssignment.coach_person_id.in_(list(coach_person_ids)),
         SupervisorAssignment.supervisor_user_id.in_(sa.select(RoleGrant.user_id).where(
             RoleGrant.role.in_((Role.LEAD_COACH.value, Role.MASTER_COACH.value)))))
@@ -56,7 +59,7 @@ _PREFETCHED = "coachprog_supervisors"
 _LINKS = "coachprog_manager_links"  # (people covered, {person: manager} above them)
 
 
-def _prefetched() -> dict[int, set[int]] | None:
+def _prefetched() -> dict[int, set[tuple[int, int | None]]] | None:
     return g.get(_PREFETCHED) if has_app_context() else None
 
 
@@ -84,20 +87,22 @@ def prefetch_content_checks(rows: Iterable[Any]) -> None:
 
 
 def prefetch_supervisors(coach_person_ids: Iterable[int]) -> None:
-    """Load the supervisors of many coaches in one query, so the per-row permission checks of
-    a list page (`supervisor_user_ids`) answer from memory instead of one query per row. Kept
-    for this app context until the session next flushes (a change of assignments, a new role
-    grant), so a check never answers from before a write."""
+    """Load the supervisors of many coaches in one query, and the reporting lines above those
+    coaches in another, so the per-row permission checks of a list page
+    (`supervisor_user_ids`) answer from memory instead of one query per row. Kept for this app
+    context until the session next flushes (a change of assignments, a new role grant), so a
+    check never answers from before a write."""
     if not has_app_context():
         return
     known = g.setdefault(_PREFETCHED, {})
     missing = {i for i in coach_person_ids if i not in known}
     if not missing:
         return
-    found: dict[int, set[int]] = {i: set() for i in missing}
-    for coach, supervisor in db.session.execute(_supervisors_query(missing)):
-        found[coach].add(supervisor)
+    found: dict[int, set[tuple[int, int | None]]] = {i: set() for i in missing}
+    for coach, supervisor, person in db.session.execute(_supervisors_query(missing)):
+        found[coach].add((supervisor, person))
     known.update(found)
+    prefetch_manager_links(missing)
 
 
 @sa.event.listens_for(Session, "after_flush")
@@ -107,13 +112,46 @@ def _forget_prefetched(*_: Any) -> None:
         g.pop(_LINKS, None)
 
 
+def _chain_above(person_id: int) -> set[int]:
+    """Everyone above the person in the reporting line (from the prefetched links if any)."""
+    from coachprog.people.domain import manager_chain
+    from coachprog.people.services import get_manager_links
+
+    covered, links = g.get(_LINKS, (set(), {})) if has_app_context() else (set(), {})
+    if person_id not in covered:
+        links = get_manager_links((person_id,))
+    return set(manager_chain(person_id, links))
+
+
 def supervisor_user_ids(coach_person_id: int) -> set[int]:
-    """Assigned supervisors who still hold a supervising role (a revoked role ends access)."""
+    """Assigned supervisors who still hold a supervising role (a revoked role ends access)
+    and are not in the coach's management chain (the chain bar: an assignment made before a
+    reorganisation put them above the coach grants nothing)."""
     known = _prefetched()
     if known is not None and coach_person_id in known:
-        return set(known[coach_person_id])
-    return {supervisor for _, supervisor in db.session.execute(
-        _supervisors_query([coach_person_id]))}
+        pairs = known[coach_person_id]
+    else:
+        pairs = {(supervisor, person) for _, supervisor, person in db.session.execute(
+            _supervisors_query([coach_person_id]))}
+    if not pairs:
+        return set()
+    above = _chain_above(coach_person_id)
+    return {supervisor for supervisor, person in pairs if person is None or person not in above}
+
+
+def supervised_person_ids(user: Any) -> sa.Select[Any]:
+    """The coaches this user supervises, as a subquery for list filters: their assignments,
+    while they hold a supervising role, bar anyone in their own reporting line (the set-based
+    twin of `supervisor_user_ids`)."""
+    from coachprog.coaching.models import SupervisorAssignment
+    from coachprog.people.services import not_managed_by
+
+    user_id = getattr(user, "id", None)
+    if user_id is None or not has_any_role(user, Role.LEAD_COACH, Role.MASTER_COACH):
+        return sa.select(SupervisorAssignment.coach_person_id).where(sa.false())
+    return sa.select(SupervisorAssignment.coach_person_id).where(
+        SupervisorAssignment.supervisor_user_id == user_id,
+        not_managed_by(SupervisorAssignment.coach_person_id, getattr(user, "person_id", None)))
 
 
 def auditor_user_ids(coach_person_id: int) -> set[int]:
@@ -143,17 +181,12 @@ def _consent_of(obj: Any) -> Any:
 
 
 def _manages(user: Any, person_id: int) -> bool:
-    """Whether the user is in the person's management chain (direct or indirect)."""
-    from coachprog.assessments.domain import manager_chain
-    from coachprog.people.services import get_manager_links
-
+    """Whether the user is in the person's management chain (the one chain bar; answered from
+    the prefetched reporting lines on list pages)."""
     own = getattr(user, "person_id", None)
     if own is None:
         return False
-    covered, links = g.get(_LINKS, (set(), {})) if has_app_context() else (set(), {})
-    if person_id not in covered:
-        links = get_manager_links((person_id,))
-    return own in manager_chain(person_id, links)
+    return own in _chain_above(person_id)
 
 
 def _barred(user: Any, engagement: Any, consent: Any) -> bool:

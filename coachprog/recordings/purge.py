@@ -76,6 +76,8 @@ def delete_audio(recording: Recording, *, reason: str = RETENTION_REASON) -> boo
         deleted = audio.delete(recording.storage_name)
         if not deleted:
             log.warning("audio of recording %s was already gone from %s", recording.id, audio)
+        # The tag-free copy served to blind listeners goes with the original.
+        deleted = audio.delete(storage.plain_copy_name(recording.storage_name)) or deleted
     recording.storage_name = None
     if recording.audio_deleted_at is None:
         recording.audio_deleted_at = utcnow()

@@ -13,8 +13,10 @@ from coachprog.errors import DomainError
 from coachprog.extensions import db
 from coachprog.recordings import review
 from coachprog.recordings.review_forms import FlagReviewForm, SegmentForm
+from coachprog.web import no_store
 
 bp = Blueprint("transcripts", __name__, url_prefix="/transcripts")
+no_store(bp)  # session content, evidence or assessments: never cached
 
 DOCX_MIMETYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 

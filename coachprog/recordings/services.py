@@ -32,6 +32,7 @@ from coachprog.governance import services as audit
 from coachprog.jobs.models import Job
 from coachprog.jobs.queue import JobCancelled, create_job
 from coachprog.people.models import Person
+from coachprog.people.services import chain_refusal
 from coachprog.recordings import consent as consent_rules
 from coachprog.recordings import storage
 from coachprog.recordings.models import CoacheeConsent, CoachingSession, Recording, Transcript
@@ -95,8 +96,9 @@ def _visible_engagement_ids(actor: Any) -> set[int] | None:
     if can(actor, "can_manage_recordings"):
         return None
     person_id = getattr(actor, "person_id", None)
-    coach_ids = set(db.session.scalars(sa.select(SupervisorAssignment.coach_person_id).where(
-        SupervisorAssignment.supervisor_user_id == actor.id)))
+    from coachprog.recordings.permissions import supervised_person_ids
+
+    coach_ids = set(db.session.scalars(supervised_person_ids(actor)))
     if person_id is not None:
         coach_ids.add(person_id)
     if not coach_ids:
@@ -398,12 +400,29 @@ def open_audio(actor: Any, recording_id: int) -> AudioFile:
         raise NotFound("recording audio")
     if not storage.store().exists(recording.storage_name):
         raise NotFound("recording audio")
+    neutral = f"recording-{recording.id}"
+    name = recording.storage_name
+    if blind:
+        # The original's tags may name the coach or coachee (a WAV's LIST/INFO, an ID3
+        # artist): a blind rater gets a re-encoded copy that carries none.
+        name = blind_audio_name(recording.storage_name)
     audit.record("recording.audio_opened", actor=actor, object_type="recording",
                  object_id=recording.id, detail={"blind": True} if blind else None)
-    neutral = f"recording-{recording.id}"
-    return AudioFile(storage_name=recording.storage_name,
-                     mimetype=storage.mimetype_for(recording.container),
-                     download_name=neutral if blind else recording.original_name or neutral)
+    if blind:
+        return AudioFile(storage_name=name, mimetype="audio/wav", download_name=f"{neutral}.wav")
+    return AudioFile(storage_name=name, mimetype=storage.mimetype_for(recording.container),
+                     download_name=recording.original_name or neutral)
+
+
+def blind_audio_name(storage_name: str) -> str:
+    """The store name of the tag-free copy for blind listeners (see `storage.plain_copy`);
+    NotFound when the audio went meanwhile or no longer decodes."""
+    from coachprog.recordings.audio import InvalidAudio
+
+    try:
+        return storage.plain_copy(storage_name)
+    except (FileNotFoundError, InvalidAudio):
+        raise NotFound("recording audio") from None
 
 
 def get_transcript(actor: Any, recording_id: int) -> Transcript:
@@ -642,6 +661,9 @@ def assign_supervisor(actor: Any, *, coach_person_id: int | None,
         errors["supervisor_user_id"] = ["Choose a lead coach or master coach."]
     elif coach is not None and supervisor.person_id == coach.id:
         errors["supervisor_user_id"] = ["A coach cannot supervise themselves."]
+    elif coach is not None and (barred := chain_refusal(supervisor, coach, "supervisor")):
+        # Supervisors read and verify practicum hours and hear sessions: never a manager.
+        errors["supervisor_user_id"] = [barred]
     if not errors and db.session.scalar(sa.select(SupervisorAssignment.id).where(
             SupervisorAssignment.coach_person_id == coach_person_id,
             SupervisorAssignment.supervisor_user_id == supervisor_user_id)):

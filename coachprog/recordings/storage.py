@@ -113,4 +113,41 @@ def store_upload(stream: IO[bytes]) -> StoredAudio:
 
 def delete_file(storage_name: str | None) -> None:
     if storage_name:
-        store().delete(storage_name)
+        audio = store()
+        audio.delete(storage_name)
+        # The tag-free copy served to blind listeners goes with the original.
+        audio.delete(plain_copy_name(storage_name))
+
+
+def plain_copy_name(storage_name: str) -> str:
+    """The store's name for the tag-free copy of a recording for blind listeners:
+    `plain-<the original's random name>.wav`. It gives nothing away (the random storage name)
+    and ties the copy to its original, so whatever deletes the audio deletes the copy too
+    (`delete_file`, `purge.delete_audio`)."""
+    return f"plain-{files.safe_name(storage_name)}.wav"
+
+
+def plain_copy(storage_name: str) -> str:
+    """The store name of the tag-free WAV of a recording, made on first use and kept:
+    re-encoding on every request would decode the whole recording for each Range request a
+    seeking player sends. Written through the store (atomically); if the original is deleted
+    meanwhile (a withdrawal), the copy is deleted too and FileNotFoundError says so."""
+    from coachprog.recordings.audio import write_plain_wav
+
+    audio = store()
+    name = plain_copy_name(storage_name)
+    if audio.exists(name):
+        return name
+    if not audio.exists(storage_name):
+        raise FileNotFoundError(storage_name)
+    temp = audio.staging_dir() / f"{TEMP_PREFIX}{secrets.token_hex(16)}.part"
+    try:
+        with audio.local_path(storage_name) as source:
+            write_plain_wav(source, temp)
+        audio.put_file(name, temp)
+    finally:
+        temp.unlink(missing_ok=True)
+    if not audio.exists(storage_name):
+        audio.delete(name)
+        raise FileNotFoundError(storage_name)
+    return name

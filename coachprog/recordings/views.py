@@ -31,9 +31,10 @@ from coachprog.recordings.forms import (
 )
 from coachprog.recordings.models import CoachingSession, Recording
 from coachprog.recordings.streaming import audio_response
-from coachprog.web import apply_domain_error, authorize
+from coachprog.web import apply_domain_error, authorize, no_store
 
 bp = Blueprint("recordings", __name__, url_prefix="/recordings")
+no_store(bp)  # session content, evidence or assessments: never cached
 
 # Room for the multipart envelope around the largest allowed recording.
 _ENVELOPE = 1024 * 1024

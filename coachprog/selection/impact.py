@@ -61,6 +61,8 @@ from fractions import Fraction
 
 from scipy.stats import fisher_exact
 
+from coachprog.governance.domain import withheld_labels
+
 FOUR_FIFTHS = Fraction(4, 5)
 MIN_GROUP_SIZE = 5
 SUPPRESSED_TEXT = "< 5"
@@ -225,19 +227,10 @@ def pool(tallies: Iterable[TransitionTally]) -> list[TransitionTally]:
 
 
 def _withheld(groups: Sequence[GroupTally], carried: frozenset[str]) -> frozenset[str]:
-    """Labels withheld at this transition: carried ones, small ones, and the complement.
-
-    The complement is the smallest group still shown, ties to the label that sorts last — the
-    group `governance.domain.suppress_small_groups` would pick.
-    """
-    new = {g.label for g in groups if 0 < g.entered < MIN_GROUP_SIZE and g.label not in carried}
-    hidden = set(carried) | new
-    if len(new) == 1:
-        shown = sorted((g for g in groups if g.entered > 0 and g.label not in hidden),
-                       key=lambda g: (-g.entered, g.label))
-        if shown:
-            hidden.add(shown[-1].label)
-    return frozenset(hidden)
+    """Labels withheld at this transition: carried ones, small ones, and the complement — the
+    one rule, `governance.domain.withheld_labels`, on the numbers entering the stage."""
+    return withheld_labels({g.label: g.entered for g in groups}, MIN_GROUP_SIZE,
+                           carried=carried)
 
 
 # --- wording ------------------------------------------------------------------------------------

@@ -33,7 +33,7 @@ from coachprog.errors import DomainError, NotFound
 from coachprog.extensions import db
 from coachprog.governance import services as audit
 from coachprog.people.models import Person
-from coachprog.people.services import get_manager_links, reporting_line_cte
+from coachprog.people.services import chain_refusal, get_manager_links, reporting_line_cte
 from coachprog.rubrics.models import RubricVersion
 from coachprog.selection import domain
 from coachprog.selection.domain import CandidateStage, PanelRole, SprintStage
@@ -341,6 +341,9 @@ def seat_panel_member(actor: Any, sprint: Sprint, panel_role: str, user_id: int 
     if user.person_id is not None and user.person_id in _existing_person_ids(sprint):
         raise _refuse(f"{user.display_name} has an entry in this sprint and cannot sit on its "
                       f"panel.", "user_id")
+    managed = _managed_candidate(sprint, user)
+    if managed is not None:
+        raise _refuse(chain_refusal(user, managed, "panel member") or "", "user_id")
     seat = next((m for m in sprint.panel if m.panel_role == role.value), None)
     if seat is not None and seat.user_id != user.id:
         # Decisions already recorded stay with the member who made them; the new member
@@ -354,6 +357,18 @@ def seat_panel_member(actor: Any, sprint: Sprint, panel_role: str, user_id: int 
     audit.record("sprint.panel_seated", actor=actor, object_type="sprint", object_id=sprint.id,
                  detail={"panel_role": role.value, "user_id": user.id})
     return seat
+
+
+def _managed_candidate(sprint: Sprint, user: User) -> Person | None:
+    """A candidate of this sprint in whose management chain the user is (one query: the
+    user's reporting line against the sprint's entries), or None."""
+    if user.person_id is None:
+        return None
+    below = sa.select(reporting_line_cte(user.person_id).c.id)
+    return db.session.scalar(
+        sa.select(Person).join(Candidate, Candidate.person_id == Person.id)
+        .where(Candidate.sprint_id == sprint.id, Person.id.in_(below))
+        .order_by(Person.name, Person.id).limit(1))
 
 
 def panel_candidates(sprint: Sprint) -> list[tuple[str, User]]:

@@ -56,9 +56,10 @@ from coachprog.selection.forms import (
 from coachprog.selection.models import Candidate, Sprint
 from coachprog.selection.permissions import panel_seat_of
 from coachprog.validation import parse_id
-from coachprog.web import apply_domain_error, authorize, csv_cell, safe_next
+from coachprog.web import apply_domain_error, authorize, csv_cell, no_store, safe_next
 
 bp = Blueprint("selection", __name__, url_prefix="/sprints")
+no_store(bp)  # session content, evidence or assessments: never cached
 
 SELF_REPORT_ENDPOINT = "selection_impact.self_report"
 OPEN_COLUMNS = tuple(s for s in domain.PIPELINE if not domain.is_final(s))

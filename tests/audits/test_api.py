@@ -134,7 +134,11 @@ def test_coverage_per_group_for_admins_and_aggregates_for_sponsors(client, clock
     groups = sponsor.get_json()["groups"]
     assert groups and all(g["suppressed"] and g["sampled"] is None and g["outcomes"] == {}
                           for g in groups)
-    assert sponsor.get_json()["sampled"] == body["sampled"]  # aggregates stay
+    # Every group is small and no group is left to withhold with them: the sampled, audited and
+    # overdue totals would give them away (issue 19), so they are withheld; the rest stays.
+    totals = sponsor.get_json()
+    assert (totals["sampled"], totals["audited"], totals["overdue"]) == (None, None, None)
+    assert totals["population"] == 10 and totals["breach"] is True
     # No quarter: the current one (no sample drawn for it).
     current = _api(client).get("/api/v1/audits/coverage").get_json()
     assert current["quarter"] == "2027Q1" and current["has_sample"] is False

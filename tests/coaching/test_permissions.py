@@ -150,3 +150,32 @@ def test_another_coach_sees_neither_paperwork_nor_engagement(world, client: Flas
     assert client.get(f"/coaching/engagements/{world['engagement'].id}").status_code == 403
     assert COACHEE_NAME not in _text(client.get("/coaching/engagements"))
     assert client.get(f"/coaching/coaches/{other.id}/paperwork").status_code == 200
+
+
+def test_goals_are_read_by_the_coach_their_supervisors_admins_and_the_coachee_only(
+        world, client: FlaskClient) -> None:
+    """Issue 19: program staff (lead and master coaches) see the engagement, not its goals;
+    the coach's assigned supervisor does."""
+    from coachprog.coaching.models import SupervisorAssignment
+
+    row = world["engagement"]
+    other_lead = UserFactory(roles=[Role.LEAD_COACH])
+    master = UserFactory(roles=[Role.MASTER_COACH])
+    supervisor = UserFactory(roles=[Role.LEAD_COACH])
+    admin = UserFactory(roles=[Role.ADMIN])
+    db.session.add(SupervisorAssignment(coach_person_id=world["coach"].id,
+                                        supervisor_user_id=supervisor.id))
+    db.session.commit()
+    for user in (other_lead, master):
+        assert can(user, "can_view_engagement", row)
+        assert not can(user, "can_view_engagement_goals", row)
+        sign_in(client, user)
+        page = _text(client.get(f"/coaching/engagements/{row.id}"))
+        assert GOALS not in page
+        assert "read by the coach, their supervisors, the coachee and L&D only" in page
+    for user in (supervisor, admin, world["coach_user"], world["coachee_user"]):
+        assert can(user, "can_view_engagement_goals", row)
+        sign_in(client, user)
+        assert GOALS in _text(client.get(f"/coaching/engagements/{row.id}"))
+    for user in (world["manager_user"], world["boss_admin"], world["sponsor"]):
+        assert not can(user, "can_view_engagement_goals", row)

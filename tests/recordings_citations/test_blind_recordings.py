@@ -122,7 +122,7 @@ def test_the_blind_rater_scores_from_a_redacted_transcript_and_hears_the_audio(
     assert f'src="/recordings/{recording.id}/audio"' in page
     with client.get(f"/recordings/{recording.id}/audio") as audio:
         assert audio.status_code == 200
-        assert audio.headers["Content-Disposition"].endswith(f"recording-{recording.id}")
+        assert audio.headers["Content-Disposition"].endswith(f"recording-{recording.id}.wav")
         audio.get_data()
     # Only the scoring page: the recording and transcript pages stay closed.
     assert client.get(f"/recordings/{recording.id}").status_code == 403

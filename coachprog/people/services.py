@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import sqlalchemy as sa
+from flask import g, has_app_context
+from sqlalchemy.orm import Session
 
 from coachprog.auth.permissions import can, require
 from coachprog.errors import DomainError, NotFound
@@ -235,12 +237,41 @@ def not_managed_by(person_column: Any, manager_person_id: int | None) -> sa.Colu
     return person_column.not_in(sa.select(reporting_line_cte(manager_person_id).c.id))
 
 
+_LINKS = "coachprog_manager_links"  # (people covered, {person: manager} above them)
+
+
+def prefetch_manager_links(person_ids: Iterable[int]) -> None:
+    """The reporting lines above many people in one query, kept for this app context until the
+    session next flushes, so the chain-bar checks of a list page answer from memory instead of
+    one query per row."""
+    if not has_app_context():
+        return
+    covered, links = g.setdefault(_LINKS, (set(), {}))
+    missing = {i for i in person_ids if i not in covered}
+    if missing:
+        links.update(get_manager_links(missing))
+        covered.update(missing)
+
+
+def manager_links_for(person_id: int) -> dict[int, int | None]:
+    """{person: manager} from `person_id` up to the top (prefetched, or one query)."""
+    covered, links = g.get(_LINKS, (set(), {})) if has_app_context() else (set(), {})
+    return links if person_id in covered else get_manager_links((person_id,))
+
+
+@sa.event.listens_for(Session, "after_flush")
+def _forget_manager_links(*_: Any) -> None:
+    if has_app_context():
+        g.pop(_LINKS, None)
+
+
 def in_management_chain(manager_person_id: int | None, person_id: int | None) -> bool:
     """Whether `manager_person_id` is above `person_id` in their reporting line, directly or
-    indirectly (one query, whatever the depth). The one test of the chain bar."""
+    indirectly (one query whatever the depth, none after a prefetch). The one test of the
+    chain bar."""
     if manager_person_id is None or person_id is None or manager_person_id == person_id:
         return False
-    return manager_person_id in manager_chain(person_id, get_manager_links((person_id,)))
+    return manager_person_id in manager_chain(person_id, manager_links_for(person_id))
 
 
 def user_in_chain_of(user: Any, person_id: int | None) -> bool:

@@ -56,30 +56,17 @@ def _supervisors_query(coach_person_ids: Iterable[int]) -> sa.Select[int, int, i
 
 
 _PREFETCHED = "coachprog_supervisors"
-_LINKS = "coachprog_manager_links"  # (people covered, {person: manager} above them)
 
 
 def _prefetched() -> dict[int, set[tuple[int, int | None]]] | None:
     return g.get(_PREFETCHED) if has_app_context() else None
 
 
-def prefetch_manager_links(person_ids: Iterable[int]) -> None:
-    """The reporting lines above many people in one query, so `_manages` checks of a list
-    page answer from memory (kept like `prefetch_supervisors`)."""
-    if not has_app_context():
-        return
-    from coachprog.people.services import get_manager_links
-
-    covered, links = g.setdefault(_LINKS, (set(), {}))
-    missing = {i for i in person_ids if i not in covered}
-    if missing:
-        links.update(get_manager_links(missing))
-        covered.update(missing)
-
-
 def prefetch_content_checks(rows: Iterable[Any]) -> None:
     """Everything the per-row content checks of sessions, recordings or engagements ask the
     database (supervisors of each coach, reporting lines of each party), in two queries."""
+    from coachprog.people.services import prefetch_manager_links
+
     engagements = [e for e in (_engagement_of(row) for row in rows) if e is not None]
     prefetch_supervisors({e.coach_person_id for e in engagements})
     prefetch_manager_links({p for e in engagements
@@ -102,6 +89,8 @@ def prefetch_supervisors(coach_person_ids: Iterable[int]) -> None:
     for coach, supervisor, person in db.session.execute(_supervisors_query(missing)):
         found[coach].add((supervisor, person))
     known.update(found)
+    from coachprog.people.services import prefetch_manager_links
+
     prefetch_manager_links(missing)
 
 
@@ -109,18 +98,14 @@ def prefetch_supervisors(coach_person_ids: Iterable[int]) -> None:
 def _forget_prefetched(*_: Any) -> None:
     if has_app_context():
         g.pop(_PREFETCHED, None)
-        g.pop(_LINKS, None)
 
 
 def _chain_above(person_id: int) -> set[int]:
     """Everyone above the person in the reporting line (from the prefetched links if any)."""
     from coachprog.people.domain import manager_chain
-    from coachprog.people.services import get_manager_links
+    from coachprog.people.services import manager_links_for
 
-    covered, links = g.get(_LINKS, (set(), {})) if has_app_context() else (set(), {})
-    if person_id not in covered:
-        links = get_manager_links((person_id,))
-    return set(manager_chain(person_id, links))
+    return set(manager_chain(person_id, manager_links_for(person_id)))
 
 
 def supervisor_user_ids(coach_person_id: int) -> set[int]:

@@ -58,9 +58,18 @@ def _candidate_page(page: Any, candidate: Candidate) -> None:
 
 
 def test_nomination_to_appointment_with_paperwork_and_one_rejection(
-    page: Any, console_errors: list[str], caplog: pytest.LogCaptureFixture
+    page: Any, console_errors: list[str], caplog: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch
 ) -> None:
     caplog.set_level(logging.INFO, logger="coachprog.outbox")
+    # The nominee's mailbox: the letters as written, before the development log masks their
+    # one-use links (the log never shows a usable link).
+    from coachprog.notifications import services as mail
+
+    letters: list[str] = []
+    written = mail.log_text
+    monkeypatch.setattr(mail, "log_text", lambda letter, **kw: letters.append(
+        text := written(letter, **kw)) or text)
     stage_rubrics()
     admin = UserFactory(roles=[Role.ADMIN], display_name="Ada Admin")
     row = sprint(name="Autumn coaches", capacity=2)  # panel: three more people, seated
@@ -95,8 +104,9 @@ def test_nomination_to_appointment_with_paperwork_and_one_rejection(
     invitation = db.session.scalar(sa.select(OutboxMessage).where(
         OutboxMessage.kind == "selection.invitation"))
     assert "[one-use link removed after delivery]" in invitation.body
-    sent = "\n".join(r.getMessage() for r in caplog.records if r.name == "coachprog.outbox")
-    link = re.search(r"/sprints/invitations/\S+", sent).group(0)
+    logged = "\n".join(r.getMessage() for r in caplog.records if r.name == "coachprog.outbox")
+    assert "/sprints/invitations/" in logged and "[masked]" in logged  # the log shows no token
+    link = re.search(r"/sprints/invitations/\S+", "\n".join(letters)).group(0)
     page.goto(link)
     expect(page.get_by_text("Colleagues already bring her their dilemmas")).to_be_visible()
     page.get_by_role("button", name="Accept and become a candidate").click()

@@ -92,7 +92,7 @@ def test_flags_page_for_the_master_over_the_lead(client, auth) -> None:
     assert SEGMENT in page and "matched: bullying" in page
     assert "master coach over the coach's lead coach" in page
     assert f"/transcripts/{r.recording.id}#segment" not in page  # no link it could not open
-    assert 'href="/transcripts/flags">Flags</a>' in page  # the nav link
+    assert 'href="/transcripts/flags">Sensitive-topic flags</a>' in page  # the nav link
     assert client.get(f"/transcripts/{r.recording.id}").status_code == 403
     done = post_form(client, f"/transcripts/flags/{flag.id}/review",
                      {"note": "Asked the lead to follow up."}, follow_redirects=True)
@@ -138,7 +138,7 @@ def test_sponsors_managers_and_leads_never_see_flags_on_either_path(client, auth
         text = listing.get_data(as_text=True)
         assert SEGMENT not in text
         if user not in (managing_master, sponsor_master):  # only master coaches get the link
-            assert 'href="/transcripts/flags">Flags</a>' not in text
+            assert 'href="/transcripts/flags">Sensitive-topic flags</a>' not in text
         assert post_form(client, f"/transcripts/flags/{flag.id}/review",
                          {"note": "x"}).status_code == 403
         auth.logout()

@@ -25,16 +25,9 @@ from locust import HttpUser, between, task
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-# The same logins and pages as bench/pages.py, without importing the app into locust's process.
-DEMO_LOGINS = {
-    "admin": "admin@demo.example",
-    "master_coach": "master@demo.example",
-    "lead_coach": "lead@demo.example",
-    "coach": "coach@demo.example",
-    "rater": "rater@demo.example",
-    "sponsor": "sponsor@demo.example",
-    "manager": "manager@demo.example",
-}
+# The demo logins of bench/pages.py (it imports the app only inside its functions).
+from pages import DEMO_LOGINS
+
 PAGES = {
     "admin": ["/", "/people/", "/admin/users", "/sprints/", "/assessments/", "/practicum/",
               "/supervision/program", "/recordings/", "/audits/", "/audits/coverage",

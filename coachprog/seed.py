@@ -291,9 +291,13 @@ def seed_demo(actor: Any, *, people: int = 320) -> str:
     # Each later domain seeds its own demo data (each idempotent), in dependency order.
     from coachprog.audits import seed as audits_seed
     from coachprog.certification import seed as certification_seed
+    from coachprog.coaching import seed as coaching_seed
     from coachprog.practicum import seed as practicum_seed
 
-    for domain_seed in (practicum_seed, audits_seed, certification_seed):
+    # Coaching last: it appoints coach@ (after the audit cohort and the certified coaches are
+    # chosen, so coach@ stays a trainee) and completes the matched and certified coaches'
+    # paperwork.
+    for domain_seed in (practicum_seed, audits_seed, certification_seed, coaching_seed):
         domain_seed.seed_demo(actor)
     fingerprint_file.write_text(fingerprint)
     return password

@@ -90,9 +90,10 @@ def test_seed_twice_adds_no_assessments_marks_or_audit_entries(runner) -> None:
     before = _counts()
     # 2 calibration items, the live demo, 2 session reviews of the supervision demo, 2 items
     # of the audit calibration, 2 items per rubric the demo sprint and capstones need, the
-    # sprint's 5 stage assessments and coach@'s capstone brief
+    # sprint's 5 stage assessments, coach@'s capstone brief, and a session review and a
+    # capstone of each of the 3 certified coaches
     assert before["Assessment"] == 2 + len(DEMO_LIVE) + 2 + 2 + 2 * len(CALIBRATED_RUBRICS) \
-        + 5 + 1
+        + 5 + 1 + 3 * 2
     second = runner.invoke(args=SMALL)
     assert second.exit_code == 0 and "not seeded" not in second.output
     db.session.expire_all()

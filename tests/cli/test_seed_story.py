@@ -136,6 +136,18 @@ def test_matched_and_certified_demo_coaches_have_complete_paperwork(seeded) -> N
         assert coaching.missing_paperwork_for(person_id) == [], person_id
 
 
+def test_certified_demo_coaches_meet_their_level_by_the_real_evaluator(seeded, app) -> None:
+    from coachprog.certification.models import Certification
+    from coachprog.certification.services import evaluate_level
+
+    certifications = db.session.scalars(sa.select(Certification)).all()
+    assert len(certifications) == 3
+    for certification in certifications:
+        with app.test_request_context():  # the evidence links are URLs
+            evaluation = evaluate_level(certification.person_id, certification.level)
+        assert evaluation.all_met, [(r.label, r.detail) for r in evaluation.unmet]
+
+
 def test_manager_has_an_agreement_to_sign_for_a_report(runner) -> None:
     # 320 people (the default): manager@ has reports beyond the nominee and coach@.
     result = runner.invoke(args=["seed"])

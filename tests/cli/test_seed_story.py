@@ -168,3 +168,32 @@ def test_the_coaching_story_is_added_once(seeded, runner) -> None:
     assert counts == {
         model.__name__: db.session.scalar(sa.select(sa.func.count()).select_from(model))
         for model in (Engagement, Recording, Sprint, CoachPaperwork)}
+
+
+def _recording_of_coach() -> Recording:
+    coach = _user("coach@demo.example")
+    return db.session.scalar(sa.select(Recording).join(CoachingSession).join(Engagement).where(
+        Engagement.coach_person_id == coach.person_id, Recording.storage_name.is_not(None)))
+
+
+@pytest.mark.parametrize("email", ["coach@demo.example", "lead@demo.example"])
+def test_coach_and_supervisor_play_the_demo_recording_and_read_its_transcript(
+        seeded, auth, client, email) -> None:
+    recording = _recording_of_coach()
+    assert auth.login(email, "demo password for tests").status_code == 302
+    page = client.get(f"/transcripts/{recording.id}")
+    assert page.status_code == 200 and "Dashwood" in page.get_data(as_text=True)
+    audio = client.get(f"/recordings/{recording.id}/audio")
+    assert audio.status_code == 200 and audio.data[:4] == b"RIFF"
+
+
+@pytest.mark.parametrize("email", ["manager@demo.example", "sponsor@demo.example"])
+def test_managers_and_sponsors_never_open_the_demo_recording(seeded, auth, client,
+                                                             email) -> None:
+    recording = _recording_of_coach()
+    assert auth.login(email, "demo password for tests").status_code == 302
+    for url in (f"/transcripts/{recording.id}", f"/recordings/{recording.id}",
+                f"/recordings/{recording.id}/audio"):
+        response = client.get(url)
+        assert response.status_code in (403, 404), url
+        assert "Dashwood" not in response.get_data(as_text=True)

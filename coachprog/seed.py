@@ -1,7 +1,10 @@
 """The demo organisation: a few hundred people in departments under a manager hierarchy, one
-account per role, and assessment work to try at once: a closed calibration exercise on the
-session-review rubric that calibrates rater@ and lead@, and live session reviews that are open,
-closed and in moderation. Deterministic, and idempotent: a second run changes nothing.
+account per role, and assessment work to try at once: closed calibration exercises that
+calibrate rater@ and lead@ for every rubric the demo uses (session review, interview, both
+simulations, capstone brief), live session reviews that are open, closed and in moderation,
+and a selection sprint with candidates at several stages. The domains' own seed modules add
+the rest of the story (README: "The demo tells one story"). Deterministic, and idempotent: a
+second run changes nothing.
 
 Everything goes through the services (audit entries, blind, conflict and calibration rules
 apply as on the pages); marks are given as the demo user whose marks they are."""

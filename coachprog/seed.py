@@ -1,7 +1,10 @@
 """The demo organisation: a few hundred people in departments under a manager hierarchy, one
-account per role, and assessment work to try at once: a closed calibration exercise on the
-session-review rubric that calibrates rater@ and lead@, and live session reviews that are open,
-closed and in moderation. Deterministic, and idempotent: a second run changes nothing.
+account per role, and assessment work to try at once: closed calibration exercises that
+calibrate rater@ and lead@ for every rubric the demo uses (session review, interview, both
+simulations, capstone brief), live session reviews that are open, closed and in moderation,
+and a selection sprint with candidates at several stages. The domains' own seed modules add
+the rest of the story (README: "The demo tells one story"). Deterministic, and idempotent: a
+second run changes nothing.
 
 Everything goes through the services (audit entries, blind, conflict and calibration rules
 apply as on the pages); marks are given as the demo user whose marks they are."""
@@ -38,6 +41,7 @@ from coachprog.people.services import import_people
 from coachprog.rubrics import services as rubric_services
 from coachprog.rubrics.domain import Rubric, ScaleKind
 from coachprog.rubrics.models import RubricVersion
+from coachprog.selection import services as selection_services
 from coachprog.selection.models import Sprint
 
 FIRST_NAMES = [
@@ -149,7 +153,9 @@ DEMO_ACCOUNTS: tuple[tuple[str, Role, str | None], ...] = (
     ("lead@demo.example", Role.LEAD_COACH, "E1002"),
     ("coach@demo.example", Role.COACH, "E1003"),
     ("rater@demo.example", Role.RATER, "E1004"),
-    ("sponsor@demo.example", Role.SPONSOR, "E0002"),
+    # The VP of Sales: outside the demo manager's (Engineering) reporting line, so the
+    # sponsor's panel seat has no conflict with the demo manager's nominee.
+    ("sponsor@demo.example", Role.SPONSOR, "E0003"),
     ("manager@demo.example", Role.MANAGER, "E0010"),
 )
 
@@ -288,9 +294,13 @@ def seed_demo(actor: Any, *, people: int = 320) -> str:
     # Each later domain seeds its own demo data (each idempotent), in dependency order.
     from coachprog.audits import seed as audits_seed
     from coachprog.certification import seed as certification_seed
+    from coachprog.coaching import seed as coaching_seed
     from coachprog.practicum import seed as practicum_seed
 
-    for domain_seed in (practicum_seed, audits_seed, certification_seed):
+    # Coaching last: it appoints coach@ (after the audit cohort and the certified coaches are
+    # chosen, so coach@ stays a trainee) and completes the matched and certified coaches'
+    # paperwork.
+    for domain_seed in (practicum_seed, audits_seed, certification_seed, coaching_seed):
         domain_seed.seed_demo(actor)
     fingerprint_file.write_text(fingerprint)
     return password
@@ -315,6 +325,14 @@ MASTER_EMAIL, RATER_EMAIL, LEAD_EMAIL = (
 # Fixed titles are the markers a second run looks for.
 DEMO_EXERCISE_TITLE = "Demo calibration: coaching session review"
 DEMO_RECORDINGS = ("Demo calibration recording 1", "Demo calibration recording 2")
+# The rubrics the demo sprint's stages (and the certified coaches' capstones) are scored on:
+# rater@ and lead@ are calibrated for each, so no one runs calibration by hand first.
+CALIBRATED_RUBRICS = {
+    "interview": "Demo calibration: behavioural interview",
+    "simulation-performance": "Demo calibration: performance simulation",
+    "simulation-transition": "Demo calibration: transition simulation",
+    "capstone-brief": "Demo calibration: capstone brief",
+}
 DEMO_EVIDENCE_NOTE = ("A made-up coaching session for trying the demo: there is no recording, "
                       "so mark it however you like.")
 
@@ -407,6 +425,12 @@ def seed_demo_assessments(actor: Any) -> bool:
     try:
         with db.session.begin_nested():
             _seed_calibration(actor, version, master, [rater, lead])
+            for key, title in CALIBRATED_RUBRICS.items():
+                other = selection_services.latest_rubric_version(key)
+                if other is None:
+                    raise DemoMismatch(f"no {key} rubric is loaded.")
+                _seed_calibration(actor, other, master, [rater, lead], title=title,
+                                  recordings=tuple(f"{title}, recording {n}" for n in (1, 2)))
             _seed_live(actor, version, rater, lead)
     except (DomainError, NotPermitted, NotFound, DemoMismatch) as error:
         _hint(getattr(error, "message", None) or str(error) or type(error).__name__)
@@ -432,18 +456,19 @@ def _demo_rubric_version(actor: Any) -> RubricVersion | None:
 
 
 def _seed_calibration(actor: Any, version: RubricVersion, master: User,
-                      raters: Sequence[User]) -> None:
+                      raters: Sequence[User], *, title: str = DEMO_EXERCISE_TITLE,
+                      recordings: Sequence[str] = DEMO_RECORDINGS) -> None:
     """A closed exercise: gold from master@, each rater at most one level off gold on one
-    item, so all of them are calibrated for the rubric."""
+    item, so all of them are calibrated for the rubric. Once per title."""
     exists = db.session.scalar(sa.select(CalibrationExercise.id).where(
-        CalibrationExercise.title == DEMO_EXERCISE_TITLE).limit(1))
+        CalibrationExercise.title == title).limit(1))
     if exists is not None:
         return
-    items = [assessment_services.create_evidence_item(actor, title=title,
+    items = [assessment_services.create_evidence_item(actor, title=recording,
                                                       description=DEMO_EVIDENCE_NOTE)
-             for title in DEMO_RECORDINGS]
+             for recording in recordings]
     exercise = calibration_services.create_exercise(actor, calibration_services.ExerciseDraft(
-        title=DEMO_EXERCISE_TITLE, rubric_version_id=version.id, gold_rater_id=master.id,
+        title=title, rubric_version_id=version.id, gold_rater_id=master.id,
         rater_ids=[user.id for user in raters], evidence_item_ids=[item.id for item in items]))
     rubric = version.to_domain()
     gold_profiles = (STRONG, MIXED)
@@ -456,7 +481,8 @@ def _seed_calibration(actor: Any, version: RubricVersion, master: User,
     decisions = calibration_services.close_exercise(actor, exercise.id)
     uncalibrated = [d.rater.email for d in decisions if not d.calibrated]
     if uncalibrated:
-        raise DemoMismatch(f"the demo marks left {', '.join(uncalibrated)} uncalibrated.")
+        raise DemoMismatch(f"the demo marks left {', '.join(uncalibrated)} uncalibrated for "
+                           f"{version.rubric_key}.")
 
 
 def _submit(user: User, assessment: Assessment, role: str,
@@ -529,33 +555,51 @@ DEMO_APPLICATION = (
 
 
 def seed_demo_sprint(actor: Any) -> bool:
-    """An open sprint with its panel seated and a few candidates on the board (applied,
-    at interview, one rejected, one nomination awaiting an answer), unless it exists already.
-    Candidates are staff who hold no demo account, so every demo login can still apply or
-    nominate; the whole journey to appointment is in the browser tests and the README."""
+    """An open sprint with its panel seated and candidates on the board at several stages,
+    each with the evidence its next move needs, unless the sprint exists already:
+
+    - applied (two): admin can move them to interview;
+    - at interview with the interview scored and passed by calibrated raters: admin can move
+      them on to the simulations;
+    - at interview with the interview open: rater@'s and lead@'s scoring work;
+    - at simulations with both simulations passed: admin can move them to supervised practice;
+    - rejected with a reason, and a nomination from manager@ awaiting the nominee's answer.
+
+    Candidates are staff who hold no demo account and are outside every panel member's and
+    rater's reporting line, so no seat or rater is conflicted; every demo login can still
+    apply or nominate."""
     from coachprog.selection import services as selection
 
     if db.session.scalar(sa.select(sa.func.count()).select_from(Sprint).where(
             Sprint.name == DEMO_SPRINT)):
         return False
     accounts = {email: auth_services.get_user_by_email(email) for email, _, _ in DEMO_ACCOUNTS}
+    raters = [user for user in (accounts.get(RATER_EMAIL), accounts.get(LEAD_EMAIL))
+              if user is not None]
     try:
         with db.session.begin_nested():
             sprint = selection.create_sprint(actor, selection.SprintDraft(
                 name=DEMO_SPRINT, capacity=4, start_date=selection.today(),
                 eligibility_notes="Twelve months in the company; the manager agrees to "
                 "protect 10–20 % of working time."))
-            for seat, email in (("hr_ld", "admin@demo.example"),
-                                ("external_master_coach", MASTER_EMAIL),
-                                ("business_sponsor", "sponsor@demo.example")):
+            panel: list[User] = []
+            for seat, email in DEMO_PANEL:
                 user = accounts.get(email)
                 if user is not None:
                     selection.seat_panel_member(actor, sprint, seat, user.id)
-            people = _sprint_people(6)
+                    panel.append(user)
+            people = _sprint_people(6, [*panel, *raters])
             entries = [selection.apply(actor, sprint, text=DEMO_APPLICATION, on_behalf_of=p)
-                       for p in people[:5]]
-            for candidate in entries[:2]:
+                       for p in people]
+            for candidate in (entries[0], entries[1], entries[5]):
                 selection.advance_candidate(actor, candidate, "interview")
+            if len(raters) == 2:
+                _stage_assessment(actor, entries[0], "interview", raters, SOLID)
+                _stage_assessment(actor, entries[1], "interview", raters, None)
+                _stage_assessment(actor, entries[5], "interview", raters, STRONG)
+                selection.advance_candidate(actor, entries[5], "simulations")
+                for purpose in ("simulation-performance", "simulation-transition"):
+                    _stage_assessment(actor, entries[5], purpose, raters, SOLID)
             selection.reject_candidate(actor, entries[4], "Demo: does not meet the eligibility "
                                        "notes (eight months in the company).")
             manager = accounts.get("manager@demo.example")
@@ -564,20 +608,53 @@ def seed_demo_sprint(actor: Any) -> bool:
                 selection.nominate(manager, sprint, nominee_employee_id=report.employee_id,
                                    why="Demo nomination: calm, curious, and people already "
                                    "come to them for advice.")
-    except (DomainError, NotPermitted, NotFound) as error:
+    except (DomainError, NotPermitted, NotFound, DemoMismatch) as error:
         click.echo(f"Demo sprint not seeded: {getattr(error, 'message', None) or error}",
                    err=True)
         return False
     return True
 
 
-def _sprint_people(count: int) -> list[Person]:
+DEMO_PANEL = (("hr_ld", "admin@demo.example"), ("external_master_coach", MASTER_EMAIL),
+              ("business_sponsor", "sponsor@demo.example"))
+
+
+def _stage_assessment(actor: Any, candidate: Any, purpose: str, raters: Sequence[User],
+                      profile: MarkProfile | None) -> Assessment:
+    """The stage's assessment with both demo raters assigned; scored by both (and so closed
+    with their combined result) when `profile` is given, left open for them otherwise."""
+    from coachprog.selection import services as selection
+
+    assessment = selection.create_stage_assessment(actor, candidate, purpose)
+    for user in raters:
+        assessment_services.assign_rater(actor, assessment, user.id)
+    if profile is not None:
+        rubric = assessment.rubric_version.to_domain()
+        for user in raters:
+            _submit(user, assessment, "rater", profile.marks(rubric))
+        if assessment.status != AssessmentStatus.CLOSED.value or \
+                not (assessment.result or {}).get("passed"):
+            raise DemoMismatch(f"the demo {purpose} of {candidate.person.name} did not close "
+                               f"with a pass.")
+    return assessment
+
+
+def _sprint_people(count: int, panel: Sequence[User]) -> list[Person]:
+    """Active staff without a demo account whom no panel member or rater is conflicted with
+    (neither is in the other's reporting line, no coaching relationship)."""
     account_ids = {employee_id for _, _, employee_id in DEMO_ACCOUNTS if employee_id}
-    return list(db.session.scalars(
-        sa.select(Person).where(Person.active.is_(True), Person.employee_id.like("E2%"),
-                                Person.employee_id.not_in(account_ids))
-        # From the end of the staff list: the demo assessments take theirs from the start.
-        .order_by(Person.employee_id.desc()).limit(count)))
+    chosen: list[Person] = []
+    for person in db.session.scalars(
+            sa.select(Person).where(Person.active.is_(True), Person.employee_id.like("E2%"),
+                                    Person.employee_id.not_in(account_ids))
+            # From the end of the staff list: the demo assessments take theirs from the start.
+            .order_by(Person.employee_id.desc()).limit(80)):
+        if not any(find_conflicts(assessment_services.relationship_facts(user, person.id))
+                   for user in panel):
+            chosen.append(person)
+            if len(chosen) == count:
+                return chosen
+    raise DemoMismatch("not enough staff free of conflicts with the panel to be candidates.")
 
 
 def _report_of(manager: User | None) -> Person | None:

@@ -117,6 +117,12 @@ def _write(path: Path, data: bytes) -> None:
 def stored_files(app: Flask) -> Iterator[Path]:
     """A recording, an evidence file and a certificate batch in the test instance."""
     instance = Path(app.instance_path)
+    # Files earlier tests left in the shared test instance (the demo seed stores a recording)
+    # would crowd these out of the listings the tests read: start from these alone.
+    for area in ("recordings", "evidence", "certificates"):
+        for leftover in (instance / area).rglob("*"):
+            if leftover.is_file():
+                leftover.unlink()
     made = [instance / "recordings" / "5f" / "session.wav",
             instance / "evidence" / "3" / "notes.pdf",
             instance / "certificates" / "batch-1.zip"]

@@ -18,7 +18,7 @@ from coachprog.calibration.services import is_calibrated
 from coachprog.extensions import db
 from coachprog.governance.models import AuditEntry
 from coachprog.rubrics.models import RubricVersion
-from coachprog.seed import DEMO_ACCOUNTS, DEMO_EXERCISE_TITLE, DEMO_LIVE
+from coachprog.seed import CALIBRATED_RUBRICS, DEMO_ACCOUNTS, DEMO_EXERCISE_TITLE, DEMO_LIVE
 
 PASSWORD = "demo password for tests"
 SMALL = ["seed", "--people", "60"]
@@ -89,8 +89,11 @@ def test_seed_twice_adds_no_assessments_marks_or_audit_entries(runner) -> None:
     db.session.expire_all()
     before = _counts()
     # 2 calibration items, the live demo, 2 session reviews of the supervision demo, 2 items
-    # of the audit calibration
-    assert before["Assessment"] == 2 + len(DEMO_LIVE) + 2 + 2
+    # of the audit calibration, 2 items per rubric the demo sprint and capstones need, the
+    # sprint's 5 stage assessments, coach@'s capstone brief, and a session review and a
+    # capstone of each of the 3 certified coaches
+    assert before["Assessment"] == 2 + len(DEMO_LIVE) + 2 + 2 + 2 * len(CALIBRATED_RUBRICS) \
+        + 5 + 1 + 3 * 2
     second = runner.invoke(args=SMALL)
     assert second.exit_code == 0 and "not seeded" not in second.output
     db.session.expire_all()
@@ -158,7 +161,9 @@ def test_seed_rolls_back_only_the_assessments_when_a_service_refuses(runner, app
     assert "rater role" in result.output
     db.session.expire_all()
     assert db.session.scalar(sa.select(sa.func.count(CalibrationExercise.id))) == 0
-    assert db.session.scalar(sa.select(sa.func.count(EvidenceItem.id))) == 0
+    # Only coach@'s capstone brief (the coaching demo needs no rater@) has evidence.
+    assert db.session.scalar(sa.select(sa.func.count(EvidenceItem.id)).where(
+        EvidenceItem.title.not_like("Capstone brief%"))) == 0
     # The rubric files loaded before the refusal stay loaded.
     assert db.session.scalar(sa.select(sa.func.count(RubricVersion.id))) > 0
     assert db.session.scalar(sa.select(sa.func.count(AuditEntry.id))) > audit_before

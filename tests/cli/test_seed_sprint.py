@@ -33,12 +33,13 @@ def test_seed_opens_a_demo_sprint_once(runner) -> None:
     nominee = _report_of(auth_services.get_user_by_email("manager@demo.example"))
     stages = sorted(db.session.scalars(
         sa.select(Candidate.stage).where(Candidate.sprint_id == sprint.id)))
-    expected = ["applied", "applied", "interview", "interview", "rejected"]
+    expected = ["applied", "applied", "interview", "interview", "rejected", "simulations"]
     invitations = ["selection.invitation"] if nominee else []
     assert stages == sorted(expected + (["nominated"] if nominee else []))
     kinds = sorted(db.session.scalars(sa.select(OutboxMessage.kind)))
-    assert kinds == sorted(["selection.decision", "selection.scheduling",
-                            "selection.scheduling", *invitations])
+    # Three moved to interview, one on to the simulations, one rejected.
+    assert kinds == sorted(["selection.decision", *["selection.scheduling"] * 4,
+                            *invitations])
     again = runner.invoke(args=SMALL)
     assert again.exit_code == 0, again.output
     db.session.expire_all()

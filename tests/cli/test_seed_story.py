@@ -1,0 +1,199 @@
+"""The demo seed tells one coherent story (issue 21): every promise a visitor relies on when
+walking the demo alone, checked against the real rules (calibration, conflicts, consent,
+paperwork) rather than against the seed's own bookkeeping."""
+
+from __future__ import annotations
+
+import pytest
+import sqlalchemy as sa
+
+from coachprog.assessments.models import Assessment, RaterAssignment
+from coachprog.auth import services as auth_services
+from coachprog.auth.permissions import can
+from coachprog.calibration.services import is_calibrated
+from coachprog.coaching import seed as coaching_seed
+from coachprog.coaching import services as coaching
+from coachprog.coaching.models import CoachPaperwork, Engagement
+from coachprog.extensions import db
+from coachprog.practicum import capstone_services
+from coachprog.practicum import services as practicum
+from coachprog.recordings import consent as consent_rules
+from coachprog.recordings import storage
+from coachprog.recordings.models import CoachingSession, Recording
+from coachprog.seed import DEMO_SPRINT
+from coachprog.selection import services as selection
+from coachprog.selection.models import Sprint
+
+SEED = ["seed", "--people", "120"]
+
+
+@pytest.fixture(autouse=True)
+def _demo_password(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("COACHPROG_DEMO_PASSWORD", "demo password for tests")
+
+
+@pytest.fixture
+def seeded(runner) -> None:
+    result = runner.invoke(args=SEED)
+    assert result.exit_code == 0, result.output
+    assert "not seeded" not in result.output, result.output
+
+
+def _user(email: str):
+    user = auth_services.get_user_by_email(email)
+    assert user is not None
+    return user
+
+
+def _sprint() -> Sprint:
+    return db.session.scalar(sa.select(Sprint).where(Sprint.name == DEMO_SPRINT))
+
+
+def test_every_rater_the_demo_sprint_assigns_is_calibrated_for_its_rubric(seeded) -> None:
+    sprint = _sprint()
+    links = [link for candidate in sprint.candidates for link in candidate.assessments]
+    assert {link.purpose for link in links} == {
+        "interview", "simulation-performance", "simulation-transition"}
+    for link in links:
+        raters = [a for a in link.assessment.assignments if a.role == "rater"]
+        assert raters
+        for assignment in raters:
+            assert is_calibrated(assignment.rater_id, link.assessment.rubric_version.rubric_key,
+                                 assignment.submitted_at), (assignment.rater.email, link.purpose)
+    # The raters a visitor would assign next are calibrated for every stage rubric too.
+    for email in ("rater@demo.example", "lead@demo.example"):
+        for key in ("interview", "simulation-performance", "simulation-transition",
+                    "capstone-brief", "session-review"):
+            assert is_calibrated(_user(email).id, key), (email, key)
+
+
+def test_the_demo_sprint_has_work_at_several_stages_and_moves_are_possible(seeded) -> None:
+    sprint = _sprint()
+    stages = sorted(c.stage for c in sprint.candidates if c.stage != "nominated")
+    assert stages == ["applied", "applied", "interview", "interview", "rejected", "simulations"]
+    movable = {c.stage for c in sprint.candidates
+               if c.stage not in ("rejected", "nominated") and not selection.what_is_missing(c)}
+    # Admin can move someone on from applied, from interview and from simulations.
+    assert movable == {"applied", "interview", "simulations"}
+    # rater@ has an interview to score, with the evidence item it is about.
+    rater = _user("rater@demo.example")
+    open_ones = db.session.scalars(sa.select(Assessment).join(RaterAssignment).where(
+        RaterAssignment.rater_id == rater.id, RaterAssignment.status == "assigned",
+        Assessment.title.like(f"%{DEMO_SPRINT}"))).all()
+    assert len(open_ones) == 1 and open_ones[0].evidence.subject_person_id is not None
+
+
+def test_no_panel_member_is_conflicted_with_any_demo_candidate(seeded) -> None:
+    sprint = _sprint()
+    assert len(sprint.panel) == 3
+    assert sprint.candidates
+    for seat in sprint.panel:
+        for candidate in sprint.candidates:
+            assert selection.panel_conflict(seat.user, candidate) is None, (
+                seat.user.email, candidate.person.name)
+
+
+def test_coach_is_a_trainee_with_an_engagement_consent_hours_capstone_and_transcript(
+        seeded) -> None:
+    coach = _user("coach@demo.example")
+    assert coaching.is_appointed_coach(coach.person_id)
+    assert coaching.missing_paperwork_for(coach.person_id) == []
+    engagement = db.session.scalar(sa.select(Engagement).where(
+        Engagement.coach_person_id == coach.person_id, Engagement.goals ==
+        coaching_seed.DEMO_GOALS))
+    assert engagement is not None and engagement.status == "active"
+    consent = consent_rules.current_consent(engagement.id)
+    assert consent is not None and {"record", "transcribe", "supervisor_review"} <= \
+        consent_rules.scopes_of(consent)
+    # Hours: the practicum ledger has verified entries.
+    assert practicum.hours_summary(coach.person_id).coached_hours > 0
+    # A capstone brief on this engagement, waiting for its score.
+    briefs = capstone_services.briefs_of(coach.person_id)
+    assert [b.engagement_id for b in briefs] == [engagement.id]
+    # The real clip, stored as uploads are, transcribed, and theirs to open.
+    recording = db.session.scalar(sa.select(Recording).join(CoachingSession).where(
+        CoachingSession.engagement_id == engagement.id))
+    assert recording.status == "done" and recording.transcript is not None
+    assert storage.store().exists(recording.storage_name)
+    assert recording.duration_seconds == pytest.approx(7.1, abs=0.2)
+    text = " ".join(s.text for s in recording.transcript.segments)
+    assert "John Dashwood" in text
+    assert can(coach, "can_open_recording_content", recording)
+    assert can(_user("lead@demo.example"), "can_open_recording_content", recording)
+    for email in ("manager@demo.example", "sponsor@demo.example"):
+        assert not can(_user(email), "can_open_recording_content", recording)
+        assert not can(_user(email), "can_view_recording", recording)
+
+
+def test_matched_and_certified_demo_coaches_have_complete_paperwork(seeded) -> None:
+    from coachprog.certification.models import Certification
+
+    matched = set(db.session.scalars(sa.select(Engagement.coach_person_id).where(
+        Engagement.status == "active")))
+    certified = set(db.session.scalars(sa.select(Certification.person_id)))
+    assert matched and certified
+    for person_id in matched | certified:
+        assert coaching.missing_paperwork_for(person_id) == [], person_id
+
+
+def test_certified_demo_coaches_meet_their_level_by_the_real_evaluator(seeded, app) -> None:
+    from coachprog.certification.models import Certification
+    from coachprog.certification.services import evaluate_level
+
+    certifications = db.session.scalars(sa.select(Certification)).all()
+    assert len(certifications) == 3
+    for certification in certifications:
+        with app.test_request_context():  # the evidence links are URLs
+            evaluation = evaluate_level(certification.person_id, certification.level)
+        assert evaluation.all_met, [(r.label, r.detail) for r in evaluation.unmet]
+
+
+def test_manager_has_an_agreement_to_sign_for_a_report(runner) -> None:
+    # 320 people (the default): manager@ has reports beyond the nominee and coach@.
+    result = runner.invoke(args=["seed"])
+    assert result.exit_code == 0 and "not seeded" not in result.output, result.output
+    manager = _user("manager@demo.example")
+    waiting = [row for row in db.session.scalars(sa.select(CoachPaperwork))
+               if row.manager_person_id == manager.person_id and row.manager_signed_at is None]
+    assert len(waiting) == 1
+    coaching.sign_as_manager(manager, waiting[0].coach_person_id)
+    assert waiting[0].manager_signed_at is not None
+
+
+def test_the_coaching_story_is_added_once(seeded, runner) -> None:
+    counts = {model.__name__: db.session.scalar(sa.select(sa.func.count()).select_from(model))
+              for model in (Engagement, Recording, Sprint, CoachPaperwork)}
+    assert runner.invoke(args=SEED).exit_code == 0
+    db.session.expire_all()
+    assert counts == {
+        model.__name__: db.session.scalar(sa.select(sa.func.count()).select_from(model))
+        for model in (Engagement, Recording, Sprint, CoachPaperwork)}
+
+
+def _recording_of_coach() -> Recording:
+    coach = _user("coach@demo.example")
+    return db.session.scalar(sa.select(Recording).join(CoachingSession).join(Engagement).where(
+        Engagement.coach_person_id == coach.person_id, Recording.storage_name.is_not(None)))
+
+
+@pytest.mark.parametrize("email", ["coach@demo.example", "lead@demo.example"])
+def test_coach_and_supervisor_play_the_demo_recording_and_read_its_transcript(
+        seeded, auth, client, email) -> None:
+    recording = _recording_of_coach()
+    assert auth.login(email, "demo password for tests").status_code == 302
+    page = client.get(f"/transcripts/{recording.id}")
+    assert page.status_code == 200 and "Dashwood" in page.get_data(as_text=True)
+    audio = client.get(f"/recordings/{recording.id}/audio")
+    assert audio.status_code == 200 and audio.data[:4] == b"RIFF"
+
+
+@pytest.mark.parametrize("email", ["manager@demo.example", "sponsor@demo.example"])
+def test_managers_and_sponsors_never_open_the_demo_recording(seeded, auth, client,
+                                                             email) -> None:
+    recording = _recording_of_coach()
+    assert auth.login(email, "demo password for tests").status_code == 302
+    for url in (f"/transcripts/{recording.id}", f"/recordings/{recording.id}",
+                f"/recordings/{recording.id}/audio"):
+        response = client.get(url)
+        assert response.status_code in (403, 404), url
+        assert "Dashwood" not in response.get_data(as_text=True)

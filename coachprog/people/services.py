@@ -7,7 +7,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import sqlalchemy as sa
-from flask import g, has_app_context
 from sqlalchemy.orm import Session
 
 from coachprog.auth.permissions import can, require
@@ -241,12 +240,10 @@ _LINKS = "coachprog_manager_links"  # (people covered, {person: manager} above t
 
 
 def prefetch_manager_links(person_ids: Iterable[int]) -> None:
-    """The reporting lines above many people in one query, kept for this app context until the
-    session next flushes, so the chain-bar checks of a list page answer from memory instead of
-    one query per row."""
-    if not has_app_context():
-        return
-    covered, links = g.setdefault(_LINKS, (set(), {}))
+    """The reporting lines above many people in one query, kept on the database session until
+    it next flushes (a write could move someone), so the chain-bar checks of a list page
+    answer from memory instead of one query per row."""
+    covered, links = db.session().info.setdefault(_LINKS, (set(), {}))
     missing = {i for i in person_ids if i not in covered}
     if missing:
         links.update(get_manager_links(missing))
@@ -255,14 +252,13 @@ def prefetch_manager_links(person_ids: Iterable[int]) -> None:
 
 def manager_links_for(person_id: int) -> dict[int, int | None]:
     """{person: manager} from `person_id` up to the top (prefetched, or one query)."""
-    covered, links = g.get(_LINKS, (set(), {})) if has_app_context() else (set(), {})
+    covered, links = db.session().info.get(_LINKS, (set(), {}))
     return links if person_id in covered else get_manager_links((person_id,))
 
 
 @sa.event.listens_for(Session, "after_flush")
-def _forget_manager_links(*_: Any) -> None:
-    if has_app_context():
-        g.pop(_LINKS, None)
+def _forget_manager_links(session: Session, *_: Any) -> None:
+    session.info.pop(_LINKS, None)
 
 
 def in_management_chain(manager_person_id: int | None, person_id: int | None) -> bool:

@@ -49,10 +49,11 @@ def init_app(app: Flask) -> None:
         from coachprog.audits import fidelity_services
         from coachprog.extensions import db
 
-        count = fidelity_services.refresh_all()
+        result = fidelity_services.refresh_all()
         db.session.commit()
-        open_ids = fidelity_services.drifting_coach_ids()
-        db.session.commit()
-        click.echo(f"Refreshed {count} coach(es); {len(open_ids)} with an open drift flag.")
+        open_ids = fidelity_services.open_drift_coach_ids()
+        click.echo(f"Refreshed {result.coaches} coach(es): {result.checked} transcript(s) "
+                   f"changed, {result.recomputed} session(s) recomputed, {result.removed} "
+                   f"removed; {len(open_ids)} with an open drift flag.")
 
     app.cli.add_command(group)

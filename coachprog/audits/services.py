@@ -389,6 +389,27 @@ def exclusions_for(coach_person_id: int, pool: list[User]) -> set[int]:
     return barred
 
 
+def _exclusions_many(coach_ids: list[int], pool: list[User]) -> dict[int, set[int]]:
+    """`exclusions_for` every drawn coach at once: supervisors from one query, reporting
+    lines from one, each auditor's coachees from one (not ~35 queries per coach)."""
+    from coachprog.assessments import domain as assessment_domain
+    from coachprog.assessments.services import relationship_facts_many
+
+    barred: dict[int, set[int]] = {c: set() for c in coach_ids}
+    for i in range(0, len(coach_ids), 500):
+        for coach_id, supervisor_id in db.session.execute(sa.select(
+                SupervisorAssignment.coach_person_id, SupervisorAssignment.supervisor_user_id)
+                .where(SupervisorAssignment.coach_person_id.in_(coach_ids[i:i + 500]))):
+            barred[coach_id].add(supervisor_id)
+    facts = relationship_facts_many(pool, coach_ids)
+    for coach_id in coach_ids:
+        for user in pool:
+            if user.person_id == coach_id or assessment_domain.find_conflicts(
+                    facts(user, coach_id)):
+                barred[coach_id].add(user.id)
+    return barred
+
+
 def _assign(sample: AuditSample) -> None:
     from coachprog.calibration.services import is_calibrated
 
@@ -396,9 +417,11 @@ def _assign(sample: AuditSample) -> None:
     load = _open_load()
     candidates = [domain.AuditorCandidate(u.id, is_calibrated(u.id, AUDIT_RUBRIC),
                                           load.get(u.id, 0)) for u in pool]
+    drawn = list(sample.drawn)
+    excluded = _exclusions_many(drawn, pool)
     extra: dict[int, int] = {}
-    for coach_id in sample.drawn:
-        auditor = domain.choose_auditor(candidates, excluded=exclusions_for(coach_id, pool),
+    for coach_id in drawn:
+        auditor = domain.choose_auditor(candidates, excluded=excluded[coach_id],
                                         extra_load=extra)
         if auditor is not None:
             extra[auditor] = extra.get(auditor, 0) + 1

@@ -19,10 +19,10 @@ supervision); those of withdrawn consents are left out (the purge is removing th
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Collection
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from collections.abc import Collection
 from typing import Any
 
 import sqlalchemy as sa

@@ -33,6 +33,7 @@ from coachprog.auth.permissions import can
 from coachprog.errors import DomainError, NotFound
 from coachprog.extensions import db
 from coachprog.recordings.streaming import audio_response
+from coachprog.validation import parse_int
 from coachprog.web import Pagination, apply_domain_error, authorize, page_arg
 
 bp = Blueprint("audits", __name__, url_prefix="/audits")
@@ -321,6 +322,9 @@ def resolve_concern(audit_id: int) -> Any:
     return redirect(url_for("audits.view_audit", audit_id=audit_id))
 
 
+TREE_FULL_LIMIT = 300
+
+
 def _render_structure(form: EventForm | None = None, status: int = 200) -> Any:
     from coachprog.coaching.services import active_coach_ids
     from coachprog.people.models import Person
@@ -331,9 +335,15 @@ def _render_structure(form: EventForm | None = None, status: int = 200) -> Any:
         Person.name))) if ids else []
     form.attendees.choices = choices([(p.id, p.name) for p in people], blank=False)
     names = {p.id: p.name for p in people}
-    return render_template("audits/structure.html", structure=services.structure(current_user),
+    structure = services.structure(current_user)
+    # A large tree lists each lead's coaches on request (`?supervisor=<person id>`): 2,000
+    # coaches in full made a 240 KB page. Small programmes still see everything.
+    size = sum(1 + root.descendant_count() for root in structure.roots)
+    return render_template("audits/structure.html", structure=structure,
                            events=services.list_events(current_user), form=form,
-                           names=names, kinds=services.EVENT_KINDS), status
+                           names=names, kinds=services.EVENT_KINDS,
+                           collapse=size > TREE_FULL_LIMIT,
+                           expanded=parse_int(request.args.get("supervisor"))), status
 
 
 @bp.route("/structure")

@@ -236,3 +236,28 @@ def test_sample_page_pages_its_tables_and_reassigns_on_its_own_page(client, auth
     db.session.refresh(audit)
     assert audit.auditor_user_id == other.id
     assert client.get("/audits/audits/999999/assign").status_code == 404
+
+
+def test_a_large_structure_lists_each_leads_coaches_on_request(client, auth, clock,
+                                                               monkeypatch) -> None:
+    from coachprog.audits import views
+
+    first_lead, second_lead = supervisor(), supervisor()
+    mine, theirs = coaches(3, first_lead), coaches(2, second_lead)
+    db.session.commit()
+    auth.login_as(Role.ADMIN)
+    small = client.get("/audits/structure").get_data(as_text=True)
+    assert all(c.name in small for c in mine + theirs) and "List their" not in small
+    monkeypatch.setattr(views, "TREE_FULL_LIMIT", 4)
+    big = client.get("/audits/structure").get_data(as_text=True)
+    assert not any(c.name in big.split("<h2>Supervision events")[0] for c in mine + theirs)
+    lead_id = first_lead.person_id
+    assert f'href="/audits/structure?supervisor={lead_id}#node-{lead_id}">List their 3 coaches' in big
+    opened = client.get(f"/audits/structure?supervisor={lead_id}").get_data(as_text=True)
+    tree = opened.split("<h2>Supervision events")[0]
+    assert all(c.name in tree for c in mine) and not any(c.name in tree for c in theirs)
+    assert "List their 2 coaches" in tree
+    # A nonsense or unknown id just leaves everything folded.
+    for odd in ("x", "99999999999999999999", "0"):
+        page = client.get(f"/audits/structure?supervisor={odd}")
+        assert page.status_code == 200 and "List their 3 coaches" in page.get_data(as_text=True)

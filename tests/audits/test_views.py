@@ -252,7 +252,8 @@ def test_a_large_structure_lists_each_leads_coaches_on_request(client, auth, clo
     big = client.get("/audits/structure").get_data(as_text=True)
     assert not any(c.name in big.split("<h2>Supervision events")[0] for c in mine + theirs)
     lead_id = first_lead.person_id
-    assert f'href="/audits/structure?supervisor={lead_id}#node-{lead_id}">List their 3 coaches' in big
+    link = f'href="/audits/structure?supervisor={lead_id}#node-{lead_id}">List their 3 coaches'
+    assert link in big
     opened = client.get(f"/audits/structure?supervisor={lead_id}").get_data(as_text=True)
     tree = opened.split("<h2>Supervision events")[0]
     assert all(c.name in tree for c in mine) and not any(c.name in tree for c in theirs)

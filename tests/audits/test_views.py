@@ -199,29 +199,26 @@ def test_cli_redraw_needs_reason_and_verify_unknown_quarter(runner, clock) -> No
 
 
 def test_sample_page_pages_its_tables_and_reassigns_on_its_own_page(client, auth, clock,
-                                                                   app) -> None:
+                                                                   app, monkeypatch) -> None:
     from coachprog.audits import views
 
     masters = _world()
     sample = services.draw(ADMIN, "2026Q4", seed=5, percent=50)
     db.session.commit()
-    app.config["COACHPROG_PAGE_SIZE"] = 2
-    views.POPULATION_PAGE_SIZE, saved = 4, views.POPULATION_PAGE_SIZE
-    try:
-        auth.login_as(Role.ADMIN)
-        first = client.get(f"/audits/samples/{sample.id}").get_data(as_text=True)
-        assert "1–2 of 5" in first and "1–4 of 10" in first
-        # No auditor list per row: one link each to the reassign page.
-        assert first.count("<option") == 0 and first.count("/assign\"") == 2
-        last = client.get(f"/audits/samples/{sample.id}?page=3&population_page=3"
-                          ).get_data(as_text=True)
-        assert "5–5 of 5" in last and "9–10 of 10" in last
-        assert f"/audits/samples/{sample.id}?population_page=3&amp;page=2" in last
-        # Nonsense page numbers fall back to the first page rather than failing.
-        odd = client.get(f"/audits/samples/{sample.id}?page=x&population_page=-2")
-        assert odd.status_code == 200 and "1–2 of 5" in odd.get_data(as_text=True)
-    finally:
-        views.POPULATION_PAGE_SIZE = saved
+    monkeypatch.setitem(app.config, "COACHPROG_PAGE_SIZE", 2)
+    monkeypatch.setattr(views, "POPULATION_PAGE_SIZE", 4)
+    auth.login_as(Role.ADMIN)
+    first = client.get(f"/audits/samples/{sample.id}").get_data(as_text=True)
+    assert "1–2 of 5" in first and "1–4 of 10" in first
+    # No auditor list per row: one link each to the reassign page.
+    assert first.count("<option") == 0 and first.count("/assign\"") == 2
+    last = client.get(f"/audits/samples/{sample.id}?page=3&population_page=3"
+                      ).get_data(as_text=True)
+    assert "5–5 of 5" in last and "9–10 of 10" in last
+    assert f"/audits/samples/{sample.id}?population_page=3&amp;page=2" in last
+    # Nonsense page numbers fall back to the first page rather than failing.
+    odd = client.get(f"/audits/samples/{sample.id}?page=x&population_page=-2")
+    assert odd.status_code == 200 and "1–2 of 5" in odd.get_data(as_text=True)
     audit = sample.audits[0]
     other = next(m for m in masters if m.id != audit.auditor_user_id)
     form = client.get(f"/audits/audits/{audit.id}/assign").get_data(as_text=True)

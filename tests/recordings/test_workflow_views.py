@@ -378,7 +378,7 @@ def test_each_accepted_format_uploads_and_streams_with_its_type(
     assert audio.data == source.read_bytes()
 
 
-def test_supervisor_page_pages_and_searches(client, auth, app) -> None:
+def test_supervisor_page_pages_and_searches(client, auth, app, monkeypatch) -> None:
     from coachprog.recordings import services as recording_services
 
     w = world()
@@ -390,7 +390,7 @@ def test_supervisor_page_pages_and_searches(client, auth, app) -> None:
     recording_services.assign_supervisor(admin, coach_person_id=w.coach.id,
                                          supervisor_user_id=other.id)
     db.session.commit()
-    app.config["COACHPROG_PAGE_SIZE"] = 1
+    monkeypatch.setitem(app.config, "COACHPROG_PAGE_SIZE", 1)
     auth.login_as("admin")
     first = client.get("/recordings/supervisors").get_data(as_text=True)
     assert "1–1 of 2" in first and first.count("/remove\"") == 1

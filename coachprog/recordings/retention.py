@@ -31,7 +31,7 @@ from coachprog.db import utcnow
 from coachprog.extensions import db
 from coachprog.governance import services as audit
 from coachprog.recordings.models import Recording, Transcript
-from coachprog.recordings.purge import delete_audio, delete_transcript
+from coachprog.recordings.purge import delete_audio, delete_transcripts
 
 log = logging.getLogger(__name__)
 
@@ -165,9 +165,9 @@ def purge_expired(actor: Any, *, now: datetime | None = None,
                     summary.audio_failed.append(recording.id)
         if transcribed and now >= basis + timedelta(days=periods.transcript_days):
             summary.transcripts_deleted.append(recording.id)
-            if not dry_run:
-                summary.segments_deleted += delete_transcript(recording)
     if not dry_run:
+        # Set-based: a few statements per 500 transcripts, not seven per transcript.
+        summary.segments_deleted += delete_transcripts(summary.transcripts_deleted)
         summary.partial_uploads_deleted = sweep_partial_uploads(now)
     if dry_run or summary.nothing:
         return summary

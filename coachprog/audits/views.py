@@ -331,10 +331,10 @@ def _render_structure(form: EventForm | None = None, status: int = 200) -> Any:
 
     form = form or EventForm(formdata=None)
     ids = sorted(active_coach_ids())
-    people = list(db.session.scalars(db.select(Person).where(Person.id.in_(ids)).order_by(
-        Person.name))) if ids else []
-    form.attendees.choices = choices([(p.id, p.name) for p in people], blank=False)
-    names = {p.id: p.name for p in people}
+    people = db.session.execute(db.select(Person.id, Person.name).where(
+        Person.id.in_(ids)).order_by(Person.name)).all() if ids else []
+    form.attendees.choices = choices([(pid, name) for pid, name in people], blank=False)
+    names: dict[int, str] = dict(people)
     structure = services.structure(current_user)
     # A large tree lists each lead's coaches on request (`?supervisor=<person id>`): 2,000
     # coaches in full made a 240 KB page. Small programmes still see everything.

@@ -3,6 +3,7 @@ as the pages, acting as the trusted system actor, and commits once."""
 
 from __future__ import annotations
 
+import gc
 import logging
 import os
 import sys
@@ -201,6 +202,11 @@ def serve_command(threads: int) -> None:
     if options:
         click.echo(f"Trusting {options['trusted_proxy_count']} proxy hop(s) from "
                    f"{options['trusted_proxy']} for the client's address and scheme")
+    # Objects made at start (modules, the app, SQLAlchemy's mappers) live as long as the
+    # process: moved out of the collector's reach, full collections stop walking them on
+    # every pass (the ~170 ms p95 spikes of light pages on a large organisation, issue 20).
+    gc.collect()
+    gc.freeze()
     serve(wsgi_for_waitress(app), host=host, port=port, threads=threads, ident="coachprog",
           **options)
 

@@ -79,6 +79,35 @@ def relationship_facts(rater: User, subject_person_id: int | None) -> domain.Rel
     )
 
 
+def relationship_facts_many(raters: Sequence[User], subject_person_ids: Iterable[int]
+                            ) -> Callable[[User, int], domain.RelationshipFacts]:
+    """`relationship_facts` for every (rater, subject) pair of a batch (a quarter's audit
+    assignment), from one reporting-line query and one coaching query per rater and source,
+    instead of three or more queries per pair."""
+    subjects = set(subject_person_ids)
+    coachees: dict[int, frozenset[int]] = {}
+    for rater in raters:
+        if rater.person_id is not None and rater.person_id not in coachees:
+            found: set[int] = set()
+            for source in COACHING_SOURCES:
+                found.update(source(rater.person_id))
+            coachees[rater.person_id] = frozenset(found)
+    managers = get_manager_links({r.person_id for r in raters} | subjects)
+
+    def facts(rater: User, subject_person_id: int) -> domain.RelationshipFacts:
+        return domain.RelationshipFacts(
+            rater_person_id=rater.person_id,
+            subject_person_id=subject_person_id,
+            rater_manager_chain=domain.manager_chain(rater.person_id, managers),
+            subject_manager_chain=domain.manager_chain(subject_person_id, managers),
+            rater_coachee_ids=coachees.get(rater.person_id, frozenset())
+            if rater.person_id is not None else frozenset(),
+            rater_name=rater.display_name,
+        )
+
+    return facts
+
+
 # --- evidence ----------------------------------------------------------------------------------
 
 

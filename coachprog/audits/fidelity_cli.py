@@ -51,15 +51,16 @@ def init_app(app: Flask) -> None:
         from coachprog.jobs.batch import ItemFailure
 
         failures: list[ItemFailure] = []
-        count = fidelity_services.refresh_all(failures)
+        result = fidelity_services.refresh_all(failures)
         db.session.commit()
-        open_ids = fidelity_services.drifting_coach_ids()
+        open_ids = fidelity_services.open_drift_coach_ids()
         db.session.commit()
         for failure in failures:  # the others were refreshed; each is in the audit log too
             click.echo(failure.line(), err=True)
         failed = f" ({len(failures)} failed, listed above)" if failures else ""
-        click.echo(f"Refreshed {count} coach(es){failed}; {len(open_ids)} with an open drift "
-                   "flag.")
+        click.echo(f"Refreshed {result.coaches} coach(es){failed}: {result.checked} "
+                   f"transcript(s) changed, {result.recomputed} session(s) recomputed, "
+                   f"{result.removed} removed; {len(open_ids)} with an open drift flag.")
         if failures:
             raise SystemExit(1)
 

@@ -5,6 +5,9 @@ fingerprint (its segments' speakers, text and times, plus the term-list version)
 correction of a segment is reflected the next time anyone looks. `FidelityDriftFlag` is a
 record: once opened it stays until a supervisor resolves it with a note, even if the values
 behind it change later (the flag keeps the values it was opened on).
+
+`source_marker` (migration 0016) lets a refresh skip unchanged transcripts without reading
+their segments: a second `fidelity refresh` recomputes nothing.
 """
 
 from __future__ import annotations
@@ -35,6 +38,9 @@ class FidelitySignal(db.Model):  # type: ignore[name-defined]
         sa.ForeignKey("people.id", ondelete="CASCADE"), index=True)
     session_date: Mapped[date] = mapped_column(sa.Date)
     fingerprint: Mapped[str] = mapped_column(sa.String(64))
+    # A cheap marker of what the signals were computed from (segment and edit aggregates,
+    # terms version): `fidelity refresh` reads only transcripts whose marker changed.
+    source_marker: Mapped[str | None] = mapped_column(sa.String(64))
     coach_turns: Mapped[int] = mapped_column(sa.Integer)
     questions: Mapped[int] = mapped_column(sa.Integer)
     advice: Mapped[int] = mapped_column(sa.Integer)

@@ -8,7 +8,10 @@ Signals are computed lazily and cached (`FidelitySignal`, keyed by transcript, w
 fingerprint of the segments): `refresh_coach` recomputes what changed — a newly completed
 transcript, a corrected segment text or speaker label, a new term list — and opens drift flags
 for new runs below the configured line. It runs when a coach's page is viewed, from
-`flask --app wsgi fidelity refresh`, and before `drifting_coach_ids()` answers. Only
+`flask --app wsgi fidelity refresh`, and before `drifting_coach_ids()` answers. A refresh is
+set-based and incremental: a marker per signal (SQL aggregates of the segments and their
+edits, the terms version) picks the transcripts to read again, so an unchanged organisation
+costs one aggregate query and a second `fidelity refresh` recomputes nothing. Only
 transcripts whose coachee consented to supervisor review count (the signals exist for
 supervision); those of withdrawn consents are left out (the purge is removing them).
 """
@@ -16,6 +19,8 @@ supervision); those of withdrawn consents are left out (the purge is removing th
 from __future__ import annotations
 
 import hashlib
+import logging
+from collections.abc import Collection
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -33,6 +38,8 @@ from coachprog.errors import DomainError, NotFound
 from coachprog.extensions import db
 from coachprog.governance import services as audit
 from coachprog.jobs.batch import ItemFailure, one_item
+
+log = logging.getLogger(__name__)
 
 TERMS_PATH = (Path(__file__).resolve().parent.parent.parent / "rubrics" / "fidelity"
               / "terms.yaml")
@@ -94,38 +101,69 @@ def _fingerprint(turns: list[fidelity.Turn], terms: fidelity.Terms) -> str:
     return digest.hexdigest()
 
 
-def _transcripts_of_coach(coach_person_id: int) -> list[Any]:
+def _sources(coach_ids: Collection[int] | None) -> Any:
+    """Every transcript whose signals count (supervisor-review consent, not withdrawn), with
+    its coach, session and a few SQL aggregates of its segments and their review edits: the
+    cheap change marker that decides which transcripts are read and fingerprinted again."""
     from coachprog.coaching.models import Engagement
     from coachprog.recordings.models import (
         CoacheeConsent,
         CoachingSession,
         Recording,
+        SegmentEdit,
         Transcript,
+        TranscriptSegment,
     )
 
-    return list(db.session.scalars(
-        sa.select(Transcript)
+    seg, edit = TranscriptSegment, SegmentEdit
+    query = (
+        sa.select(Transcript.id.label("transcript_id"),
+                  Engagement.coach_person_id.label("coach_person_id"),
+                  CoachingSession.id.label("session_id"),
+                  CoachingSession.session_date.label("session_date"),
+                  sa.func.count(sa.distinct(seg.id)).label("segments"),
+                  sa.func.max(seg.id).label("top_segment"),
+                  sa.func.sum(sa.func.length(seg.text)).label("text_length"),
+                  sa.func.sum((seg.position + 1) * sa.func.length(seg.speaker)).label("speakers"),
+                  sa.func.sum(seg.start_seconds + seg.end_seconds).label("times"),
+                  sa.func.count(sa.distinct(edit.id)).label("edits"),
+                  sa.func.max(edit.id).label("top_edit"))
         .join(Recording, Transcript.recording_id == Recording.id)
         .join(CoachingSession, Recording.session_id == CoachingSession.id)
         .join(Engagement, CoachingSession.engagement_id == Engagement.id)
         .join(CoacheeConsent, Recording.consent_id == CoacheeConsent.id)
-        .where(Engagement.coach_person_id == coach_person_id,
-               CoacheeConsent.withdrawn_at.is_(None),
+        .outerjoin(seg, seg.transcript_id == Transcript.id)
+        .outerjoin(edit, edit.segment_id == seg.id)
+        .where(CoacheeConsent.withdrawn_at.is_(None),
                CoacheeConsent.scope_supervisor_review.is_(True))
-        .options(selectinload(Transcript.segments),
-                 selectinload(Transcript.recording).selectinload(Recording.session))))
+        .group_by(Transcript.id, Engagement.coach_person_id, CoachingSession.id,
+                  CoachingSession.session_date))
+    if coach_ids is not None:
+        query = query.where(Engagement.coach_person_id.in_(list(coach_ids)))
+    return db.session.execute(query).all()
 
 
-def _store(row: FidelitySignal | None, transcript: Any, coach_person_id: int,
-           fingerprint: str, s: fidelity.SessionSignals) -> FidelitySignal:
+def _marker(terms_digest: str, source: Any) -> str:
+    """What a stored signal was computed from, cheaply: when it is unchanged the transcript is
+    not read again. (Sums of lengths and times rather than the text itself: SQL has no portable
+    hash; a correction always changes the edits, and the fingerprint still decides.)"""
+    times = source.times if source.times is None else round(float(source.times), 3)
+    parts = (terms_digest, source.coach_person_id, source.session_id, source.session_date,
+             source.segments, source.top_segment, source.text_length, source.speakers, times,
+             source.edits, source.top_edit)
+    return hashlib.sha256("|".join(str(p) for p in parts).encode()).hexdigest()
+
+
+def _store(row: FidelitySignal | None, transcript_id: int, source: Any, fingerprint: str,
+           marker: str, s: fidelity.SessionSignals) -> FidelitySignal:
     if row is None:
-        row = FidelitySignal(transcript_id=transcript.id)
+        row = FidelitySignal(transcript_id=transcript_id)
         db.session.add(row)
-    session = transcript.recording.session
-    row.session_id = session.id
-    row.coach_person_id = coach_person_id
-    row.session_date = session.session_date
+    row.session_id = source.session_id
+    row.coach_person_id = source.coach_person_id
+    row.session_date = source.session_date
     row.fingerprint = fingerprint
+    row.source_marker = marker
     row.coach_turns, row.questions, row.advice = s.coach_turns, s.questions, s.advice
     row.reflections, row.other = s.reflections, s.other
     row.question_share, row.question_ratio = s.question_share, s.question_ratio
@@ -135,30 +173,74 @@ def _store(row: FidelitySignal | None, transcript: Any, coach_person_id: int,
     return row
 
 
+@dataclass(frozen=True)
+class RefreshResult:
+    coaches: int  # coaches with a transcript or a stored signal (in scope)
+    checked: int  # transcripts read and fingerprinted again (their marker changed)
+    recomputed: int  # sessions whose signals were computed again (their fingerprint changed)
+    removed: int  # signals dropped (consent withdrawn or narrowed, transcript gone)
+
+
+REFRESH_BATCH = 500
+
+
+def _refresh(coach_ids: Collection[int] | None) -> RefreshResult:
+    """Bring stored signals up to date for these coaches (None: everyone) and open flags for
+    new drift runs; flushes. Set-based: one aggregate query finds the transcripts whose marker
+    changed; only those are read (in batches) and fingerprinted, and only a changed
+    fingerprint recomputes the signals."""
+    from coachprog.recordings.models import Transcript
+
+    terms = load_terms()
+    digest = fidelity.terms_digest(terms)
+    sources = {row.transcript_id: row for row in _sources(coach_ids)}
+    stored_query = sa.select(FidelitySignal.transcript_id, FidelitySignal.coach_person_id,
+                             FidelitySignal.source_marker)
+    if coach_ids is not None:
+        stored_query = stored_query.where(FidelitySignal.coach_person_id.in_(list(coach_ids)))
+    stored = {tid: (coach, marker) for tid, coach, marker in db.session.execute(stored_query)}
+    markers = {tid: _marker(digest, source) for tid, source in sources.items()}
+    stale = sorted(tid for tid in sources if stored.get(tid, (None, None))[1] != markers[tid])
+    recomputed = 0
+    for i in range(0, len(stale), REFRESH_BATCH):
+        batch = stale[i:i + REFRESH_BATCH]
+        rows = {r.transcript_id: r for r in db.session.scalars(
+            sa.select(FidelitySignal).where(FidelitySignal.transcript_id.in_(batch)))}
+        transcripts = list(db.session.scalars(sa.select(Transcript).where(
+            Transcript.id.in_(batch)).options(selectinload(Transcript.segments))))
+        for transcript in transcripts:
+            source = sources[transcript.id]
+            turns = turns_of(transcript)
+            fingerprint = _fingerprint(turns, terms)
+            row = rows.get(transcript.id)
+            if (row is not None and row.fingerprint == fingerprint
+                    and row.session_id == source.session_id
+                    and row.coach_person_id == source.coach_person_id
+                    and row.session_date == source.session_date):
+                row.source_marker = markers[transcript.id]  # same content: nothing to redo
+                continue
+            _store(row, transcript.id, source, fingerprint, markers[transcript.id],
+                   fidelity.session_signals(turns, terms))
+            recomputed += 1
+        db.session.flush()
+        for transcript in transcripts:  # keep memory flat over 25,000 transcripts
+            db.session.expunge(transcript)
+    gone = [tid for tid in stored if tid not in sources]
+    for i in range(0, len(gone), REFRESH_BATCH):  # consent withdrawn or narrowed: signals go
+        for row in db.session.scalars(sa.select(FidelitySignal).where(
+                FidelitySignal.transcript_id.in_(gone[i:i + REFRESH_BATCH]))):
+            db.session.delete(row)
+    db.session.flush()
+    in_scope = {s.coach_person_id for s in sources.values()} | {c for c, _ in stored.values()}
+    _open_flags(in_scope)
+    return RefreshResult(len(in_scope), len(stale), recomputed, len(gone))
+
+
 def refresh_coach(coach_person_id: int) -> list[FidelitySignal]:
     """Bring the coach's cached signals up to date and open flags for new drift runs; flushes.
     Returns the signals in session date order."""
-    terms = load_terms()
-    transcripts = _transcripts_of_coach(coach_person_id)
-    existing = {row.transcript_id: row for row in db.session.scalars(
-        sa.select(FidelitySignal).where(FidelitySignal.coach_person_id == coach_person_id))}
-    keep: set[int] = set()
-    for transcript in transcripts:
-        turns = turns_of(transcript)
-        fingerprint = _fingerprint(turns, terms)
-        row = existing.get(transcript.id)
-        keep.add(transcript.id)
-        if row is not None and row.fingerprint == fingerprint:
-            continue
-        _store(row, transcript, coach_person_id, fingerprint,
-               fidelity.session_signals(turns, terms))
-    for transcript_id, row in existing.items():
-        if transcript_id not in keep:  # consent withdrawn or narrowed: its signals go too
-            db.session.delete(row)
-    db.session.flush()
-    rows = ordered_signals(coach_person_id)
-    _open_flags(coach_person_id, rows)
-    return rows
+    _refresh([coach_person_id])
+    return ordered_signals(coach_person_id)
 
 
 def ordered_signals(coach_person_id: int) -> list[FidelitySignal]:
@@ -168,21 +250,40 @@ def ordered_signals(coach_person_id: int) -> list[FidelitySignal]:
                   FidelitySignal.transcript_id)))
 
 
-def _open_flags(coach_person_id: int, rows: list[FidelitySignal]) -> None:
+def _open_flags(coach_ids: Collection[int]) -> None:
+    """Open a flag for every new drift run of these coaches: their signal values and known
+    flags come from two queries, the runs from the domain."""
     settings = drift_settings()
-    points = [fidelity.SignalPoint(r.session_id, getattr(r, settings.signal)) for r in rows]
-    by_session = {r.session_id: getattr(r, settings.signal) for r in rows}
-    known = set(db.session.scalars(sa.select(FidelityDriftFlag.trigger_session_id).where(
-        FidelityDriftFlag.coach_person_id == coach_person_id,
-        FidelityDriftFlag.signal == settings.signal)))
-    for run in fidelity.drift_runs(points, line=settings.line, run_length=settings.run_length):
-        if run.trigger_session_id in known:
-            continue
-        db.session.add(FidelityDriftFlag(
-            coach_person_id=coach_person_id, signal=settings.signal, line=settings.line,
-            trigger_session_id=run.trigger_session_id, session_ids=list(run.session_ids),
-            run_values=[by_session[s] for s in run.session_ids], status="open"))
-        known.add(run.trigger_session_id)
+    if not coach_ids:
+        return
+    value = getattr(FidelitySignal, settings.signal)
+    points: dict[int, list[fidelity.SignalPoint]] = {}
+    values: dict[int, Any] = {}
+    ids = sorted(coach_ids)
+    known: set[tuple[int, int]] = set()
+    for i in range(0, len(ids), REFRESH_BATCH):
+        chunk = ids[i:i + REFRESH_BATCH]
+        for coach_id, session_id, v in db.session.execute(
+                sa.select(FidelitySignal.coach_person_id, FidelitySignal.session_id, value)
+                .where(FidelitySignal.coach_person_id.in_(chunk))
+                .order_by(FidelitySignal.coach_person_id, FidelitySignal.session_date,
+                          FidelitySignal.session_id, FidelitySignal.transcript_id)):
+            points.setdefault(coach_id, []).append(fidelity.SignalPoint(session_id, v))
+            values[session_id] = v
+        known.update((c, t) for c, t in db.session.execute(sa.select(
+            FidelityDriftFlag.coach_person_id, FidelityDriftFlag.trigger_session_id).where(
+            FidelityDriftFlag.coach_person_id.in_(chunk),
+            FidelityDriftFlag.signal == settings.signal)))
+    for coach_id, coach_points in points.items():
+        for run in fidelity.drift_runs(coach_points, line=settings.line,
+                                       run_length=settings.run_length):
+            if (coach_id, run.trigger_session_id) in known:
+                continue
+            db.session.add(FidelityDriftFlag(
+                coach_person_id=coach_id, signal=settings.signal, line=settings.line,
+                trigger_session_id=run.trigger_session_id, session_ids=list(run.session_ids),
+                run_values=[values[s] for s in run.session_ids], status="open"))
+            known.add((coach_id, run.trigger_session_id))
     db.session.flush()
 
 
@@ -197,23 +298,38 @@ def _coaches_with_transcripts() -> list[int]:
         .join(Transcript, Transcript.recording_id == Recording.id)))
 
 
-def refresh_all(failures: list[ItemFailure] | None = None) -> int:
-    """Refresh every coach with a transcript or a cached signal; returns how many coaches.
-    Each coach on their own (coachprog.jobs.batch): one whose refresh fails is rolled back,
-    logged, audited and added to `failures`, and the others go ahead."""
+def refresh_all(failures: list[ItemFailure] | None = None) -> RefreshResult:
+    """Refresh every coach with a transcript or a stored signal: only transcripts whose marker
+    changed are read again, so a second run recomputes nothing. One set-based pass; if that
+    pass fails, each coach is refreshed on their own (coachprog.jobs.batch): one whose refresh
+    fails is rolled back, logged, audited and added to `failures`, and the others go ahead."""
+    failed = failures if failures is not None else []
+    try:
+        with db.session.begin_nested():
+            return _refresh(None)
+    except Exception:
+        log.exception("fidelity refresh: the pass over everyone failed; going coach by coach")
     ids = set(_coaches_with_transcripts()) | set(db.session.scalars(
         sa.select(FidelitySignal.coach_person_id).distinct()))
-    failed = failures if failures is not None else []
+    done = RefreshResult(len(ids), 0, 0, 0)
     for coach_id in sorted(ids):
         with one_item(failed, batch="fidelity.refresh", object_type="person",
                       object_id=coach_id, actor=SystemActor("fidelity refresh")):
-            refresh_coach(coach_id)
-    return len(ids)
+            one = _refresh([coach_id])
+            done = RefreshResult(done.coaches, done.checked + one.checked,
+                                 done.recomputed + one.recomputed, done.removed + one.removed)
+    return done
 
 
 def drifting_coach_ids() -> set[int]:
-    """Coaches with an open drift flag (after bringing the signals up to date)."""
+    """Coaches with an open drift flag (after bringing the signals up to date: only what
+    changed since the last refresh is read again)."""
     refresh_all()
+    return open_drift_coach_ids()
+
+
+def open_drift_coach_ids() -> set[int]:
+    """Coaches with an open drift flag, as stored."""
     return set(db.session.scalars(sa.select(FidelityDriftFlag.coach_person_id).distinct()
                                   .where(FidelityDriftFlag.status == "open")))
 

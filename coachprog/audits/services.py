@@ -110,25 +110,31 @@ def structure(actor: Any) -> Structure:
 
     require(actor, "can_view_audit_structure")
     roles = _roles_by_user()
-    users = {u.id: u for u in db.session.scalars(sa.select(User))}
-    sup_of = supervisors_by_coach()
+    # Columns, not ORM rows: the whole programme (2,000 coaches) is read for every view.
+    sup_people: dict[int, list[int]] = {}
+    for coach_id, sup_person_id in db.session.execute(
+            sa.select(SupervisorAssignment.coach_person_id, User.person_id)
+            .join(User, User.id == SupervisorAssignment.supervisor_user_id)
+            .order_by(SupervisorAssignment.supervisor_user_id)):
+        found = sup_people.setdefault(coach_id, [])
+        if sup_person_id is not None:
+            found.append(sup_person_id)
     coaches = active_coach_ids()
-    person_ids = set(coaches) | set(sup_of)
+    person_ids = set(coaches) | set(sup_people)
     tiers: dict[int, str] = {}
-    for user in users.values():
-        if user.person_id is not None:
-            tier = _tier(roles.get(user.id, set()))
-            if tier != "internal" or user.person_id in person_ids:
-                tiers[user.person_id] = tier
-                person_ids.add(user.person_id)
+    for user_id, user_person_id in db.session.execute(
+            sa.select(User.id, User.person_id).where(User.person_id.is_not(None))):
+        tier = _tier(roles.get(user_id, set()))
+        if user_person_id is None:
+            continue
+        if tier != "internal" or user_person_id in person_ids:
+            tiers[user_person_id] = tier
+            person_ids.add(user_person_id)
     for pid in person_ids:
         tiers.setdefault(pid, "internal")
-    people = {p.id: p for p in db.session.scalars(
-        sa.select(Person).where(Person.id.in_(person_ids)))} if person_ids else {}
-    names = {pid: p.name for pid, p in people.items()}
-    sup_people: dict[int, list[int]] = {
-        coach: [u.person_id for u in sups if u.person_id is not None]
-        for coach, sups in sup_of.items()}
+    names: dict[int, str] = dict(db.session.execute(
+        sa.select(Person.id, Person.name).where(Person.id.in_(person_ids))).all()
+    ) if person_ids else {}
     children: dict[int, list[int]] = {}
     for coach, sups in sup_people.items():
         for sup in sups:
@@ -148,8 +154,10 @@ def structure(actor: Any) -> Structure:
     warnings = domain.structure_warnings(
         tiers=tiers, names=names, supervisors_of=sup_people, coaches=coaches,
         min_span=min_span, max_span=max_span)
-    unsupervised = [people[p] for p in sorted(coaches) if p in people and not sup_people.get(p)
-                    and tiers.get(p) != "master"]
+    unsupervised_ids = [p for p in sorted(coaches) if p in names and not sup_people.get(p)
+                        and tiers.get(p) != "master"]
+    unsupervised = list(db.session.scalars(sa.select(Person).where(
+        Person.id.in_(unsupervised_ids)).order_by(Person.id))) if unsupervised_ids else []
     return Structure(roots, warnings, unsupervised, min_span, max_span)
 
 
@@ -394,6 +402,27 @@ def exclusions_for(coach_person_id: int, pool: list[User]) -> set[int]:
     return barred
 
 
+def _exclusions_many(coach_ids: list[int], pool: list[User]) -> dict[int, set[int]]:
+    """`exclusions_for` every drawn coach at once: supervisors from one query, reporting
+    lines from one, each auditor's coachees from one (not ~35 queries per coach)."""
+    from coachprog.assessments import domain as assessment_domain
+    from coachprog.assessments.services import relationship_facts_many
+
+    barred: dict[int, set[int]] = {c: set() for c in coach_ids}
+    for i in range(0, len(coach_ids), 500):
+        for coach_id, supervisor_id in db.session.execute(sa.select(
+                SupervisorAssignment.coach_person_id, SupervisorAssignment.supervisor_user_id)
+                .where(SupervisorAssignment.coach_person_id.in_(coach_ids[i:i + 500]))):
+            barred[coach_id].add(supervisor_id)
+    facts = relationship_facts_many(pool, coach_ids)
+    for coach_id in coach_ids:
+        for user in pool:
+            if user.person_id == coach_id or assessment_domain.find_conflicts(
+                    facts(user, coach_id)):
+                barred[coach_id].add(user.id)
+    return barred
+
+
 def _assign(sample: AuditSample) -> None:
     from coachprog.calibration.services import is_calibrated
 
@@ -401,9 +430,11 @@ def _assign(sample: AuditSample) -> None:
     load = _open_load()
     candidates = [domain.AuditorCandidate(u.id, is_calibrated(u.id, AUDIT_RUBRIC),
                                           load.get(u.id, 0)) for u in pool]
+    drawn = list(sample.drawn)
+    excluded = _exclusions_many(drawn, pool)
     extra: dict[int, int] = {}
-    for coach_id in sample.drawn:
-        auditor = domain.choose_auditor(candidates, excluded=exclusions_for(coach_id, pool),
+    for coach_id in drawn:
+        auditor = domain.choose_auditor(candidates, excluded=excluded[coach_id],
                                         extra_load=extra)
         if auditor is not None:
             extra[auditor] = extra.get(auditor, 0) + 1

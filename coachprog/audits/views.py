@@ -7,6 +7,7 @@ from typing import Any
 from flask import (
     Blueprint,
     abort,
+    current_app,
     flash,
     redirect,
     render_template,
@@ -32,7 +33,8 @@ from coachprog.auth.permissions import can
 from coachprog.errors import DomainError, NotFound
 from coachprog.extensions import db
 from coachprog.recordings.streaming import audio_response
-from coachprog.web import apply_domain_error, authorize, no_store
+from coachprog.validation import parse_int
+from coachprog.web import Pagination, apply_domain_error, authorize, no_store, page_arg
 
 bp = Blueprint("audits", __name__, url_prefix="/audits")
 no_store(bp)  # session content, evidence or assessments: never cached
@@ -83,13 +85,25 @@ def _sample_or_404(sample_id: int) -> Any:
         abort(404)
 
 
+POPULATION_PAGE_SIZE = 200
+
+
 def _render_sample(sample: Any, verification: Any = None) -> Any:
-    assign_form = AssignForm(formdata=None)
-    assign_form.auditor_user_id.choices = choices([
-        (str(u.id), f"{u.display_name} ({load} open)") for u, load in services.auditor_loads()])
+    # A page of audits and of the population snapshot (a quarter of 2,000 coaches made a
+    # 2.5 MB page): `?page=` and `?population_page=`. Reassigning is its own page, so the
+    # auditor list is not repeated on every row.
+    per_page = current_app.config["COACHPROG_PAGE_SIZE"]
+    page, population_page = page_arg(), page_arg("population_page")
+    audits = sample.audits[(page - 1) * per_page:page * per_page]
+    population = sample.population[(population_page - 1) * POPULATION_PAGE_SIZE:
+                                   population_page * POPULATION_PAGE_SIZE]
+    strata = {int(m["coach_id"]): m["stratum"] for m in sample.population}
     return render_template("audits/sample.html", sample=sample, verification=verification,
-                           verify_form=VerifyForm(formdata=None), assign_form=assign_form,
-                           loads=services.auditor_loads())
+                           verify_form=VerifyForm(formdata=None), audits=audits,
+                           population=population, strata=strata, drawn=set(sample.drawn),
+                           pagination=Pagination(page, per_page, len(sample.audits)),
+                           population_pagination=Pagination(
+                               population_page, POPULATION_PAGE_SIZE, len(sample.population)))
 
 
 @bp.route("/samples/<int:sample_id>")
@@ -110,16 +124,19 @@ def verify_sample(sample_id: int) -> Any:
     return _render_sample(sample, services.verify(current_user, sample_id))
 
 
-@bp.route("/audits/<int:audit_id>/assign", methods=["POST"])
+@bp.route("/audits/<int:audit_id>/assign", methods=["GET", "POST"])
 @login_required
 def assign_auditor(audit_id: int) -> Any:
     authorize("can_manage_audits")
     form = AssignForm()
-    form.auditor_user_id.choices = []
     try:
         audit = services.get_audit(current_user, audit_id)
     except NotFound:
         abort(404)
+    form.auditor_user_id.choices = choices([
+        (str(u.id), f"{u.display_name} ({load} open)") for u, load in services.auditor_loads()])
+    if request.method == "GET":
+        return render_template("audits/assign.html", audit=audit, form=form)
     if form.validate_on_submit() and form.auditor_user_id.data is not None:
         try:
             services.assign_auditor(current_user, audit_id, form.auditor_user_id.data)
@@ -306,19 +323,28 @@ def resolve_concern(audit_id: int) -> Any:
     return redirect(url_for("audits.view_audit", audit_id=audit_id))
 
 
+TREE_FULL_LIMIT = 300
+
+
 def _render_structure(form: EventForm | None = None, status: int = 200) -> Any:
     from coachprog.coaching.services import active_coach_ids
     from coachprog.people.models import Person
 
     form = form or EventForm(formdata=None)
     ids = sorted(active_coach_ids())
-    people = list(db.session.scalars(db.select(Person).where(Person.id.in_(ids)).order_by(
-        Person.name))) if ids else []
-    form.attendees.choices = choices([(p.id, p.name) for p in people], blank=False)
-    names = {p.id: p.name for p in people}
-    return render_template("audits/structure.html", structure=services.structure(current_user),
+    people = db.session.execute(db.select(Person.id, Person.name).where(
+        Person.id.in_(ids)).order_by(Person.name)).all() if ids else []
+    form.attendees.choices = choices([(pid, name) for pid, name in people], blank=False)
+    names: dict[int, str] = dict(people)
+    structure = services.structure(current_user)
+    # A large tree lists each lead's coaches on request (`?supervisor=<person id>`): 2,000
+    # coaches in full made a 240 KB page. Small programmes still see everything.
+    size = sum(1 + root.descendant_count() for root in structure.roots)
+    return render_template("audits/structure.html", structure=structure,
                            events=services.list_events(current_user), form=form,
-                           names=names, kinds=services.EVENT_KINDS), status
+                           names=names, kinds=services.EVENT_KINDS,
+                           collapse=size > TREE_FULL_LIMIT,
+                           expanded=parse_int(request.args.get("supervisor"))), status
 
 
 @bp.route("/structure")

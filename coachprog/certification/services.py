@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -51,9 +52,21 @@ def levels_file() -> Path:
 
 
 def levels_policy() -> domain.LevelsPolicy:
-    """The policy from the levels file (raises LevelsInvalid)."""
-    return load_levels_file(levels_file(), known_evidence=set(QUERIES),
-                            numeric_evidence=NUMERIC)
+    """The policy from the levels file (raises LevelsInvalid), parsed again only when the
+    file changes (every home page and dashboard asks; parsing took ~80 ms)."""
+    path = levels_file()
+    try:
+        stat = path.stat()
+    except OSError:
+        return load_levels_file(path, known_evidence=set(QUERIES), numeric_evidence=NUMERIC)
+    return _levels_policy_cached(str(path), stat.st_mtime_ns, stat.st_size,
+                                 frozenset(QUERIES), frozenset(NUMERIC))
+
+
+@lru_cache(maxsize=8)
+def _levels_policy_cached(path: str, mtime_ns: int, size: int, known: frozenset[str],
+                          numeric: frozenset[str]) -> domain.LevelsPolicy:
+    return load_levels_file(Path(path), known_evidence=known, numeric_evidence=numeric)
 
 
 # --- criteria --------------------------------------------------------------------------------

@@ -535,6 +535,42 @@ def list_coaches(actor: Any) -> list[CoachSummary]:
     return summaries
 
 
+def list_coaches_page(actor: Any, *, page: int, per_page: int, q: str = ""
+                      ) -> tuple[list[CoachSummary], int]:
+    """A page of the roster (by name; `q` on name or employee id) and how many match: the
+    page's coaches are chosen in SQL and only theirs are summarised (not the whole roster)."""
+    require(actor, "can_list_coaches")
+    people = sa.select(Person.id).where(
+        Person.id.in_(sa.select(Candidate.person_id).where(_appointed())))
+    needle = q.strip()
+    if needle:
+        people = people.where(sa.or_(Person.name.icontains(needle, autoescape=True),
+                                     Person.employee_id.icontains(needle, autoescape=True)))
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(people.subquery())) or 0
+    ids = list(db.session.scalars(people.order_by(sa.func.lower(Person.name), Person.id)
+                                  .limit(per_page).offset((page - 1) * per_page)))
+    if not ids:
+        return [], total
+    latest: dict[int, Candidate] = {}
+    for candidate in db.session.scalars(
+            sa.select(Candidate).options(joinedload(Candidate.person), joinedload(Candidate.sprint))
+            .where(_appointed(), Candidate.person_id.in_(ids)).order_by(Candidate.id.desc())):
+        latest.setdefault(candidate.person_id, candidate)
+    rows = {row.coach_person_id: row for row in db.session.scalars(
+        sa.select(CoachPaperwork).where(CoachPaperwork.coach_person_id.in_(ids)))}
+    bookings = _bookings(ids)
+    summaries = []
+    for person_id in ids:
+        candidate = latest[person_id]
+        row = rows.get(person_id)
+        count, booked = bookings.get(person_id, (0, 0.0))
+        summaries.append(CoachSummary(
+            coach=candidate.person, appointment=candidate, paperwork=row,
+            missing=missing_paperwork(to_domain(row)),
+            capacity=Capacity(_protected_hours(row), booked, count)))
+    return summaries, total
+
+
 # --- engagements -------------------------------------------------------------------------------
 
 

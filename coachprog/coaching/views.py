@@ -50,16 +50,11 @@ def _hours_filter(value: float | None) -> str:
 def list_coaches() -> Any:
     authorize("can_list_coaches")
     q = request.args.get("q", "").strip()[:100]
-    coaches = services.list_coaches(current_user)
-    if q:
-        needle = q.casefold()
-        coaches = [c for c in coaches if needle in c.coach.name.casefold()
-                   or needle in c.coach.employee_id.casefold()]
-    # A page of the roster: the page stays small whatever the number of coaches.
+    # A page of the roster, chosen in SQL: the page stays small and quick whatever the size.
     page, per_page = page_arg(), current_app.config["COACHPROG_PAGE_SIZE"]
-    shown = coaches[(page - 1) * per_page:page * per_page]
+    shown, total = services.list_coaches_page(current_user, page=page, per_page=per_page, q=q)
     return render_template("coaching/coach_list.html", coaches=shown, q=q,
-                           pagination=Pagination(page, per_page, len(coaches)))
+                           pagination=Pagination(page, per_page, total))
 
 
 def _render_paperwork(coach_file: services.CoachFile, coach_form: CoachSignForm | None = None,

@@ -216,9 +216,7 @@ def _selection_panel(user: Any) -> Panel:
 
     panel = Panel("Selection sprints and coaching")
     if can(user, "can_manage_sprints"):
-        for sprint in selection.list_sprints(user):
-            if sprint.status != "open":
-                continue
+        for sprint in selection.list_sprints(user, status="open"):
             late = selection.lateness(sprint)
             if late:
                 panel.items.append(Item(f"{sprint.name}: {late[0].stage.message}",

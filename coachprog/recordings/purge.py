@@ -36,6 +36,7 @@ from coachprog.recordings.models import (
     CoacheeConsent,
     MarkCitation,
     Recording,
+    SegmentEdit,
     SensitiveFlag,
     Transcript,
     TranscriptSegment,
@@ -115,9 +116,41 @@ def delete_transcript(recording: Recording, *, reason: str = RETENTION_REASON) -
     # Citations hang off segments without an ORM relationship; delete them explicitly so no
     # database is trusted to cascade.
     db.session.execute(sa.delete(MarkCitation).where(MarkCitation.segment_id.in_(segment_ids)))
+    # Edits and segments in two statements: the ORM cascade loaded each segment's edits one
+    # query at a time (216,000 queries to purge a year of transcripts).
+    db.session.execute(sa.delete(SegmentEdit).where(SegmentEdit.segment_id.in_(segment_ids)))
+    db.session.execute(sa.delete(TranscriptSegment).where(
+        TranscriptSegment.transcript_id == transcript.id))
     db.session.delete(transcript)
     db.session.flush()
     return int(segments or 0)
+
+
+PURGE_BATCH = 500
+
+
+def delete_transcripts(recording_ids: list[int]) -> int:
+    """`delete_transcript` for many recordings (the retention purge), a few statements per
+    batch of 500 rather than seven per transcript: a year of 25,000 transcripts took 14
+    minutes one by one. Returns how many segments went."""
+    deleted = 0
+    for i in range(0, len(recording_ids), PURGE_BATCH):
+        chunk = recording_ids[i:i + PURGE_BATCH]
+        db.session.execute(sa.delete(SensitiveFlag).where(SensitiveFlag.recording_id.in_(chunk)))
+        transcript_ids = sa.select(Transcript.id).where(Transcript.recording_id.in_(chunk))
+        segment_ids = sa.select(TranscriptSegment.id).where(
+            TranscriptSegment.transcript_id.in_(transcript_ids))
+        deleted += db.session.scalar(
+            sa.select(sa.func.count()).select_from(segment_ids.subquery())) or 0
+        for statement in (
+                sa.delete(MarkCitation).where(MarkCitation.segment_id.in_(segment_ids)),
+                sa.delete(SegmentEdit).where(SegmentEdit.segment_id.in_(segment_ids)),
+                sa.delete(TranscriptSegment).where(
+                    TranscriptSegment.transcript_id.in_(transcript_ids)),
+                sa.delete(Transcript).where(Transcript.recording_id.in_(chunk))):
+            db.session.execute(statement, execution_options={"synchronize_session": "fetch"})
+    db.session.flush()
+    return int(deleted)
 
 
 def clear_evidence_text(recording_ids: list[int]) -> int:

@@ -619,28 +619,55 @@ def _write_transcript(recording: Recording, result: Any) -> int:
 
 @dataclass(frozen=True)
 class Supervision:
-    assignments: list[SupervisorAssignment]
-    coaches: list[Person]
+    assignments: list[SupervisorAssignment]  # one page of them (matching the search)
+    coaches: list[Person]  # the coach choices: the first COACH_CHOICES matching the search
     supervisors: list[User]
+    total: int = 0  # assignments matching the search
+    coach_total: int = 0  # coaches matching the search
 
 
-def list_supervision(actor: Any) -> Supervision:
+COACH_CHOICES = 100
+
+
+def list_supervision(actor: Any, *, page: int = 1, per_page: int = 50,
+                     q: str = "") -> Supervision:
+    """A page of supervisor assignments and the coach choices, both narrowed by `q` (a coach's
+    or supervisor's name or e-mail) in SQL: 2,000 coaches made a 1.1 MB page."""
     require(actor, "can_manage_recordings")
+    needle = q.strip()
+    query = (sa.select(SupervisorAssignment)
+             .join(Person, Person.id == SupervisorAssignment.coach_person_id)
+             .join(User, User.id == SupervisorAssignment.supervisor_user_id))
+    coaches = _coach_query()
+    if needle:
+        # autoescape: "100%" or "a_b" mean those characters, not LIKE wildcards.
+        query = query.where(sa.or_(*(column.icontains(needle, autoescape=True) for column in (
+            Person.name, Person.email, User.display_name, User.email))))
+        coaches = coaches.where(sa.or_(Person.name.icontains(needle, autoescape=True),
+                                       Person.email.icontains(needle, autoescape=True)))
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery())) or 0
     assignments = db.session.scalars(
-        sa.select(SupervisorAssignment)
-        .options(selectinload(SupervisorAssignment.coach),
-                 selectinload(SupervisorAssignment.supervisor))
-        .order_by(SupervisorAssignment.id)).all()
-    return Supervision(assignments=list(assignments), coaches=_coaches(),
-                       supervisors=_supervisors())
+        query.options(selectinload(SupervisorAssignment.coach),
+                      selectinload(SupervisorAssignment.supervisor))
+        .order_by(Person.name, SupervisorAssignment.id)
+        .limit(per_page).offset((page - 1) * per_page)).all()
+    coach_total = db.session.scalar(
+        sa.select(sa.func.count()).select_from(coaches.subquery())) or 0
+    return Supervision(
+        assignments=list(assignments),
+        coaches=list(db.session.scalars(coaches.order_by(Person.name, Person.id)
+                                        .limit(COACH_CHOICES))),
+        supervisors=_supervisors(), total=total, coach_total=coach_total)
 
 
-def _coaches() -> list[Person]:
+def _coach_query() -> sa.Select[tuple[Person]]:
     appointed = sa.select(Candidate.person_id).where(Candidate.stage == "appointed")
     engaged = sa.select(Engagement.coach_person_id)
-    return list(db.session.scalars(
-        sa.select(Person).where(sa.or_(Person.id.in_(appointed), Person.id.in_(engaged)))
-        .order_by(Person.name)))
+    return sa.select(Person).where(sa.or_(Person.id.in_(appointed), Person.id.in_(engaged)))
+
+
+def _is_coach(person_id: int) -> bool:
+    return db.session.scalar(_coach_query().where(Person.id == person_id).limit(1)) is not None
 
 
 def _supervisors() -> list[User]:
@@ -655,7 +682,7 @@ def assign_supervisor(actor: Any, *, coach_person_id: int | None,
     errors: dict[str, list[str]] = {}
     coach = db.session.get(Person, coach_person_id) if coach_person_id else None
     supervisor = db.session.get(User, supervisor_user_id) if supervisor_user_id else None
-    if coach is None or coach not in _coaches():
+    if coach is None or not _is_coach(coach.id):
         errors["coach_person_id"] = ["Choose an appointed coach."]
     if supervisor is None or supervisor not in _supervisors():
         errors["supervisor_user_id"] = ["Choose a lead coach or master coach."]

@@ -9,6 +9,7 @@ from typing import Any
 
 from flask import (
     Blueprint,
+    current_app,
     flash,
     jsonify,
     redirect,
@@ -31,7 +32,7 @@ from coachprog.recordings.forms import (
 )
 from coachprog.recordings.models import CoachingSession, Recording
 from coachprog.recordings.streaming import audio_response
-from coachprog.web import apply_domain_error, authorize, no_store
+from coachprog.web import Pagination, apply_domain_error, authorize, no_store, page_arg
 
 bp = Blueprint("recordings", __name__, url_prefix="/recordings")
 no_store(bp)  # session content, evidence or assessments: never cached
@@ -178,14 +179,18 @@ def retry_recording(recording_id: int) -> Any:
 
 
 def _render_supervisors(form: SupervisorForm | None = None, status: int = 200) -> Any:
-    supervision = services.list_supervision(current_user)
+    page, per_page = page_arg(), current_app.config["COACHPROG_PAGE_SIZE"]
+    q = request.args.get("q", "").strip()[:100]
+    supervision = services.list_supervision(current_user, page=page, per_page=per_page, q=q)
     form = form or SupervisorForm(formdata=None)
     form.coach_person_id.choices = [("", "— choose —")] + [
         (str(p.id), f"{p.name} ({p.email})") for p in supervision.coaches]
     form.supervisor_user_id.choices = [("", "— choose —")] + [
         (str(u.id), f"{u.display_name} ({u.email})") for u in supervision.supervisors]
     return render_template("recordings/supervisors.html", supervision=supervision, form=form,
-                           unassign_form=UnassignForm(formdata=None)), status
+                           unassign_form=UnassignForm(formdata=None), q=q,
+                           coach_choices=services.COACH_CHOICES,
+                           pagination=Pagination(page, per_page, supervision.total)), status
 
 
 @bp.route("/supervisors", methods=["GET", "POST"])

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import secrets
 from datetime import date, datetime, time, timedelta
+from types import SimpleNamespace
 
 import sqlalchemy as sa
 
 from coachprog.audits import fidelity
 from coachprog.audits.fidelity_models import FidelityDriftFlag, FidelitySignal
 from coachprog.audits.fidelity_seed import SESSIONS
-from coachprog.audits.fidelity_services import _fingerprint, drift_settings, load_terms
+from coachprog.audits.fidelity_services import _fingerprint, _marker, drift_settings, load_terms
 from coachprog.coaching.models import Engagement
 from coachprog.extensions import db
 from coachprog.recordings.models import (
@@ -96,6 +97,7 @@ def generate_engagements(org: Org) -> list[tuple[int, int, int, datetime]]:
 def generate_sessions(org: Org, engagements: list[tuple[int, int, int, datetime]]) -> None:
     """`sizes.sessions` sessions over the engagements, every RECORDED_EVERY-th transcribed."""
     templates = _templates(org)
+    digest = fidelity.terms_digest(load_terms())
     total = org.sizes.sessions
     per = max(1, total // max(len(engagements), 1))
     extra = total - per * len(engagements)
@@ -110,13 +112,13 @@ def generate_sessions(org: Org, engagements: list[tuple[int, int, int, datetime]
                 created_by_id=org.user_of.get(coach), created_at=start)
             org.sessions_of.setdefault(coach, []).append((session_id, day))
             if session_id % RECORDED_EVERY == 0:
-                _recording(org, templates, session_id, coach, consent, day)
+                _recording(org, templates, digest, session_id, coach, consent, day)
         if index % 200 == 0:
             org.bulk.flush()
     org.bulk.flush()
 
 
-def _recording(org: Org, templates: list[Template], session_id: int, coach: int,
+def _recording(org: Org, templates: list[Template], digest: str, session_id: int, coach: int,
                consent: int, day: date) -> None:
     turns, fingerprint, signals = org.pick(templates)
     at = datetime.combine(day, time(12), org.now.tzinfo)
@@ -129,14 +131,23 @@ def _recording(org: Org, templates: list[Template], session_id: int, coach: int,
     transcript_id = org.bulk.add(
         Transcript, recording_id=recording_id, model_name="typed (large organisation)",
         model_version="1", parameters={}, language="en", created_at=at)
+    top_segment = None
     for position, (speaker, text) in enumerate(turns):
-        org.bulk.add(TranscriptSegment, transcript_id=transcript_id, position=position,
-                     start_seconds=6.0 * position, end_seconds=6.0 * position + 5.5, text=text,
-                     speaker=speaker, confidence=None)
+        top_segment = org.bulk.add(
+            TranscriptSegment, transcript_id=transcript_id, position=position,
+            start_seconds=6.0 * position, end_seconds=6.0 * position + 5.5, text=text,
+            speaker=speaker, confidence=None)
+    # The marker `fidelity refresh` computes from the stored rows: it finds nothing to read.
+    marker = _marker(digest, SimpleNamespace(
+        coach_person_id=coach, session_id=session_id, session_date=day, segments=len(turns),
+        top_segment=top_segment, text_length=sum(len(text) for _, text in turns) or None,
+        speakers=sum((i + 1) * len(speaker) for i, (speaker, _) in enumerate(turns)) or None,
+        times=sum(12.0 * i + 5.5 for i in range(len(turns))) if turns else None,
+        edits=0, top_edit=None))
     s = signals
     org.bulk.add(
         FidelitySignal, transcript_id=transcript_id, session_id=session_id,
-        coach_person_id=coach, session_date=day, fingerprint=fingerprint,
+        coach_person_id=coach, session_date=day, fingerprint=fingerprint, source_marker=marker,
         coach_turns=s.coach_turns, questions=s.questions, advice=s.advice,
         reflections=s.reflections, other=s.other, question_share=s.question_share,
         question_ratio=s.question_ratio, reflection_share=s.reflection_share,

@@ -174,10 +174,13 @@ def close_sprint(actor: Any, sprint: Sprint) -> Sprint:
     return sprint
 
 
-def list_sprints(actor: Any) -> Sequence[Sprint]:
-    """Program staff see every sprint; anyone else the sprints whose panel they sit on."""
+def list_sprints(actor: Any, *, status: str | None = None) -> Sequence[Sprint]:
+    """Program staff see every sprint; anyone else the sprints whose panel they sit on.
+    `status` ("open") narrows it in SQL (the home panel needs only open sprints' candidates)."""
     query = sa.select(Sprint).options(selectinload(Sprint.panel),
                                       selectinload(Sprint.candidates))
+    if status is not None:
+        query = query.where(Sprint.status == status)
     if not can(actor, "can_view_sprints"):
         if getattr(actor, "id", None) is None:
             return []

@@ -22,6 +22,8 @@ CASES = [
          ADMIN_ONLY, setup=matrix_audit),
     Case("audits.verify_sample", "POST", lambda o: f"/audits/samples/{o['sample_id']}/verify",
          ADMIN_ONLY, setup=matrix_audit),
+    Case("audits.assign_auditor", "GET", lambda o: f"/audits/audits/{o['audit_id']}/assign",
+         ADMIN_ONLY, setup=matrix_audit),
     Case("audits.assign_auditor", "POST",
          lambda o: f"/audits/audits/{o['audit_id']}/assign", statuses(403, admin=302),
          setup=matrix_audit),

@@ -196,3 +196,66 @@ def test_cli_redraw_needs_reason_and_verify_unknown_quarter(runner, clock) -> No
     assert missing.exit_code == 1 and "No sample for 2027Q1" in missing.output
     nonsense = runner.invoke(args=["audits", "verify", "--quarter", "2026Q5"])
     assert nonsense.exit_code == 1 and "is not a quarter" in nonsense.output
+
+
+def test_sample_page_pages_its_tables_and_reassigns_on_its_own_page(client, auth, clock,
+                                                                   app, monkeypatch) -> None:
+    from coachprog.audits import views
+
+    masters = _world()
+    sample = services.draw(ADMIN, "2026Q4", seed=5, percent=50)
+    db.session.commit()
+    monkeypatch.setitem(app.config, "COACHPROG_PAGE_SIZE", 2)
+    monkeypatch.setattr(views, "POPULATION_PAGE_SIZE", 4)
+    auth.login_as(Role.ADMIN)
+    first = client.get(f"/audits/samples/{sample.id}").get_data(as_text=True)
+    assert "1–2 of 5" in first and "1–4 of 10" in first
+    # No auditor list per row: one link each to the reassign page.
+    assert first.count("<option") == 0 and first.count("/assign\"") == 2
+    last = client.get(f"/audits/samples/{sample.id}?page=3&population_page=3"
+                      ).get_data(as_text=True)
+    assert "5–5 of 5" in last and "9–10 of 10" in last
+    assert f"/audits/samples/{sample.id}?population_page=3&amp;page=2" in last
+    # Nonsense page numbers fall back to the first page rather than failing.
+    odd = client.get(f"/audits/samples/{sample.id}?page=x&population_page=-2")
+    assert odd.status_code == 200 and "1–2 of 5" in odd.get_data(as_text=True)
+    audit = sample.audits[0]
+    other = next(m for m in masters if m.id != audit.auditor_user_id)
+    form = client.get(f"/audits/audits/{audit.id}/assign").get_data(as_text=True)
+    assert audit.coach.name in form and f'value="{other.id}"' in form
+    assert "open)" in form  # each auditor's current load
+    empty = post_form(client, f"/audits/audits/{audit.id}/assign", {"auditor_user_id": ""})
+    assert empty.status_code == 302
+    assert "Choose an auditor." in client.get(empty.location).get_data(as_text=True)
+    done = post_form(client, f"/audits/audits/{audit.id}/assign",
+                     {"auditor_user_id": str(other.id)})
+    assert done.status_code == 302
+    db.session.refresh(audit)
+    assert audit.auditor_user_id == other.id
+    assert client.get("/audits/audits/999999/assign").status_code == 404
+
+
+def test_a_large_structure_lists_each_leads_coaches_on_request(client, auth, clock,
+                                                               monkeypatch) -> None:
+    from coachprog.audits import views
+
+    first_lead, second_lead = supervisor(), supervisor()
+    mine, theirs = coaches(3, first_lead), coaches(2, second_lead)
+    db.session.commit()
+    auth.login_as(Role.ADMIN)
+    small = client.get("/audits/structure").get_data(as_text=True)
+    assert all(c.name in small for c in mine + theirs) and "List their" not in small
+    monkeypatch.setattr(views, "TREE_FULL_LIMIT", 4)
+    big = client.get("/audits/structure").get_data(as_text=True)
+    assert not any(c.name in big.split("<h2>Supervision events")[0] for c in mine + theirs)
+    lead_id = first_lead.person_id
+    link = f'href="/audits/structure?supervisor={lead_id}#node-{lead_id}">List their 3 coaches'
+    assert link in big
+    opened = client.get(f"/audits/structure?supervisor={lead_id}").get_data(as_text=True)
+    tree = opened.split("<h2>Supervision events")[0]
+    assert all(c.name in tree for c in mine) and not any(c.name in tree for c in theirs)
+    assert "List their 2 coaches" in tree
+    # A nonsense or unknown id just leaves everything folded.
+    for odd in ("x", "99999999999999999999", "0"):
+        page = client.get(f"/audits/structure?supervisor={odd}")
+        assert page.status_code == 200 and "List their 3 coaches" in page.get_data(as_text=True)

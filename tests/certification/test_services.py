@@ -183,3 +183,24 @@ def test_evaluate_level_reads_the_real_contracts(app):
     assert {r.key: r.met for r in senior.results} == {
         "coached_hours": False, "time_in_role": False, "audits": False,
         "outcomes_brief": False}
+
+
+def test_levels_policy_is_read_again_when_the_file_changes(tmp_path, app, monkeypatch):
+    from coachprog.certification.levels import DEFAULT_LEVELS_FILE
+
+    path = tmp_path / "levels.yaml"
+    text = DEFAULT_LEVELS_FILE.read_text(encoding="utf-8")
+    path.write_text(text, encoding="utf-8")
+    monkeypatch.setitem(app.config, "COACHPROG_LEVELS_FILE", str(path))
+    first = services.levels_policy()
+    assert list(first.recertification.reminder_days) == [60, 30, 7]
+    assert services.levels_policy() is first  # unchanged: not parsed again
+    path.write_text(text.replace("reminder_days: [60, 30, 7]", "reminder_days: [45, 14]"),
+                    encoding="utf-8")
+    assert list(services.levels_policy().recertification.reminder_days) == [45, 14]
+    path.write_text("version: 0\nlevels: []\n", encoding="utf-8")  # broken: refused, not cached
+    with pytest.raises(LevelsInvalid):
+        services.levels_policy()
+    path.unlink()
+    with pytest.raises(LevelsInvalid):
+        services.levels_policy()

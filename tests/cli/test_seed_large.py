@@ -68,6 +68,11 @@ def test_seed_with_sizes_builds_the_demo_and_a_large_organisation(runner, monkey
     appointed = sa.select(Candidate.person_id).where(Candidate.stage == "appointed")
     assert _count(sa.select(Audit.id).where(Audit.coach_person_id.not_in(appointed))
                   .subquery()) == 0
+    # Stored fidelity signals carry the marker a refresh computes: it reads nothing again.
+    from coachprog.audits import fidelity_services
+
+    refreshed = fidelity_services.refresh_all()
+    assert refreshed.checked == 0 and refreshed.recomputed == 0 and refreshed.removed == 0
 
 
 def test_seed_with_sizes_runs_once_and_explains_refusals(runner, monkeypatch) -> None:

@@ -93,3 +93,14 @@ def test_bad_input_exits_non_zero_without_a_traceback(runner: Any, tmp_path: Pat
     assert result.exit_code != 0
     assert isinstance(result.exception, SystemExit)
     assert "Traceback" not in result.output and "Error" in result.output
+
+
+def test_a_second_refresh_says_it_recomputed_nothing(runner: Any) -> None:
+    coach_with_sessions("LA")
+    db.session.commit()
+    first = runner.invoke(args=["fidelity", "refresh"])
+    assert first.exit_code == 0, first.output
+    assert "2 transcript(s) changed, 2 session(s) recomputed, 0 removed" in first.output
+    second = runner.invoke(args=["fidelity", "refresh"])
+    assert second.exit_code == 0, second.output
+    assert "0 transcript(s) changed, 0 session(s) recomputed, 0 removed" in second.output

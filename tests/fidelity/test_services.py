@@ -155,3 +155,45 @@ def test_an_open_drift_flag_doubles_the_sampling_weight() -> None:
     # Never audited (x2), and drifting (x2): the sampler asks drifting_coach_ids() itself.
     assert weights[w.coach.id] == 4.0
     assert weights[steady.coach.id] == 2.0
+
+
+def test_a_second_refresh_recomputes_nothing_and_a_correction_only_its_session() -> None:
+    from coachprog.recordings.models import SegmentEdit
+
+    w = coach_with_sessions("LAL")
+    other = coach_with_sessions("AL")
+    first = fidelity_services.refresh_all()
+    assert (first.coaches, first.checked, first.recomputed, first.removed) == (2, 5, 5, 0)
+    second = fidelity_services.refresh_all()
+    assert (second.checked, second.recomputed, second.removed) == (0, 0, 0)
+    # A reviewer's correction of the same length: the edit record marks the transcript.
+    segment = db.session.query(TranscriptSegment).filter_by(
+        text="You should block two hours every morning for deep work.").first()
+    assert segment is not None
+    new_text = "What if you blocked two hours each morning for focus?!!"
+    assert len(new_text) == len(segment.text)
+    db.session.add(SegmentEdit(segment_id=segment.id, old_text=segment.text, new_text=new_text,
+                               old_speaker=segment.speaker, new_speaker=segment.speaker,
+                               edited_at=utcnow()))
+    segment.text = new_text
+    db.session.flush()
+    third = fidelity_services.refresh_all()
+    assert (third.checked, third.recomputed) == (1, 1)
+    # Withdrawn consent: only the removal, nothing read again.
+    assert other.consent is not None
+    other.consent.withdrawn_at = utcnow()
+    db.session.flush()
+    fourth = fidelity_services.refresh_all()
+    assert (fourth.checked, fourth.recomputed, fourth.removed) == (0, 0, 2)
+    assert {r.coach_person_id for r in db.session.query(FidelitySignal)} == {w.coach.id}
+
+
+def test_a_new_term_list_marks_every_transcript(monkeypatch: pytest.MonkeyPatch) -> None:
+    from coachprog.audits import fidelity
+
+    coach_with_sessions("LA")
+    fidelity_services.refresh_all()
+    real = fidelity.terms_digest
+    monkeypatch.setattr(fidelity, "terms_digest", lambda terms: "new-" + real(terms))
+    again = fidelity_services.refresh_all()
+    assert again.checked == 2 and again.recomputed == 2

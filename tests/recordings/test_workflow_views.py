@@ -376,3 +376,33 @@ def test_each_accepted_format_uploads_and_streams_with_its_type(
     audio = _get(client, f"/recordings/{recording.id}/audio")
     assert audio.status_code == 200 and audio.mimetype == mimetype
     assert audio.data == source.read_bytes()
+
+
+def test_supervisor_page_pages_and_searches(client, auth, app, monkeypatch) -> None:
+    from coachprog.recordings import services as recording_services
+
+    w = world()
+    lead = UserFactory(roles=[Role.LEAD_COACH], display_name="Lena Lead")
+    other = UserFactory(roles=[Role.MASTER_COACH], display_name="Mona Master")
+    admin = UserFactory(roles=[Role.ADMIN])
+    recording_services.assign_supervisor(admin, coach_person_id=w.coach.id,
+                                         supervisor_user_id=lead.id)
+    recording_services.assign_supervisor(admin, coach_person_id=w.coach.id,
+                                         supervisor_user_id=other.id)
+    db.session.commit()
+    monkeypatch.setitem(app.config, "COACHPROG_PAGE_SIZE", 1)
+    auth.login_as("admin")
+    first = client.get("/recordings/supervisors").get_data(as_text=True)
+    assert "1–1 of 2" in first and first.count("/remove\"") == 1
+    second = client.get("/recordings/supervisors?page=2").get_data(as_text=True)
+    assert "2–2 of 2" in second and second.count("/remove\"") == 1
+    found = client.get("/recordings/supervisors?q=mona").get_data(as_text=True)
+    assert "1–1 of 1" in found and "Mona Master (" in found
+    # The coach choices follow the search too.
+    option = f'value="{w.coach.id}">{w.coach.name} ({w.coach.email})</option>'
+    assert option not in found
+    none = client.get("/recordings/supervisors?q=nobody%25").get_data(as_text=True)
+    assert "No assignment matches" in none and "No appointed coach matches" in none
+    named = client.get(f"/recordings/supervisors?q={w.coach.name.split()[0]}").get_data(
+        as_text=True)
+    assert option in named

@@ -219,3 +219,30 @@ def test_the_tombstone_keeps_no_identifying_file_name_or_failure_text(client, au
         assert "Eli Coachee - 3 May" not in response.get_data(as_text=True)
     # A second run leaves the tombstone as it is.
     assert _run(CLOSED + timedelta(days=100)).nothing
+
+
+def test_many_transcripts_go_in_batches_with_their_edits(monkeypatch) -> None:
+    from coachprog.recordings import purge
+    from coachprog.recordings.models import SegmentEdit, TranscriptSegment
+
+    monkeypatch.setattr(purge, "PURGE_BATCH", 2)  # three recordings: two batches
+    rows = [_recording_with_transcript(closed_at=CLOSED)[0] for _ in range(3)]
+    kept, _ = _recording_with_transcript(closed_at=None)  # open assessment: kept
+    segment = db.session.scalars(sa.select(TranscriptSegment).join(Transcript).where(
+        Transcript.recording_id == rows[0].id)).first()
+    assert segment is not None
+    segment_id = segment.id
+    db.session.add(SegmentEdit(segment_id=segment.id, old_text=segment.text, new_text="fixed",
+                               old_speaker=segment.speaker, new_speaker=segment.speaker,
+                               edited_at=UPLOADED))
+    db.session.commit()
+    summary = _run(CLOSED + timedelta(days=365))
+    assert sorted(summary.transcripts_deleted) == sorted(r.id for r in rows)
+    assert summary.segments_deleted == 9
+    # Only the kept transcript's edits remain (every edit points at an existing segment).
+    left = set(db.session.scalars(sa.select(SegmentEdit.segment_id)))
+    kept_segments = set(db.session.scalars(sa.select(TranscriptSegment.id)))
+    assert segment_id not in left and left <= kept_segments
+    assert list(db.session.scalars(sa.select(Transcript.recording_id))) == [kept.id]
+    assert db.session.scalar(sa.select(sa.func.count(TranscriptSegment.id))) == 3
+    assert _run(CLOSED + timedelta(days=366)).transcripts_deleted == []

@@ -32,7 +32,7 @@ from coachprog.extensions import db
 from coachprog.governance import services as audit
 from coachprog.jobs.batch import ItemFailure, one_item
 from coachprog.recordings.models import Recording, Transcript
-from coachprog.recordings.purge import delete_audio
+from coachprog.recordings.purge import delete_audio, delete_transcript
 
 log = logging.getLogger(__name__)
 

@@ -121,7 +121,10 @@ def delete_transcript(recording: Recording, *, reason: str = RETENTION_REASON) -
     db.session.execute(sa.delete(SegmentEdit).where(SegmentEdit.segment_id.in_(segment_ids)))
     db.session.execute(sa.delete(TranscriptSegment).where(
         TranscriptSegment.transcript_id == transcript.id))
-    db.session.delete(transcript)
+    # The transcript by statement too: the ORM's cascade would try to delete segments already
+    # gone (they may still sit in the session) and warn that nothing matched.
+    db.session.execute(sa.delete(Transcript).where(Transcript.id == transcript.id))
+    db.session.expire(recording)  # its `transcript` relationship points at nothing now
     db.session.flush()
     return int(segments or 0)
 

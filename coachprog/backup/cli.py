@@ -6,6 +6,7 @@ from __future__ import annotations
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import click
 import sqlalchemy as sa
@@ -37,24 +38,35 @@ def _size(total: int) -> str:
     return f"{total / 1024 / 1024:.1f} MiB" if total >= 1024 * 1024 else f"{total} bytes"
 
 
+def _carry_out(service: Any, command: str, folder: Path) -> Any:
+    """Run a backup service as the operator at the shell and commit; a refusal (or a database
+    that cannot be reached) is said in words with exit status 1, and None comes back."""
+    from coachprog.backup.services import BackupRefused
+
+    set_origin(Origin(ip=None, via="cli"))
+    try:
+        result = service(SystemActor(command), folder)
+    except BackupRefused as refused:
+        _refuse(refused)
+        return None
+    except sa.exc.OperationalError as error:
+        _refuse(_unreachable(error))
+        return None
+    db.session.commit()
+    return result
+
+
 @backup_cli.command("create")
 @click.argument("folder", type=click.Path(file_okay=False, path_type=Path))
 def create_command(folder: Path) -> None:
     """Write a consistent snapshot of the database and a copy of every stored file, with a
     manifest of SHA-256 checksums, into FOLDER (new or empty)."""
-    from coachprog.backup.services import BackupRefused, create_backup
+    from coachprog.backup.services import create_backup
 
-    set_origin(Origin(ip=None, via="cli"))
     started = time.monotonic()
-    try:
-        result = create_backup(SystemActor("backup create"), folder)
-    except BackupRefused as refused:
-        _refuse(refused)
+    result = _carry_out(create_backup, "backup create", folder)
+    if result is None:
         return
-    except sa.exc.OperationalError as error:
-        _refuse(_unreachable(error))
-        return
-    db.session.commit()
     manifest = result.manifest
     click.echo(f"Backup written to {folder}: {manifest.database_kind} database at schema "
                f"{manifest.schema_revision}, {len(manifest.files)} file(s), "
@@ -70,19 +82,12 @@ def create_command(folder: Path) -> None:
 def restore_command(folder: Path) -> None:
     """Verify the backup in FOLDER and restore it into this empty installation (the instance
     folder and database configured for it)."""
-    from coachprog.backup.services import BackupRefused, restore_backup
+    from coachprog.backup.services import restore_backup
 
-    set_origin(Origin(ip=None, via="cli"))
     started = time.monotonic()
-    try:
-        result = restore_backup(SystemActor("backup restore"), folder)
-    except BackupRefused as refused:
-        _refuse(refused)
+    result = _carry_out(restore_backup, "backup restore", folder)
+    if result is None:
         return
-    except sa.exc.OperationalError as error:
-        _refuse(_unreachable(error))
-        return
-    db.session.commit()
     # The queue file is not part of a backup: jobs still waiting are queued again, after the
     # commit, as every job is.
     queue = current_app.extensions["coachprog.queue"]

@@ -7,6 +7,9 @@ STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
 DEV_STAMP := $(VENV)/.installed-dev-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
 FLASK := $(BIN)/flask --app wsgi
 TEST_POSTGRES_URL ?= $(or $(COACHPROG_TEST_POSTGRES_URL),postgresql://postgres@127.0.0.1:5432/test)
+# Each pass keeps pytest's temporary folders apart when they run side by side.
+# PYTEST_ARGS narrows a run, e.g. make test PYTEST_ARGS=tests/selection
+PYTEST_BASETEMP = $(if $(PYTEST_TMP),--basetemp=$(PYTEST_TMP))
 TEST_REDIS_URL ?= $(or $(COACHPROG_TEST_REDIS_URL),redis://127.0.0.1:6379/15)
 
 .PHONY: run test test-sqlite test-postgres lint bench browser-deps clean
@@ -49,25 +52,35 @@ lint: $(DEV_STAMP)
 	  coachprog/recordings/wer.py coachprog/practicum/capstone_domain.py \
 	  coachprog/practicum/triad_domain.py coachprog/certification/recert_domain.py
 
+# The SQLite and the PostgreSQL passes run side by side (one per core): each writes its own log
+# under test-logs/, printed whole once both are done, and either failing fails `make test`.
 test: $(DEV_STAMP) browser-deps lint
-	$(MAKE) --no-print-directory test-sqlite
+	@mkdir -p test-logs
 	@if $(BIN)/python -c "import psycopg,sys; psycopg.connect('$(TEST_POSTGRES_URL)', connect_timeout=3).close()" 2>/dev/null; then \
-	  $(MAKE) --no-print-directory test-postgres; \
+	  echo "== SQLite and PostgreSQL passes running side by side (logs in test-logs/)"; \
+	  tmp=$$(mktemp -d); \
+	  ( $(MAKE) --no-print-directory test-sqlite PYTEST_TMP=$$tmp/sqlite > test-logs/sqlite.log 2>&1; echo $$? > test-logs/sqlite.rc ) & \
+	  ( $(MAKE) --no-print-directory test-postgres PYTEST_TMP=$$tmp/postgres > test-logs/postgres.log 2>&1; echo $$? > test-logs/postgres.rc ) & \
+	  wait; \
+	  cat test-logs/sqlite.log test-logs/postgres.log; \
+	  echo "== SQLite pass exit $$(cat test-logs/sqlite.rc), PostgreSQL pass exit $$(cat test-logs/postgres.rc)"; \
+	  [ "$$(cat test-logs/sqlite.rc)" = 0 ] && [ "$$(cat test-logs/postgres.rc)" = 0 ]; \
 	else \
 	  echo "== PostgreSQL at $(TEST_POSTGRES_URL) is not reachable: the PostgreSQL pass is skipped"; \
+	  $(MAKE) --no-print-directory test-sqlite; \
 	fi
 
 test-sqlite: $(DEV_STAMP)
 	@echo "== Test suite on SQLite (in-process job queue)"
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest $(PYTEST_BASETEMP) $(PYTEST_ARGS)
 
 test-postgres: $(DEV_STAMP)
 	@echo "== Test suite on PostgreSQL $(TEST_POSTGRES_URL)"
 	@if $(BIN)/python -c "import redis; redis.Redis.from_url('$(TEST_REDIS_URL)', socket_connect_timeout=3).ping()" 2>/dev/null; then \
 	  echo "== with the Redis-backed queue at $(TEST_REDIS_URL)"; \
-	  COACHPROG_TEST_REDIS_URL=$(TEST_REDIS_URL) COACHPROG_TEST_DATABASE_URL=$(TEST_POSTGRES_URL) $(BIN)/python -m pytest; \
+	  COACHPROG_TEST_REDIS_URL=$(TEST_REDIS_URL) COACHPROG_TEST_DATABASE_URL=$(TEST_POSTGRES_URL) $(BIN)/python -m pytest $(PYTEST_BASETEMP) $(PYTEST_ARGS); \
 	else \
-	  COACHPROG_TEST_DATABASE_URL=$(TEST_POSTGRES_URL) $(BIN)/python -m pytest; \
+	  COACHPROG_TEST_DATABASE_URL=$(TEST_POSTGRES_URL) $(BIN)/python -m pytest $(PYTEST_BASETEMP) $(PYTEST_ARGS); \
 	fi
 
 bench: $(DEV_STAMP)

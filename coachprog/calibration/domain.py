@@ -34,9 +34,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Literal, TypeVar
 
-import krippendorff
-import numpy as np
-
 from coachprog.rubrics.domain import ScaleKind
 
 Unit = TypeVar("Unit", bound=Hashable)
@@ -181,6 +178,10 @@ def krippendorff_alpha(
     values = {value for marks in pairable.values() for value in marks.values()}
     if len(values) == 1:
         return 1.0
+    # numpy and krippendorff load here, not at app start (issue 22): only alpha needs them.
+    import krippendorff
+    import numpy as np
+
     raters = sorted({rater for marks in pairable.values() for rater in marks}, key=repr)
     unit_keys = list(pairable)
     data = np.full((len(raters), len(unit_keys)), np.nan)

@@ -22,21 +22,15 @@ from __future__ import annotations
 
 import io
 import secrets
-import threading
 import zipfile
 from datetime import date
-from functools import lru_cache
-from pathlib import Path
 from typing import Any
-from urllib.parse import unquote, urlsplit
 
 import segno
 import sqlalchemy as sa
-from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
-from weasyprint.urls import URLFetcher, URLFetcherResponse
 
-from coachprog import storage
+from coachprog import pdf, storage
 from coachprog.auth.domain import Role
 from coachprog.auth.permissions import has_any_role, is_signed_in, permission, require
 from coachprog.certification.domain import LEVEL_NAMES, CertStatus
@@ -46,9 +40,6 @@ from coachprog.extensions import db
 from coachprog.jobs.models import Job
 from coachprog.jobs.queue import JobFailed, Reporter, create_job, job_handler
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent.parent
-TEMPLATES_DIR = PROJECT_ROOT / "templates"
-STATIC_DIR = (PROJECT_ROOT / "static").resolve()
 CERTIFICATE_TEMPLATE = "pdf/certificate.html"
 ISSUER_NAME = "Internal Coaching Program"
 CERTIFICATE_BATCH = "certification.certificate_batch"
@@ -56,10 +47,6 @@ MAX_BATCH = 1000  # a cohort graduation is ~200; the cap keeps one job bounded
 UNSIGNED_NOTE = ("This credential is not signed: no signing key is configured for this "
                  "issuer. Check it at its id, the issuer's public verification page, which "
                  "shows whether it is valid, expired, revoked or lapsed today.")
-
-
-class FetchRefused(ValueError):  # noqa: N818 - reads as what happened
-    """A certificate template asked for something outside static/."""
 
 
 # --- who may have certificates ---------------------------------------------------------------
@@ -92,60 +79,7 @@ def can_download_certificate_batch(user: Any, job: Any = None) -> bool:
     return job.created_by_id == user.id or has_any_role(user, Role.ADMIN)
 
 
-# --- rendering -------------------------------------------------------------------------------
-
-
-def read_static_resource(url: str) -> tuple[bytes, str, str]:
-    """(content, MIME type, final URL) of a regular file below static/. Everything else —
-    other local paths (`file:///etc/passwd`, `../` escapes, symlinks out), the network,
-    `data:` — raises FetchRefused."""
-    parts = urlsplit(url)
-    if parts.scheme != "file" or parts.netloc not in ("", "localhost"):
-        raise FetchRefused(f"certificates fetch only files under static/, not {url[:80]!r}")
-    path = Path(unquote(parts.path)).resolve()
-    if not path.is_relative_to(STATIC_DIR) or not path.is_file():
-        raise FetchRefused(f"certificates fetch only files under static/, not {url[:80]!r}")
-    return path.read_bytes(), _mime_type(path), path.as_uri()
-
-
-class StaticOnlyFetcher(URLFetcher):
-    """WeasyPrint's URL fetcher, limited to static/ (no network handler is ever used). A
-    refused resource is logged by WeasyPrint and the page renders without it."""
-
-    def __init__(self) -> None:
-        super().__init__(allowed_protocols=("file",), allow_redirects=False)
-
-    def fetch(self, url: str, headers: Any = None) -> URLFetcherResponse:
-        content, mime_type, final_url = read_static_resource(url)
-        return URLFetcherResponse(final_url, content, {"Content-Type": mime_type})
-
-
-def _mime_type(path: Path) -> str:
-    return {".css": "text/css", ".svg": "image/svg+xml", ".png": "image/png",
-            ".woff2": "font/woff2", ".woff": "font/woff", ".ttf": "font/ttf",
-            ".otf": "font/otf"}.get(path.suffix.lower(), "application/octet-stream")
-
-
-@lru_cache(maxsize=1)
-def _jinja() -> Environment:
-    # Its own environment: autoescaped, no Flask globals (url_for, current_user, can) — the
-    # template sees the dict and nothing else.
-    return Environment(loader=FileSystemLoader(str(TEMPLATES_DIR)),
-                       autoescape=select_autoescape(default=True, default_for_string=True))
-
-
-_fonts = threading.local()
-
-
-def _font_config() -> Any:
-    # Loading fonts is most of a cold render (~100 ms); keep one configuration per thread
-    # (waitress serves on several) rather than share one across threads.
-    config = getattr(_fonts, "config", None)
-    if config is None:
-        from weasyprint.text.fonts import FontConfiguration
-
-        config = _fonts.config = FontConfiguration()
-    return config
+# --- rendering (coachprog.pdf: static-only fetcher, own Jinja environment) ---------------
 
 
 def qr_svg(url: str) -> Markup:
@@ -161,18 +95,12 @@ def render_certificate_html(context: dict[str, Any],
     values.setdefault("issuer_name", ISSUER_NAME)
     if "qr_svg" not in values:
         values["qr_svg"] = qr_svg(str(values["verify_url"]))
-    return _jinja().get_template(template).render(values)
+    return pdf.render_html(template, values)
 
 
 def render_certificate_pdf(context: dict[str, Any], template: str = CERTIFICATE_TEMPLATE) -> bytes:
     """The certificate PDF from a plain dict (see `certificate_context` for its keys)."""
-    from weasyprint import HTML
-
-    html = render_certificate_html(context, template)
-    document = HTML(string=html, base_url=STATIC_DIR.as_uri() + "/",
-                    url_fetcher=StaticOnlyFetcher())
-    pdf: bytes = document.write_pdf(font_config=_font_config())
-    return pdf
+    return pdf.html_to_pdf(render_certificate_html(context, template))
 
 
 def verify_url(base_url: str, code: str) -> str:

@@ -18,10 +18,16 @@ import wave
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
-import av
-import numpy as np
+from coachprog.lazy import lazy_module
+
+if TYPE_CHECKING:
+    import av
+    import numpy as np
+else:  # loaded at first use: uploads and transcription jobs need them, app start does not
+    av = lazy_module("av")
+    np = lazy_module("numpy")
 
 SAMPLE_RATE = 16_000
 

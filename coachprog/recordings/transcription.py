@@ -26,11 +26,15 @@ from collections.abc import Callable, Mapping
 from contextvars import ContextVar
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
-import numpy as np
-
+from coachprog.lazy import lazy_module
 from coachprog.recordings.audio import SAMPLE_RATE, AudioInfo, AudioReader, probe
+
+if TYPE_CHECKING:
+    import numpy as np
+else:  # loaded at first use (transcription jobs), not at app start
+    np = lazy_module("numpy")
 
 UNKNOWN_SPEAKER = "unknown"
 # Set by whoever runs a transcription (the job) for its duration: called between the engine's

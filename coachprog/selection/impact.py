@@ -59,8 +59,6 @@ from dataclasses import dataclass
 from enum import StrEnum
 from fractions import Fraction
 
-from scipy.stats import fisher_exact
-
 from coachprog.governance.domain import withheld_labels
 
 FOUR_FIFTHS = Fraction(4, 5)
@@ -193,6 +191,9 @@ def is_below_four_fifths(ratio: Fraction) -> bool:
 def fisher_p_value(passed: int, entered: int, reference_passed: int, reference_entered: int
                    ) -> float:
     """Two-sided Fisher's exact test on [[passed, not passed] for the group, for the reference]."""
+    # scipy.stats costs ~0.8 s to import; it loads on the first test, not at app start.
+    from scipy.stats import fisher_exact
+
     table = [[passed, entered - passed], [reference_passed, reference_entered - reference_passed]]
     result = fisher_exact(table, alternative="two-sided")
     return min(1.0, float(result.pvalue))

@@ -15,6 +15,7 @@ import zxingcpp
 from flask import Flask
 from PIL import Image
 
+from coachprog import pdf
 from coachprog.certification import certificates
 from tests.certification.access_cases_certificates import make_certification
 
@@ -71,38 +72,38 @@ def test_render_certificate_pdf_prints_markup_in_a_name_as_text(tmp_path: Path) 
 
 def test_render_certificate_html_sees_no_flask_globals(app: Flask) -> None:
     # The PDF environment is not Flask's: url_for and the permission global are unknown.
-    env = certificates._jinja()
+    env = pdf.jinja()
     assert "url_for" not in env.globals
     assert "can" not in env.globals
 
 
 @pytest.mark.parametrize("url", [
     "file:///etc/passwd",
-    f"file://{certificates.STATIC_DIR}/../pyproject.toml",
-    f"file://{certificates.STATIC_DIR}/pdf",  # a folder, not a file
+    f"file://{pdf.STATIC_DIR}/../pyproject.toml",
+    f"file://{pdf.STATIC_DIR}/pdf",  # a folder, not a file
     "http://127.0.0.1:9/x.css",
     "https://example.com/logo.png",
     "data:text/css,body{color:red}",
     "ftp://example.com/x",
 ])
 def test_read_static_resource_refuses_anything_outside_static(url: str) -> None:
-    with pytest.raises(certificates.FetchRefused):
-        certificates.read_static_resource(url)
+    with pytest.raises(pdf.FetchRefused):
+        pdf.read_static_resource(url)
 
 
 def test_read_static_resource_refuses_a_symlink_out_of_static(tmp_path: Path) -> None:
-    link = certificates.STATIC_DIR / "pdf" / "test-escape-link.css"
+    link = pdf.STATIC_DIR / "pdf" / "test-escape-link.css"
     link.symlink_to("/etc/passwd")
     try:
-        with pytest.raises(certificates.FetchRefused):
-            certificates.read_static_resource(link.as_uri())
+        with pytest.raises(pdf.FetchRefused):
+            pdf.read_static_resource(link.as_uri())
     finally:
         link.unlink()
 
 
 def test_read_static_resource_reads_the_certificate_stylesheet() -> None:
-    content, mime_type, _ = certificates.read_static_resource(
-        (certificates.STATIC_DIR / "pdf" / "certificate.css").as_uri())
+    content, mime_type, _ = pdf.read_static_resource(
+        (pdf.STATIC_DIR / "pdf" / "certificate.css").as_uri())
     assert b"@page" in content
     assert mime_type == "text/css"
 
@@ -111,7 +112,7 @@ def test_render_certificate_pdf_leaves_out_refused_resources(
         tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     # A template that tries to pull /etc/passwd (as an attachment, an image and a stylesheet)
     # and a network stylesheet gets none of them: the PDF carries no trace of the file.
-    template_dir = certificates.TEMPLATES_DIR / "pdf"
+    template_dir = pdf.TEMPLATES_DIR / "pdf"
     hostile = template_dir / "_test_hostile.html"
     hostile.write_text(
         '<html><head><link rel="stylesheet" href="file:///etc/passwd">'
@@ -122,12 +123,12 @@ def test_render_certificate_pdf_leaves_out_refused_resources(
         '<object data="file:///etc/passwd"></object></body></html>')
     try:
         with caplog.at_level(logging.WARNING, logger="weasyprint"):
-            pdf = certificates.render_certificate_pdf(_context(), template="pdf/_test_hostile.html")
+            rendered = certificates.render_certificate_pdf(_context(), template="pdf/_test_hostile.html")
     finally:
         hostile.unlink()
-    assert b"root:" not in pdf
-    assert "root:" not in pdf_text(pdf, tmp_path)
-    assert "Ada Lovelace" in pdf_text(pdf, tmp_path)
+    assert b"root:" not in rendered
+    assert "root:" not in pdf_text(rendered, tmp_path)
+    assert "Ada Lovelace" in pdf_text(rendered, tmp_path)
     refused = " ".join(r.getMessage() for r in caplog.records)
     assert "FetchRefused" in refused
     assert "/etc/passwd" in refused

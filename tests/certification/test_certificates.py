@@ -123,7 +123,8 @@ def test_render_certificate_pdf_leaves_out_refused_resources(
         '<object data="file:///etc/passwd"></object></body></html>')
     try:
         with caplog.at_level(logging.WARNING, logger="weasyprint"):
-            rendered = certificates.render_certificate_pdf(_context(), template="pdf/_test_hostile.html")
+            rendered = certificates.render_certificate_pdf(
+                _context(), template="pdf/_test_hostile.html")
     finally:
         hostile.unlink()
     assert b"root:" not in rendered

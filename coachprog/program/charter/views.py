@@ -18,17 +18,12 @@ from coachprog.web import apply_domain_error, authorize
 bp = Blueprint("program_charter", __name__, url_prefix="/program")
 
 
-@bp.before_request
-@login_required
-def _signed_in() -> None:
-    return None
-
-
 def _checklist_fields() -> list[str]:
     return [f"check_{key}" for key in domain.CHECKLIST]
 
 
 @bp.route("/charter", methods=["GET", "POST"])
+@login_required
 def edit_charter() -> Any:
     authorize("can_manage_program_charter")
     charter = services.get_charter()
@@ -59,6 +54,7 @@ def edit_charter() -> Any:
 
 
 @bp.route("/gates/new", methods=["GET", "POST"])
+@login_required
 def new_gate() -> Any:
     authorize("can_manage_program_charter")
     charter = services.get_charter()
@@ -84,6 +80,7 @@ def new_gate() -> Any:
 
 
 @bp.route("/gates/<int:gate_id>/edit", methods=["GET", "POST"])
+@login_required
 def edit_gate(gate_id: int) -> Any:
     authorize("can_manage_program_charter")
     gate = services.get_gate(gate_id)
@@ -121,12 +118,14 @@ def _gate_page(gate: ProgramGate, form: GateDecisionForm, status: int = 200) -> 
 
 
 @bp.route("/gates/<int:gate_id>")
+@login_required
 def view_gate(gate_id: int) -> Any:
     authorize("can_view_program_outcomes")
     return _gate_page(services.get_gate(gate_id), GateDecisionForm())
 
 
 @bp.route("/gates/<int:gate_id>/decision", methods=["POST"])
+@login_required
 def decide_gate(gate_id: int) -> Any:
     gate = services.get_gate(gate_id)
     authorize("can_decide_program_gate", gate)

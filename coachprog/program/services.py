@@ -206,7 +206,8 @@ def dashboard(actor: Any) -> dict[str, Any]:
             {"Coached leaders": "series-a", "Comparison group": "series-b"})
     engagements = report["tiers"]["1"]["engagements"]
     funnel = [("Cohort offered", float(charter["cohort_size"]) if charter else 0.0),
-              ("Leaders coached", float(report["tiers"]["1"]["leaders_coached"])),
+              ("Leaders in the pilot", float(report["tiers"]["1"]["leaders_in_pilot"])),
+              ("Leaders with an engagement", float(report["tiers"]["1"]["leaders_coached"])),
               ("Engagements with a session", float(engagements["with_a_session"])),
               ("Engagements completed", float(engagements["completed"]))]
     return {

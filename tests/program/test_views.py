@@ -166,6 +166,12 @@ def test_api_metrics_by_department_has_the_issue_shape(client) -> None:
     assert _api(client, "coach", "/api/v1/program/metrics").status_code == 403
 
 
+def test_api_without_a_charter_is_a_problem(client) -> None:
+    response = _api(client, "admin", "/api/v1/program/metrics")
+    assert response.status_code == 409 and response.mimetype == "application/problem+json"
+    assert "charter" in response.get_json()["detail"]
+
+
 def test_api_shows_groups_of_five_or_more(client) -> None:
     program(data=False)
     from coachprog.program.metrics import services as metrics

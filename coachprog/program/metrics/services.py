@@ -161,6 +161,12 @@ def _share(value: float) -> float:
     return max(0.0, min(1.0, share))
 
 
+def pilot_leaders() -> int:
+    """Coached leaders the program tracks (imported with KPI or indicator data)."""
+    return int(_scalar(sa.select(sa.func.count(ProgramLeader.id))
+                       .where(ProgramLeader.group == "coached")) or 0)
+
+
 def tier2_means() -> dict[str, dict[str, float | int]]:
     """Tier 2 indicators of coached leaders: mean and how many leaders, per measure."""
     rows = db.session.execute(
@@ -216,6 +222,7 @@ def tier1(today: date) -> dict[str, Any]:
         Certification.status == "active", Certification.valid_until <= today + timedelta(90)))
     return {
         "leaders_coached": int(leaders or 0),
+        "leaders_in_pilot": pilot_leaders(),
         "engagements": {"started": started, "with_a_session": int(with_session or 0),
                         "completed": int(engagements.get("ended", 0)),
                         "active": int(engagements.get("active", 0))},

@@ -44,7 +44,9 @@ def build_scorecard(*, tier1: Mapping[str, Any], tier2: Mapping[str, Mapping[str
                     cohort_size: int, admin_hours: float, cost: float, since: date,
                     until: date) -> dict[str, Any]:
     engagements = tier1["engagements"]
-    leaders = tier1["leaders_coached"]
+    # Leaders who took up coaching: engagements in the app, or the pilot's tracked leaders
+    # where coaching is recorded elsewhere (an external or platform-led model).
+    leaders = max(tier1["leaders_coached"], tier1.get("leaders_in_pilot", 0))
     active = engagements["active"] + engagements["completed"]
 
     def pct(part: int, whole: int) -> float | None:

@@ -56,7 +56,8 @@ PAGES: list[tuple[str, str]] = [
         "/certification/", "/api/v1/people", "/api/v1/assessments",
         "/api/v1/sprints", "/api/v1/candidates",
         "/api/v1/audits/samples", "/api/v1/audits/samples/{sample}", "/api/v1/audits/actions",
-        "/api/v1/audits/coverage", "/api/v1/rubrics")],
+        "/api/v1/audits/coverage", "/api/v1/rubrics", "/program/",
+        "/api/v1/program/metrics")],
     *[("master_coach", url) for url in (
         "/", "/people/", "/assessments/", "/calibration/", "/coaching/coaches", "/recordings/",
         "/practicum/", "/supervision/", "/supervision/program", "/audits/structure",
@@ -68,7 +69,7 @@ PAGES: list[tuple[str, str]] = [
         "/", "/coaching/engagements", "/recordings/", "/supervision/mine", "/api/v1/me")],
     *[("rater", url) for url in (
         "/", "/assessments/", "/audits/mine", "/api/v1/assessments", "/api/v1/audits/mine")],
-    *[("sponsor", url) for url in ("/", "/sprints/", "/audits/coverage")],
+    *[("sponsor", url) for url in ("/", "/sprints/", "/audits/coverage", "/program/")],
     *[("manager", url) for url in ("/", "/people/", "/sprints/nominations")],
 ]
 

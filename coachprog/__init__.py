@@ -148,6 +148,9 @@ def _register_domains(app: Flask) -> None:
     import coachprog.practicum.supervision_permissions
     import coachprog.practicum.triad_models
     import coachprog.practicum.triad_permissions
+    import coachprog.program.charter.models
+    import coachprog.program.metrics.models
+    import coachprog.program.permissions
     import coachprog.recordings.jobs
     import coachprog.recordings.models
     import coachprog.recordings.permissions
@@ -182,6 +185,9 @@ def _register_interfaces(app: Flask) -> None:
     from coachprog.people.views import bp as people_bp
     from coachprog.practicum.supervision_views import bp as supervision_bp
     from coachprog.practicum.views import bp as practicum_bp
+    from coachprog.program.charter.views import bp as program_charter_bp
+    from coachprog.program.metrics.views import bp as program_metrics_bp
+    from coachprog.program.views import bp as program_bp
     from coachprog.recordings.consent_views import bp as consent_bp
     from coachprog.recordings.review_views import bp as transcripts_bp
     from coachprog.recordings.views import bp as recordings_bp
@@ -193,7 +199,8 @@ def _register_interfaces(app: Flask) -> None:
                       assessments_bp, calibration_bp, selection_bp, selection_impact_bp,
                       coaching_bp, notifications_bp, recordings_bp, consent_bp,
                       transcripts_bp, practicum_bp, supervision_bp, audits_bp, fidelity_bp,
-                      certification_bp, verify_bp):
+                      certification_bp, verify_bp, program_bp, program_charter_bp,
+                      program_metrics_bp):
         app.register_blueprint(blueprint)
     app.register_blueprint(api_bp)
 

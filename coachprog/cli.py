@@ -251,3 +251,6 @@ def init_app(app: Flask) -> None:
     from coachprog.backup.cli import init_app as backup_cli
 
     backup_cli(app)
+    from coachprog.program.cli import init_app as program_cli
+
+    program_cli(app)

@@ -302,6 +302,10 @@ def seed_demo(actor: Any, *, people: int = 320) -> str:
     # paperwork.
     for domain_seed in (practicum_seed, audits_seed, certification_seed, coaching_seed):
         domain_seed.seed_demo(actor)
+    # Program outcomes last: an aggregator over everything above (charter, gates, KPI series).
+    from coachprog.program import seed as program_seed
+
+    program_seed.seed_demo(actor)
     fingerprint_file.write_text(fingerprint)
     return password
 

@@ -179,6 +179,7 @@ from coachprog.api import (  # noqa: E402, F401
     me,
     people,
     practicum,
+    program,
     recordings,
     rubrics,
     selection,

@@ -197,3 +197,24 @@ def test_managers_and_sponsors_never_open_the_demo_recording(seeded, auth, clien
         response = client.get(url)
         assert response.status_code in (403, 404), url
         assert "Dashwood" not in response.get_data(as_text=True)
+
+
+def test_the_program_story_has_a_charter_locked_gates_and_an_roi_range(seeded, runner) -> None:
+    """The sponsor's dashboard is populated from the first run: a charter, gates written
+    before the pilot (so locked now), and an ROI range from the KPI series; added once."""
+    from coachprog.auth.permissions import SystemActor
+    from coachprog.program.charter.models import ProgramGate
+    from coachprog.program.metrics.models import ProgramObservation
+    from coachprog.program.services import build_report
+
+    report = build_report(SystemActor("test"))
+    assert report["charter"]["locked"] and len(report["gates"]) == 2
+    roi = report["roi"]
+    assert roi["benefit"]["low"] < roi["benefit"]["base"] < roi["benefit"]["high"]
+    assert report["tiers"]["3"]["coached"]["n"] == 40
+    counts = [db.session.scalar(sa.select(sa.func.count()).select_from(model))
+              for model in (ProgramGate, ProgramObservation)]
+    assert runner.invoke(args=SEED).exit_code == 0
+    db.session.expire_all()
+    assert counts == [db.session.scalar(sa.select(sa.func.count()).select_from(model))
+                      for model in (ProgramGate, ProgramObservation)]

@@ -77,7 +77,8 @@ EXPECTED_NAV = {
     "admin": {"People", "Coaches", "Engagements", "Audit coverage", "Selection sprints",
               "Calibration", "Practicum", "Recordings", "Assessments",
               "Certification", "Audits", "Rubrics", "Users and roles", "Import people",
-              "Consent texts", "Audit log", "E-mail outbox"},
+              "Consent texts", "Audit log", "E-mail outbox", "Program outcomes",
+              "Program charter", "Import indicators"},
     "master_coach": {"People", "Coaches", "Engagements", "Audit coverage", "Selection sprints",
                      "Calibration", "Practicum", "Supervision", "Recordings", "Assessments",
                      "Certification", "My audits", "Supervision structure", "Fidelity",
@@ -90,7 +91,7 @@ EXPECTED_NAV = {
     "coach": {"Engagements", "Selection sprints", "My practicum", "My supervision", "Recordings",
               "My certification", "Fidelity", "Rubrics"},
     "manager": {"People", "Selection sprints"},
-    "sponsor": {"Audit coverage", "Selection sprints"},
+    "sponsor": {"Audit coverage", "Selection sprints", "Program outcomes"},
 }
 
 

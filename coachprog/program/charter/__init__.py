@@ -1,0 +1,1 @@
+"""The program charter, its cost model, phases and decision gates."""

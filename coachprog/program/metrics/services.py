@@ -1,0 +1,266 @@
+"""Metrics use cases: import tier 2–3 observations, read tier 1 from the app's own data (SQL
+aggregates, a fixed number of statements whatever the organisation's size), and load the
+pseudonymised KPI series the ROI and the group aggregates are computed from."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from flask import current_app
+
+from coachprog.audits.fidelity_models import FidelitySignal
+from coachprog.audits.models import Audit, AuditSample
+from coachprog.auth.permissions import require
+from coachprog.certification.models import Certification
+from coachprog.coaching.models import CoachPaperwork, Engagement, SupervisorAssignment
+from coachprog.errors import DomainError
+from coachprog.extensions import db
+from coachprog.governance import services as audit
+from coachprog.people.models import Person
+from coachprog.program.metrics import domain
+from coachprog.program.metrics.models import ProgramLeader, ProgramObservation
+from coachprog.program.roi.domain import Estimate, Leader, Point
+from coachprog.recordings.models import CoachingSession
+
+CHUNK = 500
+
+
+class ImportRejected(DomainError):  # noqa: N818 - reads as what happened
+    def __init__(self, parsed: domain.ParsedImport) -> None:
+        super().__init__(f"{len(parsed.problems) + parsed.more} problem(s); nothing was "
+                         "imported.", field_errors={"file": parsed.problems})
+        self.problems = parsed.problems
+        self.more = parsed.more
+
+
+@dataclass(frozen=True)
+class ImportSummary:
+    rows: int
+    leaders_created: int
+    created: int
+    updated: int
+
+
+def _chunks(values: Sequence[Any]) -> Iterable[Sequence[Any]]:
+    for start in range(0, len(values), CHUNK):
+        yield values[start:start + CHUNK]
+
+
+def import_observations(actor: Any, data: bytes, *, source: str) -> ImportSummary:
+    """All rows or none. Leaders are matched by pseudonym; a leader's group attributes come
+    from the directory where the employee is known (else from the file); a second value for
+    the same leader, measure and date replaces the first."""
+    require(actor, "can_import_program_metrics")
+    parsed = domain.parse_observations(data)
+    if parsed.problems:
+        raise ImportRejected(parsed)
+    secret = current_app.config["SECRET_KEY"]
+    employee_ids = sorted({row.employee_id for row in parsed.rows})
+    directory: dict[str, str] = {}
+    for chunk in _chunks(employee_ids):
+        directory.update(db.session.execute(
+            sa.select(Person.employee_id, Person.department)
+            .where(Person.employee_id.in_(chunk))).all())
+    keys = {employee_id: domain.pseudonym(secret, employee_id) for employee_id in employee_ids}
+    leaders: dict[str, ProgramLeader] = {}
+    for chunk in _chunks(sorted(keys.values())):
+        leaders.update((leader.pseudonym, leader) for leader in db.session.scalars(
+            sa.select(ProgramLeader).where(ProgramLeader.pseudonym.in_(chunk))))
+    created_leaders = 0
+    for row in parsed.rows:
+        key = keys[row.employee_id]
+        leader = leaders.get(key)
+        if leader is None:
+            leader = leaders[key] = ProgramLeader(pseudonym=key, group=row.group)
+            db.session.add(leader)
+            created_leaders += 1
+        leader.group = row.group
+        leader.department = directory.get(row.employee_id) or row.department or leader.department
+        leader.level = row.level or leader.level or ""
+        leader.cohort = row.cohort or leader.cohort or ""
+    db.session.flush()
+    existing: dict[tuple[int, str, date], ProgramObservation] = {}
+    leader_ids = sorted(leader.id for leader in leaders.values())
+    for chunk in _chunks(leader_ids):
+        for obs in db.session.scalars(sa.select(ProgramObservation)
+                                      .where(ProgramObservation.leader_id.in_(chunk))):
+            existing[(obs.leader_id, obs.metric, obs.observed_on)] = obs
+    created = updated = 0
+    for row in parsed.rows:
+        leader_id = leaders[keys[row.employee_id]].id
+        found = existing.get((leader_id, row.metric, row.on))
+        if found is None:
+            found = existing[(leader_id, row.metric, row.on)] = ProgramObservation(
+                leader_id=leader_id, tier=row.tier, metric=row.metric, observed_on=row.on,
+                value=row.value, source=source[:200])
+            db.session.add(found)
+            created += 1
+        elif found.value != row.value or found.tier != row.tier:
+            found.value, found.tier, found.source = row.value, row.tier, source[:200]
+            updated += 1
+    db.session.flush()
+    audit.record("program.metrics_imported", actor=actor, object_type="program_metrics",
+                 detail={"source": source[:200], "rows": len(parsed.rows),
+                         "created": created, "updated": updated})
+    return ImportSummary(len(parsed.rows), created_leaders, created, updated)
+
+
+# --- the KPI series --------------------------------------------------------------------------
+
+
+@dataclass
+class Series:
+    """Every leader's KPI points and estimates, and the attributes groups are drawn by."""
+
+    coached: list[Leader] = field(default_factory=list)
+    comparison: list[Leader] = field(default_factory=list)
+    attributes: dict[str, dict[str, str]] = field(default_factory=dict)  # pseudonym → group by
+
+
+def load_series(kpi_metric: str) -> Series:
+    """One statement for the leaders, one for their KPI and estimate observations."""
+    leaders = db.session.execute(sa.select(
+        ProgramLeader.id, ProgramLeader.pseudonym, ProgramLeader.group,
+        ProgramLeader.department, ProgramLeader.level, ProgramLeader.cohort)
+        .order_by(ProgramLeader.pseudonym)).all()
+    points: dict[int, list[Point]] = defaultdict(list)
+    estimates: dict[int, dict[str, float]] = defaultdict(dict)
+    rows = db.session.execute(
+        sa.select(ProgramObservation.leader_id, ProgramObservation.metric,
+                  ProgramObservation.observed_on, ProgramObservation.value)
+        .where(ProgramObservation.metric.in_([kpi_metric, *domain.ESTIMATE_METRICS]))
+        .order_by(ProgramObservation.observed_on)).all()
+    for leader_id, metric, on, value in rows:
+        if metric == kpi_metric:
+            points[leader_id].append(Point(on, value))
+        else:
+            estimates[leader_id][metric] = value  # the latest estimate counts
+    series = Series()
+    for leader_id, key, group, department, level, cohort in leaders:
+        given = estimates.get(leader_id, {})
+        estimate = (Estimate(given["estimate_improvement"],
+                             _share(given.get("estimate_contribution", 0.0)),
+                             _share(given.get("estimate_confidence", 0.0)))
+                    if "estimate_improvement" in given else None)
+        leader = Leader(key, tuple(points.get(leader_id, ())), estimate)
+        (series.coached if group == "coached" else series.comparison).append(leader)
+        series.attributes[key] = {"department": department or "Not recorded",
+                                  "level": level or "Not recorded",
+                                  "cohort": cohort or "Not recorded"}
+    return series
+
+
+def _share(value: float) -> float:
+    """Shares may be imported as 0–1 or as percentages."""
+    share = value / 100 if value > 1 else value
+    return max(0.0, min(1.0, share))
+
+
+def pilot_leaders() -> int:
+    """Coached leaders the program tracks (imported with KPI or indicator data)."""
+    return int(_scalar(sa.select(sa.func.count(ProgramLeader.id))
+                       .where(ProgramLeader.group == "coached")) or 0)
+
+
+def tier2_means() -> dict[str, dict[str, float | int]]:
+    """Tier 2 indicators of coached leaders: mean and how many leaders, per measure."""
+    rows = db.session.execute(
+        sa.select(ProgramObservation.metric, sa.func.avg(ProgramObservation.value),
+                  sa.func.count(sa.distinct(ProgramObservation.leader_id)))
+        .join(ProgramLeader)
+        .where(ProgramObservation.tier == 2, ProgramLeader.group == "coached",
+               ProgramObservation.metric.not_in(domain.ESTIMATE_METRICS))
+        .group_by(ProgramObservation.metric).order_by(ProgramObservation.metric)).all()
+    return {metric: {"mean": round(float(avg), 2), "leaders": int(n)} for metric, avg, n in rows}
+
+
+# --- tier 1: the app's own data --------------------------------------------------------------
+
+
+def _scalar(stmt: Any) -> Any:
+    return db.session.scalar(stmt)
+
+
+def _quarter(day: date) -> str:
+    return f"{day.year}Q{(day.month - 1) // 3 + 1}"
+
+
+def tier1(today: date) -> dict[str, Any]:
+    """Adoption and fidelity: a fixed set of aggregate queries."""
+    leaders = _scalar(sa.select(sa.func.count(sa.distinct(Engagement.coachee_person_id))))
+    engagements = dict(db.session.execute(
+        sa.select(Engagement.status, sa.func.count(Engagement.id))
+        .group_by(Engagement.status)).all())
+    started = sum(engagements.values())
+    with_session = _scalar(sa.select(sa.func.count(sa.distinct(CoachingSession.engagement_id))))
+    sessions, minutes = db.session.execute(sa.select(
+        sa.func.count(CoachingSession.id),
+        sa.func.coalesce(sa.func.sum(CoachingSession.duration_minutes), 0))).one()
+    protected = _scalar(sa.select(sa.func.avg(CoachPaperwork.protected_percent))
+                        .where(CoachPaperwork.protected_percent.is_not(None)))
+    coaches_supervised, supervisors = db.session.execute(sa.select(
+        sa.func.count(sa.distinct(SupervisorAssignment.coach_person_id)),
+        sa.func.count(sa.distinct(SupervisorAssignment.supervisor_user_id)))).one()
+    quarter = _quarter(today)
+    drawn, audited, passed = db.session.execute(
+        sa.select(sa.func.count(Audit.id),
+                  sa.func.count(Audit.outcome),
+                  sa.func.count(Audit.id).filter(Audit.outcome == "meets_standard"))
+        .join(AuditSample).where(AuditSample.superseded_at.is_(None))).one()
+    quarter_audited = _scalar(sa.select(sa.func.count(Audit.outcome)).join(AuditSample)
+                              .where(AuditSample.superseded_at.is_(None),
+                                     Audit.quarter == quarter))
+    active_coaches = _scalar(sa.select(sa.func.count(sa.distinct(Engagement.coach_person_id)))
+                             .where(Engagement.status == "active"))
+    question_share = _scalar(sa.select(sa.func.avg(FidelitySignal.question_share)))
+    recert_due = _scalar(sa.select(sa.func.count(Certification.id)).where(
+        Certification.status == "active", Certification.valid_until <= today + timedelta(90)))
+    return {
+        "leaders_coached": int(leaders or 0),
+        "leaders_in_pilot": pilot_leaders(),
+        "engagements": {"started": started, "with_a_session": int(with_session or 0),
+                        "completed": int(engagements.get("ended", 0)),
+                        "active": int(engagements.get("active", 0))},
+        "sessions": int(sessions or 0),
+        "hours": round(float(minutes or 0) / 60, 1),
+        "sessions_per_leader": round(sessions / leaders, 1) if leaders else None,
+        "protected_time_pct": None if protected is None else round(float(protected), 1),
+        "supervision_ratio": (round(coaches_supervised / supervisors, 1) if supervisors
+                              else None),
+        "audits": {"drawn": int(drawn), "decided": int(audited), "passed": int(passed)},
+        "fidelity_pct": round(100 * passed / audited, 1) if audited else None,
+        "question_share_pct": (None if question_share is None
+                               else round(100 * float(question_share), 1)),
+        "audit_coverage_pct": (round(100 * (quarter_audited or 0) / active_coaches, 1)
+                               if active_coaches else None),
+        "quarter": quarter,
+        "recertification_due_90_days": int(recert_due or 0),
+    }
+
+
+def monthly_series(kind: str, since: date) -> list[tuple[str, float]]:
+    """Sessions per month, or audit fidelity per month, from `since` (computed from one
+    grouped read of dates; months as YYYY-MM labels)."""
+    if kind == "sessions":
+        rows = db.session.execute(
+            sa.select(CoachingSession.session_date, sa.func.count(CoachingSession.id))
+            .where(CoachingSession.session_date >= since)
+            .group_by(CoachingSession.session_date)).all()
+        by_month: dict[str, float] = defaultdict(float)
+        for day, count in rows:
+            by_month[day.strftime("%Y-%m")] += count
+        return sorted(by_month.items())
+    shares = db.session.execute(
+        sa.select(FidelitySignal.session_date, FidelitySignal.question_share)
+        .where(FidelitySignal.session_date >= since,
+               FidelitySignal.question_share.is_not(None))).all()
+    grouped: dict[str, list[float]] = defaultdict(list)
+    for day, share in shares:
+        if share is not None:
+            grouped[day.strftime("%Y-%m")].append(float(share))
+    return sorted((month, sum(v) / len(v)) for month, v in grouped.items())

@@ -1,0 +1,1 @@
+"""Tier 4: the Phillips ROI, always a range (`domain.py`, pure)."""

@@ -1,0 +1,1 @@
+"""The pilot scorecard, with a registry for counts other domains record."""

@@ -1,0 +1,218 @@
+"""Program pages, CLI, API, PDF and CSV: the same figures, aggregates only, locked gates."""
+
+from __future__ import annotations
+
+import io
+import json
+import subprocess
+
+import pytest
+import sqlalchemy as sa
+
+from coachprog.auth.domain import Role
+from coachprog.auth.permissions import SystemActor
+from coachprog.auth.services import create_api_token
+from coachprog.errors import DomainError
+from coachprog.extensions import db
+from coachprog.program.charter import services as charters
+from coachprog.program.charter.models import ProgramGate, ProgramGateChange
+from coachprog.program.metrics.models import ProgramLeader
+from coachprog.program.scorecard import services as scorecard
+from tests.conftest import post_form
+from tests.factories import UserFactory
+from tests.program.builders import kpi_csv, program
+
+
+def test_a_locked_gate_changes_only_with_a_reason_kept_in_its_history(auth, client) -> None:
+    gate_id = program()["gate_id"]
+    auth.login_as("admin")
+    url = f"/program/gates/{gate_id}/edit"
+    page = client.get(url).get_data(as_text=True)
+    assert "the gates are locked" in page
+    changed = {"name": "3-month review", "due_on": "2026-06-01",
+               "criteria": "sessions_per_leader >= 2, stop < 1"}
+    refused = post_form(client, url, changed)
+    assert refused.status_code == 400
+    assert "say why it changes" in refused.get_data(as_text=True)
+    assert db.session.get(ProgramGate, gate_id).criteria[0]["go"] == 3
+    done = post_form(client, url, {**changed, "reason": "Sessions started a month late."})
+    assert done.status_code == 302
+    db.session.expire_all()
+    history = db.session.scalars(sa.select(ProgramGateChange).where(
+        ProgramGateChange.gate_id == gate_id).order_by(ProgramGateChange.id)).all()
+    assert [h.kind for h in history] == ["created", "changed"]
+    assert history[1].locked and history[1].reason == "Sessions started a month late."
+    assert history[1].before["criteria"][0]["go"] == 3
+    gate_page = client.get(f"/program/gates/{gate_id}").get_data(as_text=True)
+    assert "Sessions started a month late." in gate_page
+
+
+def test_a_new_gate_after_the_start_needs_a_reason_too() -> None:
+    program()
+    with pytest.raises(DomainError):
+        charters.create_gate(SystemActor("t"), name="late", due_on=charters.today(),
+                             criteria="leaders_coached >= 5")
+
+
+def test_the_gate_decision_records_who_when_why(auth, client) -> None:
+    gate_id = program()["gate_id"]
+    admin = auth.login_as("admin")
+    assert post_form(client, f"/program/gates/{gate_id}/decision",
+                     {"decision": "go", "reason": "short"}).status_code == 400
+    response = post_form(client, f"/program/gates/{gate_id}/decision",
+                         {"decision": "iterate", "reason": "Adoption is slower than planned."})
+    assert response.status_code == 302
+    gate = db.session.get(ProgramGate, gate_id)
+    assert (gate.decision, gate.decided_by_id) == ("iterate", admin.id)
+    assert gate.decided_at is not None
+
+
+def test_the_sponsor_reads_the_dashboard_without_a_person(auth, client) -> None:
+    program()
+    auth.login_as("sponsor")
+    page = client.get("/program/").get_data(as_text=True)
+    assert "Return on investment" in page and "low" in page and "high" in page
+    assert "<svg" in page and "2026-01" in page  # the KPI chart with its dated axis
+    assert "E1," not in page and "Edit the charter" not in page
+    assert "not recorded yet" in page
+
+
+def test_charter_form_refuses_bad_input_and_saves_good(auth, client) -> None:
+    auth.login_as("admin")
+    bad = post_form(client, "/program/charter", {"title": ""})
+    assert bad.status_code == 400 and 'role="alert"' in bad.get_data(as_text=True)
+    from coachprog.program.seed import CHARTER
+
+    form = {key: value for key, value in CHARTER.items()
+            if key not in ("checklist", "higher_is_better")}
+    form.update(coach_time_share="0.3", check_sponsor_signoff="y")
+    outside = post_form(client, "/program/charter", form)
+    assert outside.status_code == 400 and "outside it" in outside.get_data(as_text=True)
+    form["coach_time_share"] = "0.15"
+    assert post_form(client, "/program/charter", form).status_code == 302
+    charter = charters.require_charter()
+    assert charter.kpi_name == "approval_cycle_days" and charter.checklist["sponsor_signoff"]
+
+
+def test_import_stores_pseudonyms_only_and_refuses_bad_files(auth, client) -> None:
+    program(data=False)
+    auth.login_as("admin")
+    ok = post_form(client, "/program/import", {"file": (io.BytesIO(kpi_csv()), "kpi.csv")},
+                   content_type="multipart/form-data")
+    assert ok.status_code == 302
+    keys = db.session.scalars(sa.select(ProgramLeader.pseudonym)).all()
+    assert len(keys) == 24 and all(k.startswith("L-") and "E" not in k[2:] for k in keys)
+    again = post_form(client, "/program/import", {"file": (io.BytesIO(kpi_csv()), "kpi.csv")},
+                      content_type="multipart/form-data")
+    assert again.status_code == 302  # the same rows again change nothing
+    assert db.session.scalar(sa.select(sa.func.count(ProgramLeader.id))) == 24
+    bad = post_form(client, "/program/import",
+                    {"file": (io.BytesIO(b"employee_id\nE1\n"), "kpi.csv")},
+                    content_type="multipart/form-data")
+    assert bad.status_code == 400 and "the header lacks" in bad.get_data(as_text=True)
+
+
+def test_cli_report_json_has_the_issue_shape(runner) -> None:
+    program()
+    result = runner.invoke(args=["program", "report", "--json"])
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.output)
+    assert list(report) == ["charter", "gates", "roi", "tiers", "scorecard"]
+    assert {"kpi", "baseline", "target_6m", "target_12m", "sponsor"} <= set(report["charter"])
+    gate = report["gates"][0]
+    assert {"name", "due", "criteria", "status", "decision"} <= set(gate)
+    roi = report["roi"]
+    assert isinstance(roi["cost"], float)
+    for key in ("benefit", "percent", "payback_months"):
+        assert set(roi[key]) == {"low", "base", "high"}
+    assert roi["benefit"]["low"] <= roi["benefit"]["base"] <= roi["benefit"]["high"]
+    assert set(report["tiers"]) == {"1", "2", "3"}
+    assert report["scorecard"]["escalations"] is None  # no source registered: not recorded
+
+
+def test_scorecard_sources_register_and_count() -> None:
+    program()
+    scorecard.register_scorecard_source("opt_outs", lambda since, until: 2)
+    try:
+        from coachprog.program.services import build_report
+
+        assert build_report(SystemActor("t"))["scorecard"]["opt_outs"] == 2
+    finally:
+        scorecard.unregister_scorecard_source("opt_outs")
+    with pytest.raises(ValueError, match="unknown scorecard count"):
+        scorecard.register_scorecard_source("complaints", lambda since, until: 0)
+
+
+def _api(client, role: str, url: str):
+    user = UserFactory(roles=[Role(role)])
+    _, secret = create_api_token(SystemActor("test"), user, name="t")
+    db.session.commit()
+    return client.get(url, headers={"Authorization": f"Bearer {secret}"})
+
+
+def test_api_metrics_by_department_has_the_issue_shape(client) -> None:
+    program()
+    body = _api(client, "sponsor", "/api/v1/program/metrics?group_by=department").get_json()
+    assert set(body) == {"groups", "total"}
+    for group in body["groups"]:
+        assert "key" in group and ("n" in group or group == {"key": group["key"],
+                                                             "suppressed": True})
+    # 3 departments of 4 coached leaders: all withheld, and the total with them (12 = 3 × 4
+    # would tell each department's size).
+    assert all(g.get("suppressed") for g in body["groups"])
+    assert body["total"] == {"suppressed": True}
+    bad = _api(client, "admin", "/api/v1/program/metrics?group_by=name")
+    assert bad.status_code == 422 and bad.mimetype == "application/problem+json"
+    assert _api(client, "coach", "/api/v1/program/metrics").status_code == 403
+
+
+def test_api_without_a_charter_is_a_problem(client) -> None:
+    response = _api(client, "admin", "/api/v1/program/metrics")
+    assert response.status_code == 409 and response.mimetype == "application/problem+json"
+    assert "charter" in response.get_json()["detail"]
+
+
+def test_api_shows_groups_of_five_or_more(client) -> None:
+    program(data=False)
+    from coachprog.program.metrics import services as metrics
+
+    metrics.import_observations(SystemActor("t"), kpi_csv(coached=15, departments=(
+        "Sales", "Legal", "Finance")), source="t")
+    db.session.commit()
+    body = _api(client, "admin", "/api/v1/program/metrics?group_by=department").get_json()
+    assert [g["n"] for g in body["groups"]] == [5, 5, 5]
+    assert body["total"]["n"] == 15
+
+
+def test_pdf_is_one_page_with_the_same_figures(auth, client, tmp_path) -> None:
+    program()
+    auth.login_as("sponsor")
+    response = client.get("/program/report.pdf")
+    assert response.status_code == 200 and response.mimetype == "application/pdf"
+    path = tmp_path / "report.pdf"
+    path.write_bytes(response.data)
+    # poppler-utils, installed by `make browser-deps`
+    text = subprocess.run(["pdftotext", str(path), "-"],  # noqa: S603, S607
+                          capture_output=True, text=True, check=True).stdout
+    info = subprocess.run(["pdfinfo", str(path)],  # noqa: S603, S607
+                          capture_output=True, text=True, check=True).stdout
+    assert "Pages:           1" in info
+    from coachprog.program.services import build_report
+
+    roi = build_report(SystemActor("t"))["roi"]
+    assert f"EUR {roi['benefit']['base']:,.0f}" in text
+    assert "Return on investment" in text and "not recorded yet" in text
+
+
+def test_csv_exports_every_table(auth, client) -> None:
+    program()
+    auth.login_as("admin")
+    roi = client.get("/program/export/roi.csv").get_data(as_text=True).splitlines()
+    assert roi[0] == "scenario,cost,benefit,roi_percent,payback_months,method"
+    assert [line.split(",")[0] for line in roi[1:]] == ["low", "base", "high"]
+    groups = client.get("/program/export/groups_by_department.csv").get_data(as_text=True)
+    assert "yes" in groups  # withheld groups say so, with no figures
+    assert client.get("/program/export/nothing.csv").status_code == 404
+    for name in ("charter", "gates", "tier1", "tier2", "tier3", "scorecard",
+                 "groups_by_level", "groups_by_cohort"):
+        assert client.get(f"/program/export/{name}.csv").status_code == 200, name

@@ -3,17 +3,14 @@ as the dashboard).
 
 The PDF follows the certificate's locked-down rendering (house style §8): its own autoescaped
 Jinja environment with no Flask globals, a plain dict in, and WeasyPrint's URL fetcher limited
-to static/ (`certification.certificates.StaticOnlyFetcher`)."""
+to static/ (`coachprog.pdf`)."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from functools import lru_cache
 from typing import Any
 
-from jinja2 import Environment, FileSystemLoader, select_autoescape
-
-from coachprog.certification.certificates import STATIC_DIR, TEMPLATES_DIR, StaticOnlyFetcher
+from coachprog import pdf
 
 REPORT_TEMPLATE = "pdf/program_report.html"
 Table = tuple[list[str], list[list[Any]]]
@@ -83,23 +80,10 @@ def _flatten(values: Mapping[str, Any], prefix: str = "") -> list[list[Any]]:
     return rows
 
 
-@lru_cache(maxsize=1)
-def _jinja() -> Environment:
-    return Environment(loader=FileSystemLoader(str(TEMPLATES_DIR)),
-                       autoescape=select_autoescape(default=True, default_for_string=True))
-
-
 def render_report_html(context: Mapping[str, Any]) -> str:
-    return _jinja().get_template(REPORT_TEMPLATE).render(dict(context))
+    return pdf.render_html(REPORT_TEMPLATE, dict(context))
 
 
 def render_report_pdf(context: Mapping[str, Any]) -> bytes:
     """The sponsor's one-page PDF from a plain dict (the report and its charts)."""
-    # WeasyPrint is heavy to import; only the PDF download needs it.
-    from weasyprint import HTML
-
-    html = render_report_html(context)
-    document = HTML(string=html, base_url=STATIC_DIR.as_uri() + "/",
-                    url_fetcher=StaticOnlyFetcher())
-    pdf: bytes = document.write_pdf()
-    return pdf
+    return pdf.html_to_pdf(render_report_html(context))

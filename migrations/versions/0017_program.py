@@ -1,7 +1,7 @@
 """program outcomes: charter, decision gates and their history, pseudonymised leaders and
 their dated tier 2–3 observations (issue 23)
 
-Revision ID: 0018_program
+Revision ID: 0017_program
 Revises: 0016_fidelity_marker
 Create Date: 2026-12-07 16:10:00.000000
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '0018_program'
+revision = '0017_program'
 down_revision = '0016_fidelity_marker'
 branch_labels = None
 depends_on = None

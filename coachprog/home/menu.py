@@ -44,6 +44,7 @@ _ITEMS = [_Entry(*entry) for entry in (
     ("Program", "Engagements", "can_list_engagements",
      "coaching.list_engagements"),
     ("Program", "Audit coverage", "can_view_audit_coverage", "audits.coverage"),
+    ("Program", "My data", "can_download_own_data", "data_rights.my_data"),
     ("Selection", "Selection sprints", "can_view_sprints_menu",
      "selection.list_sprints"),
     ("Selection", "Calibration", "can_view_calibration",
@@ -73,6 +74,7 @@ _ITEMS = [_Entry(*entry) for entry in (
     ("Admin", "Audit log", "can_view_audit_log",
      "governance.list_audit_entries"),
     ("Admin", "E-mail outbox", "can_view_outbox", "notifications.list_outbox"),
+    ("Admin", "Erasure requests", "can_view_erasure_requests", "data_rights.list_erasures"),
 
 )]
 GROUPS = ("Program", "Selection", "Practice", "Quality", "Admin")

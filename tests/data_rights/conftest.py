@@ -94,3 +94,34 @@ def rows_holding(identifiers: tuple[str, ...]) -> list[str]:
     return found
 
 
+
+
+def touch_every_domain(user: User) -> None:
+    """Top up what the demo gives a coach with the rows it does not make for them (a
+    certificate, a calibration result, a hidden home item, an e-mail, a job, a rubric
+    upload)."""
+    from datetime import date
+
+    from coachprog.calibration.models import CalibrationExercise, RaterCalibration
+    from coachprog.certification.models import Certification
+    from coachprog.home.models import HomeDismissal
+    from coachprog.jobs.models import Job
+    from coachprog.rubrics.models import RubricVersion
+
+    assert user.person_id is not None
+    db.session.add(Certification(person_id=user.person_id, level="associate",
+                                 issued_on=date(2026, 1, 5), valid_until=date(2028, 1, 5),
+                                 verification_code=secrets.token_hex(8)))
+    exercise = db.session.scalar(sa.select(CalibrationExercise))
+    assert exercise is not None, "the demo holds a calibration exercise"
+    db.session.add(RaterCalibration(exercise_id=exercise.id, rater_id=user.id,
+                                    rubric_key="interview", kappa=0.5, items_scored=3))
+    db.session.add(HomeDismissal(user_id=user.id, key="job-failed:1"))
+    db.session.add(Job(kind="people_import", status="succeeded", payload={}, result={},
+                       created_by_id=user.id))
+    version = db.session.scalar(sa.select(RubricVersion).order_by(RubricVersion.id))
+    assert version is not None, "the demo loads the rubrics"
+    version.uploaded_by_id = user.id
+    send_email(kind="test.notice", to_email=user.email, to_name=user.display_name,
+               subject="Your supervision", body="See you on Tuesday.")
+    db.session.commit()

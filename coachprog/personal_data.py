@@ -27,6 +27,10 @@ import sqlalchemy as sa
 from coachprog.extensions import db
 
 PERSON_TABLES = ("people", "users")
+# Identifiers shorter than this are not swept out of other rows' text: a two-letter employee id
+# or name ("E1", "Li") would rewrite ordinary words and markup ("<li>") in other people's
+# records. The person's own rows are pseudonymised whatever the length.
+MIN_SWEEP_LENGTH = 4
 # Never handed out, not even to the person: they are keys to the account, not data about it.
 SECRET_COLUMN_SUFFIXES = ("_hash", "session_token", "secrets")
 
@@ -82,7 +86,9 @@ class ErasureContext:
         for name in (subject.name, *subject.display_names):
             if name and name not in pairs:
                 pairs[name] = alias.name
-        return sorted(pairs.items(), key=lambda pair: -len(pair[0]))
+        return sorted(((old, new) for old, new in pairs.items()
+                       if len(old.strip()) >= MIN_SWEEP_LENGTH),
+                      key=lambda pair: -len(pair[0]))
 
 
 ExportFn = Callable[[Subject], dict[str, Any]]

@@ -77,3 +77,13 @@ def test_replacement_reaches_every_string_of_a_json_value() -> None:
     value = {"to": ["a@b.example"], "a@b.example": {"n": 1, "cc": "A@B.example"}}
     assert replace_in_value(value, pairs) == {
         "to": ["erased@x.invalid"], "erased@x.invalid": {"n": 1, "cc": "erased@x.invalid"}}
+
+
+def test_identifiers_too_short_to_sweep_safely_are_left_to_the_own_rows() -> None:
+    from coachprog.personal_data import ErasureContext, Pseudonym, Subject
+
+    subject = Subject(person_id=1, user_ids=(2,), employee_id="E1", name="Li",
+                      emails=("li@example.com",), display_names=("Li Wen",))
+    ctx = ErasureContext(subject, Pseudonym("Erased person 1", "e@x.invalid", "ERASED-1"), None)
+    assert ctx.replacements == [("li@example.com", "e@x.invalid"),
+                                ("Li Wen", "Erased person 1")]

@@ -46,7 +46,8 @@ DEMO_LOGINS = {
 # audit sample, {sprint} the newest open sprint.
 PAGES: list[tuple[str, str]] = [
     *[("admin", url) for url in (
-        "/", "/people/", "/admin/users", "/admin/audit", "/admin/outbox", "/sprints/",
+        "/", "/people/", "/admin/users", "/admin/audit", "/admin/outbox", "/admin/erasure",
+        "/sprints/",
         "/sprints/{sprint}", "/sprints/impact", "/assessments/", "/calibration/",
         "/calibration/drift", "/rubrics/", "/coaching/coaches", "/coaching/engagements",
         "/recordings/", "/recordings/supervisors", "/recordings/supervisors?q=e&page=2",

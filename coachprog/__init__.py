@@ -110,6 +110,9 @@ def _sqlite_pragmas(dbapi_connection: Any, connection_record: Any) -> None:
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA busy_timeout=10000")
+    # Deleted and overwritten content is zeroed, not left in free space: an erased person's
+    # name must not survive in the file (issue 24; people.data_rights.services).
+    cursor.execute("PRAGMA secure_delete=ON")
     cursor.close()
 
 
@@ -161,6 +164,30 @@ def _register_domains(app: Flask) -> None:
     from coachprog.jobs.queue import JobQueue
 
     app.extensions["coachprog.queue"] = JobQueue(app)
+    _register_personal_data_sections()
+
+
+def _register_personal_data_sections() -> None:
+    # Each domain registers its section of a person's data (export and erasure, issue 24)
+    # with the registry in coachprog/personal_data.py when its module is imported.
+    import coachprog.assessments.personal_data
+    import coachprog.audits.personal_data
+    import coachprog.auth.personal_data
+    import coachprog.calibration.personal_data
+    import coachprog.certification.personal_data
+    import coachprog.coaching.personal_data
+    import coachprog.governance.personal_data
+    import coachprog.home.personal_data
+    import coachprog.jobs.personal_data
+    import coachprog.notifications.personal_data
+    import coachprog.people.data_rights.models
+    import coachprog.people.data_rights.permissions
+    import coachprog.people.personal_data
+    import coachprog.practicum.personal_data
+    import coachprog.program.personal_data
+    import coachprog.recordings.personal_data
+    import coachprog.rubrics.personal_data
+    import coachprog.selection.personal_data  # noqa: F401
 
 
 def _register_interfaces(app: Flask) -> None:
@@ -182,6 +209,7 @@ def _register_interfaces(app: Flask) -> None:
     from coachprog.home.views import bp as home_bp
     from coachprog.jobs.views import bp as jobs_bp
     from coachprog.notifications.views import bp as notifications_bp
+    from coachprog.people.data_rights.views import bp as data_rights_bp
     from coachprog.people.views import bp as people_bp
     from coachprog.practicum.supervision_views import bp as supervision_bp
     from coachprog.practicum.views import bp as practicum_bp
@@ -200,7 +228,7 @@ def _register_interfaces(app: Flask) -> None:
                       coaching_bp, notifications_bp, recordings_bp, consent_bp,
                       transcripts_bp, practicum_bp, supervision_bp, audits_bp, fidelity_bp,
                       certification_bp, verify_bp, program_bp, program_charter_bp,
-                      program_metrics_bp):
+                      program_metrics_bp, data_rights_bp):
         app.register_blueprint(blueprint)
     app.register_blueprint(api_bp)
 

@@ -4,6 +4,7 @@ as the pages, acting as the trusted system actor, and commits once."""
 from __future__ import annotations
 
 import gc
+import json
 import logging
 import os
 import sys
@@ -17,9 +18,11 @@ from coachprog.auth import services as auth_services
 from coachprog.auth.domain import Role, parse_role
 from coachprog.auth.models import User
 from coachprog.auth.permissions import SystemActor
-from coachprog.errors import DomainError
+from coachprog.errors import DomainError, NotFound
 from coachprog.extensions import db
 from coachprog.governance.services import Origin, set_origin
+from coachprog.people.data_rights import pdf as data_pdf
+from coachprog.people.data_rights import services as data_rights
 
 people_cli = AppGroup("people", help="The people directory.")
 users_cli = AppGroup("users", help="Accounts, roles and API tokens.")
@@ -51,6 +54,60 @@ def import_people_command(csv_file: Path) -> None:
     db.session.commit()
     click.echo(f"Imported {summary.total} people: {summary.created} created, "
                f"{summary.updated} updated, {summary.unchanged} unchanged.")
+
+
+@people_cli.command("export-data")
+@click.argument("employee_id")
+@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write the JSON here (default: standard output).")
+@click.option("--pdf", "pdf_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="Also write the readable PDF summary here.")
+def export_data_command(employee_id: str, output: Path | None, pdf_path: Path | None) -> None:
+    """Everything held about one person, as JSON (and a PDF summary); the export is audited."""
+    try:
+        export = data_rights.export_person_data(_system("people export-data"), employee_id)
+    except NotFound:
+        click.echo(f"No person has employee id {employee_id!r}; nothing was exported.", err=True)
+        sys.exit(1)
+    db.session.commit()
+    text = json.dumps(export, indent=2, ensure_ascii=False)
+    if output is None:
+        click.echo(text)
+    else:
+        output.write_text(text + "\n", encoding="utf-8")
+        click.echo(f"Wrote {output}.", err=True)
+    if pdf_path is not None:
+        pdf_path.write_bytes(data_pdf.render_pdf(export))
+        click.echo(f"Wrote {pdf_path}.", err=True)
+
+
+@people_cli.command("erase")
+@click.argument("employee_id")
+@click.option("--reason", required=True, help="Why (kept with the erasure record).")
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+def erase_command(employee_id: str, reason: str, yes: bool) -> None:
+    """Erase a person: identifiers replaced by a pseudonym everywhere, their text and session
+    recordings removed, counts kept. Cannot be undone."""
+    if not yes:
+        click.confirm(f"Erase the person with employee id {employee_id!r}? This cannot be "
+                      "undone.", abort=True)
+    try:
+        erasure = data_rights.erase_now(_system("people erase"), employee_id, reason)
+    except DomainError as error:
+        db.session.rollback()
+        problems = [m for ms in error.field_errors.values() for m in ms] or [error.message]
+        for problem in problems:
+            click.echo(problem, err=True)
+        click.echo("Nothing was erased.", err=True)
+        sys.exit(1)
+    db.session.commit()
+    compacted = data_rights.compact_database()
+    removed = ", ".join(f"{key}: {count}" for key, count in erasure.summary.items())
+    click.echo(f"Erased. The person is now {erasure.person.name}. Removed: {removed or 'nothing'}.")
+    if compacted.get("busy"):
+        click.echo("The database's write-ahead log could not be truncated while other "
+                   "connections were reading; see docs/deployment.md (erasure) for the "
+                   "step to run when the app is idle.", err=True)
 
 
 @users_cli.command("create-admin")

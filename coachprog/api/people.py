@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from apiflask import Schema
-from apiflask.fields import Boolean, Integer, List, Nested, Raw, String
+from apiflask.fields import Boolean, Dict, Integer, List, Nested, Raw, String
 from apiflask.validators import Length, OneOf
 
 from coachprog.api import bp, current_api_user, token_auth
@@ -13,6 +13,7 @@ from coachprog.api.problems import problem
 from coachprog.api.schemas import PageOut, PageQueryIn
 from coachprog.extensions import db
 from coachprog.people import services
+from coachprog.people.data_rights import services as data_rights
 from coachprog.people.domain import records_from_rows
 from coachprog.people.models import Person
 
@@ -125,3 +126,23 @@ def bulk_upsert_people(body: dict[str, Any]) -> Any:
         return problem(422, detail, errors=errors)
     db.session.commit()
     return summary.as_dict()
+
+
+class PersonalDataOut(Schema):
+    format = String()
+    generated_at = String()
+    subject = Dict(keys=String(), values=Raw())
+    sections = Dict(keys=String(), values=Raw())
+
+
+@bp.get("/personal-data/<path:employee_id>")
+@bp.auth_required(token_auth)
+@bp.output(PersonalDataOut)
+@bp.doc(summary="Everything held about one person (an access request)", tags=["people"],
+        description="Every domain's section of the person's data, as the person's own "
+        "download gives it. Admins only; each export is recorded in the audit log.",
+        responses=[403, 404])
+def export_person_data(employee_id: str) -> Any:
+    export = data_rights.export_person_data(current_api_user(), employee_id)
+    db.session.commit()  # the audit entry of the export
+    return export

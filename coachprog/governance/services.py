@@ -5,6 +5,7 @@ change it records, and never edited or deleted afterwards.
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import asdict, dataclass
 from datetime import datetime
@@ -135,6 +136,27 @@ class AuditLogIsAppendOnly(RuntimeError):  # noqa: N818
     pass
 
 
+# The one sanctioned change to the log: a person's erasure replaces their name, e-mail and
+# employee id in the entries' labels and details by their pseudonym (issue 24). Entries are
+# never deleted and nothing else of them changes; see `erasure_rewrite`.
+_erasure_rewrite: ContextVar[bool] = ContextVar("audit_erasure_rewrite", default=False)
+
+
+@contextmanager
+def erasure_rewrite() -> Iterator[None]:
+    """Inside this block UPDATE statements on the audit log's `actor_label`, `detail` and `ip`
+    are allowed (DELETE never is). Only `coachprog/governance/personal_data.py` opens it, to
+    re-label the entries of an erased person under their pseudonym."""
+    token = _erasure_rewrite.set(True)
+    try:
+        yield
+    finally:
+        _erasure_rewrite.reset(token)
+
+
+ERASURE_COLUMNS = frozenset({"actor_label", "detail", "ip"})
+
+
 @event.listens_for(Session, "before_flush")
 def _refuse_audit_changes(session: Session, flush_context: Any, instances: Any) -> None:
     for obj in (*session.dirty, *session.deleted):
@@ -142,9 +164,21 @@ def _refuse_audit_changes(session: Session, flush_context: Any, instances: Any) 
             raise AuditLogIsAppendOnly("audit entries cannot be changed or deleted")
 
 
+def _targets_audit_log(state: ORMExecuteState) -> bool:
+    if any(mapper.class_ is AuditEntry for mapper in state.all_mappers):
+        return True
+    # A Core statement on the table itself (no mapper) is the same change.
+    target = getattr(state.statement, "table", None)
+    return getattr(target, "name", None) == AuditEntry.__tablename__
+
+
 @event.listens_for(Session, "do_orm_execute")
 def _refuse_bulk_audit_changes(state: ORMExecuteState) -> None:
-    if (state.is_update or state.is_delete) and any(
-        mapper.class_ is AuditEntry for mapper in state.all_mappers
-    ):
-        raise AuditLogIsAppendOnly("audit entries cannot be changed or deleted")
+    if not (state.is_update or state.is_delete) or not _targets_audit_log(state):
+        return
+    if state.is_update and _erasure_rewrite.get():
+        changed = {getattr(key, "key", key) for key in
+                   getattr(state.statement, "_values", None) or {}}
+        if changed and changed <= ERASURE_COLUMNS:
+            return
+    raise AuditLogIsAppendOnly("audit entries cannot be changed or deleted")

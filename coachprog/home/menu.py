@@ -48,6 +48,7 @@ _ITEMS = [_Entry(*entry) for entry in (
     ("Program", "Program charter", "can_manage_program_charter", "program_charter.edit_charter"),
     ("Program", "Import indicators", "can_import_program_metrics",
      "program_metrics.import_metrics"),
+    ("Program", "My data", "can_download_own_data", "data_rights.my_data"),
     ("Selection", "Selection sprints", "can_view_sprints_menu",
      "selection.list_sprints"),
     ("Selection", "Calibration", "can_view_calibration",
@@ -77,6 +78,7 @@ _ITEMS = [_Entry(*entry) for entry in (
     ("Admin", "Audit log", "can_view_audit_log",
      "governance.list_audit_entries"),
     ("Admin", "E-mail outbox", "can_view_outbox", "notifications.list_outbox"),
+    ("Admin", "Erasure requests", "can_view_erasure_requests", "data_rights.list_erasures"),
 
 )]
 GROUPS = ("Program", "Selection", "Practice", "Quality", "Admin")

@@ -13,6 +13,8 @@ from coachprog.auth.permissions import can, require
 from coachprog.errors import DomainError, NotFound
 from coachprog.extensions import db
 from coachprog.governance import services as audit
+from coachprog.people.data_rights.domain import erased_refusal
+from coachprog.people.data_rights.services import erased_employee_ids
 from coachprog.people.domain import (
     ImportPlan,
     KnownPerson,
@@ -91,7 +93,8 @@ def import_people(
         raise ImportRejected([RowError(0, "", "the input holds no people")])
     progress(35, "Checking managers and e-mail addresses")
     known = _known_people()
-    errors = [*plan.errors, *check_against_known(plan.records, known, plan.refused_ids)]
+    errors = [*plan.errors, *check_against_known(plan.records, known, plan.refused_ids),
+              *_erased_rows(plan.records)]
     if errors:
         raise ImportRejected(errors)
     # The last progress report comes before the writes start: the job's reporter writes
@@ -104,6 +107,14 @@ def import_people(
         audit.record("people.imported", actor=actor, object_type="person",
                      detail={"source": source, **summary.as_dict()})
     return summary
+
+
+def _erased_rows(records: list[PersonRecord]) -> list[RowError]:
+    """Rows whose employee id belongs to an erased person (issue 24): refused in words, so an
+    HRIS export that still lists them cannot silently recreate them."""
+    erased = erased_employee_ids(r.employee_id for r in records)
+    return [RowError(r.line, "employee_id", erased_refusal(f"{erased[r.employee_id]:%Y-%m-%d}"))
+            for r in records if r.employee_id in erased]
 
 
 def _write(records: list[PersonRecord]) -> ImportSummary:

@@ -73,12 +73,12 @@ def test_manager_without_a_directory_link_is_told_so(auth, client) -> None:
     assert "not linked to your directory record" in client.get("/").get_data(as_text=True)
 
 
-EXPECTED_NAV = {
+EXPECTED_NAV = {role: {*items, "My data"} for role, items in {
     "admin": {"People", "Coaches", "Engagements", "Audit coverage", "Selection sprints",
               "Calibration", "Practicum", "Recordings", "Assessments",
               "Certification", "Audits", "Rubrics", "Users and roles", "Import people",
               "Consent texts", "Audit log", "E-mail outbox", "Program outcomes",
-              "Program charter", "Import indicators"},
+              "Program charter", "Import indicators", "Erasure requests"},
     "master_coach": {"People", "Coaches", "Engagements", "Audit coverage", "Selection sprints",
                      "Calibration", "Practicum", "Supervision", "Recordings", "Assessments",
                      "Certification", "My audits", "Supervision structure", "Fidelity",
@@ -92,7 +92,7 @@ EXPECTED_NAV = {
               "My certification", "Fidelity", "Rubrics"},
     "manager": {"People", "Selection sprints"},
     "sponsor": {"Audit coverage", "Selection sprints", "Program outcomes"},
-}
+}.items()}
 
 
 def _menu(page: str) -> set[str]:

@@ -41,6 +41,8 @@ PAGES = {
     "manager": ["/", "/people/", "/sprints/"],
 }
 _ROLES = itertools.cycle(DEMO_LOGINS)
+# Several server processes without a proxy (bench/load_run.py): each person keeps to one.
+_HOSTS = itertools.cycle([h for h in os.environ.get("COACHPROG_LOAD_HOSTS", "").split(",") if h])
 _CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 
 
@@ -49,6 +51,9 @@ class Person(HttpUser):
 
     def on_start(self) -> None:
         self.role = next(_ROLES)
+        host = next(_HOSTS, None)
+        if host:
+            self.client.base_url = host
         page = self.client.get("/login", name="/login")
         token = _CSRF.search(page.text)
         response = self.client.post("/login", name="/login [POST]", allow_redirects=False, data={

@@ -349,24 +349,32 @@ def visible_coaches(actor: Any) -> list[CoachSummary]:
     """The coaches whose signals the actor may see: themselves (if a coach) and supervisees."""
     from coachprog.audits.fidelity_permissions import fidelity_relation
     from coachprog.people.models import Person
-    from coachprog.recordings.permissions import supervised_person_ids
+    from coachprog.recordings.permissions import prefetch_supervisors, supervised_person_ids
 
     require(actor, "can_view_fidelity_signals")
     ids = set(db.session.scalars(supervised_person_ids(actor)))
     if getattr(actor, "person_id", None) is not None:
         ids.add(actor.person_id)
+    # Counted per coach in one query each and the relation checks answered from one prefetch
+    # (issue 20: two counts and a supervisor lookup per supervisee, 71 statements for a lead).
+    prefetch_supervisors(ids)
+    sessions: dict[int, int] = dict(list(db.session.execute(
+        sa.select(FidelitySignal.coach_person_id, sa.func.count(FidelitySignal.id))
+        .where(FidelitySignal.coach_person_id.in_(ids))
+        .group_by(FidelitySignal.coach_person_id))))
+    flags: dict[int, int] = dict(list(db.session.execute(
+        sa.select(FidelityDriftFlag.coach_person_id, sa.func.count(FidelityDriftFlag.id))
+        .where(FidelityDriftFlag.coach_person_id.in_(ids), FidelityDriftFlag.status == "open")
+        .group_by(FidelityDriftFlag.coach_person_id))))
     result = []
     for person in db.session.scalars(sa.select(Person).where(Person.id.in_(ids))
                                       .order_by(Person.name)):
         relation = fidelity_relation(actor, person)
         if relation is None:
             continue
-        sessions = db.session.scalar(sa.select(sa.func.count(FidelitySignal.id)).where(
-            FidelitySignal.coach_person_id == person.id)) or 0
-        flags = db.session.scalar(sa.select(sa.func.count(FidelityDriftFlag.id)).where(
-            FidelityDriftFlag.coach_person_id == person.id,
-            FidelityDriftFlag.status == "open")) or 0
-        result.append(CoachSummary(person.id, person.name, relation, sessions, flags))
+        result.append(CoachSummary(person.id, person.name, relation,
+                                   int(sessions.get(person.id, 0)),
+                                   int(flags.get(person.id, 0))))
     return result
 
 

@@ -11,21 +11,21 @@ from coachprog.home.services import Item, Panel, register_panel_source
 
 def _panel(user: Any) -> Panel | None:
     from coachprog.auth.permissions import can
-    from coachprog.certification import domain, services
+    from coachprog.certification import dashboard, domain, services
 
     items: list[Item] = []
     if can(user, "can_view_certification_dashboard"):
-        due = services.list_due(user)
-        late = sum(1 for cert, state, _ in due if state == "overdue" or cert.status == "lapsed")
-        pending = len(services.pending_decisions(user))
+        # Counting queries (issue 20): the lists themselves are pages of the dashboard.
+        late, soon = dashboard.due_counts(user)
+        pending = dashboard.pending_count(user)
         link = url_for("certification.dashboard")
         if late:
             items.append(Item("Certifications overdue or lapsed", link, count=late,
                               level="warn"))
-        if len(due) - late:
-            items.append(Item("Recertifications due soon", link, count=len(due) - late))
+        if soon:
+            items.append(Item("Recertifications due soon", link, count=soon))
         if can(user, "can_view_flagged_engagements"):
-            flagged = len(services.flagged_engagements(user))
+            flagged = dashboard.flagged_count(user)
             if flagged:
                 items.append(Item("Engagements whose coach lapsed or was revoked", link,
                                   count=flagged, level="warn"))

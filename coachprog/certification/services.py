@@ -7,14 +7,13 @@ Services flush; the caller (view, CLI, job) commits.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
 from flask import current_app
-from sqlalchemy.orm import joinedload
 
 from coachprog.auth.permissions import require
 from coachprog.certification import domain
@@ -199,7 +198,7 @@ def _send(cert: Certification, *, kind: str, subject: str, body: str, actor: Any
 
 
 def _tick_one(cert: Certification, day: date, reminder_days: Any, actor: Any,
-              summary: TickSummary) -> None:
+              summary: TickSummary, sent: set[int]) -> None:
     name = domain.LEVEL_NAMES.get(cert.level, cert.level)
     new_status = domain.next_status(cert.status, cert.valid_until, day)
     if new_status != cert.status:
@@ -215,9 +214,6 @@ def _tick_one(cert: Certification, day: date, reminder_days: Any, actor: Any,
         audit.record("certification.lapsed", actor=actor, object_type="certification",
                      object_id=cert.id, detail={"person_id": cert.person_id})
         return
-    sent = set(db.session.scalars(sa.select(CertificationReminder.days_before).where(
-        CertificationReminder.certification_id == cert.id,
-        CertificationReminder.due_on == cert.valid_until)))
     due = domain.reminders_due(cert.valid_until, day, sent, reminder_days)
     if not due:
         return
@@ -247,39 +243,32 @@ def run_tick(actor: Any, *, on: date | None = None) -> TickSummary:
     day = on or today()
     policy = levels_policy()
     summary = TickSummary()
+    reminder_days = policy.recertification.reminder_days
     active = list(db.session.scalars(sa.select(Certification).where(
         Certification.status == domain.CertStatus.ACTIVE.value).order_by(Certification.id)))
+    # The reminders already sent for every active certification's current due date, in one
+    # query; only a certification with something to do gets its savepoint (issue 20: a
+    # savepoint and a query for each of 1,000 certifications took seconds to do nothing).
+    sent: dict[int, set[int]] = {}
+    for cert_id, days_before in db.session.execute(
+            sa.select(CertificationReminder.certification_id, CertificationReminder.days_before)
+            .join(Certification, Certification.id == CertificationReminder.certification_id)
+            .where(Certification.status == domain.CertStatus.ACTIVE.value,
+                   CertificationReminder.due_on == Certification.valid_until)):
+        sent.setdefault(cert_id, set()).add(days_before)
     for cert in active:
+        already = sent.get(cert.id, set())
+        if (domain.next_status(cert.status, cert.valid_until, day) == cert.status
+                and not domain.reminders_due(cert.valid_until, day, already, reminder_days)):
+            continue
         counts = (summary.lapsed, summary.reminders, summary.messages)
         with one_item(summary.failures, batch=TICK_BATCH, object_type="certification",
                       object_id=cert.id, actor=actor) as item:
-            _tick_one(cert, day, policy.recertification.reminder_days, actor, summary)
+            _tick_one(cert, day, reminder_days, actor, summary, already)
         if item.failed:  # its counts went with its rollback
             summary.lapsed, summary.reminders, summary.messages = counts
     db.session.flush()
     return summary
-
-
-def list_due(actor: Any, *, on: date | None = None) -> list[tuple[Certification, str, int]]:
-    """Due-soon and overdue certifications (the dashboard list), soonest first."""
-    require(actor, "can_view_certification_dashboard")
-    day = on or today()
-    days = levels_policy().recertification.reminder_days
-    # Only rows the clock can call due or overdue come back (the rule below still decides):
-    # the register's current certifications stay in the database.
-    horizon = day + timedelta(days=max(days, default=0))
-    rows = db.session.scalars(sa.select(Certification).where(
-        Certification.status.in_((domain.CertStatus.ACTIVE.value,
-                                  domain.CertStatus.LAPSED.value)),
-        Certification.valid_until <= horizon)
-        .options(joinedload(Certification.person))  # the list names each coach
-        .order_by(Certification.valid_until))
-    out = []
-    for cert in rows:
-        state = domain.clock_state(cert.valid_until, day, days)
-        if state is not domain.ClockState.CURRENT:
-            out.append((cert, state.value, domain.days_left(cert.valid_until, day)))
-    return out
 
 
 # --- a coach's status (page and API) ---------------------------------------------------------
@@ -314,54 +303,6 @@ def decisions_of(actor: Any, person_id: int) -> list[CertificationDecision]:
     return list(db.session.scalars(sa.select(CertificationDecision).where(
         CertificationDecision.person_id == person_id).order_by(
             CertificationDecision.created_at.desc(), CertificationDecision.id.desc())))
-
-
-def awaiting_certification(actor: Any) -> list[Person]:
-    """Trainees whose latest final observed review passed and who hold no certification yet,
-    nor have a decision pending: the people to open a decision for."""
-    from coachprog.practicum.supervision_domain import Gate, is_passing
-    from coachprog.practicum.supervision_models import GateDecision
-
-    require(actor, "can_view_certification_dashboard")
-    latest: dict[int, GateDecision] = {}
-    for row in db.session.scalars(sa.select(GateDecision).where(
-            GateDecision.gate == Gate.FINAL.value).order_by(GateDecision.decided_at,
-                                                            GateDecision.id)):
-        latest[row.trainee_person_id] = row
-    # No early return on an empty set: the same statements whatever the data (issue 20).
-    passed = {pid for pid, row in latest.items() if is_passing(Gate.FINAL, row.outcome)}
-    certified = set(db.session.scalars(sa.select(Certification.person_id).where(
-        Certification.person_id.in_(passed))))
-    pending = set(db.session.scalars(sa.select(CertificationDecision.person_id).where(
-        CertificationDecision.person_id.in_(passed),
-        CertificationDecision.status == domain.DecisionStatus.PENDING.value)))
-    waiting = passed - certified - pending
-    return list(db.session.scalars(sa.select(Person).where(Person.id.in_(waiting))
-                                   .order_by(Person.name, Person.id)))
-
-
-def flagged_engagements(actor: Any) -> list[tuple[Any, str]]:
-    """Active engagements whose coach's certification lapsed or was revoked, with the reason:
-    the admin decides whether each continues, is handed over or ends."""
-    from coachprog.coaching.models import Engagement
-
-    require(actor, "can_view_flagged_engagements")
-    off = _lapsed_or_revoked()
-    rows = db.session.scalars(sa.select(Engagement).where(
-        Engagement.status == "active", Engagement.coach_person_id.in_(off))
-        .options(joinedload(Engagement.coach)).order_by(Engagement.start_date, Engagement.id))
-    return [(engagement, off[engagement.coach_person_id]) for engagement in rows]
-
-
-def pending_decisions(actor: Any) -> list[CertificationDecision]:
-    """Decisions waiting for an approval (the dashboard's second list), oldest first."""
-    require(actor, "can_view_certification_dashboard")
-    return list(db.session.scalars(sa.select(CertificationDecision).where(
-        CertificationDecision.status == domain.DecisionStatus.PENDING.value)
-        .options(joinedload(CertificationDecision.person),
-                 joinedload(CertificationDecision.master_approver),
-                 joinedload(CertificationDecision.admin_approver))
-        .order_by(CertificationDecision.created_at, CertificationDecision.id)))
 
 
 def certifications_of(person_id: int) -> list[Certification]:

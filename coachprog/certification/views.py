@@ -23,6 +23,7 @@ from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 
 from coachprog.auth.permissions import can
+from coachprog.certification import dashboard as dashboard_lists
 from coachprog.certification import domain, register, services
 from coachprog.certification.forms import (
     ApproveDecisionForm,
@@ -79,11 +80,22 @@ def dashboard() -> Any:
     """Who passed the final review and waits for a decision, who is due soon, overdue or
     lapsed, and which decisions wait for an approval."""
     authorize("can_view_certification_dashboard")
-    return render_template("certification/dashboard.html", due=services.list_due(current_user),
-                           awaiting=services.awaiting_certification(current_user),
-                           flagged=services.flagged_engagements(current_user)
-                           if can(current_user, "can_view_flagged_engagements") else [],
-                           pending=services.pending_decisions(current_user))
+    # Each list is a page of its own (`?due_page=`, `?flagged_page=`, `?pending_page=`).
+    per_page = current_app.config["COACHPROG_PAGE_SIZE"]
+    pages = {name: page_arg(f"{name}_page") for name in ("due", "flagged", "pending")}
+    lists = dashboard_lists
+    due, due_total = lists.list_due(current_user, page=pages["due"], per_page=per_page)
+    flagged, flagged_total = (lists.flagged_engagements(
+        current_user, page=pages["flagged"], per_page=per_page)
+        if can(current_user, "can_view_flagged_engagements") else ([], 0))
+    pending, pending_total = lists.pending_decisions(current_user, page=pages["pending"],
+                                                     per_page=per_page)
+    return render_template(
+        "certification/dashboard.html", due=due, flagged=flagged, pending=pending,
+        awaiting=lists.awaiting_certification(current_user),
+        due_pages=Pagination(pages["due"], per_page, due_total),
+        flagged_pages=Pagination(pages["flagged"], per_page, flagged_total),
+        pending_pages=Pagination(pages["pending"], per_page, pending_total))
 
 
 @bp.route("/register")

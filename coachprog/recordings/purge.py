@@ -25,13 +25,15 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.orm.util import identity_key
 
 from coachprog.assessments.models import Assessment, EvidenceItem, Mark, RaterAssignment
 from coachprog.auth.permissions import require
 from coachprog.db import utcnow
 from coachprog.extensions import db
 from coachprog.governance import services as audit
-from coachprog.jobs.queue import cancel_jobs
+from coachprog.jobs.models import Job
+from coachprog.jobs.queue import CANCELLABLE, cancel_jobs
 from coachprog.recordings.models import (
     CoacheeConsent,
     MarkCitation,
@@ -68,22 +70,28 @@ def delete_audio(recording: Recording, *, reason: str = RETENTION_REASON) -> boo
     """Delete the recording's audio from the store (local folder or object store) and forget
     its name; True when a file was deleted. Marks the recording with `audio_deleted_at`. A
     transcription in progress is cancelled first."""
-    from coachprog.recordings import storage
-
     cancel_transcription(recording, reason)
     deleted = False
     if recording.storage_name:
-        audio = storage.store()
-        deleted = audio.delete(recording.storage_name)
-        if not deleted:
-            log.warning("audio of recording %s was already gone from %s", recording.id, audio)
-        # The tag-free copy served to blind listeners goes with the original.
-        deleted = audio.delete(storage.plain_copy_name(recording.storage_name)) or deleted
+        deleted = delete_audio_files(recording.id, recording.storage_name)
     recording.storage_name = None
     if recording.audio_deleted_at is None:
         recording.audio_deleted_at = utcnow()
     scrub_metadata(recording)
     return deleted
+
+
+def delete_audio_files(recording_id: int, storage_name: str) -> bool:
+    """Delete a recording's audio (and its tag-free copy) from the store, rows untouched;
+    True when a file was deleted. An OSError (a file that cannot be deleted) is raised."""
+    from coachprog.recordings import storage
+
+    audio = storage.store()
+    deleted = audio.delete(storage_name)
+    if not deleted:
+        log.warning("audio of recording %s was already gone from %s", recording_id, audio)
+    # The tag-free copy served to blind listeners goes with the original.
+    return audio.delete(storage.plain_copy_name(storage_name)) or deleted
 
 
 def tombstone_name(recording: Recording) -> str:
@@ -154,6 +162,51 @@ def delete_transcripts(recording_ids: list[int]) -> int:
             db.session.execute(statement, execution_options={"synchronize_session": "fetch"})
     db.session.flush()
     return int(deleted)
+
+
+def cancel_transcriptions(recording_ids: list[int], reason: str) -> int:
+    """`cancel_transcription` for many recordings, in a few statements. Returns how many
+    transcriptions were cancelled."""
+    if not recording_ids:
+        return 0
+    jobs = sa.select(Recording.job_id).where(Recording.id.in_(recording_ids),
+                                             Recording.job_id.is_not(None))
+    unfinished = list(db.session.scalars(sa.select(Job.id).where(
+        Job.id.in_(jobs), Job.status.in_(CANCELLABLE))))
+    if not unfinished or not cancel_jobs(unfinished, reason):
+        return 0
+    db.session.execute(
+        sa.update(Recording).where(Recording.job_id.in_(unfinished),
+                                   Recording.status.in_(IN_FLIGHT))
+        .values(status="stored", progress=0).execution_options(synchronize_session=False))
+    return len(unfinished)
+
+
+def forget_audio(recording_ids: list[int]) -> None:
+    """The rows' side of `delete_audio` for many recordings whose files are already deleted
+    (`delete_audio_files`): no storage name, the deletion time (the first one kept), and the
+    tombstone's scrubbed metadata (`scrub_metadata`), in two statements."""
+    if not recording_ids:
+        return
+    name = (sa.literal("recording-") + sa.cast(Recording.id, sa.String)
+            + sa.literal(" (audio deleted)"))
+    db.session.execute(
+        sa.update(Recording).where(Recording.id.in_(recording_ids))
+        .values(storage_name=None, original_name=name, error="")
+        .execution_options(synchronize_session=False))
+    db.session.execute(
+        sa.update(Recording).where(Recording.id.in_(recording_ids),
+                                   Recording.audio_deleted_at.is_(None))
+        .values(audio_deleted_at=utcnow()).execution_options(synchronize_session=False))
+
+
+def expire_loaded(recording_ids: list[int]) -> None:
+    """Statements bypassed the session: recordings already loaded are read again when next
+    used (without looking at every object the session holds)."""
+    for recording_id in recording_ids:
+        loaded = db.session.identity_map.get(identity_key(Recording, recording_id))
+        if loaded is not None:
+            db.session.expire(loaded)
 
 
 def clear_evidence_text(recording_ids: list[int]) -> int:

@@ -31,8 +31,16 @@ from coachprog.db import utcnow
 from coachprog.extensions import db
 from coachprog.governance import services as audit
 from coachprog.jobs.batch import ItemFailure, one_item
+from coachprog.recordings import purge
 from coachprog.recordings.models import Recording, Transcript
-from coachprog.recordings.purge import delete_audio, delete_transcript
+from coachprog.recordings.purge import (
+    RETENTION_REASON,
+    cancel_transcriptions,
+    delete_audio_files,
+    delete_transcripts,
+    expire_loaded,
+    forget_audio,
+)
 
 log = logging.getLogger(__name__)
 
@@ -93,7 +101,18 @@ class PurgeSummary:
         return out
 
 
-def _candidates() -> list[tuple[Recording, datetime | None, bool]]:
+@dataclass(frozen=True)
+class _Candidate:
+    """A recording that still holds audio or a transcript (columns, not an ORM row: a year
+    of recordings is tens of thousands)."""
+
+    recording_id: int
+    storage_name: str | None
+    basis: datetime | None  # when its retention clock started; None while assessed
+    transcribed: bool
+
+
+def _candidates() -> list[_Candidate]:
     """Every recording that still holds audio or a transcript, with its retention basis and
     whether it has a transcript."""
     assessed = (sa.select(EvidenceItem.recording_id.label("recording_id"),
@@ -105,17 +124,18 @@ def _candidates() -> list[tuple[Recording, datetime | None, bool]]:
                 .group_by(EvidenceItem.recording_id).subquery())
     has_transcript = sa.exists().where(Transcript.recording_id == Recording.id)
     rows = db.session.execute(
-        sa.select(Recording, assessed.c.open, assessed.c.latest_close, has_transcript)
+        sa.select(Recording.id, Recording.storage_name, Recording.uploaded_at,
+                  assessed.c.open, assessed.c.latest_close, has_transcript)
         .outerjoin(assessed, assessed.c.recording_id == Recording.id)
         .where(sa.or_(Recording.storage_name.is_not(None), has_transcript))
         .order_by(Recording.id)).all()
     found = []
-    for recording, open_count, latest_close, transcribed in rows:
+    for recording_id, storage_name, uploaded_at, open_count, latest_close, transcribed in rows:
         if latest_close is not None and latest_close.tzinfo is None:
             # An aggregate bypasses the column type on SQLite: put UTC back.
             latest_close = latest_close.replace(tzinfo=UTC)
-        basis = retention_basis(int(open_count or 0), latest_close, recording.uploaded_at)
-        found.append((recording, basis, bool(transcribed)))
+        basis = retention_basis(int(open_count or 0), latest_close, uploaded_at)
+        found.append(_Candidate(recording_id, storage_name, basis, bool(transcribed)))
     return found
 
 
@@ -144,58 +164,129 @@ def sweep_partial_uploads(now: datetime) -> int:
     return deleted
 
 
-def _purge_one(recording: Recording, summary: PurgeSummary, *, audio: bool,
-               transcript: bool) -> None:
-    files, segments = 0, 0
-    audio_done = False
-    if audio:
+@dataclass(frozen=True)
+class _Due:
+    """A recording whose audio, transcript or both are past their retention period."""
+
+    recording_id: int
+    storage_name: str | None
+    audio: bool
+    transcript: bool
+
+
+@dataclass
+class _Batch:
+    """What one batch deleted: added to the run's summary once its rows went through."""
+
+    audio: list[int] = field(default_factory=list)
+    files: int = 0
+    transcripts: list[int] = field(default_factory=list)
+    segments: int = 0
+
+    def add_to(self, summary: PurgeSummary) -> None:
+        summary.audio_deleted += self.audio
+        summary.files_deleted += self.files
+        summary.transcripts_deleted += self.transcripts
+        summary.segments_deleted += self.segments
+
+
+def _delete_rows(audio_ids: list[int], transcript_ids: list[int]) -> int:
+    """The rows' side of purging these recordings, set-based: transcriptions in progress
+    cancelled, audio forgotten (files already deleted), transcripts deleted with their
+    segments, edits, citations and flags. Returns how many segments went."""
+    cancel_transcriptions(sorted(set(audio_ids) | set(transcript_ids)), RETENTION_REASON)
+    forget_audio(audio_ids)
+    segments = delete_transcripts(transcript_ids)
+    db.session.flush()
+    return segments
+
+
+def _delete_files(due: list[_Due], summary: PurgeSummary) -> dict[int, int]:
+    """Delete the expired audio files of a batch (files first, as one by one: files are not
+    transactional, and a row left pointing at a deleted file is finished by the next run).
+    Returns files deleted per recording whose audio went; one that cannot be deleted is
+    logged and listed, and keeps its audio until the next run."""
+    deleted: dict[int, int] = {}
+    for item in due:
+        if not (item.audio and item.storage_name):
+            continue
         try:
-            files = int(delete_audio(recording))
-            audio_done = True
+            deleted[item.recording_id] = int(delete_audio_files(item.recording_id,
+                                                                item.storage_name))
         except OSError:
             log.exception("retention: the audio of recording %s could not be deleted",
-                          recording.id)
-            summary.audio_failed.append(recording.id)
-    if transcript:
-        segments = delete_transcript(recording)
-    db.session.flush()
-    # Counted only once the recording's deletions went through.
-    summary.files_deleted += files
-    summary.audio_deleted += [recording.id] if audio_done else []
-    summary.segments_deleted += segments
-    summary.transcripts_deleted += [recording.id] if transcript else []
+                          item.recording_id)
+            summary.audio_failed.append(item.recording_id)
+    return deleted
+
+
+def _purge_batch(due: list[_Due], summary: PurgeSummary, actor: Any) -> None:
+    """Purge a batch of recordings in a few statements; if that fails, one recording at a
+    time (coachprog.jobs.batch), so only the one that fails is rolled back and listed."""
+    files = _delete_files(due, summary)
+    audio_ids = [item.recording_id for item in due if item.recording_id in files]
+    transcript_ids = [item.recording_id for item in due if item.transcript]
+    try:
+        with db.session.begin_nested():
+            segments = _delete_rows(audio_ids, transcript_ids)
+        _Batch(audio_ids, sum(files.values()), transcript_ids, segments).add_to(summary)
+        return
+    except Exception:
+        log.exception("retention: a batch of %s recording(s) failed; going one by one",
+                      len(due))
+    finally:
+        expire_loaded([item.recording_id for item in due])
+    for item in due:
+        audio = item.recording_id in files
+        if not (audio or item.transcript):
+            continue
+        with one_item(summary.failures, batch="retention", object_type="recording",
+                      object_id=item.recording_id, actor=actor) as outcome:
+            segments = _delete_rows([item.recording_id] if audio else [],
+                                    [item.recording_id] if item.transcript else [])
+        expire_loaded([item.recording_id])
+        if not outcome.failed:
+            _Batch([item.recording_id] if audio else [], files.get(item.recording_id, 0),
+                   [item.recording_id] if item.transcript else [], segments).add_to(summary)
+
+
+def _due(now: datetime, periods: RetentionPeriods) -> list[_Due]:
+    due = []
+    for candidate in _candidates():
+        if candidate.basis is None:
+            continue
+        audio = bool(candidate.storage_name) and now >= candidate.basis + timedelta(
+            days=periods.audio_days)
+        transcript = candidate.transcribed and now >= candidate.basis + timedelta(
+            days=periods.transcript_days)
+        if audio or transcript:
+            due.append(_Due(candidate.recording_id, candidate.storage_name, audio, transcript))
+    return due
 
 
 def purge_expired(actor: Any, *, now: datetime | None = None,
                   dry_run: bool = False) -> PurgeSummary:
     """Delete audio and transcripts past their retention periods (see the module docstring).
     `now` defaults to the app clock. Flushes; the caller commits. Logs and audits what it
-    deleted; a run that deletes nothing writes no audit entry."""
+    deleted; a run that deletes nothing writes no audit entry.
+
+    Batches of `purge.PURGE_BATCH` recordings, each a few set-based statements in a
+    savepoint (a year of 25,000 transcripts one savepoint each took minutes); a batch that
+    fails is done again one recording at a time, and a recording that fails then is rolled
+    back, audited (`retention.item_failed`) and listed while the others go ahead."""
     require(actor, "can_manage_recordings")
     now = now or utcnow()
     periods = retention_periods()
     summary = PurgeSummary(dry_run=dry_run)
-    for recording, basis, transcribed in _candidates():
-        if basis is None:
-            continue
-        expired_audio = bool(recording.storage_name) and now >= basis + timedelta(
-            days=periods.audio_days)
-        expired_transcript = transcribed and now >= basis + timedelta(
-            days=periods.transcript_days)
-        if dry_run:
-            summary.audio_deleted += [recording.id] if expired_audio else []
-            summary.transcripts_deleted += [recording.id] if expired_transcript else []
-            continue
-        if not (expired_audio or expired_transcript):
-            continue
-        # One recording at a time (coachprog.jobs.batch): one that fails is rolled back and
-        # listed, and the purge goes on with the others.
-        with one_item(summary.failures, batch="retention", object_type="recording",
-                      object_id=recording.id, actor=actor):
-            _purge_one(recording, summary, audio=expired_audio, transcript=expired_transcript)
-    if not dry_run:
-        summary.partial_uploads_deleted = sweep_partial_uploads(now)
-    if dry_run or summary.nothing:
+    due = _due(now, periods)
+    if dry_run:
+        summary.audio_deleted = [item.recording_id for item in due if item.audio]
+        summary.transcripts_deleted = [item.recording_id for item in due if item.transcript]
+        return summary
+    for start in range(0, len(due), purge.PURGE_BATCH):
+        _purge_batch(due[start:start + purge.PURGE_BATCH], summary, actor)
+    summary.partial_uploads_deleted = sweep_partial_uploads(now)
+    if summary.nothing:
         for failure in summary.failures:
             log.info("retention: %s", failure.line())
         return summary

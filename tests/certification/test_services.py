@@ -38,6 +38,26 @@ def reminder_messages() -> list[OutboxMessage]:
         OutboxMessage.kind == "certification.reminder")))
 
 
+
+def test_a_tick_with_nothing_to_do_takes_the_same_statements_for_one_or_many():
+    """Issue 20: certifications with nothing due cost no statement of their own (reminders
+    already sent are read for all in one query); only those with work get a savepoint."""
+    from tests.conftest import counting_statements
+
+    def statements(count: int, day: date) -> int:
+        for _ in range(count):
+            certified(appointed_coach().id, valid_until=date(2028, 6, 1))
+        with counting_statements() as seen:
+            summary = services.run_tick(SYSTEM, on=day)
+        assert (summary.lapsed, summary.reminders, summary.failures) == (0, 0, [])
+        return len(seen)
+
+    due = certified(appointed_coach().id, valid_until=date(2027, 3, 1))
+    assert services.run_tick(SYSTEM, on=date(2027, 1, 1)).reminders == 1  # its 60-day mark
+    assert statements(1, date(2027, 1, 2)) == statements(5, date(2027, 1, 3))
+    assert [r.days_before for r in db.session.scalars(sa.select(CertificationReminder).where(
+        CertificationReminder.certification_id == due.id))] == [60]
+
 def test_tick_sends_each_reminder_once_to_coach_and_supervisor():
     coach = appointed_coach()
     supervisor = UserFactory(roles=[Role.LEAD_COACH])

@@ -297,6 +297,33 @@ def test_dashboard_lists_due_soon_overdue_and_lapsed(client: FlaskClient, auth: 
     assert soon.id != late.id
 
 
+def test_dashboard_lists_are_pages_with_counts_on_the_home_panel(
+        app: Any, client: FlaskClient, auth: Auth, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue 20: each dashboard list is a page of its own (`?due_page=`), with its total and
+    links that keep the other lists' pages; the home panel counts in SQL."""
+    monkeypatch.setitem(app.config, "COACHPROG_PAGE_SIZE", 2)
+    today = services.today()
+    for n, days in enumerate((-9, -3, 5, 20, 40)):  # two overdue, three due soon
+        make_certification(person=PersonFactory(name=f"Due Coach {n}"),
+                           issued_on=today - timedelta(days=300),
+                           valid_until=today + timedelta(days=days))
+    make_certification(person=PersonFactory(name="Current Coach"),
+                       issued_on=today, valid_until=today + timedelta(days=365))
+    db.session.commit()
+    auth.login_as(Role.ADMIN)
+    first = client.get("/certification/").get_data(as_text=True)
+    assert "Due Coach 0" in first and "Due Coach 1" in first and "Due Coach 2" not in first
+    assert "1–2 of 5" in first and "/certification/?due_page=2" in first
+    third = client.get("/certification/?due_page=3&pending_page=2").get_data(as_text=True)
+    assert "Due Coach 4" in third and "Due Coach 0" not in third
+    assert "Current Coach" not in third
+    assert "due_page=2&amp;pending_page=2" in third  # the previous link keeps the other page
+    home = client.get("/").get_data(as_text=True)
+    late = re.search(r'count">(\d+)</strong>\s*<a[^>]*>Certifications overdue or lapsed', home)
+    soon = re.search(r'count">(\d+)</strong>\s*<a[^>]*>Recertifications due soon', home)
+    assert late and late.group(1) == "2" and soon and soon.group(1) == "3"
+
+
 def test_dashboard_empty_states_explain_themselves(client: FlaskClient, auth: Auth) -> None:
     auth.login_as(Role.MASTER_COACH)
     html = client.get("/certification/").get_data(as_text=True)

@@ -5,6 +5,8 @@ mailer agree on which addresses can receive mail."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -21,7 +23,6 @@ from coachprog.governance.models import AuditEntry
 from coachprog.notifications.domain import address_problem
 from coachprog.notifications.models import OutboxMessage
 from coachprog.people.domain import parse_people_csv
-from coachprog.recordings import retention
 from coachprog.recordings.models import Recording, Transcript
 from tests.coaching.builders import appointed_coach
 from tests.fidelity.builders import coach_with_sessions
@@ -78,46 +79,80 @@ def test_a_clean_tick_still_says_ok(runner: Any) -> None:
     assert result.exit_code == 0 and "OK: 1 lapsed" in result.output
 
 
+@contextmanager
+def _refusing_to_delete_transcript_of(recording_id: int) -> Iterator[None]:
+    """The database refuses to delete one recording's transcript (say, rows locked by
+    another process): a trigger, so the batch's set-based delete and the one-by-one retry
+    both meet it, whichever statement they use."""
+    message = "the transcript rows are locked by another process"
+    if db.engine.dialect.name == "postgresql":
+        create = [f"""CREATE OR REPLACE FUNCTION refuse_transcript_delete() RETURNS trigger
+                      AS $$ BEGIN IF OLD.recording_id = {recording_id} THEN
+                      RAISE EXCEPTION '{message}'; END IF; RETURN OLD; END $$
+                      LANGUAGE plpgsql""",
+                  """CREATE TRIGGER refuse_transcript_delete BEFORE DELETE ON transcripts
+                     FOR EACH ROW EXECUTE FUNCTION refuse_transcript_delete()"""]
+        drop = ["DROP TRIGGER refuse_transcript_delete ON transcripts",
+                "DROP FUNCTION refuse_transcript_delete()"]
+    else:
+        create = [f"""CREATE TRIGGER refuse_transcript_delete BEFORE DELETE ON transcripts
+                      WHEN OLD.recording_id = {recording_id}
+                      BEGIN SELECT RAISE(ABORT, '{message}'); END"""]
+        drop = ["DROP TRIGGER refuse_transcript_delete"]
+    with db.engine.begin() as connection:
+        for statement in create:
+            connection.execute(sa.text(statement))
+    try:
+        yield
+    finally:
+        db.session.rollback()
+        with db.engine.begin() as connection:
+            for statement in drop:
+                connection.execute(sa.text(statement))
+
+
 def test_the_retention_purge_goes_on_past_a_recording_it_cannot_purge(
         app: Flask, runner: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    from coachprog.recordings import purge
+
+    # Five recordings in batches of three: the batch holding the broken one fails and is done
+    # again one by one; the other batch goes through as one.
+    monkeypatch.setattr(purge, "PURGE_BATCH", 3)
     uploaded = datetime(2025, 1, 10, 9, 0, tzinfo=UTC)
     rows = []
-    for _ in range(3):
+    for _ in range(5):
         row = recording(consent(engagement()).consent, uploaded_at=uploaded)
         transcript(row)
         rows.append(row)
     db.session.commit()
-    broken = rows[1]
-    real = retention.delete_transcript
-
-    def fails_for_one(target: Recording, **kwargs: Any) -> int:
-        # A fault in one recording's rows (say, a database refusing its delete).
-        if target.id == broken.id:
-            raise RuntimeError("the transcript rows are locked by another process")
-        return real(target, **kwargs)
-
-    monkeypatch.setattr(retention, "delete_transcript", fails_for_one)
+    ids = [row.id for row in rows]
+    broken = ids[1]
     set_clock(lambda: uploaded + timedelta(days=400))
-    result = runner.invoke(args=["retention", "purge"])
+    with _refusing_to_delete_transcript_of(broken):
+        result = runner.invoke(args=["retention", "purge"])
+        db.session.rollback()
 
-    assert result.exit_code == 1, result.output
-    assert f"recording {broken.id}: FAILED, RuntimeError: the transcript rows are locked" \
-           in result.output
-    assert "Deleted audio of 2 recording(s)" in result.output
-    db.session.expire_all()
-    purged = {r.id: (r.storage_name is None, db.session.scalar(sa.select(Transcript.id).where(
-        Transcript.recording_id == r.id)) is None) for r in rows}
-    # The broken one is rolled back whole (audio too), to be tried again at the next run.
-    assert purged == {rows[0].id: (True, True), broken.id: (False, False),
-                      rows[2].id: (True, True)}
-    [entry] = _failures("retention.item_failed")
-    assert entry.object_id == str(broken.id)
+        assert result.exit_code == 1, result.output
+        assert f"recording {broken}: FAILED" in result.output
+        assert "the transcript rows are locked by another process" in result.output
+        assert "Deleted audio of 4 recording(s)" in result.output
+        assert "and 4 transcript(s)" in result.output
+        purged = {r: (db.session.get(Recording, r).storage_name is None,
+                      db.session.scalar(sa.select(Transcript.id).where(
+                          Transcript.recording_id == r)) is None) for r in ids}
+        # The broken one is rolled back whole (audio too), to be tried again at the next run.
+        assert purged == {r: (r != broken, r != broken) for r in ids}
+        [entry] = _failures("retention.item_failed")
+        assert entry.object_id == str(broken)
+        [done] = _failures("retention.purged")
+        assert sorted(done.detail["transcripts_deleted"]) == sorted(set(ids) - {broken})
+        assert sorted(done.detail["audio_deleted"]) == sorted(set(ids) - {broken})
     # Its file went before the rollback (files are not transactional); the next run, with
     # the fault gone, finishes the rows (the purge is idempotent).
-    monkeypatch.setattr(retention, "delete_transcript", real)
     again = runner.invoke(args=["retention", "purge"])
     assert again.exit_code == 0, again.output
-    assert f"transcript of recording {broken.id}: deleted" in again.output
+    assert f"transcript of recording {broken}: deleted" in again.output
+    assert "Deleted audio of 1 recording(s)" in again.output
 
 
 def test_the_fidelity_refresh_goes_on_past_a_coach_it_cannot_refresh(

@@ -246,3 +246,30 @@ def test_many_transcripts_go_in_batches_with_their_edits(monkeypatch) -> None:
     assert list(db.session.scalars(sa.select(Transcript.recording_id))) == [kept.id]
     assert db.session.scalar(sa.select(sa.func.count(TranscriptSegment.id))) == 3
     assert _run(CLOSED + timedelta(days=366)).transcripts_deleted == []
+
+
+def test_a_batch_takes_the_same_statements_for_two_recordings_or_six(app) -> None:
+    """Set-based per batch (issue 20): purging six expired recordings runs no more statements
+    than purging two, and every row and file of each goes."""
+    from tests.conftest import counting_statements
+
+    def statements_to_purge(count: int, now: datetime) -> int:
+        made = [_recording_with_transcript(assessed=False) for _ in range(count)]
+        _at(now)
+        with counting_statements() as statements:
+            summary = purge_expired(SYSTEM)
+        db.session.commit()
+        assert sorted(summary.audio_deleted) == sorted(row.id for row, _ in made)
+        assert sorted(summary.transcripts_deleted) == sorted(row.id for row, _ in made)
+        assert summary.files_deleted == count and summary.segments_deleted == 3 * count
+        assert not any(path.exists() for _, path in made)
+        for row, _ in made:
+            kept = db.session.get(Recording, row.id)
+            assert kept.storage_name is None and kept.audio_deleted_at == now
+            assert kept.original_name == f"recording-{row.id} (audio deleted)"
+        return len(statements)
+
+    later = UPLOADED + timedelta(days=400)
+    assert statements_to_purge(2, later) == statements_to_purge(6, later + timedelta(days=1))
+    assert db.session.scalar(sa.select(sa.func.count(Transcript.id))) == 0
+    assert db.session.scalar(sa.select(sa.func.count(SensitiveFlag.id))) == 0

@@ -73,9 +73,15 @@ _ITEMS = [_Entry(*entry) for entry in (
     ("Admin", "Audit log", "can_view_audit_log",
      "governance.list_audit_entries"),
     ("Admin", "E-mail outbox", "can_view_outbox", "notifications.list_outbox"),
+    ("Admin", "Opt-outs", "can_manage_opt_outs", "policy.manage_opt_outs"),
+    ("Admin", "Retention register", "can_view_retention_register",
+     "policy.retention_register"),
+    ("Privacy", "How data may be used", "can_read_policy", "policy.use_cases"),
+    ("Privacy", "What is held about you", "can_read_policy", "policy.data_use"),
+    ("Privacy", "My opt-outs", "can_manage_own_opt_outs", "policy.my_opt_outs"),
 
 )]
-GROUPS = ("Program", "Selection", "Practice", "Quality", "Admin")
+GROUPS = ("Program", "Selection", "Practice", "Quality", "Admin", "Privacy")
 # Staff pages make the personal ones redundant: a master coach who manages audits does not also
 # need "My audits" in the menu (their own assignments are on the audits page).
 _SUPERSEDED_BY = {"My practicum": "Practicum", "My supervision": "Supervision",

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, RadioField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import AnyOf, DataRequired, Length
 
 from coachprog.governance.policy.domain import OPT_OUT_LABELS, OptOutKind
 
-KIND_CHOICES = [(kind.value, OPT_OUT_LABELS[kind]) for kind in OptOutKind]
+KIND_CHOICES = [SelectChoice(kind.value, OPT_OUT_LABELS[kind]) for kind in OptOutKind]
 
 
 class PolicyAcknowledgeForm(FlaskForm):
@@ -33,7 +34,8 @@ class OptOutOnBehalfForm(FlaskForm):
         DataRequired(message="Give the person's employee id."), Length(max=64)])
     kind = SelectField("Opt-out", choices=KIND_CHOICES,
                        validators=[DataRequired(message="Choose what to opt out of.")])
-    opted_out = RadioField("Change", choices=[("yes", "Opt out"), ("no", "Opt back in")],
+    opted_out = RadioField("Change", choices=[SelectChoice("yes", "Opt out"),
+                                    SelectChoice("no", "Opt back in")],
                            default="yes",
                            validators=[DataRequired(message="Choose opt out or opt back in.")])
     reason = TextAreaField("Reason", validators=[

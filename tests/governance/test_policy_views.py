@@ -106,7 +106,7 @@ def test_a_form_post_before_acknowledging_is_refused_into_the_gate(
     assert response.headers["Location"] == "/governance/acknowledge"
 
 
-# --- opt-outs ------------------------------------------------------------------------------------
+# --- opt-outs ---------------------------------------------------------------------------------
 
 
 def test_a_person_opts_out_and_back_in_on_their_own_page(client: FlaskClient,
@@ -190,7 +190,7 @@ def test_count_opt_outs_counts_current_ones_by_kind_and_as_of_a_time() -> None:
         set_clock(None)
 
 
-# --- the retention register ----------------------------------------------------------------------
+# --- the retention register -------------------------------------------------------------------
 
 
 def test_the_retention_register_shows_each_kind_its_job_and_last_run(

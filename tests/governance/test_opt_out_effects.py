@@ -24,6 +24,8 @@ from coachprog.home import services as home
 from coachprog.recordings import consent as consent_rules
 from coachprog.recordings import services as recordings
 from coachprog.recordings.models import ConsentText
+from coachprog.selection import monitoring
+from tests.adverse_impact.builders import candidate, sprint
 from tests.coaching.builders import engagement, ready_coach
 from tests.conftest import Auth
 from tests.factories import PersonFactory, UserFactory
@@ -120,6 +122,17 @@ def test_the_sponsors_counts_leave_out_analytics_opt_outs() -> None:
     panel = home.attention_for(sponsor)
     groups = [group for p in panel for group in p.groups]
     assert [(g.label, g.count) for g in groups] == [("Sales", 6)]
+
+
+def test_adverse_impact_monitoring_does_not_use_an_analytics_opt_outs_self_report() -> None:
+    spring = sprint()
+    candidate(spring, "applied", gender="woman")
+    left = candidate(spring, "applied", gender="woman")
+    db.session.commit()
+    _opt_out(left.person_id, "analytics")
+    entries, _ = monitoring._entries(spring.id)
+    assert sorted(bool(entry.answers) for entry in entries) == [False, True]
+    assert len(entries) == 2  # the candidacy still counts; only the self-report is left out
 
 
 def test_audit_coverage_aggregates_leave_out_analytics_opt_outs() -> None:

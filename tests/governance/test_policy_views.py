@@ -38,7 +38,7 @@ def _new_user(**fields: object) -> object:
 def test_first_sign_in_goes_to_the_acknowledgement_before_anything_else(
         client: FlaskClient, auth: Auth) -> None:
     user = _new_user()
-    response = auth.login(user.email)
+    response = auth.login(user.email, acknowledge=False)
     assert response.status_code == 302
     home = client.get("/recordings/")
     assert home.status_code == 302
@@ -54,7 +54,7 @@ def test_first_sign_in_goes_to_the_acknowledgement_before_anything_else(
 def test_acknowledging_records_the_versions_and_time_and_lets_them_through(
         app: Flask, client: FlaskClient, auth: Auth) -> None:
     user = _new_user()
-    auth.login(user.email)
+    auth.login(user.email, acknowledge=False)
     token = csrf_token(client, "/governance/acknowledge")
     response = client.post("/governance/acknowledge?next=/recordings/",
                            data={"csrf_token": token})
@@ -99,7 +99,7 @@ def test_api_tokens_are_never_gated(client: FlaskClient) -> None:
 def test_a_form_post_before_acknowledging_is_refused_into_the_gate(
         client: FlaskClient, auth: Auth) -> None:
     user = _new_user()
-    auth.login(user.email)
+    auth.login(user.email, acknowledge=False)
     token = csrf_token(client, "/governance/acknowledge")
     response = client.post("/account/tokens", data={"name": "x", "csrf_token": token})
     assert response.status_code == 302

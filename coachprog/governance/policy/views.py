@@ -16,7 +16,7 @@ from flask import (
     session,
     url_for,
 )
-from flask_login import current_user, login_required
+from flask_login import current_user, login_required, user_logged_in
 
 from coachprog.errors import DomainError
 from coachprog.extensions import db
@@ -55,8 +55,15 @@ def policy_gate() -> Any:
     return redirect(url_for("policy.acknowledge", next=target.rstrip("?") if target else None))
 
 
+def _remember_acknowledgement(sender: Any, user: Any, **extra: Any) -> None:
+    """Ask once, at sign-in: the pages after it then cost the same statements as ever."""
+    if not services.needs_acknowledgement(user):
+        session[_SESSION_KEY] = services.policy().versions.key()
+
+
 def init_app(app: Flask) -> None:
     app.before_request(policy_gate)
+    user_logged_in.connect(_remember_acknowledgement, app)
 
 
 @bp.route("/use-cases")

@@ -82,7 +82,7 @@ ACTIONS: dict[str, str] = {
     "outbox.delivery_failed": "An e-mail could not be delivered",
     "outbox.resend_requested": "Asked to resend an e-mail",
     "people.imported": "Imported people",
-    "policy.acknowledged": "Acknowledged the use-case matrix and data-use policy",
+    "policy.acknowledged": "Acknowledged the data policy",
     "policy.opted_in": "Opted back in",
     "policy.opted_out": "Opted out",
     "practicum.capstone_file_read": "Opened a capstone file",

@@ -123,9 +123,14 @@ def test_a_person_opts_out_and_back_in_on_their_own_page(client: FlaskClient,
         as_text=True)
     post_form(client, "/governance/my-opt-outs", {"kind": "recording", "opted_out": "no"})
     assert not services.is_opted_out(person.id, services.domain.OptOutKind.RECORDING)
+    post_form(client, "/governance/my-opt-outs", {"kind": "program", "opted_out": "yes"})
+    page = client.get("/governance/my-opt-outs").get_data(as_text=True)
+    assert page.count("Out, because you left the program") == 2  # recording and analytics
+    post_form(client, "/governance/my-opt-outs", {"kind": "program", "opted_out": "no"})
     actions = db.session.scalars(sa.select(AuditEntry.action).where(
         AuditEntry.action.like("policy.opted%")).order_by(AuditEntry.id)).all()
-    assert actions == ["policy.opted_out", "policy.opted_in"]
+    assert actions == ["policy.opted_out", "policy.opted_in", "policy.opted_out",
+                       "policy.opted_in"]
 
 
 def test_a_bad_opt_out_post_is_refused_in_words(client: FlaskClient, auth: Auth) -> None:

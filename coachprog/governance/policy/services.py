@@ -136,6 +136,7 @@ class OptOutState:
     label: str
     effect: str
     row: OptOut | None
+    in_effect: bool  # opted out of it, or of the whole program
 
     @property
     def opted_out(self) -> bool:
@@ -145,8 +146,11 @@ class OptOutState:
 def opt_outs_of(person_id: int) -> list[OptOutState]:
     rows = {row.kind: row for row in db.session.scalars(
         sa.select(OptOut).where(OptOut.person_id == person_id))}
+    effective = domain.implied_kinds(domain.OptOutKind(kind) for kind, row in rows.items()
+                                     if row.ended_at is None)
     return [OptOutState(kind, domain.OPT_OUT_LABELS[kind], domain.OPT_OUT_EFFECTS[kind],
-                        rows.get(kind.value)) for kind in domain.OptOutKind]
+                        rows.get(kind.value), kind in effective)
+            for kind in domain.OptOutKind]
 
 
 def my_opt_outs(actor: Any) -> list[OptOutState]:

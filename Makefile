@@ -51,7 +51,8 @@ lint: $(DEV_STAMP)
 	  coachprog/practicum/supervision_domain.py coachprog/audits/fidelity.py \
 	  coachprog/recordings/wer.py coachprog/practicum/capstone_domain.py \
 	  coachprog/practicum/triad_domain.py coachprog/certification/recert_domain.py \
-	  coachprog/people/data_rights/domain.py
+	  coachprog/people/data_rights/domain.py \
+	  coachprog/governance/policy/domain.py
 
 # The SQLite and the PostgreSQL passes run side by side (one per core): each writes its own log
 # under test-logs/, printed whole once both are done, and either failing fails `make test`.

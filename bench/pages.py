@@ -59,7 +59,7 @@ PAGES: list[tuple[str, str]] = [
         "/api/v1/sprints", "/api/v1/candidates",
         "/api/v1/audits/samples", "/api/v1/audits/samples/{sample}", "/api/v1/audits/actions",
         "/api/v1/audits/coverage", "/api/v1/rubrics", "/program/",
-        "/api/v1/program/metrics")],
+        "/api/v1/program/metrics", "/governance/opt-outs", "/governance/retention")],
     *[("master_coach", url) for url in (
         "/", "/people/", "/assessments/", "/calibration/", "/coaching/coaches", "/recordings/",
         "/practicum/", "/supervision/", "/supervision/program", "/audits/structure",
@@ -68,7 +68,8 @@ PAGES: list[tuple[str, str]] = [
         "/", "/people/", "/assessments/", "/coaching/coaches", "/recordings/", "/practicum/",
         "/supervision/", "/fidelity/", "/api/v1/assessments")],
     *[("coach", url) for url in (
-        "/", "/coaching/engagements", "/recordings/", "/supervision/mine", "/api/v1/me")],
+        "/", "/coaching/engagements", "/recordings/", "/supervision/mine", "/api/v1/me",
+        "/governance/use-cases", "/governance/my-opt-outs")],
     *[("rater", url) for url in (
         "/", "/assessments/", "/audits/mine", "/api/v1/assessments", "/api/v1/audits/mine")],
     *[("sponsor", url) for url in ("/", "/sprints/", "/audits/coverage", "/program/")],
@@ -141,6 +142,15 @@ def sign_in(client: Any, email: str, password: str) -> None:
     if response.status_code != 302:
         raise RuntimeError(f"{email} could not sign in ({response.status_code}): is "
                            "COACHPROG_DEMO_PASSWORD the demo password?")
+    # The first sign-in after a new policy version goes to its acknowledgement (issue 24):
+    # acknowledge it as the person would, so the pages measured are the pages themselves.
+    home = client.get("/")
+    if home.status_code == 302 and "/governance/acknowledge" in home.headers["Location"]:
+        page = client.get("/governance/acknowledge").get_data(as_text=True)
+        token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page)
+        if token is None:
+            raise RuntimeError("no CSRF token on the acknowledgement page")
+        client.post("/governance/acknowledge", data={"csrf_token": token.group(1)})
 
 
 def api_token(email: str) -> tuple[int, str]:

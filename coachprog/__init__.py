@@ -57,6 +57,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from coachprog.rubrics.files import startup_check
 
     startup_check(Path(app.config["COACHPROG_RUBRICS_DIR"]))
+    # Likewise with an invalid published policy (policy/use_cases.yaml, policy/data_use.yaml).
+    from coachprog.governance.policy import files as policy_files
+
+    policy_files.startup_check(app)
     # One-use links (invitations, consent withdrawal, password reset) never reach a log.
     from coachprog import logmask
 
@@ -64,6 +68,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     _init_extensions(app)
     _register_domains(app)
     _register_interfaces(app)
+    # Every prohibited use the matrix says is refused in code names a guard some code registered.
+    policy_files.check_guards(app)
     return app
 
 
@@ -135,6 +141,8 @@ def _register_domains(app: Flask) -> None:
     import coachprog.coaching.models
     import coachprog.coaching.permissions
     import coachprog.governance.permissions
+    import coachprog.governance.policy.models
+    import coachprog.governance.policy.permissions
     import coachprog.home.models
     import coachprog.home.permissions
     import coachprog.jobs.permissions
@@ -154,6 +162,7 @@ def _register_domains(app: Flask) -> None:
     import coachprog.program.charter.models
     import coachprog.program.metrics.models
     import coachprog.program.permissions
+    import coachprog.program.scorecard.sources
     import coachprog.recordings.jobs
     import coachprog.recordings.models
     import coachprog.recordings.permissions
@@ -177,6 +186,7 @@ def _register_personal_data_sections() -> None:
     import coachprog.certification.personal_data
     import coachprog.coaching.personal_data
     import coachprog.governance.personal_data
+    import coachprog.governance.policy.personal_data
     import coachprog.home.personal_data
     import coachprog.jobs.personal_data
     import coachprog.notifications.personal_data
@@ -204,6 +214,7 @@ def _register_interfaces(app: Flask) -> None:
     from coachprog.certification.verify_views import bp as verify_bp
     from coachprog.certification.views import bp as certification_bp
     from coachprog.coaching.views import bp as coaching_bp
+    from coachprog.governance.policy import views as policy_views
     from coachprog.governance.services import Origin, set_origin
     from coachprog.governance.views import bp as governance_bp
     from coachprog.home.views import bp as home_bp
@@ -228,7 +239,7 @@ def _register_interfaces(app: Flask) -> None:
                       coaching_bp, notifications_bp, recordings_bp, consent_bp,
                       transcripts_bp, practicum_bp, supervision_bp, audits_bp, fidelity_bp,
                       certification_bp, verify_bp, program_bp, program_charter_bp,
-                      program_metrics_bp, data_rights_bp):
+                      program_metrics_bp, data_rights_bp, policy_views.bp):
         app.register_blueprint(blueprint)
     app.register_blueprint(api_bp)
 
@@ -239,5 +250,7 @@ def _register_interfaces(app: Flask) -> None:
 
     app.jinja_env.globals["can"] = lambda name, obj=None: can(current_user, name, obj)
     web.init_app(app)
+    # After sign-in, nothing but the policy pages until the current versions are acknowledged.
+    policy_views.init_app(app)
     api.init_app(app)
     cli.init_app(app)

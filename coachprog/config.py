@@ -83,6 +83,11 @@ def build_config(instance_path: Path) -> dict[str, Any]:
             os.environ.get("COACHPROG_RUBRICS_DIR", str(Path(__file__).resolve().parent.parent
                                                         / "rubrics"))
         ),
+        # The published use-case matrix and data-use policy (issue 24), versioned in the project.
+        "COACHPROG_POLICY_DIR": Path(
+            os.environ.get("COACHPROG_POLICY_DIR", str(Path(__file__).resolve().parent.parent
+                                                       / "policy"))
+        ),
         "COACHPROG_MAX_EVIDENCE_BYTES": int(os.environ.get("COACHPROG_MAX_EVIDENCE_MB", "20"))
         * 1024
         * 1024,

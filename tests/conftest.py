@@ -206,10 +206,26 @@ class Auth:
     def __init__(self, client: FlaskClient) -> None:
         self.client = client
 
-    def login(self, email: str, password: str = TEST_PASSWORD) -> Any:
+    def login(self, email: str, password: str = TEST_PASSWORD, *,
+              acknowledge: bool = True) -> Any:
+        """Sign in; a person who has not acknowledged the current policy (the demo's people)
+        then acknowledges it as they would, unless `acknowledge=False` (the gate's tests)."""
         token = csrf_token(self.client, "/login")
-        return self.client.post("/login", data={"email": email, "password": password,
-                                                "csrf_token": token})
+        response = self.client.post("/login", data={"email": email, "password": password,
+                                                    "csrf_token": token})
+        if acknowledge and response.status_code == 302:
+            self._acknowledge_if_asked(email)
+        return response
+
+    def _acknowledge_if_asked(self, email: str) -> None:
+        from coachprog.auth.models import User
+        from coachprog.governance.policy.services import needs_acknowledgement
+
+        user = db.session.scalar(sa.select(User).where(User.email == email.strip().lower()))
+        if user is not None and needs_acknowledgement(user):
+            answer = post_form(self.client, "/governance/acknowledge",
+                               token_page="/governance/acknowledge")
+            assert answer.status_code == 302, answer.get_data(as_text=True)
 
     def login_as(self, *roles: Role | str, **user_fields: Any) -> Any:
         from tests.factories import UserFactory

@@ -10,6 +10,8 @@ from factory.alchemy import SQLAlchemyModelFactory
 from coachprog.auth.models import RoleGrant, User
 from coachprog.auth.services import hash_password
 from coachprog.extensions import db
+from coachprog.governance.policy.files import current_policy
+from coachprog.governance.policy.models import PolicyAcknowledgement
 from coachprog.people.models import Person
 
 
@@ -48,4 +50,17 @@ class UserFactory(_Base):
     def roles(self, create: bool, extracted: Any, **kwargs: Any) -> None:
         for role in extracted or ():
             self.role_grants.append(RoleGrant(role=str(role)))
+        db.session.flush()
+
+    @factory.post_generation
+    def acknowledged(self, create: bool, extracted: Any, **kwargs: Any) -> None:
+        """Test users have acknowledged the current policy unless `acknowledged=False`, so
+        the gate after sign-in (tests/governance/test_policy_views.py) stays out of the way of
+        tests about other things."""
+        if extracted is False:
+            return
+        versions = current_policy().versions
+        db.session.add(PolicyAcknowledgement(user_id=self.id,
+                                             use_cases_version=versions.use_cases,
+                                             data_use_version=versions.data_use))
         db.session.flush()

@@ -29,6 +29,7 @@ from coachprog.api import bp, current_api_user, token_auth
 from coachprog.api.problems import problem
 from coachprog.errors import DomainError
 from coachprog.extensions import db
+from coachprog.governance.policy.guards import guard
 from coachprog.recordings import services
 from coachprog.validation import DbId, DbInt
 
@@ -148,6 +149,7 @@ def get_recording(recording_id: int) -> Any:
 @bp.doc(summary="A recording's transcript (segments)", tags=["recordings"],
         description="Only for the coach, their supervisors and assigned auditors; every read "
         "is audited.", responses=[403, 404])
+@guard("api.content_fields")
 def get_recording_transcript(recording_id: int) -> Any:
     actor = current_api_user()
     transcript = services.get_transcript(actor, recording_id)

@@ -14,6 +14,7 @@ from typing import Any
 
 from coachprog.auth.domain import Role
 from coachprog.auth.permissions import has_any_role, is_signed_in, permission
+from coachprog.governance.policy.guards import guard
 
 
 def _coach_id(obj: Any) -> int | None:
@@ -24,6 +25,7 @@ def _coach_id(obj: Any) -> int | None:
     return getattr(obj, "coach_person_id", None) or getattr(obj, "id", None)
 
 
+@guard("fidelity.viewers")
 def fidelity_relation(user: Any, obj: Any) -> str | None:
     """"coach", "supervisor" or None for the coach (a Person, a person id, or a flag)."""
     from coachprog.recordings.permissions import _manages, supervisor_user_ids

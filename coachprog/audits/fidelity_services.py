@@ -37,6 +37,8 @@ from coachprog.db import utcnow
 from coachprog.errors import DomainError, NotFound
 from coachprog.extensions import db
 from coachprog.governance import services as audit
+from coachprog.governance.policy.domain import OptOutKind
+from coachprog.governance.policy.services import opted_out_ids
 from coachprog.jobs.batch import ItemFailure, one_item
 
 log = logging.getLogger(__name__)
@@ -135,7 +137,11 @@ def _sources(coach_ids: Collection[int] | None) -> Any:
         .outerjoin(seg, seg.transcript_id == Transcript.id)
         .outerjoin(edit, edit.segment_id == seg.id)
         .where(CoacheeConsent.withdrawn_at.is_(None),
-               CoacheeConsent.scope_supervisor_review.is_(True))
+               CoacheeConsent.scope_supervisor_review.is_(True),
+               # Nobody who opted out of analytics (coach or coachee) feeds a signal; signals
+               # already stored for them go at the next refresh, like a withdrawn consent's.
+               Engagement.coach_person_id.not_in(opted_out_ids(OptOutKind.ANALYTICS)),
+               Engagement.coachee_person_id.not_in(opted_out_ids(OptOutKind.ANALYTICS)))
         .group_by(Transcript.id, Engagement.coach_person_id, CoachingSession.id,
                   CoachingSession.session_date))
     if coach_ids is not None:

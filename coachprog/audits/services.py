@@ -28,6 +28,8 @@ from coachprog.errors import DomainError, NotFound
 from coachprog.extensions import db
 from coachprog.governance import services as audit_log
 from coachprog.governance.domain import total_reveals_withheld, withheld_labels
+from coachprog.governance.policy.domain import OptOutKind
+from coachprog.governance.policy.services import opted_out_ids
 from coachprog.people.models import Person
 from coachprog.people.services import chain_refusal
 from coachprog.validation import parse_int
@@ -876,7 +878,12 @@ def coverage(actor: Any, quarter: str, *, aggregates_only: bool = False) -> Cove
     audited = sum(1 for a in audits if a.outcome)
     strata = {int(m["coach_id"]): str(m["stratum"]) for m in sample.population} if sample else {}
     groups: dict[str, GroupCoverage] = {}
+    # The aggregate view (sponsors) leaves out coaches who opted out of analytics.
+    excluded = set(db.session.scalars(opted_out_ids(OptOutKind.ANALYTICS))) \
+        if aggregates_only else set()
     for audit in audits:
+        if audit.coach_person_id in excluded:
+            continue
         name = strata.get(audit.coach_person_id, domain.NO_SUPERVISOR)
         group = groups.setdefault(name, GroupCoverage(name, 0, 0))
         group.sampled += 1
@@ -897,8 +904,10 @@ def coverage(actor: Any, quarter: str, *, aggregates_only: bool = False) -> Cove
     overdue = sum(1 for a in audits if not a.outcome) if quarter_over else 0
     return Coverage(
         quarter=quarter, population=population,
-        sampled=None if totals_withheld else len(audits),
-        audited=None if totals_withheld else audited,
+        sampled=None if totals_withheld else len(audits) - sum(
+            1 for a in audits if a.coach_person_id in excluded),
+        audited=None if totals_withheld else audited - sum(
+            1 for a in audits if a.outcome and a.coach_person_id in excluded),
         overdue=None if totals_withheld else overdue, totals_withheld=totals_withheld,
         actions_open=sum(1 for a in actions if a.status == "open"),
         actions_overdue=sum(1 for a in actions if domain.action_overdue(a.status, a.due_on,

@@ -30,7 +30,7 @@ from coachprog.db import utcnow
 from coachprog.errors import DomainError, NotFound
 from coachprog.extensions import db
 from coachprog.governance import services as audit
-from coachprog.jobs.batch import ItemFailure, one_item, record_failure
+from coachprog.jobs.batch import ItemFailure, one_item, record_failure, record_run
 from coachprog.people.models import Person
 
 
@@ -144,6 +144,7 @@ def revoke_certification(actor: Any, cert_id: int, reason: str) -> Certification
 
 
 TICK_BATCH = "certification.tick"
+TICK_RUN = "certification-tick"  # its BatchRun name (the retention register reads it)
 
 
 @dataclass
@@ -267,6 +268,8 @@ def run_tick(actor: Any, *, on: date | None = None) -> TickSummary:
             _tick_one(cert, day, reminder_days, actor, summary, already)
         if item.failed:  # its counts went with its rollback
             summary.lapsed, summary.reminders, summary.messages = counts
+    record_run(TICK_RUN, {"lapsed": summary.lapsed, "reminders": summary.reminders,
+                          "messages": summary.messages}, failures=len(summary.failures))
     db.session.flush()
     return summary
 

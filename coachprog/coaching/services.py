@@ -39,6 +39,9 @@ from coachprog.db import utcnow
 from coachprog.errors import DomainError, NotFound, NotPermitted
 from coachprog.extensions import db
 from coachprog.governance import services as audit
+from coachprog.governance.policy.domain import OptOutKind
+from coachprog.governance.policy.guards import guard
+from coachprog.governance.policy.services import opt_out_problems, opted_out_ids
 from coachprog.people.models import Person
 from coachprog.people.services import get_manager_links, reporting_line_cte
 from coachprog.selection.domain import (
@@ -140,6 +143,13 @@ def register_roster_exclusion(exclusion: RosterExclusion) -> RosterExclusion:
     if exclusion not in _ROSTER_EXCLUSIONS:
         _ROSTER_EXCLUSIONS.append(exclusion)
     return exclusion
+
+
+@register_roster_exclusion
+def _program_opt_outs() -> dict[int, str]:
+    """Coaches who opted out of the program are off the active roster (issue 24)."""
+    return dict.fromkeys(db.session.scalars(opted_out_ids(OptOutKind.PROGRAM)),
+                         "opted out of the program")
 
 
 def roster_exclusions() -> dict[int, str]:
@@ -691,6 +701,7 @@ def match_blocks(coach_person_id: int) -> list[str]:
     return [reason for blocker in _MATCH_BLOCKERS for reason in blocker(coach_person_id)]
 
 
+@guard("coaching.non_evaluator_match", "policy.program_opt_out")
 def create_engagement(actor: Any, draft: EngagementDraft) -> Engagement:
     """Match an appointed coach with a coachee. Refused with every reason at once: the
     fields' problems next to the fields, the program's rules (`match_problems`) as a list."""
@@ -711,6 +722,9 @@ def create_engagement(actor: Any, draft: EngagementDraft) -> Engagement:
             coach.id, coachee.id,
             new_engagement_hours=hours or DEFAULT_ENGAGEMENT_HOURS_PER_WEEK)))
         problems.extend(match_blocks(coach.id))
+        # Use-case matrix, matching-after-opt-out: someone who left the program is not
+        # offered a new engagement, as coach or as coachee.
+        problems.extend(opt_out_problems([coach, coachee], OptOutKind.PROGRAM))
     if problems:
         raise MatchRefused(problems, errors)
     if (errors or coach is None or coachee is None or draft.start_date is None

@@ -48,7 +48,6 @@ _ITEMS = [_Entry(*entry) for entry in (
     ("Program", "Program charter", "can_manage_program_charter", "program_charter.edit_charter"),
     ("Program", "Import indicators", "can_import_program_metrics",
      "program_metrics.import_metrics"),
-    ("Program", "My data", "can_download_own_data", "data_rights.my_data"),
     ("Selection", "Selection sprints", "can_view_sprints_menu",
      "selection.list_sprints"),
     ("Selection", "Calibration", "can_view_calibration",
@@ -79,9 +78,16 @@ _ITEMS = [_Entry(*entry) for entry in (
      "governance.list_audit_entries"),
     ("Admin", "E-mail outbox", "can_view_outbox", "notifications.list_outbox"),
     ("Admin", "Erasure requests", "can_view_erasure_requests", "data_rights.list_erasures"),
+    ("Admin", "Opt-outs", "can_manage_opt_outs", "policy.manage_opt_outs"),
+    ("Admin", "Retention register", "can_view_retention_register",
+     "policy.retention_register"),
+    ("Privacy", "How data may be used", "can_read_policy", "policy.use_cases"),
+    ("Privacy", "What is held about you", "can_read_policy", "policy.data_use"),
+    ("Privacy", "My opt-outs", "can_manage_own_opt_outs", "policy.my_opt_outs"),
+    ("Privacy", "My data", "can_download_own_data", "data_rights.my_data"),
 
 )]
-GROUPS = ("Program", "Selection", "Practice", "Quality", "Admin")
+GROUPS = ("Program", "Selection", "Practice", "Quality", "Admin", "Privacy")
 # Staff pages make the personal ones redundant: a master coach who manages audits does not also
 # need "My audits" in the menu (their own assignments are on the audits page).
 _SUPERSEDED_BY = {"My practicum": "Practicum", "My supervision": "Supervision",

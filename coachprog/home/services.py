@@ -20,6 +20,8 @@ from coachprog.extensions import db
 from coachprog.glossary import humanise, role_names
 from coachprog.governance.domain import GroupCount, suppress_small_groups
 from coachprog.governance.models import AuditEntry
+from coachprog.governance.policy.domain import OptOutKind
+from coachprog.governance.policy.services import opted_out_ids
 from coachprog.home.models import HomeDismissal
 from coachprog.jobs.models import Job
 from coachprog.people.models import Person
@@ -159,7 +161,9 @@ def _manager_panel(user: Any) -> Panel:
 def _sponsor_panel() -> Panel:
     rows = db.session.execute(
         sa.select(Person.department, sa.func.count(Person.id))
-        .where(Person.active.is_(True), Person.department != "")
+        .where(Person.active.is_(True), Person.department != "",
+               # Aggregates leave out whoever opted out of analytics.
+               Person.id.not_in(opted_out_ids(OptOutKind.ANALYTICS)))
         .group_by(Person.department)
     ).all()
     panel = Panel("Organisation at a glance (aggregates)",

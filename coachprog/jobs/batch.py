@@ -18,6 +18,7 @@ from typing import Any
 from coachprog.errors import DomainError
 from coachprog.extensions import db
 from coachprog.governance import services as audit
+from coachprog.jobs.models import BatchRun
 
 log = logging.getLogger(__name__)
 MAX_REASON = 300
@@ -85,3 +86,13 @@ def one_item(failures: list[ItemFailure], *, batch: str, object_type: str,
         item.failed = True
         record_failure(failures, batch=batch, object_type=object_type, object_id=object_id,
                        actor=actor, reason=reason_of(error))
+
+
+def record_run(batch: str, counts: dict[str, int], *, failures: int = 0) -> BatchRun:
+    """Note that a batch ran, with what it did in counts, in the run's transaction (so a
+    rolled-back run leaves no record). Runs that changed nothing are recorded too: the
+    retention register shows when each enforcing job last ran."""
+    run = BatchRun(batch=batch, via=audit.current_origin().via, counts=dict(counts),
+                   failures=failures)
+    db.session.add(run)
+    return run

@@ -45,3 +45,20 @@ class Job(db.Model):  # type: ignore[name-defined]
     @property
     def is_finished(self) -> bool:
         return self.status in FINISHED
+
+
+class BatchRun(db.Model):  # type: ignore[name-defined]
+    """One run of a scheduled batch (the retention purge, the certification tick): when it ran,
+    how, and what it did in counts (`counts`, e.g. {"audio_deleted": 3}). Written in the run's
+    own transaction, including runs that changed nothing, so the retention register can say
+    when each enforcing job last ran."""
+
+    __tablename__ = "batch_runs"
+    __table_args__ = (sa.Index("ix_batch_runs_batch_finished_at", "batch", "finished_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    batch: Mapped[str] = mapped_column(sa.String(64))  # "retention-purge", "certification-tick"
+    finished_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    via: Mapped[str] = mapped_column(sa.String(32), default="")  # scheduler, cli, job:N
+    counts: Mapped[dict[str, Any]] = mapped_column(sa.JSON, default=dict)
+    failures: Mapped[int] = mapped_column(sa.Integer, default=0)

@@ -39,6 +39,9 @@ from coachprog.db import utcnow
 from coachprog.errors import DomainError, NotFound
 from coachprog.extensions import db
 from coachprog.governance import services as audit
+from coachprog.governance.policy.domain import OptOutKind
+from coachprog.governance.policy.guards import guard
+from coachprog.governance.policy.services import opt_out_problems
 from coachprog.recordings.models import CoacheeConsent, ConsentText, Recording
 from coachprog.recordings.purge import ConsentPurge, PurgePreview, preview_purge, purge_consent
 
@@ -191,6 +194,17 @@ def _engagement(engagement_id: int) -> Engagement:
     return engagement
 
 
+_OPT_OUT_FOR_NEED = {"record": OptOutKind.RECORDING, "analytics": OptOutKind.ANALYTICS}
+
+
+def _opt_out_problems(engagement_id: int, need: str) -> list[str]:
+    kind = _OPT_OUT_FOR_NEED.get(need)
+    engagement = db.session.get(Engagement, engagement_id)
+    if kind is None or engagement is None:
+        return []
+    return opt_out_problems([engagement.coach, engagement.coachee], kind)
+
+
 def consents_of(engagement_id: int) -> Sequence[CoacheeConsent]:
     """Every consent of the engagement, newest first."""
     return db.session.scalars(sa.select(CoacheeConsent)
@@ -217,11 +231,17 @@ _NEEDS = {
 }
 
 
+@guard("policy.recording_opt_out")
 def consent_refusal(engagement_id: int, *, need: str) -> str | None:
     """Why the engagement's current consent does not allow `need` (one of SCOPES), in plain
     words; None when it does. Upload and transcription call this and refuse on a reason."""
     if need not in SCOPES:
         raise ValueError(f"unknown consent scope {need!r}; one of {', '.join(SCOPES)}")
+    # An opt-out outranks any consent (use-case matrix: recording-after-opt-out): nobody who
+    # opted out of recording (or of the program) is recorded, whatever the coachee signed.
+    opted_out = _opt_out_problems(engagement_id, need)
+    if opted_out:
+        return " ".join(opted_out)
     consent = current_consent(engagement_id)
     if consent is None:
         withdrawn = db.session.scalar(sa.select(CoacheeConsent.id).where(
@@ -315,6 +335,8 @@ def record_consent(actor: Any, engagement_id: int, *, consent_text_id: int | Non
                                      "is still offered."]
     if problems := scope_problems(scopes):
         errors["scopes"] = problems
+    elif "record" in scopes and (opted_out := _opt_out_problems(engagement.id, "record")):
+        errors["scopes"] = opted_out
     now = utcnow()
     consented_at = now
     if method == "signed_form":

@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session
 from coachprog.auth.domain import Role
 from coachprog.auth.permissions import has_any_role, is_signed_in, permission
 from coachprog.extensions import db
+from coachprog.governance.policy.guards import guard
 
 AuditorSource = Callable[[int], Iterable[int]]
 """Given a coach's person id, the user ids of auditors assigned to an audit of that coach."""
@@ -98,6 +99,7 @@ def prefetch_supervisors(coach_person_ids: Iterable[int]) -> None:
 def _forget_prefetched(*_: Any) -> None:
     if has_app_context():
         g.pop(_PREFETCHED, None)
+        g.pop(_EVALUATES, None)
 
 
 def _chain_above(person_id: int) -> set[int]:
@@ -174,9 +176,32 @@ def _manages(user: Any, person_id: int) -> bool:
     return own in _chain_above(person_id)
 
 
+_EVALUATES = "coachprog_evaluates"
+
+
+def _evaluated_by(user: Any) -> frozenset[int]:
+    """The people whose performance this user reviews (evaluation relationships), asked once
+    per request and user (kept in `g` until the session next flushes)."""
+    from coachprog.coaching.models import EvaluationRelationship
+
+    own = getattr(user, "person_id", None)
+    if own is None:
+        return frozenset()
+    cache = g.setdefault(_EVALUATES, {}) if has_app_context() else {}
+    if own not in cache:
+        cache[own] = frozenset(db.session.scalars(
+            sa.select(EvaluationRelationship.evaluated_person_id).where(
+                EvaluationRelationship.evaluator_person_id == own)))
+    found: frozenset[int] = cache[own]
+    return found
+
+
+@guard("recordings.manager_bar", "recordings.sponsor_bar", "recordings.evaluator_bar")
 def _barred(user: Any, engagement: Any, consent: Any) -> bool:
     """Nobody opens anything of a session when signed out, as a sponsor, as its coachee, as a
-    manager of either party, or once its consent is withdrawn (the purge is removing it)."""
+    manager of either party, as someone who reviews the coachee's performance (use-case
+    matrix: content-to-performance-reviewers), or once its consent is withdrawn (the purge is
+    removing it)."""
     if not is_signed_in(user) or engagement is None or has_any_role(user, Role.SPONSOR):
         return True
     if consent is not None and consent.withdrawn_at is not None:
@@ -184,7 +209,9 @@ def _barred(user: Any, engagement: Any, consent: Any) -> bool:
     coach_id, coachee_id = engagement.coach_person_id, engagement.coachee_person_id
     if getattr(user, "person_id", None) == coachee_id:
         return True
-    return _manages(user, coach_id) or _manages(user, coachee_id)
+    if _manages(user, coach_id) or _manages(user, coachee_id):
+        return True
+    return coachee_id in _evaluated_by(user)
 
 
 def flag_reviewer_user_ids(coach_person_id: int) -> set[int]:
@@ -384,6 +411,7 @@ def is_flag_reviewer(user: Any, recording: Any) -> bool:
 
 
 @permission
+@guard("transcripts.flag_reviewers")
 def can_review_sensitive_flags(user: Any, recording: Any = None) -> bool:
     """Read and close sensitive-topic flags: the coach's master coach — assigned over the
     coach, or over the coach's lead coach — never a sponsor or a manager of either party.

@@ -30,7 +30,7 @@ from coachprog.auth.permissions import require
 from coachprog.db import utcnow
 from coachprog.extensions import db
 from coachprog.governance import services as audit
-from coachprog.jobs.batch import ItemFailure, one_item
+from coachprog.jobs.batch import ItemFailure, one_item, record_run
 from coachprog.recordings import purge
 from coachprog.recordings.models import Recording, Transcript
 from coachprog.recordings.purge import (
@@ -44,6 +44,7 @@ from coachprog.recordings.purge import (
 
 log = logging.getLogger(__name__)
 
+RETENTION_BATCH = "retention-purge"
 DEFAULT_AUDIO_DAYS = 90
 DEFAULT_TRANSCRIPT_DAYS = 365
 
@@ -90,6 +91,12 @@ class PurgeSummary:
     @property
     def nothing(self) -> bool:
         return not self.audio_deleted and not self.transcripts_deleted
+
+    def counts(self) -> dict[str, int]:
+        return {"audio_deleted": len(self.audio_deleted), "files_deleted": self.files_deleted,
+                "transcripts_deleted": len(self.transcripts_deleted),
+                "segments_deleted": self.segments_deleted,
+                "partial_uploads_deleted": self.partial_uploads_deleted}
 
     def lines(self) -> list[str]:
         verb = "would delete" if self.dry_run else "deleted"
@@ -286,6 +293,8 @@ def purge_expired(actor: Any, *, now: datetime | None = None,
     for start in range(0, len(due), purge.PURGE_BATCH):
         _purge_batch(due[start:start + purge.PURGE_BATCH], summary, actor)
     summary.partial_uploads_deleted = sweep_partial_uploads(now)
+    # Every real run is recorded, deletions or not (the retention register reads it).
+    record_run(RETENTION_BATCH, summary.counts(), failures=len(summary.failures))
     if summary.nothing:
         for failure in summary.failures:
             log.info("retention: %s", failure.line())

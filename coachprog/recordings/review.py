@@ -23,6 +23,7 @@ from coachprog.db import utcnow
 from coachprog.errors import DomainError, NotFound
 from coachprog.extensions import db
 from coachprog.governance import services as audit
+from coachprog.governance.policy.guards import guard
 from coachprog.recordings import sensitive
 from coachprog.recordings import services as recordings
 from coachprog.recordings.models import (
@@ -159,6 +160,7 @@ class TranscriptExport:
         return buffer.getvalue()
 
 
+@guard("transcripts.export_guard")
 def export_transcript(actor: Any, recording_id: int, *, file_format: str) -> TranscriptExport:
     """The transcript in the ICF performance-evaluation layout, the coachee's name replaced by
     a pseudonym; audited (as an opening and as an export)."""

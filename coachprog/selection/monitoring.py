@@ -28,6 +28,8 @@ from coachprog.db import utcnow
 from coachprog.errors import DomainError, NotFound
 from coachprog.extensions import db
 from coachprog.governance import services as audit
+from coachprog.governance.policy.domain import OptOutKind
+from coachprog.governance.policy.services import opted_out_ids
 from coachprog.selection import demographics
 from coachprog.selection.demographics import (
     ATTRIBUTES,
@@ -150,8 +152,11 @@ def _entries(sprint_id: int | None) -> tuple[list[Entry], int]:
     columns = [getattr(CandidateDemographics, attribute.key) for attribute in ATTRIBUTES]
     query = (sa.select(Candidate.stage, Candidate.furthest_stage,
                        CandidateDemographics.id, *columns)
-             .outerjoin(CandidateDemographics,
-                        CandidateDemographics.candidate_id == Candidate.id))
+             # Someone who opted out of analytics counts as not having answered (issue 24):
+             # their self-report is not used, their candidacy still counts.
+             .outerjoin(CandidateDemographics, sa.and_(
+                 CandidateDemographics.candidate_id == Candidate.id,
+                 Candidate.person_id.not_in(opted_out_ids(OptOutKind.ANALYTICS)))))
     if sprint_id is not None:
         query = query.where(Candidate.sprint_id == sprint_id)
     entries: list[Entry] = []

@@ -31,6 +31,17 @@ def sign_in(page: Any, email: str, password: str = TEST_PASSWORD) -> None:
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Sign in").click()
     expect(page.get_by_role("button", name="Sign out")).to_be_visible()
+    acknowledge_policy(page)
+
+
+def acknowledge_policy(page: Any) -> None:
+    """The first sign-in after a new policy version shows the use-case matrix and the
+    data-use policy to acknowledge before anything else (issue 24): acknowledge, as a person
+    would, when it is shown."""
+    button = page.get_by_role("button", name="I have read both and acknowledge them")
+    if "/governance/acknowledge" in page.url and button.count():
+        button.click()
+        expect(page.get_by_text("your acknowledgement is recorded")).to_be_visible()
 
 
 def main_nav(page: Any) -> Any:

@@ -104,6 +104,7 @@ def touch_every_domain(user: User) -> None:
 
     from coachprog.calibration.models import CalibrationExercise, RaterCalibration
     from coachprog.certification.models import Certification
+    from coachprog.governance.policy.models import OptOut, PolicyAcknowledgement
     from coachprog.home.models import HomeDismissal
     from coachprog.jobs.models import Job
     from coachprog.program.charter.models import ProgramGate, ProgramGateChange
@@ -123,6 +124,9 @@ def touch_every_domain(user: User) -> None:
     version = db.session.scalar(sa.select(RubricVersion).order_by(RubricVersion.id))
     assert version is not None, "the demo loads the rubrics"
     version.uploaded_by_id = user.id
+    db.session.add(PolicyAcknowledgement(user_id=user.id, use_cases_version=1,
+                                         data_use_version=1))
+    db.session.add(OptOut(person_id=user.person_id, kind="analytics"))
     gate = db.session.scalar(sa.select(ProgramGate).order_by(ProgramGate.id))
     assert gate is not None, "the demo carries a program charter with its gates"
     db.session.add(ProgramGateChange(gate_id=gate.id, kind="changed", reason="Baseline re-read",

@@ -93,6 +93,10 @@ EXPECTED_NAV = {role: {*items, "My data"} for role, items in {
     "manager": {"People", "Selection sprints"},
     "sponsor": {"Audit coverage", "Selection sprints", "Program outcomes"},
 }.items()}
+# Everyone signed in reads the published policy; with a directory record, their own opt-outs.
+PRIVACY = {"How data may be used", "What is held about you", "My opt-outs"}
+EXPECTED_NAV = {role: items | PRIVACY for role, items in EXPECTED_NAV.items()}
+EXPECTED_NAV["admin"] |= {"Opt-outs", "Retention register"}
 
 
 def _menu(page: str) -> set[str]:
@@ -121,7 +125,7 @@ def test_menu_groups_by_task(auth, client) -> None:
     auth.login_as("admin")
     page = client.get("/").get_data(as_text=True)
     assert re.findall(r"<summary>([^<]+)</summary>", page) == [
-        "Program", "Selection", "Practice", "Quality", "Admin"]
+        "Program", "Selection", "Practice", "Quality", "Admin", "Privacy"]
 
 
 def test_unknown_permission_names_are_a_programming_error() -> None:

@@ -130,17 +130,32 @@ def test_cli_report_json_has_the_issue_shape(runner) -> None:
     assert report["scorecard"]["escalations"] is None  # no source registered: not recorded
 
 
-def test_scorecard_sources_register_and_count() -> None:
+def test_scorecard_sources_register_and_count(monkeypatch: pytest.MonkeyPatch) -> None:
     program()
+    # A copy of the registry: the sources registered at app start come back afterwards.
+    monkeypatch.setattr(scorecard, "_sources", dict(scorecard._sources))
     scorecard.register_scorecard_source("opt_outs", lambda since, until: 2)
-    try:
-        from coachprog.program.services import build_report
+    from coachprog.program.services import build_report
 
-        assert build_report(SystemActor("t"))["scorecard"]["opt_outs"] == 2
-    finally:
-        scorecard.unregister_scorecard_source("opt_outs")
+    assert build_report(SystemActor("t"))["scorecard"]["opt_outs"] == 2
+    scorecard.unregister_scorecard_source("opt_outs")
+    assert build_report(SystemActor("t"))["scorecard"]["opt_outs"] is None
     with pytest.raises(ValueError, match="unknown scorecard count"):
         scorecard.register_scorecard_source("complaints", lambda since, until: 0)
+
+
+def test_the_scorecard_counts_the_opt_outs_recorded_in_governance() -> None:
+    from coachprog.governance.policy.domain import OptOutKind
+    from coachprog.governance.policy.models import OptOut
+    from coachprog.program.services import build_report
+    from tests.factories import PersonFactory
+
+    program()
+    before = build_report(SystemActor("t"))["scorecard"]["opt_outs"]
+    assert before is not None  # registered at app start, so never "not recorded yet"
+    db.session.add(OptOut(person_id=PersonFactory().id, kind=OptOutKind.RECORDING.value))
+    db.session.flush()
+    assert build_report(SystemActor("t"))["scorecard"]["opt_outs"] == before + 1
 
 
 def _api(client, role: str, url: str):

@@ -44,6 +44,7 @@ from tests.recordings.recording_builders import (  # noqa: F401 - fixtures
 )
 
 STOP_WITHIN_SECONDS = 30.0
+MID_CHUNK_WAIT_SECONDS = 180.0
 
 
 def _queued_recording(folder: Path) -> tuple[Any, Recording, Job]:
@@ -201,7 +202,10 @@ def test_withdrawal_stops_the_real_engine_in_the_middle_of_a_chunk(
     db.session.commit()
     withdrawn_at = time.monotonic()
     resume.set()
-    worker.join(STOP_WITHIN_SECONDS)
+    # The engine finishes the segment it is decoding (one of Whisper's 30 s windows) before
+    # the check runs: seconds on a quiet machine, far more on a loaded one. What this test
+    # proves is *where* it stops (the check below), so the wait is generous.
+    worker.join(MID_CHUNK_WAIT_SECONDS)
     stopped_after = time.monotonic() - withdrawn_at
     assert not worker.is_alive(), "the cancelled job kept decoding"
     print(f"\nmid-chunk: stopped {stopped_after:.2f} s after the withdrawal")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, RadioField, SelectField, SubmitField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 
 from coachprog.safeguarding.escalations.domain import OUTCOME_LABELS
 
@@ -27,7 +28,8 @@ class EscalationStepForm(FlaskForm):
 
 class EscalationCloseForm(FlaskForm):
     outcome = RadioField("How did the case end?", validate_choice=False,
-                         choices=[(o.value, label) for o, label in OUTCOME_LABELS.items()])
+                         choices=[SelectChoice(o.value, label)
+                                  for o, label in OUTCOME_LABELS.items()])
     note = TextAreaField("Closing note", render_kw={"rows": 3},
                          description="What was decided and done, for whoever reads the case "
                                      "later.")

@@ -8,6 +8,7 @@ from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
+from wtforms.fields.choices import SelectChoice
 
 from coachprog.errors import DomainError
 from coachprog.extensions import db
@@ -41,7 +42,8 @@ def raise_case() -> Any:
     authorize("can_raise_escalation")
     form = EscalationRaiseForm()
     book = current_paths()
-    form.category.choices = [("", "Choose…"), *((p.category, p.label) for p in book.paths)]
+    form.category.choices = [SelectChoice("", "Choose…"),
+                             *(SelectChoice(p.category, p.label) for p in book.paths)]
     if form.validate_on_submit():
         try:
             services.raise_case(current_user, category=form.category.data or "",

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from wtforms import DateField, RadioField, StringField, SubmitField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Optional
 
 from coachprog.safeguarding.incidents.domain import KIND_LABELS, SEVERITY_LABELS
@@ -12,9 +13,10 @@ from coachprog.safeguarding.incidents.domain import KIND_LABELS, SEVERITY_LABELS
 
 class IncidentRecordForm(FlaskForm):
     kind = RadioField("What is it?", validate_choice=False,
-                      choices=[(k.value, label) for k, label in KIND_LABELS.items()])
+                      choices=[SelectChoice(k.value, label) for k, label in KIND_LABELS.items()])
     severity = RadioField("How serious is it?", validate_choice=False,
-                          choices=[(s.value, label) for s, label in SEVERITY_LABELS.items()])
+                          choices=[SelectChoice(s.value, label)
+                                   for s, label in SEVERITY_LABELS.items()])
     title = StringField("Short title", description="No names: it shows in lists.")
     description = TextAreaField("What happened", render_kw={"rows": 4},
                                 description="Only what is needed to follow it up.")

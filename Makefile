@@ -47,7 +47,8 @@ lint: $(DEV_STAMP)
 	  coachprog/selection/demographics.py coachprog/recordings/sensitive.py \
 	  coachprog/practicum/supervision_domain.py coachprog/audits/fidelity.py \
 	  coachprog/recordings/wer.py coachprog/practicum/capstone_domain.py \
-	  coachprog/practicum/triad_domain.py coachprog/certification/recert_domain.py
+	  coachprog/practicum/triad_domain.py coachprog/certification/recert_domain.py \
+	  coachprog/safeguarding/escalations/domain.py coachprog/safeguarding/incidents/domain.py
 
 test: $(DEV_STAMP) browser-deps lint
 	$(MAKE) --no-print-directory test-sqlite

@@ -38,6 +38,8 @@ PURE_BESIDE_DOMAIN = (
     "practicum/capstone_domain.py",
     "practicum/triad_domain.py",
     "certification/recert_domain.py",
+    "safeguarding/escalations/domain.py",
+    "safeguarding/incidents/domain.py",
 )
 DOMAIN_FILES = sorted(
     [*PACKAGE.glob("*/domain.py"), *(PACKAGE / name for name in PURE_BESIDE_DOMAIN)]

@@ -4,6 +4,7 @@ opening one review item (once), its closure, the CLI's JSON, and the page for L&
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 
 import pytest
 import sqlalchemy as sa
@@ -14,6 +15,7 @@ from coachprog.bias_audit.models import BiasReviewItem
 from coachprog.errors import DomainError, NotPermitted
 from coachprog.extensions import db
 from coachprog.governance.models import AuditEntry
+from tests.assessments.builders import assessment
 from tests.bias_audit.builders import candidacies, engagement, person, q4_sprint
 from tests.conftest import post_form
 from tests.factories import UserFactory
@@ -137,3 +139,24 @@ def test_the_page_shows_aggregates_to_sponsors_and_review_items_to_ld(client, au
     assert f'id="review-{item.id}"' in page
     assert post_form(client, f"/governance/bias-audit/reviews/{item.id}/close",
                      {"note": "Looked into; panel retrained."}).status_code == 302
+
+
+def test_rater_decisions_and_severity_by_the_group_of_the_person_assessed(app) -> None:
+    rater = UserFactory(roles=[Role.RATER])
+    for department, rater_overall, passed in [("Sales", 0.5, False)] * 6 + [
+            ("Ops", 0.8, True)] * 6:
+        row = assessment(subject=person(department=department), raters=[rater],
+                         status="closed")
+        row.closed_at = datetime(2026, 11, 3, tzinfo=UTC)
+        row.result = {"overall": 0.7, "passed": True}
+        for assignment in row.assignments:
+            assignment.status, assignment.submitted_at = "submitted", row.closed_at
+            assignment.result = {"overall": rater_overall, "passed": passed}
+    db.session.flush()
+    audit = services.run_audit(UserFactory(roles=[Role.ADMIN]), "2026Q4")
+    rows = {r.label: r for r in _table(audit, "raters", "Rater passed", "Department").rows}
+    assert (rows["People in Sales"].entered, rows["People in Sales"].passed) == (6, 0)
+    assert (rows["People in Ops"].entered, rows["People in Ops"].passed) == (6, 6)
+    severity = {r.label: r.mean_deviation for r in audit.severity["Department"]}
+    assert severity["People in Sales"] == pytest.approx(-0.2)
+    assert severity["People in Ops"] == pytest.approx(0.1)

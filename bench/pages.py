@@ -56,11 +56,14 @@ PAGES: list[tuple[str, str]] = [
         "/certification/", "/api/v1/people", "/api/v1/assessments",
         "/api/v1/sprints", "/api/v1/candidates",
         "/api/v1/audits/samples", "/api/v1/audits/samples/{sample}", "/api/v1/audits/actions",
-        "/api/v1/audits/coverage", "/api/v1/rubrics")],
+        "/api/v1/audits/coverage", "/api/v1/rubrics", "/safeguarding/escalations/",
+        "/safeguarding/escalations/counts", "/safeguarding/incidents/",
+        "/governance/bias-audit/?quarter=2026Q4")],
     *[("master_coach", url) for url in (
         "/", "/people/", "/assessments/", "/calibration/", "/coaching/coaches", "/recordings/",
         "/practicum/", "/supervision/", "/supervision/program", "/audits/structure",
-        "/certification/", "/fidelity/", "/transcripts/flags", "/api/v1/assessments")],
+        "/certification/", "/fidelity/", "/transcripts/flags", "/api/v1/assessments",
+        "/safeguarding/escalations/")],
     *[("lead_coach", url) for url in (
         "/", "/people/", "/assessments/", "/coaching/coaches", "/recordings/", "/practicum/",
         "/supervision/", "/fidelity/", "/api/v1/assessments")],
@@ -68,7 +71,9 @@ PAGES: list[tuple[str, str]] = [
         "/", "/coaching/engagements", "/recordings/", "/supervision/mine", "/api/v1/me")],
     *[("rater", url) for url in (
         "/", "/assessments/", "/audits/mine", "/api/v1/assessments", "/api/v1/audits/mine")],
-    *[("sponsor", url) for url in ("/", "/sprints/", "/audits/coverage")],
+    *[("sponsor", url) for url in ("/", "/sprints/", "/audits/coverage",
+                                   "/governance/bias-audit/?quarter=2026Q4",
+                                   "/safeguarding/escalations/counts")],
     *[("manager", url) for url in ("/", "/people/", "/sprints/nominations")],
 ]
 

@@ -88,7 +88,10 @@ GROUPS = ("Program", "Selection", "Practice", "Quality", "Admin")
 # need "My audits" in the menu (their own assignments are on the audits page).
 _SUPERSEDED_BY = {"My practicum": "Practicum", "My supervision": "Supervision",
                   "My certification": "Certification", "My audits": "Audits",
-                  "Supervision structure": "Audits"}
+                  "Supervision structure": "Audits",
+                  # The list pages link to their forms.
+                  "Raise a safeguarding concern": "Safeguarding cases",
+                  "Record an incident": "Incidents and adverse effects"}
 
 
 def menu_for(user: Any) -> list[MenuGroup]:

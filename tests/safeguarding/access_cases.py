@@ -33,7 +33,8 @@ def _case(suffix: str = "") -> Any:
 
 
 CASES = [
-    Case("escalations.list_cases", "GET", lambda o: "/safeguarding/escalations/", RAISERS),
+    Case("escalations.list_cases", "GET", lambda o: "/safeguarding/escalations/",
+         statuses(403, admin=200, master_coach=200, lead_coach=200)),
     Case("escalations.raise_case", "GET", lambda o: "/safeguarding/escalations/raise", RAISERS),
     Case("escalations.raise_case", "POST", lambda o: "/safeguarding/escalations/raise",
          RAISERS_REFUSED),

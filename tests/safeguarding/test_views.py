@@ -28,8 +28,7 @@ def test_a_coach_raises_a_concern_and_is_thanked_not_shown_it(client, auth) -> N
     case = db.session.scalar(sa.select(EscalationCase))
     assert case is not None and case.coach_person_id == person.id
     assert client.get(f"/safeguarding/escalations/{case.id}").status_code == 403
-    listing = client.get("/safeguarding/escalations/").get_data(as_text=True)
-    assert f"Case {case.id}" not in listing
+    assert client.get("/safeguarding/escalations/").status_code == 403
 
 
 def test_raising_with_bad_input_says_why(client, auth) -> None:

@@ -47,8 +47,9 @@ def can_raise_escalation(user: Any, obj: Any = None) -> bool:
 
 @permission
 def can_list_escalations(user: Any, obj: Any = None) -> bool:
-    """The case list is for those who may own or be named on a path; it shows only their cases."""
-    return has_any_role(user, *RAISERS)
+    """The case list is for those who own cases or are named on paths (supervisors and L&D);
+    it shows only their cases. Coaches raise concerns; they do not work them."""
+    return has_any_role(user, Role.ADMIN, Role.MASTER_COACH, Role.LEAD_COACH)
 
 
 @permission

@@ -14,6 +14,7 @@ from coachprog.db import utcnow
 from coachprog.errors import DomainError, NotPermitted
 from coachprog.extensions import db
 from coachprog.governance.models import AuditEntry
+from coachprog.notifications.models import OutboxMessage
 from coachprog.recordings import review
 from coachprog.safeguarding.escalations import services
 from coachprog.safeguarding.escalations.models import EscalationCase
@@ -37,7 +38,13 @@ def test_a_new_flag_becomes_a_case_owned_by_the_coachs_master_coach(app) -> None
     review.flag_sensitive_topics(r.recording)
     assert db.session.scalar(sa.select(sa.func.count(EscalationCase.id))) == 2
     entry = db.session.scalar(sa.select(AuditEntry).where(AuditEntry.action == "escalation.raised"))
-    assert entry is not None and "summary" not in entry.detail
+    # A category says what was disclosed: neither the audit log nor the e-mail carries it.
+    assert entry is not None and "category" not in entry.detail
+    mails = list(db.session.scalars(sa.select(OutboxMessage).where(
+        OutboxMessage.kind == "safeguarding.case_owned")))
+    assert [m.to_email for m in mails] == [master.email, master.email]
+    assert all("harassment" not in m.body.lower() and "crisis" not in m.body.lower()
+               and "/safeguarding/escalations/" in m.body for m in mails)
 
 
 def test_without_a_master_coach_the_fallback_owner_or_nobody_owns_it(app) -> None:

@@ -1,8 +1,9 @@
 """Escalation use cases: raise (by hand, or from a sensitive-topic flag), list the cases one
 may see, take one on, record its steps, close and reopen it; counts for reports.
 
-Services flush; the caller commits. Audit entries name the case and the category, never the
-summary or notes (the audit log is read by admins the path may not name).
+Services flush; the caller commits. Audit entries and e-mails name the case, never its category,
+summary or notes: the audit log and the outbox are read by admins the path may not name, and a
+category says what was disclosed.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 import sqlalchemy as sa
+from flask import current_app
 from sqlalchemy.orm import selectinload
 
 from coachprog.auth.models import User
@@ -21,6 +23,7 @@ from coachprog.errors import DomainError, NotFound
 from coachprog.extensions import db
 from coachprog.governance import services as audit
 from coachprog.governance.domain import SuppressedTable, suppress_table
+from coachprog.notifications.services import send_email
 from coachprog.recordings.permissions import flag_reviewer_user_ids
 from coachprog.safeguarding.escalations import domain
 from coachprog.safeguarding.escalations.models import EscalationCase, EscalationStep
@@ -74,7 +77,25 @@ def _open_case(*, category: str, source: domain.CaseSource, summary: str,
                                  due_at=step.due_at) for step in domain.plan_steps(path, now)]
     db.session.add(case)
     db.session.flush()
+    if case.owner_id is not None:
+        _tell_owner(case)
     return case
+
+
+def _tell_owner(case: EscalationCase) -> None:
+    owner = db.session.get(User, case.owner_id)
+    if owner is None:
+        return
+    link = (f"{current_app.config['COACHPROG_BASE_URL'].rstrip('/')}"
+            f"/safeguarding/escalations/{case.id}")
+    first_due = min((step.due_at for step in case.steps), default=None)
+    due = f" Its first step is due {first_due:%Y-%m-%d %H:%M} UTC." if first_due else ""
+    send_email(kind="safeguarding.case_owned", to_email=owner.email,
+               to_name=owner.display_name, subject="A safeguarding case needs you",
+               related_type="escalation_case", related_id=case.id,
+               body=(f"Dear {owner.display_name},\n\nA safeguarding case was raised and its "
+                     f"escalation path makes you its owner.{due} Open it (sign-in needed):\n"
+                     f"{link}\n\nThe case is described only in the app.\n"))
 
 
 def raise_case(actor: Any, *, category: str, summary: str) -> EscalationCase:
@@ -94,7 +115,7 @@ def raise_case(actor: Any, *, category: str, summary: str) -> EscalationCase:
                       coach_person_id=getattr(actor, "person_id", None),
                       raised_by_id=getattr(actor, "id", None))
     audit.record("escalation.raised", actor=actor, object_type="escalation_case",
-                 object_id=case.id, detail={"category": category, "source": "manual"})
+                 object_id=case.id, detail={"source": "manual"})
     return case
 
 
@@ -110,7 +131,7 @@ def open_case_from_flag(flag: Any, recording: Any, actor: Any = None) -> Escalat
                       raised_by_id=None, flag_id=flag.id)
     audit.record("escalation.raised", actor=actor or SystemActor("sensitive-topics"),
                  object_type="escalation_case", object_id=case.id,
-                 detail={"category": flag.category, "source": "flag"})
+                 detail={"source": "flag"})
     return case
 
 

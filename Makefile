@@ -52,7 +52,8 @@ lint: $(DEV_STAMP)
 	  coachprog/recordings/wer.py coachprog/practicum/capstone_domain.py \
 	  coachprog/practicum/triad_domain.py coachprog/certification/recert_domain.py \
 	  coachprog/people/data_rights/domain.py \
-	  coachprog/governance/policy/domain.py
+	  coachprog/governance/policy/domain.py \
+	  coachprog/safeguarding/escalations/domain.py coachprog/safeguarding/incidents/domain.py
 
 # The SQLite and the PostgreSQL passes run side by side (one per core): each writes its own log
 # under test-logs/, printed whole once both are done, and either failing fails `make test`.

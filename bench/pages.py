@@ -59,11 +59,14 @@ PAGES: list[tuple[str, str]] = [
         "/api/v1/sprints", "/api/v1/candidates",
         "/api/v1/audits/samples", "/api/v1/audits/samples/{sample}", "/api/v1/audits/actions",
         "/api/v1/audits/coverage", "/api/v1/rubrics", "/program/",
-        "/api/v1/program/metrics", "/governance/opt-outs", "/governance/retention")],
+        "/api/v1/program/metrics", "/governance/opt-outs", "/governance/retention",
+        "/safeguarding/escalations/", "/safeguarding/escalations/counts",
+        "/safeguarding/incidents/", "/governance/bias-audit/?quarter=2026Q4")],
     *[("master_coach", url) for url in (
         "/", "/people/", "/assessments/", "/calibration/", "/coaching/coaches", "/recordings/",
         "/practicum/", "/supervision/", "/supervision/program", "/audits/structure",
-        "/certification/", "/fidelity/", "/transcripts/flags", "/api/v1/assessments")],
+        "/certification/", "/fidelity/", "/transcripts/flags", "/api/v1/assessments",
+        "/safeguarding/escalations/")],
     *[("lead_coach", url) for url in (
         "/", "/people/", "/assessments/", "/coaching/coaches", "/recordings/", "/practicum/",
         "/supervision/", "/fidelity/", "/api/v1/assessments")],
@@ -72,7 +75,9 @@ PAGES: list[tuple[str, str]] = [
         "/governance/use-cases", "/governance/my-opt-outs")],
     *[("rater", url) for url in (
         "/", "/assessments/", "/audits/mine", "/api/v1/assessments", "/api/v1/audits/mine")],
-    *[("sponsor", url) for url in ("/", "/sprints/", "/audits/coverage", "/program/")],
+    *[("sponsor", url) for url in ("/", "/sprints/", "/audits/coverage", "/program/",
+                                   "/governance/bias-audit/?quarter=2026Q4",
+                                   "/safeguarding/escalations/counts")],
     *[("manager", url) for url in ("/", "/people/", "/sprints/nominations")],
 ]
 

@@ -61,6 +61,11 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from coachprog.governance.policy import files as policy_files
 
     policy_files.startup_check(app)
+
+    # Likewise for the escalation paths (policy/escalation_paths.yaml).
+    from coachprog.safeguarding.escalations import paths as escalation_paths
+
+    escalation_paths.init_app(app)
     # One-use links (invitations, consent withdrawal, password reset) never reach a log.
     from coachprog import logmask
 
@@ -132,6 +137,8 @@ def _register_domains(app: Flask) -> None:
     import coachprog.audits.models
     import coachprog.audits.permissions
     import coachprog.auth.permissions
+    import coachprog.bias_audit.models
+    import coachprog.bias_audit.permissions
     import coachprog.calibration.models
     import coachprog.calibration.permissions
     import coachprog.certification.jobs
@@ -168,9 +175,18 @@ def _register_domains(app: Flask) -> None:
     import coachprog.recordings.permissions
     import coachprog.rubrics.models
     import coachprog.rubrics.permissions
+    import coachprog.safeguarding.escalations.models
+    import coachprog.safeguarding.escalations.permissions
+    import coachprog.safeguarding.incidents.models
+    import coachprog.safeguarding.incidents.permissions
     import coachprog.selection.models
     import coachprog.selection.permissions  # noqa: F401
     from coachprog.jobs.queue import JobQueue
+    from coachprog.recordings.signals import sensitive_flag_raised
+    from coachprog.safeguarding.escalations.services import on_sensitive_flag_raised
+
+    # A sensitive-topic flag becomes an escalation case (recordings knows nothing of it).
+    sensitive_flag_raised.connect(on_sensitive_flag_raised)
 
     app.extensions["coachprog.queue"] = JobQueue(app)
     _register_personal_data_sections()
@@ -197,6 +213,7 @@ def _register_personal_data_sections() -> None:
     import coachprog.program.personal_data
     import coachprog.recordings.personal_data
     import coachprog.rubrics.personal_data
+    import coachprog.safeguarding.personal_data
     import coachprog.selection.personal_data  # noqa: F401
 
 
@@ -210,6 +227,7 @@ def _register_interfaces(app: Flask) -> None:
     from coachprog.audits.views import bp as audits_bp
     from coachprog.auth.permissions import can
     from coachprog.auth.views import bp as auth_bp
+    from coachprog.bias_audit.views import bp as bias_audit_bp
     from coachprog.calibration.views import bp as calibration_bp
     from coachprog.certification.verify_views import bp as verify_bp
     from coachprog.certification.views import bp as certification_bp
@@ -231,6 +249,8 @@ def _register_interfaces(app: Flask) -> None:
     from coachprog.recordings.review_views import bp as transcripts_bp
     from coachprog.recordings.views import bp as recordings_bp
     from coachprog.rubrics.views import bp as rubrics_bp
+    from coachprog.safeguarding.escalations.views import bp as escalations_bp
+    from coachprog.safeguarding.incidents.views import bp as incidents_bp
     from coachprog.selection.impact_views import bp as selection_impact_bp
     from coachprog.selection.views import bp as selection_bp
 
@@ -239,7 +259,8 @@ def _register_interfaces(app: Flask) -> None:
                       coaching_bp, notifications_bp, recordings_bp, consent_bp,
                       transcripts_bp, practicum_bp, supervision_bp, audits_bp, fidelity_bp,
                       certification_bp, verify_bp, program_bp, program_charter_bp,
-                      program_metrics_bp, data_rights_bp, policy_views.bp):
+                      program_metrics_bp, data_rights_bp, policy_views.bp, escalations_bp,
+                      incidents_bp, bias_audit_bp):
         app.register_blueprint(blueprint)
     app.register_blueprint(api_bp)
 
@@ -254,3 +275,6 @@ def _register_interfaces(app: Flask) -> None:
     policy_views.init_app(app)
     api.init_app(app)
     cli.init_app(app)
+    from coachprog.bias_audit import cli as bias_audit_cli
+
+    bias_audit_cli.init_app(app)

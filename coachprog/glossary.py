@@ -124,6 +124,17 @@ ACTIONS: dict[str, str] = {
     "supervision.feedback_written": "Wrote session feedback",
     "supervision.one_on_one_recorded": "Recorded a supervision 1:1",
     "user.created": "Created an account",
+    "escalation.raised": "Raised a safeguarding case",
+    "escalation.viewed": "Opened a safeguarding case",
+    "escalation.taken": "Took on a safeguarding case",
+    "escalation.step_recorded": "Recorded a step of a safeguarding case",
+    "escalation.closed": "Closed a safeguarding case",
+    "escalation.reopened": "Reopened a safeguarding case",
+    "incident.recorded": "Recorded a privacy incident or adverse effect",
+    "incident.closed": "Closed a privacy incident or adverse effect",
+    "bias_audit.viewed": "Viewed the quarterly bias audit",
+    "bias_review.closed": "Closed a bias-audit review item",
+    "bias_review.assigned": "Assigned a bias-audit review item",
 }
 
 # Object types of audit entries and jobs, as nouns.
@@ -141,6 +152,8 @@ OBJECTS: dict[str, str] = {
     "practicum_entry": "Practicum entry", "rater_calibration": "Rater calibration",
     "recording": "Recording", "rubric_version": "Rubric version", "sprint": "Sprint",
     "supervisor_assignment": "Supervisor assignment", "user": "Account",
+    "escalation_case": "Safeguarding case", "incident": "Privacy incident or adverse effect",
+    "bias_audit": "Bias audit", "bias_review_item": "Bias-audit review item",
 }
 
 # Statuses, stages, scopes and methods that appear in more than one domain.

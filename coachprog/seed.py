@@ -296,11 +296,13 @@ def seed_demo(actor: Any, *, people: int = 320) -> str:
     from coachprog.certification import seed as certification_seed
     from coachprog.coaching import seed as coaching_seed
     from coachprog.practicum import seed as practicum_seed
+    from coachprog.safeguarding import seed as safeguarding_seed
 
     # Coaching last: it appoints coach@ (after the audit cohort and the certified coaches are
     # chosen, so coach@ stays a trainee) and completes the matched and certified coaches'
     # paperwork.
-    for domain_seed in (practicum_seed, audits_seed, certification_seed, coaching_seed):
+    for domain_seed in (practicum_seed, audits_seed, certification_seed, coaching_seed,
+                        safeguarding_seed):
         domain_seed.seed_demo(actor)
     # Program outcomes last: an aggregator over everything above (charter, gates, KPI series).
     from coachprog.program import seed as program_seed

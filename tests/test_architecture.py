@@ -40,6 +40,8 @@ PURE_BESIDE_DOMAIN = (
     "certification/recert_domain.py",
     "people/data_rights/domain.py",
     "governance/policy/domain.py",
+    "safeguarding/escalations/domain.py",
+    "safeguarding/incidents/domain.py",
 )
 DOMAIN_FILES = sorted(
     [*PACKAGE.glob("*/domain.py"), *(PACKAGE / name for name in PURE_BESIDE_DOMAIN)]

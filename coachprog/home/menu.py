@@ -71,6 +71,14 @@ _ITEMS = [_Entry(*entry) for entry in (
     ("Quality", "Sensitive-topic flags", "can_review_sensitive_flags",
      "transcripts.list_flags"),
     ("Quality", "Rubrics", "can_view_rubrics", "rubrics.list_rubrics"),
+    ("Quality", "Safeguarding cases", "can_list_escalations", "escalations.list_cases"),
+    ("Quality", "Raise a safeguarding concern", "can_raise_escalation",
+     "escalations.raise_case"),
+    ("Quality", "Incidents and adverse effects", "can_manage_incidents",
+     "incidents.list_incidents"),
+    ("Quality", "Record an incident", "can_record_incident", "incidents.record_incident"),
+    ("Quality", "Safeguarding in numbers", "can_view_escalation_counts", "escalations.counts"),
+    ("Program", "Bias audit", "can_view_bias_audit", "bias_audit.view_audit"),
     ("Admin", "Users and roles", "can_view_users", "auth.list_users"),
     ("Admin", "Import people", "can_import_people", "people.import_people"),
     ("Admin", "Consent texts", "can_manage_consent_texts", "consent.list_texts"),
@@ -92,7 +100,10 @@ GROUPS = ("Program", "Selection", "Practice", "Quality", "Admin", "Privacy")
 # need "My audits" in the menu (their own assignments are on the audits page).
 _SUPERSEDED_BY = {"My practicum": "Practicum", "My supervision": "Supervision",
                   "My certification": "Certification", "My audits": "Audits",
-                  "Supervision structure": "Audits"}
+                  "Supervision structure": "Audits",
+                  # The list pages link to their forms.
+                  "Raise a safeguarding concern": "Safeguarding cases",
+                  "Record an incident": "Incidents and adverse effects"}
 
 
 def menu_for(user: Any) -> list[MenuGroup]:

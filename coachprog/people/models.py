@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -21,6 +21,9 @@ class Person(db.Model):  # type: ignore[name-defined]
     email: Mapped[str] = mapped_column(sa.String(254), unique=True)
     department: Mapped[str] = mapped_column(sa.String(200), default="", index=True)
     title: Mapped[str] = mapped_column(sa.String(200), default="")
+    # For the quarterly bias audit's breakdowns (by location and tenure band); optional.
+    location: Mapped[str] = mapped_column(sa.String(200), default="", server_default="")
+    hired_on: Mapped[date | None] = mapped_column(sa.Date)
     manager_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("people.id", ondelete="SET NULL"), index=True
     )

@@ -33,6 +33,7 @@ from coachprog.recordings.models import (
     Transcript,
     TranscriptSegment,
 )
+from coachprog.recordings.signals import sensitive_flag_raised
 
 MAX_SEGMENT_CHARS = 2000
 MAX_QUERY_CHARS = 200
@@ -211,6 +212,7 @@ def flag_sensitive_topics(recording: Recording, terms: dict[str, list[str]] | No
     existing = list(db.session.scalars(sa.select(SensitiveFlag).where(
         SensitiveFlag.recording_id == recording.id).order_by(SensitiveFlag.id)))
     touched: list[SensitiveFlag] = []
+    raised: list[SensitiveFlag] = []
     for category, match in sorted(found.items()):
         mine = [flag for flag in existing if flag.category == category]
         open_flag = next((flag for flag in mine if flag.status == "open"), None)
@@ -228,7 +230,12 @@ def flag_sensitive_topics(recording: Recording, terms: dict[str, list[str]] | No
                              raised_at=utcnow())
         db.session.add(flag)
         touched.append(flag)
+        raised.append(flag)
     db.session.flush()
+    for flag in raised:
+        # Safeguarding turns a new flag into an escalation case (it subscribes; recordings
+        # knows nothing of it). An updated open flag already has its case.
+        sensitive_flag_raised.send(flag, flag=flag, recording=recording, actor=actor)
     if touched:
         audit.record("recording.sensitive_flags_raised",
                      actor=actor or SystemActor("sensitive-topics"), object_type="recording",

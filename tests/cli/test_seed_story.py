@@ -20,6 +20,9 @@ from coachprog.practicum import services as practicum
 from coachprog.recordings import consent as consent_rules
 from coachprog.recordings import storage
 from coachprog.recordings.models import CoachingSession, Recording
+from coachprog.safeguarding.escalations import services as escalations
+from coachprog.safeguarding.escalations.models import EscalationCase
+from coachprog.safeguarding.incidents.models import Incident
 from coachprog.seed import DEMO_SPRINT
 from coachprog.selection import services as selection
 from coachprog.selection.models import Sprint
@@ -218,3 +221,19 @@ def test_the_program_story_has_a_charter_locked_gates_and_an_roi_range(seeded, r
     db.session.expire_all()
     assert counts == [db.session.scalar(sa.select(sa.func.count()).select_from(model))
                       for model in (ProgramGate, ProgramObservation)]
+
+
+def test_the_demo_safeguarding_case_reaches_its_path_and_is_added_once(seeded, runner) -> None:
+    case = db.session.scalar(sa.select(EscalationCase))
+    assert case is not None and case.category == "harassment"
+    for email in ("master@demo.example", "admin@demo.example"):
+        assert can(_user(email), "can_view_escalation", case), email
+    for email in ("coach@demo.example", "lead@demo.example", "sponsor@demo.example",
+                  "manager@demo.example"):
+        assert not can(_user(email), "can_view_escalation", case), email
+    assert [row.case.id for row in escalations.list_cases(_user("master@demo.example")).rows] \
+        == [case.id]
+    assert runner.invoke(args=SEED).exit_code == 0
+    db.session.expire_all()
+    assert db.session.scalar(sa.select(sa.func.count(EscalationCase.id))) == 1
+    assert db.session.scalar(sa.select(sa.func.count(Incident.id))) == 1

@@ -19,6 +19,7 @@ SOURCE_LABELS = {
     "privacy_incidents": "Privacy incidents",
     "adverse_effects": "Adverse effects",
     "opt_outs": "Opt-outs",
+    "bias_reviews": "Bias-audit reviews opened",
 }
 _sources: dict[str, CountSource] = {}
 

@@ -1,0 +1,38 @@
+"""Privacy incidents and adverse effects (`domain.py` holds the rules)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from coachprog.auth.models import User
+from coachprog.db import UTCDateTime, utcnow
+from coachprog.extensions import db
+
+
+class Incident(db.Model):  # type: ignore[name-defined]
+    """A privacy incident or an adverse effect, with severity, follow-up and closure. Names no
+    person: the description says what happened without identifying anyone beyond need."""
+
+    __tablename__ = "safeguarding_incidents"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(sa.String(24), index=True)  # domain.IncidentKind
+    severity: Mapped[str] = mapped_column(sa.String(16), index=True)  # domain.Severity
+    title: Mapped[str] = mapped_column(sa.String(200))
+    description: Mapped[str] = mapped_column(sa.Text, default="")
+    occurred_on: Mapped[date] = mapped_column(sa.Date, index=True)
+    follow_up: Mapped[str] = mapped_column(sa.Text, default="")
+    follow_up_due: Mapped[date | None] = mapped_column(sa.Date)
+    status: Mapped[str] = mapped_column(sa.String(16), default="open", index=True)
+    recorded_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="SET NULL"))
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    closure_note: Mapped[str] = mapped_column(sa.Text, default="")
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    closed_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="SET NULL"))
+
+    recorded_by: Mapped[User | None] = relationship(foreign_keys=[recorded_by_id])

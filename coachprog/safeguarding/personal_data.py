@@ -1,0 +1,47 @@
+"""Safeguarding records in a person's data (issue 24): escalation cases about their coaching
+or that they raised, owned or closed, the steps they completed, and the incidents and
+bias-audit reviews they recorded, owned or closed.
+
+Export: the facts of each record (category, status, dates, outcome), not its text. A
+safeguarding case or an incident describes other people — the coachee above all — and its text
+is released by L&D on request after weighing their rights, not by a self-service download.
+
+Erasure keeps these rows and their text: they are the organisation's record of a safeguarding
+concern, a privacy incident or a fairness review, kept to meet a legal obligation (the
+exemption from erasure in GDPR Art. 17(3)(b)). The account is pseudonymised and the final
+sweep replaces the person's identifiers in every text column, so the record names no one.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from coachprog.personal_data import (
+    ErasureContext,
+    Subject,
+    export_rows,
+    register_section,
+    subject_filter,
+    table,
+)
+
+TEXT = {
+    "escalation_cases": ("summary", "closure_note"),
+    "escalation_steps": ("note",),
+    "safeguarding_incidents": ("title", "description", "follow_up", "closure_note"),
+    "bias_review_items": ("closure_note",),
+}
+
+
+def export(subject: Subject) -> dict[str, Any]:
+    return {name: export_rows(name, subject_filter(table(name), subject), omit=omit)
+            for name, omit in TEXT.items()}
+
+
+def erase(ctx: ErasureContext) -> None:
+    return None
+
+
+register_section("safeguarding", export, erase,
+                 title="Safeguarding cases, incidents and fairness reviews", order=95,
+                 tables=list(TEXT))

@@ -140,7 +140,8 @@ def test_a_replaced_panel_member_keeps_the_decisions_already_recorded(app) -> No
     candidate = candidate_at(CandidateStage.PANEL)
     panel_decides(candidate)
     other = UserFactory(roles=[Role.SPONSOR], display_name="Olu Other")
-    selection.seat_panel_member(SYSTEM, candidate.sprint, "business_sponsor", other.id)
+    selection.seat_panel_member(SYSTEM, candidate.sprint, "business_sponsor", other.id,
+                                reason="Away for the rest of the sprint.")
     decision = next(d for d in candidate.panel_decisions if d.panel_role == "business_sponsor")
     assert decision.member_id != other.id
     assert selection.panel_outcome(candidate) is domain.PanelOutcome.APPOINT

@@ -524,6 +524,9 @@ def nominate(actor: Any, sprint: Sprint, *, nominee_employee_id: str, why: str) 
     if line_problem:
         raise _refuse(line_problem, "nominee_employee_id")
     _require_not_on_panel(sprint, nominee)
+    if nominee.id in _appointed_coach_ids([nominee.id]):
+        raise _refuse(f"{nominee.name} is already an appointed coach; selection is for people "
+                      f"who are not coaches yet.", "nominee_employee_id")
     problems = domain.nomination_problems(
         nominator_id=nominator.id, nominee_id=nominee.id, nominee_manager_chain=chain, why=why,
         existing_person_ids=_existing_person_ids(sprint))
@@ -636,7 +639,18 @@ def nominee_choices(actor: Any, sprint: Sprint) -> tuple[list[Person], int]:
                                                         Person.active.is_(True))
                                 .order_by(Person.name, Person.id)).all()
     entered = set(_existing_person_ids(sprint))
-    return [p for p in people if p.id not in entered], sum(p.id in entered for p in people)
+    coaches = _appointed_coach_ids([p.id for p in people])
+    return ([p for p in people if p.id not in entered and p.id not in coaches],
+            sum(p.id in entered for p in people))
+
+
+def _appointed_coach_ids(person_ids: Sequence[int]) -> set[int]:
+    """Those of the people already appointed coach in some sprint (no need to select them
+    again)."""
+    if not person_ids:
+        return set()
+    return set(db.session.scalars(sa.select(Candidate.person_id).where(
+        Candidate.person_id.in_(person_ids), Candidate.stage == CandidateStage.APPOINTED.value)))
 
 
 def list_my_candidacies(actor: Any) -> Sequence[Candidate]:

@@ -188,5 +188,115 @@ def test_admin_runs_the_demo_sprint_from_entry_to_appointment(demo: None, page: 
     final = page.locator(".board-column[data-stage='appointed']")
     expect(final.get_by_role("link", name=name)).to_be_visible()
     page.goto("/")
-    expect(page.locator("main")).to_contain_text("no supervisor yet")
     _shot(page, "1-08-admin-home-reminder")
+    # The home page's reminder leads to the supervisor assignments; once lead@ supervises the
+    # new coach, the reminder counts one coach fewer.
+    reminder = page.locator("main li").filter(has_text="no supervisor yet")
+    waiting = _count_in(reminder.inner_text())
+    reminder.get_by_role("link").click()
+    page.get_by_label("Search").fill(name)
+    page.get_by_role("button", name="Search").click()
+    _choose(page, "Coach", name)
+    _choose(page, "Supervisor (lead coach or master coach)", LEAD)
+    page.get_by_role("button", name="Assign supervisor").click()
+    expect(page.locator("main table").first).to_contain_text(name)
+    _shot(page, "1-09-supervisor-assigned")
+    page.goto("/")
+    if waiting == 1:
+        expect(reminder).to_have_count(0)
+    else:
+        assert _count_in(reminder.inner_text()) == waiting - 1
+
+
+def _count_in(text: str) -> int:
+    found = re.search(r"\d+", text)
+    assert found, text
+    return int(found.group(0))
+
+
+def test_manager_nominates_a_report_and_signs_a_coachs_agreement(demo: None, page: Any) -> None:
+    _as(page, MANAGER)
+    _shot(page, "2-01-manager-home")
+    # A nomination: someone from their reporting line, with why; the nominee is invited.
+    open_menu_item(page, "Selection sprints")
+    page.get_by_role("link", name="Nominate someone").first.click()
+    select = page.get_by_label("Person you nominate", exact=True)
+    option = select.locator("option:not([value=''])").first
+    nominee = option.inner_text().split(" — ")[0].strip()
+    select.select_option(value=option.get_attribute("value"))
+    page.get_by_label("Why you nominate them").fill(
+        "People already bring her their dilemmas, and she asks before she answers.")
+    _shot(page, "2-02-nomination-form")
+    page.get_by_role("button", name="Nominate and invite").click()
+    _flash(page, f"{nominee} is nominated and invited by e-mail")
+    # Their nominations say whether each nominee answered, and nothing about the candidacy.
+    page.goto("/sprints/nominations")
+    expect(page.locator("main")).to_contain_text(nominee)
+    _shot(page, "2-03-my-nominations")
+
+    # Paperwork: the home page asks for their signature on a report's agreement, with the
+    # protected time and the non-evaluator clause on the page they sign.
+    page.goto("/")
+    page.get_by_role("link", name=re.compile("coaching time-allocation agreement")).first.click()
+    main = page.locator("main")
+    expect(main).to_contain_text("Protected coaching time")
+    expect(main).to_contain_text(re.compile(r"1\d % of their working time on coaching"))
+    expect(page.get_by_role("heading", name="Non-evaluator clause")).to_be_visible()
+    expect(main).to_contain_text("you see the agreement and its signatures only")
+    _shot(page, "2-04-agreement-to-sign")
+    page.get_by_role("button", name="Sign the agreement as the coach's manager").click()
+    _flash(page, "You signed the time-allocation agreement as the coach's manager.")
+    expect(main).to_contain_text("You signed as")
+    _shot(page, "2-05-agreement-signed")
+    # The signature is theirs alone to give: nothing is left for them on the home page.
+    page.goto("/")
+    expect(page.get_by_role("link", name=re.compile("coaching time-allocation agreement"))) \
+        .to_have_count(0)
+
+
+def _status(page: Any, url: str) -> int:
+    response = page.goto(url)
+    assert response is not None
+    return int(response.status)
+
+
+def test_sponsor_reads_aggregates_and_reaches_no_session_content(demo: None,
+                                                                 page: Any) -> None:
+    # Where session content lives, as the coach finds it in their own pages.
+    _as(page, COACH)
+    open_menu_item(page, "Recordings")
+    page.locator("main a[href^='/recordings/']").filter(
+        has_text=re.compile(r"\S")).first.click()
+    recording = str(page.url)
+    forbidden = [recording]
+    transcript = page.get_by_role("link", name=re.compile("transcript", re.IGNORECASE)).first
+    if transcript.count():
+        forbidden.append(str(transcript.get_attribute("href")))
+    open_menu_item(page, "My practicum")
+    forbidden.append(str(page.url))
+    open_menu_item(page, "My supervision")
+    forbidden.append(str(page.url))
+
+    # The sponsor's menu: aggregates only.
+    _as(page, SPONSOR)
+    main = page.locator("main")
+    expect(main).to_contain_text("Organisation at a glance (aggregates)")
+    _shot(page, "3-01-sponsor-home")
+    open_menu_item(page, "Audit coverage")
+    expect(page.get_by_role("heading", name=re.compile("^Audit coverage"), level=1)) \
+        .to_be_visible()
+    _shot(page, "3-02-sponsor-audit-coverage")
+    open_menu_item(page, "Selection sprints")
+    _shot(page, "3-03-sponsor-sprints")
+    for name in ("Recordings", "Assessments", "My practicum", "People", "Audit log"):
+        expect(page.get_by_role("navigation", name="Main").get_by_role(
+            "link", name=name, exact=True, include_hidden=True)).to_have_count(0)
+
+    # Session content is out of reach, typed address or not.
+    for url in forbidden:
+        assert _status(page, url) in (403, 404), url
+        expect(main).not_to_contain_text("Transcript")
+    _shot(page, "3-04-sponsor-refused-recording")
+    for url in ("/recordings/", "/assessments/", "/practicum/", "/supervision/",
+                "/admin/audit"):
+        assert _status(page, url) in (403, 404), url

@@ -241,6 +241,23 @@ def test_nomination_outside_the_reporting_line_or_without_why_is_refused(app) ->
                            nominee_employee_id=top.employee_id, why="Me")
 
 
+def test_an_appointed_coach_is_neither_offered_nor_nominated_again(app) -> None:
+    appointed = candidate_at(CandidateStage.APPOINTED)
+    boss = PersonFactory(name="Bo Boss")
+    appointed.person.manager_id = boss.id
+    other = PersonFactory(name="Olga Other", manager_id=boss.id)
+    manager = UserFactory(roles=[Role.MANAGER], person_id=boss.id)
+    row = sprint(name="Next sprint")
+    offered, entered = selection.nominee_choices(manager, row)
+    assert offered == [other] and entered == 0
+    with pytest.raises(DomainError) as caught:
+        selection.nominate(manager, row, nominee_employee_id=appointed.person.employee_id,
+                           why="Again, please.")
+    assert caught.value.field_errors["nominee_employee_id"] == [
+        f"{appointed.person.name} is already an appointed coach; selection is for people who "
+        "are not coaches yet."]
+
+
 def test_accepting_the_invitation_makes_a_candidate_and_the_link_works_once(app) -> None:
     top, nominee = line(1)
     entry = selection.nominate(UserFactory(person_id=top.id), sprint(),

@@ -402,6 +402,7 @@ def view_sprint(sprint_id: int) -> Any:
         "selection/sprint_view.html", sprint=sprint, today=today,
         timeline=_timeline(sprint, today), late=services.lateness(sprint, today),
         funnel=_funnel(sprint), seats=_seats(sprint, found), conflicts=found,
+        conflicted={c.candidate_id: c for c in found},
         seats_left=services.seats_left(sprint),
         open_columns=[(stage, [_card(c) for c in columns[stage]]) for stage in OPEN_COLUMNS],
         final_columns=[(stage, columns[stage]) for stage in FINAL_COLUMNS],

@@ -168,6 +168,8 @@ def test_the_admin_board_marks_conflicted_seats_and_replaces_one_with_a_reason(
     _sign_in(client, admin)
     page = _text(client.get(f"/sprints/{story.sprint.id}"))
     assert "Conflicted seats" in page and "Sam Sponsor manages Dan Diaz." in page
+    card = page[page.index(f'id="card-{story.dan.id}"'):]
+    assert card.index("Conflicted panel seat: Business sponsor") < card.index("</li>")
     assert "Mateo External reports to Rosa Lead." in page
     assert 'id="seat-reason-business_sponsor"' in page
     assert "Not offered" in page  # the conflicted master coach and HR member, with why

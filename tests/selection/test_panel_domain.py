@@ -3,7 +3,7 @@ further up, coaching, own candidacy, and none."""
 
 from __future__ import annotations
 
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from coachprog.assessments.domain import RelationshipFacts
@@ -57,6 +57,7 @@ def test_the_refusal_names_the_conflict_and_what_happens_next() -> None:
     assert "conflict of interest" in sentence and "L&D replaces the seat" in sentence
 
 
+@settings(deadline=None)  # a loaded test machine must not fail a pure check on time
 @given(st.lists(st.integers(min_value=3, max_value=50), max_size=6),
        st.lists(st.integers(min_value=3, max_value=50), max_size=6),
        st.frozensets(st.integers(min_value=3, max_value=50), max_size=6))

@@ -119,6 +119,7 @@ ACTIONS: dict[str, str] = {
     "sprint.board_exported": "Exported a sprint board",
     "sprint.closed": "Closed a sprint",
     "sprint.created": "Created a sprint",
+    "sprint.panel_replaced": "Replaced a calibration panel member",
     "sprint.panel_seated": "Seated a calibration panel",
     "sprint.updated": "Changed a sprint",
     "supervision.feedback_written": "Wrote session feedback",

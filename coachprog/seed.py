@@ -230,10 +230,20 @@ def demo_people(count: int) -> list[dict[str, Any]]:
     for row in rows[-4:]:
         row["active"] = True
     staff_number = 2000
+    first_staff = len(rows)
     while len(rows) < count:
         manager, dept = rng.choice(managers)
         add(f"E{staff_number:04d}", dept, rng.choice(DEPARTMENTS[dept]), manager)
         staff_number += 1
+    # manager@ (E0010) always has active reports besides coach@, whatever the draw: one the
+    # seed nominates, one whose agreement waits for manager@'s signature, one for a visitor to
+    # nominate. Taken from the middle of the staff list (the demo assessments take theirs from
+    # the start, the demo sprint its candidates from the end) and after the draw, so every
+    # name stays as it was.
+    middle = first_staff + (len(rows) - first_staff) // 2
+    for row in rows[middle:middle + 3]:
+        row.update(manager_employee_id="E0010", department="Engineering", active=True,
+                   title=DEPARTMENTS["Engineering"][0])
     return rows
 
 

@@ -31,6 +31,7 @@ def _imports(path: Path) -> set[str]:
 # demographic counting, transcript formatting and matching).
 PURE_BESIDE_DOMAIN = (
     "selection/impact.py",
+    "selection/panel_domain.py",
     "selection/demographics.py",
     "recordings/sensitive.py",
     "practicum/supervision_domain.py",

@@ -154,7 +154,8 @@ def _manager_panel(user: Any) -> Panel:
     line = _count(sa.select(Person.id).where(
         Person.id.in_(sa.select(reporting_line_cte(user.person_id).c.id)),
         Person.active.is_(True)))
-    panel.items.append(Item("active people in your reporting line", "/people/", line))
+    panel.items.append(Item("active person in your reporting line" if line == 1
+                            else "active people in your reporting line", "/people/", line))
     return panel
 
 

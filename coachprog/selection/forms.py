@@ -86,6 +86,8 @@ class CloseSprintForm(FlaskForm):
 
 class PanelSeatForm(FlaskForm):
     user_id = SelectField("Member", coerce=str, validate_choice=False)
+    # The service checks the reason (needed to replace someone; its length) in words.
+    reason = StringField("Why the seat changes hands (needed when replacing someone)")
     submit = SubmitField("Seat")
 
 

@@ -6,7 +6,10 @@ Policy:
 - Master and lead coaches (program staff) see sprints, boards and candidates' evidence; they
   supervise practice: verify coached hours and review practice sessions (never their own).
 - The calibration panel's three members see the candidates of their sprint that reached the
-  panel — the full evidence pack — and each records their own decision. A sponsor on a panel
+  panel — the full evidence pack — and each records their own decision. A member conflicted
+  with a candidate (management chain either way, coaching, their own candidacy: see
+  `panel_domain`) neither reads that candidate's pack nor decides on them, whatever other
+  role they hold; L&D replaces the seat. A sponsor on a panel
   sees those candidates only; outside panels sponsors see aggregates, as everywhere.
 - A candidate sees their own candidacy (stage, what is next, the hours they logged), may log
   practice hours and may withdraw. They do not see raters' marks or panel reasons.
@@ -20,6 +23,7 @@ from typing import Any
 
 from coachprog.auth.domain import PROGRAM_STAFF, Role
 from coachprog.auth.permissions import has_any_role, is_signed_in, permission
+from coachprog.selection.conflicts import member_conflict
 from coachprog.selection.domain import CandidateStage, is_final
 
 SUPERVISOR_ROLES = (Role.MASTER_COACH, Role.LEAD_COACH)
@@ -85,10 +89,12 @@ def can_enter_sprints(user: Any, obj: Any = None) -> bool:
 
 @permission
 def can_view_candidate(user: Any, candidate: Any = None) -> bool:
-    """The candidate page with the evidence pack."""
+    """The candidate page with the evidence pack; never for a panel member conflicted with the
+    candidate (a seated admin or master coach included)."""
     if not is_signed_in(user) or candidate is None:
         return False
-    return has_any_role(user, *PROGRAM_STAFF) or _panel_sees(user, candidate)
+    return ((has_any_role(user, *PROGRAM_STAFF) or _panel_sees(user, candidate))
+            and not member_conflict(user, candidate))
 
 
 @permission
@@ -96,7 +102,8 @@ def can_read_practice_notes(user: Any, candidate: Any = None) -> bool:
     """Notes on practice hours and supervisors' review notes describe practice coachees'
     sessions: program staff read them; a sponsor on the panel sees hours and who reviewed,
     never what was said."""
-    return has_any_role(user, *PROGRAM_STAFF) and not _is_own(user, candidate)
+    return (has_any_role(user, *PROGRAM_STAFF) and not _is_own(user, candidate)
+            and not member_conflict(user, candidate))
 
 
 @permission
@@ -132,9 +139,18 @@ def can_supervise_practice(user: Any, candidate: Any = None) -> bool:
 
 @permission
 def can_record_panel_decision(user: Any, candidate: Any = None) -> bool:
-    """Only the sprint's panel members, while the candidate is at the panel stage."""
+    """Only the sprint's panel members free of conflicts with the candidate, while the
+    candidate is at the panel stage."""
     return (candidate is not None and candidate.stage == CandidateStage.PANEL.value
-            and panel_seat_of(user, candidate.sprint) is not None and not _is_own(user, candidate))
+            and panel_seat_of(user, candidate.sprint) is not None and not _is_own(user, candidate)
+            and not member_conflict(user, candidate))
+
+
+@permission
+def can_sit_on_panel_for(user: Any, candidate: Any = None) -> bool:
+    """Holds a seat on the candidate's sprint panel (conflicted or not): such a member is told
+    of a conflict in words rather than refused without a reason."""
+    return candidate is not None and panel_seat_of(user, candidate.sprint) is not None
 
 
 @permission

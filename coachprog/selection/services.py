@@ -35,7 +35,7 @@ from coachprog.governance import services as audit
 from coachprog.people.models import Person
 from coachprog.people.services import chain_refusal, get_manager_links, reporting_line_cte
 from coachprog.rubrics.models import RubricVersion
-from coachprog.selection import domain
+from coachprog.selection import conflicts, domain
 from coachprog.selection.domain import CandidateStage, PanelRole, SprintStage
 from coachprog.selection.models import (
     Candidate,
@@ -317,10 +317,12 @@ def seats_left(sprint: Sprint) -> int:
 
 
 def seat_panel_member(actor: Any, sprint: Sprint, panel_role: str, user_id: int | None,
-                      ) -> SprintPanelMember:
+                      reason: str = "") -> SprintPanelMember:
     """Seat (or replace) one of the three panel members. Each seat needs its role (HR/L&D:
-    admin; external master coach: master coach; business sponsor: sponsor) and three different
-    people sit on the panel. A member who already decided on a candidate is not replaced."""
+    admin; external master coach: master coach; business sponsor: sponsor), three different
+    people sit on the panel, and nobody conflicted with a candidate of the sprint takes a seat.
+    Replacing a member needs a reason, kept in the audit log. Decisions already recorded stay
+    with the member who made them."""
     require(actor, "can_manage_sprints")
     if sprint.status != "open":
         raise _refuse("The sprint is closed; its panel no longer changes.")
@@ -347,19 +349,47 @@ def seat_panel_member(actor: Any, sprint: Sprint, panel_role: str, user_id: int 
     managed = _managed_candidate(sprint, user)
     if managed is not None:
         raise _refuse(chain_refusal(user, managed, "panel member") or "", "user_id")
+    related = seat_refusals(sprint, [user]).get(user.id)
+    if related:
+        raise _refuse(f"{related} They cannot sit on this sprint's panel.", "user_id")
     seat = next((m for m in sprint.panel if m.panel_role == role.value), None)
-    if seat is not None and seat.user_id != user.id:
+    replaced = seat.user_id if seat is not None and seat.user_id != user.id else None
+    if replaced is not None and not reason.strip():
+        raise _refuse(f"Say why the {label} seat changes hands; the reason is kept in the "
+                      f"audit log.", "reason")
+    if len(reason) > domain.MAX_REASON_LENGTH:
+        raise _refuse(f"Keep the reason under {domain.MAX_REASON_LENGTH} characters.", "reason")
+    if seat is not None and replaced is not None:
         # Decisions already recorded stay with the member who made them; the new member
         # decides on the candidates still waiting (e.g. where the former one had a conflict).
         seat.user_id = user.id
+        seat.user = user
     elif seat is None:
         seat = SprintPanelMember(sprint_id=sprint.id, panel_role=role.value, user_id=user.id)
         db.session.add(seat)
         sprint.panel.append(seat)
     db.session.flush()
-    audit.record("sprint.panel_seated", actor=actor, object_type="sprint", object_id=sprint.id,
-                 detail={"panel_role": role.value, "user_id": user.id})
+    detail: dict[str, Any] = {"panel_role": role.value, "user_id": user.id}
+    if replaced is not None:
+        detail.update(replaced_user_id=replaced, reason=reason.strip())
+    audit.record("sprint.panel_replaced" if replaced is not None else "sprint.panel_seated",
+                 actor=actor, object_type="sprint", object_id=sprint.id, detail=detail)
     return seat
+
+
+def seat_refusals(sprint: Sprint, users: Sequence[User]) -> dict[int, str]:
+    """{user id: why} for the users conflicted with any entry of the sprint (management chain
+    either way, coaching, own candidacy): one sentence per user, naming the first candidate."""
+    people = db.session.execute(
+        sa.select(Person.id, Person.name).join(Candidate, Candidate.person_id == Person.id)
+        .where(Candidate.sprint_id == sprint.id).order_by(Person.name, Person.id)).all()
+    found: dict[int, str] = {}
+    pairs = conflicts.conflicts_between(users, [(row.id, row.name) for row in people])
+    for user in users:
+        for row in people:
+            if user.id not in found and (user.id, row.id) in pairs:
+                found[user.id] = " ".join(pairs[(user.id, row.id)])
+    return found
 
 
 def _managed_candidate(sprint: Sprint, user: User) -> Person | None:
@@ -381,15 +411,24 @@ def panel_candidates(sprint: Sprint) -> list[tuple[str, User]]:
             if r.value in by_role]
 
 
-def panel_seat_choices() -> dict[str, Sequence[User]]:
-    """Active users who may take each seat."""
+def panel_seat_choices(sprint: Sprint | None = None,
+                       ) -> tuple[dict[str, Sequence[User]], dict[str, list[tuple[User, str]]]]:
+    """Active users who may take each seat, and those who hold the seat's role but are not
+    offered because they are conflicted with a candidate of the sprint (with why)."""
     choices: dict[str, Sequence[User]] = {}
+    held: dict[str, Sequence[User]] = {}
     for seat, role in PANEL_SEAT_ROLES.items():
-        choices[seat] = db.session.scalars(
+        held[seat] = db.session.scalars(
             sa.select(User).where(User.is_active.is_(True), User.id.in_(
                 sa.select(RoleGrant.user_id).where(RoleGrant.role == role.value)))
             .order_by(User.display_name)).all()
-    return choices
+    everyone = list({u.id: u for users in held.values() for u in users}.values())
+    refused = seat_refusals(sprint, everyone) if sprint is not None else {}
+    not_offered: dict[str, list[tuple[User, str]]] = {}
+    for seat, users in held.items():
+        choices[seat] = [u for u in users if u.id not in refused]
+        not_offered[seat] = [(u, refused[u.id]) for u in users if u.id in refused]
+    return choices, not_offered
 
 
 # --- entries ------------------------------------------------------------------------------
@@ -485,6 +524,9 @@ def nominate(actor: Any, sprint: Sprint, *, nominee_employee_id: str, why: str) 
     if line_problem:
         raise _refuse(line_problem, "nominee_employee_id")
     _require_not_on_panel(sprint, nominee)
+    if nominee.id in _appointed_coach_ids([nominee.id]):
+        raise _refuse(f"{nominee.name} is already an appointed coach; selection is for people "
+                      f"who are not coaches yet.", "nominee_employee_id")
     problems = domain.nomination_problems(
         nominator_id=nominator.id, nominee_id=nominee.id, nominee_manager_chain=chain, why=why,
         existing_person_ids=_existing_person_ids(sprint))
@@ -597,7 +639,18 @@ def nominee_choices(actor: Any, sprint: Sprint) -> tuple[list[Person], int]:
                                                         Person.active.is_(True))
                                 .order_by(Person.name, Person.id)).all()
     entered = set(_existing_person_ids(sprint))
-    return [p for p in people if p.id not in entered], sum(p.id in entered for p in people)
+    coaches = _appointed_coach_ids([p.id for p in people])
+    return ([p for p in people if p.id not in entered and p.id not in coaches],
+            sum(p.id in entered for p in people))
+
+
+def _appointed_coach_ids(person_ids: Sequence[int]) -> set[int]:
+    """Those of the people already appointed coach in some sprint (no need to select them
+    again)."""
+    if not person_ids:
+        return set()
+    return set(db.session.scalars(sa.select(Candidate.person_id).where(
+        Candidate.person_id.in_(person_ids), Candidate.stage == CandidateStage.APPOINTED.value)))
 
 
 def list_my_candidacies(actor: Any) -> Sequence[Candidate]:
@@ -1005,10 +1058,10 @@ def hours_summary(candidate: Candidate) -> HoursSummary:
 
 def record_panel_decision(actor: Any, candidate: Candidate, *, verdict: str,
                           reasons: str) -> PanelDecisionRecord:
-    require(actor, "can_record_panel_decision", candidate)
     conflict = panel_conflict(actor, candidate)
     if conflict:
         raise _refuse(conflict)
+    require(actor, "can_record_panel_decision", candidate)
     seat = panel_seat_of(actor, candidate.sprint)
     errors: dict[str, list[str]] = {}
     try:
@@ -1045,17 +1098,9 @@ def record_panel_decision(actor: Any, candidate: Candidate, *, verdict: str,
 
 
 def panel_conflict(member: Any, candidate: Candidate) -> str | None:
-    """A panel member in the candidate's management chain (either way) does not decide on
-    them: L&D seats another member for that decision."""
-    person_id = getattr(member, "person_id", None)
-    if person_id is None:
-        return None
-    links = get_manager_links((person_id, candidate.person_id))
-    if person_id in assessment_domain.manager_chain(candidate.person_id, links) or \
-            candidate.person_id in assessment_domain.manager_chain(person_id, links):
-        return (f"You are in {candidate.person.name}'s management chain (or they are in yours): "
-                f"a conflict of interest. Ask L&D to seat another member for this decision.")
-    return None
+    """Why a seated member may not decide on this candidate (management chain either way,
+    coaching, own candidacy), in words; None when they may."""
+    return conflicts.member_refusal(member, candidate)
 
 
 def panel_outcome(candidate: Candidate) -> domain.PanelOutcome:
@@ -1132,9 +1177,14 @@ def export_board(actor: Any, sprint: Sprint) -> list[dict[str, Any]]:
     selection outcomes."""
     require(actor, "can_manage_sprints")
     rows = []
+    # A seated admin conflicted with a candidate gets their row without the evidence (the
+    # results and the panel's outcome), as on the candidate page.
+    barred = {c.candidate_id for c in conflicts.sprint_conflicts(sprint)
+              if c.member_id == getattr(actor, "id", None)}
     for stage_candidates in board(sprint).values():
         for candidate in stage_candidates:
-            lines = {line.purpose: line for line in assessment_lines(candidate)}
+            lines = {} if candidate.id in barred else \
+                {line.purpose: line for line in assessment_lines(candidate)}
             rows.append({
                 "candidate_id": candidate.id, "employee_id": candidate.person.employee_id,
                 "name": candidate.person.name, "department": candidate.person.department,
@@ -1146,7 +1196,7 @@ def export_board(actor: Any, sprint: Sprint) -> list[dict[str, Any]]:
                 "simulation_performance": _result_word(lines.get("simulation-performance")),
                 "simulation_transition": _result_word(lines.get("simulation-transition")),
                 "panel_outcome": panel_outcome(candidate).value
-                if candidate.panel_decisions else "",
+                if candidate.panel_decisions and candidate.id not in barred else "",
                 "exit_reason": candidate.exit_reason,
             })
     audit.record("sprint.board_exported", actor=actor, object_type="sprint", object_id=sprint.id,

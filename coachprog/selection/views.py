@@ -35,6 +35,7 @@ from coachprog.auth.permissions import can, registered
 from coachprog.errors import DomainError, NotFound, NotPermitted
 from coachprog.extensions import db
 from coachprog.selection import domain, services
+from coachprog.selection.conflicts import SeatConflict, sprint_conflicts
 from coachprog.selection.domain import CandidateStage, PanelRole
 from coachprog.selection.forms import (
     AdvanceForm,
@@ -54,7 +55,7 @@ from coachprog.selection.forms import (
     stage_field_name,
 )
 from coachprog.selection.models import Candidate, Sprint
-from coachprog.selection.permissions import panel_seat_of
+from coachprog.selection.permissions import PANEL_VISIBLE_STAGES, panel_seat_of
 from coachprog.validation import parse_id
 from coachprog.web import apply_domain_error, authorize, csv_cell, no_store, safe_next
 
@@ -144,6 +145,19 @@ def _viewable_candidate(sprint_id: int, candidate_id: int) -> Candidate:
     except NotPermitted:
         candidate = services.load_candidate(current_user, candidate_id, "can_view_own_candidacy")
     return _in_sprint(candidate, sprint_id)
+
+
+def _panel_candidate(sprint_id: int, candidate_id: int) -> Candidate:
+    """The candidate for a decision: whoever may read the pack, or a member seated on the
+    candidate's panel (a conflicted one is then refused in words, not with a bare 403)."""
+    try:
+        return _candidate(sprint_id, candidate_id)
+    except NotPermitted:
+        candidate = _candidate(sprint_id, candidate_id, "can_sit_on_panel_for")
+        if candidate.furthest_stage not in PANEL_VISIBLE_STAGES or \
+                not services.panel_conflict(current_user, candidate):
+            raise
+        return candidate
 
 
 def _refuse_stale(could: bool, message: str, back: str) -> Any:
@@ -353,13 +367,19 @@ class Seat:
     label: str
     member: Any
     choices: list[Any]
+    not_offered: list[tuple[Any, str]]  # (user, why) holding the role but conflicted
+    conflicts: list[SeatConflict]  # this seat's member against the sprint's candidates
 
 
-def _seats(sprint: Sprint) -> list[Seat]:
+def _seats(sprint: Sprint, found: list[SeatConflict]) -> list[Seat]:
     members = {m.panel_role: m.user for m in sprint.panel}
-    choices = services.panel_seat_choices() if can(current_user, "can_manage_sprints") else {}
+    choices: dict[str, Any] = {}
+    not_offered: dict[str, Any] = {}
+    if can(current_user, "can_manage_sprints"):
+        choices, not_offered = services.panel_seat_choices(sprint)
     return [Seat(role, domain.PANEL_ROLE_LABELS[role], members.get(role.value),
-                 list(choices.get(role.value, ()))) for role in PanelRole]
+                 list(choices.get(role.value, ())), list(not_offered.get(role.value, ())),
+                 [c for c in found if c.panel_role == role.value]) for role in PanelRole]
 
 
 @bp.route("/<int:sprint_id>")
@@ -370,14 +390,20 @@ def view_sprint(sprint_id: int) -> Any:
     if not can(current_user, "can_view_sprints"):
         # A panel member outside program staff: only the candidates who reached the panel.
         visible = [c for c in sprint.candidates if can(current_user, "can_view_candidate", c)]
+        reached = {c.id for c in sprint.candidates if c.furthest_stage in PANEL_VISIBLE_STAGES}
+        mine = [c for c in sprint_conflicts(sprint)
+                if c.member_id == current_user.id and c.candidate_id in reached]
         return render_template("selection/sprint_panel.html", sprint=sprint,
-                               candidates=visible, timeline=_timeline(sprint, today),
-                               today=today)
+                               candidates=visible, conflicts=mine,
+                               timeline=_timeline(sprint, today), today=today)
+    found = sprint_conflicts(sprint)
     columns = services.board(sprint)
     return render_template(
         "selection/sprint_view.html", sprint=sprint, today=today,
         timeline=_timeline(sprint, today), late=services.lateness(sprint, today),
-        funnel=_funnel(sprint), seats=_seats(sprint), seats_left=services.seats_left(sprint),
+        funnel=_funnel(sprint), seats=_seats(sprint, found), conflicts=found,
+        conflicted={c.candidate_id: c for c in found},
+        seats_left=services.seats_left(sprint),
         open_columns=[(stage, [_card(c) for c in columns[stage]]) for stage in OPEN_COLUMNS],
         final_columns=[(stage, columns[stage]) for stage in FINAL_COLUMNS],
         close_form=CloseSprintForm(formdata=None))
@@ -392,7 +418,8 @@ def seat_panel_member(sprint_id: int, seat: str) -> Any:
         raw = (form.user_id.data or "").strip()
         user_id = parse_id(raw)
         try:
-            member = services.seat_panel_member(current_user, sprint, seat, user_id)
+            member = services.seat_panel_member(current_user, sprint, seat, user_id,
+                                                reason=form.reason.data or "")
         except DomainError as error:
             db.session.rollback()
             flash(f"The panel is unchanged: {error.message}", "error")
@@ -514,13 +541,17 @@ class PanelLine:
     label: str
     member: Any
     decision: Any
+    conflict: str  # why the seat's member may not act for this candidate, or ""
 
 
 def _panel_lines(candidate: Candidate) -> list[PanelLine]:
     members = {m.panel_role: m.user for m in candidate.sprint.panel}
     decisions = {d.panel_role: d for d in candidate.panel_decisions}
+    conflicted = {c.panel_role: c.words for c in sprint_conflicts(candidate.sprint)
+                  if c.candidate_id == candidate.id}
     return [PanelLine(domain.PANEL_ROLE_LABELS[role], members.get(role.value),
-                      decisions.get(role.value)) for role in PanelRole]
+                      decisions.get(role.value), conflicted.get(role.value, ""))
+            for role in PanelRole]
 
 
 def _decision_form(candidate: Candidate) -> PanelDecisionForm:
@@ -662,7 +693,12 @@ def record_review(sprint_id: int, candidate_id: int) -> Any:
 @bp.route("/<int:sprint_id>/candidates/<int:candidate_id>/decision", methods=["POST"])
 @login_required
 def record_panel_decision(sprint_id: int, candidate_id: int) -> Any:
-    candidate = _candidate(sprint_id, candidate_id)
+    candidate = _panel_candidate(sprint_id, candidate_id)
+    conflict = services.panel_conflict(current_user, candidate)
+    if conflict:
+        # Refused in words on the panel page: the member may not open this candidate's pack.
+        flash(f"Your decision is not recorded. {conflict}", "error")
+        return redirect(_board_url(sprint_id))
     back = _candidate_url(candidate) + "#panel"
     if not can(current_user, "can_record_panel_decision", candidate):
         could = panel_seat_of(current_user, candidate.sprint) is not None

@@ -140,7 +140,8 @@ def test_a_replaced_panel_member_keeps_the_decisions_already_recorded(app) -> No
     candidate = candidate_at(CandidateStage.PANEL)
     panel_decides(candidate)
     other = UserFactory(roles=[Role.SPONSOR], display_name="Olu Other")
-    selection.seat_panel_member(SYSTEM, candidate.sprint, "business_sponsor", other.id)
+    selection.seat_panel_member(SYSTEM, candidate.sprint, "business_sponsor", other.id,
+                                reason="Away for the rest of the sprint.")
     decision = next(d for d in candidate.panel_decisions if d.panel_role == "business_sponsor")
     assert decision.member_id != other.id
     assert selection.panel_outcome(candidate) is domain.PanelOutcome.APPOINT
@@ -238,6 +239,23 @@ def test_nomination_outside_the_reporting_line_or_without_why_is_refused(app) ->
     with pytest.raises(DomainError, match="cannot nominate yourself"):
         selection.nominate(manager, row,
                            nominee_employee_id=top.employee_id, why="Me")
+
+
+def test_an_appointed_coach_is_neither_offered_nor_nominated_again(app) -> None:
+    appointed = candidate_at(CandidateStage.APPOINTED)
+    boss = PersonFactory(name="Bo Boss")
+    appointed.person.manager_id = boss.id
+    other = PersonFactory(name="Olga Other", manager_id=boss.id)
+    manager = UserFactory(roles=[Role.MANAGER], person_id=boss.id)
+    row = sprint(name="Next sprint")
+    offered, entered = selection.nominee_choices(manager, row)
+    assert offered == [other] and entered == 0
+    with pytest.raises(DomainError) as caught:
+        selection.nominate(manager, row, nominee_employee_id=appointed.person.employee_id,
+                           why="Again, please.")
+    assert caught.value.field_errors["nominee_employee_id"] == [
+        f"{appointed.person.name} is already an appointed coach; selection is for people who "
+        "are not coaches yet."]
 
 
 def test_accepting_the_invitation_makes_a_candidate_and_the_link_works_once(app) -> None:

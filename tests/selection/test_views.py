@@ -765,6 +765,22 @@ def test_nomination_lists_the_reporting_line_and_invites_by_email(client: FlaskC
     assert "1 person in your line already has an entry" in page
 
 
+def test_nominating_an_appointed_coach_is_refused_in_words(client: FlaskClient) -> None:
+    appointed = candidate_at(CandidateStage.APPOINTED)
+    boss = _person(name="Bo Boss")
+    appointed.person.manager_id = boss.id
+    manager = _user(Role.MANAGER, person_id=boss.id)
+    row = sprint(name="Next sprint")
+    _sign_in(client, manager)
+    assert f'value="{appointed.person.employee_id}"' not in _text(
+        client.get(f"/sprints/{row.id}/nominate"))
+    response = post_form(client, f"/sprints/{row.id}/nominate",
+                         {"nominee_employee_id": appointed.person.employee_id, "why": "Again."})
+    assert response.status_code == 400
+    page = _text(response)
+    assert 'role="alert"' in page and "is already an appointed coach" in page
+
+
 def test_nomination_page_explains_an_empty_reporting_line(client: FlaskClient) -> None:
     row = sprint()
     _sign_in(client, _user(person_id=_person().id))

@@ -147,9 +147,12 @@ def auditor_user_ids(coach_person_id: int) -> set[int]:
 
 
 def _engagement_of(obj: Any) -> Any:
-    """The engagement behind a recording, a transcript or a coaching session."""
+    """The engagement behind a recording, a transcript or a coaching session (or the
+    engagement itself: the engagement page asks whether its coach may record a session)."""
     if obj is None:
         return None
+    if hasattr(obj, "coach_person_id") and hasattr(obj, "coachee_person_id"):
+        return obj
     if hasattr(obj, "recording"):  # a transcript
         obj = obj.recording
     if hasattr(obj, "session"):  # a recording

@@ -187,6 +187,7 @@ def _register_interfaces(app: Flask) -> None:
     from coachprog.recordings.views import bp as recordings_bp
     from coachprog.rubrics.views import bp as rubrics_bp
     from coachprog.selection.impact_views import bp as selection_impact_bp
+    from coachprog.selection.invitation_views import bp as selection_invitations_bp
     from coachprog.selection.views import bp as selection_bp
 
     for blueprint in (auth_bp, home_bp, people_bp, governance_bp, jobs_bp, rubrics_bp,
@@ -195,6 +196,7 @@ def _register_interfaces(app: Flask) -> None:
                       transcripts_bp, practicum_bp, supervision_bp, audits_bp, fidelity_bp,
                       certification_bp, verify_bp):
         app.register_blueprint(blueprint)
+    app.register_blueprint(selection_invitations_bp)  # issue 21: invitation links without SMTP
     app.register_blueprint(api_bp)
 
     @app.before_request

@@ -118,5 +118,5 @@ def test_with_smtp_the_new_link_is_emailed_not_shown(
     shown = auth.client.get(issued.headers["Location"]).get_data(as_text=True)
     assert "e-mailed to" in shown and not LINK.search(shown)
     mails = db.session.scalars(sa.select(OutboxMessage).where(
-        OutboxMessage.kind == "selection.invitation")).all()
+        OutboxMessage.kind == "selection.invitation").order_by(OutboxMessage.id)).all()
     assert len(mails) == 2 and "no longer works" in mails[-1].body

@@ -252,6 +252,7 @@ def _register_interfaces(app: Flask) -> None:
     from coachprog.safeguarding.escalations.views import bp as escalations_bp
     from coachprog.safeguarding.incidents.views import bp as incidents_bp
     from coachprog.selection.impact_views import bp as selection_impact_bp
+    from coachprog.selection.invitation_views import bp as selection_invitations_bp
     from coachprog.selection.views import bp as selection_bp
 
     for blueprint in (auth_bp, home_bp, people_bp, governance_bp, jobs_bp, rubrics_bp,
@@ -262,6 +263,7 @@ def _register_interfaces(app: Flask) -> None:
                       program_metrics_bp, data_rights_bp, policy_views.bp, escalations_bp,
                       incidents_bp, bias_audit_bp):
         app.register_blueprint(blueprint)
+    app.register_blueprint(selection_invitations_bp)  # issue 21: invitation links without SMTP
     app.register_blueprint(api_bp)
 
     @app.before_request

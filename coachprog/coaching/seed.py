@@ -4,7 +4,8 @@
   paperwork complete and signed by coach@ and their manager (manager@), matched with one
   coachee who consented to recording, transcription and supervisor review, and one session
   with a short real recording already transcribed; a first capstone brief submitted on that
-  engagement (its supervisor lead@ scores it).
+  engagement and scored not passed by its supervisor lead@ (the KPI's baseline and target
+  carry no dates), so coach@'s next step is to revise it (the new version goes to lead@).
 - every other demo coach who is matched with a coachee, or certified, has complete
   paperwork (signed on paper before the app was used: the seed records both signatures);
 - a second report of manager@ is appointed with the agreement drawn up and not signed yet:
@@ -329,16 +330,39 @@ def _transcribed_session(trainee: Any, engagement: Any, consent: Any, day: date)
     return recording
 
 
-def _capstone(trainee: Any, engagement: Any) -> None:
-    """coach@'s first capstone brief, submitted on the engagement (it goes to lead@ to
-    score)."""
-    from coachprog.practicum import capstone_services
+# lead@'s marks on coach@'s first brief: the KPI's baseline and target carry no dates, so two
+# non-negotiables are unmet and the version does not pass; coach@ revises it (a new version),
+# which goes back to lead@. Every other behaviour is met (binary) or at level 3.
+CAPSTONE_MARKS = {
+    "kpi-baseline": ("0", "The baseline gives a value (3 a week) but not when it was measured."),
+    "kpi-target": ("0", "The target (8 a week) has no date by which it should be reached."),
+    "obj-linked": ("2", "Say how handing back decisions is expected to move the KPI."),
+}
 
-    capstone_services.submit_brief(trainee, trainee.person_id, capstone_services.BriefDraft(
-        mode="markdown", engagement_id=engagement.id,
-        kpi_name="Decisions the team takes without escalating", kpi_baseline="3 a week",
-        kpi_target="8 a week", kpi_source="The coachee's weekly planning notes",
-        objectives="Contract with the team about who decides what\n"
-                   "Prepare and hold one difficult conversation a month\n"
-                   "Notice and hand back decisions the team could take",
-        body_markdown=CAPSTONE_BODY))
+
+def _capstone(trainee: Any, engagement: Any) -> None:
+    """coach@'s first capstone brief, submitted on the engagement and scored by their
+    supervisor (lead@) as not passed, with notes: coach@'s next step is to revise it."""
+    from coachprog.assessments import services as assessment_services
+    from coachprog.practicum import capstone_services
+    from coachprog.rubrics.domain import ScaleKind
+
+    brief = capstone_services.submit_brief(
+        trainee, trainee.person_id, capstone_services.BriefDraft(
+            mode="markdown", engagement_id=engagement.id,
+            kpi_name="Decisions the team takes without escalating", kpi_baseline="3 a week",
+            kpi_target="8 a week", kpi_source="The coachee's weekly planning notes",
+            objectives="Contract with the team about who decides what\n"
+                       "Prepare and hold one difficult conversation a month\n"
+                       "Notice and hand back decisions the team could take",
+            body_markdown=CAPSTONE_BODY))
+    assignment = next((a for a in brief.assessment.assignments if a.role == "rater"), None)
+    if assignment is None:
+        return  # no calibrated supervisor: the brief waits for program staff to assign one
+    values: dict[str, str] = {}
+    notes: dict[str, str] = {}
+    for behaviour in brief.assessment.rubric_version.to_domain().behaviours:
+        default = "3" if behaviour.scale is ScaleKind.LEVELS else "1"
+        values[behaviour.id], notes[behaviour.id] = CAPSTONE_MARKS.get(behaviour.id,
+                                                                       (default, ""))
+    assessment_services.save_marks(assignment.rater, assignment, values, notes, submit=True)

@@ -314,13 +314,14 @@ def record_consent(actor: Any, engagement_id: int, *, consent_text_id: int | Non
                    scopes: Collection[str], method: str, signed_form: SignedForm | None = None,
                    signed_on: date | None = None) -> RecordedConsent:
     """Record a coachee's consent: in the app by the coachee themself ("in_app"), or by an
-    admin with the signed form ("signed_form", dated `signed_on`, default today). The new
+    admin or the engagement's coach with the signed form ("signed_form", dated `signed_on`,
+    default today). The new
     consent becomes current; the coachee is e-mailed their withdrawal link."""
     engagement = _engagement(engagement_id)
     if method == "in_app":
         require(actor, "can_acknowledge_consent", engagement)
     elif method == "signed_form":
-        require(actor, "can_manage_recordings", engagement)
+        require(actor, "can_record_signed_consent", engagement)
     else:
         raise ValueError(f"unknown consent method {method!r}")
     errors: dict[str, list[str]] = {}
@@ -376,18 +377,19 @@ def record_consent(actor: Any, engagement_id: int, *, consent_text_id: int | Non
                  object_id=consent.id,
                  detail={"engagement_id": engagement.id, "version": text.version,
                          "method": method, "scopes": sorted(scopes)})
-    _email_coachee(engagement, consent, text, token)
+    _email_coachee(engagement, consent, text, token,
+                   by_coach=getattr(actor, "person_id", None) == engagement.coach_person_id)
     return RecordedConsent(consent, token)
 
 
 def _email_coachee(engagement: Engagement, consent: CoacheeConsent, text: ConsentText,
-                   token: str) -> None:
+                   token: str, *, by_coach: bool = False) -> None:
     from coachprog.notifications.services import send_email
 
     coachee = engagement.coachee
     lines = "\n".join(f"- {line}" for line in describe_scopes(scopes_of(consent)))
     how = ("you gave it in the app" if consent.method == "in_app"
-           else "L&D recorded the consent form you signed")
+           else f"{'your coach' if by_coach else 'L&D'} recorded the consent form you signed")
     send_email(
         kind="consent.recorded", to_email=coachee.email, to_name=coachee.name,
         subject="Your consent for recorded coaching sessions",

@@ -165,7 +165,7 @@ def acknowledge(engagement_id: int) -> Any:
 @login_required
 def record_signed(engagement_id: int) -> Any:
     page = services.engagement_consent(current_user, engagement_id)
-    authorize("can_manage_recordings", page.engagement)
+    authorize("can_record_signed_consent", page.engagement)
     form = SignedConsentForm()
     upload = request.files.get("signed_form")
     signed = (services.SignedForm(upload.filename or "", upload.stream)
@@ -175,7 +175,7 @@ def record_signed(engagement_id: int) -> Any:
     if failed is not None:
         return _render_engagement(engagement_id, signed_form=form, status=400)
     flash("The signed consent is recorded and is now the current consent. The coachee has "
-          "been e-mailed their withdrawal link.", "success")
+          "been e-mailed their personal withdrawal link.", "success")
     return redirect(url_for("consent.engagement_consent", engagement_id=engagement_id))
 
 

@@ -149,9 +149,12 @@ def auditor_user_ids(coach_person_id: int) -> set[int]:
 
 
 def _engagement_of(obj: Any) -> Any:
-    """The engagement behind a recording, a transcript or a coaching session."""
+    """The engagement behind a recording, a transcript or a coaching session (or the
+    engagement itself: the engagement page asks whether its coach may record a session)."""
     if obj is None:
         return None
+    if hasattr(obj, "coach_person_id") and hasattr(obj, "coachee_person_id"):
+        return obj
     if hasattr(obj, "recording"):  # a transcript
         obj = obj.recording
     if hasattr(obj, "session"):  # a recording
@@ -380,11 +383,31 @@ def _is_coachee_of(user: Any, engagement: Any) -> bool:
             and own == getattr(engagement, "coachee_person_id", None))
 
 
+def _is_coach_of(user: Any, engagement: Any) -> bool:
+    """The engagement's coach, unless something bars them from its sessions (a manager of the
+    coachee, a sponsor: `_barred`)."""
+    own = getattr(user, "person_id", None)
+    return (own is not None and engagement is not None
+            and own == getattr(engagement, "coach_person_id", None)
+            and not _barred(user, engagement, None))
+
+
 @permission
 def can_view_engagement_consent(user: Any, engagement: Any = None) -> bool:
-    """The consent page of an engagement: L&D admins, and the coachee themself (their own
-    consent is theirs to read and give). The coach learns only whether uploads are allowed."""
-    return has_any_role(user, Role.ADMIN) or _is_coachee_of(user, engagement)
+    """The consent page of an engagement: L&D admins, the coachee themself (their own consent
+    is theirs to read and give), and the coach, who must know what they may record: the
+    consent's status, scope and history (never the signed form, never the withdrawal link)."""
+    return (has_any_role(user, Role.ADMIN) or _is_coachee_of(user, engagement)
+            or _is_coach_of(user, engagement))
+
+
+@permission
+def can_record_signed_consent(user: Any, engagement: Any = None) -> bool:
+    """Record the coachee's signed consent form: L&D admins, and the engagement's coach, who
+    collects the signed form when contracting with the coachee. The form is the coachee's own
+    consent (the recorder ticks exactly what the coachee ticked on it), so nobody consents for
+    another; downloading the form later stays with L&D (`can_manage_recordings`)."""
+    return has_any_role(user, Role.ADMIN) or _is_coach_of(user, engagement)
 
 
 @permission

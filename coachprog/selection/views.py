@@ -54,6 +54,7 @@ from coachprog.selection.forms import (
     WithdrawForm,
     stage_field_name,
 )
+from coachprog.selection.invitation_links import sends_email
 from coachprog.selection.models import Candidate, Sprint
 from coachprog.selection.permissions import PANEL_VISIBLE_STAGES, panel_seat_of
 from coachprog.validation import parse_id
@@ -808,8 +809,13 @@ def nominate(sprint_id: int) -> Any:
             name = entry.candidate.person.name
             db.session.commit()
             # The invitation link goes to the nominee alone: it is their credential.
-            flash(f"{name} is nominated and invited by e-mail to accept or decline. This page "
-                  "shows when they answer.", "success")
+            if sends_email():
+                flash(f"{name} is nominated and invited by e-mail to accept or decline. This "
+                      "page shows when they answer.", "success")
+            else:
+                flash(f"{name} is nominated. This site sends no e-mail, so L&D gives them "
+                      "their invitation link to accept or decline. This page shows when they "
+                      "answer.", "success")
             return redirect(url_for("selection.my_nominations"))
     return render_template(
         "selection/nomination_form.html", sprint=sprint, form=form, people=people,

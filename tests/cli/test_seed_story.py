@@ -110,9 +110,13 @@ def test_coach_is_a_trainee_with_an_engagement_consent_hours_capstone_and_transc
         consent_rules.scopes_of(consent)
     # Hours: the practicum ledger has verified entries.
     assert practicum.hours_summary(coach.person_id).coached_hours > 0
-    # A capstone brief on this engagement, waiting for its score.
+    # A first capstone brief on this engagement, scored not passed by lead@ with notes on what
+    # to change, so coach@ can revise it: the editor takes a new version now.
     briefs = capstone_services.briefs_of(coach.person_id)
     assert [b.engagement_id for b in briefs] == [engagement.id]
+    result = capstone_services.result_of(briefs[0])
+    assert result is not None and result["passed"] is False
+    assert capstone_services.submission_block(coach, coach.person_id) is None
     # The real clip, stored as uploads are, transcribed, and theirs to open.
     recording = db.session.scalar(sa.select(Recording).join(CoachingSession).where(
         CoachingSession.engagement_id == engagement.id))

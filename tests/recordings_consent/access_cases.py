@@ -1,6 +1,8 @@
-"""Consent routes in the access matrix. The matrix user is never the coachee of an engagement
-(the coachee's own page is tested in test_views.py), so only admins get in there; nobody but the
-coachee gives consent in the app, admins included. The withdrawal link needs no sign-in: the
+"""Consent routes in the access matrix. The matrix user is never the coachee or the coach of an
+engagement (their own pages are tested in test_views.py: the coachee reads, gives and withdraws
+their consent; the coach reads it and records the signed form, and neither downloads the form
+nor withdraws for the coachee), so only admins get in there; nobody but the coachee gives
+consent in the app, admins included. The withdrawal link needs no sign-in: the
 token is the proof, and anyone holding it gets the page."""
 
 from __future__ import annotations

@@ -9,6 +9,7 @@ import sqlalchemy as sa
 
 from coachprog.extensions import db
 from coachprog.governance.models import AuditEntry
+from coachprog.notifications.models import OutboxMessage
 from coachprog.recordings.models import CoacheeConsent, ConsentText
 from tests.conftest import post_form
 from tests.factories import UserFactory
@@ -74,10 +75,16 @@ def test_others_cannot_see_or_give_the_coachees_consent(client, auth) -> None:
     other = engagement()
     consent_text()
     db.session.commit()
-    auth.login_as("coach", person_id=eng.coach_person_id)
     url = f"/consent/engagements/{eng.id}"
-    assert client.get(url).status_code == 403
+    # The engagement's coach reads the page but never consents in the app for the coachee.
+    auth.login_as("coach", person_id=eng.coach_person_id)
+    assert client.get(url).status_code == 200
     assert post_form(client, url + "/acknowledge", {"scope_record": "y"}).status_code == 403
+    auth.logout()
+    # Another engagement's coach reads nothing of this one.
+    auth.login_as("coach", person_id=other.coach_person_id)
+    assert client.get(url).status_code == 403
+    assert post_form(client, url + "/signed", {"scope_record": "y"}).status_code == 403
     auth.logout()
     auth.login_as(person_id=other.coachee_person_id)
     assert client.get(url).status_code == 403
@@ -161,3 +168,38 @@ def test_a_signed_in_coachee_withdraws_in_the_app(client, auth) -> None:
     auth.logout()
     auth.login_as("admin")
     assert post_form(client, f"/consent/consents/{given.id}/withdraw-mine").status_code == 403
+
+
+def test_the_coach_reads_the_consent_and_records_the_signed_form(client, auth) -> None:
+    """The coach sees what they may record (status, scope, history), records the form the
+    coachee signed, and can neither download it nor withdraw for the coachee."""
+    eng = engagement()
+    text = consent_text()
+    db.session.commit()
+    coach = auth.login_as("coach", person_id=eng.coach_person_id)
+    url = f"/consent/engagements/{eng.id}"
+    page = client.get(url).get_data(as_text=True)
+    assert "There is no current consent" in page and "Record a signed consent form" in page
+    assert "wants to withdraw" in page and "Withdraw on the coachee" not in page
+    assert 'name="scope_transcribe"' in page
+    empty = post_form(client, url + "/signed", {"consent_text_id": str(text.id),
+                                                "scope_record": "y"})
+    assert empty.status_code == 400 and 'role="alert"' in empty.get_data(as_text=True)
+    good = post_form(client, url + "/signed", {
+        "consent_text_id": str(text.id), "scope_record": "y", "scope_transcribe": "y",
+        "signed_form": (io.BytesIO(PDF), "signed.pdf")}, content_type="multipart/form-data")
+    assert good.status_code == 302
+    row = db.session.scalars(sa.select(CoacheeConsent)).one()
+    assert (row.method, row.recorded_by_id) == ("signed_form", coach.id)
+    page = client.get(url).get_data(as_text=True)
+    assert "on a signed form" in page and "current" in page
+    assert f"/consent/consents/{row.id}/form" not in page and "Withdraw on the coachee" not in page
+    mail = db.session.scalars(sa.select(OutboxMessage).where(
+        OutboxMessage.kind == "consent.recorded")).one()
+    assert "your coach recorded the consent form you signed" in mail.body
+    assert client.get(f"/consent/consents/{row.id}/form").status_code == 403
+    refused = post_form(client, f"/consent/consents/{row.id}/withdraw", {"reason": "asked"})
+    assert refused.status_code == 403
+    assert db.session.get(CoacheeConsent, row.id).withdrawn_at is None
+    assert db.session.scalar(sa.select(sa.func.count(AuditEntry.id)).where(
+        AuditEntry.action == "consent.recorded", AuditEntry.actor_id == coach.id)) == 1

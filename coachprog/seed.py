@@ -302,6 +302,11 @@ def seed_demo(actor: Any, *, people: int = 320) -> str:
     # paperwork.
     for domain_seed in (practicum_seed, audits_seed, certification_seed, coaching_seed):
         domain_seed.seed_demo(actor)
+    # The scoring story last: it rates coach@'s recorded session (coaching seed) and
+    # calibrates master@ (whose gold marks the exercises above needed first).
+    from coachprog import seed_scoring
+
+    seed_scoring.seed_demo(actor)
     fingerprint_file.write_text(fingerprint)
     return password
 

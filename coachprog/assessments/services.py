@@ -138,7 +138,10 @@ def _stream_size(stream: IO[bytes]) -> int:
 def create_evidence_item(
     actor: Any, *, title: str, description: str = "", link: str = "",
     subject_employee_id: str = "", attachment: Upload | None = None,
+    recording_id: int | None = None,
 ) -> EvidenceItem:
+    """An evidence item; `recording_id` names the recorded session it is (its raters hear
+    and read it on the scoring page under the recordings' content rules)."""
     require(actor, "can_manage_assessments")
     errors: dict[str, list[str]] = {}
     title = title.strip()
@@ -172,7 +175,7 @@ def create_evidence_item(
         raise DomainError("The evidence item has problems.", field_errors=errors)
     item = EvidenceItem(title=title, description=description.strip(), link=link or None,
                         subject_person_id=subject.id if subject else None,
-                        created_by_id=getattr(actor, "id", None))
+                        recording_id=recording_id, created_by_id=getattr(actor, "id", None))
     if attachment is not None and stored_name:
         store = evidence_store()
         # A random name: nothing about the person or the upload's own name on disk.

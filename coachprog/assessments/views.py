@@ -255,14 +255,16 @@ def score_assignment(assignment_id: int) -> Any:
         status = 400
     info = services.describe_assessment(current_user, assessment)
     others = services.visible_mark_sheets(current_user, assessment)
-    transcript = citations.scoring_transcript(current_user, assessment)
+    material = citations.scoring_material(current_user, assessment)
+    transcript = material.transcript
     db.session.commit()  # reading others' notes and the transcript is audited
     editable = (assignment.status != "submitted"
                 and assessment.status == AssessmentStatus.OPEN.value)
     return render_template("assessments/assignment_score.html", form=form, info=info,
                            assignment=assignment, rubric=rubric, values=values, notes=notes,
                            errors=errors, message=message, others=others,
-                           editable=editable, transcript=transcript, cited=cited), status
+                           editable=editable, transcript=transcript, material=material,
+                           cited=cited), status
 
 
 def _moderation_page(assessment: Assessment, form: ModerationForm,

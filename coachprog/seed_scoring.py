@@ -7,7 +7,10 @@
   stores, with its transcript and the coach's session notes as an evidence document) waits on
   rater@'s list: rater@ hears the tag-free audio, reads the transcript with the names
   replaced and scores it beside the rubric. lead@ supervises coach@ and master@ supervises
-  lead@, so a blind review of the session could not be blind for them: rater@ alone rates it.
+  lead@, so a blind review of the session could not be blind for them: rater@ alone rates it;
+- master@ supervises the demo coach whose sessions drift toward advice (the fidelity seed's
+  coach, beside lead@), so the master coach reviews that coach's fidelity signals and can
+  close the drift flag; "Demo session review 3" already waits for master@'s moderation.
 
 Idempotent: each part is skipped when its marker (an exercise's or the assessment's title, the
 gold account's e-mail) exists. A refusal rolls back this part only and says why on stderr."""
@@ -23,11 +26,12 @@ import sqlalchemy as sa
 
 from coachprog.assessments import services as assessment_services
 from coachprog.assessments.models import Assessment
+from coachprog.audits import fidelity_seed
 from coachprog.auth import services as auth_services
 from coachprog.auth.domain import Role
 from coachprog.auth.models import User
 from coachprog.coaching import seed as coaching_seed
-from coachprog.coaching.models import Engagement
+from coachprog.coaching.models import Engagement, SupervisorAssignment
 from coachprog.errors import DomainError, NotFound, NotPermitted
 from coachprog.extensions import db
 from coachprog.recordings.models import CoachingSession, Recording
@@ -66,6 +70,7 @@ def seed_demo(actor: Any) -> bool:
         with db.session.begin_nested():
             added = _calibrate_master(actor, master)
             added = _recorded_review(actor, rater) or added
+            added = _master_over_drifting_coach(actor, master) or added
     except (DomainError, NotPermitted, NotFound, DemoMismatch) as error:
         click.echo("Demo scoring story not seeded: "
                    f"{getattr(error, 'message', None) or error}", err=True)
@@ -142,4 +147,19 @@ def _recorded_review(actor: Any, rater: User) -> bool:
         actor, evidence_item_id=evidence.id, rubric_version_id=version.id,
         title=RECORDED_REVIEW, blind=True)
     assessment_services.assign_rater(actor, assessment, rater.id)
+    return True
+
+
+def _master_over_drifting_coach(actor: Any, master: User) -> bool:
+    """master@ as a supervisor of the fidelity demo coach (once: the assignment is the
+    marker)."""
+    coach_id = db.session.scalar(sa.select(Engagement.coach_person_id).where(
+        Engagement.goals == fidelity_seed.DEMO_GOALS).limit(1))
+    if coach_id is None or db.session.scalar(sa.select(SupervisorAssignment.id).where(
+            SupervisorAssignment.coach_person_id == coach_id,
+            SupervisorAssignment.supervisor_user_id == master.id).limit(1)) is not None:
+        return False
+    db.session.add(SupervisorAssignment(coach_person_id=coach_id, supervisor_user_id=master.id,
+                                        assigned_by_id=getattr(actor, "id", None)))
+    db.session.flush()
     return True

@@ -180,6 +180,8 @@ NO_RECORDING = ("This evidence has no recorded session: there is nothing to hear
 NOT_YOURS = ("You may not hear this recording or read its transcript: only the coach, their "
              "supervisors and auditors, and raters of a blind assessment of it may (and "
              "only while the coachee's consent covers it).")
+BLIND_CLOSED = ("This assessment is no longer being scored: raters of a blind assessment hear "
+                "the recording and read its transcript only while they score it.")
 NOT_TRANSCRIBED = ("This recording has no transcript yet (it has not been transcribed, or "
                    "the transcript was deleted).")
 AUDIO_GONE = "The audio of this recording has been deleted."
@@ -192,7 +194,8 @@ def scoring_material(actor: Any, assessment: Any) -> ScoringMaterial:
     if recording is None:
         return ScoringMaterial(NO_RECORDING)
     if not may_read(actor, recording):
-        return ScoringMaterial(NOT_YOURS)
+        scored = assessment.status in ("open", "moderation")
+        return ScoringMaterial(BLIND_CLOSED if assessment.blind and not scored else NOT_YOURS)
     playable = recording.id if _audio_available(recording) else None
     transcript = scoring_transcript(actor, assessment)
     if transcript is None:

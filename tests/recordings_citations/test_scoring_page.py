@@ -197,3 +197,15 @@ def test_a_document_only_evidence_without_files_says_none_are_attached(
     page = _page(client, auth, stranger, row)
     assert "No documents are attached to this evidence." in page
     assert "This evidence has no recorded session" in page
+
+
+def test_once_the_blind_assessment_closes_the_page_says_why_the_recording_is_gone(
+        client: FlaskClient, auth: Auth, recordings_dir: Path) -> None:
+    _w, recording, row, stranger = _scene(recordings_dir)
+    row.status = "closed"
+    db.session.commit()
+    page = _page(client, auth, stranger, row)
+    assert citations.BLIND_CLOSED in page
+    assert "<audio" not in page and "Client, tell me" not in page
+    assert recording is not None
+    assert client.get(f"/recordings/{recording.id}/audio").status_code in (403, 404)

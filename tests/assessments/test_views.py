@@ -495,8 +495,7 @@ def test_assign_dropdown_offers_the_calibrated_and_says_why_others_are_not_offer
     # Not offered, and the page says why.
     assert f'<option value="{lead.id}"' not in page
     assert "Not offered: 1 person who cannot be the rater" in page
-    assert "<strong>Lena Lead</strong> — Lena Lead is not calibrated for “Test session " \
-           "review”." in page
+    assert "<li>Lena Lead is not calibrated for “Test session review”.</li>" in page
     # A hand-made post of someone not offered is still refused in words by the service.
     response = post_form(client, f"/assessments/{row.id}/raters", {"rater_id": str(lead.id)})
     assert response.status_code == 400

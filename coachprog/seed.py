@@ -314,6 +314,12 @@ def seed_demo(actor: Any, *, people: int = 320) -> str:
     for domain_seed in (practicum_seed, audits_seed, certification_seed, coaching_seed,
                         safeguarding_seed):
         domain_seed.seed_demo(actor)
+    # The scoring story last: it rates coach@'s recorded session (coaching seed) and
+    # calibrates master@ (whose gold marks the exercises above needed first).
+    from coachprog import seed_scoring
+
+    seed_scoring.seed_demo(actor)
+
     # Program outcomes last: an aggregator over everything above (charter, gates, KPI series).
     from coachprog.program import seed as program_seed
 

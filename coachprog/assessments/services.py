@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import mimetypes
 import secrets
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import IO, Any
 
@@ -53,12 +53,38 @@ CoachingSource = Callable[[int], Iterable[int]]
 
 COACHING_SOURCES: list[CoachingSource] = []
 
+CoachingSourceMany = Callable[[Collection[int]], Mapping[int, Iterable[int]]]
+"""A source's batch twin: given raters' person ids, {rater: the person ids they coach}, from
+one query whatever their number (choice lists and the audit draw ask about many raters)."""
 
-def register_coaching_source(source: CoachingSource) -> CoachingSource:
+COACHING_SOURCES_MANY: dict[CoachingSource, CoachingSourceMany] = {}
+
+
+def register_coaching_source(source: CoachingSource, *,
+                             many: CoachingSourceMany | None = None) -> CoachingSource:
     """Later issues (coaching relationships) register where "rater coaches subject" comes
-    from; until then no source exists and that conflict rule never fires."""
+    from; until then no source exists and that conflict rule never fires. `many`, when
+    given, answers for many raters at once."""
     COACHING_SOURCES.append(source)
+    if many is not None:
+        COACHING_SOURCES_MANY[source] = many
     return source
+
+
+def coachees_of_many(person_ids: Iterable[int]) -> dict[int, frozenset[int]]:
+    """{rater person: everyone they coach} from every source: one query per source that has a
+    batch twin, one per person for a source that has none."""
+    wanted = sorted(set(person_ids))
+    found: dict[int, set[int]] = {p: set() for p in wanted}
+    for source in COACHING_SOURCES:
+        many = COACHING_SOURCES_MANY.get(source)
+        if many is not None:
+            for person_id, coachees in many(wanted).items():
+                found.setdefault(person_id, set()).update(coachees)
+        else:
+            for person_id in wanted:
+                found[person_id].update(source(person_id))
+    return {p: frozenset(c) for p, c in found.items()}
 
 
 def relationship_facts(rater: User, subject_person_id: int | None) -> domain.RelationshipFacts:
@@ -83,15 +109,10 @@ def relationship_facts_many(raters: Sequence[User], subject_person_ids: Iterable
                             ) -> Callable[[User, int], domain.RelationshipFacts]:
     """`relationship_facts` for every (rater, subject) pair of a batch (a quarter's audit
     assignment), from one reporting-line query and one coaching query per rater and source,
-    instead of three or more queries per pair."""
+    instead of three or more queries per pair (one query per coaching source with a batch
+    twin, whatever the number of raters)."""
     subjects = set(subject_person_ids)
-    coachees: dict[int, frozenset[int]] = {}
-    for rater in raters:
-        if rater.person_id is not None and rater.person_id not in coachees:
-            found: set[int] = set()
-            for source in COACHING_SOURCES:
-                found.update(source(rater.person_id))
-            coachees[rater.person_id] = frozenset(found)
+    coachees = coachees_of_many(r.person_id for r in raters if r.person_id is not None)
     managers = get_manager_links({r.person_id for r in raters} | subjects)
 
     def facts(rater: User, subject_person_id: int) -> domain.RelationshipFacts:
@@ -138,7 +159,10 @@ def _stream_size(stream: IO[bytes]) -> int:
 def create_evidence_item(
     actor: Any, *, title: str, description: str = "", link: str = "",
     subject_employee_id: str = "", attachment: Upload | None = None,
+    recording_id: int | None = None,
 ) -> EvidenceItem:
+    """An evidence item; `recording_id` names the recorded session it is (its raters hear
+    and read it on the scoring page under the recordings' content rules)."""
     require(actor, "can_manage_assessments")
     errors: dict[str, list[str]] = {}
     title = title.strip()
@@ -172,7 +196,7 @@ def create_evidence_item(
         raise DomainError("The evidence item has problems.", field_errors=errors)
     item = EvidenceItem(title=title, description=description.strip(), link=link or None,
                         subject_person_id=subject.id if subject else None,
-                        created_by_id=getattr(actor, "id", None))
+                        recording_id=recording_id, created_by_id=getattr(actor, "id", None))
     if attachment is not None and stored_name:
         store = evidence_store()
         # A random name: nothing about the person or the upload's own name on disk.
@@ -320,10 +344,11 @@ def list_assessments(actor: Any, params: AssessmentQuery) -> tuple[Sequence[Asse
 
 def eligible_raters() -> Sequence[User]:
     """Active accounts holding a role that may score (rater, master coach, lead coach)."""
+    # Their roles come along: the choice lists ask about each one (sponsors are barred).
     return db.session.scalars(
         sa.select(User).where(User.is_active.is_(True), User.id.in_(
             sa.select(RoleGrant.user_id).where(RoleGrant.role.in_([r.value for r in RATER_ROLES]))
-        )).order_by(User.display_name, User.id)
+        )).options(selectinload(User.role_grants)).order_by(User.display_name, User.id)
     ).all()
 
 

@@ -22,6 +22,7 @@ from wtforms.fields.choices import SelectChoice
 
 from coachprog.assessments import services
 from coachprog.assessments.domain import AssessmentStatus
+from coachprog.assessments.eligibility import NotOffered, rater_options
 from coachprog.assessments.forms import (
     AssessmentCreateForm,
     EvidenceCreateForm,
@@ -141,9 +142,12 @@ def _evidence_label(item: Any) -> str:
 
 
 def _rater_form(assessment: Assessment, form: RaterAssignForm | None = None, *,
-                moderation: bool = False) -> RaterAssignForm:
+                moderation: bool = False) -> tuple[RaterAssignForm, list[NotOffered]]:
+    """The rater list offers only those the assignment would accept; the others come back
+    with the reasons they are not offered, for the page to say."""
     form = form or RaterAssignForm(formdata=None)
-    choices = services.list_rater_choices(current_user, assessment, moderation=moderation)
+    options = rater_options(current_user, assessment, moderation=moderation)
+    choices = options.offered
     # Grouped by calibration status ("Calibrated until 2027-11-23", "Not calibrated"), soonest
     # expiry first: the status is visible before choosing, and each option keeps the plain
     # "Name (email)" label people search the list by.
@@ -152,7 +156,7 @@ def _rater_form(assessment: Assessment, form: RaterAssignForm | None = None, *,
     form.rater_id.choices = [SelectChoice("", "— choose —")] + [
         SelectChoice(str(c.user.id), c.label, optgroup=c.status[:1].upper() + c.status[1:])
         for c in choices]
-    return form
+    return form, options.not_offered
 
 
 def _render_assessment(assessment: Assessment, form: RaterAssignForm | None = None,
@@ -162,11 +166,12 @@ def _render_assessment(assessment: Assessment, form: RaterAssignForm | None = No
     own = [a for a in assessment.assignments
            if a.rater_id == current_user.id and can(current_user, "can_score_assignment", a)]
     moments = citations.cited_moments(current_user, assessment)
+    rater_form, not_offered = _rater_form(assessment, form) if can_assign else (None, [])
     db.session.commit()  # showing cited transcript moments is audited
     return render_template(
         "assessments/assessment_view.html", info=info, assessment=assessment,
         rubric=services.rubric_of(assessment), own=own, moments=moments,
-        form=_rater_form(assessment, form) if can_assign else None,
+        form=rater_form, not_offered=not_offered,
         reasons=services.disagreement(assessment).reasons
         if assessment.status == AssessmentStatus.MODERATION.value
         and can(current_user, "can_moderate_assessment", assessment) else (),
@@ -187,7 +192,7 @@ def view_assessment(assessment_id: int) -> Any:
 def assign_rater(assessment_id: int) -> Any:
     assessment = services.get_assessment(current_user, assessment_id)
     authorize("can_manage_assessments", assessment)
-    form = _rater_form(assessment, RaterAssignForm())
+    form, _not_offered = _rater_form(assessment, RaterAssignForm())
     if form.validate_on_submit():
         try:
             assignment = services.assign_rater(current_user, assessment, form.rater_id.data)
@@ -255,14 +260,16 @@ def score_assignment(assignment_id: int) -> Any:
         status = 400
     info = services.describe_assessment(current_user, assessment)
     others = services.visible_mark_sheets(current_user, assessment)
-    transcript = citations.scoring_transcript(current_user, assessment)
+    material = citations.scoring_material(current_user, assessment)
+    transcript = material.transcript
     db.session.commit()  # reading others' notes and the transcript is audited
     editable = (assignment.status != "submitted"
                 and assessment.status == AssessmentStatus.OPEN.value)
     return render_template("assessments/assignment_score.html", form=form, info=info,
                            assignment=assignment, rubric=rubric, values=values, notes=notes,
                            errors=errors, message=message, others=others,
-                           editable=editable, transcript=transcript, cited=cited), status
+                           editable=editable, transcript=transcript, material=material,
+                           cited=cited), status
 
 
 def _moderation_page(assessment: Assessment, form: ModerationForm,
@@ -273,11 +280,12 @@ def _moderation_page(assessment: Assessment, form: ModerationForm,
     # The raters' cited transcript moments, under the same blind and content rules as the
     # result page.
     moments = citations.cited_moments(current_user, assessment)
+    rater_form, not_offered = _rater_form(assessment, rater_form, moderation=True)
     db.session.commit()  # reading the raters' notes and cited moments is audited
     return render_template(
         "assessments/assessment_moderate.html", info=info, assessment=assessment,
         rubric=services.rubric_of(assessment), sheets=sheets, form=form, moments=moments,
-        rater_form=_rater_form(assessment, rater_form, moderation=True),
+        rater_form=rater_form, not_offered=not_offered,
         reasons=services.disagreement(assessment).reasons, values=values or {},
         notes=notes or {}, errors=errors or {}), status
 
@@ -335,7 +343,7 @@ def add_moderation_rater(assessment_id: int) -> Any:
     check = services.check_moderation_conflicts(current_user, assessment)
     if (refused := _conflict_redirect(assessment, check)) is not None:
         return refused
-    rater_form = _rater_form(assessment, RaterAssignForm(), moderation=True)
+    rater_form, _not_offered = _rater_form(assessment, RaterAssignForm(), moderation=True)
     if rater_form.validate_on_submit():
         try:
             assignment = services.add_moderation_rater(current_user, assessment,

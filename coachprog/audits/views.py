@@ -17,6 +17,7 @@ from flask import (
 from flask_login import current_user, login_required
 
 from coachprog.audits import domain, services
+from coachprog.audits.eligibility import auditor_options
 from coachprog.audits.forms import (
     ActionForm,
     AssignForm,
@@ -133,10 +134,15 @@ def assign_auditor(audit_id: int) -> Any:
         audit = services.get_audit(current_user, audit_id)
     except NotFound:
         abort(404)
+    # Only the auditors the assignment would accept are offered; the page says why the
+    # others are not.
+    options = auditor_options(audit)
     form.auditor_user_id.choices = choices([
-        (str(u.id), f"{u.display_name} ({load} open)") for u, load in services.auditor_loads()])
+        (str(o.user.id), f"{o.user.display_name} ({o.open_audits} open)")
+        for o in options.offered])
     if request.method == "GET":
-        return render_template("audits/assign.html", audit=audit, form=form)
+        return render_template("audits/assign.html", audit=audit, form=form,
+                               not_offered=options.not_offered)
     if form.validate_on_submit() and form.auditor_user_id.data is not None:
         try:
             services.assign_auditor(current_user, audit_id, form.auditor_user_id.data)

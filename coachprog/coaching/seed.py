@@ -2,7 +2,7 @@
 
 - coach@ is an appointed coach in practicum (a trainee): appointed in a small demo cohort,
   paperwork complete and signed by coach@ and their manager (manager@), matched with one
-  coachee who consented to recording, transcription and supervisor review, and one session
+  coachee who consented to recording, transcription, supervisor review and audit, and one session
   with a short real recording already transcribed; a first capstone brief submitted on that
   engagement and scored not passed by its supervisor lead@ (the KPI's baseline and target
   carry no dates), so coach@'s next step is to revise it (the new version goes to lead@).
@@ -248,8 +248,9 @@ def _trainee_engagement(actor: Any, trainee: Any) -> bool:
 
 
 def _consent(actor: Any, engagement: Any) -> Any:
-    """The coachee's consent to recording, transcription and supervisor review, given on the
-    demo consent text (the coachee holds no account to acknowledge it in the app)."""
+    """The coachee's consent to recording, transcription, supervisor review and audit (which
+    covers blind quality review: rater@ scores the session blind), given on the demo consent
+    text (the coachee holds no account to acknowledge it in the app)."""
     from coachprog.extensions import db
     from coachprog.governance import services as audit
     from coachprog.recordings.consent import token_hash
@@ -266,7 +267,7 @@ def _consent(actor: Any, engagement: Any) -> Any:
     consent = CoacheeConsent(
         coachee_person_id=engagement.coachee_person_id, engagement_id=engagement.id,
         consent_text_id=text.id, method="in_app", scope_record=True, scope_transcribe=True,
-        scope_supervisor_review=True, scope_audit=False, scope_analytics=False,
+        scope_supervisor_review=True, scope_audit=True, scope_analytics=False,
         recorded_by_id=getattr(actor, "id", None),
         withdrawal_token_hash=token_hash(secrets.token_urlsafe(32)))
     db.session.add(consent)
@@ -274,8 +275,8 @@ def _consent(actor: Any, engagement: Any) -> Any:
     audit.record("consent.recorded", actor=actor, object_type="coachee_consent",
                  object_id=consent.id,
                  detail={"engagement_id": engagement.id, "version": text.version,
-                         "method": "in_app", "scopes": ["record", "supervisor_review",
-                                                        "transcribe"]})
+                         "method": "in_app", "scopes": ["audit", "record",
+                                                        "supervisor_review", "transcribe"]})
     return consent
 
 

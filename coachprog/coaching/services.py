@@ -23,7 +23,7 @@ coaching content). Services flush; the caller commits.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
@@ -834,8 +834,20 @@ def coachees_of(coach_person_id: int) -> set[int]:
         .where(Engagement.coach_person_id == coach_person_id)))
 
 
+def coachees_of_many(coach_person_ids: Collection[int]) -> dict[int, set[int]]:
+    """`coachees_of` for many people in one query (rater choice lists, the audit draw)."""
+    found: dict[int, set[int]] = {p: set() for p in coach_person_ids}
+    if not found:
+        return found
+    for coach_id, coachee_id in db.session.execute(
+            sa.select(Engagement.coach_person_id, Engagement.coachee_person_id)
+            .where(Engagement.coach_person_id.in_(list(found)))):
+        found[coach_id].add(coachee_id)
+    return found
+
+
 # A coach never rates someone they coach or have coached (rater conflict rule, assessments).
-register_coaching_source(coachees_of)
+register_coaching_source(coachees_of, many=coachees_of_many)
 
 
 # --- evaluation relationships ------------------------------------------------------------------

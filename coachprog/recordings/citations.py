@@ -158,6 +158,52 @@ def scoring_transcript(actor: Any, assessment: Any) -> ScoringTranscript | None:
     return ScoringTranscript(recording.id, _audio_available(recording), moments)
 
 
+@dataclass(frozen=True)
+class ScoringMaterial:
+    """The recorded session beside the rubric on the scoring page, as the rater may have it:
+    `transcript` when they may read it; otherwise `message` says in words why there is
+    nothing to hear or read (no recording, not theirs to open, not transcribed, deleted).
+    `recording_id` is set whenever the audio may be played (through the permission-checked,
+    audited stream, which serves blind raters the tag-free copy)."""
+
+    message: str = ""
+    transcript: ScoringTranscript | None = None
+    recording_id: int | None = None
+
+    @property
+    def has_recording(self) -> bool:
+        return self.recording_id is not None or self.transcript is not None
+
+
+NO_RECORDING = ("This evidence has no recorded session: there is nothing to hear or read "
+                "here. Score it from the evidence described and its documents.")
+NOT_YOURS = ("You may not hear this recording or read its transcript: only the coach, their "
+             "supervisors and auditors, and raters of a blind assessment of it may (and "
+             "only while the coachee's consent covers it).")
+BLIND_CLOSED = ("This assessment is no longer being scored: raters of a blind assessment hear "
+                "the recording and read its transcript only while they score it.")
+NOT_TRANSCRIBED = ("This recording has no transcript yet (it has not been transcribed, or "
+                   "the transcript was deleted).")
+AUDIO_GONE = "The audio of this recording has been deleted."
+
+
+def scoring_material(actor: Any, assessment: Any) -> ScoringMaterial:
+    """What the scoring page shows about the assessment's recorded session (see
+    `ScoringMaterial`); reading the transcript is audited (`scoring_transcript`)."""
+    recording = evidence_recording(assessment)
+    if recording is None:
+        return ScoringMaterial(NO_RECORDING)
+    if not may_read(actor, recording):
+        scored = assessment.status in ("open", "moderation")
+        return ScoringMaterial(BLIND_CLOSED if assessment.blind and not scored else NOT_YOURS)
+    playable = recording.id if _audio_available(recording) else None
+    transcript = scoring_transcript(actor, assessment)
+    if transcript is None:
+        words = NOT_TRANSCRIBED if playable else f"{AUDIO_GONE} {NOT_TRANSCRIBED}"
+        return ScoringMaterial(words, None, playable)
+    return ScoringMaterial("", transcript, playable)
+
+
 def _citations_by_mark(mark_ids: Iterable[int]) -> dict[int, list[TranscriptSegment]]:
     ids = list(mark_ids)
     found: dict[int, list[TranscriptSegment]] = {i: [] for i in ids}

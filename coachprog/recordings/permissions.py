@@ -17,7 +17,7 @@ Policy:
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 import sqlalchemy as sa
@@ -299,13 +299,47 @@ def blind_rater_refusal(rater: Any, recording: Any) -> str | None:
         relation = "supervisor"
     if relation is None:
         return None
-    why = {"coach": "is the coach of this recorded session",
-           "supervisor": "supervises the coach of this recorded session",
-           "auditor": "audits the coach of this recorded session"}[relation]
     name = getattr(rater, "display_name", None) or "This rater"
-    return (f"{name} {why}, so a blind assessment of it would not be blind: the recording "
-            "tells them whose session it is. Choose a rater without a relation to the coach, "
-            "or score it as a non-blind assessment.")
+    return (f"{name} {BLIND_RELATION_WORDS[relation]}, so a blind assessment of it would not "
+            "be blind: the recording tells them whose session it is. Choose a rater without a "
+            "relation to the coach, or score it as a non-blind assessment.")
+
+
+BLIND_RELATION_WORDS = {"coach": "is the coach of this recorded session",
+                        "supervisor": "supervises the coach of this recorded session",
+                        "auditor": "audits the coach of this recorded session"}
+
+
+def blind_relations(raters: Sequence[Any], recording: Any) -> dict[int, str]:
+    """`blind_rater_refusal`'s relation ("coach", "supervisor", "auditor") for many raters of
+    one recording at once — the choice list of a blind assessment — from a few queries
+    whatever their number: {user id: relation}, only for raters who have one. The barred
+    (managers of either party, the coachee, sponsors) have no content relation here either;
+    the chain bar refuses them on its own."""
+    engagement = _engagement_of(recording)
+    consent = _consent_of(recording)
+    if engagement is None:
+        return {}
+    from coachprog.people.services import prefetch_manager_links  # as `_chain_above`
+
+    coach_id = engagement.coach_person_id
+    # Both parties' reporting lines once, so `_barred` asks no query per rater.
+    prefetch_manager_links((coach_id, engagement.coachee_person_id))
+    supervising = consent is None or consent.scope_supervisor_review
+    supervisors = (supervisor_user_ids(coach_id) | flag_reviewer_user_ids(coach_id)
+                   if supervising else set())
+    auditors = auditor_user_ids(coach_id) if consent is None or consent.scope_audit else set()
+    found: dict[int, str] = {}
+    for rater in raters:
+        if _barred(rater, engagement, consent):
+            continue
+        if getattr(rater, "person_id", None) == coach_id:
+            found[rater.id] = "coach"
+        elif rater.id in supervisors:
+            found[rater.id] = "supervisor"
+        elif rater.id in auditors:
+            found[rater.id] = "auditor"
+    return found
 
 
 @permission

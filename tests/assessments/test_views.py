@@ -482,7 +482,7 @@ def test_scoring_page_shows_the_rubric_brief_above_the_first_competency(
     assert brief < page.index("Active listening")
 
 
-def test_assign_dropdown_marks_calibration_and_refusal_says_the_way_forward(
+def test_assign_dropdown_offers_the_calibrated_and_says_why_others_are_not_offered(
         client: FlaskClient, auth: Auth) -> None:
     row = assessment()
     ready = rater(display_name="Ready Rater")
@@ -492,8 +492,11 @@ def test_assign_dropdown_marks_calibration_and_refusal_says_the_way_forward(
     page = _text(client.get(f"/assessments/{row.id}"))
     assert re.search(r'<optgroup label="Calibrated until \d{4}-\d{2}-\d{2}">\s*'
                      rf'<option value="{ready.id}">Ready Rater \(', page)
-    assert re.search(rf'<optgroup label="Not calibrated">\s*<option value="{lead.id}">Lena Lead',
-                     page)
+    # Not offered, and the page says why.
+    assert f'<option value="{lead.id}"' not in page
+    assert "Not offered: 1 person who cannot be the rater" in page
+    assert "<li>Lena Lead is not calibrated for “Test session review”.</li>" in page
+    # A hand-made post of someone not offered is still refused in words by the service.
     response = post_form(client, f"/assessments/{row.id}/raters", {"rater_id": str(lead.id)})
     assert response.status_code == 400
     body = _text(response)
@@ -535,7 +538,7 @@ def test_third_rater_dropdown_leaves_out_the_moderator(client: FlaskClient) -> N
     ada, bob = rater(), rater()
     row = assessment(raters=[ada, bob])
     master = rater(Role.MASTER_COACH, display_name="Mo Moderator")
-    rater(calibrated=False, display_name="Una Uncalibrated")
+    una = rater(calibrated=False, display_name="Una Uncalibrated")
     db.session.commit()
     services.save_marks(ada, _assignment(row, ada), HIGH, {}, submit=True)
     services.save_marks(bob, _assignment(row, bob), LOW, {}, submit=True)
@@ -543,7 +546,10 @@ def test_third_rater_dropdown_leaves_out_the_moderator(client: FlaskClient) -> N
     _sign_in(client, master)
     page = _text(client.get(f"/assessments/{row.id}/moderation"))
     assert "Mo Moderator (" not in page
-    assert "Una Uncalibrated" not in page
+    assert f'<option value="{una.id}"' not in page and f'<option value="{master.id}"' not in page
+    # Not offered, with the reasons in words.
+    assert "Una Uncalibrated is not calibrated for “Test session review”." in page
+    assert "Mo Moderator moderates this assessment, so does not rate it." in page
 
 
 def test_new_assessment_dropdown_names_evidence_without_database_ids(

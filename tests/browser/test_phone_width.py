@@ -22,8 +22,8 @@ pytestmark = pytest.mark.browser
 PHONE = {"width": 390, "height": 844}
 PAGES_PER_ROLE = 60
 # Links that are not pages: downloads, audio, sign-out, API, one-use links.
-SKIP = re.compile(r"(\.csv|\.pdf|\.json|\.txt|\.docx|\.zip|/audio|/download|/logout|/api/|"
-                  r"/static/|/verify/|/withdraw/|/invitations/|/export)")
+SKIP = re.compile(r"(\.csv|\.pdf|\.json|\.txt|\.docx|\.zip|/audio|/download|/attachment|"
+                  r"/logout|/api/|/static/|/verify/|/withdraw/|/invitations/|/export)")
 PASSWORD = "demo password for the phone test"
 
 

@@ -91,9 +91,11 @@ def test_seed_twice_adds_no_assessments_marks_or_audit_entries(runner) -> None:
     # 2 calibration items, the live demo, 2 session reviews of the supervision demo, 2 items
     # of the audit calibration, 2 items per rubric the demo sprint and capstones need, the
     # sprint's 5 stage assessments, coach@'s capstone brief, and a session review and a
-    # capstone of each of the 3 certified coaches
+    # capstone of each of the 3 certified coaches, the 2 items of each exercise calibrating
+    # master@ (session review and the sprint's and capstones' rubrics), and the blind review
+    # of coach@'s recorded session
     assert before["Assessment"] == 2 + len(DEMO_LIVE) + 2 + 2 + 2 * len(CALIBRATED_RUBRICS) \
-        + 5 + 1 + 3 * 2
+        + 5 + 1 + 3 * 2 + 2 * (1 + len(CALIBRATED_RUBRICS)) + 1
     second = runner.invoke(args=SMALL)
     assert second.exit_code == 0 and "not seeded" not in second.output
     db.session.expire_all()

@@ -15,6 +15,7 @@ from coachprog.coaching import seed as coaching_seed
 from coachprog.coaching import services as coaching
 from coachprog.coaching.models import CoachPaperwork, Engagement
 from coachprog.extensions import db
+from coachprog.people.models import Person
 from coachprog.practicum import capstone_services
 from coachprog.practicum import services as practicum
 from coachprog.recordings import consent as consent_rules
@@ -241,3 +242,45 @@ def test_the_demo_safeguarding_case_reaches_its_path_and_is_added_once(seeded, r
     db.session.expire_all()
     assert db.session.scalar(sa.select(sa.func.count(EscalationCase.id))) == 1
     assert db.session.scalar(sa.select(sa.func.count(Incident.id))) == 1
+
+
+def test_master_coach_is_calibrated_for_every_rubric_the_demo_rates(seeded) -> None:
+    master = _user("master@demo.example")
+    for key in ("interview", "simulation-performance", "simulation-transition",
+                "capstone-brief", "session-review"):
+        assert is_calibrated(master.id, key), key
+
+
+def test_rater_has_a_blind_review_of_coachs_recorded_session_to_hear_and_read(
+        seeded, auth, client) -> None:
+    from coachprog.seed_scoring import RECORDED_REVIEW
+
+    review = db.session.scalar(sa.select(Assessment).where(Assessment.title == RECORDED_REVIEW))
+    recording = _recording_of_coach()
+    assert review is not None and review.blind and review.status == "open"
+    assert review.evidence.recording_id == recording.id
+    assert [a.rater.email for a in review.assignments] == ["rater@demo.example"]
+    assert can(_user("rater@demo.example"), "can_score_blind_recording", recording)
+    assert auth.login("rater@demo.example", "demo password for tests").status_code == 302
+    page = client.get(f"/assessments/assignments/{review.assignments[0].id}")
+    text = page.get_data(as_text=True)
+    assert page.status_code == 200 and "Dashwood" in text
+    assert _user("coach@demo.example").display_name not in text
+    assert client.get(f"/recordings/{recording.id}/audio").status_code == 200
+
+
+def test_master_coach_supervises_the_drifting_coach_and_has_a_moderation_waiting(
+        seeded) -> None:
+    from coachprog.audits import fidelity_seed
+    from coachprog.audits.fidelity_models import FidelityDriftFlag
+
+    master = _user("master@demo.example")
+    coach_id = db.session.scalar(sa.select(Engagement.coach_person_id).where(
+        Engagement.goals == fidelity_seed.DEMO_GOALS))
+    coach = db.session.get(Person, coach_id)
+    assert can(master, "can_view_fidelity_signals", coach)
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(FidelityDriftFlag).where(
+        FidelityDriftFlag.coach_person_id == coach_id, FidelityDriftFlag.status == "open")) == 1
+    waiting = db.session.scalars(sa.select(Assessment).where(
+        Assessment.status == "moderation")).all()
+    assert any(can(master, "can_moderate_assessment", a) for a in waiting)

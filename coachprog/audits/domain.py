@@ -24,7 +24,26 @@ from datetime import date
 
 METHOD_VERSION = "stratified-es-1"
 MIN_PERCENT = 20.0
-NO_SUPERVISOR = "(no supervisor)"
+NO_SUPERVISOR = "Coaches with no supervisor"
+# Labels stored before strata were written in words: "Pablo Zhou (#3)", "(no supervisor)".
+_OLD_STRATUM = re.compile(r"^(?P<name>.+) \(#\d+\)$")
+_OLD_NO_SUPERVISOR = "(no supervisor)"
+
+
+
+def supervisor_stratum(supervisor_name: str) -> str:
+    """A supervisor group in words. No id: two supervisors with the same name share a stratum,
+    which only merges two groups of the proportional allocation (rare, harmless)."""
+    return f"Coaches supervised by {supervisor_name}"
+
+
+def stratum_words(stratum: str) -> str:
+    """The label to show: samples drawn before the labels were in words stored an id code."""
+    if stratum == _OLD_NO_SUPERVISOR:
+        return NO_SUPERVISOR
+    old = _OLD_STRATUM.match(stratum)
+    return supervisor_stratum(old.group("name")) if old else stratum
+
 
 WEIGHT_BASE = 1.0
 WEIGHT_NOT_RECENTLY_AUDITED = 2.0  # not audited in the last two quarters

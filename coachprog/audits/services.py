@@ -207,7 +207,7 @@ def _stratum_of(person_id: int, sup_of: dict[int, list[User]]) -> str:
     if not sups:
         return domain.NO_SUPERVISOR
     first = min(sups, key=lambda u: u.id)
-    return f"{first.display_name} (#{first.id})"
+    return domain.supervisor_stratum(first.display_name)
 
 
 def _drifting() -> set[int]:
@@ -884,7 +884,7 @@ def coverage(actor: Any, quarter: str, *, aggregates_only: bool = False) -> Cove
     for audit in audits:
         if audit.coach_person_id in excluded:
             continue
-        name = strata.get(audit.coach_person_id, domain.NO_SUPERVISOR)
+        name = domain.stratum_words(strata.get(audit.coach_person_id, domain.NO_SUPERVISOR))
         group = groups.setdefault(name, GroupCoverage(name, 0, 0))
         group.sampled += 1
         if audit.outcome:
@@ -900,6 +900,15 @@ def coverage(actor: Any, quarter: str, *, aggregates_only: bool = False) -> Cove
         for name in hidden:
             groups[name].suppressed, groups[name].outcomes = True, {}
         totals_withheld = total_reveals_withheld(sizes, hidden, MIN_GROUP)
+        # Sponsors see aggregates, not individuals: a group named after its supervisor would
+        # show that one person's team outcomes (a judgement of the supervisor), so the groups
+        # get neutral labels, largest first (ties by the hidden name, stable across visits).
+        # L&D and admins (the detail view) keep the supervisor's name: they act on it.
+        ordered = sorted(groups.values(), key=lambda g: (-g.sampled, g.name))
+        groups = {}
+        for number, group in enumerate(ordered, start=1):
+            group.name = f"Supervisor group {number}"
+            groups[group.name] = group
     actions = [act for a in audits for act in a.actions]
     overdue = sum(1 for a in audits if not a.outcome) if quarter_over else 0
     return Coverage(
@@ -914,7 +923,8 @@ def coverage(actor: Any, quarter: str, *, aggregates_only: bool = False) -> Cove
                                                                          today)),
         breach=domain.coverage_breach(audited=audited, population=population,
                                       quarter_over=quarter_over),
-        quarter_over=quarter_over, groups=sorted(groups.values(), key=lambda g: g.name),
+        quarter_over=quarter_over, groups=list(groups.values()) if aggregates_only
+        else sorted(groups.values(), key=lambda g: g.name),
         has_sample=sample is not None)
 
 

@@ -98,7 +98,7 @@ def _render_sample(sample: Any, verification: Any = None) -> Any:
     audits = sample.audits[(page - 1) * per_page:page * per_page]
     population = sample.population[(population_page - 1) * POPULATION_PAGE_SIZE:
                                    population_page * POPULATION_PAGE_SIZE]
-    strata = {int(m["coach_id"]): m["stratum"] for m in sample.population}
+    strata = {int(m["coach_id"]): domain.stratum_words(m["stratum"]) for m in sample.population}
     return render_template("audits/sample.html", sample=sample, verification=verification,
                            verify_form=VerifyForm(formdata=None), audits=audits,
                            population=population, strata=strata, drawn=set(sample.drawn),

@@ -259,3 +259,40 @@ def test_a_large_structure_lists_each_leads_coaches_on_request(client, auth, clo
     for odd in ("x", "99999999999999999999", "0"):
         page = client.get(f"/audits/structure?supervisor={odd}")
         assert page.status_code == 200 and "List their 3 coaches" in page.get_data(as_text=True)
+
+
+def test_group_labels_in_words_and_neutral_for_sponsors(client, auth, clock) -> None:
+    # Issue 21: groups read "Coaches supervised by …", never "Name (#3)"; a sample stored
+    # before that still shows words; sponsors see neutral group labels, no one's name.
+    sups = [supervisor(), supervisor()]
+    coaches(6, sups[0])
+    coaches(5, sups[1])
+    auditor(), auditor()
+    db.session.commit()
+    sample = services.draw(ADMIN, "2026Q4", seed=3)
+    db.session.commit()
+    assert all("(#" not in m["stratum"] for m in sample.population)
+    # An old stored label, rendered in words at display time.
+    legacy = [dict(m, stratum=f"{sups[0].display_name} (#{sups[0].id})")
+              if m["stratum"].endswith(sups[0].display_name) else m for m in sample.population]
+    sample.population = legacy
+    db.session.commit()
+    auth.login_as(Role.ADMIN)
+    detail = client.get(f"/audits/samples/{sample.id}").get_data(as_text=True)
+    assert f"Coaches supervised by {sups[0].display_name}" in detail and "(#" not in detail
+    clock[0] = datetime(2027, 1, 4, tzinfo=UTC)
+    page = client.get("/audits/coverage?quarter=2026Q4").get_data(as_text=True)
+    assert "Coaches supervised by" in page and "(#" not in page
+    auth.logout()
+    auth.login_as(Role.SPONSOR)
+    sponsor = client.get("/audits/coverage?quarter=2026Q4").get_data(as_text=True)
+    assert "(#" not in sponsor and "Coaches supervised by" not in sponsor
+    assert all(s.display_name not in sponsor for s in sups)
+    assert "Supervisor group 1" in sponsor
+
+
+def test_stratum_words_reads_old_labels() -> None:
+    from coachprog.audits import domain
+    assert domain.stratum_words("Pablo Zhou (#3)") == "Coaches supervised by Pablo Zhou"
+    assert domain.stratum_words("(no supervisor)") == "Coaches with no supervisor"
+    assert domain.stratum_words("Coaches supervised by Ana") == "Coaches supervised by Ana"

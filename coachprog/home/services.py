@@ -80,7 +80,10 @@ def attention_for(user: Any) -> list[Panel]:
     hidden = set(db.session.scalars(sa.select(HomeDismissal.key).where(
         HomeDismissal.user_id == user.id)))
     for panel in panels:
-        panel.items = [item for item in panel.items if item.key not in hidden or not item.key]
+        # An item that counts nothing needs no attention ("0 1:1 supervisions overdue"):
+        # every source's zero-count items go here, not in each source.
+        panel.items = [item for item in panel.items
+                       if (item.key not in hidden or not item.key) and item.count != 0]
     return panels
 
 

@@ -299,3 +299,13 @@ def test_appointed_coaches_without_a_supervisor_are_prompted(auth, client) -> No
     db.session.add(SupervisorAssignment(coach_person_id=coach.id, supervisor_user_id=admin.id))
     db.session.commit()
     assert "have no supervisor yet" not in client.get("/").get_data(as_text=True)
+
+
+def test_home_items_that_count_nothing_are_left_out(auth, client) -> None:
+    # Issue 21: the admin's home said "0 1:1 supervisions overdue".
+    auth.login_as(Role.ADMIN)
+    page = client.get("/").get_data(as_text=True)
+    assert "Program overview: trainees, hours, gates" in page
+    assert "1:1 supervisions overdue" not in page
+    assert "Written feedback overdue" not in page
+    assert not re.search(r'class="count">0</strong>', page)

@@ -254,7 +254,10 @@ def score_assignment(assignment_id: int) -> Any:
                          for k, v in raw_cites.items()}
         else:
             db.session.commit()
-            flash("Your marks are submitted." if submitting else "Draft saved.", "success")
+            if not submitting:
+                # A submission is said once, by the page's own lasting notice (a flash as
+                # well made two "submitted" notices).
+                flash("Draft saved.", "success")
             return redirect(url_for("assessments.score_assignment", assignment_id=assignment_id))
     elif request.method == "POST":
         status = 400

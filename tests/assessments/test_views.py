@@ -192,7 +192,9 @@ def test_draft_then_incomplete_submit_then_submit(client: FlaskClient) -> None:
                                        "submit": "Submit"})
     assert response.status_code == 302
     page = _text(client.get(url))
-    assert "You submitted your marks" in page
+    # One notice says so (issue 21: there were two).
+    assert page.count("Your marks are submitted.") == 1
+    assert "You submitted them" in page
     assert 'value="Submit"' not in page
     db.session.expire_all()
     assert db.session.get(Assessment, row.id).status == "closed"

@@ -110,7 +110,7 @@ def test_the_rater_scores_the_recorded_session_with_player_transcript_and_eviden
     page.get_by_role("button", name="Submit", exact=True).click()
     expect(page.get_by_text("Your marks are submitted.")).to_be_visible()
     assert any("Submit your marks?" in question for question in dialogs)
-    expect(main).to_contain_text("You submitted your marks")
+    expect(main).to_contain_text("You submitted them")
     expect(main).to_contain_text("raters of a blind assessment hear the recording and read "
                                  "its transcript only while they score it")
     _shot(page, "rater-submitted")

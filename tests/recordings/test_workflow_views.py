@@ -310,6 +310,10 @@ def test_admin_assigns_and_removes_a_supervisor(client, auth) -> None:
     page = client.get("/recordings/supervisors").get_data(as_text=True)
     match = re.search(r'action="/recordings/supervisors/(\d+)/remove"', page)
     assert match
+    # Removing is irreversible: a danger-styled button that asks first (issue 21).
+    button = re.search(r'<input[^>]*value="Remove"[^>]*>', page)
+    assert button and 'class="button danger"' in button.group(0)
+    assert 'data-confirm="Remove Lena Lead as supervisor of Cora Coach?' in button.group(0)
     assert post_form(client, match.group(0)[8:-1]).status_code == 302
     assert "No supervisor is assigned yet." in client.get(
         "/recordings/supervisors").get_data(as_text=True)

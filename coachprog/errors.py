@@ -19,7 +19,12 @@ class DomainError(Exception):
 
 
 class NotPermitted(Exception):  # noqa: N818 - the domain word reads better than "Error"
-    """The actor may not do this; interfaces answer 403."""
+    """The actor may not do this; interfaces answer 403. `reason`, when given, is safe to show
+    and says why in words (e.g. a conflict of interest), instead of the general refusal."""
+
+    def __init__(self, name: str = "", *, reason: str = "") -> None:
+        super().__init__(name)
+        self.reason = reason
 
 
 class NotFound(Exception):  # noqa: N818

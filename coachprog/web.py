@@ -149,9 +149,9 @@ def init_app(app: Flask) -> None:
         if is_api():
             from coachprog.api.problems import problem
 
-            return problem(403, "You may not do this.")
-        return error_page(403, "Not allowed", "Your roles do not allow this page or action. "
-                           "If you need it, ask an L&D admin.")
+            return problem(403, error.reason or "You may not do this.")
+        return error_page(403, "Not allowed", error.reason or (
+            "Your roles do not allow this page or action. If you need it, ask an L&D admin."))
 
     @app.errorhandler(NotFound)
     def _not_found(error: NotFound) -> Any:

@@ -32,7 +32,7 @@ from coachprog.auth.models import RoleGrant, User
 from coachprog.auth.permissions import can, require
 from coachprog.calibration.services import calibrated_until, calibration_refusal
 from coachprog.db import utcnow
-from coachprog.errors import DomainError, NotFound
+from coachprog.errors import DomainError, NotFound, NotPermitted
 from coachprog.extensions import db
 from coachprog.governance import services as audit
 from coachprog.people.models import Person
@@ -305,7 +305,24 @@ def get_assessment(actor: Any, assessment_id: int) -> Assessment:
     if assessment is None:
         raise NotFound("assessment")
     require(actor, "can_view_assessment", assessment)
+    refuse_if_conflicted(actor, assessment)
     return assessment
+
+
+def refuse_if_conflicted(actor: Any, assessment: Assessment) -> None:
+    """Program staff see every assessment, but not one of a person they have a conflict of
+    interest with (issue 21): the same registry as for raters and moderators — manager chain
+    both ways, coaching, their own candidacy. The detail, scoring and moderation pages and the
+    evidence download all load through here; the list does not (it shows titles only and
+    stays a fixed number of queries)."""
+    if getattr(actor, "id", None) is None or getattr(actor, "person_id", None) is None:
+        # The shell operator, or an account with no person in the directory: no relation.
+        return
+    conflicts = check_moderation_conflicts(actor, assessment).conflicts
+    if conflicts:
+        raise NotPermitted("can_view_assessment", reason=(
+            "You cannot open this assessment. Conflict of interest: " + " ".join(conflicts)
+            + " Other program staff handle it."))
 
 
 # What every listing reads per row (titles, blind rules, raters): loaded up front so a page
@@ -489,6 +506,8 @@ def get_assignment(actor: Any, assignment_id: int) -> RaterAssignment:
     if assignment is None:
         raise NotFound("assignment")
     require(actor, "can_score_assignment", assignment)
+    # A relation that began after the rater was assigned closes the scoring page too.
+    refuse_if_conflicted(actor, assignment.assessment)
     return assignment
 
 

@@ -520,16 +520,20 @@ def test_moderator_with_a_conflict_is_turned_away_with_the_reason(client: FlaskC
     services.save_marks(bob, _assignment(row, bob), LOW, {}, submit=True)
     db.session.commit()
     _sign_in(client, boss)
-    page = _text(client.get(f"/assessments/{row.id}"))
+    # Issue 21: a conflicted master coach does not open the assessment at all (403, in words),
+    # nor its moderation page, nor post marks to it.
+    response = client.get(f"/assessments/{row.id}")
+    assert response.status_code == 403
+    page = _text(response)
     assert "Conflict of interest: Boss manages the person being assessed." in page
     assert f'href="/assessments/{row.id}/moderation"' not in page
     response = client.get(f"/assessments/{row.id}/moderation")
-    assert response.status_code == 302
-    assert "Boss manages the person being assessed" in _text(
-        client.get(response.headers["Location"]))
+    assert response.status_code == 403
+    assert "Boss manages the person being assessed" in _text(response)
+    assert client.get(f"/assessments/{row.id}/attachment").status_code == 403
     response = post_form(client, f"/assessments/{row.id}/moderation",
                          {**{f"mark-{k}": v for k, v in HIGH.items()}, "reason": "Mine."})
-    assert response.status_code == 302
+    assert response.status_code == 403
     db.session.expire_all()
     assert db.session.get(Assessment, row.id).status == "moderation"
     _sign_in(client, other)
@@ -562,3 +566,35 @@ def test_new_assessment_dropdown_names_evidence_without_database_ids(
     page = _text(client.get("/assessments/new"))
     assert f"Session four — Zanele Okonkwo-Brandt, {item.created_at:%Y-%m-%d}" in page
     assert f"(#{item.id})" not in page
+
+
+def test_conflicted_staff_cannot_open_the_assessment_pages(client: FlaskClient) -> None:
+    # Issue 21: program staff see all assessments, but not one of a person they are related
+    # to — the subject's report, the subject themself, a rater who later became the manager.
+    ada, bob = rater(person_id=PersonFactory().id), rater()
+    subject = PersonFactory()
+    report = PersonFactory(manager_id=subject.id)
+    row = assessment(raters=[ada, bob], subject=subject)
+    reporter = UserFactory(roles=[Role.ADMIN], person_id=report.id, display_name="Rita")
+    themself = UserFactory(roles=[Role.ADMIN], person_id=subject.id, display_name="Sam")
+    neutral = UserFactory(roles=[Role.ADMIN], person_id=PersonFactory().id)
+    db.session.commit()
+    _sign_in(client, reporter)
+    response = client.get(f"/assessments/{row.id}")
+    assert response.status_code == 403
+    assert "Rita reports to the person being assessed." in _text(response)
+    _sign_in(client, themself)
+    response = client.get(f"/assessments/{row.id}")
+    assert response.status_code == 403
+    assert "Sam is the person being assessed." in _text(response)
+    _sign_in(client, neutral)
+    assert client.get(f"/assessments/{row.id}").status_code == 200
+    # The list still shows the row (titles only; hiding it would cost a query per row).
+    assert client.get("/assessments/").status_code == 200
+    # A rater whose relation began after assignment no longer opens the scoring page.
+    subject.manager_id = ada.person_id
+    db.session.commit()
+    _sign_in(client, ada)
+    response = client.get(f"/assessments/assignments/{_assignment(row, ada).id}")
+    assert response.status_code == 403
+    assert "manages the person being assessed" in _text(response)

@@ -136,6 +136,14 @@ ACTIONS: dict[str, str] = {
     "bias_audit.viewed": "Viewed the quarterly bias audit",
     "bias_review.closed": "Closed a bias-audit review item",
     "bias_review.assigned": "Assigned a bias-audit review item",
+    "program.charter_created": "Wrote the program charter",
+    "program.charter_changed": "Changed the program charter",
+    "program.gate_created": "Added a program decision gate",
+    "program.gate_changed": "Changed a program decision gate",
+    "program.gate_decided": "Decided a program decision gate",
+    "program.metrics_imported": "Imported program outcome data",
+    "program.report_downloaded": "Downloaded the program report (PDF)",
+    "program.table_exported": "Exported a program table (CSV)",
 }
 
 # Object types of audit entries and jobs, as nouns.
@@ -155,6 +163,8 @@ OBJECTS: dict[str, str] = {
     "supervisor_assignment": "Supervisor assignment", "user": "Account",
     "escalation_case": "Safeguarding case", "incident": "Privacy incident or adverse effect",
     "bias_audit": "Bias audit", "bias_review_item": "Bias-audit review item",
+    "program_charter": "Program charter", "program_gate": "Program decision gate",
+    "program_metrics": "Program outcome data", "program_report": "Program report",
 }
 
 # Statuses, stages, scopes and methods that appear in more than one domain.

@@ -17,6 +17,7 @@ import random
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -244,7 +245,22 @@ def demo_people(count: int) -> list[dict[str, Any]]:
     for row in rows[middle:middle + 3]:
         row.update(manager_employee_id="E0010", department="Engineering", active=True,
                    title=DEPARTMENTS["Engineering"][0])
+    for row in rows:
+        row.update(demo_place_and_start(row["employee_id"]))
     return rows
+
+
+DEMO_LOCATIONS = ("London", "Berlin", "Lisbon", "Remote")
+
+
+def demo_place_and_start(employee_id: str) -> dict[str, str]:
+    """A location and a fixed hire date (2008 to November 2026: every tenure band) per
+    employee id, for the bias audit's breakdowns. Drawn from a generator of its own, seeded
+    by the id, so the names and hierarchy drawn above stay as they were and a second seed
+    changes nothing."""
+    rng = random.Random(f"demo-hire:{employee_id}")
+    start = date(2008, 1, 7) + timedelta(days=rng.randrange(6900))  # to Nov 2026
+    return {"location": rng.choice(DEMO_LOCATIONS), "hired_on": start.isoformat()}
 
 
 def demo_password() -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from apiflask import Schema
-from apiflask.fields import Boolean, Dict, Integer, List, Nested, Raw, String
+from apiflask.fields import Boolean, Date, Dict, Integer, List, Nested, Raw, String
 from apiflask.validators import Length, OneOf
 
 from coachprog.api import bp, current_api_user, token_auth
@@ -29,6 +29,8 @@ class PersonOut(Schema):
     title = String()
     manager_employee_id = String(allow_none=True)
     active = Boolean()
+    location = String()
+    hired_on = Date(allow_none=True)
 
 
 class PersonDetailOut(PersonOut):
@@ -56,6 +58,10 @@ class PersonIn(Schema):
     title = Raw(load_default="")
     manager_employee_id = Raw(load_default=None, allow_none=True)
     active = Raw(load_default=True)
+    # Optional, for the bias audit's breakdowns: left out, the stored value stays as it is.
+    location = Raw(allow_none=True, metadata={"description": "Office or site; blank clears it."})
+    hired_on = Raw(allow_none=True, metadata={
+        "description": "Start date as YYYY-MM-DD (e.g. 2019-04-01); blank or null clears it."})
 
 
 class BulkUpsertIn(Schema):
@@ -74,7 +80,7 @@ def _person_out(person: Person) -> dict[str, Any]:
         "id": person.id, "employee_id": person.employee_id, "name": person.name,
         "email": person.email, "department": person.department, "title": person.title,
         "manager_employee_id": person.manager.employee_id if person.manager else None,
-        "active": person.active,
+        "active": person.active, "location": person.location, "hired_on": person.hired_on,
     }
 
 

@@ -1,11 +1,13 @@
 """People import rules: an HRIS export is taken whole or not at all.
 
 An organisation's people come from its HRIS as CSV (`employee_id,name,email,department,title,
-manager_employee_id,active`) or as JSON through the API. Rows are upserted by employee id;
-manager links may point forward or backward in the file or at people already known; the manager
-chain must stay a tree (no one may end up managing themselves). Every problem is reported with
-where it is (a CSV line number as an editor shows it, the header being line 1) and nothing is
-written unless the whole input is valid.
+manager_employee_id,active`, optionally also `location` and `hired_on`, an ISO date such as
+2019-04-01) or as JSON through the API. An optional column left out of the file (or a key left
+out of an API item) leaves what is stored as it is; present but blank clears it. Rows are
+upserted by employee id; manager links may point forward or backward in the file or at people
+already known; the manager chain must stay a tree (no one may end up managing themselves).
+Every problem is reported with where it is (a CSV line number as an editor shows it, the header
+being line 1) and nothing is written unless the whole input is valid.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import io
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Protocol
 
 from coachprog.notifications.domain import address_problem
@@ -22,8 +25,13 @@ from coachprog.notifications.domain import address_problem
 CSV_COLUMNS = ("employee_id", "name", "email", "department", "title", "manager_employee_id",
                "active")
 REQUIRED_COLUMNS = frozenset(CSV_COLUMNS)
+# For the quarterly bias audit's location and tenure breakdowns; many HRIS exports lack them.
+OPTIONAL_COLUMNS = ("location", "hired_on")
+ALL_COLUMNS = (*CSV_COLUMNS, *OPTIONAL_COLUMNS)
 MAX_LENGTHS = {"employee_id": 64, "name": 200, "email": 254, "department": 200, "title": 200,
-               "manager_employee_id": 64}
+               "manager_employee_id": 64, "location": 200}
+ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+EARLIEST_HIRE = date(1900, 1, 1)
 TRUE_WORDS = frozenset({"true", "1", "yes", "y", "active"})
 FALSE_WORDS = frozenset({"false", "0", "no", "n", "inactive"})
 # Deliberately simple: the HRIS owns e-mail correctness; we only catch obvious garbage.
@@ -46,6 +54,11 @@ class PersonRecord:
     title: str
     manager_employee_id: str | None
     active: bool
+    # None: the column (or API key) was not given, so the stored value stays as it is.
+    location: str | None = None
+    hired_on: date | None = None
+    # Which optional columns the row gave (hired_on may be given blank, which clears it).
+    supplied: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -56,7 +69,7 @@ class RowError:
 
     def sort_key(self) -> tuple[int, int, str]:
         """Line first, then the field's column position, as the user reads the file."""
-        column = CSV_COLUMNS.index(self.field) if self.field in CSV_COLUMNS else -1
+        column = ALL_COLUMNS.index(self.field) if self.field in ALL_COLUMNS else -1
         return (self.line, column, self.message)
 
     def describe(self, unit: str = "line") -> str:
@@ -119,14 +132,15 @@ def parse_people_csv(data: bytes | str) -> ImportPlan:
                 else "")
         plan.errors.append(
             RowError(1, "", "missing column(s): " + ", ".join(missing)
-                     + "; expected " + ",".join(CSV_COLUMNS) + hint)
+                     + "; expected " + ",".join(CSV_COLUMNS)
+                     + " (optional: " + ",".join(OPTIONAL_COLUMNS) + ")" + hint)
         )
         return plan
     duplicated = sorted({name for name in header if header.count(name) > 1 and name})
     if duplicated:
         plan.errors.append(RowError(1, "", "repeated column(s): " + ", ".join(duplicated)))
         return plan
-    index = {name: header.index(name) for name in CSV_COLUMNS}
+    index = {name: header.index(name) for name in ALL_COLUMNS if name in header}
     rows: list[tuple[int, dict[str, str]]] = []
     next_line = reader.line_num + 1
     while True:
@@ -212,6 +226,19 @@ def records_from_rows(
         if active is None:
             errors.append(RowError(line, "active",
                                    f"{row.get('active')!r} is not true/false (or yes/no, 1/0)"))
+        supplied = frozenset(name for name in OPTIONAL_COLUMNS if name in row)
+        location: str | None = None
+        if "location" in supplied:
+            location, problem = _text_value(row.get("location"))
+            if problem is None and len(location) > MAX_LENGTHS["location"]:
+                problem = f"longer than {MAX_LENGTHS['location']} characters"
+            if problem is not None:
+                errors.append(RowError(line, "location", problem))
+        hired_on: date | None = None
+        if "hired_on" in supplied:
+            hired_on, problem = parse_hired_on(row.get("hired_on"))
+            if problem is not None:
+                errors.append(RowError(line, "hired_on", problem))
         if errors:
             plan.errors.extend(errors)
             if employee_id and not any(e.field == "employee_id" for e in errors):
@@ -221,6 +248,7 @@ def records_from_rows(
             line=line, employee_id=employee_id, name=values["name"], email=email,
             department=values["department"], title=values["title"],
             manager_employee_id=manager, active=bool(active),
+            location=location, hired_on=hired_on, supplied=supplied,
         ))
     return plan
 
@@ -239,6 +267,26 @@ def _text_value(raw: object) -> tuple[str, str | None]:
     if control is not None:
         # PostgreSQL cannot store NUL in text at all; the others break every page they're on.
         return value, f"contains a control character (U+{ord(control.group()):04X})"
+    return value, None
+
+
+def parse_hired_on(raw: object) -> tuple[date | None, str | None]:
+    """A hire date given as YYYY-MM-DD (blank: not recorded) and the problem with it, if any."""
+    if raw is None:
+        return None, None
+    if not isinstance(raw, str):
+        return None, "must be a date written as YYYY-MM-DD, e.g. 2019-04-01"
+    text = raw.strip()
+    if not text:
+        return None, None
+    if not ISO_DATE.match(text):
+        return None, f"{text!r} is not a date written as YYYY-MM-DD, e.g. 2019-04-01"
+    try:
+        value = date.fromisoformat(text)
+    except ValueError:
+        return None, f"{text!r} is not a date in the calendar"
+    if value < EARLIEST_HIRE:
+        return None, f"{text} is before 1900; check the HRIS's start date"
     return value, None
 
 

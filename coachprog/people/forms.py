@@ -13,6 +13,7 @@ class PeopleImportForm(FlaskForm):
         validators=[FileRequired("Choose a CSV file to import."),
                     FileAllowed(["csv", "txt"], "Upload the export as a .csv file.")],
         description="Columns: employee_id, name, email, department, title, "
-                    "manager_employee_id, active. UTF-8; the first line is the header.",
+                    "manager_employee_id, active; optional location, hired_on (YYYY-MM-DD). "
+                    "UTF-8; the first line is the header.",
     )
     submit = SubmitField("Import")

@@ -123,7 +123,8 @@ def _write(records: list[PersonRecord]) -> ImportSummary:
         row.employee_id: row
         for row in db.session.execute(
             sa.select(Person.id, Person.employee_id, Person.name, Person.email,
-                      Person.department, Person.title, Person.manager_id, Person.active)
+                      Person.department, Person.title, Person.manager_id, Person.active,
+                      Person.location, Person.hired_on)
         )
     }
     # E-mail addresses must be unique; when two people swap addresses the old values would
@@ -140,7 +141,8 @@ def _write(records: list[PersonRecord]) -> ImportSummary:
         batch = new_records[start:start + WRITE_BATCH]
         db.session.execute(sa.insert(Person), [
             {"employee_id": r.employee_id, "name": r.name, "email": r.email,
-             "department": r.department, "title": r.title, "active": r.active}
+             "department": r.department, "title": r.title, "active": r.active,
+             "location": r.location or "", "hired_on": r.hired_on}
             for r in batch
         ])
     id_of = dict(db.session.execute(sa.select(Person.employee_id, Person.id)).all())
@@ -154,15 +156,20 @@ def _write(records: list[PersonRecord]) -> ImportSummary:
             if manager_id is not None:
                 updates.append({"id": id_of[r.employee_id], "manager_id": manager_id})
             continue
-        after = (r.name, r.email, r.department, r.title, manager_id, r.active)
+        # Optional columns the input left out keep their stored values.
+        location = r.location if "location" in r.supplied else before.location
+        hired_on = r.hired_on if "hired_on" in r.supplied else before.hired_on
+        after = (r.name, r.email, r.department, r.title, manager_id, r.active, location,
+                 hired_on)
         if after == (before.name, before.email, before.department, before.title,
-                     before.manager_id, before.active):
+                     before.manager_id, before.active, before.location, before.hired_on):
             summary.unchanged += 1
             continue
         summary.updated += 1
         updates.append({"id": before.id, "name": r.name, "email": r.email,
                         "department": r.department, "title": r.title,
-                        "manager_id": manager_id, "active": r.active})
+                        "manager_id": manager_id, "active": r.active,
+                        "location": location, "hired_on": hired_on})
     # Group by key set: bulk UPDATE by primary key needs the same columns in every row.
     by_keys: dict[tuple[str, ...], list[dict[str, Any]]] = {}
     for row in updates:

@@ -12,6 +12,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from coachprog.auth.permissions import require
+from coachprog.governance import services as audit
 from coachprog.governance.domain import withheld_labels
 from coachprog.program import charts
 from coachprog.program.charter import domain as charter_domain
@@ -189,6 +190,18 @@ def build_report(actor: Any) -> dict[str, Any]:
     }
     report["gates"] = _gates(charter, gate_figures(report, charter))
     return {key: report[key] for key in ("charter", "gates", "roi", "tiers", "scorecard")}
+
+
+def record_download(actor: Any, *, table: str | None = None) -> None:
+    """The sponsor's report leaving the app is recorded: the PDF (`table` None) or one CSV
+    table (the view calls this after the file is built and commits before sending it)."""
+    require(actor, "can_view_program_outcomes")
+    if table is None:
+        audit.record("program.report_downloaded", actor=actor, object_type="program_report",
+                     detail={"format": "pdf"})
+    else:
+        audit.record("program.table_exported", actor=actor, object_type="program_report",
+                     detail={"format": "csv", "table": table})
 
 
 def dashboard(actor: Any) -> dict[str, Any]:

@@ -11,6 +11,7 @@ from flask import Blueprint, Response, abort, render_template
 from flask_login import current_user, login_required
 
 from coachprog.errors import DomainError
+from coachprog.extensions import db
 from coachprog.program import exports, services
 from coachprog.program.charter import domain as charter_domain
 from coachprog.program.roi.domain import ISOLATION_LABELS, Isolation
@@ -45,6 +46,8 @@ def download_report() -> Any:
     pdf = exports.render_report_pdf({
         **data, "groups": _groups(), "outcome_labels": charter_domain.OUTCOME_LABELS,
         "method_labels": {m.value: ISOLATION_LABELS[m] for m in Isolation}})
+    services.record_download(current_user)
+    db.session.commit()
     return Response(pdf, mimetype="application/pdf", headers={
         "Content-Disposition": 'attachment; filename="program-report.pdf"',
         "Cache-Control": "private, no-store"})
@@ -62,6 +65,8 @@ def export_table(name: str) -> Any:
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(header)
     writer.writerows([[csv_cell("" if v is None else v) for v in row] for row in rows])
+    services.record_download(current_user, table=name)
+    db.session.commit()
     return Response(buffer.getvalue(), mimetype="text/csv", headers={
         "Content-Disposition": f'attachment; filename="program-{name}.csv"',
         "Cache-Control": "private, no-store"})

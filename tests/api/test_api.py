@@ -160,7 +160,7 @@ def test_people_lists_active_people_by_name_with_their_manager(api_as, org):
     assert [p["employee_id"] for p in body["items"]] == ["E1", "E2", "E3", "E4", "E5"]
     ben = body["items"][1]
     assert set(ben) == {"id", "employee_id", "name", "email", "department", "title",
-                        "manager_employee_id", "active"}
+                        "manager_employee_id", "active", "location", "hired_on"}
     assert (ben["name"], ben["email"], ben["manager_employee_id"], ben["active"]) == (
         "Ben Okafor", "ben@example.com", "E1", True)
     assert body["items"][0]["manager_employee_id"] is None
@@ -546,3 +546,23 @@ def test_openapi_document_passes_a_validator(spec):
     from openapi_spec_validator import validate
 
     validate(spec)
+
+
+def test_bulk_upsert_sets_location_and_hired_on_and_shows_them(api_as, org):
+    api = api_as("admin")
+    response = api.post("/api/v1/people/bulk", json={"people": [
+        item("A1", location="Lisbon", hired_on="2020-01-15")]})
+
+    assert response.status_code == 200, response.get_data(as_text=True)
+    shown = api.get("/api/v1/people/A1").get_json()
+    assert (shown["location"], shown["hired_on"]) == ("Lisbon", "2020-01-15")
+
+
+def test_bulk_with_a_bad_hire_date_is_a_422_in_words(api_as, org):
+    response = api_as("admin").post("/api/v1/people/bulk", json={"people": [
+        item("A1"), item("A2", hired_on="15.01.2020")]})
+
+    assert response.status_code == 422
+    assert response.get_json()["errors"] == {"people.1.hired_on": [
+        "'15.01.2020' is not a date written as YYYY-MM-DD, e.g. 2019-04-01"]}
+    assert "A1" not in snapshot()

@@ -284,3 +284,17 @@ def test_master_coach_supervises_the_drifting_coach_and_has_a_moderation_waiting
     waiting = db.session.scalars(sa.select(Assessment).where(
         Assessment.status == "moderation")).all()
     assert any(can(master, "can_moderate_assessment", a) for a in waiting)
+
+
+def test_demo_people_have_a_location_and_a_start_in_every_tenure_band(seeded) -> None:
+    from datetime import date
+
+    from coachprog.bias_audit.domain import tenure_thresholds
+
+    people = db.session.execute(sa.select(Person.location, Person.hired_on)).all()
+    assert people and all(location and hired_on for location, hired_on in people)
+    assert len({location for location, _ in people}) >= 3
+    thresholds = tenure_thresholds(date(2026, 12, 31))
+    bands = {next(code for code, latest in thresholds if hired_on <= latest)
+             for _, hired_on in people if hired_on <= date(2026, 12, 31)}
+    assert bands == {"t10", "t5", "t3", "t1", "t0"}

@@ -726,3 +726,53 @@ def test_a_utf16_export_is_explained():
     data = "employee_id,name\n".encode("utf-16")
     plan = parse_people_csv(data)
     assert "UTF-16" in plan.errors[0].message and "CSV UTF-8" in plan.errors[0].message
+
+
+# --- optional location and hire date (for the bias audit) ------------------------------------
+
+
+def test_optional_location_and_hired_on_are_read_when_present():
+    plan = parse_people_csv(csv_text(row("E1") + ",Berlin,2019-04-01", row("E2") + ",,",
+                                     header=HEADER + ",location,hired_on"))
+
+    assert plan.errors == []
+    first, second = plan.records
+    assert (first.location, first.hired_on.isoformat()) == ("Berlin", "2019-04-01")
+    assert first.supplied == {"location", "hired_on"}
+    assert (second.location, second.hired_on) == ("", None)
+
+
+def test_a_file_without_the_optional_columns_supplies_neither():
+    [only] = parse_people_csv(csv_text(row("E1"))).records
+
+    assert (only.location, only.hired_on, only.supplied) == (None, None, frozenset())
+
+
+@pytest.mark.parametrize(("value", "message"), [
+    ("01/04/2019", "'01/04/2019' is not a date written as YYYY-MM-DD, e.g. 2019-04-01"),
+    ("2019-02-30", "'2019-02-30' is not a date in the calendar"),
+    ("1850-01-01", "1850-01-01 is before 1900; check the HRIS's start date"),
+])
+def test_a_bad_hire_date_is_refused_in_words_on_its_line(value, message):
+    assert messages_of(csv_text(row("E1") + f",Lisbon,{value}",
+                                header=HEADER + ",location,hired_on")) == [
+        f"line 2 (hired_on): {message}"]
+
+
+def test_a_too_long_location_is_refused():
+    long = "x" * (MAX_LENGTHS["location"] + 1)
+
+    assert messages_of(csv_text(row("E1") + f",{long}", header=HEADER + ",location")) == [
+        f"line 2 (location): longer than {MAX_LENGTHS['location']} characters"]
+
+
+def test_api_items_may_send_location_and_hired_on_or_leave_them_out():
+    plan = records_from_rows([
+        (0, {"employee_id": "A1", "name": "A", "email": "a@example.com",
+             "location": "Remote", "hired_on": "2021-06-30"}),
+        (1, {"employee_id": "A2", "name": "B", "email": "b@example.com", "hired_on": 20210630}),
+    ], unit="item")
+
+    assert plan.records[0].hired_on is not None and plan.records[0].location == "Remote"
+    assert [e.describe("item") for e in plan.errors] == [
+        "item 1 (hired_on): must be a date written as YYYY-MM-DD, e.g. 2019-04-01"]

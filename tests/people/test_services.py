@@ -495,3 +495,33 @@ def test_get_manager_links_walks_up_every_line_in_one_query_and_stops_at_loops()
     assert links == {bottom.id: middle.id, middle.id: top.id, top.id: None,
                      first.id: second.id, second.id: first.id}
     assert get_manager_links([None]) == {}
+
+
+# --- optional location and hire date ---------------------------------------------------------
+
+
+def stored_place_and_start(employee_id: str) -> tuple[str, str | None]:
+    db.session.rollback()
+    found = person(employee_id)
+    return found.location, found.hired_on.isoformat() if found.hired_on else None
+
+
+def test_import_sets_location_and_hired_on_and_a_file_without_them_keeps_them(org):
+    header = ",".join(["employee_id", "name", "email", "department", "title",
+                       "manager_employee_id", "active", "location", "hired_on"])
+    summary = load(csv_text(ORG_ROWS[2] + ",Berlin,2015-03-02", header=header))
+
+    assert (summary.updated, stored_place_and_start("E1")) == (1, ("Berlin", "2015-03-02"))
+    again = load(csv_text(ORG_ROWS[2]))  # the usual seven columns: nothing to change
+    assert (again.unchanged, stored_place_and_start("E1")) == (1, ("Berlin", "2015-03-02"))
+    cleared = load(csv_text(ORG_ROWS[2] + ",,", header=header))
+    assert (cleared.updated, stored_place_and_start("E1")) == (1, ("", None))
+
+
+def test_a_bad_hire_date_writes_nothing(org):
+    header = csv_text().strip() + ",hired_on"
+    error = rejected(csv_text(ORG_ROWS[0] + ",2015-13-01", header=header))
+
+    assert [e.describe() for e in error.errors] == [
+        "line 2 (hired_on): '2015-13-01' is not a date in the calendar"]
+    assert stored_place_and_start("E3") == ("", None)

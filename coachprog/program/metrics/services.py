@@ -1,6 +1,10 @@
 """Metrics use cases: import tier 2–3 observations, read tier 1 from the app's own data (SQL
 aggregates, a fixed number of statements whatever the organisation's size), and load the
-pseudonymised KPI series the ROI and the group aggregates are computed from."""
+pseudonymised KPI series the ROI and the group aggregates are computed from.
+
+People opted out of analytics (issue 24) are left out of every figure here: tier 1 counts filter
+on `governance.policy.opted_out_ids` as an SQL subquery; the pseudonymised leaders are matched by
+deriving the opted-out people's pseudonyms (one query, however many leaders)."""
 
 from __future__ import annotations
 
@@ -21,6 +25,8 @@ from coachprog.coaching.models import CoachPaperwork, Engagement, SupervisorAssi
 from coachprog.errors import DomainError
 from coachprog.extensions import db
 from coachprog.governance import services as audit
+from coachprog.governance.policy.domain import OptOutKind
+from coachprog.governance.policy.services import opted_out_ids
 from coachprog.people.models import Person
 from coachprog.program.metrics import domain
 from coachprog.program.metrics.models import ProgramLeader, ProgramObservation
@@ -122,11 +128,21 @@ class Series:
     attributes: dict[str, dict[str, str]] = field(default_factory=dict)  # pseudonym → group by
 
 
+def opted_out_pseudonyms() -> list[str]:
+    """The leader pseudonyms of people opted out of analytics. Leaders hold no person id, so
+    the keys are derived with the import's keyed hash from the opted-out people's employee ids
+    (one statement; opt-outs are few next to the leaders)."""
+    secret = current_app.config["SECRET_KEY"]
+    return sorted(domain.pseudonym(secret, employee_id) for employee_id in db.session.scalars(
+        sa.select(Person.employee_id).where(Person.id.in_(opted_out_ids(OptOutKind.ANALYTICS)))))
+
+
 def load_series(kpi_metric: str) -> Series:
-    """One statement for the leaders, one for their KPI and estimate observations."""
+    """One statement for the opted-out, one for the leaders, one for their observations."""
     leaders = db.session.execute(sa.select(
         ProgramLeader.id, ProgramLeader.pseudonym, ProgramLeader.group,
         ProgramLeader.department, ProgramLeader.level, ProgramLeader.cohort)
+        .where(ProgramLeader.pseudonym.not_in(opted_out_pseudonyms()))
         .order_by(ProgramLeader.pseudonym)).all()
     points: dict[int, list[Point]] = defaultdict(list)
     estimates: dict[int, dict[str, float]] = defaultdict(dict)
@@ -164,7 +180,8 @@ def _share(value: float) -> float:
 def pilot_leaders() -> int:
     """Coached leaders the program tracks (imported with KPI or indicator data)."""
     return int(_scalar(sa.select(sa.func.count(ProgramLeader.id))
-                       .where(ProgramLeader.group == "coached")) or 0)
+                       .where(ProgramLeader.group == "coached",
+                              ProgramLeader.pseudonym.not_in(opted_out_pseudonyms()))) or 0)
 
 
 def tier2_means() -> dict[str, dict[str, float | int]]:
@@ -174,7 +191,8 @@ def tier2_means() -> dict[str, dict[str, float | int]]:
                   sa.func.count(sa.distinct(ProgramObservation.leader_id)))
         .join(ProgramLeader)
         .where(ProgramObservation.tier == 2, ProgramLeader.group == "coached",
-               ProgramObservation.metric.not_in(domain.ESTIMATE_METRICS))
+               ProgramObservation.metric.not_in(domain.ESTIMATE_METRICS),
+               ProgramLeader.pseudonym.not_in(opted_out_pseudonyms()))
         .group_by(ProgramObservation.metric).order_by(ProgramObservation.metric)).all()
     return {metric: {"mean": round(float(avg), 2), "leaders": int(n)} for metric, avg, n in rows}
 
@@ -191,21 +209,31 @@ def _quarter(day: date) -> str:
 
 
 def tier1(today: date) -> dict[str, Any]:
-    """Adoption and fidelity: a fixed set of aggregate queries."""
-    leaders = _scalar(sa.select(sa.func.count(sa.distinct(Engagement.coachee_person_id))))
+    """Adoption and fidelity: a fixed set of aggregate queries. An engagement counts only
+    when neither its coach nor its coachee opted out of analytics (as for fidelity signals)."""
+    out = opted_out_ids(OptOutKind.ANALYTICS)
+    counted = sa.and_(Engagement.coachee_person_id.not_in(out),
+                      Engagement.coach_person_id.not_in(out))
+    leaders = _scalar(sa.select(sa.func.count(sa.distinct(Engagement.coachee_person_id)))
+                      .where(counted))
     engagements = dict(db.session.execute(
-        sa.select(Engagement.status, sa.func.count(Engagement.id))
+        sa.select(Engagement.status, sa.func.count(Engagement.id)).where(counted)
         .group_by(Engagement.status)).all())
     started = sum(engagements.values())
-    with_session = _scalar(sa.select(sa.func.count(sa.distinct(CoachingSession.engagement_id))))
+    with_session = _scalar(sa.select(sa.func.count(sa.distinct(CoachingSession.engagement_id)))
+                           .join(Engagement, CoachingSession.engagement_id == Engagement.id)
+                           .where(counted))
     sessions, minutes = db.session.execute(sa.select(
         sa.func.count(CoachingSession.id),
-        sa.func.coalesce(sa.func.sum(CoachingSession.duration_minutes), 0))).one()
+        sa.func.coalesce(sa.func.sum(CoachingSession.duration_minutes), 0))
+        .join(Engagement, CoachingSession.engagement_id == Engagement.id).where(counted)).one()
     protected = _scalar(sa.select(sa.func.avg(CoachPaperwork.protected_percent))
-                        .where(CoachPaperwork.protected_percent.is_not(None)))
+                        .where(CoachPaperwork.protected_percent.is_not(None),
+                               CoachPaperwork.coach_person_id.not_in(out)))
     coaches_supervised, supervisors = db.session.execute(sa.select(
         sa.func.count(sa.distinct(SupervisorAssignment.coach_person_id)),
-        sa.func.count(sa.distinct(SupervisorAssignment.supervisor_user_id)))).one()
+        sa.func.count(sa.distinct(SupervisorAssignment.supervisor_user_id)))
+        .where(SupervisorAssignment.coach_person_id.not_in(out))).one()
     quarter = _quarter(today)
     drawn, audited, passed = db.session.execute(
         sa.select(sa.func.count(Audit.id),
@@ -216,10 +244,11 @@ def tier1(today: date) -> dict[str, Any]:
                               .where(AuditSample.superseded_at.is_(None),
                                      Audit.quarter == quarter))
     active_coaches = _scalar(sa.select(sa.func.count(sa.distinct(Engagement.coach_person_id)))
-                             .where(Engagement.status == "active"))
+                             .where(Engagement.status == "active", counted))
     question_share = _scalar(sa.select(sa.func.avg(FidelitySignal.question_share)))
     recert_due = _scalar(sa.select(sa.func.count(Certification.id)).where(
-        Certification.status == "active", Certification.valid_until <= today + timedelta(90)))
+        Certification.status == "active", Certification.valid_until <= today + timedelta(90),
+        Certification.person_id.not_in(out)))
     return {
         "leaders_coached": int(leaders or 0),
         "leaders_in_pilot": pilot_leaders(),
@@ -247,9 +276,13 @@ def monthly_series(kind: str, since: date) -> list[tuple[str, float]]:
     """Sessions per month, or audit fidelity per month, from `since` (computed from one
     grouped read of dates; months as YYYY-MM labels)."""
     if kind == "sessions":
+        out = opted_out_ids(OptOutKind.ANALYTICS)
         rows = db.session.execute(
             sa.select(CoachingSession.session_date, sa.func.count(CoachingSession.id))
-            .where(CoachingSession.session_date >= since)
+            .join(Engagement, CoachingSession.engagement_id == Engagement.id)
+            .where(CoachingSession.session_date >= since,
+                   Engagement.coachee_person_id.not_in(out),
+                   Engagement.coach_person_id.not_in(out))
             .group_by(CoachingSession.session_date)).all()
         by_month: dict[str, float] = defaultdict(float)
         for day, count in rows:

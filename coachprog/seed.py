@@ -184,6 +184,9 @@ def email_of(name: str, domain: str) -> str:
     return ".".join(part.strip(".") for part in name.lower().split()) + "@" + domain
 
 
+MANAGER_REPORTS_AT = 141  # the middle of the 283 staff of the usual 320-person demo
+
+
 def demo_people(count: int) -> list[dict[str, Any]]:
     """A CEO, a head per department, managers under each head, staff under the managers."""
     rng = random.Random(20261123)  # fixed: the same organisation on every machine
@@ -238,10 +241,11 @@ def demo_people(count: int) -> list[dict[str, Any]]:
         staff_number += 1
     # manager@ (E0010) always has active reports besides coach@, whatever the draw: one the
     # seed nominates, one whose agreement waits for manager@'s signature, one for a visitor to
-    # nominate. Taken from the middle of the staff list (the demo assessments take theirs from
-    # the start, the demo sprint its candidates from the end) and after the draw, so every
-    # name stays as it was.
-    middle = first_staff + (len(rows) - first_staff) // 2
+    # nominate. Taken from the middle of the usual demo's staff list (the demo assessments take
+    # theirs from the start, the demo sprint its candidates from the end) and after the draw,
+    # so every name stays as it was; at a fixed place, so a larger organisation starts with
+    # the usual demo unchanged.
+    middle = first_staff + min(MANAGER_REPORTS_AT, (len(rows) - first_staff) // 2)
     for row in rows[middle:middle + 3]:
         row.update(manager_employee_id="E0010", department="Engineering", active=True,
                    title=DEPARTMENTS["Engineering"][0])

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import html
 import re
+import subprocess
 from typing import Any
 
 import pytest
@@ -35,6 +36,11 @@ from tests.conftest import Auth, post_form
 
 
 def _text(response: Any) -> str:
+    if response.mimetype == "application/pdf":
+        # A PDF (the sponsor's program report) is read as its text, as a person would.
+        return subprocess.run(["pdftotext", "-", "-"],  # noqa: S607 - Debian's poppler
+                              input=response.get_data(), capture_output=True,
+                              check=True).stdout.decode()
     return html.unescape(response.get_data(as_text=True))
 
 

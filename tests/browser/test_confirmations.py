@@ -16,6 +16,13 @@ from tests.factories import UserFactory
 pytestmark = pytest.mark.browser
 
 
+def _wait_for(page: Any, dialogs: list[str], count: int) -> None:
+    for _ in range(100):  # up to 10 s on a loaded machine
+        if len(dialogs) >= count:
+            return
+        page.wait_for_timeout(100)
+
+
 def test_revoking_a_token_asks_first_and_no_keeps_it(page: Any, dialogs: list[str]) -> None:
     user = UserFactory(roles=[Role.RATER])
     db.session.commit()
@@ -27,6 +34,7 @@ def test_revoking_a_token_asks_first_and_no_keeps_it(page: Any, dialogs: list[st
 
     page.dismiss_dialogs = True
     page.get_by_role("button", name="Revoke").click()
+    _wait_for(page, dialogs, 1)  # the dialog event reaches Python after the click returns
     assert dialogs == ["Revoke this token? Integrations using it stop working at once."]
     expect(page.get_by_role("button", name="Revoke")).to_be_visible()
     expect(page.get_by_role("table")).not_to_contain_text("revoked")
@@ -34,4 +42,5 @@ def test_revoking_a_token_asks_first_and_no_keeps_it(page: Any, dialogs: list[st
     page.dismiss_dialogs = False
     page.get_by_role("button", name="Revoke").click()
     expect(page.get_by_role("table")).to_contain_text("revoked")
+    _wait_for(page, dialogs, 2)
     assert len(dialogs) == 2

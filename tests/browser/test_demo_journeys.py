@@ -228,7 +228,7 @@ def test_manager_nominates_a_report_and_signs_a_coachs_agreement(demo: None, pag
         "People already bring her their dilemmas, and she asks before she answers.")
     _shot(page, "2-02-nomination-form")
     page.get_by_role("button", name="Nominate and invite").click()
-    _flash(page, f"{nominee} is nominated and invited by e-mail")
+    _flash(page, f"{nominee} is nominated")
     # Their nominations say whether each nominee answered, and nothing about the candidacy.
     page.goto("/sprints/nominations")
     expect(page.locator("main")).to_contain_text(nominee)

@@ -54,6 +54,17 @@ def _fits(page: Any) -> int:
     return int(page.evaluate("document.documentElement.scrollWidth - window.innerWidth"))
 
 
+
+def _until(page: Any, expression: str, seconds: float = 20) -> None:
+    """Wait until `expression` is true in the page. Not `page.wait_for_function`: its polling
+    evaluates a string inside the page, which the app's Content-Security-Policy (no
+    'unsafe-eval') refuses; `page.evaluate` runs from outside the page's policy."""
+    for _ in range(int(seconds * 10)):
+        if page.evaluate(expression):
+            return
+        page.wait_for_timeout(100)
+    raise AssertionError(f"still false after {seconds} s: {expression}")
+
 def test_the_rater_scores_the_recorded_session_with_player_transcript_and_evidence(
         demo: None, page: Any, dialogs: list[str], console_errors: list[str],
         browser: Any, live_server: str) -> None:
@@ -70,15 +81,14 @@ def test_the_rater_scores_the_recorded_session_with_player_transcript_and_eviden
     # The recording beside the rubric: the player, and the transcript with its times.
     player = page.locator("audio#citation-player")
     expect(player).to_be_visible()
-    page.wait_for_function("document.getElementById('citation-player').readyState >= 1",
-                           timeout=15_000)
+    _until(page, "document.getElementById('citation-player').readyState >= 1")
     material = page.locator("#scoring-material").bounding_box()
     rubric = page.locator(".scoring-rubric").bounding_box()
     assert material["x"] + material["width"] <= rubric["x"] + 1  # side by side
     expect(page.get_by_role("list", name="Session transcript")).to_contain_text("John Dashwood")
     _shot(page, "rater-score-desktop")
     page.get_by_role("link", name="Play from 00:05").click()
-    page.wait_for_function("document.getElementById('citation-player').currentTime >= 5.3")
+    _until(page, "document.getElementById('citation-player').currentTime >= 5.3")
     assert page.evaluate("document.getElementById('citation-player').currentTime") == \
         pytest.approx(5.4, abs=0.6)
 

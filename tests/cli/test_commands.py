@@ -28,13 +28,18 @@ def test_seed_builds_a_realistic_organisation_and_prints_logins(runner, monkeypa
     assert "demo password for tests" in result.output
     assert "not seeded" not in result.output  # the demo assessments came too
     people, users, _, assessments, _, calibrations = _counts()
-    assert people >= 300 and users == len(DEMO_ACCOUNTS)
+    # The logins, plus the external master coach who holds master@'s calibration gold marks
+    # (an account with no password: nobody signs in as them).
+    assert people >= 300 and users == len(DEMO_ACCOUNTS) + 1
     # 2 calibration items, 3 live assessments, 2 session reviews of the supervision demo,
     # 2 items of the audit calibration, 2 items each for the interview, the two simulations
     # and the capstone brief, the demo sprint's 3 interviews and 2 simulations, coach@'s
-    # capstone brief, a session review and a capstone of each of the 3 certified coaches;
-    # rater@ and lead@ calibrated for 5 rubrics, rater@ also for audits
-    assert assessments == 9 + 4 * 2 + 5 + 1 + 3 * 2 and calibrations == 3 + 4 * 2
+    # capstone brief, a session review and a capstone of each of the 3 certified coaches,
+    # the 2 items of each of the 5 exercises calibrating master@ and the blind review of
+    # coach@'s recorded session; rater@ and lead@ calibrated for 5 rubrics, rater@ also for
+    # audits, master@ for 5
+    assert assessments == 9 + 4 * 2 + 5 + 1 + 3 * 2 + 5 * 2 + 1
+    assert calibrations == 3 + 4 * 2 + 5
     departments = db.session.scalars(sa.select(Person.department).distinct()).all()
     assert len(departments) >= 8
     without_manager = db.session.scalar(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 from datetime import date, timedelta
 
 import pytest
@@ -45,6 +46,39 @@ def test_trend_line_projection_by_hand() -> None:
     effects = roi.trend_projection([leader], START, higher_is_better=False)
     assert effects.coached[0] == pytest.approx(-1.0)
     assert roi.total_improvement(effects.coached, (), effects.sign) == pytest.approx(1.0)
+
+
+def test_a_trend_line_draw_refits_the_trend_on_the_leaders_it_drew() -> None:
+    # a: 10, 9 before, 6 at day 30; b: 4, 4 before, 5 at day 30. Pooled trend: 6 − x/60,
+    # 5.5 at day 30, so a is +0.5 and b −0.5. Drawing a twice refits a's own trend
+    # (8 − x/30, 7 at day 30): a is −1, not the fixed trend's +0.5.
+    a = Leader("a", (Point(START - timedelta(60), 10), Point(START - timedelta(30), 9),
+                     Point(START + timedelta(30), 6)))
+    b = Leader("b", (Point(START - timedelta(60), 4), Point(START - timedelta(30), 4),
+                     Point(START + timedelta(30), 5)))
+    effects = roi.trend_projection([a, b], START, higher_is_better=False)
+    assert effects.coached == (pytest.approx(0.5), pytest.approx(-0.5))
+    assert roi.trend_changes([a, a], START) == (pytest.approx(-1.0), pytest.approx(-1.0))
+    # Lower is better: the [a, a] draw totals +2 under the refit; a fixed trend caps it at −1.
+    totals = roi.bootstrap_totals(effects, draws=200)
+    assert max(totals) == pytest.approx(2.0)
+    fixed = roi.bootstrap_totals(roi.Effects(effects.method, effects.coached, (), effects.sign),
+                                 draws=200)
+    assert max(fixed) == pytest.approx(1.0)
+
+
+def test_the_refit_trend_range_is_at_least_as_wide_on_noisy_data() -> None:
+    rng = random.Random(5)
+    leaders = [_leader(str(i), [rng.gauss(50 - 2 * k, 6) for k in range(6)],
+                       [rng.gauss(40, 6) for _ in range(3)]) for i in range(12)]
+    effects = roi.trend_projection(leaders, START, higher_is_better=True)
+    refit = roi.improvement_range(effects)
+    fixed = roi.improvement_range(roi.Effects(effects.method, effects.coached, (),
+                                              effects.sign))
+    assert refit.base == fixed.base
+    assert refit.low <= refit.base <= refit.high
+    assert refit.high - refit.low >= fixed.high - fixed.low
+    assert roi.improvement_range(effects) == refit  # the fixed seed still holds
 
 
 def test_participant_estimates_are_adjusted_by_contribution_and_confidence() -> None:

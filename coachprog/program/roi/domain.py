@@ -130,6 +130,11 @@ class Effects:
     coached: tuple[float | None, ...]
     comparison: tuple[float, ...] = ()
     sign: int = 1
+    # Trend line only: the coached leaders and the start, so that each bootstrap draw can
+    # refit the trend on the leaders it drew (the trend is estimated from the same leaders,
+    # so its uncertainty belongs in the range too).
+    leaders: tuple[Leader, ...] = ()
+    start: date | None = None
 
 
 @dataclass(frozen=True)
@@ -202,15 +207,23 @@ def trend_projection(coached: Sequence[Leader], start: date, *,
                      higher_is_better: bool) -> Effects:
     """Each coached leader's post-start values minus the pooled pre-start trend projected to
     the same dates (the counterfactual: things would have carried on as they were going)."""
+    changes = trend_changes(coached, start)
+    if all(c is None for c in changes):
+        raise NotComputable("no coached leader has data after the start")
+    return Effects(Isolation.TREND_LINE, changes, (), 1 if higher_is_better else -1,
+                   tuple(coached), start)
+
+
+def trend_changes(coached: Sequence[Leader], start: date) -> tuple[float | None, ...]:
+    """Each leader's mean post-start deviation from the trend fitted to these leaders'
+    pooled pre-start points (None: no data after the start)."""
     intercept, slope = trend_line([p for leader in coached for p in leader.points], start)
     changes: list[float | None] = []
     for leader in coached:
         post = [p for p in leader.points if p.on >= start]
         changes.append(mean([p.value - (intercept + slope * (p.on - start).days) for p in post])
                        if post else None)
-    if all(c is None for c in changes):
-        raise NotComputable("no coached leader has data after the start")
-    return Effects(Isolation.TREND_LINE, tuple(changes), (), 1 if higher_is_better else -1)
+    return tuple(changes)
 
 
 def participant_estimates(coached: Sequence[Leader]) -> Effects:
@@ -257,15 +270,25 @@ def percentile(values: Sequence[float], pct: float) -> float:
 def bootstrap_totals(effects: Effects, *, draws: int = BOOTSTRAP_DRAWS,
                      seed: int = BOOTSTRAP_SEED) -> list[float]:
     """The total recomputed on leaders drawn with replacement (coached and comparison each
-    resampled to their own size): the isolation method's uncertainty."""
+    resampled to their own size): the isolation method's uncertainty. For the trend line
+    each draw refits the trend on the leaders it drew (the whole estimator is resampled)."""
     rng = random.Random(seed)  # noqa: S311 - resampling, not security
     coached, comparison = effects.coached, effects.comparison
     totals = []
     for _ in range(draws):
-        drawn = [coached[rng.randrange(len(coached))] for _ in coached]
+        picks = [rng.randrange(len(coached)) for _ in coached]
         control = [comparison[rng.randrange(len(comparison))] for _ in comparison]
-        totals.append(total_improvement(drawn, control, effects.sign))
+        totals.append(total_improvement(_drawn_changes(effects, picks), control, effects.sign))
     return totals
+
+
+def _drawn_changes(effects: Effects, picks: Sequence[int]) -> list[float | None]:
+    if effects.leaders and effects.start is not None:
+        try:
+            return list(trend_changes([effects.leaders[i] for i in picks], effects.start))
+        except NotComputable:
+            pass  # the drawn leaders span one pre-start date: keep the full sample's trend
+    return [effects.coached[i] for i in picks]
 
 
 def improvement_range(effects: Effects, *, draws: int = BOOTSTRAP_DRAWS,

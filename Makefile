@@ -52,6 +52,7 @@ lint: $(DEV_STAMP)
 	  coachprog/recordings/wer.py coachprog/practicum/capstone_domain.py \
 	  coachprog/practicum/triad_domain.py coachprog/certification/recert_domain.py \
 	  coachprog/people/data_rights/domain.py \
+	  coachprog/program/roi/domain.py coachprog/program/levels.py \
 	  coachprog/governance/policy/domain.py \
 	  coachprog/safeguarding/escalations/domain.py coachprog/safeguarding/incidents/domain.py
 

@@ -14,7 +14,7 @@ from typing import Any
 from coachprog.auth.permissions import require
 from coachprog.governance import services as audit
 from coachprog.governance.domain import withheld_labels
-from coachprog.program import charts
+from coachprog.program import charts, levels
 from coachprog.program.charter import domain as charter_domain
 from coachprog.program.charter import services as charters
 from coachprog.program.charter.models import ProgramCharter
@@ -172,11 +172,13 @@ def build_report(actor: Any) -> dict[str, Any]:
     tier2 = metrics.tier2_means()
     charter = charters.get_charter()
     if charter is None:
-        return {"charter": None, "gates": [], "roi": None,
-                "tiers": {"1": tier1, "2": tier2, "3": None},
-                "scorecard": build_scorecard(tier1=tier1, tier2=tier2, cohort_size=0,
-                                             admin_hours=0.0, cost=0.0,
-                                             since=today - timedelta(365), until=today)}
+        empty: dict[str, Any] = {
+            "charter": None, "gates": [], "roi": None,
+            "tiers": {"1": tier1, "2": tier2, "3": None},
+            "scorecard": build_scorecard(tier1=tier1, tier2=tier2, cohort_size=0,
+                                         admin_hours=0.0, cost=0.0,
+                                         since=today - timedelta(365), until=today)}
+        return {**empty, "levels": levels.chain(empty)}
     series = metrics.load_series(charter.kpi_name)
     cost = charters.cost_model(charter).fully_loaded()
     report: dict[str, Any] = {
@@ -189,7 +191,10 @@ def build_report(actor: Any) -> dict[str, Any]:
             since=charter.pilot_start or today - timedelta(365), until=today),
     }
     report["gates"] = _gates(charter, gate_figures(report, charter))
-    return {key: report[key] for key in ("charter", "gates", "roi", "tiers", "scorecard")}
+    # Tier 4 on the Phillips methodology: the five-level chain from the figures above.
+    report["levels"] = levels.chain(report)
+    return {key: report[key]
+            for key in ("charter", "gates", "roi", "tiers", "scorecard", "levels")}
 
 
 def record_download(actor: Any, *, table: str | None = None) -> None:

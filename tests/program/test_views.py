@@ -8,6 +8,7 @@ import subprocess
 
 import pytest
 import sqlalchemy as sa
+from markupsafe import escape
 
 from coachprog.auth.domain import Role
 from coachprog.auth.permissions import SystemActor
@@ -118,7 +119,7 @@ def test_cli_report_json_has_the_issue_shape(runner) -> None:
     result = runner.invoke(args=["program", "report", "--json"])
     assert result.exit_code == 0, result.output
     report = json.loads(result.output)
-    assert list(report) == ["charter", "gates", "roi", "tiers", "scorecard"]
+    assert list(report) == ["charter", "gates", "roi", "tiers", "scorecard", "levels"]
     assert {"kpi", "baseline", "target_6m", "target_12m", "sponsor"} <= set(report["charter"])
     gate = report["gates"][0]
     assert {"name", "due", "criteria", "status", "decision"} <= set(gate)
@@ -219,6 +220,11 @@ def test_pdf_is_one_page_with_the_same_figures(auth, client, tmp_path) -> None:
     roi = build_report(SystemActor("t"))["roi"]
     assert f"EUR {roi['benefit']['base']:,.0f}" in text
     assert "Return on investment" in text and "Adverse effects" in text
+    flat = " ".join(text.split())
+    for name in ("1. Reaction", "2. Learning", "3. Application", "4. Impact", "5. ROI",
+                 "Intangibles"):
+        assert name in flat, name
+    assert f"ROI low {roi['percent']['low']:,.2f}".rstrip("0").rstrip(".") in flat
 
 
 def test_csv_exports_every_table(auth, client) -> None:
@@ -233,3 +239,73 @@ def test_csv_exports_every_table(auth, client) -> None:
     for name in ("charter", "gates", "tier1", "tier2", "tier3", "scorecard",
                  "groups_by_level", "groups_by_cohort"):
         assert client.get(f"/program/export/{name}.csv").status_code == 200, name
+
+
+def test_cli_report_json_has_the_five_phillips_levels_in_order(runner) -> None:
+    program()
+    report = json.loads(runner.invoke(args=["program", "report", "--json"]).output)
+    levels = report["levels"]
+    assert [(lv["level"], lv["name"]) for lv in levels] == [
+        (1, "Reaction"), (2, "Learning"), (3, "Application"), (4, "Impact"), (5, "ROI")]
+    tier1, tier2, roi = report["tiers"]["1"], report["tiers"]["2"], report["roi"]
+    # The report's own figures, not new ones.
+    if "usefulness" in tier2:
+        assert levels[0]["figures"]["usefulness"]["mean"] == tier2["usefulness"]["mean"]
+    else:
+        assert levels[0]["summary"] == "No usefulness ratings imported yet."
+    if tier1["fidelity_pct"] is not None:
+        assert levels[1]["figures"]["fidelity_pct"] == tier1["fidelity_pct"]
+    assert levels[3]["figures"]["improvement"] == roi["improvement"]
+    assert levels[4]["figures"]["percent"] == roi["percent"]
+    assert levels[4]["figures"]["benefit"] == roi["benefit"]
+    assert levels[4]["intangibles"] == roi["intangibles"]
+    assert all(level["summary"] for level in levels)
+
+
+def test_levels_without_data_say_so_in_words(auth, client) -> None:
+    from coachprog.program.services import build_report
+
+    levels = build_report(SystemActor("t"))["levels"]  # no charter, nothing imported
+    assert [level["has_data"] for level in levels] == [False] * 5
+    assert levels[0]["summary"] == "No usefulness ratings imported yet."
+    assert levels[2]["summary"] == "No follow-through or observed-behaviour ratings imported yet."
+    assert levels[3]["summary"] == levels[4]["summary"] == (
+        "No charter yet, so no KPI to isolate.")
+    auth.login_as("admin")
+    page = client.get("/program/").get_data(as_text=True)
+    assert "Level 1, Reaction:" in page and "No usefulness ratings imported yet." in page
+    assert "Level 5, ROI:" in page
+
+
+def test_the_dashboard_shows_the_chain_with_its_figures(auth, client) -> None:
+    program()
+    auth.login_as("sponsor")
+    page = client.get("/program/").get_data(as_text=True)
+    from coachprog.program.services import build_report
+
+    levels = build_report(SystemActor("t"))["levels"]
+    positions = [page.index(f"Level {n}, {name}:") for n, name in
+                 enumerate(("Reaction", "Learning", "Application", "Impact", "ROI"), 1)]
+    assert positions == sorted(positions)
+    for level in levels:
+        assert str(escape(level["summary"])) in page
+    assert "Intangibles (beside level 5, not monetised)" in page
+
+
+def test_application_level_reads_follow_through_and_observed_behaviours() -> None:
+    program()
+    from coachprog.program.metrics import services as metrics
+    from coachprog.program.services import build_report
+
+    rows = ["employee_id,group,tier,metric,date,value"]
+    rows += [f"E{i},coached,2,follow_through,2026-05-15,{3 + i % 2}" for i in range(12)]
+    rows += [f"E{i},coached,2,observed_delegation,2026-05-15,3.5" for i in range(12)]
+    metrics.import_observations(SystemActor("t"), ("\n".join(rows) + "\n").encode(),
+                                source="t")
+    db.session.commit()
+    application = build_report(SystemActor("t"))["levels"][2]
+    assert application["has_data"]
+    assert application["figures"] == {"follow_through": {"mean": 3.5, "leaders": 12},
+                                      "observed_delegation": {"mean": 3.5, "leaders": 12}}
+    assert application["summary"] == ("Follow through 3.5 (12 coached leaders); "
+                                      "Observed delegation 3.5 (12 coached leaders).")

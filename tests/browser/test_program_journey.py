@@ -85,10 +85,13 @@ def test_program_journey_charter_gate_import_then_sponsor_reads_and_downloads(
     open_menu_item(page, "Program outcomes")
     expect(page.locator("#roi-benefit")).to_contain_text("low")
     expect(page.locator("#roi-benefit")).to_contain_text("high")
+    expect(page.locator("#phillips-levels li")).to_have_count(5)
+    expect(page.locator("#phillips-levels")).to_contain_text("Level 5, ROI: ROI low")
     expect(page.get_by_role("link", name="Program charter")).to_have_count(0)
     with page.expect_download() as download_info:
         page.get_by_role("link", name="Download the one-page report (PDF)").click()
     text = _pdf_text(Path(download_info.value.path()).read_bytes(), tmp_path)
     assert "Leaders as coaches" in text and "Return on investment" in text
+    assert "Phillips levels" in text and "5. ROI" in text
     assert "E1," not in text
     assert console_errors == []

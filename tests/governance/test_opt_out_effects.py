@@ -149,7 +149,8 @@ def test_audit_coverage_aggregates_leave_out_analytics_opt_outs() -> None:
     _opt_out(coaches[0].id, "analytics")
     aggregate = audits.coverage(SYSTEM, "2026Q4", aggregates_only=True)
     assert aggregate.sampled == 5 and aggregate.audited == 5
-    assert [(g.name, g.sampled) for g in aggregate.groups] == [("Group A", 5)]
+    # The aggregate (sponsor) view names supervisor groups neutrally, largest first.
+    assert [(g.name, g.sampled) for g in aggregate.groups] == [("Supervisor group 1", 5)]
     assert audits.coverage(SYSTEM, "2026Q4").sampled == 6  # the program's own view
 
 

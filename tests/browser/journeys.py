@@ -52,6 +52,9 @@ def open_menu_item(page: Any, name: str) -> None:
     """Click a main-menu item as a person would: open its group first when it sits in one."""
     # A link inside a closed group is hidden, so role queries skip it unless told otherwise.
     link = main_nav(page).get_by_role("link", name=name, exact=True, include_hidden=True)
+    # `is_visible` does not wait: on a loaded machine the page may still be arriving after
+    # sign-in (or the policy acknowledgement), so wait until the link is in it first.
+    link.wait_for(state="attached")
     if not link.is_visible():
         link.locator("xpath=ancestor::details[1]/summary").click()
     main_nav(page).get_by_role("link", name=name, exact=True).click()

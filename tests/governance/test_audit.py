@@ -133,7 +133,7 @@ def test_audit_log_downloads_as_csv_in_words_and_the_download_is_recorded(auth, 
     everything = client.get("/admin/audit.csv").get_data(as_text=True)
     assert "'=cmd|" in everything  # formula cells are defused
     exports = db.session.scalars(sa.select(AuditEntry).where(
-        AuditEntry.action == "audit_log.exported")).all()
+        AuditEntry.action == "audit_log.exported").order_by(AuditEntry.id)).all()
     assert len(exports) == 2 and exports[0].detail["object_type"] == "recording"
 
 

@@ -50,7 +50,7 @@ lint: $(DEV_STAMP)
 	  coachprog/selection/demographics.py coachprog/recordings/sensitive.py \
 	  coachprog/practicum/supervision_domain.py coachprog/audits/fidelity.py \
 	  coachprog/recordings/wer.py coachprog/practicum/capstone_domain.py \
-	  coachprog/practicum/triad_domain.py coachprog/certification/recert_domain.py \
+	  coachprog/practicum/triad_domain.py coachprog/certification/recertification/domain.py \
 	  coachprog/people/data_rights/domain.py \
 	  coachprog/program/roi/domain.py coachprog/program/levels.py \
 	  coachprog/governance/policy/domain.py \

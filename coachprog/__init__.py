@@ -141,10 +141,14 @@ def _register_domains(app: Flask) -> None:
     import coachprog.bias_audit.permissions
     import coachprog.calibration.models
     import coachprog.calibration.permissions
+    import coachprog.certification.certificates.jobs
+    import coachprog.certification.certificates.permissions
+    import coachprog.certification.hooks
     import coachprog.certification.jobs
     import coachprog.certification.models
     import coachprog.certification.permissions
-    import coachprog.certification.recert_permissions
+    import coachprog.certification.recertification.permissions
+    import coachprog.certification.recertification.services
     import coachprog.coaching.models
     import coachprog.coaching.permissions
     import coachprog.governance.permissions
@@ -220,6 +224,9 @@ def _register_personal_data_sections() -> None:
 def _register_interfaces(app: Flask) -> None:
     from flask_login import current_user
 
+    # The certificate and recertification pages are routes of the certification blueprint.
+    import coachprog.certification.certificates.views
+    import coachprog.certification.recertification.views  # noqa: F401
     from coachprog import api, cli, web
     from coachprog.api import bp as api_bp
     from coachprog.assessments.views import bp as assessments_bp
@@ -229,7 +236,7 @@ def _register_interfaces(app: Flask) -> None:
     from coachprog.auth.views import bp as auth_bp
     from coachprog.bias_audit.views import bp as bias_audit_bp
     from coachprog.calibration.views import bp as calibration_bp
-    from coachprog.certification.verify_views import bp as verify_bp
+    from coachprog.certification.certificates.verify_views import bp as verify_bp
     from coachprog.certification.views import bp as certification_bp
     from coachprog.coaching.views import bp as coaching_bp
     from coachprog.governance.policy import views as policy_views

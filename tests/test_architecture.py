@@ -38,7 +38,7 @@ PURE_BESIDE_DOMAIN = (
     "audits/fidelity.py",
     "practicum/capstone_domain.py",
     "practicum/triad_domain.py",
-    "certification/recert_domain.py",
+    "certification/recertification/domain.py",
     "people/data_rights/domain.py",
     "governance/policy/domain.py",
     "safeguarding/escalations/domain.py",

@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from coachprog.api import bp, current_api_user, token_auth
-from coachprog.certification import recert_services, services
+from coachprog.certification import services
+from coachprog.certification.recertification import services as recert_services
 
 
 @bp.get("/certification/people/<int:person_id>")

@@ -71,5 +71,3 @@ def can_view_flagged_engagements(user: Any, obj: Any = None) -> bool:
     """Engagements whose coach lapsed or was revoked are flagged for the admin to decide."""
     return has_any_role(user, Role.ADMIN)
 
-
-from coachprog.certification import hooks  # noqa: E402, F401 - registers the home panel

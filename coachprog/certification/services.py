@@ -1,24 +1,23 @@
-"""Certification services: the levels policy, criteria evaluation, the daily tick (lapse and
-reminders), revocation, and what other domains read (roster exclusions, match blockers).
+"""Certification services: criteria evaluation (the policy itself: `levels.services`), the
+daily tick (lapse and reminders), revocation, decisions, and what other domains read (roster
+exclusions, match blockers).
 
 Services flush; the caller (view, CLI, job) commits.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
-from functools import lru_cache
-from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
-from flask import current_app
 
 from coachprog.auth.permissions import require
 from coachprog.certification import domain
-from coachprog.certification.evidence import NUMERIC, QUERIES, EvidenceContext, measure
-from coachprog.certification.levels import DEFAULT_LEVELS_FILE, load_levels_file
+from coachprog.certification.levels.evidence import EvidenceContext, measure
+from coachprog.certification.levels.services import levels_policy
 from coachprog.certification.models import (
     Certification,
     CertificationDecision,
@@ -41,31 +40,6 @@ def display_status(cert: Any, today: date) -> str:
 
 def today() -> date:
     return utcnow().date()
-
-
-# --- the levels file -------------------------------------------------------------------------
-
-
-def levels_file() -> Path:
-    return Path(current_app.config.get("COACHPROG_LEVELS_FILE") or DEFAULT_LEVELS_FILE)
-
-
-def levels_policy() -> domain.LevelsPolicy:
-    """The policy from the levels file (raises LevelsInvalid), parsed again only when the
-    file changes (every home page and dashboard asks; parsing took ~80 ms)."""
-    path = levels_file()
-    try:
-        stat = path.stat()
-    except OSError:
-        return load_levels_file(path, known_evidence=set(QUERIES), numeric_evidence=NUMERIC)
-    return _levels_policy_cached(str(path), stat.st_mtime_ns, stat.st_size,
-                                 frozenset(QUERIES), frozenset(NUMERIC))
-
-
-@lru_cache(maxsize=8)
-def _levels_policy_cached(path: str, mtime_ns: int, size: int, known: frozenset[str],
-                          numeric: frozenset[str]) -> domain.LevelsPolicy:
-    return load_levels_file(Path(path), known_evidence=known, numeric_evidence=numeric)
 
 
 # --- criteria --------------------------------------------------------------------------------
@@ -404,18 +378,27 @@ def approver_role(capacity: domain.ApproverRole | str) -> domain.ApproverRole:
         raise DomainError(message, field_errors={"capacity": [message]}) from None
 
 
+Approver = Callable[[Any, int, domain.ApproverRole], CertificationDecision]
+_approvers: dict[str, Approver] = {}
+
+
+def register_approver(kind: str, approve: Approver) -> None:
+    """A decision kind approved by its own rules: the recertification sub-package registers
+    its `approve` (it builds on this module, so this module cannot import it)."""
+    _approvers[kind] = approve
+
+
 def approve_decision(actor: Any, decision_id: int,
                      capacity: domain.ApproverRole | str) -> CertificationDecision:
     """One of the two approvals. Criteria are evaluated again; the second approval issues the
     certification, refused while a criterion is unmet unless an admin overrode it. A
-    recertification is approved on its own evidence and renews (recert_services)."""
+    recertification is approved on its own evidence and renews (its registered approver)."""
     require(actor, "can_decide_certification")
     capacity = approver_role(capacity)
     decision = _pending(decision_id)
-    if decision.kind == "recertification":
-        from coachprog.certification import recert_services
-
-        return recert_services.approve(actor, decision_id, capacity)
+    approve_by_own_rules = _approvers.get(decision.kind)
+    if approve_by_own_rules is not None:
+        return approve_by_own_rules(actor, decision_id, capacity)
     approvals = domain.Approvals(decision.master_approver_id, decision.admin_approver_id)
     problems = domain.approval_problems(
         approvals, actor_user_id=actor.id, actor_roles=_roles(actor), capacity=capacity,

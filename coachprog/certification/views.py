@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import csv
 import io
-import sys
-from pathlib import Path
 from typing import Any
 
 from flask import (
@@ -31,6 +29,7 @@ from coachprog.certification.forms import (
     OverrideForm,
     RevokeForm,
 )
+from coachprog.certification.levels import services as levels
 from coachprog.errors import DomainError
 from coachprog.extensions import db
 from coachprog.web import Pagination, apply_domain_error, authorize, csv_cell, no_store, page_arg
@@ -39,30 +38,9 @@ bp = Blueprint("certification", __name__, url_prefix="/certification")
 no_store(bp)  # session content, evidence or assessments: never cached
 
 
-def _invoked_as_check_levels() -> bool:
-    return Path(sys.argv[0]).name == "flask" and "check-levels" in sys.argv[1:]
-
-
 @bp.record_once
 def _check_levels_file(state: BlueprintSetupState) -> None:
-    """Refuse to start with an invalid levels file (as with rubric files), except for the
-    command that reports the problems."""
-    from coachprog.certification.evidence import NUMERIC, QUERIES
-    from coachprog.certification.levels import (
-        DEFAULT_LEVELS_FILE,
-        LevelsInvalid,
-        load_levels_file,
-    )
-
-    if _invoked_as_check_levels():
-        return
-    path = Path(state.app.config.get("COACHPROG_LEVELS_FILE") or DEFAULT_LEVELS_FILE)
-    try:
-        load_levels_file(path, known_evidence=set(QUERIES), numeric_evidence=NUMERIC)
-    except LevelsInvalid as invalid:
-        lines = "\n".join(f"{path}:{p}: {r}" for p, r in invalid.problems)
-        raise RuntimeError(f"coachprog refuses to start: invalid levels file:\n{lines}\n"
-                           "Run `flask --app wsgi certification check-levels`.") from None
+    levels.startup_check(state.app)
 
 
 # --- the dashboard and a coach's page ---------------------------------------------------------
@@ -109,7 +87,7 @@ def register_list() -> Any:
     return render_template(
         "certification/register.html", rows=rows, filters=filters,
         states=register.STATE_LABELS, departments=register.list_departments(current_user),
-        levels=[(spec.id, spec.name) for spec in services.levels_policy().levels],
+        levels=[(spec.id, spec.name) for spec in levels.levels_policy().levels],
         pagination=Pagination(page, per_page, total))
 
 
@@ -137,14 +115,14 @@ def _coach_page(person_id: int, *, status: int = 200, failed_id: int | None = No
     coach = services.coach_status(current_user, person_id)
     held = {c.level for c in coach.certifications if c.status == domain.CertStatus.ACTIVE.value}
     open_form = forms.setdefault("open_form", OpenDecisionForm(formdata=None, prefix="open"))
-    open_form.level.choices = [(spec.id, spec.name) for spec in services.levels_policy().levels
+    open_form.level.choices = [(spec.id, spec.name) for spec in levels.levels_policy().levels
                                if spec.id not in held]
     forms.setdefault("approve_form", ApproveDecisionForm(formdata=None, prefix="approve"))
     forms.setdefault("override_form", OverrideForm(formdata=None, prefix="override"))
     forms.setdefault("revoke_form", RevokeForm(formdata=None, prefix="revoke"))
     return render_template(
         "certification/coach.html", status=coach, today=services.today(),
-        level_names={spec.id: spec.name for spec in services.levels_policy().levels},
+        level_names={spec.id: spec.name for spec in levels.levels_policy().levels},
         decisions=services.decisions_of(current_user, person_id), failed_id=failed_id,
         **forms), status
 
@@ -177,7 +155,7 @@ def open_decision(person_id: int) -> Any:
         return _coach_page(person_id, status=400, open_form=form)
     level = form.level.data or ""
     try:
-        services.levels_policy().level(level)
+        levels.levels_policy().level(level)
     except KeyError:
         form.level.errors = ["Choose one of the levels."]
         return _coach_page(person_id, status=400, open_form=form)
@@ -254,7 +232,3 @@ def revoke_certification(cert_id: int) -> Any:
     db.session.commit()
     flash("Certification revoked; the verification page shows it as revoked.", "success")
     return redirect(url_for("certification.coach", person_id=cert.person_id))
-
-
-# The recertification pages register their routes on this blueprint.
-from coachprog.certification import recert_views  # noqa: E402, F401

@@ -7,8 +7,8 @@ from __future__ import annotations
 from typing import Any
 
 from tests.access import Case, statuses
-from tests.certification.access_cases_certificates import CERTIFICATE_CASES
-from tests.certification.access_cases_recert import RECERT_CASES
+from tests.certification.certificates.access_cases import CERTIFICATE_CASES
+from tests.certification.recertification.access_cases import RECERT_CASES
 from tests.factories import PersonFactory
 
 
@@ -34,7 +34,7 @@ def matrix_decision() -> dict[str, Any]:
 
 def matrix_revocable() -> dict[str, Any]:
     from coachprog.extensions import db
-    from tests.certification.access_cases_certificates import make_certification
+    from tests.certification.certificates.access_cases import make_certification
 
     cert = make_certification(name="Revocable Coach")
     db.session.commit()

@@ -5,7 +5,7 @@ window, each piece of evidence with its status, and the forms the viewer may use
 outcomes brief and the peer review request (the coach, or an admin), starting and scoring the
 evidence review (master coaches), the two approvals and withdrawal. A peer asked for a review
 gets a page of their own showing only the request. Who may do what:
-`recert_permissions`; the rules: `recert_services` and `recert_domain`.
+`recertification.permissions`; the rules: `recertification.services` and `.domain`.
 """
 
 from __future__ import annotations
@@ -20,10 +20,10 @@ from flask_wtf import FlaskForm
 from coachprog.assessments import services as assessment_services
 from coachprog.assessments.forms import optional_int
 from coachprog.auth.permissions import can
-from coachprog.certification import recert_services as rs
 from coachprog.certification.models import Certification
-from coachprog.certification.recert_domain import Stage
-from coachprog.certification.recert_forms import (
+from coachprog.certification.recertification import services as rs
+from coachprog.certification.recertification.domain import Stage
+from coachprog.certification.recertification.forms import (
     ApproveForm,
     OutcomesBriefForm,
     PeerRequestForm,

@@ -5,7 +5,7 @@ an admin's; the peer page only the asked peer's; master coaches and admins start
 and approve; managers, sponsors, raters and other coaches are refused everywhere.
 
 `tests/test_access.py` collects only `*/access_cases.py`: the certification `access_cases.py`
-adds these with `from tests.certification.access_cases_recert import RECERT_CASES` and
+adds these with `from tests.certification.recertification.access_cases import RECERT_CASES` and
 `CASES += RECERT_CASES`."""
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from coachprog.rubrics.schema import content_hash, load_rubric_text
 from tests.access import Case, statuses
 from tests.factories import PersonFactory, UserFactory
 
-RUBRICS = Path(__file__).resolve().parents[2] / "rubrics"
+RUBRICS = Path(__file__).resolve().parents[3] / "rubrics"
 BRIEF = ("Across the cycle I coached six leaders. Four reached the goals agreed at the start: "
          "two now run their own team retrospectives, which their teams' survey scores show, "
          "and two delegate a weekly decision they used to keep. One engagement fell short: "

@@ -6,9 +6,6 @@ department or supervisor; the page is a standalone layout, so not even the signe
 navigation appears. Unknown and malformed codes get the same "not found" page (404), lookups
 are rate-limited per client IP, and every answer is marked no-store (a revocation shows
 immediately, never from a cache).
-
-Importing this module also brings in the certificate download routes: `create_app` imports it
-at startup, and they live on the certification blueprint.
 """
 
 from __future__ import annotations
@@ -20,8 +17,7 @@ import sqlalchemy as sa
 from flask import Blueprint, current_app, redirect, render_template, request, url_for
 from flask_limiter.errors import RateLimitExceeded
 
-import coachprog.certification.certificate_views  # noqa: F401 - registers the download routes
-from coachprog.certification.certificates import level_label
+from coachprog.certification.certificates.services import level_label
 from coachprog.certification.models import Certification
 from coachprog.certification.services import display_status
 from coachprog.db import utcnow

@@ -2,7 +2,7 @@
 the peer review (requested, then written by the peer), the rubric-scored evidence review, the
 two approvals, renewal and withdrawal. Services flush; the caller commits.
 
-Policy and rules: `recert_domain` (read its docstring). In short:
+Policy and rules: `recertification.domain` (read its docstring). In short:
 - The evidence is what `services.evaluate_recertification` measures for the cycle (the
   criteria of `recertification` in the levels file): a scored session, an outcomes brief, a
   peer review and continuing development hours (verified supervision and mentor-coaching
@@ -19,7 +19,7 @@ Policy and rules: `recert_domain` (read its docstring). In short:
 - The decision is approved by a master coach and an admin, two different people
   (`domain.approval_problems`), once the review passed and the criteria are still met (or an
   admin overrode them, `services.override_decision`). The second approval renews: a new
-  certification (`recert_domain.plan_renewal`: early renewal loses no time, late renewal runs
+  certification (`domain.plan_renewal`: early renewal loses no time, late renewal runs
   from today), the old one superseded; a lapsed coach is so restored to the active roster.
 - Withdrawing (with a reason) ends a recertification in progress; a new one can then start.
 """
@@ -33,21 +33,23 @@ from datetime import date
 from typing import Any
 
 import sqlalchemy as sa
+from flask import url_for
 
-import coachprog.certification.recert_permissions  # noqa: F401  (registers the rules)
 from coachprog.assessments import domain as assessment_rules
 from coachprog.assessments import services as assessment_services
 from coachprog.assessments.models import Assessment, EvidenceItem, RaterAssignment
 from coachprog.auth.domain import Role
 from coachprog.auth.models import RoleGrant, User
 from coachprog.auth.permissions import can, has_any_role, require
+from coachprog.calibration.services import calibration_refusal
 from coachprog.certification import domain, services
-from coachprog.certification import recert_domain as rules
+from coachprog.certification.levels.services import levels_policy
 from coachprog.certification.models import (
     Certification,
     CertificationDecision,
     CertificationEvidence,
 )
+from coachprog.certification.recertification import domain as rules
 from coachprog.db import utcnow
 from coachprog.errors import DomainError, NotFound, NotPermitted
 from coachprog.extensions import db
@@ -107,7 +109,7 @@ def review_facts(decision: CertificationDecision | None) -> rules.ReviewFacts | 
 
 
 def _policy() -> domain.RecertificationSpec:
-    return services.levels_policy().recertification
+    return levels_policy().recertification
 
 
 def _evidence(cert: Certification, kind: str) -> CertificationEvidence | None:
@@ -401,8 +403,6 @@ def master_coaches() -> list[User]:
 
 
 def _rater_problems(rater: User, cert: Certification, rubric: RubricVersion) -> list[str]:
-    from coachprog.calibration.services import calibration_refusal
-
     if not rater.is_active or not has_any_role(rater, Role.MASTER_COACH):
         return [f"{rater.display_name} is not a master coach: a master coach scores the "
                 "recertification review."]
@@ -444,7 +444,7 @@ def start_review(actor: Any, cert_id: int,
     decision = CertificationDecision(
         person_id=cert.person_id, level=cert.level, kind=RECERTIFICATION,
         status=domain.DecisionStatus.PENDING.value,
-        levels_version=services.levels_policy().version,
+        levels_version=levels_policy().version,
         criteria_snapshot=evaluation.snapshot(), criteria_met=evaluation.all_met,
         renews_certification_id=cert.id, review_rubric_id=rubric.rubric_key,
         review_rubric_version=rubric.version, created_by_id=getattr(actor, "id", None))
@@ -482,8 +482,6 @@ def start_review(actor: Any, cert_id: int,
 
 
 def _page_url(cert_id: int) -> str | None:
-    from flask import url_for
-
     try:
         return url_for("certification.recertification", cert_id=cert_id, _external=True)
     except RuntimeError:
@@ -665,3 +663,6 @@ def panel_rows(certifications: list[Certification], *,
 
 def can_see_page(actor: Any, cert: Certification) -> bool:
     return can(actor, "can_view_recertification", cert)
+
+
+services.register_approver(RECERTIFICATION, approve)

@@ -2,7 +2,7 @@
 window and each piece of evidence; the forms (brief, peer request, peer review, review
 scoring, approvals, withdrawal) take good input and give clear 400s on bad input, keeping what
 was typed; permissions: the coach sees their own, a peer only their review request, managers
-and sponsors are refused. Also runs the access cases of `access_cases_recert.py` until the
+and sponsors are refused. Also runs the access cases of `recertification/access_cases.py` until the
 certification `access_cases.py` collects them."""
 
 from __future__ import annotations
@@ -14,11 +14,11 @@ import sqlalchemy as sa
 from flask import render_template
 
 from coachprog.auth.domain import Role
-from coachprog.certification import recert_services as rs
 from coachprog.certification import services
 from coachprog.certification.models import Certification, CertificationEvidence
+from coachprog.certification.recertification import services as rs
 from coachprog.extensions import db
-from tests.certification.access_cases_recert import (
+from tests.certification.recertification.access_cases import (
     BRIEF,
     PEER_REVIEW,
     certified,

@@ -13,7 +13,7 @@ from flask.testing import FlaskClient
 
 from coachprog.db import set_clock
 from coachprog.extensions import db
-from tests.certification.access_cases_certificates import make_certification
+from tests.certification.certificates.access_cases import make_certification
 from tests.conftest import Auth
 from tests.factories import PersonFactory, UserFactory
 

@@ -1,7 +1,7 @@
 """The certification levels file (rubrics/certification/levels.yaml), validated with pydantic.
 
 Policy (issue 8): level criteria live in one versioned file. Each criterion names its evidence
-query (a registered function, `coachprog.certification.evidence`); a name that is not
+query (a registered function, `coachprog.certification.levels.evidence`); a name that is not
 registered is an error, as is a numeric query without its minimum. The app refuses to start on
 an invalid file, and `flask --app wsgi certification check-levels` lists every problem as
 `file:path: reason` (the same shape as `rubrics check`).
@@ -22,7 +22,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from coachprog.certification import domain
 
 SLUG = r"^[a-z0-9][a-z0-9_]*$"
-DEFAULT_LEVELS_FILE = (Path(__file__).resolve().parent.parent.parent
+DEFAULT_LEVELS_FILE = (Path(__file__).resolve().parents[3]
                        / "rubrics" / "certification" / "levels.yaml")
 MAX_FILE_BYTES = 64 * 1024
 

@@ -15,12 +15,10 @@ from typing import Any
 
 from flask import current_app, flash, make_response, redirect, render_template, url_for
 from flask_login import current_user, login_required
-from flask_wtf import FlaskForm
-from wtforms import DateField
-from wtforms.validators import DataRequired
 
 from coachprog.auth.permissions import can
-from coachprog.certification import certificates
+from coachprog.certification.certificates import services as certificates
+from coachprog.certification.certificates.forms import CertificateBatchForm
 from coachprog.certification.models import Certification
 from coachprog.certification.views import bp
 from coachprog.db import utcnow
@@ -30,10 +28,6 @@ from coachprog.governance.services import record
 from coachprog.jobs.queue import get_job
 from coachprog.storage import send_stored
 from coachprog.web import authorize
-
-
-class CertificateBatchForm(FlaskForm):
-    issued_on = DateField("Certified on", validators=[DataRequired()])
 
 
 @bp.app_template_filter("certificate_level")

@@ -12,7 +12,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from coachprog.certification import domain as d
-from coachprog.certification import recert_domain as r
+from coachprog.certification.recertification import domain as r
 
 dates = st.dates(min_value=date(2020, 1, 1), max_value=date(2035, 12, 31))
 statuses = st.sampled_from([s.value for s in d.CertStatus])

@@ -14,15 +14,12 @@ Policy (issue 8, house style §8 "locked-down PDFs"):
   configured for this issuer) and says so in its own text; its id is the verify URL, where
   anyone can check the credential's status today.
 - A cohort's certificates (everyone certified on one day) are rendered by a background job
-  with progress into one zip under `instance/certificates/`, downloaded through a
-  permission-checked route.
+  (`certificates.jobs`) with progress into one zip under `instance/certificates/`, downloaded
+  through a permission-checked route (who may: `certificates.permissions`).
 """
 
 from __future__ import annotations
 
-import io
-import secrets
-import zipfile
 from datetime import date
 from typing import Any
 
@@ -31,14 +28,13 @@ import sqlalchemy as sa
 from markupsafe import Markup
 
 from coachprog import pdf, storage
-from coachprog.auth.domain import Role
-from coachprog.auth.permissions import has_any_role, is_signed_in, permission, require
+from coachprog.auth.permissions import require
 from coachprog.certification.domain import LEVEL_NAMES, CertStatus
 from coachprog.certification.models import Certification
 from coachprog.errors import DomainError
 from coachprog.extensions import db
 from coachprog.jobs.models import Job
-from coachprog.jobs.queue import JobFailed, Reporter, create_job, job_handler
+from coachprog.jobs.queue import create_job
 
 CERTIFICATE_TEMPLATE = "pdf/certificate.html"
 ISSUER_NAME = "Internal Coaching Program"
@@ -47,36 +43,6 @@ MAX_BATCH = 1000  # a cohort graduation is ~200; the cap keeps one job bounded
 UNSIGNED_NOTE = ("This credential is not signed: no signing key is configured for this "
                  "issuer. Check it at its id, the issuer's public verification page, which "
                  "shows whether it is valid, expired, revoked or lapsed today.")
-
-
-# --- who may have certificates ---------------------------------------------------------------
-
-
-@permission
-def can_download_certificate(user: Any, cert: Any = None) -> bool:
-    """The coach their own, except a revoked one (a fresh copy of a withdrawn credential
-    serves no one); admins and master coaches anyone's (they issue them and keep records)."""
-    if not is_signed_in(user) or cert is None:
-        return False
-    if has_any_role(user, Role.ADMIN, Role.MASTER_COACH):
-        return True
-    return (user.person_id is not None and user.person_id == cert.person_id
-            and cert.status != CertStatus.REVOKED.value)
-
-
-@permission
-def can_run_certificate_batch(user: Any, obj: Any = None) -> bool:
-    """Cohort batches are program staff's work (graduation packs)."""
-    return is_signed_in(user) and has_any_role(user, Role.ADMIN, Role.MASTER_COACH)
-
-
-@permission
-def can_download_certificate_batch(user: Any, job: Any = None) -> bool:
-    """The zip holds many coaches' certificates: staff who may run batches, and of those only
-    the one who started it or an admin."""
-    if not can_run_certificate_batch(user) or job is None:
-        return False
-    return job.created_by_id == user.id or has_any_role(user, Role.ADMIN)
 
 
 # --- rendering (coachprog.pdf: static-only fetcher, own Jinja environment) ---------------
@@ -212,32 +178,6 @@ def start_certificate_batch(actor: Any, *, issued_on: date,
     return create_job(CERTIFICATE_BATCH, payload={"certification_ids": ids,
                                                   "issued_on": issued_on.isoformat()},
                       created_by_id=getattr(actor, "id", None))
-
-
-@job_handler(CERTIFICATE_BATCH)
-def run_certificate_batch(job: Job, report: Reporter) -> dict[str, Any]:
-    from flask import current_app
-
-    ids = [int(i) for i in job.payload.get("certification_ids", [])]
-    base_url = current_app.config["COACHPROG_BASE_URL"]
-    certs = {c.id: c for c in db.session.scalars(
-        sa.select(Certification).where(Certification.id.in_(ids)))}
-    missing = [i for i in ids if i not in certs]
-    if missing:
-        raise JobFailed(f"{len(missing)} of the certifications are no longer there.")
-    # A random name: the file is reached only through the permission-checked route.
-    name = f"batch-{job.id}-{secrets.token_hex(8)}.zip"
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED) as archive:
-        for n, cert_id in enumerate(ids, start=1):
-            cert = certs[cert_id]
-            pdf = render_certificate_pdf(certificate_context(cert, base_url=base_url))
-            archive.writestr(certificate_filename(cert, "pdf"), pdf)
-            if n % 10 == 0 or n == len(ids):
-                report(int(n * 100 / len(ids)), f"{n} of {len(ids)} certificates rendered")
-    buffer.seek(0)
-    batch_store().put(name, buffer)  # atomic: a download sees the whole zip or none
-    return {"count": len(ids), "file": name}
 
 
 def list_batch_jobs(limit: int = 20) -> list[Job]:

@@ -16,8 +16,8 @@ from flask import Flask
 from PIL import Image
 
 from coachprog import pdf
-from coachprog.certification import certificates
-from tests.certification.access_cases_certificates import make_certification
+from coachprog.certification.certificates import services as certificates
+from tests.certification.certificates.access_cases import make_certification
 
 CODE = "Zq3xVb7_kLm-9PQrsTuvWx"
 VERIFY_URL = f"https://coach.example.com/verify/{CODE}"

@@ -1,6 +1,6 @@
 """Certificate downloads (PDF, Open Badge JSON) for the coach, admins and master coaches; the
 cohort batch job with progress and its permission-checked zip (their access cases are in
-the matrix, tests/certification/access_cases_certificates.py)."""
+the matrix, tests/certification/certificates/access_cases.py)."""
 
 from __future__ import annotations
 
@@ -15,11 +15,12 @@ import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
 
-from coachprog.certification import certificates
+from coachprog.certification.certificates import jobs as certificate_jobs
+from coachprog.certification.certificates import services as certificates
 from coachprog.extensions import db
 from coachprog.jobs.models import Job
-from tests.certification.access_cases_certificates import make_certification
-from tests.certification.test_certificates import pdf_text, qr_texts
+from tests.certification.certificates.access_cases import make_certification
+from tests.certification.certificates.test_services import pdf_text, qr_texts
 from tests.conftest import Auth, post_form, wait_for_job
 from tests.factories import PersonFactory, UserFactory
 
@@ -156,7 +157,7 @@ def test_certificate_batch_reports_progress(app: Flask, monkeypatch: pytest.Monk
     db.session.commit()
     reports: list[tuple[int, str]] = []
     monkeypatch.setattr(certificates, "render_certificate_pdf", lambda context: b"%PDF-stub")
-    result = certificates.run_certificate_batch(job, lambda p, n: reports.append((p, n)))
+    result = certificate_jobs.run_certificate_batch(job, lambda p, n: reports.append((p, n)))
     assert result["count"] == 12
     assert reports == [(83, "10 of 12 certificates rendered"),
                        (100, "12 of 12 certificates rendered")]

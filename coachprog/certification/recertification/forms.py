@@ -10,8 +10,8 @@ from flask_wtf import FlaskForm
 from wtforms import SelectField, SubmitField, TextAreaField
 
 from coachprog.assessments.forms import optional_int
-from coachprog.certification import recert_domain as rules
 from coachprog.certification.forms import ApproveDecisionForm
+from coachprog.certification.recertification import domain as rules
 
 
 class OutcomesBriefForm(FlaskForm):

@@ -14,19 +14,19 @@ import sqlalchemy as sa
 from coachprog.auth.domain import Role
 from coachprog.auth.models import RoleGrant
 from coachprog.certification import domain, services
-from coachprog.certification import recert_services as rs
 from coachprog.certification.models import (
     Certification,
     CertificationDecision,
     CertificationEvidence,
 )
+from coachprog.certification.recertification import services as rs
 from coachprog.coaching.services import roster_exclusions
 from coachprog.db import set_clock
 from coachprog.errors import DomainError, NotFound, NotPermitted
 from coachprog.extensions import db
 from coachprog.governance.models import AuditEntry
 from coachprog.practicum.models import LedgerEntry
-from tests.certification.access_cases_recert import (
+from tests.certification.recertification.access_cases import (
     BRIEF,
     PEER_REVIEW,
     certified,

@@ -1,6 +1,7 @@
-"""Recertification services: the evidence of one certification's cycle, the outcomes brief,
-the peer review (requested, then written by the peer), the rubric-scored evidence review, the
-two approvals, renewal and withdrawal. Services flush; the caller commits.
+"""Recertification services: where one certification's cycle stands (its evidence, its stage,
+the page's overview), the review's result, the two approvals, renewal and withdrawal. The
+evidence people write is in `evidence`, the rubric-scored review in `review`. Services flush;
+the caller commits.
 
 Policy and rules: `recertification.domain` (read its docstring). In short:
 - The evidence is what `services.evaluate_recertification` measures for the cycle (the
@@ -18,30 +19,23 @@ Policy and rules: `recertification.domain` (read its docstring). In short:
   of interest, calibrated for the rubric: the assessments rules).
 - The decision is approved by a master coach and an admin, two different people
   (`domain.approval_problems`), once the review passed and the criteria are still met (or an
-  admin overrode them, `services.override_decision`). The second approval renews: a new
-  certification (`domain.plan_renewal`: early renewal loses no time, late renewal runs
-  from today), the old one superseded; a lapsed coach is so restored to the active roster.
+  admin overrode them, `certification.services.override_decision`). The second approval
+  renews: a new certification (`domain.plan_renewal`: early renewal loses no time, late
+  renewal runs from today), the old one superseded; a lapsed coach is so restored to the
+  active roster.
 - Withdrawing (with a reason) ends a recertification in progress; a new one can then start.
 """
 
 from __future__ import annotations
 
-import secrets
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
 import sqlalchemy as sa
-from flask import url_for
 
-from coachprog.assessments import domain as assessment_rules
-from coachprog.assessments import services as assessment_services
-from coachprog.assessments.models import Assessment, EvidenceItem, RaterAssignment
-from coachprog.auth.domain import Role
-from coachprog.auth.models import RoleGrant, User
-from coachprog.auth.permissions import can, has_any_role, require
-from coachprog.calibration.services import calibration_refusal
+from coachprog.assessments.models import Assessment, RaterAssignment
+from coachprog.auth.permissions import can, require
 from coachprog.certification import domain, services
 from coachprog.certification.levels.services import levels_policy
 from coachprog.certification.models import (
@@ -51,11 +45,10 @@ from coachprog.certification.models import (
 )
 from coachprog.certification.recertification import domain as rules
 from coachprog.db import utcnow
-from coachprog.errors import DomainError, NotFound, NotPermitted
+from coachprog.errors import DomainError, NotFound
 from coachprog.extensions import db
 from coachprog.governance import services as audit
 from coachprog.people.models import Person
-from coachprog.rubrics.models import RubricVersion
 
 RECERTIFICATION = domain.DecisionKind.RECERTIFICATION.value
 OUTCOMES_BRIEF = "outcomes_brief"
@@ -108,11 +101,11 @@ def review_facts(decision: CertificationDecision | None) -> rules.ReviewFacts | 
     return rules.ReviewFacts(assessment.status, None if passed is None else bool(passed))
 
 
-def _policy() -> domain.RecertificationSpec:
+def recert_policy() -> domain.RecertificationSpec:
     return levels_policy().recertification
 
 
-def _evidence(cert: Certification, kind: str) -> CertificationEvidence | None:
+def latest_evidence(cert: Certification, kind: str) -> CertificationEvidence | None:
     return db.session.scalar(sa.select(CertificationEvidence).where(
         CertificationEvidence.certification_id == cert.id, CertificationEvidence.kind == kind)
         .order_by(CertificationEvidence.id.desc()).limit(1))
@@ -130,11 +123,11 @@ def stage_of(cert: Certification, *, on: date | None = None,
         return rules.Stage.NOT_RECERTIFIABLE
     decision = pending_decision(cert)
     if evaluation is None and decision is None and not rules.eligibility_problems(
-            cert.status, cert.valid_until, day, _policy().reminder_days):
+            cert.status, cert.valid_until, day, recert_policy().reminder_days):
         evaluation = services.evaluate_recertification(cert, on=day)
     return rules.stage(status=cert.status, valid_until=cert.valid_until, today=day,
                        evidence_complete=bool(evaluation and evaluation.all_met),
-                       review=review_facts(decision), reminder_days=_policy().reminder_days)
+                       review=review_facts(decision), reminder_days=recert_policy().reminder_days)
 
 
 @dataclass(frozen=True)
@@ -210,14 +203,14 @@ def overview(actor: Any, cert_id: int, *, on: date | None = None) -> RecertOverv
 
 def _overview(cert: Certification, *, on: date | None = None) -> RecertOverview:
     day = on or services.today()
-    policy = _policy()
+    policy = recert_policy()
     decision = pending_decision(cert)
     if decision is not None:
-        _sync_review(decision)
+        sync_review(decision)
     evaluation = services.evaluate_recertification(cert, on=day)
-    brief = _evidence(cert, OUTCOMES_BRIEF)
-    request = _evidence(cert, PEER_REQUEST)
-    peer_review = _evidence(cert, PEER_REVIEW)
+    brief = latest_evidence(cert, OUTCOMES_BRIEF)
+    request = latest_evidence(cert, PEER_REQUEST)
+    peer_review = latest_evidence(cert, PEER_REVIEW)
     assessment = review_assessment(decision)
     return RecertOverview(
         cert=cert, person=cert.person, today=day, window=window_of(cert, day),
@@ -234,258 +227,7 @@ def _overview(cert: Certification, *, on: date | None = None) -> RecertOverview:
         past=past_decisions(cert))
 
 
-# --- evidence people write --------------------------------------------------------------------
-
-
-def _open_for_evidence(cert: Certification, day: date) -> None:
-    problems = rules.eligibility_problems(cert.status, cert.valid_until, day,
-                                          _policy().reminder_days)
-    if problems:
-        raise DomainError(" ".join(problems))
-    if pending_decision(cert) is not None:
-        raise DomainError("The evidence review has started: the evidence can no longer "
-                          "change. Withdraw the recertification to change it.")
-
-
-def submit_outcomes_brief(actor: Any, cert_id: int, text: str) -> CertificationEvidence:
-    """Write (or rewrite, until the review starts) the cycle's client outcomes brief."""
-    cert = get_certification(cert_id)
-    require(actor, "can_submit_recert_evidence", cert)
-    day = services.today()
-    _open_for_evidence(cert, day)
-    problems = rules.outcomes_brief_problems(text)
-    if problems:
-        raise DomainError("The outcomes brief was not saved.", field_errors={"text": problems})
-    brief = _evidence(cert, OUTCOMES_BRIEF)
-    replaced = brief is not None
-    if brief is None:
-        brief = CertificationEvidence(person_id=cert.person_id, kind=OUTCOMES_BRIEF,
-                                      certification_id=cert.id, summary="", recorded_on=day)
-        db.session.add(brief)
-    brief.summary = rules.clean_text(text)
-    brief.recorded_on = day
-    brief.recorded_by_id = getattr(actor, "id", None)
-    db.session.flush()
-    audit.record("certification.outcomes_brief_recorded", actor=actor,
-                 object_type="certification", object_id=cert.id,
-                 detail={"person_id": cert.person_id, "evidence_id": brief.id,
-                         "replaced": replaced, "characters": len(brief.summary)})
-    return brief
-
-
-def _held(person_id: int) -> list[rules.HeldCertification]:
-    return [rules.HeldCertification(status, valid_until) for status, valid_until in
-            db.session.execute(sa.select(Certification.status, Certification.valid_until)
-                               .where(Certification.person_id == person_id))]
-
-
-def peer_candidates(cert: Certification, *, on: date | None = None) -> list[Person]:
-    """Coaches who may write this coach's peer review: another person with a current
-    certification and an account to sign in with."""
-    day = on or services.today()
-    people = db.session.scalars(sa.select(Person).where(
-        Person.id != cert.person_id,
-        Person.id.in_(sa.select(Certification.person_id).where(
-            Certification.status == domain.CertStatus.ACTIVE.value,
-            Certification.valid_until >= day)),
-        Person.id.in_(sa.select(User.person_id).where(User.is_active.is_(True))))
-        .order_by(Person.name, Person.id))
-    return list(people)
-
-
-def request_peer_review(actor: Any, cert_id: int,
-                        reviewer_person_id: int | None) -> CertificationEvidence:
-    """Ask another certified coach for the peer review (replaces an unanswered request)."""
-    cert = get_certification(cert_id)
-    require(actor, "can_submit_recert_evidence", cert)
-    day = services.today()
-    _open_for_evidence(cert, day)
-    if _evidence(cert, PEER_REVIEW) is not None:
-        raise DomainError("The peer review for this cycle has been written.")
-    reviewer = db.session.get(Person, reviewer_person_id) if reviewer_person_id else None
-    if reviewer is None:
-        message = "Choose the coach who writes the peer review."
-        raise DomainError(message, field_errors={"reviewer_person_id": [message]})
-    has_account = db.session.scalar(sa.select(sa.func.count(User.id)).where(
-        User.person_id == reviewer.id, User.is_active.is_(True)))
-    problems = rules.peer_problems(reviewer_person_id=reviewer.id,
-                                   coach_person_id=cert.person_id,
-                                   reviewer_held=_held(reviewer.id), today=day)
-    if not has_account:
-        problems.append(f"{reviewer.name} has no account to sign in with and write the "
-                        "review.")
-    if problems:
-        raise DomainError(" ".join(problems), field_errors={"reviewer_person_id": problems})
-    request = _evidence(cert, PEER_REQUEST)
-    replaced = request.reviewer_person_id if request is not None else None
-    if request is None:
-        request = CertificationEvidence(person_id=cert.person_id, kind=PEER_REQUEST,
-                                        certification_id=cert.id, summary="",
-                                        recorded_on=day)
-        db.session.add(request)
-    request.reviewer_person_id = reviewer.id
-    request.recorded_on = day
-    request.recorded_by_id = getattr(actor, "id", None)
-    db.session.flush()
-    audit.record("certification.peer_review_requested", actor=actor,
-                 object_type="certification", object_id=cert.id,
-                 detail={"person_id": cert.person_id, "reviewer_person_id": reviewer.id,
-                         "replaced_reviewer_person_id": replaced})
-    return request
-
-
-@dataclass(frozen=True)
-class PeerRequest:
-    """What the peer sees: whom the review is for, and nothing of their evidence."""
-
-    cert: Certification
-    coach: Person
-    request: CertificationEvidence
-    window: rules.CycleWindow
-
-
-def peer_request(actor: Any, cert_id: int) -> PeerRequest:
-    """The review request addressed to the actor, or the review they wrote (403 for anyone
-    else)."""
-    cert = get_certification(cert_id)
-    request = _evidence(cert, PEER_REQUEST) or _evidence(cert, PEER_REVIEW)
-    require(actor, "can_write_peer_review", request)
-    if request is None:  # the permission refuses a missing request already
-        raise NotFound("peer review request")
-    return PeerRequest(cert, cert.person, request, window_of(cert))
-
-
-def submit_peer_review(actor: Any, cert_id: int, text: str) -> CertificationEvidence:
-    """The peer writes the review they were asked for; it becomes the cycle's peer review."""
-    found = peer_request(actor, cert_id)
-    cert, request = found.cert, found.request
-    if request.kind == PEER_REVIEW:
-        raise DomainError("You have submitted this peer review; it can no longer change.")
-    day = services.today()
-    _open_for_evidence(cert, day)
-    problems = rules.peer_problems(reviewer_person_id=getattr(actor, "person_id", None),
-                                   coach_person_id=cert.person_id,
-                                   reviewer_held=_held(request.reviewer_person_id or 0),
-                                   today=day)
-    if problems:
-        raise DomainError(" ".join(problems))
-    problems = rules.peer_review_problems(text)
-    if problems:
-        raise DomainError("The peer review was not saved.", field_errors={"text": problems})
-    request.kind = PEER_REVIEW
-    request.summary = rules.clean_text(text)
-    request.recorded_on = day
-    request.recorded_by_id = getattr(actor, "id", None)
-    db.session.flush()
-    audit.record("certification.peer_review_recorded", actor=actor,
-                 object_type="certification", object_id=cert.id,
-                 detail={"person_id": cert.person_id, "evidence_id": request.id,
-                         "reviewer_person_id": request.reviewer_person_id})
-    return request
-
-
-# --- the rubric-scored review -----------------------------------------------------------------
-
-
-def recertification_rubric() -> RubricVersion | None:
-    """The latest loaded version of the rubric the levels file names."""
-    key = _policy().rubric
-    return db.session.scalar(sa.select(RubricVersion).where(
-        RubricVersion.rubric_key == key, RubricVersion.purpose == RUBRIC_PURPOSE)
-        .order_by(RubricVersion.version.desc(), RubricVersion.id.desc()).limit(1))
-
-
-def master_coaches() -> list[User]:
-    """Active master coaches: who may score a recertification review."""
-    return list(db.session.scalars(sa.select(User).where(
-        User.is_active.is_(True), User.id.in_(sa.select(RoleGrant.user_id).where(
-            RoleGrant.role == Role.MASTER_COACH.value))).order_by(User.display_name, User.id)))
-
-
-def _rater_problems(rater: User, cert: Certification, rubric: RubricVersion) -> list[str]:
-    if not rater.is_active or not has_any_role(rater, Role.MASTER_COACH):
-        return [f"{rater.display_name} is not a master coach: a master coach scores the "
-                "recertification review."]
-    conflicts = assessment_rules.find_conflicts(
-        assessment_services.relationship_facts(rater, cert.person_id))
-    if conflicts:
-        return ["Conflict of interest: " + " ".join(conflicts)]
-    refusal = calibration_refusal(rater, rubric.rubric_key, rubric_title=rubric.title)
-    return [refusal] if refusal else []
-
-
-def start_review(actor: Any, cert_id: int,
-                 rater_user_id: int | None = None) -> CertificationDecision:
-    """Open the evidence review: the pending decision and its rubric assessment, with the
-    master coach who scores it (the actor when they are one and choose no one else)."""
-    cert = get_certification(cert_id)
-    require(actor, "can_start_recert_review", cert)
-    day = services.today()
-    _open_for_evidence(cert, day)
-    evaluation = services.evaluate_recertification(cert, on=day)
-    if not evaluation.all_met:
-        raise DomainError("The evidence is not complete: " + " ".join(
-            f"Not met: {r.label}." for r in evaluation.unmet))
-    rubric = recertification_rubric()
-    if rubric is None:
-        raise DomainError("The recertification rubric is not loaded yet; ask an L&D admin to "
-                          "load the rubrics.")
-    if rater_user_id is None and has_any_role(actor, Role.MASTER_COACH):
-        rater_user_id = getattr(actor, "id", None)
-    rater = db.session.get(User, rater_user_id) if rater_user_id else None
-    if rater is None:
-        message = "Choose the master coach who scores the review."
-        raise DomainError(message, field_errors={"rater_id": [message]})
-    problems = _rater_problems(rater, cert, rubric)
-    if problems:
-        raise DomainError(" ".join(problems), field_errors={"rater_id": problems})
-    person = cert.person
-    level = domain.LEVEL_NAMES.get(cert.level, cert.level)
-    decision = CertificationDecision(
-        person_id=cert.person_id, level=cert.level, kind=RECERTIFICATION,
-        status=domain.DecisionStatus.PENDING.value,
-        levels_version=levels_policy().version,
-        criteria_snapshot=evaluation.snapshot(), criteria_met=evaluation.all_met,
-        renews_certification_id=cert.id, review_rubric_id=rubric.rubric_key,
-        review_rubric_version=rubric.version, created_by_id=getattr(actor, "id", None))
-    db.session.add(decision)
-    evidence = EvidenceItem(
-        title=f"Recertification evidence ({level}): {person.name}",
-        description=("The evidence of one recertification cycle: the sessions scored in the "
-                     "cycle, the client outcomes brief, the peer review and the continuing "
-                     "development hours, listed on the coach's recertification page."),
-        link=_page_url(cert.id), subject_person_id=cert.person_id,
-        created_by_id=getattr(actor, "id", None))
-    db.session.add(evidence)
-    db.session.flush()
-    assessment = Assessment(
-        evidence_item_id=evidence.id, rubric_version_id=rubric.id,
-        title=f"Recertification review of {person.name} ({level})", blind=False,
-        kind=assessment_rules.AssessmentKind.LIVE.value,
-        status=assessment_rules.AssessmentStatus.OPEN.value,
-        subject_pseudonym=assessment_rules.pseudonym_from(secrets.token_bytes(8)),
-        created_by_id=getattr(actor, "id", None))
-    db.session.add(assessment)
-    db.session.flush()
-    db.session.add(RaterAssignment(assessment_id=assessment.id, rater_id=rater.id,
-                                   role="rater", status="assigned",
-                                   assigned_by_id=getattr(actor, "id", None)))
-    decision.review_assessment_id = assessment.id
-    db.session.flush()
-    audit.record("certification.recertification_started", actor=actor,
-                 object_type="certification_decision", object_id=decision.id,
-                 detail={"person_id": cert.person_id, "certification_id": cert.id,
-                         "assessment_id": assessment.id, "rater_id": rater.id})
-    audit.record("assessment.rater_assigned", actor=actor, object_type="assessment",
-                 object_id=assessment.id, detail={"rater_id": rater.id, "role": "rater"})
-    return decision
-
-
-def _page_url(cert_id: int) -> str | None:
-    try:
-        return url_for("certification.recertification", cert_id=cert_id, _external=True)
-    except RuntimeError:
-        return None
+# --- the review's assessment ----------------------------------------------------------------------
 
 
 def review_assignment(decision: CertificationDecision | None,
@@ -500,7 +242,7 @@ def review_assignment(decision: CertificationDecision | None,
     return None
 
 
-def _sync_review(decision: CertificationDecision) -> None:
+def sync_review(decision: CertificationDecision) -> None:
     """Copy the closed assessment's result onto the decision (it may also have been scored or
     moderated on the assessments pages)."""
     assessment = review_assessment(decision)
@@ -513,22 +255,6 @@ def _sync_review(decision: CertificationDecision) -> None:
     decision.review_score = float(result.get("overall", 0.0))
     decision.review_passed = bool(result.get("passed"))
     db.session.flush()
-
-
-def score_review(actor: Any, cert_id: int, raw_values: Mapping[str, str | None],
-                 raw_notes: Mapping[str, str | None], *, submit: bool) -> CertificationDecision:
-    """The master coach's marks on the review (a draft, or submitted: the assessment closes
-    with the rubric's result and the decision records it)."""
-    cert = get_certification(cert_id)
-    decision = pending_decision(cert)
-    if decision is None or review_assessment(decision) is None:
-        raise DomainError("No evidence review is in progress for this certification.")
-    assignment = review_assignment(decision, actor)
-    if assignment is None:
-        raise NotPermitted("Only the master coach assigned to this review scores it.")
-    assessment_services.save_marks(actor, assignment, raw_values, raw_notes, submit=submit)
-    _sync_review(decision)
-    return decision
 
 
 # --- decision: two approvals, renewal, withdrawal -------------------------------------------
@@ -554,8 +280,8 @@ def approval_problems(actor: Any, decision: CertificationDecision, cert: Certifi
         approvals, actor_user_id=actor.id, actor_roles=services._roles(actor),
         capacity=capacity, subject_user_id=services._user_id_of(decision.person_id))
     problems += rules.eligibility_problems(cert.status, cert.valid_until, services.today(),
-                                           _policy().reminder_days)
-    _sync_review(decision)
+                                           recert_policy().reminder_days)
+    sync_review(decision)
     problems += rules.review_problems(review_facts(decision) or rules.ReviewFacts(None))
     evaluation = services.evaluate_recertification(cert)
     problems += domain.completion_problems(evaluation, override=decision.override,
@@ -582,7 +308,7 @@ def renew(actor: Any, decision: CertificationDecision, cert: Certification) -> C
     """The approved recertification: a new certification per `plan_renewal`, the old one
     superseded (a lapsed coach is so restored)."""
     day = services.today()
-    plan = rules.plan_renewal(cert.valid_until, day, _policy().cycle_months)
+    plan = rules.plan_renewal(cert.valid_until, day, recert_policy().cycle_months)
     restored = cert.status == domain.CertStatus.LAPSED.value
     decision.status = domain.DecisionStatus.APPROVED.value
     decision.decided_at = utcnow()
@@ -657,7 +383,7 @@ def panel_rows(certifications: list[Certification], *,
             continue
         stage = stage_of(cert, on=day)
         rows.append(PanelRow(cert, stage, rules.STAGE_LABELS[stage],
-                             rules.opens_on(cert.valid_until, _policy().reminder_days)))
+                             rules.opens_on(cert.valid_until, recert_policy().reminder_days)))
     return rows
 
 

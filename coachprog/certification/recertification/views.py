@@ -21,6 +21,7 @@ from coachprog.assessments import services as assessment_services
 from coachprog.assessments.forms import optional_int
 from coachprog.auth.permissions import can
 from coachprog.certification.models import Certification
+from coachprog.certification.recertification import evidence, review
 from coachprog.certification.recertification import services as rs
 from coachprog.certification.recertification.domain import Stage
 from coachprog.certification.recertification.forms import (
@@ -59,10 +60,10 @@ def _page(cert_id: int, *, status: int = 200, message: str = "",
         brief_form.text.data = overview.brief.summary
     peer_form = forms["peer_form"]
     peer_form.reviewer_person_id.choices = [("", "Choose a coach")] + [
-        (p.id, p.name) for p in rs.peer_candidates(cert)]
+        (p.id, p.name) for p in evidence.peer_candidates(cert)]
     start_form = forms["start_form"]
     start_form.rater_id.choices = [("", "Choose a master coach")] + [
-        (u.id, u.display_name) for u in rs.master_coaches() if u.person_id != cert.person_id]
+        (u.id, u.display_name) for u in review.master_coaches() if u.person_id != cert.person_id]
     if start_form.rater_id.data is None and can(current_user, "can_start_recert_review", cert):
         start_form.rater_id.data = current_user.id
     assignment = rs.review_assignment(overview.decision, current_user)
@@ -127,7 +128,7 @@ def recert_submit_brief(cert_id: int) -> Any:
     if not form.validate_on_submit():
         return _invalid(cert_id, "brief_form", form)
     try:
-        rs.submit_outcomes_brief(current_user, cert_id, form.text.data or "")
+        evidence.submit_outcomes_brief(current_user, cert_id, form.text.data or "")
     except DomainError as error:
         return _refused(cert_id, "brief_form", form, error)
     return _done(cert_id, "The outcomes brief is saved.")
@@ -141,7 +142,7 @@ def recert_request_peer_review(cert_id: int) -> Any:
     if not form.validate_on_submit():
         return _invalid(cert_id, "peer_form", form)
     try:
-        request_row = rs.request_peer_review(current_user, cert_id,
+        request_row = evidence.request_peer_review(current_user, cert_id,
                                              form.reviewer_person_id.data)
     except DomainError as error:
         return _refused(cert_id, "peer_form", form, error)
@@ -153,18 +154,18 @@ def recert_request_peer_review(cert_id: int) -> Any:
 @bp.route("/recertification/<int:cert_id>/peer-review", methods=["GET", "POST"])
 @login_required
 def recert_peer_review(cert_id: int) -> Any:
-    found = rs.peer_request(current_user, cert_id)
+    found = evidence.peer_request(current_user, cert_id)
     form = PeerReviewForm()
     message, status = "", 200
     if request.method == "POST":
         if form.validate_on_submit():
             try:
-                rs.submit_peer_review(current_user, cert_id, form.text.data or "")
+                evidence.submit_peer_review(current_user, cert_id, form.text.data or "")
             except DomainError as error:
                 db.session.rollback()
                 apply_domain_error(form, error)
                 message, status = error.message, 400
-                found = rs.peer_request(current_user, cert_id)
+                found = evidence.peer_request(current_user, cert_id)
             else:
                 db.session.commit()
                 flash(f"Your peer review of {found.coach.name} is submitted. Thank you.",
@@ -191,7 +192,7 @@ def recert_start_review(cert_id: int) -> Any:
             "Choose one of the master coaches listed.",
             field_errors={"rater_id": ["Choose one of the master coaches listed."]}))
     try:
-        rs.start_review(current_user, cert_id, form.rater_id.data)
+        review.start_review(current_user, cert_id, form.rater_id.data)
     except DomainError as error:
         return _refused(cert_id, "start_form", form, error)
     return _done(cert_id, "The evidence review has started.")
@@ -212,7 +213,7 @@ def recert_score_review(cert_id: int) -> Any:
     raw_notes = {b.id: request.form.get(f"note-{b.id}") for b in behaviours}
     submitting = bool(form.submit.data)
     try:
-        rs.score_review(current_user, cert_id, raw_values, raw_notes, submit=submitting)
+        review.score_review(current_user, cert_id, raw_values, raw_notes, submit=submitting)
     except DomainError as error:
         db.session.rollback()
         score = {"values": {k: optional_int(v) for k, v in raw_values.items()},

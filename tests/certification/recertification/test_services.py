@@ -19,6 +19,7 @@ from coachprog.certification.models import (
     CertificationDecision,
     CertificationEvidence,
 )
+from coachprog.certification.recertification import evidence, review
 from coachprog.certification.recertification import services as rs
 from coachprog.coaching.services import roster_exclusions
 from coachprog.db import set_clock
@@ -68,9 +69,9 @@ def world():
 
 def gather(w, *, hours: float = 10) -> None:
     """All four pieces of evidence for the cycle."""
-    rs.submit_outcomes_brief(w["coach"], w["cert"].id, BRIEF)
-    rs.request_peer_review(w["coach"], w["cert"].id, w["peer_person"].id)
-    rs.submit_peer_review(w["peer"], w["cert"].id, PEER_REVIEW)
+    evidence.submit_outcomes_brief(w["coach"], w["cert"].id, BRIEF)
+    evidence.request_peer_review(w["coach"], w["cert"].id, w["peer_person"].id)
+    evidence.submit_peer_review(w["peer"], w["cert"].id, PEER_REVIEW)
     development_hours(w["person"], hours)
     scored_session(w["person"])
 
@@ -85,8 +86,8 @@ def marks(passing: bool = True) -> dict[str, str]:
 
 def reviewed(w, *, passing: bool = True) -> CertificationDecision:
     gather(w)
-    decision = rs.start_review(w["master"], w["cert"].id)
-    rs.score_review(w["master"], w["cert"].id, marks(passing), {}, submit=True)
+    decision = review.start_review(w["master"], w["cert"].id)
+    review.score_review(w["master"], w["cert"].id, marks(passing), {}, submit=True)
     return decision
 
 
@@ -140,18 +141,18 @@ def test_a_session_scored_before_the_cycle_does_not_count(world):
 def test_brief_text_rules_and_nothing_saved_on_refusal(world):
     w = world
     with pytest.raises(DomainError) as refused:
-        rs.submit_outcomes_brief(w["coach"], w["cert"].id, BRIEF + " client ana@example.com")
+        evidence.submit_outcomes_brief(w["coach"], w["cert"].id, BRIEF + " client ana@example.com")
     assert "e-mail address" in refused.value.field_errors["text"][0]
     with pytest.raises(DomainError) as refused:
-        rs.submit_outcomes_brief(w["coach"], w["cert"].id, "Short.")
+        evidence.submit_outcomes_brief(w["coach"], w["cert"].id, "Short.")
     assert "at least 300" in refused.value.field_errors["text"][0]
     assert db.session.scalar(sa.select(sa.func.count(CertificationEvidence.id))) == 0
 
 
 def test_brief_is_rewritten_not_duplicated_and_line_ends_are_plain(world):
     w = world
-    rs.submit_outcomes_brief(w["coach"], w["cert"].id, BRIEF)
-    rs.submit_outcomes_brief(w["admin"], w["cert"].id, "  " + BRIEF.replace(". ", ".\r\n"))
+    evidence.submit_outcomes_brief(w["coach"], w["cert"].id, BRIEF)
+    evidence.submit_outcomes_brief(w["admin"], w["cert"].id, "  " + BRIEF.replace(". ", ".\r\n"))
     rows = db.session.scalars(sa.select(CertificationEvidence)).all()
     assert len(rows) == 1 and "\r" not in rows[0].summary and rows[0].recorded_by_id == \
         w["admin"].id
@@ -162,16 +163,16 @@ def test_only_the_coach_or_an_admin_writes_the_brief(world):
     for other in (w["master"], w["peer"], UserFactory(roles=[Role.MANAGER]),
                   UserFactory(roles=[Role.LEAD_COACH])):
         with pytest.raises(NotPermitted):
-            rs.submit_outcomes_brief(other, w["cert"].id, BRIEF)
+            evidence.submit_outcomes_brief(other, w["cert"].id, BRIEF)
     with pytest.raises(NotFound):
-        rs.submit_outcomes_brief(w["coach"], 99_999, BRIEF)
+        evidence.submit_outcomes_brief(w["coach"], 99_999, BRIEF)
 
 
 def test_evidence_waits_for_the_window_to_open(world, clock):
     w = world
     move_to(clock, DUE - timedelta(days=61))
     with pytest.raises(DomainError, match="opens on 2026-12-31"):
-        rs.submit_outcomes_brief(w["coach"], w["cert"].id, BRIEF)
+        evidence.submit_outcomes_brief(w["coach"], w["cert"].id, BRIEF)
     assert rs.stage_of(w["cert"]) is rs.rules.Stage.NOT_YET_OPEN
 
 
@@ -179,59 +180,59 @@ def test_peer_must_be_another_currently_certified_coach(world):
     w = world
     cert = w["cert"].id
     with pytest.raises(DomainError, match="not by the coach themselves"):
-        rs.request_peer_review(w["coach"], cert, w["person"].id)
+        evidence.request_peer_review(w["coach"], cert, w["person"].id)
     uncertified = PersonFactory(name="Una")
     UserFactory(roles=[Role.COACH], person_id=uncertified.id)
     with pytest.raises(DomainError, match="no current certification"):
-        rs.request_peer_review(w["coach"], cert, uncertified.id)
+        evidence.request_peer_review(w["coach"], cert, uncertified.id)
     lapsed_person, _, _ = certified(name="Lapsed Lou", status="lapsed",
                                     valid_until=date(2027, 1, 1))
     with pytest.raises(DomainError, match="no current certification"):
-        rs.request_peer_review(w["coach"], cert, lapsed_person.id)
+        evidence.request_peer_review(w["coach"], cert, lapsed_person.id)
     no_account = PersonFactory(name="Nobody")
     db.session.add(Certification(person_id=no_account.id, level="certified_internal_coach",
                                  status="active", issued_on=ISSUED, valid_until=DUE))
     db.session.flush()
     with pytest.raises(DomainError, match="no account"):
-        rs.request_peer_review(w["coach"], cert, no_account.id)
+        evidence.request_peer_review(w["coach"], cert, no_account.id)
     with pytest.raises(DomainError) as refused:
-        rs.request_peer_review(w["coach"], cert, None)
+        evidence.request_peer_review(w["coach"], cert, None)
     assert "reviewer_person_id" in refused.value.field_errors
-    candidates = rs.peer_candidates(w["cert"])
+    candidates = evidence.peer_candidates(w["cert"])
     assert [p.name for p in candidates] == ["Pia Peer"]
 
 
 def test_a_new_request_replaces_the_unanswered_one_and_only_the_asked_peer_writes(world):
     w = world
     other_person, other, _ = certified(name="Otto Other")
-    rs.request_peer_review(w["coach"], w["cert"].id, w["peer_person"].id)
-    rs.request_peer_review(w["coach"], w["cert"].id, other_person.id)
+    evidence.request_peer_review(w["coach"], w["cert"].id, w["peer_person"].id)
+    evidence.request_peer_review(w["coach"], w["cert"].id, other_person.id)
     assert db.session.scalar(sa.select(sa.func.count(CertificationEvidence.id))) == 1
     with pytest.raises(NotPermitted):
-        rs.submit_peer_review(w["peer"], w["cert"].id, PEER_REVIEW)
+        evidence.submit_peer_review(w["peer"], w["cert"].id, PEER_REVIEW)
     with pytest.raises(NotPermitted):
-        rs.submit_peer_review(w["coach"], w["cert"].id, PEER_REVIEW)
+        evidence.submit_peer_review(w["coach"], w["cert"].id, PEER_REVIEW)
     with pytest.raises(DomainError) as refused:
-        rs.submit_peer_review(other, w["cert"].id, "Good coach.")
+        evidence.submit_peer_review(other, w["cert"].id, "Good coach.")
     assert "at least 150" in refused.value.field_errors["text"][0]
-    rs.submit_peer_review(other, w["cert"].id, PEER_REVIEW)
+    evidence.submit_peer_review(other, w["cert"].id, PEER_REVIEW)
     with pytest.raises(DomainError, match="has been written"):
-        rs.request_peer_review(w["coach"], w["cert"].id, w["peer_person"].id)
+        evidence.request_peer_review(w["coach"], w["cert"].id, w["peer_person"].id)
 
 
 def test_a_peer_whose_certification_lapsed_meanwhile_cannot_write(world, clock):
     w = world
-    rs.request_peer_review(w["coach"], w["cert"].id, w["peer_person"].id)
+    evidence.request_peer_review(w["coach"], w["cert"].id, w["peer_person"].id)
     peer_cert = db.session.scalar(sa.select(Certification).where(
         Certification.person_id == w["peer_person"].id))
     peer_cert.status = "lapsed"
     with pytest.raises(DomainError, match="no current certification"):
-        rs.submit_peer_review(w["peer"], w["cert"].id, PEER_REVIEW)
+        evidence.submit_peer_review(w["peer"], w["cert"].id, PEER_REVIEW)
 
 
 def test_no_peer_page_without_a_request(world):
     with pytest.raises(NotPermitted):
-        rs.peer_request(world["peer"], world["cert"].id)
+        evidence.peer_request(world["peer"], world["cert"].id)
 
 
 # --- the review -----------------------------------------------------------------------------
@@ -239,9 +240,9 @@ def test_no_peer_page_without_a_request(world):
 
 def test_review_starts_only_on_complete_evidence(world):
     w = world
-    rs.submit_outcomes_brief(w["coach"], w["cert"].id, BRIEF)
+    evidence.submit_outcomes_brief(w["coach"], w["cert"].id, BRIEF)
     with pytest.raises(DomainError, match="Not met: A peer review in the cycle"):
-        rs.start_review(w["master"], w["cert"].id)
+        review.start_review(w["master"], w["cert"].id)
     assert db.session.scalar(sa.select(sa.func.count(CertificationDecision.id))) == 0
 
 
@@ -249,21 +250,21 @@ def test_review_is_scored_by_a_calibrated_master_coach_without_conflict(world):
     w = world
     gather(w)
     with pytest.raises(NotPermitted):
-        rs.start_review(w["coach"], w["cert"].id)
+        review.start_review(w["coach"], w["cert"].id)
     with pytest.raises(DomainError, match="Choose the master coach"):
-        rs.start_review(w["admin"], w["cert"].id)
+        review.start_review(w["admin"], w["cert"].id)
     uncalibrated = master_coach("Ulla Uncalibrated", calibrated=False)
     with pytest.raises(DomainError, match="not calibrated"):
-        rs.start_review(w["admin"], w["cert"].id, uncalibrated.id)
+        review.start_review(w["admin"], w["cert"].id, uncalibrated.id)
     with pytest.raises(DomainError, match="not a master coach"):
-        rs.start_review(w["admin"], w["cert"].id, w["peer"].id)
+        review.start_review(w["admin"], w["cert"].id, w["peer"].id)
     manager = master_coach("Manny Manager")
     manager.person_id = PersonFactory().id
     w["person"].manager_id = manager.person_id
     db.session.flush()
     with pytest.raises(DomainError, match="Conflict of interest"):
-        rs.start_review(w["admin"], w["cert"].id, manager.id)
-    decision = rs.start_review(w["admin"], w["cert"].id, w["master"].id)
+        review.start_review(w["admin"], w["cert"].id, manager.id)
+    decision = review.start_review(w["admin"], w["cert"].id, w["master"].id)
     assert decision.kind == "recertification" and decision.status == "pending"
     assert decision.renews_certification_id == w["cert"].id and decision.criteria_met
     assessment = rs.review_assessment(decision)
@@ -276,23 +277,23 @@ def test_review_is_scored_by_a_calibrated_master_coach_without_conflict(world):
 def test_evidence_is_frozen_once_the_review_started(world):
     w = world
     gather(w)
-    rs.start_review(w["master"], w["cert"].id)
+    review.start_review(w["master"], w["cert"].id)
     with pytest.raises(DomainError, match="can no longer change"):
-        rs.submit_outcomes_brief(w["coach"], w["cert"].id, BRIEF)
+        evidence.submit_outcomes_brief(w["coach"], w["cert"].id, BRIEF)
     with pytest.raises(DomainError, match="can no longer change"):
-        rs.start_review(w["master"], w["cert"].id)
+        review.start_review(w["master"], w["cert"].id)
 
 
 def test_only_the_assigned_rater_scores_and_incomplete_marks_are_refused(world):
     w = world
     gather(w)
-    rs.start_review(w["master"], w["cert"].id)
+    review.start_review(w["master"], w["cert"].id)
     with pytest.raises(NotPermitted):
-        rs.score_review(w["admin"], w["cert"].id, marks(), {}, submit=True)
+        review.score_review(w["admin"], w["cert"].id, marks(), {}, submit=True)
     partial = dict(list(marks().items())[:3])
     with pytest.raises(DomainError, match="need attention"):
-        rs.score_review(w["master"], w["cert"].id, partial, {}, submit=True)
-    rs.score_review(w["master"], w["cert"].id, partial, {}, submit=False)  # a draft
+        review.score_review(w["master"], w["cert"].id, partial, {}, submit=True)
+    review.score_review(w["master"], w["cert"].id, partial, {}, submit=False)  # a draft
     assert rs.stage_of(w["cert"]) is rs.rules.Stage.REVIEW_IN_PROGRESS
 
 
@@ -315,8 +316,8 @@ def test_failed_review_cannot_be_approved_until_withdrawn_and_reviewed_again(wor
     rs.withdraw(w["coach"], w["cert"].id, "Gathering a stronger brief first.")
     assert decision.status == "withdrawn" and decision.note.startswith("Gathering")
     assert rs.stage_of(w["cert"]) is rs.rules.Stage.READY_FOR_REVIEW
-    rs.submit_outcomes_brief(w["coach"], w["cert"].id, BRIEF + " More detail.")  # open again
-    second = rs.start_review(w["master"], w["cert"].id)
+    evidence.submit_outcomes_brief(w["coach"], w["cert"].id, BRIEF + " More detail.")  # open again
+    second = review.start_review(w["master"], w["cert"].id)
     assert second.id != decision.id
     assert "certification.recertification_withdrawn" in actions()
 
@@ -326,7 +327,7 @@ def test_withdraw_needs_a_recertification_in_progress_and_permission(world):
     with pytest.raises(DomainError, match="No recertification"):
         rs.withdraw(w["coach"], w["cert"].id, "Nothing to withdraw here.")
     gather(w)
-    rs.start_review(w["master"], w["cert"].id)
+    review.start_review(w["master"], w["cert"].id)
     for other in (w["peer"], UserFactory(roles=[Role.SPONSOR]),
                   UserFactory(roles=[Role.LEAD_COACH])):
         with pytest.raises(NotPermitted):
@@ -380,8 +381,8 @@ def test_a_lapsed_coach_who_recertifies_is_restored_from_today(world, clock):
     move_to(clock, date(2027, 4, 10))
     assert services.run_tick(w["admin"]).lapsed == 1
     assert w["person"].id in roster_exclusions()
-    rs.start_review(w["master"], w["cert"].id)
-    rs.score_review(w["master"], w["cert"].id, marks(), {}, submit=True)
+    review.start_review(w["master"], w["cert"].id)
+    review.score_review(w["master"], w["cert"].id, marks(), {}, submit=True)
     decision = rs.pending_decision(w["cert"])
     rs.approve(w["admin"], decision.id, "admin")
     rs.approve(w["master"], decision.id, "master_coach")
@@ -417,7 +418,7 @@ def test_two_person_rule_and_own_recertification(world):
 def test_approval_refused_while_the_review_is_open(world):
     w = world
     gather(w)
-    decision = rs.start_review(w["master"], w["cert"].id)
+    decision = review.start_review(w["master"], w["cert"].id)
     with pytest.raises(DomainError, match="not scored yet"):
         rs.approve(w["admin"], decision.id, "admin")
 

@@ -16,7 +16,7 @@ from flask import render_template
 from coachprog.auth.domain import Role
 from coachprog.certification import services
 from coachprog.certification.models import Certification, CertificationEvidence
-from coachprog.certification.recertification import services as rs
+from coachprog.certification.recertification import evidence, review
 from coachprog.extensions import db
 from tests.certification.recertification.access_cases import (
     BRIEF,
@@ -51,9 +51,9 @@ def text(response) -> str:
 
 
 def evidence_complete(w) -> None:
-    rs.submit_outcomes_brief(w["coach"], w["cert_id"], BRIEF)
-    rs.request_peer_review(w["coach"], w["cert_id"], w["peer_person"].id)
-    rs.submit_peer_review(w["peer"], w["cert_id"], PEER_REVIEW)
+    evidence.submit_outcomes_brief(w["coach"], w["cert_id"], BRIEF)
+    evidence.request_peer_review(w["coach"], w["cert_id"], w["peer_person"].id)
+    evidence.submit_peer_review(w["peer"], w["cert_id"], PEER_REVIEW)
     development_hours(w["person"], 12)
     scored_session(w["person"])
     db.session.commit()
@@ -99,8 +99,8 @@ def test_unknown_certification_is_404(client, auth, world):
 
 def test_a_peer_sees_only_their_review_request(client, auth, world):
     w = world
-    rs.submit_outcomes_brief(w["coach"], w["cert_id"], BRIEF)
-    rs.request_peer_review(w["coach"], w["cert_id"], w["peer_person"].id)
+    evidence.submit_outcomes_brief(w["coach"], w["cert_id"], BRIEF)
+    evidence.request_peer_review(w["coach"], w["cert_id"], w["peer_person"].id)
     db.session.commit()
     auth.login(w["peer"].email)
     assert client.get(page(w)).status_code == 403  # not the evidence page
@@ -215,7 +215,7 @@ def test_review_start_scoring_approval_and_renewal_through_the_pages(client, aut
 def test_a_non_rater_cannot_post_marks(client, auth, world):
     w = world
     evidence_complete(w)
-    rs.start_review(w["master"], w["cert_id"])
+    review.start_review(w["master"], w["cert_id"])
     db.session.commit()
     auth.login(w["admin"].email)
     assert "Submit the marks" not in text(client.get(page(w)))
@@ -226,7 +226,7 @@ def test_a_non_rater_cannot_post_marks(client, auth, world):
 def test_withdraw_with_and_without_a_reason(client, auth, world):
     w = world
     evidence_complete(w)
-    rs.start_review(w["master"], w["cert_id"])
+    review.start_review(w["master"], w["cert_id"])
     db.session.commit()
     auth.login(w["coach"].email)
     response = post_form(client, page(w, "/withdraw"), {"reason": "no"})

@@ -6,10 +6,10 @@ from typing import Any
 
 from flask import url_for
 
-from coachprog.auth.permissions import can
+from coachprog.authority import can
 from coachprog.certification import dashboard, domain, services
 from coachprog.certification.levels.services import levels_policy
-from coachprog.home.services import Item, Panel, register_panel_source
+from coachprog.panels import Item, Panel, register_panel_source
 
 
 def _panel(user: Any) -> Panel | None:

@@ -14,7 +14,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from coachprog.auth.permissions import require
+from coachprog.authority import require
 from coachprog.certification import domain
 from coachprog.certification.levels.evidence import EvidenceContext, measure
 from coachprog.certification.levels.services import levels_policy
@@ -355,7 +355,7 @@ def override_decision(actor: Any, decision_id: int, reason: str) -> Certificatio
 
 
 def _roles(actor: Any) -> frozenset[str]:
-    from coachprog.auth.permissions import roles_of
+    from coachprog.authority import roles_of
 
     return roles_of(actor)
 

@@ -28,7 +28,7 @@ import sqlalchemy as sa
 from markupsafe import Markup
 
 from coachprog import pdf, storage
-from coachprog.auth.permissions import require
+from coachprog.authority import require
 from coachprog.certification.domain import LEVEL_NAMES, CertStatus
 from coachprog.certification.models import Certification
 from coachprog.errors import DomainError

@@ -16,7 +16,7 @@ from typing import Any
 from flask import current_app, flash, make_response, redirect, render_template, url_for
 from flask_login import current_user, login_required
 
-from coachprog.auth.permissions import can
+from coachprog.authority import can
 from coachprog.certification.certificates import services as certificates
 from coachprog.certification.certificates.forms import CertificateBatchForm
 from coachprog.certification.models import Certification

@@ -14,7 +14,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from coachprog.auth.models import User
-from coachprog.auth.permissions import require
+from coachprog.authority import require
 from coachprog.certification import domain, services
 from coachprog.certification.models import Certification, CertificationEvidence
 from coachprog.certification.recertification import domain as rules

@@ -17,9 +17,8 @@ from flask import url_for
 from coachprog.assessments import domain as assessment_rules
 from coachprog.assessments import services as assessment_services
 from coachprog.assessments.models import Assessment, EvidenceItem, RaterAssignment
-from coachprog.auth.domain import Role
 from coachprog.auth.models import RoleGrant, User
-from coachprog.auth.permissions import has_any_role, require
+from coachprog.authority import has_any_role, require
 from coachprog.calibration.services import calibration_refusal
 from coachprog.certification import domain, services
 from coachprog.certification.levels.services import levels_policy
@@ -38,6 +37,7 @@ from coachprog.certification.recertification.services import (
 from coachprog.errors import DomainError, NotPermitted
 from coachprog.extensions import db
 from coachprog.governance import services as audit
+from coachprog.roles import Role
 from coachprog.rubrics.models import RubricVersion
 
 

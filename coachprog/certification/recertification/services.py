@@ -35,7 +35,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from coachprog.assessments.models import Assessment, RaterAssignment
-from coachprog.auth.permissions import can, require
+from coachprog.authority import can, require
 from coachprog.certification import domain, services
 from coachprog.certification.levels.services import levels_policy
 from coachprog.certification.models import (

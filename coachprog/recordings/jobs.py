@@ -1,4 +1,5 @@
-"""Background jobs of recorded sessions (transcription).
+"""Background jobs of recorded sessions: transcription, and the nightly retention purge
+(scheduled with the job queue when create_app imports this module).
 
 The job row is the source of truth (see coachprog.jobs.queue): a worker killed mid-job leaves
 its row "running"; the next worker to start (or the sweeper, once its heartbeat is stale) puts it
@@ -23,9 +24,10 @@ from flask import current_app
 from coachprog.authority import SystemActor
 from coachprog.extensions import db
 from coachprog.jobs.models import Job
-from coachprog.jobs.queue import JobFailed, Reporter, job_handler
+from coachprog.jobs.queue import JobFailed, Reporter, job_handler, register_periodic
 from coachprog.recordings import services, transcription
 from coachprog.recordings.models import Recording
+from coachprog.recordings.retention import scheduled_purge
 
 log = logging.getLogger(__name__)
 
@@ -117,3 +119,7 @@ def throttled(check: Callable[[], None], seconds: float) -> Callable[[], None]:
             check()
 
     return maybe
+
+
+# Recordings and transcripts past their retention period, once a night.
+register_periodic("coachprog.retention_purge", scheduled_purge, hour="3", minute="30")

@@ -14,7 +14,8 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from coachprog.authority import require
+from coachprog.auth.models import User
+from coachprog.authority import require, roles_of
 from coachprog.certification import domain
 from coachprog.certification.levels.evidence import EvidenceContext, measure
 from coachprog.certification.levels.services import levels_policy
@@ -30,6 +31,7 @@ from coachprog.errors import DomainError, NotFound
 from coachprog.extensions import db
 from coachprog.governance import services as audit
 from coachprog.jobs.batch import ItemFailure, one_item, record_failure, record_run
+from coachprog.notifications.services import send_email
 from coachprog.people.models import Person
 
 
@@ -137,8 +139,6 @@ class TickSummary:
 
 def _recipients(cert: Certification) -> list[tuple[str, str]]:
     """The coach and their supervisors (e-mail, name), each once."""
-    from coachprog.auth.models import User
-
     people: list[tuple[str, str]] = []
     coach = db.session.get(Person, cert.person_id)
     if coach is not None:
@@ -156,8 +156,6 @@ def _send(cert: Certification, *, kind: str, subject: str, body: str, actor: Any
           failures: list[ItemFailure]) -> int:
     """Queue the e-mail to each recipient; one the mailer refuses (an address it cannot
     write to) is a failure of this certification's run, and the others still get theirs."""
-    from coachprog.notifications.services import send_email
-
     sent = 0
     for email, name in _recipients(cert):
         try:
@@ -307,8 +305,6 @@ def get_decision(decision_id: int) -> CertificationDecision:
 
 
 def _user_id_of(person_id: int) -> int | None:
-    from coachprog.auth.models import User
-
     return db.session.scalar(sa.select(User.id).where(User.person_id == person_id))
 
 
@@ -355,8 +351,6 @@ def override_decision(actor: Any, decision_id: int, reason: str) -> Certificatio
 
 
 def _roles(actor: Any) -> frozenset[str]:
-    from coachprog.authority import roles_of
-
     return roles_of(actor)
 
 

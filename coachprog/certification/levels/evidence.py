@@ -9,14 +9,21 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime, time
 from typing import Any
 
 import sqlalchemy as sa
 
+from coachprog.assessments.models import Assessment, EvidenceItem
+from coachprog.audits import services as audit_services
 from coachprog.certification import domain
 from coachprog.certification.models import Certification, CertificationEvidence
+from coachprog.coaching import services as coaching_services
 from coachprog.extensions import db
+from coachprog.practicum import services as practicum_services
+from coachprog.practicum import supervision_services
+from coachprog.rubrics.models import RubricVersion
+from coachprog.selection.domain import missing_paperwork
 
 
 @dataclass(frozen=True)
@@ -53,16 +60,12 @@ def measure(ctx: EvidenceContext, spec: domain.CriterionSpec) -> domain.Measurem
 
 
 def _hours(ctx: EvidenceContext, since: date | None = None) -> Any:
-    from coachprog.practicum.services import hours_summary
-
-    return hours_summary(ctx.person_id, since=since)
+    return practicum_services.hours_summary(ctx.person_id, since=since)
 
 
 @evidence("final_review_passed")
 def _final_review(ctx: EvidenceContext, spec: domain.CriterionSpec) -> domain.Measurement:
-    from coachprog.practicum.supervision_services import final_review
-
-    result = final_review(ctx.person_id)
+    result = supervision_services.final_review(ctx.person_id)
     if result is None:
         return domain.Measurement(False, "No final review decided yet.")
     return domain.Measurement(result.passed, f"Decided by {result.decided_by_name}.", result.url)
@@ -77,23 +80,18 @@ def _practicum_hours(ctx: EvidenceContext, spec: domain.CriterionSpec) -> domain
 
 @evidence("capstone_passed")
 def _capstone(ctx: EvidenceContext, spec: domain.CriterionSpec) -> domain.Measurement:
-    from coachprog.practicum.supervision_services import capstone_passed
-
-    return domain.Measurement(bool(capstone_passed(ctx.person_id)))
+    return domain.Measurement(bool(supervision_services.capstone_passed(ctx.person_id)))
 
 
 @evidence("paperwork_complete")
 def _paperwork(ctx: EvidenceContext, spec: domain.CriterionSpec) -> domain.Measurement:
-    from coachprog.coaching.services import paperwork_for, to_domain
-    from coachprog.selection.domain import missing_paperwork
-
-    row = paperwork_for(ctx.person_id)
+    row = coaching_services.paperwork_for(ctx.person_id)
     if row is None:
         # Nothing drawn up yet: no link, since the paperwork page exists only once L&D has
         # started the coach's file (it answers 404 before).
         return domain.Measurement(False, "No paperwork drawn up yet: L&D starts it after "
                                          "appointment.")
-    missing = missing_paperwork(to_domain(row))
+    missing = missing_paperwork(coaching_services.to_domain(row))
     return domain.Measurement(not missing, "; ".join(missing),
                               f"/coaching/coaches/{ctx.person_id}/paperwork")
 
@@ -118,10 +116,8 @@ def _months_certified(ctx: EvidenceContext, spec: domain.CriterionSpec) -> domai
 
 @evidence("audits_meet_standard")
 def _audits(ctx: EvidenceContext, spec: domain.CriterionSpec) -> domain.Measurement:
-    from coachprog.audits.services import audit_outcomes
-
     last = int(spec.params.get("last", 3))
-    outcomes = audit_outcomes(ctx.person_id, limit=last)
+    outcomes = audit_services.audit_outcomes(ctx.person_id, limit=last)
     return domain.Measurement(
         domain.audits_meet_standard([o.outcome for o in outcomes], last),
         f"{len(outcomes)} of the last {last} audits decided.",
@@ -156,11 +152,6 @@ def _peer_review_cycle(ctx: EvidenceContext, spec: domain.CriterionSpec) -> doma
 
 @evidence("scored_sessions_in_cycle", numeric=True)
 def _scored_sessions(ctx: EvidenceContext, spec: domain.CriterionSpec) -> domain.Measurement:
-    from datetime import UTC, datetime, time
-
-    from coachprog.assessments.models import Assessment, EvidenceItem
-    from coachprog.rubrics.models import RubricVersion
-
     query = (sa.select(sa.func.count(Assessment.id))
              .join(EvidenceItem, Assessment.evidence_item_id == EvidenceItem.id)
              .join(RubricVersion, Assessment.rubric_version_id == RubricVersion.id)

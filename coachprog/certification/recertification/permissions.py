@@ -14,6 +14,7 @@ from __future__ import annotations
 from typing import Any
 
 from coachprog.authority import has_any_role, is_signed_in, permission
+from coachprog.people.services import user_in_chain_of
 from coachprog.roles import PROGRAM_STAFF, Role
 
 
@@ -25,8 +26,6 @@ def _is_the_coach(user: Any, cert: Any) -> bool:
 @permission
 def can_view_recertification(user: Any, cert: Any = None) -> bool:
     """The recertification page of one certification (never for the coach's managers)."""
-    from coachprog.people.services import user_in_chain_of
-
     if not is_signed_in(user):
         return False
     if _is_the_coach(user, cert):

@@ -26,8 +26,8 @@ from coachprog.certification.models import (
 )
 from coachprog.coaching.models import SupervisorAssignment
 from coachprog.coaching.services import register_match_blocker, register_roster_exclusion
-from coachprog.db import utcnow
-from coachprog.errors import DomainError, NotFound
+from coachprog.db import get_or_404, utcnow
+from coachprog.errors import DomainError
 from coachprog.extensions import db
 from coachprog.governance import services as audit
 from coachprog.jobs.batch import ItemFailure, one_item, record_failure, record_run
@@ -97,9 +97,7 @@ def _match_blocker(coach_person_id: int) -> list[str]:
 def revoke_certification(actor: Any, cert_id: int, reason: str) -> Certification:
     """Revocation is immediate and needs a reason; the verify page shows it at once."""
     require(actor, "can_revoke_certification")
-    cert = db.session.get(Certification, cert_id)
-    if cert is None:
-        raise NotFound("certification")
+    cert = get_or_404(Certification, cert_id, what="certification")
     if cert.status == domain.CertStatus.REVOKED.value:
         raise DomainError("This certification is already revoked.")
     if len(reason.strip()) < domain.MIN_OVERRIDE_REASON:
@@ -259,9 +257,7 @@ class CoachStatus:
 def coach_status(actor: Any, person_id: int, *, on: date | None = None) -> CoachStatus:
     """A coach's certifications and, for each level they do not hold, its criteria. The coach
     sees their own; program staff see anyone's."""
-    person = db.session.get(Person, person_id)
-    if person is None:
-        raise NotFound("person")
+    person = get_or_404(Person, person_id, what="person")
     require(actor, "can_view_certification", person_id)
     certs = list(db.session.scalars(sa.select(Certification).where(
         Certification.person_id == person_id).order_by(Certification.issued_on,
@@ -285,20 +281,6 @@ def certifications_of(person_id: int) -> list[Certification]:
     return list(db.session.scalars(sa.select(Certification).where(
         Certification.person_id == person_id).order_by(Certification.issued_on,
                                                        Certification.id)))
-
-
-def get_certification(cert_id: int) -> Certification:
-    cert = db.session.get(Certification, cert_id)
-    if cert is None:
-        raise NotFound("certification")
-    return cert
-
-
-def get_decision(decision_id: int) -> CertificationDecision:
-    decision = db.session.get(CertificationDecision, decision_id)
-    if decision is None:
-        raise NotFound("decision")
-    return decision
 
 
 # --- decisions: two people, override ---------------------------------------------------------
@@ -355,9 +337,7 @@ def _roles(actor: Any) -> frozenset[str]:
 
 
 def _pending(decision_id: int) -> CertificationDecision:
-    decision = db.session.get(CertificationDecision, decision_id)
-    if decision is None:
-        raise NotFound("decision")
+    decision = get_or_404(CertificationDecision, decision_id, what="decision")
     if decision.status != domain.DecisionStatus.PENDING.value:
         raise DomainError("This decision is no longer open.")
     return decision

@@ -13,7 +13,7 @@ import json
 from datetime import date
 from typing import Any
 
-from flask import current_app, flash, make_response, redirect, render_template, url_for
+from flask import current_app, make_response, render_template, url_for
 from flask_login import current_user, login_required
 
 from coachprog.authority import can
@@ -21,13 +21,12 @@ from coachprog.certification.certificates import services as certificates
 from coachprog.certification.certificates.forms import CertificateBatchForm
 from coachprog.certification.models import Certification
 from coachprog.certification.views import bp
-from coachprog.db import utcnow
+from coachprog.db import get_or_404, utcnow
 from coachprog.errors import DomainError, NotFound
-from coachprog.extensions import db
 from coachprog.governance.services import record
-from coachprog.jobs.queue import get_job
+from coachprog.jobs.models import Job
 from coachprog.storage import send_stored
-from coachprog.web import authorize
+from coachprog.web import authorize, carry_out, rerender_status
 
 
 @bp.app_template_filter("certificate_level")
@@ -36,11 +35,8 @@ def _level_filter(level: str) -> str:
 
 
 def _certification(cert_id: int) -> Certification:
-    cert = db.session.get(Certification, cert_id)
-    if cert is None:
-        raise NotFound("certification")
-    authorize("can_download_certificate", cert)
-    return cert
+    return get_or_404(Certification, cert_id, what="certification", actor=current_user,
+                      rule="can_download_certificate")
 
 
 def _context(cert: Certification) -> dict[str, Any]:
@@ -74,6 +70,17 @@ def download_certificate_badge(cert_id: int) -> Any:
     return response
 
 
+def _start_batch(issued_on: date) -> Job:
+    try:
+        job = certificates.start_certificate_batch(current_user, issued_on=issued_on)
+    except DomainError as error:  # about the date asked for: shown beside it
+        raise DomainError(error.message, field_errors={"issued_on": [error.message]}) from None
+    record("certification.certificate_batch_started", actor=current_user, object_type="job",
+           object_id=job.id, detail={"issued_on": issued_on.isoformat(),
+                                     "count": len(job.payload["certification_ids"])})
+    return job
+
+
 @bp.route("/certificates/batch", methods=["GET", "POST"])
 @login_required
 def certificate_batch() -> Any:
@@ -81,32 +88,22 @@ def certificate_batch() -> Any:
     form = CertificateBatchForm()
     if not form.is_submitted():
         form.issued_on.data = utcnow().date()
-    if form.validate_on_submit():
-        issued_on: date = form.issued_on.data
-        try:
-            job = certificates.start_certificate_batch(current_user, issued_on=issued_on)
-        except DomainError as error:
-            form.issued_on.errors = [*form.issued_on.errors, error.message]
-        else:
-            record("certification.certificate_batch_started", actor=current_user,
-                   object_type="job", object_id=job.id,
-                   detail={"issued_on": issued_on.isoformat(),
-                           "count": len(job.payload["certification_ids"])})
-            db.session.commit()
-            flash("The certificates are being rendered; the zip appears below when it is done.",
-                  "success")
-            return redirect(url_for("certification.certificate_batch"))
-    status = 400 if form.is_submitted() else 200
+    carried = carry_out(
+        form, lambda: _start_batch(form.issued_on.data),
+        done=url_for("certification.certificate_batch"),
+        success="The certificates are being rendered; the zip appears below when it is done.")
+    if carried:
+        return carried
     jobs = [job for job in certificates.list_batch_jobs()
             if can(current_user, "can_download_certificate_batch", job)]
-    return render_template("certification/batch.html", form=form, jobs=jobs), status
+    return render_template("certification/batch.html", form=form, jobs=jobs), rerender_status()
 
 
 @bp.route("/certificates/batch/<int:job_id>/certificates.zip")
 @login_required
 def download_certificate_batch(job_id: int) -> Any:
-    job = get_job(job_id)
-    if job is None or job.kind != certificates.CERTIFICATE_BATCH:
+    job = get_or_404(Job, job_id, what="certificate batch")
+    if job.kind != certificates.CERTIFICATE_BATCH:
         raise NotFound("certificate batch")
     authorize("can_download_certificate_batch", job)
     name = certificates.batch_zip_name(job)

@@ -44,7 +44,7 @@ from coachprog.certification.models import (
     CertificationEvidence,
 )
 from coachprog.certification.recertification import domain as rules
-from coachprog.db import utcnow
+from coachprog.db import get_or_404, utcnow
 from coachprog.errors import DomainError, NotFound
 from coachprog.extensions import db
 from coachprog.governance import services as audit
@@ -61,10 +61,7 @@ RUBRIC_PURPOSE = "recertification"
 
 
 def get_certification(cert_id: int) -> Certification:
-    cert = db.session.get(Certification, cert_id)
-    if cert is None:
-        raise NotFound("certification")
-    return cert
+    return get_or_404(Certification, cert_id, what="certification")
 
 
 def pending_decision(cert: Certification) -> CertificationDecision | None:
@@ -261,14 +258,12 @@ def sync_review(decision: CertificationDecision) -> None:
 
 
 def _pending_recert(decision_id: int) -> tuple[CertificationDecision, Certification]:
-    decision = db.session.get(CertificationDecision, decision_id)
-    if decision is None or decision.kind != RECERTIFICATION:
+    decision = get_or_404(CertificationDecision, decision_id, what="decision")
+    if decision.kind != RECERTIFICATION:
         raise NotFound("decision")
     if decision.status != domain.DecisionStatus.PENDING.value:
         raise DomainError("This recertification is no longer open.")
-    cert = db.session.get(Certification, decision.renews_certification_id or 0)
-    if cert is None:
-        raise NotFound("certification")
+    cert = get_or_404(Certification, decision.renews_certification_id, what="certification")
     return decision, cert
 
 

@@ -20,7 +20,7 @@ from flask_wtf import FlaskForm
 from coachprog.assessments import services as assessment_services
 from coachprog.assessments.forms import optional_int
 from coachprog.authority import can
-from coachprog.certification.models import Certification
+from coachprog.certification.models import Certification, CertificationDecision
 from coachprog.certification.recertification import evidence, review
 from coachprog.certification.recertification import services as rs
 from coachprog.certification.recertification.domain import Stage
@@ -36,7 +36,7 @@ from coachprog.certification.recertification.forms import (
 from coachprog.certification.views import bp
 from coachprog.errors import DomainError
 from coachprog.extensions import db
-from coachprog.web import apply_domain_error, authorize
+from coachprog.web import authorize, carry_out, rerender_status
 
 FORMS = {"brief_form": OutcomesBriefForm, "peer_form": PeerRequestForm,
          "start_form": StartReviewForm, "score_form": ScoreReviewForm,
@@ -97,21 +97,13 @@ def _page(cert_id: int, *, status: int = 200, message: str = "",
                            scoring=scoring, rater=rater, Stage=Stage, **forms), status
 
 
-def _refused(cert_id: int, form_name: str, form: FlaskForm, error: DomainError) -> Any:
-    db.session.rollback()
-    apply_domain_error(form, error)
-    return _page(cert_id, status=400, message=error.message, **{form_name: form})
+def _to_page(cert_id: int) -> str:
+    return url_for("certification.recertification", cert_id=cert_id)
 
 
-def _invalid(cert_id: int, form_name: str, form: FlaskForm) -> Any:
-    return _page(cert_id, status=400, message="The form could not be read; try again.",
-                 **{form_name: form})
-
-
-def _done(cert_id: int, message: str) -> Any:
-    db.session.commit()
-    flash(message, "success")
-    return redirect(url_for("certification.recertification", cert_id=cert_id))
+def _again(cert_id: int, form_name: str, form: FlaskForm) -> Any:
+    """The page again with the form carry_out did not carry out (its problems beside it)."""
+    return _page(cert_id, status=rerender_status(), **{form_name: form})
 
 
 @bp.route("/recertification/<int:cert_id>")
@@ -125,13 +117,10 @@ def recertification(cert_id: int) -> Any:
 def recert_submit_brief(cert_id: int) -> Any:
     authorize("can_submit_recert_evidence", rs.get_certification(cert_id))
     form = OutcomesBriefForm()
-    if not form.validate_on_submit():
-        return _invalid(cert_id, "brief_form", form)
-    try:
-        evidence.submit_outcomes_brief(current_user, cert_id, form.text.data or "")
-    except DomainError as error:
-        return _refused(cert_id, "brief_form", form, error)
-    return _done(cert_id, "The outcomes brief is saved.")
+    carried = carry_out(
+        form, lambda: evidence.submit_outcomes_brief(current_user, cert_id, form.text.data or ""),
+        done=_to_page(cert_id), success="The outcomes brief is saved.")
+    return carried or _again(cert_id, "brief_form", form)
 
 
 @bp.route("/recertification/<int:cert_id>/peer-request", methods=["POST"])
@@ -139,16 +128,15 @@ def recert_submit_brief(cert_id: int) -> Any:
 def recert_request_peer_review(cert_id: int) -> Any:
     authorize("can_submit_recert_evidence", rs.get_certification(cert_id))
     form = PeerRequestForm()
-    if not form.validate_on_submit():
-        return _invalid(cert_id, "peer_form", form)
-    try:
-        request_row = evidence.request_peer_review(current_user, cert_id,
-                                             form.reviewer_person_id.data)
-    except DomainError as error:
-        return _refused(cert_id, "peer_form", form, error)
-    name = request_row.reviewer.name if request_row.reviewer else "the peer"
-    return _done(cert_id, f"The peer review is requested from {name}; they write it on "
-                          f"their page.")
+    carried = carry_out(
+        form, lambda: evidence.request_peer_review(current_user, cert_id,
+                                                   form.reviewer_person_id.data),
+        done=_to_page(cert_id),
+        success=lambda asked: (
+            f"The peer review is requested from "
+            f"{asked.reviewer.name if asked.reviewer else 'the peer'}; they write it on their "
+            f"page."))
+    return carried or _again(cert_id, "peer_form", form)
 
 
 @bp.route("/recertification/<int:cert_id>/peer-review", methods=["GET", "POST"])
@@ -156,28 +144,26 @@ def recert_request_peer_review(cert_id: int) -> Any:
 def recert_peer_review(cert_id: int) -> Any:
     found = evidence.peer_request(current_user, cert_id)
     form = PeerReviewForm()
-    message, status = "", 200
+    carried = carry_out(
+        form, lambda: evidence.submit_peer_review(current_user, cert_id, form.text.data or ""),
+        done=url_for("certification.recert_peer_review", cert_id=cert_id),
+        success=f"Your peer review of {found.coach.name} is submitted. Thank you.")
+    if carried:
+        return carried
     if request.method == "POST":
-        if form.validate_on_submit():
-            try:
-                evidence.submit_peer_review(current_user, cert_id, form.text.data or "")
-            except DomainError as error:
-                db.session.rollback()
-                apply_domain_error(form, error)
-                message, status = error.message, 400
-                found = evidence.peer_request(current_user, cert_id)
-            else:
-                db.session.commit()
-                flash(f"Your peer review of {found.coach.name} is submitted. Thank you.",
-                      "success")
-                return redirect(url_for("certification.recert_peer_review", cert_id=cert_id))
-        else:
-            message, status = "The form could not be read; try again.", 400
+        found = evidence.peer_request(current_user, cert_id)  # read again after the rollback
     elif found.request.kind == rs.PEER_REVIEW:
         form.text.data = found.request.summary
     return render_template("certification/recert_peer_review.html", found=found, form=form,
-                           message=message,
-                           written=found.request.kind == rs.PEER_REVIEW), status
+                           written=found.request.kind == rs.PEER_REVIEW), rerender_status()
+
+
+def _chosen_rater(form: StartReviewForm) -> int | None:
+    # A rater id that is not one of the choices parses to None: refused, not "the actor".
+    if request.form.get("rater_id") and form.rater_id.data is None:
+        message = "Choose one of the master coaches listed."
+        raise DomainError(message, field_errors={"rater_id": [message]})
+    return form.rater_id.data
 
 
 @bp.route("/recertification/<int:cert_id>/review", methods=["POST"])
@@ -185,26 +171,21 @@ def recert_peer_review(cert_id: int) -> Any:
 def recert_start_review(cert_id: int) -> Any:
     authorize("can_start_recert_review", rs.get_certification(cert_id))
     form = StartReviewForm()
-    if not form.validate_on_submit():
-        return _invalid(cert_id, "start_form", form)
-    if request.form.get("rater_id") and form.rater_id.data is None:
-        return _refused(cert_id, "start_form", form, DomainError(
-            "Choose one of the master coaches listed.",
-            field_errors={"rater_id": ["Choose one of the master coaches listed."]}))
-    try:
-        review.start_review(current_user, cert_id, form.rater_id.data)
-    except DomainError as error:
-        return _refused(cert_id, "start_form", form, error)
-    return _done(cert_id, "The evidence review has started.")
+    carried = carry_out(
+        form, lambda: review.start_review(current_user, cert_id, _chosen_rater(form)),
+        done=_to_page(cert_id), success="The evidence review has started.")
+    return carried or _again(cert_id, "start_form", form)
 
 
 @bp.route("/recertification/<int:cert_id>/review/marks", methods=["POST"])
 @login_required
 def recert_score_review(cert_id: int) -> Any:
+    # Not carry_out: a refusal's field errors name rubric behaviours, which the page shows in
+    # the scoring grid beside the marks as posted, so it needs the refusal itself.
     authorize("can_view_recertification", rs.get_certification(cert_id))
     form = ScoreReviewForm()
     if not form.validate_on_submit():
-        return _invalid(cert_id, "score_form", form)
+        return _again(cert_id, "score_form", form)
     cert = rs.get_certification(cert_id)
     assignment = rs.review_assignment(rs.pending_decision(cert), current_user)
     rubric = assessment_services.rubric_of(assignment.assessment) if assignment else None
@@ -221,7 +202,9 @@ def recert_score_review(cert_id: int) -> Any:
                  "errors": error.field_errors}
         return _page(cert_id, status=400, message=error.message, score=score,
                      score_form=form)
-    return _done(cert_id, "Your marks are submitted." if submitting else "Draft saved.")
+    db.session.commit()
+    flash("Your marks are submitted." if submitting else "Draft saved.", "success")
+    return redirect(_to_page(cert_id))
 
 
 @bp.route("/recertification/<int:cert_id>/approve", methods=["POST"])
@@ -230,17 +213,21 @@ def recert_approve(cert_id: int) -> Any:
     rs.get_certification(cert_id)
     authorize("can_decide_certification")
     form = ApproveForm()
-    if not form.validate_on_submit():
-        return _invalid(cert_id, "approve_form", form)
-    try:
-        decision = rs.approve_for_certification(current_user, cert_id, form.capacity.data or "")
-    except DomainError as error:
-        return _refused(cert_id, "approve_form", form, error)
-    if decision.status == "approved":
+
+    def renewed_or_same(decision: CertificationDecision) -> str:
         renewed = db.session.scalar(sa.select(Certification.id).where(
             Certification.decision_id == decision.id))
-        return _done(renewed or cert_id, "Recertified: the renewed certification is issued.")
-    return _done(cert_id, "Your approval is recorded; the second approval is still to come.")
+        return _to_page(renewed or cert_id)
+
+    carried = carry_out(
+        form, lambda: rs.approve_for_certification(current_user, cert_id,
+                                                   form.capacity.data or ""),
+        done=renewed_or_same,
+        success=lambda decision: (
+            "Recertified: the renewed certification is issued."
+            if decision.status == "approved"
+            else "Your approval is recorded; the second approval is still to come."))
+    return carried or _again(cert_id, "approve_form", form)
 
 
 @bp.route("/recertification/<int:cert_id>/withdraw", methods=["POST"])
@@ -248,10 +235,8 @@ def recert_approve(cert_id: int) -> Any:
 def recert_withdraw(cert_id: int) -> Any:
     authorize("can_withdraw_recertification", rs.get_certification(cert_id))
     form = WithdrawForm()
-    if not form.validate_on_submit():
-        return _invalid(cert_id, "withdraw_form", form)
-    try:
-        rs.withdraw(current_user, cert_id, form.reason.data or "")
-    except DomainError as error:
-        return _refused(cert_id, "withdraw_form", form, error)
-    return _done(cert_id, "The recertification is withdrawn; the evidence can change again.")
+    carried = carry_out(
+        form, lambda: rs.withdraw(current_user, cert_id, form.reason.data or ""),
+        done=_to_page(cert_id),
+        success="The recertification is withdrawn; the evidence can change again.")
+    return carried or _again(cert_id, "withdraw_form", form)

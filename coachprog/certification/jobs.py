@@ -13,7 +13,7 @@ from coachprog.authority import SystemActor
 from coachprog.certification import services
 from coachprog.extensions import db
 from coachprog.governance.services import Origin, set_origin
-from coachprog.jobs.queue import register_periodic
+from coachprog.jobs.schedule import register_periodic
 
 log = logging.getLogger(__name__)
 

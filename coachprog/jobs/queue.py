@@ -23,7 +23,6 @@ import socket
 import threading
 import traceback
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -37,6 +36,7 @@ from sqlalchemy.orm import Session
 from coachprog.db import utcnow
 from coachprog.extensions import db
 from coachprog.governance.services import Origin, set_origin
+from coachprog.jobs import schedule
 from coachprog.jobs.models import Job
 
 log = logging.getLogger(__name__)
@@ -90,28 +90,6 @@ def job_handler(kind: str) -> Callable[[Handler], Handler]:
         return func
 
     return register
-
-
-@dataclass(frozen=True)
-class Periodic:
-    """A scheduled entry point of a domain (the nightly retention purge, the daily
-    certification tick): it runs in an app context of its own and commits its own work."""
-
-    run: Callable[[], object]
-    minute: str
-    hour: str = "*"
-
-
-_periodic: dict[str, Periodic] = {}
-
-
-def register_periodic(name: str, run: Callable[[], object], *, minute: str,
-                      hour: str = "*") -> None:
-    """Schedule `run` (cron fields, UTC) under the task name `name`. Registered at import of the
-    domain's jobs module, which create_app imports before it builds the JobQueue: every
-    process that builds the app (web with its in-process worker, `flask worker`) schedules
-    the same tasks."""
-    _periodic[name] = Periodic(run, minute, hour)
 
 
 class JobFailed(Exception):  # noqa: N818
@@ -247,7 +225,7 @@ class JobQueue:
         self.huey.periodic_task(crontab(minute="*"), name="coachprog.sweep_stale_jobs")(
             self._sweep
         )
-        for name, periodic in _periodic.items():
+        for name, periodic in schedule.registered().items():
             self.huey.periodic_task(crontab(minute=periodic.minute, hour=periodic.hour),
                                     name=name)(self._in_app_context(periodic.run))
         self._consumer_thread: threading.Thread | None = None
@@ -339,7 +317,7 @@ class JobQueue:
 
     def run_periodic(self, name: str) -> None:
         """Run one registered periodic task now, as the schedule would."""
-        self._in_app_context(_periodic[name].run)()
+        self._in_app_context(schedule.registered()[name].run)()
 
     def start_in_process_consumer(self) -> None:
         """Run one worker thread inside the web process (the embedded default for `make run`)."""

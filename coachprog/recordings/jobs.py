@@ -24,7 +24,8 @@ from flask import current_app
 from coachprog.authority import SystemActor
 from coachprog.extensions import db
 from coachprog.jobs.models import Job
-from coachprog.jobs.queue import JobFailed, Reporter, job_handler, register_periodic
+from coachprog.jobs.queue import JobFailed, Reporter, job_handler
+from coachprog.jobs.schedule import register_periodic
 from coachprog.recordings import services, transcription
 from coachprog.recordings.models import Recording
 from coachprog.recordings.retention import scheduled_purge

@@ -277,6 +277,3 @@ def _register_interfaces(app: Flask) -> None:
     policy_views.init_app(app)
     api.init_app(app)
     cli.init_app(app)
-    from coachprog.bias_audit import cli as bias_audit_cli
-
-    bias_audit_cli.init_app(app)

@@ -22,8 +22,9 @@ from coachprog.auth.models import ApiToken, PasswordReset, RoleGrant, User
 from coachprog.auth.permissions import can, require
 from coachprog.db import utcnow
 from coachprog.errors import DomainError, NotFound
-from coachprog.extensions import db
+from coachprog.extensions import db, limiter
 from coachprog.governance import services as audit
+from coachprog.notifications import services as notifications
 from coachprog.validation import parse_id
 
 TOKEN_PREFIX = "cp_"  # noqa: S105 - a marker, not a secret
@@ -320,14 +321,10 @@ def _limit_identifiers(email: str) -> list[str]:
 
 def is_locked(user: User) -> bool:
     """Whether failed sign-ins have locked the account for now."""
-    from coachprog.extensions import limiter
-
     return not limiter.limiter.test(_account_limit(), *_limit_identifiers(user.email))
 
 
 def _clear_failed_sign_ins(user: User) -> None:
-    from coachprog.extensions import limiter
-
     limiter.limiter.clear(_account_limit(), *_limit_identifiers(user.email))
 
 
@@ -375,10 +372,8 @@ def issue_password_reset(actor: Any, user: User) -> str:
 
 def self_service_reset_available() -> bool:
     """People may ask for a link themselves only when it can reach them by e-mail."""
-    from coachprog.notifications.services import smtp_settings
-
     try:
-        return smtp_settings().configured
+        return notifications.smtp_settings().configured
     except ValueError:
         return False
 
@@ -397,17 +392,16 @@ def request_password_reset(email: str) -> None:
         audit.record("auth.password_reset_requested", actor=None, object_type="user",
                      detail={"matched": False})
         return
-    from coachprog.notifications.services import send_email
-
     row, token = _new_reset(user, None)
     hours = int(current_app.config["COACHPROG_RESET_LINK_HOURS"])
-    send_email(kind="auth.password_reset", to_email=user.email, to_name=user.display_name,
-               subject="Your coachprog password reset link", related_type="user",
-               related_id=user.id, secrets=[token],
-               body=(f"Dear {user.display_name},\n\nSomeone (hopefully you) asked to reset the "
-                     f"password of your coachprog account. Set a new one here within {hours} "
-                     f"hours; the link works once:\n{reset_link(token)}\n\nIf you did not ask, "
-                     "ignore this e-mail: your password stays as it is.\n"))
+    notifications.send_email(
+        kind="auth.password_reset", to_email=user.email, to_name=user.display_name,
+        subject="Your coachprog password reset link", related_type="user",
+        related_id=user.id, secrets=[token],
+        body=(f"Dear {user.display_name},\n\nSomeone (hopefully you) asked to reset the "
+              f"password of your coachprog account. Set a new one here within {hours} "
+              f"hours; the link works once:\n{reset_link(token)}\n\nIf you did not ask, "
+              "ignore this e-mail: your password stays as it is.\n"))
     audit.record("auth.password_reset_requested", actor=None, object_type="user",
                  object_id=user.id, detail={"matched": True, "reset_id": row.id})
 

@@ -156,6 +156,7 @@ def _register_domains(app: Flask) -> None:
     import coachprog.notifications.jobs
     import coachprog.notifications.models
     import coachprog.notifications.permissions
+    import coachprog.people.hooks
     import coachprog.people.jobs
     import coachprog.people.permissions
     import coachprog.practicum.capstone_models

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
 
 # Constraint names must be stable so Alembic batch migrations on SQLite can find them.
@@ -55,3 +55,24 @@ class UTCDateTime(TypeDecorator[datetime]):
         if value is None:
             return None
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+# Column mixins: the same column written once. Columns from a mixin come after the class's own
+# when the ORM builds the Table (what reads `table.columns`, such as a person's data export,
+# keeps its order only where a model declared them last).
+class CreatedAtMixin:
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class TimestampsMixin:
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+class ClosureMixin:
+    """A record someone closes with a note: when and by whom (kept if the account goes)."""
+
+    closure_note: Mapped[str] = mapped_column(sa.Text, default="")
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    closed_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="SET NULL"))

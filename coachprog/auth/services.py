@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import secrets
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
@@ -190,6 +191,28 @@ def get_user(actor: Any, user_id: int) -> User:
     if user is None:
         raise NotFound("user")
     return user
+
+
+PersonLookup = Callable[[Any, str], int]
+# The directory (coachprog.people) sits above auth: it registers how an employee id becomes a
+# person's id (raising NotFound when none has it) at app start.
+_person_lookups: list[PersonLookup] = []
+
+
+def register_person_lookup(lookup: PersonLookup) -> None:
+    _person_lookups[:] = [lookup]
+
+
+def person_id_for_employee_id(actor: Any, employee_id: str) -> int | None:
+    """The person an account is linked to, named by employee id; blank means none."""
+    employee_id = employee_id.strip()
+    if not employee_id:
+        return None
+    try:
+        return _person_lookups[0](actor, employee_id)
+    except NotFound:
+        raise DomainError("No such employee.", field_errors={
+            "employee_id": [f"No person with employee id {employee_id}."]}) from None
 
 
 def grant_role(actor: Any, user: User, role: Role | str) -> RoleGrant:

@@ -30,7 +30,7 @@ from coachprog.auth.forms import (
     RoleChangeForm,
     UserCreateForm,
 )
-from coachprog.errors import DomainError, NotFound
+from coachprog.errors import DomainError
 from coachprog.extensions import db, limiter
 from coachprog.web import Pagination, apply_domain_error, authorize, page_arg, safe_next
 
@@ -159,7 +159,8 @@ def create_user() -> Any:
     form = UserCreateForm()
     if form.validate_on_submit():
         try:
-            person_id = _person_id_for(form.employee_id.data or "")
+            person_id = services.person_id_for_employee_id(current_user,
+                                                          form.employee_id.data or "")
             user = services.create_user(
                 current_user, email=form.email.data or "", display_name=form.display_name.data
                 or "", password=form.password.data or "", person_id=person_id,
@@ -173,18 +174,6 @@ def create_user() -> Any:
             flash(f"Account for {user.email} created.", "success")
             return redirect(url_for("auth.view_user", user_id=user.id))
     return render_template("auth/user_create.html", form=form)
-
-
-def _person_id_for(employee_id: str) -> int | None:
-    if not employee_id.strip():
-        return None
-    from coachprog.people.services import get_person_by_employee_id
-
-    try:
-        return get_person_by_employee_id(current_user, employee_id.strip()).id
-    except NotFound:
-        raise DomainError("No such employee.", field_errors={
-            "employee_id": [f"No person with employee id {employee_id.strip()}."]}) from None
 
 
 @bp.route("/admin/users/<int:user_id>", methods=["GET", "POST"])

@@ -17,9 +17,8 @@ from flask.cli import AppGroup
 from coachprog.audits.cli import init_app as audits_cli
 from coachprog.audits.fidelity_cli import init_app as fidelity_cli
 from coachprog.auth import services as auth_services
-from coachprog.auth.domain import Role, parse_role
 from coachprog.auth.models import User
-from coachprog.auth.permissions import SystemActor
+from coachprog.authority import SystemActor
 from coachprog.backup.cli import init_app as backup_cli
 from coachprog.bias_audit.cli import init_app as bias_audit_cli
 from coachprog.certification.cli import init_app as certification_cli
@@ -33,6 +32,7 @@ from coachprog.people.services import ImportRejected, import_people
 from coachprog.practicum.cli import init_app as practicum_cli
 from coachprog.program.cli import init_app as program_cli
 from coachprog.recordings.cli import init_app as recordings_cli
+from coachprog.roles import Role, parse_role
 from coachprog.rubrics.cli import rubrics_cli
 from coachprog.seed import DEMO_ACCOUNTS, seed_demo
 from coachprog.seedlarge import AlreadyGenerated, Sizes, generate

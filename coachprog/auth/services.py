@@ -21,7 +21,7 @@ from flask import current_app
 from coachprog.auth.domain import password_problems
 from coachprog.auth.models import ApiToken, PasswordReset, RoleGrant, User
 from coachprog.authority import can, require
-from coachprog.db import utcnow
+from coachprog.db import get_or_404, utcnow
 from coachprog.errors import DomainError, NotFound
 from coachprog.extensions import db, limiter
 from coachprog.governance import services as audit
@@ -188,10 +188,7 @@ def list_users(actor: Any, *, page: int = 1, per_page: int = 50,
 
 def get_user(actor: Any, user_id: int) -> User:
     require(actor, "can_view_users")
-    user = db.session.get(User, user_id)
-    if user is None:
-        raise NotFound("user")
-    return user
+    return get_or_404(User, user_id, what="user")
 
 
 PersonLookup = Callable[[Any, str], int]

@@ -24,8 +24,8 @@ from coachprog.bias_audit.models import BiasReviewItem
 from coachprog.certification.domain import DecisionStatus
 from coachprog.certification.models import CertificationDecision
 from coachprog.coaching.models import Engagement
-from coachprog.db import opened_closed_open, utc_midnight, utcnow
-from coachprog.errors import DomainError, NotFound
+from coachprog.db import get_or_404, opened_closed_open, utc_midnight, utcnow
+from coachprog.errors import DomainError
 from coachprog.extensions import db
 from coachprog.governance import services as audit
 from coachprog.people.models import Person
@@ -316,9 +316,7 @@ def _open_reviews(actor: Any, quarter: str, gaps: list[domain.Gap]) -> int:
 def close_review(actor: Any, item_id: int, *, note: str) -> BiasReviewItem:
     """Close a review item with what was found and done (L&D)."""
     require(actor, "can_manage_bias_reviews")
-    item = db.session.get(BiasReviewItem, item_id)
-    if item is None:
-        raise NotFound("review item")
+    item = get_or_404(BiasReviewItem, item_id, what="review item")
     problems: dict[str, list[str]] = {}
     if item.status == "closed":
         raise DomainError("This review item is already closed.")
@@ -341,9 +339,7 @@ def close_review(actor: Any, item_id: int, *, note: str) -> BiasReviewItem:
 
 def assign_review(actor: Any, item_id: int, *, owner_email: str) -> BiasReviewItem:
     require(actor, "can_manage_bias_reviews")
-    item = db.session.get(BiasReviewItem, item_id)
-    if item is None:
-        raise NotFound("review item")
+    item = get_or_404(BiasReviewItem, item_id, what="review item")
     owner = db.session.scalar(sa.select(User).where(User.email == owner_email.strip().lower(),
                                                     User.is_active.is_(True)))
     if owner is None:

@@ -30,7 +30,7 @@ import sqlalchemy as sa
 from flask import current_app
 
 from coachprog.authority import SystemActor, require
-from coachprog.db import utcnow
+from coachprog.db import get_or_404, utcnow
 from coachprog.errors import DomainError, NotFound
 from coachprog.extensions import db
 from coachprog.governance import services as audit
@@ -239,10 +239,7 @@ def list_outbox_kinds(actor: Any) -> list[str]:
 def get_outbox_message(actor: Any, message_id: int) -> OutboxMessage:
     # Permission first: whether message N exists is itself not for everyone.
     require(actor, "can_view_outbox")
-    message = db.session.get(OutboxMessage, message_id)
-    if message is None:
-        raise NotFound("outbox message")
-    return message
+    return get_or_404(OutboxMessage, message_id, what="outbox message")
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from coachprog.authority import can, require
+from coachprog.db import get_or_404
 from coachprog.errors import DomainError, NotFound
 from coachprog.extensions import db
 from coachprog.governance import services as audit
@@ -337,11 +338,7 @@ def list_departments(actor: Any) -> list[str]:
 
 
 def get_person(actor: Any, person_id: int) -> Person:
-    person = db.session.get(Person, person_id)
-    if person is None:
-        raise NotFound("person")
-    require(actor, "can_view_person", person)
-    return person
+    return get_or_404(Person, person_id, what="person", actor=actor, rule="can_view_person")
 
 
 def get_person_by_employee_id(actor: Any, employee_id: str) -> Person:

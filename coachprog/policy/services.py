@@ -19,8 +19,8 @@ import sqlalchemy as sa
 from flask import current_app
 
 from coachprog.authority import require
-from coachprog.db import utcnow
-from coachprog.errors import DomainError, NotFound
+from coachprog.db import get_or_404, utcnow
+from coachprog.errors import DomainError
 from coachprog.extensions import db
 from coachprog.governance import services as audit
 from coachprog.jobs.models import BatchRun
@@ -164,9 +164,7 @@ def set_opt_out(actor: Any, person_id: int, kind: str, *, opted_out: bool,
     behalf, who must give a reason. Audited; setting what already holds changes nothing."""
     on_behalf = getattr(actor, "person_id", None) != person_id
     require(actor, "can_manage_opt_outs" if on_behalf else "can_manage_own_opt_outs")
-    person = db.session.get(Person, person_id)
-    if person is None:
-        raise NotFound("person")
+    get_or_404(Person, person_id, what="person")
     try:
         chosen = domain.parse_opt_out_kind(kind)
     except ValueError:

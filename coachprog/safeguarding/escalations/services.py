@@ -18,7 +18,7 @@ from sqlalchemy.orm import selectinload
 
 from coachprog.auth.models import User
 from coachprog.authority import SystemActor, require
-from coachprog.db import opened_closed_open, utc_midnight, utcnow
+from coachprog.db import get_or_404, opened_closed_open, utc_midnight, utcnow
 from coachprog.errors import DomainError, NotFound
 from coachprog.extensions import db
 from coachprog.governance import services as audit
@@ -183,10 +183,7 @@ def _overdue(case: EscalationCase, now: datetime) -> bool:
 
 
 def _case(case_id: int) -> EscalationCase:
-    case = db.session.get(EscalationCase, case_id)
-    if case is None:
-        raise NotFound("escalation case")
-    return case
+    return get_or_404(EscalationCase, case_id, what="escalation case")
 
 
 @dataclass(frozen=True)

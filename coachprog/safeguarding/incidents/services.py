@@ -10,8 +10,8 @@ from typing import Any
 import sqlalchemy as sa
 
 from coachprog.authority import require
-from coachprog.db import utcnow
-from coachprog.errors import DomainError, NotFound
+from coachprog.db import get_or_404, utcnow
+from coachprog.errors import DomainError
 from coachprog.extensions import db
 from coachprog.governance import services as audit
 from coachprog.safeguarding.incidents import domain
@@ -65,10 +65,7 @@ def list_incidents(actor: Any, *, page: int = 1, kind: str = "") -> IncidentList
 
 def get_incident(actor: Any, incident_id: int) -> Incident:
     require(actor, "can_manage_incidents")
-    row = db.session.get(Incident, incident_id)
-    if row is None:
-        raise NotFound("incident")
-    return row
+    return get_or_404(Incident, incident_id, what="incident")
 
 
 def close_incident(actor: Any, incident_id: int, *, note: str) -> Incident:

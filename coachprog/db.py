@@ -86,6 +86,16 @@ def get_or_404(model: type[T], object_id: int | None, *, what: str,
     return row
 
 
+
+def page_of(query: sa.Select[T], *, page: int, per_page: int) -> tuple[list[T], int]:
+    """One page of an ordered query's rows and how many rows it has in all: two statements
+    whatever the size (the count ignores the order and the eager loads)."""
+    session = current_app.extensions["sqlalchemy"].session
+    total = session.scalar(sa.select(sa.func.count()).select_from(
+        query.order_by(None).subquery())) or 0
+    rows = list(session.scalars(query.limit(per_page).offset((max(page, 1) - 1) * per_page)))
+    return rows, total
+
 # Column mixins: the same column written once. Columns from a mixin come after the class's own
 # when the ORM builds the Table (what reads `table.columns`, such as a person's data export,
 # keeps its order only where a model declared them last).

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from coachprog.authority import can, require
-from coachprog.db import get_or_404
+from coachprog.db import get_or_404, page_of
 from coachprog.errors import DomainError, NotFound
 from coachprog.extensions import db
 from coachprog.governance import services as audit
@@ -321,14 +321,9 @@ def list_people(actor: Any, params: PeopleQuery) -> tuple[Sequence[Person], int]
         query = query.where(Person.department == params.department)
     if params.active is not None:
         query = query.where(Person.active.is_(params.active))
-    total = db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery())) or 0
-    rows = db.session.scalars(
-        query.options(sa.orm.joinedload(Person.manager))
-        .order_by(Person.name, Person.id)
-        .limit(params.per_page)
-        .offset((params.page - 1) * params.per_page)
-    ).all()
-    return rows, total
+    return page_of(query.options(sa.orm.joinedload(Person.manager)).order_by(Person.name,
+                                                                              Person.id),
+                   page=params.page, per_page=params.per_page)
 
 
 def list_departments(actor: Any) -> list[str]:

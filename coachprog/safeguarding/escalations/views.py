@@ -20,14 +20,7 @@ from coachprog.safeguarding.escalations.forms import (
     EscalationTakeForm,
 )
 from coachprog.safeguarding.escalations.paths import current_paths
-from coachprog.web import (
-    Pagination,
-    authorize,
-    carry_out,
-    no_store,
-    page_arg,
-    rerender_status,
-)
+from coachprog.web import Pagination, authorize, carry_out, no_store, page_arg, rerender_status
 
 bp = no_store(Blueprint("escalations", __name__, url_prefix="/safeguarding/escalations"))
 

@@ -11,14 +11,7 @@ from flask_login import current_user, login_required
 from coachprog.authority import can
 from coachprog.safeguarding.incidents import domain, services
 from coachprog.safeguarding.incidents.forms import IncidentCloseForm, IncidentRecordForm
-from coachprog.web import (
-    Pagination,
-    authorize,
-    carry_out,
-    no_store,
-    page_arg,
-    rerender_status,
-)
+from coachprog.web import Pagination, authorize, carry_out, no_store, page_arg, rerender_status
 
 bp = no_store(Blueprint("incidents", __name__, url_prefix="/safeguarding/incidents"))
 

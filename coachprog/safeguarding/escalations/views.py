@@ -20,7 +20,8 @@ from coachprog.safeguarding.escalations.forms import (
     EscalationTakeForm,
 )
 from coachprog.safeguarding.escalations.paths import current_paths
-from coachprog.web import Pagination, authorize, carry_out, no_store, page_arg, rerender_status
+from coachprog.safeguarding.pages import render_register
+from coachprog.web import authorize, carry_out, no_store, page_arg, rerender_status
 
 bp = no_store(Blueprint("escalations", __name__, url_prefix="/safeguarding/escalations"))
 
@@ -28,10 +29,9 @@ bp = no_store(Blueprint("escalations", __name__, url_prefix="/safeguarding/escal
 @bp.route("/")
 @login_required
 def list_cases() -> Any:
-    page = services.list_cases(current_user, page=page_arg(),
-                               status=request.args.get("status", ""))
-    return render_template("safeguarding/escalation_list.html", page=page,
-                           pagination=Pagination(page.page, services.PER_PAGE, page.total),
+    listing = services.list_cases(current_user, page=page_arg(),
+                                  status=request.args.get("status", ""))
+    return render_register("safeguarding/escalation_list.html", listing, services.PER_PAGE,
                            statuses=domain.STATUS_LABELS)
 
 

@@ -11,7 +11,8 @@ from flask_login import current_user, login_required
 from coachprog.authority import can
 from coachprog.safeguarding.incidents import domain, services
 from coachprog.safeguarding.incidents.forms import IncidentCloseForm, IncidentRecordForm
-from coachprog.web import Pagination, authorize, carry_out, no_store, page_arg, rerender_status
+from coachprog.safeguarding.pages import render_register
+from coachprog.web import authorize, carry_out, no_store, page_arg, rerender_status
 
 bp = no_store(Blueprint("incidents", __name__, url_prefix="/safeguarding/incidents"))
 
@@ -19,10 +20,9 @@ bp = no_store(Blueprint("incidents", __name__, url_prefix="/safeguarding/inciden
 @bp.route("/")
 @login_required
 def list_incidents() -> Any:
-    page = services.list_incidents(current_user, page=page_arg(),
-                                   kind=request.args.get("kind", ""))
-    return render_template("safeguarding/incident_list.html", page=page,
-                           pagination=Pagination(page.page, services.PER_PAGE, page.total),
+    listing = services.list_incidents(current_user, page=page_arg(),
+                                      kind=request.args.get("kind", ""))
+    return render_register("safeguarding/incident_list.html", listing, services.PER_PAGE,
                            kinds=domain.KIND_LABELS)
 
 

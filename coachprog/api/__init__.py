@@ -14,9 +14,10 @@ from werkzeug.exceptions import HTTPException
 from coachprog.api.problems import problem
 from coachprog.auth.models import User
 from coachprog.auth.services import user_for_api_token
+from coachprog.errors import DomainError
 from coachprog.extensions import csrf, db
 from coachprog.validation import DB_ID_MAX
-from coachprog.web import no_store
+from coachprog.web import error_page, no_store
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 # RFC 9457 problem details as `problems.problem` writes them; documented for every error.
@@ -96,6 +97,14 @@ def _http_exception(error: HTTPException) -> Any:
     return problem(error.code or 500, error.description or error.name)
 
 
+@bp.errorhandler(DomainError)
+def _refused(error: DomainError) -> Any:
+    """A service refused (a 422 with its reasons by field); nothing of the request is kept.
+    Endpoints that word a refusal otherwise (bulk imports, the ledger, 409s) catch it first."""
+    db.session.rollback()
+    return problem(422, error.message, errors=dict(error.field_errors) or None)
+
+
 def _problem_response(status: int) -> dict[str, Any]:
     return {"description": _STATUS_MEANING.get(status, HTTPStatus(status).phrase),
             "content": {PROBLEM_MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/HTTPError"}}}}
@@ -160,8 +169,6 @@ def init_app(app: Flask) -> None:
     def _api_error(error: HTTPError) -> Any:
         # APIFlask routes every HTTP error here, pages included: pages keep HTML error pages.
         if not request.path.startswith("/api/"):
-            from coachprog.web import error_page
-
             status = error.status_code
             return error_page(status, HTTPStatus(status).phrase, _page_message(status))
         detail = error.message or "Error"

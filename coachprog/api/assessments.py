@@ -14,7 +14,7 @@ from apiflask.fields import Boolean, DateTime, Float, Integer, List, Nested, Str
 from apiflask.validators import Length, OneOf
 
 from coachprog.api import bp, current_api_user, token_auth
-from coachprog.api.problems import problem
+from coachprog.api.lists import page_of, paging
 from coachprog.api.schemas import PageOut, PageQueryIn
 from coachprog.assessments import services
 from coachprog.assessments.domain import AssessmentStatus
@@ -110,8 +110,25 @@ class AssessmentDetailOut(AssessmentOut):
     """One assessment (its own schema name, as in people.py)."""
 
 
+# A calibration item is rated by every rater and lead coach (about 140 on the generated large
+# organisation, 152 KiB a page of 50): a list row names this many at most (issue 20).
+RATERS_IN_LIST = 10
+
+
+class AssessmentListItemOut(AssessmentOut):
+    """One row of the list: every field of the detail, with its raters bounded."""
+
+    raters = List(Nested(RaterOut), metadata={"description": (
+        f"At most {RATERS_IN_LIST} of the assessment's raters, in assignment order, the "
+        "caller's own assignment always among them. When `raters_truncated` is true, "
+        "`GET /api/v1/assessments/{assessment_id}` lists them all.")})
+    rater_count = Integer(metadata={"description": "How many raters the assessment has."})
+    raters_truncated = Boolean(metadata={"description": (
+        "True when `raters` leaves some out (`rater_count` is larger than its length).")})
+
+
 class AssessmentPage(PageOut):
-    items = List(Nested(AssessmentOut))
+    items = List(Nested(AssessmentListItemOut))
 
 
 class AssessmentQueryIn(PageQueryIn):
@@ -148,25 +165,38 @@ class AssignmentOut(Schema):
     status = String()
 
 
-def _refused(error: DomainError) -> Any:
-    db.session.rollback()
-    return problem(422, error.message, errors=dict(error.field_errors) or None)
-
-
 @bp.get("/assessments")
 @bp.auth_required(token_auth)
 @bp.input(AssessmentQueryIn, location="query", arg_name="query")
 @bp.output(AssessmentPage)
 @bp.doc(summary="Assessments the caller may see", tags=["assessments"],
         description="All assessments for admins and master coaches; one's own assignments for "
-        "raters.", responses=[403])
+        f"raters. A row names at most {RATERS_IN_LIST} raters (`rater_count` says how many "
+        "there are, `raters_truncated` whether some are left out); "
+        "`GET /api/v1/assessments/{assessment_id}` lists them all.", responses=[403])
 def list_assessments(query: dict[str, Any]) -> Any:
     actor = current_api_user()
-    params = services.AssessmentQuery(status=query["status"], page=query["page"],
-                                      per_page=query["per_page"])
-    rows, total = services.list_assessments(actor, params)
-    return {"items": [services.describe_assessment(actor, a) for a in rows],
-            "page": params.page, "per_page": params.per_page, "total": total}
+    rows, total = services.list_assessments(
+        actor, services.AssessmentQuery(status=query["status"], **paging(query)))
+    return page_of(query, rows, total, lambda a: _list_row(actor, a))
+
+
+def _list_row(actor: Any, assessment: Any) -> dict[str, Any]:
+    """The detail with at most RATERS_IN_LIST raters, in assignment order: the caller's own
+    assignment always, then the first others. Described in full before cutting, so the blind
+    rules and the "Rater N" pseudonyms (numbered over every assignment) stay the detail's."""
+    described = services.describe_assessment(actor, assessment)
+    raters = described["raters"]
+    room = RATERS_IN_LIST - sum(1 for r in raters if r["rater_id"] == actor.id)
+    kept = []
+    for rater in raters:
+        if rater["rater_id"] == actor.id:
+            kept.append(rater)
+        elif room > 0:
+            kept.append(rater)
+            room -= 1
+    return {**described, "raters": kept, "rater_count": len(raters),
+            "raters_truncated": len(kept) < len(raters)}
 
 
 @bp.post("/assessments")
@@ -176,18 +206,15 @@ def list_assessments(query: dict[str, Any]) -> Any:
 @bp.doc(summary="Create an assessment", tags=["assessments"], responses=[403, 422])
 def create_assessment(body: dict[str, Any]) -> Any:
     actor = current_api_user()
-    try:
-        evidence_id = body["evidence_item_id"]
-        if body["evidence"] is not None:
-            if evidence_id is not None:
-                raise DomainError("Give evidence_item_id or evidence, not both.",
-                                  field_errors={"evidence": ["Give one of the two."]})
-            evidence_id = services.create_evidence_item(actor, **body["evidence"]).id
-        assessment = services.create_assessment(
-            actor, evidence_item_id=evidence_id, rubric_version_id=body["rubric_version_id"],
-            title=body["title"], blind=body["blind"])
-    except DomainError as error:
-        return _refused(error)
+    evidence_id = body["evidence_item_id"]
+    if body["evidence"] is not None:
+        if evidence_id is not None:
+            raise DomainError("Give evidence_item_id or evidence, not both.",
+                              field_errors={"evidence": ["Give one of the two."]})
+        evidence_id = services.create_evidence_item(actor, **body["evidence"]).id
+    assessment = services.create_assessment(
+        actor, evidence_item_id=evidence_id, rubric_version_id=body["rubric_version_id"],
+        title=body["title"], blind=body["blind"])
     db.session.commit()
     return services.describe_assessment(actor, assessment), 201
 
@@ -213,10 +240,7 @@ def get_assessment(assessment_id: int) -> Any:
 def assign_assessment_rater(assessment_id: int, body: dict[str, Any]) -> Any:
     actor = current_api_user()
     assessment = services.get_assessment(actor, assessment_id)
-    try:
-        assignment = services.assign_rater(actor, assessment, body["rater_id"], body["role"])
-    except DomainError as error:
-        return _refused(error)
+    assignment = services.assign_rater(actor, assessment, body["rater_id"], body["role"])
     db.session.commit()
     return {"assignment_id": assignment.id, "assessment_id": assessment.id,
             "rater_id": assignment.rater_id, "role": assignment.role,

@@ -20,7 +20,7 @@ from apiflask.validators import Length, OneOf
 from sqlalchemy.orm import contains_eager, joinedload
 
 from coachprog.api import bp, current_api_user, token_auth
-from coachprog.api.problems import problem
+from coachprog.api.lists import items
 from coachprog.audits import domain, services
 from coachprog.audits.models import Audit, AuditSample, CorrectiveAction
 from coachprog.auth.permissions import can, require
@@ -174,11 +174,6 @@ class CloseActionIn(Schema):
 # --- helpers -----------------------------------------------------------------------------------
 
 
-def _refused(error: DomainError) -> Any:
-    db.session.rollback()
-    return problem(422, error.message, errors=dict(error.field_errors) or None)
-
-
 def _quarter(raw: str) -> str:
     """The quarter named, normalised; a DomainError (with the field) when it is not one."""
     try:
@@ -202,6 +197,13 @@ def _sample_audit(audit: Audit) -> dict[str, Any]:
             "coach_name": audit.coach.name, "auditor_user_id": audit.auditor_user_id,
             "auditor_name": audit.auditor.display_name if audit.auditor else None,
             "outcome": audit.outcome, "decided_at": audit.decided_at}
+
+
+def _my_audit(audit: Audit) -> dict[str, Any]:
+    return {"id": audit.id, "coach": domain.pseudonym(audit.id), "quarter": audit.quarter,
+            "outcome": audit.outcome, "session_chosen": audit.session_id is not None,
+            "observed": audit.observed, "decided_at": audit.decided_at,
+            "url": f"/audits/audits/{audit.id}"}
 
 
 def _action(actor: Any, action: CorrectiveAction) -> dict[str, Any]:
@@ -229,12 +231,9 @@ def list_audit_samples(query: dict[str, Any]) -> Any:
     actor = current_api_user()
     samples = services.list_samples(actor)
     if query["quarter"].strip():
-        try:
-            quarter = _quarter(query["quarter"])
-        except DomainError as error:
-            return _refused(error)
+        quarter = _quarter(query["quarter"])
         samples = [s for s in samples if s.quarter == quarter]
-    return {"items": [_sample(s) for s in samples]}
+    return items(samples, _sample)
 
 
 @bp.get("/audits/samples/<int:sample_id>")
@@ -268,11 +267,7 @@ def get_audit_sample(sample_id: int) -> Any:
 def list_my_audits() -> Any:
     actor = current_api_user()
     require(actor, "can_view_audits")
-    return {"items": [
-        {"id": a.id, "coach": domain.pseudonym(a.id), "quarter": a.quarter,
-         "outcome": a.outcome, "session_chosen": a.session_id is not None,
-         "observed": a.observed, "decided_at": a.decided_at, "url": f"/audits/audits/{a.id}"}
-        for a in services.my_audits(actor)]}
+    return items(services.my_audits(actor), _my_audit)
 
 
 # --- coverage ----------------------------------------------------------------------------------
@@ -291,10 +286,7 @@ def get_audit_coverage(query: dict[str, Any]) -> Any:
     require(actor, "can_view_audit_coverage")
     quarter = query["quarter"].strip() or services.current_quarter()
     detail = can(actor, "can_view_audit_coverage_detail")
-    try:
-        cov = services.coverage(actor, quarter, aggregates_only=not detail)
-    except DomainError as error:
-        return _refused(error)
+    cov = services.coverage(actor, quarter, aggregates_only=not detail)
     groups = [{"name": g.name, "suppressed": g.suppressed, "outcomes": dict(g.outcomes),
                "sampled": None if g.suppressed else g.sampled,
                "audited": None if g.suppressed else g.audited} for g in cov.groups]
@@ -332,7 +324,7 @@ def list_corrective_actions(query: dict[str, Any]) -> Any:
         stmt = stmt.where(CorrectiveAction.owner_user_id == actor.id)
     actions = [a for a in db.session.scalars(stmt)
                if can(actor, "can_manage_corrective_actions", a.audit)]
-    return {"items": [_action(actor, a) for a in actions]}
+    return items(actions, lambda a: _action(actor, a))
 
 
 @bp.post("/audits/actions/<int:action_id>/close")
@@ -348,11 +340,8 @@ def close_corrective_action(action_id: int, body: dict[str, Any]) -> Any:
     if action is None:
         raise NotFound("corrective action")
     require(actor, "can_manage_corrective_actions", action.audit)
-    try:
-        action = services.close_action(actor, action_id, status=body["status"],
-                                       note=body["note"])
-    except DomainError as error:
-        return _refused(error)
+    action = services.close_action(actor, action_id, status=body["status"],
+                                   note=body["note"])
     db.session.commit()
     return _action(actor, action)
 

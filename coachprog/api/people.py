@@ -9,6 +9,7 @@ from apiflask.fields import Boolean, Date, Dict, Integer, List, Nested, Raw, Str
 from apiflask.validators import Length, OneOf
 
 from coachprog.api import bp, current_api_user, token_auth
+from coachprog.api.lists import page_of, paging
 from coachprog.api.problems import problem
 from coachprog.api.schemas import PageOut, PageQueryIn
 from coachprog.extensions import db
@@ -91,11 +92,9 @@ def _person_out(person: Person) -> dict[str, Any]:
 @bp.doc(summary="List people", tags=["people"], responses=[403])
 def list_people(query: dict[str, Any]) -> Any:
     status = {"active": True, "inactive": False, "all": None}[query["status"]]
-    params = services.PeopleQuery(q=query["q"], department=query["department"], active=status,
-                                  page=query["page"], per_page=query["per_page"])
-    people, total = services.list_people(current_api_user(), params)
-    return {"items": [_person_out(p) for p in people], "page": params.page,
-            "per_page": params.per_page, "total": total}
+    people, total = services.list_people(current_api_user(), services.PeopleQuery(
+        q=query["q"], department=query["department"], active=status, **paging(query)))
+    return page_of(query, people, total, _person_out)
 
 
 # `path:` because employee ids may contain "/" (e.g. "de/ber/17"); a plain converter would

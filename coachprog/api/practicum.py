@@ -15,8 +15,8 @@ from apiflask.fields import Boolean, Date, DateTime, Float, Integer, List, Neste
 from apiflask.validators import Length, OneOf
 
 from coachprog.api import bp, current_api_user, token_auth
+from coachprog.api.lists import items
 from coachprog.api.problems import problem
-from coachprog.errors import DomainError
 from coachprog.extensions import db
 from coachprog.practicum import domain, services
 from coachprog.validation import DbInt
@@ -89,11 +89,6 @@ class ProgressOut(Schema):
     gates = List(Nested(GateOut))
 
 
-def _refused(error: DomainError) -> Any:
-    db.session.rollback()
-    return problem(422, error.message, errors=dict(error.field_errors) or None)
-
-
 @bp.get("/practicum/<int:coach>/entries")
 @bp.auth_required(token_auth)
 @bp.output(EntryListOut)
@@ -102,7 +97,7 @@ def _refused(error: DomainError) -> Any:
 def list_practicum_entries(coach: int) -> Any:
     actor = current_api_user()
     services.get_trainee(actor, coach)
-    return {"items": services.list_entries(actor, coach)}
+    return items(services.list_entries(actor, coach))
 
 
 @bp.post("/practicum/<int:coach>/entries")
@@ -134,8 +129,6 @@ def create_practicum_entry(coach: int, body: dict[str, Any]) -> Any:
         errors = {("starts_at" if k == "day" else k): [v]
                   for k, v in error.row_errors.get(0, {}).items()}
         return problem(422, "The entry was refused.", errors=errors)
-    except DomainError as error:
-        return _refused(error)
     db.session.commit()
     return entry, 201
 
@@ -145,10 +138,7 @@ def _review(coach: int, entry_id: int, decision: str, comment: str) -> Any:
     entry = services.get_entry(actor, entry_id)
     if entry.person_id != coach:
         return problem(404, "No such entry.")
-    try:
-        entry = services.review_entry(actor, entry_id, decision=decision, comment=comment)
-    except DomainError as error:
-        return _refused(error)
+    entry = services.review_entry(actor, entry_id, decision=decision, comment=comment)
     db.session.commit()
     return entry
 

@@ -26,8 +26,6 @@ from apiflask.fields import (
 from flask import request
 
 from coachprog.api import bp, current_api_user, token_auth
-from coachprog.api.problems import problem
-from coachprog.errors import DomainError
 from coachprog.extensions import db
 from coachprog.governance.policy.guards import guard
 from coachprog.recordings import services
@@ -103,11 +101,6 @@ def _recording_upload_limit(endpoint: str | None, values: dict[str, Any] | None)
         request.max_content_length = services.max_upload_bytes() + _ENVELOPE
 
 
-def _refused(error: DomainError) -> Any:
-    db.session.rollback()
-    return problem(422, error.message, errors=dict(error.field_errors) or None)
-
-
 @bp.post("/recordings")
 @bp.auth_required(token_auth)
 @bp.input(RecordingUploadIn, location="form_and_files", arg_name="body")
@@ -120,15 +113,12 @@ def _refused(error: DomainError) -> Any:
 def upload_recording(body: dict[str, Any]) -> Any:
     actor = current_api_user()
     upload = body["file"]
-    try:
-        session = services.find_or_create_session(
-            actor, session_id=body["session_id"], engagement_id=body["engagement_id"],
-            session_date=body["session_date"], duration_minutes=body["duration_minutes"])
-        recording = services.upload_recording(
-            actor, session, services.Upload(upload.filename or "", upload.stream),
-            consent_id=body["consent_id"])
-    except DomainError as error:
-        return _refused(error)
+    session = services.find_or_create_session(
+        actor, session_id=body["session_id"], engagement_id=body["engagement_id"],
+        session_date=body["session_date"], duration_minutes=body["duration_minutes"])
+    recording = services.upload_recording(
+        actor, session, services.Upload(upload.filename or "", upload.stream),
+        consent_id=body["consent_id"])
     db.session.commit()
     return services.describe_recording(actor, recording), 201
 

@@ -10,6 +10,7 @@ from apiflask.validators import OneOf
 from flask import url_for
 
 from coachprog.api import bp, current_api_user, token_auth
+from coachprog.api.lists import items
 from coachprog.rubrics import services
 from coachprog.rubrics.domain import Purpose, Rubric
 from coachprog.rubrics.models import RubricVersion
@@ -93,7 +94,7 @@ def list_rubric_versions(query: dict[str, Any]) -> Any:
     else:
         rows = services.list_rubric_versions(actor, purpose=query["purpose"])
     used = services.used_version_ids([row.id for row in rows])
-    return {"items": [_summary(row, row.to_domain(), used) for row in rows]}
+    return items(rows, lambda row: _summary(row, row.to_domain(), used))
 
 
 @bp.get("/rubrics/<key>/versions/<int:version>")

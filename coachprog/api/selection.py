@@ -17,10 +17,10 @@ from apiflask.validators import Length, OneOf
 from sqlalchemy.orm import joinedload
 
 from coachprog.api import bp, current_api_user, token_auth
-from coachprog.api.problems import problem
+from coachprog.api.lists import items, paginated
 from coachprog.api.schemas import PageOut, PageQueryIn
 from coachprog.auth.permissions import can, require
-from coachprog.errors import DomainError, NotFound
+from coachprog.errors import NotFound
 from coachprog.extensions import db
 from coachprog.selection import domain
 from coachprog.selection import services as selection
@@ -141,11 +141,6 @@ class ReasonIn(Schema):
     reason = String(required=True, validate=Length(min=1, max=domain.MAX_REASON_LENGTH))
 
 
-def _refused(error: DomainError) -> Any:
-    db.session.rollback()
-    return problem(422, error.message, errors=dict(error.field_errors) or None)
-
-
 def _sprint_out(sprint: Sprint, actor: Any) -> dict[str, Any]:
     """A panel member who is not program staff gets the sprint's frame (dates, seats), not
     its counts: on a small cohort those would tell them about people they do not decide on."""
@@ -197,7 +192,7 @@ def _candidate_out(candidate: Candidate, actor: Any) -> dict[str, Any]:
         "for anyone else (an empty list otherwise).")
 def list_sprints() -> Any:
     actor = current_api_user()
-    return {"items": [_sprint_out(s, actor) for s in selection.list_sprints(actor)]}
+    return items(selection.list_sprints(actor), lambda s: _sprint_out(s, actor))
 
 
 @bp.post("/sprints")
@@ -207,12 +202,9 @@ def list_sprints() -> Any:
 @bp.doc(summary="Create a sprint", tags=["selection"], responses=[403, 422])
 def create_sprint(body: dict[str, Any]) -> Any:
     actor = current_api_user()
-    try:
-        sprint = selection.create_sprint(actor, selection.SprintDraft(
-            name=body["name"], capacity=body["capacity"], start_date=body["start_date"],
-            eligibility_notes=body["eligibility_notes"], stage_days=body["stage_days"]))
-    except DomainError as error:
-        return _refused(error)
+    sprint = selection.create_sprint(actor, selection.SprintDraft(
+        name=body["name"], capacity=body["capacity"], start_date=body["start_date"],
+        eligibility_notes=body["eligibility_notes"], stage_days=body["stage_days"]))
     db.session.commit()
     return _sprint_out(sprint, actor), 201
 
@@ -244,12 +236,8 @@ def list_candidates(query: dict[str, Any]) -> Any:
         select = select.where(Candidate.sprint_id == query["sprint_id"])
     if query["stage"]:
         select = select.where(Candidate.stage == query["stage"])
-    total = db.session.scalar(sa.select(sa.func.count()).select_from(select.subquery())) or 0
-    rows = db.session.scalars(
-        select.options(*_CANDIDATE_LOADS).order_by(Candidate.id)
-        .limit(query["per_page"]).offset((query["page"] - 1) * query["per_page"])).all()
-    return {"items": [_candidate_out(c, actor) for c in rows], "page": query["page"],
-            "per_page": query["per_page"], "total": total}
+    return paginated(query, select, lambda c: _candidate_out(c, actor),
+                     order_by=[Candidate.id], options=_CANDIDATE_LOADS)
 
 
 @bp.post("/candidates")
@@ -266,15 +254,12 @@ def create_candidate(body: dict[str, Any]) -> Any:
     sprint = db.session.get(Sprint, body["sprint_id"])
     if sprint is None:
         raise NotFound("sprint")
-    try:
-        if body["route"] == "nomination":
-            candidate = selection.nominate(actor, sprint,
-                                           nominee_employee_id=body["nominee_employee_id"],
-                                           why=body["why"]).candidate
-        else:
-            candidate = selection.apply(actor, sprint, text=body["application_text"])
-    except DomainError as error:
-        return _refused(error)
+    if body["route"] == "nomination":
+        candidate = selection.nominate(actor, sprint,
+                                       nominee_employee_id=body["nominee_employee_id"],
+                                       why=body["why"]).candidate
+    else:
+        candidate = selection.apply(actor, sprint, text=body["application_text"])
     db.session.commit()
     return _candidate_out(candidate, actor), 201
 
@@ -296,10 +281,7 @@ def _move(candidate_id: int, action: Any) -> Any:
     # The candidate may withdraw themselves: they reach their own record, nobody else's.
     rule = "can_view_own_candidacy" if _own(actor, candidate_id) else "can_view_candidate"
     candidate = selection.load_candidate(actor, candidate_id, rule=rule)
-    try:
-        action(actor, candidate)
-    except DomainError as error:
-        return _refused(error)
+    action(actor, candidate)
     db.session.commit()
     return _candidate_out(candidate, actor)
 

@@ -13,9 +13,9 @@ from apiflask import Schema
 from apiflask.fields import Boolean, DateTime, Float, Integer, List, Nested, String
 from apiflask.validators import Length, OneOf
 
-from coachprog.api import bp, current_api_user, token_auth
+from coachprog.api import current_api_user, operation
 from coachprog.api.lists import page_of, paging
-from coachprog.api.schemas import PageOut, PageQueryIn
+from coachprog.api.schemas import PageQueryIn, page
 from coachprog.assessments import services
 from coachprog.assessments.domain import AssessmentStatus
 from coachprog.errors import DomainError
@@ -127,8 +127,7 @@ class AssessmentListItemOut(AssessmentOut):
         "True when `raters` leaves some out (`rater_count` is larger than its length).")})
 
 
-class AssessmentPage(PageOut):
-    items = List(Nested(AssessmentListItemOut))
+AssessmentPage = page("AssessmentPage", AssessmentListItemOut)
 
 
 class AssessmentQueryIn(PageQueryIn):
@@ -165,15 +164,12 @@ class AssignmentOut(Schema):
     status = String()
 
 
-@bp.get("/assessments")
-@bp.auth_required(token_auth)
-@bp.input(AssessmentQueryIn, location="query", arg_name="query")
-@bp.output(AssessmentPage)
-@bp.doc(summary="Assessments the caller may see", tags=["assessments"],
-        description="All assessments for admins and master coaches; one's own assignments for "
-        f"raters. A row names at most {RATERS_IN_LIST} raters (`rater_count` says how many "
-        "there are, `raters_truncated` whether some are left out); "
-        "`GET /api/v1/assessments/{assessment_id}` lists them all.", responses=[403])
+@operation("GET", "/assessments", query=AssessmentQueryIn, out=AssessmentPage,
+           summary="Assessments the caller may see", tags=["assessments"],
+           description="All assessments for admins and master coaches; one's own assignments for "
+           f"raters. A row names at most {RATERS_IN_LIST} raters (`rater_count` says how many "
+           "there are, `raters_truncated` whether some are left out); "
+           "`GET /api/v1/assessments/{assessment_id}` lists them all.", responses=[403])
 def list_assessments(query: dict[str, Any]) -> Any:
     actor = current_api_user()
     rows, total = services.list_assessments(
@@ -199,11 +195,8 @@ def _list_row(actor: Any, assessment: Any) -> dict[str, Any]:
             "raters_truncated": len(kept) < len(raters)}
 
 
-@bp.post("/assessments")
-@bp.auth_required(token_auth)
-@bp.input(AssessmentIn, arg_name="body")
-@bp.output(AssessmentDetailOut, status_code=201)
-@bp.doc(summary="Create an assessment", tags=["assessments"], responses=[403, 422])
+@operation("POST", "/assessments", body=AssessmentIn, out=AssessmentDetailOut, status=201,
+           summary="Create an assessment", tags=["assessments"], responses=[403, 422])
 def create_assessment(body: dict[str, Any]) -> Any:
     actor = current_api_user()
     evidence_id = body["evidence_item_id"]
@@ -219,24 +212,19 @@ def create_assessment(body: dict[str, Any]) -> Any:
     return services.describe_assessment(actor, assessment), 201
 
 
-@bp.get("/assessments/<int:assessment_id>")
-@bp.auth_required(token_auth)
-@bp.output(AssessmentDetailOut)
-@bp.doc(summary="One assessment: status, raters' progress, and the result once closed",
-        tags=["assessments"], responses=[403, 404])
+@operation("GET", "/assessments/<int:assessment_id>", out=AssessmentDetailOut,
+           summary="One assessment: status, raters' progress, and the result once closed",
+           tags=["assessments"], responses=[403, 404])
 def get_assessment(assessment_id: int) -> Any:
     actor = current_api_user()
     return services.describe_assessment(actor, services.get_assessment(actor, assessment_id))
 
 
-@bp.post("/assessments/<int:assessment_id>/raters")
-@bp.auth_required(token_auth)
-@bp.input(RaterIn, arg_name="body")
-@bp.output(AssignmentOut, status_code=201)
-@bp.doc(summary="Assign a rater", tags=["assessments"],
-        description="Refused (422, with the reason) for accounts that cannot rate, duplicates, "
-        "conflicts of interest and, on live assessments, raters not calibrated for the rubric.",
-        responses=[403, 404, 422])
+@operation("POST", "/assessments/<int:assessment_id>/raters", body=RaterIn, out=AssignmentOut,
+           status=201, summary="Assign a rater", tags=["assessments"],
+           description="Refused (422, with the reason) for accounts that cannot rate, duplicates, "
+           "conflicts of interest and, on live assessments, raters not calibrated for the rubric.",
+           responses=[403, 404, 422])
 def assign_assessment_rater(assessment_id: int, body: dict[str, Any]) -> Any:
     actor = current_api_user()
     assessment = services.get_assessment(actor, assessment_id)

@@ -16,9 +16,9 @@ from apiflask.fields import Boolean, Date, DateTime, Dict, Float, Integer, List,
 from apiflask.validators import Length, OneOf
 from sqlalchemy.orm import joinedload
 
-from coachprog.api import bp, current_api_user, token_auth
+from coachprog.api import current_api_user, operation
 from coachprog.api.lists import items, paginated
-from coachprog.api.schemas import PageOut, PageQueryIn
+from coachprog.api.schemas import PageQueryIn, listing, page
 from coachprog.auth.permissions import can, require
 from coachprog.errors import NotFound
 from coachprog.extensions import db
@@ -70,8 +70,7 @@ class SprintDetailOut(SprintOut):
     """One sprint."""
 
 
-class SprintListOut(Schema):
-    items = List(Nested(SprintOut))
+SprintListOut = listing("SprintListOut", SprintOut)
 
 
 class SprintIn(Schema):
@@ -111,8 +110,7 @@ class CandidateDetailOut(CandidateOut):
     """One candidate."""
 
 
-class CandidatePage(PageOut):
-    items = List(Nested(CandidateOut))
+CandidatePage = page("CandidatePage", CandidateOut)
 
 
 class CandidateQueryIn(PageQueryIn):
@@ -184,22 +182,17 @@ def _candidate_out(candidate: Candidate, actor: Any) -> dict[str, Any]:
     }
 
 
-@bp.get("/sprints")
-@bp.auth_required(token_auth)
-@bp.output(SprintListOut)
-@bp.doc(summary="Selection sprints the caller may see", tags=["selection"],
-        description="Every sprint for program staff; the sprints whose panel the caller sits on "
-        "for anyone else (an empty list otherwise).")
+@operation("GET", "/sprints", out=SprintListOut,
+           summary="Selection sprints the caller may see", tags=["selection"],
+           description="Every sprint for program staff; the sprints whose panel the caller sits on "
+           "for anyone else (an empty list otherwise).")
 def list_sprints() -> Any:
     actor = current_api_user()
     return items(selection.list_sprints(actor), lambda s: _sprint_out(s, actor))
 
 
-@bp.post("/sprints")
-@bp.auth_required(token_auth)
-@bp.input(SprintIn, arg_name="body")
-@bp.output(SprintDetailOut, status_code=201)
-@bp.doc(summary="Create a sprint", tags=["selection"], responses=[403, 422])
+@operation("POST", "/sprints", body=SprintIn, out=SprintDetailOut, status=201,
+           summary="Create a sprint", tags=["selection"], responses=[403, 422])
 def create_sprint(body: dict[str, Any]) -> Any:
     actor = current_api_user()
     sprint = selection.create_sprint(actor, selection.SprintDraft(
@@ -209,11 +202,9 @@ def create_sprint(body: dict[str, Any]) -> Any:
     return _sprint_out(sprint, actor), 201
 
 
-@bp.get("/sprints/<int:sprint_id>")
-@bp.auth_required(token_auth)
-@bp.output(SprintDetailOut)
-@bp.doc(summary="One sprint: calendar, lateness, counts per stage and the funnel",
-        tags=["selection"], responses=[403, 404])
+@operation("GET", "/sprints/<int:sprint_id>", out=SprintDetailOut,
+           summary="One sprint: calendar, lateness, counts per stage and the funnel",
+           tags=["selection"], responses=[403, 404])
 def get_sprint(sprint_id: int) -> Any:
     actor = current_api_user()
     return _sprint_out(selection.load_board(actor, sprint_id), actor)
@@ -222,12 +213,9 @@ def get_sprint(sprint_id: int) -> Any:
 _CANDIDATE_LOADS = (joinedload(Candidate.sprint), *selection.CANDIDATE_EVIDENCE)
 
 
-@bp.get("/candidates")
-@bp.auth_required(token_auth)
-@bp.input(CandidateQueryIn, location="query", arg_name="query")
-@bp.output(CandidatePage)
-@bp.doc(summary="Candidates, by sprint and stage", tags=["selection"], responses=[403],
-        description="For program staff (L&D admins, master and lead coaches).")
+@operation("GET", "/candidates", query=CandidateQueryIn, out=CandidatePage,
+           summary="Candidates, by sprint and stage", tags=["selection"], responses=[403],
+           description="For program staff (L&D admins, master and lead coaches).")
 def list_candidates(query: dict[str, Any]) -> Any:
     actor = current_api_user()
     require(actor, "can_view_sprints")
@@ -240,14 +228,11 @@ def list_candidates(query: dict[str, Any]) -> Any:
                      order_by=[Candidate.id], options=_CANDIDATE_LOADS)
 
 
-@bp.post("/candidates")
-@bp.auth_required(token_auth)
-@bp.input(CandidateIn, arg_name="body")
-@bp.output(CandidateDetailOut, status_code=201)
-@bp.doc(summary="Enter a sprint: nominate someone, or apply yourself", tags=["selection"],
-        description="A nomination invites the nominee by e-mail; they become a candidate only "
-        "by accepting. The response shows the entry as the caller may see it.",
-        responses=[403, 404, 422])
+@operation("POST", "/candidates", body=CandidateIn, out=CandidateDetailOut, status=201,
+           summary="Enter a sprint: nominate someone, or apply yourself", tags=["selection"],
+           description="A nomination invites the nominee by e-mail; they become a candidate only "
+           "by accepting. The response shows the entry as the caller may see it.",
+           responses=[403, 404, 422])
 def create_candidate(body: dict[str, Any]) -> Any:
     actor = current_api_user()
     require(actor, "can_enter_sprints")
@@ -264,11 +249,9 @@ def create_candidate(body: dict[str, Any]) -> Any:
     return _candidate_out(candidate, actor), 201
 
 
-@bp.get("/candidates/<int:candidate_id>")
-@bp.auth_required(token_auth)
-@bp.output(CandidateDetailOut)
-@bp.doc(summary="One candidate: stage and what is missing to move on", tags=["selection"],
-        responses=[403, 404])
+@operation("GET", "/candidates/<int:candidate_id>", out=CandidateDetailOut,
+           summary="One candidate: stage and what is missing to move on", tags=["selection"],
+           responses=[403, 404])
 def get_candidate(candidate_id: int) -> Any:
     actor = current_api_user()
     # The candidate reads their own record (without guard reasons); staff and panel the pack.
@@ -292,37 +275,28 @@ def _own(actor: Any, candidate_id: int) -> bool:
     return person_id is not None and person_id == actor.person_id
 
 
-@bp.post("/candidates/<int:candidate_id>/advance")
-@bp.auth_required(token_auth)
-@bp.input(AdvanceIn, arg_name="body")
-@bp.output(CandidateDetailOut)
-@bp.doc(summary="Move a candidate to the next stage", tags=["selection"],
-        description="Runs the stage's guard: refused (422) with every reason when the evidence "
-        "is not there (assessments, verified hours, the panel's decisions).",
-        responses=[403, 404, 422])
+@operation("POST", "/candidates/<int:candidate_id>/advance", body=AdvanceIn, out=CandidateDetailOut,
+           summary="Move a candidate to the next stage", tags=["selection"],
+           description="Runs the stage's guard: refused (422) with every reason when the evidence "
+           "is not there (assessments, verified hours, the panel's decisions).",
+           responses=[403, 404, 422])
 def advance_candidate(candidate_id: int, body: dict[str, Any]) -> Any:
     return _move(candidate_id,
                  lambda actor, c: selection.advance_candidate(actor, c, body["target"]))
 
 
-@bp.post("/candidates/<int:candidate_id>/reject")
-@bp.auth_required(token_auth)
-@bp.input(ReasonIn, arg_name="body")
-@bp.output(CandidateDetailOut)
-@bp.doc(summary="Reject a candidate with a reason", tags=["selection"],
-        description="The reason is recorded and audited; the candidate receives a neutral "
-        "notice that does not repeat it.", responses=[403, 404, 422])
+@operation("POST", "/candidates/<int:candidate_id>/reject", body=ReasonIn, out=CandidateDetailOut,
+           summary="Reject a candidate with a reason", tags=["selection"],
+           description="The reason is recorded and audited; the candidate receives a neutral "
+           "notice that does not repeat it.", responses=[403, 404, 422])
 def reject_candidate(candidate_id: int, body: dict[str, Any]) -> Any:
     return _move(candidate_id,
                  lambda actor, c: selection.reject_candidate(actor, c, body["reason"]))
 
 
-@bp.post("/candidates/<int:candidate_id>/withdraw")
-@bp.auth_required(token_auth)
-@bp.input(ReasonIn, arg_name="body")
-@bp.output(CandidateDetailOut)
-@bp.doc(summary="Withdraw a candidacy (the candidate, or L&D on their behalf)",
-        tags=["selection"], responses=[403, 404, 422])
+@operation("POST", "/candidates/<int:candidate_id>/withdraw", body=ReasonIn, out=CandidateDetailOut,
+           summary="Withdraw a candidacy (the candidate, or L&D on their behalf)",
+           tags=["selection"], responses=[403, 404, 422])
 def withdraw_candidate(candidate_id: int, body: dict[str, Any]) -> Any:
     return _move(candidate_id,
                  lambda actor, c: selection.withdraw_candidate(actor, c, body["reason"]))

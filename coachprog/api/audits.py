@@ -24,10 +24,10 @@ from coachprog.api.lists import items
 from coachprog.api.schemas import listing
 from coachprog.audits import domain, services
 from coachprog.audits.models import Audit, AuditSample, CorrectiveAction
-from coachprog.auth.permissions import can, require
-from coachprog.errors import DomainError, NotFound
+from coachprog.authority import can, require
+from coachprog.db import get_or_404
+from coachprog.errors import DomainError
 from coachprog.extensions import db
-from coachprog.validation import DB_ID_MAX
 
 QUARTER = {"description": "A quarter such as 2026Q4.", "example": "2026Q4"}
 
@@ -318,9 +318,7 @@ def list_corrective_actions(query: dict[str, Any]) -> Any:
            "already closed or the note is empty.", responses=[403, 404, 422])
 def close_corrective_action(action_id: int, body: dict[str, Any]) -> Any:
     actor = current_api_user()
-    action = db.session.get(CorrectiveAction, action_id) if action_id <= DB_ID_MAX else None
-    if action is None:
-        raise NotFound("corrective action")
+    action = get_or_404(CorrectiveAction, action_id, what="corrective action")
     require(actor, "can_manage_corrective_actions", action.audit)
     action = services.close_action(actor, action_id, status=body["status"],
                                    note=body["note"])

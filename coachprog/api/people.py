@@ -10,13 +10,13 @@ from apiflask.validators import Length, OneOf
 
 from coachprog.api import current_api_user, operation
 from coachprog.api.lists import page_of, paging
-from coachprog.api.problems import problem
 from coachprog.api.schemas import PageQueryIn, page
 from coachprog.extensions import db
 from coachprog.people import services
 from coachprog.people.data_rights import services as data_rights
 from coachprog.people.domain import records_from_rows
 from coachprog.people.models import Person
+from coachprog.problems import problem
 
 MAX_BULK = 50_000
 

@@ -16,10 +16,10 @@ from apiflask.validators import Length, OneOf
 
 from coachprog.api import current_api_user, operation
 from coachprog.api.lists import items
-from coachprog.api.problems import problem
 from coachprog.api.schemas import listing
 from coachprog.extensions import db
 from coachprog.practicum import domain, services
+from coachprog.problems import problem
 from coachprog.validation import DbInt
 
 

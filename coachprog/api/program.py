@@ -13,9 +13,9 @@ from apiflask.fields import Boolean, Float, Integer, List, Nested, String
 from apiflask.validators import OneOf
 
 from coachprog.api import current_api_user, operation
-from coachprog.api.problems import problem
-from coachprog.auth.permissions import require
+from coachprog.authority import require
 from coachprog.errors import DomainError
+from coachprog.problems import problem
 from coachprog.program import services
 
 

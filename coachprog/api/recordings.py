@@ -27,7 +27,7 @@ from flask import request
 
 from coachprog.api import bp, current_api_user, operation
 from coachprog.extensions import db
-from coachprog.governance.policy.guards import guard
+from coachprog.policy.guards import guard
 from coachprog.recordings import services
 from coachprog.validation import DbId, DbInt
 

@@ -19,8 +19,8 @@ from sqlalchemy.orm import joinedload
 from coachprog.api import current_api_user, operation
 from coachprog.api.lists import items, paginated
 from coachprog.api.schemas import PageQueryIn, listing, page
-from coachprog.auth.permissions import can, require
-from coachprog.errors import NotFound
+from coachprog.authority import can, require
+from coachprog.db import get_or_404
 from coachprog.extensions import db
 from coachprog.selection import domain
 from coachprog.selection import services as selection
@@ -236,9 +236,7 @@ def list_candidates(query: dict[str, Any]) -> Any:
 def create_candidate(body: dict[str, Any]) -> Any:
     actor = current_api_user()
     require(actor, "can_enter_sprints")
-    sprint = db.session.get(Sprint, body["sprint_id"])
-    if sprint is None:
-        raise NotFound("sprint")
+    sprint = get_or_404(Sprint, body["sprint_id"], what="sprint")
     if body["route"] == "nomination":
         candidate = selection.nominate(actor, sprint,
                                        nominee_employee_id=body["nominee_employee_id"],

@@ -83,7 +83,9 @@ class RaterOut(Schema):
                               "marks (blind scoring)."})
 
 
-class AssessmentOut(Schema):
+class AssessmentFields(Schema):
+    """What the detail and a list row share (not in the OpenAPI document itself)."""
+
     id = Integer()
     title = String(metadata={"description": "A neutral label for raters of a blind "
                              "assessment."})
@@ -106,17 +108,18 @@ class AssessmentOut(Schema):
     closed_at = DateTime(allow_none=True)
 
 
-class AssessmentDetailOut(AssessmentOut):
+class AssessmentDetailOut(AssessmentFields):
     """One assessment (its own schema name, as in people.py)."""
 
 
-# A calibration item is rated by every rater and lead coach (about 140 on the generated large
-# organisation, 152 KiB a page of 50): a list row names this many at most (issue 20).
+# A calibration item carries every participant of its exercise (gold and each rater, each with
+# a result of about 1 KiB once submitted): a list row names this many at most (issue 20).
 RATERS_IN_LIST = 10
 
 
-class AssessmentListItemOut(AssessmentOut):
-    """One row of the list: every field of the detail, with its raters bounded."""
+class AssessmentOut(AssessmentFields):
+    """One row of the list (its name in the document since before the bound): every field of
+    the detail, with its raters bounded."""
 
     raters = List(Nested(RaterOut), metadata={"description": (
         f"At most {RATERS_IN_LIST} of the assessment's raters, in assignment order, the "
@@ -127,7 +130,7 @@ class AssessmentListItemOut(AssessmentOut):
         "True when `raters` leaves some out (`rater_count` is larger than its length).")})
 
 
-AssessmentPage = page("AssessmentPage", AssessmentListItemOut)
+AssessmentPage = page("AssessmentPage", AssessmentOut)
 
 
 class AssessmentQueryIn(PageQueryIn):

@@ -3,7 +3,10 @@ counted apart from the page, and unpaged listings as `{"items"}`."""
 
 from __future__ import annotations
 
+import pytest
+
 from coachprog.extensions import db
+from tests.api.conftest import assert_problem
 from tests.selection.builders import applicant, sprint
 
 
@@ -30,3 +33,15 @@ def test_an_unpaged_listing_is_items_only(api_as) -> None:
 
     assert list(body) == ["items"]
     assert [s["name"] for s in body["items"]] == ["Autumn"]
+
+
+@pytest.mark.parametrize("resource", ["people", "assessments", "candidates"])
+@pytest.mark.parametrize(("field", "largest"), [("page", 1_000_000), ("per_page", 200)])
+def test_listings_share_the_page_limits(api_as, resource, field, largest):
+    api = api_as("admin")
+
+    accepted = api.get(f"/api/v1/{resource}?{field}={largest}")
+    assert accepted.status_code == 200
+    assert accepted.get_json()[field] == largest
+    body = assert_problem(api.get(f"/api/v1/{resource}?{field}={largest + 1}"), 422)
+    assert list(body["errors"]) == [field]

@@ -87,7 +87,7 @@ def get_or_404(model: type[T], object_id: int | None, *, what: str,
 
 
 
-def page_of(query: sa.Select[T], *, page: int, per_page: int) -> tuple[list[T], int]:
+def fetch_page(query: sa.Select[T], *, page: int, per_page: int) -> tuple[list[T], int]:
     """One page of an ordered query's rows and how many rows it has in all: two statements
     whatever the size (the count ignores the order and the eager loads)."""
     session = current_app.extensions["sqlalchemy"].session

@@ -21,7 +21,7 @@ from flask import current_app
 from coachprog.auth.domain import password_problems
 from coachprog.auth.models import ApiToken, PasswordReset, RoleGrant, User
 from coachprog.authority import can, require
-from coachprog.db import get_or_404, page_of, utcnow
+from coachprog.db import fetch_page, get_or_404, utcnow
 from coachprog.errors import DomainError, NotFound
 from coachprog.extensions import db, limiter
 from coachprog.governance import services as audit
@@ -180,7 +180,7 @@ def list_users(actor: Any, *, page: int = 1, per_page: int = 50,
     if q.strip():
         query = query.where(sa.or_(User.display_name.icontains(q.strip(), autoescape=True),
                                    User.email.icontains(q.strip(), autoescape=True)))
-    return page_of(query.order_by(User.display_name, User.id), page=page, per_page=per_page)
+    return fetch_page(query.order_by(User.display_name, User.id), page=page, per_page=per_page)
 
 
 def get_user(actor: Any, user_id: int) -> User:

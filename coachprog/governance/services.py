@@ -16,7 +16,7 @@ from sqlalchemy import event
 from sqlalchemy.orm import ORMExecuteState, Session
 
 from coachprog.authority import SystemActor, require
-from coachprog.db import page_of
+from coachprog.db import fetch_page
 from coachprog.extensions import db
 from coachprog.governance.models import AuditEntry
 
@@ -105,8 +105,8 @@ def list_audit_entries(
     """One page of entries, newest first, and the total count that matched."""
     require(actor, "can_view_audit_log")
     query = _audit_query(filters)
-    return page_of(query.order_by(AuditEntry.occurred_at.desc(), AuditEntry.id.desc()),
-                   page=page, per_page=per_page)
+    return fetch_page(query.order_by(AuditEntry.occurred_at.desc(), AuditEntry.id.desc()),
+                      page=page, per_page=per_page)
 
 
 def record_audit_export(actor: Any, filters: AuditFilter) -> None:

@@ -30,7 +30,7 @@ import sqlalchemy as sa
 from flask import current_app
 
 from coachprog.authority import SystemActor, require
-from coachprog.db import get_or_404, page_of, utcnow
+from coachprog.db import fetch_page, get_or_404, utcnow
 from coachprog.errors import DomainError, NotFound
 from coachprog.extensions import db
 from coachprog.governance import services as audit
@@ -220,8 +220,8 @@ def list_outbox(actor: Any, *, kind: str = "", status: str = "", page: int = 1,
         query = query.where(OutboxMessage.kind == kind)
     if status:
         query = query.where(OutboxMessage.status == status)
-    return page_of(query.order_by(OutboxMessage.created_at.desc(), OutboxMessage.id.desc()),
-                   page=page, per_page=per_page)
+    return fetch_page(query.order_by(OutboxMessage.created_at.desc(),
+                                     OutboxMessage.id.desc()), page=page, per_page=per_page)
 
 
 def list_outbox_kinds(actor: Any) -> list[str]:

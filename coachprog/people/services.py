@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from coachprog.authority import can, require
-from coachprog.db import get_or_404, page_of
+from coachprog.db import fetch_page, get_or_404
 from coachprog.errors import DomainError, NotFound
 from coachprog.extensions import db
 from coachprog.governance import services as audit
@@ -321,9 +321,9 @@ def list_people(actor: Any, params: PeopleQuery) -> tuple[Sequence[Person], int]
         query = query.where(Person.department == params.department)
     if params.active is not None:
         query = query.where(Person.active.is_(params.active))
-    return page_of(query.options(sa.orm.joinedload(Person.manager)).order_by(Person.name,
-                                                                              Person.id),
-                   page=params.page, per_page=params.per_page)
+    return fetch_page(query.options(sa.orm.joinedload(Person.manager))
+                      .order_by(Person.name, Person.id),
+                      page=params.page, per_page=params.per_page)
 
 
 def list_departments(actor: Any) -> list[str]:

@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from flask import current_app
 
 from coachprog.authority import require
-from coachprog.db import get_or_404, page_of, utcnow
+from coachprog.db import fetch_page, get_or_404, utcnow
 from coachprog.errors import DomainError
 from coachprog.extensions import db
 from coachprog.governance import services as audit
@@ -210,9 +210,9 @@ def list_opt_outs(actor: Any, *, page: int, per_page: int) -> tuple[Sequence[Opt
     """Current opt-outs, newest first, with their people (one page)."""
     require(actor, "can_manage_opt_outs")
     query = sa.select(OptOut).where(OptOut.ended_at.is_(None))
-    return page_of(query.options(sa.orm.joinedload(OptOut.person))
-                   .order_by(OptOut.started_at.desc(), OptOut.id.desc()),
-                   page=page, per_page=per_page)
+    return fetch_page(query.options(sa.orm.joinedload(OptOut.person))
+                      .order_by(OptOut.started_at.desc(), OptOut.id.desc()),
+                      page=page, per_page=per_page)
 
 
 # --- the retention register ---------------------------------------------------------------------

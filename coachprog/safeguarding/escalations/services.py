@@ -18,7 +18,7 @@ from sqlalchemy.orm import selectinload
 
 from coachprog.auth.models import User
 from coachprog.authority import SystemActor, require
-from coachprog.db import get_or_404, opened_closed_open, page_of, utc_midnight, utcnow
+from coachprog.db import fetch_page, get_or_404, opened_closed_open, utc_midnight, utcnow
 from coachprog.errors import DomainError, NotFound
 from coachprog.extensions import db
 from coachprog.governance import services as audit
@@ -167,9 +167,10 @@ def list_cases(actor: Any, *, page: int = 1, status: str = "") -> CaseList:
         query = query.where(EscalationCase.status == status)
     else:
         status = ""
-    cases, total = page_of(query.options(selectinload(EscalationCase.owner))
-                           .order_by(EscalationCase.raised_at.desc(), EscalationCase.id.desc()),
-                           page=page, per_page=PER_PAGE)
+    cases, total = fetch_page(
+        query.options(selectinload(EscalationCase.owner))
+        .order_by(EscalationCase.raised_at.desc(), EscalationCase.id.desc()),
+        page=page, per_page=PER_PAGE)
     book, now = current_paths(), utcnow()
     rows = [CaseRow(case, book.label(case.category), _overdue(case, now)) for case in cases]
     return CaseList(rows, total, page, status)

@@ -10,7 +10,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from coachprog.authority import require
-from coachprog.db import get_or_404, page_of, utcnow
+from coachprog.db import fetch_page, get_or_404, utcnow
 from coachprog.errors import DomainError
 from coachprog.extensions import db
 from coachprog.governance import services as audit
@@ -54,8 +54,8 @@ def list_incidents(actor: Any, *, page: int = 1, kind: str = "") -> IncidentList
         query = query.where(Incident.kind == kind)
     else:
         kind = ""
-    rows, total = page_of(query.order_by(Incident.recorded_at.desc(), Incident.id.desc()),
-                          page=page, per_page=PER_PAGE)
+    rows, total = fetch_page(query.order_by(Incident.recorded_at.desc(), Incident.id.desc()),
+                             page=page, per_page=PER_PAGE)
     today = utcnow().date()
     return IncidentList(rows, frozenset(r.id for r in rows if domain.is_overdue(
         r.status, r.follow_up_due, today)), total, page, kind)

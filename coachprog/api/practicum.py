@@ -18,7 +18,7 @@ from coachprog.api import bp, current_api_user, token_auth
 from coachprog.api.problems import problem
 from coachprog.errors import DomainError
 from coachprog.extensions import db
-from coachprog.practicum import domain, services
+from coachprog.practicum.ledger import domain, services
 from coachprog.validation import DbInt
 
 

@@ -67,7 +67,7 @@ def _level_evidence(actor: Any, person_id: int) -> None:
             _practicum(actor, person_id, lead)
             _reviewed(actor, person_id, "session-review", [rater, lead], master)
             _reviewed(actor, person_id, "capstone-brief", [rater, lead], None)
-            from coachprog.practicum import supervision_services
+            from coachprog.practicum.supervision import services as supervision_services
 
             supervision_services.decide_gate(
                 master, person_id, "final", outcome="passed",
@@ -85,7 +85,7 @@ def _practicum(actor: Any, person_id: int, lead: Any) -> None:
     """Enrolled 14 weeks ago; two coached sessions and a lab most weeks, all verified."""
     from datetime import time
 
-    from coachprog.practicum import services as practicum
+    from coachprog.practicum.ledger import services as practicum
 
     today = utcnow().date()
     practicum.enrol(actor, person_id, start_date=today - timedelta(weeks=14))

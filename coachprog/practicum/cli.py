@@ -35,7 +35,7 @@ def init_app(app: Flask) -> None:
         from coachprog.errors import DomainError
         from coachprog.extensions import db
         from coachprog.governance.services import Origin, set_origin
-        from coachprog.practicum import services
+        from coachprog.practicum.ledger import services
 
         set_origin(Origin(ip=None, via="cli"))
         start_date: date = start.date()  # type: ignore[attr-defined]
@@ -53,7 +53,7 @@ def init_app(app: Flask) -> None:
     @click.argument("employee_id")
     def hours_command(employee_id: str) -> None:
         """Print a coach's verified hours (the figures certification reads)."""
-        from coachprog.practicum import services
+        from coachprog.practicum.ledger import services
 
         s = services.hours_summary(_person_id(employee_id))
         click.echo(f"coached {s.coached_hours:g} h (target met: {s.coached_target_met}), "

@@ -21,12 +21,12 @@ from coachprog.certification.models import Certification
 from coachprog.coaching.models import SupervisorAssignment
 from coachprog.db import set_clock
 from coachprog.extensions import db
-from coachprog.practicum import supervision_services
+from coachprog.practicum.supervision import services as supervision_services
 from tests.browser.journeys import create_admin, open_menu_item, sign_in
 from tests.certification.test_certificates import pdf_text
 from tests.coaching.builders import appointed_coach, paperwork
 from tests.factories import UserFactory
-from tests.supervision.builders import T0, enrol, log_hours, scored
+from tests.practicum.supervision.builders import T0, enrol, log_hours, scored
 
 pytestmark = pytest.mark.browser
 

@@ -12,9 +12,9 @@ from coachprog.auth.models import User
 from coachprog.coaching.models import SupervisorAssignment
 from coachprog.extensions import db
 from coachprog.people.models import Person
-from coachprog.practicum import domain
-from coachprog.practicum.models import LedgerEntry, PracticumEnrolment
-from coachprog.practicum.services import default_program
+from coachprog.practicum.ledger import domain
+from coachprog.practicum.ledger.models import LedgerEntry, PracticumEnrolment
+from coachprog.practicum.ledger.services import default_program
 from tests.factories import PersonFactory, UserFactory
 
 NOW = datetime(2026, 3, 27, 17, 0, tzinfo=UTC)  # a Friday

@@ -12,7 +12,8 @@ from coachprog.auth.permissions import can
 from coachprog.errors import DomainError
 from coachprog.extensions import db
 from coachprog.people import services as people
-from coachprog.practicum import services, supervision_services
+from coachprog.practicum.ledger import services
+from coachprog.practicum.supervision import services as supervision_services
 from coachprog.recordings import services as recordings
 from coachprog.selection import services as selection
 from tests.factories import PersonFactory, UserFactory

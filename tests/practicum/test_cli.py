@@ -6,7 +6,7 @@ import pytest
 
 from coachprog.auth.domain import Role
 from coachprog.extensions import db
-from coachprog.practicum import domain, services
+from coachprog.practicum.ledger import domain, services
 from tests.factories import PersonFactory, UserFactory
 from tests.practicum.builders import enrolled_trainee, entry
 

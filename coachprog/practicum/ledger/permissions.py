@@ -94,7 +94,7 @@ def can_correct_practicum_entry(user: Any, entry: Any = None) -> bool:
 
 def _register() -> None:
     from coachprog.home.services import register_panel_source
-    from coachprog.practicum.ledger.services import home_panel
+    from coachprog.practicum.ledger.trainees import home_panel
 
     register_panel_source(home_panel)
 

@@ -1,5 +1,6 @@
-"""Practicum ledger services: enrolment, entries, verification, progress. Services flush; the
-caller commits.
+"""Practicum ledger services: enrolment, entries, verification, verified hours (progress and
+the trainee list are in `trainees`, the ICF export in `export`). Services flush; the caller
+commits.
 
 Contract used by other domains (keep these names and shapes):
 - `hours_summary(person_id, since=None)` — verified hours only; certification and
@@ -15,8 +16,6 @@ Rules: coachprog.practicum.ledger.domain. Who may do what: coachprog.practicum.l
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
@@ -24,7 +23,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask import url_for
-from sqlalchemy.orm import contains_eager, joinedload
+from sqlalchemy.orm import joinedload
 
 from coachprog.auth.domain import Role
 from coachprog.auth.models import RoleGrant, User
@@ -316,97 +315,7 @@ def correct_entry(actor: Any, entry_id: int, draft: EntryDraft, *, reply: str) -
     return entry
 
 
-# --- progress ----------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Bar:
-    label: str
-    value: float
-    target: float
-    maximum: float
-    percent: int
-    met: bool
-
-
-@dataclass(frozen=True)
-class Progress:
-    person: Person
-    enrolment: PracticumEnrolment | None
-    targets: domain.Targets
-    totals: domain.Totals
-    window: domain.Window | None
-    bars: list[Bar]
-    gates: list[domain.GateStatus]
-    waiting: int  # entries pending verification
-    queried: int
-
-
-def _progress(person: Person, entries: list[LedgerEntry]) -> Progress:
-    enrolment = get_enrolment(person.id)
-    targets = enrolment.program.targets if enrolment else domain.DEFAULT_TARGETS
-    totals = domain.totals(e.facts() for e in entries)
-    win = (domain.window(enrolment.start_date, utcnow().date(), targets)
-           if enrolment else None)
-    bars = [
-        Bar("Coached hours", totals.coached_hours, targets.coached_min, targets.coached_max,
-            domain.percent(totals.coached_hours, targets.coached_min),
-            domain.coached_target_met(totals, targets)),
-        Bar("Reflective lab and peer-debrief hours", totals.lab_hours, targets.lab_min,
-            targets.lab_max, domain.percent(totals.lab_hours, targets.lab_min),
-            domain.lab_target_met(totals, targets)),
-    ]
-    return Progress(person, enrolment, targets, totals, win, bars,
-                    domain.gate_hours(totals, targets),
-                    sum(1 for e in entries if e.status == domain.PENDING),
-                    sum(1 for e in entries if e.status == domain.QUERIED))
-
-
-def progress(actor: Any, person_id: int) -> Progress:
-    person = get_trainee(actor, person_id)
-    return _progress(person, list_entries(actor, person_id))
-
-
-@dataclass(frozen=True)
-class TraineeRow:
-    person: Person
-    enrolment: PracticumEnrolment
-    totals: domain.Totals
-    waiting: int
-
-
-def list_trainees(actor: Any, *, page: int = 1, per_page: int = 50,
-                  q: str = "") -> tuple[list[TraineeRow], int]:
-    """One page of the enrolled trainees this actor may see (all for admins, their own for
-    supervisors), by name, optionally those whose name contains `q`; and how many there are.
-    The page's permission checks share one supervisor query and its totals are SQL sums."""
-    from coachprog.people.services import not_managed_by
-    from coachprog.recordings.permissions import prefetch_supervisors, supervised_person_ids
-
-    require(actor, "can_list_practicum_trainees")
-    query = sa.select(PracticumEnrolment).join(Person, PracticumEnrolment.person_id == Person.id)
-    # Set-based, as `can_view_practicum_ledger` decides per trainee: program staff see every
-    # ledger bar their own reporting line's (the chain bar), supervisors their trainees.
-    if can(actor, "can_view_every_practicum_ledger"):
-        query = query.where(not_managed_by(PracticumEnrolment.person_id,
-                                           getattr(actor, "person_id", None)))
-    else:
-        query = query.where(sa.or_(
-            PracticumEnrolment.person_id.in_(supervised_person_ids(actor)),
-            PracticumEnrolment.person_id == getattr(actor, "person_id", None)))
-    if q.strip():
-        query = query.where(Person.name.icontains(q.strip(), autoescape=True))
-    total = db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery())) or 0
-    enrolments = list(db.session.scalars(
-        query.options(contains_eager(PracticumEnrolment.person))
-        .order_by(sa.func.lower(Person.name), Person.id)
-        .limit(per_page).offset((max(page, 1) - 1) * per_page)))
-    prefetch_supervisors(e.person_id for e in enrolments)
-    # The predicate stays the authority; the query above only narrows what it is asked about.
-    enrolments = [e for e in enrolments if can(actor, "can_view_practicum_ledger", e.person_id)]
-    sums = totals_by_person([e.person_id for e in enrolments])
-    rows = [TraineeRow(e.person, e, *sums[e.person_id]) for e in enrolments]
-    return rows, total
+# --- verified hours ------------------------------------------------------------------------------
 
 
 def totals_by_person(person_ids: list[int]) -> dict[int, tuple[domain.Totals, int]]:
@@ -497,83 +406,3 @@ def entries_to_verify(actor: Any) -> list[VerifyItem]:
                *([LedgerEntry.person_id != own] if own is not None else []))
         .order_by(LedgerEntry.starts_at, LedgerEntry.id))
     return [VerifyItem(e, url_for("practicum.view_entry", entry_id=e.id)) for e in rows]
-
-
-# --- export ------------------------------------------------------------------------------------
-
-ICF_COLUMNS = ("Client Name", "Contact Information", "Individual/Group", "Number in Group",
-               "Start Date", "End Date", "Paid Hours", "Pro-Bono Hours")
-
-
-def icf_rows(entries: Sequence[LedgerEntry]) -> list[list[str]]:
-    """One row per coachee pseudonym and individual/group: verified coached sessions only,
-    contact redacted, first and last session dates, paid (incl. internal) and pro bono hours."""
-    groups: dict[tuple[str, bool], list[LedgerEntry]] = {}
-    for e in entries:
-        if e.kind != domain.COACHED or e.status != domain.VERIFIED:
-            continue
-        name = e.coachee_pseudonym or "(no pseudonym)"
-        groups.setdefault((domain.coachee_key(name) or name, e.is_group), []).append(e)
-    out = []
-    for (_, group), items in sorted(groups.items(), key=lambda kv: min(
-            x.starts_at for x in kv[1])):
-        items.sort(key=lambda x: (x.starts_at, x.id))
-        paid = sum(x.minutes for x in items if not x.pro_bono)
-        free = sum(x.minutes for x in items if x.pro_bono)
-        size = max((x.group_size or 0) for x in items) if group else 1
-        out.append([items[0].coachee_pseudonym or "(no pseudonym)", "redacted",
-                    "Group" if group else "Individual", str(size),
-                    min(x.day for x in items).isoformat(), max(x.day for x in items).isoformat(),
-                    f"{paid / 60:.2f}", f"{free / 60:.2f}"])
-    return out
-
-
-def export_csv(actor: Any, person_id: int) -> str:
-    entries = list_entries(actor, person_id)
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(ICF_COLUMNS)
-    for row in icf_rows(entries):
-        # A pseudonym starting with = + - @ would run as a formula in a spreadsheet.
-        writer.writerow([("'" + c) if c[:1] in "=+-@" and i == 0 else c
-                         for i, c in enumerate(row)])
-    audit.record("practicum.ledger_exported", actor=actor, object_type="person",
-                 object_id=person_id)
-    return buffer.getvalue()
-
-
-# --- home panel --------------------------------------------------------------------------------
-
-
-def home_panel(user: Any) -> Any:
-    """Trainee: what is still missing; supervisor: entries to verify."""
-    from coachprog.home.services import Item, Panel
-
-    items: list[Item] = []
-    person_id = getattr(user, "person_id", None)
-    if person_id is not None and can(user, "can_log_practicum_entry", person_id) \
-            and get_enrolment(person_id) is not None:
-        p = progress(user, person_id)
-        link = url_for("practicum.view_ledger", person_id=person_id)
-        final = p.gates[-1]
-        if final.met:
-            items.append(Item("Hour targets met: well done.", link))
-        for text in final.missing:
-            items.append(Item(f"Still to go: {text}", link))
-        if p.queried:
-            items.append(Item("entries queried by your supervisor: answer them", link,
-                              p.queried, "warn"))
-        if p.waiting:
-            items.append(Item("entries waiting for verification", link, p.waiting))
-        if p.window is not None:
-            items.append(Item(f"Week {p.window.week} of your practicum; it ends between "
-                              f"{p.window.earliest_end.isoformat()} and "
-                              f"{p.window.latest_end.isoformat()}", link,
-                              level="warn" if p.window.overdue else "info"))
-    waiting = entries_to_verify(user) if getattr(user, "is_authenticated", False) else []
-    if waiting:
-        items.append(Item("practicum hours entries to verify",
-                          url_for("practicum.list_trainees"), len(waiting)))
-    if not items:
-        return None
-    return Panel("Practicum hours", items=items)

@@ -21,7 +21,7 @@ from coachprog.auth.permissions import can
 from coachprog.errors import DomainError, NotPermitted
 from coachprog.extensions import db
 from coachprog.practicum.blueprint import bp, display_zone
-from coachprog.practicum.ledger import domain, services
+from coachprog.practicum.ledger import domain, export, services, trainees
 from coachprog.practicum.ledger.forms import (
     EnrolForm,
     EntryCorrectForm,
@@ -50,7 +50,7 @@ def list_trainees() -> Any:
         raise NotPermitted("can_list_practicum_trainees")
     page, per_page = page_arg(), current_app.config["COACHPROG_PAGE_SIZE"]
     q = request.args.get("q", "").strip()[:100]
-    rows, total = services.list_trainees(current_user, page=page, per_page=per_page, q=q)
+    rows, total = trainees.list_trainees(current_user, page=page, per_page=per_page, q=q)
     return render_template("practicum/trainee_list.html", rows=rows, q=q,
                            pagination=Pagination(page, per_page, total))
 
@@ -90,7 +90,7 @@ def enrol_trainee() -> Any:
 @bp.route("/<int:person_id>/")
 @login_required
 def view_ledger(person_id: int) -> Any:
-    progress = services.progress(current_user, person_id)
+    progress = trainees.progress(current_user, person_id)
     return render_template("practicum/ledger.html", p=progress,
                            entries=services.list_entries(current_user, person_id),
                            zone=display_zone())
@@ -137,7 +137,7 @@ def log_week(person_id: int) -> Any:
 @login_required
 def export_ledger(person_id: int) -> Any:
     services.get_trainee(current_user, person_id)
-    body = services.export_csv(current_user, person_id)
+    body = export.export_csv(current_user, person_id)
     db.session.commit()  # the export is audited
     return Response(body, mimetype="text/csv", headers={
         "Content-Disposition": f'attachment; filename="icf-coaching-log-{person_id}.csv"'})

@@ -1,4 +1,5 @@
-"""Practicum supervision services: queue, feedback deadlines, 1:1s, gates.
+"""Practicum supervision services: the scored reviews, feedback and 1:1 deadlines, the queue,
+feedback and 1:1s (the gates are in `gates`, the program overview in `overview`).
 Services flush; the caller commits.
 
 Contract used by other domains (keep these names and shapes):
@@ -13,7 +14,6 @@ deadlines (coachprog.practicum.supervision.domain).
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -23,8 +23,7 @@ from flask import current_app, url_for
 from sqlalchemy.orm import contains_eager, selectinload
 
 from coachprog.assessments.models import Assessment, EvidenceItem, RaterAssignment
-from coachprog.auth.domain import Role
-from coachprog.auth.models import RoleGrant, User
+from coachprog.auth.models import User
 from coachprog.auth.permissions import can, require
 from coachprog.coaching.models import SupervisorAssignment
 from coachprog.db import utcnow
@@ -32,9 +31,8 @@ from coachprog.errors import DomainError, NotFound
 from coachprog.extensions import db
 from coachprog.governance import services as audit
 from coachprog.people.models import Person
-from coachprog.practicum.ledger import domain as ledger_rules
 from coachprog.practicum.ledger import services as ledger
-from coachprog.practicum.ledger.models import LedgerEntry, PracticumEnrolment
+from coachprog.practicum.ledger.models import PracticumEnrolment
 from coachprog.practicum.supervision import domain as rules
 from coachprog.practicum.supervision.models import GateDecision, OneOnOne, SessionFeedback
 from coachprog.rubrics.models import RubricVersion
@@ -55,7 +53,7 @@ class GateResult:
 # --- reading the assessments -------------------------------------------------------------------
 
 
-def _closed_of_purpose(purpose: str, person_ids: set[int] | None = None) -> sa.Select[Any]:
+def closed_of_purpose(purpose: str, person_ids: set[int] | None = None) -> sa.Select[Any]:
     query = (sa.select(Assessment)
              .join(EvidenceItem, Assessment.evidence_item_id == EvidenceItem.id)
              .join(RubricVersion, Assessment.rubric_version_id == RubricVersion.id)
@@ -66,7 +64,7 @@ def _closed_of_purpose(purpose: str, person_ids: set[int] | None = None) -> sa.S
     return query
 
 
-def _passed(assessment: Assessment) -> bool:
+def is_passed(assessment: Assessment) -> bool:
     return bool((assessment.result or {}).get("passed"))
 
 
@@ -74,7 +72,7 @@ def scored_reviews(person_ids: set[int]) -> list[Assessment]:
     if not person_ids:
         return []
     return list(db.session.scalars(
-        _closed_of_purpose(SESSION_REVIEW, person_ids).order_by(Assessment.closed_at)
+        closed_of_purpose(SESSION_REVIEW, person_ids).order_by(Assessment.closed_at)
         .options(contains_eager(Assessment.evidence), selectinload(Assessment.assignments))))
 
 
@@ -140,13 +138,13 @@ def overdue_by_trainee(*, now: datetime | None = None, enrolled_too: bool = True
         whose = sa.or_(whose, EvidenceItem.subject_person_id.in_(
             sa.select(PracticumEnrolment.person_id)))
     reviews = db.session.execute(
-        _closed_of_purpose(SESSION_REVIEW).with_only_columns(
+        closed_of_purpose(SESSION_REVIEW).with_only_columns(
             Assessment.id, EvidenceItem.subject_person_id, Assessment.closed_at)
         .where(whose)).all()
     written = dict(db.session.execute(sa.select(
         SessionFeedback.assessment_id, SessionFeedback.written_at).where(
         SessionFeedback.assessment_id.in_(
-            _closed_of_purpose(SESSION_REVIEW).with_only_columns(Assessment.id)))).all())
+            closed_of_purpose(SESSION_REVIEW).with_only_columns(Assessment.id)))).all())
     met = dict(db.session.execute(sa.select(
         OneOnOne.assessment_id, sa.func.min(OneOnOne.recorded_at))
         .where(OneOnOne.assessment_id.is_not(None)).group_by(OneOnOne.assessment_id)).all())
@@ -233,7 +231,7 @@ def display_zone() -> str:
 def get_review(actor: Any, assessment_id: int) -> ReviewDeadlines:
     """A scored review with its deadlines, for someone who may read its feedback."""
     assessment = db.session.scalar(
-        _closed_of_purpose(SESSION_REVIEW).where(Assessment.id == assessment_id))
+        closed_of_purpose(SESSION_REVIEW).where(Assessment.id == assessment_id))
     if assessment is None or assessment.evidence.subject_person_id is None:
         raise NotFound()
     person_id = assessment.evidence.subject_person_id
@@ -282,7 +280,7 @@ def record_one_on_one(actor: Any, trainee_person_id: int, *, held_on: date | Non
         errors["notes"] = ["At most 20,000 characters."]
     if assessment_id is not None:
         review = db.session.scalar(
-            _closed_of_purpose(SESSION_REVIEW, {trainee_person_id})
+            closed_of_purpose(SESSION_REVIEW, {trainee_person_id})
             .where(Assessment.id == assessment_id))
         if review is None:
             errors["assessment_id"] = ["That review is not one of this trainee's."]
@@ -333,336 +331,6 @@ def get_person(person_id: int) -> Person:
     return person
 
 
-# --- gates -------------------------------------------------------------------------------------
-
-
-def _h(value: float) -> str:
-    return f"{value:.2f}".rstrip("0").rstrip(".")
-
-
-@dataclass(frozen=True)
-class HourFacts:
-    """The hours side of both gates, from the ledger (verified entries only)."""
-
-    on_track: bool
-    targets_met: bool
-    on_track_detail: str
-    met_detail: str
-
-
-def _hours(person_id: int) -> HourFacts:
-    """Verified hours against the trainee's program targets (the defaults when not enrolled):
-    on track at midpoint = half of each minimum; met at the final review = each minimum.
-    Pending and queried entries are named but never counted."""
-    summary = ledger.hours_summary(person_id)
-    enrolment = ledger.get_enrolment(person_id)
-    targets = enrolment.program.targets if enrolment else ledger_rules.DEFAULT_TARGETS
-    pending = db.session.scalar(sa.select(sa.func.coalesce(sa.func.sum(LedgerEntry.minutes), 0))
-                                .where(LedgerEntry.person_id == person_id,
-                                       LedgerEntry.status != ledger_rules.VERIFIED)) or 0
-    return _hour_facts(summary, targets, pending, enrolled=enrolment is not None)
-
-
-def _hour_facts(summary: ledger.HoursSummary, targets: ledger_rules.Targets, pending: int, *,
-                enrolled: bool) -> HourFacts:
-    totals = ledger_rules.Totals(
-        coached_hours=summary.coached_hours, lab_hours=summary.lab_hours,
-        development_hours=summary.development_hours, pending_hours=0.0,
-        unique_coachees=summary.unique_coachees)
-
-    def detail(fraction: float) -> str:
-        text = (f"verified: {_h(summary.coached_hours)} of "
-                f"{_h(targets.coached_min * fraction)} coached h, {_h(summary.lab_hours)} of "
-                f"{_h(targets.lab_min * fraction)} lab/peer-debrief h")
-        missing = ledger_rules.missing(totals, targets, fraction=fraction)
-        if missing:
-            text += "; still missing " + " and ".join(missing)
-        if pending:
-            text += f"; {_h(pending / 60)} h logged but not verified (not counted)"
-        if not enrolled:
-            text += "; not enrolled in a practicum (default targets)"
-        return text
-
-    on_track = rules.hours_on_track(summary.coached_hours, summary.lab_hours,
-                                    coached_target=targets.coached_min,
-                                    lab_target=targets.lab_min)
-    return HourFacts(on_track, summary.coached_target_met and summary.lab_target_met,
-                     detail(ledger_rules.MIDPOINT_FRACTION), detail(1.0))
-
-
-def _direct_supervisors(person_id: int) -> set[int]:
-    return set(db.session.scalars(sa.select(SupervisorAssignment.supervisor_user_id).where(
-        SupervisorAssignment.coach_person_id == person_id)))
-
-
-def _names(user_ids: set[int]) -> str:
-    names = sorted(db.session.scalars(sa.select(User.display_name).where(
-        User.id.in_(user_ids))))
-    return ", ".join(names) or "(removed account)"
-
-
-def _when(value: datetime | None) -> str:
-    if value is None:
-        return "—"
-    return rules.local_time(value, display_zone()).strftime("%Y-%m-%d %H:%M %Z")
-
-
-def _scorers(review: Assessment) -> set[int]:
-    return {a.rater_id for a in review.assignments if a.status == "submitted"
-            and a.role in ("rater", "moderator")}
-
-
-def independent_review(person_id: int) -> Assessment | None:
-    """The latest passed session review of this trainee with a submitted mark sheet by a master
-    coach who is not their direct supervisor."""
-    return _independent(scored_reviews({person_id}), _independent_masters(person_id), _names)[0]
-
-
-def _masters() -> set[int]:
-    return set(db.session.scalars(sa.select(RoleGrant.user_id).where(
-        RoleGrant.role == Role.MASTER_COACH.value)))
-
-
-def _independent_masters(person_id: int) -> set[int]:
-    return _masters() - _direct_supervisors(person_id)
-
-
-def _independent(reviews: list[Assessment], independent: set[int],
-                 names: Callable[[set[int]], str]) -> tuple[Assessment | None, str]:
-    passed = [r for r in reversed(reviews) if _passed(r)]
-    for review in passed:
-        scorers = _scorers(review) & independent
-        if scorers:
-            return review, (f"passed, scored by {names(scorers)} on "
-                            f"{_when(review.closed_at)}")
-    if passed:
-        return None, ("the passed session reviews so far were not scored by an independent "
-                      "master coach")
-    if reviews:
-        return None, "no session review has passed yet"
-    return None, "no session review has been scored yet"
-
-
-def gate_facts(person_id: int) -> rules.GateFacts:
-    return _gate_facts(_hours(person_id), scored_reviews({person_id}),
-                       _independent_masters(person_id), _latest_capstone(person_id), _names)
-
-
-def _gate_facts(hours: HourFacts, reviews: list[Assessment], independent: set[int],
-                brief: Assessment | None, names: Callable[[set[int]], str]) -> rules.GateFacts:
-    review, review_detail = _independent(reviews, independent, names)
-    latest = reviews[-1] if reviews else None
-    session_detail = (f"{len(reviews)} scored; latest {_when(latest.closed_at)} "
-                      f"({'passed' if _passed(latest) else 'not passed'})" if latest
-                      else "no session review has been scored yet")
-    capstone_detail = (f"latest brief scored {_when(brief.closed_at)}: "
-                       f"{'passed' if _passed(brief) else 'not passed'}" if brief
-                       else "no brief has been scored yet")
-    return rules.GateFacts(
-        session_scored=latest is not None,
-        hours_on_track=hours.on_track, hours_targets_met=hours.targets_met,
-        independent_review_passed=review is not None,
-        capstone_passed=brief is not None and _passed(brief), hours_detail=hours.met_detail,
-        hours_on_track_detail=hours.on_track_detail, session_detail=session_detail,
-        review_detail=review_detail, capstone_detail=capstone_detail)
-
-
-def _gate_facts_many(enrolments: list[PracticumEnrolment],
-                     supervisors_of: dict[int, set[int]]) -> dict[int, rules.GateFacts]:
-    """`gate_facts` of a page of enrolled trainees in a fixed number of queries."""
-    ids = [e.person_id for e in enrolments]
-    sums = ledger.totals_by_person(ids)
-    reviews: dict[int, list[Assessment]] = {i: [] for i in ids}
-    for review in scored_reviews(set(ids)):
-        reviews[review.evidence.subject_person_id or 0].append(review)
-    briefs: dict[int, Assessment] = {}
-    for brief in db.session.scalars(_closed_of_purpose(CAPSTONE, set(ids)).options(
-            contains_eager(Assessment.evidence)).order_by(Assessment.closed_at, Assessment.id)):
-        briefs[brief.evidence.subject_person_id or 0] = brief  # the latest wins
-    scorer_ids = {a.rater_id for rows in reviews.values() for r in rows for a in r.assignments}
-    display = dict(db.session.execute(sa.select(User.id, User.display_name).where(
-        User.id.in_(scorer_ids))).all()) if scorer_ids else {}
-
-    def names(user_ids: set[int]) -> str:
-        return ", ".join(sorted(display[u] for u in user_ids if u in display)) or \
-            "(removed account)"
-
-    masters = _masters()
-    out = {}
-    for enrolment in enrolments:
-        pid = enrolment.person_id
-        totals, _ = sums[pid]
-        targets = enrolment.program.targets
-        hours = _hour_facts(ledger.summary_of(totals, targets), targets,
-                            round(totals.pending_hours * 60), enrolled=True)
-        out[pid] = _gate_facts(hours, reviews[pid], masters - supervisors_of.get(pid, set()),
-                               briefs.get(pid), names)
-    return out
-
-
-@dataclass(frozen=True)
-class GatePage:
-    trainee: Person
-    gate: rules.Gate
-    items: list[rules.CheckItem]
-    decisions: list[GateDecision]
-
-    @property
-    def latest(self) -> GateDecision | None:
-        return self.decisions[0] if self.decisions else None
-
-
-def _gate(name: str) -> rules.Gate:
-    try:
-        return rules.Gate(name)
-    except ValueError:
-        raise NotFound() from None
-
-
-def gate_page(actor: Any, person_id: int, gate_name: str) -> GatePage:
-    gate = _gate(gate_name)
-    trainee = get_person(person_id)
-    require(actor, "can_view_practicum_gate", person_id)
-    decisions = list(db.session.scalars(sa.select(GateDecision).where(
-        GateDecision.trainee_person_id == person_id, GateDecision.gate == gate.value)
-        .order_by(GateDecision.decided_at.desc(), GateDecision.id.desc())))
-    return GatePage(trainee, gate, rules.checklist(gate, gate_facts(person_id)), decisions)
-
-
-def decide_gate(actor: Any, person_id: int, gate_name: str, *, outcome: str,
-                note: str) -> GateDecision:
-    page = gate_page(actor, person_id, gate_name)
-    require(actor, "can_decide_practicum_gate", person_id)
-    problems = rules.decision_problems(page.gate, outcome, page.items)
-    if problems:
-        raise DomainError("The decision was not recorded: " + " ".join(problems),
-                          field_errors={"outcome": problems})
-    row = GateDecision(trainee_person_id=person_id, gate=page.gate.value, outcome=outcome,
-                       note=(note or "").strip(), decided_by_id=actor.id, decided_at=utcnow(),
-                       checklist=[{"key": i.key, "label": i.label, "met": i.met}
-                                  for i in page.items])
-    db.session.add(row)
-    db.session.flush()
-    audit.record("practicum.gate_decided", actor=actor, object_type="person",
-                 object_id=person_id, detail={"gate": page.gate.value, "outcome": outcome})
-    return row
-
-
-# --- the program overview ----------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class GateSummary:
-    gate: rules.Gate
-    met: int
-    total: int
-    decision: GateDecision | None  # the latest, if any
-
-
-@dataclass(frozen=True)
-class ProgramRow:
-    trainee: Person
-    enrolment: PracticumEnrolment
-    window: ledger_rules.Window
-    targets: ledger_rules.Targets
-    hours: ledger.HoursSummary
-    supervisors: list[User]
-    gates: list[GateSummary]
-    feedback_overdue: int
-    one_on_ones_overdue: int
-    entries_waiting: int
-
-
-@dataclass(frozen=True)
-class SupervisorLoad:
-    supervisor: User
-    trainees: int
-    feedback_overdue: int
-    one_on_ones_overdue: int
-    entries_waiting: int
-
-
-@dataclass(frozen=True)
-class ProgramOverview:
-    rows: list[ProgramRow]  # one page of the trainees
-    supervisors: list[SupervisorLoad]
-    feedback_overdue: int
-    one_on_ones_overdue: int
-    trainees: int = 0  # every enrolled trainee matching the search, over all pages
-
-
-def program_overview(actor: Any, *, now: datetime | None = None, page: int = 1,
-                     per_page: int = 50, q: str = "") -> ProgramOverview:
-    """Program staff's view: one page of the enrolled trainees by name (week, verified hours
-    against the targets, gate checklists and decisions, overdue items; those whose name
-    contains `q`), every supervisor's overdue items, and the program's totals. An item of a
-    trainee with two supervisors counts for each of them; the totals count it once.
-    Counts only: no feedback text, no 1:1 notes. A fixed number of queries, whatever the
-    size of the program: sums and counts in SQL, the page's gate facts batched."""
-    from coachprog.people.services import not_managed_by
-    from coachprog.recordings.permissions import prefetch_supervisors
-
-    require(actor, "can_view_practicum_program")
-    now = now or utcnow()
-    # The chain bar: the actor's own reporting line is left out of the overview.
-    own = getattr(actor, "person_id", None)
-    supervisors_of: dict[int, set[int]] = {}
-    for coach, supervisor in db.session.execute(sa.select(
-            SupervisorAssignment.coach_person_id, SupervisorAssignment.supervisor_user_id).where(
-            not_managed_by(SupervisorAssignment.coach_person_id, own))):
-        supervisors_of.setdefault(coach, set()).add(supervisor)
-    query = (sa.select(PracticumEnrolment).join(Person, PracticumEnrolment.person_id == Person.id)
-             .where(not_managed_by(PracticumEnrolment.person_id, own)))
-    if q.strip():
-        query = query.where(Person.name.icontains(q.strip(), autoescape=True))
-    total = db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery())) or 0
-    enrolments = list(db.session.scalars(
-        query.options(contains_eager(PracticumEnrolment.person),
-                      selectinload(PracticumEnrolment.program))
-        .order_by(Person.name, Person.id).limit(per_page).offset((max(page, 1) - 1) * per_page)))
-    late_feedback, late_meetings = overdue_by_trainee(now=now)
-    waiting: dict[int, int] = dict(db.session.execute(
-        sa.select(LedgerEntry.person_id, sa.func.count())
-        .where(LedgerEntry.status == ledger_rules.PENDING).group_by(LedgerEntry.person_id)).all())
-    page_ids = [e.person_id for e in enrolments]
-    latest: dict[tuple[int, str], GateDecision] = {}
-    for decision in db.session.scalars(
-            sa.select(GateDecision).where(GateDecision.trainee_person_id.in_(page_ids))
-            .options(selectinload(GateDecision.decided_by))
-            .order_by(GateDecision.decided_at, GateDecision.id)):
-        latest[(decision.trainee_person_id, decision.gate)] = decision
-    users = {u.id: u for u in db.session.scalars(sa.select(User).where(
-        User.id.in_({uid for ids in supervisors_of.values() for uid in ids})))}
-    facts_of = _gate_facts_many(enrolments, supervisors_of)
-    sums = ledger.totals_by_person(page_ids)
-    prefetch_supervisors(page_ids)  # the template's ledger links ask per row
-    rows = []
-    today = now.date()
-    for enrolment in enrolments:
-        pid = enrolment.person_id
-        targets = enrolment.program.targets
-        gates = []
-        for gate in rules.Gate:
-            met, total_items = rules.met_count(rules.checklist(gate, facts_of[pid]))
-            gates.append(GateSummary(gate, met, total_items, latest.get((pid, gate.value))))
-        rows.append(ProgramRow(
-            enrolment.person, enrolment, ledger_rules.window(enrolment.start_date, today,
-                                                             targets),
-            targets, ledger.summary_of(sums[pid][0], targets),
-            sorted((users[u] for u in supervisors_of.get(pid, set()) if u in users),
-                   key=lambda u: u.display_name.lower()),
-            gates, late_feedback.get(pid, 0), late_meetings.get(pid, 0), waiting.get(pid, 0)))
-    loads = []
-    for uid, user in users.items():
-        mine = [pid for pid, ids in supervisors_of.items() if uid in ids]
-        loads.append(SupervisorLoad(
-            user, len(mine), sum(late_feedback.get(p, 0) for p in mine),
-            sum(late_meetings.get(p, 0) for p in mine), sum(waiting.get(p, 0) for p in mine)))
-    loads.sort(key=lambda load: (-(load.feedback_overdue + load.one_on_ones_overdue),
-                                 load.supervisor.display_name.lower()))
-    return ProgramOverview(rows, loads, sum(late_feedback.values()),
-                           sum(late_meetings.values()), total)
-
 
 # --- the contract ------------------------------------------------------------------------------
 
@@ -680,12 +348,12 @@ def final_review(person_id: int) -> GateResult | None:
                       url=url_for("supervision.gate", person_id=person_id, gate="final"))
 
 
-def _latest_capstone(person_id: int) -> Assessment | None:
-    return db.session.scalar(_closed_of_purpose(CAPSTONE, {person_id})
+def latest_capstone(person_id: int) -> Assessment | None:
+    return db.session.scalar(closed_of_purpose(CAPSTONE, {person_id})
                              .order_by(Assessment.closed_at.desc(), Assessment.id.desc())
                              .limit(1))
 
 
 def capstone_passed(person_id: int) -> bool:
-    latest = _latest_capstone(person_id)
-    return latest is not None and _passed(latest)
+    latest = latest_capstone(person_id)
+    return latest is not None and is_passed(latest)

@@ -22,13 +22,14 @@ from coachprog.errors import DomainError, NotFound
 from coachprog.extensions import db
 from coachprog.practicum.ledger import services as ledger
 from coachprog.practicum.supervision import domain as rules
-from coachprog.practicum.supervision import services
+from coachprog.practicum.supervision import gates, services
 from coachprog.practicum.supervision.forms import (
     FeedbackForm,
     GateDecisionForm,
     OneOnOneForm,
     QueueReviewForm,
 )
+from coachprog.practicum.supervision.overview import program_overview
 from coachprog.validation import parse_id
 from coachprog.web import Pagination, apply_domain_error, authorize, no_store, page_arg
 
@@ -99,7 +100,7 @@ def program() -> Any:
     authorize("can_view_practicum_program")
     page, per_page = page_arg(), current_app.config["COACHPROG_PAGE_SIZE"]
     q = request.args.get("q", "").strip()[:100]
-    overview = services.program_overview(current_user, page=page, per_page=per_page, q=q)
+    overview = program_overview(current_user, page=page, per_page=per_page, q=q)
     return render_template("supervision/program.html", overview=overview, q=q,
                            pagination=Pagination(page, per_page, overview.trainees),
                            **_helpers())
@@ -193,7 +194,7 @@ def one_on_ones(person_id: int) -> Any:
 @login_required
 def gate(person_id: int, gate: str) -> Any:
     try:
-        page = services.gate_page(current_user, person_id, gate)
+        page = gates.gate_page(current_user, person_id, gate)
     except NotFound:
         abort(404)
     may_decide = can(current_user, "can_decide_practicum_gate", person_id)
@@ -207,7 +208,7 @@ def gate(person_id: int, gate: str) -> Any:
         form.outcome.choices = choices
         if form.validate_on_submit():
             try:
-                services.decide_gate(current_user, person_id, gate,
+                gates.decide_gate(current_user, person_id, gate,
                                      outcome=form.outcome.data or "", note=form.note.data or "")
             except DomainError as error:
                 db.session.rollback()

@@ -25,9 +25,8 @@ import sqlalchemy as sa
 from flask import url_for
 from sqlalchemy.orm import joinedload
 
-from coachprog.auth.domain import Role
 from coachprog.auth.models import RoleGrant, User
-from coachprog.auth.permissions import can, require
+from coachprog.authority import can, require
 from coachprog.db import utcnow
 from coachprog.errors import DomainError, NotFound
 from coachprog.extensions import db
@@ -35,6 +34,7 @@ from coachprog.governance import services as audit
 from coachprog.people.models import Person
 from coachprog.practicum.ledger import domain
 from coachprog.practicum.ledger.models import LedgerEntry, PracticumEnrolment, PracticumProgram
+from coachprog.roles import Role
 
 DEFAULT_PROGRAM = "Standard practicum"
 MAX_COMMENT = 2000

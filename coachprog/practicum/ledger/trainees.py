@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from flask import url_for
 from sqlalchemy.orm import contains_eager
 
-from coachprog.auth.permissions import can, require
+from coachprog.authority import can, require
 from coachprog.db import utcnow
 from coachprog.extensions import db
 from coachprog.people.models import Person
@@ -120,7 +120,7 @@ def list_trainees(actor: Any, *, page: int = 1, per_page: int = 50,
 
 def home_panel(user: Any) -> Any:
     """Trainee: what is still missing; supervisor: entries to verify."""
-    from coachprog.home.services import Item, Panel
+    from coachprog.panels import Item, Panel
 
     items: list[Item] = []
     person_id = getattr(user, "person_id", None)

@@ -14,9 +14,8 @@ import sqlalchemy as sa
 from sqlalchemy.orm import contains_eager
 
 from coachprog.assessments.models import Assessment
-from coachprog.auth.domain import Role
 from coachprog.auth.models import RoleGrant, User
-from coachprog.auth.permissions import require
+from coachprog.authority import require
 from coachprog.coaching.models import SupervisorAssignment
 from coachprog.db import utcnow
 from coachprog.errors import DomainError, NotFound
@@ -37,6 +36,7 @@ from coachprog.practicum.supervision.services import (
     latest_capstone,
     scored_reviews,
 )
+from coachprog.roles import Role
 
 
 def _h(value: float) -> str:

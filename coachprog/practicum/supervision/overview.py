@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import contains_eager, selectinload
 
 from coachprog.auth.models import User
-from coachprog.auth.permissions import require
+from coachprog.authority import require
 from coachprog.coaching.models import SupervisorAssignment
 from coachprog.db import utcnow
 from coachprog.extensions import db

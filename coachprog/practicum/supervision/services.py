@@ -24,7 +24,7 @@ from sqlalchemy.orm import contains_eager, selectinload
 
 from coachprog.assessments.models import Assessment, EvidenceItem, RaterAssignment
 from coachprog.auth.models import User
-from coachprog.auth.permissions import can, require
+from coachprog.authority import can, require
 from coachprog.coaching.models import SupervisorAssignment
 from coachprog.db import utcnow
 from coachprog.errors import DomainError, NotFound

@@ -9,7 +9,6 @@ import pytest
 import sqlalchemy as sa
 
 from coachprog.assessments.models import Assessment
-from coachprog.auth.domain import Role
 from coachprog.errors import DomainError, NotFound, NotPermitted
 from coachprog.extensions import db
 from coachprog.governance.models import AuditEntry
@@ -18,6 +17,7 @@ from coachprog.practicum.capstone import services
 from coachprog.practicum.capstone.domain import BriefState
 from coachprog.practicum.capstone.models import CapstoneBrief
 from coachprog.practicum.supervision import services as supervision_services
+from coachprog.roles import Role
 from tests.factories import PersonFactory, UserFactory
 from tests.practicum.builders import enrolled_trainee
 from tests.practicum.capstone.builders import (

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from coachprog.auth.domain import Role
 from coachprog.practicum.ledger import domain, trainees
+from coachprog.roles import Role
 from tests.factories import UserFactory
 from tests.practicum.builders import START, enrolled_trainee, entry
 

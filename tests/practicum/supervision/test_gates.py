@@ -6,13 +6,13 @@ from datetime import timedelta
 
 import pytest
 
-from coachprog.auth.domain import Role
 from coachprog.errors import DomainError, NotPermitted
 from coachprog.extensions import db
 from coachprog.practicum.ledger import domain as ledger_rules
 from coachprog.practicum.ledger import services as ledger
 from coachprog.practicum.ledger.models import PracticumProgram
 from coachprog.practicum.supervision import gates, services
+from coachprog.roles import Role
 from tests.factories import UserFactory
 from tests.practicum.supervision.builders import (
     T0,

@@ -6,11 +6,11 @@ from datetime import timedelta
 
 import pytest
 
-from coachprog.auth.domain import Role
 from coachprog.errors import NotPermitted
 from coachprog.practicum.ledger import domain as ledger_rules
 from coachprog.practicum.supervision import gates, services
 from coachprog.practicum.supervision.overview import program_overview
+from coachprog.roles import Role
 from tests.factories import UserFactory
 from tests.practicum.supervision.builders import (
     T0,

@@ -6,11 +6,11 @@ from datetime import date, timedelta
 
 import pytest
 
-from coachprog.auth.domain import Role
 from coachprog.errors import DomainError, NotPermitted
 from coachprog.practicum.ledger import domain as ledger_rules
 from coachprog.practicum.supervision import services
 from coachprog.practicum.supervision.domain import SlaState
+from coachprog.roles import Role
 from tests.factories import UserFactory
 from tests.practicum.supervision.builders import (
     T0,

@@ -160,6 +160,7 @@ def _register_domains(app: Flask) -> None:
     import coachprog.policy.permissions
     import coachprog.practicum.capstone.models
     import coachprog.practicum.capstone.permissions
+    import coachprog.practicum.hooks
     import coachprog.practicum.ledger.models
     import coachprog.practicum.ledger.permissions
     import coachprog.practicum.supervision.models

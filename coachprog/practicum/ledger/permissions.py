@@ -90,13 +90,3 @@ def can_correct_practicum_entry(user: Any, entry: Any = None) -> bool:
     """Verified hours are settled; a pending or queried entry its trainee may correct."""
     return (entry is not None and not _excluded(user) and _is_person(user, entry.person_id)
             and entry.status in (domain.PENDING, domain.QUERIED))
-
-
-def _register() -> None:
-    from coachprog.panels import register_panel_source
-    from coachprog.practicum.ledger.trainees import home_panel
-
-    register_panel_source(home_panel)
-
-
-_register()

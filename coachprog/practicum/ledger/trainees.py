@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
-from flask import url_for
 from sqlalchemy.orm import contains_eager
 
 from coachprog.authority import can, require
@@ -18,7 +17,6 @@ from coachprog.people.services import not_managed_by
 from coachprog.practicum.ledger import domain
 from coachprog.practicum.ledger.models import LedgerEntry, PracticumEnrolment
 from coachprog.practicum.ledger.services import (
-    entries_to_verify,
     get_enrolment,
     get_trainee,
     list_entries,
@@ -116,37 +114,3 @@ def list_trainees(actor: Any, *, page: int = 1, per_page: int = 50,
 
 
 # --- home panel --------------------------------------------------------------------------------
-
-
-def home_panel(user: Any) -> Any:
-    """Trainee: what is still missing; supervisor: entries to verify."""
-    from coachprog.panels import Item, Panel
-
-    items: list[Item] = []
-    person_id = getattr(user, "person_id", None)
-    if person_id is not None and can(user, "can_log_practicum_entry", person_id) \
-            and get_enrolment(person_id) is not None:
-        p = progress(user, person_id)
-        link = url_for("practicum.view_ledger", person_id=person_id)
-        final = p.gates[-1]
-        if final.met:
-            items.append(Item("Hour targets met: well done.", link))
-        for text in final.missing:
-            items.append(Item(f"Still to go: {text}", link))
-        if p.queried:
-            items.append(Item("entries queried by your supervisor: answer them", link,
-                              p.queried, "warn"))
-        if p.waiting:
-            items.append(Item("entries waiting for verification", link, p.waiting))
-        if p.window is not None:
-            items.append(Item(f"Week {p.window.week} of your practicum; it ends between "
-                              f"{p.window.earliest_end.isoformat()} and "
-                              f"{p.window.latest_end.isoformat()}", link,
-                              level="warn" if p.window.overdue else "info"))
-    waiting = entries_to_verify(user) if getattr(user, "is_authenticated", False) else []
-    if waiting:
-        items.append(Item("practicum hours entries to verify",
-                          url_for("practicum.list_trainees"), len(waiting)))
-    if not items:
-        return None
-    return Panel("Practicum hours", items=items)

@@ -32,16 +32,3 @@ def test_list_trainees_admin_all_supervisor_own() -> None:
     admin = UserFactory(roles=[Role.ADMIN])
     assert {r.person.id for r in trainees.list_trainees(admin)[0]} == {a.id, b.id}
     assert [r.person.id for r in trainees.list_trainees(sup_a)[0]] == [a.id]
-
-
-def test_home_panel_trainee_and_supervisor(app) -> None:
-    person, trainee, supervisor = enrolled_trainee()
-    entry(person, days_ago=1)
-    with app.test_request_context():
-        panel = trainees.home_panel(trainee)
-        texts = [i.text for i in panel.items]
-        assert "Still to go: 20 more verified coached hours" in texts
-        assert any("waiting for verification" in t for t in texts)
-        sup = trainees.home_panel(supervisor)
-        assert sup.items[0].count == 1
-        assert trainees.home_panel(UserFactory(roles=[Role.RATER])) is None

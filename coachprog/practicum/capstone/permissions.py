@@ -17,6 +17,8 @@ from __future__ import annotations
 from typing import Any
 
 from coachprog.authority import has_any_role, is_signed_in, permission
+from coachprog.people.services import user_in_chain_of
+from coachprog.recordings.permissions import supervisor_user_ids
 from coachprog.roles import Role
 
 
@@ -26,8 +28,6 @@ def _is_person(user: Any, person_id: Any) -> bool:
 
 
 def _supervises(user: Any, person_id: Any) -> bool:
-    from coachprog.recordings.permissions import supervisor_user_ids
-
     if not is_signed_in(user) or not isinstance(person_id, int):
         return False
     return bool(user.id in supervisor_user_ids(person_id))
@@ -35,8 +35,6 @@ def _supervises(user: Any, person_id: Any) -> bool:
 
 def manages(user: Any, person_id: int | None) -> bool:
     """Whether the user is in the person's management chain (the one chain bar)."""
-    from coachprog.people.services import user_in_chain_of
-
     return user_in_chain_of(user, person_id)
 
 

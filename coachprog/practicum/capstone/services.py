@@ -40,6 +40,7 @@ from coachprog.practicum.capstone import domain as rules
 from coachprog.practicum.capstone import files
 from coachprog.practicum.capstone.models import CapstoneBrief
 from coachprog.practicum.ledger.services import get_enrolment
+from coachprog.recordings.permissions import supervisor_user_ids
 from coachprog.roles import Role
 from coachprog.rubrics.models import RubricVersion
 from coachprog.storage import Storage
@@ -144,8 +145,6 @@ def submission_block(actor: Any, person_id: int) -> str | None:
 def _choose_rater(person_id: int, rubric: RubricVersion) -> tuple[User | None, list[str]]:
     """The first supervisor the assessment rules allow (lead coaches first); else the
     reasons each was passed over."""
-    from coachprog.recordings.permissions import supervisor_user_ids
-
     ids = supervisor_user_ids(person_id)
     users = sorted((u for u in (db.session.get(User, i) for i in ids) if u is not None),
                    key=lambda u: (not has_any_role(u, Role.LEAD_COACH), u.display_name, u.id))

@@ -18,7 +18,9 @@ from __future__ import annotations
 from typing import Any
 
 from coachprog.authority import has_any_role, is_signed_in, permission
+from coachprog.people.services import user_in_chain_of
 from coachprog.practicum.ledger import domain
+from coachprog.recordings.permissions import supervisor_user_ids
 from coachprog.roles import Role
 
 
@@ -28,8 +30,6 @@ def _is_person(user: Any, person_id: Any) -> bool:
 
 
 def _supervises(user: Any, person_id: Any) -> bool:
-    from coachprog.recordings.permissions import supervisor_user_ids
-
     if not is_signed_in(user) or not isinstance(person_id, int):
         return False
     return bool(user.id in supervisor_user_ids(person_id))
@@ -41,8 +41,6 @@ def _excluded(user: Any) -> bool:
 
 def _barred(user: Any, person_id: Any) -> bool:
     """Signed out, a sponsor, no trainee, or in the trainee's management chain."""
-    from coachprog.people.services import user_in_chain_of
-
     return (_excluded(user) or not isinstance(person_id, int)
             or user_in_chain_of(user, person_id))
 

@@ -27,6 +27,7 @@ from sqlalchemy.orm import joinedload
 
 from coachprog.auth.models import RoleGrant, User
 from coachprog.authority import can, require
+from coachprog.coaching.services import active_coach_ids
 from coachprog.db import utcnow
 from coachprog.errors import DomainError, NotFound
 from coachprog.extensions import db
@@ -34,6 +35,7 @@ from coachprog.governance import services as audit
 from coachprog.people.models import Person
 from coachprog.practicum.ledger import domain
 from coachprog.practicum.ledger.models import LedgerEntry, PracticumEnrolment, PracticumProgram
+from coachprog.recordings.permissions import supervised_person_ids
 from coachprog.roles import Role
 
 DEFAULT_PROGRAM = "Standard practicum"
@@ -91,8 +93,6 @@ def list_programs() -> list[PracticumProgram]:
 def eligible_people() -> list[Person]:
     """Appointed coaches (and accounts holding the coach role, which appointment grants)
     not enrolled yet."""
-    from coachprog.coaching.services import active_coach_ids
-
     ids = set(active_coach_ids()) | set(db.session.scalars(
         sa.select(User.person_id).join(RoleGrant, RoleGrant.user_id == User.id).where(
             RoleGrant.role == Role.COACH.value, User.person_id.is_not(None))))
@@ -396,7 +396,6 @@ def entries_to_verify(actor: Any) -> list[VerifyItem]:
     `supervised_person_ids`), never their own entries, no query per row."""
     if not can(actor, "can_list_practicum_trainees") or getattr(actor, "id", None) is None:
         return []
-    from coachprog.recordings.permissions import supervised_person_ids
 
     trainees = supervised_person_ids(actor)
     own = getattr(actor, "person_id", None)

@@ -20,18 +20,16 @@ from __future__ import annotations
 from typing import Any
 
 from coachprog.authority import has_any_role, is_signed_in, permission
+from coachprog.people.services import user_in_chain_of
+from coachprog.recordings.permissions import supervisor_user_ids
 from coachprog.roles import Role
 
 
 def _in_chain(user: Any, trainee_person_id: Any) -> bool:
-    from coachprog.people.services import user_in_chain_of
-
     return isinstance(trainee_person_id, int) and user_in_chain_of(user, trainee_person_id)
 
 
 def _supervises(user: Any, trainee_person_id: Any) -> bool:
-    from coachprog.recordings.permissions import supervisor_user_ids
-
     if not is_signed_in(user) or not isinstance(trainee_person_id, int):
         return False
     if has_any_role(user, Role.SPONSOR):

@@ -25,16 +25,19 @@ from sqlalchemy.orm import contains_eager, selectinload
 from coachprog.assessments.models import Assessment, EvidenceItem, RaterAssignment
 from coachprog.auth.models import User
 from coachprog.authority import can, require
-from coachprog.coaching.models import SupervisorAssignment
+from coachprog.coaching.models import Engagement, SupervisorAssignment
 from coachprog.db import utcnow
 from coachprog.errors import DomainError, NotFound
 from coachprog.extensions import db
 from coachprog.governance import services as audit
 from coachprog.people.models import Person
+from coachprog.people.services import user_in_chain_of
 from coachprog.practicum.ledger import services as ledger
 from coachprog.practicum.ledger.models import PracticumEnrolment
 from coachprog.practicum.supervision import domain as rules
 from coachprog.practicum.supervision.models import GateDecision, OneOnOne, SessionFeedback
+from coachprog.recordings.models import CoachingSession, Recording, Transcript
+from coachprog.recordings.permissions import supervised_person_ids
 from coachprog.rubrics.models import RubricVersion
 
 SESSION_REVIEW = "session_review"
@@ -78,8 +81,6 @@ def scored_reviews(person_ids: set[int]) -> list[Assessment]:
 
 def trainee_ids_of(actor: Any) -> set[int]:
     """The people this supervisor is assigned over (bar their own reporting line)."""
-    from coachprog.recordings.permissions import supervised_person_ids
-
     return set(db.session.scalars(supervised_person_ids(actor)))
 
 
@@ -189,16 +190,12 @@ class Queue:
 
 
 def queue(actor: Any, *, now: datetime | None = None) -> Queue:
-    from coachprog.recordings.models import CoachingSession, Recording, Transcript
-
     require(actor, "can_view_supervision_queue")
     result = Queue(entries=ledger.entries_to_verify(actor))
     trainees = trainee_ids_of(actor)
     result.trainees = list(db.session.scalars(
         sa.select(Person).where(Person.id.in_(trainees)).order_by(Person.name)))
     if trainees:
-        from coachprog.coaching.models import Engagement
-
         assessed = sa.select(EvidenceItem.recording_id).where(
             EvidenceItem.recording_id.is_not(None))
         result.sessions_to_review = list(db.session.scalars(
@@ -299,8 +296,6 @@ def record_one_on_one(actor: Any, trainee_person_id: int, *, held_on: date | Non
 def one_on_ones(actor: Any, trainee_person_id: int) -> list[OneOnOne]:
     """The pair's 1:1s that this actor may read (only the pair's own). Set-based twin of
     `can_view_one_on_one`: one chain check for the list, not one per row."""
-    from coachprog.people.services import user_in_chain_of
-
     if not can(actor, "can_view_own_supervision") and not can(
             actor, "can_view_session_feedback", trainee_person_id):
         return []

@@ -15,6 +15,7 @@ from typing import Any
 
 from coachprog.authority import has_any_role, is_signed_in, permission
 from coachprog.practicum.capstone.permissions import manages
+from coachprog.recordings.permissions import supervisor_user_ids
 from coachprog.roles import Role
 
 
@@ -23,8 +24,6 @@ def _excluded(user: Any) -> bool:
 
 
 def _supervises(user: Any, person_id: int) -> bool:
-    from coachprog.recordings.permissions import supervisor_user_ids
-
     return bool(user.id in supervisor_user_ids(person_id))
 
 

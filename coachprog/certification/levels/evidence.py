@@ -20,8 +20,8 @@ from coachprog.certification import domain
 from coachprog.certification.models import Certification, CertificationEvidence
 from coachprog.coaching import services as coaching_services
 from coachprog.extensions import db
-from coachprog.practicum import services as practicum_services
-from coachprog.practicum import supervision_services
+from coachprog.practicum.ledger import services as practicum_services
+from coachprog.practicum.supervision import services as supervision_services
 from coachprog.rubrics.models import RubricVersion
 from coachprog.selection.domain import missing_paperwork
 

@@ -7,8 +7,6 @@ from __future__ import annotations
 from typing import Any
 
 from tests.access import Case, statuses
-from tests.certification.certificates.access_cases import CERTIFICATE_CASES
-from tests.certification.recertification.access_cases import RECERT_CASES
 from tests.factories import PersonFactory
 
 
@@ -68,5 +66,3 @@ CASES = [
          statuses(403, anonymous=401, admin=200, master_coach=200, lead_coach=200),
          api=True, setup=matrix_person),
 ]
-CASES += CERTIFICATE_CASES
-CASES += RECERT_CASES

@@ -1,9 +1,7 @@
 """Certificate and verification routes in the access matrix, plus the builders the certificate
 tests share. The matrix user holds no certification of their own: admins and master coaches
-download anyone's certificate, everyone else is refused; the verify pages are public.
-
-`tests/test_access.py` collects only `*/access_cases.py`: the certification `access_cases.py`
-adds these with `CASES += CERTIFICATE_CASES`."""
+download anyone's certificate, everyone else is refused; the verify pages are public
+(collected by tests/test_access.py)."""
 
 from __future__ import annotations
 
@@ -40,7 +38,7 @@ def matrix_certificate() -> dict[str, Any]:
 
 STAFF = statuses(403, admin=200, master_coach=200)
 
-CERTIFICATE_CASES = [
+CASES = [
     Case("certification.download_certificate_pdf", "GET",
          lambda o: f"/certification/certificates/{o['cert_id']}/certificate.pdf", STAFF,
          setup=matrix_certificate),

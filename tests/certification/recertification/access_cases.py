@@ -2,11 +2,8 @@
 share. The matrix user is never the coach asked about, nor the peer asked for the review: the
 page is for program staff (and the coach); the brief and the peer request are the coach's or
 an admin's; the peer page only the asked peer's; master coaches and admins start the review
-and approve; managers, sponsors, raters and other coaches are refused everywhere.
-
-`tests/test_access.py` collects only `*/access_cases.py`: the certification `access_cases.py`
-adds these with `from tests.certification.recertification.access_cases import RECERT_CASES` and
-`CASES += RECERT_CASES`."""
+and approve; managers, sponsors, raters and other coaches are refused everywhere (collected by
+tests/test_access.py)."""
 
 from __future__ import annotations
 
@@ -136,7 +133,7 @@ def _url(path: str) -> Any:
 STAFF_VIEW = statuses(403, admin=200, master_coach=200, lead_coach=200)
 DECIDERS_400 = statuses(403, admin=400, master_coach=400)
 
-RECERT_CASES = [
+CASES = [
     Case("certification.recertification", "GET", _url(""), STAFF_VIEW,
          setup=matrix_recertification),
     # Empty forms come back with their errors (400) for those allowed; everyone else 403.

@@ -2,8 +2,7 @@
 window and each piece of evidence; the forms (brief, peer request, peer review, review
 scoring, approvals, withdrawal) take good input and give clear 400s on bad input, keeping what
 was typed; permissions: the coach sees their own, a peer only their review request, managers
-and sponsors are refused. Also runs the access cases of `recertification/access_cases.py` until the
-certification `access_cases.py` collects them."""
+and sponsors are refused (their access cases: `access_cases.py` beside this file)."""
 
 from __future__ import annotations
 

@@ -48,7 +48,8 @@ lint: $(DEV_STAMP)
 	$(BIN)/mypy coachprog
 	$(BIN)/mypy --strict --follow-imports=silent coachprog/*/domain.py coachprog/selection/impact.py coachprog/selection/panel_domain.py \
 	  coachprog/selection/demographics.py coachprog/recordings/sensitive.py \
-	  coachprog/practicum/supervision_domain.py coachprog/audits/fidelity.py \
+	  coachprog/practicum/supervision_domain.py coachprog/audits/fidelity/domain.py \
+	  coachprog/audits/sampling/domain.py coachprog/audits/structure/domain.py \
 	  coachprog/recordings/wer.py coachprog/practicum/capstone_domain.py \
 	  coachprog/practicum/triad_domain.py coachprog/certification/recert_domain.py \
 	  coachprog/people/data_rights/domain.py \

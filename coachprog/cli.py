@@ -296,8 +296,8 @@ def init_app(app: Flask) -> None:
     from coachprog.recordings.cli import init_app as recordings_cli
 
     recordings_cli(app)
-    from coachprog.audits.cli import init_app as audits_cli
-    from coachprog.audits.fidelity_cli import init_app as fidelity_cli
+    from coachprog.audits.fidelity.cli import init_app as fidelity_cli
+    from coachprog.audits.sampling.cli import init_app as audits_cli
     from coachprog.certification.cli import init_app as certification_cli
     from coachprog.practicum.cli import init_app as practicum_cli
 

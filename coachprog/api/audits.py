@@ -21,9 +21,13 @@ from sqlalchemy.orm import contains_eager, joinedload
 
 from coachprog.api import bp, current_api_user, token_auth
 from coachprog.api.problems import problem
+from coachprog.audits import actions as corrective_actions
+from coachprog.audits import coverage as audit_coverage
 from coachprog.audits import domain, services
 from coachprog.audits.models import Audit, AuditSample, CorrectiveAction
+from coachprog.audits.sampling import services as sampling_services
 from coachprog.auth.permissions import can, require
+from coachprog.db import utcnow
 from coachprog.errors import DomainError, NotFound
 from coachprog.extensions import db
 from coachprog.validation import DB_ID_MAX
@@ -208,11 +212,11 @@ def _action(actor: Any, action: CorrectiveAction) -> dict[str, Any]:
     audit = action.audit
     return {"id": action.id, "audit_id": audit.id, "coach": services.coach_label(actor, audit),
             "quarter": audit.quarter, "kind": action.kind, "description": action.description,
-            "owner": services.action_owner_label(actor, audit, action),
+            "owner": corrective_actions.action_owner_label(actor, audit, action),
             "owned_by_me": action.owner_user_id == actor.id, "due_on": action.due_on,
             "status": action.status,
             "overdue": domain.action_overdue(action.status, action.due_on,
-                                             services.utcnow().date()),
+                                             utcnow().date()),
             "closing_note": action.closing_note, "closed_at": action.closed_at}
 
 
@@ -227,7 +231,7 @@ def _action(actor: Any, action: CorrectiveAction) -> dict[str, Any]:
         responses=[403, 422])
 def list_audit_samples(query: dict[str, Any]) -> Any:
     actor = current_api_user()
-    samples = services.list_samples(actor)
+    samples = sampling_services.list_samples(actor)
     if query["quarter"].strip():
         try:
             quarter = _quarter(query["quarter"])
@@ -246,8 +250,8 @@ def list_audit_samples(query: dict[str, Any]) -> Any:
         responses=[403, 404])
 def get_audit_sample(sample_id: int) -> Any:
     actor = current_api_user()
-    sample = services.get_sample(actor, sample_id)
-    check = services.verify(actor, sample_id)
+    sample = sampling_services.get_sample(actor, sample_id)
+    check = sampling_services.verify(actor, sample_id)
     return {**_sample(sample), "population": list(sample.population),
             "audits": [_sample_audit(a) for a in sample.audits],
             "verification": {"matches": check.matches, "method_known": check.method_known,
@@ -289,10 +293,10 @@ def list_my_audits() -> Any:
 def get_audit_coverage(query: dict[str, Any]) -> Any:
     actor = current_api_user()
     require(actor, "can_view_audit_coverage")
-    quarter = query["quarter"].strip() or services.current_quarter()
+    quarter = query["quarter"].strip() or sampling_services.current_quarter()
     detail = can(actor, "can_view_audit_coverage_detail")
     try:
-        cov = services.coverage(actor, quarter, aggregates_only=not detail)
+        cov = audit_coverage.coverage(actor, quarter, aggregates_only=not detail)
     except DomainError as error:
         return _refused(error)
     groups = [{"name": g.name, "suppressed": g.suppressed, "outcomes": dict(g.outcomes),
@@ -349,7 +353,7 @@ def close_corrective_action(action_id: int, body: dict[str, Any]) -> Any:
         raise NotFound("corrective action")
     require(actor, "can_manage_corrective_actions", action.audit)
     try:
-        action = services.close_action(actor, action_id, status=body["status"],
+        action = corrective_actions.close_action(actor, action_id, status=body["status"],
                                        note=body["note"])
     except DomainError as error:
         return _refused(error)

@@ -16,8 +16,9 @@ from flask import (
 )
 from flask_login import current_user, login_required
 
-from coachprog.audits import domain, services
-from coachprog.audits.eligibility import auditor_options
+from coachprog.audits import actions as corrective_actions
+from coachprog.audits import coverage as audit_coverage
+from coachprog.audits import domain, recording_access, services
 from coachprog.audits.forms import (
     ActionForm,
     AssignForm,
@@ -30,9 +31,18 @@ from coachprog.audits.forms import (
     VerifyForm,
     choices,
 )
+from coachprog.audits.models import CorrectiveAction
+from coachprog.audits.sampling import assignment
+from coachprog.audits.sampling import domain as sampling_domain
+from coachprog.audits.sampling import services as sampling_services
+from coachprog.audits.sampling.eligibility import auditor_options
+from coachprog.audits.structure import services as structure_services
 from coachprog.auth.permissions import can
+from coachprog.coaching.services import active_coach_ids
+from coachprog.db import utcnow
 from coachprog.errors import DomainError, NotFound
 from coachprog.extensions import db
+from coachprog.people.models import Person
 from coachprog.recordings.streaming import audio_response
 from coachprog.validation import parse_int
 from coachprog.web import Pagination, apply_domain_error, authorize, no_store, page_arg
@@ -44,10 +54,11 @@ no_store(bp)  # session content, evidence or assessments: never cached
 def _render_index(form: DrawForm | None = None, status: int = 200) -> Any:
     if form is None:
         form = DrawForm(formdata=None)
-        form.quarter.data = services.current_quarter()
-        form.percent.data = services.default_percent()
-    return render_template("audits/index.html", samples=services.list_samples(current_user),
-                           form=form, loads=services.auditor_loads()), status
+        form.quarter.data = sampling_services.current_quarter()
+        form.percent.data = sampling_services.default_percent()
+    return render_template("audits/index.html",
+                           samples=sampling_services.list_samples(current_user),
+                           form=form, loads=assignment.auditor_loads()), status
 
 
 @bp.route("/")
@@ -64,10 +75,10 @@ def draw() -> Any:
     form = DrawForm()
     if form.validate_on_submit():
         try:
-            sample = services.draw(current_user, form.quarter.data or "", seed=form.seed.data,
-                                   percent=form.percent.data,
-                                   override_reason=form.override_reason.data or "",
-                                   redraw_reason=form.redraw_reason.data or "")
+            sample = sampling_services.draw(
+                current_user, form.quarter.data or "", seed=form.seed.data,
+                percent=form.percent.data, override_reason=form.override_reason.data or "",
+                redraw_reason=form.redraw_reason.data or "")
         except DomainError as error:
             db.session.rollback()
             apply_domain_error(form, error)
@@ -81,7 +92,7 @@ def draw() -> Any:
 
 def _sample_or_404(sample_id: int) -> Any:
     try:
-        return services.get_sample(current_user, sample_id)
+        return sampling_services.get_sample(current_user, sample_id)
     except NotFound:
         abort(404)
 
@@ -98,7 +109,8 @@ def _render_sample(sample: Any, verification: Any = None) -> Any:
     audits = sample.audits[(page - 1) * per_page:page * per_page]
     population = sample.population[(population_page - 1) * POPULATION_PAGE_SIZE:
                                    population_page * POPULATION_PAGE_SIZE]
-    strata = {int(m["coach_id"]): domain.stratum_words(m["stratum"]) for m in sample.population}
+    strata = {int(m["coach_id"]): sampling_domain.stratum_words(m["stratum"])
+              for m in sample.population}
     return render_template("audits/sample.html", sample=sample, verification=verification,
                            verify_form=VerifyForm(formdata=None), audits=audits,
                            population=population, strata=strata, drawn=set(sample.drawn),
@@ -122,7 +134,7 @@ def verify_sample(sample_id: int) -> Any:
     if not VerifyForm().validate_on_submit():
         flash("The form expired; try again.", "error")
         return redirect(url_for("audits.view_sample", sample_id=sample_id))
-    return _render_sample(sample, services.verify(current_user, sample_id))
+    return _render_sample(sample, sampling_services.verify(current_user, sample_id))
 
 
 @bp.route("/audits/<int:audit_id>/assign", methods=["GET", "POST"])
@@ -145,7 +157,7 @@ def assign_auditor(audit_id: int) -> Any:
                                not_offered=options.not_offered)
     if form.validate_on_submit() and form.auditor_user_id.data is not None:
         try:
-            services.assign_auditor(current_user, audit_id, form.auditor_user_id.data)
+            assignment.assign_auditor(current_user, audit_id, form.auditor_user_id.data)
         except DomainError as error:
             db.session.rollback()
             flash(error.message, "error")
@@ -168,7 +180,7 @@ def mine() -> Any:
 
 def _owners(audit: Any) -> list[Any]:
     return choices([(str(uid), label)
-                    for uid, label in services.action_owner_choices(current_user, audit)])
+                    for uid, label in corrective_actions.action_owner_choices(current_user, audit)])
 
 
 def _render_audit(audit: Any, form: DecideForm | None = None,
@@ -183,13 +195,13 @@ def _render_audit(audit: Any, form: DecideForm | None = None,
     choose_form.session_id.choices = form.session_id.choices
     return render_template(
         "audits/audit.html", audit=audit, label=services.coach_label(current_user, audit),
-        owner_label=lambda act: services.action_owner_label(current_user, audit, act),
+        owner_label=lambda act: corrective_actions.action_owner_label(current_user, audit, act),
         form=form, action_form=action_form, close_form=CloseActionForm(formdata=None),
         resolve_form=ResolveForm(formdata=None), sessions=sessions, outcomes=domain.OUTCOMES,
-        kinds=domain.ACTION_KINDS, today=services.utcnow().date(),
+        kinds=domain.ACTION_KINDS, today=utcnow().date(),
         rubric=services.audit_rubric(), mark_errors=getattr(form, "mark_errors", []),
         overdue=domain.action_overdue, choose_form=choose_form,
-        recordings=services.audit_recordings(current_user, audit)), status
+        recordings=recording_access.audit_recordings(current_user, audit)), status
 
 
 def _audit_or_404(audit_id: int) -> Any:
@@ -256,7 +268,7 @@ def choose_session(audit_id: int) -> Any:
 @login_required
 def audit_audio(audit_id: int, recording_id: int) -> Any:
     try:
-        audio = services.open_audit_audio(current_user, audit_id, recording_id)
+        audio = recording_access.open_audit_audio(current_user, audit_id, recording_id)
     except NotFound:
         abort(404)
     db.session.commit()  # the open is audited
@@ -272,7 +284,7 @@ def add_action(audit_id: int) -> Any:
     form.owner_user_id.choices = []
     if form.validate_on_submit():
         try:
-            services.add_action(current_user, audit_id, kind=form.kind.data or "",
+            corrective_actions.add_action(current_user, audit_id, kind=form.kind.data or "",
                                 description=form.description.data or "",
                                 owner_user_id=form.owner_user_id.data, due_on=form.due_on.data)
         except DomainError as error:
@@ -289,8 +301,6 @@ def add_action(audit_id: int) -> Any:
 @bp.route("/actions/<int:action_id>/close", methods=["POST"])
 @login_required
 def close_action(action_id: int) -> Any:
-    from coachprog.audits.models import CorrectiveAction
-
     action = db.session.get(CorrectiveAction, action_id)
     if action is None:
         abort(404)
@@ -298,7 +308,7 @@ def close_action(action_id: int) -> Any:
     form = CloseActionForm()
     if form.validate_on_submit():
         try:
-            services.close_action(current_user, action_id, status=form.status.data or "",
+            corrective_actions.close_action(current_user, action_id, status=form.status.data or "",
                                   note=form.note.data or "")
         except DomainError as error:
             db.session.rollback()
@@ -333,22 +343,19 @@ TREE_FULL_LIMIT = 300
 
 
 def _render_structure(form: EventForm | None = None, status: int = 200) -> Any:
-    from coachprog.coaching.services import active_coach_ids
-    from coachprog.people.models import Person
-
     form = form or EventForm(formdata=None)
     ids = sorted(active_coach_ids())
     people = db.session.execute(db.select(Person.id, Person.name).where(
         Person.id.in_(ids)).order_by(Person.name)).all() if ids else []
     form.attendees.choices = choices([(pid, name) for pid, name in people], blank=False)
     names: dict[int, str] = dict(people)
-    structure = services.structure(current_user)
+    structure = structure_services.structure(current_user)
     # A large tree lists each lead's coaches on request (`?supervisor=<person id>`): 2,000
     # coaches in full made a 240 KB page. Small programmes still see everything.
     size = sum(1 + root.descendant_count() for root in structure.roots)
     return render_template("audits/structure.html", structure=structure,
-                           events=services.list_events(current_user), form=form,
-                           names=names, kinds=services.EVENT_KINDS,
+                           events=structure_services.list_events(current_user), form=form,
+                           names=names, kinds=structure_services.EVENT_KINDS,
                            collapse=size > TREE_FULL_LIMIT,
                            expanded=parse_int(request.args.get("supervisor"))), status
 
@@ -367,7 +374,7 @@ def record_event() -> Any:
     form = EventForm()
     if form.validate_on_submit():
         try:
-            services.record_event(current_user, kind=form.kind.data or "",
+            structure_services.record_event(current_user, kind=form.kind.data or "",
                                   title=form.title.data or "", held_on=form.held_on.data,
                                   attendee_person_ids=list(form.attendees.data or []))
         except DomainError as error:
@@ -384,10 +391,10 @@ def record_event() -> Any:
 @login_required
 def coverage() -> Any:
     authorize("can_view_audit_coverage")
-    quarter = request.args.get("quarter", "") or services.current_quarter()
+    quarter = request.args.get("quarter", "") or sampling_services.current_quarter()
     detail = can(current_user, "can_view_audit_coverage_detail")
     try:
-        cov = services.coverage(current_user, quarter, aggregates_only=not detail)
+        cov = audit_coverage.coverage(current_user, quarter, aggregates_only=not detail)
     except DomainError as error:
         return render_template("audits/coverage.html", cov=None, error=error.message,
                                quarter=quarter, chart=None), 400
@@ -395,7 +402,7 @@ def coverage() -> Any:
                            chart=_chart(cov), outcomes=domain.OUTCOMES)
 
 
-def _chart(cov: services.Coverage) -> dict[str, Any]:
+def _chart(cov: audit_coverage.Coverage) -> dict[str, Any]:
     """Horizontal bars per group: sampled (light) and audited (dark)."""
     rows = [g for g in cov.groups if not g.suppressed]
     top = max([g.sampled for g in rows] + [1])

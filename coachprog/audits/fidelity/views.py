@@ -10,8 +10,9 @@ from flask_wtf import FlaskForm
 from wtforms import SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
-from coachprog.audits import fidelity, fidelity_services
-from coachprog.audits.fidelity_models import FidelityDriftFlag
+from coachprog.audits.fidelity import domain as fidelity
+from coachprog.audits.fidelity import services as fidelity_services
+from coachprog.audits.fidelity.models import FidelityDriftFlag
 from coachprog.errors import DomainError, NotFound
 from coachprog.extensions import db
 from coachprog.web import authorize, no_store

@@ -1,4 +1,5 @@
-"""Pages of the calibration domain: exercises, their results, and rater drift."""
+"""Calibration pages (the `calibration` blueprint, /calibration/): exercises, their results, the
+reader's own calibrations and rater drift."""
 
 from __future__ import annotations
 
@@ -7,9 +8,10 @@ from typing import Any
 from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
 
+from coachprog.assessments.exercises import drift, services
+from coachprog.assessments.exercises.forms import ExerciseCloseForm, ExerciseCreateForm
 from coachprog.auth.permissions import can
-from coachprog.calibration import services
-from coachprog.calibration.forms import ExerciseCloseForm, ExerciseCreateForm
+from coachprog.calibration import services as calibration_services
 from coachprog.errors import DomainError
 from coachprog.extensions import db
 from coachprog.web import apply_domain_error, authorize, no_store
@@ -36,11 +38,11 @@ def _helpers() -> dict[str, Any]:
 @login_required
 def list_exercises() -> Any:
     authorize("can_view_calibration")
-    mine = services.my_calibrations(current_user)
+    mine = calibration_services.my_calibrations(current_user)
     return render_template(
         "calibration/exercise_list.html",
         exercises=services.list_exercises(current_user),
-        mine=mine, live=services.live_rubrics(mine),
+        mine=mine, live=calibration_services.live_rubrics(mine),
     )
 
 
@@ -125,4 +127,4 @@ def view_results(exercise_id: int) -> Any:
 def view_drift() -> Any:
     authorize("can_view_rater_drift")
     return render_template("calibration/drift_view.html",
-                           drift=services.rater_drift(current_user))
+                           drift=drift.rater_drift(current_user))

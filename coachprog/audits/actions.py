@@ -12,12 +12,12 @@ import sqlalchemy as sa
 from coachprog.audits import domain
 from coachprog.audits.models import Audit, CorrectiveAction
 from coachprog.audits.services import coach_label, load_audit
-from coachprog.auth.domain import PROGRAM_STAFF
 from coachprog.auth.models import RoleGrant, User
-from coachprog.auth.permissions import require
+from coachprog.authority import require
 from coachprog.db import utcnow
 from coachprog.errors import DomainError, NotFound
 from coachprog.extensions import db
+from coachprog.roles import PROGRAM_STAFF
 
 # Corrective actions are owned by the people who carry them out: the coach, or programme staff
 # (L&D, master and lead coaches). Listing every account would hand a blind auditor the coach's

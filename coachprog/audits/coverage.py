@@ -15,13 +15,13 @@ from coachprog.audits import domain
 from coachprog.audits.models import Audit
 from coachprog.audits.sampling import domain as sampling_domain
 from coachprog.audits.sampling.services import check_quarter, current_sample
-from coachprog.auth.permissions import require
+from coachprog.authority import require
 from coachprog.coaching.services import active_coach_ids
 from coachprog.db import utcnow
 from coachprog.extensions import db
 from coachprog.governance.domain import total_reveals_withheld, withheld_labels
-from coachprog.governance.policy.domain import OptOutKind
-from coachprog.governance.policy.services import opted_out_ids
+from coachprog.policy.domain import OptOutKind
+from coachprog.policy.services import opted_out_ids
 
 
 @dataclass

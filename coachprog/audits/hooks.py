@@ -13,9 +13,9 @@ from typing import Any
 from coachprog.audits import services
 from coachprog.audits.coverage import coverage
 from coachprog.audits.sampling.services import current_quarter
-from coachprog.auth.permissions import can
+from coachprog.authority import can
 from coachprog.coaching.services import register_match_blocker
-from coachprog.home.services import Item, Panel, register_panel_source
+from coachprog.panels import Item, Panel, register_panel_source
 
 
 def _panel(user: Any) -> Panel | None:

@@ -10,8 +10,7 @@ from typing import Any
 from coachprog.audits import domain
 from coachprog.audits.models import Audit
 from coachprog.audits.services import load_audit
-from coachprog.auth.domain import Role
-from coachprog.auth.permissions import has_any_role, is_signed_in, require
+from coachprog.authority import has_any_role, is_signed_in, require
 from coachprog.errors import NotFound
 from coachprog.extensions import db
 from coachprog.governance import services as audit_log
@@ -20,6 +19,7 @@ from coachprog.recordings import storage
 from coachprog.recordings.models import CoachingSession, Recording
 from coachprog.recordings.sensitive import PSEUDONYM, redact
 from coachprog.recordings.services import AudioFile, blind_audio_name
+from coachprog.roles import Role
 
 
 def _manages(user: Any, person_id: int) -> bool:

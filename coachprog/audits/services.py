@@ -20,9 +20,8 @@ import sqlalchemy as sa
 from coachprog.audits import domain
 from coachprog.audits.domain import AUDIT_RUBRIC
 from coachprog.audits.models import Audit, AuditSample
-from coachprog.auth.domain import Role
 from coachprog.auth.models import RoleGrant, User
-from coachprog.auth.permissions import can, require
+from coachprog.authority import can, require
 from coachprog.coaching.models import Engagement
 from coachprog.db import utcnow
 from coachprog.errors import DomainError, NotFound
@@ -31,6 +30,7 @@ from coachprog.governance import services as audit_log
 from coachprog.notifications.services import send_email
 from coachprog.recordings.models import CoachingSession
 from coachprog.recordings.permissions import flag_reviewer_user_ids
+from coachprog.roles import Role
 from coachprog.rubrics.domain import check_marks, score_assessment
 from coachprog.rubrics.models import RubricVersion
 from coachprog.rubrics.schema import rubric_from_content

@@ -37,7 +37,7 @@ from coachprog.audits.sampling import domain as sampling_domain
 from coachprog.audits.sampling import services as sampling_services
 from coachprog.audits.sampling.eligibility import auditor_options
 from coachprog.audits.structure import services as structure_services
-from coachprog.auth.permissions import can
+from coachprog.authority import can
 from coachprog.coaching.services import active_coach_ids
 from coachprog.db import utcnow
 from coachprog.errors import DomainError, NotFound

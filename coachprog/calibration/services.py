@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session, joinedload
 
 from coachprog.auth.models import User
-from coachprog.auth.permissions import require
+from coachprog.authority import require
 from coachprog.calibration.models import CalibrationExercise, RaterCalibration
 from coachprog.db import utcnow
 from coachprog.extensions import db

@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from flask import current_app
 from werkzeug.utils import secure_filename
 
-from coachprog.auth.permissions import SystemActor, require
+from coachprog.authority import SystemActor, require
 from coachprog.db import utcnow
 from coachprog.errors import DomainError, NotFound
 from coachprog.extensions import db

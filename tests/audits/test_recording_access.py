@@ -15,7 +15,7 @@ from coachprog.audits import actions, recording_access, services
 from coachprog.audits.models import Audit
 from coachprog.audits.sampling import services as sampling_services
 from coachprog.auth.models import User
-from coachprog.auth.permissions import can
+from coachprog.authority import can
 from coachprog.errors import DomainError, NotPermitted
 from coachprog.extensions import db
 from coachprog.governance.models import AuditEntry

@@ -11,8 +11,8 @@ import pytest
 from coachprog.audits import services
 from coachprog.audits.models import Audit, AuditSample, CorrectiveAction
 from coachprog.audits.sampling import services as sampling_services
-from coachprog.auth.domain import Role
 from coachprog.extensions import db
+from coachprog.roles import Role
 from tests.audits.builders import ADMIN, auditor, coaches, full_marks, session_for, supervisor
 from tests.conftest import post_form
 

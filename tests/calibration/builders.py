@@ -14,12 +14,12 @@ import sqlalchemy as sa
 
 from coachprog.assessments.exercises import services
 from coachprog.assessments.models import Assessment, Mark, RaterAssignment
-from coachprog.auth.domain import Role
-from coachprog.auth.permissions import SystemActor
+from coachprog.authority import SystemActor
 from coachprog.calibration.models import CalibrationExercise, RaterCalibration
 from coachprog.db import utcnow
 from coachprog.extensions import db
 from coachprog.governance.models import AuditEntry
+from coachprog.roles import Role
 from coachprog.rubrics.models import RubricVersion
 from coachprog.rubrics.schema import content_hash, load_rubric_text
 from tests.factories import UserFactory

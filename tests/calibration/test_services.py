@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from coachprog.assessments.exercises import services as exercises
-from coachprog.auth.domain import Role
-from coachprog.auth.permissions import SystemActor
+from coachprog.authority import SystemActor
 from coachprog.calibration import services
 from coachprog.calibration.models import RaterCalibration
 from coachprog.extensions import db
+from coachprog.roles import Role
 from tests.calibration.builders import (
     GOLD,
     at,

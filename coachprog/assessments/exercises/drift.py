@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 from coachprog.assessments.models import Assessment, RaterAssignment
 from coachprog.auth.models import User
-from coachprog.auth.permissions import require
+from coachprog.authority import require
 from coachprog.calibration import domain
 from coachprog.extensions import db
 

@@ -10,7 +10,7 @@ from flask_login import current_user, login_required
 
 from coachprog.assessments.exercises import drift, services
 from coachprog.assessments.exercises.forms import ExerciseCloseForm, ExerciseCreateForm
-from coachprog.auth.permissions import can
+from coachprog.authority import can
 from coachprog.calibration import services as calibration_services
 from coachprog.errors import DomainError
 from coachprog.extensions import db

@@ -4,6 +4,6 @@ Imported by create_app."""
 from __future__ import annotations
 
 from coachprog.audits.fidelity.services import attention_panel
-from coachprog.home.services import register_panel_source
+from coachprog.panels import register_panel_source
 
 register_panel_source(attention_panel)

@@ -12,10 +12,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from coachprog.auth.domain import Role
-from coachprog.auth.permissions import has_any_role, is_signed_in, permission
-from coachprog.governance.policy.guards import guard
+from coachprog.authority import has_any_role, is_signed_in, permission
+from coachprog.policy.guards import guard
 from coachprog.recordings.permissions import _manages, supervisor_user_ids
+from coachprog.roles import Role
 
 
 def _coach_id(obj: Any) -> int | None:

@@ -33,17 +33,17 @@ from sqlalchemy.orm import selectinload
 from coachprog.audits.fidelity import domain as fidelity
 from coachprog.audits.fidelity.models import FidelityDriftFlag, FidelitySignal
 from coachprog.audits.fidelity.permissions import fidelity_relation
-from coachprog.auth.permissions import SystemActor, can, require
+from coachprog.authority import SystemActor, can, require
 from coachprog.coaching.models import Engagement
 from coachprog.db import utcnow
 from coachprog.errors import DomainError, NotFound
 from coachprog.extensions import db
 from coachprog.governance import services as audit
-from coachprog.governance.policy.domain import OptOutKind
-from coachprog.governance.policy.services import opted_out_ids
-from coachprog.home.services import Item, Panel
 from coachprog.jobs.batch import ItemFailure, one_item
+from coachprog.panels import Item, Panel
 from coachprog.people.models import Person
+from coachprog.policy.domain import OptOutKind
+from coachprog.policy.services import opted_out_ids
 from coachprog.recordings.models import (
     CoacheeConsent,
     CoachingSession,

@@ -14,9 +14,8 @@ from coachprog.assessments.services import relationship_facts, relationship_fact
 from coachprog.audits.domain import AUDIT_RUBRIC
 from coachprog.audits.models import Audit, AuditSample
 from coachprog.audits.sampling import domain
-from coachprog.auth.domain import Role
 from coachprog.auth.models import RoleGrant, User
-from coachprog.auth.permissions import require
+from coachprog.authority import require
 from coachprog.calibration.services import is_calibrated
 from coachprog.coaching.models import SupervisorAssignment
 from coachprog.errors import DomainError, NotFound
@@ -24,6 +23,7 @@ from coachprog.extensions import db
 from coachprog.governance import services as audit_log
 from coachprog.people.models import Person
 from coachprog.people.services import chain_refusal
+from coachprog.roles import Role
 
 
 def auditor_pool() -> list[User]:

@@ -10,7 +10,7 @@ from flask.cli import AppGroup
 
 from coachprog.audits import domain
 from coachprog.audits.sampling import services
-from coachprog.auth.permissions import SystemActor
+from coachprog.authority import SystemActor
 from coachprog.errors import DomainError
 from coachprog.extensions import db
 

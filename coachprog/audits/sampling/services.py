@@ -18,7 +18,7 @@ from coachprog.audits.sampling import domain
 from coachprog.audits.sampling.assignment import assign_drawn
 from coachprog.audits.structure.services import supervisors_by_coach
 from coachprog.auth.models import User
-from coachprog.auth.permissions import require
+from coachprog.authority import require
 from coachprog.coaching import services as coaching_services
 from coachprog.coaching.models import Engagement
 from coachprog.db import utcnow

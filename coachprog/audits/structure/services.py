@@ -13,14 +13,14 @@ from sqlalchemy.orm import joinedload
 
 from coachprog.audits.structure import domain
 from coachprog.audits.structure.models import SupervisionEvent
-from coachprog.auth.domain import Role
 from coachprog.auth.models import RoleGrant, User
-from coachprog.auth.permissions import require
+from coachprog.authority import require
 from coachprog.coaching.models import SupervisorAssignment
 from coachprog.coaching.services import active_coach_ids
 from coachprog.errors import DomainError
 from coachprog.extensions import db
 from coachprog.people.models import Person
+from coachprog.roles import Role
 
 
 def span_limits() -> tuple[int, int]:

@@ -6,9 +6,9 @@ import pytest
 
 from coachprog.assessments.exercises import drift
 from coachprog.assessments.models import Assessment, EvidenceItem, RaterAssignment
-from coachprog.auth.domain import Role
 from coachprog.errors import NotPermitted
 from coachprog.extensions import db
+from coachprog.roles import Role
 from tests.calibration.builders import (
     at,
     rubric_version,

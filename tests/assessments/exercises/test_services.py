@@ -7,12 +7,12 @@ import sqlalchemy as sa
 
 from coachprog.assessments.exercises import services
 from coachprog.assessments.models import Assessment, EvidenceItem
-from coachprog.auth.domain import Role
-from coachprog.auth.permissions import SystemActor
+from coachprog.authority import SystemActor
 from coachprog.calibration.domain import add_months, cohen_kappa
 from coachprog.calibration.models import RaterCalibration
 from coachprog.errors import DomainError, NotFound, NotPermitted
 from coachprog.extensions import db
+from coachprog.roles import Role
 from tests.calibration.builders import (
     GOLD,
     at,

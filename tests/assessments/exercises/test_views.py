@@ -10,10 +10,10 @@ import sqlalchemy as sa
 from coachprog.assessments.exercises import services
 from coachprog.assessments.exercises.views import scoring_url
 from coachprog.assessments.models import Assessment
-from coachprog.auth.domain import Role
-from coachprog.auth.permissions import SystemActor
+from coachprog.authority import SystemActor
 from coachprog.calibration.models import CalibrationExercise, RaterCalibration
 from coachprog.extensions import db
+from coachprog.roles import Role
 from tests.assessments.exercises.test_drift import _live_moderated
 from tests.calibration import builders
 from tests.calibration.builders import (

@@ -7,9 +7,9 @@ import pytest
 from coachprog.audits import services
 from coachprog.audits.sampling import assignment
 from coachprog.audits.sampling import services as sampling_services
-from coachprog.auth.domain import Role
 from coachprog.errors import DomainError
 from coachprog.extensions import db
+from coachprog.roles import Role
 from tests.audits.builders import (
     ADMIN,
     auditor,

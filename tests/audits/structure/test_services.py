@@ -7,9 +7,9 @@ from datetime import date
 import pytest
 
 from coachprog.audits.structure import services as structure_services
-from coachprog.auth.domain import Role
 from coachprog.errors import DomainError
 from coachprog.extensions import db
+from coachprog.roles import Role
 from tests.audits.builders import (
     ADMIN,
     coaches,

@@ -11,11 +11,11 @@ import sqlalchemy as sa
 
 from coachprog.audits import domain
 from coachprog.audits.models import Audit, CorrectiveAction
-from coachprog.audits.services import coach_label, load_audit
+from coachprog.audits.services import coach_label
 from coachprog.auth.models import RoleGrant, User
 from coachprog.authority import require
-from coachprog.db import utcnow
-from coachprog.errors import DomainError, NotFound
+from coachprog.db import get_or_404, utcnow
+from coachprog.errors import DomainError
 from coachprog.extensions import db
 from coachprog.roles import PROGRAM_STAFF
 
@@ -50,7 +50,7 @@ def action_owner_label(actor: Any, audit: Audit, action: CorrectiveAction) -> st
 
 def add_action(actor: Any, audit_id: int, *, kind: str, description: str,
                owner_user_id: int | None, due_on: date | None) -> CorrectiveAction:
-    audit = load_audit(audit_id)
+    audit = get_or_404(Audit, audit_id, what="audit")
     require(actor, "can_manage_corrective_actions", audit)
     errors: dict[str, list[str]] = {}
     if audit.outcome != "needs_development":
@@ -76,9 +76,7 @@ def add_action(actor: Any, audit_id: int, *, kind: str, description: str,
 
 
 def close_action(actor: Any, action_id: int, *, status: str, note: str) -> CorrectiveAction:
-    action = db.session.get(CorrectiveAction, action_id)
-    if action is None:
-        raise NotFound
+    action = get_or_404(CorrectiveAction, action_id, what="corrective action")
     require(actor, "can_manage_corrective_actions", action.audit)
     if action.status != "open":
         raise DomainError("This action is already closed.")

@@ -9,8 +9,8 @@ from typing import Any
 
 from coachprog.audits import domain
 from coachprog.audits.models import Audit
-from coachprog.audits.services import load_audit
 from coachprog.authority import has_any_role, is_signed_in, require
+from coachprog.db import get_or_404
 from coachprog.errors import NotFound
 from coachprog.extensions import db
 from coachprog.governance import services as audit_log
@@ -90,10 +90,8 @@ def audit_recordings(actor: Any, audit: Audit) -> list[AuditRecording]:
 
 def open_audit_audio(actor: Any, audit_id: int, recording_id: int) -> Any:
     """The audio of a recording under audit, for the audit page's player; audited."""
-    audit = load_audit(audit_id)
-    recording = db.session.get(Recording, recording_id)
-    if recording is None:
-        raise NotFound("recording")
+    audit = get_or_404(Audit, audit_id, what="audit")
+    recording = get_or_404(Recording, recording_id, what="recording")
     require(actor, "can_open_audit_recording", (audit, recording))
     if recording.storage_name is None:
         raise NotFound("recording audio")

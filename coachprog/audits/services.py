@@ -23,8 +23,8 @@ from coachprog.audits.models import Audit, AuditSample
 from coachprog.auth.models import RoleGrant, User
 from coachprog.authority import can, require
 from coachprog.coaching.models import Engagement
-from coachprog.db import utcnow
-from coachprog.errors import DomainError, NotFound
+from coachprog.db import get_or_404, utcnow
+from coachprog.errors import DomainError
 from coachprog.extensions import db
 from coachprog.governance import services as audit_log
 from coachprog.notifications.services import send_email
@@ -55,17 +55,8 @@ def audit_outcomes(person_id: int, *, limit: int) -> list[AuditOutcome]:
                          quarter=a.quarter, url=f"/audits/audits/{a.id}") for a in rows]
 
 
-def load_audit(audit_id: int) -> Audit:
-    audit = db.session.get(Audit, audit_id)
-    if audit is None:
-        raise NotFound
-    return audit
-
-
 def get_audit(actor: Any, audit_id: int) -> Audit:
-    audit = load_audit(audit_id)
-    require(actor, "can_view_audit", audit)
-    return audit
+    return get_or_404(Audit, audit_id, what="audit", actor=actor, rule="can_view_audit")
 
 
 def my_audits(actor: Any) -> list[Audit]:
@@ -94,7 +85,7 @@ def choose_session(actor: Any, audit_id: int, session_id: int | None) -> Audit:
     """The auditor picks the one session of the quarter they will audit. Their access to
     recorded content covers that session only (policy: auditors see only the session under
     audit), so the choice is final for the audit; it is written to the audit log."""
-    audit = load_audit(audit_id)
+    audit = get_or_404(Audit, audit_id, what="audit")
     require(actor, "can_conduct_audit", audit)
     if audit.outcome is not None:
         raise DomainError("This audit is already decided.")
@@ -146,7 +137,7 @@ def _scored(marks: dict[str, str] | None, errors: dict[str, list[str]]) -> dict[
 
 def decide(actor: Any, audit_id: int, *, session_id: int | None, observed: bool,
            findings: str, outcome: str, marks: dict[str, str] | None = None) -> Audit:
-    audit = load_audit(audit_id)
+    audit = get_or_404(Audit, audit_id, what="audit")
     require(actor, "can_conduct_audit", audit)
     errors: dict[str, list[str]] = {}
     scores = _scored(marks, errors)
@@ -201,7 +192,7 @@ def _notify_masters(audit: Audit) -> None:
 
 def resolve_concern(actor: Any, audit_id: int, note: str) -> Audit:
     require(actor, "can_manage_audits")
-    audit = load_audit(audit_id)
+    audit = get_or_404(Audit, audit_id, what="audit")
     if audit.outcome != "serious_concern" or audit.resolved_at is not None:
         raise DomainError("Only an unresolved serious concern can be resolved.")
     if not note.strip():

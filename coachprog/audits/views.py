@@ -6,7 +6,6 @@ from typing import Any
 
 from flask import (
     Blueprint,
-    abort,
     current_app,
     flash,
     redirect,
@@ -39,13 +38,20 @@ from coachprog.audits.sampling.eligibility import auditor_options
 from coachprog.audits.structure import services as structure_services
 from coachprog.authority import can
 from coachprog.coaching.services import active_coach_ids
-from coachprog.db import utcnow
-from coachprog.errors import DomainError, NotFound
+from coachprog.db import get_or_404, utcnow
+from coachprog.errors import DomainError
 from coachprog.extensions import db
 from coachprog.people.models import Person
 from coachprog.recordings.streaming import audio_response
 from coachprog.validation import parse_int
-from coachprog.web import Pagination, apply_domain_error, authorize, no_store, page_arg
+from coachprog.web import (
+    Pagination,
+    authorize,
+    carry_out,
+    no_store,
+    page_arg,
+    rerender_status,
+)
 
 bp = Blueprint("audits", __name__, url_prefix="/audits")
 no_store(bp)  # session content, evidence or assessments: never cached
@@ -73,28 +79,14 @@ def index() -> Any:
 def draw() -> Any:
     authorize("can_manage_audits")
     form = DrawForm()
-    if form.validate_on_submit():
-        try:
-            sample = sampling_services.draw(
-                current_user, form.quarter.data or "", seed=form.seed.data,
-                percent=form.percent.data, override_reason=form.override_reason.data or "",
-                redraw_reason=form.redraw_reason.data or "")
-        except DomainError as error:
-            db.session.rollback()
-            apply_domain_error(form, error)
-            flash(error.message, "error")
-        else:
-            db.session.commit()
-            flash(f"Sample for {sample.quarter} drawn: {len(sample.drawn)} coaches.", "success")
-            return redirect(url_for("audits.view_sample", sample_id=sample.id))
-    return _render_index(form, 400)
-
-
-def _sample_or_404(sample_id: int) -> Any:
-    try:
-        return sampling_services.get_sample(current_user, sample_id)
-    except NotFound:
-        abort(404)
+    done = carry_out(form, lambda: sampling_services.draw(
+        current_user, form.quarter.data or "", seed=form.seed.data,
+        percent=form.percent.data, override_reason=form.override_reason.data or "",
+        redraw_reason=form.redraw_reason.data or ""),
+        done=lambda sample: url_for("audits.view_sample", sample_id=sample.id),
+        success=lambda sample: f"Sample for {sample.quarter} drawn: {len(sample.drawn)} "
+                               "coaches.")
+    return done or _render_index(form, rerender_status())
 
 
 POPULATION_PAGE_SIZE = 200
@@ -123,14 +115,14 @@ def _render_sample(sample: Any, verification: Any = None) -> Any:
 @login_required
 def view_sample(sample_id: int) -> Any:
     authorize("can_manage_audits")
-    return _render_sample(_sample_or_404(sample_id))
+    return _render_sample(sampling_services.get_sample(current_user, sample_id))
 
 
 @bp.route("/samples/<int:sample_id>/verify", methods=["POST"])
 @login_required
 def verify_sample(sample_id: int) -> Any:
     authorize("can_manage_audits")
-    sample = _sample_or_404(sample_id)
+    sample = sampling_services.get_sample(current_user, sample_id)
     if not VerifyForm().validate_on_submit():
         flash("The form expired; try again.", "error")
         return redirect(url_for("audits.view_sample", sample_id=sample_id))
@@ -142,10 +134,7 @@ def verify_sample(sample_id: int) -> Any:
 def assign_auditor(audit_id: int) -> Any:
     authorize("can_manage_audits")
     form = AssignForm()
-    try:
-        audit = services.get_audit(current_user, audit_id)
-    except NotFound:
-        abort(404)
+    audit = services.get_audit(current_user, audit_id)
     # Only the auditors the assignment would accept are offered; the page says why the
     # others are not.
     options = auditor_options(audit)
@@ -155,18 +144,14 @@ def assign_auditor(audit_id: int) -> Any:
     if request.method == "GET":
         return render_template("audits/assign.html", audit=audit, form=form,
                                not_offered=options.not_offered)
-    if form.validate_on_submit() and form.auditor_user_id.data is not None:
-        try:
-            assignment.assign_auditor(current_user, audit_id, form.auditor_user_id.data)
-        except DomainError as error:
-            db.session.rollback()
-            flash(error.message, "error")
-        else:
-            db.session.commit()
-            flash("Auditor assigned.", "success")
-    else:
-        flash("Choose an auditor.", "error")
-    return redirect(url_for("audits.view_sample", sample_id=audit.sample_id))
+    back = url_for("audits.view_sample", sample_id=audit.sample_id)
+    chosen = form.auditor_user_id.data
+    if chosen is not None and (done := carry_out(
+            form, lambda: assignment.assign_auditor(current_user, audit_id, chosen),
+            done=back, success="Auditor assigned.", refused=back)):
+        return done
+    flash("Choose an auditor.", "error")
+    return redirect(back)
 
 
 @bp.route("/mine")
@@ -204,17 +189,10 @@ def _render_audit(audit: Any, form: DecideForm | None = None,
         recordings=recording_access.audit_recordings(current_user, audit)), status
 
 
-def _audit_or_404(audit_id: int) -> Any:
-    try:
-        return services.get_audit(current_user, audit_id)
-    except NotFound:
-        abort(404)
-
-
 @bp.route("/audits/<int:audit_id>", methods=["GET", "POST"])
 @login_required
 def view_audit(audit_id: int) -> Any:
-    audit = _audit_or_404(audit_id)
+    audit = services.get_audit(current_user, audit_id)
     if request.method == "GET":
         page = _render_audit(audit)
         db.session.commit()  # reading the transcript under audit is audited
@@ -222,23 +200,24 @@ def view_audit(audit_id: int) -> Any:
     authorize("can_conduct_audit", audit)
     form = DecideForm()
     form.session_id.choices = []
-    if form.validate_on_submit():
+
+    def decide() -> Any:
         try:
-            services.decide(current_user, audit_id, session_id=form.session_id.data,
-                            observed=bool(form.observed.data),
-                            findings=form.findings.data or "", outcome=form.outcome.data or "",
-                            marks={k[5:]: v for k, v in request.form.items()
-                                   if k.startswith("mark-")})
+            return services.decide(
+                current_user, audit_id, session_id=form.session_id.data,
+                observed=bool(form.observed.data), findings=form.findings.data or "",
+                outcome=form.outcome.data or "",
+                marks={k[5:]: v for k, v in request.form.items() if k.startswith("mark-")})
         except DomainError as error:
-            db.session.rollback()
-            apply_domain_error(form, error)
+            # The marks are no field of the form: the page lists them beside the rubric.
             form.mark_errors = error.field_errors.get("marks", [])
-            flash(error.message, "error")
-        else:
-            db.session.commit()
-            flash("Audit saved.", "success")
-            return redirect(url_for("audits.view_audit", audit_id=audit_id))
-    page = _render_audit(audit, form=form, status=400)
+            raise
+
+    done = carry_out(form, decide, done=url_for("audits.view_audit", audit_id=audit_id),
+                     success="Audit saved.")
+    if done:
+        return done
+    page = _render_audit(audit, form=form, status=rerender_status())
     db.session.commit()  # only the audit-log entries of the transcript shown again
     return page
 
@@ -246,31 +225,25 @@ def view_audit(audit_id: int) -> Any:
 @bp.route("/audits/<int:audit_id>/session", methods=["POST"])
 @login_required
 def choose_session(audit_id: int) -> Any:
-    audit = _audit_or_404(audit_id)
+    audit = services.get_audit(current_user, audit_id)
     authorize("can_conduct_audit", audit)
     form = ChooseSessionForm()
     form.session_id.choices = []
-    if form.validate_on_submit():
-        try:
-            services.choose_session(current_user, audit_id, form.session_id.data)
-        except DomainError as error:
-            db.session.rollback()
-            flash(error.message, "error")
-        else:
-            db.session.commit()
-            flash("Session chosen; its recording is on this page.", "success")
-    else:
-        flash("Choose a session.", "error")
-    return redirect(url_for("audits.view_audit", audit_id=audit_id))
+    back = url_for("audits.view_audit", audit_id=audit_id)
+    done = carry_out(form, lambda: services.choose_session(current_user, audit_id,
+                                                           form.session_id.data),
+                     done=back, success="Session chosen; its recording is on this page.",
+                     refused=back)
+    if done:
+        return done
+    flash("Choose a session.", "error")
+    return redirect(back)
 
 
 @bp.route("/audits/<int:audit_id>/recordings/<int:recording_id>/audio")
 @login_required
 def audit_audio(audit_id: int, recording_id: int) -> Any:
-    try:
-        audio = recording_access.open_audit_audio(current_user, audit_id, recording_id)
-    except NotFound:
-        abort(404)
+    audio = recording_access.open_audit_audio(current_user, audit_id, recording_id)
     db.session.commit()  # the open is audited
     return audio_response(audio)
 
@@ -278,65 +251,47 @@ def audit_audio(audit_id: int, recording_id: int) -> Any:
 @bp.route("/audits/<int:audit_id>/actions", methods=["POST"])
 @login_required
 def add_action(audit_id: int) -> Any:
-    audit = _audit_or_404(audit_id)
+    audit = services.get_audit(current_user, audit_id)
     authorize("can_manage_corrective_actions", audit)
     form = ActionForm()
     form.owner_user_id.choices = []
-    if form.validate_on_submit():
-        try:
-            corrective_actions.add_action(current_user, audit_id, kind=form.kind.data or "",
-                                description=form.description.data or "",
-                                owner_user_id=form.owner_user_id.data, due_on=form.due_on.data)
-        except DomainError as error:
-            db.session.rollback()
-            apply_domain_error(form, error)
-            flash(error.message, "error")
-        else:
-            db.session.commit()
-            flash("Corrective action added.", "success")
-            return redirect(url_for("audits.view_audit", audit_id=audit_id))
-    return _render_audit(audit, action_form=form, status=400)
+    done = carry_out(form, lambda: corrective_actions.add_action(
+        current_user, audit_id, kind=form.kind.data or "",
+        description=form.description.data or "", owner_user_id=form.owner_user_id.data,
+        due_on=form.due_on.data),
+        done=url_for("audits.view_audit", audit_id=audit_id), success="Corrective action added.")
+    return done or _render_audit(audit, action_form=form, status=rerender_status())
 
 
 @bp.route("/actions/<int:action_id>/close", methods=["POST"])
 @login_required
 def close_action(action_id: int) -> Any:
-    action = db.session.get(CorrectiveAction, action_id)
-    if action is None:
-        abort(404)
+    action = get_or_404(CorrectiveAction, action_id, what="corrective action")
     authorize("can_manage_corrective_actions", action.audit)
+    back = url_for("audits.view_audit", audit_id=action.audit_id)
     form = CloseActionForm()
-    if form.validate_on_submit():
-        try:
-            corrective_actions.close_action(current_user, action_id, status=form.status.data or "",
-                                  note=form.note.data or "")
-        except DomainError as error:
-            db.session.rollback()
-            flash(error.message, "error")
-            return _render_audit(action.audit, status=400)
-        db.session.commit()
-        flash("Action closed.", "success")
-    else:
+    if not form.validate_on_submit():
         flash("The form expired; try again.", "error")
-    return redirect(url_for("audits.view_audit", audit_id=action.audit_id))
+        return redirect(back)
+    done = carry_out(None, lambda: corrective_actions.close_action(
+        current_user, action_id, status=form.status.data or "", note=form.note.data or ""),
+        done=back, success="Action closed.")
+    return done or _render_audit(action.audit, status=rerender_status())
 
 
 @bp.route("/audits/<int:audit_id>/resolve", methods=["POST"])
 @login_required
 def resolve_concern(audit_id: int) -> Any:
     authorize("can_manage_audits")
-    audit = _audit_or_404(audit_id)
+    audit = services.get_audit(current_user, audit_id)
+    back = url_for("audits.view_audit", audit_id=audit_id)
     form = ResolveForm()
-    if form.validate_on_submit():
-        try:
-            services.resolve_concern(current_user, audit_id, form.note.data or "")
-        except DomainError as error:
-            db.session.rollback()
-            flash(error.message, "error")
-            return _render_audit(audit, status=400)
-        db.session.commit()
-        flash("Serious concern resolved; matching is open again.", "success")
-    return redirect(url_for("audits.view_audit", audit_id=audit_id))
+    if not form.validate_on_submit():
+        return redirect(back)
+    done = carry_out(None, lambda: services.resolve_concern(current_user, audit_id,
+                                                            form.note.data or ""),
+                     done=back, success="Serious concern resolved; matching is open again.")
+    return done or _render_audit(audit, status=rerender_status())
 
 
 TREE_FULL_LIMIT = 300
@@ -372,19 +327,11 @@ def structure() -> Any:
 def record_event() -> Any:
     authorize("can_manage_audits")
     form = EventForm()
-    if form.validate_on_submit():
-        try:
-            structure_services.record_event(current_user, kind=form.kind.data or "",
-                                  title=form.title.data or "", held_on=form.held_on.data,
-                                  attendee_person_ids=list(form.attendees.data or []))
-        except DomainError as error:
-            db.session.rollback()
-            apply_domain_error(form, error)
-        else:
-            db.session.commit()
-            flash("Event recorded.", "success")
-            return redirect(url_for("audits.structure"))
-    return _render_structure(form, 400)
+    done = carry_out(form, lambda: structure_services.record_event(
+        current_user, kind=form.kind.data or "", title=form.title.data or "",
+        held_on=form.held_on.data, attendee_person_ids=list(form.attendees.data or [])),
+        done=url_for("audits.structure"), success="Event recorded.")
+    return done or _render_structure(form, rerender_status())
 
 
 @bp.route("/coverage")

@@ -35,8 +35,8 @@ from coachprog.audits.fidelity.models import FidelityDriftFlag, FidelitySignal
 from coachprog.audits.fidelity.permissions import fidelity_relation
 from coachprog.authority import SystemActor, can, require
 from coachprog.coaching.models import Engagement
-from coachprog.db import utcnow
-from coachprog.errors import DomainError, NotFound
+from coachprog.db import get_or_404, utcnow
+from coachprog.errors import DomainError
 from coachprog.extensions import db
 from coachprog.governance import services as audit
 from coachprog.jobs.batch import ItemFailure, one_item
@@ -392,10 +392,8 @@ class CoachFidelity:
 def coach_fidelity(actor: Any, coach_person_id: int) -> CoachFidelity:
     """The coach's signals over time and drift flags (refreshed first); the view is audited,
     as it describes how the coach works from their sessions' transcripts."""
-    coach = db.session.get(Person, coach_person_id)
-    if coach is None:
-        raise NotFound("coach")
-    require(actor, "can_view_fidelity_signals", coach)
+    coach = get_or_404(Person, coach_person_id, what="coach", actor=actor,
+                       rule="can_view_fidelity_signals")
     rows = refresh_coach(coach.id)
     settings = drift_settings()
     flags = list(db.session.scalars(
@@ -413,15 +411,14 @@ def coach_fidelity(actor: Any, coach_person_id: int) -> CoachFidelity:
 
 
 def resolve_flag(actor: Any, flag_id: int, *, note: str) -> FidelityDriftFlag:
-    flag = db.session.get(FidelityDriftFlag, flag_id)
-    if flag is None:
-        raise NotFound("drift flag")
-    require(actor, "can_resolve_fidelity_flag", flag)
+    flag = get_or_404(FidelityDriftFlag, flag_id, what="drift flag", actor=actor,
+                      rule="can_resolve_fidelity_flag")
     if flag.status != "open":
         raise DomainError("This flag is already resolved.")
     note = (note or "").strip()
     if not note:
-        raise DomainError("Write a note: what was discussed and what happens next.")
+        message = "Write a note: what was discussed and what happens next."
+        raise DomainError(message, field_errors={"note": [message]})
     flag.status = "resolved"
     flag.resolved_at = utcnow()
     flag.resolved_by_id = actor.id

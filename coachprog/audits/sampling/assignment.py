@@ -18,7 +18,8 @@ from coachprog.auth.models import RoleGrant, User
 from coachprog.authority import require
 from coachprog.calibration.services import is_calibrated
 from coachprog.coaching.models import SupervisorAssignment
-from coachprog.errors import DomainError, NotFound
+from coachprog.db import get_or_404
+from coachprog.errors import DomainError
 from coachprog.extensions import db
 from coachprog.governance import services as audit_log
 from coachprog.people.models import Person
@@ -118,9 +119,7 @@ def assign_auditor(actor: Any, audit_id: int, auditor_user_id: int) -> Audit:
     """An admin's manual (re)assignment: the same rules as the automatic one, each refusal
     named (`auditor_refusal`). A decided audit keeps its auditor."""
     require(actor, "can_manage_audits")
-    audit = db.session.get(Audit, audit_id)
-    if audit is None:
-        raise NotFound
+    audit = get_or_404(Audit, audit_id, what="audit")
     if audit.outcome is not None:
         decided = "This audit is already decided; its auditor cannot change."
         raise DomainError(decided, field_errors={"auditor_user_id": [decided]})

@@ -159,7 +159,7 @@ def get_sample(actor: Any, sample_id: int) -> AuditSample:
         audits.joinedload(Audit.coach), audits.joinedload(Audit.auditor),
         audits.selectinload(Audit.actions)))
     if sample is None:
-        raise NotFound
+        raise NotFound("audit sample")
     return sample
 
 

@@ -154,6 +154,7 @@ def _register_domains(app: Flask) -> None:
     import coachprog.notifications.jobs
     import coachprog.notifications.models
     import coachprog.notifications.permissions
+    import coachprog.people.hooks
     import coachprog.people.jobs
     import coachprog.people.permissions
     import coachprog.policy.models
@@ -284,6 +285,3 @@ def _register_interfaces(app: Flask) -> None:
     policy_views.init_app(app)
     api.init_app(app)
     cli.init_app(app)
-    from coachprog.bias_audit import cli as bias_audit_cli
-
-    bias_audit_cli.init_app(app)

@@ -79,8 +79,11 @@ CASES = [
 
 def _domain_cases() -> list[Case]:
     cases: list[Case] = []
-    for path in sorted(Path(__file__).parent.glob("*/access_cases.py")):
-        module = importlib.import_module(f"tests.{path.parent.name}.access_cases")
+    root = Path(__file__).parent
+    # Sub-domains keep their cases beside their tests (tests/people/data_rights/…).
+    for path in sorted(root.rglob("access_cases.py")):
+        module = importlib.import_module(".".join(("tests", *path.relative_to(root)
+                                                   .with_suffix("").parts)))
         cases.extend(module.CASES)
     return cases
 

@@ -159,14 +159,15 @@ def _register_domains(app: Flask) -> None:
     import coachprog.people.permissions
     import coachprog.policy.models
     import coachprog.policy.permissions
-    import coachprog.practicum.capstone_models
-    import coachprog.practicum.capstone_permissions
-    import coachprog.practicum.models
-    import coachprog.practicum.permissions
-    import coachprog.practicum.supervision_models
-    import coachprog.practicum.supervision_permissions
-    import coachprog.practicum.triad_models
-    import coachprog.practicum.triad_permissions
+    import coachprog.practicum.capstone.models
+    import coachprog.practicum.capstone.permissions
+    import coachprog.practicum.hooks
+    import coachprog.practicum.ledger.models
+    import coachprog.practicum.ledger.permissions
+    import coachprog.practicum.supervision.models
+    import coachprog.practicum.supervision.permissions
+    import coachprog.practicum.triads.models
+    import coachprog.practicum.triads.permissions
     import coachprog.program.charter.models
     import coachprog.program.metrics.models
     import coachprog.program.permissions
@@ -221,6 +222,10 @@ def _register_personal_data_sections() -> None:
 def _register_interfaces(app: Flask) -> None:
     from flask_login import current_user
 
+    # The ledger, capstone and triad pages attach their routes to the one practicum blueprint.
+    import coachprog.practicum.capstone.views
+    import coachprog.practicum.ledger.views
+    import coachprog.practicum.triads.views  # noqa: F401
     from coachprog import api, cli, web
     from coachprog.api import bp as api_bp
     from coachprog.assessments.views import bp as assessments_bp
@@ -242,8 +247,8 @@ def _register_interfaces(app: Flask) -> None:
     from coachprog.people.data_rights.views import bp as data_rights_bp
     from coachprog.people.views import bp as people_bp
     from coachprog.policy import views as policy_views
-    from coachprog.practicum.supervision_views import bp as supervision_bp
-    from coachprog.practicum.views import bp as practicum_bp
+    from coachprog.practicum.blueprint import bp as practicum_bp
+    from coachprog.practicum.supervision.views import bp as supervision_bp
     from coachprog.program.charter.views import bp as program_charter_bp
     from coachprog.program.metrics.views import bp as program_metrics_bp
     from coachprog.program.views import bp as program_bp

@@ -79,11 +79,11 @@ CASES = [
 
 def _domain_cases() -> list[Case]:
     cases: list[Case] = []
-    root = Path(__file__).parent
-    # Sub-domains keep their cases beside their tests (tests/people/data_rights/…).
-    for path in sorted(root.rglob("access_cases.py")):
-        module = importlib.import_module(".".join(("tests", *path.relative_to(root)
-                                                   .with_suffix("").parts)))
+    here = Path(__file__).parent
+    # Sub-packages' tests nest as the code does (tests/practicum/supervision/access_cases.py).
+    for path in sorted(here.glob("**/access_cases.py")):
+        parts = path.relative_to(here).with_suffix("").parts
+        module = importlib.import_module(".".join(("tests", *parts)))
         cases.extend(module.CASES)
     return cases
 

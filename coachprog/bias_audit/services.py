@@ -29,8 +29,8 @@ from coachprog.errors import DomainError
 from coachprog.extensions import db
 from coachprog.governance import services as audit
 from coachprog.people.models import Person
-from coachprog.practicum.supervision_domain import Gate, is_passing
-from coachprog.practicum.supervision_models import GateDecision
+from coachprog.practicum.supervision.domain import Gate, is_passing
+from coachprog.practicum.supervision.models import GateDecision
 from coachprog.recordings.models import CoachingSession
 from coachprog.selection.models import Candidate, CandidateDemographics, Sprint
 

@@ -345,7 +345,7 @@ def _capstone(trainee: Any, engagement: Any) -> None:
     """coach@'s first capstone brief, submitted on the engagement and scored by their
     supervisor (lead@) as not passed, with notes: coach@'s next step is to revise it."""
     from coachprog.assessments import services as assessment_services
-    from coachprog.practicum import capstone_services
+    from coachprog.practicum.capstone import services as capstone_services
     from coachprog.rubrics.domain import ScaleKind
 
     brief = capstone_services.submit_brief(

@@ -14,8 +14,8 @@ from coachprog.coaching.models import CoachPaperwork, Engagement, SupervisorAssi
 from coachprog.extensions import db
 from coachprog.governance.models import AuditEntry
 from coachprog.people.models import Person
-from coachprog.practicum.models import LedgerEntry, PracticumEnrolment
-from coachprog.practicum.supervision_models import GateDecision, OneOnOne, SessionFeedback
+from coachprog.practicum.ledger.models import LedgerEntry, PracticumEnrolment
+from coachprog.practicum.supervision.models import GateDecision, OneOnOne, SessionFeedback
 from coachprog.recordings.models import (
     CoacheeConsent,
     CoachingSession,

@@ -16,8 +16,8 @@ from coachprog.coaching import services as coaching
 from coachprog.coaching.models import CoachPaperwork, Engagement
 from coachprog.extensions import db
 from coachprog.people.models import Person
-from coachprog.practicum import capstone_services
-from coachprog.practicum import services as practicum
+from coachprog.practicum.capstone import services as capstone_services
+from coachprog.practicum.ledger import services as practicum
 from coachprog.recordings import consent as consent_rules
 from coachprog.recordings import storage
 from coachprog.recordings.models import CoachingSession, Recording

@@ -47,7 +47,6 @@ browser-deps:
 STRICT_MODULES = $(sort $(shell find coachprog -name domain.py) coachprog/roles.py \
   coachprog/selection/impact.py coachprog/selection/panel_domain.py \
   coachprog/selection/demographics.py coachprog/recordings/sensitive.py \
-  coachprog/audits/fidelity.py \
   coachprog/recordings/wer.py \
   coachprog/certification/recert_domain.py \
   coachprog/program/levels.py)

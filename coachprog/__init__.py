@@ -132,10 +132,14 @@ def _register_domains(app: Flask) -> None:
     # the job modules registers their handlers.
     import coachprog.assessments.models
     import coachprog.assessments.permissions
-    import coachprog.audits.fidelity_models
-    import coachprog.audits.fidelity_permissions
+    import coachprog.assessments.rubric_usage
+    import coachprog.audits.fidelity.hooks
+    import coachprog.audits.fidelity.models
+    import coachprog.audits.fidelity.permissions
+    import coachprog.audits.hooks
     import coachprog.audits.models
     import coachprog.audits.permissions
+    import coachprog.audits.structure.models
     import coachprog.authority
     import coachprog.bias_audit.models
     import coachprog.bias_audit.permissions
@@ -228,13 +232,13 @@ def _register_interfaces(app: Flask) -> None:
     import coachprog.practicum.triads.views  # noqa: F401
     from coachprog import api, cli, web
     from coachprog.api import bp as api_bp
+    from coachprog.assessments.exercises.views import bp as calibration_bp
     from coachprog.assessments.views import bp as assessments_bp
-    from coachprog.audits.fidelity_views import bp as fidelity_bp
+    from coachprog.audits.fidelity.views import bp as fidelity_bp
     from coachprog.audits.views import bp as audits_bp
     from coachprog.auth.views import bp as auth_bp
     from coachprog.authority import can
     from coachprog.bias_audit.views import bp as bias_audit_bp
-    from coachprog.calibration.views import bp as calibration_bp
     from coachprog.certification.verify_views import bp as verify_bp
     from coachprog.certification.views import bp as certification_bp
     from coachprog.coaching.views import bp as coaching_bp

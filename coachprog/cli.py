@@ -14,8 +14,8 @@ import click
 from flask import Flask, current_app
 from flask.cli import AppGroup
 
-from coachprog.audits.cli import init_app as audits_cli
-from coachprog.audits.fidelity_cli import init_app as fidelity_cli
+from coachprog.audits.fidelity.cli import init_app as fidelity_cli
+from coachprog.audits.sampling.cli import init_app as audits_cli
 from coachprog.auth import services as auth_services
 from coachprog.auth.models import User
 from coachprog.authority import SystemActor

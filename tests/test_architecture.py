@@ -35,7 +35,6 @@ PURE_BESIDE_DOMAIN = (
     "selection/panel_domain.py",
     "selection/demographics.py",
     "recordings/sensitive.py",
-    "audits/fidelity.py",
     "certification/recert_domain.py",
     "people/data_rights/domain.py",
     "policy/domain.py",

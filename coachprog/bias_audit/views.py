@@ -8,7 +8,7 @@ from typing import Any
 from flask import Blueprint, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from coachprog.audits.services import current_quarter
+from coachprog.audits.sampling.services import current_quarter
 from coachprog.bias_audit import services
 from coachprog.bias_audit.forms import (
     BiasAuditQuarterForm,

@@ -272,7 +272,7 @@ def test_rater_has_a_blind_review_of_coachs_recorded_session_to_hear_and_read(
 def test_master_coach_supervises_the_drifting_coach_and_has_a_moderation_waiting(
         seeded) -> None:
     from coachprog.audits import fidelity_seed
-    from coachprog.audits.fidelity_models import FidelityDriftFlag
+    from coachprog.audits.fidelity.models import FidelityDriftFlag
 
     master = _user("master@demo.example")
     coach_id = db.session.scalar(sa.select(Engagement.coach_person_id).where(

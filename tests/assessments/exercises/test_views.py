@@ -7,15 +7,17 @@ import re
 import pytest
 import sqlalchemy as sa
 
+from coachprog.assessments.exercises import services
+from coachprog.assessments.exercises.views import scoring_url
 from coachprog.assessments.models import Assessment
 from coachprog.authority import SystemActor
-from coachprog.calibration import services
 from coachprog.calibration.models import CalibrationExercise, RaterCalibration
-from coachprog.calibration.views import scoring_url
 from coachprog.extensions import db
 from coachprog.roles import Role
+from tests.assessments.exercises.test_drift import _live_moderated
 from tests.calibration import builders
 from tests.calibration.builders import (
+    GOLD,
     at,
     exercise,
     gold_id_of,
@@ -25,7 +27,6 @@ from tests.calibration.builders import (
     score_all,
     user,
 )
-from tests.calibration.test_services import GOLD, _live_moderated
 from tests.conftest import post_form, statements_for
 
 

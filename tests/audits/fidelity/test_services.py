@@ -9,15 +9,16 @@ from typing import Any
 import pytest
 from flask import Flask
 
-from coachprog.audits import fidelity_services
-from coachprog.audits.fidelity_models import FidelityDriftFlag, FidelitySignal
+from coachprog.audits.fidelity import services as fidelity_services
+from coachprog.audits.fidelity.models import FidelityDriftFlag, FidelitySignal
+from coachprog.audits.sampling import services as sampling_services
 from coachprog.coaching.models import SupervisorAssignment
 from coachprog.db import utcnow
 from coachprog.errors import DomainError, NotPermitted
 from coachprog.extensions import db
 from coachprog.recordings.models import TranscriptSegment
 from coachprog.roles import Role
-from tests.fidelity.builders import ADVISING, coach_with_sessions, transcribed_session
+from tests.audits.fidelity.builders import ADVISING, coach_with_sessions, transcribed_session
 from tests.recordings.recording_builders import supervisor_of
 
 
@@ -147,11 +148,10 @@ def test_who_sees_the_signals(app: Flask) -> None:
 
 
 def test_an_open_drift_flag_doubles_the_sampling_weight() -> None:
-    from coachprog.audits import services as audit_services
 
     w = coach_with_sessions("LAA")
     steady = coach_with_sessions("LLL")
-    weights = {m.coach_id: m.weight for m in audit_services.population_for("2026Q4")}
+    weights = {m.coach_id: m.weight for m in sampling_services.population_for("2026Q4")}
     # Never audited (x2), and drifting (x2): the sampler asks drifting_coach_ids() itself.
     assert weights[w.coach.id] == 4.0
     assert weights[steady.coach.id] == 2.0
@@ -189,7 +189,7 @@ def test_a_second_refresh_recomputes_nothing_and_a_correction_only_its_session()
 
 
 def test_a_new_term_list_marks_every_transcript(monkeypatch: pytest.MonkeyPatch) -> None:
-    from coachprog.audits import fidelity
+    from coachprog.audits.fidelity import domain as fidelity
 
     coach_with_sessions("LA")
     fidelity_services.refresh_all()

@@ -5,14 +5,18 @@ from __future__ import annotations
 import csv
 import sys
 
+import click
 from flask import Flask
+from flask.cli import AppGroup
+
+from coachprog.audits.fidelity import domain as fidelity
+from coachprog.audits.fidelity import services as fidelity_services
+from coachprog.extensions import db
+from coachprog.jobs.batch import ItemFailure
 
 
 def init_app(app: Flask) -> None:
     """Register this domain's `flask --app wsgi …` commands."""
-    import click
-    from flask.cli import AppGroup
-
     group = AppGroup("fidelity", help="Fidelity signals from transcripts (prompts for review).")
 
     @group.command("score-csv")
@@ -20,10 +24,7 @@ def init_app(app: Flask) -> None:
     def score_csv_command(file: str) -> None:
         """Print one CSV row of signals per transcript of FILE (AnnoMI layout: transcript_id,
         interlocutor with therapist = coach, utterance_text; other columns ignored)."""
-        from coachprog.audits import fidelity
-        from coachprog.audits.fidelity_services import load_terms
-
-        terms = load_terms()
+        terms = fidelity_services.load_terms()
         try:
             with open(file, newline="", encoding="utf-8-sig") as handle:
                 reader = csv.DictReader(handle)
@@ -46,10 +47,6 @@ def init_app(app: Flask) -> None:
     @group.command("refresh")
     def refresh_command() -> None:
         """Recompute stale session signals and open drift flags for every coach."""
-        from coachprog.audits import fidelity_services
-        from coachprog.extensions import db
-        from coachprog.jobs.batch import ItemFailure
-
         failures: list[ItemFailure] = []
         result = fidelity_services.refresh_all(failures)
         db.session.commit()

@@ -68,12 +68,12 @@ def coach_with_sessions(kinds: str, start: date = date(2026, 9, 1), **consent: A
 
 def matrix_coach() -> dict[str, Any]:
     """A coach with two advising sessions (so an open flag); the matrix user has no relation."""
-    from coachprog.audits import fidelity_services
+    from coachprog.audits.fidelity import services as fidelity_services
 
     w = coach_with_sessions("AA")
     supervisor_of(w.coach, Role.LEAD_COACH)
     fidelity_services.refresh_coach(w.coach.id)
-    from coachprog.audits.fidelity_models import FidelityDriftFlag
+    from coachprog.audits.fidelity.models import FidelityDriftFlag
 
     flag = db.session.query(FidelityDriftFlag).filter_by(coach_person_id=w.coach.id).one()
     db.session.commit()

@@ -4,14 +4,19 @@ from __future__ import annotations
 
 import json
 
+import click
 from flask import Flask
+from flask.cli import AppGroup
+
+from coachprog.audits import domain
+from coachprog.audits.sampling import services
+from coachprog.authority import SystemActor
+from coachprog.errors import DomainError
+from coachprog.extensions import db
 
 
 def init_app(app: Flask) -> None:
     """Register this domain's `flask --app wsgi …` commands."""
-    import click
-    from flask.cli import AppGroup
-
     group = AppGroup("audits", help="Quarterly quality audits.")
 
     @group.command("sample")
@@ -26,11 +31,6 @@ def init_app(app: Flask) -> None:
     def sample_command(quarter: str, seed: int | None, percent: float | None,
                        override_reason: str, redraw_reason: str, as_json: bool) -> None:
         """Draw a quarter's audit sample and assign auditors."""
-        from coachprog.audits import services
-        from coachprog.authority import SystemActor
-        from coachprog.errors import DomainError
-        from coachprog.extensions import db
-
         try:
             sample = services.draw(SystemActor("audits sample"), quarter, seed=seed,
                                    percent=percent, override_reason=override_reason,
@@ -59,9 +59,6 @@ def init_app(app: Flask) -> None:
     @click.option("--quarter", required=True)
     def verify_command(quarter: str) -> None:
         """Recompute the quarter's current sample from its record."""
-        from coachprog.audits import domain, services
-        from coachprog.authority import SystemActor
-
         try:
             domain.parse_quarter(quarter)
         except ValueError as error:

@@ -6,9 +6,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from coachprog.audits import fidelity
-from coachprog.audits.fidelity import SignalPoint, Turn, TurnKind, classify_turn
-from coachprog.audits.fidelity_services import load_terms
+from coachprog.audits.fidelity import domain as fidelity
+from coachprog.audits.fidelity.domain import SignalPoint, Turn, TurnKind, classify_turn
+from coachprog.audits.fidelity.services import load_terms
 
 TERMS = load_terms()
 

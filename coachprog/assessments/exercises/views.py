@@ -1,4 +1,5 @@
-"""Pages of the calibration domain: exercises, their results, and rater drift."""
+"""Calibration pages (the `calibration` blueprint, /calibration/): exercises, their results, the
+reader's own calibrations and rater drift."""
 
 from __future__ import annotations
 
@@ -7,12 +8,11 @@ from typing import Any
 from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
 
+from coachprog.assessments.exercises import drift, services
+from coachprog.assessments.exercises.forms import ExerciseCloseForm, ExerciseCreateForm
 from coachprog.authority import can
-from coachprog.calibration import services
-from coachprog.calibration.forms import ExerciseCloseForm, ExerciseCreateForm
-from coachprog.errors import DomainError
-from coachprog.extensions import db
-from coachprog.web import apply_domain_error, authorize, no_store
+from coachprog.calibration import services as calibration_services
+from coachprog.web import authorize, carry_out, no_store, rerender_status
 
 bp = Blueprint("calibration", __name__, url_prefix="/calibration")
 no_store(bp)  # session content, evidence or assessments: never cached
@@ -36,11 +36,11 @@ def _helpers() -> dict[str, Any]:
 @login_required
 def list_exercises() -> Any:
     authorize("can_view_calibration")
-    mine = services.my_calibrations(current_user)
+    mine = calibration_services.my_calibrations(current_user)
     return render_template(
         "calibration/exercise_list.html",
         exercises=services.list_exercises(current_user),
-        mine=mine, live=services.live_rubrics(mine),
+        mine=mine, live=calibration_services.live_rubrics(mine),
     )
 
 
@@ -54,30 +54,20 @@ def create_exercise() -> Any:
     form.gold_rater_id.choices = [(u.id, u.display_name) for u in choices.master_coaches]
     form.rater_ids.choices = [(u.id, f"{u.display_name} ({u.email})") for u in choices.raters]
     form.evidence_item_ids.choices = [(i.id, i.title) for i in choices.evidence_items]
-    status = 200
-    if form.validate_on_submit():
-        try:
-            exercise = services.create_exercise(current_user, services.ExerciseDraft(
-                title=form.title.data or "",
-                rubric_version_id=form.rubric_version_id.data,
-                gold_rater_id=form.gold_rater_id.data,
-                rater_ids=form.rater_ids.data or [],
-                evidence_item_ids=form.evidence_item_ids.data or [],
-                new_item_titles=form.new_item_titles(),
-            ))
-        except DomainError as error:
-            db.session.rollback()
-            apply_domain_error(form, error)
-            flash(error.message, "error")
-        else:
-            db.session.commit()
-            flash(f"Exercise “{exercise.title}” created with {len(exercise.items)} item(s).",
-                  "success")
-            return redirect(url_for("calibration.view_exercise", exercise_id=exercise.id))
-    if form.is_submitted():
-        status = 400
+    done = carry_out(form, lambda: services.create_exercise(current_user, services.ExerciseDraft(
+        title=form.title.data or "",
+        rubric_version_id=form.rubric_version_id.data,
+        gold_rater_id=form.gold_rater_id.data,
+        rater_ids=form.rater_ids.data or [],
+        evidence_item_ids=form.evidence_item_ids.data or [],
+        new_item_titles=form.new_item_titles(),
+    )), done=lambda exercise: url_for("calibration.view_exercise", exercise_id=exercise.id),
+        success=lambda exercise: f"Exercise “{exercise.title}” created with "
+                                 f"{len(exercise.items)} item(s).")
+    if done:
+        return done
     return render_template("calibration/exercise_create.html", form=form,
-                           choices=choices), status
+                           choices=choices), rerender_status()
 
 
 @bp.route("/<int:exercise_id>")
@@ -97,19 +87,18 @@ def view_exercise(exercise_id: int) -> Any:
 def close_exercise(exercise_id: int) -> Any:
     authorize("can_manage_calibration")
     form = ExerciseCloseForm()
+    back = url_for("calibration.view_exercise", exercise_id=exercise_id)
     if not form.validate_on_submit():
         flash("The form expired; reload the page and try again.", "error")
-        return redirect(url_for("calibration.view_exercise", exercise_id=exercise_id))
-    try:
-        decisions = services.close_exercise(current_user, exercise_id)
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "error")
-        return redirect(url_for("calibration.view_exercise", exercise_id=exercise_id))
-    db.session.commit()
-    calibrated = sum(d.calibrated for d in decisions)
-    flash(f"Exercise closed: {calibrated} of {len(decisions)} rater(s) calibrated.", "success")
-    return redirect(url_for("calibration.view_results", exercise_id=exercise_id))
+        return redirect(back)
+
+    def closed(decisions: list[Any]) -> str:
+        calibrated = sum(d.calibrated for d in decisions)
+        return f"Exercise closed: {calibrated} of {len(decisions)} rater(s) calibrated."
+
+    return carry_out(None, lambda: services.close_exercise(current_user, exercise_id),
+                     done=url_for("calibration.view_results", exercise_id=exercise_id),
+                     success=closed, refused=back)
 
 
 @bp.route("/<int:exercise_id>/results")
@@ -125,4 +114,4 @@ def view_results(exercise_id: int) -> Any:
 def view_drift() -> Any:
     authorize("can_view_rater_drift")
     return render_template("calibration/drift_view.html",
-                           drift=services.rater_drift(current_user))
+                           drift=drift.rater_drift(current_user))

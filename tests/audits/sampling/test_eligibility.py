@@ -4,8 +4,8 @@ are not offered (issue 21), from a fixed number of statements whatever the pool'
 from __future__ import annotations
 
 from bench.pages import counting
-from coachprog.audits import services
-from coachprog.audits.eligibility import AuditorOptions, auditor_options
+from coachprog.audits.sampling import services as sampling_services
+from coachprog.audits.sampling.eligibility import AuditorOptions, auditor_options
 from coachprog.auth.models import User
 from coachprog.extensions import db
 from coachprog.people.models import Person
@@ -24,7 +24,7 @@ def _reasons(options: AuditorOptions, user: User) -> str:
 def _audit_of_coach():
     free = auditor()
     coach = coaches(1, supervisor())[0]
-    sample = services.draw(ADMIN, "2026Q4", seed=1, percent=100)
+    sample = sampling_services.draw(ADMIN, "2026Q4", seed=1, percent=100)
     audit = next(a for a in sample.audits if a.coach_person_id == coach.id)
     return audit, coach, free
 

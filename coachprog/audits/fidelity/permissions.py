@@ -14,6 +14,7 @@ from typing import Any
 
 from coachprog.authority import has_any_role, is_signed_in, permission
 from coachprog.policy.guards import guard
+from coachprog.recordings.permissions import _manages, supervisor_user_ids
 from coachprog.roles import Role
 
 
@@ -28,8 +29,6 @@ def _coach_id(obj: Any) -> int | None:
 @guard("fidelity.viewers")
 def fidelity_relation(user: Any, obj: Any) -> str | None:
     """"coach", "supervisor" or None for the coach (a Person, a person id, or a flag)."""
-    from coachprog.recordings.permissions import _manages, supervisor_user_ids
-
     coach_id = _coach_id(obj)
     if coach_id is None or not is_signed_in(user) or has_any_role(user, Role.SPONSOR):
         return None
@@ -59,17 +58,3 @@ def can_resolve_fidelity_flag(user: Any, flag: Any = None) -> bool:
     if flag is None:
         return False
     return fidelity_relation(user, flag) == "supervisor"
-
-
-def _register_panel() -> None:
-    from coachprog.panels import register_panel_source
-
-    def fidelity_panel(user: Any) -> Any:
-        from coachprog.audits.fidelity_services import attention_panel
-
-        return attention_panel(user)
-
-    register_panel_source(fidelity_panel)
-
-
-_register_panel()

@@ -1,5 +1,5 @@
 """Who the auditor choice list of an audit offers, and why the others are not offered (issue
-21: conflicts up front). The rules are `services.auditor_refusal`'s — a master coach or rater,
+21: conflicts up front). The rules are `assignment.auditor_refusal`'s — a master coach or rater,
 calibrated for the audit rubric, not the coach, not the coach's direct supervisor, outside the
 coach's management chain, no conflict of interest (reporting line both ways, coaching
 relationship) — answered for the whole pool from a fixed number of queries, whatever its size.
@@ -13,8 +13,9 @@ import sqlalchemy as sa
 
 from coachprog.assessments import domain as assessment_domain
 from coachprog.assessments.services import coachees_of_many
+from coachprog.audits.domain import AUDIT_RUBRIC
 from coachprog.audits.models import Audit
-from coachprog.audits.services import AUDIT_RUBRIC, _open_load, auditor_pool
+from coachprog.audits.sampling.assignment import auditor_pool, open_load
 from coachprog.auth.models import User
 from coachprog.calibration.services import calibrated_until
 from coachprog.coaching.models import SupervisorAssignment
@@ -53,7 +54,7 @@ def auditor_options(audit: Audit) -> AuditorOptions:
     managers = get_manager_links(persons | {coach_id})
     coach_chain = assessment_domain.manager_chain(coach_id, managers)
     coachees = coachees_of_many(persons)
-    load = _open_load()
+    load = open_load()
     offered: list[OfferedAuditor] = []
     not_offered: list[NotOfferedAuditor] = []
     for user in pool:

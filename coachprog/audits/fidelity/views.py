@@ -10,11 +10,12 @@ from flask_wtf import FlaskForm
 from wtforms import SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
-from coachprog.audits import fidelity, fidelity_services
-from coachprog.audits.fidelity_models import FidelityDriftFlag
-from coachprog.errors import DomainError, NotFound
+from coachprog.audits.fidelity import domain as fidelity
+from coachprog.audits.fidelity import services as fidelity_services
+from coachprog.audits.fidelity.models import FidelityDriftFlag
+from coachprog.db import get_or_404
 from coachprog.extensions import db
-from coachprog.web import authorize, no_store
+from coachprog.web import authorize, carry_out, no_store, rerender_status
 
 bp = Blueprint("fidelity", __name__, url_prefix="/fidelity")
 no_store(bp)  # session content, evidence or assessments: never cached
@@ -59,22 +60,14 @@ def coach(person_id: int) -> Any:
 @bp.route("/flags/<int:flag_id>/resolve", methods=["POST"])
 @login_required
 def resolve_flag(flag_id: int) -> Any:
-    flag = db.session.get(FidelityDriftFlag, flag_id)
-    if flag is None:
-        raise NotFound("drift flag")
-    authorize("can_resolve_fidelity_flag", flag)
+    flag = get_or_404(FidelityDriftFlag, flag_id, what="drift flag", actor=current_user,
+                      rule="can_resolve_fidelity_flag")
+    back = url_for("fidelity.coach", person_id=flag.coach_person_id)
     if flag.status != "open":
         flash("This flag is already resolved; its note is shown below.", "error")
-        return redirect(url_for("fidelity.coach", person_id=flag.coach_person_id))
+        return redirect(back)
     form = ResolveFlagForm(prefix=f"flag{flag.id}")
-    if form.validate_on_submit():
-        try:
-            fidelity_services.resolve_flag(current_user, flag.id, note=form.note.data or "")
-        except DomainError as error:
-            db.session.rollback()
-            form.note.errors = [*form.note.errors, error.message]
-        else:
-            db.session.commit()
-            flash("Drift flag resolved; your note is kept with it.", "success")
-            return redirect(url_for("fidelity.coach", person_id=flag.coach_person_id))
-    return _coach_page(flag.coach_person_id, 400, forms={flag.id: form})
+    done = carry_out(form, lambda: fidelity_services.resolve_flag(
+        current_user, flag.id, note=form.note.data or ""),
+        done=back, success="Drift flag resolved; your note is kept with it.")
+    return done or _coach_page(flag.coach_person_id, rerender_status(), forms={flag.id: form})

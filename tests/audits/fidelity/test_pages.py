@@ -5,12 +5,12 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from coachprog.audits.fidelity_models import FidelityDriftFlag
+from coachprog.audits.fidelity.models import FidelityDriftFlag
 from coachprog.extensions import db
 from coachprog.governance.models import AuditEntry
 from coachprog.roles import Role
+from tests.audits.fidelity.builders import coach_with_sessions
 from tests.conftest import post_form
-from tests.fidelity.builders import coach_with_sessions
 from tests.recordings.recording_builders import supervisor_of
 
 
@@ -96,7 +96,7 @@ def test_nav_link_only_for_those_who_may_see_signals(client: Any, auth: Any) -> 
 
 
 def test_home_page_points_the_supervisor_to_open_flags(client: Any, auth: Any) -> None:
-    from coachprog.audits import fidelity_services
+    from coachprog.audits.fidelity import services as fidelity_services
 
     w, supervisor = _setup("AA")
     fidelity_services.refresh_coach(w.coach.id)
@@ -112,7 +112,7 @@ def test_home_page_points_the_supervisor_to_open_flags(client: Any, auth: Any) -
 def test_a_transcript_without_speaker_labels_is_explained(client: Any, auth: Any) -> None:
     from datetime import date
 
-    from tests.fidelity.builders import transcribed_session
+    from tests.audits.fidelity.builders import transcribed_session
 
     w = coach_with_sessions("L")
     transcribed_session(w, [("unknown", "What is on your mind?"), ("unknown", "Work.")],

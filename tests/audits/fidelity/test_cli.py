@@ -9,10 +9,10 @@ from typing import Any
 
 import pytest
 
-from coachprog.audits.fidelity_models import FidelityDriftFlag
+from coachprog.audits.fidelity.models import FidelityDriftFlag
 from coachprog.extensions import db
-from tests.fidelity.builders import coach_with_sessions
-from tests.fidelity.test_annomi import ANNOMI
+from tests.audits.fidelity.builders import coach_with_sessions
+from tests.audits.fidelity.test_annomi import ANNOMI
 
 HEADER = "transcript_id,mi_quality,interlocutor,utterance_text\n"
 

@@ -6,7 +6,7 @@ test_pages.py."""
 from __future__ import annotations
 
 from tests.access import Case, statuses
-from tests.fidelity.builders import matrix_coach
+from tests.audits.fidelity.builders import matrix_coach
 
 INDEX = statuses(403, coach=200, lead_coach=200, master_coach=200)
 NOBODY = statuses(403)

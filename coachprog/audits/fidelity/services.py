@@ -30,20 +30,33 @@ import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy.orm import selectinload
 
-from coachprog.audits import fidelity
-from coachprog.audits.fidelity_models import FidelityDriftFlag, FidelitySignal
-from coachprog.authority import SystemActor, require
-from coachprog.db import utcnow
-from coachprog.errors import DomainError, NotFound
+from coachprog.audits.fidelity import domain as fidelity
+from coachprog.audits.fidelity.models import FidelityDriftFlag, FidelitySignal
+from coachprog.audits.fidelity.permissions import fidelity_relation
+from coachprog.authority import SystemActor, can, require
+from coachprog.coaching.models import Engagement
+from coachprog.db import get_or_404, utcnow
+from coachprog.errors import DomainError
 from coachprog.extensions import db
 from coachprog.governance import services as audit
 from coachprog.jobs.batch import ItemFailure, one_item
+from coachprog.panels import Item, Panel
+from coachprog.people.models import Person
 from coachprog.policy.domain import OptOutKind
 from coachprog.policy.services import opted_out_ids
+from coachprog.recordings.models import (
+    CoacheeConsent,
+    CoachingSession,
+    Recording,
+    SegmentEdit,
+    Transcript,
+    TranscriptSegment,
+)
+from coachprog.recordings.permissions import prefetch_supervisors, supervised_person_ids
 
 log = logging.getLogger(__name__)
 
-TERMS_PATH = (Path(__file__).resolve().parent.parent.parent / "rubrics" / "fidelity"
+TERMS_PATH = (Path(__file__).resolve().parents[3] / "rubrics" / "fidelity"
               / "terms.yaml")
 
 DEFAULT_SIGNAL = "listening_ratio"
@@ -107,16 +120,6 @@ def _sources(coach_ids: Collection[int] | None) -> Any:
     """Every transcript whose signals count (supervisor-review consent, not withdrawn), with
     its coach, session and a few SQL aggregates of its segments and their review edits: the
     cheap change marker that decides which transcripts are read and fingerprinted again."""
-    from coachprog.coaching.models import Engagement
-    from coachprog.recordings.models import (
-        CoacheeConsent,
-        CoachingSession,
-        Recording,
-        SegmentEdit,
-        Transcript,
-        TranscriptSegment,
-    )
-
     seg, edit = TranscriptSegment, SegmentEdit
     query = (
         sa.select(Transcript.id.label("transcript_id"),
@@ -195,8 +198,6 @@ def _refresh(coach_ids: Collection[int] | None) -> RefreshResult:
     new drift runs; flushes. Set-based: one aggregate query finds the transcripts whose marker
     changed; only those are read (in batches) and fingerprinted, and only a changed
     fingerprint recomputes the signals."""
-    from coachprog.recordings.models import Transcript
-
     terms = load_terms()
     digest = fidelity.terms_digest(terms)
     sources = {row.transcript_id: row for row in _sources(coach_ids)}
@@ -294,9 +295,6 @@ def _open_flags(coach_ids: Collection[int]) -> None:
 
 
 def _coaches_with_transcripts() -> list[int]:
-    from coachprog.coaching.models import Engagement
-    from coachprog.recordings.models import CoachingSession, Recording, Transcript
-
     return list(db.session.scalars(
         sa.select(Engagement.coach_person_id).distinct()
         .join(CoachingSession, CoachingSession.engagement_id == Engagement.id)
@@ -353,10 +351,6 @@ class CoachSummary:
 
 def visible_coaches(actor: Any) -> list[CoachSummary]:
     """The coaches whose signals the actor may see: themselves (if a coach) and supervisees."""
-    from coachprog.audits.fidelity_permissions import fidelity_relation
-    from coachprog.people.models import Person
-    from coachprog.recordings.permissions import prefetch_supervisors, supervised_person_ids
-
     require(actor, "can_view_fidelity_signals")
     ids = set(db.session.scalars(supervised_person_ids(actor)))
     if getattr(actor, "person_id", None) is not None:
@@ -398,13 +392,8 @@ class CoachFidelity:
 def coach_fidelity(actor: Any, coach_person_id: int) -> CoachFidelity:
     """The coach's signals over time and drift flags (refreshed first); the view is audited,
     as it describes how the coach works from their sessions' transcripts."""
-    from coachprog.audits.fidelity_permissions import fidelity_relation
-    from coachprog.people.models import Person
-
-    coach = db.session.get(Person, coach_person_id)
-    if coach is None:
-        raise NotFound("coach")
-    require(actor, "can_view_fidelity_signals", coach)
+    coach = get_or_404(Person, coach_person_id, what="coach", actor=actor,
+                       rule="can_view_fidelity_signals")
     rows = refresh_coach(coach.id)
     settings = drift_settings()
     flags = list(db.session.scalars(
@@ -422,15 +411,14 @@ def coach_fidelity(actor: Any, coach_person_id: int) -> CoachFidelity:
 
 
 def resolve_flag(actor: Any, flag_id: int, *, note: str) -> FidelityDriftFlag:
-    flag = db.session.get(FidelityDriftFlag, flag_id)
-    if flag is None:
-        raise NotFound("drift flag")
-    require(actor, "can_resolve_fidelity_flag", flag)
+    flag = get_or_404(FidelityDriftFlag, flag_id, what="drift flag", actor=actor,
+                      rule="can_resolve_fidelity_flag")
     if flag.status != "open":
         raise DomainError("This flag is already resolved.")
     note = (note or "").strip()
     if not note:
-        raise DomainError("Write a note: what was discussed and what happens next.")
+        message = "Write a note: what was discussed and what happens next."
+        raise DomainError(message, field_errors={"note": [message]})
     flag.status = "resolved"
     flag.resolved_at = utcnow()
     flag.resolved_by_id = actor.id
@@ -445,11 +433,6 @@ def resolve_flag(actor: Any, flag_id: int, *, note: str) -> FidelityDriftFlag:
 def attention_panel(user: Any) -> Any:
     """Home page: open drift flags the user can see (their own, or their supervisees'), as
     prompts for a conversation. Reads the stored flags only (no recomputation)."""
-    from coachprog.authority import can
-    from coachprog.panels import Item, Panel
-    from coachprog.people.models import Person
-    from coachprog.recordings.permissions import supervised_person_ids
-
     if not can(user, "can_view_fidelity_signals"):
         return None
     ids = set(db.session.scalars(supervised_person_ids(user)))

@@ -184,12 +184,14 @@ class Outcome(StrEnum):
 
 @dataclass(frozen=True)
 class Entry:
-    """One candidacy as the tallies need it: where it stands and its answers (empty when the
-    candidate gave none)."""
+    """Candidacies as the tallies need them: where they stand and their answers (empty when
+    the candidate gave none), and how many candidacies stand there with those answers (the
+    service counts identical rows in SQL, so the tallies never walk every candidacy)."""
 
     stage: str
     furthest_stage: str
     answers: Mapping[str, str] = field(default_factory=dict)
+    count: int = 1
 
 
 def is_candidate(stage: str, furthest_stage: str) -> bool:
@@ -224,10 +226,12 @@ def stage_counts(entries: Iterable[Entry]) -> tuple[StageCounts, ...]:
     candidates = [e for e in entries if is_candidate(e.stage, e.furthest_stage)]
     counts: list[StageCounts] = []
     for transition in TRANSITIONS:
-        outcomes = [outcome_at(e, transition) for e in candidates]
-        passed = outcomes.count(Outcome.PASSED)
-        counts.append(StageCounts(transition, passed + outcomes.count(Outcome.NOT_PASSED), passed,
-                                  outcomes.count(Outcome.PENDING)))
+        outcomes: dict[Outcome, int] = dict.fromkeys(Outcome, 0)
+        for entry in candidates:
+            outcomes[outcome_at(entry, transition)] += entry.count
+        passed = outcomes[Outcome.PASSED]
+        counts.append(StageCounts(transition, passed + outcomes[Outcome.NOT_PASSED], passed,
+                                  outcomes[Outcome.PENDING]))
     return tuple(counts)
 
 
@@ -259,8 +263,8 @@ def _groups(attribute: Attribute, decided: Sequence[tuple[Entry, Outcome]]
     for entry, outcome in decided:
         label, kind = group_of(attribute, (entry.answers.get(attribute.key) or "").strip())
         kinds[label] = kind
-        entered[label] = entered.get(label, 0) + 1
-        passed[label] = passed.get(label, 0) + (outcome is Outcome.PASSED)
+        entered[label] = entered.get(label, 0) + entry.count
+        passed[label] = passed.get(label, 0) + entry.count * (outcome is Outcome.PASSED)
     order = [option.group for option in attribute.options]
     order += [PREFER_NOT_TO_SAY_GROUP, NOT_REPORTED_GROUP]
     return tuple(GroupTally(label, entered[label], passed[label], kinds[label])

@@ -864,10 +864,23 @@ def funnel(furthest: Iterable[tuple[int, CandidateStage | str]]) -> tuple[Funnel
             raise ValueError(f"{value.value} is not a stage reached; give the stage the person "
                              f"left from")
         reached[person] = max(reached.get(person, 0), PIPELINE.index(value))
+    counts: dict[CandidateStage, int] = {}
+    for index in reached.values():
+        counts[PIPELINE[index]] = counts.get(PIPELINE[index], 0) + 1
+    return funnel_of_counts(counts)
+
+
+def funnel_of_counts(reached: Mapping[CandidateStage, int]) -> tuple[FunnelRow, ...]:
+    """The funnel from how many people got furthest to each stage; a count at a stage outside
+    the pipeline (rejected, withdrawn) is refused unless it is zero."""
+    for stage, count in reached.items():
+        if count and stage not in PIPELINE:
+            raise ValueError(f"{stage.value} is not a stage reached; give the stage the person "
+                             f"left from")
     rows: list[FunnelRow] = []
     previous: int | None = None
     for index, stage in enumerate(PIPELINE):
-        count = sum(1 for value in reached.values() if value >= index)
+        count = sum(reached.get(later, 0) for later in PIPELINE[index:])
         conversion = None if not previous else count / previous
         label = FUNNEL_FIRST_LABEL if index == 0 else STAGE_LABELS[stage]
         rows.append(FunnelRow(stage, label, count, conversion))

@@ -147,28 +147,31 @@ class ImpactOverview:
 
 
 def _entries(sprint_id: int | None) -> tuple[list[Entry], int]:
-    """Every entry of the sprint (or of all sprints) with its answers; and how many were
-    nominees who never became candidates. Answers are read only here, and only to count."""
+    """The entries of the sprint (or of all sprints), counted in SQL by stage and answers, so
+    the rows read and the time taken do not grow with the number of candidacies; and how many
+    were nominees who never became candidates. Answers are read only here, and only to count."""
     columns = [getattr(CandidateDemographics, attribute.key) for attribute in ATTRIBUTES]
-    query = (sa.select(Candidate.stage, Candidate.furthest_stage,
-                       CandidateDemographics.id, *columns)
+    answered = CandidateDemographics.id.is_not(None)
+    keys = [Candidate.stage, Candidate.furthest_stage, answered, *columns]
+    query = (sa.select(*keys, sa.func.count().label("n"))
              # Someone who opted out of analytics counts as not having answered (issue 24):
              # their self-report is not used, their candidacy still counts.
              .outerjoin(CandidateDemographics, sa.and_(
                  CandidateDemographics.candidate_id == Candidate.id,
-                 Candidate.person_id.not_in(opted_out_ids(OptOutKind.ANALYTICS)))))
+                 Candidate.person_id.not_in(opted_out_ids(OptOutKind.ANALYTICS))))
+             .group_by(*keys))
     if sprint_id is not None:
         query = query.where(Candidate.sprint_id == sprint_id)
     entries: list[Entry] = []
     nominees = 0
-    for stage, furthest, answered, *values in db.session.execute(query):
+    for stage, furthest, has_answers, *values, count in db.session.execute(query):
         if not demographics.is_candidate(stage, furthest):
-            nominees += 1
+            nominees += count
             continue
-        answers = ({} if answered is None else
-                   {attribute.key: value or "" for attribute, value in zip(ATTRIBUTES, values,
-                                                                           strict=True)})
-        entries.append(Entry(stage, furthest, answers))
+        answers = ({attribute.key: value or "" for attribute, value in zip(ATTRIBUTES, values,
+                                                                           strict=True)}
+                   if has_answers else {})
+        entries.append(Entry(stage, furthest, answers, count))
     return entries, nominees
 
 
@@ -178,7 +181,8 @@ def _overview(actor: Any, entries: Sequence[Entry], nominees: int, sprint: Sprin
                  object_id=None if sprint is None else sprint.id,
                  detail={"scope": "sprint" if sprint is not None else "all"})
     return ImpactOverview(report=build_impact_report(demographics.tally(entries)),
-                          stages=demographics.stage_counts(entries), candidates=len(entries),
+                          stages=demographics.stage_counts(entries),
+                          candidates=sum(entry.count for entry in entries),
                           nominees=nominees, sprint=sprint, sprints=sprints)
 
 

@@ -47,7 +47,11 @@ from coachprog.selection.models import (
     Sprint,
     SprintPanelMember,
 )
-from coachprog.selection.permissions import PANEL_SEAT_ROLES, panel_seat_of
+from coachprog.selection.permissions import (
+    PANEL_SEAT_ROLES,
+    PANEL_VISIBLE_STAGES,
+    panel_seat_of,
+)
 
 MAX_NAME = 200
 MAX_CAPACITY = 500
@@ -221,13 +225,41 @@ def entries_open(sprint: Sprint, on: date | None = None) -> bool:
     return sprint.status == "open" and window.start <= on <= window.end
 
 
-def _stage_complete(sprint: Sprint) -> dict[SprintStage, bool]:
+@dataclass(frozen=True)
+class StageTally:
+    """How many of a sprint's entries stand at each stage now (`at`) and how many got
+    furthest to each pipeline stage (`reached`): all a board's counts, funnel and lateness
+    read, so a board never walks its candidates."""
+
+    at: Mapping[CandidateStage, int]
+    reached: Mapping[CandidateStage, int]
+
+
+def stage_tally(sprint: Sprint) -> StageTally:
+    """Counted from the loaded candidates when a list page loaded them (no query per sprint),
+    otherwise in SQL (one GROUP BY, whatever the number of candidates)."""
+    at: dict[CandidateStage, int] = dict.fromkeys(CandidateStage, 0)
+    reached: dict[CandidateStage, int] = dict.fromkeys(CandidateStage, 0)
+    if "candidates" not in sa.inspect(sprint).unloaded:
+        pairs = [(c.stage, c.furthest_stage, 1) for c in sprint.candidates]
+    else:
+        pairs = [(row.stage, row.furthest_stage, row.n) for row in db.session.execute(
+            sa.select(Candidate.stage, Candidate.furthest_stage, sa.func.count().label("n"))
+            .where(Candidate.sprint_id == sprint.id)
+            .group_by(Candidate.stage, Candidate.furthest_stage))]
+    for stage, furthest, count in pairs:
+        at[CandidateStage(stage)] += count
+        reached[CandidateStage(furthest)] += count
+    return StageTally(at, reached)
+
+
+def _stage_complete(tally: StageTally) -> dict[SprintStage, bool]:
     """A calendar stage is complete when nobody still open sits at it or before it.
 
     Derived rather than ticked by hand so a stage cannot be marked done over waiting people."""
     order = list(domain.SprintStage)
-    open_positions = [order.index(domain.CALENDAR_STAGE[CandidateStage(c.stage)])
-                      for c in sprint.candidates if not domain.is_final(c.stage)]
+    open_positions = [order.index(domain.CALENDAR_STAGE[stage])
+                      for stage, count in tally.at.items() if count and not domain.is_final(stage)]
     earliest_open = min(open_positions, default=len(order))
     return {stage: order.index(stage) < earliest_open for stage in order}
 
@@ -242,23 +274,67 @@ def lateness(sprint: Sprint, on: date | None = None) -> list[Lateness]:
     on = on or today()
     if sprint.status == "closed":
         return []
-    late = domain.late_stages(calendar(sprint), on, _stage_complete(sprint))
+    tally = stage_tally(sprint)
+    late = domain.late_stages(calendar(sprint), on, _stage_complete(tally))
     order = list(domain.SprintStage)
     result = []
     for item in late:
-        waiting = sum(1 for c in sprint.candidates if not domain.is_final(c.stage)
-                      and order.index(domain.CALENDAR_STAGE[CandidateStage(c.stage)])
-                      <= order.index(item.stage))
+        waiting = sum(count for stage, count in tally.at.items() if not domain.is_final(stage)
+                      and order.index(domain.CALENDAR_STAGE[stage]) <= order.index(item.stage))
         result.append(Lateness(item, waiting))
     return result
 
 
-def board(sprint: Sprint) -> dict[CandidateStage, list[Candidate]]:
-    """Candidates by stage, every column present (empty columns too), names sorted."""
+# A board column shows this many cards; the rest are on the stage's candidate list.
+BOARD_COLUMN_SIZE = 20
+
+
+def board(sprint: Sprint, per_column: int | None = None) -> dict[CandidateStage, list[Candidate]]:
+    """The first `per_column` (`BOARD_COLUMN_SIZE`) candidates of each stage by name (every
+    column present, empty ones too), with their evidence: a fixed number of queries and cards
+    whatever the size."""
+    per_column = per_column or BOARD_COLUMN_SIZE
+    ranked = (sa.select(Candidate.id, sa.func.row_number().over(
+        partition_by=Candidate.stage, order_by=(Person.name, Candidate.id)).label("rank"))
+        .join(Person, Person.id == Candidate.person_id)
+        .where(Candidate.sprint_id == sprint.id).subquery())
+    ids = sa.select(ranked.c.id).where(ranked.c.rank <= per_column)
     columns: dict[CandidateStage, list[Candidate]] = {stage: [] for stage in CandidateStage}
-    for candidate in sorted(sprint.candidates, key=lambda c: (c.person.name, c.id)):
+    for candidate in _with_evidence(sa.select(Candidate).where(Candidate.id.in_(ids))):
         columns[CandidateStage(candidate.stage)].append(candidate)
+    for cards in columns.values():
+        cards.sort(key=lambda c: (c.person.name, c.id))
     return columns
+
+
+def list_sprint_candidates(actor: Any, sprint: Sprint, *, stage: CandidateStage | None,
+                           q: str = "", page: int = 1, per_page: int = 50,
+                           ) -> tuple[list[Candidate], int, int]:
+    """One page of the sprint's candidates by name (at `stage`, whose name or employee id
+    contains `q`), how many there are, and the page shown (the last one when `page` is past
+    it)."""
+    require(actor, "can_view_sprints")
+    query = (sa.select(Candidate).join(Person, Person.id == Candidate.person_id)
+             .where(Candidate.sprint_id == sprint.id))
+    if stage is not None:
+        query = query.where(Candidate.stage == stage.value)
+    if q.strip():
+        query = query.where(sa.or_(Person.name.icontains(q.strip(), autoescape=True),
+                                   Person.employee_id.icontains(q.strip(), autoescape=True)))
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery())) or 0
+    page = min(max(page, 1), max(1, -(-total // per_page)))
+    rows = _with_evidence(query.order_by(Person.name, Candidate.id).limit(per_page)
+                          .offset((page - 1) * per_page))
+    return rows, total, page
+
+
+def panel_list(sprint: Sprint) -> list[Candidate]:
+    """The candidates a panel member's page lists: those who reached the panel."""
+    return list(db.session.scalars(
+        sa.select(Candidate).options(joinedload(Candidate.person))
+        .where(Candidate.sprint_id == sprint.id,
+               Candidate.furthest_stage.in_(PANEL_VISIBLE_STAGES))
+        .order_by(Candidate.id)))
 
 
 # What a candidate's card, page or API record reads (the guards' evidence): loaded up front so
@@ -275,29 +351,35 @@ CANDIDATE_EVIDENCE = (
 )
 
 
+def _with_evidence(query: sa.Select[Any]) -> list[Candidate]:
+    """The candidates of `query` with everything their cards read, in a fixed number of
+    queries."""
+    candidates = list(db.session.scalars(query.options(*CANDIDATE_EVIDENCE)).unique())
+    # Each card's stage evidence asks whether its raters were calibrated: one query for all.
+    linked = [link.assessment for c in candidates for link in c.assessments]
+    prefetch_calibrations({a.rater_id for x in linked for a in x.assignments},
+                          {x.rubric_version.rubric_key for x in linked})
+    return candidates
+
+
 def load_board(actor: Any, sprint_id: int) -> Sprint:
-    """The sprint with everything the board reads, in a fixed number of queries."""
+    """The sprint and its panel; its counts come from `stage_tally` and its cards from
+    `board`, so a large sprint is never loaded whole."""
     sprint = db.session.scalar(
         sa.select(Sprint).where(Sprint.id == sprint_id).options(
-            selectinload(Sprint.panel).joinedload(SprintPanelMember.user),
-            selectinload(Sprint.candidates).options(*CANDIDATE_EVIDENCE),
-        ))
+            selectinload(Sprint.panel).joinedload(SprintPanelMember.user)))
     if sprint is None:
         raise NotFound("sprint")
     require(actor, "can_view_sprint", sprint)
-    # Each card's stage evidence asks whether its raters were calibrated: one query for all.
-    linked = [link.assessment for c in sprint.candidates for link in c.assessments]
-    prefetch_calibrations({a.rater_id for x in linked for a in x.assignments},
-                          {x.rubric_version.rubric_key for x in linked})
     return sprint
 
 
 def _count(sprint: Sprint, stage: CandidateStage) -> int:
-    return sum(1 for c in sprint.candidates if c.stage == stage.value)
+    return stage_tally(sprint).at[stage]
 
 
 def funnel(sprint: Sprint) -> tuple[domain.FunnelRow, ...]:
-    return domain.funnel((c.id, c.furthest_stage) for c in sprint.candidates)
+    return domain.funnel_of_counts(stage_tally(sprint).reached)
 
 
 def _appointed_now(sprint: Sprint) -> int:

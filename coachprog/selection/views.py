@@ -58,7 +58,15 @@ from coachprog.selection.invitation_links import sends_email
 from coachprog.selection.models import Candidate, Sprint
 from coachprog.selection.permissions import PANEL_VISIBLE_STAGES, panel_seat_of
 from coachprog.validation import parse_id
-from coachprog.web import apply_domain_error, authorize, csv_cell, no_store, safe_next
+from coachprog.web import (
+    Pagination,
+    apply_domain_error,
+    authorize,
+    csv_cell,
+    no_store,
+    page_arg,
+    safe_next,
+)
 
 bp = Blueprint("selection", __name__, url_prefix="/sprints")
 no_store(bp)  # session content, evidence or assessments: never cached
@@ -390,8 +398,9 @@ def view_sprint(sprint_id: int) -> Any:
     today = services.today()
     if not can(current_user, "can_view_sprints"):
         # A panel member outside program staff: only the candidates who reached the panel.
-        visible = [c for c in sprint.candidates if can(current_user, "can_view_candidate", c)]
-        reached = {c.id for c in sprint.candidates if c.furthest_stage in PANEL_VISIBLE_STAGES}
+        listed = services.panel_list(sprint)
+        visible = [c for c in listed if can(current_user, "can_view_candidate", c)]
+        reached = {c.id for c in listed}
         mine = [c for c in sprint_conflicts(sprint)
                 if c.member_id == current_user.id and c.candidate_id in reached]
         return render_template("selection/sprint_panel.html", sprint=sprint,
@@ -399,15 +408,35 @@ def view_sprint(sprint_id: int) -> Any:
                                timeline=_timeline(sprint, today), today=today)
     found = sprint_conflicts(sprint)
     columns = services.board(sprint)
+    totals = services.stage_tally(sprint).at
     return render_template(
         "selection/sprint_view.html", sprint=sprint, today=today,
         timeline=_timeline(sprint, today), late=services.lateness(sprint, today),
         funnel=_funnel(sprint), seats=_seats(sprint, found), conflicts=found,
         conflicted={c.candidate_id: c for c in found},
-        seats_left=services.seats_left(sprint),
+        seats_left=services.seats_left(sprint), totals=totals,
         open_columns=[(stage, [_card(c) for c in columns[stage]]) for stage in OPEN_COLUMNS],
         final_columns=[(stage, columns[stage]) for stage in FINAL_COLUMNS],
         close_form=CloseSprintForm(formdata=None))
+
+
+@bp.route("/<int:sprint_id>/candidates")
+@login_required
+def list_candidates(sprint_id: int) -> Any:
+    """Every candidate of the sprint, a page at a time, by stage and name: where a board
+    column ends ("Show all")."""
+    sprint = services.get_sprint(current_user, sprint_id, "can_view_sprints")
+    raw_stage = request.args.get("stage", "")
+    # An unknown stage is ignored, like every list's unknown filter: all stages are listed.
+    stage = next((s for s in CandidateStage if s.value == raw_stage), None)
+    q = request.args.get("q", "").strip()[:100]
+    per_page = current_app.config["COACHPROG_PAGE_SIZE"]
+    candidates, total, page = services.list_sprint_candidates(
+        current_user, sprint, stage=stage, q=q, page=page_arg(), per_page=per_page)
+    return render_template(
+        "selection/candidate_list.html", sprint=sprint, stage=stage, q=q,
+        stages=list(CandidateStage), cards=[_card(c) for c in candidates],
+        pagination=Pagination(page, per_page, total))
 
 
 @bp.route("/<int:sprint_id>/panel/<seat>", methods=["POST"])

@@ -245,3 +245,13 @@ def test_counting_all_sprints_at_once_equals_pooling_each_sprints_tallies(
 
     assert as_counts(tally([*first, *second])) == as_counts(pool([*tally(first),
                                                                    *tally(second)]))
+
+
+@given(st.lists(st.tuples(entries(), st.integers(1, 4)), max_size=20))
+def test_an_entry_counting_several_candidacies_counts_as_that_many_copies(
+        weighted: list[tuple[Entry, int]]) -> None:
+    """The service counts identical rows in SQL and passes each once with its count."""
+    grouped = [Entry(e.stage, e.furthest_stage, e.answers, n) for e, n in weighted]
+    copies = [e for e, n in weighted for _ in range(n)]
+    assert tally(grouped) == tally(copies)
+    assert stage_counts(grouped) == stage_counts(copies)

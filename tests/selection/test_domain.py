@@ -575,6 +575,23 @@ def test_funnel_refuses_exit_stages() -> None:
 
 
 @given(st.lists(st.tuples(st.integers(0, 50), st.sampled_from(domain.PIPELINE))))
+def test_funnel_of_counts_per_furthest_stage_equals_the_funnel_of_the_people(
+        entries: list[tuple[int, S]]) -> None:
+    furthest: dict[int, int] = {}
+    for person, stage in entries:
+        furthest[person] = max(furthest.get(person, 0), domain.PIPELINE.index(stage))
+    counts = {stage: sum(1 for index in furthest.values() if domain.PIPELINE[index] is stage)
+              for stage in S}
+    assert domain.funnel_of_counts(counts) == domain.funnel(entries)
+
+
+def test_funnel_of_counts_refuses_people_counted_at_an_exit() -> None:
+    assert domain.funnel_of_counts({S.REJECTED: 0, S.APPLIED: 1})[1].count == 1
+    with pytest.raises(ValueError, match="stage the person left from"):
+        domain.funnel_of_counts({S.WITHDRAWN: 2})
+
+
+@given(st.lists(st.tuples(st.integers(0, 50), st.sampled_from(domain.PIPELINE))))
 def test_funnel_counts_never_increase(entries: list[tuple[int, S]]) -> None:
     rows = domain.funnel(entries)
     counts = [r.count for r in rows]

@@ -949,3 +949,79 @@ def test_rejecting_twice_explains_instead_of_showing_a_hidden_form(client, auth:
     assert response.status_code == 302
     page = _follow(client, response)
     assert "was not rejected. The candidate is rejected, which is final" in page
+
+
+# --- a large sprint: bounded board columns, the paginated candidate list (issue 20) -----------
+
+
+def _crowded_sprint(monkeypatch: pytest.MonkeyPatch) -> Sprint:
+    """A sprint whose Applied column holds more than a (shrunk) column: Ada, Ben, then Zoe, who
+    is managed by the seated sponsor (a conflict off the board's first cards)."""
+    monkeypatch.setattr(selection, "BOARD_COLUMN_SIZE", 2)
+    row = sprint()
+    sponsor = next(m.user for m in row.panel if m.panel_role == "business_sponsor")
+    sponsor.person_id = _person(name="Sam Sponsor").id
+    db.session.flush()
+    for name in ("Ben Second", "Ada First"):
+        applicant(row, _person(name=name, employee_id=f"E-{name[:3].upper()}"))
+    applicant(row, _person(name="Zoe Last", employee_id="E-ZOE", manager_id=sponsor.person_id))
+    db.session.commit()
+    return row
+
+
+def test_a_board_column_shows_its_first_cards_and_links_to_the_rest(
+        client: FlaskClient, auth: Auth, monkeypatch: pytest.MonkeyPatch) -> None:
+    row = _crowded_sprint(monkeypatch)
+    auth.login_as(Role.ADMIN)
+    page = _text(client.get(f"/sprints/{row.id}"))
+    assert "Ada First" in page and "Ben Second" in page
+    assert 'class="card-name"' in page and page.count('class="board-card"') == 2
+    assert 'Applied <span class="count">(3)</span>' in page
+    assert f'<a href="/sprints/{row.id}/candidates?stage=applied">Show all 3 in applied</a>' \
+        in page
+    # The panel's conflicts still weigh every candidate, the one off the board included.
+    assert re.search(r"Business sponsor</th><td>Sam Sponsor</td><td>Zoe Last</td>", page)
+
+
+def test_the_candidate_list_filters_by_stage_and_name_a_page_at_a_time(
+        app: Flask, client: FlaskClient, auth: Auth, monkeypatch: pytest.MonkeyPatch) -> None:
+    row = _crowded_sprint(monkeypatch)
+    selection.advance_candidate(SYSTEM, db.session.scalars(sa.select(Candidate).where(
+        Candidate.sprint_id == row.id).order_by(Candidate.id)).first(), "interview")
+    db.session.commit()
+    monkeypatch.setitem(app.config, "COACHPROG_PAGE_SIZE", 1)
+    auth.login_as(Role.LEAD_COACH)
+    url = f"/sprints/{row.id}/candidates"
+    first = _text(client.get(f"{url}?stage=applied"))
+    assert "Ada First" in first and "Zoe Last" not in first and "Ben Second" not in first
+    assert "1–1 of 2" in first and "Page 1 of 2" in first
+    assert f'href="{url}?stage=applied&amp;page=2"' in first
+    assert '<option value="applied" selected>' in first
+    second = _text(client.get(f"{url}?stage=applied&page=2"))
+    assert "Zoe Last" in second and "Ada First" not in second
+    # Past the last page: the last page; not a number: the first.
+    assert "Zoe Last" in _text(client.get(f"{url}?stage=applied&page=99"))
+    assert "Ada First" in _text(client.get(f"{url}?stage=applied&page=two"))
+    # An unknown stage is ignored (every stage), the search matches names and employee ids.
+    every = client.get(f"{url}?stage=hired&page=3")
+    assert every.status_code == 200 and "Zoe Last" in _text(every) and "3–3 of 3" in _text(every)
+    assert "Ben Second" in _text(client.get(f"{url}?stage=interview"))
+    assert "Zoe Last" in _text(client.get(f"{url}?q=e-zoe"))
+    assert "has a name or employee id containing “nobody”" in _text(
+        client.get(f"{url}?q=nobody"))
+    assert client.get("/sprints/999999/candidates").status_code == 404
+    auth.logout()
+    auth.login_as(Role.SPONSOR)
+    assert client.get(url).status_code == 403
+
+
+def test_the_candidate_list_costs_the_same_queries_whatever_the_sprint(
+        client: FlaskClient, auth: Auth) -> None:
+    small, big = sprint(name="Small"), sprint(name="Big")
+    applicant(small)
+    for _ in range(6):
+        applicant(big)
+    db.session.commit()
+    auth.login_as(Role.ADMIN)
+    assert statements_for(client, f"/sprints/{big.id}/candidates?q=a") == statements_for(
+        client, f"/sprints/{small.id}/candidates?q=a")

@@ -46,8 +46,8 @@ browser-deps:
 lint: $(DEV_STAMP)
 	$(BIN)/ruff check coachprog tests bench wsgi.py
 	$(BIN)/mypy coachprog
-	$(BIN)/mypy --strict --follow-imports=silent coachprog/*/domain.py coachprog/selection/impact.py coachprog/selection/panel_domain.py \
-	  coachprog/selection/demographics.py coachprog/recordings/sensitive.py \
+	$(BIN)/mypy --strict --follow-imports=silent coachprog/*/domain.py coachprog/selection/*/domain.py \
+	  coachprog/selection/impact/demographics.py coachprog/recordings/sensitive.py \
 	  coachprog/practicum/supervision_domain.py coachprog/audits/fidelity.py \
 	  coachprog/recordings/wer.py coachprog/practicum/capstone_domain.py \
 	  coachprog/practicum/triad_domain.py coachprog/certification/recert_domain.py \

@@ -23,8 +23,8 @@ from typing import Any
 
 from coachprog.auth.domain import PROGRAM_STAFF, Role
 from coachprog.auth.permissions import has_any_role, is_signed_in, permission
-from coachprog.selection.conflicts import member_conflict
 from coachprog.selection.domain import CandidateStage, is_final
+from coachprog.selection.panel.conflicts import member_conflict
 
 SUPERVISOR_ROLES = (Role.MASTER_COACH, Role.LEAD_COACH)
 # Which role a user must hold to take each panel seat.

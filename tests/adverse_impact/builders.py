@@ -8,7 +8,7 @@ from typing import Any
 
 from coachprog.db import utcnow
 from coachprog.extensions import db
-from coachprog.selection.demographics import DEMOGRAPHICS_CONSENT_VERSION
+from coachprog.selection.impact.demographics import DEMOGRAPHICS_CONSENT_VERSION
 from coachprog.selection.models import Candidate, CandidateDemographics, Sprint
 from tests.factories import PersonFactory, UserFactory
 

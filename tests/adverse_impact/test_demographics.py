@@ -9,7 +9,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from coachprog.selection.demographics import (
+from coachprog.selection.domain import PIPELINE, CandidateStage
+from coachprog.selection.impact.demographics import (
     ATTRIBUTE_KEYS,
     ATTRIBUTES,
     NOT_REPORTED_GROUP,
@@ -27,8 +28,7 @@ from coachprog.selection.demographics import (
     stage_counts,
     tally,
 )
-from coachprog.selection.domain import PIPELINE, CandidateStage
-from coachprog.selection.impact import GroupKind, GroupTally, TransitionTally, pool
+from coachprog.selection.impact.domain import GroupKind, GroupTally, TransitionTally, pool
 
 GENDER, ETHNICITY, AGE, DISABILITY = ATTRIBUTES
 APPLIED_INTERVIEW, INTERVIEW_SIMULATIONS, *_, PANEL_APPOINTED = TRANSITIONS

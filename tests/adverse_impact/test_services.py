@@ -17,9 +17,9 @@ from coachprog.db import set_clock
 from coachprog.errors import DomainError, NotFound, NotPermitted
 from coachprog.extensions import db
 from coachprog.governance.models import AuditEntry
-from coachprog.selection import monitoring
-from coachprog.selection.demographics import DEMOGRAPHICS_CONSENT_VERSION, tally
-from coachprog.selection.impact import SUPPRESSED_TEXT, build_impact_report, pool
+from coachprog.selection.impact import services as monitoring
+from coachprog.selection.impact.demographics import DEMOGRAPHICS_CONSENT_VERSION, tally
+from coachprog.selection.impact.domain import SUPPRESSED_TEXT, build_impact_report, pool
 from coachprog.selection.models import CandidateDemographics
 from tests.adverse_impact.builders import (
     candidate,

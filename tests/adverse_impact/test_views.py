@@ -21,7 +21,7 @@ from coachprog.auth.permissions import SystemActor
 from coachprog.auth.services import create_api_token
 from coachprog.extensions import db
 from coachprog.governance.models import AuditEntry
-from coachprog.selection.impact import REPORT_EXPLANATION
+from coachprog.selection.impact.domain import REPORT_EXPLANATION
 from coachprog.selection.models import Candidate, CandidateDemographics, Sprint
 from tests.adverse_impact.builders import (
     candidate,
@@ -349,8 +349,8 @@ def test_no_page_or_api_response_reveals_one_persons_answers(
 
 
 def test_the_form_asks_every_question_of_the_policy(app: Flask) -> None:
-    from coachprog.selection.demographics import ATTRIBUTE_KEYS
-    from coachprog.selection.impact_forms import DemographicsReportForm
+    from coachprog.selection.impact.demographics import ATTRIBUTE_KEYS
+    from coachprog.selection.impact.forms import DemographicsReportForm
 
     with app.test_request_context():
         form = DemographicsReportForm(meta={"csrf": False})

@@ -24,7 +24,7 @@ from coachprog.home import services as home
 from coachprog.recordings import consent as consent_rules
 from coachprog.recordings import services as recordings
 from coachprog.recordings.models import ConsentText
-from coachprog.selection import monitoring
+from coachprog.selection.impact import services as monitoring
 from tests.adverse_impact.builders import candidate, sprint
 from tests.coaching.builders import engagement, ready_coach
 from tests.conftest import Auth

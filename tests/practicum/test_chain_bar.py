@@ -14,7 +14,7 @@ from coachprog.extensions import db
 from coachprog.people import services as people
 from coachprog.practicum import services, supervision_services
 from coachprog.recordings import services as recordings
-from coachprog.selection import services as selection
+from coachprog.selection.panel import services as selection
 from tests.factories import PersonFactory, UserFactory
 from tests.practicum.builders import enrolled_trainee, entry
 from tests.recordings.recording_builders import (

@@ -9,8 +9,9 @@ from __future__ import annotations
 from typing import Any
 
 from coachprog.extensions import db
-from coachprog.selection import services as selection
 from coachprog.selection.domain import CandidateStage
+from coachprog.selection.entries import services as entry_services
+from coachprog.selection.practice import services as practice_services
 from tests.access import ADMIN_ONLY, DIRECTORY, Case, statuses
 from tests.factories import UserFactory
 from tests.selection.builders import SYSTEM, applicant, candidate_at, line, sprint
@@ -35,7 +36,7 @@ def matrix_candidate() -> dict[str, Any]:
 
 def matrix_practice() -> dict[str, Any]:
     candidate = candidate_at(CandidateStage.SUPERVISED_PRACTICE)
-    entry = selection.log_practice_hours(SYSTEM, candidate,
+    entry = practice_services.log_practice_hours(SYSTEM, candidate,
                                          session_date=candidate.sprint.start_date, minutes=60)
     db.session.commit()
     return {"sprint_id": candidate.sprint_id, "candidate_id": candidate.id, "entry_id": entry.id}
@@ -43,7 +44,7 @@ def matrix_practice() -> dict[str, Any]:
 
 def matrix_invitation() -> dict[str, Any]:
     manager, nominee = line(1)
-    entry = selection.nominate(UserFactory(person_id=manager.id), sprint(name="Matrix sprint"),
+    entry = entry_services.nominate(UserFactory(person_id=manager.id), sprint(name="Matrix sprint"),
                                nominee_employee_id=nominee.employee_id, why="Listens well.")
     db.session.commit()
     return {"token": entry.invitation_token}

@@ -12,32 +12,40 @@ from hypothesis import strategies as st
 
 from coachprog.assessments.domain import AssessmentStatus
 from coachprog.selection import domain
+from coachprog.selection.appointment.domain import (
+    MatchFacts,
+    Paperwork,
+    RoleProfile,
+    TimeAgreement,
+    match_problems,
+    missing_paperwork,
+)
+from coachprog.selection.candidates import domain as candidate_domain
+from coachprog.selection.candidates.domain import (
+    Refusal,
+    StageEvidence,
+    Transition,
+    advance,
+    reject,
+    withdraw,
+)
 from coachprog.selection.domain import (
     FINAL_STAGES,
     AssessmentEvidence,
     CandidateStage,
     CoachedHours,
     InvalidCalendar,
-    MatchFacts,
+    SprintStage,
+    late_stages,
+    plan_calendar,
+)
+from coachprog.selection.entries import domain as entry_domain
+from coachprog.selection.panel.domain import (
     PanelDecision,
     PanelOutcome,
     PanelRole,
     PanelVerdict,
-    Paperwork,
-    Refusal,
-    RoleProfile,
-    SprintStage,
-    StageEvidence,
-    TimeAgreement,
-    Transition,
-    advance,
-    late_stages,
-    match_problems,
-    missing_paperwork,
     panel_outcome,
-    plan_calendar,
-    reject,
-    withdraw,
 )
 
 S = CandidateStage
@@ -314,7 +322,7 @@ def test_unanimous_no_does_not_appoint() -> None:
 
 @pytest.mark.parametrize("outcome", [S.REJECTED, S.WITHDRAWN])
 def test_candidate_notice_is_neutral(outcome: S) -> None:
-    notice = domain.candidate_notice(outcome, "Spring 2025")
+    notice = candidate_domain.candidate_notice(outcome, "Spring 2025")
     assert "Spring 2025 selection sprint" in notice
     for judgement in ("fail", "score", "panel", "reject", "poor"):
         assert judgement not in notice.lower()
@@ -322,7 +330,7 @@ def test_candidate_notice_is_neutral(outcome: S) -> None:
 
 def test_candidate_notice_only_for_exits() -> None:
     with pytest.raises(ValueError, match="appointed"):
-        domain.candidate_notice(S.APPOINTED, "Spring")
+        candidate_domain.candidate_notice(S.APPOINTED, "Spring")
 
 
 # --- property tests ---------------------------------------------------------------------------
@@ -420,35 +428,37 @@ def test_interview_hours() -> None:
 @pytest.mark.parametrize(("words", "ok"), [(0, False), (149, False), (150, True), (600, True),
                                            (601, False)])
 def test_application_length(words: int, ok: bool) -> None:
-    assert (domain.application_problems(" ".join(["coach"] * words)) == []) is ok
+    assert (entry_domain.application_problems(" ".join(["coach"] * words)) == []) is ok
 
 
 def test_word_count_reads_like_a_person() -> None:
-    assert domain.word_count("I don't tell; I'm self-aware — really.") == 6
+    assert entry_domain.word_count("I don't tell; I'm self-aware — really.") == 6
 
 
 def test_nomination_rules() -> None:
     chain = (3, 2, 1)  # direct manager first
-    assert domain.nomination_problems(nominator_id=3, nominee_id=5, nominee_manager_chain=chain,
+    assert entry_domain.nomination_problems(nominator_id=3, nominee_id=5,
+                                            nominee_manager_chain=chain,
                                       why="Good.", existing_person_ids=[7]) == []
-    assert domain.nomination_problems(nominator_id=1, nominee_id=5, nominee_manager_chain=chain,
+    assert entry_domain.nomination_problems(nominator_id=1, nominee_id=5,
+                                            nominee_manager_chain=chain,
                                       why="Good.", existing_person_ids=[7]) == []
-    problems = domain.nomination_problems(nominator_id=9, nominee_id=5,
+    problems = entry_domain.nomination_problems(nominator_id=9, nominee_id=5,
                                           nominee_manager_chain=chain, why="  ",
                                           existing_person_ids=[5])
     assert problems == ["This person already has an entry in this sprint.",
                         "You can nominate only people in your reporting line (direct or "
                         "indirect).",
                         "Say why you are nominating this person."]
-    assert "yourself" in (domain.nominator_problem(5, 5, (5,)) or "")
-    assert domain.why_problems("x" * 2001) == ["Keep the reason under 2000 characters."]
+    assert "yourself" in (entry_domain.nominator_problem(5, 5, (5,)) or "")
+    assert entry_domain.why_problems("x" * 2001) == ["Keep the reason under 2000 characters."]
 
 
 def test_application_entry_rules() -> None:
     text = " ".join(["word"] * 200)
-    assert domain.application_entry_problems(person_id=1, text=text,
+    assert entry_domain.application_entry_problems(person_id=1, text=text,
                                              existing_person_ids=[2]) == []
-    assert len(domain.application_entry_problems(person_id=1, text="short",
+    assert len(entry_domain.application_entry_problems(person_id=1, text="short",
                                                  existing_person_ids=[1])) == 2
 
 

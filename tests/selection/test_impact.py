@@ -12,7 +12,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from coachprog.governance.domain import suppress_small_groups
-from coachprog.selection.impact import (
+from coachprog.selection.impact.domain import (
     FOUR_FIFTHS,
     MIN_GROUP_SIZE,
     NOT_APPLICABLE_TEXT,

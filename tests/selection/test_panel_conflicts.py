@@ -22,9 +22,10 @@ from coachprog.extensions import db
 from coachprog.governance.models import AuditEntry
 from coachprog.people.models import Person
 from coachprog.selection import domain
-from coachprog.selection import services as selection
-from coachprog.selection.conflicts import sprint_conflicts
+from coachprog.selection.candidates import services as candidate_services
 from coachprog.selection.models import Candidate, Sprint
+from coachprog.selection.panel import services as panel_services
+from coachprog.selection.panel.conflicts import sprint_conflicts
 from tests.coaching.builders import engagement
 from tests.conftest import Auth, post_form
 from tests.factories import PersonFactory, UserFactory
@@ -38,14 +39,14 @@ from tests.selection.builders import (
 
 
 def _to_panel(candidate: Candidate) -> Candidate:
-    selection.advance_candidate(SYSTEM, candidate, "interview")
+    candidate_services.advance_candidate(SYSTEM, candidate, "interview")
     passed_assessment(candidate, "interview")
-    selection.advance_candidate(SYSTEM, candidate, "simulations")
+    candidate_services.advance_candidate(SYSTEM, candidate, "simulations")
     for key in domain.SIMULATION_RUBRICS:
         passed_assessment(candidate, key)
-    selection.advance_candidate(SYSTEM, candidate, "supervised_practice")
+    candidate_services.advance_candidate(SYSTEM, candidate, "supervised_practice")
     verified_hours(candidate)
-    selection.advance_candidate(SYSTEM, candidate, "panel")
+    candidate_services.advance_candidate(SYSTEM, candidate, "panel")
     return candidate
 
 
@@ -112,7 +113,7 @@ def test_a_conflicted_member_neither_reads_the_pack_nor_decides(story: Story) ->
     assert can(story.sponsor, "can_view_candidate", story.ada)
     assert can(story.sponsor, "can_record_panel_decision", story.ada)
     with pytest.raises(DomainError, match=r"Sam Sponsor manages Dan Diaz\..*conflict of interest"):
-        selection.record_panel_decision(story.sponsor, story.dan, verdict="appoint",
+        panel_services.record_panel_decision(story.sponsor, story.dan, verdict="appoint",
                                         reasons="Strong.")
     # A seated admin or master coach loses the pack too, whatever their role allows elsewhere.
     assert not can(story.hr, "can_view_candidate", story.cleo)
@@ -122,7 +123,7 @@ def test_a_conflicted_member_neither_reads_the_pack_nor_decides(story: Story) ->
 
 
 def test_the_board_export_leaves_out_the_evidence_of_a_conflicted_admin(story: Story) -> None:
-    rows = {r["name"]: r for r in selection.export_board(story.hr, story.sprint)}
+    rows = {r["name"]: r for r in candidate_services.export_board(story.hr, story.sprint)}
     assert rows["Cleo Coached"]["interview"] == "" and rows["Cleo Coached"]["panel_outcome"] == ""
     assert rows["Dan Diaz"]["interview"] != ""
 
@@ -130,10 +131,10 @@ def test_the_board_export_leaves_out_the_evidence_of_a_conflicted_admin(story: S
 def test_replacing_a_seat_needs_a_reason_and_is_audited(story: Story) -> None:
     other = UserFactory(roles=[Role.SPONSOR], display_name="Olu Other")
     with pytest.raises(DomainError) as refused:
-        selection.seat_panel_member(SYSTEM, story.sprint, "business_sponsor", other.id)
+        panel_services.seat_panel_member(SYSTEM, story.sprint, "business_sponsor", other.id)
     assert refused.value.field_errors == {"reason": [
         "Say why the Business sponsor seat changes hands; the reason is kept in the audit log."]}
-    selection.seat_panel_member(SYSTEM, story.sprint, "business_sponsor", other.id,
+    panel_services.seat_panel_member(SYSTEM, story.sprint, "business_sponsor", other.id,
                                 reason="Sam manages Dan Diaz.")
     entry = db.session.scalars(sa.select(AuditEntry).where(
         AuditEntry.action == "sprint.panel_replaced")).one()
@@ -150,9 +151,9 @@ def test_nobody_conflicted_is_seated_or_offered_and_the_list_says_why(story: Sto
     coach = UserFactory(roles=[Role.MASTER_COACH], display_name="Rosa's report",
                         person_id=PersonFactory(manager_id=story.rosa.person_id).id)
     with pytest.raises(DomainError, match=r"Rosa's report reports to Rosa Lead\. They cannot sit"):
-        selection.seat_panel_member(SYSTEM, story.sprint, "external_master_coach", coach.id,
+        panel_services.seat_panel_member(SYSTEM, story.sprint, "external_master_coach", coach.id,
                                     reason="Mateo is conflicted.")
-    choices, not_offered = selection.panel_seat_choices(story.sprint)
+    choices, not_offered = panel_services.panel_seat_choices(story.sprint)
     assert coach not in choices["external_master_coach"]
     assert (coach, "Rosa's report reports to Rosa Lead.") in not_offered["external_master_coach"]
     assert story.master not in choices["external_master_coach"]

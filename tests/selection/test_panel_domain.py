@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from coachprog.assessments.domain import RelationshipFacts
-from coachprog.selection.panel_domain import conflict_sentence, panel_conflicts
+from coachprog.selection.panel.domain import conflict_sentence, panel_conflicts
 
 MEMBER, CANDIDATE, OTHER = 1, 2, 3
 

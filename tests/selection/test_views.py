@@ -26,9 +26,14 @@ from coachprog.governance.models import AuditEntry
 from coachprog.notifications.models import OutboxMessage
 from coachprog.people.models import Person
 from coachprog.selection import domain
-from coachprog.selection import services as selection
+from coachprog.selection.candidates import domain as candidate_domain
+from coachprog.selection.candidates import services as candidate_services
 from coachprog.selection.domain import CandidateStage
+from coachprog.selection.entries import services as entry_services
 from coachprog.selection.models import Candidate, CoachedHoursEntry, Sprint
+from coachprog.selection.panel import services as panel_services
+from coachprog.selection.practice import services as practice_services
+from coachprog.selection.sprints import services as sprint_services
 from tests.assessments.builders import LOW
 from tests.conftest import Auth, csrf_token, post_form, statements_for
 from tests.factories import PersonFactory, UserFactory
@@ -220,7 +225,7 @@ def test_sprint_form_refuses_bad_input(client: FlaskClient, auth: Auth, field: s
 
 
 def test_edit_prefills_and_saves_the_sprint(client: FlaskClient, auth: Auth) -> None:
-    row = selection.create_sprint(SYSTEM, selection.SprintDraft(
+    row = sprint_services.create_sprint(SYSTEM, sprint_services.SprintDraft(
         name="Spring", capacity=3, start_date=utcnow().date(),
         stage_days={"interview": 14}))
     auth.login_as(Role.ADMIN)
@@ -247,7 +252,7 @@ def test_closing_is_refused_while_candidates_wait_then_moves_stop(client: FlaskC
     auth.login_as(Role.ADMIN)
     page = _follow(client, post_form(client, f"/sprints/{row.id}/close"))
     assert "The sprint stays open: 1 candidate still has no decision" in page
-    selection.reject_candidate(SYSTEM, candidate, "Not eligible.")
+    candidate_services.reject_candidate(SYSTEM, candidate, "Not eligible.")
     db.session.commit()
     page = _follow(client, post_form(client, f"/sprints/{row.id}/close"))
     assert "The sprint is closed" in page and "Close sprint</button>" not in page
@@ -286,7 +291,7 @@ def test_board_shows_timeline_lateness_funnel_panel_and_what_is_missing(
     waiting = applicant(row, _person(name="Wanda Waiting"))
     moved = applicant(row, _person(name="Ivo Interview"))
     set_clock(lambda: frozen)
-    selection.advance_candidate(SYSTEM, moved, "interview")
+    candidate_services.advance_candidate(SYSTEM, moved, "interview")
     auth.login_as(Role.ADMIN)
     page = _text(client.get(f"/sprints/{row.id}"))
     assert "Nomination &amp; application should have finished on 2026-02-26 (4 days late)." \
@@ -395,7 +400,7 @@ def test_board_script_is_served(client: FlaskClient) -> None:
 def test_candidate_page_shows_the_full_evidence_pack(client: FlaskClient, auth: Auth) -> None:
     candidate = candidate_at(CandidateStage.PANEL)
     members = {m.panel_role: m.user for m in candidate.sprint.panel}
-    selection.record_panel_decision(members["hr_ld"], candidate, verdict="appoint",
+    panel_services.record_panel_decision(members["hr_ld"], candidate, verdict="appoint",
                                     reasons="Strong contracting, QZ-3 evidence.")
     auth.login_as(Role.MASTER_COACH)
     page = _text(client.get(_url(candidate)))
@@ -519,7 +524,7 @@ def test_supervisors_log_verify_and_review_practice(client: FlaskClient) -> None
 
 def test_admins_do_not_verify_hours(client: FlaskClient, auth: Auth) -> None:
     candidate = candidate_at(CandidateStage.SUPERVISED_PRACTICE)
-    entry = selection.log_practice_hours(SYSTEM, candidate, session_date=utcnow().date(),
+    entry = practice_services.log_practice_hours(SYSTEM, candidate, session_date=utcnow().date(),
                                          minutes=60)
     auth.login_as(Role.ADMIN)
     assert 'Verify</button>' not in _text(client.get(_url(candidate)))
@@ -590,7 +595,7 @@ def test_panel_decision_after_the_panel_stage_is_refused_with_a_reason(
         client: FlaskClient) -> None:
     candidate = candidate_at(CandidateStage.PANEL)
     panel_decides(candidate)
-    selection.advance_candidate(SYSTEM, candidate, "appointed")
+    candidate_services.advance_candidate(SYSTEM, candidate, "appointed")
     member = candidate.sprint.panel[0].user
     _sign_in(client, member)
     response = post_form(client, _url(candidate, "/decision"),
@@ -628,10 +633,10 @@ def test_own_candidacy_in_plain_words_with_the_calendar(client: FlaskClient,
 def test_own_view_never_shows_scores_or_the_recorded_reason(client: FlaskClient) -> None:
     candidate = candidate_at(CandidateStage.SIMULATIONS)
     passed_assessment(candidate, "simulation-performance", LOW)
-    selection.reject_candidate(SYSTEM, candidate, EXIT_REASON)
+    candidate_services.reject_candidate(SYSTEM, candidate, EXIT_REASON)
     _sign_in(client, _user_of(candidate))
     page = _text(client.get(_url(candidate, "/mine")))
-    assert str(escape(domain.candidate_notice("rejected", candidate.sprint.name))) in page
+    assert str(escape(candidate_domain.candidate_notice("rejected", candidate.sprint.name))) in page
     for secret in (EXIT_REASON, "XJ-7781", "did not pass", "Passed", "%", "rater"):
         assert secret not in page, secret
     assert 'id="withdraw"' not in page
@@ -670,7 +675,8 @@ def test_candidate_withdraws_with_a_reason(client: FlaskClient) -> None:
                          {"reason": "A new role takes my time.", "origin": "mine"})
     page = _follow(client, response)
     assert "The candidacy is withdrawn." in page
-    assert str(escape(domain.candidate_notice("withdrawn", candidate.sprint.name))) in page
+    notice = candidate_domain.candidate_notice("withdrawn", candidate.sprint.name)
+    assert str(escape(notice)) in page
     assert "A new role takes my time." not in page
 
 
@@ -792,13 +798,13 @@ def test_nomination_page_explains_an_empty_reporting_line(client: FlaskClient) -
 def test_manager_sees_only_whether_the_nominee_answered(client: FlaskClient) -> None:
     top, nominee = line(1)
     manager = _user(Role.MANAGER, person_id=top.id)
-    entry = selection.nominate(manager, sprint(), nominee_employee_id=nominee.employee_id,
+    entry = entry_services.nominate(manager, sprint(), nominee_employee_id=nominee.employee_id,
                                why="Curious mind.")
     assert entry.invitation_token is not None
-    candidate = selection.respond_to_invitation(entry.invitation_token, accept=True)
-    selection.advance_candidate(SYSTEM, candidate, "interview")
+    candidate = entry_services.respond_to_invitation(entry.invitation_token, accept=True)
+    candidate_services.advance_candidate(SYSTEM, candidate, "interview")
     passed_assessment(candidate, "interview", LOW)
-    selection.reject_candidate(SYSTEM, candidate, EXIT_REASON)
+    candidate_services.reject_candidate(SYSTEM, candidate, EXIT_REASON)
     _sign_in(client, manager)
     page = _text(client.get("/sprints/nominations"))
     assert "Line person 1" in page and "Accepted — now a candidate" in page
@@ -820,7 +826,7 @@ def test_nominations_need_a_directory_record(client: FlaskClient, auth: Auth) ->
 def _invitation(why: str = "Listens before she speaks.") -> tuple[str, Candidate]:
     top, nominee = line(1)
     manager = _user(Role.MANAGER, person_id=top.id, display_name="Mona Manager")
-    entry = selection.nominate(manager, sprint(), nominee_employee_id=nominee.employee_id,
+    entry = entry_services.nominate(manager, sprint(), nominee_employee_id=nominee.employee_id,
                                why=why)
     db.session.commit()
     return entry.invitation_token or "", entry.candidate
@@ -893,7 +899,7 @@ def test_export_lists_the_board_and_defuses_formulas(client: FlaskClient, auth: 
     row = sprint()
     candidate = applicant(row, _person(name="=HYPERLINK(\"http://x\")",
                                              department="@SUM(A1)"))
-    selection.reject_candidate(SYSTEM, candidate, "-2+3 is not a reason")
+    candidate_services.reject_candidate(SYSTEM, candidate, "-2+3 is not a reason")
     applicant(row, _person(name="Plain Name"))
     auth.login_as(Role.ADMIN)
     response = client.get(f"/sprints/{row.id}/export.csv")
@@ -901,7 +907,7 @@ def test_export_lists_the_board_and_defuses_formulas(client: FlaskClient, auth: 
     assert response.mimetype == "text/csv"
     assert f"sprint-{row.id}-board.csv" in response.headers["Content-Disposition"]
     rows = list(csv.DictReader(io.StringIO(_text(response))))
-    assert list(rows[0]) == list(selection.EXPORT_COLUMNS)
+    assert list(rows[0]) == list(candidate_services.EXPORT_COLUMNS)
     by_stage = {r["stage"]: r for r in rows}
     assert by_stage["rejected"]["name"] == "'=HYPERLINK(\"http://x\")"
     assert by_stage["rejected"]["department"] == "'@SUM(A1)"
@@ -942,7 +948,7 @@ def test_the_board_costs_the_same_queries_whatever_its_size(auth: Auth, client) 
 
 def test_rejecting_twice_explains_instead_of_showing_a_hidden_form(client, auth: Auth) -> None:
     candidate = applicant(sprint())
-    selection.reject_candidate(SYSTEM, candidate, "Not this time.")
+    candidate_services.reject_candidate(SYSTEM, candidate, "Not this time.")
     db.session.commit()
     auth.login_as("admin")
     response = post_form(client, _url(candidate, "/reject"), {"reason": "Again"})
@@ -957,7 +963,7 @@ def test_rejecting_twice_explains_instead_of_showing_a_hidden_form(client, auth:
 def _crowded_sprint(monkeypatch: pytest.MonkeyPatch) -> Sprint:
     """A sprint whose Applied column holds more than a (shrunk) column: Ada, Ben, then Zoe, who
     is managed by the seated sponsor (a conflict off the board's first cards)."""
-    monkeypatch.setattr(selection, "BOARD_COLUMN_SIZE", 2)
+    monkeypatch.setattr(sprint_services, "BOARD_COLUMN_SIZE", 2)
     row = sprint()
     sponsor = next(m.user for m in row.panel if m.panel_role == "business_sponsor")
     sponsor.person_id = _person(name="Sam Sponsor").id
@@ -986,7 +992,7 @@ def test_a_board_column_shows_its_first_cards_and_links_to_the_rest(
 def test_the_candidate_list_filters_by_stage_and_name_a_page_at_a_time(
         app: Flask, client: FlaskClient, auth: Auth, monkeypatch: pytest.MonkeyPatch) -> None:
     row = _crowded_sprint(monkeypatch)
-    selection.advance_candidate(SYSTEM, db.session.scalars(sa.select(Candidate).where(
+    candidate_services.advance_candidate(SYSTEM, db.session.scalars(sa.select(Candidate).where(
         Candidate.sprint_id == row.id).order_by(Candidate.id)).first(), "interview")
     db.session.commit()
     monkeypatch.setitem(app.config, "COACHPROG_PAGE_SIZE", 1)

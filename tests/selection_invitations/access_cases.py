@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from coachprog.extensions import db
-from coachprog.selection import services as selection
+from coachprog.selection.entries import services as selection
 from tests.access import Case, statuses
 from tests.factories import UserFactory
 from tests.selection.builders import line, sprint

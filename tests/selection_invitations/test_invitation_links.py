@@ -16,7 +16,7 @@ from flask.testing import FlaskClient
 from coachprog.extensions import db
 from coachprog.governance.models import AuditEntry
 from coachprog.notifications.models import OutboxMessage
-from coachprog.selection import services as selection
+from coachprog.selection.entries import services as selection
 from coachprog.selection.models import Candidate
 from tests.conftest import Auth, csrf_token
 from tests.factories import UserFactory

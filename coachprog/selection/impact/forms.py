@@ -10,7 +10,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, RadioField, SubmitField
 from wtforms.fields.choices import SelectChoice
 
-from coachprog.selection.demographics import (
+from coachprog.selection.impact.demographics import (
     ATTRIBUTES,
     DEMOGRAPHICS_CONSENT_TEXT,
     PREFER_NOT_TO_SAY,

@@ -11,9 +11,10 @@ from flask_login import current_user, login_required
 
 from coachprog.errors import DomainError
 from coachprog.extensions import db
-from coachprog.selection import demographics, monitoring
-from coachprog.selection.impact import SUPPRESSED_TEXT
-from coachprog.selection.impact_forms import DemographicsReportForm, DemographicsWithdrawForm
+from coachprog.selection.impact import demographics
+from coachprog.selection.impact import services as monitoring
+from coachprog.selection.impact.domain import SUPPRESSED_TEXT
+from coachprog.selection.impact.forms import DemographicsReportForm, DemographicsWithdrawForm
 from coachprog.web import apply_domain_error
 
 bp = Blueprint("selection_impact", __name__, url_prefix="/sprints")

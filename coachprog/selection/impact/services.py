@@ -30,15 +30,15 @@ from coachprog.extensions import db
 from coachprog.governance import services as audit
 from coachprog.governance.policy.domain import OptOutKind
 from coachprog.governance.policy.services import opted_out_ids
-from coachprog.selection import demographics
-from coachprog.selection.demographics import (
+from coachprog.selection.domain import CandidateStage
+from coachprog.selection.impact import demographics
+from coachprog.selection.impact.demographics import (
     ATTRIBUTES,
     DEMOGRAPHICS_CONSENT_VERSION,
     Entry,
     StageCounts,
 )
-from coachprog.selection.domain import CandidateStage
-from coachprog.selection.impact import ImpactReport, build_impact_report
+from coachprog.selection.impact.domain import ImpactReport, build_impact_report
 from coachprog.selection.models import Candidate, CandidateDemographics, Sprint
 
 # --- the candidate's self-report -----------------------------------------------------------------

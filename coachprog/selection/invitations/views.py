@@ -11,8 +11,8 @@ from flask_login import current_user, login_required
 from coachprog.auth.forms import ConfirmForm
 from coachprog.errors import DomainError, NotFound
 from coachprog.extensions import db
-from coachprog.selection import invitation_links as services
-from coachprog.selection.services import load_candidate
+from coachprog.selection.candidates.services import load_candidate
+from coachprog.selection.invitations import services
 from coachprog.web import no_store
 
 bp = Blueprint("selection_invitations", __name__, url_prefix="/sprints")

@@ -19,8 +19,9 @@ from coachprog.errors import DomainError
 from coachprog.governance import services as audit
 from coachprog.notifications.services import send_email, smtp_settings
 from coachprog.selection.domain import CandidateStage, SprintStage
+from coachprog.selection.entries.services import base_url, token_hash
 from coachprog.selection.models import Candidate
-from coachprog.selection.services import _base_url, _token_hash, today, window_of
+from coachprog.selection.sprints.services import today, window_of
 
 
 @dataclass(frozen=True)
@@ -56,8 +57,8 @@ def issue_invitation_link(actor: Any, candidate: Candidate) -> IssuedLink:
     if problem := invitation_link_problem(candidate):
         raise DomainError(problem)
     token = secrets.token_urlsafe(32)
-    candidate.invitation_token_hash = _token_hash(token)
-    link = f"{_base_url()}/sprints/invitations/{token}"
+    candidate.invitation_token_hash = token_hash(token)
+    link = f"{base_url()}/sprints/invitations/{token}"
     expires = window_of(candidate.sprint, SprintStage.NOMINATION_APPLICATION).end.isoformat()
     emailed = sends_email()
     audit.record("candidate.invitation_link_issued", actor=actor, object_type="candidate",

@@ -22,9 +22,13 @@ from sqlalchemy.orm import Session
 from coachprog.assessments.services import relationship_facts_many
 from coachprog.extensions import db
 from coachprog.people.models import Person
-from coachprog.selection.domain import PANEL_ROLE_LABELS, PanelRole
 from coachprog.selection.models import Candidate, Sprint
-from coachprog.selection.panel_domain import conflict_sentence, panel_conflicts
+from coachprog.selection.panel.domain import (
+    PANEL_ROLE_LABELS,
+    PanelRole,
+    conflict_sentence,
+    panel_conflicts,
+)
 
 _CACHE = "coachprog_panel_conflicts"  # {sprint id: {(user id, candidate id): reasons}}
 

@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 from coachprog.selection.domain import EXITS, PIPELINE, CandidateStage
-from coachprog.selection.impact import GroupKind, GroupTally, TransitionTally
+from coachprog.selection.impact.domain import GroupKind, GroupTally, TransitionTally
 
 DEMOGRAPHICS_CONSENT_VERSION = "2026-11"
 DEMOGRAPHICS_CONSENT_TEXT = (

@@ -5,7 +5,7 @@ admins included, is refused (the candidate's own access is in test_views.py)."""
 from __future__ import annotations
 
 from tests.access import ADMIN_ONLY, Case, statuses
-from tests.adverse_impact.builders import matrix_sprint
+from tests.selection.impact.builders import matrix_sprint
 
 NOBODY_ELSE = statuses(403)
 

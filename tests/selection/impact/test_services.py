@@ -21,7 +21,7 @@ from coachprog.selection.impact import services as monitoring
 from coachprog.selection.impact.demographics import DEMOGRAPHICS_CONSENT_VERSION, tally
 from coachprog.selection.impact.domain import SUPPRESSED_TEXT, build_impact_report, pool
 from coachprog.selection.models import CandidateDemographics
-from tests.adverse_impact.builders import (
+from tests.selection.impact.builders import (
     candidate,
     many,
     new_person,

@@ -23,7 +23,8 @@ from coachprog.extensions import db
 from coachprog.governance.models import AuditEntry
 from coachprog.selection.impact.domain import REPORT_EXPLANATION
 from coachprog.selection.models import Candidate, CandidateDemographics, Sprint
-from tests.adverse_impact.builders import (
+from tests.conftest import Auth, post_form
+from tests.selection.impact.builders import (
     candidate,
     many,
     new_person,
@@ -32,7 +33,6 @@ from tests.adverse_impact.builders import (
     spring_sprint,
     sprint,
 )
-from tests.conftest import Auth, post_form
 
 
 def _text(response: Any) -> str:

@@ -13,7 +13,7 @@ from typing import Any
 from flask import Blueprint, current_app, url_for
 from flask_login import current_user
 
-from coachprog.auth.permissions import can, registered
+from coachprog.authority import can, registered
 from coachprog.selection import domain
 from coachprog.selection.candidates import views as candidate_views
 from coachprog.selection.domain import CandidateStage

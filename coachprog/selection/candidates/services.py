@@ -18,15 +18,15 @@ from coachprog.assessments import domain as assessment_domain
 from coachprog.assessments import services as assessments
 from coachprog.assessments.domain import AssessmentStatus, AssignmentRole, AssignmentStatus
 from coachprog.assessments.models import Assessment, EvidenceItem, RaterAssignment
-from coachprog.auth.domain import Role
 from coachprog.auth.models import RoleGrant, User
-from coachprog.auth.permissions import SystemActor, require
+from coachprog.authority import SystemActor, require
 from coachprog.calibration.services import is_calibrated
 from coachprog.errors import NotFound
 from coachprog.extensions import db
 from coachprog.governance import services as audit
 from coachprog.notifications.services import send_email
 from coachprog.people.models import Person
+from coachprog.roles import Role
 from coachprog.rubrics.models import RubricVersion
 from coachprog.selection import domain
 from coachprog.selection.candidates import domain as candidate_domain

@@ -20,7 +20,7 @@ from sqlalchemy.orm import joinedload
 
 from coachprog.assessments import domain as assessment_domain
 from coachprog.auth.models import User
-from coachprog.auth.permissions import require
+from coachprog.authority import require
 from coachprog.db import utcnow
 from coachprog.errors import DomainError, NotFound
 from coachprog.extensions import db

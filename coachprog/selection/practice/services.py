@@ -10,7 +10,7 @@ from datetime import date
 from typing import Any
 
 from coachprog.assessments.models import EvidenceItem
-from coachprog.auth.permissions import require
+from coachprog.authority import require
 from coachprog.db import utcnow
 from coachprog.errors import DomainError, NotFound
 from coachprog.extensions import db

@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import joinedload, selectinload
 
 from coachprog.assessments.models import Assessment, RaterAssignment
-from coachprog.auth.permissions import can, require
+from coachprog.authority import can, require
 from coachprog.calibration.services import prefetch_calibrations
 from coachprog.db import utcnow
 from coachprog.errors import DomainError, NotFound

@@ -32,9 +32,7 @@ from coachprog.selection.invitations.services import sends_email
 from coachprog.selection.models import Candidate, Sprint
 from coachprog.selection.sprints import services as sprint_services
 from coachprog.selection.sprints.views import timeline_rows
-from coachprog.web import (
-    apply_domain_error,
-)
+from coachprog.web import carry_out, rerender_status
 
 
 def _own_entry(sprint: Sprint) -> Candidate | None:
@@ -50,25 +48,19 @@ def apply(sprint_id: int) -> Any:
         flash("You already have an entry in this sprint; this is where it stands.", "info")
         return redirect(mine_url(existing))
     form = ApplicationForm()
-    if form.validate_on_submit():
-        try:
-            candidate = entry_services.apply(current_user, sprint, text=form.text.data or "")
-        except DomainError as error:
-            db.session.rollback()
-            apply_domain_error(form, error)
-            if not error.field_errors:
-                flash(error.message, "error")
-        else:
-            db.session.commit()
-            flash("Your application is in: you are a candidate in this sprint.", "success")
-            return redirect(mine_url(candidate))
+    done = carry_out(form, lambda: entry_services.apply(current_user, sprint,
+                                                        text=form.text.data or ""),
+                     done=mine_url,
+                     success="Your application is in: you are a candidate in this sprint.")
+    if done is not None:
+        return done
     posted = request.method == "POST"
     return render_template(
         "selection/application_form.html", sprint=sprint, form=form,
         entries_open=sprint_services.entries_open(sprint), today=sprint_services.today(),
         window=sprint_services.window_of(sprint, domain.SprintStage.NOMINATION_APPLICATION),
         words=entry_domain.word_count(form.text.data or "") if posted else None,
-    ), 400 if posted else 200
+    ), rerender_status()
 
 
 @login_required
@@ -80,34 +72,27 @@ def nominate(sprint_id: int) -> Any:
         SelectChoice(p.employee_id,
                      f"{p.name} — {p.title or 'no title'}, {p.department or 'no department'}")
         for p in people]
-    if form.validate_on_submit():
-        try:
-            entry = entry_services.nominate(current_user, sprint,
-                                      nominee_employee_id=form.nominee_employee_id.data or "",
-                                      why=form.why.data or "")
-        except DomainError as error:
-            db.session.rollback()
-            apply_domain_error(form, error)
-            if not error.field_errors:
-                flash(error.message, "error")
-        else:
-            name = entry.candidate.person.name
-            db.session.commit()
-            # The invitation link goes to the nominee alone: it is their credential.
-            if sends_email():
-                flash(f"{name} is nominated and invited by e-mail to accept or decline. This "
-                      "page shows when they answer.", "success")
-            else:
-                flash(f"{name} is nominated. This site sends no e-mail, so L&D gives them "
-                      "their invitation link to accept or decline. This page shows when they "
-                      "answer.", "success")
-            return redirect(url_for("selection.my_nominations"))
+    done = carry_out(form, lambda: entry_services.nominate(
+        current_user, sprint, nominee_employee_id=form.nominee_employee_id.data or "",
+        why=form.why.data or ""), done=url_for("selection.my_nominations"), success=_nominated)
+    if done is not None:
+        return done
     return render_template(
         "selection/nomination_form.html", sprint=sprint, form=form, people=people,
         already=already, entries_open=sprint_services.entries_open(sprint),
         today=sprint_services.today(),
         window=sprint_services.window_of(sprint, domain.SprintStage.NOMINATION_APPLICATION),
-    ), 400 if request.method == "POST" else 200
+    ), rerender_status()
+
+
+def _nominated(entry: entry_services.Entry) -> str:
+    # The invitation link goes to the nominee alone: it is their credential.
+    name = entry.candidate.person.name
+    if sends_email():
+        return (f"{name} is nominated and invited by e-mail to accept or decline. This page "
+                "shows when they answer.")
+    return (f"{name} is nominated. This site sends no e-mail, so L&D gives them their "
+            "invitation link to accept or decline. This page shows when they answer.")
 
 
 @login_required

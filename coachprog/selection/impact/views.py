@@ -6,16 +6,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, redirect, render_template, url_for
 from flask_login import current_user, login_required
 
-from coachprog.errors import DomainError
 from coachprog.extensions import db
 from coachprog.selection.impact import demographics
 from coachprog.selection.impact import services as monitoring
 from coachprog.selection.impact.domain import SUPPRESSED_TEXT
 from coachprog.selection.impact.forms import DemographicsReportForm, DemographicsWithdrawForm
-from coachprog.web import apply_domain_error
+from coachprog.web import carry_out, rerender_status
 
 bp = Blueprint("selection_impact", __name__, url_prefix="/sprints")
 
@@ -51,25 +50,19 @@ def _answers(page: monitoring.SelfReport) -> dict[str, str]:
 def self_report(sprint_id: int, candidate_id: int) -> Any:
     page = monitoring.get_self_report(current_user, sprint_id, candidate_id)
     form = DemographicsReportForm(data=_answers(page))
-    if form.validate_on_submit():
-        try:
-            monitoring.save_self_report(current_user, sprint_id, candidate_id,
-                                        consent=bool(form.consent.data), answers=form.answers())
-        except DomainError as error:
-            apply_domain_error(form, error)
-            flash(error.message, "error")
-        else:
-            db.session.commit()
-            flash("Thank you: your answers are saved. You can change or withdraw them here at "
-                  "any time.", "success")
-            return redirect(url_for(".self_report", sprint_id=sprint_id,
-                                    candidate_id=candidate_id))
-    status = 400 if request.method == "POST" else 200
+    done = carry_out(form, lambda: monitoring.save_self_report(
+        current_user, sprint_id, candidate_id, consent=bool(form.consent.data),
+        answers=form.answers()),
+        done=url_for(".self_report", sprint_id=sprint_id, candidate_id=candidate_id),
+        success="Thank you: your answers are saved. You can change or withdraw them here at "
+                "any time.")
+    if done is not None:
+        return done
     return render_template("selection/demographics_form.html", page=page, form=form,
                            withdraw_form=DemographicsWithdrawForm(),
                            attributes=demographics.ATTRIBUTES,
                            consent_version=demographics.DEMOGRAPHICS_CONSENT_VERSION,
-                           saved=_answers(page)), status
+                           saved=_answers(page)), rerender_status()
 
 
 @bp.route("/<int:sprint_id>/candidates/<int:candidate_id>/demographics/withdraw",
@@ -77,8 +70,10 @@ def self_report(sprint_id: int, candidate_id: int) -> Any:
 @login_required
 def withdraw_self_report(sprint_id: int, candidate_id: int) -> Any:
     # The app-wide CSRFProtect has checked the form's token before this runs.
-    deleted = monitoring.withdraw_self_report(current_user, sprint_id, candidate_id)
-    db.session.commit()
-    flash("Your answers and your consent are deleted." if deleted
-          else "There were no answers to delete.", "success")
-    return redirect(url_for(".self_report", sprint_id=sprint_id, candidate_id=candidate_id))
+    back = url_for(".self_report", sprint_id=sprint_id, candidate_id=candidate_id)
+    done = carry_out(None, lambda: monitoring.withdraw_self_report(current_user, sprint_id,
+                                                                   candidate_id),
+                     done=back, refused=back,
+                     success=lambda deleted: "Your answers and your consent are deleted."
+                     if deleted else "There were no answers to delete.")
+    return done or redirect(back)

@@ -13,8 +13,6 @@ from flask import (
 from flask_login import current_user, login_required
 
 from coachprog.authority import can
-from coachprog.errors import DomainError
-from coachprog.extensions import db
 from coachprog.selection.candidates.views import (
     candidate_for,
     candidate_page,
@@ -28,31 +26,23 @@ from coachprog.selection.panel.domain import PanelRole
 from coachprog.selection.panel.forms import PanelDecisionForm, PanelSeatForm
 from coachprog.selection.permissions import panel_seat_of
 from coachprog.selection.sprints import services as sprint_services
-from coachprog.selection.sprints.views import board_url
+from coachprog.selection.sprints.views import board_url, prefixed
 from coachprog.validation import parse_id
-from coachprog.web import (
-    apply_domain_error,
-)
+from coachprog.web import carry_out
 
 
 @login_required
 def seat_panel_member(sprint_id: int, seat: str) -> Any:
     sprint = sprint_services.get_sprint(current_user, sprint_id, "can_manage_sprints")
     form = PanelSeatForm()
-    if form.validate_on_submit():
-        raw = (form.user_id.data or "").strip()
-        user_id = parse_id(raw)
-        try:
-            member = panel_services.seat_panel_member(current_user, sprint, seat, user_id,
-                                                reason=form.reason.data or "")
-        except DomainError as error:
-            db.session.rollback()
-            flash(f"The panel is unchanged: {error.message}", "error")
-        else:
-            name, label = member.user.display_name, domain.PANEL_ROLE_LABELS[PanelRole(seat)]
-            db.session.commit()
-            flash(f"{name} sits on the panel as {label}.", "success")
-    return redirect(board_url(sprint_id) + "#panel")
+    back = board_url(sprint_id) + "#panel"
+    seated = prefixed("The panel is unchanged:", lambda: panel_services.seat_panel_member(
+        current_user, sprint, seat, parse_id((form.user_id.data or "").strip()),
+        reason=form.reason.data or ""))
+    done = carry_out(form, seated, done=back, refused=back,
+        success=lambda member: f"{member.user.display_name} sits on the panel as "
+                               f"{domain.PANEL_ROLE_LABELS[PanelRole(seat)]}.")
+    return done or redirect(back)
 
 
 @login_required
@@ -69,17 +59,10 @@ def record_panel_decision(sprint_id: int, candidate_id: int) -> Any:
         return refuse_stale(could, "Panel decisions are recorded while the candidate is at "
                             "the calibration panel stage.", back)
     form = PanelDecisionForm()
-    if form.validate_on_submit():
-        try:
-            panel_services.record_panel_decision(current_user, candidate,
-                                           verdict=form.verdict.data or "",
-                                           reasons=form.reasons.data or "")
-        except DomainError as error:
-            db.session.rollback()
-            apply_domain_error(form, error)
-        else:
-            db.session.commit()
-            flash("Your decision is recorded. You can replace it until the candidate moves "
-                  "on.", "success")
-            return redirect(back)
+    done = carry_out(form, lambda: panel_services.record_panel_decision(
+        current_user, candidate, verdict=form.verdict.data or "",
+        reasons=form.reasons.data or ""), done=back,
+        success="Your decision is recorded. You can replace it until the candidate moves on.")
+    if done is not None:
+        return done
     return candidate_page(candidate_for(sprint_id, candidate_id), 400, decision_form=form)

@@ -7,14 +7,14 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import Any, TypeVar
 
 from flask import (
     Response,
     current_app,
-    flash,
     redirect,
     render_template,
     request,
@@ -38,10 +38,11 @@ from coachprog.selection.sprints import services as sprint_services
 from coachprog.selection.sprints.forms import CloseSprintForm, SprintForm, stage_field_name
 from coachprog.web import (
     Pagination,
-    apply_domain_error,
     authorize,
+    carry_out,
     csv_cell,
     page_arg,
+    rerender_status,
 )
 
 OPEN_COLUMNS = tuple(s for s in domain.PIPELINE if not domain.is_final(s))
@@ -50,6 +51,9 @@ FINAL_COLUMNS = (CandidateStage.APPOINTED, CandidateStage.REJECTED, CandidateSta
 
 def board_url(sprint_id: int) -> str:
     return url_for("selection.view_sprint", sprint_id=sprint_id)
+
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -89,24 +93,32 @@ def _draft(form: SprintForm) -> sprint_services.SprintDraft:
         eligibility_notes=form.eligibility_notes.data or "", stage_days=form.stage_days())
 
 
+def prefixed(prefix: str, action: Callable[[], T]) -> Callable[[], T]:
+    """`action`, its refusal told after `prefix` ("The sprint stays open: …"): what a button
+    form's flash says happened, with the service's reason."""
+    def run() -> T:
+        try:
+            return action()
+        except DomainError as error:
+            raise DomainError(f"{prefix} {error.message}",
+                              field_errors=error.field_errors) from error
+    return run
+
+
 @login_required
 def create_sprint() -> Any:
     authorize("can_manage_sprints")
     form = SprintForm()
     if request.method == "GET":
         form.start_date.data = sprint_services.today()
-    if form.validate_on_submit():
-        try:
-            sprint = sprint_services.create_sprint(current_user, _draft(form))
-        except DomainError as error:
-            db.session.rollback()
-            apply_domain_error(form, error)
-        else:
-            db.session.commit()
-            flash(f"Sprint “{sprint.name}” created. Seat its panel next.", "success")
-            return redirect(board_url(sprint.id))
-    status = 400 if request.method == "POST" else 200
-    return render_template("selection/sprint_form.html", form=form, sprint=None), status
+    done = carry_out(form, lambda: sprint_services.create_sprint(current_user, _draft(form)),
+                     done=lambda sprint: board_url(sprint.id),
+                     success=lambda sprint: f"Sprint “{sprint.name}” created. Seat its panel "
+                                            "next.")
+    if done is not None:
+        return done
+    return render_template("selection/sprint_form.html", form=form,
+                           sprint=None), rerender_status()
 
 
 @login_required
@@ -120,33 +132,25 @@ def edit_sprint(sprint_id: int) -> Any:
         for default in domain.STAGE_DEFAULTS:
             days = (sprint.stage_days or {}).get(default.stage.value, default.days)
             getattr(form, stage_field_name(default.stage)).data = int(days)
-    if form.validate_on_submit():
-        try:
-            sprint_services.update_sprint(current_user, sprint, _draft(form))
-        except DomainError as error:
-            db.session.rollback()
-            apply_domain_error(form, error)
-        else:
-            db.session.commit()
-            flash("The sprint is saved.", "success")
-            return redirect(board_url(sprint_id))
-    status = 400 if request.method == "POST" else 200
-    return render_template("selection/sprint_form.html", form=form, sprint=sprint), status
+    done = carry_out(form, lambda: sprint_services.update_sprint(current_user, sprint,
+                                                                 _draft(form)),
+                     done=board_url(sprint_id), success="The sprint is saved.")
+    if done is not None:
+        return done
+    return render_template("selection/sprint_form.html", form=form,
+                           sprint=sprint), rerender_status()
 
 
 @login_required
 def close_sprint(sprint_id: int) -> Any:
     sprint = sprint_services.get_sprint(current_user, sprint_id, "can_manage_sprints")
-    if CloseSprintForm().validate_on_submit():
-        try:
-            sprint_services.close_sprint(current_user, sprint)
-        except DomainError as error:
-            db.session.rollback()
-            flash(f"The sprint stays open: {error.message}", "error")
-        else:
-            db.session.commit()
-            flash("The sprint is closed: no more entries or moves.", "success")
-    return redirect(board_url(sprint_id))
+    board = board_url(sprint_id)
+    done = carry_out(CloseSprintForm(),
+                     prefixed("The sprint stays open:",
+                              lambda: sprint_services.close_sprint(current_user, sprint)),
+                     done=board, success="The sprint is closed: no more entries or moves.",
+                     refused=board)
+    return done or redirect(board)
 
 
 @dataclass(frozen=True)

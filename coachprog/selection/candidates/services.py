@@ -21,6 +21,7 @@ from coachprog.assessments.models import Assessment, EvidenceItem, RaterAssignme
 from coachprog.auth.models import RoleGrant, User
 from coachprog.authority import SystemActor, require
 from coachprog.calibration.services import is_calibrated
+from coachprog.db import get_or_404
 from coachprog.errors import NotFound
 from coachprog.extensions import db
 from coachprog.governance import services as audit
@@ -73,11 +74,7 @@ def email_candidate(kind: str, person: Person, subject: str, body: str, candidat
 
 
 def get_candidate(actor: Any, candidate_id: int, rule: str = "can_view_candidate") -> Candidate:
-    candidate = db.session.get(Candidate, candidate_id)
-    if candidate is None:
-        raise NotFound("candidate")
-    require(actor, rule, candidate)
-    return candidate
+    return get_or_404(Candidate, candidate_id, what="candidate", actor=actor, rule=rule)
 
 
 def _rater_calibrated(assignment: RaterAssignment, rubric_key: str) -> bool:

@@ -24,7 +24,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from coachprog.authority import require
-from coachprog.db import utcnow
+from coachprog.db import get_or_404, utcnow
 from coachprog.errors import DomainError, NotFound
 from coachprog.extensions import db
 from coachprog.governance import services as audit
@@ -189,9 +189,7 @@ def _overview(actor: Any, entries: Sequence[Entry], nominees: int, sprint: Sprin
 def impact_report_for_sprint(actor: Any, sprint_id: int) -> ImpactOverview:
     """The report of one sprint (L&D only); audited."""
     require(actor, "can_view_adverse_impact")
-    sprint = db.session.get(Sprint, sprint_id)
-    if sprint is None:
-        raise NotFound("sprint")
+    sprint = get_or_404(Sprint, sprint_id, what="sprint")
     entries, nominees = _entries(sprint.id)
     return _overview(actor, entries, nominees, sprint)
 

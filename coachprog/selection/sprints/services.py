@@ -17,7 +17,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from coachprog.assessments.models import Assessment, RaterAssignment
 from coachprog.authority import can, require
 from coachprog.calibration.services import prefetch_calibrations
-from coachprog.db import utcnow
+from coachprog.db import get_or_404, utcnow
 from coachprog.errors import DomainError, NotFound
 from coachprog.extensions import db
 from coachprog.governance import services as audit
@@ -176,11 +176,7 @@ def list_open_sprints() -> Sequence[Sprint]:
 
 
 def get_sprint(actor: Any, sprint_id: int, rule: str = "can_view_sprint") -> Sprint:
-    sprint = db.session.get(Sprint, sprint_id)
-    if sprint is None:
-        raise NotFound("sprint")
-    require(actor, rule, sprint)
-    return sprint
+    return get_or_404(Sprint, sprint_id, what="sprint", actor=actor, rule=rule)
 
 
 def calendar(sprint: Sprint) -> tuple[domain.StageWindow, ...]:

@@ -20,7 +20,7 @@ from flask_login import current_user, login_required
 from wtforms.fields.choices import SelectChoice
 
 from coachprog.authority import can
-from coachprog.errors import DomainError, NotFound, NotPermitted
+from coachprog.errors import NotFound, NotPermitted
 from coachprog.extensions import db
 from coachprog.selection import domain
 from coachprog.selection.candidates import domain as candidate_domain
@@ -42,10 +42,10 @@ from coachprog.selection.permissions import PANEL_VISIBLE_STAGES, panel_seat_of
 from coachprog.selection.practice import services as practice_services
 from coachprog.selection.practice.forms import HoursLogForm, PracticeReviewForm, VerifyHoursForm
 from coachprog.selection.sprints import services as sprint_services
-from coachprog.selection.sprints.views import board_url, timeline_rows
+from coachprog.selection.sprints.views import board_url, prefixed, timeline_rows
 from coachprog.web import (
-    apply_domain_error,
     authorize,
+    carry_out,
     safe_next,
 )
 
@@ -133,24 +133,15 @@ def _back(default: str) -> str:
     return safe_next(request.args.get("next"), default)
 
 
-def _carry_out(form: Any, action: Callable[[], Any], *, back: str, refused: str, done: str,
+def carry_out_or_back(form: Any, action: Callable[[], Any], *, back: str, refused: str, done: str,
                then: Callable[[Any], str] | None = None) -> Any | None:
-    """One service call for a posted form: on success commit, flash `done` and redirect (to
-    `then(result)` or `back`); a refusal without field errors is flashed after `refused` with
-    a redirect; field errors go beside the fields and None asks the caller to re-render the
-    page with 400."""
-    try:
-        result = action()
-    except DomainError as error:
-        db.session.rollback()
-        if not error.field_errors:
-            flash(f"{refused} {error.message}", "error")
-            return redirect(back)
-        apply_domain_error(form, error)
-        return None
-    db.session.commit()
-    flash(done, "success")
-    return redirect(then(result) if then else back)
+    """`web.carry_out` for the candidate page's forms: a refusal with problems beside the
+    fields asks the caller (None) to show the page again with 400; any other refusal is told
+    after `refused` and goes back to `back`, where the page shows no hidden form to fix."""
+    response = carry_out(form, prefixed(refused, action), done=then or back, success=done)
+    if response is None and not any(field.errors for field in form):
+        return redirect(back)
+    return response
 
 
 def candidate_url(candidate: Candidate) -> str:
@@ -181,21 +172,17 @@ def advance_candidate(sprint_id: int, candidate_id: int) -> Any:
         flash("The move was not understood; reload the page and try again.", "error")
         return redirect(back)
     target = form.target.data or ""
-    try:
-        candidate_services.advance_candidate(current_user, candidate, target)
-    except DomainError as error:
-        db.session.rollback()
-        flash(f"{name} was not moved. {error.message}", "error")
-    else:
-        db.session.commit()
+
+    def moved(_: Candidate) -> str:
         if target == CandidateStage.APPOINTED.value:
-            flash(f"{name} is appointed. Next: draw up their paperwork and assign a supervisor "
-                  "(Recordings → Supervisors); the home page reminds you until both are done.",
-                  "success")
-        else:
-            label = domain.STAGE_LABELS[CandidateStage(target)].lower()
-            flash(f"{name} moved to {label}.", "success")
-    return redirect(back)
+            return (f"{name} is appointed. Next: draw up their paperwork and assign a supervisor "
+                    "(Recordings → Supervisors); the home page reminds you until both are done.")
+        return f"{name} moved to {domain.STAGE_LABELS[CandidateStage(target)].lower()}."
+
+    done = carry_out(form, prefixed(f"{name} was not moved.", lambda: candidate_services
+                                    .advance_candidate(current_user, candidate, target)),
+                     done=back, refused=back, success=moved)
+    return done or redirect(back)
 
 
 @login_required
@@ -206,7 +193,7 @@ def reject_candidate(sprint_id: int, candidate_id: int) -> Any:
     form = RejectForm()
     name = candidate.person.name
     if form.validate_on_submit():
-        response = _carry_out(
+        response = carry_out_or_back(
             form, lambda: candidate_services.reject_candidate(current_user, candidate,
                                                     form.reason.data or ""),
             back=back, refused=f"{name} was not rejected.",
@@ -229,7 +216,7 @@ def withdraw_candidate(sprint_id: int, candidate_id: int) -> Any:
         return refuse_stale(could, "This candidacy has already ended; there is nothing to "
                             "withdraw.", back)
     if form.validate_on_submit():
-        response = _carry_out(
+        response = carry_out_or_back(
             form, lambda: candidate_services.withdraw_candidate(current_user, candidate,
                                                       form.reason.data or ""),
             back=back, refused="The candidacy was not withdrawn.",
@@ -323,7 +310,7 @@ def create_stage_assessment(sprint_id: int, candidate_id: int) -> Any:
     form = StageAssessmentForm()
     back = candidate_url(candidate)
     if form.validate_on_submit():
-        response = _carry_out(
+        response = carry_out_or_back(
             form, lambda: candidate_services.create_stage_assessment(current_user, candidate,
                                                            form.purpose.data or ""),
             back=back, refused="No assessment was created.",

@@ -7,19 +7,16 @@ from __future__ import annotations
 from typing import Any
 
 from flask import (
-    flash,
     redirect,
 )
 from flask_login import current_user, login_required
 
 from coachprog.authority import can
-from coachprog.errors import DomainError
-from coachprog.extensions import db
 from coachprog.selection.candidates.views import (
-    _carry_out,
     candidate_for,
     candidate_page,
     candidate_url,
+    carry_out_or_back,
     mine_page,
     mine_url,
     own_page,
@@ -28,9 +25,10 @@ from coachprog.selection.candidates.views import (
 )
 from coachprog.selection.practice import services
 from coachprog.selection.practice.forms import HoursLogForm, PracticeReviewForm, VerifyHoursForm
+from coachprog.selection.sprints.views import prefixed
 from coachprog.web import (
-    apply_domain_error,
     authorize,
+    carry_out,
 )
 
 
@@ -45,20 +43,13 @@ def log_hours(sprint_id: int, candidate_id: int) -> Any:
                  or can(current_user, "can_view_sprints"))
         return refuse_stale(could, "Coached hours are logged while the candidate is in "
                             "supervised practice.", back)
-    if form.validate_on_submit():
-        try:
-            entry = services.log_practice_hours(
-                current_user, candidate, session_date=form.session_date.data,
-                minutes=form.minutes.data, note=form.note.data or "")
-        except DomainError as error:
-            db.session.rollback()
-            apply_domain_error(form, error)
-        else:
-            minutes = entry.minutes
-            db.session.commit()
-            flash(f"{minutes} minutes logged; a supervisor verifies them before they count.",
-                  "success")
-            return redirect(back)
+    done = carry_out(form, lambda: services.log_practice_hours(
+        current_user, candidate, session_date=form.session_date.data,
+        minutes=form.minutes.data, note=form.note.data or ""), done=back,
+        success=lambda entry: f"{entry.minutes} minutes logged; a supervisor verifies them "
+                              "before they count.")
+    if done is not None:
+        return done
     reloaded = viewable_candidate(sprint_id, candidate_id)
     if own:
         return mine_page(reloaded, 400, hours_form=form)
@@ -70,18 +61,13 @@ def verify_hours(sprint_id: int, candidate_id: int, entry_id: int) -> Any:
     candidate = candidate_for(sprint_id, candidate_id)
     authorize("can_supervise_practice", candidate)
     back = candidate_url(candidate) + "#hours"
-    if VerifyHoursForm().validate_on_submit():
-        try:
-            entry = services.verify_practice_hours(current_user, candidate, entry_id)
-        except DomainError as error:
-            db.session.rollback()
-            flash(f"The hours are not verified. {error.message}", "error")
-        else:
-            minutes = entry.minutes
-            db.session.commit()
-            flash(f"{minutes} minutes verified; they now count towards the 8-hour minimum.",
-                  "success")
-    return redirect(back)
+    done = carry_out(VerifyHoursForm(), prefixed(
+        "The hours are not verified.",
+        lambda: services.verify_practice_hours(current_user, candidate, entry_id)),
+        done=back, refused=back,
+        success=lambda entry: f"{entry.minutes} minutes verified; they now count towards the "
+                              "8-hour minimum.")
+    return done or redirect(back)
 
 
 @login_required
@@ -91,7 +77,7 @@ def record_review(sprint_id: int, candidate_id: int) -> Any:
     form = PracticeReviewForm()
     back = candidate_url(candidate) + "#reviews"
     if form.validate_on_submit():
-        response = _carry_out(
+        response = carry_out_or_back(
             form, lambda: services.record_practice_review(
                 current_user, candidate, title=form.title.data or "",
                 notes=form.notes.data or "", link=form.link.data or ""),

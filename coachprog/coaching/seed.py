@@ -325,7 +325,7 @@ def _transcribed_session(trainee: Any, engagement: Any, consent: Any, day: date)
                          "model_version": result.model_version, "demo": True})
     # The coach's fidelity signals as the nightly refresh stores them, so the fidelity page
     # has the session from the start and a later refresh finds nothing changed.
-    from coachprog.audits import fidelity_services
+    from coachprog.audits.fidelity import services as fidelity_services
 
     fidelity_services.refresh_coach(trainee.person_id)
     return recording
@@ -345,7 +345,7 @@ def _capstone(trainee: Any, engagement: Any) -> None:
     """coach@'s first capstone brief, submitted on the engagement and scored by their
     supervisor (lead@) as not passed, with notes: coach@'s next step is to revise it."""
     from coachprog.assessments import services as assessment_services
-    from coachprog.practicum import capstone_services
+    from coachprog.practicum.capstone import services as capstone_services
     from coachprog.rubrics.domain import ScaleKind
 
     brief = capstone_services.submit_brief(

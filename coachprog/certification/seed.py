@@ -109,7 +109,7 @@ def _reviewed(actor: Any, person_id: int, rubric_key: str, raters: list[Any],
     from coachprog.assessments import services as assessments
     from coachprog.people.models import Person
     from coachprog.seed import SOLID, STRONG, WEAK, DemoMismatch
-    from coachprog.selection.services import latest_rubric_version
+    from coachprog.selection.candidates.services import latest_rubric_version
 
     version = latest_rubric_version(rubric_key)
     person = db.session.get(Person, person_id)

@@ -206,7 +206,7 @@ def _coachee_for(coach_person_id: int) -> Any:
     from coachprog.coaching.models import Engagement
     from coachprog.extensions import db
     from coachprog.people.models import Person
-    from coachprog.selection.domain import match_problems
+    from coachprog.selection.appointment.domain import match_problems
     from coachprog.selection.models import Candidate
 
     with_account = sa.select(User.person_id).where(User.person_id.is_not(None))

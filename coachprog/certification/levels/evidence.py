@@ -23,7 +23,7 @@ from coachprog.extensions import db
 from coachprog.practicum.ledger import services as practicum_services
 from coachprog.practicum.supervision import services as supervision_services
 from coachprog.rubrics.models import RubricVersion
-from coachprog.selection.domain import missing_paperwork
+from coachprog.selection.appointment.domain import missing_paperwork
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
-from flask import Flask, flash, redirect, render_template, request
+from flask import Flask, current_app, flash, redirect, render_template, request
 from flask_limiter.errors import RateLimitExceeded
 from flask_login import current_user
 from flask_wtf import FlaskForm
@@ -70,6 +70,7 @@ def apply_domain_error(form: FlaskForm, error: DomainError) -> None:
 
 
 T = TypeVar("T")
+Rows = TypeVar("Rows")
 
 
 def rerender_status() -> int:
@@ -120,6 +121,19 @@ def safe_next(target: str | None, default: str) -> str:
 
 def page_arg(name: str = "page") -> int:
     return parse_int(request.args.get(name), minimum=1, maximum=9_999_999) or 1
+
+
+def search_arg() -> str:
+    """A list's search words (`q`), trimmed to what its search box accepts."""
+    return request.args.get("q", "").strip()[:100]
+
+
+def paged(fetch: Callable[[int, int], tuple[Rows, int]]) -> tuple[Rows, Pagination]:
+    """One page of a list: `fetch(page, per_page)` answers its rows and how many there are in
+    all; the page comes from the query string, its size from the configuration."""
+    page, per_page = page_arg(), current_app.config["COACHPROG_PAGE_SIZE"]
+    rows, total = fetch(page, per_page)
+    return rows, Pagination(page, per_page, total)
 
 
 def csv_cell(value: Any) -> Any:

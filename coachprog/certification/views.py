@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Callable
 from typing import Any
 
 from flask import (
@@ -40,6 +41,7 @@ from coachprog.web import (
     csv_cell,
     no_store,
     page_arg,
+    paged,
     rerender_status,
 )
 
@@ -91,13 +93,13 @@ def register_list() -> Any:
     """Every certification with its state today; filters and pages run in SQL."""
     authorize("can_view_certification_register")
     filters = register.parse_filter(request.args)
-    page, per_page = page_arg(), current_app.config["COACHPROG_PAGE_SIZE"]
-    rows, total = register.list_register(current_user, filters, page=page, per_page=per_page)
+    rows, pagination = paged(lambda page, per_page: register.list_register(
+        current_user, filters, page=page, per_page=per_page))
     return render_template(
         "certification/register.html", rows=rows, filters=filters,
         states=register.STATE_LABELS, departments=register.list_departments(current_user),
         levels=[(spec.id, spec.name) for spec in levels.levels_policy().levels],
-        pagination=Pagination(page, per_page, total))
+        pagination=pagination)
 
 
 @bp.route("/register.csv")
@@ -181,39 +183,39 @@ def open_decision(person_id: int) -> Any:
     return carried or _coach_page(person_id, status=rerender_status(), open_form=form)
 
 
+def _act_on_decision(decision_id: int, form: FlaskForm, form_name: str,
+                     action: Callable[[], CertificationDecision],
+                     success: str | Callable[[CertificationDecision], str]) -> Any:
+    """Approve or override: back at the decision after success, else the coach's page again
+    with the posted form (`form_name`) open under that decision."""
+    person_id = get_or_404(CertificationDecision, decision_id, what="decision").person_id
+    return carry_out(form, action, done=_at_decision, success=success) or _coach_page(
+        person_id, status=rerender_status(), failed_id=decision_id, **{form_name: form})
+
+
 @bp.route("/decisions/<int:decision_id>/approve", methods=["POST"])
 @login_required
 def approve_decision(decision_id: int) -> Any:
     authorize("can_decide_certification")
-    decision = get_or_404(CertificationDecision, decision_id, what="decision")
-    person_id = decision.person_id
     form = ApproveDecisionForm(prefix="approve")
-    carried = carry_out(
-        form, lambda: services.approve_decision(current_user, decision_id,
-                                                form.capacity.data or ""),
-        done=_at_decision,
+    return _act_on_decision(
+        decision_id, form, "approve_form",
+        lambda: services.approve_decision(current_user, decision_id, form.capacity.data or ""),
         success=lambda approved: (
             "Approved by both: the certification is issued and its certificate is ready."
             if approved.status == domain.DecisionStatus.APPROVED.value
             else "Approval recorded; the decision waits for the second approver."))
-    return carried or _coach_page(person_id, status=rerender_status(), failed_id=decision_id,
-                                  approve_form=form)
 
 
 @bp.route("/decisions/<int:decision_id>/override", methods=["POST"])
 @login_required
 def override_decision(decision_id: int) -> Any:
     authorize("can_override_certification")
-    decision = get_or_404(CertificationDecision, decision_id, what="decision")
-    person_id = decision.person_id
     form = OverrideForm(prefix="override")
-    carried = carry_out(
-        form, lambda: services.override_decision(current_user, decision_id,
-                                                 form.reason.data or ""),
-        done=_at_decision,
+    return _act_on_decision(
+        decision_id, form, "override_form",
+        lambda: services.override_decision(current_user, decision_id, form.reason.data or ""),
         success="Override recorded with its reason; the decision can now be approved.")
-    return carried or _coach_page(person_id, status=rerender_status(), failed_id=decision_id,
-                                  override_form=form)
 
 
 @bp.route("/certifications/<int:cert_id>/revoke", methods=["POST"])

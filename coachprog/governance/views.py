@@ -14,7 +14,7 @@ from flask_login import current_user, login_required
 from coachprog.extensions import db
 from coachprog.glossary import action_words, object_words
 from coachprog.governance import services
-from coachprog.web import Pagination, authorize, csv_cell, page_arg
+from coachprog.web import authorize, csv_cell, paged
 
 bp = Blueprint("governance", __name__, url_prefix="/admin")
 
@@ -67,15 +67,13 @@ def _filters() -> services.AuditFilter:
 def list_audit_entries() -> Any:
     authorize("can_view_audit_log")
     filters = _filters()
-    page = page_arg()
-    per_page = current_app.config["COACHPROG_PAGE_SIZE"]
-    entries, total = services.list_audit_entries(current_user, filters, page=page,
-                                                 per_page=per_page)
+    entries, pagination = paged(lambda page, per_page: services.list_audit_entries(
+        current_user, filters, page=page, per_page=per_page))
     bad_dates = [name for name in ("since", "until")
                  if request.args.get(name) and _date_arg(name) is None]
     return render_template("governance/audit_list.html", entries=entries, filters=filters,
                            actions=services.list_audit_actions(), bad_dates=bad_dates,
-                           pagination=Pagination(page, per_page, total), object_url=object_url)
+                           pagination=pagination, object_url=object_url)
 
 
 EXPORT_COLUMNS = ["when_utc", "who", "what", "action", "object", "object_type", "object_id",

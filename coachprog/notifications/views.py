@@ -5,13 +5,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, current_app, redirect, render_template, request, url_for
+from flask import Blueprint, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from coachprog.notifications import services
 from coachprog.notifications.domain import OutboxStatus
 from coachprog.notifications.forms import OutboxResendForm
-from coachprog.web import Pagination, authorize, carry_out, page_arg
+from coachprog.web import authorize, carry_out, paged
 
 bp = Blueprint("notifications", __name__, url_prefix="/admin/outbox")
 
@@ -28,14 +28,12 @@ def list_outbox() -> Any:
     kind = kind if kind in kinds else ""
     status = request.args.get("status", "")
     status = status if status in STATUSES else ""
-    page = page_arg()
-    per_page = current_app.config["COACHPROG_PAGE_SIZE"]
-    messages, total = services.list_outbox(current_user, kind=kind, status=status, page=page,
-                                           per_page=per_page)
+    messages, pagination = paged(lambda page, per_page: services.list_outbox(
+        current_user, kind=kind, status=status, page=page, per_page=per_page))
     return render_template("notifications/outbox_list.html", messages=messages, kinds=kinds,
                            statuses=STATUSES, kind=kind, status=status,
                            delivery=services.describe_delivery(current_user),
-                           pagination=Pagination(page, per_page, total))
+                           pagination=pagination)
 
 
 @bp.route("/<int:message_id>")

@@ -16,7 +16,7 @@ from coachprog.people.domain import CSV_COLUMNS
 from coachprog.people.forms import PeopleImportForm
 from coachprog.people.jobs import PEOPLE_IMPORT, UPLOADS
 from coachprog.storage import delete_on_rollback, store_for
-from coachprog.web import Pagination, authorize, page_arg
+from coachprog.web import Pagination, authorize, page_arg, search_arg
 
 bp = Blueprint("people", __name__, url_prefix="/people")
 
@@ -29,7 +29,7 @@ def list_people() -> Any:
     authorize("can_view_people")
     status = request.args.get("status", "active")
     params = services.PeopleQuery(
-        q=request.args.get("q", "").strip()[:100],
+        q=search_arg(),
         department=request.args.get("department", ""),
         active=ACTIVE_FILTERS.get(status, True),
         page=page_arg(),

@@ -8,7 +8,6 @@ from typing import Any
 from flask import (
     Blueprint,
     Flask,
-    current_app,
     redirect,
     render_template,
     request,
@@ -24,7 +23,7 @@ from coachprog.policy.forms import (
     OptOutOnBehalfForm,
     PolicyAcknowledgeForm,
 )
-from coachprog.web import Pagination, authorize, carry_out, page_arg, safe_next
+from coachprog.web import authorize, carry_out, paged, safe_next
 
 bp = Blueprint("policy", __name__, url_prefix="/governance")
 
@@ -131,12 +130,10 @@ def manage_opt_outs() -> Any:
                          success=lambda person: f"Recorded for {person.name}.")
     if response is not None:
         return response
-    page = page_arg()
-    per_page = current_app.config["COACHPROG_PAGE_SIZE"]
-    rows, total = services.list_opt_outs(current_user, page=page, per_page=per_page)
+    rows, pagination = paged(lambda page, per_page: services.list_opt_outs(
+        current_user, page=page, per_page=per_page))
     return render_template("governance/policy/opt_outs.html", form=form, rows=rows,
-                           counts=services.count_opt_outs(),
-                           pagination=Pagination(page, per_page, total))
+                           counts=services.count_opt_outs(), pagination=pagination)
 
 
 @bp.route("/retention")

@@ -10,7 +10,6 @@ from flask import (
     Blueprint,
     Response,
     abort,
-    current_app,
     render_template,
     request,
     url_for,
@@ -24,7 +23,7 @@ from coachprog.people.data_rights.forms import (
     ErasureCancelForm,
     ErasureRequestForm,
 )
-from coachprog.web import Pagination, authorize, carry_out, no_store, page_arg
+from coachprog.web import authorize, carry_out, no_store, paged
 
 bp = no_store(Blueprint("data_rights", __name__))
 FORMATS = ("json", "pdf")
@@ -61,11 +60,10 @@ def _download(export: dict[str, Any], fmt: str) -> Response:
 
 
 def _list_page(form: ErasureRequestForm, status: int = 200) -> Any:
-    page = page_arg()
-    per_page = current_app.config["COACHPROG_PAGE_SIZE"]
-    requests_, total = services.list_requests(current_user, page=page, per_page=per_page)
+    requests_, pagination = paged(lambda page, per_page: services.list_requests(
+        current_user, page=page, per_page=per_page))
     return render_template("people/erasure_list.html", form=form, requests=requests_,
-                           pagination=Pagination(page, per_page, total)), status
+                           pagination=pagination), status
 
 
 @bp.route("/admin/erasure", methods=["GET", "POST"])

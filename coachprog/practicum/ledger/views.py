@@ -7,10 +7,8 @@ from typing import Any
 
 from flask import (
     Response,
-    current_app,
     redirect,
     render_template,
-    request,
     url_for,
 )
 from flask_login import current_user, login_required
@@ -30,7 +28,13 @@ from coachprog.practicum.ledger.forms import (
 )
 from coachprog.practicum.ledger.models import LedgerEntry
 from coachprog.validation import parse_id
-from coachprog.web import Pagination, authorize, carry_out, page_arg, rerender_status
+from coachprog.web import (
+    authorize,
+    carry_out,
+    paged,
+    rerender_status,
+    search_arg,
+)
 
 
 @bp.app_template_filter("ledger_time")
@@ -48,11 +52,10 @@ def list_trainees() -> Any:
         if person_id is not None and can(current_user, "can_log_practicum_entry", person_id):
             return redirect(url_for("practicum.view_ledger", person_id=person_id))
         raise NotPermitted("can_list_practicum_trainees")
-    page, per_page = page_arg(), current_app.config["COACHPROG_PAGE_SIZE"]
-    q = request.args.get("q", "").strip()[:100]
-    rows, total = trainees.list_trainees(current_user, page=page, per_page=per_page, q=q)
-    return render_template("practicum/trainee_list.html", rows=rows, q=q,
-                           pagination=Pagination(page, per_page, total))
+    q = search_arg()
+    rows, pagination = paged(lambda page, per_page: trainees.list_trainees(
+        current_user, page=page, per_page=per_page, q=q))
+    return render_template("practicum/trainee_list.html", rows=rows, q=q, pagination=pagination)
 
 
 @bp.route("/enrol", methods=["GET", "POST"])

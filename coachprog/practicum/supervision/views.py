@@ -30,7 +30,15 @@ from coachprog.practicum.supervision.forms import (
 )
 from coachprog.practicum.supervision.overview import program_overview
 from coachprog.validation import parse_id
-from coachprog.web import Pagination, authorize, carry_out, no_store, page_arg, rerender_status
+from coachprog.web import (
+    Pagination,
+    authorize,
+    carry_out,
+    no_store,
+    page_arg,
+    rerender_status,
+    search_arg,
+)
 
 bp = Blueprint("supervision", __name__, url_prefix="/supervision")
 no_store(bp)  # session content, evidence or assessments: never cached
@@ -98,7 +106,7 @@ def review_entry(entry_id: int) -> Any:
 def program() -> Any:
     authorize("can_view_practicum_program")
     page, per_page = page_arg(), current_app.config["COACHPROG_PAGE_SIZE"]
-    q = request.args.get("q", "").strip()[:100]
+    q = search_arg()
     overview = program_overview(current_user, page=page, per_page=per_page, q=q)
     return render_template("supervision/program.html", overview=overview, q=q,
                            pagination=Pagination(page, per_page, overview.trainees),

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from typing import Any
 
-from flask import Blueprint, render_template, request, url_for
+from flask import Blueprint, render_template, url_for
 from flask_login import current_user, login_required
 from wtforms.fields.choices import SelectChoice
 
@@ -20,8 +20,8 @@ from coachprog.safeguarding.escalations.forms import (
     EscalationTakeForm,
 )
 from coachprog.safeguarding.escalations.paths import current_paths
-from coachprog.safeguarding.pages import render_register
-from coachprog.web import authorize, carry_out, no_store, page_arg, rerender_status
+from coachprog.safeguarding.pages import register_page
+from coachprog.web import authorize, carry_out, no_store, rerender_status
 
 bp = no_store(Blueprint("escalations", __name__, url_prefix="/safeguarding/escalations"))
 
@@ -29,10 +29,8 @@ bp = no_store(Blueprint("escalations", __name__, url_prefix="/safeguarding/escal
 @bp.route("/")
 @login_required
 def list_cases() -> Any:
-    listing = services.list_cases(current_user, page=page_arg(),
-                                  status=request.args.get("status", ""))
-    return render_register("safeguarding/escalation_list.html", listing, services.PER_PAGE,
-                           statuses=domain.STATUS_LABELS)
+    return register_page("safeguarding/escalation_list.html", services.list_cases, "status",
+                         services.PER_PAGE, statuses=domain.STATUS_LABELS)
 
 
 @bp.route("/raise", methods=["GET", "POST"])

@@ -5,14 +5,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, flash, render_template, request, url_for
+from flask import Blueprint, flash, render_template, url_for
 from flask_login import current_user, login_required
 
 from coachprog.authority import can
 from coachprog.safeguarding.incidents import domain, services
 from coachprog.safeguarding.incidents.forms import IncidentCloseForm, IncidentRecordForm
-from coachprog.safeguarding.pages import render_register
-from coachprog.web import authorize, carry_out, no_store, page_arg, rerender_status
+from coachprog.safeguarding.pages import register_page
+from coachprog.web import authorize, carry_out, no_store, rerender_status
 
 bp = no_store(Blueprint("incidents", __name__, url_prefix="/safeguarding/incidents"))
 
@@ -20,10 +20,8 @@ bp = no_store(Blueprint("incidents", __name__, url_prefix="/safeguarding/inciden
 @bp.route("/")
 @login_required
 def list_incidents() -> Any:
-    listing = services.list_incidents(current_user, page=page_arg(),
-                                      kind=request.args.get("kind", ""))
-    return render_register("safeguarding/incident_list.html", listing, services.PER_PAGE,
-                           kinds=domain.KIND_LABELS)
+    return register_page("safeguarding/incident_list.html", services.list_incidents, "kind",
+                         services.PER_PAGE, kinds=domain.KIND_LABELS)
 
 
 @bp.route("/record", methods=["GET", "POST"])

@@ -224,10 +224,7 @@ def withdraw_candidate(sprint_id: int, candidate_id: int) -> Any:
             f"{candidate.person.name}'s candidacy is withdrawn.")
         if response is not None:
             return response
-    reloaded = viewable_candidate(sprint_id, candidate_id)
-    if own:
-        return mine_page(reloaded, 400, withdraw_form=form)
-    return candidate_page(reloaded, 400, withdraw_form=form)
+    return page_again(sprint_id, candidate_id, own, withdraw_form=form)
 
 
 def _purpose_choices(candidate: Candidate) -> list[SelectChoice]:
@@ -321,6 +318,13 @@ def create_stage_assessment(sprint_id: int, candidate_id: int) -> Any:
         if response is not None:
             return response
     return candidate_page(candidate_for(sprint_id, candidate_id), 400, assessment_form=form)
+
+
+def page_again(sprint_id: int, candidate_id: int, own: bool, **forms: Any) -> Any:
+    """The page a refused form was posted from, read again, with the form and its errors:
+    the candidate's own page or the staff page."""
+    reloaded = viewable_candidate(sprint_id, candidate_id)
+    return (mine_page if own else candidate_page)(reloaded, 400, **forms)
 
 
 def mine_page(candidate: Candidate, status: int = 200, **forms: Any) -> Any:

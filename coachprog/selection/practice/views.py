@@ -17,9 +17,9 @@ from coachprog.selection.candidates.views import (
     candidate_page,
     candidate_url,
     carry_out_or_back,
-    mine_page,
     mine_url,
     own_page,
+    page_again,
     refuse_stale,
     viewable_candidate,
 )
@@ -50,10 +50,7 @@ def log_hours(sprint_id: int, candidate_id: int) -> Any:
                               "before they count.")
     if done is not None:
         return done
-    reloaded = viewable_candidate(sprint_id, candidate_id)
-    if own:
-        return mine_page(reloaded, 400, hours_form=form)
-    return candidate_page(reloaded, 400, hours_form=form)
+    return page_again(sprint_id, candidate_id, own, hours_form=form)
 
 
 @login_required

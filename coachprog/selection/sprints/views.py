@@ -43,6 +43,7 @@ from coachprog.web import (
     csv_cell,
     page_arg,
     rerender_status,
+    search_arg,
 )
 
 OPEN_COLUMNS = tuple(s for s in domain.PIPELINE if not domain.is_final(s))
@@ -111,14 +112,20 @@ def create_sprint() -> Any:
     form = SprintForm()
     if request.method == "GET":
         form.start_date.data = sprint_services.today()
-    done = carry_out(form, lambda: sprint_services.create_sprint(current_user, _draft(form)),
-                     done=lambda sprint: board_url(sprint.id),
-                     success=lambda sprint: f"Sprint “{sprint.name}” created. Seat its panel "
-                                            "next.")
-    if done is not None:
-        return done
-    return render_template("selection/sprint_form.html", form=form,
-                           sprint=None), rerender_status()
+    return _save_sprint(form, None, lambda draft: sprint_services.create_sprint(
+        current_user, draft), done=lambda sprint: board_url(sprint.id),
+        success=lambda sprint: f"Sprint “{sprint.name}” created. Seat its panel next.")
+
+
+def _save_sprint(form: SprintForm, sprint: Sprint | None,
+                 save: Callable[[sprint_services.SprintDraft], Sprint], *,
+                 done: str | Callable[[Sprint], str],
+                 success: str | Callable[[Sprint], str]) -> Any:
+    """Create or edit: the sprint form carried out, or shown again (`sprint`: the one being
+    edited) with its problems."""
+    return carry_out(form, lambda: save(_draft(form)), done=done, success=success) or (
+        render_template("selection/sprint_form.html", form=form, sprint=sprint),
+        rerender_status())
 
 
 @login_required
@@ -132,13 +139,8 @@ def edit_sprint(sprint_id: int) -> Any:
         for default in domain.STAGE_DEFAULTS:
             days = (sprint.stage_days or {}).get(default.stage.value, default.days)
             getattr(form, stage_field_name(default.stage)).data = int(days)
-    done = carry_out(form, lambda: sprint_services.update_sprint(current_user, sprint,
-                                                                 _draft(form)),
-                     done=board_url(sprint_id), success="The sprint is saved.")
-    if done is not None:
-        return done
-    return render_template("selection/sprint_form.html", form=form,
-                           sprint=sprint), rerender_status()
+    return _save_sprint(form, sprint, lambda draft: sprint_services.update_sprint(
+        current_user, sprint, draft), done=board_url(sprint_id), success="The sprint is saved.")
 
 
 @login_required
@@ -254,7 +256,7 @@ def list_candidates(sprint_id: int) -> Any:
     raw_stage = request.args.get("stage", "")
     # An unknown stage is ignored, like every list's unknown filter: all stages are listed.
     stage = next((s for s in CandidateStage if s.value == raw_stage), None)
-    q = request.args.get("q", "").strip()[:100]
+    q = search_arg()
     per_page = current_app.config["COACHPROG_PAGE_SIZE"]
     candidates, total, page = sprint_services.list_sprint_candidates(
         current_user, sprint, stage=stage, q=q, page=page_arg(), per_page=per_page)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -12,6 +13,7 @@ from flask import (
     url_for,
 )
 from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
 from wtforms.fields.choices import SelectChoice
 
 from coachprog.authority import can
@@ -149,32 +151,38 @@ def view_entry(entry_id: int) -> Any:
     return _render_entry(services.get_entry(current_user, entry_id))
 
 
+def _act_on_entry(entry_id: int, predicate: str, form: FlaskForm, form_name: str,
+                  action: Callable[[], Any], success: str | Callable[[Any], str]) -> Any:
+    """Review or correct an entry: back to the trainee's ledger after success, else the entry
+    again with the posted form (`form_name`) and its problems."""
+    entry = services.get_entry(current_user, entry_id)
+    authorize(predicate, entry)
+    return carry_out(form, action, success=success,
+                     done=url_for("practicum.view_ledger", person_id=entry.person_id),
+                     ) or _render_entry(services.get_entry(current_user, entry_id), status=400,
+                                        **{form_name: form})
+
+
 @bp.route("/entries/<int:entry_id>/review", methods=["POST"])
 @login_required
 def review_entry(entry_id: int) -> Any:
-    entry = services.get_entry(current_user, entry_id)
-    authorize("can_verify_practicum_entry", entry)
     form = EntryReviewForm()
-    done = carry_out(form, lambda: services.review_entry(
-        current_user, entry_id, decision=form.decision.data or "",
-        comment=form.comment.data or ""),
-        done=url_for("practicum.view_ledger", person_id=entry.person_id),
+    return _act_on_entry(
+        entry_id, "can_verify_practicum_entry", form, "review_form",
+        lambda: services.review_entry(current_user, entry_id, decision=form.decision.data or "",
+                                      comment=form.comment.data or ""),
         success=lambda _: "Entry verified: its hours count." if form.decision.data == "verify"
         else "Entry queried: the trainee will answer.")
-    return done or _render_entry(services.get_entry(current_user, entry_id), review_form=form,
-                         status=400)
 
 
 @bp.route("/entries/<int:entry_id>/correct", methods=["POST"])
 @login_required
 def correct_entry(entry_id: int) -> Any:
-    entry = services.get_entry(current_user, entry_id)
-    authorize("can_correct_practicum_entry", entry)
     form = EntryCorrectForm()
-    done = carry_out(form, lambda: services.correct_entry(
-        current_user, entry_id, services.EntryDraft(**draft_fields(form), zone=display_zone()),
-        reply=form.reply.data or ""),
-        done=url_for("practicum.view_ledger", person_id=entry.person_id),
+    return _act_on_entry(
+        entry_id, "can_correct_practicum_entry", form, "correct_form",
+        lambda: services.correct_entry(
+            current_user, entry_id,
+            services.EntryDraft(**draft_fields(form), zone=display_zone()),
+            reply=form.reply.data or ""),
         success="Entry corrected: it waits for verification again.")
-    return done or _render_entry(services.get_entry(current_user, entry_id), correct_form=form,
-                         status=400)

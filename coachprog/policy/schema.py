@@ -11,9 +11,11 @@ from datetime import date
 from typing import Annotated, Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, Field, ValidationError, model_validator
 
 from coachprog.policy import domain
+from coachprog.validation import FileInvalid, file_text, model_problems, yaml_problem
+from coachprog.validation import StrictModel as _Strict
 
 SLUG = r"^[a-z0-9][a-z0-9-]*$"
 GUARD_ID = r"^[a-z][a-z_]*\.[a-z][a-z0-9_]*$"
@@ -21,15 +23,8 @@ MAX_FILE_BYTES = 256 * 1024
 Text = Annotated[str, Field(min_length=3, max_length=2000)]
 
 
-class PolicyInvalid(ValueError):  # noqa: N818 - carries located problems
-    def __init__(self, problems: list[tuple[str, str]]) -> None:
-        super().__init__("; ".join(f"{path}: {reason}" if path else reason
-                                   for path, reason in problems))
-        self.problems = problems
-
-
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+class PolicyInvalid(FileInvalid):
+    """A policy file refused."""
 
 
 class UseCaseSpec(_Strict):
@@ -37,7 +32,7 @@ class UseCaseSpec(_Strict):
     use: Text
     category: Literal["permitted", "permitted_with_controls", "human_decision_required",
                       "prohibited"]
-    controls: list[Text] = []
+    controls: list[Text] = Field(default_factory=list)
     guard: Annotated[str | None, Field(pattern=GUARD_ID, max_length=64,
                                        description="Prohibited rows the system could do: "
                                                    "the registered guard that refuses it.")] = None
@@ -146,19 +141,11 @@ _UniqueKeyLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG,
 
 
 def _load_yaml(data: bytes) -> Any:
-    if len(data) > MAX_FILE_BYTES:
-        raise PolicyInvalid([("", f"the file is larger than {MAX_FILE_BYTES // 1024} KB")])
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise PolicyInvalid([("", f"not UTF-8 text (byte {exc.start})")]) from None
+    text = file_text(data, MAX_FILE_BYTES, PolicyInvalid)
     try:
         return yaml.load(text, Loader=_UniqueKeyLoader)  # noqa: S506 - a SafeLoader subclass
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}" if mark is not None else ""
-        problem = getattr(exc, "problem", None) or str(exc)
-        raise PolicyInvalid([(where, f"not valid YAML: {problem}")]) from None
+        raise PolicyInvalid([yaml_problem(exc)]) from None
 
 
 def _validate(model: type[BaseModel], data: Any) -> Any:
@@ -167,10 +154,7 @@ def _validate(model: type[BaseModel], data: Any) -> Any:
     try:
         return model.model_validate(data)
     except ValidationError as exc:
-        raise PolicyInvalid([
-            (".".join(str(part) for part in error["loc"]),
-             str(error["msg"]).removeprefix("Value error, "))
-            for error in exc.errors()]) from None
+        raise PolicyInvalid(model_problems(exc)) from None
 
 
 def load_use_cases(data: bytes) -> domain.UseCaseMatrix:

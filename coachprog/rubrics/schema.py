@@ -13,7 +13,7 @@ import json
 from typing import Annotated, Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import ConfigDict, Field, ValidationError, model_validator
 
 from coachprog.rubrics.domain import (
     Behaviour,
@@ -23,6 +23,8 @@ from coachprog.rubrics.domain import (
     Rubric,
     ScaleKind,
 )
+from coachprog.validation import FileInvalid, file_text, yaml_problem
+from coachprog.validation import StrictModel as _Strict
 
 SLUG = r"^[a-z0-9][a-z0-9_-]*$"
 Fraction = Annotated[float, Field(ge=0, le=1)]
@@ -35,10 +37,6 @@ class FieldProblem(ValueError):  # noqa: N818 - a located validation message
     def __init__(self, location: tuple[str | int, ...], message: str) -> None:
         super().__init__(message)
         self.location = location
-
-
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
 
 class BehaviourSpec(_Strict):
@@ -148,11 +146,8 @@ class RubricSpec(_Strict):
         return self
 
 
-class RubricInvalid(ValueError):  # noqa: N818
-    def __init__(self, problems: list[tuple[str, str]]) -> None:
-        super().__init__("; ".join(f"{path}: {reason}" if path else reason
-                                   for path, reason in problems))
-        self.problems = problems
+class RubricInvalid(FileInvalid):
+    """A rubric file refused."""
 
 
 def _path(location: tuple[int | str, ...]) -> str:
@@ -201,19 +196,12 @@ _UniqueKeyLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG,
                                  _construct_mapping)
 
 
-def _yaml_error(exc: yaml.YAMLError) -> RubricInvalid:
-    mark = getattr(exc, "problem_mark", None)
-    where = f"line {mark.line + 1}" if mark is not None else ""
-    problem = getattr(exc, "problem", None) or str(exc)
-    return RubricInvalid([(where, f"not valid YAML: {problem}")])
-
-
 def load_rubric_text(text: str) -> tuple[Rubric, dict[str, Any]]:
     """The domain rubric and its canonical content (what is stored and hashed)."""
     try:
         data = yaml.load(text, Loader=_UniqueKeyLoader)  # noqa: S506 - a SafeLoader subclass
     except yaml.YAMLError as exc:
-        raise _yaml_error(exc) from None
+        raise RubricInvalid([yaml_problem(exc)]) from None
     if not isinstance(data, dict):
         raise RubricInvalid([("", "a rubric file holds one YAML mapping (id, version, ...)")])
     spec = parse_rubric_document(data)
@@ -223,13 +211,7 @@ def load_rubric_text(text: str) -> tuple[Rubric, dict[str, Any]]:
 
 def load_rubric_bytes(data: bytes) -> tuple[Rubric, dict[str, Any]]:
     """As `load_rubric_text`, for a file's bytes: UTF-8 and at most MAX_FILE_BYTES."""
-    if len(data) > MAX_FILE_BYTES:
-        raise RubricInvalid([("", f"the file is larger than {MAX_FILE_BYTES // 1024} KB")])
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise RubricInvalid([("", f"not UTF-8 text (byte {exc.start})")]) from None
-    return load_rubric_text(text)
+    return load_rubric_text(file_text(data, MAX_FILE_BYTES, RubricInvalid))
 
 
 def rubric_from_content(content: dict[str, Any]) -> Rubric:

@@ -143,12 +143,44 @@ def model_problems(exc: ModelError) -> list[tuple[str, str]]:
             for error in exc.errors()]
 
 
-def yaml_problem(exc: yaml.YAMLError) -> tuple[str, str]:
-    """A YAML syntax error as (line, reason)."""
-    mark = getattr(exc, "problem_mark", None)
-    where = f"line {mark.line + 1}" if mark is not None else ""
-    problem = getattr(exc, "problem", None) or str(exc)
-    return where, f"not valid YAML: {problem}"
+class UniqueKeyLoader(yaml.SafeLoader):
+    """PyYAML keeps the last of two equal keys silently, which hides a mistake in a file (two
+    `3:` anchors, two ids); here it is an error with its line number (a file's own loader may
+    word it otherwise: `duplicate_key`)."""
+
+    duplicate_key = "duplicate key {key!r}"
+
+
+def _construct_mapping(loader: UniqueKeyLoader, node: yaml.MappingNode,
+                       deep: bool = False) -> dict[Any, Any]:
+    seen: set[Any] = set()
+    for key_node, _ in node.value:
+        key = loader.construct_object(key_node, deep=deep)
+        try:
+            duplicate = key in seen
+        except TypeError:  # an unhashable key; the base constructor reports it
+            break
+        if duplicate:
+            raise yaml.constructor.ConstructorError(
+                None, None, loader.duplicate_key.format(key=key), key_node.start_mark)
+        seen.add(key)
+    return loader.construct_mapping(node, deep=deep)
+
+
+UniqueKeyLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG,
+                                _construct_mapping)
+
+
+def load_yaml(text: str, invalid: type[FileInvalid],
+              loader: type[UniqueKeyLoader] = UniqueKeyLoader) -> Any:
+    """One YAML document, or `invalid` naming the line of the syntax error."""
+    try:
+        return yaml.load(text, Loader=loader)  # noqa: S506 - a SafeLoader subclass
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}" if mark is not None else ""
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise invalid([(where, f"not valid YAML: {problem}")]) from None
 
 
 def file_text(data: bytes, max_bytes: int, invalid: type[FileInvalid]) -> str:

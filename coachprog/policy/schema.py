@@ -10,11 +10,16 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Any, Literal
 
-import yaml
 from pydantic import BaseModel, Field, ValidationError, model_validator
 
 from coachprog.policy import domain
-from coachprog.validation import FileInvalid, file_text, model_problems, yaml_problem
+from coachprog.validation import (
+    FileInvalid,
+    UniqueKeyLoader,
+    file_text,
+    load_yaml,
+    model_problems,
+)
 from coachprog.validation import StrictModel as _Strict
 
 SLUG = r"^[a-z0-9][a-z0-9-]*$"
@@ -120,32 +125,13 @@ def _check_unique(ids: list[str], where: str) -> None:
         seen.add(value)
 
 
-class _UniqueKeyLoader(yaml.SafeLoader):
-    """Two equal keys in one mapping are an error (PyYAML would keep the last silently)."""
-
-
-def _construct_mapping(loader: _UniqueKeyLoader, node: yaml.MappingNode,
-                       deep: bool = False) -> dict[Any, Any]:
-    seen: set[Any] = set()
-    for key_node, _ in node.value:
-        key = loader.construct_object(key_node, deep=deep)
-        if key in seen:
-            raise yaml.constructor.ConstructorError(
-                None, None, f"the key {key!r} appears twice", key_node.start_mark)
-        seen.add(key)
-    return loader.construct_mapping(node, deep=deep)
-
-
-_UniqueKeyLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG,
-                                 _construct_mapping)
+class _UniqueKeyLoader(UniqueKeyLoader):
+    duplicate_key = "the key {key!r} appears twice"
 
 
 def _load_yaml(data: bytes) -> Any:
-    text = file_text(data, MAX_FILE_BYTES, PolicyInvalid)
-    try:
-        return yaml.load(text, Loader=_UniqueKeyLoader)  # noqa: S506 - a SafeLoader subclass
-    except yaml.YAMLError as exc:
-        raise PolicyInvalid([yaml_problem(exc)]) from None
+    return load_yaml(file_text(data, MAX_FILE_BYTES, PolicyInvalid), PolicyInvalid,
+                     _UniqueKeyLoader)
 
 
 def _validate(model: type[BaseModel], data: Any) -> Any:

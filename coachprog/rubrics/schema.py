@@ -12,7 +12,6 @@ import hashlib
 import json
 from typing import Annotated, Any, Literal
 
-import yaml
 from pydantic import ConfigDict, Field, ValidationError, model_validator
 
 from coachprog.rubrics.domain import (
@@ -23,7 +22,7 @@ from coachprog.rubrics.domain import (
     Rubric,
     ScaleKind,
 )
-from coachprog.validation import FileInvalid, file_text, yaml_problem
+from coachprog.validation import FileInvalid, file_text, load_yaml
 from coachprog.validation import StrictModel as _Strict
 
 SLUG = r"^[a-z0-9][a-z0-9_-]*$"
@@ -171,37 +170,9 @@ def parse_rubric_document(data: Any) -> RubricSpec:
         raise RubricInvalid(problems) from None
 
 
-class _UniqueKeyLoader(yaml.SafeLoader):
-    """PyYAML keeps the last of two equal keys silently; in a rubric that hides a mistake
-    (two `3:` anchors, two `weight:`), so it is an error with its line number."""
-
-
-def _construct_mapping(loader: _UniqueKeyLoader, node: yaml.MappingNode,
-                       deep: bool = False) -> dict[Any, Any]:
-    seen: set[Any] = set()
-    for key_node, _ in node.value:
-        key = loader.construct_object(key_node, deep=deep)
-        try:
-            duplicate = key in seen
-        except TypeError:  # an unhashable key; the base constructor reports it
-            break
-        if duplicate:
-            raise yaml.constructor.ConstructorError(
-                None, None, f"duplicate key {key!r}", key_node.start_mark)
-        seen.add(key)
-    return loader.construct_mapping(node, deep=deep)
-
-
-_UniqueKeyLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG,
-                                 _construct_mapping)
-
-
 def load_rubric_text(text: str) -> tuple[Rubric, dict[str, Any]]:
     """The domain rubric and its canonical content (what is stored and hashed)."""
-    try:
-        data = yaml.load(text, Loader=_UniqueKeyLoader)  # noqa: S506 - a SafeLoader subclass
-    except yaml.YAMLError as exc:
-        raise RubricInvalid([yaml_problem(exc)]) from None
+    data = load_yaml(text, RubricInvalid)
     if not isinstance(data, dict):
         raise RubricInvalid([("", "a rubric file holds one YAML mapping (id, version, ...)")])
     spec = parse_rubric_document(data)

@@ -245,7 +245,7 @@ def test_home_panel_trainee_and_supervisor(app) -> None:
 
 
 def test_seed_is_idempotent(app) -> None:
-    from coachprog.practicum import seed
+    from coachprog.seed import practicum as seed
 
     coach_person = PersonFactory()
     UserFactory(email=seed.TRAINEE_EMAIL, roles=[Role.COACH], person_id=coach_person.id)

@@ -16,8 +16,8 @@ from coachprog.calibration.models import CalibrationExercise, RaterCalibration
 from coachprog.coaching.models import CoachPaperwork, SupervisorAssignment
 from coachprog.extensions import db
 from coachprog.people.models import Person
-from coachprog.seed import DEPARTMENTS, email_of, unique_name
-from coachprog.seedlarge.context import Org, closed_assessment, latest_version
+from coachprog.seed.large.context import Org, closed_assessment, latest_version
+from coachprog.seed.people import DEPARTMENTS, email_of, unique_name
 from coachprog.selection.models import (
     Candidate,
     CandidateAssessment,

@@ -107,7 +107,8 @@ def _seed_supervision(actor: Any, person_id: int, lead: Any) -> bool:
     from coachprog.people.models import Person
     from coachprog.practicum import supervision_services as supervision
     from coachprog.rubrics.models import RubricVersion
-    from coachprog.seed import RATER_EMAIL, STRONG
+    from coachprog.seed.marks import STRONG
+    from coachprog.seed.people import RATER_EMAIL
 
     if db.session.scalar(sa.select(Assessment.id).where(
             Assessment.title == DEMO_REVIEWS[0][0]).limit(1)) is not None:

@@ -12,7 +12,7 @@ from coachprog.practicum.models import LedgerEntry, PracticumEnrolment
 from coachprog.practicum.services import default_program
 from coachprog.practicum.supervision_models import GateDecision, OneOnOne, SessionFeedback
 from coachprog.practicum.triad_models import PeerTriad, PeerTriadMember
-from coachprog.seedlarge.context import Org, closed_assessment
+from coachprog.seed.large.context import Org, closed_assessment
 
 KIND_WEIGHTS = ((domain.COACHED, 55), (domain.LAB, 20), (domain.TRIAD, 10),
                 (domain.SUPERVISION, 10), (domain.MENTOR, 5))

@@ -7,9 +7,7 @@ import pytest
 import sqlalchemy as sa
 
 from coachprog.audits.fidelity_models import FidelityDriftFlag, FidelitySignal
-from coachprog.audits.fidelity_seed import DEMO_GOALS
 from coachprog.audits.models import Audit, AuditSample
-from coachprog.audits.seed import AUDIT_EXERCISE_TITLE
 from coachprog.audits.services import auditor_refusal
 from coachprog.auth.models import User
 from coachprog.calibration.models import CalibrationExercise, RaterCalibration
@@ -18,6 +16,8 @@ from coachprog.coaching.models import Engagement
 from coachprog.extensions import db
 from coachprog.governance.models import AuditEntry
 from coachprog.recordings.models import CoachingSession, Recording, Transcript
+from coachprog.seed.audits import AUDIT_EXERCISE_TITLE
+from coachprog.seed.fidelity import DEMO_GOALS
 
 PASSWORD = "demo password for tests"
 SMALL = ["seed", "--people", "60"]

@@ -11,7 +11,6 @@ from coachprog.assessments.models import Assessment, RaterAssignment
 from coachprog.auth import services as auth_services
 from coachprog.auth.permissions import can
 from coachprog.calibration.services import is_calibrated
-from coachprog.coaching import seed as coaching_seed
 from coachprog.coaching import services as coaching
 from coachprog.coaching.models import CoachPaperwork, Engagement
 from coachprog.extensions import db
@@ -24,7 +23,8 @@ from coachprog.recordings.models import CoachingSession, Recording
 from coachprog.safeguarding.escalations import services as escalations
 from coachprog.safeguarding.escalations.models import EscalationCase
 from coachprog.safeguarding.incidents.models import Incident
-from coachprog.seed import DEMO_SPRINT
+from coachprog.seed import coaching as coaching_seed
+from coachprog.seed.sprint import DEMO_SPRINT
 from coachprog.selection import services as selection
 from coachprog.selection.models import Sprint
 
@@ -253,7 +253,7 @@ def test_master_coach_is_calibrated_for_every_rubric_the_demo_rates(seeded) -> N
 
 def test_rater_has_a_blind_review_of_coachs_recorded_session_to_hear_and_read(
         seeded, auth, client) -> None:
-    from coachprog.seed_scoring import RECORDED_REVIEW
+    from coachprog.seed.scoring import RECORDED_REVIEW
 
     review = db.session.scalar(sa.select(Assessment).where(Assessment.title == RECORDED_REVIEW))
     recording = _recording_of_coach()
@@ -271,8 +271,8 @@ def test_rater_has_a_blind_review_of_coachs_recorded_session_to_hear_and_read(
 
 def test_master_coach_supervises_the_drifting_coach_and_has_a_moderation_waiting(
         seeded) -> None:
-    from coachprog.audits import fidelity_seed
     from coachprog.audits.fidelity_models import FidelityDriftFlag
+    from coachprog.seed import fidelity as fidelity_seed
 
     master = _user("master@demo.example")
     coach_id = db.session.scalar(sa.select(Engagement.coach_person_id).where(

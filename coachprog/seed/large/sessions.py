@@ -15,7 +15,6 @@ import sqlalchemy as sa
 
 from coachprog.audits import fidelity
 from coachprog.audits.fidelity_models import FidelityDriftFlag, FidelitySignal
-from coachprog.audits.fidelity_seed import SESSIONS
 from coachprog.audits.fidelity_services import _fingerprint, _marker, drift_settings, load_terms
 from coachprog.coaching.models import Engagement
 from coachprog.extensions import db
@@ -28,7 +27,8 @@ from coachprog.recordings.models import (
     Transcript,
     TranscriptSegment,
 )
-from coachprog.seedlarge.context import Org
+from coachprog.seed.fidelity import SESSIONS
+from coachprog.seed.large.context import Org
 
 RECORDED_EVERY = 4  # one session in four has a recording and a transcript
 ENGAGEMENTS_PER_COACH = 3

@@ -72,7 +72,7 @@ def _month(day: date, offset: int) -> date:
 
 def demo_series(employee_ids: list[str], start: date, today: date) -> bytes:
     """The CSV an HR analyst would export: KPI by month, ratings and estimates."""
-    rng = random.Random(23)  # noqa: S311 - demo data
+    rng = random.Random(23)
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(["employee_id", "group", "tier", "metric", "date", "value", "level",

@@ -10,11 +10,11 @@ import sqlalchemy as sa
 from coachprog.assessments.models import Assessment
 from coachprog.auth.models import User
 from coachprog.extensions import db
-from coachprog.practicum import seed
 from coachprog.practicum import supervision_services as services
 from coachprog.practicum.models import LedgerEntry
 from coachprog.practicum.supervision_domain import SlaState
 from coachprog.practicum.supervision_models import GateDecision, OneOnOne, SessionFeedback
+from coachprog.seed import practicum as seed
 
 PASSWORD = "demo password for tests"
 SMALL = ["seed", "--people", "60"]

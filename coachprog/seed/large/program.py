@@ -24,7 +24,7 @@ from coachprog.certification.models import (
 from coachprog.coaching.services import active_coach_ids
 from coachprog.extensions import db
 from coachprog.governance.models import AuditEntry
-from coachprog.seedlarge.context import Org
+from coachprog.seed.large.context import Org
 
 CRITERIA = [{"key": "practicum_hours", "label": "Practicum hours verified", "met": True,
              "detail": "Targets met.", "evidence_url": None},

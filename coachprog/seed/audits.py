@@ -45,7 +45,7 @@ def seed_demo(actor: Any) -> bool:
                                             supervisor_user_id=master.id))
         added = True
     db.session.flush()
-    from coachprog.audits.fidelity_seed import seed_fidelity
+    from coachprog.seed.fidelity import seed_fidelity
 
     added = seed_fidelity(actor, lead) or added
     added = _calibrate_auditor(actor, master) or added
@@ -93,7 +93,7 @@ def _calibrate_auditor(actor: Any, master: Any) -> bool:
     from coachprog.errors import DomainError, NotFound, NotPermitted
     from coachprog.extensions import db
     from coachprog.rubrics.models import RubricVersion
-    from coachprog.seed import MIXED, STRONG
+    from coachprog.seed.marks import MIXED, STRONG
 
     if db.session.scalar(sa.select(CalibrationExercise.id).where(
             CalibrationExercise.title == AUDIT_EXERCISE_TITLE).limit(1)) is not None:

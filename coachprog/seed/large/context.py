@@ -17,7 +17,7 @@ from coachprog.assessments.models import Assessment, EvidenceItem, Mark, RaterAs
 from coachprog.extensions import db
 from coachprog.rubrics.domain import score_assessment
 from coachprog.rubrics.models import RubricVersion
-from coachprog.seedlarge.bulk import Bulk
+from coachprog.seed.large.bulk import Bulk
 
 
 @dataclass(frozen=True)
@@ -73,7 +73,7 @@ def latest_version(rubric_key: str) -> RubricVersion | None:
 
 def prepare_scores(org: Org, keys: tuple[str, ...]) -> None:
     """Precompute each mark profile's results on the latest version of each rubric."""
-    from coachprog.seed import MIXED, SOLID, STRONG
+    from coachprog.seed.marks import MIXED, SOLID, STRONG
 
     for key in keys:
         version = latest_version(key)

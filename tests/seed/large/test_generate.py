@@ -23,7 +23,7 @@ from coachprog.recordings.models import (
     Transcript,
     TranscriptSegment,
 )
-from coachprog.seed import DEMO_ACCOUNTS, demo_people
+from coachprog.seed.people import DEMO_ACCOUNTS, demo_people
 from coachprog.selection.models import Candidate, CandidateEvent, Sprint
 
 TINY = ["seed", "--people", "560", "--coaches", "10", "--sessions", "200",

@@ -26,24 +26,19 @@ import sqlalchemy as sa
 
 from coachprog.assessments import services as assessment_services
 from coachprog.assessments.models import Assessment
-from coachprog.audits import fidelity_seed
 from coachprog.auth import services as auth_services
 from coachprog.auth.domain import Role
 from coachprog.auth.models import User
-from coachprog.coaching import seed as coaching_seed
 from coachprog.coaching.models import Engagement, SupervisorAssignment
 from coachprog.errors import DomainError, NotFound, NotPermitted
 from coachprog.extensions import db
 from coachprog.recordings.models import CoachingSession, Recording
 from coachprog.rubrics.models import RubricVersion
-from coachprog.seed import (
-    CALIBRATED_RUBRICS,
-    DEMO_RUBRIC,
-    MASTER_EMAIL,
-    RATER_EMAIL,
-    DemoMismatch,
-    _seed_calibration,
-)
+from coachprog.seed import coaching as coaching_seed
+from coachprog.seed import fidelity as fidelity_seed
+from coachprog.seed.assessments import CALIBRATED_RUBRICS, DEMO_RUBRIC, seed_calibration
+from coachprog.seed.marks import DemoMismatch
+from coachprog.seed.people import MASTER_EMAIL, RATER_EMAIL
 
 GOLD_EMAIL = "gold@demo.example"
 GOLD_NAME = "Rowan Hale (external master coach)"
@@ -110,7 +105,7 @@ def _calibrate_master(actor: Any, master: User) -> bool:
         version = _latest(key)
         if version is None:
             raise DemoMismatch(f"no {key} rubric is loaded.")
-        _seed_calibration(actor, version, _gold_setter(actor), [master], title=title,
+        seed_calibration(actor, version, _gold_setter(actor), [master], title=title,
                           recordings=tuple(f"{title}, recording {n}" for n in (1, 2)))
         added = True
     return added

@@ -5,9 +5,9 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from coachprog.auth.permissions import SystemActor
-from coachprog.certification import seed
 from coachprog.certification.models import Certification
 from coachprog.extensions import db
+from coachprog.seed import certification as seed
 from tests.coaching.builders import appointed_coach
 
 

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from coachprog.auth import services as auth_services
 from coachprog.extensions import db
 from coachprog.notifications.models import OutboxMessage
-from coachprog.seed import DEMO_SPRINT, _report_of
+from coachprog.seed.sprint import DEMO_SPRINT, _report_of
 from coachprog.selection.models import Candidate, Sprint
 
 SMALL = ["seed", "--people", "120"]

@@ -18,10 +18,10 @@ import sqlalchemy as sa
 from coachprog.auth.models import User
 from coachprog.extensions import db
 from coachprog.people.models import Person
-from coachprog.seedlarge import org as org_steps
-from coachprog.seedlarge import practicum, program, sessions
-from coachprog.seedlarge.bulk import Bulk
-from coachprog.seedlarge.context import Org, Sizes, prepare_scores
+from coachprog.seed.large import org as org_steps
+from coachprog.seed.large import practicum, program, sessions
+from coachprog.seed.large.bulk import Bulk
+from coachprog.seed.large.context import Org, Sizes, prepare_scores
 from coachprog.selection.models import Sprint
 
 __all__ = ["AlreadyGenerated", "Sizes", "generate"]
@@ -65,7 +65,7 @@ def generate(password_hash: str, sizes: Sizes, *, seed: int = 1,
     if admin_id is None:
         raise ValueError("Seed the demo first (admin@demo.example is missing).")
     moment = now or datetime.now(UTC)
-    org = Org(rng=random.Random(seed),  # noqa: S311 - made-up data, reproducible by seed
+    org = Org(rng=random.Random(seed),
               now=moment, today=moment.date(), bulk=Bulk(),
               sizes=sizes, admin_id=admin_id, password_hash=password_hash)
     prepare_scores(org, ("session-review", "interview"))

@@ -18,7 +18,8 @@ from coachprog.calibration.services import is_calibrated
 from coachprog.extensions import db
 from coachprog.governance.models import AuditEntry
 from coachprog.rubrics.models import RubricVersion
-from coachprog.seed import CALIBRATED_RUBRICS, DEMO_ACCOUNTS, DEMO_EXERCISE_TITLE, DEMO_LIVE
+from coachprog.seed.assessments import CALIBRATED_RUBRICS, DEMO_EXERCISE_TITLE, DEMO_LIVE
+from coachprog.seed.people import DEMO_ACCOUNTS
 
 PASSWORD = "demo password for tests"
 SMALL = ["seed", "--people", "60"]

@@ -55,7 +55,7 @@ def _level_evidence(actor: Any, person_id: int) -> None:
     evidence only and says why on stderr."""
     from coachprog.auth import services as auth_services
     from coachprog.errors import DomainError, NotFound, NotPermitted
-    from coachprog.seed import DemoMismatch
+    from coachprog.seed.marks import DemoMismatch
 
     users = [auth_services.get_user_by_email(f"{name}@demo.example")
              for name in ("master", "lead", "rater")]
@@ -108,7 +108,7 @@ def _reviewed(actor: Any, person_id: int, rubric_key: str, raters: list[Any],
     master coach who does not supervise the coach has scored it)."""
     from coachprog.assessments import services as assessments
     from coachprog.people.models import Person
-    from coachprog.seed import SOLID, STRONG, WEAK, DemoMismatch
+    from coachprog.seed.marks import SOLID, STRONG, WEAK, DemoMismatch
     from coachprog.selection.services import latest_rubric_version
 
     version = latest_rubric_version(rubric_key)

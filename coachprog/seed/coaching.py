@@ -11,7 +11,7 @@
 - a second report of manager@ is appointed with the agreement drawn up and not signed yet:
   manager@'s signature to give.
 
-The recording is a LibriVox public-domain clip shipped in `coachprog/seed_assets/` with the
+The recording is a LibriVox public-domain clip shipped in `coachprog/seed/assets/` with the
 transcript the local Whisper (tiny.en) produced from it once: the seed stores the audio through
 the recordings storage and writes that transcript, so it needs no model and takes no time.
 Idempotent: each part is skipped when its marker exists (the cohort's name, the engagement's
@@ -28,7 +28,7 @@ from typing import Any
 import click
 import sqlalchemy as sa
 
-ASSETS = Path(__file__).resolve().parent.parent / "seed_assets"
+ASSETS = Path(__file__).resolve().parent / "assets"
 CLIP = ASSETS / "demo-session.wav"
 CLIP_TRANSCRIPT = ASSETS / "demo-session.transcript.json"
 

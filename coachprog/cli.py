@@ -23,6 +23,9 @@ from coachprog.extensions import db
 from coachprog.governance.services import Origin, set_origin
 from coachprog.people.data_rights import pdf as data_pdf
 from coachprog.people.data_rights import services as data_rights
+from coachprog.seed.demo import seed_demo
+from coachprog.seed.large import AlreadyGenerated, Sizes, generate
+from coachprog.seed.people import DEMO_ACCOUNTS
 
 people_cli = AppGroup("people", help="The people directory.")
 users_cli = AppGroup("users", help="Accounts, roles and API tokens.")
@@ -200,8 +203,6 @@ def seed_command(people: int, coaches: int | None, sessions: int | None,
     """Seed the demo organisation, one login per role, and demo calibration and assessments
     (running it again adds nothing); with --coaches, --sessions or --hour-entries, also a
     large organisation generated in bulk (once per database)."""
-    from coachprog.seed.demo import seed_demo
-
     large = any(size is not None for size in (coaches, sessions, hour_entries))
     password = seed_demo(_system("seed"), people=320 if large else people)
     db.session.commit()
@@ -209,8 +210,6 @@ def seed_command(people: int, coaches: int | None, sessions: int | None,
         _seed_large(password, people, coaches, sessions, hour_entries, random_seed)
     base = f"http://{os.environ.get('HOST', '127.0.0.1')}:{os.environ.get('PORT', '5000')}"
     click.echo("\nDemo logins (one per role), all with the password: " + password)
-    from coachprog.seed.people import DEMO_ACCOUNTS
-
     for email, role, _ in DEMO_ACCOUNTS:
         click.echo(f"  {email:<24} {role}")
     click.echo(f"Sign in at {base}/login\n")
@@ -221,7 +220,6 @@ def _seed_large(password: str, people: int, coaches: int | None, sessions: int |
     """The large organisation; sizes not given follow from the others (a coach in five
     people, fifty sessions and five hour entries per coach session)."""
     from coachprog.auth.services import hash_password
-    from coachprog.seed.large import AlreadyGenerated, Sizes, generate
 
     coaches = coaches or max(1, people // 5)
     sizes = Sizes(people=people, coaches=coaches,

@@ -2,9 +2,28 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
+import click
 import sqlalchemy as sa
+
+from coachprog.assessments import services as assessment_services
+from coachprog.audits import services
+from coachprog.audits.models import Audit
+from coachprog.auth.models import User
+from coachprog.calibration import services as calibration_services
+from coachprog.calibration.models import CalibrationExercise
+from coachprog.coaching.models import SupervisorAssignment
+from coachprog.coaching.services import active_coach_ids
+from coachprog.db import utcnow
+from coachprog.errors import DomainError, NotFound, NotPermitted
+from coachprog.extensions import db
+from coachprog.people.models import Person
+from coachprog.rubrics.models import RubricVersion
+from coachprog.seed.fidelity import seed_fidelity
+from coachprog.seed.marks import MIXED, STRONG
+from coachprog.selection.models import Candidate, Sprint
 
 DEMO_SEED = 2026
 
@@ -17,14 +36,6 @@ def seed_demo(actor: Any) -> bool:
     master@'s gold marks) so the draw assigns an auditor, three demo transcripts of one coach
     (`fidelity_seed`: signals and a drift flag), the current quarter's sample, and
     one audit decided by its auditor; the others stay open on rater@'s list."""
-    from coachprog.audits import services
-    from coachprog.audits.models import Audit
-    from coachprog.auth.models import User
-    from coachprog.coaching.models import SupervisorAssignment
-    from coachprog.coaching.services import active_coach_ids
-    from coachprog.db import utcnow
-    from coachprog.extensions import db
-
     master = db.session.scalar(sa.select(User).where(User.email == "master@demo.example"))
     lead = db.session.scalar(sa.select(User).where(User.email == "lead@demo.example"))
     if master is None or lead is None:
@@ -45,7 +56,6 @@ def seed_demo(actor: Any) -> bool:
                                             supervisor_user_id=master.id))
         added = True
     db.session.flush()
-    from coachprog.seed.fidelity import seed_fidelity
 
     added = seed_fidelity(actor, lead) or added
     added = _calibrate_auditor(actor, master) or added
@@ -76,8 +86,6 @@ RATER_EMAIL = "rater@demo.example"
 
 
 def _hint(message: str) -> None:
-    import click
-
     click.echo(f"Demo audit calibration not seeded: {message}", err=True)
 
 
@@ -86,15 +94,6 @@ def _calibrate_auditor(actor: Any, master: Any) -> bool:
     off gold on one item, so rater@ is calibrated for audits (master@, who sets gold, is not
     calibrated by it). Once only (by title). A refusal (no audit rubric, rater@ missing or
     without the rater role) rolls back this part only and is explained on stderr."""
-    from coachprog.assessments import services as assessment_services
-    from coachprog.auth.models import User
-    from coachprog.calibration import services as calibration_services
-    from coachprog.calibration.models import CalibrationExercise
-    from coachprog.errors import DomainError, NotFound, NotPermitted
-    from coachprog.extensions import db
-    from coachprog.rubrics.models import RubricVersion
-    from coachprog.seed.marks import MIXED, STRONG
-
     if db.session.scalar(sa.select(CalibrationExercise.id).where(
             CalibrationExercise.title == AUDIT_EXERCISE_TITLE).limit(1)) is not None:
         return False
@@ -136,8 +135,6 @@ def _assign_open(actor: Any, sample: Any) -> bool:
     """A sample drawn before anyone was calibrated (an older demo database): give its open,
     unassigned audits an auditor under the same rules as the draw (least load, then lowest
     id). Nothing changes when no one is eligible or everything is assigned."""
-    from coachprog.audits import services
-
     changed = False
     for audit in sample.audits:
         if audit.outcome is not None or audit.auditor_user_id is not None:
@@ -159,13 +156,6 @@ COHORT_SIZE = 12
 def _appoint_demo_cohort(skip_person_id: int | None) -> bool:
     """When no earlier seed appointed anyone, appoint a small demo cohort from the directory
     (people without an account), so the audit demo has a population. Idempotent by name."""
-    from datetime import date
-
-    from coachprog.auth.models import User
-    from coachprog.extensions import db
-    from coachprog.people.models import Person
-    from coachprog.selection.models import Candidate, Sprint
-
     if db.session.scalar(sa.select(Sprint.id).where(Sprint.name == COHORT_NAME)) is not None:
         return False
     with_account = sa.select(User.person_id).where(User.person_id.is_not(None))

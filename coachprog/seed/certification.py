@@ -8,16 +8,25 @@ once any certification exists."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import time, timedelta
 from typing import Any
 
+import click
 import sqlalchemy as sa
 
+from coachprog.assessments import services as assessments
+from coachprog.auth import services as auth_services
 from coachprog.certification import domain
 from coachprog.certification.models import Certification
 from coachprog.coaching.services import active_coach_ids
 from coachprog.db import utcnow
+from coachprog.errors import DomainError, NotFound, NotPermitted
 from coachprog.extensions import db
+from coachprog.people.models import Person
+from coachprog.practicum import services as practicum
+from coachprog.practicum import supervision_services
+from coachprog.seed.marks import SOLID, STRONG, WEAK, DemoMismatch
+from coachprog.selection.services import latest_rubric_version
 
 # (days until due, status) for the first three appointed coaches by id.
 DEMO = ((300, "active"), (25, "active"), (-10, "lapsed"))
@@ -44,8 +53,6 @@ def seed_demo(actor: Any) -> bool:
 
 
 def _hint(message: str) -> None:
-    import click
-
     click.echo(f"Demo certification evidence not seeded: {message}", err=True)
 
 
@@ -53,10 +60,6 @@ def _level_evidence(actor: Any, person_id: int) -> None:
     """The Certified Internal Coach evidence of one coach. Needs the demo's master@, lead@
     and rater@ (calibrated by the assessments seed); a refusal rolls back this coach's
     evidence only and says why on stderr."""
-    from coachprog.auth import services as auth_services
-    from coachprog.errors import DomainError, NotFound, NotPermitted
-    from coachprog.seed.marks import DemoMismatch
-
     users = [auth_services.get_user_by_email(f"{name}@demo.example")
              for name in ("master", "lead", "rater")]
     if any(user is None for user in users):
@@ -67,7 +70,6 @@ def _level_evidence(actor: Any, person_id: int) -> None:
             _practicum(actor, person_id, lead)
             _reviewed(actor, person_id, "session-review", [rater, lead], master)
             _reviewed(actor, person_id, "capstone-brief", [rater, lead], None)
-            from coachprog.practicum import supervision_services
 
             supervision_services.decide_gate(
                 master, person_id, "final", outcome="passed",
@@ -83,10 +85,6 @@ PRACTICUM = (("coached_session", 60, 22), ("reflective_lab", 90, 7))
 
 def _practicum(actor: Any, person_id: int, lead: Any) -> None:
     """Enrolled 14 weeks ago; two coached sessions and a lab most weeks, all verified."""
-    from datetime import time
-
-    from coachprog.practicum import services as practicum
-
     today = utcnow().date()
     practicum.enrol(actor, person_id, start_date=today - timedelta(weeks=14))
     drafts = []
@@ -106,11 +104,6 @@ def _reviewed(actor: Any, person_id: int, rubric_key: str, raters: list[Any],
     """A closed, passed assessment of this coach on the rubric. With a moderator, the two
     raters disagree on the non-negotiables and the moderator settles it as a pass (so a
     master coach who does not supervise the coach has scored it)."""
-    from coachprog.assessments import services as assessments
-    from coachprog.people.models import Person
-    from coachprog.seed.marks import SOLID, STRONG, WEAK, DemoMismatch
-    from coachprog.selection.services import latest_rubric_version
-
     version = latest_rubric_version(rubric_key)
     person = db.session.get(Person, person_id)
     if version is None or person is None:

@@ -28,6 +28,27 @@ from typing import Any
 import click
 import sqlalchemy as sa
 
+from coachprog.assessments import services as assessment_services
+from coachprog.audits import fidelity_services
+from coachprog.auth.models import User
+from coachprog.certification.models import Certification
+from coachprog.coaching import services
+from coachprog.coaching.models import Engagement
+from coachprog.db import utcnow
+from coachprog.errors import DomainError, NotFound, NotPermitted
+from coachprog.extensions import db
+from coachprog.governance import services as audit
+from coachprog.people.models import Person
+from coachprog.practicum import capstone_services
+from coachprog.recordings import services as recordings
+from coachprog.recordings import storage
+from coachprog.recordings.consent import token_hash
+from coachprog.recordings.models import CoacheeConsent, ConsentText, Recording
+from coachprog.recordings.transcription import Segment, TranscriptResult
+from coachprog.rubrics.domain import ScaleKind
+from coachprog.selection.domain import match_problems
+from coachprog.selection.models import Candidate, Sprint
+
 ASSETS = Path(__file__).resolve().parent / "assets"
 CLIP = ASSETS / "demo-session.wav"
 CLIP_TRANSCRIPT = ASSETS / "demo-session.transcript.json"
@@ -72,10 +93,6 @@ def seed_demo(actor: Any) -> bool:
     """Add this domain's demo data; running it again adds nothing. True when it added some.
     A refusal from a service (a changed demo account, a missing rubric) rolls back this part
     only and says why on stderr."""
-    from coachprog.auth.models import User
-    from coachprog.errors import DomainError, NotFound, NotPermitted
-    from coachprog.extensions import db
-
     trainee = db.session.scalar(sa.select(User).where(User.email == TRAINEE_EMAIL))
     manager = db.session.scalar(sa.select(User).where(User.email == MANAGER_EMAIL))
     if trainee is None or trainee.person_id is None:
@@ -94,12 +111,8 @@ def seed_demo(actor: Any) -> bool:
 
 def _appoint_cohort(actor: Any, trainee: Any, manager: Any) -> bool:
     """coach@ and a report of manager@ appointed in a closed demo cohort (once, by name)."""
-    from coachprog.extensions import db
-    from coachprog.selection.models import Candidate, Sprint
-
     if db.session.scalar(sa.select(Sprint.id).where(Sprint.name == COHORT_NAME)) is not None:
         return False
-    from coachprog.db import utcnow
 
     people = [trainee.person_id]
     second = _second_report(manager)
@@ -115,8 +128,6 @@ def _appoint_cohort(actor: Any, trainee: Any, manager: Any) -> bool:
     db.session.flush()
     if second is not None:
         # Drawn up by L&D; manager@ signs it in the app (the coach has no account to sign).
-        from coachprog.coaching import services
-
         services.save_paperwork(actor, second, _draft())
     return True
 
@@ -124,11 +135,6 @@ def _appoint_cohort(actor: Any, trainee: Any, manager: Any) -> bool:
 def _second_report(manager: Any) -> int | None:
     """A direct report of manager@ with no account, not in any sprint (the demo sprint's
     nominee is the first such report, so this is another one)."""
-    from coachprog.auth.models import User
-    from coachprog.extensions import db
-    from coachprog.people.models import Person
-    from coachprog.selection.models import Candidate
-
     if manager is None or manager.person_id is None:
         return None
     with_account = sa.select(User.person_id).where(User.person_id.is_not(None))
@@ -140,8 +146,6 @@ def _second_report(manager: Any) -> int | None:
 
 
 def _draft() -> Any:
-    from coachprog.coaching import services
-
     versions = [t.version for t in services.consent_template_versions()]
     return services.PaperworkDraft(protected_percent=10.0, weekly_hours=40.0,
                                    consent_template_version=versions[-1] if versions else "",
@@ -150,8 +154,6 @@ def _draft() -> Any:
 
 def _trainee_paperwork(actor: Any, trainee: Any, manager: Any) -> bool:
     """coach@'s paperwork drawn up and signed in the app by coach@ and manager@."""
-    from coachprog.coaching import services
-
     row = services.paperwork_for(trainee.person_id)
     if row is not None and row.protected_percent is not None:
         return False
@@ -167,13 +169,6 @@ def _complete_matched_paperwork(actor: Any, *, skip: set[int]) -> bool:
     """Every coach matched with a coachee, or certified, has complete paperwork: drawn up
     through the service, and the two signatures given on paper before the demo began (their
     coaches and managers hold no accounts to sign in the app)."""
-    from coachprog.certification.models import Certification
-    from coachprog.coaching import services
-    from coachprog.coaching.models import Engagement
-    from coachprog.db import utcnow
-    from coachprog.extensions import db
-    from coachprog.governance import services as audit
-
     matched = set(db.session.scalars(sa.select(Engagement.coach_person_id).where(
         Engagement.status == "active")))
     certified = set(db.session.scalars(sa.select(Certification.person_id)))
@@ -201,14 +196,6 @@ def _complete_matched_paperwork(actor: Any, *, skip: set[int]) -> bool:
 def _coachee_for(coach_person_id: int) -> Any:
     """Active staff without an account, in no sprint, coached by no one, whom the match rules
     allow for this coach; the first by employee id."""
-    from coachprog.auth.models import User
-    from coachprog.coaching import services
-    from coachprog.coaching.models import Engagement
-    from coachprog.extensions import db
-    from coachprog.people.models import Person
-    from coachprog.selection.domain import match_problems
-    from coachprog.selection.models import Candidate
-
     with_account = sa.select(User.person_id).where(User.person_id.is_not(None))
     coached = sa.select(Engagement.coachee_person_id)
     for person in db.session.scalars(sa.select(Person).where(
@@ -223,11 +210,6 @@ def _coachee_for(coach_person_id: int) -> Any:
 def _trainee_engagement(actor: Any, trainee: Any) -> bool:
     """coach@'s engagement, its consent, one session with the transcribed demo clip and a
     first capstone brief on it. Once (by the engagement's goals)."""
-    from coachprog.coaching import services
-    from coachprog.coaching.models import Engagement
-    from coachprog.db import utcnow
-    from coachprog.extensions import db
-
     if db.session.scalar(sa.select(Engagement.id).where(
             Engagement.goals == DEMO_GOALS).limit(1)) is not None:
         return False
@@ -251,11 +233,6 @@ def _consent(actor: Any, engagement: Any) -> Any:
     """The coachee's consent to recording, transcription, supervisor review and audit (which
     covers blind quality review: rater@ scores the session blind), given on the demo consent
     text (the coachee holds no account to acknowledge it in the app)."""
-    from coachprog.extensions import db
-    from coachprog.governance import services as audit
-    from coachprog.recordings.consent import token_hash
-    from coachprog.recordings.models import CoacheeConsent, ConsentText
-
     text = db.session.scalar(sa.select(ConsentText).where(
         ConsentText.version == CONSENT_VERSION))
     if text is None:
@@ -282,8 +259,6 @@ def _consent(actor: Any, engagement: Any) -> Any:
 
 def demo_transcript() -> Any:
     """The shipped transcript of the demo clip as the transcription engine returns it."""
-    from coachprog.recordings.transcription import Segment, TranscriptResult
-
     data = json.loads(CLIP_TRANSCRIPT.read_text())
     return TranscriptResult(
         segments=[Segment(**segment) for segment in data["segments"]],
@@ -293,12 +268,6 @@ def demo_transcript() -> Any:
 
 def _transcribed_session(trainee: Any, engagement: Any, consent: Any, day: date) -> Any:
     """A session coach@ recorded, the clip stored as an upload is, and its transcript."""
-    from coachprog.extensions import db
-    from coachprog.governance import services as audit
-    from coachprog.recordings import services as recordings
-    from coachprog.recordings import storage
-    from coachprog.recordings.models import Recording
-
     session = recordings.create_session(trainee, engagement.id, session_date=day,
                                         duration_minutes=45)
     with CLIP.open("rb") as stream:
@@ -325,8 +294,6 @@ def _transcribed_session(trainee: Any, engagement: Any, consent: Any, day: date)
                          "model_version": result.model_version, "demo": True})
     # The coach's fidelity signals as the nightly refresh stores them, so the fidelity page
     # has the session from the start and a later refresh finds nothing changed.
-    from coachprog.audits import fidelity_services
-
     fidelity_services.refresh_coach(trainee.person_id)
     return recording
 
@@ -344,10 +311,6 @@ CAPSTONE_MARKS = {
 def _capstone(trainee: Any, engagement: Any) -> None:
     """coach@'s first capstone brief, submitted on the engagement and scored by their
     supervisor (lead@) as not passed, with notes: coach@'s next step is to revise it."""
-    from coachprog.assessments import services as assessment_services
-    from coachprog.practicum import capstone_services
-    from coachprog.rubrics.domain import ScaleKind
-
     brief = capstone_services.submit_brief(
         trainee, trainee.person_id, capstone_services.BriefDraft(
             mode="markdown", engagement_id=engagement.id,

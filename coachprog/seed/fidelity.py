@@ -15,6 +15,23 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from coachprog.audits import fidelity_services
+from coachprog.auth.models import User
+from coachprog.coaching.models import Engagement, SupervisorAssignment
+from coachprog.coaching.services import active_coach_ids
+from coachprog.db import utcnow
+from coachprog.extensions import db
+from coachprog.people.models import Person
+from coachprog.recordings.models import (
+    CoacheeConsent,
+    CoachingSession,
+    ConsentText,
+    Recording,
+    Transcript,
+    TranscriptSegment,
+)
+from coachprog.selection.models import Candidate
+
 DEMO_GOALS = "Demo engagement (fidelity signals): delegating more, deciding less alone."
 CONSENT_VERSION = "demo-1"
 
@@ -54,23 +71,6 @@ SESSION_AGES_DAYS = (35, 21, 7)
 def seed_fidelity(actor: Any, lead: Any) -> bool:
     """Add the demo transcripts once; True when added. Needs an active coach and a person in
     the directory without an account to be the coachee; does nothing otherwise."""
-    from coachprog.audits import fidelity_services
-    from coachprog.auth.models import User
-    from coachprog.coaching.models import Engagement, SupervisorAssignment
-    from coachprog.coaching.services import active_coach_ids
-    from coachprog.db import utcnow
-    from coachprog.extensions import db
-    from coachprog.people.models import Person
-    from coachprog.recordings.models import (
-        CoacheeConsent,
-        CoachingSession,
-        ConsentText,
-        Recording,
-        Transcript,
-        TranscriptSegment,
-    )
-    from coachprog.selection.models import Candidate
-
     if db.session.scalar(sa.select(Engagement.id).where(
             Engagement.goals == DEMO_GOALS).limit(1)) is not None:
         return False

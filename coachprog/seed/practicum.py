@@ -12,7 +12,23 @@ from __future__ import annotations
 from datetime import time, timedelta
 from typing import Any
 
+import click
 import sqlalchemy as sa
+
+from coachprog.assessments import services as assessments
+from coachprog.assessments.models import Assessment
+from coachprog.auth import services as auth_services
+from coachprog.auth.models import User
+from coachprog.coaching.models import SupervisorAssignment
+from coachprog.db import utcnow
+from coachprog.errors import DomainError, NotFound, NotPermitted
+from coachprog.extensions import db
+from coachprog.people.models import Person
+from coachprog.practicum import services
+from coachprog.practicum import supervision_services as supervision
+from coachprog.rubrics.models import RubricVersion
+from coachprog.seed.marks import STRONG
+from coachprog.seed.people import RATER_EMAIL
 
 TRAINEE_EMAIL = "coach@demo.example"
 SUPERVISOR_EMAIL = "lead@demo.example"
@@ -45,9 +61,6 @@ ONE_ON_ONE_NOTES = ("Demo: talked through the contracting at the start and when 
 
 def seed_demo(actor: Any) -> bool:
     """Add this domain's demo data; running it again adds nothing. True when it added some."""
-    from coachprog.auth.models import User
-    from coachprog.extensions import db
-
     trainee = db.session.scalar(sa.select(User).where(User.email == TRAINEE_EMAIL))
     lead = db.session.scalar(sa.select(User).where(User.email == SUPERVISOR_EMAIL))
     if trainee is None or lead is None or trainee.person_id is None:
@@ -57,11 +70,6 @@ def seed_demo(actor: Any) -> bool:
 
 
 def _seed_ledger(actor: Any, person_id: int, lead: Any) -> bool:
-    from coachprog.coaching.models import SupervisorAssignment
-    from coachprog.db import utcnow
-    from coachprog.extensions import db
-    from coachprog.practicum import services
-
     if services.get_enrolment(person_id) is not None:
         return False
     if db.session.scalar(sa.select(SupervisorAssignment.id).where(
@@ -88,8 +96,6 @@ def _seed_ledger(actor: Any, person_id: int, lead: Any) -> bool:
 
 
 def _hint(message: str) -> None:
-    import click
-
     click.echo(f"Demo supervision not seeded: {message}", err=True)
 
 
@@ -98,18 +104,6 @@ def _seed_supervision(actor: Any, person_id: int, lead: Any) -> bool:
     and lead@ (calibrated by the assessments seed), then dated back to when the demo says
     they were scored; a 1:1 that closes the older one's 7-day deadline. A refusal (a demo
     account changed, no rubric) rolls back this part only and says why on stderr."""
-    from coachprog.assessments import services as assessments
-    from coachprog.assessments.models import Assessment
-    from coachprog.auth import services as auth_services
-    from coachprog.db import utcnow
-    from coachprog.errors import DomainError, NotFound, NotPermitted
-    from coachprog.extensions import db
-    from coachprog.people.models import Person
-    from coachprog.practicum import supervision_services as supervision
-    from coachprog.rubrics.models import RubricVersion
-    from coachprog.seed.marks import STRONG
-    from coachprog.seed.people import RATER_EMAIL
-
     if db.session.scalar(sa.select(Assessment.id).where(
             Assessment.title == DEMO_REVIEWS[0][0]).limit(1)) is not None:
         return False

@@ -29,6 +29,7 @@ from coachprog.assessments.models import Assessment
 from coachprog.auth import services as auth_services
 from coachprog.auth.domain import Role
 from coachprog.auth.models import User
+from coachprog.calibration.models import CalibrationExercise
 from coachprog.coaching.models import Engagement, SupervisorAssignment
 from coachprog.errors import DomainError, NotFound, NotPermitted
 from coachprog.extensions import db
@@ -92,8 +93,6 @@ def _latest(key: str) -> RubricVersion | None:
 def _calibrate_master(actor: Any, master: User) -> bool:
     """master@ calibrated for the session review and each rubric of the demo sprint and the
     capstones, once per rubric (by the exercise's title)."""
-    from coachprog.calibration.models import CalibrationExercise
-
     wanted = {DEMO_RUBRIC: "coaching session review", **{
         key: title.removeprefix("Demo calibration: ") for key, title in CALIBRATED_RUBRICS.items()}}
     added = False

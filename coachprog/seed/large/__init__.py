@@ -9,6 +9,7 @@ are secrets by design). Runs once per database: a second run is refused."""
 
 from __future__ import annotations
 
+import random
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -52,8 +53,6 @@ def generate(password_hash: str, sizes: Sizes, *, seed: int = 1,
              now: datetime | None = None) -> dict[str, int]:
     """Generate the large organisation beside the demo (which must be seeded first); returns
     rows written per table. The caller commits."""
-    import random
-
     if db.session.scalar(sa.select(Sprint.id).where(Sprint.name == MARKER_SPRINT)) is not None:
         raise AlreadyGenerated("This database already holds a generated organisation; "
                                "generate into a fresh database.")

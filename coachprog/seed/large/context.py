@@ -18,6 +18,7 @@ from coachprog.extensions import db
 from coachprog.rubrics.domain import score_assessment
 from coachprog.rubrics.models import RubricVersion
 from coachprog.seed.large.bulk import Bulk
+from coachprog.seed.marks import MIXED, SOLID, STRONG
 
 
 @dataclass(frozen=True)
@@ -73,7 +74,6 @@ def latest_version(rubric_key: str) -> RubricVersion | None:
 
 def prepare_scores(org: Org, keys: tuple[str, ...]) -> None:
     """Precompute each mark profile's results on the latest version of each rubric."""
-    from coachprog.seed.marks import MIXED, SOLID, STRONG
 
     for key in keys:
         version = latest_version(key)

@@ -11,10 +11,10 @@ from apiflask.exceptions import HTTPError
 from flask import Flask, request
 from werkzeug.exceptions import HTTPException
 
-from coachprog.api.problems import problem
 from coachprog.auth.models import User
 from coachprog.auth.services import user_for_api_token
 from coachprog.extensions import csrf, db
+from coachprog.problems import problem
 from coachprog.validation import DB_ID_MAX
 from coachprog.web import no_store
 

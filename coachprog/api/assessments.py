@@ -14,12 +14,12 @@ from apiflask.fields import Boolean, DateTime, Float, Integer, List, Nested, Str
 from apiflask.validators import Length, OneOf
 
 from coachprog.api import bp, current_api_user, token_auth
-from coachprog.api.problems import problem
 from coachprog.api.schemas import PageOut, PageQueryIn
 from coachprog.assessments import services
 from coachprog.assessments.domain import AssessmentStatus
 from coachprog.errors import DomainError
 from coachprog.extensions import db
+from coachprog.problems import problem
 from coachprog.validation import DbId
 
 

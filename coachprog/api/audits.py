@@ -20,12 +20,12 @@ from apiflask.validators import Length, OneOf
 from sqlalchemy.orm import contains_eager, joinedload
 
 from coachprog.api import bp, current_api_user, token_auth
-from coachprog.api.problems import problem
 from coachprog.audits import domain, services
 from coachprog.audits.models import Audit, AuditSample, CorrectiveAction
-from coachprog.auth.permissions import can, require
+from coachprog.authority import can, require
 from coachprog.errors import DomainError, NotFound
 from coachprog.extensions import db
+from coachprog.problems import problem
 from coachprog.validation import DB_ID_MAX
 
 QUARTER = {"description": "A quarter such as 2026Q4.", "example": "2026Q4"}

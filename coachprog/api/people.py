@@ -9,13 +9,13 @@ from apiflask.fields import Boolean, Date, Dict, Integer, List, Nested, Raw, Str
 from apiflask.validators import Length, OneOf
 
 from coachprog.api import bp, current_api_user, token_auth
-from coachprog.api.problems import problem
 from coachprog.api.schemas import PageOut, PageQueryIn
 from coachprog.extensions import db
 from coachprog.people import services
 from coachprog.people.data_rights import services as data_rights
 from coachprog.people.domain import records_from_rows
 from coachprog.people.models import Person
+from coachprog.problems import problem
 
 MAX_BULK = 50_000
 

@@ -15,10 +15,10 @@ from apiflask.fields import Boolean, Date, DateTime, Float, Integer, List, Neste
 from apiflask.validators import Length, OneOf
 
 from coachprog.api import bp, current_api_user, token_auth
-from coachprog.api.problems import problem
 from coachprog.errors import DomainError
 from coachprog.extensions import db
 from coachprog.practicum import domain, services
+from coachprog.problems import problem
 from coachprog.validation import DbInt
 
 

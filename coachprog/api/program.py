@@ -13,9 +13,9 @@ from apiflask.fields import Boolean, Float, Integer, List, Nested, String
 from apiflask.validators import OneOf
 
 from coachprog.api import bp, current_api_user, token_auth
-from coachprog.api.problems import problem
-from coachprog.auth.permissions import require
+from coachprog.authority import require
 from coachprog.errors import DomainError
+from coachprog.problems import problem
 from coachprog.program import services
 
 

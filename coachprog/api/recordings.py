@@ -26,10 +26,10 @@ from apiflask.fields import (
 from flask import request
 
 from coachprog.api import bp, current_api_user, token_auth
-from coachprog.api.problems import problem
 from coachprog.errors import DomainError
 from coachprog.extensions import db
-from coachprog.governance.policy.guards import guard
+from coachprog.policy.guards import guard
+from coachprog.problems import problem
 from coachprog.recordings import services
 from coachprog.validation import DbId, DbInt
 

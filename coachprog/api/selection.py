@@ -17,11 +17,11 @@ from apiflask.validators import Length, OneOf
 from sqlalchemy.orm import joinedload
 
 from coachprog.api import bp, current_api_user, token_auth
-from coachprog.api.problems import problem
 from coachprog.api.schemas import PageOut, PageQueryIn
-from coachprog.auth.permissions import can, require
+from coachprog.authority import can, require
 from coachprog.errors import DomainError, NotFound
 from coachprog.extensions import db
+from coachprog.problems import problem
 from coachprog.selection import domain
 from coachprog.selection import services as selection
 from coachprog.selection.models import Candidate, Sprint

@@ -27,9 +27,8 @@ from coachprog.assessments.domain import (
     AssignmentStatus,
 )
 from coachprog.assessments.models import Assessment, EvidenceItem, Mark, RaterAssignment
-from coachprog.auth.domain import RATER_ROLES
 from coachprog.auth.models import RoleGrant, User
-from coachprog.auth.permissions import can, require
+from coachprog.authority import can, require
 from coachprog.calibration.services import calibrated_until, calibration_refusal
 from coachprog.db import utcnow
 from coachprog.errors import DomainError, NotFound, NotPermitted
@@ -37,6 +36,7 @@ from coachprog.extensions import db
 from coachprog.governance import services as audit
 from coachprog.people.models import Person
 from coachprog.people.services import get_manager_links
+from coachprog.roles import RATER_ROLES
 from coachprog.rubrics.domain import Rubric, score_assessment
 from coachprog.rubrics.models import RubricVersion
 

@@ -32,7 +32,7 @@ from coachprog.assessments.forms import (
     optional_int,
 )
 from coachprog.assessments.models import Assessment
-from coachprog.auth.permissions import can
+from coachprog.authority import can
 from coachprog.errors import DomainError
 from coachprog.extensions import db
 from coachprog.recordings import citations

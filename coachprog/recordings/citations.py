@@ -15,7 +15,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from coachprog.auth.permissions import can
+from coachprog.authority import can
 from coachprog.errors import DomainError
 from coachprog.extensions import db
 from coachprog.governance import services as audit

@@ -20,7 +20,7 @@ def register_retention_cli(app: Flask) -> None:
     import click
     from flask.cli import AppGroup
 
-    from coachprog.auth.permissions import SystemActor
+    from coachprog.authority import SystemActor
     from coachprog.extensions import db
     from coachprog.governance.services import Origin, set_origin
 

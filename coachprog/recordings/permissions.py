@@ -24,10 +24,10 @@ import sqlalchemy as sa
 from flask import g, has_app_context
 from sqlalchemy.orm import Session
 
-from coachprog.auth.domain import Role
-from coachprog.auth.permissions import has_any_role, is_signed_in, permission
+from coachprog.authority import has_any_role, is_signed_in, permission
 from coachprog.extensions import db
-from coachprog.governance.policy.guards import guard
+from coachprog.policy.guards import guard
+from coachprog.roles import Role
 
 AuditorSource = Callable[[int], Iterable[int]]
 """Given a coach's person id, the user ids of auditors assigned to an audit of that coach."""

@@ -26,7 +26,7 @@ import sqlalchemy as sa
 from flask import current_app
 
 from coachprog.assessments.models import Assessment, EvidenceItem
-from coachprog.auth.permissions import require
+from coachprog.authority import require
 from coachprog.db import utcnow
 from coachprog.extensions import db
 from coachprog.governance import services as audit
@@ -312,7 +312,7 @@ def purge_expired(actor: Any, *, now: datetime | None = None,
 
 def scheduled_purge() -> PurgeSummary:
     """The worker's periodic entry point: one run as the system, committed (like a job)."""
-    from coachprog.auth.permissions import SystemActor
+    from coachprog.authority import SystemActor
     from coachprog.governance.services import Origin, set_origin
 
     set_origin(Origin(ip=None, via="scheduler"))

@@ -18,12 +18,12 @@ import yaml
 from flask import current_app
 from sqlalchemy.orm import selectinload
 
-from coachprog.auth.permissions import SystemActor, can, require
+from coachprog.authority import SystemActor, can, require
 from coachprog.db import utcnow
 from coachprog.errors import DomainError, NotFound
 from coachprog.extensions import db
 from coachprog.governance import services as audit
-from coachprog.governance.policy.guards import guard
+from coachprog.policy.guards import guard
 from coachprog.recordings import sensitive
 from coachprog.recordings import services as recordings
 from coachprog.recordings.models import (

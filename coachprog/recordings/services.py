@@ -21,9 +21,8 @@ import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy.orm import joinedload, selectinload
 
-from coachprog.auth.domain import Role
 from coachprog.auth.models import RoleGrant, User
-from coachprog.auth.permissions import can, require
+from coachprog.authority import can, require
 from coachprog.coaching.models import Engagement, SupervisorAssignment
 from coachprog.db import utcnow
 from coachprog.errors import DomainError, NotFound
@@ -37,6 +36,7 @@ from coachprog.recordings import consent as consent_rules
 from coachprog.recordings import storage
 from coachprog.recordings.models import CoacheeConsent, CoachingSession, Recording, Transcript
 from coachprog.recordings.permissions import prefetch_content_checks
+from coachprog.roles import Role
 from coachprog.selection.models import Candidate
 
 log = logging.getLogger(__name__)

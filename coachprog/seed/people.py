@@ -8,7 +8,7 @@ import random
 from datetime import date, timedelta
 from typing import Any
 
-from coachprog.auth.domain import Role
+from coachprog.roles import Role
 
 FIRST_NAMES = [
     "Aisha",

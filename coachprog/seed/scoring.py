@@ -27,13 +27,13 @@ import sqlalchemy as sa
 from coachprog.assessments import services as assessment_services
 from coachprog.assessments.models import Assessment
 from coachprog.auth import services as auth_services
-from coachprog.auth.domain import Role
 from coachprog.auth.models import User
 from coachprog.calibration.models import CalibrationExercise
 from coachprog.coaching.models import Engagement, SupervisorAssignment
 from coachprog.errors import DomainError, NotFound, NotPermitted
 from coachprog.extensions import db
 from coachprog.recordings.models import CoachingSession, Recording
+from coachprog.roles import Role
 from coachprog.rubrics.models import RubricVersion
 from coachprog.seed import coaching as coaching_seed
 from coachprog.seed import fidelity as fidelity_seed

@@ -5,8 +5,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from coachprog.auth.models import User
-from coachprog.auth.permissions import SystemActor
 from coachprog.auth.services import create_api_token
+from coachprog.authority import SystemActor
 from coachprog.db import utcnow
 from coachprog.extensions import db
 from coachprog.notifications.models import OutboxMessage

@@ -8,9 +8,8 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from coachprog.auth.domain import Role
 from coachprog.auth.models import RoleGrant
-from coachprog.auth.permissions import can
+from coachprog.authority import can
 from coachprog.db import utcnow
 from coachprog.errors import DomainError
 from coachprog.extensions import db
@@ -18,6 +17,7 @@ from coachprog.governance.models import AuditEntry
 from coachprog.recordings import audio, services, storage
 from coachprog.recordings import permissions as recording_permissions
 from coachprog.recordings.review import flag_sensitive_topics
+from coachprog.roles import Role
 from tests.factories import UserFactory
 from tests.recordings.recording_builders import (
     JFK,

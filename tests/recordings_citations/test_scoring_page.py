@@ -13,12 +13,12 @@ from flask.testing import FlaskClient
 
 from coachprog.assessments import services
 from coachprog.assessments.models import Assessment
-from coachprog.auth.domain import Role
 from coachprog.auth.models import User
-from coachprog.auth.permissions import SystemActor
+from coachprog.authority import SystemActor
 from coachprog.extensions import db
 from coachprog.recordings import citations
 from coachprog.recordings.models import Recording, TranscriptSegment
+from coachprog.roles import Role
 from tests.assessments.builders import rater, rubric_version, subject_person
 from tests.conftest import Auth
 from tests.recordings.recording_builders import (

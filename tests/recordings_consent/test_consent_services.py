@@ -11,7 +11,6 @@ import sqlalchemy as sa
 from hypothesis import given
 from hypothesis import strategies as st
 
-from coachprog.auth.domain import Role
 from coachprog.coaching import services as coaching
 from coachprog.db import set_clock
 from coachprog.errors import DomainError, NotFound, NotPermitted
@@ -20,6 +19,7 @@ from coachprog.governance.models import AuditEntry
 from coachprog.notifications.models import OutboxMessage
 from coachprog.recordings import consent as services
 from coachprog.recordings.models import CoacheeConsent
+from coachprog.roles import Role
 from tests.factories import UserFactory
 from tests.recordings_consent.builders import (
     PDF,

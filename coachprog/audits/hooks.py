@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from coachprog.coaching.services import register_match_blocker
+from coachprog.coaching.engagements.services import register_match_blocker
 from coachprog.panels import Item, Panel, register_panel_source
 
 

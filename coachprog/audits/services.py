@@ -108,7 +108,7 @@ def supervisors_by_coach() -> dict[int, list[User]]:
 
 
 def structure(actor: Any) -> Structure:
-    from coachprog.coaching.services import active_coach_ids
+    from coachprog.coaching.roster.services import active_coach_ids
 
     require(actor, "can_view_audit_structure")
     roles = _roles_by_user()
@@ -235,7 +235,7 @@ def _audited_in(quarters: list[str]) -> set[int]:
 
 
 def population_for(quarter: str) -> list[domain.PopulationMember]:
-    from coachprog.coaching.services import active_coach_ids
+    from coachprog.coaching.roster.services import active_coach_ids
 
     coaches = sorted(active_coach_ids())
     sup_of = supervisors_by_coach()
@@ -862,7 +862,7 @@ MIN_GROUP = 5
 
 
 def coverage(actor: Any, quarter: str, *, aggregates_only: bool = False) -> Coverage:
-    from coachprog.coaching.services import active_coach_ids
+    from coachprog.coaching.roster.services import active_coach_ids
 
     require(actor, "can_view_audit_coverage")
     quarter = _check_quarter(quarter)

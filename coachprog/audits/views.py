@@ -333,7 +333,7 @@ TREE_FULL_LIMIT = 300
 
 
 def _render_structure(form: EventForm | None = None, status: int = 200) -> Any:
-    from coachprog.coaching.services import active_coach_ids
+    from coachprog.coaching.roster.services import active_coach_ids
     from coachprog.people.models import Person
 
     form = form or EventForm(formdata=None)

@@ -10,7 +10,8 @@ from typing import Any
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from coachprog.coaching import services
+from coachprog.coaching.engagements import services as engagements
+from coachprog.coaching.evaluations import services as evaluations
 from coachprog.coaching.forms import (
     CoachSignForm,
     EngagementCreateForm,
@@ -21,6 +22,9 @@ from coachprog.coaching.forms import (
     PaperworkForm,
     optional_int,
 )
+from coachprog.coaching.models import ENGAGEMENT_STATUSES
+from coachprog.coaching.paperwork import consent_templates
+from coachprog.coaching.paperwork import services as paperwork
 from coachprog.errors import DomainError
 from coachprog.extensions import db
 from coachprog.web import Pagination, apply_domain_error, authorize, no_store, page_arg
@@ -52,17 +56,17 @@ def list_coaches() -> Any:
     q = request.args.get("q", "").strip()[:100]
     # A page of the roster, chosen in SQL: the page stays small and quick whatever the size.
     page, per_page = page_arg(), current_app.config["COACHPROG_PAGE_SIZE"]
-    shown, total = services.list_coaches_page(current_user, page=page, per_page=per_page, q=q)
+    shown, total = paperwork.list_coaches_page(current_user, page=page, per_page=per_page, q=q)
     return render_template("coaching/coach_list.html", coaches=shown, q=q,
                            pagination=Pagination(page, per_page, total))
 
 
-def _render_paperwork(coach_file: services.CoachFile, coach_form: CoachSignForm | None = None,
+def _render_paperwork(coach_file: paperwork.CoachFile, coach_form: CoachSignForm | None = None,
                       status: int = 200) -> Any:
     return render_template(
         "coaching/paperwork_view.html",
-        view=services.describe_paperwork(current_user, coach_file),
-        clause=services.NON_EVALUATOR_CLAUSE,
+        view=paperwork.describe_paperwork(current_user, coach_file),
+        clause=paperwork.NON_EVALUATOR_CLAUSE,
         coach_form=coach_form or CoachSignForm(formdata=None),
         manager_form=ManagerSignForm(formdata=None),
     ), status
@@ -71,17 +75,17 @@ def _render_paperwork(coach_file: services.CoachFile, coach_form: CoachSignForm 
 @bp.route("/coaches/<int:person_id>/paperwork")
 @login_required
 def view_paperwork(person_id: int) -> Any:
-    return _render_paperwork(services.get_coach_file(current_user, person_id))
+    return _render_paperwork(paperwork.get_coach_file(current_user, person_id))
 
 
 @bp.route("/coaches/<int:person_id>/paperwork/edit", methods=["GET", "POST"])
 @login_required
 def edit_paperwork(person_id: int) -> Any:
     authorize("can_edit_paperwork")
-    coach_file = services.get_coach_file(current_user, person_id)
+    coach_file = paperwork.get_coach_file(current_user, person_id)
     form = PaperworkForm(obj=coach_file.paperwork)
-    templates = services.consent_template_versions()
-    stored = services.consent_template(
+    templates = consent_templates.consent_template_versions()
+    stored = consent_templates.consent_template(
         coach_file.paperwork.consent_template_version if coach_file.paperwork else None)
     if stored is not None and stored not in templates:
         # Kept selectable, or saving anything else would silently drop the coach's version.
@@ -90,7 +94,7 @@ def edit_paperwork(person_id: int) -> Any:
         (t.version, t.label) for t in templates]
     if form.validate_on_submit():
         try:
-            saved = services.save_paperwork(current_user, person_id, services.PaperworkDraft(
+            saved = paperwork.save_paperwork(current_user, person_id, paperwork.PaperworkDraft(
                 protected_percent=form.protected_percent.data,
                 weekly_hours=form.weekly_hours.data,
                 consent_template_version=form.consent_template_version.data or "",
@@ -113,7 +117,7 @@ def edit_paperwork(person_id: int) -> Any:
             return redirect(url_for("coaching.view_paperwork", person_id=person_id))
     status = 400 if request.method == "POST" else 200
     return render_template("coaching/paperwork_edit.html", form=form, coach_file=coach_file,
-                           clause=services.NON_EVALUATOR_CLAUSE), status
+                           clause=paperwork.NON_EVALUATOR_CLAUSE), status
 
 
 @bp.route("/coaches/<int:person_id>/paperwork/sign/coach", methods=["POST"])
@@ -124,7 +128,7 @@ def sign_agreement_as_coach(person_id: int) -> Any:
         flash(EXPIRED, "error")
         return redirect(url_for("coaching.view_paperwork", person_id=person_id))
     try:
-        services.sign_as_coach(current_user, person_id,
+        paperwork.sign_as_coach(current_user, person_id,
                                accept_non_evaluator_clause=bool(form.accept_clause.data))
     except DomainError as error:
         db.session.rollback()
@@ -132,7 +136,7 @@ def sign_agreement_as_coach(person_id: int) -> Any:
             flash(error.message, "error")
             return redirect(url_for("coaching.view_paperwork", person_id=person_id))
         apply_domain_error(form, error)
-        return _render_paperwork(services.get_coach_file(current_user, person_id), form, 400)
+        return _render_paperwork(paperwork.get_coach_file(current_user, person_id), form, 400)
     db.session.commit()
     flash("You signed the time-allocation agreement and accepted the non-evaluator clause.",
           "success")
@@ -147,7 +151,7 @@ def sign_agreement_as_manager(person_id: int) -> Any:
         flash(EXPIRED, "error")
         return redirect(url_for("coaching.view_paperwork", person_id=person_id))
     try:
-        services.sign_as_manager(current_user, person_id)
+        paperwork.sign_as_manager(current_user, person_id)
     except DomainError as error:
         db.session.rollback()
         flash(error.message, "error")
@@ -165,16 +169,16 @@ def sign_agreement_as_manager(person_id: int) -> Any:
 def list_engagements() -> Any:
     authorize("can_list_engagements")
     status = request.args.get("status", "")
-    params = services.EngagementQuery(
-        status=status if status in services.ENGAGEMENT_STATUSES else "", page=page_arg(),
+    params = engagements.EngagementQuery(
+        status=status if status in ENGAGEMENT_STATUSES else "", page=page_arg(),
         per_page=current_app.config["COACHPROG_PAGE_SIZE"])
-    rows, total = services.list_engagements(current_user, params)
+    rows, total = engagements.list_engagements(current_user, params)
     return render_template("coaching/engagement_list.html", engagements=rows, params=params,
-                           statuses=("", *services.ENGAGEMENT_STATUSES),
+                           statuses=("", *ENGAGEMENT_STATUSES),
                            pagination=Pagination(params.page, params.per_page, total))
 
 
-def _coach_label(summary: services.CoachSummary) -> str:
+def _coach_label(summary: paperwork.CoachSummary) -> str:
     coach = summary.coach
     if not summary.paperwork_complete:
         return f"{coach.name} ({coach.employee_id}) — paperwork incomplete"
@@ -187,7 +191,7 @@ def _coach_label(summary: services.CoachSummary) -> str:
 def create_engagement() -> Any:
     authorize("can_match_coaches")
     form = EngagementCreateForm()
-    coaches = services.list_coaches(current_user)
+    coaches = paperwork.list_coaches(current_user)
     form.coach_person_id.choices = [("", "— choose —")] + [
         (str(c.coach.id), _coach_label(c)) for c in coaches]
     if request.method == "GET" and request.args.get("coach"):
@@ -195,13 +199,13 @@ def create_engagement() -> Any:
     problems: list[str] = []
     if form.validate_on_submit():
         try:
-            engagement = services.create_engagement(current_user, services.EngagementDraft(
+            engagement = engagements.create_engagement(current_user, engagements.EngagementDraft(
                 coach_person_id=form.coach_person_id.data,
                 coachee_employee_id=form.coachee_employee_id.data or "",
                 start_date=form.start_date.data, goals=form.goals.data or "",
                 kpi_name=form.kpi_name.data or "", session_cap=form.session_cap.data,
                 hours_per_week=form.hours_per_week.data))
-        except services.MatchRefused as error:
+        except engagements.MatchRefused as error:
             db.session.rollback()
             apply_domain_error(form, error)
             problems = error.problems
@@ -220,8 +224,8 @@ def create_engagement() -> Any:
 @bp.route("/engagements/<int:engagement_id>")
 @login_required
 def view_engagement(engagement_id: int) -> Any:
-    engagement = services.get_engagement(current_user, engagement_id)
-    warnings = services.engagement_warnings(current_user, engagement)
+    engagement = engagements.get_engagement(current_user, engagement_id)
+    warnings = engagements.engagement_warnings(current_user, engagement)
     db.session.commit()  # the read is audited
     return render_template("coaching/engagement_view.html", engagement=engagement,
                            warnings=warnings, end_form=EngagementEndForm(formdata=None))
@@ -236,7 +240,7 @@ def end_engagement(engagement_id: int) -> Any:
         flash(EXPIRED, "error")
         return redirect(back)
     try:
-        services.end_engagement(current_user, engagement_id)
+        engagements.end_engagement(current_user, engagement_id)
     except DomainError as error:
         db.session.rollback()
         flash(error.message, "error")
@@ -260,7 +264,7 @@ def person_evaluations(person_id: int) -> Any:
         status = 400
         if form.validate_on_submit():
             try:
-                recorded = services.record_evaluation(
+                recorded = evaluations.record_evaluation(
                     current_user, person_id, direction=form.direction.data or "",
                     other_employee_id=form.other_employee_id.data or "",
                     note=form.note.data or "")
@@ -275,13 +279,13 @@ def person_evaluations(person_id: int) -> Any:
                 for warning in recorded.warnings:
                     flash(warning, "error")
                 return redirect(url_for("coaching.person_evaluations", person_id=person_id))
-    evaluations = services.list_evaluations(current_user, person_id)
-    name = evaluations.person.name
+    listed = evaluations.list_evaluations(current_user, person_id)
+    name = listed.person.name
     form.direction.choices = [
-        (services.EVALUATES, f"{name} reviews the other person's performance"),
-        (services.EVALUATED_BY, f"The other person reviews {name}'s performance")]
+        (evaluations.EVALUATES, f"{name} reviews the other person's performance"),
+        (evaluations.EVALUATED_BY, f"The other person reviews {name}'s performance")]
     return render_template("coaching/person_evaluations.html", form=form,
-                           evaluations=evaluations,
+                           evaluations=listed,
                            remove_form=EvaluationRemoveForm(formdata=None)), status
 
 
@@ -292,7 +296,7 @@ def remove_evaluation(person_id: int, relationship_id: int) -> Any:
     authorize("can_manage_evaluations")
     form = EvaluationRemoveForm()
     if form.validate_on_submit():
-        services.remove_evaluation(current_user, person_id, relationship_id)
+        evaluations.remove_evaluation(current_user, person_id, relationship_id)
         db.session.commit()
         flash("The relationship was removed.", "success")
     else:

@@ -92,7 +92,7 @@ def list_programs() -> list[PracticumProgram]:
 def eligible_people() -> list[Person]:
     """Appointed coaches (and accounts holding the coach role, which appointment grants)
     not enrolled yet."""
-    from coachprog.coaching.services import active_coach_ids
+    from coachprog.coaching.roster.services import active_coach_ids
 
     ids = set(active_coach_ids()) | set(db.session.scalars(
         sa.select(User.person_id).join(RoleGrant, RoleGrant.user_id == User.id).where(

@@ -15,7 +15,7 @@ from coachprog.auth.models import User
 from coachprog.calibration import services as calibration_services
 from coachprog.calibration.models import CalibrationExercise
 from coachprog.coaching.models import SupervisorAssignment
-from coachprog.coaching.services import active_coach_ids
+from coachprog.coaching.roster.services import active_coach_ids
 from coachprog.db import utcnow
 from coachprog.errors import DomainError, NotFound, NotPermitted
 from coachprog.extensions import db

@@ -18,7 +18,7 @@ from coachprog.assessments import services as assessments
 from coachprog.auth import services as auth_services
 from coachprog.certification import domain
 from coachprog.certification.models import Certification
-from coachprog.coaching.services import active_coach_ids
+from coachprog.coaching.roster.services import active_coach_ids
 from coachprog.db import utcnow
 from coachprog.errors import DomainError, NotFound, NotPermitted
 from coachprog.extensions import db

@@ -32,8 +32,11 @@ from coachprog.assessments import services as assessment_services
 from coachprog.audits import fidelity_services
 from coachprog.auth.models import User
 from coachprog.certification.models import Certification
-from coachprog.coaching import services
+from coachprog.coaching.engagements import services as engagement_services
 from coachprog.coaching.models import Engagement
+from coachprog.coaching.paperwork import consent_templates
+from coachprog.coaching.paperwork import services as paperwork_services
+from coachprog.coaching.roster import services as roster
 from coachprog.db import utcnow
 from coachprog.errors import DomainError, NotFound, NotPermitted
 from coachprog.extensions import db
@@ -128,7 +131,7 @@ def _appoint_cohort(actor: Any, trainee: Any, manager: Any) -> bool:
     db.session.flush()
     if second is not None:
         # Drawn up by L&D; manager@ signs it in the app (the coach has no account to sign).
-        services.save_paperwork(actor, second, _draft())
+        paperwork_services.save_paperwork(actor, second, _draft())
     return True
 
 
@@ -146,22 +149,22 @@ def _second_report(manager: Any) -> int | None:
 
 
 def _draft() -> Any:
-    versions = [t.version for t in services.consent_template_versions()]
-    return services.PaperworkDraft(protected_percent=10.0, weekly_hours=40.0,
+    versions = [t.version for t in consent_templates.consent_template_versions()]
+    return paperwork_services.PaperworkDraft(protected_percent=10.0, weekly_hours=40.0,
                                    consent_template_version=versions[-1] if versions else "",
                                    **PROFILE)
 
 
 def _trainee_paperwork(actor: Any, trainee: Any, manager: Any) -> bool:
     """coach@'s paperwork drawn up and signed in the app by coach@ and manager@."""
-    row = services.paperwork_for(trainee.person_id)
+    row = paperwork_services.paperwork_for(trainee.person_id)
     if row is not None and row.protected_percent is not None:
         return False
-    services.save_paperwork(actor, trainee.person_id, _draft())
-    services.sign_as_coach(trainee, trainee.person_id, accept_non_evaluator_clause=True)
-    if manager is not None and manager.person_id == services.paperwork_for(
+    paperwork_services.save_paperwork(actor, trainee.person_id, _draft())
+    paperwork_services.sign_as_coach(trainee, trainee.person_id, accept_non_evaluator_clause=True)
+    if manager is not None and manager.person_id == paperwork_services.paperwork_for(
             trainee.person_id).manager_person_id:  # type: ignore[union-attr]
-        services.sign_as_manager(manager, trainee.person_id)
+        paperwork_services.sign_as_manager(manager, trainee.person_id)
     return True
 
 
@@ -174,10 +177,10 @@ def _complete_matched_paperwork(actor: Any, *, skip: set[int]) -> bool:
     certified = set(db.session.scalars(sa.select(Certification.person_id)))
     added = False
     for person_id in sorted((matched | certified) - skip):
-        if not services.is_appointed_coach(person_id) or \
-                not services.missing_paperwork_for(person_id):
+        if not roster.is_appointed_coach(person_id) or \
+                not paperwork_services.missing_paperwork_for(person_id):
             continue
-        row = services.save_paperwork(actor, person_id, _draft()).paperwork
+        row = paperwork_services.save_paperwork(actor, person_id, _draft()).paperwork
         if row.manager_person_id is None:
             continue  # no manager in the directory: nothing anyone could sign
         now = utcnow()
@@ -202,7 +205,7 @@ def _coachee_for(coach_person_id: int) -> Any:
             Person.active.is_(True), Person.employee_id.like("E2%"),
             Person.id.not_in(with_account), Person.id.not_in(sa.select(Candidate.person_id)),
             Person.id.not_in(coached)).order_by(Person.employee_id).limit(60)):
-        if not match_problems(services.match_facts(coach_person_id, person.id)):
+        if not match_problems(engagement_services.match_facts(coach_person_id, person.id)):
             return person
     return None
 
@@ -218,7 +221,7 @@ def _trainee_engagement(actor: Any, trainee: Any) -> bool:
         _hint("no one in the directory can be coach@'s coachee.")
         return False
     today = utcnow().date()
-    engagement = services.create_engagement(actor, services.EngagementDraft(
+    engagement = engagement_services.create_engagement(actor, engagement_services.EngagementDraft(
         coach_person_id=trainee.person_id, coachee_employee_id=coachee.employee_id,
         start_date=today - timedelta(days=21), goals=DEMO_GOALS,
         kpi_name="Decisions the team takes without escalating, per week", session_cap=6,

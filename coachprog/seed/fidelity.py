@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from coachprog.audits import fidelity_services
 from coachprog.auth.models import User
 from coachprog.coaching.models import Engagement, SupervisorAssignment
-from coachprog.coaching.services import active_coach_ids
+from coachprog.coaching.roster.services import active_coach_ids
 from coachprog.db import utcnow
 from coachprog.extensions import db
 from coachprog.people.models import Person

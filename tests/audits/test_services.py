@@ -9,7 +9,7 @@ import pytest
 
 from coachprog.audits import services
 from coachprog.audits.models import AuditSample
-from coachprog.coaching.services import match_blocks
+from coachprog.coaching.engagements.services import match_blocks
 from coachprog.errors import DomainError
 from coachprog.extensions import db
 from coachprog.recordings.permissions import auditor_user_ids
@@ -56,10 +56,10 @@ def test_draw_is_stratified_recorded_and_verifies(clock) -> None:
 def test_inactive_coaches_are_not_in_the_population(clock, monkeypatch) -> None:
     w = _world()
     gone = w["a"][0].id
-    from coachprog.coaching import services as coaching
+    from coachprog.coaching.roster import services as roster
 
-    real = coaching.active_coach_ids
-    monkeypatch.setattr(coaching, "active_coach_ids", lambda: real() - {gone})
+    real = roster.active_coach_ids
+    monkeypatch.setattr(roster, "active_coach_ids", lambda: real() - {gone})
     sample = services.draw(ADMIN, "2026Q4", seed=1, percent=100)
     assert gone not in sample.drawn
     assert gone not in {m["coach_id"] for m in sample.population}
@@ -397,7 +397,7 @@ def test_audit_is_scored_against_the_audit_rubric(clock) -> None:
 
 
 def test_serious_concern_refuses_new_engagements_until_resolved(clock) -> None:
-    from coachprog.coaching import services as coaching
+    from coachprog.coaching.engagements import services as engagement_services
     from tests.coaching.builders import ready_coach
     from tests.factories import PersonFactory
 
@@ -409,7 +409,7 @@ def test_serious_concern_refuses_new_engagements_until_resolved(clock) -> None:
 
     def match() -> object:
         coachee = PersonFactory()
-        return coaching.create_engagement(ADMIN, coaching.EngagementDraft(
+        return engagement_services.create_engagement(ADMIN, engagement_services.EngagementDraft(
             coach_person_id=coach.id, coachee_employee_id=coachee.employee_id,
             start_date=date(2026, 11, 20), goals="Delegate more", kpi_name="Team eNPS",
             session_cap=8, hours_per_week=1.0))
@@ -418,7 +418,7 @@ def test_serious_concern_refuses_new_engagements_until_resolved(clock) -> None:
                     findings="Directed the coachee throughout.", outcome="serious_concern",
                     marks=full_marks("min"))
     db.session.commit()
-    with pytest.raises(coaching.MatchRefused) as refused:
+    with pytest.raises(engagement_services.MatchRefused) as refused:
         match()
     assert any("serious concern" in p for p in refused.value.problems)
     db.session.rollback()

@@ -19,7 +19,7 @@ from coachprog.certification.models import (
     CertificationDecision,
     CertificationEvidence,
 )
-from coachprog.coaching.services import roster_exclusions
+from coachprog.coaching.roster.services import roster_exclusions
 from coachprog.db import set_clock
 from coachprog.errors import DomainError, NotFound, NotPermitted
 from coachprog.extensions import db

@@ -11,8 +11,9 @@ from coachprog.assessments.models import Assessment, RaterAssignment
 from coachprog.auth import services as auth_services
 from coachprog.authority import can
 from coachprog.calibration.services import is_calibrated
-from coachprog.coaching import services as coaching
 from coachprog.coaching.models import CoachPaperwork, Engagement
+from coachprog.coaching.paperwork import services as paperwork_services
+from coachprog.coaching.roster import services as roster
 from coachprog.extensions import db
 from coachprog.people.models import Person
 from coachprog.practicum import capstone_services
@@ -100,8 +101,8 @@ def test_no_panel_member_is_conflicted_with_any_demo_candidate(seeded) -> None:
 def test_coach_is_a_trainee_with_an_engagement_consent_hours_capstone_and_transcript(
         seeded) -> None:
     coach = _user("coach@demo.example")
-    assert coaching.is_appointed_coach(coach.person_id)
-    assert coaching.missing_paperwork_for(coach.person_id) == []
+    assert roster.is_appointed_coach(coach.person_id)
+    assert paperwork_services.missing_paperwork_for(coach.person_id) == []
     engagement = db.session.scalar(sa.select(Engagement).where(
         Engagement.coach_person_id == coach.person_id, Engagement.goals ==
         coaching_seed.DEMO_GOALS))
@@ -141,7 +142,7 @@ def test_matched_and_certified_demo_coaches_have_complete_paperwork(seeded) -> N
     certified = set(db.session.scalars(sa.select(Certification.person_id)))
     assert matched and certified
     for person_id in matched | certified:
-        assert coaching.missing_paperwork_for(person_id) == [], person_id
+        assert paperwork_services.missing_paperwork_for(person_id) == [], person_id
 
 
 def test_certified_demo_coaches_meet_their_level_by_the_real_evaluator(seeded, app) -> None:
@@ -164,7 +165,7 @@ def test_manager_has_an_agreement_to_sign_for_a_report(runner) -> None:
     waiting = [row for row in db.session.scalars(sa.select(CoachPaperwork))
                if row.manager_person_id == manager.person_id and row.manager_signed_at is None]
     assert len(waiting) == 1
-    coaching.sign_as_manager(manager, waiting[0].coach_person_id)
+    paperwork_services.sign_as_manager(manager, waiting[0].coach_person_id)
     assert waiting[0].manager_signed_at is not None
 
 

@@ -21,7 +21,7 @@ from coachprog.certification.models import (
     CertificationEvidence,
     CertificationReminder,
 )
-from coachprog.coaching.services import active_coach_ids
+from coachprog.coaching.roster.services import active_coach_ids
 from coachprog.extensions import db
 from coachprog.governance.models import AuditEntry
 from coachprog.seed.large.context import Org

@@ -33,7 +33,7 @@ def test_seed_is_idempotent(clock) -> None:
 
 
 def test_seed_appoints_a_demo_cohort_when_nobody_is_appointed(clock) -> None:
-    from coachprog.coaching.services import active_coach_ids
+    from coachprog.coaching.roster.services import active_coach_ids
 
     UserFactory(email="master@demo.example", roles=[Role.MASTER_COACH])
     UserFactory(email="lead@demo.example", roles=[Role.LEAD_COACH],

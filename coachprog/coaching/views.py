@@ -27,12 +27,26 @@ from coachprog.coaching.paperwork import consent_templates
 from coachprog.coaching.paperwork import services as paperwork
 from coachprog.errors import DomainError
 from coachprog.extensions import db
-from coachprog.web import Pagination, apply_domain_error, authorize, no_store, page_arg
+from coachprog.web import (
+    Pagination,
+    apply_domain_error,
+    authorize,
+    carry_out,
+    no_store,
+    page_arg,
+    rerender_status,
+)
 
 bp = Blueprint("coaching", __name__, url_prefix="/coaching")
 no_store(bp)  # session content, evidence or assessments: never cached
 
 EXPIRED = "The form expired; reload the page and try again."
+
+
+def _expired(back: str) -> Any:
+    """A button form that did not validate: its CSRF token expired (it has no other field)."""
+    flash(EXPIRED, "error")
+    return redirect(back)
 
 
 def _hours(value: float | None) -> str:
@@ -92,32 +106,30 @@ def edit_paperwork(person_id: int) -> Any:
         templates.append(stored)
     form.consent_template_version.choices = [("", "— not chosen yet —")] + [
         (t.version, t.label) for t in templates]
-    if form.validate_on_submit():
-        try:
-            saved = paperwork.save_paperwork(current_user, person_id, paperwork.PaperworkDraft(
-                protected_percent=form.protected_percent.data,
-                weekly_hours=form.weekly_hours.data,
-                consent_template_version=form.consent_template_version.data or "",
-                role_scope=form.role_scope.data or "",
-                escalation_paths=form.escalation_paths.data or "",
-                supervision_arrangement=form.supervision_arrangement.data or ""))
-        except DomainError as error:
-            db.session.rollback()
-            apply_domain_error(form, error)
-            flash(error.message, "error")
-        else:
-            db.session.commit()
-            flash("Paperwork saved.", "success")
-            if saved.signatures_cleared:
-                flash("The agreement's terms changed, so both signatures were cleared: the "
-                      "manager and the coach sign the new terms.", "info")
-            if not saved.missing:
-                flash("The paperwork is complete: this coach may now be matched with "
-                      "coachees.", "success")
-            return redirect(url_for("coaching.view_paperwork", person_id=person_id))
-    status = 400 if request.method == "POST" else 200
+    done = carry_out(form, lambda: paperwork.save_paperwork(
+        current_user, person_id, paperwork.PaperworkDraft(
+            protected_percent=form.protected_percent.data,
+            weekly_hours=form.weekly_hours.data,
+            consent_template_version=form.consent_template_version.data or "",
+            role_scope=form.role_scope.data or "",
+            escalation_paths=form.escalation_paths.data or "",
+            supervision_arrangement=form.supervision_arrangement.data or "")),
+        success="Paperwork saved.", done=lambda saved: _after_save(saved, person_id))
+    if done is not None:
+        return done
     return render_template("coaching/paperwork_edit.html", form=form, coach_file=coach_file,
-                           clause=paperwork.NON_EVALUATOR_CLAUSE), status
+                           clause=paperwork.NON_EVALUATOR_CLAUSE), rerender_status()
+
+
+def _after_save(saved: paperwork.PaperworkSaved, person_id: int) -> str:
+    """Where a save leads, after saying what it did beyond saving (after "Paperwork saved.")."""
+    if saved.signatures_cleared:
+        flash("The agreement's terms changed, so both signatures were cleared: the manager and "
+              "the coach sign the new terms.", "info")
+    if not saved.missing:
+        flash("The paperwork is complete: this coach may now be matched with coachees.",
+              "success")
+    return url_for("coaching.view_paperwork", person_id=person_id)
 
 
 @bp.route("/coaches/<int:person_id>/paperwork/sign/coach", methods=["POST"])
@@ -129,7 +141,7 @@ def sign_agreement_as_coach(person_id: int) -> Any:
         return redirect(url_for("coaching.view_paperwork", person_id=person_id))
     try:
         paperwork.sign_as_coach(current_user, person_id,
-                               accept_non_evaluator_clause=bool(form.accept_clause.data))
+                                accept_non_evaluator_clause=bool(form.accept_clause.data))
     except DomainError as error:
         db.session.rollback()
         if not error.field_errors:
@@ -146,19 +158,12 @@ def sign_agreement_as_coach(person_id: int) -> Any:
 @bp.route("/coaches/<int:person_id>/paperwork/sign/manager", methods=["POST"])
 @login_required
 def sign_agreement_as_manager(person_id: int) -> Any:
-    form = ManagerSignForm()
-    if not form.validate_on_submit():
-        flash(EXPIRED, "error")
-        return redirect(url_for("coaching.view_paperwork", person_id=person_id))
-    try:
-        paperwork.sign_as_manager(current_user, person_id)
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "error")
-        return redirect(url_for("coaching.view_paperwork", person_id=person_id))
-    db.session.commit()
-    flash("You signed the time-allocation agreement as the coach's manager.", "success")
-    return redirect(url_for("coaching.view_paperwork", person_id=person_id))
+    back = url_for("coaching.view_paperwork", person_id=person_id)
+    done = carry_out(
+        ManagerSignForm(), lambda: paperwork.sign_as_manager(current_user, person_id),
+        done=back, refused=back,
+        success="You signed the time-allocation agreement as the coach's manager.")
+    return done if done is not None else _expired(back)
 
 
 # --- engagements -------------------------------------------------------------------------------
@@ -216,9 +221,8 @@ def create_engagement() -> Any:
             db.session.commit()
             flash(f"{engagement.coach.name} now coaches {engagement.coachee.name}.", "success")
             return redirect(url_for("coaching.view_engagement", engagement_id=engagement.id))
-    status = 400 if request.method == "POST" else 200
     return render_template("coaching/engagement_create.html", form=form, problems=problems,
-                           has_coaches=bool(coaches)), status
+                           has_coaches=bool(coaches)), rerender_status()
 
 
 @bp.route("/engagements/<int:engagement_id>")
@@ -234,21 +238,13 @@ def view_engagement(engagement_id: int) -> Any:
 @bp.route("/engagements/<int:engagement_id>/end", methods=["POST"])
 @login_required
 def end_engagement(engagement_id: int) -> Any:
-    form = EngagementEndForm()
     back = url_for("coaching.view_engagement", engagement_id=engagement_id)
-    if not form.validate_on_submit():
-        flash(EXPIRED, "error")
-        return redirect(back)
-    try:
-        engagements.end_engagement(current_user, engagement_id)
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "error")
-        return redirect(back)
-    db.session.commit()
-    flash("The engagement has ended. It still counts for rater conflicts: a coach never rates "
-          "someone they have coached.", "success")
-    return redirect(back)
+    done = carry_out(
+        EngagementEndForm(), lambda: engagements.end_engagement(current_user, engagement_id),
+        done=back, refused=back,
+        success="The engagement has ended. It still counts for rater conflicts: a coach never "
+        "rates someone they have coached.")
+    return done if done is not None else _expired(back)
 
 
 # --- evaluation relationships ------------------------------------------------------------------
@@ -259,26 +255,14 @@ def end_engagement(engagement_id: int) -> Any:
 def person_evaluations(person_id: int) -> Any:
     authorize("can_manage_evaluations")
     form = EvaluationAddForm()
-    status = 200
-    if request.method == "POST":
-        status = 400
-        if form.validate_on_submit():
-            try:
-                recorded = evaluations.record_evaluation(
-                    current_user, person_id, direction=form.direction.data or "",
-                    other_employee_id=form.other_employee_id.data or "",
-                    note=form.note.data or "")
-            except DomainError as error:
-                db.session.rollback()
-                apply_domain_error(form, error)
-            else:
-                db.session.commit()
-                relationship = recorded.relationship
-                flash(f"Recorded: {relationship.evaluator.name} reviews "
-                      f"{relationship.evaluated.name}'s performance.", "success")
-                for warning in recorded.warnings:
-                    flash(warning, "error")
-                return redirect(url_for("coaching.person_evaluations", person_id=person_id))
+    done = carry_out(form, lambda: evaluations.record_evaluation(
+        current_user, person_id, direction=form.direction.data or "",
+        other_employee_id=form.other_employee_id.data or "", note=form.note.data or ""),
+        success=lambda recorded: f"Recorded: {recorded.relationship.evaluator.name} reviews "
+        f"{recorded.relationship.evaluated.name}'s performance.",
+        done=lambda recorded: _after_recording(recorded, person_id))
+    if done is not None:
+        return done
     listed = evaluations.list_evaluations(current_user, person_id)
     name = listed.person.name
     form.direction.choices = [
@@ -286,7 +270,14 @@ def person_evaluations(person_id: int) -> Any:
         (evaluations.EVALUATED_BY, f"The other person reviews {name}'s performance")]
     return render_template("coaching/person_evaluations.html", form=form,
                            evaluations=listed,
-                           remove_form=EvaluationRemoveForm(formdata=None)), status
+                           remove_form=EvaluationRemoveForm(formdata=None)), rerender_status()
+
+
+def _after_recording(recorded: evaluations.EvaluationRecorded, person_id: int) -> str:
+    """Where recording leads, after warning of an active engagement between the two."""
+    for warning in recorded.warnings:
+        flash(warning, "error")
+    return url_for("coaching.person_evaluations", person_id=person_id)
 
 
 @bp.route("/people/<int:person_id>/evaluations/<int:relationship_id>/remove",
@@ -294,11 +285,9 @@ def person_evaluations(person_id: int) -> Any:
 @login_required
 def remove_evaluation(person_id: int, relationship_id: int) -> Any:
     authorize("can_manage_evaluations")
-    form = EvaluationRemoveForm()
-    if form.validate_on_submit():
-        evaluations.remove_evaluation(current_user, person_id, relationship_id)
-        db.session.commit()
-        flash("The relationship was removed.", "success")
-    else:
-        flash(EXPIRED, "error")
-    return redirect(url_for("coaching.person_evaluations", person_id=person_id))
+    back = url_for("coaching.person_evaluations", person_id=person_id)
+    done = carry_out(
+        EvaluationRemoveForm(),
+        lambda: evaluations.remove_evaluation(current_user, person_id, relationship_id),
+        done=back, success="The relationship was removed.")
+    return done if done is not None else _expired(back)

@@ -13,6 +13,7 @@ from sqlalchemy.orm import joinedload
 from coachprog.authority import require
 from coachprog.coaching.engagements.services import active_between
 from coachprog.coaching.models import EvaluationRelationship
+from coachprog.db import get_or_404
 from coachprog.errors import DomainError, NotFound
 from coachprog.extensions import db
 from coachprog.governance import services as audit
@@ -33,10 +34,8 @@ class PersonEvaluations:
 
 
 def list_evaluations(actor: Any, person_id: int) -> PersonEvaluations:
-    person = db.session.get(Person, person_id)
-    if person is None:
-        raise NotFound("person")
-    require(actor, "can_manage_evaluations", person)
+    person = get_or_404(Person, person_id, what="person", actor=actor,
+                        rule="can_manage_evaluations")
     rows = db.session.scalars(
         sa.select(EvaluationRelationship)
         .options(joinedload(EvaluationRelationship.evaluator),
@@ -61,10 +60,8 @@ def record_evaluation(actor: Any, person_id: int, *, direction: str, other_emplo
                       note: str = "") -> EvaluationRecorded:
     """Record that one person reviews another's performance. Warns (never refuses: the
     relationship is a fact) when the two are in an active coaching engagement."""
-    person = db.session.get(Person, person_id)
-    if person is None:
-        raise NotFound("person")
-    require(actor, "can_manage_evaluations", person)
+    person = get_or_404(Person, person_id, what="person", actor=actor,
+                        rule="can_manage_evaluations")
     errors: dict[str, list[str]] = {}
     if direction not in (EVALUATES, EVALUATED_BY):
         errors["direction"] = ["Choose who reviews whom."]

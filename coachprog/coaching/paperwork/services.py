@@ -28,7 +28,7 @@ from coachprog.coaching.paperwork.consent_templates import (
     consent_template_versions,
 )
 from coachprog.coaching.roster.services import appointed_clause, appointment_of
-from coachprog.db import utcnow
+from coachprog.db import get_or_404, utcnow
 from coachprog.errors import DomainError, NotFound, NotPermitted
 from coachprog.extensions import db
 from coachprog.governance import services as audit
@@ -125,9 +125,7 @@ class CoachFile:
 
 
 def load_coach_file(person_id: int) -> CoachFile:
-    person = db.session.get(Person, person_id)
-    if person is None:
-        raise NotFound("person")
+    person = get_or_404(Person, person_id, what="person")
     return CoachFile(person, paperwork_for(person_id), appointment_of(person_id))
 
 

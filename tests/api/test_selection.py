@@ -12,8 +12,7 @@ from coachprog.extensions import db
 from coachprog.notifications.models import OutboxMessage
 from coachprog.selection.domain import CandidateStage
 from coachprog.selection.models import Candidate
-from tests.api.conftest import Api
-from tests.api.test_api import assert_problem
+from tests.api.conftest import Api, assert_problem
 from tests.assessments.builders import LOW
 from tests.conftest import counting_statements
 from tests.factories import PersonFactory

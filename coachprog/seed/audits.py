@@ -34,7 +34,7 @@ def seed_demo(actor: Any) -> bool:
     A supervision tree (master@ over lead@, lead@ over every active coach without a
     supervisor), rater@ calibrated for the audit rubric (a closed calibration exercise with
     master@'s gold marks) so the draw assigns an auditor, three demo transcripts of one coach
-    (`fidelity_seed`: signals and a drift flag), the current quarter's sample, and
+    (`seed.fidelity`: signals and a drift flag), the current quarter's sample, and
     one audit decided by its auditor; the others stay open on rater@'s list."""
     master = db.session.scalar(sa.select(User).where(User.email == "master@demo.example"))
     lead = db.session.scalar(sa.select(User).where(User.email == "lead@demo.example"))

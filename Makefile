@@ -47,9 +47,8 @@ browser-deps:
 STRICT_MODULES = $(sort $(shell find coachprog -name domain.py) coachprog/roles.py \
   coachprog/selection/impact.py coachprog/selection/panel_domain.py \
   coachprog/selection/demographics.py coachprog/recordings/sensitive.py \
-  coachprog/practicum/supervision_domain.py coachprog/audits/fidelity.py \
-  coachprog/recordings/wer.py coachprog/practicum/capstone_domain.py \
-  coachprog/practicum/triad_domain.py coachprog/certification/recert_domain.py \
+  coachprog/recordings/wer.py \
+  coachprog/certification/recert_domain.py \
   coachprog/program/levels.py)
 
 lint: $(DEV_STAMP)

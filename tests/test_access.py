@@ -79,8 +79,11 @@ CASES = [
 
 def _domain_cases() -> list[Case]:
     cases: list[Case] = []
-    for path in sorted(Path(__file__).parent.glob("*/access_cases.py")):
-        module = importlib.import_module(f"tests.{path.parent.name}.access_cases")
+    here = Path(__file__).parent
+    # Sub-packages' tests nest as the code does (tests/practicum/supervision/access_cases.py).
+    for path in sorted(here.glob("**/access_cases.py")):
+        parts = path.relative_to(here).with_suffix("").parts
+        module = importlib.import_module(".".join(("tests", *parts)))
         cases.extend(module.CASES)
     return cases
 

@@ -15,10 +15,10 @@ from flask import current_app
 
 from coachprog.assessments import services as assessment_services
 from coachprog.assessments.domain import AssessmentStatus, find_conflicts
+from coachprog.assessments.exercises import services as calibration_services
 from coachprog.assessments.models import Assessment
 from coachprog.auth import services as auth_services
 from coachprog.auth.models import User
-from coachprog.calibration import services as calibration_services
 from coachprog.calibration.models import CalibrationExercise
 from coachprog.errors import DomainError, NotFound, NotPermitted
 from coachprog.extensions import db

@@ -9,10 +9,11 @@ import click
 import sqlalchemy as sa
 
 from coachprog.assessments import services as assessment_services
-from coachprog.audits import services
+from coachprog.assessments.exercises import services as calibration_services
 from coachprog.audits.models import Audit
+from coachprog.audits.sampling import assignment
+from coachprog.audits.sampling import services as sampling
 from coachprog.auth.models import User
-from coachprog.calibration import services as calibration_services
 from coachprog.calibration.models import CalibrationExercise
 from coachprog.coaching.models import SupervisorAssignment
 from coachprog.coaching.roster.services import active_coach_ids
@@ -59,10 +60,10 @@ def seed_demo(actor: Any) -> bool:
 
     added = seed_fidelity(actor, lead) or added
     added = _calibrate_auditor(actor, master) or added
-    quarter = services.current_quarter()
-    sample = services.current_sample(quarter)
+    quarter = sampling.current_quarter()
+    sample = sampling.current_sample(quarter)
     if sample is None:
-        sample = services.draw(actor, quarter, seed=DEMO_SEED)
+        sample = sampling.draw(actor, quarter, seed=DEMO_SEED)
         added = True
     else:
         added = _assign_open(actor, sample) or added
@@ -139,12 +140,12 @@ def _assign_open(actor: Any, sample: Any) -> bool:
     for audit in sample.audits:
         if audit.outcome is not None or audit.auditor_user_id is not None:
             continue
-        load = {u.id: n for u, n in services.auditor_loads()}
-        eligible = [u for u in services.auditor_pool()
-                    if services.auditor_refusal(u, audit.coach_person_id) is None]
+        load = {u.id: n for u, n in assignment.auditor_loads()}
+        eligible = [u for u in assignment.auditor_pool()
+                    if assignment.auditor_refusal(u, audit.coach_person_id) is None]
         if eligible:
             best = min(eligible, key=lambda u: (load.get(u.id, 0), u.id))
-            services.assign_auditor(actor, audit.id, best.id)
+            assignment.assign_auditor(actor, audit.id, best.id)
             changed = True
     return changed
 

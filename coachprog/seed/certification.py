@@ -23,8 +23,8 @@ from coachprog.db import utcnow
 from coachprog.errors import DomainError, NotFound, NotPermitted
 from coachprog.extensions import db
 from coachprog.people.models import Person
-from coachprog.practicum import services as practicum
-from coachprog.practicum import supervision_services
+from coachprog.practicum.ledger import services as practicum
+from coachprog.practicum.supervision import gates
 from coachprog.seed.marks import SOLID, STRONG, WEAK, DemoMismatch
 from coachprog.selection.services import latest_rubric_version
 
@@ -70,8 +70,7 @@ def _level_evidence(actor: Any, person_id: int) -> None:
             _practicum(actor, person_id, lead)
             _reviewed(actor, person_id, "session-review", [rater, lead], master)
             _reviewed(actor, person_id, "capstone-brief", [rater, lead], None)
-
-            supervision_services.decide_gate(
+            gates.decide_gate(
                 master, person_id, "final", outcome="passed",
                 note="Demo: an independent review passed, the capstone passed and the hour "
                      "targets are verified.")

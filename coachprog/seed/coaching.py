@@ -29,7 +29,7 @@ import click
 import sqlalchemy as sa
 
 from coachprog.assessments import services as assessment_services
-from coachprog.audits import fidelity_services
+from coachprog.audits.fidelity import services as fidelity_services
 from coachprog.auth.models import User
 from coachprog.certification.models import Certification
 from coachprog.coaching.engagements import services as engagement_services
@@ -42,7 +42,7 @@ from coachprog.errors import DomainError, NotFound, NotPermitted
 from coachprog.extensions import db
 from coachprog.governance import services as audit
 from coachprog.people.models import Person
-from coachprog.practicum import capstone_services
+from coachprog.practicum.capstone import services as capstone_services
 from coachprog.recordings import services as recordings
 from coachprog.recordings import storage
 from coachprog.recordings.consent import token_hash

@@ -15,7 +15,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from coachprog.audits import fidelity_services
+from coachprog.audits.fidelity import services as fidelity_services
 from coachprog.auth.models import User
 from coachprog.coaching.models import Engagement, SupervisorAssignment
 from coachprog.coaching.roster.services import active_coach_ids

@@ -24,8 +24,8 @@ from coachprog.db import utcnow
 from coachprog.errors import DomainError, NotFound, NotPermitted
 from coachprog.extensions import db
 from coachprog.people.models import Person
-from coachprog.practicum import services
-from coachprog.practicum import supervision_services as supervision
+from coachprog.practicum.ledger import services
+from coachprog.practicum.supervision import services as supervision
 from coachprog.rubrics.models import RubricVersion
 from coachprog.seed.marks import STRONG
 from coachprog.seed.people import RATER_EMAIL

@@ -10,9 +10,9 @@ import io
 import pytest
 from flask.testing import FlaskClient
 
-from coachprog.audits import fidelity_services
-from coachprog.audits import services as audits
-from coachprog.audits.fidelity_models import FidelitySignal
+from coachprog.audits import coverage
+from coachprog.audits.fidelity import services as fidelity_services
+from coachprog.audits.fidelity.models import FidelitySignal
 from coachprog.audits.models import Audit, AuditSample
 from coachprog.authority import SystemActor
 from coachprog.coaching.engagements import services as engagement_services
@@ -27,10 +27,10 @@ from coachprog.recordings.models import ConsentText
 from coachprog.roles import Role
 from coachprog.selection import monitoring
 from tests.adverse_impact.builders import candidate, sprint
+from tests.audits.fidelity.builders import coach_with_sessions
 from tests.coaching.builders import engagement, ready_coach
 from tests.conftest import Auth
 from tests.factories import PersonFactory, UserFactory
-from tests.fidelity.builders import coach_with_sessions
 from tests.recordings.recording_builders import session, world
 
 SYSTEM = SystemActor("test")
@@ -148,11 +148,11 @@ def test_audit_coverage_aggregates_leave_out_analytics_opt_outs() -> None:
                              coach_person_id=coach.id, outcome="meets"))
     db.session.commit()
     _opt_out(coaches[0].id, "analytics")
-    aggregate = audits.coverage(SYSTEM, "2026Q4", aggregates_only=True)
+    aggregate = coverage.coverage(SYSTEM, "2026Q4", aggregates_only=True)
     assert aggregate.sampled == 5 and aggregate.audited == 5
     # The aggregate (sponsor) view names supervisor groups neutrally, largest first.
     assert [(g.name, g.sampled) for g in aggregate.groups] == [("Supervisor group 1", 5)]
-    assert audits.coverage(SYSTEM, "2026Q4").sampled == 6  # the program's own view
+    assert coverage.coverage(SYSTEM, "2026Q4").sampled == 6  # the program's own view
 
 
 # --- the program --------------------------------------------------------------------------------

@@ -10,10 +10,10 @@ import sqlalchemy as sa
 from coachprog.assessments.models import Assessment
 from coachprog.auth.models import User
 from coachprog.extensions import db
-from coachprog.practicum import supervision_services as services
-from coachprog.practicum.models import LedgerEntry
-from coachprog.practicum.supervision_domain import SlaState
-from coachprog.practicum.supervision_models import GateDecision, OneOnOne, SessionFeedback
+from coachprog.practicum.ledger.models import LedgerEntry
+from coachprog.practicum.supervision import gates, services
+from coachprog.practicum.supervision.domain import SlaState
+from coachprog.practicum.supervision.models import GateDecision, OneOnOne, SessionFeedback
 from coachprog.seed import practicum as seed
 
 PASSWORD = "demo password for tests"
@@ -41,7 +41,7 @@ def test_seed_fills_the_queue_and_a_partly_met_gate(app, runner) -> None:
     lead, coach = _user(seed.SUPERVISOR_EMAIL), _user(seed.TRAINEE_EMAIL)
     with app.test_request_context():
         queue = services.queue(lead)
-        gate = services.gate_page(lead, coach.person_id, "midpoint")
+        gate = gates.gate_page(lead, coach.person_id, "midpoint")
     mine = [d for d in queue.deadlines if d.trainee.id == coach.person_id]
     assert sorted(d.assessment.title for d in mine) == [t for t, _, _ in seed.DEMO_REVIEWS]
     states = {d.assessment.title: (d.feedback.state, d.one_on_one.state) for d in mine}

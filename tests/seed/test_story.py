@@ -16,8 +16,8 @@ from coachprog.coaching.paperwork import services as paperwork_services
 from coachprog.coaching.roster import services as roster
 from coachprog.extensions import db
 from coachprog.people.models import Person
-from coachprog.practicum import capstone_services
-from coachprog.practicum import services as practicum
+from coachprog.practicum.capstone import services as capstone_services
+from coachprog.practicum.ledger import services as practicum
 from coachprog.recordings import consent as consent_rules
 from coachprog.recordings import storage
 from coachprog.recordings.models import CoachingSession, Recording
@@ -272,7 +272,7 @@ def test_rater_has_a_blind_review_of_coachs_recorded_session_to_hear_and_read(
 
 def test_master_coach_supervises_the_drifting_coach_and_has_a_moderation_waiting(
         seeded) -> None:
-    from coachprog.audits.fidelity_models import FidelityDriftFlag
+    from coachprog.audits.fidelity.models import FidelityDriftFlag
     from coachprog.seed import fidelity as fidelity_seed
 
     master = _user("master@demo.example")

@@ -1,0 +1,18 @@
+"""The practicum blueprint (/practicum). The ledger, capstone brief and peer-triad pages each
+attach their routes to it from their own views module, so their endpoints stay `practicum.*`
+(the names templates, tests and the menu use); `create_app` imports all three before it
+registers the blueprint."""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app
+
+from coachprog.web import no_store
+
+bp = Blueprint("practicum", __name__, url_prefix="/practicum")
+no_store(bp)  # session content, evidence or assessments: never cached
+
+
+def display_zone() -> str:
+    """The time zone the practicum pages show times in."""
+    return str(current_app.config.get("COACHPROG_DISPLAY_TIMEZONE") or "UTC")

@@ -32,6 +32,7 @@ from coachprog.auth.models import User
 from coachprog.authority import can, has_any_role, require
 from coachprog.calibration.services import calibration_refusal
 from coachprog.coaching.models import Engagement
+from coachprog.db import get_or_404
 from coachprog.errors import DomainError, NotFound
 from coachprog.extensions import db
 from coachprog.governance import services as audit
@@ -118,10 +119,7 @@ class CapstoneOverview:
 
 
 def _person(person_id: int) -> Person:
-    person = db.session.get(Person, person_id)
-    if person is None:
-        raise NotFound("coach")
-    return person
+    return get_or_404(Person, person_id, what="coach")
 
 
 def overview(actor: Any, person_id: int) -> CapstoneOverview:
@@ -279,10 +277,8 @@ def _brief_url(brief_id: int) -> str | None:
 
 def get_brief(actor: Any, brief_id: int) -> CapstoneBrief:
     """One version with its content; reading someone else's brief is audited."""
-    brief = db.session.get(CapstoneBrief, brief_id)
-    if brief is None:
-        raise NotFound("brief")
-    require(actor, "can_view_capstone_brief", brief)
+    brief = get_or_404(CapstoneBrief, brief_id, what="brief", actor=actor,
+                       rule="can_view_capstone_brief")
     if getattr(actor, "person_id", None) != brief.person_id:
         audit.record("practicum.capstone_read", actor=actor, object_type="capstone_brief",
                      object_id=brief.id, detail={"person_id": brief.person_id})
@@ -298,10 +294,8 @@ class BriefFile:
 
 
 def open_file(actor: Any, brief_id: int) -> BriefFile:
-    brief = db.session.get(CapstoneBrief, brief_id)
-    if brief is None:
-        raise NotFound("brief")
-    require(actor, "can_view_capstone_brief", brief)
+    brief = get_or_404(CapstoneBrief, brief_id, what="brief", actor=actor,
+                       rule="can_view_capstone_brief")
     briefs = files.capstone_store()
     if not brief.storage_name or not briefs.exists(brief.storage_name):
         raise NotFound("file")

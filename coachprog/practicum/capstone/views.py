@@ -5,19 +5,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import render_template, request, url_for
 from flask_login import current_user, login_required
 from wtforms.fields.choices import SelectChoice
 
 from coachprog.errors import DomainError
 from coachprog.extensions import db
-from coachprog.practicum.blueprint import bp
+from coachprog.practicum.blueprint import bp, name_refusal
 from coachprog.practicum.capstone import domain as rules
 from coachprog.practicum.capstone import services
 from coachprog.practicum.capstone.forms import CapstoneBriefForm
 from coachprog.storage import send_stored
 from coachprog.validation import parse_id
-from coachprog.web import apply_domain_error
+from coachprog.web import carry_out, rerender_status
 
 
 @bp.route("/<int:person_id>/capstone")
@@ -64,26 +64,25 @@ def submit_capstone_brief(person_id: int) -> Any:
             kpi_target=previous.kpi_target, kpi_source=previous.kpi_source,
             objectives=previous.objectives, body_markdown=previous.body_markdown)
     form.engagement_id.choices = _engagement_choices(person_id)
-    status, preview = 200, None
-    if request.method == "POST":
-        status = 400
+    status, preview = rerender_status(), None
+    if request.method == "POST" and request.form.get("action") == "preview":
         if form.validate_on_submit():
-            if request.form.get("action") == "preview":
-                preview = services.preview(current_user, person_id, form.body_markdown.data
-                                           or "")
-                status = 200
-            else:
-                try:
-                    brief = services.submit_brief(current_user, person_id, _draft(form))
-                except DomainError as error:
-                    db.session.rollback()
-                    apply_domain_error(form, error)
-                    flash(error.message, "error")
-                else:
-                    db.session.commit()
-                    flash(f"Version {brief.version} submitted for scoring.", "success")
-                    return redirect(url_for("practicum.view_capstone_brief",
-                                            brief_id=brief.id))
+            preview = services.preview(current_user, person_id, form.body_markdown.data or "")
+            status = 200
+    else:
+        def submit() -> Any:
+            try:
+                return services.submit_brief(current_user, person_id, _draft(form))
+            except DomainError as error:
+                name_refusal(form, error)
+                raise
+
+        done = carry_out(form, submit,
+                         done=lambda brief: url_for("practicum.view_capstone_brief",
+                                                    brief_id=brief.id),
+                         success=lambda brief: f"Version {brief.version} submitted for scoring.")
+        if done:
+            return done
     return render_template("practicum/capstone_submit.html", form=form, person_id=person_id,
                            blocked=blocked, preview=preview, limits=rules,
                            version=len(services.briefs_of(person_id)) + 1), status

@@ -28,8 +28,8 @@ from sqlalchemy.orm import joinedload
 from coachprog.auth.models import RoleGrant, User
 from coachprog.authority import can, require
 from coachprog.coaching.roster.services import active_coach_ids
-from coachprog.db import utcnow
-from coachprog.errors import DomainError, NotFound
+from coachprog.db import get_or_404, utcnow
+from coachprog.errors import DomainError
 from coachprog.extensions import db
 from coachprog.governance import services as audit
 from coachprog.people.models import Person
@@ -241,17 +241,13 @@ def log_entries(actor: Any, person_id: int, drafts: Sequence[EntryDraft]) -> lis
 
 
 def get_entry(actor: Any, entry_id: int) -> LedgerEntry:
-    entry = db.session.get(LedgerEntry, entry_id)
-    if entry is None:
-        raise NotFound("entry")
+    entry = get_or_404(LedgerEntry, entry_id, what="entry")
     require(actor, "can_view_practicum_ledger", entry.person_id)
     return entry
 
 
 def get_trainee(actor: Any, person_id: int) -> Person:
-    person = db.session.get(Person, person_id)
-    if person is None:
-        raise NotFound("coach")
+    person = get_or_404(Person, person_id, what="coach")
     require(actor, "can_view_practicum_ledger", person_id)
     return person
 

@@ -8,7 +8,6 @@ from typing import Any
 from flask import (
     Response,
     current_app,
-    flash,
     redirect,
     render_template,
     request,
@@ -18,7 +17,7 @@ from flask_login import current_user, login_required
 from wtforms.fields.choices import SelectChoice
 
 from coachprog.authority import can
-from coachprog.errors import DomainError, NotPermitted
+from coachprog.errors import NotPermitted
 from coachprog.extensions import db
 from coachprog.practicum.blueprint import bp, display_zone
 from coachprog.practicum.ledger import domain, export, services, trainees
@@ -29,8 +28,9 @@ from coachprog.practicum.ledger.forms import (
     WeekLogForm,
     draft_fields,
 )
+from coachprog.practicum.ledger.models import LedgerEntry
 from coachprog.validation import parse_id
-from coachprog.web import Pagination, apply_domain_error, authorize, page_arg
+from coachprog.web import Pagination, authorize, carry_out, page_arg, rerender_status
 
 
 @bp.app_template_filter("ledger_time")
@@ -67,24 +67,12 @@ def enrol_trainee() -> Any:
         SelectChoice(str(p.id), f"{p.name}: {p.coached_min:g}–{p.coached_max:g} coached h, "
          f"{p.lab_min:g}–{p.lab_max:g} lab h, {p.weeks_min}–{p.weeks_max} weeks")
         for p in services.list_programs()]
-    status = 200
-    if request.method == "POST":
-        status = 400
-        if form.validate_on_submit():
-            raw_person, raw_program = form.person_id.data or "", form.program_id.data or ""
-            try:
-                row = services.enrol(
-                    current_user, parse_id(raw_person),
-                    start_date=form.start_date.data,
-                    program_id=parse_id(raw_program))
-            except DomainError as error:
-                db.session.rollback()
-                apply_domain_error(form, error)
-            else:
-                db.session.commit()
-                flash("Enrolled: the coach can log their practicum now.", "success")
-                return redirect(url_for("practicum.view_ledger", person_id=row.person_id))
-    return render_template("practicum/enrol.html", form=form), status
+    done = carry_out(form, lambda: services.enrol(
+        current_user, parse_id(form.person_id.data or ""), start_date=form.start_date.data,
+        program_id=parse_id(form.program_id.data or "")),
+        done=lambda row: url_for("practicum.view_ledger", person_id=row.person_id),
+        success="Enrolled: the coach can log their practicum now.")
+    return done or (render_template("practicum/enrol.html", form=form), rerender_status())
 
 
 @bp.route("/<int:person_id>/")
@@ -102,35 +90,30 @@ def log_week(person_id: int) -> Any:
     person = services.get_trainee(current_user, person_id)
     authorize("can_log_practicum_entry", person_id)
     form = WeekLogForm()
-    status = 200
-    if request.method == "POST":
-        status = 400
-        if form.validate_on_submit():
-            filled = [(i, row.form) for i, row in enumerate(form.rows) if not row.form.is_blank()]
-            drafts = [services.EntryDraft(**draft_fields(f), zone=display_zone())
-                      for _, f in filled]
-            try:
-                saved = services.log_entries(current_user, person_id, drafts)
-            except services.LedgerRejected as error:
-                db.session.rollback()
-                for index, errors in error.row_errors.items():
-                    sub = filled[index][1]
-                    for name, text in errors.items():
-                        field = getattr(sub, name, None) or sub.kind
-                        field.errors = [*field.errors, text]
-                flash(error.message, "error")
-            except DomainError as error:
-                db.session.rollback()
-                flash(error.message, "error")
-            else:
-                db.session.commit()
-                hours = sum(e.minutes for e in saved) / 60
-                flash(f"Logged {len(saved)} entr{'y' if len(saved) == 1 else 'ies'} "
-                      f"({hours:g} h); your supervisor will verify them.", "success")
-                return redirect(url_for("practicum.view_ledger", person_id=person_id))
-    return render_template("practicum/log_week.html", form=form, person=person,
-                           enrolled=services.get_enrolment(person_id) is not None,
-                           zone=display_zone()), status
+
+    def log() -> list[LedgerEntry]:
+        filled = [row.form for row in form.rows if not row.form.is_blank()]
+        drafts = [services.EntryDraft(**draft_fields(f), zone=display_zone()) for f in filled]
+        try:
+            return services.log_entries(current_user, person_id, drafts)
+        except services.LedgerRejected as error:
+            # Each refusal beside its row's field; the message above them all.
+            for index, errors in error.row_errors.items():
+                for name, text in errors.items():
+                    field = getattr(filled[index], name, None) or filled[index].kind
+                    field.errors = [*field.errors, text]
+            raise
+
+    def logged(saved: list[LedgerEntry]) -> str:
+        hours = sum(e.minutes for e in saved) / 60
+        return (f"Logged {len(saved)} entr{'y' if len(saved) == 1 else 'ies'} ({hours:g} h); "
+                "your supervisor will verify them.")
+
+    done = carry_out(form, log, success=logged,
+                     done=url_for("practicum.view_ledger", person_id=person_id))
+    return done or (render_template("practicum/log_week.html", form=form, person=person,
+                                    enrolled=services.get_enrolment(person_id) is not None,
+                                    zone=display_zone()), rerender_status())
 
 
 @bp.route("/<int:person_id>/export.csv")
@@ -169,21 +152,13 @@ def review_entry(entry_id: int) -> Any:
     entry = services.get_entry(current_user, entry_id)
     authorize("can_verify_practicum_entry", entry)
     form = EntryReviewForm()
-    if form.validate_on_submit():
-        try:
-            services.review_entry(current_user, entry_id, decision=form.decision.data or "",
-                                  comment=form.comment.data or "")
-        except DomainError as error:
-            db.session.rollback()
-            apply_domain_error(form, error)
-            if not error.field_errors:
-                flash(error.message, "error")
-        else:
-            db.session.commit()
-            flash("Entry verified: its hours count." if form.decision.data == "verify"
-                  else "Entry queried: the trainee will answer.", "success")
-            return redirect(url_for("practicum.view_ledger", person_id=entry.person_id))
-    return _render_entry(services.get_entry(current_user, entry_id), review_form=form,
+    done = carry_out(form, lambda: services.review_entry(
+        current_user, entry_id, decision=form.decision.data or "",
+        comment=form.comment.data or ""),
+        done=url_for("practicum.view_ledger", person_id=entry.person_id),
+        success=lambda _: "Entry verified: its hours count." if form.decision.data == "verify"
+        else "Entry queried: the trainee will answer.")
+    return done or _render_entry(services.get_entry(current_user, entry_id), review_form=form,
                          status=400)
 
 
@@ -193,17 +168,10 @@ def correct_entry(entry_id: int) -> Any:
     entry = services.get_entry(current_user, entry_id)
     authorize("can_correct_practicum_entry", entry)
     form = EntryCorrectForm()
-    if form.validate_on_submit():
-        try:
-            services.correct_entry(current_user, entry_id,
-                                   services.EntryDraft(**draft_fields(form), zone=display_zone()),
-                                   reply=form.reply.data or "")
-        except DomainError as error:
-            db.session.rollback()
-            apply_domain_error(form, error)
-        else:
-            db.session.commit()
-            flash("Entry corrected: it waits for verification again.", "success")
-            return redirect(url_for("practicum.view_ledger", person_id=entry.person_id))
-    return _render_entry(services.get_entry(current_user, entry_id), correct_form=form,
+    done = carry_out(form, lambda: services.correct_entry(
+        current_user, entry_id, services.EntryDraft(**draft_fields(form), zone=display_zone()),
+        reply=form.reply.data or ""),
+        done=url_for("practicum.view_ledger", person_id=entry.person_id),
+        success="Entry corrected: it waits for verification again.")
+    return done or _render_entry(services.get_entry(current_user, entry_id), correct_form=form,
                          status=400)

@@ -17,7 +17,7 @@ from coachprog.assessments.models import Assessment
 from coachprog.auth.models import RoleGrant, User
 from coachprog.authority import require
 from coachprog.coaching.models import SupervisorAssignment
-from coachprog.db import utcnow
+from coachprog.db import get_or_404, utcnow
 from coachprog.errors import DomainError, NotFound
 from coachprog.extensions import db
 from coachprog.governance import services as audit
@@ -31,7 +31,6 @@ from coachprog.practicum.supervision.services import (
     CAPSTONE,
     closed_of_purpose,
     display_zone,
-    get_person,
     is_passed,
     latest_capstone,
     scored_reviews,
@@ -224,7 +223,7 @@ def _gate(name: str) -> rules.Gate:
 
 def gate_page(actor: Any, person_id: int, gate_name: str) -> GatePage:
     gate = _gate(gate_name)
-    trainee = get_person(person_id)
+    trainee = get_or_404(Person, person_id, what="trainee")
     require(actor, "can_view_practicum_gate", person_id)
     decisions = list(db.session.scalars(sa.select(GateDecision).where(
         GateDecision.trainee_person_id == person_id, GateDecision.gate == gate.value)

@@ -319,13 +319,6 @@ def own_supervision(actor: Any) -> OwnSupervision:
     return OwnSupervision(deadlines_for({person_id}), one_on_ones(actor, person_id))
 
 
-def get_person(person_id: int) -> Person:
-    person = db.session.get(Person, person_id)
-    if person is None:
-        raise NotFound()
-    return person
-
-
 
 # --- the contract ------------------------------------------------------------------------------
 

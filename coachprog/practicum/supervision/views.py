@@ -9,8 +9,6 @@ from flask import (
     Blueprint,
     abort,
     current_app,
-    flash,
-    redirect,
     render_template,
     request,
     url_for,
@@ -18,8 +16,9 @@ from flask import (
 from flask_login import current_user, login_required
 
 from coachprog.authority import can
-from coachprog.errors import DomainError, NotFound
-from coachprog.extensions import db
+from coachprog.db import get_or_404
+from coachprog.errors import DomainError
+from coachprog.people.models import Person
 from coachprog.practicum.ledger import services as ledger
 from coachprog.practicum.supervision import domain as rules
 from coachprog.practicum.supervision import gates, services
@@ -31,7 +30,7 @@ from coachprog.practicum.supervision.forms import (
 )
 from coachprog.practicum.supervision.overview import program_overview
 from coachprog.validation import parse_id
-from coachprog.web import Pagination, apply_domain_error, authorize, no_store, page_arg
+from coachprog.web import Pagination, authorize, carry_out, no_store, page_arg, rerender_status
 
 bp = Blueprint("supervision", __name__, url_prefix="/supervision")
 no_store(bp)  # session content, evidence or assessments: never cached
@@ -42,6 +41,11 @@ def _localtime(value: Any, fmt: str = "%Y-%m-%d %H:%M %Z") -> str:
     if value is None:
         return "—"
     return rules.local_time(value, services.display_zone()).strftime(fmt)
+
+
+def _also_beside(field: Any, error: DomainError, key: str) -> None:
+    """Show a refusal about something that has no field of its own beside `field`."""
+    field.errors = [*field.errors, *error.field_errors.get(key, [])]
 
 
 def _helpers() -> dict[str, Any]:
@@ -71,27 +75,22 @@ def review_entry(entry_id: int) -> Any:
     entry = ledger.get_entry(current_user, entry_id)
     authorize("can_verify_practicum_entry", entry)
     form = QueueReviewForm()
-    if form.validate_on_submit():
-        decision = form.decision.data or ""
+
+    def review() -> None:
         try:
-            ledger.review_entry(current_user, entry_id, decision=decision,
+            ledger.review_entry(current_user, entry_id, decision=form.decision.data or "",
                                 comment=form.comment.data or "")
         except DomainError as error:
-            db.session.rollback()
-            apply_domain_error(form, error)
             # Errors beside the entry's comment box; one the queue no longer lists (verified
             # meanwhile) as a message at the top.
-            form.comment.errors = [*form.comment.errors,
-                                   *error.field_errors.get("decision", [])]
-            if not error.field_errors:
-                flash(error.message, "error")
-        else:
-            db.session.commit()
-            flash(f"Verified: {entry.kind_label} of {entry.person.name} on "
-                  f"{entry.day.isoformat()} counts now." if decision == "verify" else
-                  f"Queried: {entry.person.name} will answer.", "success")
-            return redirect(url_for("supervision.queue"))
-    return _render_queue(entry_id, form, 400)
+            _also_beside(form.comment, error, "decision")
+            raise
+
+    done = carry_out(form, review, done=url_for("supervision.queue"), success=lambda _: (
+        f"Verified: {entry.kind_label} of {entry.person.name} on {entry.day.isoformat()} "
+        "counts now." if form.decision.data == "verify"
+        else f"Queried: {entry.person.name} will answer."))
+    return done or _render_queue(entry_id, form, 400)
 
 
 @bp.route("/program")
@@ -114,111 +113,77 @@ def mine() -> Any:
                            own=services.own_supervision(current_user), **_helpers())
 
 
-def _review_or_404(assessment_id: int) -> services.ReviewDeadlines:
-    try:
-        return services.get_review(current_user, assessment_id)
-    except NotFound:
-        abort(404)
-
-
 @bp.route("/reviews/<int:assessment_id>", methods=["GET", "POST"])
 @login_required
 def review(assessment_id: int) -> Any:
-    found = _review_or_404(assessment_id)
+    found = services.get_review(current_user, assessment_id)
     may_write = can(current_user, "can_write_session_feedback", found.trainee.id)
     form = FeedbackForm(formdata=None, body=found.feedback_row.body if found.feedback_row
                         else "")
-    status = 200
     if request.method == "POST":
         if not may_write:
             abort(403)
         form = FeedbackForm()
-        if form.validate_on_submit():
-            try:
-                services.write_feedback(current_user, assessment_id, form.body.data or "")
-            except DomainError as error:
-                db.session.rollback()
-                apply_domain_error(form, error)
-                status = 400
-            else:
-                db.session.commit()
-                flash("Feedback saved; the trainee can read it now.", "success")
-                return redirect(url_for("supervision.review", assessment_id=assessment_id))
-        else:
-            status = 400
+        done = carry_out(form, lambda: services.write_feedback(
+            current_user, assessment_id, form.body.data or ""),
+            done=url_for("supervision.review", assessment_id=assessment_id),
+            success="Feedback saved; the trainee can read it now.")
+        if done:
+            return done
     one_form = OneOnOneForm(formdata=None, assessment_id=str(assessment_id))
-    return render_template("supervision/review.html", review=found, form=form,
-                           may_write=may_write, one_form=one_form, **_helpers()), status
+    page = render_template("supervision/review.html", review=found, form=form,
+                           may_write=may_write, one_form=one_form, **_helpers())
+    return page, rerender_status()
 
 
 @bp.route("/trainees/<int:person_id>/one-on-ones", methods=["GET", "POST"])
 @login_required
 def one_on_ones(person_id: int) -> Any:
-    try:
-        trainee = services.get_person(person_id)
-    except NotFound:
-        abort(404)
+    trainee = get_or_404(Person, person_id, what="trainee")
     authorize("can_view_session_feedback", person_id)
     may_record = can(current_user, "can_record_one_on_one", person_id)
     form = OneOnOneForm(formdata=None)
-    status = 200
     if request.method == "POST":
         authorize("can_record_one_on_one", person_id)
         form = OneOnOneForm()
-        if form.validate_on_submit():
-            raw = (form.assessment_id.data or "").strip()
+
+        def record() -> None:
             try:
                 services.record_one_on_one(
-                    current_user, person_id, held_on=form.held_on.data, notes=form.notes.data
-                    or "", assessment_id=parse_id(raw))
+                    current_user, person_id, held_on=form.held_on.data,
+                    notes=form.notes.data or "",
+                    assessment_id=parse_id((form.assessment_id.data or "").strip()))
             except DomainError as error:
-                db.session.rollback()
-                apply_domain_error(form, error)
-                if "assessment_id" in error.field_errors:
-                    form.held_on.errors = [*form.held_on.errors,
-                                           *error.field_errors["assessment_id"]]
-                status = 400
-            else:
-                db.session.commit()
-                flash("1:1 recorded.", "success")
-                return redirect(url_for("supervision.one_on_ones", person_id=person_id))
-        else:
-            status = 400
+                _also_beside(form.held_on, error, "assessment_id")  # a hidden field
+                raise
+
+        done = carry_out(form, record, success="1:1 recorded.",
+                         done=url_for("supervision.one_on_ones", person_id=person_id))
+        if done:
+            return done
     return render_template("supervision/one_on_ones.html", trainee=trainee, form=form,
                            may_record=may_record,
                            meetings=services.one_on_ones(current_user, person_id),
-                           **_helpers()), status
+                           **_helpers()), rerender_status()
 
 
 @bp.route("/trainees/<int:person_id>/gates/<gate>", methods=["GET", "POST"])
 @login_required
 def gate(person_id: int, gate: str) -> Any:
-    try:
-        page = gates.gate_page(current_user, person_id, gate)
-    except NotFound:
-        abort(404)
+    page = gates.gate_page(current_user, person_id, gate)
     may_decide = can(current_user, "can_decide_practicum_gate", person_id)
     form = GateDecisionForm(formdata=None)
     choices = [(o, rules.OUTCOME_LABELS[o]) for o in rules.OUTCOMES[page.gate]]
     form.outcome.choices = choices
-    status = 200
     if request.method == "POST":
         authorize("can_decide_practicum_gate", person_id)
         form = GateDecisionForm()
         form.outcome.choices = choices
-        if form.validate_on_submit():
-            try:
-                gates.decide_gate(current_user, person_id, gate,
-                                     outcome=form.outcome.data or "", note=form.note.data or "")
-            except DomainError as error:
-                db.session.rollback()
-                apply_domain_error(form, error)
-                status = 400
-            else:
-                db.session.commit()
-                flash("Decision recorded.", "success")
-                return redirect(url_for("supervision.gate", person_id=person_id, gate=gate))
-        else:
-            status = 400
+        done = carry_out(form, lambda: gates.decide_gate(
+            current_user, person_id, gate, outcome=form.outcome.data or "",
+            note=form.note.data or ""), success="Decision recorded.",
+            done=url_for("supervision.gate", person_id=person_id, gate=gate))
+        if done:
+            return done
     return render_template("supervision/gate.html", page=page, form=form,
-                           may_decide=may_decide, **_helpers()), status
+                           may_decide=may_decide, **_helpers()), rerender_status()

@@ -21,8 +21,8 @@ import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
 from coachprog.authority import can, require
-from coachprog.db import utcnow
-from coachprog.errors import DomainError, NotFound
+from coachprog.db import get_or_404, utcnow
+from coachprog.errors import DomainError
 from coachprog.extensions import db
 from coachprog.governance import services as audit
 from coachprog.people.models import Person
@@ -33,23 +33,15 @@ from coachprog.practicum.triads import domain as rules
 from coachprog.practicum.triads.models import PeerTriad, PeerTriadMember, PeerTriadRound
 
 
-def _load(triad_id: int) -> PeerTriad:
-    triad = db.session.get(PeerTriad, triad_id)
-    if triad is None:
-        raise NotFound("triad")
-    return triad
-
-
 def get_triad(actor: Any, triad_id: int) -> PeerTriad:
-    triad = _load(triad_id)
+    triad = get_or_404(PeerTriad, triad_id, what="triad")
     require(actor, "can_view_peer_triad", triad)
     return triad
 
 
 def triads_of(actor: Any, person_id: int) -> list[PeerTriad]:
     """The triads a trainee belongs to, for the trainee and their supervisors."""
-    if db.session.get(Person, person_id) is None:
-        raise NotFound("coach")
+    get_or_404(Person, person_id, what="coach")
     require(actor, "can_list_peer_triads", person_id)
     return list(db.session.scalars(
         sa.select(PeerTriad).options(selectinload(PeerTriad.members))
@@ -134,7 +126,7 @@ class LoggedRound:
 
 
 def log_round(actor: Any, triad_id: int, draft: RoundDraft) -> LoggedRound:
-    triad = _load(triad_id)
+    triad = get_or_404(PeerTriad, triad_id, what="triad")
     require(actor, "can_log_triad_round", triad)
     errors: dict[str, str] = {}
     if draft.day is None:

@@ -5,16 +5,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import flash, render_template, url_for
 from flask_login import current_user, login_required
 from wtforms.fields.choices import SelectChoice
 
 from coachprog.errors import DomainError
-from coachprog.extensions import db
-from coachprog.practicum.blueprint import bp, display_zone
+from coachprog.practicum.blueprint import bp, display_zone, name_refusal
 from coachprog.practicum.triads import services
 from coachprog.practicum.triads.forms import TriadFormForm, TriadRoundForm, int_or_none
-from coachprog.web import apply_domain_error, authorize
+from coachprog.web import authorize, carry_out, rerender_status
 
 
 @bp.route("/<int:person_id>/triads")
@@ -34,27 +33,22 @@ def form_peer_triad() -> Any:
                                                    for p in partners]
     form.partner_1.choices = choices
     form.partner_2.choices = choices
-    status = 200
-    if request.method == "POST":
-        status = 400
-        if form.validate_on_submit():
-            try:
-                triad = services.form_triad(
-                    current_user, name=form.name.data or "",
-                    partner_ids=(int_or_none(form.partner_1.data),
-                                 int_or_none(form.partner_2.data)))
-            except DomainError as error:
-                db.session.rollback()
-                apply_domain_error(form, error)
-                if "members" in error.field_errors:
-                    form.partner_1.errors = [*form.partner_1.errors,
-                                             *error.field_errors["members"]]
-            else:
-                db.session.commit()
-                flash("Triad formed: log each round as its observer.", "success")
-                return redirect(url_for("practicum.view_peer_triad", triad_id=triad.id))
-    return render_template("practicum/triad_form.html", form=form,
-                           has_partners=bool(partners)), status
+
+    def form_triad() -> Any:
+        try:
+            return services.form_triad(current_user, name=form.name.data or "", partner_ids=(
+                int_or_none(form.partner_1.data), int_or_none(form.partner_2.data)))
+        except DomainError as error:
+            # The three members as a whole: beside the first partner.
+            form.partner_1.errors = [*form.partner_1.errors,
+                                     *error.field_errors.get("members", [])]
+            raise
+
+    done = carry_out(form, form_triad,
+                     done=lambda triad: url_for("practicum.view_peer_triad", triad_id=triad.id),
+                     success="Triad formed: log each round as its observer.")
+    return done or (render_template("practicum/triad_form.html", form=form,
+                                    has_partners=bool(partners)), rerender_status())
 
 
 def _round_form(triad: Any, form: TriadRoundForm | None = None) -> TriadRoundForm:
@@ -89,25 +83,28 @@ def log_triad_round(triad_id: int) -> Any:
     triad = services.get_triad(current_user, triad_id)
     authorize("can_log_triad_round", triad)
     form = _round_form(triad, TriadRoundForm())
-    if form.validate_on_submit():
+
+    def log_round() -> Any:
         draft = services.RoundDraft(
             day=form.day.data, at=form.at.data, minutes=form.minutes.data,
             coach_id=int_or_none(form.coach.data), client_id=int_or_none(form.client.data),
             observer_id=int_or_none(form.observer.data), feedback=form.feedback.data or "",
             zone=display_zone())
         try:
-            logged = services.log_round(current_user, triad_id, draft)
+            return services.log_round(current_user, triad_id, draft)
         except DomainError as error:
-            db.session.rollback()
-            apply_domain_error(form, error)
-            if "roles" in error.field_errors:
-                form.observer.errors = [*form.observer.errors, *error.field_errors["roles"]]
-            flash(error.message, "error")
-        else:
-            db.session.commit()
-            flash(f"Round {logged.round.number} logged; a pending peer-triad entry was added "
-                  "to each member's ledger.", "success")
-            for person, reason in logged.skipped:
-                flash(f"No ledger entry for {person.name}: {reason}", "warning")
-            return redirect(url_for("practicum.view_peer_triad", triad_id=triad_id))
-    return _render(services.get_triad(current_user, triad_id), form, 400)
+            # The rotation as a whole: beside the observer.
+            form.observer.errors = [*form.observer.errors, *error.field_errors.get("roles", [])]
+            name_refusal(form, error)
+            raise
+
+    def logged(result: Any) -> str:
+        # The round first, then each member it could not add to their ledger.
+        flash(f"Round {result.round.number} logged; a pending peer-triad entry was added "
+              "to each member's ledger.", "success")
+        for person, reason in result.skipped:
+            flash(f"No ledger entry for {person.name}: {reason}", "warning")
+        return url_for("practicum.view_peer_triad", triad_id=triad_id)
+
+    done = carry_out(form, log_round, done=logged)
+    return done or _render(services.get_triad(current_user, triad_id), form, 400)

@@ -92,10 +92,10 @@ on_rate_limit("auth.login", render_login_refused)
 
 @bp.route("/logout", methods=["POST"])
 def logout() -> Any:
-    form = ConfirmForm()
-    if form.validate_on_submit() and current_user.is_authenticated:
-        services.record_logout(current_user)
-        db.session.commit()
+    signed_out = current_user.is_authenticated and carry_out(
+        ConfirmForm(), lambda: services.record_logout(current_user), done=url_for("auth.login"))
+    if signed_out:
+        # After the commit: the audit entry names who signed out.
         logout_user()
         session.clear()
         flash("You are signed out.", "info")

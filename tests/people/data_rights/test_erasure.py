@@ -15,7 +15,7 @@ from coachprog.governance.models import AuditEntry
 from coachprog.people.data_rights.models import ErasureRequest
 from coachprog.people.models import Person
 from coachprog.recordings.models import CoachingSession, Recording
-from tests.data_rights.conftest import mark_person, rows_holding, snapshot_counts
+from tests.people.data_rights.conftest import mark_person, rows_holding, snapshot_counts
 
 REASON = "The person asked on 2026-12-01 (ticket 4411)."
 # Rows that go: session content (and the fidelity signals computed from its transcripts, as on

@@ -1,5 +1,5 @@
 """Policy routes (issue 24) in the access matrix. The matrix's users have no directory record,
-so their own opt-out page refuses them (tests/governance/test_policy_views.py covers people
+so their own opt-out page refuses them (tests/policy/test_views.py covers people
 who have one)."""
 
 from __future__ import annotations

@@ -18,7 +18,7 @@ from coachprog.personal_data import (
     uncovered_person_columns,
 )
 from coachprog.seed.people import DEMO_ACCOUNTS
-from tests.data_rights.conftest import touch_every_domain
+from tests.people.data_rights.conftest import touch_every_domain
 
 # Rows that reference the person but are someone else's data: exported as a count.
 EXPORTED_AS_COUNT = {("people", "manager_id")}

@@ -45,8 +45,7 @@ browser-deps:
 
 # Pure modules checked strictly: every domain.py at any depth, and the pure modules beside them.
 STRICT_MODULES = $(sort $(shell find coachprog -name domain.py) coachprog/roles.py \
-  coachprog/selection/impact.py coachprog/selection/panel_domain.py \
-  coachprog/selection/demographics.py coachprog/recordings/sensitive.py \
+  coachprog/selection/impact/demographics.py coachprog/recordings/sensitive.py \
   coachprog/recordings/wer.py \
   coachprog/certification/recert_domain.py \
   coachprog/program/levels.py)

@@ -185,6 +185,7 @@ def _register_domains(app: Flask) -> None:
     import coachprog.safeguarding.escalations.permissions
     import coachprog.safeguarding.incidents.models
     import coachprog.safeguarding.incidents.permissions
+    import coachprog.selection.impact.permissions
     import coachprog.selection.models
     import coachprog.selection.permissions  # noqa: F401
     from coachprog.jobs.queue import JobQueue
@@ -262,9 +263,9 @@ def _register_interfaces(app: Flask) -> None:
     from coachprog.rubrics.views import bp as rubrics_bp
     from coachprog.safeguarding.escalations.views import bp as escalations_bp
     from coachprog.safeguarding.incidents.views import bp as incidents_bp
-    from coachprog.selection.impact_views import bp as selection_impact_bp
-    from coachprog.selection.invitation_views import bp as selection_invitations_bp
-    from coachprog.selection.views import bp as selection_bp
+    from coachprog.selection.blueprint import bp as selection_bp
+    from coachprog.selection.impact.views import bp as selection_impact_bp
+    from coachprog.selection.invitations.views import bp as selection_invitations_bp
 
     for blueprint in (auth_bp, home_bp, people_bp, governance_bp, jobs_bp, rubrics_bp,
                       assessments_bp, calibration_bp, selection_bp, selection_impact_bp,

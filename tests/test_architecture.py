@@ -31,9 +31,12 @@ def _imports(path: Path) -> set[str]:
 # Pure modules: domain.py in every package, plus the pure modules beside them (statistics,
 # demographic counting, transcript formatting and matching).
 PURE_BESIDE_DOMAIN = (
-    "selection/impact.py",
-    "selection/panel_domain.py",
-    "selection/demographics.py",
+    "selection/impact/domain.py",
+    "selection/impact/demographics.py",
+    "selection/panel/domain.py",
+    "selection/candidates/domain.py",
+    "selection/entries/domain.py",
+    "selection/appointment/domain.py",
     "recordings/sensitive.py",
     "certification/recert_domain.py",
     "people/data_rights/domain.py",

@@ -17,7 +17,7 @@ from coachprog.bias_audit.forms import (
 )
 from coachprog.errors import DomainError
 from coachprog.extensions import db
-from coachprog.selection.impact import SUPPRESSED_TEXT
+from coachprog.selection.impact.domain import SUPPRESSED_TEXT
 from coachprog.web import apply_domain_error, authorize, carry_out, no_store
 
 bp = no_store(Blueprint("bias_audit", __name__, url_prefix="/governance/bias-audit"))

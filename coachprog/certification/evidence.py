@@ -85,7 +85,7 @@ def _capstone(ctx: EvidenceContext, spec: domain.CriterionSpec) -> domain.Measur
 @evidence("paperwork_complete")
 def _paperwork(ctx: EvidenceContext, spec: domain.CriterionSpec) -> domain.Measurement:
     from coachprog.coaching.paperwork.services import paperwork_for, to_domain
-    from coachprog.selection.domain import missing_paperwork
+    from coachprog.selection.appointment.domain import missing_paperwork
 
     row = paperwork_for(ctx.person_id)
     if row is None:

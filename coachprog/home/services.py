@@ -28,9 +28,10 @@ from coachprog.policy.domain import OptOutKind
 from coachprog.policy.services import opted_out_ids
 from coachprog.recordings.consent import current_consent
 from coachprog.recordings.review import open_flag_count
-from coachprog.selection import services as selection
 from coachprog.selection.domain import STAGE_LABELS, CandidateStage, SprintStage
+from coachprog.selection.entries import services as entry_services
 from coachprog.selection.models import Candidate, CoachedHoursEntry, SprintPanelMember
+from coachprog.selection.sprints import services as sprint_services
 
 
 def attention_for(user: Any) -> list[Panel]:
@@ -191,8 +192,8 @@ def _selection_panel(user: Any) -> Panel:
     """Selection sprints and coaching paperwork: what this user can do or must do next."""
     panel = Panel("Selection sprints and coaching")
     if can(user, "can_manage_sprints"):
-        for sprint in selection.list_sprints(user, status="open"):
-            late = selection.lateness(sprint)
+        for sprint in sprint_services.list_sprints(user, status="open"):
+            late = sprint_services.lateness(sprint)
             if late:
                 panel.items.append(Item(f"{sprint.name}: {late[0].stage.message}",
                                         url_for("selection.view_sprint", sprint_id=sprint.id),
@@ -223,12 +224,12 @@ def _selection_panel(user: Any) -> Panel:
                                         candidate_id=candidate.id)))
     if user.person_id is None:
         return panel
-    for sprint in selection.list_open_sprints():
-        window = selection.window_of(sprint, SprintStage.NOMINATION_APPLICATION)
+    for sprint in sprint_services.list_open_sprints():
+        window = sprint_services.window_of(sprint, SprintStage.NOMINATION_APPLICATION)
         panel.items.append(Item(f"{sprint.name} takes nominations and applications until "
                                 f"{window.end.isoformat()}",
                                 url_for("selection.list_sprints")))
-    for candidate in selection.list_my_candidacies(user):
+    for candidate in entry_services.list_my_candidacies(user):
         if candidate.stage == "nominated":
             continue  # the invitation e-mail carries the link to answer
         stage = STAGE_LABELS[CandidateStage(candidate.stage)]

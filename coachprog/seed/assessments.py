@@ -27,7 +27,7 @@ from coachprog.rubrics import services as rubric_services
 from coachprog.rubrics.models import RubricVersion
 from coachprog.seed.marks import MIXED, SOLID, STRONG, WEAK, DemoMismatch, MarkProfile
 from coachprog.seed.people import DEMO_ACCOUNTS, LEAD_EMAIL, MASTER_EMAIL, RATER_EMAIL
-from coachprog.selection import services as selection_services
+from coachprog.selection.candidates import services as selection_services
 
 DEMO_RUBRIC = "session-review"
 # Fixed titles are the markers a second run looks for.

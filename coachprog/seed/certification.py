@@ -26,7 +26,7 @@ from coachprog.people.models import Person
 from coachprog.practicum.ledger import services as practicum
 from coachprog.practicum.supervision import gates
 from coachprog.seed.marks import SOLID, STRONG, WEAK, DemoMismatch
-from coachprog.selection.services import latest_rubric_version
+from coachprog.selection.candidates.services import latest_rubric_version
 
 # (days until due, status) for the first three appointed coaches by id.
 DEMO = ((300, "active"), (25, "active"), (-10, "lapsed"))

@@ -49,7 +49,7 @@ from coachprog.recordings.consent import token_hash
 from coachprog.recordings.models import CoacheeConsent, ConsentText, Recording
 from coachprog.recordings.transcription import Segment, TranscriptResult
 from coachprog.rubrics.domain import ScaleKind
-from coachprog.selection.domain import match_problems
+from coachprog.selection.appointment.domain import match_problems
 from coachprog.selection.models import Candidate, Sprint
 
 ASSETS = Path(__file__).resolve().parent / "assets"

@@ -20,8 +20,11 @@ from coachprog.people.models import Person
 from coachprog.seed.assessments import submit_marks
 from coachprog.seed.marks import SOLID, STRONG, DemoMismatch, MarkProfile
 from coachprog.seed.people import DEMO_ACCOUNTS, LEAD_EMAIL, MASTER_EMAIL, RATER_EMAIL
-from coachprog.selection import services as selection
+from coachprog.selection.candidates import services as candidate_services
+from coachprog.selection.entries import services as entry_services
 from coachprog.selection.models import Sprint
+from coachprog.selection.panel import services as panel_services
+from coachprog.selection.sprints import services as sprint_services
 
 DEMO_SPRINT = "Demo selection sprint"
 DEMO_APPLICATION = (
@@ -61,36 +64,37 @@ def seed_demo_sprint(actor: Any) -> bool:
               if user is not None]
     try:
         with db.session.begin_nested():
-            sprint = selection.create_sprint(actor, selection.SprintDraft(
-                name=DEMO_SPRINT, capacity=4, start_date=selection.today(),
+            sprint = sprint_services.create_sprint(actor, sprint_services.SprintDraft(
+                name=DEMO_SPRINT, capacity=4, start_date=sprint_services.today(),
                 eligibility_notes="Twelve months in the company; the manager agrees to "
                 "protect 10–20 % of working time."))
             panel: list[User] = []
             for seat, email in DEMO_PANEL:
                 user = accounts.get(email)
                 if user is not None:
-                    selection.seat_panel_member(actor, sprint, seat, user.id)
+                    panel_services.seat_panel_member(actor, sprint, seat, user.id)
                     panel.append(user)
             people = _sprint_people(6, [*panel, *raters])
-            entries = [selection.apply(actor, sprint, text=DEMO_APPLICATION, on_behalf_of=p)
+            entries = [entry_services.apply(actor, sprint, text=DEMO_APPLICATION, on_behalf_of=p)
                        for p in people]
             for candidate in (entries[0], entries[1], entries[5]):
-                selection.advance_candidate(actor, candidate, "interview")
+                candidate_services.advance_candidate(actor, candidate, "interview")
             if len(raters) == 2:
                 _stage_assessment(actor, entries[0], "interview", raters, SOLID)
                 _stage_assessment(actor, entries[1], "interview", raters, None)
                 _stage_assessment(actor, entries[5], "interview", raters, STRONG)
-                selection.advance_candidate(actor, entries[5], "simulations")
+                candidate_services.advance_candidate(actor, entries[5], "simulations")
                 for purpose in ("simulation-performance", "simulation-transition"):
                     _stage_assessment(actor, entries[5], purpose, raters, SOLID)
-            selection.reject_candidate(actor, entries[4], "Demo: does not meet the eligibility "
-                                       "notes (eight months in the company).")
+            candidate_services.reject_candidate(
+                actor, entries[4], "Demo: does not meet the eligibility notes (eight months in "
+                "the company).")
             manager = accounts.get("manager@demo.example")
             report = _report_of(manager)
             if manager is not None and report is not None:
-                selection.nominate(manager, sprint, nominee_employee_id=report.employee_id,
-                                   why="Demo nomination: calm, curious, and people already "
-                                   "come to them for advice.")
+                entry_services.nominate(manager, sprint, nominee_employee_id=report.employee_id,
+                                        why="Demo nomination: calm, curious, and people "
+                                        "already come to them for advice.")
     except (DomainError, NotPermitted, NotFound, DemoMismatch) as error:
         click.echo(f"Demo sprint not seeded: {getattr(error, 'message', None) or error}",
                    err=True)
@@ -106,7 +110,7 @@ def _stage_assessment(actor: Any, candidate: Any, purpose: str, raters: Sequence
                       profile: MarkProfile | None) -> Assessment:
     """The stage's assessment with both demo raters assigned; scored by both (and so closed
     with their combined result) when `profile` is given, left open for them otherwise."""
-    assessment = selection.create_stage_assessment(actor, candidate, purpose)
+    assessment = candidate_services.create_stage_assessment(actor, candidate, purpose)
     for user in raters:
         assessment_services.assign_rater(actor, assessment, user.id)
     if profile is not None:

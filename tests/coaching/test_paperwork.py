@@ -17,7 +17,7 @@ from coachprog.errors import DomainError, NotPermitted
 from coachprog.extensions import db
 from coachprog.governance.models import AuditEntry
 from coachprog.roles import Role
-from coachprog.selection.domain import match_problems
+from coachprog.selection.appointment.domain import match_problems
 from tests.coaching.builders import (
     actions,
     appointed_coach,

@@ -25,13 +25,13 @@ from coachprog.recordings import consent as consent_rules
 from coachprog.recordings import services as recordings
 from coachprog.recordings.models import ConsentText
 from coachprog.roles import Role
-from coachprog.selection import monitoring
-from tests.adverse_impact.builders import candidate, sprint
+from coachprog.selection.impact import services as monitoring
 from tests.audits.fidelity.builders import coach_with_sessions
 from tests.coaching.builders import engagement, ready_coach
 from tests.conftest import Auth
 from tests.factories import PersonFactory, UserFactory
 from tests.recordings.recording_builders import session, world
+from tests.selection.impact.builders import candidate, sprint
 
 SYSTEM = SystemActor("test")
 

@@ -16,7 +16,7 @@ from coachprog.practicum.supervision import services as supervision_services
 from coachprog.practicum.supervision.overview import program_overview
 from coachprog.recordings import services as recordings
 from coachprog.roles import Role
-from coachprog.selection import services as selection
+from coachprog.selection.panel import services as selection
 from tests.factories import PersonFactory, UserFactory
 from tests.practicum.builders import enrolled_trainee, entry
 from tests.recordings.recording_builders import (

@@ -26,8 +26,9 @@ from coachprog.safeguarding.escalations.models import EscalationCase
 from coachprog.safeguarding.incidents.models import Incident
 from coachprog.seed import coaching as coaching_seed
 from coachprog.seed.sprint import DEMO_SPRINT
-from coachprog.selection import services as selection
+from coachprog.selection.candidates import services as candidate_services
 from coachprog.selection.models import Sprint
+from coachprog.selection.panel import services as panel_services
 
 SEED = ["seed", "--people", "120"]
 
@@ -77,7 +78,8 @@ def test_the_demo_sprint_has_work_at_several_stages_and_moves_are_possible(seede
     stages = sorted(c.stage for c in sprint.candidates if c.stage != "nominated")
     assert stages == ["applied", "applied", "interview", "interview", "rejected", "simulations"]
     movable = {c.stage for c in sprint.candidates
-               if c.stage not in ("rejected", "nominated") and not selection.what_is_missing(c)}
+               if c.stage not in ("rejected", "nominated")
+               and not candidate_services.what_is_missing(c)}
     # Admin can move someone on from applied, from interview and from simulations.
     assert movable == {"applied", "interview", "simulations"}
     # rater@ has an interview to score, with the evidence item it is about.
@@ -94,7 +96,7 @@ def test_no_panel_member_is_conflicted_with_any_demo_candidate(seeded) -> None:
     assert sprint.candidates
     for seat in sprint.panel:
         for candidate in sprint.candidates:
-            assert selection.panel_conflict(seat.user, candidate) is None, (
+            assert panel_services.panel_conflict(seat.user, candidate) is None, (
                 seat.user.email, candidate.person.name)
 
 

@@ -41,7 +41,7 @@ from coachprog.people.services import get_manager_links, reporting_line_cte
 from coachprog.policy.domain import OptOutKind
 from coachprog.policy.guards import guard
 from coachprog.policy.services import opt_out_problems
-from coachprog.selection.domain import (
+from coachprog.selection.appointment.domain import (
     DEFAULT_ENGAGEMENT_HOURS_PER_WEEK,
     MatchFacts,
     match_problems,

@@ -33,7 +33,7 @@ from coachprog.errors import DomainError, NotFound, NotPermitted
 from coachprog.extensions import db
 from coachprog.governance import services as audit
 from coachprog.people.models import Person
-from coachprog.selection.domain import (
+from coachprog.selection.appointment.domain import (
     MAX_PROTECTED_PERCENT,
     MIN_PROTECTED_PERCENT,
     Paperwork,

@@ -12,9 +12,7 @@ from sqlalchemy.orm import joinedload
 from coachprog.extensions import db
 from coachprog.policy.domain import OptOutKind
 from coachprog.policy.services import opted_out_ids
-from coachprog.selection.domain import (
-    CandidateStage,
-)
+from coachprog.selection.domain import CandidateStage
 from coachprog.selection.models import Candidate
 
 

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from coachprog.db import UTCDateTime, utcnow
+from coachprog.db import CreatedByMixin, UTCDateTime, utcnow
 from coachprog.extensions import db
 
 if TYPE_CHECKING:
@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from coachprog.people.models import Person
 
 
-class Sprint(db.Model):  # type: ignore[name-defined]
+class Sprint(CreatedByMixin, db.Model):  # type: ignore[name-defined]
     __tablename__ = "sprints"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -33,10 +33,6 @@ class Sprint(db.Model):  # type: ignore[name-defined]
     # Stage-length overrides in days, keyed by SprintStage value; missing stages use defaults.
     stage_days: Mapped[dict[str, Any]] = mapped_column(sa.JSON, default=dict)
     status: Mapped[str] = mapped_column(sa.String(16), default="open", index=True)  # open|closed
-    created_by_id: Mapped[int | None] = mapped_column(
-        sa.ForeignKey("users.id", ondelete="SET NULL")
-    )
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     panel: Mapped[list[SprintPanelMember]] = relationship(
         back_populates="sprint", cascade="all, delete-orphan", order_by="SprintPanelMember.id"

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from coachprog.db import UTCDateTime, utcnow
+from coachprog.db import CreatedByMixin, UTCDateTime, utcnow
 from coachprog.extensions import db
 from coachprog.practicum.ledger import domain
 
@@ -41,7 +41,7 @@ class PracticumProgram(db.Model):  # type: ignore[name-defined]
                               self.weeks_min, self.weeks_max)
 
 
-class PracticumEnrolment(db.Model):  # type: ignore[name-defined]
+class PracticumEnrolment(CreatedByMixin, db.Model):  # type: ignore[name-defined]
     """One appointed coach's practicum: the program and the start of the 8–12 week window."""
 
     __tablename__ = "practicum_enrolments"
@@ -52,9 +52,6 @@ class PracticumEnrolment(db.Model):  # type: ignore[name-defined]
     program_id: Mapped[int] = mapped_column(
         sa.ForeignKey("practicum_programs.id", ondelete="RESTRICT"), index=True)
     start_date: Mapped[date] = mapped_column(sa.Date)
-    created_by_id: Mapped[int | None] = mapped_column(
-        sa.ForeignKey("users.id", ondelete="SET NULL"))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     person: Mapped[Person] = relationship()
     program: Mapped[PracticumProgram] = relationship(lazy="joined")

@@ -116,6 +116,14 @@ class CreatedByMixin:
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
+class RecordedByMixin:
+    """Who recorded the record (kept if the account goes) and when."""
+
+    recorded_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="SET NULL"))
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
 class ClosureMixin:
     """A record someone closes with a note: when and by whom (kept if the account goes)."""
 

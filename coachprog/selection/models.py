@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from coachprog.db import CreatedByMixin, UTCDateTime, utcnow
+from coachprog.db import CreatedAtMixin, CreatedByMixin, TimestampsMixin, UTCDateTime, utcnow
 from coachprog.extensions import db
 
 if TYPE_CHECKING:
@@ -59,7 +59,7 @@ class SprintPanelMember(db.Model):  # type: ignore[name-defined]
     user: Mapped[User] = relationship()
 
 
-class Candidate(db.Model):  # type: ignore[name-defined]
+class Candidate(TimestampsMixin, db.Model):  # type: ignore[name-defined]
     """One person's entry in one sprint (a nominee is listed before they accept)."""
 
     __tablename__ = "candidates"
@@ -84,8 +84,6 @@ class Candidate(db.Model):  # type: ignore[name-defined]
     invited_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     exit_reason: Mapped[str] = mapped_column(sa.Text, default="")  # rejection/withdrawal
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
     sprint: Mapped[Sprint] = relationship(back_populates="candidates")
     person: Mapped[Person] = relationship()
@@ -129,7 +127,7 @@ class CandidateEvent(db.Model):  # type: ignore[name-defined]
     candidate: Mapped[Candidate] = relationship(back_populates="events")
 
 
-class CandidateAssessment(db.Model):  # type: ignore[name-defined]
+class CandidateAssessment(CreatedAtMixin, db.Model):  # type: ignore[name-defined]
     """An assessment that counts for a stage; `purpose` is the rubric id it must use
     (interview, simulation-performance, simulation-transition)."""
 
@@ -143,7 +141,6 @@ class CandidateAssessment(db.Model):  # type: ignore[name-defined]
         sa.ForeignKey("assessments.id", ondelete="RESTRICT"), unique=True
     )
     purpose: Mapped[str] = mapped_column(sa.String(64))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     candidate: Mapped[Candidate] = relationship(back_populates="assessments")
     assessment: Mapped[Assessment] = relationship()

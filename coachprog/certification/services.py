@@ -24,8 +24,9 @@ from coachprog.certification.models import (
     CertificationDecision,
     CertificationReminder,
 )
+from coachprog.coaching.engagements.services import register_match_blocker
 from coachprog.coaching.models import SupervisorAssignment
-from coachprog.coaching.services import register_match_blocker, register_roster_exclusion
+from coachprog.coaching.roster.services import register_roster_exclusion
 from coachprog.db import get_or_404, utcnow
 from coachprog.errors import DomainError
 from coachprog.extensions import db

@@ -12,8 +12,9 @@ import sqlalchemy as sa
 from coachprog.authority import SystemActor
 from coachprog.certification import services
 from coachprog.certification.models import Certification, CertificationReminder
-from coachprog.coaching import services as coaching
+from coachprog.coaching.engagements import services as engagement_services
 from coachprog.coaching.models import SupervisorAssignment
+from coachprog.coaching.roster import services as roster
 from coachprog.errors import DomainError, NotPermitted
 from coachprog.extensions import db
 from coachprog.notifications.models import OutboxMessage
@@ -94,16 +95,16 @@ def test_tick_lapses_past_due_and_takes_coach_off_roster_and_matching():
     other = appointed_coach()
     cert = certified(coach.id, valid_until=date(2027, 3, 1))
     certified(other.id, valid_until=date(2028, 3, 1))
-    assert coach.id in coaching.active_coach_ids()
+    assert coach.id in roster.active_coach_ids()
     assert services.run_tick(SYSTEM, on=date(2027, 3, 1)).lapsed == 0
     summary = services.run_tick(SYSTEM, on=date(2027, 3, 2))
     assert summary.lapsed == 1
     assert cert.status == "lapsed" and cert.lapsed_at is not None
     assert services.display_status(cert, date(2027, 3, 2)) == "lapsed"
-    assert coach.id not in coaching.active_coach_ids()
-    assert other.id in coaching.active_coach_ids()
-    assert coaching.match_blocks(coach.id)
-    assert coaching.match_blocks(other.id) == []
+    assert coach.id not in roster.active_coach_ids()
+    assert other.id in roster.active_coach_ids()
+    assert engagement_services.match_blocks(coach.id)
+    assert engagement_services.match_blocks(other.id) == []
     assert services.run_tick(SYSTEM, on=date(2027, 3, 3)).lapsed == 0
 
 
@@ -118,7 +119,7 @@ def test_revocation_needs_admin_and_reason_and_is_immediate():
         services.revoke_certification(admin, cert.id, "no")
     services.revoke_certification(admin, cert.id, "Serious ethics breach found")
     assert services.display_status(cert, date(2030, 1, 1)) == "revoked"
-    assert coach.id not in coaching.active_coach_ids()
+    assert coach.id not in roster.active_coach_ids()
 
 
 def test_tick_needs_admin():

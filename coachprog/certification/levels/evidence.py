@@ -18,7 +18,7 @@ from coachprog.assessments.models import Assessment, EvidenceItem
 from coachprog.audits import services as audit_services
 from coachprog.certification import domain
 from coachprog.certification.models import Certification, CertificationEvidence
-from coachprog.coaching import services as coaching_services
+from coachprog.coaching.paperwork import services as paperwork_services
 from coachprog.extensions import db
 from coachprog.practicum.ledger import services as practicum_services
 from coachprog.practicum.supervision import services as supervision_services
@@ -85,13 +85,13 @@ def _capstone(ctx: EvidenceContext, spec: domain.CriterionSpec) -> domain.Measur
 
 @evidence("paperwork_complete")
 def _paperwork(ctx: EvidenceContext, spec: domain.CriterionSpec) -> domain.Measurement:
-    row = coaching_services.paperwork_for(ctx.person_id)
+    row = paperwork_services.paperwork_for(ctx.person_id)
     if row is None:
         # Nothing drawn up yet: no link, since the paperwork page exists only once L&D has
         # started the coach's file (it answers 404 before).
         return domain.Measurement(False, "No paperwork drawn up yet: L&D starts it after "
                                          "appointment.")
-    missing = missing_paperwork(coaching_services.to_domain(row))
+    missing = missing_paperwork(paperwork_services.to_domain(row))
     return domain.Measurement(not missing, "; ".join(missing),
                               f"/coaching/coaches/{ctx.person_id}/paperwork")
 

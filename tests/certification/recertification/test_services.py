@@ -20,7 +20,7 @@ from coachprog.certification.models import (
 )
 from coachprog.certification.recertification import evidence, review
 from coachprog.certification.recertification import services as rs
-from coachprog.coaching.services import roster_exclusions
+from coachprog.coaching.roster.services import roster_exclusions
 from coachprog.db import set_clock
 from coachprog.errors import DomainError, NotFound, NotPermitted
 from coachprog.extensions import db

@@ -47,9 +47,9 @@ lint: $(DEV_STAMP)
 	$(BIN)/ruff check coachprog tests bench wsgi.py
 	$(BIN)/mypy coachprog
 	$(BIN)/mypy --strict --follow-imports=silent coachprog/*/domain.py coachprog/selection/impact.py coachprog/selection/panel_domain.py \
-	  coachprog/selection/demographics.py coachprog/recordings/sensitive.py \
+	  coachprog/selection/demographics.py coachprog/recordings/review/sensitive.py \
 	  coachprog/practicum/supervision_domain.py coachprog/audits/fidelity.py \
-	  coachprog/recordings/wer.py coachprog/practicum/capstone_domain.py \
+	  coachprog/recordings/transcription/wer.py coachprog/practicum/capstone_domain.py \
 	  coachprog/practicum/triad_domain.py coachprog/certification/recert_domain.py \
 	  coachprog/people/data_rights/domain.py \
 	  coachprog/program/roi/domain.py coachprog/program/levels.py \

@@ -79,8 +79,10 @@ CASES = [
 
 def _domain_cases() -> list[Case]:
     cases: list[Case] = []
-    for path in sorted(Path(__file__).parent.glob("*/access_cases.py")):
-        module = importlib.import_module(f"tests.{path.parent.name}.access_cases")
+    here = Path(__file__).parent
+    for path in sorted(here.rglob("access_cases.py")):
+        dotted = ".".join(path.relative_to(here).with_suffix("").parts)
+        module = importlib.import_module(f"tests.{dotted}")
         cases.extend(module.CASES)
     return cases
 

@@ -33,7 +33,7 @@ PURE_BESIDE_DOMAIN = (
     "selection/impact.py",
     "selection/panel_domain.py",
     "selection/demographics.py",
-    "recordings/sensitive.py",
+    "recordings/review/sensitive.py",
     "practicum/supervision_domain.py",
     "audits/fidelity.py",
     "practicum/capstone_domain.py",

@@ -28,8 +28,8 @@ from coachprog.assessments.services import (
 from coachprog.auth.models import User
 from coachprog.calibration.services import calibrated_until
 from coachprog.people.services import get_manager_links
-from coachprog.recordings.citations import evidence_recording
 from coachprog.recordings.permissions import BLIND_RELATION_WORDS, blind_relations
+from coachprog.recordings.review.citations import evidence_recording
 
 
 @dataclass(frozen=True)

@@ -447,14 +447,14 @@ def _check_rater(assessment: Assessment, rater: User | None, role: AssignmentRol
         raise _refuse("Conflict of interest: " + " ".join(conflicts))
     if getattr(assessment.evidence, "recording_id", None) is not None:
         # The chain bar: nobody above the recorded session's coach or coachee scores it.
-        from coachprog.recordings.citations import chain_rater_refusal
+        from coachprog.recordings.review.citations import chain_rater_refusal
 
         refusal = chain_rater_refusal(rater, assessment)
         if refusal:
             raise _refuse(refusal)
     if assessment.blind and getattr(assessment.evidence, "recording_id", None) is not None:
         # A rater who knows the coach through the recording would know whose session it is.
-        from coachprog.recordings.citations import blind_rater_refusal
+        from coachprog.recordings.review.citations import blind_rater_refusal
 
         refusal = blind_rater_refusal(rater, assessment)
         if refusal:
@@ -565,7 +565,7 @@ def save_marks(actor: Any, assignment: RaterAssignment, raw_values: Mapping[str,
     parsed = _parse_or_refuse(rubric, raw_values, raw_notes, complete=submit)
     _write_marks(assignment, parsed.values, parsed.notes)
     if citations is not None:
-        from coachprog.recordings.citations import save_citations
+        from coachprog.recordings.review.citations import save_citations
 
         db.session.flush()  # new marks need ids before their citations
         save_citations(actor, assignment, citations)

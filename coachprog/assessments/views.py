@@ -35,7 +35,7 @@ from coachprog.assessments.models import Assessment
 from coachprog.auth.permissions import can
 from coachprog.errors import DomainError
 from coachprog.extensions import db
-from coachprog.recordings import citations
+from coachprog.recordings.review import citations
 from coachprog.rubrics.domain import Rubric, percent
 from coachprog.storage import send_stored
 from coachprog.validation import parse_id

@@ -590,7 +590,7 @@ def audit_recordings(actor: Any, audit: Audit) -> list[AuditRecording]:
     """The chosen session's recordings the auditor may open, with transcripts whose coach and
     coachee names are replaced (blind: "Coach A-0001", "Client"). Each read is audited."""
     from coachprog.recordings.models import CoachingSession
-    from coachprog.recordings.sensitive import PSEUDONYM, redact
+    from coachprog.recordings.review.sensitive import PSEUDONYM, redact
 
     if audit.session_id is None:
         return []

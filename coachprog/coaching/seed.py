@@ -253,7 +253,7 @@ def _consent(actor: Any, engagement: Any) -> Any:
     text (the coachee holds no account to acknowledge it in the app)."""
     from coachprog.extensions import db
     from coachprog.governance import services as audit
-    from coachprog.recordings.consent import token_hash
+    from coachprog.recordings.consent.services import token_hash
     from coachprog.recordings.models import CoacheeConsent, ConsentText
 
     text = db.session.scalar(sa.select(ConsentText).where(
@@ -282,7 +282,7 @@ def _consent(actor: Any, engagement: Any) -> Any:
 
 def demo_transcript() -> Any:
     """The shipped transcript of the demo clip as the transcription engine returns it."""
-    from coachprog.recordings.transcription import Segment, TranscriptResult
+    from coachprog.recordings.transcription.engine import Segment, TranscriptResult
 
     data = json.loads(CLIP_TRANSCRIPT.read_text())
     return TranscriptResult(

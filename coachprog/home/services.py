@@ -206,7 +206,7 @@ def _assessment_panel(user: Any) -> Panel:
 
 def _flags_item(user: Any) -> Item | None:
     """Sensitive-topic flags on sessions of coaches this master coach supervises."""
-    from coachprog.recordings.review import open_flag_count
+    from coachprog.recordings.review.services import open_flag_count
 
     count = open_flag_count(user)
     if not count:
@@ -271,7 +271,7 @@ def _selection_panel(user: Any) -> Panel:
                                 url_for("selection.my_candidacy", sprint_id=candidate.sprint_id,
                                         candidate_id=candidate.id)))
     from coachprog.coaching.models import Engagement
-    from coachprog.recordings.consent import current_consent
+    from coachprog.recordings.consent.services import current_consent
 
     coached = db.session.scalars(sa.select(Engagement).options(joinedload(Engagement.coach))
                                  .where(Engagement.coachee_person_id == user.person_id,

@@ -30,7 +30,7 @@ def register_retention_cli(app: Flask) -> None:
     @click.option("--dry-run", is_flag=True, help="List what would be deleted; delete nothing.")
     def purge_command(dry_run: bool) -> None:
         """Delete audio and transcripts past their retention periods."""
-        from coachprog.recordings.retention import purge_expired, retention_periods
+        from coachprog.recordings.retention.services import purge_expired, retention_periods
 
         set_origin(Origin(ip=None, via="cli"))
         periods = retention_periods()
@@ -79,9 +79,9 @@ def register_transcribe_cli(app: Flask) -> None:
     @click.option("--json", "as_json", is_flag=True, help="Print JSON with the model details.")
     def transcribe_command(audio_file: Path, as_json: bool) -> None:
         """Validate AUDIO_FILE by decoding it, transcribe it and print the segments."""
-        from coachprog.recordings.audio import InvalidAudio, probe
         from coachprog.recordings.storage import max_bytes, max_seconds
-        from coachprog.recordings.transcription import (
+        from coachprog.recordings.transcription.audio import InvalidAudio, probe
+        from coachprog.recordings.transcription.engine import (
             ModelUnavailable,
             TranscriptionSettings,
             WhisperTranscriber,

@@ -33,8 +33,8 @@ from coachprog.jobs.models import Job
 from coachprog.jobs.queue import JobCancelled, create_job
 from coachprog.people.models import Person
 from coachprog.people.services import chain_refusal
-from coachprog.recordings import consent as consent_rules
 from coachprog.recordings import storage
+from coachprog.recordings.consent import services as consent_rules
 from coachprog.recordings.models import CoacheeConsent, CoachingSession, Recording, Transcript
 from coachprog.recordings.permissions import prefetch_content_checks
 from coachprog.selection.models import Candidate
@@ -51,7 +51,7 @@ Progress = Callable[[int, str], None]
 """Percent of the audio processed (0–99) and a short note for the page."""
 Engine = Callable[[Path, Callable[[int], None]], Any]
 """Runs speech-to-text on a file, calling back with the percent of audio done (0–100);
-returns the engine's TranscriptResult (coachprog.recordings.transcription)."""
+returns the engine's TranscriptResult (coachprog.recordings.transcription.engine)."""
 
 
 @dataclass(frozen=True)
@@ -65,7 +65,7 @@ def engagement_target(engagement: Engagement) -> Any:
     return SimpleNamespace(engagement=engagement)
 
 
-# --- consent (coachprog.recordings.consent decides what is current) ----------------------------
+# --- consent (recordings.consent.services decides what is current) ------------------------------
 
 
 def consent_refusal(engagement_id: int, need: str) -> str | None:
@@ -417,7 +417,7 @@ def open_audio(actor: Any, recording_id: int) -> AudioFile:
 def blind_audio_name(storage_name: str) -> str:
     """The store name of the tag-free copy for blind listeners (see `storage.plain_copy`);
     NotFound when the audio went meanwhile or no longer decodes."""
-    from coachprog.recordings.audio import InvalidAudio
+    from coachprog.recordings.transcription.audio import InvalidAudio
 
     try:
         return storage.plain_copy(storage_name)
@@ -509,8 +509,8 @@ def user_safe_reason(text: str) -> str:
 def engine_failure_reason(error: BaseException) -> str:
     """What the people waiting for a transcript are told when the engine stops; the
     operators read the full error in the log."""
-    from coachprog.recordings.audio import InvalidAudio
-    from coachprog.recordings.transcription import ModelUnavailable
+    from coachprog.recordings.transcription.audio import InvalidAudio
+    from coachprog.recordings.transcription.engine import ModelUnavailable
 
     if isinstance(error, ModelUnavailable):
         return ("The speech model is not installed on this server. An administrator has to "
@@ -579,7 +579,7 @@ def transcribe_recording(recording_id: int, *, engine: Engine, progress: Progres
     db.session.execute(sa.update(Recording).where(Recording.id == recording_id)
                        .values(status="done", progress=100, error=""))
     db.session.expire(recording, ["status", "progress", "error"])
-    from coachprog.recordings import review  # review builds on these services
+    from coachprog.recordings.review import services as review  # review builds on these services
 
     # Sensitive-topic language goes to the supervising master coach as a flag for a human.
     review.flag_sensitive_topics(recording, actor=actor)

@@ -80,7 +80,7 @@ def _size_words(limit: int) -> str:
 def store_upload(stream: IO[bytes]) -> StoredAudio:
     """Copy the upload into the recordings folder under a random name once it decodes as audio
     within the limits; raise InvalidUpload (and leave nothing behind) otherwise."""
-    from coachprog.recordings.audio import InvalidAudio, probe
+    from coachprog.recordings.transcription.audio import InvalidAudio, probe
 
     audio = store()
     limit = max_bytes()
@@ -132,7 +132,7 @@ def plain_copy(storage_name: str) -> str:
     re-encoding on every request would decode the whole recording for each Range request a
     seeking player sends. Written through the store (atomically); if the original is deleted
     meanwhile (a withdrawal), the copy is deleted too and FileNotFoundError says so."""
-    from coachprog.recordings.audio import write_plain_wav
+    from coachprog.recordings.transcription.audio import write_plain_wav
 
     audio = store()
     name = plain_copy_name(storage_name)

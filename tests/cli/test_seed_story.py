@@ -18,8 +18,8 @@ from coachprog.extensions import db
 from coachprog.people.models import Person
 from coachprog.practicum import capstone_services
 from coachprog.practicum import services as practicum
-from coachprog.recordings import consent as consent_rules
 from coachprog.recordings import storage
+from coachprog.recordings.consent import services as consent_rules
 from coachprog.recordings.models import CoachingSession, Recording
 from coachprog.safeguarding.escalations import services as escalations
 from coachprog.safeguarding.escalations.models import EscalationCase

@@ -21,8 +21,8 @@ from coachprog.errors import DomainError
 from coachprog.extensions import db
 from coachprog.governance.policy import services as policy
 from coachprog.home import services as home
-from coachprog.recordings import consent as consent_rules
 from coachprog.recordings import services as recordings
+from coachprog.recordings.consent import services as consent_rules
 from coachprog.recordings.models import ConsentText
 from coachprog.selection import monitoring
 from tests.adverse_impact.builders import candidate, sprint

@@ -19,11 +19,11 @@ from coachprog.auth.permissions import SystemActor
 from coachprog.auth.services import create_api_token
 from coachprog.errors import DomainError
 from coachprog.extensions import db
-from coachprog.recordings import jobs as recording_jobs
 from coachprog.recordings import services
-from coachprog.recordings.audio import InvalidAudio
 from coachprog.recordings.models import Recording
-from coachprog.recordings.transcription import ModelUnavailable
+from coachprog.recordings.transcription import jobs as recording_jobs
+from coachprog.recordings.transcription.audio import InvalidAudio
+from coachprog.recordings.transcription.engine import ModelUnavailable
 from tests.conftest import csrf_token, wait_for_job
 from tests.recordings.recording_builders import (  # noqa: F401 - fixtures
     JFK,

@@ -254,7 +254,7 @@ def test_a_failed_transcription_shows_the_reason_and_a_retry_completes_it(
     assert "the model ran out of memory" in state.error
     assert recording.transcript is None
 
-    from coachprog.recordings import jobs as recording_jobs
+    from coachprog.recordings.transcription import jobs as recording_jobs
     from tests.recordings.recording_builders import FakeTranscriber
 
     monkeypatch.setattr(recording_jobs, "make_transcriber", lambda s: FakeTranscriber())
@@ -305,7 +305,7 @@ def test_rerunning_the_job_replaces_the_transcript(recordings_dir: Path, fake_tr
 
 def test_progress_reports_update_the_recording_and_the_job(
         app, recordings_dir: Path, monkeypatch) -> None:
-    from coachprog.recordings import jobs as recording_jobs
+    from coachprog.recordings.transcription import jobs as recording_jobs
     from tests.recordings.recording_builders import FakeTranscriber
 
     seen: list[tuple[str, int, int]] = []

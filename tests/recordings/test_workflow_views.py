@@ -155,7 +155,7 @@ def test_failed_transcription_shows_the_reason_and_retry_requeues(
     status = client.get(f"/recordings/{recording.id}/status").get_json()
     assert status["status"] == "failed" and "ran out of memory" in status["error"]
 
-    from coachprog.recordings import jobs as recording_jobs
+    from coachprog.recordings.transcription import jobs as recording_jobs
     from tests.recordings.recording_builders import FakeTranscriber
 
     monkeypatch.setattr(recording_jobs, "make_transcriber", lambda s: FakeTranscriber())

@@ -24,10 +24,10 @@ from coachprog.auth.permissions import SystemActor
 from coachprog.db import utcnow
 from coachprog.extensions import db
 from coachprog.jobs.models import Job
-from coachprog.recordings import consent as consent_services
 from coachprog.recordings import services, storage
+from coachprog.recordings.consent import services as consent_services
 from coachprog.recordings.models import Recording
-from coachprog.recordings.retention import purge_expired
+from coachprog.recordings.retention.services import purge_expired
 from tests.recordings.recording_builders import (  # noqa: F401 - fixtures
     JFK,
     recordings_dir,
@@ -46,8 +46,8 @@ WORKER = textwrap.dedent("""
     import json, sys
 
     from coachprog import create_app
-    from coachprog.recordings import jobs
-    from coachprog.recordings.transcription import RawSegment
+    from coachprog.recordings.transcription import jobs
+    from coachprog.recordings.transcription.engine import RawSegment
 
     database_url, instance, storage_url, endpoint, job_id = sys.argv[1:6]
     app = create_app({

@@ -16,7 +16,7 @@ from flask import Flask, current_app
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from coachprog.auth.domain import Role
-from coachprog.recordings.sensitive import CATEGORIES as FLAG_CATEGORIES
+from coachprog.recordings.review.sensitive import CATEGORIES as FLAG_CATEGORIES
 from coachprog.safeguarding.escalations.domain import (
     FLAG_REVIEWER,
     EscalationPath,

@@ -172,6 +172,7 @@ def _register_domains(app: Flask) -> None:
     import coachprog.program.scorecard.sources
     import coachprog.recordings.models
     import coachprog.recordings.permissions
+    import coachprog.recordings.review.scoring
     import coachprog.recordings.transcription.jobs
     import coachprog.rubrics.models
     import coachprog.rubrics.permissions

@@ -2,7 +2,7 @@
 
 The same services as the pages, and the same blind rules: a rater's token gets the pseudonym,
 never the subject's identity or the titles, and no other rater's result before their own is
-submitted (`services.describe_assessment` decides what goes out).
+submitted (`assessment_results.describe_assessment` decides what goes out).
 """
 
 from __future__ import annotations
@@ -16,6 +16,8 @@ from apiflask.validators import Length, OneOf
 from coachprog.api import bp, current_api_user, token_auth
 from coachprog.api.problems import problem
 from coachprog.api.schemas import PageOut, PageQueryIn
+from coachprog.assessments import evidence as assessment_evidence
+from coachprog.assessments import results as assessment_results
 from coachprog.assessments import services
 from coachprog.assessments.domain import AssessmentStatus
 from coachprog.errors import DomainError
@@ -165,7 +167,7 @@ def list_assessments(query: dict[str, Any]) -> Any:
     params = services.AssessmentQuery(status=query["status"], page=query["page"],
                                       per_page=query["per_page"])
     rows, total = services.list_assessments(actor, params)
-    return {"items": [services.describe_assessment(actor, a) for a in rows],
+    return {"items": [assessment_results.describe_assessment(actor, a) for a in rows],
             "page": params.page, "per_page": params.per_page, "total": total}
 
 
@@ -182,14 +184,14 @@ def create_assessment(body: dict[str, Any]) -> Any:
             if evidence_id is not None:
                 raise DomainError("Give evidence_item_id or evidence, not both.",
                                   field_errors={"evidence": ["Give one of the two."]})
-            evidence_id = services.create_evidence_item(actor, **body["evidence"]).id
+            evidence_id = assessment_evidence.create_evidence_item(actor, **body["evidence"]).id
         assessment = services.create_assessment(
             actor, evidence_item_id=evidence_id, rubric_version_id=body["rubric_version_id"],
             title=body["title"], blind=body["blind"])
     except DomainError as error:
         return _refused(error)
     db.session.commit()
-    return services.describe_assessment(actor, assessment), 201
+    return assessment_results.describe_assessment(actor, assessment), 201
 
 
 @bp.get("/assessments/<int:assessment_id>")
@@ -199,7 +201,8 @@ def create_assessment(body: dict[str, Any]) -> Any:
         tags=["assessments"], responses=[403, 404])
 def get_assessment(assessment_id: int) -> Any:
     actor = current_api_user()
-    return services.describe_assessment(actor, services.get_assessment(actor, assessment_id))
+    assessment = services.get_assessment(actor, assessment_id)
+    return assessment_results.describe_assessment(actor, assessment)
 
 
 @bp.post("/assessments/<int:assessment_id>/raters")

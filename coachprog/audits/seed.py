@@ -86,6 +86,7 @@ def _calibrate_auditor(actor: Any, master: Any) -> bool:
     off gold on one item, so rater@ is calibrated for audits (master@, who sets gold, is not
     calibrated by it). Once only (by title). A refusal (no audit rubric, rater@ missing or
     without the rater role) rolls back this part only and is explained on stderr."""
+    from coachprog.assessments import evidence as assessment_evidence
     from coachprog.assessments import services as assessment_services
     from coachprog.auth.models import User
     from coachprog.calibration import services as calibration_services
@@ -105,7 +106,7 @@ def _calibrate_auditor(actor: Any, master: Any) -> bool:
         return False
     try:
         with db.session.begin_nested():
-            items = [assessment_services.create_evidence_item(
+            items = [assessment_evidence.create_evidence_item(
                 actor, title=title, description="A made-up session for the audit calibration "
                 "demo: there is no recording.") for title in AUDIT_EVIDENCE]
             exercise = calibration_services.create_exercise(

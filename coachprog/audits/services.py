@@ -366,7 +366,7 @@ def auditor_refusal(user: User, coach_person_id: int) -> str | None:
     not expired), not the coach, not the coach's direct supervisor, no conflict of interest
     in the assessments registry (reporting line, coaching relationship, ...)."""
     from coachprog.assessments import domain as assessment_domain
-    from coachprog.assessments.services import relationship_facts
+    from coachprog.assessments.conflicts import relationship_facts
     from coachprog.calibration.services import is_calibrated
 
     name = user.display_name
@@ -393,7 +393,7 @@ def auditor_refusal(user: User, coach_person_id: int) -> str | None:
 def exclusions_for(coach_person_id: int, pool: list[User]) -> set[int]:
     """Auditors who may not audit this coach: direct supervisors, the coach, conflicts."""
     from coachprog.assessments import domain as assessment_domain
-    from coachprog.assessments.services import relationship_facts
+    from coachprog.assessments.conflicts import relationship_facts
 
     barred = {a.supervisor_user_id for a in db.session.scalars(sa.select(
         SupervisorAssignment).where(SupervisorAssignment.coach_person_id == coach_person_id))}
@@ -408,7 +408,7 @@ def _exclusions_many(coach_ids: list[int], pool: list[User]) -> dict[int, set[in
     """`exclusions_for` every drawn coach at once: supervisors from one query, reporting
     lines from one, each auditor's coachees from one (not ~35 queries per coach)."""
     from coachprog.assessments import domain as assessment_domain
-    from coachprog.assessments.services import relationship_facts_many
+    from coachprog.assessments.conflicts import relationship_facts_many
 
     barred: dict[int, set[int]] = {c: set() for c in coach_ids}
     for i in range(0, len(coach_ids), 500):

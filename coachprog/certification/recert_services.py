@@ -35,6 +35,7 @@ from typing import Any
 import sqlalchemy as sa
 
 import coachprog.certification.recert_permissions  # noqa: F401  (registers the rules)
+from coachprog.assessments import conflicts as assessment_conflicts
 from coachprog.assessments import domain as assessment_rules
 from coachprog.assessments import services as assessment_services
 from coachprog.assessments.models import Assessment, EvidenceItem, RaterAssignment
@@ -407,7 +408,7 @@ def _rater_problems(rater: User, cert: Certification, rubric: RubricVersion) -> 
         return [f"{rater.display_name} is not a master coach: a master coach scores the "
                 "recertification review."]
     conflicts = assessment_rules.find_conflicts(
-        assessment_services.relationship_facts(rater, cert.person_id))
+        assessment_conflicts.relationship_facts(rater, cert.person_id))
     if conflicts:
         return ["Conflict of interest: " + " ".join(conflicts)]
     refusal = calibration_refusal(rater, rubric.rubric_key, rubric_title=rubric.title)

@@ -106,6 +106,8 @@ def _reviewed(actor: Any, person_id: int, rubric_key: str, raters: list[Any],
     """A closed, passed assessment of this coach on the rubric. With a moderator, the two
     raters disagree on the non-negotiables and the moderator settles it as a pass (so a
     master coach who does not supervise the coach has scored it)."""
+    from coachprog.assessments import evidence as assessment_evidence
+    from coachprog.assessments import moderation as assessment_moderation
     from coachprog.assessments import services as assessments
     from coachprog.people.models import Person
     from coachprog.seed import SOLID, STRONG, WEAK, DemoMismatch
@@ -116,7 +118,7 @@ def _reviewed(actor: Any, person_id: int, rubric_key: str, raters: list[Any],
     if version is None or person is None:
         raise DemoMismatch(f"no {rubric_key} rubric is loaded.")
     what = "Session recording" if rubric_key == "session-review" else "Capstone brief"
-    evidence = assessments.create_evidence_item(
+    evidence = assessment_evidence.create_evidence_item(
         actor, title=f"{what}: {person.name} (practicum)",
         description="Demo evidence for a certified coach (no file).",
         subject_employee_id=person.employee_id)
@@ -133,7 +135,7 @@ def _reviewed(actor: Any, person_id: int, rubric_key: str, raters: list[Any],
         assessments.save_marks(user, assignment, values, notes, submit=True)
     if moderator is not None:
         values, notes = STRONG.marks(rubric)
-        assessments.settle_moderation(moderator, assessment, values, notes,
+        assessment_moderation.settle_moderation(moderator, assessment, values, notes,
                                       "Demo: the non-negotiables were met; the second rater "
                                       "missed the contracting at minute two.")
     if assessment.status != "closed" or not (assessment.result or {}).get("passed"):

@@ -27,6 +27,7 @@ from typing import Any
 
 from coachprog.auth.domain import PROGRAM_STAFF, Role
 from coachprog.auth.permissions import has_any_role, is_signed_in, permission
+from coachprog.coaching.supervisors import supervisor_user_ids
 from coachprog.people.domain import reports_to
 
 
@@ -124,11 +125,9 @@ def can_view_engagement(user: Any, engagement: Any = None) -> bool:
 
 @permission
 def can_view_engagement_goals(user: Any, engagement: Any = None) -> bool:
-    """The coach, their assigned supervisors (`recordings.permissions.supervisor_user_ids`:
+    """The coach, their assigned supervisors (`coaching.supervisors.supervisor_user_ids`:
     holding a supervising role, not in the coach's chain), L&D admins and the coachee whose
     goals they are — never a manager of either party (`can_view_engagement` refuses first)."""
-    from coachprog.recordings.permissions import supervisor_user_ids
-
     if not can_view_engagement(user, engagement) or has_any_role(user, Role.SPONSOR):
         return False
     if _person_id(user) in (engagement.coach_person_id, engagement.coachee_person_id) or \

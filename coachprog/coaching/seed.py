@@ -253,7 +253,7 @@ def _consent(actor: Any, engagement: Any) -> Any:
     text (the coachee holds no account to acknowledge it in the app)."""
     from coachprog.extensions import db
     from coachprog.governance import services as audit
-    from coachprog.recordings.consent.services import token_hash
+    from coachprog.recordings.consent.domain import token_hash
     from coachprog.recordings.models import CoacheeConsent, ConsentText
 
     text = db.session.scalar(sa.select(ConsentText).where(
@@ -298,6 +298,7 @@ def _transcribed_session(trainee: Any, engagement: Any, consent: Any, day: date)
     from coachprog.recordings import services as recordings
     from coachprog.recordings import storage
     from coachprog.recordings.models import Recording
+    from coachprog.recordings.transcription import services as transcription_services
 
     session = recordings.create_session(trainee, engagement.id, session_date=day,
                                         duration_minutes=45)
@@ -312,7 +313,7 @@ def _transcribed_session(trainee: Any, engagement: Any, consent: Any, day: date)
     db.session.add(recording)
     db.session.flush()
     result = demo_transcript()
-    segments = recordings._write_transcript(recording, result)  # the job's own writer
+    segments = transcription_services._write_transcript(recording, result)  # the job's own writer
     audit.record("recording.uploaded", actor=trainee, object_type="recording",
                  object_id=recording.id,
                  detail={"session_id": session.id, "consent_id": consent.id,

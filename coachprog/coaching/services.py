@@ -31,8 +31,8 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
 
+from coachprog.assessments.conflicts import register_coaching_source
 from coachprog.assessments.domain import manager_chain
-from coachprog.assessments.services import register_coaching_source
 from coachprog.auth.permissions import can, require
 from coachprog.coaching.models import CoachPaperwork, Engagement, EvaluationRelationship
 from coachprog.db import utcnow

@@ -98,6 +98,7 @@ def _seed_supervision(actor: Any, person_id: int, lead: Any) -> bool:
     and lead@ (calibrated by the assessments seed), then dated back to when the demo says
     they were scored; a 1:1 that closes the older one's 7-day deadline. A refusal (a demo
     account changed, no rubric) rolls back this part only and says why on stderr."""
+    from coachprog.assessments import evidence as assessment_evidence
     from coachprog.assessments import services as assessments
     from coachprog.assessments.models import Assessment
     from coachprog.auth import services as auth_services
@@ -126,7 +127,7 @@ def _seed_supervision(actor: Any, person_id: int, lead: Any) -> bool:
     try:
         with db.session.begin_nested():
             for title, hours_ago, held in DEMO_REVIEWS:
-                evidence = assessments.create_evidence_item(
+                evidence = assessment_evidence.create_evidence_item(
                     actor, title=f"Practicum session recording: {person.name}",
                     description="A made-up practicum session for the demo (no recording).",
                     subject_employee_id=person.employee_id)

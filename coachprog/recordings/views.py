@@ -22,7 +22,7 @@ from flask_login import current_user, login_required
 from coachprog.auth.permissions import can
 from coachprog.errors import DomainError
 from coachprog.extensions import db
-from coachprog.recordings import services
+from coachprog.recordings import services, supervision
 from coachprog.recordings.forms import (
     RetryForm,
     SessionForm,
@@ -181,16 +181,16 @@ def retry_recording(recording_id: int) -> Any:
 def _render_supervisors(form: SupervisorForm | None = None, status: int = 200) -> Any:
     page, per_page = page_arg(), current_app.config["COACHPROG_PAGE_SIZE"]
     q = request.args.get("q", "").strip()[:100]
-    supervision = services.list_supervision(current_user, page=page, per_page=per_page, q=q)
+    listing = supervision.list_supervision(current_user, page=page, per_page=per_page, q=q)
     form = form or SupervisorForm(formdata=None)
     form.coach_person_id.choices = [("", "— choose —")] + [
-        (str(p.id), f"{p.name} ({p.email})") for p in supervision.coaches]
+        (str(p.id), f"{p.name} ({p.email})") for p in listing.coaches]
     form.supervisor_user_id.choices = [("", "— choose —")] + [
-        (str(u.id), f"{u.display_name} ({u.email})") for u in supervision.supervisors]
-    return render_template("recordings/supervisors.html", supervision=supervision, form=form,
+        (str(u.id), f"{u.display_name} ({u.email})") for u in listing.supervisors]
+    return render_template("recordings/supervisors.html", supervision=listing, form=form,
                            unassign_form=UnassignForm(formdata=None), q=q,
-                           coach_choices=services.COACH_CHOICES,
-                           pagination=Pagination(page, per_page, supervision.total)), status
+                           coach_choices=supervision.COACH_CHOICES,
+                           pagination=Pagination(page, per_page, listing.total)), status
 
 
 @bp.route("/supervisors", methods=["GET", "POST"])
@@ -202,7 +202,7 @@ def supervisors() -> Any:
     form = SupervisorForm()
     if form.validate_on_submit():
         try:
-            services.assign_supervisor(current_user, coach_person_id=form.coach_person_id.data,
+            supervision.assign_supervisor(current_user, coach_person_id=form.coach_person_id.data,
                                        supervisor_user_id=form.supervisor_user_id.data)
         except DomainError as error:
             db.session.rollback()
@@ -220,7 +220,7 @@ def unassign_supervisor(assignment_id: int) -> Any:
     authorize("can_manage_recordings")
     form = UnassignForm()
     if form.validate_on_submit():
-        services.unassign_supervisor(current_user, assignment_id)
+        supervision.unassign_supervisor(current_user, assignment_id)
         db.session.commit()
         flash("Supervisor removed.", "success")
     else:

@@ -27,6 +27,7 @@ from coachprog.governance.models import AuditEntry
 from coachprog.jobs import queue as queue_module
 from coachprog.jobs.models import Job
 from coachprog.jobs.queue import run_job
+from coachprog.recordings.consent import domain as consent_domain
 from coachprog.recordings.consent import services as consent_services
 from coachprog.recordings.models import Recording, Transcript
 from coachprog.recordings.retention import services as retention
@@ -298,6 +299,6 @@ def _give_token(consent_id: int) -> str:
 
     token = f"link-for-{consent_id}"
     db.session.execute(sa.update(CoacheeConsent).where(CoacheeConsent.id == consent_id).values(
-        withdrawal_token_hash=consent_services.token_hash(token)))
+        withdrawal_token_hash=consent_domain.token_hash(token)))
     db.session.commit()
     return token

@@ -383,15 +383,15 @@ def test_each_accepted_format_uploads_and_streams_with_its_type(
 
 
 def test_supervisor_page_pages_and_searches(client, auth, app, monkeypatch) -> None:
-    from coachprog.recordings import services as recording_services
+    from coachprog.recordings import supervision as recording_supervision
 
     w = world()
     lead = UserFactory(roles=[Role.LEAD_COACH], display_name="Lena Lead")
     other = UserFactory(roles=[Role.MASTER_COACH], display_name="Mona Master")
     admin = UserFactory(roles=[Role.ADMIN])
-    recording_services.assign_supervisor(admin, coach_person_id=w.coach.id,
+    recording_supervision.assign_supervisor(admin, coach_person_id=w.coach.id,
                                          supervisor_user_id=lead.id)
-    recording_services.assign_supervisor(admin, coach_person_id=w.coach.id,
+    recording_supervision.assign_supervisor(admin, coach_person_id=w.coach.id,
                                          supervisor_user_id=other.id)
     db.session.commit()
     monkeypatch.setitem(app.config, "COACHPROG_PAGE_SIZE", 1)

@@ -28,6 +28,7 @@ from coachprog.recordings import services, storage
 from coachprog.recordings.consent import services as consent_services
 from coachprog.recordings.models import Recording
 from coachprog.recordings.retention.services import purge_expired
+from coachprog.recordings.transcription import services as transcription_services
 from tests.recordings.recording_builders import (  # noqa: F401 - fixtures
     JFK,
     recordings_dir,
@@ -152,8 +153,8 @@ def test_a_job_whose_object_is_gone_fails_in_words(app: Flask, s3_site: Any,
     row = stored_recording(session(w.engagement), w.consent, recordings_dir,
                            status="queued", transcript=False)
     db.session.commit()
-    with pytest.raises(services.TranscriptionFailed, match="missing from storage"):
-        services.transcribe_recording(row.id, engine=lambda path, report: None,
+    with pytest.raises(transcription_services.TranscriptionFailed, match="missing from storage"):
+        transcription_services.transcribe_recording(row.id, engine=lambda path, report: None,
                                       progress=lambda *_: None, actor=SYSTEM)
 
 

@@ -16,7 +16,7 @@ from wtforms import (
 )
 from wtforms.validators import Optional
 
-from coachprog.recordings.consent.services import SCOPES
+from coachprog.recordings.consent.domain import SCOPES
 from coachprog.validation import parse_id
 
 

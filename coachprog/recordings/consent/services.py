@@ -2,8 +2,8 @@
 consents themselves (which text, who, when, how, which scope).
 
 Policy:
-- Consent texts are versioned. A text is never edited; a change is a new version (the version
-  label is unique). Retiring a text stops offering it; consents already given under it stand.
+- Consent texts are versioned (`consent.texts`); the scopes and what a signed form may be are
+  pure rules (`consent.domain`).
 - A consent is given for one engagement, either by the coachee acknowledging the text in the
   app (method "in_app", only the coachee's own account) or by an admin recording the signed
   form on the coachee's behalf (method "signed_form", a PDF or image checked by its first bytes).
@@ -21,7 +21,6 @@ Services flush; the caller commits.
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
@@ -42,6 +41,17 @@ from coachprog.governance import services as audit
 from coachprog.governance.policy.domain import OptOutKind
 from coachprog.governance.policy.guards import guard
 from coachprog.governance.policy.services import opt_out_problems
+from coachprog.notifications.services import send_email
+from coachprog.recordings.consent.domain import (
+    FORM_MIMETYPES,
+    SCOPES,
+    describe_scopes,
+    form_kind,
+    scope_problems,
+    scopes_of,
+    token_hash,
+)
+from coachprog.recordings.consent.texts import offered_consent_texts
 from coachprog.recordings.models import CoacheeConsent, ConsentText, Recording
 from coachprog.recordings.retention.purge import (
     ConsentPurge,
@@ -50,143 +60,9 @@ from coachprog.recordings.retention.purge import (
     purge_consent,
 )
 
-SCOPES: dict[str, str] = {
-    "record": "record the coaching sessions (audio)",
-    "transcribe": "transcribe the recordings to text",
-    "supervisor_review": "let the coach's supervisors listen to and read them",
-    "audit": "let auditors of the coaching programme listen to and read them",
-    "analytics": "use them, anonymised, in programme statistics",
-}
-METHODS = ("in_app", "signed_form")
-
-MAX_VERSION_LENGTH = 32
-MAX_TITLE_LENGTH = 200
-MAX_BODY_LENGTH = 50_000
 DEFAULT_MAX_CONSENT_FORM_BYTES = 10 * 1024 * 1024
 # A form dated long before the engagement began is more likely a typo than a real signature.
 _EARLIEST_BEFORE_START = timedelta(days=90)
-
-# What a signed form may be, told by its first bytes (never by its name or Content-Type).
-FORM_SIGNATURES: tuple[tuple[bytes, str], ...] = (
-    (b"%PDF-", "pdf"),
-    (b"\x89PNG\r\n\x1a\n", "png"),
-    (b"\xff\xd8\xff", "jpg"),
-)
-FORM_MIMETYPES = {"pdf": "application/pdf", "png": "image/png", "jpg": "image/jpeg"}
-
-
-# --- pure rules ---------------------------------------------------------------------------------
-
-
-def scope_problems(scopes: Collection[str]) -> list[str]:
-    """Why this combination of scopes cannot be consented to (empty when it can)."""
-    problems = []
-    unknown = sorted(set(scopes) - SCOPES.keys())
-    if unknown:
-        problems.append("Unknown scope: " + ", ".join(unknown) + ".")
-    if not set(scopes) & SCOPES.keys():
-        problems.append("Tick at least one thing the coachee consents to.")
-    if "transcribe" in scopes and "record" not in scopes:
-        problems.append("Transcription needs consent to record: a transcript is made from a "
-                        "recording. Tick “record” too, or untick “transcribe”.")
-    return problems
-
-
-def form_kind(head: bytes) -> str | None:
-    """"pdf", "png" or "jpg" from a file's first bytes; None for anything else."""
-    for signature, kind in FORM_SIGNATURES:
-        if head.startswith(signature):
-            return kind
-    return None
-
-
-def token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
-def scopes_of(consent: CoacheeConsent) -> set[str]:
-    """The scopes a consent covers, by name (the keys of SCOPES)."""
-    return {name for name in SCOPES if getattr(consent, f"scope_{name}")}
-
-
-def describe_scopes(scopes: Collection[str]) -> list[str]:
-    return [SCOPES[name] for name in SCOPES if name in scopes]
-
-
-# --- consent texts ------------------------------------------------------------------------------
-
-
-def list_consent_texts(actor: Any) -> Sequence[ConsentText]:
-    """Every version, newest first."""
-    require(actor, "can_manage_consent_texts")
-    return db.session.scalars(sa.select(ConsentText).order_by(
-        ConsentText.created_at.desc(), ConsentText.id.desc())).all()
-
-
-def offered_consent_texts() -> Sequence[ConsentText]:
-    """The versions offered for new consents: not retired, newest first (no permission: the
-    texts are what every coachee is asked to read)."""
-    return db.session.scalars(sa.select(ConsentText).where(ConsentText.retired_at.is_(None))
-                              .order_by(ConsentText.created_at.desc(),
-                                        ConsentText.id.desc())).all()
-
-
-def texts_in_use() -> set[int]:
-    """Ids of texts some consent refers to (those are frozen forever)."""
-    return set(db.session.scalars(sa.select(CoacheeConsent.consent_text_id).distinct()))
-
-
-def create_consent_text(actor: Any, *, version: str, title: str, body: str) -> ConsentText:
-    """A new version. Texts are never edited: a change is a new version."""
-    require(actor, "can_manage_consent_texts")
-    version, title, body = version.strip(), title.strip(), body.strip()
-    errors: dict[str, list[str]] = {}
-    if not version:
-        errors["version"] = ["Give the version a label, e.g. v2 or 2025-03."]
-    elif len(version) > MAX_VERSION_LENGTH:
-        errors["version"] = [f"Keep the version label under {MAX_VERSION_LENGTH} characters."]
-    elif any(c.isspace() for c in version):
-        errors["version"] = ["Use a version label without spaces, e.g. v2 or 2025-03."]
-    elif db.session.scalar(sa.select(ConsentText.id).where(ConsentText.version == version)):
-        errors["version"] = [f"Version {version} exists already. Texts are never changed: "
-                             "give the new text a new version label."]
-    if not title:
-        errors["title"] = ["Give the text a title."]
-    elif len(title) > MAX_TITLE_LENGTH:
-        errors["title"] = [f"Keep the title under {MAX_TITLE_LENGTH} characters."]
-    if not body:
-        errors["body"] = ["Write the text the coachee consents to."]
-    elif len(body) > MAX_BODY_LENGTH:
-        errors["body"] = [f"Keep the text under {MAX_BODY_LENGTH} characters."]
-    if errors:
-        raise DomainError("The consent text has problems.", field_errors=errors)
-    text = ConsentText(version=version, title=title, body=body,
-                       created_by_id=getattr(actor, "id", None))
-    db.session.add(text)
-    db.session.flush()
-    audit.record("consent_text.created", actor=actor, object_type="consent_text",
-                 object_id=text.id, detail={"version": version})
-    return text
-
-
-def get_consent_text(text_id: int) -> ConsentText:
-    text = db.session.get(ConsentText, text_id)
-    if text is None:
-        raise NotFound("consent text")
-    return text
-
-
-def retire_consent_text(actor: Any, text_id: int) -> ConsentText:
-    """Stop offering a version; consents given under it stand. Retiring twice changes
-    nothing."""
-    require(actor, "can_manage_consent_texts")
-    text = get_consent_text(text_id)
-    if text.retired_at is None:
-        text.retired_at = utcnow()
-        db.session.flush()
-        audit.record("consent_text.retired", actor=actor, object_type="consent_text",
-                     object_id=text.id, detail={"version": text.version})
-    return text
 
 
 # --- consents -----------------------------------------------------------------------------------
@@ -389,8 +265,6 @@ def record_consent(actor: Any, engagement_id: int, *, consent_text_id: int | Non
 
 def _email_coachee(engagement: Engagement, consent: CoacheeConsent, text: ConsentText,
                    token: str, *, by_coach: bool = False) -> None:
-    from coachprog.notifications.services import send_email
-
     coachee = engagement.coachee
     lines = "\n".join(f"- {line}" for line in describe_scopes(scopes_of(consent)))
     how = ("you gave it in the app" if consent.method == "in_app"

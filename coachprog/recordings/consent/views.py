@@ -11,7 +11,8 @@ from flask_login import current_user, login_required
 
 from coachprog.errors import DomainError
 from coachprog.extensions import db
-from coachprog.recordings.consent import services
+from coachprog.recordings.consent import domain, services
+from coachprog.recordings.consent import texts as consent_texts
 from coachprog.recordings.consent.forms import (
     AcknowledgeForm,
     AdminWithdrawForm,
@@ -37,8 +38,8 @@ EXPIRED = "The form expired; reload the page and try again."
 @bp.route("/texts")
 @login_required
 def list_texts() -> Any:
-    texts = services.list_consent_texts(current_user)
-    return render_template("consent/texts.html", texts=texts, in_use=services.texts_in_use(),
+    texts = consent_texts.list_consent_texts(current_user)
+    return render_template("consent/texts.html", texts=texts, in_use=consent_texts.texts_in_use(),
                            retire_form=RetireForm(formdata=None))
 
 
@@ -49,11 +50,11 @@ def create_text() -> Any:
     form = ConsentTextForm()
     if request.method == "GET" and (based_on := parse_id(request.args.get("from"))):
         # A new version usually starts from the last one: prefill, never edit in place.
-        source = services.get_consent_text(based_on)
+        source = consent_texts.get_consent_text(based_on)
         form.title.data, form.body.data = source.title, source.body
     if form.validate_on_submit():
         try:
-            text = services.create_consent_text(current_user, version=form.version.data or "",
+            text = consent_texts.create_consent_text(current_user, version=form.version.data or "",
                                                 title=form.title.data or "",
                                                 body=form.body.data or "")
         except DomainError as error:
@@ -72,9 +73,9 @@ def create_text() -> Any:
 @login_required
 def view_text(text_id: int) -> Any:
     authorize("can_manage_consent_texts")
-    text = services.get_consent_text(text_id)
+    text = consent_texts.get_consent_text(text_id)
     return render_template("consent/text_view.html", text=text,
-                           in_use=text.id in services.texts_in_use(),
+                           in_use=text.id in consent_texts.texts_in_use(),
                            retire_form=RetireForm(formdata=None))
 
 
@@ -85,7 +86,7 @@ def retire_text(text_id: int) -> Any:
     if not RetireForm().validate_on_submit():
         flash(EXPIRED, "error")
         return redirect(url_for("consent.list_texts"))
-    text = services.retire_consent_text(current_user, text_id)
+    text = consent_texts.retire_consent_text(current_user, text_id)
     db.session.commit()
     flash(f"Consent text {text.version} is retired: no longer offered. Consents given under it "
           "stand.", "success")
@@ -116,8 +117,8 @@ def _render_engagement(engagement_id: int, *, ack_form: AcknowledgeForm | None =
         ack_form=ack_form, signed_form=signed_form,
         withdraw_form=withdraw_form or AdminWithdrawForm(formdata=None), withdraw_id=withdraw_id,
         mine_form=WithdrawConfirmForm(formdata=None),
-        scopes_of=services.scopes_of, describe_scopes=services.describe_scopes,
-        scope_names=services.SCOPES), status
+        scopes_of=domain.scopes_of, describe_scopes=domain.describe_scopes,
+        scope_names=domain.SCOPES), status
 
 
 @bp.route("/engagements/<int:engagement_id>")

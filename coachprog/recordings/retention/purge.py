@@ -34,6 +34,7 @@ from coachprog.extensions import db
 from coachprog.governance import services as audit
 from coachprog.jobs.models import Job
 from coachprog.jobs.queue import CANCELLABLE, cancel_jobs
+from coachprog.recordings import storage
 from coachprog.recordings.models import (
     CoacheeConsent,
     MarkCitation,
@@ -84,8 +85,6 @@ def delete_audio(recording: Recording, *, reason: str = RETENTION_REASON) -> boo
 def delete_audio_files(recording_id: int, storage_name: str) -> bool:
     """Delete a recording's audio (and its tag-free copy) from the store, rows untouched;
     True when a file was deleted. An OSError (a file that cannot be deleted) is raised."""
-    from coachprog.recordings import storage
-
     audio = storage.store()
     deleted = audio.delete(storage_name)
     if not deleted:

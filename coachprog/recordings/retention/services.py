@@ -26,11 +26,13 @@ import sqlalchemy as sa
 from flask import current_app
 
 from coachprog.assessments.models import Assessment, EvidenceItem
-from coachprog.auth.permissions import require
+from coachprog.auth.permissions import SystemActor, require
 from coachprog.db import utcnow
 from coachprog.extensions import db
 from coachprog.governance import services as audit
+from coachprog.governance.services import Origin, set_origin
 from coachprog.jobs.batch import ItemFailure, one_item, record_run
+from coachprog.recordings import storage
 from coachprog.recordings.models import Recording, Transcript
 from coachprog.recordings.retention import purge
 from coachprog.recordings.retention.purge import (
@@ -152,8 +154,6 @@ PARTIAL_UPLOAD_HOURS = 24
 def sweep_partial_uploads(now: datetime) -> int:
     """Delete temporary files of uploads that never finished (a worker killed mid-upload):
     raw session audio with no recording row. Anything older than a day is abandoned."""
-    from coachprog.recordings import storage
-
     # Uploads are checked in the store's staging folder (the recordings folder itself without
     # an object store): a killed process leaves its temporary file there.
     folder = storage.store().staging_dir()
@@ -312,9 +312,6 @@ def purge_expired(actor: Any, *, now: datetime | None = None,
 
 def scheduled_purge() -> PurgeSummary:
     """The worker's periodic entry point: one run as the system, committed (like a job)."""
-    from coachprog.auth.permissions import SystemActor
-    from coachprog.governance.services import Origin, set_origin
-
     set_origin(Origin(ip=None, via="scheduler"))
     try:
         summary = purge_expired(SystemActor("retention"))

@@ -15,11 +15,15 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from coachprog.assessments.results import rater_label, visible_mark_sheets
 from coachprog.auth.permissions import can
 from coachprog.errors import DomainError
 from coachprog.extensions import db
 from coachprog.governance import services as audit
+from coachprog.people.services import chain_refusal
 from coachprog.recordings.models import MarkCitation, Recording, TranscriptSegment
+from coachprog.recordings.permissions import blind_rater_refusal as refusal_for
+from coachprog.recordings.review.sensitive import PSEUDONYM, redact
 from coachprog.validation import parse_id
 
 FIRST_WORDS = 8
@@ -81,9 +85,7 @@ def _audio_available(recording: Recording) -> bool:
 def blind_rater_refusal(rater: Any, assessment: Any) -> str | None:
     """Why the user may not rate this blind assessment of a recorded session (they know the
     coach through the recording: coach, supervisor, auditor); None when they may or the
-    evidence is no recording. Used by the assessments service when raters are assigned."""
-    from coachprog.recordings.permissions import blind_rater_refusal as refusal_for
-
+    evidence is no recording. Asked when raters are assigned (`review.scoring`)."""
     recording = evidence_recording(assessment)
     if recording is None or not assessment.blind:
         return None
@@ -94,8 +96,6 @@ def chain_rater_refusal(rater: Any, assessment: Any) -> str | None:
     """Why the user may not rate an assessment of a recorded session because they are in the
     management chain of its coach or coachee (blind or not: coaching is not surveillance);
     None when they are not, or the evidence is no recording."""
-    from coachprog.people.services import chain_refusal
-
     recording = evidence_recording(assessment)
     if recording is None:
         return None
@@ -116,8 +116,6 @@ def may_read(actor: Any, recording: Recording) -> bool:
 
 
 def _blind_moment(segment: TranscriptSegment, names: list[str]) -> Moment:
-    from coachprog.recordings.review.sensitive import PSEUDONYM, redact
-
     coach_name, coachee_name = names
     text = redact(redact(segment.text, [coachee_name], PSEUDONYM), [coach_name], "Coach")
     return Moment(segment.id, segment.start_seconds, segment.speaker, text)
@@ -324,8 +322,6 @@ def cited_moments(actor: Any, assessment: Any) -> CitedView:
     """The moments cited by the marks the actor may see (the blind rules of
     `visible_mark_sheets`, own marks included). Words and play links only for those who may
     open the recording; showing them is audited."""
-    from coachprog.assessments.services import rater_label, visible_mark_sheets
-
     recording = evidence_recording(assessment)
     sheets = visible_mark_sheets(actor, assessment, exclude_own=False)
     by_mark = _citations_by_mark(m.id for s in sheets for m in s.assignment.marks)

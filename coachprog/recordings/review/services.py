@@ -19,6 +19,7 @@ from flask import current_app
 from sqlalchemy.orm import selectinload
 
 from coachprog.auth.permissions import SystemActor, can, require
+from coachprog.coaching.models import Engagement
 from coachprog.db import utcnow
 from coachprog.errors import DomainError, NotFound
 from coachprog.extensions import db
@@ -26,12 +27,14 @@ from coachprog.governance import services as audit
 from coachprog.governance.policy.guards import guard
 from coachprog.recordings import services as recordings
 from coachprog.recordings.models import (
+    CoachingSession,
     Recording,
     SegmentEdit,
     SensitiveFlag,
     Transcript,
     TranscriptSegment,
 )
+from coachprog.recordings.permissions import flag_reviewed_coach_ids, prefetch_content_checks
 from coachprog.recordings.review import sensitive
 from coachprog.recordings.signals import sensitive_flag_raised
 
@@ -268,10 +271,6 @@ def _open_flags_of_reach(actor: Any) -> list[tuple[SensitiveFlag, Recording]]:
     """Open flags on sessions of coaches whose flags reach this master coach, with their
     recordings loaded for the per-flag check (which stays the authority) in a fixed number of
     queries."""
-    from coachprog.coaching.models import Engagement
-    from coachprog.recordings.models import CoachingSession
-    from coachprog.recordings.permissions import flag_reviewed_coach_ids, prefetch_content_checks
-
     rows = db.session.execute(
         sa.select(SensitiveFlag, Recording)
         .join(Recording, SensitiveFlag.recording_id == Recording.id)

@@ -27,6 +27,7 @@ from coachprog.jobs.queue import JobFailed, Reporter, job_handler
 from coachprog.recordings import services
 from coachprog.recordings.models import Recording
 from coachprog.recordings.transcription import engine as transcription
+from coachprog.recordings.transcription import services as transcription_services
 
 log = logging.getLogger(__name__)
 
@@ -95,10 +96,10 @@ def transcribe(job: Job, reporter: Reporter) -> dict[str, Any]:
     token = transcription.checkpoint.set(throttled(reporter.check, CHECK_EVERY_SECONDS))
     try:
         # Looked up at call time, so a replaced run_engine or make_transcriber is used.
-        return services.transcribe_recording(
+        return transcription_services.transcribe_recording(
             recording_id, engine=lambda path, progress: run_engine(path, progress),
             progress=reporter, actor=SystemActor("transcription worker"), hold=reporter.hold)
-    except services.TranscriptionFailed as failure:
+    except transcription_services.TranscriptionFailed as failure:
         raise JobFailed(str(failure)) from failure
     finally:
         transcription.checkpoint.reset(token)

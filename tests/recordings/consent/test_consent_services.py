@@ -18,7 +18,9 @@ from coachprog.errors import DomainError, NotFound, NotPermitted
 from coachprog.extensions import db
 from coachprog.governance.models import AuditEntry
 from coachprog.notifications.models import OutboxMessage
+from coachprog.recordings.consent import domain as consent_domain
 from coachprog.recordings.consent import services
+from coachprog.recordings.consent import texts as consent_texts
 from coachprog.recordings.models import CoacheeConsent
 from tests.factories import UserFactory
 from tests.recordings.consent.builders import (
@@ -40,17 +42,18 @@ def admin():
 # --- pure rules --------------------------------------------------------------------------------
 
 
-@given(st.sets(st.sampled_from(sorted(services.SCOPES))))
+@given(st.sets(st.sampled_from(sorted(consent_domain.SCOPES))))
 def test_scopes_are_independent_except_transcription_needs_recording(scopes) -> None:
-    problems = services.scope_problems(scopes)
+    problems = consent_domain.scope_problems(scopes)
     allowed = bool(scopes) and not ("transcribe" in scopes and "record" not in scopes)
     assert (problems == []) == allowed
 
 
 def test_scope_problems_say_what_to_do() -> None:
-    assert "Tick “record” too" in services.scope_problems({"transcribe"})[0]
-    assert services.scope_problems(set()) == ["Tick at least one thing the coachee consents to."]
-    assert services.scope_problems({"record", "spy"}) == ["Unknown scope: spy."]
+    assert "Tick “record” too" in consent_domain.scope_problems({"transcribe"})[0]
+    assert consent_domain.scope_problems(set()) == [
+        "Tick at least one thing the coachee consents to."]
+    assert consent_domain.scope_problems({"record", "spy"}) == ["Unknown scope: spy."]
 
 
 @pytest.mark.parametrize(("head", "kind"), [(PDF, "pdf"), (PNG, "png"),
@@ -58,18 +61,18 @@ def test_scope_problems_say_what_to_do() -> None:
                                             (b"hello, I am text", None), (b"", None),
                                             (b"PK\x03\x04docx", None)])
 def test_form_kind_reads_the_first_bytes(head: bytes, kind: str | None) -> None:
-    assert services.form_kind(head) == kind
+    assert consent_domain.form_kind(head) == kind
 
 
 # --- consent texts -----------------------------------------------------------------------------
 
 
 def test_admin_adds_versions_newest_first_and_audited(admin) -> None:
-    first = services.create_consent_text(admin, version=" v1 ", title=" Consent ", body="Text")
-    second = services.create_consent_text(admin, version="v2", title="Consent 2", body="More")
+    first = consent_texts.create_consent_text(admin, version=" v1 ", title=" Consent ", body="Text")
+    second = consent_texts.create_consent_text(admin, version="v2", title="Consent 2", body="More")
     db.session.commit()
     assert (first.version, first.title) == ("v1", "Consent")
-    listed = services.list_consent_texts(admin)
+    listed = consent_texts.list_consent_texts(admin)
     assert {t.version for t in listed} == {"v1", "v2"}
     assert listed[0].id == second.id or listed[0].created_at >= listed[1].created_at
     actions = db.session.scalars(sa.select(AuditEntry.action)).all()
@@ -87,14 +90,14 @@ def test_admin_adds_versions_newest_first_and_audited(admin) -> None:
 def test_consent_text_validation(admin, fields, field, message) -> None:
     values = {"version": "v1", "title": "Consent", "body": "Text", **fields}
     with pytest.raises(DomainError) as refused:
-        services.create_consent_text(admin, **values)
+        consent_texts.create_consent_text(admin, **values)
     assert message in refused.value.field_errors[field][0]
 
 
 def test_a_version_label_is_never_reused(admin) -> None:
     consent_text("v1")
     with pytest.raises(DomainError) as refused:
-        services.create_consent_text(admin, version="v1", title="Changed", body="Changed")
+        consent_texts.create_consent_text(admin, version="v1", title="Changed", body="Changed")
     assert "give the new text a new version label" in refused.value.field_errors["version"][0]
 
 
@@ -102,24 +105,24 @@ def test_only_admins_manage_texts() -> None:
     for role in (Role.MASTER_COACH, Role.COACH, Role.MANAGER, Role.SPONSOR):
         user = UserFactory(roles=[role])
         with pytest.raises(NotPermitted):
-            services.create_consent_text(user, version="v1", title="t", body="b")
+            consent_texts.create_consent_text(user, version="v1", title="t", body="b")
         with pytest.raises(NotPermitted):
-            services.list_consent_texts(user)
+            consent_texts.list_consent_texts(user)
 
 
 def test_retiring_stops_offering_but_keeps_consents(admin) -> None:
     text = consent_text("v1")
     eng = engagement()
     given = consent(eng, text=text).consent
-    services.retire_consent_text(admin, text.id)
-    services.retire_consent_text(admin, text.id)  # twice changes nothing
+    consent_texts.retire_consent_text(admin, text.id)
+    consent_texts.retire_consent_text(admin, text.id)  # twice changes nothing
     db.session.commit()
-    assert services.offered_consent_texts() == []
+    assert consent_texts.offered_consent_texts() == []
     assert services.current_consent(eng.id) == given
     assert db.session.scalars(sa.select(AuditEntry.action).where(
         AuditEntry.action == "consent_text.retired")).all() == ["consent_text.retired"]
     with pytest.raises(NotFound):
-        services.retire_consent_text(admin, 9999)
+        consent_texts.retire_consent_text(admin, 9999)
 
 
 def test_paperwork_offers_the_consent_texts_not_retired() -> None:
@@ -153,9 +156,9 @@ def test_coachee_consents_in_app_with_an_emailed_withdrawal_link() -> None:
     row = recorded.consent
     assert (row.method, row.coachee_person_id, row.recorded_by_id) == (
         "in_app", eng.coachee_person_id, coachee.id)
-    assert services.scopes_of(row) == {"record", "supervisor_review"}
+    assert consent_domain.scopes_of(row) == {"record", "supervisor_review"}
     # Only the hash of the token is stored.
-    assert row.withdrawal_token_hash == services.token_hash(recorded.withdrawal_token)
+    assert row.withdrawal_token_hash == consent_domain.token_hash(recorded.withdrawal_token)
     assert recorded.withdrawal_token not in str(row.withdrawal_token_hash)
     assert mail.kind == "consent.recorded" and mail.to_email == eng.coachee.email
     assert "record the coaching sessions" in mail.body
@@ -290,7 +293,7 @@ def test_a_new_consent_becomes_current_and_the_old_one_stands() -> None:
 
 def test_consent_refusal_for_each_need() -> None:
     eng = engagement()
-    for need in services.SCOPES:
+    for need in consent_domain.SCOPES:
         reason = services.consent_refusal(eng.id, need=need)
         assert reason is not None and "has not given consent" in reason
     consent(eng, {"record", "audit"})
@@ -309,7 +312,7 @@ def test_consent_refusal_after_withdrawal_says_so() -> None:
     from coachprog.recordings.retention.purge import purge_consent
 
     eng = engagement()
-    given = consent(eng, services.SCOPES.keys()).consent
+    given = consent(eng, consent_domain.SCOPES.keys()).consent
     purge_consent(None, given, via="link")
     reason = services.consent_refusal(eng.id, need="record")
     assert reason is not None and "has withdrawn their consent" in reason

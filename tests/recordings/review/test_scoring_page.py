@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from flask.testing import FlaskClient
 
+from coachprog.assessments import evidence as assessment_evidence
 from coachprog.assessments import services
 from coachprog.assessments.models import Assessment
 from coachprog.auth.domain import Role
@@ -55,11 +56,11 @@ def _scene(folder: Path, *, blind: bool = True, recorded: bool = True,
             db.session.refresh(recording.transcript)
     version = rubric_version()
     actor = SystemActor("tests")
-    item = services.create_evidence_item(
+    item = assessment_evidence.create_evidence_item(
         actor, title="Recorded session of Cora Coach", description="Cora's third session.",
         subject_employee_id=w.coach.employee_id,
         recording_id=recording.id if recording else None,
-        attachment=services.Upload(FILE_NAME, io.BytesIO(NOTES)))
+        attachment=assessment_evidence.Upload(FILE_NAME, io.BytesIO(NOTES)))
     row = services.create_assessment(actor, evidence_item_id=item.id,
                                      rubric_version_id=version.id, title="Session review",
                                      blind=blind)
@@ -186,7 +187,7 @@ def test_a_document_only_evidence_without_files_says_none_are_attached(
         client: FlaskClient, auth: Auth) -> None:
     version = rubric_version()
     actor = SystemActor("tests")
-    item = services.create_evidence_item(actor, title="Interview notes",
+    item = assessment_evidence.create_evidence_item(actor, title="Interview notes",
                                          subject_employee_id=subject_person().employee_id)
     row = services.create_assessment(actor, evidence_item_id=item.id,
                                      rubric_version_id=version.id, title="Interview",

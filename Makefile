@@ -43,18 +43,19 @@ browser-deps:
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium poppler-utils libharfbuzz-subset0 >/dev/null; \
 	fi
 
+# Pure modules checked strictly: every domain.py at any depth, and the pure modules beside them.
+STRICT_MODULES = $(sort $(shell find coachprog -name domain.py) coachprog/roles.py \
+  coachprog/selection/impact.py coachprog/selection/panel_domain.py \
+  coachprog/selection/demographics.py coachprog/recordings/review/sensitive.py \
+  coachprog/practicum/supervision_domain.py coachprog/audits/fidelity.py \
+  coachprog/recordings/transcription/wer.py coachprog/practicum/capstone_domain.py \
+  coachprog/practicum/triad_domain.py coachprog/certification/recert_domain.py \
+  coachprog/program/levels.py)
+
 lint: $(DEV_STAMP)
 	$(BIN)/ruff check coachprog tests bench wsgi.py
 	$(BIN)/mypy coachprog
-	$(BIN)/mypy --strict --follow-imports=silent coachprog/*/domain.py coachprog/selection/impact.py coachprog/selection/panel_domain.py \
-	  coachprog/selection/demographics.py coachprog/recordings/review/sensitive.py \
-	  coachprog/practicum/supervision_domain.py coachprog/audits/fidelity.py \
-	  coachprog/recordings/transcription/wer.py coachprog/practicum/capstone_domain.py \
-	  coachprog/practicum/triad_domain.py coachprog/certification/recert_domain.py \
-	  coachprog/people/data_rights/domain.py \
-	  coachprog/program/roi/domain.py coachprog/program/levels.py \
-	  coachprog/governance/policy/domain.py \
-	  coachprog/safeguarding/escalations/domain.py coachprog/safeguarding/incidents/domain.py
+	$(BIN)/mypy --strict --follow-imports=silent $(STRICT_MODULES)
 
 # The SQLite and the PostgreSQL passes run side by side (one per core): each writes its own log
 # under test-logs/, printed whole once both are done, and either failing fails `make test`.

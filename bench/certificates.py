@@ -34,7 +34,7 @@ def main() -> int:
     from flask_migrate import upgrade
 
     from coachprog import create_app
-    from coachprog.auth.permissions import SystemActor
+    from coachprog.authority import SystemActor
     from coachprog.certification import certificates
     from coachprog.certification.models import Certification
     from coachprog.extensions import db

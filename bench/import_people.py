@@ -173,7 +173,7 @@ class Timing:
 
 
 def timed_import(label: str, data: bytes) -> Timing:
-    from coachprog.auth.permissions import SystemActor
+    from coachprog.authority import SystemActor
     from coachprog.extensions import db
     from coachprog.people.domain import parse_people_csv
     from coachprog.people.services import import_people

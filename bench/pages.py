@@ -163,7 +163,7 @@ def api_token(email: str) -> tuple[int, str]:
 
     from coachprog.auth import services
     from coachprog.auth.models import User
-    from coachprog.auth.permissions import SystemActor
+    from coachprog.authority import SystemActor
     from coachprog.extensions import db
 
     user = db.session.scalar(sa.select(User).where(User.email == email))
@@ -174,7 +174,7 @@ def api_token(email: str) -> tuple[int, str]:
 
 def revoke(token_id: int) -> None:
     from coachprog.auth import services
-    from coachprog.auth.permissions import SystemActor
+    from coachprog.authority import SystemActor
     from coachprog.extensions import db
 
     services.revoke_api_token(SystemActor("bench"), token_id)

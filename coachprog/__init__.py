@@ -58,7 +58,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     startup_check(Path(app.config["COACHPROG_RUBRICS_DIR"]))
     # Likewise with an invalid published policy (policy/use_cases.yaml, policy/data_use.yaml).
-    from coachprog.governance.policy import files as policy_files
+    from coachprog.policy import files as policy_files
 
     policy_files.startup_check(app)
 
@@ -136,7 +136,7 @@ def _register_domains(app: Flask) -> None:
     import coachprog.audits.fidelity_permissions
     import coachprog.audits.models
     import coachprog.audits.permissions
-    import coachprog.auth.permissions
+    import coachprog.authority
     import coachprog.bias_audit.models
     import coachprog.bias_audit.permissions
     import coachprog.calibration.models
@@ -148,8 +148,6 @@ def _register_domains(app: Flask) -> None:
     import coachprog.coaching.models
     import coachprog.coaching.permissions
     import coachprog.governance.permissions
-    import coachprog.governance.policy.models
-    import coachprog.governance.policy.permissions
     import coachprog.home.models
     import coachprog.home.permissions
     import coachprog.jobs.permissions
@@ -158,6 +156,8 @@ def _register_domains(app: Flask) -> None:
     import coachprog.notifications.permissions
     import coachprog.people.jobs
     import coachprog.people.permissions
+    import coachprog.policy.models
+    import coachprog.policy.permissions
     import coachprog.practicum.capstone_models
     import coachprog.practicum.capstone_permissions
     import coachprog.practicum.models
@@ -203,13 +203,13 @@ def _register_personal_data_sections() -> None:
     import coachprog.certification.personal_data
     import coachprog.coaching.personal_data
     import coachprog.governance.personal_data
-    import coachprog.governance.policy.personal_data
     import coachprog.home.personal_data
     import coachprog.jobs.personal_data
     import coachprog.notifications.personal_data
     import coachprog.people.data_rights.models
     import coachprog.people.data_rights.permissions
     import coachprog.people.personal_data
+    import coachprog.policy.personal_data
     import coachprog.practicum.personal_data
     import coachprog.program.personal_data
     import coachprog.recordings.personal_data
@@ -226,21 +226,22 @@ def _register_interfaces(app: Flask) -> None:
     from coachprog.assessments.views import bp as assessments_bp
     from coachprog.audits.fidelity_views import bp as fidelity_bp
     from coachprog.audits.views import bp as audits_bp
-    from coachprog.auth.permissions import can
     from coachprog.auth.views import bp as auth_bp
+    from coachprog.authority import can
     from coachprog.bias_audit.views import bp as bias_audit_bp
     from coachprog.calibration.views import bp as calibration_bp
     from coachprog.certification.verify_views import bp as verify_bp
     from coachprog.certification.views import bp as certification_bp
     from coachprog.coaching.views import bp as coaching_bp
-    from coachprog.governance.policy import views as policy_views
     from coachprog.governance.services import Origin, set_origin
     from coachprog.governance.views import bp as governance_bp
+    from coachprog.home import menu
     from coachprog.home.views import bp as home_bp
     from coachprog.jobs.views import bp as jobs_bp
     from coachprog.notifications.views import bp as notifications_bp
     from coachprog.people.data_rights.views import bp as data_rights_bp
     from coachprog.people.views import bp as people_bp
+    from coachprog.policy import views as policy_views
     from coachprog.practicum.supervision_views import bp as supervision_bp
     from coachprog.practicum.views import bp as practicum_bp
     from coachprog.program.charter.views import bp as program_charter_bp
@@ -274,6 +275,7 @@ def _register_interfaces(app: Flask) -> None:
 
     app.jinja_env.globals["can"] = lambda name, obj=None: can(current_user, name, obj)
     web.init_app(app)
+    menu.init_app(app)
     # After sign-in, nothing but the policy pages until the current versions are acknowledged.
     policy_views.init_app(app)
     api.init_app(app)

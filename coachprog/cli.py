@@ -15,14 +15,14 @@ from flask import Flask, current_app
 from flask.cli import AppGroup
 
 from coachprog.auth import services as auth_services
-from coachprog.auth.domain import Role, parse_role
 from coachprog.auth.models import User
-from coachprog.auth.permissions import SystemActor
+from coachprog.authority import SystemActor
 from coachprog.errors import DomainError, NotFound
 from coachprog.extensions import db
 from coachprog.governance.services import Origin, set_origin
 from coachprog.people.data_rights import pdf as data_pdf
 from coachprog.people.data_rights import services as data_rights
+from coachprog.roles import Role, parse_role
 
 people_cli = AppGroup("people", help="The people directory.")
 users_cli = AppGroup("users", help="Accounts, roles and API tokens.")

@@ -4,11 +4,17 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
+from flask import current_app
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.types import TypeDecorator
+
+from coachprog.authority import require
+from coachprog.errors import NotFound
+
+T = TypeVar("T")
 
 # Constraint names must be stable so Alembic batch migrations on SQLite can find them.
 NAMING_CONVENTION = {
@@ -55,3 +61,21 @@ class UTCDateTime(TypeDecorator[datetime]):
         if value is None:
             return None
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def get_or_404(model: type[T], object_id: int | None, *, what: str,
+               actor: Any = None, rule: str | None = None) -> T:
+    """The `model` row with this id, or NotFound naming `what` (the interfaces answer 404).
+
+    With `rule`, the permission authority is asked for `actor` on the row too (NotPermitted →
+    403): the "load by id, 404, require(rule)" every service and view needs, in one place.
+    """
+    # The session of the app's Flask-SQLAlchemy extension, reached without importing
+    # coachprog.extensions (which imports this module for Base).
+    session = current_app.extensions["sqlalchemy"].session
+    row = session.get(model, object_id) if object_id is not None else None
+    if row is None:
+        raise NotFound(what)
+    if rule is not None:
+        require(actor, rule, row)
+    return row

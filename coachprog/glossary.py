@@ -9,7 +9,7 @@ Pure Python: no Flask, no database."""
 
 from __future__ import annotations
 
-from coachprog.auth.domain import ROLE_LABELS, Role
+from coachprog.roles import ROLE_LABELS, Role
 
 # Audit actions: what happened, as a sentence fragment ("Signed in", "Opened the audio").
 ACTIONS: dict[str, str] = {

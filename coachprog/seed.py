@@ -31,7 +31,6 @@ from coachprog.assessments import services as assessment_services
 from coachprog.assessments.domain import AssessmentStatus, find_conflicts
 from coachprog.assessments.models import Assessment
 from coachprog.auth import services as auth_services
-from coachprog.auth.domain import Role
 from coachprog.auth.models import User
 from coachprog.calibration import services as calibration_services
 from coachprog.calibration.models import CalibrationExercise
@@ -41,6 +40,7 @@ from coachprog.governance import services as audit
 from coachprog.people.domain import PersonRecord, records_from_rows
 from coachprog.people.models import Person
 from coachprog.people.services import import_people
+from coachprog.roles import Role
 from coachprog.rubrics import services as rubric_services
 from coachprog.rubrics.domain import Rubric, ScaleKind
 from coachprog.rubrics.models import RubricVersion

@@ -29,13 +29,13 @@ from coachprog.assessments import services as assessment_services
 from coachprog.assessments.models import Assessment
 from coachprog.audits import fidelity_seed
 from coachprog.auth import services as auth_services
-from coachprog.auth.domain import Role
 from coachprog.auth.models import User
 from coachprog.coaching import seed as coaching_seed
 from coachprog.coaching.models import Engagement, SupervisorAssignment
 from coachprog.errors import DomainError, NotFound, NotPermitted
 from coachprog.extensions import db
 from coachprog.recordings.models import CoachingSession, Recording
+from coachprog.roles import Role
 from coachprog.rubrics.models import RubricVersion
 from coachprog.seed import (
     CALIBRATED_RUBRICS,

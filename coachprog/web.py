@@ -3,24 +3,36 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
-from flask import Flask, render_template, request
+from flask import Flask, flash, redirect, render_template, request
 from flask_limiter.errors import RateLimitExceeded
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import exc as sa_exc
 from werkzeug.exceptions import HTTPException
+from werkzeug.wrappers import Response
 
 from coachprog import error_summary, glossary
-from coachprog.auth.permissions import require
+from coachprog.authority import require
 from coachprog.errors import DomainError, NotFound, NotPermitted
-from coachprog.home import menu
+from coachprog.extensions import db
+from coachprog.problems import problem
 from coachprog.validation import parse_int
+
+# The page a rate-limited endpoint answers with (auth's sign-in page says why in its own words);
+# the blueprint registers it, so this module never imports the views above it.
+_RATE_LIMIT_PAGES: dict[str, Callable[[], Any]] = {}
+
+
+def on_rate_limit(endpoint: str, page: Callable[[], Any]) -> None:
+    _RATE_LIMIT_PAGES[endpoint] = page
+
 
 NO_STORE_BLUEPRINTS: set[str] = set()
 """Blueprints whose answers show session content, evidence or assessments (see `no_store`)."""
@@ -55,6 +67,45 @@ def apply_domain_error(form: FlaskForm, error: DomainError) -> None:
         field = getattr(form, field_name, None)
         if field is not None:
             field.errors = [*field.errors, *messages]
+
+
+T = TypeVar("T")
+
+
+def rerender_status() -> int:
+    """The status of a page shown again with its problems: 400 after a refused POST, else 200."""
+    return 400 if request.method == "POST" else 200
+
+
+def carry_out(form: FlaskForm | None, action: Callable[[], T], *,
+              done: str | Callable[[T], str], success: str | Callable[[T], str] | None = None,
+              refused: str | None = None) -> Response | None:
+    """The one way a page carries out a form: validate → service → commit → redirect.
+
+    Returns the redirect after success, or None when the caller must render the page again
+    (with `rerender_status()`): the form was not submitted or did not validate, or the service
+    refused (DomainError). A refusal rolls the transaction back, puts field errors next to
+    their fields and flashes the message as an error, so the page's error summary names every
+    problem; with `refused` (a button form posted from another page) it redirects there
+    instead of asking for a re-render. `form=None` skips validation (a bare POST).
+    """
+    if form is not None and not form.validate_on_submit():
+        return None
+    try:
+        result = action()
+    except DomainError as error:
+        db.session.rollback()
+        placed = False
+        if form is not None:
+            placed = any(getattr(form, name, None) is not None for name in error.field_errors)
+            apply_domain_error(form, error)
+        if not placed or refused is not None:
+            flash(error.message, "error")
+        return redirect(refused) if refused is not None else None
+    db.session.commit()
+    if success is not None:
+        flash(success(result) if callable(success) else success, "success")
+    return redirect(done(result) if callable(done) else done)
 
 
 def safe_next(target: str | None, default: str) -> str:
@@ -122,7 +173,6 @@ def init_app(app: Flask) -> None:
     for name in ("role_name", "role_names", "action_words", "object_words", "term", "plural",
                  "humanise"):
         app.jinja_env.filters[name] = getattr(glossary, name)
-    menu.init_app(app)
     app.jinja_env.filters["datetime"] = _format_datetime
     app.jinja_env.filters["number"] = lambda n: f"{n:,}".replace(",", "\u2009")
 
@@ -138,8 +188,6 @@ def init_app(app: Flask) -> None:
         if any("\x00" in value for value in values) or b"\\u0000" in raw or b"\x00" in raw:
             message = "The request contains a NUL character, which no text may hold."
             if is_api():
-                from coachprog.api.problems import problem
-
                 return problem(400, message)
             return error_page(400, "Unusable characters", message)
         return None
@@ -147,8 +195,6 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(NotPermitted)
     def _not_permitted(error: NotPermitted) -> Any:
         if is_api():
-            from coachprog.api.problems import problem
-
             return problem(403, error.reason or "You may not do this.")
         return error_page(403, "Not allowed", error.reason or (
             "Your roles do not allow this page or action. If you need it, ask an L&D admin."))
@@ -156,8 +202,6 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(NotFound)
     def _not_found(error: NotFound) -> Any:
         if is_api():
-            from coachprog.api.problems import problem
-
             return problem(404, f"No such {error}.")
         return error_page(404, "Not found", "There is nothing here, or it has been removed.")
 
@@ -169,10 +213,8 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(RateLimitExceeded)
     def _rate_limited(error: RateLimitExceeded) -> Any:
-        if request.endpoint == "auth.login":
-            from coachprog.auth.views import render_login_refused
-
-            return render_login_refused()
+        if request.endpoint in _RATE_LIMIT_PAGES:
+            return _RATE_LIMIT_PAGES[request.endpoint]()
         return error_page(429, "Too many requests", "Slow down and try again in a few minutes.")
 
     @app.errorhandler(OverflowError)
@@ -181,15 +223,11 @@ def init_app(app: Flask) -> None:
         # Last line behind coachprog.validation: a value no column can hold (SQLite's driver
         # raises OverflowError, PostgreSQL "out of range" or "too long") is the request's
         # fault, never a server error.
-        from coachprog.extensions import db
-
         db.session.rollback()
         app.logger.warning("Refused a value the database cannot hold on %s: %s",
                            request.path, error)
         message = "A number or text in the request is larger than this server can store."
         if is_api():
-            from coachprog.api.problems import problem
-
             return problem(400, message)
         return error_page(400, "Value out of range", message + " Go back and correct it.")
 
@@ -199,8 +237,6 @@ def init_app(app: Flask) -> None:
         limit_mb = limit / 1024 / 1024
         message = f"The upload is larger than the {limit_mb:.0f} MB this server accepts."
         if is_api():
-            from coachprog.api.problems import problem
-
             return problem(413, message)
         return error_page(413, "Upload too large", message + " Split the file or ask an "
                            "admin to raise the limit.")
@@ -208,7 +244,5 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def _http_error(error: HTTPException) -> Any:
         if is_api():
-            from coachprog.api.problems import problem
-
             return problem(error.code or 500, error.description or error.name)
         return error_page(error.code or 500, error.name, error.description or "")

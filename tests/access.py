@@ -10,7 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from coachprog.auth.domain import Role
+from coachprog.roles import Role
 
 ROLES = ["anonymous", *[role.value for role in Role]]
 

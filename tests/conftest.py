@@ -24,8 +24,8 @@ from flask.testing import FlaskClient
 from flask_migrate import upgrade
 
 from coachprog import create_app
-from coachprog.auth.domain import Role
 from coachprog.extensions import db, limiter
+from coachprog.roles import Role
 
 TEST_PASSWORD = "correct horse battery staple"
 
@@ -219,7 +219,7 @@ class Auth:
 
     def _acknowledge_if_asked(self, email: str) -> None:
         from coachprog.auth.models import User
-        from coachprog.governance.policy.services import needs_acknowledgement
+        from coachprog.policy.services import needs_acknowledgement
 
         user = db.session.scalar(sa.select(User).where(User.email == email.strip().lower()))
         if user is not None and needs_acknowledgement(user):

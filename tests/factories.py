@@ -10,9 +10,9 @@ from factory.alchemy import SQLAlchemyModelFactory
 from coachprog.auth.models import RoleGrant, User
 from coachprog.auth.services import hash_password
 from coachprog.extensions import db
-from coachprog.governance.policy.files import current_policy
-from coachprog.governance.policy.models import PolicyAcknowledgement
 from coachprog.people.models import Person
+from coachprog.policy.files import current_policy
+from coachprog.policy.models import PolicyAcknowledgement
 
 
 class _Base(SQLAlchemyModelFactory):

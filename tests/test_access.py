@@ -14,11 +14,11 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from coachprog.auth.domain import Role
-from coachprog.auth.permissions import SystemActor
 from coachprog.auth.services import create_api_token
+from coachprog.authority import SystemActor
 from coachprog.extensions import db
 from coachprog.jobs.models import Job
+from coachprog.roles import Role
 from tests.access import (
     ADMIN_ONLY,
     CHAIN_PREFIXES,

@@ -17,10 +17,10 @@ from flask.testing import FlaskClient
 from flask_wtf import FlaskForm
 from wtforms.fields.core import UnboundField
 
-from coachprog.auth.domain import Role
-from coachprog.auth.permissions import SystemActor
 from coachprog.auth.services import create_api_token
+from coachprog.authority import SystemActor
 from coachprog.extensions import db
+from coachprog.roles import Role
 from coachprog.validation import DB_ID_MAX, WholeNumberField, parse_id, parse_int
 from tests.conftest import Auth, csrf_token
 from tests.factories import UserFactory

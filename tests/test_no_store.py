@@ -7,10 +7,10 @@ from __future__ import annotations
 import pytest
 from flask.testing import FlaskClient
 
-from coachprog.auth.domain import Role
-from coachprog.auth.permissions import SystemActor
 from coachprog.auth.services import create_api_token
+from coachprog.authority import SystemActor
 from coachprog.extensions import db
+from coachprog.roles import Role
 from coachprog.web import NO_STORE_BLUEPRINTS
 from tests.conftest import Auth
 from tests.factories import UserFactory

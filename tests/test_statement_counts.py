@@ -13,8 +13,8 @@ import pytest
 from flask import Flask
 
 from bench.pages import PAGES, ids, measure_role
-from coachprog.auth.permissions import SystemActor
 from coachprog.auth.services import hash_password
+from coachprog.authority import SystemActor
 from coachprog.extensions import db
 from coachprog.seed import seed_demo
 from coachprog.seedlarge import Sizes, generate

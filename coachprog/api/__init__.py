@@ -3,20 +3,22 @@ problem details for every error. It calls the same services as the pages."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from http import HTTPStatus
-from typing import Any
+from typing import Any, TypeVar
 
-from apiflask import APIBlueprint, HTTPTokenAuth
+from apiflask import APIBlueprint, HTTPTokenAuth, Schema
 from apiflask.exceptions import HTTPError
 from flask import Flask, request
 from werkzeug.exceptions import HTTPException
 
-from coachprog.api.problems import problem
 from coachprog.auth.models import User
 from coachprog.auth.services import user_for_api_token
+from coachprog.errors import DomainError
 from coachprog.extensions import csrf, db
+from coachprog.problems import problem
 from coachprog.validation import DB_ID_MAX
-from coachprog.web import no_store
+from coachprog.web import error_page, no_store
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 # RFC 9457 problem details as `problems.problem` writes them; documented for every error.
@@ -59,11 +61,37 @@ def _verify_token(token: str) -> User | None:
 
 
 def current_api_user() -> User:
-    """The account behind the request's bearer token (auth_required guarantees one)."""
+    """The account behind the request's bearer token (`operation` guarantees one)."""
     user: User | None = token_auth.current_user
     if user is None:  # pragma: no cover - only reachable without @auth_required
-        raise RuntimeError("current_api_user() needs @bp.auth_required(token_auth)")
+        raise RuntimeError("current_api_user() needs an @operation (bearer token)")
     return user
+
+
+View = TypeVar("View", bound=Callable[..., Any])
+
+
+def operation(method: str, rule: str, *, out: type[Schema] | None = None, status: int = 200,
+              query: type[Schema] | None = None, body: type[Schema] | None = None,
+              body_location: str = "json", **doc: Any) -> Callable[[View], View]:
+    """Declare one operation of the API: every one needs a bearer token; the view receives
+    the validated query string as `query` or the request body as `body`; `out` shapes (and
+    documents) the answer given with `status`; `doc` is the OpenAPI summary, tags,
+    description and documented refusals (`responses`)."""
+
+    def declare(view: View) -> View:
+        declared = bp.doc(**doc)(view)
+        if out is not None:
+            declared = bp.output(out, status_code=status)(declared)
+        if body is not None:
+            declared = bp.input(body, location=body_location, arg_name="body")(declared)
+        if query is not None:
+            declared = bp.input(query, location="query", arg_name="query")(declared)
+        declared = bp.auth_required(token_auth)(declared)
+        bp.route(rule, methods=[method])(declared)
+        return declared
+
+    return declare
 
 
 @token_auth.error_processor
@@ -94,6 +122,14 @@ def _field_errors(detail: Any) -> dict[str, list[str]]:
 @bp.errorhandler(HTTPException)
 def _http_exception(error: HTTPException) -> Any:
     return problem(error.code or 500, error.description or error.name)
+
+
+@bp.errorhandler(DomainError)
+def _refused(error: DomainError) -> Any:
+    """A service refused (a 422 with its reasons by field); nothing of the request is kept.
+    Endpoints that word a refusal otherwise (bulk imports, the ledger, 409s) catch it first."""
+    db.session.rollback()
+    return problem(422, error.message, errors=dict(error.field_errors) or None)
 
 
 def _problem_response(status: int) -> dict[str, Any]:
@@ -160,8 +196,6 @@ def init_app(app: Flask) -> None:
     def _api_error(error: HTTPError) -> Any:
         # APIFlask routes every HTTP error here, pages included: pages keep HTML error pages.
         if not request.path.startswith("/api/"):
-            from coachprog.web import error_page
-
             status = error.status_code
             return error_page(status, HTTPStatus(status).phrase, _page_message(status))
         detail = error.message or "Error"

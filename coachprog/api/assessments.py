@@ -13,9 +13,9 @@ from apiflask import Schema
 from apiflask.fields import Boolean, DateTime, Float, Integer, List, Nested, String
 from apiflask.validators import Length, OneOf
 
-from coachprog.api import bp, current_api_user, token_auth
-from coachprog.api.problems import problem
-from coachprog.api.schemas import PageOut, PageQueryIn
+from coachprog.api import current_api_user, operation
+from coachprog.api.lists import page_of, paging
+from coachprog.api.schemas import PageQueryIn, page
 from coachprog.assessments import evidence as assessment_evidence
 from coachprog.assessments import results as assessment_results
 from coachprog.assessments import services
@@ -85,7 +85,9 @@ class RaterOut(Schema):
                               "marks (blind scoring)."})
 
 
-class AssessmentOut(Schema):
+class AssessmentFields(Schema):
+    """What the detail and a list row share (not in the OpenAPI document itself)."""
+
     id = Integer()
     title = String(metadata={"description": "A neutral label for raters of a blind "
                              "assessment."})
@@ -108,12 +110,29 @@ class AssessmentOut(Schema):
     closed_at = DateTime(allow_none=True)
 
 
-class AssessmentDetailOut(AssessmentOut):
+class AssessmentDetailOut(AssessmentFields):
     """One assessment (its own schema name, as in people.py)."""
 
 
-class AssessmentPage(PageOut):
-    items = List(Nested(AssessmentOut))
+# A calibration item carries every participant of its exercise (gold and each rater, each with
+# a result of about 1 KiB once submitted): a list row names this many at most (issue 20).
+RATERS_IN_LIST = 10
+
+
+class AssessmentOut(AssessmentFields):
+    """One row of the list (its name in the document since before the bound): every field of
+    the detail, with its raters bounded."""
+
+    raters = List(Nested(RaterOut), metadata={"description": (
+        f"At most {RATERS_IN_LIST} of the assessment's raters, in assignment order, the "
+        "caller's own assignment always among them. When `raters_truncated` is true, "
+        "`GET /api/v1/assessments/{assessment_id}` lists them all.")})
+    rater_count = Integer(metadata={"description": "How many raters the assessment has."})
+    raters_truncated = Boolean(metadata={"description": (
+        "True when `raters` leaves some out (`rater_count` is larger than its length).")})
+
+
+AssessmentPage = page("AssessmentPage", AssessmentOut)
 
 
 class AssessmentQueryIn(PageQueryIn):
@@ -150,76 +169,72 @@ class AssignmentOut(Schema):
     status = String()
 
 
-def _refused(error: DomainError) -> Any:
-    db.session.rollback()
-    return problem(422, error.message, errors=dict(error.field_errors) or None)
-
-
-@bp.get("/assessments")
-@bp.auth_required(token_auth)
-@bp.input(AssessmentQueryIn, location="query", arg_name="query")
-@bp.output(AssessmentPage)
-@bp.doc(summary="Assessments the caller may see", tags=["assessments"],
-        description="All assessments for admins and master coaches; one's own assignments for "
-        "raters.", responses=[403])
+@operation("GET", "/assessments", query=AssessmentQueryIn, out=AssessmentPage,
+           summary="Assessments the caller may see", tags=["assessments"],
+           description="All assessments for admins and master coaches; one's own assignments for "
+           f"raters. A row names at most {RATERS_IN_LIST} raters (`rater_count` says how many "
+           "there are, `raters_truncated` whether some are left out); "
+           "`GET /api/v1/assessments/{assessment_id}` lists them all.", responses=[403])
 def list_assessments(query: dict[str, Any]) -> Any:
     actor = current_api_user()
-    params = services.AssessmentQuery(status=query["status"], page=query["page"],
-                                      per_page=query["per_page"])
-    rows, total = services.list_assessments(actor, params)
-    return {"items": [assessment_results.describe_assessment(actor, a) for a in rows],
-            "page": params.page, "per_page": params.per_page, "total": total}
+    rows, total = services.list_assessments(
+        actor, services.AssessmentQuery(status=query["status"], **paging(query)))
+    return page_of(query, rows, total, lambda a: _list_row(actor, a))
 
 
-@bp.post("/assessments")
-@bp.auth_required(token_auth)
-@bp.input(AssessmentIn, arg_name="body")
-@bp.output(AssessmentDetailOut, status_code=201)
-@bp.doc(summary="Create an assessment", tags=["assessments"], responses=[403, 422])
+def _list_row(actor: Any, assessment: Any) -> dict[str, Any]:
+    """The detail with at most RATERS_IN_LIST raters, in assignment order: the caller's own
+    assignment always, then the first others. Described in full before cutting, so the blind
+    rules and the "Rater N" pseudonyms (numbered over every assignment) stay the detail's."""
+    described = assessment_results.describe_assessment(actor, assessment)
+    raters = described["raters"]
+    room = RATERS_IN_LIST - sum(1 for r in raters if r["rater_id"] == actor.id)
+    kept = []
+    for rater in raters:
+        if rater["rater_id"] == actor.id:
+            kept.append(rater)
+        elif room > 0:
+            kept.append(rater)
+            room -= 1
+    return {**described, "raters": kept, "rater_count": len(raters),
+            "raters_truncated": len(kept) < len(raters)}
+
+
+@operation("POST", "/assessments", body=AssessmentIn, out=AssessmentDetailOut, status=201,
+           summary="Create an assessment", tags=["assessments"], responses=[403, 422])
 def create_assessment(body: dict[str, Any]) -> Any:
     actor = current_api_user()
-    try:
-        evidence_id = body["evidence_item_id"]
-        if body["evidence"] is not None:
-            if evidence_id is not None:
-                raise DomainError("Give evidence_item_id or evidence, not both.",
-                                  field_errors={"evidence": ["Give one of the two."]})
-            evidence_id = assessment_evidence.create_evidence_item(actor, **body["evidence"]).id
-        assessment = services.create_assessment(
-            actor, evidence_item_id=evidence_id, rubric_version_id=body["rubric_version_id"],
-            title=body["title"], blind=body["blind"])
-    except DomainError as error:
-        return _refused(error)
+    evidence_id = body["evidence_item_id"]
+    if body["evidence"] is not None:
+        if evidence_id is not None:
+            raise DomainError("Give evidence_item_id or evidence, not both.",
+                              field_errors={"evidence": ["Give one of the two."]})
+        evidence_id = assessment_evidence.create_evidence_item(actor, **body["evidence"]).id
+    assessment = services.create_assessment(
+        actor, evidence_item_id=evidence_id, rubric_version_id=body["rubric_version_id"],
+        title=body["title"], blind=body["blind"])
     db.session.commit()
     return assessment_results.describe_assessment(actor, assessment), 201
 
 
-@bp.get("/assessments/<int:assessment_id>")
-@bp.auth_required(token_auth)
-@bp.output(AssessmentDetailOut)
-@bp.doc(summary="One assessment: status, raters' progress, and the result once closed",
-        tags=["assessments"], responses=[403, 404])
+@operation("GET", "/assessments/<int:assessment_id>", out=AssessmentDetailOut,
+           summary="One assessment: status, raters' progress, and the result once closed",
+           tags=["assessments"], responses=[403, 404])
 def get_assessment(assessment_id: int) -> Any:
     actor = current_api_user()
     assessment = services.get_assessment(actor, assessment_id)
     return assessment_results.describe_assessment(actor, assessment)
 
 
-@bp.post("/assessments/<int:assessment_id>/raters")
-@bp.auth_required(token_auth)
-@bp.input(RaterIn, arg_name="body")
-@bp.output(AssignmentOut, status_code=201)
-@bp.doc(summary="Assign a rater", tags=["assessments"],
-        description="Refused (422, with the reason) for accounts that cannot rate, duplicates, "
-        "conflicts of interest and, on live assessments, raters not calibrated for the rubric.",
-        responses=[403, 404, 422])
+@operation("POST", "/assessments/<int:assessment_id>/raters", body=RaterIn, out=AssignmentOut,
+           status=201, summary="Assign a rater", tags=["assessments"],
+           description="Refused (422, with the reason) for accounts that cannot rate, duplicates, "
+           "conflicts of interest and, on live assessments, raters not calibrated for the rubric.",
+           responses=[403, 404, 422])
 def assign_assessment_rater(assessment_id: int, body: dict[str, Any]) -> Any:
     actor = current_api_user()
     assessment = services.get_assessment(actor, assessment_id)
-    try:
-        assignment = services.assign_rater(actor, assessment, body["rater_id"], body["role"])
-    except DomainError as error:
-        return _refused(error)
+    assignment = services.assign_rater(actor, assessment, body["rater_id"], body["role"])
     db.session.commit()
     return {"assignment_id": assignment.id, "assessment_id": assessment.id,
             "rater_id": assignment.rater_id, "role": assignment.role,

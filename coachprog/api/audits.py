@@ -19,14 +19,15 @@ from apiflask.fields import Boolean, Date, DateTime, Dict, Float, Integer, List,
 from apiflask.validators import Length, OneOf
 from sqlalchemy.orm import contains_eager, joinedload
 
-from coachprog.api import bp, current_api_user, token_auth
-from coachprog.api.problems import problem
+from coachprog.api import current_api_user, operation
+from coachprog.api.lists import items
+from coachprog.api.schemas import listing
 from coachprog.audits import domain, services
 from coachprog.audits.models import Audit, AuditSample, CorrectiveAction
-from coachprog.auth.permissions import can, require
-from coachprog.errors import DomainError, NotFound
+from coachprog.authority import can, require
+from coachprog.db import get_or_404
+from coachprog.errors import DomainError
 from coachprog.extensions import db
-from coachprog.validation import DB_ID_MAX
 
 QUARTER = {"description": "A quarter such as 2026Q4.", "example": "2026Q4"}
 
@@ -90,8 +91,7 @@ class SampleDetailOut(SampleOut):
     verification = Nested(VerificationOut)
 
 
-class SampleListOut(Schema):
-    items = List(Nested(SampleOut))
+SampleListOut = listing("SampleListOut", SampleOut)
 
 
 class MyAuditOut(Schema):
@@ -105,8 +105,7 @@ class MyAuditOut(Schema):
     url = String(metadata={"description": "The audit page."})
 
 
-class MyAuditListOut(Schema):
-    items = List(Nested(MyAuditOut))
+MyAuditListOut = listing("MyAuditListOut", MyAuditOut)
 
 
 class GroupCoverageOut(Schema):
@@ -161,8 +160,7 @@ class ActionDetailOut(ActionOut):
     """One action on its own; a subclass so the spec names it apart from the list's items."""
 
 
-class ActionListOut(Schema):
-    items = List(Nested(ActionOut))
+ActionListOut = listing("ActionListOut", ActionOut)
 
 
 class CloseActionIn(Schema):
@@ -172,11 +170,6 @@ class CloseActionIn(Schema):
 
 
 # --- helpers -----------------------------------------------------------------------------------
-
-
-def _refused(error: DomainError) -> Any:
-    db.session.rollback()
-    return problem(422, error.message, errors=dict(error.field_errors) or None)
 
 
 def _quarter(raw: str) -> str:
@@ -204,6 +197,13 @@ def _sample_audit(audit: Audit) -> dict[str, Any]:
             "outcome": audit.outcome, "decided_at": audit.decided_at}
 
 
+def _my_audit(audit: Audit) -> dict[str, Any]:
+    return {"id": audit.id, "coach": domain.pseudonym(audit.id), "quarter": audit.quarter,
+            "outcome": audit.outcome, "session_chosen": audit.session_id is not None,
+            "observed": audit.observed, "decided_at": audit.decided_at,
+            "url": f"/audits/audits/{audit.id}"}
+
+
 def _action(actor: Any, action: CorrectiveAction) -> dict[str, Any]:
     audit = action.audit
     return {"id": action.id, "audit_id": audit.id, "coach": services.coach_label(actor, audit),
@@ -219,31 +219,23 @@ def _action(actor: Any, action: CorrectiveAction) -> dict[str, Any]:
 # --- samples -----------------------------------------------------------------------------------
 
 
-@bp.get("/audits/samples")
-@bp.auth_required(token_auth)
-@bp.input(SampleQueryIn, location="query", arg_name="query")
-@bp.output(SampleListOut)
-@bp.doc(summary="Quarterly audit samples, newest quarter first (L&D admins)", tags=["audits"],
-        responses=[403, 422])
+@operation("GET", "/audits/samples", query=SampleQueryIn, out=SampleListOut,
+           summary="Quarterly audit samples, newest quarter first (L&D admins)", tags=["audits"],
+           responses=[403, 422])
 def list_audit_samples(query: dict[str, Any]) -> Any:
     actor = current_api_user()
     samples = services.list_samples(actor)
     if query["quarter"].strip():
-        try:
-            quarter = _quarter(query["quarter"])
-        except DomainError as error:
-            return _refused(error)
+        quarter = _quarter(query["quarter"])
         samples = [s for s in samples if s.quarter == quarter]
-    return {"items": [_sample(s) for s in samples]}
+    return items(samples, _sample)
 
 
-@bp.get("/audits/samples/<int:sample_id>")
-@bp.auth_required(token_auth)
-@bp.output(SampleDetailOut)
-@bp.doc(summary="One sample: its record, its audits and the draw verified by recompute",
-        tags=["audits"], description="`verification` recomputes the draw from the stored "
-        "seed, method version, percentage and population snapshot only.",
-        responses=[403, 404])
+@operation("GET", "/audits/samples/<int:sample_id>", out=SampleDetailOut,
+           summary="One sample: its record, its audits and the draw verified by recompute",
+           tags=["audits"], description="`verification` recomputes the draw from the stored "
+           "seed, method version, percentage and population snapshot only.",
+           responses=[403, 404])
 def get_audit_sample(sample_id: int) -> Any:
     actor = current_api_user()
     sample = services.get_sample(actor, sample_id)
@@ -258,43 +250,31 @@ def get_audit_sample(sample_id: int) -> Any:
 # --- one's audits ------------------------------------------------------------------------------
 
 
-@bp.get("/audits/mine")
-@bp.auth_required(token_auth)
-@bp.output(MyAuditListOut)
-@bp.doc(summary="The audits assigned to me (blind: coaches under a pseudonym)",
-        tags=["audits"], description="Open audits first. Admins, master coaches and raters "
-        "may ask; only audits of current samples assigned to the caller are listed.",
-        responses=[403])
+@operation("GET", "/audits/mine", out=MyAuditListOut,
+           summary="The audits assigned to me (blind: coaches under a pseudonym)",
+           tags=["audits"], description="Open audits first. Admins, master coaches and raters "
+           "may ask; only audits of current samples assigned to the caller are listed.",
+           responses=[403])
 def list_my_audits() -> Any:
     actor = current_api_user()
     require(actor, "can_view_audits")
-    return {"items": [
-        {"id": a.id, "coach": domain.pseudonym(a.id), "quarter": a.quarter,
-         "outcome": a.outcome, "session_chosen": a.session_id is not None,
-         "observed": a.observed, "decided_at": a.decided_at, "url": f"/audits/audits/{a.id}"}
-        for a in services.my_audits(actor)]}
+    return items(services.my_audits(actor), _my_audit)
 
 
 # --- coverage ----------------------------------------------------------------------------------
 
 
-@bp.get("/audits/coverage")
-@bp.auth_required(token_auth)
-@bp.input(QuarterQueryIn, location="query", arg_name="query")
-@bp.output(CoverageOut)
-@bp.doc(summary="A quarter's audit coverage: sampled, audited, overdue, actions, per group",
-        tags=["audits"], description="Admins and master coaches see every group; sponsors see "
-        "aggregates, with groups of under 5 sampled coaches suppressed.",
-        responses=[403, 422])
+@operation("GET", "/audits/coverage", query=QuarterQueryIn, out=CoverageOut,
+           summary="A quarter's audit coverage: sampled, audited, overdue, actions, per group",
+           tags=["audits"], description="Admins and master coaches see every group; sponsors see "
+           "aggregates, with groups of under 5 sampled coaches suppressed.",
+           responses=[403, 422])
 def get_audit_coverage(query: dict[str, Any]) -> Any:
     actor = current_api_user()
     require(actor, "can_view_audit_coverage")
     quarter = query["quarter"].strip() or services.current_quarter()
     detail = can(actor, "can_view_audit_coverage_detail")
-    try:
-        cov = services.coverage(actor, quarter, aggregates_only=not detail)
-    except DomainError as error:
-        return _refused(error)
+    cov = services.coverage(actor, quarter, aggregates_only=not detail)
     groups = [{"name": g.name, "suppressed": g.suppressed, "outcomes": dict(g.outcomes),
                "sampled": None if g.suppressed else g.sampled,
                "audited": None if g.suppressed else g.audited} for g in cov.groups]
@@ -308,14 +288,11 @@ def get_audit_coverage(query: dict[str, Any]) -> Any:
 # --- corrective actions ------------------------------------------------------------------------
 
 
-@bp.get("/audits/actions")
-@bp.auth_required(token_auth)
-@bp.input(ActionQueryIn, location="query", arg_name="query")
-@bp.output(ActionListOut)
-@bp.doc(summary="Corrective actions I may manage (admins: all; auditors: their audits')",
-        tags=["audits"], description="Actions of current samples, by due date. `owned=true` "
-        "keeps those the caller owns. The same rule as the audit page: an action is managed "
-        "by admins and by its audit's assigned auditor.", responses=[403, 422])
+@operation("GET", "/audits/actions", query=ActionQueryIn, out=ActionListOut,
+           summary="Corrective actions I may manage (admins: all; auditors: their audits')",
+           tags=["audits"], description="Actions of current samples, by due date. `owned=true` "
+           "keeps those the caller owns. The same rule as the audit page: an action is managed "
+           "by admins and by its audit's assigned auditor.", responses=[403, 422])
 def list_corrective_actions(query: dict[str, Any]) -> Any:
     actor = current_api_user()
     require(actor, "can_view_audits")
@@ -332,27 +309,19 @@ def list_corrective_actions(query: dict[str, Any]) -> Any:
         stmt = stmt.where(CorrectiveAction.owner_user_id == actor.id)
     actions = [a for a in db.session.scalars(stmt)
                if can(actor, "can_manage_corrective_actions", a.audit)]
-    return {"items": [_action(actor, a) for a in actions]}
+    return items(actions, lambda a: _action(actor, a))
 
 
-@bp.post("/audits/actions/<int:action_id>/close")
-@bp.auth_required(token_auth)
-@bp.input(CloseActionIn, arg_name="body")
-@bp.output(ActionDetailOut)
-@bp.doc(summary="Close a corrective action: done or cancelled, with a note", tags=["audits"],
-        description="Admins and the audit's assigned auditor. Refused (422) when the action is "
-        "already closed or the note is empty.", responses=[403, 404, 422])
+@operation("POST", "/audits/actions/<int:action_id>/close", body=CloseActionIn, out=ActionDetailOut,
+           summary="Close a corrective action: done or cancelled, with a note", tags=["audits"],
+           description="Admins and the audit's assigned auditor. Refused (422) when the action is "
+           "already closed or the note is empty.", responses=[403, 404, 422])
 def close_corrective_action(action_id: int, body: dict[str, Any]) -> Any:
     actor = current_api_user()
-    action = db.session.get(CorrectiveAction, action_id) if action_id <= DB_ID_MAX else None
-    if action is None:
-        raise NotFound("corrective action")
+    action = get_or_404(CorrectiveAction, action_id, what="corrective action")
     require(actor, "can_manage_corrective_actions", action.audit)
-    try:
-        action = services.close_action(actor, action_id, status=body["status"],
-                                       note=body["note"])
-    except DomainError as error:
-        return _refused(error)
+    action = services.close_action(actor, action_id, status=body["status"],
+                                   note=body["note"])
     db.session.commit()
     return _action(actor, action)
 

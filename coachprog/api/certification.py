@@ -4,15 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from coachprog.api import bp, current_api_user, token_auth
+from coachprog.api import current_api_user, operation
 from coachprog.certification import recert_services, services
 
 
-@bp.get("/certification/people/<int:person_id>")
-@bp.auth_required(token_auth)
-@bp.doc(summary="A coach's certifications and criteria status", tags=["certification"],
-        responses={200: "The coach's certifications and the criteria of each level.",
-                   403: "Forbidden", 404: "No such person"})
+@operation("GET", "/certification/people/<int:person_id>",
+           summary="A coach's certifications and criteria status", tags=["certification"],
+           responses={200: "The coach's certifications and the criteria of each level.",
+                      403: "Forbidden", 404: "No such person"})
 def get_certification_status(person_id: int) -> Any:
     status = services.coach_status(current_api_user(), person_id)
     day = services.today()

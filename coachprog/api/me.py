@@ -7,7 +7,7 @@ from typing import Any
 from apiflask import Schema
 from apiflask.fields import Integer, List, String
 
-from coachprog.api import bp, current_api_user, token_auth
+from coachprog.api import current_api_user, operation
 
 
 class MeOut(Schema):
@@ -18,10 +18,8 @@ class MeOut(Schema):
     employee_id = String(allow_none=True)
 
 
-@bp.get("/me")
-@bp.auth_required(token_auth)
-@bp.output(MeOut)
-@bp.doc(summary="The account the bearer token belongs to", tags=["me"])
+@operation("GET", "/me", out=MeOut,
+           summary="The account the bearer token belongs to", tags=["me"])
 def get_me() -> Any:
     user = current_api_user()
     return {

@@ -8,14 +8,15 @@ from apiflask import Schema
 from apiflask.fields import Boolean, Date, Dict, Integer, List, Nested, Raw, String
 from apiflask.validators import Length, OneOf
 
-from coachprog.api import bp, current_api_user, token_auth
-from coachprog.api.problems import problem
-from coachprog.api.schemas import PageOut, PageQueryIn
+from coachprog.api import current_api_user, operation
+from coachprog.api.lists import page_of, paging
+from coachprog.api.schemas import PageQueryIn, page
 from coachprog.extensions import db
 from coachprog.people import services
 from coachprog.people.data_rights import services as data_rights
 from coachprog.people.domain import records_from_rows
 from coachprog.people.models import Person
+from coachprog.problems import problem
 
 MAX_BULK = 50_000
 
@@ -38,8 +39,7 @@ class PersonDetailOut(PersonOut):
     nested in PeoplePage, once as a response) otherwise, with a warning and a `PersonOut1`."""
 
 
-class PeoplePage(PageOut):
-    items = List(Nested(PersonOut))
+PeoplePage = page("PeoplePage", PersonOut)
 
 
 class PeopleQueryIn(PageQueryIn):
@@ -84,38 +84,28 @@ def _person_out(person: Person) -> dict[str, Any]:
     }
 
 
-@bp.get("/people")
-@bp.auth_required(token_auth)
-@bp.input(PeopleQueryIn, location="query", arg_name="query")
-@bp.output(PeoplePage)
-@bp.doc(summary="List people", tags=["people"], responses=[403])
+@operation("GET", "/people", query=PeopleQueryIn, out=PeoplePage,
+           summary="List people", tags=["people"], responses=[403])
 def list_people(query: dict[str, Any]) -> Any:
     status = {"active": True, "inactive": False, "all": None}[query["status"]]
-    params = services.PeopleQuery(q=query["q"], department=query["department"], active=status,
-                                  page=query["page"], per_page=query["per_page"])
-    people, total = services.list_people(current_api_user(), params)
-    return {"items": [_person_out(p) for p in people], "page": params.page,
-            "per_page": params.per_page, "total": total}
+    people, total = services.list_people(current_api_user(), services.PeopleQuery(
+        q=query["q"], department=query["department"], active=status, **paging(query)))
+    return page_of(query, people, total, _person_out)
 
 
 # `path:` because employee ids may contain "/" (e.g. "de/ber/17"); a plain converter would
 # answer 404 for such a person.
-@bp.get("/people/<path:employee_id>")
-@bp.auth_required(token_auth)
-@bp.output(PersonDetailOut)
-@bp.doc(summary="One person by employee id", tags=["people"], responses=[403, 404])
+@operation("GET", "/people/<path:employee_id>", out=PersonDetailOut,
+           summary="One person by employee id", tags=["people"], responses=[403, 404])
 def get_person(employee_id: str) -> Any:
     return _person_out(services.get_person_by_employee_id(current_api_user(), employee_id))
 
 
-@bp.post("/people/bulk")
-@bp.auth_required(token_auth)
-@bp.input(BulkUpsertIn, arg_name="body")
-@bp.output(BulkUpsertOut)
-@bp.doc(summary="Create or update people by employee id, all or nothing", tags=["people"],
-        description="Same rules as the CSV import: every problem is reported as "
-        "`people.<index>.<field>` and nothing is written unless every item is valid.",
-        responses=[403, 422])
+@operation("POST", "/people/bulk", body=BulkUpsertIn, out=BulkUpsertOut,
+           summary="Create or update people by employee id, all or nothing", tags=["people"],
+           description="Same rules as the CSV import: every problem is reported as "
+           "`people.<index>.<field>` and nothing is written unless every item is valid.",
+           responses=[403, 422])
 def bulk_upsert_people(body: dict[str, Any]) -> Any:
     plan = records_from_rows(enumerate(body["people"]), unit="item")
     try:
@@ -141,13 +131,11 @@ class PersonalDataOut(Schema):
     sections = Dict(keys=String(), values=Raw())
 
 
-@bp.get("/personal-data/<path:employee_id>")
-@bp.auth_required(token_auth)
-@bp.output(PersonalDataOut)
-@bp.doc(summary="Everything held about one person (an access request)", tags=["people"],
-        description="Every domain's section of the person's data, as the person's own "
-        "download gives it. Admins only; each export is recorded in the audit log.",
-        responses=[403, 404])
+@operation("GET", "/personal-data/<path:employee_id>", out=PersonalDataOut,
+           summary="Everything held about one person (an access request)", tags=["people"],
+           description="Every domain's section of the person's data, as the person's own "
+           "download gives it. Admins only; each export is recorded in the audit log.",
+           responses=[403, 404])
 def export_person_data(employee_id: str) -> Any:
     export = data_rights.export_person_data(current_api_user(), employee_id)
     db.session.commit()  # the audit entry of the export

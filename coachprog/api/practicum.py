@@ -14,11 +14,12 @@ from apiflask import Schema
 from apiflask.fields import Boolean, Date, DateTime, Float, Integer, List, Nested, String
 from apiflask.validators import Length, OneOf
 
-from coachprog.api import bp, current_api_user, token_auth
-from coachprog.api.problems import problem
-from coachprog.errors import DomainError
+from coachprog.api import current_api_user, operation
+from coachprog.api.lists import items
+from coachprog.api.schemas import listing
 from coachprog.extensions import db
 from coachprog.practicum import domain, services
+from coachprog.problems import problem
 from coachprog.validation import DbInt
 
 
@@ -61,8 +62,7 @@ class EntryDetailOut(EntryOut):
     """One entry on its own; a subclass so the spec names it apart from the list's items."""
 
 
-class EntryListOut(Schema):
-    items = List(Nested(EntryOut))
+EntryListOut = listing("EntryListOut", EntryOut)
 
 
 class GateOut(Schema):
@@ -89,31 +89,21 @@ class ProgressOut(Schema):
     gates = List(Nested(GateOut))
 
 
-def _refused(error: DomainError) -> Any:
-    db.session.rollback()
-    return problem(422, error.message, errors=dict(error.field_errors) or None)
-
-
-@bp.get("/practicum/<int:coach>/entries")
-@bp.auth_required(token_auth)
-@bp.output(EntryListOut)
-@bp.doc(summary="A trainee's ledger entries, newest first", tags=["practicum"],
-        responses=[403, 404])
+@operation("GET", "/practicum/<int:coach>/entries", out=EntryListOut,
+           summary="A trainee's ledger entries, newest first", tags=["practicum"],
+           responses=[403, 404])
 def list_practicum_entries(coach: int) -> Any:
     actor = current_api_user()
     services.get_trainee(actor, coach)
-    return {"items": services.list_entries(actor, coach)}
+    return items(services.list_entries(actor, coach))
 
 
-@bp.post("/practicum/<int:coach>/entries")
-@bp.auth_required(token_auth)
-@bp.input(EntryIn, arg_name="body")
-@bp.output(EntryDetailOut, status_code=201)
-@bp.doc(summary="Log an activity in one's own ledger", tags=["practicum"],
-        description="Refused (422, with the field) for future or unfinished times, overlaps "
-        "with another entry, durations of 0 or over 8 hours, a coached session without a "
-        "pseudonym, a group without its size, a triad without the role played.",
-        responses=[403, 404, 422])
+@operation("POST", "/practicum/<int:coach>/entries", body=EntryIn, out=EntryDetailOut, status=201,
+           summary="Log an activity in one's own ledger", tags=["practicum"],
+           description="Refused (422, with the field) for future or unfinished times, overlaps "
+           "with another entry, durations of 0 or over 8 hours, a coached session without a "
+           "pseudonym, a group without its size, a triad without the role played.",
+           responses=[403, 404, 422])
 def create_practicum_entry(coach: int, body: dict[str, Any]) -> Any:
     actor = current_api_user()
     services.get_trainee(actor, coach)
@@ -134,8 +124,6 @@ def create_practicum_entry(coach: int, body: dict[str, Any]) -> Any:
         errors = {("starts_at" if k == "day" else k): [v]
                   for k, v in error.row_errors.get(0, {}).items()}
         return problem(422, "The entry was refused.", errors=errors)
-    except DomainError as error:
-        return _refused(error)
     db.session.commit()
     return entry, 201
 
@@ -145,39 +133,30 @@ def _review(coach: int, entry_id: int, decision: str, comment: str) -> Any:
     entry = services.get_entry(actor, entry_id)
     if entry.person_id != coach:
         return problem(404, "No such entry.")
-    try:
-        entry = services.review_entry(actor, entry_id, decision=decision, comment=comment)
-    except DomainError as error:
-        return _refused(error)
+    entry = services.review_entry(actor, entry_id, decision=decision, comment=comment)
     db.session.commit()
     return entry
 
 
-@bp.post("/practicum/<int:coach>/entries/<int:entry_id>/verify")
-@bp.auth_required(token_auth)
-@bp.input(ReviewIn, arg_name="body")
-@bp.output(EntryDetailOut)
-@bp.doc(summary="Verify an entry (its supervisor): its hours count", tags=["practicum"],
-        responses=[403, 404, 422])
+@operation("POST", "/practicum/<int:coach>/entries/<int:entry_id>/verify", body=ReviewIn,
+           out=EntryDetailOut,
+           summary="Verify an entry (its supervisor): its hours count", tags=["practicum"],
+           responses=[403, 404, 422])
 def verify_practicum_entry(coach: int, entry_id: int, body: dict[str, Any]) -> Any:
     return _review(coach, entry_id, "verify", body["comment"])
 
 
-@bp.post("/practicum/<int:coach>/entries/<int:entry_id>/query")
-@bp.auth_required(token_auth)
-@bp.input(ReviewIn, arg_name="body")
-@bp.output(EntryDetailOut)
-@bp.doc(summary="Query an entry (its supervisor), with a required comment",
-        tags=["practicum"], responses=[403, 404, 422])
+@operation("POST", "/practicum/<int:coach>/entries/<int:entry_id>/query", body=ReviewIn,
+           out=EntryDetailOut,
+           summary="Query an entry (its supervisor), with a required comment",
+           tags=["practicum"], responses=[403, 404, 422])
 def query_practicum_entry(coach: int, entry_id: int, body: dict[str, Any]) -> Any:
     return _review(coach, entry_id, "query", body["comment"])
 
 
-@bp.get("/practicum/<int:coach>/progress")
-@bp.auth_required(token_auth)
-@bp.output(ProgressOut)
-@bp.doc(summary="A trainee's verified hours toward the targets, window and gates",
-        tags=["practicum"], responses=[403, 404])
+@operation("GET", "/practicum/<int:coach>/progress", out=ProgressOut,
+           summary="A trainee's verified hours toward the targets, window and gates",
+           tags=["practicum"], responses=[403, 404])
 def get_practicum_progress(coach: int) -> Any:
     p = services.progress(current_api_user(), coach)
     w = p.window

@@ -12,10 +12,10 @@ from apiflask import Schema
 from apiflask.fields import Boolean, Float, Integer, List, Nested, String
 from apiflask.validators import OneOf
 
-from coachprog.api import bp, current_api_user, token_auth
-from coachprog.api.problems import problem
-from coachprog.auth.permissions import require
+from coachprog.api import current_api_user, operation
+from coachprog.authority import require
 from coachprog.errors import DomainError
+from coachprog.problems import problem
 from coachprog.program import services
 
 
@@ -41,14 +41,11 @@ class MetricsOut(Schema):
     total = Nested(FiguresOut)
 
 
-@bp.get("/program/metrics")
-@bp.auth_required(token_auth)
-@bp.input(GroupQueryIn, location="query", arg_name="query")
-@bp.output(MetricsOut)
-@bp.doc(summary="Coached leaders' KPI by department, level or cohort (aggregates only)",
-        tags=["program"], description="L&D admins and sponsors. Groups of under 5 leaders "
-        "are withheld, with complementary suppression; the total too where it would tell.",
-        responses=[403, 409, 422])
+@operation("GET", "/program/metrics", query=GroupQueryIn, out=MetricsOut,
+           summary="Coached leaders' KPI by department, level or cohort (aggregates only)",
+           tags=["program"], description="L&D admins and sponsors. Groups of under 5 leaders "
+           "are withheld, with complementary suppression; the total too where it would tell.",
+           responses=[403, 409, 422])
 def get_program_metrics(query: dict[str, Any]) -> Any:
     actor = current_api_user()
     require(actor, "can_view_program_outcomes")

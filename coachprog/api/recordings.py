@@ -25,11 +25,9 @@ from apiflask.fields import (
 )
 from flask import request
 
-from coachprog.api import bp, current_api_user, token_auth
-from coachprog.api.problems import problem
-from coachprog.errors import DomainError
+from coachprog.api import bp, current_api_user, operation
 from coachprog.extensions import db
-from coachprog.governance.policy.guards import guard
+from coachprog.policy.guards import guard
 from coachprog.recordings import services
 from coachprog.validation import DbId, DbInt
 
@@ -103,52 +101,38 @@ def _recording_upload_limit(endpoint: str | None, values: dict[str, Any] | None)
         request.max_content_length = services.max_upload_bytes() + _ENVELOPE
 
 
-def _refused(error: DomainError) -> Any:
-    db.session.rollback()
-    return problem(422, error.message, errors=dict(error.field_errors) or None)
-
-
-@bp.post("/recordings")
-@bp.auth_required(token_auth)
-@bp.input(RecordingUploadIn, location="form_and_files", arg_name="body")
-@bp.output(RecordingOut, status_code=201)
-@bp.doc(summary="Upload a session's recording", tags=["recordings"],
-        description="Refused (422, with the reason) without the coachee's current consent "
-        "covering recording, when consent_id is not that consent, and for files that are not "
-        "audio, are empty or truncated, or exceed the size or length limits. Transcription is "
-        "queued when the consent covers it.", responses=[403, 404, 413, 422])
+@operation("POST", "/recordings", body=RecordingUploadIn, body_location="form_and_files",
+           out=RecordingOut, status=201, summary="Upload a session's recording",
+           tags=["recordings"],
+           description="Refused (422, with the reason) without the coachee's current consent "
+           "covering recording, when consent_id is not that consent, and for files that are not "
+           "audio, are empty or truncated, or exceed the size or length limits. Transcription is "
+           "queued when the consent covers it.", responses=[403, 404, 413, 422])
 def upload_recording(body: dict[str, Any]) -> Any:
     actor = current_api_user()
     upload = body["file"]
-    try:
-        session = services.find_or_create_session(
-            actor, session_id=body["session_id"], engagement_id=body["engagement_id"],
-            session_date=body["session_date"], duration_minutes=body["duration_minutes"])
-        recording = services.upload_recording(
-            actor, session, services.Upload(upload.filename or "", upload.stream),
-            consent_id=body["consent_id"])
-    except DomainError as error:
-        return _refused(error)
+    session = services.find_or_create_session(
+        actor, session_id=body["session_id"], engagement_id=body["engagement_id"],
+        session_date=body["session_date"], duration_minutes=body["duration_minutes"])
+    recording = services.upload_recording(
+        actor, session, services.Upload(upload.filename or "", upload.stream),
+        consent_id=body["consent_id"])
     db.session.commit()
     return services.describe_recording(actor, recording), 201
 
 
-@bp.get("/recordings/<int:recording_id>")
-@bp.auth_required(token_auth)
-@bp.output(RecordingOut)
-@bp.doc(summary="A recording's metadata and transcription state", tags=["recordings"],
-        responses=[403, 404])
+@operation("GET", "/recordings/<int:recording_id>", out=RecordingOut,
+           summary="A recording's metadata and transcription state", tags=["recordings"],
+           responses=[403, 404])
 def get_recording(recording_id: int) -> Any:
     actor = current_api_user()
     return services.describe_recording(actor, services.get_recording(actor, recording_id))
 
 
-@bp.get("/recordings/<int:recording_id>/transcript")
-@bp.auth_required(token_auth)
-@bp.output(TranscriptOut)
-@bp.doc(summary="A recording's transcript (segments)", tags=["recordings"],
-        description="Only for the coach, their supervisors and assigned auditors; every read "
-        "is audited.", responses=[403, 404])
+@operation("GET", "/recordings/<int:recording_id>/transcript", out=TranscriptOut,
+           summary="A recording's transcript (segments)", tags=["recordings"],
+           description="Only for the coach, their supervisors and assigned auditors; every read "
+           "is audited.", responses=[403, 404])
 @guard("api.content_fields")
 def get_recording_transcript(recording_id: int) -> Any:
     actor = current_api_user()

@@ -9,7 +9,9 @@ from apiflask.fields import Boolean, DateTime, Dict, Float, Integer, List, Neste
 from apiflask.validators import OneOf
 from flask import url_for
 
-from coachprog.api import bp, current_api_user, token_auth
+from coachprog.api import current_api_user, operation
+from coachprog.api.lists import items
+from coachprog.api.schemas import listing
 from coachprog.rubrics import services
 from coachprog.rubrics.domain import Purpose, Rubric
 from coachprog.rubrics.models import RubricVersion
@@ -29,8 +31,7 @@ class RubricVersionOut(Schema):
     url = String(metadata={"description": "This version in full."})
 
 
-class RubricVersionList(Schema):
-    items = List(Nested(RubricVersionOut))
+RubricVersionList = listing("RubricVersionList", RubricVersionOut)
 
 
 class RubricQueryIn(Schema):
@@ -81,11 +82,8 @@ def _summary(row: RubricVersion, rubric: Rubric, used: set[int]) -> dict[str, An
     }
 
 
-@bp.get("/rubrics")
-@bp.auth_required(token_auth)
-@bp.input(RubricQueryIn, location="query", arg_name="query")
-@bp.output(RubricVersionList)
-@bp.doc(summary="List rubric versions", tags=["rubrics"], responses=[403])
+@operation("GET", "/rubrics", query=RubricQueryIn, out=RubricVersionList,
+           summary="List rubric versions", tags=["rubrics"], responses=[403])
 def list_rubric_versions(query: dict[str, Any]) -> Any:
     actor = current_api_user()
     if query["latest"]:
@@ -93,14 +91,12 @@ def list_rubric_versions(query: dict[str, Any]) -> Any:
     else:
         rows = services.list_rubric_versions(actor, purpose=query["purpose"])
     used = services.used_version_ids([row.id for row in rows])
-    return {"items": [_summary(row, row.to_domain(), used) for row in rows]}
+    return items(rows, lambda row: _summary(row, row.to_domain(), used))
 
 
-@bp.get("/rubrics/<key>/versions/<int:version>")
-@bp.auth_required(token_auth)
-@bp.output(RubricVersionDetailOut)
-@bp.doc(summary="One rubric version with its full structure", tags=["rubrics"],
-        responses=[403, 404])
+@operation("GET", "/rubrics/<key>/versions/<int:version>", out=RubricVersionDetailOut,
+           summary="One rubric version with its full structure", tags=["rubrics"],
+           responses=[403, 404])
 def get_rubric_version(key: str, version: int) -> Any:
     row = services.get_rubric_version(current_api_user(), key, version)
     rubric = row.to_domain()

@@ -1,4 +1,5 @@
-"""Schemas shared by the API's resources: one page of a listing, and how to ask for it.
+"""Schemas shared by the API's resources: one page of a listing, and how to ask for it; the
+envelopes `lists.py` fills (`{"items"}`, or a page of them).
 
 Every listing takes the same `page` and `per_page` limits: `per_page` up to 200 keeps one
 response small; `page` stops at 1 000 000 so an absurd offset is a 422, not a slow query.
@@ -7,7 +8,7 @@ response small; `page` stops at 1 000 000 so an absurd offset is a 422, not a sl
 from __future__ import annotations
 
 from apiflask import Schema
-from apiflask.fields import Integer
+from apiflask.fields import Integer, List, Nested
 
 from coachprog.validation import DbInt
 
@@ -29,3 +30,16 @@ class PageOut(Schema):
     page = Integer()
     per_page = Integer()
     total = Integer()
+
+
+def listing(name: str, item: type[Schema]) -> type[Schema]:
+    """The envelope of an unpaged listing of `item`: `{"items": [...]}`, called `name` in the
+    OpenAPI document."""
+    schema: type[Schema] = type(name, (Schema,), {"items": List(Nested(item))})
+    return schema
+
+
+def page(name: str, item: type[Schema]) -> type[Schema]:
+    """The envelope of one page of `item`: `PageOut` with its `items`."""
+    schema: type[Schema] = type(name, (PageOut,), {"items": List(Nested(item))})
+    return schema

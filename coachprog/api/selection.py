@@ -16,11 +16,11 @@ from apiflask.fields import Boolean, Date, DateTime, Dict, Float, Integer, List,
 from apiflask.validators import Length, OneOf
 from sqlalchemy.orm import joinedload
 
-from coachprog.api import bp, current_api_user, token_auth
-from coachprog.api.problems import problem
-from coachprog.api.schemas import PageOut, PageQueryIn
-from coachprog.auth.permissions import can, require
-from coachprog.errors import DomainError, NotFound
+from coachprog.api import current_api_user, operation
+from coachprog.api.lists import items, paginated
+from coachprog.api.schemas import PageQueryIn, listing, page
+from coachprog.authority import can, require
+from coachprog.db import get_or_404
 from coachprog.extensions import db
 from coachprog.selection import domain
 from coachprog.selection import services as selection
@@ -70,8 +70,7 @@ class SprintDetailOut(SprintOut):
     """One sprint."""
 
 
-class SprintListOut(Schema):
-    items = List(Nested(SprintOut))
+SprintListOut = listing("SprintListOut", SprintOut)
 
 
 class SprintIn(Schema):
@@ -111,8 +110,7 @@ class CandidateDetailOut(CandidateOut):
     """One candidate."""
 
 
-class CandidatePage(PageOut):
-    items = List(Nested(CandidateOut))
+CandidatePage = page("CandidatePage", CandidateOut)
 
 
 class CandidateQueryIn(PageQueryIn):
@@ -139,11 +137,6 @@ class AdvanceIn(Schema):
 
 class ReasonIn(Schema):
     reason = String(required=True, validate=Length(min=1, max=domain.MAX_REASON_LENGTH))
-
-
-def _refused(error: DomainError) -> Any:
-    db.session.rollback()
-    return problem(422, error.message, errors=dict(error.field_errors) or None)
 
 
 def _sprint_out(sprint: Sprint, actor: Any) -> dict[str, Any]:
@@ -189,39 +182,29 @@ def _candidate_out(candidate: Candidate, actor: Any) -> dict[str, Any]:
     }
 
 
-@bp.get("/sprints")
-@bp.auth_required(token_auth)
-@bp.output(SprintListOut)
-@bp.doc(summary="Selection sprints the caller may see", tags=["selection"],
-        description="Every sprint for program staff; the sprints whose panel the caller sits on "
-        "for anyone else (an empty list otherwise).")
+@operation("GET", "/sprints", out=SprintListOut,
+           summary="Selection sprints the caller may see", tags=["selection"],
+           description="Every sprint for program staff; the sprints whose panel the caller sits on "
+           "for anyone else (an empty list otherwise).")
 def list_sprints() -> Any:
     actor = current_api_user()
-    return {"items": [_sprint_out(s, actor) for s in selection.list_sprints(actor)]}
+    return items(selection.list_sprints(actor), lambda s: _sprint_out(s, actor))
 
 
-@bp.post("/sprints")
-@bp.auth_required(token_auth)
-@bp.input(SprintIn, arg_name="body")
-@bp.output(SprintDetailOut, status_code=201)
-@bp.doc(summary="Create a sprint", tags=["selection"], responses=[403, 422])
+@operation("POST", "/sprints", body=SprintIn, out=SprintDetailOut, status=201,
+           summary="Create a sprint", tags=["selection"], responses=[403, 422])
 def create_sprint(body: dict[str, Any]) -> Any:
     actor = current_api_user()
-    try:
-        sprint = selection.create_sprint(actor, selection.SprintDraft(
-            name=body["name"], capacity=body["capacity"], start_date=body["start_date"],
-            eligibility_notes=body["eligibility_notes"], stage_days=body["stage_days"]))
-    except DomainError as error:
-        return _refused(error)
+    sprint = selection.create_sprint(actor, selection.SprintDraft(
+        name=body["name"], capacity=body["capacity"], start_date=body["start_date"],
+        eligibility_notes=body["eligibility_notes"], stage_days=body["stage_days"]))
     db.session.commit()
     return _sprint_out(sprint, actor), 201
 
 
-@bp.get("/sprints/<int:sprint_id>")
-@bp.auth_required(token_auth)
-@bp.output(SprintDetailOut)
-@bp.doc(summary="One sprint: calendar, lateness, counts per stage and the funnel",
-        tags=["selection"], responses=[403, 404])
+@operation("GET", "/sprints/<int:sprint_id>", out=SprintDetailOut,
+           summary="One sprint: calendar, lateness, counts per stage and the funnel",
+           tags=["selection"], responses=[403, 404])
 def get_sprint(sprint_id: int) -> Any:
     actor = current_api_user()
     return _sprint_out(selection.load_board(actor, sprint_id), actor)
@@ -230,12 +213,9 @@ def get_sprint(sprint_id: int) -> Any:
 _CANDIDATE_LOADS = (joinedload(Candidate.sprint), *selection.CANDIDATE_EVIDENCE)
 
 
-@bp.get("/candidates")
-@bp.auth_required(token_auth)
-@bp.input(CandidateQueryIn, location="query", arg_name="query")
-@bp.output(CandidatePage)
-@bp.doc(summary="Candidates, by sprint and stage", tags=["selection"], responses=[403],
-        description="For program staff (L&D admins, master and lead coaches).")
+@operation("GET", "/candidates", query=CandidateQueryIn, out=CandidatePage,
+           summary="Candidates, by sprint and stage", tags=["selection"], responses=[403],
+           description="For program staff (L&D admins, master and lead coaches).")
 def list_candidates(query: dict[str, Any]) -> Any:
     actor = current_api_user()
     require(actor, "can_view_sprints")
@@ -244,46 +224,32 @@ def list_candidates(query: dict[str, Any]) -> Any:
         select = select.where(Candidate.sprint_id == query["sprint_id"])
     if query["stage"]:
         select = select.where(Candidate.stage == query["stage"])
-    total = db.session.scalar(sa.select(sa.func.count()).select_from(select.subquery())) or 0
-    rows = db.session.scalars(
-        select.options(*_CANDIDATE_LOADS).order_by(Candidate.id)
-        .limit(query["per_page"]).offset((query["page"] - 1) * query["per_page"])).all()
-    return {"items": [_candidate_out(c, actor) for c in rows], "page": query["page"],
-            "per_page": query["per_page"], "total": total}
+    return paginated(query, select, lambda c: _candidate_out(c, actor),
+                     order_by=[Candidate.id], options=_CANDIDATE_LOADS)
 
 
-@bp.post("/candidates")
-@bp.auth_required(token_auth)
-@bp.input(CandidateIn, arg_name="body")
-@bp.output(CandidateDetailOut, status_code=201)
-@bp.doc(summary="Enter a sprint: nominate someone, or apply yourself", tags=["selection"],
-        description="A nomination invites the nominee by e-mail; they become a candidate only "
-        "by accepting. The response shows the entry as the caller may see it.",
-        responses=[403, 404, 422])
+@operation("POST", "/candidates", body=CandidateIn, out=CandidateDetailOut, status=201,
+           summary="Enter a sprint: nominate someone, or apply yourself", tags=["selection"],
+           description="A nomination invites the nominee by e-mail; they become a candidate only "
+           "by accepting. The response shows the entry as the caller may see it.",
+           responses=[403, 404, 422])
 def create_candidate(body: dict[str, Any]) -> Any:
     actor = current_api_user()
     require(actor, "can_enter_sprints")
-    sprint = db.session.get(Sprint, body["sprint_id"])
-    if sprint is None:
-        raise NotFound("sprint")
-    try:
-        if body["route"] == "nomination":
-            candidate = selection.nominate(actor, sprint,
-                                           nominee_employee_id=body["nominee_employee_id"],
-                                           why=body["why"]).candidate
-        else:
-            candidate = selection.apply(actor, sprint, text=body["application_text"])
-    except DomainError as error:
-        return _refused(error)
+    sprint = get_or_404(Sprint, body["sprint_id"], what="sprint")
+    if body["route"] == "nomination":
+        candidate = selection.nominate(actor, sprint,
+                                       nominee_employee_id=body["nominee_employee_id"],
+                                       why=body["why"]).candidate
+    else:
+        candidate = selection.apply(actor, sprint, text=body["application_text"])
     db.session.commit()
     return _candidate_out(candidate, actor), 201
 
 
-@bp.get("/candidates/<int:candidate_id>")
-@bp.auth_required(token_auth)
-@bp.output(CandidateDetailOut)
-@bp.doc(summary="One candidate: stage and what is missing to move on", tags=["selection"],
-        responses=[403, 404])
+@operation("GET", "/candidates/<int:candidate_id>", out=CandidateDetailOut,
+           summary="One candidate: stage and what is missing to move on", tags=["selection"],
+           responses=[403, 404])
 def get_candidate(candidate_id: int) -> Any:
     actor = current_api_user()
     # The candidate reads their own record (without guard reasons); staff and panel the pack.
@@ -296,10 +262,7 @@ def _move(candidate_id: int, action: Any) -> Any:
     # The candidate may withdraw themselves: they reach their own record, nobody else's.
     rule = "can_view_own_candidacy" if _own(actor, candidate_id) else "can_view_candidate"
     candidate = selection.load_candidate(actor, candidate_id, rule=rule)
-    try:
-        action(actor, candidate)
-    except DomainError as error:
-        return _refused(error)
+    action(actor, candidate)
     db.session.commit()
     return _candidate_out(candidate, actor)
 
@@ -310,37 +273,28 @@ def _own(actor: Any, candidate_id: int) -> bool:
     return person_id is not None and person_id == actor.person_id
 
 
-@bp.post("/candidates/<int:candidate_id>/advance")
-@bp.auth_required(token_auth)
-@bp.input(AdvanceIn, arg_name="body")
-@bp.output(CandidateDetailOut)
-@bp.doc(summary="Move a candidate to the next stage", tags=["selection"],
-        description="Runs the stage's guard: refused (422) with every reason when the evidence "
-        "is not there (assessments, verified hours, the panel's decisions).",
-        responses=[403, 404, 422])
+@operation("POST", "/candidates/<int:candidate_id>/advance", body=AdvanceIn, out=CandidateDetailOut,
+           summary="Move a candidate to the next stage", tags=["selection"],
+           description="Runs the stage's guard: refused (422) with every reason when the evidence "
+           "is not there (assessments, verified hours, the panel's decisions).",
+           responses=[403, 404, 422])
 def advance_candidate(candidate_id: int, body: dict[str, Any]) -> Any:
     return _move(candidate_id,
                  lambda actor, c: selection.advance_candidate(actor, c, body["target"]))
 
 
-@bp.post("/candidates/<int:candidate_id>/reject")
-@bp.auth_required(token_auth)
-@bp.input(ReasonIn, arg_name="body")
-@bp.output(CandidateDetailOut)
-@bp.doc(summary="Reject a candidate with a reason", tags=["selection"],
-        description="The reason is recorded and audited; the candidate receives a neutral "
-        "notice that does not repeat it.", responses=[403, 404, 422])
+@operation("POST", "/candidates/<int:candidate_id>/reject", body=ReasonIn, out=CandidateDetailOut,
+           summary="Reject a candidate with a reason", tags=["selection"],
+           description="The reason is recorded and audited; the candidate receives a neutral "
+           "notice that does not repeat it.", responses=[403, 404, 422])
 def reject_candidate(candidate_id: int, body: dict[str, Any]) -> Any:
     return _move(candidate_id,
                  lambda actor, c: selection.reject_candidate(actor, c, body["reason"]))
 
 
-@bp.post("/candidates/<int:candidate_id>/withdraw")
-@bp.auth_required(token_auth)
-@bp.input(ReasonIn, arg_name="body")
-@bp.output(CandidateDetailOut)
-@bp.doc(summary="Withdraw a candidacy (the candidate, or L&D on their behalf)",
-        tags=["selection"], responses=[403, 404, 422])
+@operation("POST", "/candidates/<int:candidate_id>/withdraw", body=ReasonIn, out=CandidateDetailOut,
+           summary="Withdraw a candidacy (the candidate, or L&D on their behalf)",
+           tags=["selection"], responses=[403, 404, 422])
 def withdraw_candidate(candidate_id: int, body: dict[str, Any]) -> Any:
     return _move(candidate_id,
                  lambda actor, c: selection.withdraw_candidate(actor, c, body["reason"]))

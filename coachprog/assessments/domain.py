@@ -26,8 +26,8 @@ from enum import StrEnum
 from typing import Any
 from urllib.parse import urlsplit
 
-from coachprog.auth.domain import RATER_ROLES as RATER_ROLES  # re-exported: older imports
 from coachprog.people.domain import manager_chain as manager_chain  # re-exported: the chain bar
+from coachprog.roles import RATER_ROLES as RATER_ROLES  # re-exported: older imports
 from coachprog.rubrics.domain import (
     AssessmentResult,
     CompetencyResult,

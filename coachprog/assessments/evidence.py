@@ -19,7 +19,7 @@ from werkzeug.utils import secure_filename
 from coachprog import storage as files
 from coachprog.assessments import domain
 from coachprog.assessments.models import Assessment, EvidenceItem
-from coachprog.auth.permissions import can, require
+from coachprog.authority import can, require
 from coachprog.errors import DomainError, NotFound
 from coachprog.extensions import db
 from coachprog.governance import services as audit

@@ -26,7 +26,7 @@ from coachprog.assessments.services import (
     rubric_of,
     write_marks,
 )
-from coachprog.auth.permissions import require
+from coachprog.authority import require
 from coachprog.db import utcnow
 from coachprog.errors import DomainError
 from coachprog.extensions import db

@@ -28,8 +28,8 @@ from coachprog.assessments.domain import (
     AssignmentRole,
     AssignmentStatus,
 )
-from coachprog.auth.domain import ASSESSMENT_RUNNERS, RATER_ROLES, Role
-from coachprog.auth.permissions import has_any_role, is_signed_in, permission
+from coachprog.authority import has_any_role, is_signed_in, permission
+from coachprog.roles import ASSESSMENT_RUNNERS, RATER_ROLES, Role
 
 SCORING_ROLES = (AssignmentRole.RATER.value, AssignmentRole.GOLD.value)
 

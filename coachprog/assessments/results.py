@@ -21,7 +21,7 @@ from coachprog.assessments.domain import (
 )
 from coachprog.assessments.models import Assessment, EvidenceItem, RaterAssignment
 from coachprog.assessments.services import marks_of, rubric_of
-from coachprog.auth.permissions import can, require
+from coachprog.authority import can, require
 from coachprog.extensions import db
 from coachprog.governance import services as audit
 

@@ -26,14 +26,14 @@ from coachprog.assessments.domain import (
 )
 from coachprog.assessments.models import Assessment, EvidenceItem, Mark, RaterAssignment
 from coachprog.assessments.recorded import recorded_evidence
-from coachprog.auth.domain import RATER_ROLES
 from coachprog.auth.models import RoleGrant, User
-from coachprog.auth.permissions import can, require
+from coachprog.authority import can, require
 from coachprog.calibration.services import calibrated_until, calibration_refusal
 from coachprog.db import utcnow
 from coachprog.errors import DomainError, NotFound
 from coachprog.extensions import db
 from coachprog.governance import services as audit
+from coachprog.roles import RATER_ROLES
 from coachprog.rubrics.domain import Rubric, score_assessment
 from coachprog.rubrics.models import RubricVersion
 

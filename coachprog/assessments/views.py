@@ -33,7 +33,7 @@ from coachprog.assessments.forms import (
 )
 from coachprog.assessments.models import Assessment
 from coachprog.assessments.recorded import recorded_evidence
-from coachprog.auth.permissions import can
+from coachprog.authority import can
 from coachprog.errors import DomainError
 from coachprog.extensions import db
 from coachprog.rubrics.domain import Rubric, percent

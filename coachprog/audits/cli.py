@@ -27,7 +27,7 @@ def init_app(app: Flask) -> None:
                        override_reason: str, redraw_reason: str, as_json: bool) -> None:
         """Draw a quarter's audit sample and assign auditors."""
         from coachprog.audits import services
-        from coachprog.auth.permissions import SystemActor
+        from coachprog.authority import SystemActor
         from coachprog.errors import DomainError
         from coachprog.extensions import db
 
@@ -60,7 +60,7 @@ def init_app(app: Flask) -> None:
     def verify_command(quarter: str) -> None:
         """Recompute the quarter's current sample from its record."""
         from coachprog.audits import domain, services
-        from coachprog.auth.permissions import SystemActor
+        from coachprog.authority import SystemActor
 
         try:
             domain.parse_quarter(quarter)

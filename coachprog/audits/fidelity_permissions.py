@@ -12,9 +12,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from coachprog.auth.domain import Role
-from coachprog.auth.permissions import has_any_role, is_signed_in, permission
-from coachprog.governance.policy.guards import guard
+from coachprog.authority import has_any_role, is_signed_in, permission
+from coachprog.policy.guards import guard
+from coachprog.roles import Role
 
 
 def _coach_id(obj: Any) -> int | None:
@@ -62,7 +62,7 @@ def can_resolve_fidelity_flag(user: Any, flag: Any = None) -> bool:
 
 
 def _register_panel() -> None:
-    from coachprog.home.services import register_panel_source
+    from coachprog.panels import register_panel_source
 
     def fidelity_panel(user: Any) -> Any:
         from coachprog.audits.fidelity_services import attention_panel

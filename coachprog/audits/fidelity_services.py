@@ -32,14 +32,14 @@ from sqlalchemy.orm import selectinload
 
 from coachprog.audits import fidelity
 from coachprog.audits.fidelity_models import FidelityDriftFlag, FidelitySignal
-from coachprog.auth.permissions import SystemActor, require
+from coachprog.authority import SystemActor, require
 from coachprog.db import utcnow
 from coachprog.errors import DomainError, NotFound
 from coachprog.extensions import db
 from coachprog.governance import services as audit
-from coachprog.governance.policy.domain import OptOutKind
-from coachprog.governance.policy.services import opted_out_ids
 from coachprog.jobs.batch import ItemFailure, one_item
+from coachprog.policy.domain import OptOutKind
+from coachprog.policy.services import opted_out_ids
 
 log = logging.getLogger(__name__)
 
@@ -445,8 +445,8 @@ def resolve_flag(actor: Any, flag_id: int, *, note: str) -> FidelityDriftFlag:
 def attention_panel(user: Any) -> Any:
     """Home page: open drift flags the user can see (their own, or their supervisees'), as
     prompts for a conversation. Reads the stored flags only (no recomputation)."""
-    from coachprog.auth.permissions import can
-    from coachprog.home.services import Item, Panel
+    from coachprog.authority import can
+    from coachprog.panels import Item, Panel
     from coachprog.people.models import Person
     from coachprog.recordings.permissions import supervised_person_ids
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from coachprog.coaching.services import register_match_blocker
-from coachprog.home.services import Item, Panel, register_panel_source
+from coachprog.panels import Item, Panel, register_panel_source
 
 
 def _blocker(coach_person_id: int) -> list[str]:
@@ -22,7 +22,7 @@ def _blocker(coach_person_id: int) -> list[str]:
 
 def _panel(user: Any) -> Panel | None:
     from coachprog.audits import services
-    from coachprog.auth.permissions import can
+    from coachprog.authority import can
 
     items: list[Item] = []
     if can(user, "can_view_audits") and getattr(user, "is_authenticated", False):

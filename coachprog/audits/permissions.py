@@ -17,8 +17,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from coachprog.auth.domain import PROGRAM_STAFF, Role
-from coachprog.auth.permissions import has_any_role, is_signed_in, permission
+from coachprog.authority import has_any_role, is_signed_in, permission
+from coachprog.roles import PROGRAM_STAFF, Role
 
 
 def _is_auditor_of(user: Any, audit: Any) -> bool:

@@ -19,19 +19,19 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from coachprog.audits import domain
 from coachprog.audits.models import Audit, AuditSample, CorrectiveAction, SupervisionEvent
-from coachprog.auth.domain import PROGRAM_STAFF, Role
 from coachprog.auth.models import RoleGrant, User
-from coachprog.auth.permissions import require
+from coachprog.authority import require
 from coachprog.coaching.models import SupervisorAssignment
 from coachprog.db import utcnow
 from coachprog.errors import DomainError, NotFound
 from coachprog.extensions import db
 from coachprog.governance import services as audit_log
 from coachprog.governance.domain import total_reveals_withheld, withheld_labels
-from coachprog.governance.policy.domain import OptOutKind
-from coachprog.governance.policy.services import opted_out_ids
 from coachprog.people.models import Person
 from coachprog.people.services import chain_refusal
+from coachprog.policy.domain import OptOutKind
+from coachprog.policy.services import opted_out_ids
+from coachprog.roles import PROGRAM_STAFF, Role
 from coachprog.validation import parse_int
 
 AUDIT_RUBRIC = "audit"
@@ -495,7 +495,7 @@ def my_audits(actor: Any) -> list[Audit]:
 
 def coach_label(actor: Any, audit: Audit) -> str:
     """Auditors see a pseudonym; admins managing audits see the name."""
-    from coachprog.auth.permissions import can
+    from coachprog.authority import can
 
     if can(actor, "can_manage_audits"):
         return audit.coach.name
@@ -553,7 +553,7 @@ def is_audit_recording(user: Any, audit: Audit, recording: Any) -> bool:
     assigned auditor, the audit is open (undecided, current sample), the recording belongs to
     the session chosen for it, the coachee's consent covers audit and is not withdrawn, and
     the auditor is neither the coachee nor a manager of either party."""
-    from coachprog.auth.permissions import has_any_role, is_signed_in
+    from coachprog.authority import has_any_role, is_signed_in
 
     if (recording is None or audit.outcome is not None or audit.session_id is None
             or not is_signed_in(user) or audit.auditor_user_id != user.id

@@ -30,7 +30,7 @@ from coachprog.audits.forms import (
     VerifyForm,
     choices,
 )
-from coachprog.auth.permissions import can
+from coachprog.authority import can
 from coachprog.errors import DomainError, NotFound
 from coachprog.extensions import db
 from coachprog.recordings.streaming import audio_response

@@ -7,7 +7,8 @@ from wtforms import EmailField, PasswordField, SelectField, StringField, SubmitF
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
 
-from coachprog.auth.domain import MAX_PASSWORD_LENGTH, ROLE_LABELS
+from coachprog.auth.domain import MAX_PASSWORD_LENGTH
+from coachprog.roles import ROLE_LABELS
 
 
 class LoginForm(FlaskForm):

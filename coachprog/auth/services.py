@@ -17,13 +17,14 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app
 
-from coachprog.auth.domain import Role, parse_role, password_problems
+from coachprog.auth.domain import password_problems
 from coachprog.auth.models import ApiToken, PasswordReset, RoleGrant, User
-from coachprog.auth.permissions import can, require
+from coachprog.authority import can, require
 from coachprog.db import utcnow
 from coachprog.errors import DomainError, NotFound
 from coachprog.extensions import db
 from coachprog.governance import services as audit
+from coachprog.roles import Role, parse_role
 from coachprog.validation import parse_id
 
 TOKEN_PREFIX = "cp_"  # noqa: S105 - a marker, not a secret

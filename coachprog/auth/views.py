@@ -19,7 +19,6 @@ from flask import (
 from flask_login import current_user, login_required, login_user, logout_user
 
 from coachprog.auth import services
-from coachprog.auth.domain import ROLE_LABELS, Role
 from coachprog.auth.forms import (
     ApiTokenCreateForm,
     ConfirmForm,
@@ -32,7 +31,15 @@ from coachprog.auth.forms import (
 )
 from coachprog.errors import DomainError, NotFound
 from coachprog.extensions import db, limiter
-from coachprog.web import Pagination, apply_domain_error, authorize, page_arg, safe_next
+from coachprog.roles import ROLE_LABELS, Role
+from coachprog.web import (
+    Pagination,
+    apply_domain_error,
+    authorize,
+    on_rate_limit,
+    page_arg,
+    safe_next,
+)
 
 bp = Blueprint("auth", __name__)
 
@@ -75,6 +82,9 @@ def login() -> Any:
 def render_login_refused() -> Any:
     form = LoginForm()
     return render_template("auth/login.html", form=form, refused=LOGIN_LIMITED), 429
+
+
+on_rate_limit("auth.login", render_login_refused)
 
 
 @bp.route("/logout", methods=["POST"])

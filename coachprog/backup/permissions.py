@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from coachprog.auth.permissions import permission
+from coachprog.authority import permission
 
 
 @permission

@@ -24,7 +24,7 @@ import sqlalchemy as sa
 from flask import current_app
 
 import coachprog.backup.permissions  # noqa: F401 - registers can_manage_backups
-from coachprog.auth.permissions import require
+from coachprog.authority import require
 from coachprog.backup import domain
 from coachprog.db import utcnow
 from coachprog.errors import DomainError

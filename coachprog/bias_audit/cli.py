@@ -10,7 +10,7 @@ import click
 from flask import Flask
 from flask.cli import AppGroup
 
-from coachprog.auth.permissions import SystemActor
+from coachprog.authority import SystemActor
 from coachprog.bias_audit import services
 from coachprog.bias_audit.report import as_dict
 from coachprog.errors import DomainError

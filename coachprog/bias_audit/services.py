@@ -18,7 +18,7 @@ from sqlalchemy.orm import aliased
 
 from coachprog.assessments.models import Assessment, EvidenceItem, RaterAssignment
 from coachprog.auth.models import User
-from coachprog.auth.permissions import can, require
+from coachprog.authority import can, require
 from coachprog.bias_audit import domain
 from coachprog.bias_audit.models import BiasReviewItem
 from coachprog.certification.domain import DecisionStatus

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from coachprog.auth.domain import PROGRAM_STAFF as SUPERVISORS
-from coachprog.auth.domain import RATER_ROLES, Role
-from coachprog.auth.permissions import has_any_role, is_signed_in, permission
+from coachprog.authority import has_any_role, is_signed_in, permission
+from coachprog.roles import PROGRAM_STAFF as SUPERVISORS
+from coachprog.roles import RATER_ROLES, Role
 
 
 def _participant_ids(exercise: Any) -> set[int]:

@@ -21,15 +21,15 @@ from flask import current_app
 from sqlalchemy.orm import Session, contains_eager, joinedload, selectinload
 
 from coachprog.assessments.models import Assessment, EvidenceItem, Mark, RaterAssignment
-from coachprog.auth.domain import RATER_ROLES, Role
 from coachprog.auth.models import RoleGrant, User
-from coachprog.auth.permissions import can, require
+from coachprog.authority import can, require
 from coachprog.calibration import domain
 from coachprog.calibration.models import CalibrationExercise, RaterCalibration
 from coachprog.db import utcnow
 from coachprog.errors import DomainError, NotFound
 from coachprog.extensions import db
 from coachprog.governance import services as audit
+from coachprog.roles import RATER_ROLES, Role
 from coachprog.rubrics.domain import Rubric, ScaleKind
 from coachprog.rubrics.models import RubricVersion
 

@@ -7,7 +7,7 @@ from typing import Any
 from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
 
-from coachprog.auth.permissions import can
+from coachprog.authority import can
 from coachprog.calibration import services
 from coachprog.calibration.forms import ExerciseCloseForm, ExerciseCreateForm
 from coachprog.errors import DomainError

@@ -19,7 +19,7 @@ from flask_wtf import FlaskForm
 from wtforms import DateField
 from wtforms.validators import DataRequired
 
-from coachprog.auth.permissions import can
+from coachprog.authority import can
 from coachprog.certification import certificates
 from coachprog.certification.models import Certification
 from coachprog.certification.views import bp

@@ -31,14 +31,14 @@ import sqlalchemy as sa
 from markupsafe import Markup
 
 from coachprog import pdf, storage
-from coachprog.auth.domain import Role
-from coachprog.auth.permissions import has_any_role, is_signed_in, permission, require
+from coachprog.authority import has_any_role, is_signed_in, permission, require
 from coachprog.certification.domain import LEVEL_NAMES, CertStatus
 from coachprog.certification.models import Certification
 from coachprog.errors import DomainError
 from coachprog.extensions import db
 from coachprog.jobs.models import Job
 from coachprog.jobs.queue import JobFailed, Reporter, create_job, job_handler
+from coachprog.roles import Role
 
 CERTIFICATE_TEMPLATE = "pdf/certificate.html"
 ISSUER_NAME = "Internal Coaching Program"

@@ -6,11 +6,11 @@ from typing import Any
 
 from flask import url_for
 
-from coachprog.home.services import Item, Panel, register_panel_source
+from coachprog.panels import Item, Panel, register_panel_source
 
 
 def _panel(user: Any) -> Panel | None:
-    from coachprog.auth.permissions import can
+    from coachprog.authority import can
     from coachprog.certification import dashboard, domain, services
 
     items: list[Item] = []

@@ -16,7 +16,7 @@ log = logging.getLogger(__name__)
 
 def scheduled_tick() -> services.TickSummary:
     """The worker's daily entry point: one run as the system, committed (like a job)."""
-    from coachprog.auth.permissions import SystemActor
+    from coachprog.authority import SystemActor
     from coachprog.governance.services import Origin, set_origin
 
     set_origin(Origin(ip=None, via="scheduler"))

@@ -39,9 +39,8 @@ from coachprog.assessments import conflicts as assessment_conflicts
 from coachprog.assessments import domain as assessment_rules
 from coachprog.assessments import services as assessment_services
 from coachprog.assessments.models import Assessment, EvidenceItem, RaterAssignment
-from coachprog.auth.domain import Role
 from coachprog.auth.models import RoleGrant, User
-from coachprog.auth.permissions import can, has_any_role, require
+from coachprog.authority import can, has_any_role, require
 from coachprog.certification import domain, services
 from coachprog.certification import recert_domain as rules
 from coachprog.certification.models import (
@@ -54,6 +53,7 @@ from coachprog.errors import DomainError, NotFound, NotPermitted
 from coachprog.extensions import db
 from coachprog.governance import services as audit
 from coachprog.people.models import Person
+from coachprog.roles import Role
 from coachprog.rubrics.models import RubricVersion
 
 RECERTIFICATION = domain.DecisionKind.RECERTIFICATION.value

@@ -19,7 +19,7 @@ from flask_wtf import FlaskForm
 
 from coachprog.assessments import services as assessment_services
 from coachprog.assessments.forms import optional_int
-from coachprog.auth.permissions import can
+from coachprog.authority import can
 from coachprog.certification import recert_services as rs
 from coachprog.certification.models import Certification
 from coachprog.certification.recert_domain import Stage

@@ -17,7 +17,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
 
-from coachprog.auth.permissions import require
+from coachprog.authority import require
 from coachprog.certification import domain
 from coachprog.certification.models import Certification
 from coachprog.certification.services import levels_policy, today

@@ -15,7 +15,7 @@ from typing import Any
 import sqlalchemy as sa
 from flask import current_app
 
-from coachprog.auth.permissions import require
+from coachprog.authority import require
 from coachprog.certification import domain
 from coachprog.certification.evidence import NUMERIC, QUERIES, EvidenceContext, measure
 from coachprog.certification.levels import DEFAULT_LEVELS_FILE, load_levels_file
@@ -381,7 +381,7 @@ def override_decision(actor: Any, decision_id: int, reason: str) -> Certificatio
 
 
 def _roles(actor: Any) -> frozenset[str]:
-    from coachprog.auth.permissions import roles_of
+    from coachprog.authority import roles_of
 
     return roles_of(actor)
 

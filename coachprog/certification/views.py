@@ -22,7 +22,7 @@ from flask.blueprints import BlueprintSetupState
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 
-from coachprog.auth.permissions import can
+from coachprog.authority import can
 from coachprog.certification import dashboard as dashboard_lists
 from coachprog.certification import domain, register, services
 from coachprog.certification.forms import (

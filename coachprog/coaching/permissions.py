@@ -25,10 +25,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from coachprog.auth.domain import PROGRAM_STAFF, Role
-from coachprog.auth.permissions import has_any_role, is_signed_in, permission
+from coachprog.authority import has_any_role, is_signed_in, permission
 from coachprog.coaching.supervisors import supervisor_user_ids
 from coachprog.people.domain import reports_to
+from coachprog.roles import PROGRAM_STAFF, Role
 
 
 def _person_id(user: Any) -> int | None:

@@ -33,17 +33,17 @@ from sqlalchemy.orm import joinedload
 
 from coachprog.assessments.conflicts import register_coaching_source
 from coachprog.assessments.domain import manager_chain
-from coachprog.auth.permissions import can, require
+from coachprog.authority import can, require
 from coachprog.coaching.models import CoachPaperwork, Engagement, EvaluationRelationship
 from coachprog.db import utcnow
 from coachprog.errors import DomainError, NotFound, NotPermitted
 from coachprog.extensions import db
 from coachprog.governance import services as audit
-from coachprog.governance.policy.domain import OptOutKind
-from coachprog.governance.policy.guards import guard
-from coachprog.governance.policy.services import opt_out_problems, opted_out_ids
 from coachprog.people.models import Person
 from coachprog.people.services import get_manager_links, reporting_line_cte
+from coachprog.policy.domain import OptOutKind
+from coachprog.policy.guards import guard
+from coachprog.policy.services import opt_out_problems, opted_out_ids
 from coachprog.selection.domain import (
     DEFAULT_ENGAGEMENT_HOURS_PER_WEEK,
     MAX_PROTECTED_PERCENT,

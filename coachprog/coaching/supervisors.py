@@ -17,13 +17,13 @@ import sqlalchemy as sa
 from flask import g, has_app_context
 from sqlalchemy.orm import Session
 
-from coachprog.auth.domain import Role
 from coachprog.auth.models import RoleGrant, User
-from coachprog.auth.permissions import has_any_role
+from coachprog.authority import has_any_role
 from coachprog.coaching.models import SupervisorAssignment
 from coachprog.extensions import db
 from coachprog.people.domain import manager_chain
 from coachprog.people.services import manager_links_for, not_managed_by, prefetch_manager_links
+from coachprog.roles import Role
 
 SUPERVISING_ROLES = (Role.LEAD_COACH.value, Role.MASTER_COACH.value)
 

@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.orm import ORMExecuteState, Session
 
-from coachprog.auth.permissions import SystemActor, require
+from coachprog.authority import SystemActor, require
 from coachprog.extensions import db
 from coachprog.governance.models import AuditEntry
 

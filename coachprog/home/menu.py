@@ -13,7 +13,7 @@ from typing import Any
 from flask import Flask, url_for
 from flask_login import current_user
 
-from coachprog.auth.permissions import can
+from coachprog.authority import can
 
 
 @dataclass(frozen=True)

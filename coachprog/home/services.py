@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
@@ -13,48 +11,19 @@ from sqlalchemy.orm import joinedload
 
 from coachprog.assessments.models import Assessment, RaterAssignment
 from coachprog.auth.models import RoleGrant, User
-from coachprog.auth.permissions import can
+from coachprog.authority import can
 from coachprog.db import utcnow
 from coachprog.errors import DomainError
 from coachprog.extensions import db
 from coachprog.glossary import humanise, role_names
-from coachprog.governance.domain import GroupCount, suppress_small_groups
+from coachprog.governance.domain import suppress_small_groups
 from coachprog.governance.models import AuditEntry
-from coachprog.governance.policy.domain import OptOutKind
-from coachprog.governance.policy.services import opted_out_ids
 from coachprog.home.models import HomeDismissal
 from coachprog.jobs.models import Job
+from coachprog.panels import Item, Panel, panel_sources
 from coachprog.people.models import Person
-
-
-@dataclass
-class Item:
-    text: str
-    link: str | None = None
-    count: int | None = None
-    level: str = "info"  # info | warn
-    # Set on items a user may hide; it names the item as it stands, so a changed item returns.
-    key: str | None = None
-
-
-@dataclass
-class Panel:
-    title: str
-    items: list[Item] = field(default_factory=list)
-    groups: list[GroupCount] = field(default_factory=list)
-    empty: str = "Nothing needs your attention here right now."
-
-
-# Later domains (practicum, audits, certification) add their own panels without this module
-# importing them: a source returns its panel for the user, or None when it has nothing to say.
-PanelSource = Callable[[Any], "Panel | None"]
-_PANEL_SOURCES: list[PanelSource] = []
-
-
-def register_panel_source(source: PanelSource) -> PanelSource:
-    if source not in _PANEL_SOURCES:
-        _PANEL_SOURCES.append(source)
-    return source
+from coachprog.policy.domain import OptOutKind
+from coachprog.policy.services import opted_out_ids
 
 
 def attention_for(user: Any) -> list[Panel]:
@@ -73,7 +42,7 @@ def attention_for(user: Any) -> list[Panel]:
     selection_panel = _selection_panel(user)
     if selection_panel.items:
         panels.append(selection_panel)
-    for source in _PANEL_SOURCES:
+    for source in panel_sources():
         if (panel := source(user)) is not None:
             panels.append(panel)
     panels.append(_account_panel(user))

@@ -311,7 +311,7 @@ class JobQueue:
             self._heartbeat = None
 
     def _retention_purge(self) -> None:
-        from coachprog.recordings.retention.services import scheduled_purge
+        from coachprog.recordings.retention.jobs import scheduled_purge
 
         with self.app.app_context():
             scheduled_purge()

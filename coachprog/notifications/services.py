@@ -29,7 +29,7 @@ from typing import Any, NoReturn
 import sqlalchemy as sa
 from flask import current_app
 
-from coachprog.auth.permissions import SystemActor, require
+from coachprog.authority import SystemActor, require
 from coachprog.db import utcnow
 from coachprog.errors import DomainError, NotFound
 from coachprog.extensions import db

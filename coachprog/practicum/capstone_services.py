@@ -28,9 +28,8 @@ from markupsafe import Markup
 from coachprog.assessments import domain as assessment_rules
 from coachprog.assessments.conflicts import relationship_facts
 from coachprog.assessments.models import Assessment, EvidenceItem, RaterAssignment
-from coachprog.auth.domain import Role
 from coachprog.auth.models import User
-from coachprog.auth.permissions import can, has_any_role, require
+from coachprog.authority import can, has_any_role, require
 from coachprog.calibration.services import calibration_refusal
 from coachprog.coaching.models import Engagement
 from coachprog.errors import DomainError, NotFound
@@ -41,6 +40,7 @@ from coachprog.practicum import capstone_domain as rules
 from coachprog.practicum import capstone_files as files
 from coachprog.practicum.capstone_models import CapstoneBrief
 from coachprog.practicum.services import get_enrolment
+from coachprog.roles import Role
 from coachprog.rubrics.models import RubricVersion
 from coachprog.storage import Storage
 

@@ -31,7 +31,7 @@ def init_app(app: Flask) -> None:
                   help="The practicum's start date, YYYY-MM-DD.")
     def enrol_command(employee_id: str, start: object) -> None:
         """Enrol an appointed coach in the standard practicum."""
-        from coachprog.auth.permissions import SystemActor
+        from coachprog.authority import SystemActor
         from coachprog.errors import DomainError
         from coachprog.extensions import db
         from coachprog.governance.services import Origin, set_origin

@@ -17,9 +17,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from coachprog.auth.domain import Role
-from coachprog.auth.permissions import has_any_role, is_signed_in, permission
+from coachprog.authority import has_any_role, is_signed_in, permission
 from coachprog.practicum import domain
+from coachprog.roles import Role
 
 
 def _is_person(user: Any, person_id: Any) -> bool:
@@ -93,7 +93,7 @@ def can_correct_practicum_entry(user: Any, entry: Any = None) -> bool:
 
 
 def _register() -> None:
-    from coachprog.home.services import register_panel_source
+    from coachprog.panels import register_panel_source
     from coachprog.practicum.services import home_panel
 
     register_panel_source(home_panel)

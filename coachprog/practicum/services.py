@@ -26,9 +26,8 @@ import sqlalchemy as sa
 from flask import url_for
 from sqlalchemy.orm import contains_eager, joinedload
 
-from coachprog.auth.domain import Role
 from coachprog.auth.models import RoleGrant, User
-from coachprog.auth.permissions import can, require
+from coachprog.authority import can, require
 from coachprog.db import utcnow
 from coachprog.errors import DomainError, NotFound
 from coachprog.extensions import db
@@ -36,6 +35,7 @@ from coachprog.governance import services as audit
 from coachprog.people.models import Person
 from coachprog.practicum import domain
 from coachprog.practicum.models import LedgerEntry, PracticumEnrolment, PracticumProgram
+from coachprog.roles import Role
 
 DEFAULT_PROGRAM = "Standard practicum"
 MAX_COMMENT = 2000
@@ -547,7 +547,7 @@ def export_csv(actor: Any, person_id: int) -> str:
 
 def home_panel(user: Any) -> Any:
     """Trainee: what is still missing; supervisor: entries to verify."""
-    from coachprog.home.services import Item, Panel
+    from coachprog.panels import Item, Panel
 
     items: list[Item] = []
     person_id = getattr(user, "person_id", None)

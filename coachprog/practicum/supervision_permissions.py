@@ -19,8 +19,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from coachprog.auth.domain import Role
-from coachprog.auth.permissions import has_any_role, is_signed_in, permission
+from coachprog.authority import has_any_role, is_signed_in, permission
+from coachprog.roles import Role
 
 
 def _in_chain(user: Any, trainee_person_id: Any) -> bool:
@@ -117,7 +117,7 @@ def _supervision_panel(user: Any) -> Any:
     """Program staff: overdue feedback and 1:1 counts; supervisors: their own due items."""
     from flask import url_for
 
-    from coachprog.home.services import Item, Panel
+    from coachprog.panels import Item, Panel
     from coachprog.practicum import supervision_services as services
 
     if has_any_role(user, Role.ADMIN) and can_view_practicum_program(user):
@@ -146,7 +146,7 @@ def _supervision_panel(user: Any) -> Any:
 
 
 def _register() -> None:
-    from coachprog.home.services import register_panel_source
+    from coachprog.panels import register_panel_source
 
     register_panel_source(_supervision_panel)
 

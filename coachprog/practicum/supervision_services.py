@@ -23,9 +23,8 @@ from flask import current_app, url_for
 from sqlalchemy.orm import contains_eager, selectinload
 
 from coachprog.assessments.models import Assessment, EvidenceItem, RaterAssignment
-from coachprog.auth.domain import Role
 from coachprog.auth.models import RoleGrant, User
-from coachprog.auth.permissions import can, require
+from coachprog.authority import can, require
 from coachprog.coaching.models import SupervisorAssignment
 from coachprog.db import utcnow
 from coachprog.errors import DomainError, NotFound
@@ -37,6 +36,7 @@ from coachprog.practicum import services as ledger
 from coachprog.practicum import supervision_domain as rules
 from coachprog.practicum.models import LedgerEntry, PracticumEnrolment
 from coachprog.practicum.supervision_models import GateDecision, OneOnOne, SessionFeedback
+from coachprog.roles import Role
 from coachprog.rubrics.models import RubricVersion
 
 SESSION_REVIEW = "session_review"

@@ -17,7 +17,7 @@ from flask import (
 )
 from flask_login import current_user, login_required
 
-from coachprog.auth.permissions import can
+from coachprog.authority import can
 from coachprog.errors import DomainError, NotFound
 from coachprog.extensions import db
 from coachprog.practicum import services as ledger

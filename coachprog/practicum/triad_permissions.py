@@ -13,9 +13,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from coachprog.auth.domain import Role
-from coachprog.auth.permissions import has_any_role, is_signed_in, permission
+from coachprog.authority import has_any_role, is_signed_in, permission
 from coachprog.practicum.capstone_permissions import manages
+from coachprog.roles import Role
 
 
 def _excluded(user: Any) -> bool:

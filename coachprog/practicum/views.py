@@ -18,7 +18,7 @@ from flask import (
 from flask_login import current_user, login_required
 from wtforms.fields.choices import SelectChoice
 
-from coachprog.auth.permissions import can
+from coachprog.authority import can
 from coachprog.errors import DomainError, NotPermitted
 from coachprog.extensions import db
 from coachprog.practicum import domain, services

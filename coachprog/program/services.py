@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from datetime import date, timedelta
 from typing import Any
 
-from coachprog.auth.permissions import require
+from coachprog.authority import require
 from coachprog.governance import services as audit
 from coachprog.governance.domain import withheld_labels
 from coachprog.program import charts, levels

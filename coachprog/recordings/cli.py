@@ -10,7 +10,7 @@ import click
 from flask import Flask, current_app
 from flask.cli import AppGroup
 
-from coachprog.auth.permissions import SystemActor
+from coachprog.authority import SystemActor
 from coachprog.extensions import db
 from coachprog.governance.services import Origin, set_origin
 from coachprog.recordings.retention.services import purge_expired, retention_periods

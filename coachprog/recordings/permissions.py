@@ -29,15 +29,15 @@ from flask import g, has_app_context
 from sqlalchemy.orm import Session
 
 from coachprog.assessments.models import Assessment, EvidenceItem, RaterAssignment
-from coachprog.auth.domain import Role
 from coachprog.auth.models import RoleGrant, User
-from coachprog.auth.permissions import has_any_role, is_signed_in, permission
+from coachprog.authority import has_any_role, is_signed_in, permission
 from coachprog.coaching.models import EvaluationRelationship, SupervisorAssignment
 from coachprog.coaching.supervisors import chain_above, prefetch_supervisors, supervisor_user_ids
 from coachprog.coaching.supervisors import supervised_person_ids as supervised_person_ids
 from coachprog.extensions import db
-from coachprog.governance.policy.guards import guard
 from coachprog.people.services import prefetch_manager_links
+from coachprog.policy.guards import guard
+from coachprog.roles import Role
 
 AuditorSource = Callable[[int], Iterable[int]]
 """Given a coach's person id, the user ids of auditors assigned to an audit of that coach."""

@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy.orm import joinedload, selectinload
 
-from coachprog.auth.permissions import can, require
+from coachprog.authority import can, require
 from coachprog.coaching.models import Engagement
 from coachprog.errors import DomainError, NotFound
 from coachprog.extensions import db

@@ -9,8 +9,8 @@ transaction and must not commit. Keyword arguments: `flag` (the `SensitiveFlag`)
 
 from __future__ import annotations
 
-from blinker import Namespace
+from coachprog.signals import coachprog_signals
 
-_signals = Namespace()
+_signals = coachprog_signals
 
 sensitive_flag_raised = _signals.signal("sensitive-flag-raised")

@@ -14,15 +14,15 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
-from coachprog.auth.domain import Role
 from coachprog.auth.models import RoleGrant, User
-from coachprog.auth.permissions import require
+from coachprog.authority import require
 from coachprog.coaching.models import Engagement, SupervisorAssignment
 from coachprog.errors import DomainError, NotFound
 from coachprog.extensions import db
 from coachprog.governance import services as audit
 from coachprog.people.models import Person
 from coachprog.people.services import chain_refusal
+from coachprog.roles import Role
 from coachprog.selection.models import Candidate
 
 SUPERVISOR_ROLES = (Role.LEAD_COACH.value, Role.MASTER_COACH.value)

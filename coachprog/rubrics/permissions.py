@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from coachprog.auth.domain import ASSESSMENT_PARTICIPANTS, Role
-from coachprog.auth.permissions import has_any_role, permission
+from coachprog.authority import has_any_role, permission
+from coachprog.roles import ASSESSMENT_PARTICIPANTS, Role
 
 
 @permission

@@ -20,7 +20,7 @@ from flask import current_app
 from werkzeug.utils import secure_filename
 
 from coachprog.assessments.models import Assessment, Mark, RaterAssignment
-from coachprog.auth.permissions import SystemActor, require
+from coachprog.authority import SystemActor, require
 from coachprog.db import utcnow
 from coachprog.errors import DomainError, NotFound
 from coachprog.extensions import db

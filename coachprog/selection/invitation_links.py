@@ -14,7 +14,7 @@ import secrets
 from dataclasses import dataclass
 from typing import Any
 
-from coachprog.auth.permissions import require
+from coachprog.authority import require
 from coachprog.errors import DomainError
 from coachprog.governance import services as audit
 from coachprog.notifications.services import send_email, smtp_settings

@@ -23,13 +23,13 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from coachprog.auth.permissions import require
+from coachprog.authority import require
 from coachprog.db import utcnow
 from coachprog.errors import DomainError, NotFound
 from coachprog.extensions import db
 from coachprog.governance import services as audit
-from coachprog.governance.policy.domain import OptOutKind
-from coachprog.governance.policy.services import opted_out_ids
+from coachprog.policy.domain import OptOutKind
+from coachprog.policy.services import opted_out_ids
 from coachprog.selection import demographics
 from coachprog.selection.demographics import (
     ATTRIBUTES,

@@ -21,8 +21,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from coachprog.auth.domain import PROGRAM_STAFF, Role
-from coachprog.auth.permissions import has_any_role, is_signed_in, permission
+from coachprog.authority import has_any_role, is_signed_in, permission
+from coachprog.roles import PROGRAM_STAFF, Role
 from coachprog.selection.conflicts import member_conflict
 from coachprog.selection.domain import CandidateStage, is_final
 
@@ -162,8 +162,8 @@ def can_view_nominations(user: Any, obj: Any = None) -> bool:
 # --- adverse-impact monitoring ---
 # Kept together at the end of the file (the sprint rules above are edited separately), with
 # their own module imports under private names so the two sections never clash.
-from coachprog.auth import domain as _auth_domain  # noqa: E402
-from coachprog.auth import permissions as _authority  # noqa: E402
+from coachprog import authority as _authority  # noqa: E402
+from coachprog import roles as _roles  # noqa: E402
 
 
 @_authority.permission
@@ -171,7 +171,7 @@ def can_view_adverse_impact(user: Any, obj: Any = None) -> bool:
     """Adverse-impact reports (counts per demographic group) are for L&D only: master coaches,
     raters, panel members, sponsors and managers take part in or watch the decisions the report
     checks, so they never see demographics, not even as counts."""
-    return _authority.has_any_role(user, _auth_domain.Role.ADMIN)
+    return _authority.has_any_role(user, _roles.Role.ADMIN)
 
 
 @_authority.permission

@@ -25,9 +25,8 @@ from coachprog.assessments import results as assessment_results
 from coachprog.assessments import services as assessments
 from coachprog.assessments.domain import AssessmentStatus, AssignmentRole, AssignmentStatus
 from coachprog.assessments.models import Assessment, EvidenceItem, RaterAssignment
-from coachprog.auth.domain import Role
 from coachprog.auth.models import RoleGrant, User
-from coachprog.auth.permissions import SystemActor, can, require
+from coachprog.authority import SystemActor, can, require
 from coachprog.calibration.services import is_calibrated, prefetch_calibrations
 from coachprog.db import utcnow
 from coachprog.errors import DomainError, NotFound
@@ -35,6 +34,7 @@ from coachprog.extensions import db
 from coachprog.governance import services as audit
 from coachprog.people.models import Person
 from coachprog.people.services import chain_refusal, get_manager_links, reporting_line_cte
+from coachprog.roles import Role
 from coachprog.rubrics.models import RubricVersion
 from coachprog.selection import conflicts, domain
 from coachprog.selection.domain import CandidateStage, PanelRole, SprintStage

@@ -31,7 +31,7 @@ from flask import (
 from flask_login import current_user, login_required
 from wtforms.fields.choices import SelectChoice
 
-from coachprog.auth.permissions import can, registered
+from coachprog.authority import can, registered
 from coachprog.errors import DomainError, NotFound, NotPermitted
 from coachprog.extensions import db
 from coachprog.selection import domain, services

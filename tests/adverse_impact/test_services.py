@@ -11,12 +11,12 @@ import pytest
 import sqlalchemy as sa
 from scipy.stats import fisher_exact
 
-from coachprog.auth.domain import Role
-from coachprog.auth.permissions import SystemActor
+from coachprog.authority import SystemActor
 from coachprog.db import set_clock
 from coachprog.errors import DomainError, NotFound, NotPermitted
 from coachprog.extensions import db
 from coachprog.governance.models import AuditEntry
+from coachprog.roles import Role
 from coachprog.selection import monitoring
 from coachprog.selection.demographics import DEMOGRAPHICS_CONSENT_VERSION, tally
 from coachprog.selection.impact import SUPPRESSED_TEXT, build_impact_report, pool

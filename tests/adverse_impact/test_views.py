@@ -16,11 +16,11 @@ from flask import Flask
 from flask.testing import FlaskClient
 from scipy.stats import fisher_exact
 
-from coachprog.auth.domain import Role
-from coachprog.auth.permissions import SystemActor
 from coachprog.auth.services import create_api_token
+from coachprog.authority import SystemActor
 from coachprog.extensions import db
 from coachprog.governance.models import AuditEntry
+from coachprog.roles import Role
 from coachprog.selection.impact import REPORT_EXPLANATION
 from coachprog.selection.models import Candidate, CandidateDemographics, Sprint
 from tests.adverse_impact.builders import (

@@ -19,10 +19,10 @@ from typing import Any
 import pytest
 from flask import Flask
 
-from coachprog.auth.domain import Role
-from coachprog.auth.permissions import SystemActor
 from coachprog.auth.services import create_api_token
+from coachprog.authority import SystemActor
 from coachprog.extensions import db
+from coachprog.roles import Role
 from tests.factories import UserFactory
 
 SCHEMATHESIS = Path(sys.executable).with_name("schemathesis")

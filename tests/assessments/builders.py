@@ -11,12 +11,12 @@ from datetime import timedelta
 from typing import Any
 
 from coachprog.assessments.models import Assessment, EvidenceItem, RaterAssignment
-from coachprog.auth.domain import Role
 from coachprog.auth.models import User
 from coachprog.calibration.models import CalibrationExercise, RaterCalibration
 from coachprog.db import utcnow
 from coachprog.extensions import db
 from coachprog.people.models import Person
+from coachprog.roles import Role
 from coachprog.rubrics.models import RubricVersion
 from coachprog.rubrics.schema import content_hash, load_rubric_text
 from tests.factories import PersonFactory, UserFactory

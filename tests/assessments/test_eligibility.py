@@ -10,11 +10,11 @@ import pytest
 from bench.pages import counting
 from coachprog.assessments import services
 from coachprog.assessments.eligibility import RaterOptions, rater_options
-from coachprog.auth.domain import Role
 from coachprog.auth.models import User
-from coachprog.auth.permissions import SystemActor
+from coachprog.authority import SystemActor
 from coachprog.errors import DomainError
 from coachprog.extensions import db
+from coachprog.roles import Role
 from tests.assessments.builders import assessment, calibrate, rater, subject_person
 from tests.coaching.builders import engagement
 from tests.factories import PersonFactory

@@ -8,8 +8,8 @@ from flask.testing import FlaskClient
 
 from coachprog.assessments import services
 from coachprog.assessments.results import describe_assessment
-from coachprog.auth.domain import Role
 from coachprog.extensions import db
+from coachprog.roles import Role
 from tests.assessments.builders import HIGH, assessment, rater, subject_person
 from tests.conftest import Auth
 from tests.factories import UserFactory
@@ -67,8 +67,8 @@ def test_the_pages_and_the_api_show_no_co_rater_name(client: FlaskClient, auth: 
     assert "Tomas Senior" not in view.get_data(as_text=True)
     assert row.status == "open"
     # The API gives the same pseudonyms.
-    from coachprog.auth.permissions import SystemActor
     from coachprog.auth.services import create_api_token
+    from coachprog.authority import SystemActor
 
     _, secret = create_api_token(SystemActor("test"), first, name="t")
     db.session.commit()

@@ -19,14 +19,14 @@ from coachprog.assessments import moderation as assessment_moderation
 from coachprog.assessments import results as assessment_results
 from coachprog.assessments import services
 from coachprog.assessments.models import Assessment, Mark, RaterAssignment
-from coachprog.auth.domain import Role
-from coachprog.auth.permissions import can
+from coachprog.authority import can
 from coachprog.calibration.models import RaterCalibration
 from coachprog.db import utcnow
 from coachprog.errors import DomainError, NotPermitted
 from coachprog.extensions import db
 from coachprog.governance.models import AuditEntry
 from coachprog.people.models import Person
+from coachprog.roles import Role
 from tests.assessments.builders import (
     HIGH,
     LOW,

@@ -15,9 +15,9 @@ from flask.testing import FlaskClient
 from coachprog.assessments import evidence as assessment_evidence
 from coachprog.assessments import services
 from coachprog.assessments.models import Assessment, EvidenceItem
-from coachprog.auth.domain import Role
 from coachprog.extensions import db
 from coachprog.governance.models import AuditEntry
+from coachprog.roles import Role
 from tests.assessments.builders import (
     HIGH,
     LOW,
@@ -275,8 +275,8 @@ def test_blind_rater_sees_no_identity_or_other_notes_in_html(client: FlaskClient
 def test_blind_rater_sees_no_identity_or_other_results_in_json(
     client: FlaskClient, blind_case: dict[str, Any], make_token: Any
 ) -> None:
-    from coachprog.auth.permissions import SystemActor
     from coachprog.auth.services import create_api_token
+    from coachprog.authority import SystemActor
 
     ada, row = blind_case["ada"], blind_case["row"]
     _, secret = create_api_token(SystemActor("test"), ada, name="t")

@@ -8,12 +8,12 @@ from typing import Any
 
 from coachprog.audits import services
 from coachprog.audits.models import Audit
-from coachprog.auth.domain import Role
 from coachprog.auth.models import User
-from coachprog.auth.permissions import SystemActor
+from coachprog.authority import SystemActor
 from coachprog.coaching.models import SupervisorAssignment
 from coachprog.extensions import db
 from coachprog.people.models import Person
+from coachprog.roles import Role
 from tests.assessments.builders import calibrate
 from tests.coaching.builders import appointed_coach
 from tests.factories import PersonFactory, UserFactory

@@ -9,10 +9,10 @@ import pytest
 
 from coachprog.audits import services
 from coachprog.audits.models import Audit, CorrectiveAction
-from coachprog.auth.domain import Role
-from coachprog.auth.permissions import SystemActor
 from coachprog.auth.services import create_api_token
+from coachprog.authority import SystemActor
 from coachprog.extensions import db
+from coachprog.roles import Role
 from tests.api.conftest import Api
 from tests.audits.builders import ADMIN, auditor, coaches, supervisor
 from tests.factories import UserFactory

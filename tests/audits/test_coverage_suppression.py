@@ -11,9 +11,9 @@ from flask.testing import FlaskClient
 
 from coachprog.audits import services
 from coachprog.audits.models import Audit, AuditSample
-from coachprog.auth.domain import Role
-from coachprog.auth.permissions import SystemActor
+from coachprog.authority import SystemActor
 from coachprog.extensions import db
+from coachprog.roles import Role
 from tests.conftest import Auth
 from tests.factories import PersonFactory
 

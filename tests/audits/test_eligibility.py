@@ -6,10 +6,10 @@ from __future__ import annotations
 from bench.pages import counting
 from coachprog.audits import services
 from coachprog.audits.eligibility import AuditorOptions, auditor_options
-from coachprog.auth.domain import Role
 from coachprog.auth.models import User
 from coachprog.extensions import db
 from coachprog.people.models import Person
+from coachprog.roles import Role
 from tests.assessments.builders import calibrate
 from tests.audits.builders import ADMIN, auditor, coaches, supervise, supervisor
 from tests.coaching.builders import engagement

@@ -14,7 +14,7 @@ import pytest
 from coachprog.audits import services
 from coachprog.audits.models import Audit
 from coachprog.auth.models import User
-from coachprog.auth.permissions import can
+from coachprog.authority import can
 from coachprog.errors import DomainError, NotPermitted
 from coachprog.extensions import db
 from coachprog.governance.models import AuditEntry

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from coachprog.audits import seed
 from coachprog.audits.models import Audit, AuditSample
-from coachprog.auth.domain import Role
 from coachprog.coaching.models import SupervisorAssignment
 from coachprog.extensions import db
+from coachprog.roles import Role
 from tests.assessments.builders import calibrate
 from tests.audits.builders import ADMIN, coaches
 from tests.factories import PersonFactory, UserFactory

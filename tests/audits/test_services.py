@@ -9,11 +9,11 @@ import pytest
 
 from coachprog.audits import services
 from coachprog.audits.models import AuditSample
-from coachprog.auth.domain import Role
 from coachprog.coaching.services import match_blocks
 from coachprog.errors import DomainError
 from coachprog.extensions import db
 from coachprog.recordings.permissions import auditor_user_ids
+from coachprog.roles import Role
 from tests.audits.builders import (
     ADMIN,
     auditor,

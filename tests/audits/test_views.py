@@ -10,8 +10,8 @@ import pytest
 
 from coachprog.audits import services
 from coachprog.audits.models import Audit, AuditSample, CorrectiveAction
-from coachprog.auth.domain import Role
 from coachprog.extensions import db
+from coachprog.roles import Role
 from tests.audits.builders import ADMIN, auditor, coaches, full_marks, session_for, supervisor
 from tests.conftest import post_form
 

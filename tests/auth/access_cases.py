@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from coachprog.auth.models import User
-from coachprog.auth.permissions import SystemActor
 from coachprog.auth.services import issue_password_reset
+from coachprog.authority import SystemActor
 from coachprog.extensions import db
 from tests.access import Case, statuses
 from tests.factories import UserFactory

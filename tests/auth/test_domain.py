@@ -2,7 +2,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from coachprog.auth.domain import MIN_PASSWORD_LENGTH, Role, parse_role, password_problems
+from coachprog.auth.domain import MIN_PASSWORD_LENGTH, password_problems
+from coachprog.roles import Role, parse_role
 
 
 def test_parse_role_accepts_every_role_in_any_case() -> None:

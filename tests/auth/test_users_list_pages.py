@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from coachprog.auth.domain import Role
 from coachprog.extensions import db
+from coachprog.roles import Role
 from tests.factories import UserFactory
 
 

@@ -348,8 +348,8 @@ def test_linking_a_second_account_to_the_same_person_is_refused(auth, client):
 
 
 def test_someone_elses_token_answers_like_a_missing_one(auth, client):
-    from coachprog.auth.permissions import SystemActor
     from coachprog.auth.services import create_api_token
+    from coachprog.authority import SystemActor
 
     other = UserFactory()
     token, _ = create_api_token(SystemActor("test"), other, name="theirs")

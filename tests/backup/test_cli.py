@@ -17,7 +17,7 @@ from flask import Flask
 
 from coachprog import create_app
 from coachprog.auth import services as auth_services
-from coachprog.auth.permissions import SystemActor
+from coachprog.authority import SystemActor
 from coachprog.backup import domain
 from coachprog.extensions import db
 from coachprog.jobs.models import Job

@@ -9,12 +9,12 @@ from datetime import UTC, datetime
 import pytest
 import sqlalchemy as sa
 
-from coachprog.auth.domain import Role
 from coachprog.bias_audit import services
 from coachprog.bias_audit.models import BiasReviewItem
 from coachprog.errors import DomainError, NotPermitted
 from coachprog.extensions import db
 from coachprog.governance.models import AuditEntry
+from coachprog.roles import Role
 from tests.assessments.builders import assessment
 from tests.bias_audit.builders import candidacies, engagement, person, q4_sprint
 from tests.conftest import post_form

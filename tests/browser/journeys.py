@@ -6,9 +6,9 @@ from typing import Any
 
 from playwright.sync_api import expect
 
-from coachprog.auth.domain import Role
 from coachprog.auth.models import User
 from coachprog.extensions import db
+from coachprog.roles import Role
 from tests.conftest import TEST_PASSWORD
 from tests.factories import UserFactory
 

@@ -11,8 +11,8 @@ import sqlalchemy as sa
 from playwright.sync_api import expect
 
 from coachprog.assessments.models import Assessment
-from coachprog.auth.domain import Role
 from coachprog.extensions import db
+from coachprog.roles import Role
 from tests.assessments.builders import rater, rubric_version, subject_person
 from tests.browser.journeys import create_admin, sign_in
 from tests.factories import UserFactory

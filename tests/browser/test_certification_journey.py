@@ -16,12 +16,12 @@ import sqlalchemy as sa
 from flask import Flask
 from playwright.sync_api import expect
 
-from coachprog.auth.domain import Role
 from coachprog.certification.models import Certification
 from coachprog.coaching.models import SupervisorAssignment
 from coachprog.db import set_clock
 from coachprog.extensions import db
 from coachprog.practicum import supervision_services
+from coachprog.roles import Role
 from tests.browser.journeys import create_admin, open_menu_item, sign_in
 from tests.certification.test_certificates import pdf_text
 from tests.coaching.builders import appointed_coach, paperwork

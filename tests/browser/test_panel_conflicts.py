@@ -13,8 +13,8 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
-from coachprog.auth.domain import Role
 from coachprog.extensions import db
+from coachprog.roles import Role
 from tests.browser.journeys import sign_in
 from tests.factories import UserFactory
 from tests.selection.test_panel_conflicts import Story

@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
-from coachprog.auth.domain import Role
 from coachprog.extensions import db
+from coachprog.roles import Role
 from tests.browser.journeys import create_admin, open_menu_item, sign_in
 from tests.factories import PersonFactory, UserFactory
 

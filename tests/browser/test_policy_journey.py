@@ -8,10 +8,10 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
-from coachprog.auth.domain import Role
 from coachprog.extensions import db
-from coachprog.governance.policy.domain import OptOutKind
-from coachprog.governance.policy.services import is_opted_out
+from coachprog.policy.domain import OptOutKind
+from coachprog.policy.services import is_opted_out
+from coachprog.roles import Role
 from tests.browser.journeys import open_menu_item
 from tests.conftest import TEST_PASSWORD
 from tests.factories import PersonFactory, UserFactory

@@ -19,9 +19,9 @@ import pytest
 import sqlalchemy as sa
 from playwright.sync_api import expect
 
-from coachprog.auth.domain import Role
 from coachprog.extensions import db
 from coachprog.notifications.models import OutboxMessage
+from coachprog.roles import Role
 from coachprog.selection import domain
 from coachprog.selection.models import Candidate
 from tests.assessments.builders import calibrate

@@ -19,10 +19,10 @@ import sqlalchemy as sa
 from flask import Flask
 from playwright.sync_api import expect
 
-from coachprog.auth.domain import Role
 from coachprog.db import set_clock
 from coachprog.extensions import db
 from coachprog.practicum.models import LedgerEntry
+from coachprog.roles import Role
 from tests.browser.journeys import open_menu_item, sign_in
 from tests.factories import UserFactory
 from tests.practicum.builders import enrolled_trainee

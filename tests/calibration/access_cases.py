@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from coachprog.auth.domain import Role
 from coachprog.extensions import db
+from coachprog.roles import Role
 from tests.access import ADMIN_ONLY, Case, statuses
 
 SUPERVISORS = statuses(403, admin=200, master_coach=200, lead_coach=200)

@@ -11,12 +11,12 @@ from datetime import datetime
 from typing import Any
 
 from coachprog.assessments.models import Assessment, Mark, RaterAssignment
-from coachprog.auth.domain import Role
-from coachprog.auth.permissions import SystemActor
+from coachprog.authority import SystemActor
 from coachprog.calibration import services
 from coachprog.calibration.models import CalibrationExercise
 from coachprog.db import utcnow
 from coachprog.extensions import db
+from coachprog.roles import Role
 from coachprog.rubrics.models import RubricVersion
 from coachprog.rubrics.schema import content_hash, load_rubric_text
 from tests.factories import UserFactory

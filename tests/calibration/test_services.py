@@ -6,14 +6,14 @@ import pytest
 import sqlalchemy as sa
 
 from coachprog.assessments.models import Assessment, EvidenceItem, RaterAssignment
-from coachprog.auth.domain import Role
-from coachprog.auth.permissions import SystemActor
+from coachprog.authority import SystemActor
 from coachprog.calibration import services
 from coachprog.calibration.domain import add_months, cohen_kappa
 from coachprog.calibration.models import RaterCalibration
 from coachprog.errors import DomainError, NotFound, NotPermitted
 from coachprog.extensions import db
 from coachprog.governance.models import AuditEntry
+from coachprog.roles import Role
 from tests.calibration.builders import (
     at,
     exercise,

@@ -8,12 +8,12 @@ import pytest
 import sqlalchemy as sa
 
 from coachprog.assessments.models import Assessment
-from coachprog.auth.domain import Role
-from coachprog.auth.permissions import SystemActor
+from coachprog.authority import SystemActor
 from coachprog.calibration import services
 from coachprog.calibration.models import CalibrationExercise, RaterCalibration
 from coachprog.calibration.views import scoring_url
 from coachprog.extensions import db
+from coachprog.roles import Role
 from tests.calibration import builders
 from tests.calibration.builders import (
     at,

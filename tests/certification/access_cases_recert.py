@@ -15,13 +15,13 @@ from pathlib import Path
 from typing import Any
 
 from coachprog.assessments.models import Assessment, EvidenceItem
-from coachprog.auth.domain import Role
 from coachprog.auth.models import User
 from coachprog.certification.models import Certification, CertificationEvidence
 from coachprog.db import utcnow
 from coachprog.extensions import db
 from coachprog.people.models import Person
 from coachprog.practicum.models import LedgerEntry
+from coachprog.roles import Role
 from coachprog.rubrics.models import RubricVersion
 from coachprog.rubrics.schema import content_hash, load_rubric_text
 from tests.access import Case, statuses

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from datetime import date
 
-from coachprog.auth.domain import Role
-from coachprog.auth.permissions import SystemActor
 from coachprog.auth.services import create_api_token
+from coachprog.authority import SystemActor
 from coachprog.certification.models import Certification
 from coachprog.extensions import db
+from coachprog.roles import Role
 from tests.factories import PersonFactory, UserFactory
 
 

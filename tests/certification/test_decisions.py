@@ -6,13 +6,13 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 
-from coachprog.auth.domain import Role
 from coachprog.certification import services
 from coachprog.certification.domain import ApproverRole
 from coachprog.certification.models import Certification
 from coachprog.errors import DomainError, NotPermitted
 from coachprog.extensions import db
 from coachprog.governance.models import AuditEntry
+from coachprog.roles import Role
 from tests.factories import PersonFactory, UserFactory
 
 

@@ -11,7 +11,6 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 import sqlalchemy as sa
 
-from coachprog.auth.domain import Role
 from coachprog.auth.models import RoleGrant
 from coachprog.certification import domain, services
 from coachprog.certification import recert_services as rs
@@ -26,6 +25,7 @@ from coachprog.errors import DomainError, NotFound, NotPermitted
 from coachprog.extensions import db
 from coachprog.governance.models import AuditEntry
 from coachprog.practicum.models import LedgerEntry
+from coachprog.roles import Role
 from tests.certification.access_cases_recert import (
     BRIEF,
     PEER_REVIEW,

@@ -13,11 +13,11 @@ import pytest
 import sqlalchemy as sa
 from flask import render_template
 
-from coachprog.auth.domain import Role
 from coachprog.certification import recert_services as rs
 from coachprog.certification import services
 from coachprog.certification.models import Certification, CertificationEvidence
 from coachprog.extensions import db
+from coachprog.roles import Role
 from tests.certification.access_cases_recert import (
     BRIEF,
     PEER_REVIEW,

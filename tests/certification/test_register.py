@@ -11,10 +11,10 @@ from datetime import date, timedelta
 import sqlalchemy as sa
 from flask.testing import FlaskClient
 
-from coachprog.auth.domain import Role
 from coachprog.certification import register, services
 from coachprog.extensions import db
 from coachprog.governance.models import AuditEntry
+from coachprog.roles import Role
 from tests.certification.access_cases_certificates import make_certification
 from tests.conftest import Auth, statements_for
 from tests.factories import PersonFactory

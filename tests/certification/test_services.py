@@ -9,8 +9,7 @@ from datetime import date
 import pytest
 import sqlalchemy as sa
 
-from coachprog.auth.domain import Role
-from coachprog.auth.permissions import SystemActor
+from coachprog.authority import SystemActor
 from coachprog.certification import services
 from coachprog.certification.levels import LevelsInvalid, parse_levels
 from coachprog.certification.models import Certification, CertificationReminder
@@ -19,6 +18,7 @@ from coachprog.coaching.models import SupervisorAssignment
 from coachprog.errors import DomainError, NotPermitted
 from coachprog.extensions import db
 from coachprog.notifications.models import OutboxMessage
+from coachprog.roles import Role
 from tests.coaching.builders import appointed_coach
 from tests.factories import UserFactory
 

@@ -12,12 +12,12 @@ import pytest
 import sqlalchemy as sa
 from flask.testing import FlaskClient
 
-from coachprog.auth.domain import Role
 from coachprog.certification import services
 from coachprog.certification.domain import ApproverRole
 from coachprog.certification.models import Certification, CertificationDecision
 from coachprog.extensions import db
 from coachprog.governance.models import AuditEntry
+from coachprog.roles import Role
 from tests.certification.access_cases_certificates import make_certification
 from tests.conftest import Auth, post_form
 from tests.factories import PersonFactory, UserFactory

@@ -148,7 +148,7 @@ def test_seed_explains_and_skips_when_no_session_review_rubric(runner, app, tmp_
 
 def test_seed_rolls_back_only_the_assessments_when_a_service_refuses(runner, app, tmp_path,
                                                                       monkeypatch) -> None:
-    from coachprog.auth.permissions import SystemActor
+    from coachprog.authority import SystemActor
 
     monkeypatch.setitem(app.config, "COACHPROG_RUBRICS_DIR", tmp_path)
     assert runner.invoke(args=SMALL).exit_code == 0

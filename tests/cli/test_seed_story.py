@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 from coachprog.assessments.models import Assessment, RaterAssignment
 from coachprog.auth import services as auth_services
-from coachprog.auth.permissions import can
+from coachprog.authority import can
 from coachprog.calibration.services import is_calibrated
 from coachprog.coaching import seed as coaching_seed
 from coachprog.coaching import services as coaching
@@ -211,7 +211,7 @@ def test_managers_and_sponsors_never_open_the_demo_recording(seeded, auth, clien
 def test_the_program_story_has_a_charter_locked_gates_and_an_roi_range(seeded, runner) -> None:
     """The sponsor's dashboard is populated from the first run: a charter, gates written
     before the pilot (so locked now), and an ROI range from the KPI series; added once."""
-    from coachprog.auth.permissions import SystemActor
+    from coachprog.authority import SystemActor
     from coachprog.program.charter.models import ProgramGate
     from coachprog.program.metrics.models import ProgramObservation
     from coachprog.program.services import build_report

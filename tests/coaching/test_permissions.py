@@ -10,10 +10,10 @@ from typing import Any
 import pytest
 from flask.testing import FlaskClient
 
-from coachprog.auth.domain import Role
-from coachprog.auth.permissions import can
+from coachprog.authority import can
 from coachprog.coaching import services
 from coachprog.extensions import db
+from coachprog.roles import Role
 from tests.coaching.builders import engagement, ready_coach
 from tests.conftest import Auth
 from tests.factories import PersonFactory, UserFactory

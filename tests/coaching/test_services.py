@@ -14,14 +14,14 @@ import sqlalchemy as sa
 from coachprog.assessments import conflicts as assessment_conflicts
 from coachprog.assessments import services as assessment_services
 from coachprog.assessments.models import RaterAssignment
-from coachprog.auth.domain import Role
-from coachprog.auth.permissions import SystemActor
+from coachprog.authority import SystemActor
 from coachprog.coaching import services
 from coachprog.coaching.models import CoachPaperwork, Engagement, EvaluationRelationship
 from coachprog.errors import DomainError, NotFound, NotPermitted
 from coachprog.extensions import db
 from coachprog.governance.models import AuditEntry
 from coachprog.people.models import Person
+from coachprog.roles import Role
 from coachprog.selection.domain import match_problems
 from tests.assessments.builders import assessment, rater
 from tests.coaching.builders import (

@@ -11,11 +11,11 @@ from typing import Any
 import sqlalchemy as sa
 from flask.testing import FlaskClient
 
-from coachprog.auth.domain import Role
 from coachprog.coaching import services
 from coachprog.coaching.models import Engagement, EvaluationRelationship
 from coachprog.extensions import db
 from coachprog.governance.models import AuditEntry
+from coachprog.roles import Role
 from tests.coaching.builders import (
     appointed_coach,
     engagement,

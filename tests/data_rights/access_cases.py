@@ -11,8 +11,8 @@ from tests.access import ADMIN_ONLY, Case, statuses
 
 def _pending_request() -> dict[str, Any]:
     # Imported late: the matrix module is collected before the app exists.
-    from coachprog.auth.domain import Role
     from coachprog.people.data_rights.models import ErasureRequest
+    from coachprog.roles import Role
     from tests.factories import PersonFactory, UserFactory
 
     asker = UserFactory(roles=[Role.ADMIN])

@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 from coachprog.assessments import evidence as assessment_evidence
 from coachprog.auth.models import User
-from coachprog.auth.permissions import SystemActor
+from coachprog.authority import SystemActor
 from coachprog.extensions import db
 from coachprog.governance import services as audit
 from coachprog.notifications.services import send_email
@@ -104,9 +104,9 @@ def touch_every_domain(user: User) -> None:
 
     from coachprog.calibration.models import CalibrationExercise, RaterCalibration
     from coachprog.certification.models import Certification
-    from coachprog.governance.policy.models import OptOut, PolicyAcknowledgement
     from coachprog.home.models import HomeDismissal
     from coachprog.jobs.models import Job
+    from coachprog.policy.models import OptOut, PolicyAcknowledgement
     from coachprog.program.charter.models import ProgramGate, ProgramGateChange
     from coachprog.rubrics.models import RubricVersion
 

@@ -6,8 +6,7 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 
-from coachprog.auth.domain import Role
-from coachprog.auth.permissions import SystemActor
+from coachprog.authority import SystemActor
 from coachprog.errors import DomainError, NotPermitted
 from coachprog.extensions import db
 from coachprog.governance import services as audit
@@ -17,6 +16,7 @@ from coachprog.people.data_rights import services
 from coachprog.people.domain import parse_people_csv
 from coachprog.people.models import Person
 from coachprog.people.services import ImportRejected, import_people
+from coachprog.roles import Role
 from tests.factories import PersonFactory, UserFactory
 
 REASON = "Asked for by the person on 2026-12-01 (ticket 77)."

@@ -8,13 +8,13 @@ import re
 
 import sqlalchemy as sa
 
-from coachprog.auth.domain import Role
-from coachprog.auth.permissions import SystemActor
 from coachprog.auth.services import create_api_token
+from coachprog.authority import SystemActor
 from coachprog.extensions import db
 from coachprog.governance.models import AuditEntry
 from coachprog.people.data_rights.models import ErasureRequest
 from coachprog.people.models import Person
+from coachprog.roles import Role
 from tests.conftest import post_form
 from tests.factories import PersonFactory, UserFactory
 

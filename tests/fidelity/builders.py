@@ -6,9 +6,9 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
-from coachprog.auth.domain import Role
 from coachprog.extensions import db
 from coachprog.recordings.models import Transcript, TranscriptSegment
+from coachprog.roles import Role
 from tests.recordings.recording_builders import (
     World,
     session,

@@ -6,9 +6,9 @@ import re
 from typing import Any
 
 from coachprog.audits.fidelity_models import FidelityDriftFlag
-from coachprog.auth.domain import Role
 from coachprog.extensions import db
 from coachprog.governance.models import AuditEntry
+from coachprog.roles import Role
 from tests.conftest import post_form
 from tests.fidelity.builders import coach_with_sessions
 from tests.recordings.recording_builders import supervisor_of

@@ -11,12 +11,12 @@ from flask import Flask
 
 from coachprog.audits import fidelity_services
 from coachprog.audits.fidelity_models import FidelityDriftFlag, FidelitySignal
-from coachprog.auth.domain import Role
 from coachprog.coaching.models import SupervisorAssignment
 from coachprog.db import utcnow
 from coachprog.errors import DomainError, NotPermitted
 from coachprog.extensions import db
 from coachprog.recordings.models import TranscriptSegment
+from coachprog.roles import Role
 from tests.fidelity.builders import ADVISING, coach_with_sessions, transcribed_session
 from tests.recordings.recording_builders import supervisor_of
 
@@ -121,7 +121,7 @@ def test_a_flag_stays_open_until_a_supervisor_resolves_it_with_a_note() -> None:
 
 
 def test_who_sees_the_signals(app: Flask) -> None:
-    from coachprog.auth.permissions import can
+    from coachprog.authority import can
     from tests.factories import PersonFactory, UserFactory
 
     w = coach_with_sessions("A")

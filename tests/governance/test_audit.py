@@ -8,7 +8,7 @@ import io
 import pytest
 import sqlalchemy as sa
 
-from coachprog.auth.permissions import SystemActor
+from coachprog.authority import SystemActor
 from coachprog.extensions import db
 from coachprog.governance import services as audit
 from coachprog.governance.models import AuditEntry

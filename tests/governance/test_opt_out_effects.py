@@ -14,16 +14,16 @@ from coachprog.audits import fidelity_services
 from coachprog.audits import services as audits
 from coachprog.audits.fidelity_models import FidelitySignal
 from coachprog.audits.models import Audit, AuditSample
-from coachprog.auth.domain import Role
-from coachprog.auth.permissions import SystemActor
+from coachprog.authority import SystemActor
 from coachprog.coaching import services as coaching
 from coachprog.errors import DomainError
 from coachprog.extensions import db
-from coachprog.governance.policy import services as policy
 from coachprog.home import services as home
+from coachprog.policy import services as policy
 from coachprog.recordings import services as recordings
 from coachprog.recordings.consent import services as consent_rules
 from coachprog.recordings.models import ConsentText
+from coachprog.roles import Role
 from coachprog.selection import monitoring
 from tests.adverse_impact.builders import candidate, sprint
 from tests.coaching.builders import engagement, ready_coach

@@ -12,14 +12,14 @@ from flask import Flask
 
 from coachprog import create_app
 from coachprog.config import build_config
-from coachprog.governance.policy import domain
-from coachprog.governance.policy.files import (
+from coachprog.policy import domain
+from coachprog.policy.files import (
     check_guards,
     current_policy,
     read_policy,
     unguarded_rows,
 )
-from coachprog.governance.policy.schema import PolicyInvalid, load_data_use, load_use_cases
+from coachprog.policy.schema import PolicyInvalid, load_data_use, load_use_cases
 
 POLICY_DIR = Path(__file__).resolve().parents[2] / "policy"
 

@@ -11,18 +11,18 @@ import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
 
-from coachprog.auth.domain import Role
-from coachprog.auth.permissions import SystemActor
 from coachprog.auth.services import create_api_token
+from coachprog.authority import SystemActor
 from coachprog.db import set_clock
 from coachprog.errors import NotPermitted
 from coachprog.extensions import db
 from coachprog.governance.models import AuditEntry
-from coachprog.governance.policy import services
-from coachprog.governance.policy.files import current_policy
-from coachprog.governance.policy.models import OptOut, PolicyAcknowledgement
 from coachprog.jobs.batch import record_run
 from coachprog.jobs.models import BatchRun
+from coachprog.policy import services
+from coachprog.policy.files import current_policy
+from coachprog.policy.models import OptOut, PolicyAcknowledgement
+from coachprog.roles import Role
 from tests.conftest import TEST_PASSWORD, Auth, csrf_token, post_form
 from tests.factories import PersonFactory, UserFactory
 

@@ -17,16 +17,16 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from coachprog.auth.domain import Role
-from coachprog.auth.permissions import SystemActor, can
 from coachprog.auth.services import create_api_token
+from coachprog.authority import SystemActor, can
 from coachprog.coaching import services as coaching
 from coachprog.errors import NotPermitted
 from coachprog.extensions import db
-from coachprog.governance.policy import services as policy
-from coachprog.governance.policy.files import current_policy
+from coachprog.policy import services as policy
+from coachprog.policy.files import current_policy
 from coachprog.recordings.consent import services as consent_rules
 from coachprog.recordings.review import services as review
+from coachprog.roles import Role
 from tests.coaching.builders import evaluation, ready_coach
 from tests.conftest import Auth
 from tests.factories import PersonFactory, UserFactory
@@ -248,7 +248,7 @@ PROOFS: dict[str, Callable[[FlaskClient, Auth], None]] = {
 
 def _guarded_row_ids() -> list[str]:
     # Read from the file itself: collection happens before any app exists.
-    from coachprog.governance.policy.schema import load_use_cases
+    from coachprog.policy.schema import load_use_cases
 
     data = (Path(__file__).resolve().parents[2] / "policy" / "use_cases.yaml").read_bytes()
     return [row.id for row in load_use_cases(data).guarded()]

@@ -7,11 +7,11 @@ from datetime import timedelta
 
 import pytest
 
-from coachprog.auth.domain import Role
 from coachprog.auth.models import User
-from coachprog.auth.permissions import SystemActor, can
+from coachprog.authority import SystemActor, can
 from coachprog.db import utcnow
 from coachprog.extensions import db
+from coachprog.roles import Role
 from coachprog.selection import services as selection
 from coachprog.selection.domain import CandidateStage
 from tests.factories import PersonFactory, UserFactory

@@ -13,7 +13,6 @@ from typing import Any, ClassVar, cast
 import pytest
 import sqlalchemy as sa
 
-from coachprog.auth.domain import Role
 from coachprog.auth.models import User
 from coachprog.errors import DomainError, NotFound, NotPermitted
 from coachprog.extensions import db
@@ -22,6 +21,7 @@ from coachprog.jobs import queue
 from coachprog.jobs.models import Job
 from coachprog.notifications import services
 from coachprog.notifications.models import OutboxMessage
+from coachprog.roles import Role
 from tests.conftest import wait_for_job
 from tests.factories import UserFactory
 from tests.notifications.smtp_server import FakeSmtpServer

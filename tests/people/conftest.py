@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-from coachprog.auth.permissions import SystemActor
+from coachprog.authority import SystemActor
 from coachprog.extensions import db
 from coachprog.people.domain import CSV_COLUMNS, parse_people_csv
 from coachprog.people.models import Person

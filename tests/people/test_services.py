@@ -5,8 +5,7 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 
-from coachprog.auth.domain import Role
-from coachprog.auth.permissions import SystemActor
+from coachprog.authority import SystemActor
 from coachprog.errors import NotFound, NotPermitted
 from coachprog.extensions import db
 from coachprog.governance.models import AuditEntry
@@ -22,6 +21,7 @@ from coachprog.people.services import (
     list_departments,
     list_people,
 )
+from coachprog.roles import Role
 from tests.factories import PersonFactory, UserFactory
 from tests.people.conftest import ORG_ROWS, csv_text, load, person, snapshot
 

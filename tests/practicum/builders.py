@@ -7,7 +7,6 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from coachprog.auth.domain import Role
 from coachprog.auth.models import User
 from coachprog.coaching.models import SupervisorAssignment
 from coachprog.extensions import db
@@ -15,6 +14,7 @@ from coachprog.people.models import Person
 from coachprog.practicum import domain
 from coachprog.practicum.models import LedgerEntry, PracticumEnrolment
 from coachprog.practicum.services import default_program
+from coachprog.roles import Role
 from tests.factories import PersonFactory, UserFactory
 
 NOW = datetime(2026, 3, 27, 17, 0, tzinfo=UTC)  # a Friday

@@ -6,10 +6,10 @@ from datetime import timedelta
 
 import pytest
 
-from coachprog.auth.domain import Role
-from coachprog.auth.permissions import SystemActor
 from coachprog.auth.services import create_api_token
+from coachprog.authority import SystemActor
 from coachprog.extensions import db
+from coachprog.roles import Role
 from tests.api.conftest import Api
 from tests.practicum.builders import NOW, enrolled_trainee, entry
 

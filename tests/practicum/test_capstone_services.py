@@ -9,7 +9,6 @@ import pytest
 import sqlalchemy as sa
 
 from coachprog.assessments.models import Assessment
-from coachprog.auth.domain import Role
 from coachprog.errors import DomainError, NotFound, NotPermitted
 from coachprog.extensions import db
 from coachprog.governance.models import AuditEntry
@@ -17,6 +16,7 @@ from coachprog.practicum import capstone_files, supervision_services
 from coachprog.practicum import capstone_services as services
 from coachprog.practicum.capstone_domain import BriefState
 from coachprog.practicum.capstone_models import CapstoneBrief
+from coachprog.roles import Role
 from tests.factories import PersonFactory, UserFactory
 from tests.practicum.builders import enrolled_trainee
 from tests.practicum.test_capstone_builders import (

@@ -9,9 +9,9 @@ import io
 import pytest
 import sqlalchemy as sa
 
-from coachprog.auth.domain import Role
 from coachprog.extensions import db
 from coachprog.practicum.capstone_models import CapstoneBrief
+from coachprog.roles import Role
 from tests.conftest import Auth, post_form
 from tests.factories import UserFactory
 from tests.practicum.test_capstone_builders import (

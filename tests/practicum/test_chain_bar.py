@@ -7,13 +7,13 @@ from __future__ import annotations
 
 import pytest
 
-from coachprog.auth.domain import Role
-from coachprog.auth.permissions import can
+from coachprog.authority import can
 from coachprog.errors import DomainError
 from coachprog.extensions import db
 from coachprog.people import services as people
 from coachprog.practicum import services, supervision_services
 from coachprog.recordings import supervision as recording_supervision
+from coachprog.roles import Role
 from coachprog.selection import services as selection
 from tests.factories import PersonFactory, UserFactory
 from tests.practicum.builders import enrolled_trainee, entry

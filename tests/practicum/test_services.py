@@ -9,13 +9,13 @@ from datetime import date, time, timedelta
 import pytest
 import sqlalchemy as sa
 
-from coachprog.auth.domain import Role
-from coachprog.auth.permissions import SystemActor
+from coachprog.authority import SystemActor
 from coachprog.errors import DomainError, NotFound, NotPermitted
 from coachprog.extensions import db
 from coachprog.governance.models import AuditEntry
 from coachprog.practicum import domain, services
 from coachprog.practicum.models import LedgerEntry
+from coachprog.roles import Role
 from tests.factories import PersonFactory, UserFactory
 from tests.practicum.builders import NOW, START, enrolled_trainee, entry
 

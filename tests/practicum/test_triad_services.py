@@ -9,12 +9,12 @@ from datetime import time, timedelta
 import pytest
 import sqlalchemy as sa
 
-from coachprog.auth.domain import Role
 from coachprog.errors import DomainError, NotFound, NotPermitted
 from coachprog.extensions import db
 from coachprog.practicum import domain as ledger_rules
 from coachprog.practicum import triad_services as services
 from coachprog.practicum.models import LedgerEntry, PracticumEnrolment, PracticumProgram
+from coachprog.roles import Role
 from tests.factories import PersonFactory, UserFactory
 from tests.practicum.builders import NOW, enrolled_trainee, entry
 

@@ -9,10 +9,10 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
-from coachprog.auth.domain import Role
 from coachprog.extensions import db
 from coachprog.practicum.models import LedgerEntry
 from coachprog.practicum.triad_models import PeerTriad, PeerTriadRound
+from coachprog.roles import Role
 from tests.conftest import Auth, post_form
 from tests.factories import UserFactory
 from tests.practicum.builders import NOW, enrolled_trainee

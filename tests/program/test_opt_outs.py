@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from datetime import date
 
-from coachprog.auth.permissions import SystemActor
+from coachprog.authority import SystemActor
 from coachprog.coaching.models import Engagement
 from coachprog.extensions import db
-from coachprog.governance.policy.domain import OptOutKind
-from coachprog.governance.policy.models import OptOut
+from coachprog.policy.domain import OptOutKind
+from coachprog.policy.models import OptOut
 from coachprog.program import services as program_services
 from coachprog.program.metrics import services as metrics
 from coachprog.recordings.models import CoachingSession

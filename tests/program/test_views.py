@@ -10,15 +10,15 @@ import pytest
 import sqlalchemy as sa
 from markupsafe import escape
 
-from coachprog.auth.domain import Role
-from coachprog.auth.permissions import SystemActor
 from coachprog.auth.services import create_api_token
+from coachprog.authority import SystemActor
 from coachprog.errors import DomainError
 from coachprog.extensions import db
 from coachprog.program.charter import services as charters
 from coachprog.program.charter.models import ProgramGate, ProgramGateChange
 from coachprog.program.metrics.models import ProgramLeader
 from coachprog.program.scorecard import services as scorecard
+from coachprog.roles import Role
 from tests.conftest import post_form
 from tests.factories import UserFactory
 from tests.program.builders import kpi_csv, program
@@ -148,8 +148,8 @@ def test_scorecard_sources_register_and_count(monkeypatch: pytest.MonkeyPatch) -
 
 
 def test_the_scorecard_counts_the_opt_outs_recorded_in_governance() -> None:
-    from coachprog.governance.policy.domain import OptOutKind
-    from coachprog.governance.policy.models import OptOut
+    from coachprog.policy.domain import OptOutKind
+    from coachprog.policy.models import OptOut
     from coachprog.program.services import build_report
     from tests.factories import PersonFactory
 

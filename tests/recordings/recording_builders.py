@@ -20,7 +20,6 @@ import numpy as np
 import pytest
 from flask import Flask
 
-from coachprog.auth.domain import Role
 from coachprog.auth.models import User
 from coachprog.coaching.models import Engagement, SupervisorAssignment
 from coachprog.extensions import db
@@ -35,6 +34,7 @@ from coachprog.recordings.models import (
 )
 from coachprog.recordings.transcription import jobs as recording_jobs
 from coachprog.recordings.transcription.engine import RawSegment
+from coachprog.roles import Role
 from tests.coaching.builders import engagement as make_engagement
 from tests.coaching.builders import ready_coach
 from tests.factories import PersonFactory, UserFactory

@@ -21,7 +21,6 @@ import pytest
 import sqlalchemy as sa
 from flask import Flask
 
-from coachprog.auth.domain import Role
 from coachprog.extensions import db
 from coachprog.governance.models import AuditEntry
 from coachprog.jobs import queue as queue_module
@@ -33,6 +32,7 @@ from coachprog.recordings.models import Recording, Transcript
 from coachprog.recordings.retention import services as retention
 from coachprog.recordings.transcription import jobs as recording_jobs
 from coachprog.recordings.transcription.engine import RawSegment
+from coachprog.roles import Role
 from tests.factories import UserFactory
 from tests.recordings.recording_builders import (  # noqa: F401 - fixtures
     JFK,
@@ -269,7 +269,7 @@ def test_withdrawal_before_the_save_cancels_and_writes_nothing(
 
 def test_retention_cancels_a_transcription_whose_audio_it_deletes(
         app: Flask, recordings_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from coachprog.auth.permissions import SystemActor
+    from coachprog.authority import SystemActor
     from coachprog.db import utcnow
 
     _w, recording, job = _queued_recording(recordings_dir)

@@ -8,9 +8,8 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from coachprog.auth.domain import Role
 from coachprog.auth.models import RoleGrant
-from coachprog.auth.permissions import can
+from coachprog.authority import can
 from coachprog.db import utcnow
 from coachprog.errors import DomainError
 from coachprog.extensions import db
@@ -19,6 +18,7 @@ from coachprog.recordings import permissions as recording_permissions
 from coachprog.recordings import services, storage
 from coachprog.recordings.review.services import flag_sensitive_topics
 from coachprog.recordings.transcription import audio
+from coachprog.roles import Role
 from tests.factories import UserFactory
 from tests.recordings.recording_builders import (
     JFK,

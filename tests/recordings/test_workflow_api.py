@@ -12,12 +12,12 @@ import sqlalchemy as sa
 from werkzeug.datastructures import FileStorage
 from werkzeug.test import encode_multipart
 
-from coachprog.auth.domain import Role
-from coachprog.auth.permissions import SystemActor
 from coachprog.auth.services import create_api_token
+from coachprog.authority import SystemActor
 from coachprog.extensions import db
 from coachprog.governance.models import AuditEntry
 from coachprog.recordings.models import CoachingSession, Recording
+from coachprog.roles import Role
 from tests.conftest import wait_for_job
 from tests.factories import UserFactory
 from tests.recordings.recording_builders import (  # noqa: F401 - fixtures

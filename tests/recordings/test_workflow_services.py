@@ -14,8 +14,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from coachprog.auth.domain import Role
-from coachprog.auth.permissions import SystemActor
+from coachprog.authority import SystemActor
 from coachprog.errors import DomainError, NotFound, NotPermitted
 from coachprog.extensions import db
 from coachprog.governance.models import AuditEntry
@@ -24,6 +23,7 @@ from coachprog.jobs.queue import run_job
 from coachprog.recordings import services
 from coachprog.recordings import supervision as recording_supervision
 from coachprog.recordings.models import CoachingSession, Recording, Transcript, TranscriptSegment
+from coachprog.roles import Role
 from tests.conftest import wait_for_job
 from tests.factories import PersonFactory, UserFactory
 from tests.recordings.recording_builders import (  # noqa: F401 - fixtures

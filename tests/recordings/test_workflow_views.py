@@ -13,11 +13,11 @@ import pytest
 import sqlalchemy as sa
 from werkzeug.datastructures import FileStorage
 
-from coachprog.auth.domain import Role
 from coachprog.extensions import db
 from coachprog.governance.models import AuditEntry
 from coachprog.recordings import permissions as recording_permissions
 from coachprog.recordings.models import CoachingSession, Recording
+from coachprog.roles import Role
 from tests.conftest import csrf_token, post_form, wait_for_job
 from tests.factories import UserFactory
 from tests.recordings.recording_builders import (  # noqa: F401 - fixtures

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from coachprog.auth.permissions import SystemActor
+from coachprog.authority import SystemActor
 from coachprog.extensions import db
 from coachprog.rubrics.services import upload_rubric
 from tests.access import ADMIN_ONLY, Case, statuses

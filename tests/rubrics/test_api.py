@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from coachprog.auth.permissions import SystemActor
+from coachprog.authority import SystemActor
 from coachprog.extensions import db
 from coachprog.rubrics import services
 from tests.rubrics.conftest import PROJECT_RUBRICS, VALID, use_version, variant

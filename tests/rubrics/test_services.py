@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 
-from coachprog.auth.permissions import SystemActor
+from coachprog.authority import SystemActor
 from coachprog.errors import NotFound, NotPermitted
 from coachprog.extensions import db
 from coachprog.governance.models import AuditEntry

@@ -8,7 +8,7 @@ import re
 import pytest
 import sqlalchemy as sa
 
-from coachprog.auth.permissions import SystemActor
+from coachprog.authority import SystemActor
 from coachprog.extensions import db
 from coachprog.governance.models import AuditEntry
 from coachprog.rubrics import services

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from coachprog.auth.domain import Role
-from coachprog.auth.permissions import SystemActor
+from coachprog.authority import SystemActor
 from coachprog.extensions import db
+from coachprog.roles import Role
 from coachprog.safeguarding.escalations import services
 from coachprog.safeguarding.escalations.models import EscalationCase
 from tests.factories import PersonFactory, UserFactory

@@ -9,13 +9,13 @@ from datetime import date, timedelta
 import pytest
 import sqlalchemy as sa
 
-from coachprog.auth.domain import Role
 from coachprog.db import utcnow
 from coachprog.errors import DomainError, NotPermitted
 from coachprog.extensions import db
 from coachprog.governance.models import AuditEntry
 from coachprog.notifications.models import OutboxMessage
 from coachprog.recordings.review import services as review
+from coachprog.roles import Role
 from coachprog.safeguarding.escalations import services
 from coachprog.safeguarding.escalations.models import EscalationCase
 from tests.factories import UserFactory

@@ -7,8 +7,8 @@ from datetime import date
 
 import pytest
 
-from coachprog.auth.domain import Role
 from coachprog.errors import DomainError, NotPermitted
+from coachprog.roles import Role
 from coachprog.safeguarding import scorecard
 from coachprog.safeguarding.incidents import domain, services
 from tests.factories import UserFactory

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from coachprog.auth.domain import Role
 from coachprog.extensions import db
+from coachprog.roles import Role
 from coachprog.safeguarding.escalations.models import EscalationCase
 from coachprog.safeguarding.incidents.models import Incident
 from tests.conftest import post_form

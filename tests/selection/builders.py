@@ -8,12 +8,12 @@ from datetime import date, timedelta
 from typing import Any
 
 from coachprog.assessments import services as assessments
-from coachprog.auth.domain import Role
 from coachprog.auth.models import User
-from coachprog.auth.permissions import SystemActor
+from coachprog.authority import SystemActor
 from coachprog.db import utcnow
 from coachprog.extensions import db
 from coachprog.people.models import Person
+from coachprog.roles import Role
 from coachprog.rubrics.models import RubricVersion
 from coachprog.selection import domain
 from coachprog.selection import services as selection

@@ -13,14 +13,14 @@ import pytest
 import sqlalchemy as sa
 from flask.testing import FlaskClient
 
-from coachprog.auth.domain import Role
 from coachprog.auth.models import User
-from coachprog.auth.permissions import can
 from coachprog.auth.services import create_api_token
+from coachprog.authority import can
 from coachprog.errors import DomainError
 from coachprog.extensions import db
 from coachprog.governance.models import AuditEntry
 from coachprog.people.models import Person
+from coachprog.roles import Role
 from coachprog.selection import domain
 from coachprog.selection import services as selection
 from coachprog.selection.conflicts import sprint_conflicts

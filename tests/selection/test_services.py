@@ -9,13 +9,13 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 import sqlalchemy as sa
 
-from coachprog.auth.domain import Role
 from coachprog.auth.models import RoleGrant, User
 from coachprog.db import set_clock, utcnow
 from coachprog.errors import DomainError, NotFound, NotPermitted
 from coachprog.extensions import db
 from coachprog.governance.models import AuditEntry
 from coachprog.notifications.models import OutboxMessage
+from coachprog.roles import Role
 from coachprog.selection import domain
 from coachprog.selection import services as selection
 from coachprog.selection.domain import CandidateStage

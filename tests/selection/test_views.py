@@ -18,13 +18,13 @@ from flask import Flask
 from flask.testing import FlaskClient
 from markupsafe import escape
 
-from coachprog.auth.domain import Role
 from coachprog.auth.models import User
 from coachprog.db import set_clock, utcnow
 from coachprog.extensions import db
 from coachprog.governance.models import AuditEntry
 from coachprog.notifications.models import OutboxMessage
 from coachprog.people.models import Person
+from coachprog.roles import Role
 from coachprog.selection import domain
 from coachprog.selection import services as selection
 from coachprog.selection.domain import CandidateStage

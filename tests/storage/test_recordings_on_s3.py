@@ -20,7 +20,7 @@ from typing import Any
 import pytest
 from flask import Flask
 
-from coachprog.auth.permissions import SystemActor
+from coachprog.authority import SystemActor
 from coachprog.db import utcnow
 from coachprog.extensions import db
 from coachprog.jobs.models import Job

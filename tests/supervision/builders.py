@@ -9,7 +9,6 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from coachprog.assessments.models import Assessment, EvidenceItem, RaterAssignment
-from coachprog.auth.domain import Role
 from coachprog.auth.models import User
 from coachprog.coaching.models import SupervisorAssignment
 from coachprog.extensions import db
@@ -17,6 +16,7 @@ from coachprog.people.models import Person
 from coachprog.practicum import domain as ledger_rules
 from coachprog.practicum.models import LedgerEntry, PracticumEnrolment, PracticumProgram
 from coachprog.practicum.services import default_program
+from coachprog.roles import Role
 from coachprog.rubrics.models import RubricVersion
 from tests.factories import PersonFactory, UserFactory
 

@@ -6,7 +6,6 @@ from datetime import date, timedelta
 
 import pytest
 
-from coachprog.auth.domain import Role
 from coachprog.errors import DomainError, NotPermitted
 from coachprog.extensions import db
 from coachprog.practicum import domain as ledger_rules
@@ -14,6 +13,7 @@ from coachprog.practicum import services as ledger
 from coachprog.practicum import supervision_services as services
 from coachprog.practicum.models import PracticumProgram
 from coachprog.practicum.supervision_domain import SlaState
+from coachprog.roles import Role
 from tests.factories import UserFactory
 from tests.supervision.builders import (
     T0,

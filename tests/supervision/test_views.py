@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from coachprog.auth.domain import Role
 from coachprog.extensions import db
+from coachprog.roles import Role
 from tests.conftest import TEST_PASSWORD, csrf_token
 from tests.factories import UserFactory
 from tests.supervision.builders import T0, enrol, log_hours, scored, trainee_with_supervisor

@@ -22,7 +22,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from coachprog.auth.models import User
-from coachprog.auth.permissions import SystemActor, require
+from coachprog.authority import SystemActor, require
 from coachprog.db import utcnow
 from coachprog.errors import DomainError, NotFound
 from coachprog.extensions import db

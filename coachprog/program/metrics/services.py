@@ -19,15 +19,15 @@ from flask import current_app
 
 from coachprog.audits.fidelity_models import FidelitySignal
 from coachprog.audits.models import Audit, AuditSample
-from coachprog.auth.permissions import require
+from coachprog.authority import require
 from coachprog.certification.models import Certification
 from coachprog.coaching.models import CoachPaperwork, Engagement, SupervisorAssignment
 from coachprog.errors import DomainError
 from coachprog.extensions import db
 from coachprog.governance import services as audit
-from coachprog.governance.policy.domain import OptOutKind
-from coachprog.governance.policy.services import opted_out_ids
 from coachprog.people.models import Person
+from coachprog.policy.domain import OptOutKind
+from coachprog.policy.services import opted_out_ids
 from coachprog.program.metrics import domain
 from coachprog.program.metrics.models import ProgramLeader, ProgramObservation
 from coachprog.program.roi.domain import Estimate, Leader, Point

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time, timedelta
 
 from coachprog.bias_audit.services import count_bias_reviews
-from coachprog.governance.policy.services import count_opt_outs
+from coachprog.policy.services import count_opt_outs
 from coachprog.program.scorecard.services import register_scorecard_source
 from coachprog.safeguarding.scorecard import (
     count_adverse_effects,

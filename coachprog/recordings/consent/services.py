@@ -32,16 +32,16 @@ from flask import current_app
 from werkzeug.utils import secure_filename
 
 from coachprog import storage as files
-from coachprog.auth.permissions import require
+from coachprog.authority import require
 from coachprog.coaching.models import Engagement
 from coachprog.db import utcnow
 from coachprog.errors import DomainError, NotFound
 from coachprog.extensions import db
 from coachprog.governance import services as audit
-from coachprog.governance.policy.domain import OptOutKind
-from coachprog.governance.policy.guards import guard
-from coachprog.governance.policy.services import opt_out_problems
 from coachprog.notifications.services import send_email
+from coachprog.policy.domain import OptOutKind
+from coachprog.policy.guards import guard
+from coachprog.policy.services import opt_out_problems
 from coachprog.recordings.consent.domain import (
     FORM_MIMETYPES,
     SCOPES,

@@ -28,7 +28,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm.util import identity_key
 
 from coachprog.assessments.models import Assessment, EvidenceItem, Mark, RaterAssignment
-from coachprog.auth.permissions import require
+from coachprog.authority import require
 from coachprog.db import utcnow
 from coachprog.extensions import db
 from coachprog.governance import services as audit

@@ -26,11 +26,10 @@ import sqlalchemy as sa
 from flask import current_app
 
 from coachprog.assessments.models import Assessment, EvidenceItem
-from coachprog.auth.permissions import SystemActor, require
+from coachprog.authority import require
 from coachprog.db import utcnow
 from coachprog.extensions import db
 from coachprog.governance import services as audit
-from coachprog.governance.services import Origin, set_origin
 from coachprog.jobs.batch import ItemFailure, one_item, record_run
 from coachprog.recordings import storage
 from coachprog.recordings.models import Recording, Transcript
@@ -307,17 +306,4 @@ def purge_expired(actor: Any, *, now: datetime | None = None,
         "audio_days": periods.audio_days, "transcript_days": periods.transcript_days})
     for line in summary.lines():
         log.info("retention: %s", line)
-    return summary
-
-
-def scheduled_purge() -> PurgeSummary:
-    """The worker's periodic entry point: one run as the system, committed (like a job)."""
-    set_origin(Origin(ip=None, via="scheduler"))
-    try:
-        summary = purge_expired(SystemActor("retention"))
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        log.exception("retention purge failed; it runs again at the next schedule")
-        raise
     return summary

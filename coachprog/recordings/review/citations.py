@@ -16,7 +16,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from coachprog.assessments.results import rater_label, visible_mark_sheets
-from coachprog.auth.permissions import can
+from coachprog.authority import can
 from coachprog.errors import DomainError
 from coachprog.extensions import db
 from coachprog.governance import services as audit

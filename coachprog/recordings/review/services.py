@@ -18,13 +18,13 @@ import yaml
 from flask import current_app
 from sqlalchemy.orm import selectinload
 
-from coachprog.auth.permissions import SystemActor, can, require
+from coachprog.authority import SystemActor, can, require
 from coachprog.coaching.models import Engagement
 from coachprog.db import utcnow
 from coachprog.errors import DomainError, NotFound
 from coachprog.extensions import db
 from coachprog.governance import services as audit
-from coachprog.governance.policy.guards import guard
+from coachprog.policy.guards import guard
 from coachprog.recordings import services as recordings
 from coachprog.recordings.models import (
     CoachingSession,

@@ -20,7 +20,7 @@ from typing import Any
 
 from flask import current_app
 
-from coachprog.auth.permissions import SystemActor
+from coachprog.authority import SystemActor
 from coachprog.extensions import db
 from coachprog.jobs.models import Job
 from coachprog.jobs.queue import JobFailed, Reporter, job_handler

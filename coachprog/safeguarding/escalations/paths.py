@@ -15,8 +15,8 @@ import yaml
 from flask import Flask, current_app
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from coachprog.auth.domain import Role
 from coachprog.recordings.review.sensitive import CATEGORIES as FLAG_CATEGORIES
+from coachprog.roles import Role
 from coachprog.safeguarding.escalations.domain import (
     FLAG_REVIEWER,
     EscalationPath,

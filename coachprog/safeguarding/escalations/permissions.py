@@ -12,8 +12,8 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from coachprog.auth.domain import Role
-from coachprog.auth.permissions import has_any_role, is_signed_in, permission, roles_of
+from coachprog.authority import has_any_role, is_signed_in, permission, roles_of
+from coachprog.roles import Role
 from coachprog.safeguarding.escalations import domain
 from coachprog.safeguarding.escalations.models import EscalationCase
 from coachprog.safeguarding.escalations.paths import current_paths

@@ -17,7 +17,7 @@ from flask import current_app
 from sqlalchemy.orm import selectinload
 
 from coachprog.auth.models import User
-from coachprog.auth.permissions import SystemActor, require
+from coachprog.authority import SystemActor, require
 from coachprog.db import utcnow
 from coachprog.errors import DomainError, NotFound
 from coachprog.extensions import db

@@ -9,7 +9,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from coachprog.auth.permissions import require
+from coachprog.authority import require
 from coachprog.db import utcnow
 from coachprog.errors import DomainError, NotFound
 from coachprog.extensions import db

@@ -13,7 +13,7 @@ from typing import Any
 
 from coachprog.assessments.models import Assessment, EvidenceItem, Mark, RaterAssignment
 from coachprog.auth.models import User
-from coachprog.auth.permissions import SystemActor
+from coachprog.authority import SystemActor
 from coachprog.coaching.models import Engagement
 from coachprog.extensions import db
 from coachprog.people.models import Person

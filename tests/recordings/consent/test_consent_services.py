@@ -11,7 +11,6 @@ import sqlalchemy as sa
 from hypothesis import given
 from hypothesis import strategies as st
 
-from coachprog.auth.domain import Role
 from coachprog.coaching import services as coaching
 from coachprog.db import set_clock
 from coachprog.errors import DomainError, NotFound, NotPermitted
@@ -22,6 +21,7 @@ from coachprog.recordings.consent import domain as consent_domain
 from coachprog.recordings.consent import services
 from coachprog.recordings.consent import texts as consent_texts
 from coachprog.recordings.models import CoacheeConsent
+from coachprog.roles import Role
 from tests.factories import UserFactory
 from tests.recordings.consent.builders import (
     PDF,

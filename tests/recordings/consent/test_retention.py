@@ -9,14 +9,15 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import sqlalchemy as sa
 
-from coachprog.auth.domain import Role
-from coachprog.auth.permissions import SystemActor
+from coachprog.authority import SystemActor
 from coachprog.db import set_clock
 from coachprog.errors import NotPermitted
 from coachprog.extensions import db
 from coachprog.governance.models import AuditEntry
 from coachprog.recordings.models import MarkCitation, Recording, SensitiveFlag, Transcript
-from coachprog.recordings.retention.services import purge_expired, retention_basis, scheduled_purge
+from coachprog.recordings.retention.jobs import scheduled_purge
+from coachprog.recordings.retention.services import purge_expired, retention_basis
+from coachprog.roles import Role
 from tests.factories import UserFactory
 from tests.recordings.consent.builders import (
     consent,

@@ -10,7 +10,6 @@ import pytest
 import sqlalchemy as sa
 
 from coachprog.assessments.models import Assessment, EvidenceItem, Mark, RaterAssignment
-from coachprog.auth.domain import Role
 from coachprog.errors import DomainError, NotPermitted
 from coachprog.extensions import db
 from coachprog.governance.models import AuditEntry
@@ -25,6 +24,7 @@ from coachprog.recordings.models import (
     TranscriptSegment,
 )
 from coachprog.recordings.retention.purge import purge_consent
+from coachprog.roles import Role
 from tests.conftest import post_form
 from tests.factories import UserFactory
 from tests.recordings.consent.builders import (

@@ -7,10 +7,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from coachprog.auth.domain import Role
 from coachprog.auth.models import User
 from coachprog.extensions import db
 from coachprog.recordings.models import Recording, SensitiveFlag, TranscriptSegment
+from coachprog.roles import Role
 from tests.recordings.recording_builders import World, session, stored_recording, world
 
 # (start seconds, speaker, text); the first segment comes from stored_recording.

@@ -14,13 +14,13 @@ from pathlib import Path
 import pytest
 from flask.testing import FlaskClient
 
-from coachprog.auth.domain import Role
-from coachprog.auth.permissions import SystemActor
+from coachprog.authority import SystemActor
 from coachprog.extensions import db
 from coachprog.recordings import storage
 from coachprog.recordings.models import Recording
 from coachprog.recordings.retention.purge import purge_consent
 from coachprog.recordings.transcription.audio import write_plain_wav
+from coachprog.roles import Role
 from tests.assessments.builders import assessment, rater
 from tests.conftest import Auth
 from tests.recordings.recording_builders import session, stored_recording, supervisor_of, world

@@ -14,14 +14,14 @@ from flask.testing import FlaskClient
 
 from coachprog.assessments import services
 from coachprog.assessments.models import Assessment
-from coachprog.auth.domain import Role
 from coachprog.auth.models import RoleGrant, User
-from coachprog.auth.permissions import can
+from coachprog.authority import can
 from coachprog.errors import DomainError
 from coachprog.extensions import db
 from coachprog.governance.models import AuditEntry
 from coachprog.recordings.models import Recording, TranscriptSegment
 from coachprog.recordings.review import citations
+from coachprog.roles import Role
 from tests.assessments.builders import HIGH, LOW, assessment, calibrate, rater
 from tests.conftest import Auth
 from tests.factories import PersonFactory, UserFactory

@@ -12,7 +12,6 @@ from flask.testing import FlaskClient
 
 from coachprog.assessments import services
 from coachprog.assessments.models import Assessment, Mark, RaterAssignment
-from coachprog.auth.domain import Role
 from coachprog.auth.models import User
 from coachprog.coaching.models import SupervisorAssignment
 from coachprog.db import utcnow
@@ -22,6 +21,7 @@ from coachprog.governance.models import AuditEntry
 from coachprog.recordings.models import MarkCitation, Recording, TranscriptSegment
 from coachprog.recordings.retention import purge
 from coachprog.recordings.review import citations
+from coachprog.roles import Role
 from tests.assessments.builders import HIGH, assessment, rater
 from tests.conftest import Auth, post_form
 from tests.recordings.recording_builders import session, stored_recording, world

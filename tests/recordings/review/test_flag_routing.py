@@ -7,12 +7,12 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from coachprog.auth.domain import Role
 from coachprog.auth.models import RoleGrant
 from coachprog.extensions import db
 from coachprog.people.models import Person
 from coachprog.recordings.permissions import flag_reviewer_user_ids
 from coachprog.recordings.review import services as review
+from coachprog.roles import Role
 from tests.conftest import post_form
 from tests.factories import PersonFactory, UserFactory
 from tests.recordings.recording_builders import supervisor_of

@@ -8,13 +8,13 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from coachprog.auth.domain import Role
 from coachprog.errors import NotPermitted
 from coachprog.extensions import db
 from coachprog.governance.models import AuditEntry
 from coachprog.recordings.models import SensitiveFlag
 from coachprog.recordings.review import services as review
 from coachprog.recordings.review.sensitive import TermsInvalid
+from coachprog.roles import Role
 from tests.factories import UserFactory
 from tests.recordings.review.review_builders import master_supervisor, reviewed_recording
 

@@ -8,12 +8,12 @@ import io
 import sqlalchemy as sa
 from docx import Document
 
-from coachprog.auth.domain import Role
 from coachprog.extensions import db
 from coachprog.governance.models import AuditEntry
 from coachprog.people.models import Person
 from coachprog.recordings import permissions as recording_permissions
 from coachprog.recordings.models import SegmentEdit, SensitiveFlag
+from coachprog.roles import Role
 from tests.conftest import post_form
 from tests.factories import PersonFactory, UserFactory
 from tests.recordings.recording_builders import supervisor_of

@@ -14,12 +14,12 @@ from flask.testing import FlaskClient
 from coachprog.assessments import evidence as assessment_evidence
 from coachprog.assessments import services
 from coachprog.assessments.models import Assessment
-from coachprog.auth.domain import Role
 from coachprog.auth.models import User
-from coachprog.auth.permissions import SystemActor
+from coachprog.authority import SystemActor
 from coachprog.extensions import db
 from coachprog.recordings.models import Recording, TranscriptSegment
 from coachprog.recordings.review import citations
+from coachprog.roles import Role
 from tests.assessments.builders import rater, rubric_version, subject_person
 from tests.conftest import Auth
 from tests.recordings.recording_builders import (

@@ -7,7 +7,7 @@ from wtforms import HiddenField, RadioField, SelectField, StringField, SubmitFie
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import AnyOf, DataRequired, Length
 
-from coachprog.governance.policy.domain import OPT_OUT_LABELS, OptOutKind
+from coachprog.policy.domain import OPT_OUT_LABELS, OptOutKind
 
 KIND_CHOICES = [SelectChoice(kind.value, OPT_OUT_LABELS[kind]) for kind in OptOutKind]
 

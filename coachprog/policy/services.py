@@ -18,16 +18,16 @@ from typing import Any
 import sqlalchemy as sa
 from flask import current_app
 
-from coachprog.auth.permissions import require
+from coachprog.authority import require
 from coachprog.db import utcnow
 from coachprog.errors import DomainError, NotFound
 from coachprog.extensions import db
 from coachprog.governance import services as audit
-from coachprog.governance.policy import domain
-from coachprog.governance.policy.files import Policy, current_policy
-from coachprog.governance.policy.models import OptOut, PolicyAcknowledgement
 from coachprog.jobs.models import BatchRun
 from coachprog.people.models import Person
+from coachprog.policy import domain
+from coachprog.policy.files import Policy, current_policy
+from coachprog.policy.models import OptOut, PolicyAcknowledgement
 
 MAX_REASON = 500
 

@@ -11,8 +11,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from coachprog.auth.domain import Role
 from coachprog.errors import NotPermitted
+from coachprog.roles import Role
 
 Predicate = Callable[[Any, Any], bool]
 _registry: dict[str, Predicate] = {}

@@ -14,9 +14,9 @@ from typing import Any
 
 from flask import current_app
 
-from coachprog.governance.policy import domain
-from coachprog.governance.policy.guards import registered_guards
-from coachprog.governance.policy.schema import PolicyInvalid, load_data_use, load_use_cases
+from coachprog.policy import domain
+from coachprog.policy.guards import registered_guards
+from coachprog.policy.schema import PolicyInvalid, load_data_use, load_use_cases
 
 USE_CASES_FILE = "use_cases.yaml"
 DATA_USE_FILE = "data_use.yaml"

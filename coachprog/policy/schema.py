@@ -13,7 +13,7 @@ from typing import Annotated, Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from coachprog.governance.policy import domain
+from coachprog.policy import domain
 
 SLUG = r"^[a-z0-9][a-z0-9-]*$"
 GUARD_ID = r"^[a-z][a-z_]*\.[a-z][a-z0-9_]*$"

@@ -5,15 +5,14 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from coachprog.auth.models import User
-from coachprog.auth.permissions import SystemActor
 from coachprog.auth.services import create_api_token
+from coachprog.authority import SystemActor
 from coachprog.db import utcnow
 from coachprog.extensions import db
 from coachprog.notifications.models import OutboxMessage
 from coachprog.selection.domain import CandidateStage
 from coachprog.selection.models import Candidate
-from tests.api.conftest import Api
-from tests.api.test_api import assert_problem
+from tests.api.conftest import Api, assert_problem
 from tests.assessments.builders import LOW
 from tests.conftest import counting_statements
 from tests.factories import PersonFactory

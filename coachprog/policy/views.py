@@ -20,8 +20,8 @@ from flask_login import current_user, login_required, user_logged_in
 
 from coachprog.errors import DomainError
 from coachprog.extensions import db
-from coachprog.governance.policy import services
-from coachprog.governance.policy.forms import (
+from coachprog.policy import services
+from coachprog.policy.forms import (
     OptOutChangeForm,
     OptOutOnBehalfForm,
     PolicyAcknowledgeForm,

@@ -29,8 +29,8 @@ from coachprog.assessments.recorded import recorded_evidence
 from coachprog.auth.models import RoleGrant, User
 from coachprog.authority import can, require
 from coachprog.calibration.services import calibrated_until, calibration_refusal
-from coachprog.db import utcnow
-from coachprog.errors import DomainError, NotFound
+from coachprog.db import get_or_404, utcnow
+from coachprog.errors import DomainError
 from coachprog.extensions import db
 from coachprog.governance import services as audit
 from coachprog.roles import RATER_ROLES
@@ -89,10 +89,8 @@ def create_assessment(
 
 
 def get_assessment(actor: Any, assessment_id: int) -> Assessment:
-    assessment = db.session.get(Assessment, assessment_id)
-    if assessment is None:
-        raise NotFound("assessment")
-    require(actor, "can_view_assessment", assessment)
+    assessment = get_or_404(Assessment, assessment_id, what="assessment", actor=actor,
+                            rule="can_view_assessment")
     refuse_if_conflicted(actor, assessment)
     return assessment
 
@@ -267,10 +265,8 @@ def add_assignment(actor: Any, assessment: Assessment, rater: User,
 
 
 def get_assignment(actor: Any, assignment_id: int) -> RaterAssignment:
-    assignment = db.session.get(RaterAssignment, assignment_id)
-    if assignment is None:
-        raise NotFound("assignment")
-    require(actor, "can_score_assignment", assignment)
+    assignment = get_or_404(RaterAssignment, assignment_id, what="assignment", actor=actor,
+                            rule="can_score_assignment")
     # A relation that began after the rater was assigned closes the scoring page too.
     refuse_if_conflicted(actor, assignment.assessment)
     return assignment

@@ -39,7 +39,16 @@ from coachprog.extensions import db
 from coachprog.rubrics.domain import Rubric, percent
 from coachprog.storage import send_stored
 from coachprog.validation import parse_id
-from coachprog.web import Pagination, apply_domain_error, authorize, csv_cell, no_store, page_arg
+from coachprog.web import (
+    Pagination,
+    apply_domain_error,
+    authorize,
+    carry_out,
+    csv_cell,
+    no_store,
+    page_arg,
+    rerender_status,
+)
 
 bp = Blueprint("assessments", __name__, url_prefix="/assessments")
 no_store(bp)  # session content, evidence or assessments: never cached
@@ -89,23 +98,21 @@ def _list_item(assessment: Assessment) -> dict[str, Any]:
 def create_evidence() -> Any:
     authorize("can_manage_assessments")
     form = EvidenceCreateForm()
-    if form.validate_on_submit():
+
+    def create() -> Any:
         upload = form.attachment.data
-        try:
-            item = evidence.create_evidence_item(
-                current_user, title=form.title.data or "",
-                description=form.description.data or "", link=form.link.data or "",
-                subject_employee_id=form.subject_employee_id.data or "",
-                attachment=evidence.Upload(upload.filename or "", upload.stream)
-                if upload else None)
-        except DomainError as error:
-            apply_domain_error(form, error)
-        else:
-            db.session.commit()
-            flash(f"Evidence “{item.title}” created. Now create its assessment.", "success")
-            return redirect(url_for("assessments.create_assessment", evidence=item.id))
-    status = 400 if request.method == "POST" else 200
-    return render_template("assessments/evidence_create.html", form=form), status
+        return evidence.create_evidence_item(
+            current_user, title=form.title.data or "",
+            description=form.description.data or "", link=form.link.data or "",
+            subject_employee_id=form.subject_employee_id.data or "",
+            attachment=evidence.Upload(upload.filename or "", upload.stream) if upload else None)
+
+    done = carry_out(
+        form, create,
+        done=lambda item: url_for("assessments.create_assessment", evidence=item.id),
+        success=lambda item: f"Evidence “{item.title}” created. Now create its assessment.")
+    return done or (render_template("assessments/evidence_create.html", form=form),
+                    rerender_status())
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -119,20 +126,15 @@ def create_assessment() -> Any:
         (str(v.id), v.label) for v in services.list_rubric_versions(current_user)]
     if request.method == "GET" and request.args.get("evidence"):
         form.evidence_item_id.data = optional_int(request.args["evidence"])
-    if form.validate_on_submit():
-        try:
-            assessment = services.create_assessment(
-                current_user, evidence_item_id=form.evidence_item_id.data,
-                rubric_version_id=form.rubric_version_id.data, title=form.title.data or "",
-                blind=bool(form.blind.data))
-        except DomainError as error:
-            apply_domain_error(form, error)
-        else:
-            db.session.commit()
-            flash("Assessment created. Assign its raters.", "success")
-            return redirect(url_for("assessments.view_assessment", assessment_id=assessment.id))
-    status = 400 if request.method == "POST" else 200
-    return render_template("assessments/assessment_create.html", form=form), status
+    done = carry_out(form, lambda: services.create_assessment(
+        current_user, evidence_item_id=form.evidence_item_id.data,
+        rubric_version_id=form.rubric_version_id.data, title=form.title.data or "",
+        blind=bool(form.blind.data)),
+        done=lambda assessment: url_for("assessments.view_assessment",
+                                        assessment_id=assessment.id),
+        success="Assessment created. Assign its raters.")
+    return done or (render_template("assessments/assessment_create.html", form=form),
+                    rerender_status())
 
 
 def _evidence_label(item: Any) -> str:
@@ -193,15 +195,12 @@ def assign_rater(assessment_id: int) -> Any:
     assessment = services.get_assessment(current_user, assessment_id)
     authorize("can_manage_assessments", assessment)
     form, _not_offered = _rater_form(assessment, RaterAssignForm())
-    if form.validate_on_submit():
-        try:
-            assignment = services.assign_rater(current_user, assessment, form.rater_id.data)
-        except DomainError as error:
-            apply_domain_error(form, error)
-        else:
-            db.session.commit()
-            flash(f"{assignment.rater.display_name} is assigned.", "success")
-            return redirect(url_for("assessments.view_assessment", assessment_id=assessment_id))
+    done = carry_out(form, lambda: services.assign_rater(current_user, assessment,
+                                                         form.rater_id.data),
+                     done=url_for("assessments.view_assessment", assessment_id=assessment_id),
+                     success=lambda assignment: f"{assignment.rater.display_name} is assigned.")
+    if done is not None:
+        return done
     db.session.rollback()
     return _render_assessment(assessment, form, 400)
 

@@ -20,6 +20,7 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from coachprog.authority import can, require
 from coachprog.coaching.models import Engagement
+from coachprog.db import get_or_404
 from coachprog.errors import DomainError, NotFound
 from coachprog.extensions import db
 from coachprog.governance import services as audit
@@ -117,18 +118,14 @@ def overview(actor: Any, *, limit: int = 200) -> Overview:
 
 
 def get_engagement(actor: Any, engagement_id: int) -> Engagement:
-    engagement = db.session.get(Engagement, engagement_id)
-    if engagement is None:
-        raise NotFound("engagement")
+    engagement = get_or_404(Engagement, engagement_id, what="engagement")
     require(actor, "can_view_recording", engagement_target(engagement))
     return engagement
 
 
 def create_session(actor: Any, engagement_id: int, *, session_date: date | None,
                    duration_minutes: int | None) -> CoachingSession:
-    engagement = db.session.get(Engagement, engagement_id)
-    if engagement is None:
-        raise NotFound("engagement")
+    engagement = get_or_404(Engagement, engagement_id, what="engagement")
     require(actor, "can_upload_recording", engagement_target(engagement))
     errors: dict[str, list[str]] = {}
     if session_date is None:
@@ -160,11 +157,8 @@ def create_session(actor: Any, engagement_id: int, *, session_date: date | None,
 
 
 def get_session(actor: Any, session_id: int) -> CoachingSession:
-    row = db.session.get(CoachingSession, session_id)
-    if row is None:
-        raise NotFound("session")
-    require(actor, "can_view_recording", row)
-    return row
+    return get_or_404(CoachingSession, session_id, what="session", actor=actor,
+                      rule="can_view_recording")
 
 
 def find_or_create_session(actor: Any, *, session_id: int | None, engagement_id: int | None,
@@ -304,11 +298,8 @@ def _queue(actor: Any, recording: Recording) -> None:
 
 
 def get_recording(actor: Any, recording_id: int) -> Recording:
-    recording = db.session.get(Recording, recording_id)
-    if recording is None:
-        raise NotFound("recording")
-    require(actor, "can_view_recording", recording)
-    return recording
+    return get_or_404(Recording, recording_id, what="recording", actor=actor,
+                      rule="can_view_recording")
 
 
 @dataclass(frozen=True)
@@ -369,9 +360,7 @@ class AudioFile:
 
 def open_audio(actor: Any, recording_id: int) -> AudioFile:
     """The audio for the permission-checked stream; every open is audited."""
-    recording = db.session.get(Recording, recording_id)
-    if recording is None:
-        raise NotFound("recording")
+    recording = get_or_404(Recording, recording_id, what="recording")
     # A rater of a blind assessment of it hears it too (from the scoring page), under a
     # neutral file name: the uploaded name may name the coachee.
     blind = (not can(actor, "can_open_recording_content", recording)
@@ -407,10 +396,8 @@ def blind_audio_name(storage_name: str) -> str:
 
 def get_transcript(actor: Any, recording_id: int) -> Transcript:
     """A recording's transcript with its segments, for those who may open content; audited."""
-    recording = db.session.get(Recording, recording_id)
-    if recording is None:
-        raise NotFound("recording")
-    require(actor, "can_open_recording_content", recording)
+    recording = get_or_404(Recording, recording_id, what="recording", actor=actor,
+                           rule="can_open_recording_content")
     transcript = recording.transcript
     if transcript is None:
         raise NotFound("transcript")
@@ -434,9 +421,7 @@ def describe_transcript(transcript: Transcript) -> dict[str, Any]:
 
 
 def retry_transcription(actor: Any, recording_id: int) -> Recording:
-    recording = db.session.get(Recording, recording_id)
-    if recording is None:
-        raise NotFound("recording")
+    recording = get_or_404(Recording, recording_id, what="recording")
     require(actor, "can_upload_recording", recording.session)
     state = recording_status(recording)
     if state.status in IN_FLIGHT:

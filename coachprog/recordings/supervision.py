@@ -17,7 +17,8 @@ from sqlalchemy.orm import selectinload
 from coachprog.auth.models import RoleGrant, User
 from coachprog.authority import require
 from coachprog.coaching.models import Engagement, SupervisorAssignment
-from coachprog.errors import DomainError, NotFound
+from coachprog.db import get_or_404
+from coachprog.errors import DomainError
 from coachprog.extensions import db
 from coachprog.governance import services as audit
 from coachprog.people.models import Person
@@ -120,9 +121,7 @@ def assign_supervisor(actor: Any, *, coach_person_id: int | None,
 
 def unassign_supervisor(actor: Any, assignment_id: int) -> SupervisorAssignment:
     require(actor, "can_manage_recordings")
-    row = db.session.get(SupervisorAssignment, assignment_id)
-    if row is None:
-        raise NotFound("supervisor assignment")
+    row = get_or_404(SupervisorAssignment, assignment_id, what="supervisor assignment")
     audit.record("recording.supervisor_unassigned", actor=actor,
                  object_type="supervisor_assignment", object_id=row.id,
                  detail={"coach_person_id": row.coach_person_id,

@@ -34,7 +34,7 @@ from werkzeug.utils import secure_filename
 from coachprog import storage as files
 from coachprog.authority import require
 from coachprog.coaching.models import Engagement
-from coachprog.db import utcnow
+from coachprog.db import get_or_404, utcnow
 from coachprog.errors import DomainError, NotFound
 from coachprog.extensions import db
 from coachprog.governance import services as audit
@@ -69,10 +69,7 @@ _EARLIEST_BEFORE_START = timedelta(days=90)
 
 
 def _engagement(engagement_id: int) -> Engagement:
-    engagement = db.session.get(Engagement, engagement_id)
-    if engagement is None:
-        raise NotFound("engagement")
-    return engagement
+    return get_or_404(Engagement, engagement_id, what="engagement")
 
 
 _OPT_OUT_FOR_NEED = {"record": OptOutKind.RECORDING, "analytics": OptOutKind.ANALYTICS}
@@ -285,10 +282,7 @@ def _email_coachee(engagement: Engagement, consent: CoacheeConsent, text: Consen
 
 
 def get_consent(consent_id: int) -> CoacheeConsent:
-    consent = db.session.get(CoacheeConsent, consent_id)
-    if consent is None:
-        raise NotFound("consent")
-    return consent
+    return get_or_404(CoacheeConsent, consent_id, what="consent")
 
 
 def consent_by_token(token: str) -> CoacheeConsent:

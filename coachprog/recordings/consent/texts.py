@@ -13,8 +13,8 @@ from typing import Any
 import sqlalchemy as sa
 
 from coachprog.authority import require
-from coachprog.db import utcnow
-from coachprog.errors import DomainError, NotFound
+from coachprog.db import get_or_404, utcnow
+from coachprog.errors import DomainError
 from coachprog.extensions import db
 from coachprog.governance import services as audit
 from coachprog.recordings.models import CoacheeConsent, ConsentText
@@ -78,10 +78,7 @@ def create_consent_text(actor: Any, *, version: str, title: str, body: str) -> C
 
 
 def get_consent_text(text_id: int) -> ConsentText:
-    text = db.session.get(ConsentText, text_id)
-    if text is None:
-        raise NotFound("consent text")
-    return text
+    return get_or_404(ConsentText, text_id, what="consent text")
 
 
 def retire_consent_text(actor: Any, text_id: int) -> ConsentText:

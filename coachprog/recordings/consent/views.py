@@ -24,7 +24,7 @@ from coachprog.recordings.consent.forms import (
 )
 from coachprog.storage import send_stored
 from coachprog.validation import parse_id
-from coachprog.web import apply_domain_error, authorize, no_store
+from coachprog.web import apply_domain_error, authorize, carry_out, no_store, rerender_status
 
 bp = Blueprint("consent", __name__, url_prefix="/consent")
 no_store(bp)  # session content, evidence or assessments: never cached
@@ -52,21 +52,13 @@ def create_text() -> Any:
         # A new version usually starts from the last one: prefill, never edit in place.
         source = consent_texts.get_consent_text(based_on)
         form.title.data, form.body.data = source.title, source.body
-    if form.validate_on_submit():
-        try:
-            text = consent_texts.create_consent_text(current_user, version=form.version.data or "",
-                                                title=form.title.data or "",
-                                                body=form.body.data or "")
-        except DomainError as error:
-            db.session.rollback()
-            apply_domain_error(form, error)
-        else:
-            db.session.commit()
-            flash(f"Consent text {text.version} added. It is offered for new consents now.",
-                  "success")
-            return redirect(url_for("consent.list_texts"))
-    status = 400 if request.method == "POST" else 200
-    return render_template("consent/text_new.html", form=form), status
+    done = carry_out(form, lambda: consent_texts.create_consent_text(
+        current_user, version=form.version.data or "", title=form.title.data or "",
+        body=form.body.data or ""),
+        done=url_for("consent.list_texts"),
+        success=lambda text: f"Consent text {text.version} added. It is offered for new "
+                             "consents now.")
+    return done or (render_template("consent/text_new.html", form=form), rerender_status())
 
 
 @bp.route("/texts/<int:text_id>")
@@ -83,14 +75,15 @@ def view_text(text_id: int) -> Any:
 @login_required
 def retire_text(text_id: int) -> Any:
     authorize("can_manage_consent_texts")
-    if not RetireForm().validate_on_submit():
+    texts_page = url_for("consent.list_texts")
+    done = carry_out(RetireForm(), lambda: consent_texts.retire_consent_text(current_user, text_id),
+                     done=texts_page,
+                     success=lambda text: f"Consent text {text.version} is retired: no longer "
+                                          "offered. Consents given under it stand.")
+    if done is None:
         flash(EXPIRED, "error")
-        return redirect(url_for("consent.list_texts"))
-    text = consent_texts.retire_consent_text(current_user, text_id)
-    db.session.commit()
-    flash(f"Consent text {text.version} is retired: no longer offered. Consents given under it "
-          "stand.", "success")
-    return redirect(url_for("consent.list_texts"))
+        return redirect(texts_page)
+    return done
 
 
 # --- an engagement's consents -------------------------------------------------------------------
@@ -210,20 +203,17 @@ def withdraw_on_behalf(consent_id: int) -> Any:
 def withdraw_mine(consent_id: int) -> Any:
     consent = services.get_consent(consent_id)
     authorize("can_acknowledge_consent", consent.engagement)
-    engagement_id = consent.engagement_id
-    if not WithdrawConfirmForm().validate_on_submit():
+    here = url_for("consent.engagement_consent", engagement_id=consent.engagement_id)
+    done = carry_out(WithdrawConfirmForm(),
+                     lambda: services.withdraw_as_coachee(current_user, consent_id),
+                     done=here, refused=here,
+                     success=lambda purged: f"Your consent is withdrawn. {purged.recordings} "
+                                            f"recording(s) and {purged.transcripts} "
+                                            "transcript(s) were deleted.")
+    if done is None:
         flash(EXPIRED, "error")
-        return redirect(url_for("consent.engagement_consent", engagement_id=engagement_id))
-    try:
-        purged = services.withdraw_as_coachee(current_user, consent_id)
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "error")
-        return redirect(url_for("consent.engagement_consent", engagement_id=engagement_id))
-    db.session.commit()
-    flash(f"Your consent is withdrawn. {purged.recordings} recording(s) and "
-          f"{purged.transcripts} transcript(s) were deleted.", "success")
-    return redirect(url_for("consent.engagement_consent", engagement_id=engagement_id))
+        return redirect(here)
+    return done
 
 
 @bp.route("/consents/<int:consent_id>/form")

@@ -20,7 +20,7 @@ from sqlalchemy.orm import selectinload
 
 from coachprog.authority import SystemActor, can, require
 from coachprog.coaching.models import Engagement
-from coachprog.db import utcnow
+from coachprog.db import get_or_404, utcnow
 from coachprog.errors import DomainError, NotFound
 from coachprog.extensions import db
 from coachprog.governance import services as audit
@@ -308,9 +308,7 @@ def open_flags(actor: Any) -> list[FlagView]:
 
 def review_flag(actor: Any, flag_id: int, *, note: str) -> SensitiveFlag:
     """Mark a flag reviewed, with the supervisor's note (kept, not shown to anyone else)."""
-    flag = db.session.get(SensitiveFlag, flag_id)
-    if flag is None:
-        raise NotFound("flag")
+    flag = get_or_404(SensitiveFlag, flag_id, what="flag")
     recording = db.session.get(Recording, flag.recording_id)
     require(actor, "can_review_sensitive_flags", recording)
     note = note.strip()

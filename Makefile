@@ -45,11 +45,9 @@ browser-deps:
 
 # Pure modules checked strictly: every domain.py at any depth, and the pure modules beside them.
 STRICT_MODULES = $(sort $(shell find coachprog -name domain.py) coachprog/roles.py \
-  coachprog/selection/impact.py coachprog/selection/panel_domain.py \
-  coachprog/selection/demographics.py coachprog/recordings/review/sensitive.py \
-  coachprog/practicum/supervision_domain.py coachprog/audits/fidelity.py \
-  coachprog/recordings/transcription/wer.py coachprog/practicum/capstone_domain.py \
-  coachprog/practicum/triad_domain.py coachprog/certification/recert_domain.py \
+  coachprog/selection/impact/demographics.py coachprog/recordings/review/sensitive.py \
+  coachprog/recordings/transcription/wer.py \
+  coachprog/certification/recert_domain.py \
   coachprog/program/levels.py)
 
 lint: $(DEV_STAMP)

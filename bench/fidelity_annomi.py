@@ -20,8 +20,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from coachprog.audits import fidelity  # noqa: E402
-from coachprog.audits.fidelity_services import load_terms  # noqa: E402
+from coachprog.audits.fidelity import domain as fidelity  # noqa: E402
+from coachprog.audits.fidelity.services import load_terms  # noqa: E402
 
 DEFAULT = ROOT.parent / "shared" / "samples" / "annomi" / "annomi-dev.csv"
 GOLD = {"question": fidelity.TurnKind.QUESTION, "reflection": fidelity.TurnKind.REFLECTION,

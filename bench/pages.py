@@ -48,7 +48,9 @@ PAGES: list[tuple[str, str]] = [
     *[("admin", url) for url in (
         "/", "/people/", "/admin/users", "/admin/audit", "/admin/outbox", "/admin/erasure",
         "/sprints/",
-        "/sprints/{sprint}", "/sprints/impact", "/assessments/", "/calibration/",
+        "/sprints/{sprint}", "/sprints/{sprint}/candidates",
+        "/sprints/{sprint}/candidates?stage=interview&q=e&page=2", "/sprints/impact",
+        "/assessments/", "/calibration/",
         "/calibration/drift", "/rubrics/", "/coaching/coaches", "/coaching/engagements",
         "/recordings/", "/recordings/supervisors", "/recordings/supervisors?q=e&page=2",
         "/consent/texts", "/practicum/",

@@ -132,10 +132,14 @@ def _register_domains(app: Flask) -> None:
     # the job modules registers their handlers.
     import coachprog.assessments.models
     import coachprog.assessments.permissions
-    import coachprog.audits.fidelity_models
-    import coachprog.audits.fidelity_permissions
+    import coachprog.assessments.rubric_usage
+    import coachprog.audits.fidelity.hooks
+    import coachprog.audits.fidelity.models
+    import coachprog.audits.fidelity.permissions
+    import coachprog.audits.hooks
     import coachprog.audits.models
     import coachprog.audits.permissions
+    import coachprog.audits.structure.models
     import coachprog.authority
     import coachprog.bias_audit.models
     import coachprog.bias_audit.permissions
@@ -154,18 +158,20 @@ def _register_domains(app: Flask) -> None:
     import coachprog.notifications.jobs
     import coachprog.notifications.models
     import coachprog.notifications.permissions
+    import coachprog.people.hooks
     import coachprog.people.jobs
     import coachprog.people.permissions
     import coachprog.policy.models
     import coachprog.policy.permissions
-    import coachprog.practicum.capstone_models
-    import coachprog.practicum.capstone_permissions
-    import coachprog.practicum.models
-    import coachprog.practicum.permissions
-    import coachprog.practicum.supervision_models
-    import coachprog.practicum.supervision_permissions
-    import coachprog.practicum.triad_models
-    import coachprog.practicum.triad_permissions
+    import coachprog.practicum.capstone.models
+    import coachprog.practicum.capstone.permissions
+    import coachprog.practicum.hooks
+    import coachprog.practicum.ledger.models
+    import coachprog.practicum.ledger.permissions
+    import coachprog.practicum.supervision.models
+    import coachprog.practicum.supervision.permissions
+    import coachprog.practicum.triads.models
+    import coachprog.practicum.triads.permissions
     import coachprog.program.charter.models
     import coachprog.program.metrics.models
     import coachprog.program.permissions
@@ -180,6 +186,7 @@ def _register_domains(app: Flask) -> None:
     import coachprog.safeguarding.escalations.permissions
     import coachprog.safeguarding.incidents.models
     import coachprog.safeguarding.incidents.permissions
+    import coachprog.selection.impact.permissions
     import coachprog.selection.models
     import coachprog.selection.permissions  # noqa: F401
     from coachprog.jobs.queue import JobQueue
@@ -221,15 +228,19 @@ def _register_personal_data_sections() -> None:
 def _register_interfaces(app: Flask) -> None:
     from flask_login import current_user
 
+    # The ledger, capstone and triad pages attach their routes to the one practicum blueprint.
+    import coachprog.practicum.capstone.views
+    import coachprog.practicum.ledger.views
+    import coachprog.practicum.triads.views  # noqa: F401
     from coachprog import api, cli, web
     from coachprog.api import bp as api_bp
+    from coachprog.assessments.exercises.views import bp as calibration_bp
     from coachprog.assessments.views import bp as assessments_bp
-    from coachprog.audits.fidelity_views import bp as fidelity_bp
+    from coachprog.audits.fidelity.views import bp as fidelity_bp
     from coachprog.audits.views import bp as audits_bp
     from coachprog.auth.views import bp as auth_bp
     from coachprog.authority import can
     from coachprog.bias_audit.views import bp as bias_audit_bp
-    from coachprog.calibration.views import bp as calibration_bp
     from coachprog.certification.verify_views import bp as verify_bp
     from coachprog.certification.views import bp as certification_bp
     from coachprog.coaching.views import bp as coaching_bp
@@ -242,8 +253,8 @@ def _register_interfaces(app: Flask) -> None:
     from coachprog.people.data_rights.views import bp as data_rights_bp
     from coachprog.people.views import bp as people_bp
     from coachprog.policy import views as policy_views
-    from coachprog.practicum.supervision_views import bp as supervision_bp
-    from coachprog.practicum.views import bp as practicum_bp
+    from coachprog.practicum.blueprint import bp as practicum_bp
+    from coachprog.practicum.supervision.views import bp as supervision_bp
     from coachprog.program.charter.views import bp as program_charter_bp
     from coachprog.program.metrics.views import bp as program_metrics_bp
     from coachprog.program.views import bp as program_bp
@@ -253,9 +264,9 @@ def _register_interfaces(app: Flask) -> None:
     from coachprog.rubrics.views import bp as rubrics_bp
     from coachprog.safeguarding.escalations.views import bp as escalations_bp
     from coachprog.safeguarding.incidents.views import bp as incidents_bp
-    from coachprog.selection.impact_views import bp as selection_impact_bp
-    from coachprog.selection.invitation_views import bp as selection_invitations_bp
-    from coachprog.selection.views import bp as selection_bp
+    from coachprog.selection.blueprint import bp as selection_bp
+    from coachprog.selection.impact.views import bp as selection_impact_bp
+    from coachprog.selection.invitations.views import bp as selection_invitations_bp
 
     for blueprint in (auth_bp, home_bp, people_bp, governance_bp, jobs_bp, rubrics_bp,
                       assessments_bp, calibration_bp, selection_bp, selection_impact_bp,
@@ -280,6 +291,3 @@ def _register_interfaces(app: Flask) -> None:
     policy_views.init_app(app)
     api.init_app(app)
     cli.init_app(app)
-    from coachprog.bias_audit import cli as bias_audit_cli
-
-    bias_audit_cli.init_app(app)

@@ -14,15 +14,29 @@ import click
 from flask import Flask, current_app
 from flask.cli import AppGroup
 
+from coachprog.audits.fidelity.cli import init_app as fidelity_cli
+from coachprog.audits.sampling.cli import init_app as audits_cli
 from coachprog.auth import services as auth_services
 from coachprog.auth.models import User
 from coachprog.authority import SystemActor
+from coachprog.backup.cli import init_app as backup_cli
+from coachprog.bias_audit.cli import init_app as bias_audit_cli
+from coachprog.certification.cli import init_app as certification_cli
 from coachprog.errors import DomainError, NotFound
 from coachprog.extensions import db
 from coachprog.governance.services import Origin, set_origin
 from coachprog.people.data_rights import pdf as data_pdf
 from coachprog.people.data_rights import services as data_rights
+from coachprog.people.domain import parse_people_csv
+from coachprog.people.services import ImportRejected, import_people
+from coachprog.practicum.cli import init_app as practicum_cli
+from coachprog.program.cli import init_app as program_cli
+from coachprog.recordings.cli import init_app as recordings_cli
 from coachprog.roles import Role, parse_role
+from coachprog.rubrics.cli import rubrics_cli
+from coachprog.seed import DEMO_ACCOUNTS, seed_demo
+from coachprog.seedlarge import AlreadyGenerated, Sizes, generate
+from coachprog.serving import access_log, waitress_options, wsgi_for_waitress
 
 people_cli = AppGroup("people", help="The people directory.")
 users_cli = AppGroup("users", help="Accounts, roles and API tokens.")
@@ -37,9 +51,6 @@ def _system(label: str) -> SystemActor:
 @click.argument("csv_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 def import_people_command(csv_file: Path) -> None:
     """Import people from an HRIS CSV export; nothing is written unless every row is valid."""
-    from coachprog.people.domain import parse_people_csv
-    from coachprog.people.services import ImportRejected, import_people
-
     plan = parse_people_csv(csv_file.read_bytes())
     try:
         summary = import_people(_system("people import"), plan, source=f"cli:{csv_file.name}")
@@ -200,8 +211,6 @@ def seed_command(people: int, coaches: int | None, sessions: int | None,
     """Seed the demo organisation, one login per role, and demo calibration and assessments
     (running it again adds nothing); with --coaches, --sessions or --hour-entries, also a
     large organisation generated in bulk (once per database)."""
-    from coachprog.seed import seed_demo
-
     large = any(size is not None for size in (coaches, sessions, hour_entries))
     password = seed_demo(_system("seed"), people=320 if large else people)
     db.session.commit()
@@ -209,8 +218,6 @@ def seed_command(people: int, coaches: int | None, sessions: int | None,
         _seed_large(password, people, coaches, sessions, hour_entries, random_seed)
     base = f"http://{os.environ.get('HOST', '127.0.0.1')}:{os.environ.get('PORT', '5000')}"
     click.echo("\nDemo logins (one per role), all with the password: " + password)
-    from coachprog.seed import DEMO_ACCOUNTS
-
     for email, role, _ in DEMO_ACCOUNTS:
         click.echo(f"  {email:<24} {role}")
     click.echo(f"Sign in at {base}/login\n")
@@ -220,9 +227,6 @@ def _seed_large(password: str, people: int, coaches: int | None, sessions: int |
                 hour_entries: int | None, random_seed: int) -> None:
     """The large organisation; sizes not given follow from the others (a coach in five
     people, fifty sessions and five hour entries per coach session)."""
-    from coachprog.auth.services import hash_password
-    from coachprog.seedlarge import AlreadyGenerated, Sizes, generate
-
     coaches = coaches or max(1, people // 5)
     sizes = Sizes(people=people, coaches=coaches,
                   sessions=coaches * 50 if sessions is None else sessions,
@@ -230,7 +234,8 @@ def _seed_large(password: str, people: int, coaches: int | None, sessions: int |
     click.echo(f"Generating {sizes.people} people, {sizes.coaches} coaches, {sizes.sessions} "
                f"sessions, {sizes.hour_entries} hour entries (seed {random_seed}):")
     try:
-        counts = generate(hash_password(password), sizes, seed=random_seed, echo=click.echo)
+        counts = generate(auth_services.hash_password(password), sizes, seed=random_seed,
+                          echo=click.echo)
     except (AlreadyGenerated, ValueError) as error:
         db.session.rollback()
         _fail(error)
@@ -244,7 +249,6 @@ def serve_command(threads: int) -> None:
     """Serve the app with waitress on HOST:PORT, running the job worker in-process."""
     from waitress import serve
 
-    from coachprog.serving import access_log, waitress_options, wsgi_for_waitress
 
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     if app.config["COACHPROG_QUEUE"] == "sqlite":
@@ -285,29 +289,17 @@ def worker_command(workers: int, periodic: bool) -> None:
 
 
 def init_app(app: Flask) -> None:
-    from coachprog.rubrics.cli import rubrics_cli
-
     app.cli.add_command(rubrics_cli)
     app.cli.add_command(people_cli)
     app.cli.add_command(users_cli)
     app.cli.add_command(seed_command)
     app.cli.add_command(serve_command)
     app.cli.add_command(worker_command)
-    from coachprog.recordings.cli import init_app as recordings_cli
-
     recordings_cli(app)
-    from coachprog.audits.cli import init_app as audits_cli
-    from coachprog.audits.fidelity_cli import init_app as fidelity_cli
-    from coachprog.certification.cli import init_app as certification_cli
-    from coachprog.practicum.cli import init_app as practicum_cli
-
     practicum_cli(app)
     audits_cli(app)
     fidelity_cli(app)
     certification_cli(app)
-    from coachprog.backup.cli import init_app as backup_cli
-
     backup_cli(app)
-    from coachprog.program.cli import init_app as program_cli
-
     program_cli(app)
+    bias_audit_cli(app)

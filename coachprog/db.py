@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from flask import current_app
-from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
 
 from coachprog.authority import require
@@ -41,6 +41,11 @@ def utcnow() -> datetime:
 def set_clock(clock: Callable[[], datetime] | None) -> None:
     global _clock
     _clock = clock or (lambda: datetime.now(UTC))
+
+
+def utc_midnight(day: date) -> datetime:
+    """The start of a UTC day: counts over days take [start, end) between two of these."""
+    return datetime(day.year, day.month, day.day, tzinfo=UTC)
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -79,3 +84,45 @@ def get_or_404(model: type[T], object_id: int | None, *, what: str,
     if rule is not None:
         require(actor, rule, row)
     return row
+
+
+
+def fetch_page(query: sa.Select[T], *, page: int, per_page: int) -> tuple[list[T], int]:
+    """One page of an ordered query's rows and how many rows it has in all: two statements
+    whatever the size (the count ignores the order and the eager loads)."""
+    session = current_app.extensions["sqlalchemy"].session
+    total = session.scalar(sa.select(sa.func.count()).select_from(
+        query.order_by(None).subquery())) or 0
+    rows = list(session.scalars(query.limit(per_page).offset((max(page, 1) - 1) * per_page)))
+    return rows, total
+
+# Column mixins: the same column written once. Columns from a mixin come after the class's own
+# when the ORM builds the Table (what reads `table.columns`, such as a person's data export,
+# keeps its order only where a model declared them last).
+class CreatedAtMixin:
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class TimestampsMixin:
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+class ClosureMixin:
+    """A record someone closes with a note: when and by whom (kept if the account goes)."""
+
+    closure_note: Mapped[str] = mapped_column(sa.Text, default="")
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    closed_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="SET NULL"))
+
+
+def opened_closed_open(opened_at: Any, closed_at: Any, start_day: date,
+                       end_day: date) -> sa.Select[int, int, int]:
+    """One statement counting the rows opened and closed in [start, end) (UTC days) and those
+    still open at the end: a scorecard's figures for things raised and closed."""
+    start, end = utc_midnight(start_day), utc_midnight(end_day)
+    return sa.select(
+        sa.func.count().filter(opened_at >= start, opened_at < end),
+        sa.func.count().filter(closed_at >= start, closed_at < end),
+        sa.func.count().filter(opened_at < end, sa.or_(closed_at.is_(None), closed_at >= end)))

@@ -29,10 +29,10 @@ from coachprog.assessments import conflicts as assessment_conflicts
 from coachprog.assessments import evidence as assessment_evidence
 from coachprog.assessments import services as assessment_services
 from coachprog.assessments.domain import AssessmentStatus, find_conflicts
+from coachprog.assessments.exercises import services as calibration_services
 from coachprog.assessments.models import Assessment
 from coachprog.auth import services as auth_services
 from coachprog.auth.models import User
-from coachprog.calibration import services as calibration_services
 from coachprog.calibration.models import CalibrationExercise
 from coachprog.errors import DomainError, NotFound, NotPermitted
 from coachprog.extensions import db
@@ -44,7 +44,7 @@ from coachprog.roles import Role
 from coachprog.rubrics import services as rubric_services
 from coachprog.rubrics.domain import Rubric, ScaleKind
 from coachprog.rubrics.models import RubricVersion
-from coachprog.selection import services as selection_services
+from coachprog.selection.candidates import services as selection_services
 from coachprog.selection.models import Sprint
 
 FIRST_NAMES = [
@@ -612,7 +612,10 @@ def seed_demo_sprint(actor: Any) -> bool:
     Candidates are staff who hold no demo account and are outside every panel member's and
     rater's reporting line, so no seat or rater is conflicted; every demo login can still
     apply or nominate."""
-    from coachprog.selection import services as selection
+    from coachprog.selection.candidates import services as candidate_services
+    from coachprog.selection.entries import services as entry_services
+    from coachprog.selection.panel import services as panel_services
+    from coachprog.selection.sprints import services as sprint_services
 
     if db.session.scalar(sa.select(sa.func.count()).select_from(Sprint).where(
             Sprint.name == DEMO_SPRINT)):
@@ -622,34 +625,35 @@ def seed_demo_sprint(actor: Any) -> bool:
               if user is not None]
     try:
         with db.session.begin_nested():
-            sprint = selection.create_sprint(actor, selection.SprintDraft(
-                name=DEMO_SPRINT, capacity=4, start_date=selection.today(),
+            sprint = sprint_services.create_sprint(actor, sprint_services.SprintDraft(
+                name=DEMO_SPRINT, capacity=4, start_date=sprint_services.today(),
                 eligibility_notes="Twelve months in the company; the manager agrees to "
                 "protect 10–20 % of working time."))
             panel: list[User] = []
             for seat, email in DEMO_PANEL:
                 user = accounts.get(email)
                 if user is not None:
-                    selection.seat_panel_member(actor, sprint, seat, user.id)
+                    panel_services.seat_panel_member(actor, sprint, seat, user.id)
                     panel.append(user)
             people = _sprint_people(6, [*panel, *raters])
-            entries = [selection.apply(actor, sprint, text=DEMO_APPLICATION, on_behalf_of=p)
+            entries = [entry_services.apply(actor, sprint, text=DEMO_APPLICATION, on_behalf_of=p)
                        for p in people]
             for candidate in (entries[0], entries[1], entries[5]):
-                selection.advance_candidate(actor, candidate, "interview")
+                candidate_services.advance_candidate(actor, candidate, "interview")
             if len(raters) == 2:
                 _stage_assessment(actor, entries[0], "interview", raters, SOLID)
                 _stage_assessment(actor, entries[1], "interview", raters, None)
                 _stage_assessment(actor, entries[5], "interview", raters, STRONG)
-                selection.advance_candidate(actor, entries[5], "simulations")
+                candidate_services.advance_candidate(actor, entries[5], "simulations")
                 for purpose in ("simulation-performance", "simulation-transition"):
                     _stage_assessment(actor, entries[5], purpose, raters, SOLID)
-            selection.reject_candidate(actor, entries[4], "Demo: does not meet the eligibility "
+            candidate_services.reject_candidate(
+                actor, entries[4], "Demo: does not meet the eligibility "
                                        "notes (eight months in the company).")
             manager = accounts.get("manager@demo.example")
             report = _report_of(manager)
             if manager is not None and report is not None:
-                selection.nominate(manager, sprint, nominee_employee_id=report.employee_id,
+                entry_services.nominate(manager, sprint, nominee_employee_id=report.employee_id,
                                    why="Demo nomination: calm, curious, and people already "
                                    "come to them for advice.")
     except (DomainError, NotPermitted, NotFound, DemoMismatch) as error:
@@ -667,9 +671,9 @@ def _stage_assessment(actor: Any, candidate: Any, purpose: str, raters: Sequence
                       profile: MarkProfile | None) -> Assessment:
     """The stage's assessment with both demo raters assigned; scored by both (and so closed
     with their combined result) when `profile` is given, left open for them otherwise."""
-    from coachprog.selection import services as selection
+    from coachprog.selection.candidates import services as candidate_services
 
-    assessment = selection.create_stage_assessment(actor, candidate, purpose)
+    assessment = candidate_services.create_stage_assessment(actor, candidate, purpose)
     for user in raters:
         assessment_services.assign_rater(actor, assessment, user.id)
     if profile is not None:

@@ -1,7 +1,8 @@
 """Building blocks of the access matrix (tests/test_access.py).
 
-Each domain adds its routes in `tests/<domain>/access_cases.py` as a list named `CASES`;
-the matrix collects them all and fails on any route that no list names.
+Each domain adds its routes in `tests/<domain>/access_cases.py` (a sub-domain in its own folder
+below it) as a list named `CASES`; the matrix collects them all and fails on any route that no
+list names.
 """
 
 from __future__ import annotations

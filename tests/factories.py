@@ -55,7 +55,7 @@ class UserFactory(_Base):
     @factory.post_generation
     def acknowledged(self, create: bool, extracted: Any, **kwargs: Any) -> None:
         """Test users have acknowledged the current policy unless `acknowledged=False`, so
-        the gate after sign-in (tests/governance/test_policy_views.py) stays out of the way of
+        the gate after sign-in (tests/policy/test_views.py) stays out of the way of
         tests about other things."""
         if extracted is False:
             return

@@ -80,9 +80,10 @@ CASES = [
 def _domain_cases() -> list[Case]:
     cases: list[Case] = []
     here = Path(__file__).parent
-    for path in sorted(here.rglob("access_cases.py")):
-        dotted = ".".join(path.relative_to(here).with_suffix("").parts)
-        module = importlib.import_module(f"tests.{dotted}")
+    # Sub-packages' tests nest as the code does (tests/practicum/supervision/access_cases.py).
+    for path in sorted(here.glob("**/access_cases.py")):
+        parts = path.relative_to(here).with_suffix("").parts
+        module = importlib.import_module(".".join(("tests", *parts)))
         cases.extend(module.CASES)
     return cases
 

@@ -22,10 +22,13 @@ from sqlalchemy.orm import contains_eager, joinedload
 from coachprog.api import current_api_user, operation
 from coachprog.api.lists import items
 from coachprog.api.schemas import listing
+from coachprog.audits import actions as corrective_actions
+from coachprog.audits import coverage as audit_coverage
 from coachprog.audits import domain, services
 from coachprog.audits.models import Audit, AuditSample, CorrectiveAction
+from coachprog.audits.sampling import services as sampling_services
 from coachprog.authority import can, require
-from coachprog.db import get_or_404
+from coachprog.db import get_or_404, utcnow
 from coachprog.errors import DomainError
 from coachprog.extensions import db
 
@@ -208,11 +211,11 @@ def _action(actor: Any, action: CorrectiveAction) -> dict[str, Any]:
     audit = action.audit
     return {"id": action.id, "audit_id": audit.id, "coach": services.coach_label(actor, audit),
             "quarter": audit.quarter, "kind": action.kind, "description": action.description,
-            "owner": services.action_owner_label(actor, audit, action),
+            "owner": corrective_actions.action_owner_label(actor, audit, action),
             "owned_by_me": action.owner_user_id == actor.id, "due_on": action.due_on,
             "status": action.status,
             "overdue": domain.action_overdue(action.status, action.due_on,
-                                             services.utcnow().date()),
+                                             utcnow().date()),
             "closing_note": action.closing_note, "closed_at": action.closed_at}
 
 
@@ -224,7 +227,7 @@ def _action(actor: Any, action: CorrectiveAction) -> dict[str, Any]:
            responses=[403, 422])
 def list_audit_samples(query: dict[str, Any]) -> Any:
     actor = current_api_user()
-    samples = services.list_samples(actor)
+    samples = sampling_services.list_samples(actor)
     if query["quarter"].strip():
         quarter = _quarter(query["quarter"])
         samples = [s for s in samples if s.quarter == quarter]
@@ -238,8 +241,8 @@ def list_audit_samples(query: dict[str, Any]) -> Any:
            responses=[403, 404])
 def get_audit_sample(sample_id: int) -> Any:
     actor = current_api_user()
-    sample = services.get_sample(actor, sample_id)
-    check = services.verify(actor, sample_id)
+    sample = sampling_services.get_sample(actor, sample_id)
+    check = sampling_services.verify(actor, sample_id)
     return {**_sample(sample), "population": list(sample.population),
             "audits": [_sample_audit(a) for a in sample.audits],
             "verification": {"matches": check.matches, "method_known": check.method_known,
@@ -272,9 +275,9 @@ def list_my_audits() -> Any:
 def get_audit_coverage(query: dict[str, Any]) -> Any:
     actor = current_api_user()
     require(actor, "can_view_audit_coverage")
-    quarter = query["quarter"].strip() or services.current_quarter()
+    quarter = query["quarter"].strip() or sampling_services.current_quarter()
     detail = can(actor, "can_view_audit_coverage_detail")
-    cov = services.coverage(actor, quarter, aggregates_only=not detail)
+    cov = audit_coverage.coverage(actor, quarter, aggregates_only=not detail)
     groups = [{"name": g.name, "suppressed": g.suppressed, "outcomes": dict(g.outcomes),
                "sampled": None if g.suppressed else g.sampled,
                "audited": None if g.suppressed else g.audited} for g in cov.groups]
@@ -320,8 +323,8 @@ def close_corrective_action(action_id: int, body: dict[str, Any]) -> Any:
     actor = current_api_user()
     action = get_or_404(CorrectiveAction, action_id, what="corrective action")
     require(actor, "can_manage_corrective_actions", action.audit)
-    action = services.close_action(actor, action_id, status=body["status"],
-                                   note=body["note"])
+    action = corrective_actions.close_action(actor, action_id, status=body["status"],
+                                             note=body["note"])
     db.session.commit()
     return _action(actor, action)
 

@@ -18,7 +18,7 @@ from coachprog.api import current_api_user, operation
 from coachprog.api.lists import items
 from coachprog.api.schemas import listing
 from coachprog.extensions import db
-from coachprog.practicum import domain, services
+from coachprog.practicum.ledger import domain, services, trainees
 from coachprog.problems import problem
 from coachprog.validation import DbInt
 
@@ -158,7 +158,7 @@ def query_practicum_entry(coach: int, entry_id: int, body: dict[str, Any]) -> An
            summary="A trainee's verified hours toward the targets, window and gates",
            tags=["practicum"], responses=[403, 404])
 def get_practicum_progress(coach: int) -> Any:
-    p = services.progress(current_api_user(), coach)
+    p = trainees.progress(current_api_user(), coach)
     w = p.window
     return {"person_id": coach, "enrolled": p.enrolment is not None,
             "start_date": w.start if w else None, "earliest_end": w.earliest_end if w else None,

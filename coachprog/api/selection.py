@@ -23,8 +23,12 @@ from coachprog.authority import can, require
 from coachprog.db import get_or_404
 from coachprog.extensions import db
 from coachprog.selection import domain
-from coachprog.selection import services as selection
+from coachprog.selection.candidates import domain as candidate_domain
+from coachprog.selection.candidates import services as candidate_services
+from coachprog.selection.entries import services as entry_services
 from coachprog.selection.models import Candidate, Sprint
+from coachprog.selection.practice import services as practice_services
+from coachprog.selection.sprints import services as sprint_services
 from coachprog.validation import DbId, DbInt
 
 STAGES = [stage.value for stage in domain.CandidateStage]
@@ -136,7 +140,7 @@ class AdvanceIn(Schema):
 
 
 class ReasonIn(Schema):
-    reason = String(required=True, validate=Length(min=1, max=domain.MAX_REASON_LENGTH))
+    reason = String(required=True, validate=Length(min=1, max=candidate_domain.MAX_REASON_LENGTH))
 
 
 def _sprint_out(sprint: Sprint, actor: Any) -> dict[str, Any]:
@@ -147,16 +151,16 @@ def _sprint_out(sprint: Sprint, actor: Any) -> dict[str, Any]:
         counts[candidate.stage] += 1
     out = {
         "id": sprint.id, "name": sprint.name, "status": sprint.status,
-        "capacity": sprint.capacity, "seats_left": selection.seats_left(sprint),
+        "capacity": sprint.capacity, "seats_left": sprint_services.seats_left(sprint),
         "start_date": sprint.start_date, "eligibility_notes": sprint.eligibility_notes,
-        "entries_open": selection.entries_open(sprint),
+        "entries_open": sprint_services.entries_open(sprint),
         "calendar": [{"stage": w.stage.value, "label": w.label, "start": w.start, "end": w.end}
-                     for w in selection.calendar(sprint)],
+                     for w in sprint_services.calendar(sprint)],
         "late": [{"stage": item.stage.stage.value, "message": item.stage.message,
-                  "waiting": item.waiting} for item in selection.lateness(sprint)],
+                  "waiting": item.waiting} for item in sprint_services.lateness(sprint)],
         "stage_counts": counts,
         "funnel": [{"stage": row.stage.value, "label": row.label, "count": row.count,
-                    "conversion": row.conversion} for row in selection.funnel(sprint)],
+                    "conversion": row.conversion} for row in sprint_services.funnel(sprint)],
     }
     if not can(actor, "can_view_sprints"):
         out.update(late=[], stage_counts={}, funnel=[])
@@ -166,16 +170,16 @@ def _sprint_out(sprint: Sprint, actor: Any) -> dict[str, Any]:
 def _candidate_out(candidate: Candidate, actor: Any) -> dict[str, Any]:
     """The candidate as the caller may see them: the candidate themselves (and a nominator)
     get the stage, never guard reasons that would reveal scores or the panel's views."""
-    following = selection.next_stage(candidate)
+    following = candidate_services.next_stage(candidate)
     full = can(actor, "can_view_candidate", candidate)
     return {
         "id": candidate.id, "sprint_id": candidate.sprint_id,
         "person": {"employee_id": candidate.person.employee_id, "name": candidate.person.name},
         "route": candidate.route, "stage": candidate.stage,
         "furthest_stage": candidate.furthest_stage,
-        "missing": selection.what_is_missing(candidate) if full else [],
+        "missing": candidate_services.what_is_missing(candidate) if full else [],
         "next_stage": following.value if following else None,
-        "verified_practice_hours": selection.hours_summary(candidate).verified,
+        "verified_practice_hours": practice_services.hours_summary(candidate).verified,
         "assessment_ids": {link.purpose: link.assessment_id for link in candidate.assessments}
         if full else {},
         "created_at": candidate.created_at, "updated_at": candidate.updated_at,
@@ -188,14 +192,14 @@ def _candidate_out(candidate: Candidate, actor: Any) -> dict[str, Any]:
            "for anyone else (an empty list otherwise).")
 def list_sprints() -> Any:
     actor = current_api_user()
-    return items(selection.list_sprints(actor), lambda s: _sprint_out(s, actor))
+    return items(sprint_services.list_sprints(actor), lambda s: _sprint_out(s, actor))
 
 
 @operation("POST", "/sprints", body=SprintIn, out=SprintDetailOut, status=201,
            summary="Create a sprint", tags=["selection"], responses=[403, 422])
 def create_sprint(body: dict[str, Any]) -> Any:
     actor = current_api_user()
-    sprint = selection.create_sprint(actor, selection.SprintDraft(
+    sprint = sprint_services.create_sprint(actor, sprint_services.SprintDraft(
         name=body["name"], capacity=body["capacity"], start_date=body["start_date"],
         eligibility_notes=body["eligibility_notes"], stage_days=body["stage_days"]))
     db.session.commit()
@@ -207,10 +211,10 @@ def create_sprint(body: dict[str, Any]) -> Any:
            tags=["selection"], responses=[403, 404])
 def get_sprint(sprint_id: int) -> Any:
     actor = current_api_user()
-    return _sprint_out(selection.load_board(actor, sprint_id), actor)
+    return _sprint_out(sprint_services.load_board(actor, sprint_id), actor)
 
 
-_CANDIDATE_LOADS = (joinedload(Candidate.sprint), *selection.CANDIDATE_EVIDENCE)
+_CANDIDATE_LOADS = (joinedload(Candidate.sprint), *sprint_services.CANDIDATE_EVIDENCE)
 
 
 @operation("GET", "/candidates", query=CandidateQueryIn, out=CandidatePage,
@@ -238,11 +242,11 @@ def create_candidate(body: dict[str, Any]) -> Any:
     require(actor, "can_enter_sprints")
     sprint = get_or_404(Sprint, body["sprint_id"], what="sprint")
     if body["route"] == "nomination":
-        candidate = selection.nominate(actor, sprint,
+        candidate = entry_services.nominate(actor, sprint,
                                        nominee_employee_id=body["nominee_employee_id"],
                                        why=body["why"]).candidate
     else:
-        candidate = selection.apply(actor, sprint, text=body["application_text"])
+        candidate = entry_services.apply(actor, sprint, text=body["application_text"])
     db.session.commit()
     return _candidate_out(candidate, actor), 201
 
@@ -254,14 +258,14 @@ def get_candidate(candidate_id: int) -> Any:
     actor = current_api_user()
     # The candidate reads their own record (without guard reasons); staff and panel the pack.
     rule = "can_view_own_candidacy" if _own(actor, candidate_id) else "can_view_candidate"
-    return _candidate_out(selection.load_candidate(actor, candidate_id, rule=rule), actor)
+    return _candidate_out(candidate_services.load_candidate(actor, candidate_id, rule=rule), actor)
 
 
 def _move(candidate_id: int, action: Any) -> Any:
     actor = current_api_user()
     # The candidate may withdraw themselves: they reach their own record, nobody else's.
     rule = "can_view_own_candidacy" if _own(actor, candidate_id) else "can_view_candidate"
-    candidate = selection.load_candidate(actor, candidate_id, rule=rule)
+    candidate = candidate_services.load_candidate(actor, candidate_id, rule=rule)
     action(actor, candidate)
     db.session.commit()
     return _candidate_out(candidate, actor)
@@ -280,7 +284,7 @@ def _own(actor: Any, candidate_id: int) -> bool:
            responses=[403, 404, 422])
 def advance_candidate(candidate_id: int, body: dict[str, Any]) -> Any:
     return _move(candidate_id,
-                 lambda actor, c: selection.advance_candidate(actor, c, body["target"]))
+                 lambda actor, c: candidate_services.advance_candidate(actor, c, body["target"]))
 
 
 @operation("POST", "/candidates/<int:candidate_id>/reject", body=ReasonIn, out=CandidateDetailOut,
@@ -289,7 +293,7 @@ def advance_candidate(candidate_id: int, body: dict[str, Any]) -> Any:
            "notice that does not repeat it.", responses=[403, 404, 422])
 def reject_candidate(candidate_id: int, body: dict[str, Any]) -> Any:
     return _move(candidate_id,
-                 lambda actor, c: selection.reject_candidate(actor, c, body["reason"]))
+                 lambda actor, c: candidate_services.reject_candidate(actor, c, body["reason"]))
 
 
 @operation("POST", "/candidates/<int:candidate_id>/withdraw", body=ReasonIn, out=CandidateDetailOut,
@@ -297,4 +301,4 @@ def reject_candidate(candidate_id: int, body: dict[str, Any]) -> Any:
            tags=["selection"], responses=[403, 404, 422])
 def withdraw_candidate(candidate_id: int, body: dict[str, Any]) -> Any:
     return _move(candidate_id,
-                 lambda actor, c: selection.withdraw_candidate(actor, c, body["reason"]))
+                 lambda actor, c: candidate_services.withdraw_candidate(actor, c, body["reason"]))

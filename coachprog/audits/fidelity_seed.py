@@ -54,7 +54,7 @@ SESSION_AGES_DAYS = (35, 21, 7)
 def seed_fidelity(actor: Any, lead: Any) -> bool:
     """Add the demo transcripts once; True when added. Needs an active coach and a person in
     the directory without an account to be the coachee; does nothing otherwise."""
-    from coachprog.audits import fidelity_services
+    from coachprog.audits.fidelity import services as fidelity_services
     from coachprog.auth.models import User
     from coachprog.coaching.models import Engagement, SupervisorAssignment
     from coachprog.coaching.services import active_coach_ids

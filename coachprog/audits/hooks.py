@@ -1,5 +1,5 @@
-"""Registrations with other domains: coaching match blocker, home panels. Imported from
-audits.permissions at app start.
+"""Registrations with other domains: coaching match blocker, home panels. Imported by
+create_app.
 
 No recordings auditor source is registered (`recordings.permissions.register_auditor_source`):
 that hook is per coach, so it would open every session of the coach on the recordings pages,
@@ -10,20 +10,15 @@ from __future__ import annotations
 
 from typing import Any
 
+from coachprog.audits import services
+from coachprog.audits.coverage import coverage
+from coachprog.audits.sampling.services import current_quarter
+from coachprog.authority import can
 from coachprog.coaching.services import register_match_blocker
 from coachprog.panels import Item, Panel, register_panel_source
 
 
-def _blocker(coach_person_id: int) -> list[str]:
-    from coachprog.audits.services import match_blocker
-
-    return match_blocker(coach_person_id)
-
-
 def _panel(user: Any) -> Panel | None:
-    from coachprog.audits import services
-    from coachprog.authority import can
-
     items: list[Item] = []
     if can(user, "can_view_audits") and getattr(user, "is_authenticated", False):
         due = [a for a in services.my_audits(user) if a.outcome is None]
@@ -31,8 +26,8 @@ def _panel(user: Any) -> Panel | None:
             items.append(Item(f"Audits assigned to you ({due[0].quarter})", "/audits/mine",
                               count=len(due)))
     if can(user, "can_manage_audits"):
-        quarter = services.current_quarter()
-        cov = services.coverage(user, quarter)
+        quarter = current_quarter()
+        cov = coverage(user, quarter)
         if not cov.has_sample:
             items.append(Item(f"No audit sample drawn for {quarter} yet", "/audits/",
                               level="warn"))
@@ -45,5 +40,5 @@ def _panel(user: Any) -> Panel | None:
     return Panel(title="Quality audits", items=items)
 
 
-register_match_blocker(_blocker)
+register_match_blocker(services.match_blocker)
 register_panel_source(_panel)

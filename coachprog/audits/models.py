@@ -1,4 +1,4 @@
-"""Supervision events, audit samples, audits, findings and corrective actions."""
+"""Audit samples, audits, findings and corrective actions."""
 
 from __future__ import annotations
 
@@ -14,22 +14,6 @@ from coachprog.extensions import db
 if TYPE_CHECKING:
     from coachprog.auth.models import User
     from coachprog.people.models import Person
-
-
-class SupervisionEvent(db.Model):  # type: ignore[name-defined]
-    """A monthly case clinic or a quarterly cross-business calibration session, with who
-    attended. No private content: a title, a date and the attendance only."""
-
-    __tablename__ = "supervision_events"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    kind: Mapped[str] = mapped_column(sa.String(32))  # case_clinic | calibration_session
-    title: Mapped[str] = mapped_column(sa.String(200))
-    held_on: Mapped[date] = mapped_column(sa.Date)
-    attendee_person_ids: Mapped[list[int]] = mapped_column(sa.JSON, default=list)
-    recorded_by_id: Mapped[int | None] = mapped_column(
-        sa.ForeignKey("users.id", ondelete="SET NULL"))
-    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class AuditSample(db.Model):  # type: ignore[name-defined]

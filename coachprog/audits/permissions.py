@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from coachprog.audits.recording_access import is_audit_recording
 from coachprog.authority import has_any_role, is_signed_in, permission
 from coachprog.roles import PROGRAM_STAFF, Role
 
@@ -63,8 +64,6 @@ def can_open_audit_recording(user: Any, pair: Any = None) -> bool:
     (those name the coach), and none once the audit is decided."""
     if not isinstance(pair, tuple) or len(pair) != 2:
         return False
-    from coachprog.audits.services import is_audit_recording
-
     audit, recording = pair
     return audit is not None and is_audit_recording(user, audit, recording)
 
@@ -85,10 +84,3 @@ def can_view_audit_coverage(user: Any, obj: Any = None) -> bool:
 def can_view_audit_coverage_detail(user: Any, obj: Any = None) -> bool:
     """Per-group figures without suppression (sponsors get aggregates only)."""
     return has_any_role(user, Role.ADMIN, Role.MASTER_COACH)
-
-
-def _register() -> None:
-    from coachprog.audits import hooks  # noqa: F401 - registers hooks on import
-
-
-_register()

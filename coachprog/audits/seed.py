@@ -17,8 +17,8 @@ def seed_demo(actor: Any) -> bool:
     master@'s gold marks) so the draw assigns an auditor, three demo transcripts of one coach
     (`fidelity_seed`: signals and a drift flag), the current quarter's sample, and
     one audit decided by its auditor; the others stay open on rater@'s list."""
-    from coachprog.audits import services
     from coachprog.audits.models import Audit
+    from coachprog.audits.sampling import services
     from coachprog.auth.models import User
     from coachprog.coaching.models import SupervisorAssignment
     from coachprog.coaching.services import active_coach_ids
@@ -88,8 +88,8 @@ def _calibrate_auditor(actor: Any, master: Any) -> bool:
     without the rater role) rolls back this part only and is explained on stderr."""
     from coachprog.assessments import evidence as assessment_evidence
     from coachprog.assessments import services as assessment_services
+    from coachprog.assessments.exercises import services as calibration_services
     from coachprog.auth.models import User
-    from coachprog.calibration import services as calibration_services
     from coachprog.calibration.models import CalibrationExercise
     from coachprog.errors import DomainError, NotFound, NotPermitted
     from coachprog.extensions import db
@@ -137,7 +137,7 @@ def _assign_open(actor: Any, sample: Any) -> bool:
     """A sample drawn before anyone was calibrated (an older demo database): give its open,
     unassigned audits an auditor under the same rules as the draw (least load, then lowest
     id). Nothing changes when no one is eligible or everything is assigned."""
-    from coachprog.audits import services
+    from coachprog.audits.sampling import assignment as services
 
     changed = False
     for audit in sample.audits:

@@ -20,17 +20,23 @@ class LoginForm(FlaskForm):
     submit = SubmitField("Sign in")
 
 
+def _new_password_fields() -> tuple[PasswordField, PasswordField]:
+    """A new password and its repetition, made where a form declares them (so they keep
+    their place among its fields)."""
+    return (
+        PasswordField("New password", validators=[DataRequired()],
+                      render_kw={"autocomplete": "new-password"},
+                      description="At least 12 characters; a phrase is easiest."),
+        PasswordField("Repeat the new password", validators=[
+            DataRequired(), EqualTo("new_password", message="The two entries differ.")],
+            render_kw={"autocomplete": "new-password"}),
+    )
+
+
 class PasswordChangeForm(FlaskForm):
     current_password = PasswordField("Current password", validators=[DataRequired()],
                                      render_kw={"autocomplete": "current-password"})
-    new_password = PasswordField("New password", validators=[DataRequired()],
-                                 render_kw={"autocomplete": "new-password"},
-                                 description="At least 12 characters; a phrase is easiest.")
-    confirm_password = PasswordField(
-        "Repeat the new password",
-        validators=[DataRequired(), EqualTo("new_password", message="The two entries differ.")],
-        render_kw={"autocomplete": "new-password"},
-    )
+    new_password, confirm_password = _new_password_fields()
     submit = SubmitField("Change password")
 
 
@@ -41,14 +47,7 @@ class PasswordForgotForm(FlaskForm):
 
 
 class PasswordResetForm(FlaskForm):
-    new_password = PasswordField("New password", validators=[DataRequired()],
-                                 render_kw={"autocomplete": "new-password"},
-                                 description="At least 12 characters; a phrase is easiest.")
-    confirm_password = PasswordField(
-        "Repeat the new password",
-        validators=[DataRequired(), EqualTo("new_password", message="The two entries differ.")],
-        render_kw={"autocomplete": "new-password"},
-    )
+    new_password, confirm_password = _new_password_fields()
     submit = SubmitField("Set the new password")
 
 

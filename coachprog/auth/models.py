@@ -7,16 +7,13 @@ and an account may belong to an outside master coach who is not an employee.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from coachprog.db import UTCDateTime, utcnow
 from coachprog.extensions import db
-
-if TYPE_CHECKING:
-    from coachprog.people.models import Person
 
 
 class User(db.Model):  # type: ignore[name-defined]
@@ -36,7 +33,9 @@ class User(db.Model):  # type: ignore[name-defined]
     password_changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
-    person: Mapped[Person | None] = relationship(lazy="joined")
+    # Named by string: people sits above auth, so auth never imports its models (a Person or
+    # None; the mapper resolves the class once both are loaded).
+    person: Mapped[Any] = relationship("Person", lazy="joined")
     role_grants: Mapped[list[RoleGrant]] = relationship(
         back_populates="user",
         cascade="all, delete-orphan",

@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import secrets
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
@@ -20,10 +21,11 @@ from flask import current_app
 from coachprog.auth.domain import password_problems
 from coachprog.auth.models import ApiToken, PasswordReset, RoleGrant, User
 from coachprog.authority import can, require
-from coachprog.db import utcnow
+from coachprog.db import fetch_page, get_or_404, utcnow
 from coachprog.errors import DomainError, NotFound
-from coachprog.extensions import db
+from coachprog.extensions import db, limiter
 from coachprog.governance import services as audit
+from coachprog.notifications import services as notifications
 from coachprog.roles import Role, parse_role
 from coachprog.validation import parse_id
 
@@ -178,18 +180,34 @@ def list_users(actor: Any, *, page: int = 1, per_page: int = 50,
     if q.strip():
         query = query.where(sa.or_(User.display_name.icontains(q.strip(), autoescape=True),
                                    User.email.icontains(q.strip(), autoescape=True)))
-    total = db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery())) or 0
-    users = db.session.scalars(query.order_by(User.display_name, User.id).limit(per_page)
-                               .offset((max(page, 1) - 1) * per_page))
-    return list(users), total
+    return fetch_page(query.order_by(User.display_name, User.id), page=page, per_page=per_page)
 
 
 def get_user(actor: Any, user_id: int) -> User:
     require(actor, "can_view_users")
-    user = db.session.get(User, user_id)
-    if user is None:
-        raise NotFound("user")
-    return user
+    return get_or_404(User, user_id, what="user")
+
+
+PersonLookup = Callable[[Any, str], int]
+# The directory (coachprog.people) sits above auth: it registers how an employee id becomes a
+# person's id (raising NotFound when none has it) at app start.
+_person_lookups: list[PersonLookup] = []
+
+
+def register_person_lookup(lookup: PersonLookup) -> None:
+    _person_lookups[:] = [lookup]
+
+
+def person_id_for_employee_id(actor: Any, employee_id: str) -> int | None:
+    """The person an account is linked to, named by employee id; blank means none."""
+    employee_id = employee_id.strip()
+    if not employee_id:
+        return None
+    try:
+        return _person_lookups[0](actor, employee_id)
+    except NotFound:
+        raise DomainError("No such employee.", field_errors={
+            "employee_id": [f"No person with employee id {employee_id}."]}) from None
 
 
 def grant_role(actor: Any, user: User, role: Role | str) -> RoleGrant:
@@ -321,14 +339,10 @@ def _limit_identifiers(email: str) -> list[str]:
 
 def is_locked(user: User) -> bool:
     """Whether failed sign-ins have locked the account for now."""
-    from coachprog.extensions import limiter
-
     return not limiter.limiter.test(_account_limit(), *_limit_identifiers(user.email))
 
 
 def _clear_failed_sign_ins(user: User) -> None:
-    from coachprog.extensions import limiter
-
     limiter.limiter.clear(_account_limit(), *_limit_identifiers(user.email))
 
 
@@ -376,10 +390,8 @@ def issue_password_reset(actor: Any, user: User) -> str:
 
 def self_service_reset_available() -> bool:
     """People may ask for a link themselves only when it can reach them by e-mail."""
-    from coachprog.notifications.services import smtp_settings
-
     try:
-        return smtp_settings().configured
+        return notifications.smtp_settings().configured
     except ValueError:
         return False
 
@@ -398,17 +410,16 @@ def request_password_reset(email: str) -> None:
         audit.record("auth.password_reset_requested", actor=None, object_type="user",
                      detail={"matched": False})
         return
-    from coachprog.notifications.services import send_email
-
     row, token = _new_reset(user, None)
     hours = int(current_app.config["COACHPROG_RESET_LINK_HOURS"])
-    send_email(kind="auth.password_reset", to_email=user.email, to_name=user.display_name,
-               subject="Your coachprog password reset link", related_type="user",
-               related_id=user.id, secrets=[token],
-               body=(f"Dear {user.display_name},\n\nSomeone (hopefully you) asked to reset the "
-                     f"password of your coachprog account. Set a new one here within {hours} "
-                     f"hours; the link works once:\n{reset_link(token)}\n\nIf you did not ask, "
-                     "ignore this e-mail: your password stays as it is.\n"))
+    notifications.send_email(
+        kind="auth.password_reset", to_email=user.email, to_name=user.display_name,
+        subject="Your coachprog password reset link", related_type="user",
+        related_id=user.id, secrets=[token],
+        body=(f"Dear {user.display_name},\n\nSomeone (hopefully you) asked to reset the "
+              f"password of your coachprog account. Set a new one here within {hours} "
+              f"hours; the link works once:\n{reset_link(token)}\n\nIf you did not ask, "
+              "ignore this e-mail: your password stays as it is.\n"))
     audit.record("auth.password_reset_requested", actor=None, object_type="user",
                  object_id=user.id, detail={"matched": True, "reset_id": row.id})
 

@@ -29,15 +29,18 @@ from coachprog.auth.forms import (
     RoleChangeForm,
     UserCreateForm,
 )
-from coachprog.errors import DomainError, NotFound
+from coachprog.auth.models import User
+from coachprog.errors import DomainError
 from coachprog.extensions import db, limiter
 from coachprog.roles import ROLE_LABELS, Role
 from coachprog.web import (
     Pagination,
     apply_domain_error,
     authorize,
+    carry_out,
     on_rate_limit,
     page_arg,
+    rerender_status,
     safe_next,
 )
 
@@ -89,10 +92,10 @@ on_rate_limit("auth.login", render_login_refused)
 
 @bp.route("/logout", methods=["POST"])
 def logout() -> Any:
-    form = ConfirmForm()
-    if form.validate_on_submit() and current_user.is_authenticated:
-        services.record_logout(current_user)
-        db.session.commit()
+    signed_out = current_user.is_authenticated and carry_out(
+        ConfirmForm(), lambda: services.record_logout(current_user), done=url_for("auth.login"))
+    if signed_out:
+        # After the commit: the audit entry names who signed out.
         logout_user()
         session.clear()
         flash("You are signed out.", "info")
@@ -104,19 +107,15 @@ def logout() -> Any:
 def account() -> Any:
     authorize("can_manage_own_account")
     form = PasswordChangeForm()
-    if form.validate_on_submit():
-        try:
-            services.change_password(current_user, current_password=form.current_password.data
-                                     or "", new_password=form.new_password.data or "")
-        except DomainError as error:
-            apply_domain_error(form, error)
-        else:
-            db.session.commit()
-            # The password change rotated the session token; keep this session signed in.
-            login_user(current_user._get_current_object())
-            flash("Your password is changed. Other sessions have been signed out.", "success")
-            return redirect(url_for("auth.account"))
-    return render_template("auth/account.html", form=form)
+    response = carry_out(form, lambda: services.change_password(
+        current_user, current_password=form.current_password.data or "",
+        new_password=form.new_password.data or ""), done=url_for("auth.account"),
+        success="Your password is changed. Other sessions have been signed out.")
+    if response is None:
+        return render_template("auth/account.html", form=form)
+    # The password change rotated the session token; keep this session signed in.
+    login_user(current_user._get_current_object())
+    return response
 
 
 @bp.route("/account/tokens", methods=["GET", "POST"])
@@ -143,12 +142,10 @@ def api_tokens() -> Any:
 @bp.route("/account/tokens/<int:token_id>/revoke", methods=["POST"])
 @login_required
 def revoke_api_token(token_id: int) -> Any:
-    form = ConfirmForm()
-    if form.validate_on_submit():
-        token = services.revoke_api_token(current_user, token_id)
-        db.session.commit()
-        flash(f"Token “{token.name}” is revoked.", "success")
-    return redirect(url_for("auth.api_tokens"))
+    done = url_for("auth.api_tokens")
+    return carry_out(ConfirmForm(), lambda: services.revoke_api_token(current_user, token_id),
+                     done=done, success=lambda token: f"Token “{token.name}” is revoked."
+                     ) or redirect(done)
 
 
 @bp.route("/admin/users")
@@ -167,34 +164,19 @@ def list_users() -> Any:
 def create_user() -> Any:
     authorize("can_manage_roles")
     form = UserCreateForm()
-    if form.validate_on_submit():
-        try:
-            person_id = _person_id_for(form.employee_id.data or "")
-            user = services.create_user(
-                current_user, email=form.email.data or "", display_name=form.display_name.data
-                or "", password=form.password.data or "", person_id=person_id,
-                roles=(Role(form.role.data),) if form.role.data else (),
-            )
-        except DomainError as error:
-            apply_domain_error(form, error)
-            flash(error.message, "error")
-        else:
-            db.session.commit()
-            flash(f"Account for {user.email} created.", "success")
-            return redirect(url_for("auth.view_user", user_id=user.id))
-    return render_template("auth/user_create.html", form=form)
 
+    def create() -> User:
+        return services.create_user(
+            current_user, email=form.email.data or "", display_name=form.display_name.data
+            or "", password=form.password.data or "",
+            person_id=services.person_id_for_employee_id(current_user,
+                                                         form.employee_id.data or ""),
+            roles=(Role(form.role.data),) if form.role.data else (),
+        )
 
-def _person_id_for(employee_id: str) -> int | None:
-    if not employee_id.strip():
-        return None
-    from coachprog.people.services import get_person_by_employee_id
-
-    try:
-        return get_person_by_employee_id(current_user, employee_id.strip()).id
-    except NotFound:
-        raise DomainError("No such employee.", field_errors={
-            "employee_id": [f"No person with employee id {employee_id.strip()}."]}) from None
+    return carry_out(form, create, done=lambda user: url_for("auth.view_user", user_id=user.id),
+                     success=lambda user: f"Account for {user.email} created."
+                     ) or render_template("auth/user_create.html", form=form)
 
 
 @bp.route("/admin/users/<int:user_id>", methods=["GET", "POST"])
@@ -203,17 +185,14 @@ def view_user(user_id: int) -> Any:
     authorize("can_view_users")
     user = services.get_user(current_user, user_id)
     form = RoleChangeForm()
-    if form.validate_on_submit():
+
+    def grant() -> None:
         authorize("can_manage_roles")
-        try:
-            services.grant_role(current_user, user, form.role.data or "")
-        except DomainError as error:
-            flash(error.message, "error")
-        else:
-            db.session.commit()
-            flash(f"{user.display_name} now holds the role {form.role.data}.", "success")
-            return redirect(url_for("auth.view_user", user_id=user.id))
-    return _render_user(user, form)
+        services.grant_role(current_user, user, form.role.data or "")
+
+    return carry_out(form, grant, done=url_for("auth.view_user", user_id=user.id),
+                     success=f"{user.display_name} now holds the role {form.role.data}."
+                     ) or _render_user(user, form)
 
 
 def _render_user(user: Any, form: RoleChangeForm | None = None,
@@ -230,12 +209,10 @@ def _render_user(user: Any, form: RoleChangeForm | None = None,
 def unlock_user(user_id: int) -> Any:
     user = services.get_user(current_user, user_id)
     authorize("can_manage_user_access", user)
-    if ConfirmForm().validate_on_submit():
-        services.unlock_account(current_user, user)
-        db.session.commit()
-        flash(f"{user.display_name} can sign in again: their failed sign-ins are forgotten.",
-              "success")
-    return redirect(url_for("auth.view_user", user_id=user.id))
+    done = url_for("auth.view_user", user_id=user.id)
+    return carry_out(ConfirmForm(), lambda: services.unlock_account(current_user, user),
+                     done=done, success=f"{user.display_name} can sign in again: their failed "
+                     "sign-ins are forgotten.") or redirect(done)
 
 
 @bp.route("/admin/users/<int:user_id>/password-reset", methods=["POST"])
@@ -287,21 +264,16 @@ def reset_password(token: str) -> Any:
     if reset is None:
         return render_template("auth/password_reset.html", form=None, usable=False), 404
     form = PasswordResetForm()
-    if form.validate_on_submit():
-        try:
-            services.reset_password(token, form.new_password.data or "")
-        except DomainError as error:
-            db.session.rollback()
-            apply_domain_error(form, error)
-        else:
-            db.session.commit()
-            # Whoever was signed in here is signed out: the new password is used from now on.
-            logout_user()
-            session.clear()
-            flash("Your password is set. Sign in with it now.", "success")
-            return redirect(url_for("auth.login"))
-    status = 400 if request.method == "POST" else 200
-    return render_template("auth/password_reset.html", form=form, usable=True), status
+    response = carry_out(form, lambda: services.reset_password(token, form.new_password.data
+                                                               or ""), done=url_for("auth.login"))
+    if response is None:
+        return render_template("auth/password_reset.html", form=form, usable=True
+                               ), rerender_status()
+    # Whoever was signed in here is signed out: the new password is used from now on.
+    logout_user()
+    session.clear()
+    flash("Your password is set. Sign in with it now.", "success")
+    return response
 
 
 @bp.route("/admin/users/<int:user_id>/roles/<role>/revoke", methods=["POST"])
@@ -309,13 +281,7 @@ def reset_password(token: str) -> Any:
 def revoke_role(user_id: int, role: str) -> Any:
     authorize("can_manage_roles")
     user = services.get_user(current_user, user_id)
-    form = ConfirmForm()
-    if form.validate_on_submit():
-        try:
-            services.revoke_role(current_user, user, role)
-        except DomainError as error:
-            flash(error.message, "error")
-        else:
-            db.session.commit()
-            flash(f"{user.display_name} no longer holds the role {role}.", "success")
-    return redirect(url_for("auth.view_user", user_id=user.id))
+    back = url_for("auth.view_user", user_id=user.id)
+    return carry_out(ConfirmForm(), lambda: services.revoke_role(current_user, user, role),
+                     done=back, success=f"{user.display_name} no longer holds the role {role}.",
+                     refused=back) or redirect(back)

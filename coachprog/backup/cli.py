@@ -14,6 +14,7 @@ from flask import Flask, current_app
 from flask.cli import AppGroup
 
 from coachprog.authority import SystemActor
+from coachprog.backup.services import BackupRefused, create_backup, restore_backup
 from coachprog.extensions import db
 from coachprog.governance.services import Origin, set_origin
 
@@ -41,8 +42,6 @@ def _size(total: int) -> str:
 def _carry_out(service: Any, command: str, folder: Path) -> Any:
     """Run a backup service as the operator at the shell and commit; a refusal (or a database
     that cannot be reached) is said in words with exit status 1, and None comes back."""
-    from coachprog.backup.services import BackupRefused
-
     set_origin(Origin(ip=None, via="cli"))
     try:
         result = service(SystemActor(command), folder)
@@ -61,8 +60,6 @@ def _carry_out(service: Any, command: str, folder: Path) -> Any:
 def create_command(folder: Path) -> None:
     """Write a consistent snapshot of the database and a copy of every stored file, with a
     manifest of SHA-256 checksums, into FOLDER (new or empty)."""
-    from coachprog.backup.services import create_backup
-
     started = time.monotonic()
     result = _carry_out(create_backup, "backup create", folder)
     if result is None:
@@ -82,8 +79,6 @@ def create_command(folder: Path) -> None:
 def restore_command(folder: Path) -> None:
     """Verify the backup in FOLDER and restore it into this empty installation (the instance
     folder and database configured for it)."""
-    from coachprog.backup.services import restore_backup
-
     started = time.monotonic()
     result = _carry_out(restore_backup, "backup restore", folder)
     if result is None:

@@ -30,6 +30,7 @@ from coachprog.db import utcnow
 from coachprog.errors import DomainError
 from coachprog.extensions import db
 from coachprog.governance.services import record
+from coachprog.jobs.models import Job
 from coachprog.storage import AREA_SETTINGS, LocalStorage, store_for
 
 # Files the app writes into a fresh instance folder on its own start: an instance holding only
@@ -461,8 +462,6 @@ def restore_backup(actor: Any, folder: Path) -> RestoreResult:
         upgrade()
         upgraded_from = manifest.schema_revision
         db.engine.dispose()
-    from coachprog.jobs.models import Job
-
     queued = list(db.session.scalars(sa.select(Job.id).where(Job.status == "queued")
                                       .order_by(Job.id)))
     notes: list[str] = []

@@ -32,7 +32,8 @@ from datetime import date
 
 from coachprog.audits.domain import parse_quarter, quarter_bounds
 from coachprog.governance.domain import MIN_GROUP_SIZE
-from coachprog.selection.demographics import (
+from coachprog.selection.domain import CandidateStage
+from coachprog.selection.impact.demographics import (
     ATTRIBUTES,
     Entry,
     Outcome,
@@ -40,9 +41,8 @@ from coachprog.selection.demographics import (
     group_of,
     outcome_at,
 )
-from coachprog.selection.demographics import TRANSITIONS as SELECTION_TRANSITIONS
-from coachprog.selection.domain import CandidateStage
-from coachprog.selection.impact import (
+from coachprog.selection.impact.demographics import TRANSITIONS as SELECTION_TRANSITIONS
+from coachprog.selection.impact.domain import (
     GroupKind,
     GroupTally,
     ImpactReport,

@@ -8,11 +8,11 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from coachprog.auth.models import User
-from coachprog.db import UTCDateTime, utcnow
+from coachprog.db import ClosureMixin, UTCDateTime, utcnow
 from coachprog.extensions import db
 
 
-class BiasReviewItem(db.Model):  # type: ignore[name-defined]
+class BiasReviewItem(ClosureMixin, db.Model):  # type: ignore[name-defined]
     """A significant gap found by a quarter's audit, for an owner to look into and close.
     One per (quarter, section, transition, attribute, group): running the audit again does not
     open a second."""
@@ -32,9 +32,5 @@ class BiasReviewItem(db.Model):  # type: ignore[name-defined]
     status: Mapped[str] = mapped_column(sa.String(16), default="open", index=True)
     owner_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
     opened_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    closure_note: Mapped[str] = mapped_column(sa.Text, default="")
-    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    closed_by_id: Mapped[int | None] = mapped_column(
-        sa.ForeignKey("users.id", ondelete="SET NULL"))
 
     owner: Mapped[User | None] = relationship(foreign_keys=[owner_id])

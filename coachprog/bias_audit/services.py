@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -24,13 +24,13 @@ from coachprog.bias_audit.models import BiasReviewItem
 from coachprog.certification.domain import DecisionStatus
 from coachprog.certification.models import CertificationDecision
 from coachprog.coaching.models import Engagement
-from coachprog.db import utcnow
-from coachprog.errors import DomainError, NotFound
+from coachprog.db import get_or_404, opened_closed_open, utc_midnight, utcnow
+from coachprog.errors import DomainError
 from coachprog.extensions import db
 from coachprog.governance import services as audit
 from coachprog.people.models import Person
-from coachprog.practicum.supervision_domain import Gate, is_passing
-from coachprog.practicum.supervision_models import GateDecision
+from coachprog.practicum.supervision.domain import Gate, is_passing
+from coachprog.practicum.supervision.models import GateDecision
 from coachprog.recordings.models import CoachingSession
 from coachprog.selection.models import Candidate, CandidateDemographics, Sprint
 
@@ -38,10 +38,6 @@ MAX_NOTE_CHARS = 4000
 GATE_LABELS = {Gate.MIDPOINT.value: "Practicum midpoint gate",
                Gate.FINAL.value: "Practicum final review"}
 DEMOGRAPHIC_KEYS = tuple(d.key for d in domain.DEMOGRAPHIC_DIMENSIONS)
-
-
-def _midnight(day: date) -> datetime:
-    return datetime(day.year, day.month, day.day, tzinfo=UTC)
 
 
 class _Dims:
@@ -106,8 +102,8 @@ def _selection(start: date, end: date, last_day: date) -> list[domain.StageCount
 def _offered(start: date, end: date, last_day: date) -> list[domain.Count]:
     """Everyone active: offered coaching = an engagement as coachee begun in the quarter."""
     began = sa.exists().where(Engagement.coachee_person_id == Person.id,
-                              Engagement.created_at >= _midnight(start),
-                              Engagement.created_at < _midnight(end))
+                              Engagement.created_at >= utc_midnight(start),
+                              Engagement.created_at < utc_midnight(end))
     query, answers = _with_answers(sa.select(Person.id), Person.id)
     dims = _Dims(last_day, answers)
     inner = query.add_columns(*dims.columns, began.label("passed")).where(
@@ -116,8 +112,9 @@ def _offered(start: date, end: date, last_day: date) -> list[domain.Count]:
 
 
 def _in_quarter_engagement(start: date, end: date) -> Any:
-    return sa.and_(Engagement.created_at < _midnight(end),
-                   sa.or_(Engagement.ended_at.is_(None), Engagement.ended_at >= _midnight(start)))
+    return sa.and_(Engagement.created_at < utc_midnight(end),
+                   sa.or_(Engagement.ended_at.is_(None),
+                          Engagement.ended_at >= utc_midnight(start)))
 
 
 def _received(start: date, end: date, last_day: date) -> list[domain.Count]:
@@ -157,7 +154,7 @@ def _gates(start: date, end: date, last_day: date) -> list[domain.TransitionTall
         .join(Person, Person.id == GateDecision.trainee_person_id), Person.id)
     dims = _Dims(last_day, answers)
     inner = query.add_columns(*dims.columns).where(
-        GateDecision.decided_at >= _midnight(start), GateDecision.decided_at < _midnight(end))
+        GateDecision.decided_at >= utc_midnight(start), GateDecision.decided_at < utc_midnight(end))
     rows = _grouped(inner, "gate", "outcome")
     out = []
     for gate, label in GATE_LABELS.items():
@@ -176,7 +173,7 @@ def _certification(start: date, end: date, last_day: date) -> list[domain.Count]
     inner = query.add_columns(*dims.columns).where(
         CertificationDecision.status.in_([DecisionStatus.APPROVED.value,
                                           DecisionStatus.WITHDRAWN.value]),
-        decided >= _midnight(start), decided < _midnight(end))
+        decided >= utc_midnight(start), decided < utc_midnight(end))
     return [domain.Count(_groups(r), r.status == DecisionStatus.APPROVED.value, r.n)
             for r in _grouped(inner, "status")]
 
@@ -200,7 +197,7 @@ def _raters(start: date, end: date, last_day: date
         RaterAssignment.role == "rater", RaterAssignment.submitted_at.is_not(None),
         RaterAssignment.result.is_not(None), Assessment.result.is_not(None),
         Assessment.kind == "live", Assessment.status == "closed",
-        Assessment.closed_at >= _midnight(start), Assessment.closed_at < _midnight(end))
+        Assessment.closed_at >= utc_midnight(start), Assessment.closed_at < utc_midnight(end))
     rows = _grouped(inner, "passed", measures=lambda sub: (
         sa.func.count().label("n"),
         sa.func.coalesce(sa.func.sum(sub.c.deviation), 0.0).label("deviation")))
@@ -319,9 +316,7 @@ def _open_reviews(actor: Any, quarter: str, gaps: list[domain.Gap]) -> int:
 def close_review(actor: Any, item_id: int, *, note: str) -> BiasReviewItem:
     """Close a review item with what was found and done (L&D)."""
     require(actor, "can_manage_bias_reviews")
-    item = db.session.get(BiasReviewItem, item_id)
-    if item is None:
-        raise NotFound("review item")
+    item = get_or_404(BiasReviewItem, item_id, what="review item")
     problems: dict[str, list[str]] = {}
     if item.status == "closed":
         raise DomainError("This review item is already closed.")
@@ -344,9 +339,7 @@ def close_review(actor: Any, item_id: int, *, note: str) -> BiasReviewItem:
 
 def assign_review(actor: Any, item_id: int, *, owner_email: str) -> BiasReviewItem:
     require(actor, "can_manage_bias_reviews")
-    item = db.session.get(BiasReviewItem, item_id)
-    if item is None:
-        raise NotFound("review item")
+    item = get_or_404(BiasReviewItem, item_id, what="review item")
     owner = db.session.scalar(sa.select(User).where(User.email == owner_email.strip().lower(),
                                                     User.is_active.is_(True)))
     if owner is None:
@@ -361,12 +354,6 @@ def assign_review(actor: Any, item_id: int, *, owner_email: str) -> BiasReviewIt
 
 def count_bias_reviews(start_day: date, end_day: date) -> dict[str, int]:
     """Scorecard source: review items opened and closed in [start, end), open at the end."""
-    start, end = _midnight(start_day), _midnight(end_day)
-    opened = db.session.scalar(sa.select(sa.func.count(BiasReviewItem.id)).where(
-        BiasReviewItem.opened_at >= start, BiasReviewItem.opened_at < end)) or 0
-    closed = db.session.scalar(sa.select(sa.func.count(BiasReviewItem.id)).where(
-        BiasReviewItem.closed_at >= start, BiasReviewItem.closed_at < end)) or 0
-    still = db.session.scalar(sa.select(sa.func.count(BiasReviewItem.id)).where(
-        BiasReviewItem.opened_at < end,
-        sa.or_(BiasReviewItem.closed_at.is_(None), BiasReviewItem.closed_at >= end))) or 0
+    opened, closed, still = db.session.execute(opened_closed_open(
+        BiasReviewItem.opened_at, BiasReviewItem.closed_at, start_day, end_day)).one()
     return {"opened": opened, "closed": closed, "open": still}

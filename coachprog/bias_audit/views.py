@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from coachprog.audits.services import current_quarter
+from coachprog.audits.sampling.services import current_quarter
 from coachprog.bias_audit import services
 from coachprog.bias_audit.forms import (
     BiasAuditQuarterForm,
@@ -17,8 +17,8 @@ from coachprog.bias_audit.forms import (
 )
 from coachprog.errors import DomainError
 from coachprog.extensions import db
-from coachprog.selection.impact import SUPPRESSED_TEXT
-from coachprog.web import apply_domain_error, authorize, no_store
+from coachprog.selection.impact.domain import SUPPRESSED_TEXT
+from coachprog.web import apply_domain_error, authorize, carry_out, no_store
 
 bp = no_store(Blueprint("bias_audit", __name__, url_prefix="/governance/bias-audit"))
 
@@ -55,16 +55,11 @@ def open_reviews() -> Any:
     authorize("can_manage_bias_reviews")
     form = BiasReviewOpenForm()
     quarter = (form.quarter.data or "").strip() or current_quarter()
-    if form.validate_on_submit():
-        try:
-            services.run_audit(current_user, quarter, open_reviews=True)
-        except DomainError as error:
-            db.session.rollback()
-            flash(error.message, "error")
-            return redirect(url_for(".view_audit"))
-        db.session.commit()
-        flash("Review items are open for every significant gap.", "success")
-    return redirect(url_for(".view_audit", quarter=quarter))
+    back = url_for(".view_audit", quarter=quarter)
+    return carry_out(form, lambda: services.run_audit(current_user, quarter, open_reviews=True),
+                     done=back, refused=url_for(".view_audit"),
+                     success="Review items are open for every significant gap.",
+                     ) or redirect(back)
 
 
 @bp.route("/reviews/<int:item_id>/close", methods=["POST"])
@@ -73,15 +68,8 @@ def close_review(item_id: int) -> Any:
     authorize("can_manage_bias_reviews")
     form = BiasReviewCloseForm()
     quarter = request.args.get("quarter", "").strip() or current_quarter()
-    if form.validate_on_submit():
-        try:
-            item = services.close_review(current_user, item_id, note=form.note.data or "")
-        except DomainError as error:
-            db.session.rollback()
-            apply_domain_error(form, error)
-            flash(error.message, "error")
-        else:
-            db.session.commit()
-            flash("Review item closed.", "success")
-            return redirect(url_for(".view_audit", quarter=item.quarter))
-    return _render(quarter, status=400, close_form=form, failed_item=item_id)
+    return carry_out(form, lambda: services.close_review(current_user, item_id,
+                                                         note=form.note.data or ""),
+                     done=lambda item: url_for(".view_audit", quarter=item.quarter),
+                     success="Review item closed.",
+                     ) or _render(quarter, status=400, close_form=form, failed_item=item_id)

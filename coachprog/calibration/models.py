@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -12,7 +12,6 @@ from coachprog.db import UTCDateTime, utcnow
 from coachprog.extensions import db
 
 if TYPE_CHECKING:
-    from coachprog.assessments.models import Assessment
     from coachprog.auth.models import User
     from coachprog.rubrics.models import RubricVersion
 
@@ -36,8 +35,11 @@ class CalibrationExercise(db.Model):  # type: ignore[name-defined]
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     rubric_version: Mapped[RubricVersion] = relationship()
-    # The calibration items: one assessment (kind "calibration") per evidence item.
-    items: Mapped[list[Assessment]] = relationship(
+    # The calibration items: one assessment (kind "calibration") per evidence item. Named, not
+    # imported: assessments sit above calibration (their `calibration_exercise_id` points here),
+    # and the mapper resolves the name once every model is loaded.
+    items: Mapped[list[Any]] = relationship(
+        "Assessment",
         primaryjoin="CalibrationExercise.id == foreign(Assessment.calibration_exercise_id)",
         order_by="Assessment.id", viewonly=True,
     )

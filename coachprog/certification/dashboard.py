@@ -19,8 +19,8 @@ from coachprog.certification.services import levels_policy, today
 from coachprog.coaching.models import Engagement
 from coachprog.extensions import db
 from coachprog.people.models import Person
-from coachprog.practicum.supervision_domain import Gate, is_passing
-from coachprog.practicum.supervision_models import GateDecision
+from coachprog.practicum.supervision.domain import Gate, is_passing
+from coachprog.practicum.supervision.models import GateDecision
 
 DUE = (domain.CertStatus.ACTIVE.value, domain.CertStatus.LAPSED.value)
 OFF = (domain.CertStatus.LAPSED.value, domain.CertStatus.REVOKED.value)

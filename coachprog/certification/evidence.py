@@ -53,14 +53,14 @@ def measure(ctx: EvidenceContext, spec: domain.CriterionSpec) -> domain.Measurem
 
 
 def _hours(ctx: EvidenceContext, since: date | None = None) -> Any:
-    from coachprog.practicum.services import hours_summary
+    from coachprog.practicum.ledger.services import hours_summary
 
     return hours_summary(ctx.person_id, since=since)
 
 
 @evidence("final_review_passed")
 def _final_review(ctx: EvidenceContext, spec: domain.CriterionSpec) -> domain.Measurement:
-    from coachprog.practicum.supervision_services import final_review
+    from coachprog.practicum.supervision.services import final_review
 
     result = final_review(ctx.person_id)
     if result is None:
@@ -77,7 +77,7 @@ def _practicum_hours(ctx: EvidenceContext, spec: domain.CriterionSpec) -> domain
 
 @evidence("capstone_passed")
 def _capstone(ctx: EvidenceContext, spec: domain.CriterionSpec) -> domain.Measurement:
-    from coachprog.practicum.supervision_services import capstone_passed
+    from coachprog.practicum.supervision.services import capstone_passed
 
     return domain.Measurement(bool(capstone_passed(ctx.person_id)))
 
@@ -85,7 +85,7 @@ def _capstone(ctx: EvidenceContext, spec: domain.CriterionSpec) -> domain.Measur
 @evidence("paperwork_complete")
 def _paperwork(ctx: EvidenceContext, spec: domain.CriterionSpec) -> domain.Measurement:
     from coachprog.coaching.services import paperwork_for, to_domain
-    from coachprog.selection.domain import missing_paperwork
+    from coachprog.selection.appointment.domain import missing_paperwork
 
     row = paperwork_for(ctx.person_id)
     if row is None:

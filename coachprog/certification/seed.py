@@ -67,9 +67,9 @@ def _level_evidence(actor: Any, person_id: int) -> None:
             _practicum(actor, person_id, lead)
             _reviewed(actor, person_id, "session-review", [rater, lead], master)
             _reviewed(actor, person_id, "capstone-brief", [rater, lead], None)
-            from coachprog.practicum import supervision_services
+            from coachprog.practicum.supervision import gates
 
-            supervision_services.decide_gate(
+            gates.decide_gate(
                 master, person_id, "final", outcome="passed",
                 note="Demo: an independent review passed, the capstone passed and the hour "
                      "targets are verified.")
@@ -85,7 +85,7 @@ def _practicum(actor: Any, person_id: int, lead: Any) -> None:
     """Enrolled 14 weeks ago; two coached sessions and a lab most weeks, all verified."""
     from datetime import time
 
-    from coachprog.practicum import services as practicum
+    from coachprog.practicum.ledger import services as practicum
 
     today = utcnow().date()
     practicum.enrol(actor, person_id, start_date=today - timedelta(weeks=14))
@@ -111,7 +111,7 @@ def _reviewed(actor: Any, person_id: int, rubric_key: str, raters: list[Any],
     from coachprog.assessments import services as assessments
     from coachprog.people.models import Person
     from coachprog.seed import SOLID, STRONG, WEAK, DemoMismatch
-    from coachprog.selection.services import latest_rubric_version
+    from coachprog.selection.candidates.services import latest_rubric_version
 
     version = latest_rubric_version(rubric_key)
     person = db.session.get(Person, person_id)

@@ -206,7 +206,7 @@ def _coachee_for(coach_person_id: int) -> Any:
     from coachprog.coaching.models import Engagement
     from coachprog.extensions import db
     from coachprog.people.models import Person
-    from coachprog.selection.domain import match_problems
+    from coachprog.selection.appointment.domain import match_problems
     from coachprog.selection.models import Candidate
 
     with_account = sa.select(User.person_id).where(User.person_id.is_not(None))
@@ -326,7 +326,7 @@ def _transcribed_session(trainee: Any, engagement: Any, consent: Any, day: date)
                          "model_version": result.model_version, "demo": True})
     # The coach's fidelity signals as the nightly refresh stores them, so the fidelity page
     # has the session from the start and a later refresh finds nothing changed.
-    from coachprog.audits import fidelity_services
+    from coachprog.audits.fidelity import services as fidelity_services
 
     fidelity_services.refresh_coach(trainee.person_id)
     return recording
@@ -346,7 +346,7 @@ def _capstone(trainee: Any, engagement: Any) -> None:
     """coach@'s first capstone brief, submitted on the engagement and scored by their
     supervisor (lead@) as not passed, with notes: coach@'s next step is to revise it."""
     from coachprog.assessments import services as assessment_services
-    from coachprog.practicum import capstone_services
+    from coachprog.practicum.capstone import services as capstone_services
     from coachprog.rubrics.domain import ScaleKind
 
     brief = capstone_services.submit_brief(

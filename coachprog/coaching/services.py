@@ -44,11 +44,10 @@ from coachprog.people.services import get_manager_links, reporting_line_cte
 from coachprog.policy.domain import OptOutKind
 from coachprog.policy.guards import guard
 from coachprog.policy.services import opt_out_problems, opted_out_ids
-from coachprog.selection.domain import (
+from coachprog.selection.appointment.domain import (
     DEFAULT_ENGAGEMENT_HOURS_PER_WEEK,
     MAX_PROTECTED_PERCENT,
     MIN_PROTECTED_PERCENT,
-    CandidateStage,
     MatchFacts,
     Paperwork,
     RoleProfile,
@@ -58,6 +57,7 @@ from coachprog.selection.domain import (
     protected_hours_per_week,
     protected_time_problems,
 )
+from coachprog.selection.domain import CandidateStage
 from coachprog.selection.models import Candidate
 
 ACTIVE = "active"

@@ -16,6 +16,7 @@ from sqlalchemy import event
 from sqlalchemy.orm import ORMExecuteState, Session
 
 from coachprog.authority import SystemActor, require
+from coachprog.db import fetch_page
 from coachprog.extensions import db
 from coachprog.governance.models import AuditEntry
 
@@ -104,13 +105,8 @@ def list_audit_entries(
     """One page of entries, newest first, and the total count that matched."""
     require(actor, "can_view_audit_log")
     query = _audit_query(filters)
-    total = db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery())) or 0
-    rows = db.session.scalars(
-        query.order_by(AuditEntry.occurred_at.desc(), AuditEntry.id.desc())
-        .limit(per_page)
-        .offset((page - 1) * per_page)
-    ).all()
-    return rows, total
+    return fetch_page(query.order_by(AuditEntry.occurred_at.desc(), AuditEntry.id.desc()),
+                      page=page, per_page=per_page)
 
 
 def record_audit_export(actor: Any, filters: AuditFilter) -> None:

@@ -12,6 +12,7 @@ from sqlalchemy.orm import joinedload
 from coachprog.assessments.models import Assessment, RaterAssignment
 from coachprog.auth.models import RoleGrant, User
 from coachprog.authority import can
+from coachprog.coaching.models import CoachPaperwork, Engagement, SupervisorAssignment
 from coachprog.db import utcnow
 from coachprog.errors import DomainError
 from coachprog.extensions import db
@@ -22,8 +23,15 @@ from coachprog.home.models import HomeDismissal
 from coachprog.jobs.models import Job
 from coachprog.panels import Item, Panel, panel_sources
 from coachprog.people.models import Person
+from coachprog.people.services import reporting_line_cte
 from coachprog.policy.domain import OptOutKind
 from coachprog.policy.services import opted_out_ids
+from coachprog.recordings.consent.services import current_consent
+from coachprog.recordings.review.services import open_flag_count
+from coachprog.selection.domain import STAGE_LABELS, CandidateStage, SprintStage
+from coachprog.selection.entries import services as entry_services
+from coachprog.selection.models import Candidate, CoachedHoursEntry, SprintPanelMember
+from coachprog.selection.sprints import services as sprint_services
 
 
 def attention_for(user: Any) -> list[Panel]:
@@ -120,8 +128,6 @@ def _manager_panel(user: Any) -> Panel:
         panel.items.append(Item("Your account is not linked to your directory record; ask an "
                                 "L&D admin to link it.", level="warn"))
         return panel
-    from coachprog.people.services import reporting_line_cte
-
     # The same people, counted the same way, as the People list shows this manager.
     line = _count(sa.select(Person.id).where(
         Person.id.in_(sa.select(reporting_line_cte(user.person_id).c.id)),
@@ -175,8 +181,6 @@ def _assessment_panel(user: Any) -> Panel:
 
 def _flags_item(user: Any) -> Item | None:
     """Sensitive-topic flags on sessions of coaches this master coach supervises."""
-    from coachprog.recordings.review.services import open_flag_count
-
     count = open_flag_count(user)
     if not count:
         return None
@@ -186,23 +190,16 @@ def _flags_item(user: Any) -> Item | None:
 
 def _selection_panel(user: Any) -> Panel:
     """Selection sprints and coaching paperwork: what this user can do or must do next."""
-    from coachprog.coaching.models import CoachPaperwork
-    from coachprog.selection import services as selection
-    from coachprog.selection.domain import STAGE_LABELS, CandidateStage, SprintStage
-    from coachprog.selection.models import Candidate, CoachedHoursEntry, SprintPanelMember
-
     panel = Panel("Selection sprints and coaching")
     if can(user, "can_manage_sprints"):
-        for sprint in selection.list_sprints(user, status="open"):
-            late = selection.lateness(sprint)
+        for sprint in sprint_services.list_sprints(user, status="open"):
+            late = sprint_services.lateness(sprint)
             if late:
                 panel.items.append(Item(f"{sprint.name}: {late[0].stage.message}",
                                         url_for("selection.view_sprint", sprint_id=sprint.id),
                                         level="warn"))
     if can(user, "can_manage_recordings"):
         # Appointment is where supervision starts: prompt until each appointed coach has one.
-        from coachprog.coaching.models import SupervisorAssignment
-
         unsupervised = _count(sa.select(Candidate.person_id).distinct().where(
             Candidate.stage == CandidateStage.APPOINTED.value,
             ~sa.exists().where(SupervisorAssignment.coach_person_id == Candidate.person_id)))
@@ -227,21 +224,18 @@ def _selection_panel(user: Any) -> Panel:
                                         candidate_id=candidate.id)))
     if user.person_id is None:
         return panel
-    for sprint in selection.list_open_sprints():
-        window = selection.window_of(sprint, SprintStage.NOMINATION_APPLICATION)
+    for sprint in sprint_services.list_open_sprints():
+        window = sprint_services.window_of(sprint, SprintStage.NOMINATION_APPLICATION)
         panel.items.append(Item(f"{sprint.name} takes nominations and applications until "
                                 f"{window.end.isoformat()}",
                                 url_for("selection.list_sprints")))
-    for candidate in selection.list_my_candidacies(user):
+    for candidate in entry_services.list_my_candidacies(user):
         if candidate.stage == "nominated":
             continue  # the invitation e-mail carries the link to answer
         stage = STAGE_LABELS[CandidateStage(candidate.stage)]
         panel.items.append(Item(f"Your candidacy in {candidate.sprint.name}: {stage}",
                                 url_for("selection.my_candidacy", sprint_id=candidate.sprint_id,
                                         candidate_id=candidate.id)))
-    from coachprog.coaching.models import Engagement
-    from coachprog.recordings.consent.services import current_consent
-
     coached = db.session.scalars(sa.select(Engagement).options(joinedload(Engagement.coach))
                                  .where(Engagement.coachee_person_id == user.person_id,
                                         Engagement.status == "active")).all()

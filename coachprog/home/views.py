@@ -8,9 +8,8 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 
-from coachprog.errors import DomainError
-from coachprog.extensions import db
 from coachprog.home.services import attention_for, dismiss_item
+from coachprog.web import carry_out
 
 bp = Blueprint("home", __name__)
 
@@ -27,15 +26,12 @@ def index() -> Any:
 @login_required
 def dismiss() -> Any:
     """Hide one attention item; it comes back when what it says changes."""
-    form = FlaskForm()
-    if not form.validate_on_submit():
+    home = url_for("home.index")
+    response = carry_out(FlaskForm(), lambda: dismiss_item(current_user,
+                                                           request.form.get("key", "")),
+                         done=home, refused=home,
+                         success="Hidden. It comes back if what it says changes.")
+    if response is None:
         flash("The page had expired; nothing was hidden. Try again.", "error")
-        return redirect(url_for("home.index"))
-    try:
-        dismiss_item(current_user, request.form.get("key", ""))
-    except DomainError as error:
-        flash(str(error), "error")
-        return redirect(url_for("home.index"))
-    db.session.commit()
-    flash("Hidden. It comes back if what it says changes.", "success")
-    return redirect(url_for("home.index"))
+        return redirect(home)
+    return response

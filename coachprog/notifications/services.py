@@ -30,7 +30,7 @@ import sqlalchemy as sa
 from flask import current_app
 
 from coachprog.authority import SystemActor, require
-from coachprog.db import utcnow
+from coachprog.db import fetch_page, get_or_404, utcnow
 from coachprog.errors import DomainError, NotFound
 from coachprog.extensions import db
 from coachprog.governance import services as audit
@@ -220,13 +220,8 @@ def list_outbox(actor: Any, *, kind: str = "", status: str = "", page: int = 1,
         query = query.where(OutboxMessage.kind == kind)
     if status:
         query = query.where(OutboxMessage.status == status)
-    total = db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery())) or 0
-    rows = db.session.scalars(
-        query.order_by(OutboxMessage.created_at.desc(), OutboxMessage.id.desc())
-        .limit(per_page)
-        .offset((max(1, page) - 1) * per_page)
-    ).all()
-    return rows, total
+    return fetch_page(query.order_by(OutboxMessage.created_at.desc(),
+                                     OutboxMessage.id.desc()), page=page, per_page=per_page)
 
 
 def list_outbox_kinds(actor: Any) -> list[str]:
@@ -239,10 +234,7 @@ def list_outbox_kinds(actor: Any) -> list[str]:
 def get_outbox_message(actor: Any, message_id: int) -> OutboxMessage:
     # Permission first: whether message N exists is itself not for everyone.
     require(actor, "can_view_outbox")
-    message = db.session.get(OutboxMessage, message_id)
-    if message is None:
-        raise NotFound("outbox message")
-    return message
+    return get_or_404(OutboxMessage, message_id, what="outbox message")
 
 
 @dataclass(frozen=True)

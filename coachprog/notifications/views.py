@@ -5,15 +5,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from coachprog.errors import DomainError
-from coachprog.extensions import db
 from coachprog.notifications import services
 from coachprog.notifications.domain import OutboxStatus
 from coachprog.notifications.forms import OutboxResendForm
-from coachprog.web import Pagination, authorize, page_arg
+from coachprog.web import Pagination, authorize, carry_out, page_arg
 
 bp = Blueprint("notifications", __name__, url_prefix="/admin/outbox")
 
@@ -53,14 +51,8 @@ def view_outbox_message(message_id: int) -> Any:
 @login_required
 def resend_outbox_message(message_id: int) -> Any:
     authorize("can_resend_outbox_message")
-    form = OutboxResendForm()
-    if form.validate_on_submit():
-        try:
-            message = services.resend_outbox_message(current_user, message_id)
-        except DomainError as error:
-            flash(error.message, "error")
-        else:
-            db.session.commit()
-            flash(f"E-mail #{message.id} is queued again; its status below shows how it went.",
-                  "success")
-    return redirect(url_for("notifications.view_outbox_message", message_id=message_id))
+    back = url_for("notifications.view_outbox_message", message_id=message_id)
+    return carry_out(OutboxResendForm(), lambda: services.resend_outbox_message(
+        current_user, message_id), done=back, refused=back, success=lambda message: (
+        f"E-mail #{message.id} is queued again; its status below shows how it went.")
+    ) or redirect(back)

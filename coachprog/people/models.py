@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from coachprog.db import UTCDateTime, utcnow
+from coachprog.db import TimestampsMixin
 from coachprog.extensions import db
 
 
-class Person(db.Model):  # type: ignore[name-defined]
+class Person(TimestampsMixin, db.Model):  # type: ignore[name-defined]
     __tablename__ = "people"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -28,8 +28,6 @@ class Person(db.Model):  # type: ignore[name-defined]
         sa.ForeignKey("people.id", ondelete="SET NULL"), index=True
     )
     active: Mapped[bool] = mapped_column(sa.Boolean, default=True, server_default=sa.true())
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
     manager: Mapped[Person | None] = relationship(
         remote_side=[id], back_populates="direct_reports"

@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from coachprog.authority import can, require
+from coachprog.db import fetch_page, get_or_404
 from coachprog.errors import DomainError, NotFound
 from coachprog.extensions import db
 from coachprog.governance import services as audit
@@ -320,14 +321,9 @@ def list_people(actor: Any, params: PeopleQuery) -> tuple[Sequence[Person], int]
         query = query.where(Person.department == params.department)
     if params.active is not None:
         query = query.where(Person.active.is_(params.active))
-    total = db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery())) or 0
-    rows = db.session.scalars(
-        query.options(sa.orm.joinedload(Person.manager))
-        .order_by(Person.name, Person.id)
-        .limit(params.per_page)
-        .offset((params.page - 1) * params.per_page)
-    ).all()
-    return rows, total
+    return fetch_page(query.options(sa.orm.joinedload(Person.manager))
+                      .order_by(Person.name, Person.id),
+                      page=params.page, per_page=params.per_page)
 
 
 def list_departments(actor: Any) -> list[str]:
@@ -337,11 +333,7 @@ def list_departments(actor: Any) -> list[str]:
 
 
 def get_person(actor: Any, person_id: int) -> Person:
-    person = db.session.get(Person, person_id)
-    if person is None:
-        raise NotFound("person")
-    require(actor, "can_view_person", person)
-    return person
+    return get_or_404(Person, person_id, what="person", actor=actor, rule="can_view_person")
 
 
 def get_person_by_employee_id(actor: Any, employee_id: str) -> Person:

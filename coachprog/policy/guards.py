@@ -3,7 +3,7 @@
 Policy: each prohibited row of the use-case matrix that the system could technically do names
 the code that refuses it. That code marks itself with `@guard("<id>")` (or calls
 `register_guard`), so the id in the matrix points at real code: the app refuses to start when a
-row names a guard nobody registered, and tests/governance/test_prohibited.py proves each one.
+row names a guard nobody registered, and tests/policy/test_prohibited.py proves each one.
 A program package registers its own guards; this platform module knows none of them.
 """
 

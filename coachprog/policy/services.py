@@ -19,8 +19,8 @@ import sqlalchemy as sa
 from flask import current_app
 
 from coachprog.authority import require
-from coachprog.db import utcnow
-from coachprog.errors import DomainError, NotFound
+from coachprog.db import fetch_page, get_or_404, utcnow
+from coachprog.errors import DomainError
 from coachprog.extensions import db
 from coachprog.governance import services as audit
 from coachprog.jobs.models import BatchRun
@@ -164,9 +164,7 @@ def set_opt_out(actor: Any, person_id: int, kind: str, *, opted_out: bool,
     behalf, who must give a reason. Audited; setting what already holds changes nothing."""
     on_behalf = getattr(actor, "person_id", None) != person_id
     require(actor, "can_manage_opt_outs" if on_behalf else "can_manage_own_opt_outs")
-    person = db.session.get(Person, person_id)
-    if person is None:
-        raise NotFound("person")
+    get_or_404(Person, person_id, what="person")
     try:
         chosen = domain.parse_opt_out_kind(kind)
     except ValueError:
@@ -212,11 +210,9 @@ def list_opt_outs(actor: Any, *, page: int, per_page: int) -> tuple[Sequence[Opt
     """Current opt-outs, newest first, with their people (one page)."""
     require(actor, "can_manage_opt_outs")
     query = sa.select(OptOut).where(OptOut.ended_at.is_(None))
-    total = db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery())) or 0
-    rows = db.session.scalars(query.options(sa.orm.joinedload(OptOut.person))
-                              .order_by(OptOut.started_at.desc(), OptOut.id.desc())
-                              .limit(per_page).offset((page - 1) * per_page)).all()
-    return rows, total
+    return fetch_page(query.options(sa.orm.joinedload(OptOut.person))
+                      .order_by(OptOut.started_at.desc(), OptOut.id.desc()),
+                      page=page, per_page=per_page)
 
 
 # --- the retention register ---------------------------------------------------------------------

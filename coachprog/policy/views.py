@@ -9,7 +9,6 @@ from flask import (
     Blueprint,
     Flask,
     current_app,
-    flash,
     redirect,
     render_template,
     request,
@@ -19,14 +18,13 @@ from flask import (
 from flask_login import current_user, login_required, user_logged_in
 
 from coachprog.errors import DomainError
-from coachprog.extensions import db
 from coachprog.policy import services
 from coachprog.policy.forms import (
     OptOutChangeForm,
     OptOutOnBehalfForm,
     PolicyAcknowledgeForm,
 )
-from coachprog.web import Pagination, apply_domain_error, authorize, page_arg, safe_next
+from coachprog.web import Pagination, authorize, carry_out, page_arg, safe_next
 
 bp = Blueprint("policy", __name__, url_prefix="/governance")
 
@@ -88,12 +86,11 @@ def acknowledge() -> Any:
     authorize("can_read_policy")
     form = PolicyAcknowledgeForm()
     next_url = safe_next(request.args.get("next"), url_for("home.index"))
-    if form.validate_on_submit():
-        services.acknowledge_policy(current_user)
-        db.session.commit()
+    response = carry_out(form, lambda: services.acknowledge_policy(current_user), done=next_url,
+                         success="Thank you: your acknowledgement is recorded.")
+    if response is not None:
         session[_SESSION_KEY] = services.policy().versions.key()
-        flash("Thank you: your acknowledgement is recorded.", "success")
-        return redirect(next_url)
+        return response
     current = services.policy()
     return render_template("governance/policy/acknowledge.html", form=form,
                            matrix=current.use_cases, data_use=current.data_use,
@@ -106,19 +103,12 @@ def acknowledge() -> Any:
 def my_opt_outs() -> Any:
     authorize("can_manage_own_opt_outs")
     form = OptOutChangeForm()
-    if form.validate_on_submit():
-        try:
-            services.set_opt_out(current_user, current_user.person_id, form.kind.data or "",
-                                 opted_out=form.opted_out.data == "yes")
-        except DomainError as error:
-            db.session.rollback()
-            flash(error.message, "error")
-        else:
-            db.session.commit()
-            flash("Your choice is recorded.", "success")
-            return redirect(url_for("policy.my_opt_outs"))
-    return render_template("governance/policy/my_opt_outs.html", form=form,
-                           states=services.my_opt_outs(current_user))
+    return carry_out(form, lambda: services.set_opt_out(
+        current_user, current_user.person_id, form.kind.data or "",
+        opted_out=form.opted_out.data == "yes"), done=url_for("policy.my_opt_outs"),
+        success="Your choice is recorded.") or render_template(
+            "governance/policy/my_opt_outs.html", form=form,
+            states=services.my_opt_outs(current_user))
 
 
 @bp.route("/opt-outs", methods=["GET", "POST"])
@@ -126,25 +116,21 @@ def my_opt_outs() -> Any:
 def manage_opt_outs() -> Any:
     authorize("can_manage_opt_outs")
     form = OptOutOnBehalfForm()
-    if form.validate_on_submit():
+
+    def record() -> Any:
         person = services.find_person(form.employee_id.data or "")
         if person is None:
-            form.employee_id.errors = [*form.employee_id.errors,
-                                       "No person has that employee id."]
-        else:
-            try:
-                services.set_opt_out(current_user, person.id, form.kind.data or "",
-                                     opted_out=form.opted_out.data == "yes",
-                                     reason=form.reason.data or "")
-            except DomainError as error:
-                db.session.rollback()
-                apply_domain_error(form, error)
-                if not error.field_errors:
-                    flash(error.message, "error")
-            else:
-                db.session.commit()
-                flash(f"Recorded for {person.name}.", "success")
-                return redirect(url_for("policy.manage_opt_outs"))
+            raise DomainError("No person has that employee id.", field_errors={
+                "employee_id": ["No person has that employee id."]})
+        services.set_opt_out(current_user, person.id, form.kind.data or "",
+                             opted_out=form.opted_out.data == "yes",
+                             reason=form.reason.data or "")
+        return person
+
+    response = carry_out(form, record, done=url_for("policy.manage_opt_outs"),
+                         success=lambda person: f"Recorded for {person.name}.")
+    if response is not None:
+        return response
     page = page_arg()
     per_page = current_app.config["COACHPROG_PAGE_SIZE"]
     rows, total = services.list_opt_outs(current_user, page=page, per_page=per_page)

@@ -4,22 +4,24 @@ from __future__ import annotations
 
 from datetime import date
 
+import click
+import sqlalchemy as sa
 from flask import Flask
+from flask.cli import AppGroup
+
+from coachprog.authority import SystemActor
+from coachprog.errors import DomainError
+from coachprog.extensions import db
+from coachprog.governance.services import Origin, set_origin
+from coachprog.people.models import Person
+from coachprog.practicum.ledger import services
 
 
 def init_app(app: Flask) -> None:
     """Register this domain's `flask --app wsgi …` commands."""
-    import click
-    from flask.cli import AppGroup
-
     group = AppGroup("practicum", help="The practicum hours ledger.")
 
     def _person_id(employee_id: str) -> int:
-        import sqlalchemy as sa
-
-        from coachprog.extensions import db
-        from coachprog.people.models import Person
-
         found = db.session.scalar(sa.select(Person.id).where(Person.employee_id == employee_id))
         if found is None:
             raise click.ClickException(f"No person with employee id {employee_id}.")
@@ -31,12 +33,6 @@ def init_app(app: Flask) -> None:
                   help="The practicum's start date, YYYY-MM-DD.")
     def enrol_command(employee_id: str, start: object) -> None:
         """Enrol an appointed coach in the standard practicum."""
-        from coachprog.authority import SystemActor
-        from coachprog.errors import DomainError
-        from coachprog.extensions import db
-        from coachprog.governance.services import Origin, set_origin
-        from coachprog.practicum import services
-
         set_origin(Origin(ip=None, via="cli"))
         start_date: date = start.date()  # type: ignore[attr-defined]
         try:
@@ -53,8 +49,6 @@ def init_app(app: Flask) -> None:
     @click.argument("employee_id")
     def hours_command(employee_id: str) -> None:
         """Print a coach's verified hours (the figures certification reads)."""
-        from coachprog.practicum import services
-
         s = services.hours_summary(_person_id(employee_id))
         click.echo(f"coached {s.coached_hours:g} h (target met: {s.coached_target_met}), "
                    f"lab {s.lab_hours:g} h (target met: {s.lab_target_met}), development "

@@ -60,7 +60,7 @@ def _seed_ledger(actor: Any, person_id: int, lead: Any) -> bool:
     from coachprog.coaching.models import SupervisorAssignment
     from coachprog.db import utcnow
     from coachprog.extensions import db
-    from coachprog.practicum import services
+    from coachprog.practicum.ledger import services
 
     if services.get_enrolment(person_id) is not None:
         return False
@@ -106,7 +106,7 @@ def _seed_supervision(actor: Any, person_id: int, lead: Any) -> bool:
     from coachprog.errors import DomainError, NotFound, NotPermitted
     from coachprog.extensions import db
     from coachprog.people.models import Person
-    from coachprog.practicum import supervision_services as supervision
+    from coachprog.practicum.supervision import services as supervision
     from coachprog.rubrics.models import RubricVersion
     from coachprog.seed import RATER_EMAIL, STRONG
 

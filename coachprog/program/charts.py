@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from coachprog.audits.fidelity import Sparkline, sparkline
+from coachprog.audits.fidelity.domain import Sparkline, sparkline
 
 COLORS = {"series-a": "#1f5f8b", "series-b": "#b3412e"}
 

@@ -10,6 +10,7 @@ from flask.cli import AppGroup
 
 from coachprog.authority import SystemActor
 from coachprog.governance.services import Origin, set_origin
+from coachprog.program import services
 
 
 def init_app(app: Flask) -> None:
@@ -19,8 +20,6 @@ def init_app(app: Flask) -> None:
     @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
     def report_command(as_json: bool) -> None:
         """The program report: charter, gates, ROI range, tiers and scorecard."""
-        from coachprog.program import services
-
         set_origin(Origin(ip=None, via="cli"))
         report = services.build_report(SystemActor("program report"))
         if as_json:

@@ -7,7 +7,7 @@ so in words rather than showing 0: no record is not a result."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from coachprog.program.roi.domain import ISOLATION_LABELS, Isolation
@@ -22,14 +22,21 @@ def _n(value: float) -> str:
     return f"{value:,.2f}".rstrip("0").rstrip(".")
 
 
-def _reaction(tier2: Mapping[str, Any]) -> tuple[dict[str, Any], str]:
-    found = {m: tier2[m] for m in REACTION_METRICS if m in tier2}
+def _ratings(found: Mapping[str, Any], none_yet: str,
+             describe: Callable[[str, Mapping[str, Any]], str]) -> tuple[dict[str, Any], str]:
+    """Imported leader ratings (mean and how many leaders) with one sentence naming each."""
     if not found:
-        return {}, "No usefulness ratings imported yet."
+        return {}, none_yet
     figures = {m: {"mean": v["mean"], "leaders": v["leaders"]} for m, v in found.items()}
-    return figures, "; ".join(f"{m.replace('_', ' ').capitalize()} rated {_n(v['mean'])} on "
-                              f"average by {v['leaders']} coached leaders"
+    return figures, "; ".join(describe(m.replace("_", " ").capitalize(), v)
                               for m, v in found.items()) + "."
+
+
+def _reaction(tier2: Mapping[str, Any]) -> tuple[dict[str, Any], str]:
+    return _ratings({m: tier2[m] for m in REACTION_METRICS if m in tier2},
+                    "No usefulness ratings imported yet.",
+                    lambda name, v: f"{name} rated {_n(v['mean'])} on average by "
+                                    f"{v['leaders']} coached leaders")
 
 
 def _learning(tier1: Mapping[str, Any]) -> tuple[dict[str, Any], str]:
@@ -52,13 +59,9 @@ def _learning(tier1: Mapping[str, Any]) -> tuple[dict[str, Any], str]:
 
 
 def _application(tier2: Mapping[str, Any]) -> tuple[dict[str, Any], str]:
-    found = {m: v for m, v in tier2.items() if m not in REACTION_METRICS}
-    if not found:
-        return {}, "No follow-through or observed-behaviour ratings imported yet."
-    figures = {m: {"mean": v["mean"], "leaders": v["leaders"]} for m, v in found.items()}
-    return figures, "; ".join(f"{m.replace('_', ' ').capitalize()} {_n(v['mean'])} "
-                              f"({v['leaders']} coached leaders)"
-                              for m, v in found.items()) + "."
+    return _ratings({m: v for m, v in tier2.items() if m not in REACTION_METRICS},
+                    "No follow-through or observed-behaviour ratings imported yet.",
+                    lambda name, v: f"{name} {_n(v['mean'])} ({v['leaders']} coached leaders)")
 
 
 def _no_roi(roi: Mapping[str, Any] | None) -> str:

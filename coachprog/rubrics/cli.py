@@ -20,6 +20,9 @@ from flask.cli import AppGroup
 from coachprog.authority import SystemActor
 from coachprog.extensions import db
 from coachprog.governance.services import Origin, set_origin
+from coachprog.rubrics.files import check_rubric_directory
+from coachprog.rubrics.schema import rubric_json_schema_text
+from coachprog.rubrics.services import RubricRejected, check_recorded_versions, load_rubric_files
 
 rubrics_cli = AppGroup("rubrics", help="Rubric files and versions.")
 
@@ -49,9 +52,6 @@ dir_option = click.option(
 @dir_option
 def check_command(directory: Path | None) -> None:
     """Validate every rubric file; print each problem as `file:path: reason`."""
-    from coachprog.rubrics.files import check_rubric_directory
-    from coachprog.rubrics.services import check_recorded_versions
-
     set_origin(Origin(ip=None, via="cli"))
     directory = _directory(directory)
     check = check_rubric_directory(directory)
@@ -75,8 +75,6 @@ def check_command(directory: Path | None) -> None:
 @dir_option
 def load_command(directory: Path | None) -> None:
     """Record each file's version in the database; unchanged files are left alone."""
-    from coachprog.rubrics.services import RubricRejected, load_rubric_files
-
     set_origin(Origin(ip=None, via="cli"))
     try:
         summary = load_rubric_files(SystemActor("rubrics load"), _directory(directory))
@@ -99,6 +97,4 @@ def load_command(directory: Path | None) -> None:
 @rubrics_cli.command("schema")
 def schema_command() -> None:
     """Print the JSON Schema of a rubric file (commit it as rubrics/schema.json)."""
-    from coachprog.rubrics.schema import rubric_json_schema_text
-
     click.echo(rubric_json_schema_text(), nl=False)

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from coachprog.db import UTCDateTime, utcnow
 from coachprog.extensions import db
 from coachprog.rubrics.domain import Rubric
+from coachprog.rubrics.schema import rubric_from_content
 
 
 class RubricVersion(db.Model):  # type: ignore[name-defined]
@@ -59,8 +60,6 @@ class _StoredContent:
 
 
 def _parse(stored: _StoredContent) -> Rubric:
-    from coachprog.rubrics.schema import rubric_from_content
-
     return rubric_from_content(stored.content)
 
 

@@ -9,7 +9,7 @@ checked before anything is written: a load or upload with any problem records no
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
@@ -19,7 +19,6 @@ import sqlalchemy as sa
 from flask import current_app
 from werkzeug.utils import secure_filename
 
-from coachprog.assessments.models import Assessment, Mark, RaterAssignment
 from coachprog.authority import SystemActor, require
 from coachprog.db import utcnow
 from coachprog.errors import DomainError, NotFound
@@ -78,18 +77,28 @@ def _kind(source: str) -> str:
     return "upload" if source.startswith(UPLOAD_PREFIX) else "file"
 
 
+# Marks live in assessments (above rubrics): the packages that record marks against a rubric
+# version register how to find the versions they used (`assessments.rubric_usage`, imported by
+# create_app), so the immutability rule here never imports them.
+VersionUsage = Callable[[Sequence[int] | None], set[int]]
+_usage_sources: list[VersionUsage] = []
+
+
+def register_version_usage(source: VersionUsage) -> VersionUsage:
+    """Add a source of used versions: given version ids (None: all), those some mark used."""
+    if source not in _usage_sources:
+        _usage_sources.append(source)
+    return source
+
+
 def used_version_ids(version_ids: Sequence[int] | None = None) -> set[int]:
     """Versions that some mark has used: those can never change again."""
-    query = (
-        sa.select(Assessment.rubric_version_id).distinct()
-        .join(RaterAssignment, RaterAssignment.assessment_id == Assessment.id)
-        .join(Mark, Mark.assignment_id == RaterAssignment.id)
-    )
-    if version_ids is not None:
-        if not version_ids:
-            return set()
-        query = query.where(Assessment.rubric_version_id.in_(version_ids))
-    return set(db.session.scalars(query))
+    if version_ids is not None and not version_ids:
+        return set()
+    used: set[int] = set()
+    for source in _usage_sources:
+        used |= source(version_ids)
+    return used
 
 
 def is_version_used(version: RubricVersion) -> bool:

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from coachprog.extensions import db
+from coachprog.errors import DomainError
 from coachprog.rubrics import services
 from coachprog.rubrics.domain import Purpose, Rubric
 from coachprog.rubrics.forms import RubricUploadForm
 from coachprog.rubrics.schema import MAX_FILE_BYTES
-from coachprog.web import authorize
+from coachprog.web import authorize, carry_out, rerender_status
 
 bp = Blueprint("rubrics", __name__, url_prefix="/rubrics")
 
@@ -52,25 +52,30 @@ def upload_rubric() -> Any:
     authorize("can_upload_rubric")
     form = RubricUploadForm()
     problems: list[str] = []
-    if form.validate_on_submit():
-        upload = form.file.data
-        data = upload.stream.read(MAX_FILE_BYTES + 1)
+
+    def upload() -> services.UploadResult:
+        data = form.file.data.stream.read(MAX_FILE_BYTES + 1)
         try:
-            result = services.upload_rubric(current_user, upload.filename or "", data)
+            return services.upload_rubric(current_user, form.file.data.filename or "", data)
         except services.RubricRejected as rejected:
-            db.session.rollback()
-            form.file.errors = [*form.file.errors, rejected.message]
-            problems = [problem.short() for problem in rejected.problems]
-        else:
-            db.session.commit()
-            row = result.version
-            if result.outcome is services.Outcome.UNCHANGED:
-                flash(f"{row.label} is already recorded with exactly this content; "
-                      "nothing changed.", "info")
-            else:
-                flash(f"{row.label} {result.outcome.value}.", "success")
-            return redirect(url_for("rubrics.view_rubric", key=row.rubric_key,
-                                    version=row.version))
-    status = 400 if request.method == "POST" else 200
+            problems.extend(problem.short() for problem in rejected.problems)
+            # The message goes beside the file field, the problems in a list under it.
+            raise DomainError(rejected.message,
+                              field_errors={"file": [rejected.message]}) from None
+
+    done = carry_out(form, upload, done=_uploaded)
+    if done:
+        return done
     return render_template("rubrics/rubric_upload.html", form=form, problems=problems,
-                           max_kb=MAX_FILE_BYTES // 1024), status
+                           max_kb=MAX_FILE_BYTES // 1024), rerender_status()
+
+
+def _uploaded(result: services.UploadResult) -> str:
+    """Say what the upload did (an unchanged file is news, not a success) and show it."""
+    row = result.version
+    if result.outcome is services.Outcome.UNCHANGED:
+        flash(f"{row.label} is already recorded with exactly this content; nothing changed.",
+              "info")
+    else:
+        flash(f"{row.label} {result.outcome.value}.", "success")
+    return url_for("rubrics.view_rubric", key=row.rubric_key, version=row.version)

@@ -7,11 +7,11 @@ from __future__ import annotations
 
 from datetime import datetime, time, timedelta
 
-from coachprog.practicum import domain
-from coachprog.practicum.models import LedgerEntry, PracticumEnrolment
-from coachprog.practicum.services import default_program
-from coachprog.practicum.supervision_models import GateDecision, OneOnOne, SessionFeedback
-from coachprog.practicum.triad_models import PeerTriad, PeerTriadMember
+from coachprog.practicum.ledger import domain
+from coachprog.practicum.ledger.models import LedgerEntry, PracticumEnrolment
+from coachprog.practicum.ledger.services import default_program
+from coachprog.practicum.supervision.models import GateDecision, OneOnOne, SessionFeedback
+from coachprog.practicum.triads.models import PeerTriad, PeerTriadMember
 from coachprog.seedlarge.context import Org, closed_assessment
 
 KIND_WEIGHTS = ((domain.COACHED, 55), (domain.LAB, 20), (domain.TRIAD, 10),

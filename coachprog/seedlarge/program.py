@@ -12,8 +12,11 @@ from typing import Any
 import sqlalchemy as sa
 
 from coachprog.audits import domain as audit_domain
-from coachprog.audits.models import Audit, AuditSample, CorrectiveAction, SupervisionEvent
-from coachprog.audits.services import _stratum_of, supervisors_by_coach
+from coachprog.audits.models import Audit, AuditSample, CorrectiveAction
+from coachprog.audits.sampling import domain as sampling_domain
+from coachprog.audits.sampling.services import stratum_of
+from coachprog.audits.structure.models import SupervisionEvent
+from coachprog.audits.structure.services import supervisors_by_coach
 from coachprog.certification import domain as cert_domain
 from coachprog.certification.models import (
     Certification,
@@ -42,7 +45,7 @@ def generate_audits(org: Org) -> None:
     any, is superseded: it was drawn over the demo's few coaches)."""
     coaches = sorted(active_coach_ids())
     sup_of = supervisors_by_coach()
-    population = [audit_domain.PopulationMember(c, _stratum_of(c, sup_of), 1.0)
+    population = [sampling_domain.PopulationMember(c, stratum_of(c, sup_of), 1.0)
                   for c in coaches]
     auditors = org.raters + org.masters
     quarters = _quarters(org, 4)
@@ -53,11 +56,11 @@ def generate_audits(org: Org) -> None:
         current = number == len(quarters) - 1
         start, end = audit_domain.quarter_bounds(quarter)
         seed = org.rng.randrange(2 ** 31)
-        result = audit_domain.draw_sample(population, percent=audit_domain.MIN_PERCENT,
-                                          seed=seed)
+        result = sampling_domain.draw_sample(population, percent=audit_domain.MIN_PERCENT,
+                                             seed=seed)
         drawn_at = datetime.combine(start + timedelta(days=3), time(9), org.now.tzinfo)
         sample_id = org.bulk.add(
-            AuditSample, quarter=quarter, seed=seed, method_version=audit_domain.METHOD_VERSION,
+            AuditSample, quarter=quarter, seed=seed, method_version=sampling_domain.METHOD_VERSION,
             percent=audit_domain.MIN_PERCENT, override_reason="",
             population=[{"coach_id": m.coach_id, "stratum": m.stratum, "weight": m.weight}
                         for m in population],

@@ -13,10 +13,10 @@ from types import SimpleNamespace
 
 import sqlalchemy as sa
 
-from coachprog.audits import fidelity
-from coachprog.audits.fidelity_models import FidelityDriftFlag, FidelitySignal
+from coachprog.audits.fidelity import domain as fidelity
+from coachprog.audits.fidelity.models import FidelityDriftFlag, FidelitySignal
+from coachprog.audits.fidelity.services import _fingerprint, _marker, drift_settings, load_terms
 from coachprog.audits.fidelity_seed import SESSIONS
-from coachprog.audits.fidelity_services import _fingerprint, _marker, drift_settings, load_terms
 from coachprog.coaching.models import Engagement
 from coachprog.extensions import db
 from coachprog.recordings.models import (

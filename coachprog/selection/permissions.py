@@ -23,8 +23,8 @@ from typing import Any
 
 from coachprog.authority import has_any_role, is_signed_in, permission
 from coachprog.roles import PROGRAM_STAFF, Role
-from coachprog.selection.conflicts import member_conflict
 from coachprog.selection.domain import CandidateStage, is_final
+from coachprog.selection.panel.conflicts import member_conflict
 
 SUPERVISOR_ROLES = (Role.MASTER_COACH, Role.LEAD_COACH)
 # Which role a user must hold to take each panel seat.
@@ -157,30 +157,3 @@ def can_sit_on_panel_for(user: Any, candidate: Any = None) -> bool:
 def can_view_nominations(user: Any, obj: Any = None) -> bool:
     """A manager's own nominations (whether each nominee accepted)."""
     return _person_id(user) is not None
-
-
-# --- adverse-impact monitoring ---
-# Kept together at the end of the file (the sprint rules above are edited separately), with
-# their own module imports under private names so the two sections never clash.
-from coachprog import authority as _authority  # noqa: E402
-from coachprog import roles as _roles  # noqa: E402
-
-
-@_authority.permission
-def can_view_adverse_impact(user: Any, obj: Any = None) -> bool:
-    """Adverse-impact reports (counts per demographic group) are for L&D only: master coaches,
-    raters, panel members, sponsors and managers take part in or watch the decisions the report
-    checks, so they never see demographics, not even as counts."""
-    return _authority.has_any_role(user, _roles.Role.ADMIN)
-
-
-@_authority.permission
-def can_self_report_demographics(user: Any, candidate: Any = None) -> bool:
-    """Only the candidate gives, changes or withdraws their own answers; nobody else (admins
-    included) sees or edits one person's answers. A nominee who has not accepted is not a
-    candidate yet."""
-    if candidate is None or not _authority.is_signed_in(user):
-        return False
-    person_id = getattr(user, "person_id", None)
-    return (person_id is not None and candidate.person_id == person_id
-            and "nominated" not in (candidate.stage, candidate.furthest_stage))

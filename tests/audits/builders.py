@@ -8,6 +8,7 @@ from typing import Any
 
 from coachprog.audits import services
 from coachprog.audits.models import Audit
+from coachprog.audits.sampling import services as sampling_services
 from coachprog.auth.models import User
 from coachprog.authority import SystemActor
 from coachprog.coaching.models import SupervisorAssignment
@@ -64,7 +65,7 @@ def matrix_audit() -> dict[str, Any]:
     """A sample with one audit whose auditor is not the matrix user."""
     auditor()
     coaches(3, supervisor())
-    sample = services.draw(ADMIN, "2026Q4", seed=1)
+    sample = sampling_services.draw(ADMIN, "2026Q4", seed=1)
     audit: Audit = sample.audits[0]
     db.session.commit()
     return {"sample_id": sample.id, "audit_id": audit.id}
@@ -81,7 +82,7 @@ def matrix_audit_recording() -> dict[str, Any]:
     recording = stored_recording(session(w.engagement, date(2026, 10, 20)), w.consent,
                                  Path("/nonexistent"))
     chosen_by = auditor()
-    sample = services.draw(ADMIN, "2026Q4", seed=1)
+    sample = sampling_services.draw(ADMIN, "2026Q4", seed=1)
     audit: Audit = sample.audits[0]
     assert audit.auditor_user_id == chosen_by.id
     services.choose_session(chosen_by, audit.id, recording.session_id)
@@ -109,3 +110,15 @@ def full_marks(level: str = "max") -> dict[str, str]:
         return {}
     pick = max if level == "max" else min
     return {b.id: str(pick(b.valid_values())) for b in rubric.behaviours}
+
+
+def world() -> dict:
+    """Two supervisor groups (7 and 3 coaches), two coaches with no supervisor, three
+    calibrated auditors; committed."""
+    lead_a, lead_b = supervisor(), supervisor()
+    group_a, group_b = coaches(7, lead_a), coaches(3, lead_b)
+    loners = coaches(2)
+    masters = [auditor(), auditor(), auditor()]
+    db.session.commit()
+    return {"leads": (lead_a, lead_b), "a": group_a, "b": group_b, "loners": loners,
+            "masters": masters}

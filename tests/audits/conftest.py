@@ -21,7 +21,7 @@ def clock() -> Iterator[list[datetime]]:
 
 @pytest.fixture(autouse=True)
 def drifting_ids(monkeypatch: pytest.MonkeyPatch) -> set[int]:
-    from coachprog.audits import fidelity_services
+    from coachprog.audits.fidelity import services as fidelity_services
 
     drifting: set[int] = set()
     monkeypatch.setattr(fidelity_services, "drifting_coach_ids", lambda: set(drifting))

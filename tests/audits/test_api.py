@@ -7,8 +7,9 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from coachprog.audits import services
+from coachprog.audits import actions
 from coachprog.audits.models import Audit, CorrectiveAction
+from coachprog.audits.sampling import services as sampling_services
 from coachprog.auth.services import create_api_token
 from coachprog.authority import SystemActor
 from coachprog.extensions import db
@@ -39,7 +40,7 @@ def _world() -> list:
 
 def _drawn(seed: int = 3):
     masters = _world()
-    sample = services.draw(ADMIN, "2026Q4", seed=seed)
+    sample = sampling_services.draw(ADMIN, "2026Q4", seed=seed)
     db.session.commit()
     return masters, sample
 
@@ -161,7 +162,7 @@ def _with_action(masters: list, sample) -> tuple[Audit, CorrectiveAction, object
     audit.outcome, audit.findings = "needs_development", "Advising crept in."
     db.session.flush()
     coach_user = UserFactory(roles=[Role.COACH], person_id=audit.coach_person_id)
-    action = services.add_action(ADMIN, audit.id, kind="retraining", description="Refresher",
+    action = actions.add_action(ADMIN, audit.id, kind="retraining", description="Refresher",
                                  owner_user_id=coach_user.id, due_on=date(2026, 12, 1))
     db.session.commit()
     return audit, action, mine, other

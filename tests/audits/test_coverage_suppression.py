@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 
 from flask.testing import FlaskClient
 
-from coachprog.audits import services
+from coachprog.audits import coverage
 from coachprog.audits.models import Audit, AuditSample
 from coachprog.authority import SystemActor
 from coachprog.extensions import db
@@ -47,7 +47,7 @@ def _sample() -> None:
 
 def test_a_small_group_takes_the_next_smallest_with_it_for_sponsors(app) -> None:
     _sample()
-    cov = services.coverage(SystemActor("tests"), "2026Q4", aggregates_only=True)
+    cov = coverage.coverage(SystemActor("tests"), "2026Q4", aggregates_only=True)
     by_name = {g.name: g for g in cov.groups}
     assert set(by_name) == set(NEUTRAL.values())
     assert by_name[NEUTRAL["Group Small"]].suppressed
@@ -57,7 +57,7 @@ def test_a_small_group_takes_the_next_smallest_with_it_for_sponsors(app) -> None
     shown = [g for g in cov.groups if not g.suppressed]
     # Total minus shown is the two withheld groups together, never one of them.
     assert cov.sampled - sum(g.sampled for g in shown) == 8
-    detail = services.coverage(SystemActor("tests"), "2026Q4")
+    detail = coverage.coverage(SystemActor("tests"), "2026Q4")
     assert not any(g.suppressed for g in detail.groups)
 
 

@@ -11,8 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from coachprog.audits import services
+from coachprog.audits import actions, recording_access, services
 from coachprog.audits.models import Audit
+from coachprog.audits.sampling import services as sampling_services
 from coachprog.auth.models import User
 from coachprog.authority import can
 from coachprog.errors import DomainError, NotPermitted
@@ -45,7 +46,7 @@ def _setup(folder: Path) -> dict:
         _named_segment(recs[key][0], f"Thanks Cora, I'm {w.coachee.name} by the way.")
     only = auditor()
     db.session.commit()
-    drawn = services.draw(ADMIN, "2026Q4", seed=1)
+    drawn = sampling_services.draw(ADMIN, "2026Q4", seed=1)
     audit = drawn.audits[0]
     mine = "a" if audit.coach_person_id == first.coach.id else "b"
     theirs = "b" if mine == "a" else "a"
@@ -65,7 +66,7 @@ def _audio(client, audit_id: int, recording_id: int) -> int:
 def test_auditor_opens_only_the_chosen_session(client, auth, clock, recordings_dir) -> None:
     s = _setup(recordings_dir)
     audit, user = s["audit"], s["auditor"]
-    assert len(services.current_sample("2026Q4").audits) == 1
+    assert len(sampling_services.current_sample("2026Q4").audits) == 1
     auth.login(user.email)
     # Before a session is chosen: nothing opens, on the audit page or the recordings pages.
     assert _audio(client, audit.id, s["chosen"].id) == 403
@@ -127,7 +128,7 @@ def test_auditor_pages_never_name_the_coach(client, auth, clock, recordings_dir)
     coach_user = db.session.scalar(db.select(User).where(User.person_id == s["coach"].id))
     coach_user.display_name = s["coach_name"]  # an account's name is the person's name
     db.session.commit()
-    owners = dict(services.action_owner_choices(user, audit))
+    owners = dict(actions.action_owner_choices(user, audit))
     assert owners[coach_user.id] == f"The coach (Coach A-{audit.id:04d})"
     post_form(client, f"/audits/audits/{audit.id}/actions", {
         "kind": "retraining", "owner_user_id": str(coach_user.id), "due_on": "2026-12-20"})
@@ -142,7 +143,7 @@ def test_consent_without_audit_scope_keeps_auditor_out(clock, tmp_path: Path) ->
     w = world(audit=False)
     recording = stored_recording(session(w.engagement, date(2026, 10, 20)), w.consent, tmp_path)
     only = auditor()
-    drawn = services.draw(ADMIN, "2026Q4", seed=1)
+    drawn = sampling_services.draw(ADMIN, "2026Q4", seed=1)
     audit = drawn.audits[0]
     with pytest.raises(DomainError, match="does not cover audit"):
         services.choose_session(only, audit.id, recording.session_id)
@@ -154,7 +155,7 @@ def test_consent_without_audit_scope_keeps_auditor_out(clock, tmp_path: Path) ->
     assert not can(only, "can_open_audit_recording", (audit, recording))
     w.consent.withdrawn_at, w.consent.scope_audit = None, False
     assert not can(only, "can_open_audit_recording", (audit, recording))
-    assert services.audit_recordings(only, audit) == []
+    assert recording_access.audit_recordings(only, audit) == []
 
 
 def test_session_choice_is_checked(clock, tmp_path: Path) -> None:
@@ -162,7 +163,7 @@ def test_session_choice_is_checked(clock, tmp_path: Path) -> None:
     old = session(w.engagement, date(2026, 6, 1))  # last quarter
     now = session(w.engagement, date(2026, 10, 1))
     only, other = auditor(), auditor()
-    audit = services.draw(ADMIN, "2026Q4", seed=1).audits[0]
+    audit = sampling_services.draw(ADMIN, "2026Q4", seed=1).audits[0]
     assigned = only if audit.auditor_user_id == only.id else other
     bystander = other if assigned is only else only
     with pytest.raises(DomainError, match="from this quarter"):
@@ -180,5 +181,5 @@ def test_open_escalation_flag_raises_weight(clock, tmp_path: Path) -> None:
     db.session.add(SensitiveFlag(recording_id=recording.id, category="crisis", terms=["x"],
                                  segment_positions=[0], status="open"))
     db.session.flush()
-    weights = {m.coach_id: m.weight for m in services.population_for("2026Q4")}
+    weights = {m.coach_id: m.weight for m in sampling_services.population_for("2026Q4")}
     assert weights[w.coach.id] == 4.0  # not recently audited x open escalation

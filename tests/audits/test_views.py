@@ -10,6 +10,7 @@ import pytest
 
 from coachprog.audits import services
 from coachprog.audits.models import Audit, AuditSample, CorrectiveAction
+from coachprog.audits.sampling import services as sampling_services
 from coachprog.extensions import db
 from coachprog.roles import Role
 from tests.audits.builders import ADMIN, auditor, coaches, full_marks, session_for, supervisor
@@ -52,7 +53,7 @@ def test_admin_draws_verifies_and_redraws(client, auth, clock) -> None:
 
 def test_auditor_sees_only_assigned_pseudonymised_and_decides(client, auth, clock) -> None:
     masters = _world()
-    sample = services.draw(ADMIN, "2026Q4", seed=3)
+    sample = sampling_services.draw(ADMIN, "2026Q4", seed=3)
     db.session.commit()
     audit = sample.audits[0]
     mine = next(m for m in masters if m.id == audit.auditor_user_id)
@@ -97,7 +98,7 @@ def test_auditor_sees_only_assigned_pseudonymised_and_decides(client, auth, cloc
 
 def test_admin_resolves_serious_concern(client, auth, clock) -> None:
     masters = _world()
-    sample = services.draw(ADMIN, "2026Q4", seed=3)
+    sample = sampling_services.draw(ADMIN, "2026Q4", seed=3)
     audit = sample.audits[0]
     user = next(m for m in masters if m.id == audit.auditor_user_id)
     services.decide(user, audit.id, session_id=None, observed=True, findings="Directive.",
@@ -131,7 +132,7 @@ def test_structure_and_events(client, auth, clock) -> None:
 
 def test_coverage_admin_and_sponsor(client, auth, clock) -> None:
     _world()
-    services.draw(ADMIN, "2026Q4", seed=3)
+    sampling_services.draw(ADMIN, "2026Q4", seed=3)
     db.session.commit()
     clock[0] = datetime(2027, 1, 4, tzinfo=UTC)
     auth.login_as(Role.ADMIN)
@@ -203,7 +204,7 @@ def test_sample_page_pages_its_tables_and_reassigns_on_its_own_page(client, auth
     from coachprog.audits import views
 
     masters = _world()
-    sample = services.draw(ADMIN, "2026Q4", seed=5, percent=50)
+    sample = sampling_services.draw(ADMIN, "2026Q4", seed=5, percent=50)
     db.session.commit()
     monkeypatch.setitem(app.config, "COACHPROG_PAGE_SIZE", 2)
     monkeypatch.setattr(views, "POPULATION_PAGE_SIZE", 4)
@@ -269,7 +270,7 @@ def test_group_labels_in_words_and_neutral_for_sponsors(client, auth, clock) -> 
     coaches(5, sups[1])
     auditor(), auditor()
     db.session.commit()
-    sample = services.draw(ADMIN, "2026Q4", seed=3)
+    sample = sampling_services.draw(ADMIN, "2026Q4", seed=3)
     db.session.commit()
     assert all("(#" not in m["stratum"] for m in sample.population)
     # An old stored label, rendered in words at display time.
@@ -292,7 +293,7 @@ def test_group_labels_in_words_and_neutral_for_sponsors(client, auth, clock) -> 
 
 
 def test_stratum_words_reads_old_labels() -> None:
-    from coachprog.audits import domain
+    from coachprog.audits.sampling import domain
     assert domain.stratum_words("Pablo Zhou (#3)") == "Coaches supervised by Pablo Zhou"
     assert domain.stratum_words("(no supervisor)") == "Coaches with no supervisor"
     assert domain.stratum_words("Coaches supervised by Ana") == "Coaches supervised by Ana"

@@ -9,7 +9,7 @@ from datetime import date
 import pytest
 
 from coachprog.bias_audit import domain
-from coachprog.selection.impact import GroupKind
+from coachprog.selection.impact.domain import GroupKind
 
 
 def test_groups_read_as_plural_phrases_and_blanks_are_not_recorded() -> None:

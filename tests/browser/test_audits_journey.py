@@ -23,7 +23,7 @@ pytestmark = pytest.mark.browser
 
 def test_admin_draws_auditor_scores_action_created_and_closed(
         page: Any, console_errors: list[str], monkeypatch: pytest.MonkeyPatch) -> None:
-    from coachprog.audits import fidelity_services
+    from coachprog.audits.fidelity import services as fidelity_services
 
     monkeypatch.setattr(fidelity_services, "drifting_coach_ids", lambda: set())
     for coach in coaches(5, supervisor()):

@@ -12,7 +12,7 @@ from playwright.sync_api import expect
 
 from coachprog.extensions import db
 from tests.browser.journeys import open_menu_item, sign_in
-from tests.practicum.test_capstone_builders import FAILING, KPI, capstone_trainee, score, text
+from tests.practicum.capstone.builders import FAILING, KPI, capstone_trainee, score, text
 
 pytestmark = pytest.mark.browser
 
@@ -52,7 +52,7 @@ def test_trainee_submits_a_brief_supervisor_finds_it_and_a_revision_follows(
     expect(page.get_by_role("heading", name="Why this leader")).to_be_visible()
     page.context.clear_cookies()
 
-    from coachprog.practicum.capstone_models import CapstoneBrief
+    from coachprog.practicum.capstone.models import CapstoneBrief
 
     score(db.session.query(CapstoneBrief).one(), supervisor, FAILING)
     db.session.commit()

@@ -20,13 +20,13 @@ from coachprog.certification.models import Certification
 from coachprog.coaching.models import SupervisorAssignment
 from coachprog.db import set_clock
 from coachprog.extensions import db
-from coachprog.practicum import supervision_services
+from coachprog.practicum.supervision import gates
 from coachprog.roles import Role
 from tests.browser.journeys import create_admin, open_menu_item, sign_in
 from tests.certification.test_certificates import pdf_text
 from tests.coaching.builders import appointed_coach, paperwork
 from tests.factories import UserFactory
-from tests.supervision.builders import T0, enrol, log_hours, scored
+from tests.practicum.supervision.builders import T0, enrol, log_hours, scored
 
 pytestmark = pytest.mark.browser
 
@@ -48,7 +48,7 @@ def _passed_final_review(app: Flask) -> tuple[Any, Any, Any]:
         scored(coach, rater=supervisor, purpose="capstone")
         scored(coach, rater=master, at=T0 + timedelta(hours=2))
         with app.test_request_context():
-            supervision_services.decide_gate(master, coach.id, "final", outcome="passed",
+            gates.decide_gate(master, coach.id, "final", outcome="passed",
                                              note="Observed review passed")
     finally:
         set_clock(None)

@@ -21,12 +21,12 @@ from playwright.sync_api import expect
 
 from coachprog.db import set_clock
 from coachprog.extensions import db
-from coachprog.practicum.models import LedgerEntry
+from coachprog.practicum.ledger.models import LedgerEntry
 from coachprog.roles import Role
 from tests.browser.journeys import open_menu_item, sign_in
 from tests.factories import UserFactory
 from tests.practicum.builders import enrolled_trainee
-from tests.supervision.builders import scored
+from tests.practicum.supervision.builders import scored
 
 pytestmark = pytest.mark.browser
 

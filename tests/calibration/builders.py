@@ -10,12 +10,15 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
+import sqlalchemy as sa
+
+from coachprog.assessments.exercises import services
 from coachprog.assessments.models import Assessment, Mark, RaterAssignment
 from coachprog.authority import SystemActor
-from coachprog.calibration import services
-from coachprog.calibration.models import CalibrationExercise
+from coachprog.calibration.models import CalibrationExercise, RaterCalibration
 from coachprog.db import utcnow
 from coachprog.extensions import db
+from coachprog.governance.models import AuditEntry
 from coachprog.roles import Role
 from coachprog.rubrics.models import RubricVersion
 from coachprog.rubrics.schema import content_hash, load_rubric_text
@@ -113,3 +116,37 @@ def at(text: str) -> datetime:
     from datetime import UTC
 
     return datetime.fromisoformat(text).replace(tzinfo=UTC)
+
+
+GOLD = [marks(4, 2, 1), marks(2, 5, 0), marks(3, 3, 1)]
+
+
+def audit(action: str) -> list[AuditEntry]:
+    return list(db.session.scalars(sa.select(AuditEntry).where(AuditEntry.action == action)
+                                   .order_by(AuditEntry.id)))
+
+
+def decision(exercise_id: int, rater_id: int) -> RaterCalibration:
+    return db.session.scalars(sa.select(RaterCalibration).where(
+        RaterCalibration.exercise_id == exercise_id, RaterCalibration.rater_id == rater_id)).one()
+
+
+def draft(**overrides) -> services.ExerciseDraft:
+    values = {"title": "Spring", "rubric_version_id": None, "gold_rater_id": None,
+              "rater_ids": [], "evidence_item_ids": [], "new_item_titles": []}
+    values.update(overrides)
+    return services.ExerciseDraft(**values)
+
+
+def closed_exercise_with_two_raters() -> tuple[CalibrationExercise, Any, Any]:
+    """An exercise of three items closed with two raters: Ana calibrated, Bo not."""
+    ana, bo = user(Role.RATER, display_name="Ana"), user(Role.RATER, display_name="Bo")
+    ex = exercise(raters=[ana, bo], items=3)
+    score_all(ex, gold_id_of(ex), GOLD, {
+        ana.id: [marks(4, 2, 1), marks(2, 4, 0), marks(3, 3, 1)],
+        bo.id: [marks(5, 3, 1), marks(3, 5, 1), marks(4, 4, 1)],
+    })
+    services.close_exercise(SystemActor("test"), ex.id, at=at("2026-03-15T09:00:00"),
+                            threshold=0.6, months=12)
+    db.session.commit()
+    return ex, ana, bo

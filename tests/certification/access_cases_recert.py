@@ -20,7 +20,7 @@ from coachprog.certification.models import Certification, CertificationEvidence
 from coachprog.db import utcnow
 from coachprog.extensions import db
 from coachprog.people.models import Person
-from coachprog.practicum.models import LedgerEntry
+from coachprog.practicum.ledger.models import LedgerEntry
 from coachprog.roles import Role
 from coachprog.rubrics.models import RubricVersion
 from coachprog.rubrics.schema import content_hash, load_rubric_text

@@ -19,7 +19,7 @@ def _token(user) -> str:
 
 
 def test_coach_reads_own_status_but_not_anothers(client, monkeypatch):
-    from coachprog.practicum import supervision_services
+    from coachprog.practicum.supervision import services as supervision_services
 
     monkeypatch.setattr(supervision_services, "final_review", lambda pid: None)
     monkeypatch.setattr(supervision_services, "capstone_passed", lambda pid: False)

@@ -24,7 +24,7 @@ from coachprog.db import set_clock
 from coachprog.errors import DomainError, NotFound, NotPermitted
 from coachprog.extensions import db
 from coachprog.governance.models import AuditEntry
-from coachprog.practicum.models import LedgerEntry
+from coachprog.practicum.ledger.models import LedgerEntry
 from coachprog.roles import Role
 from tests.certification.access_cases_recert import (
     BRIEF,

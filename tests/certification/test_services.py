@@ -129,8 +129,8 @@ def test_tick_needs_admin():
 
 
 def test_evaluate_level_with_evidence_not_available(monkeypatch, app):
-    from coachprog.practicum import services as practicum
-    from coachprog.practicum import supervision_services
+    from coachprog.practicum.ledger import services as practicum
+    from coachprog.practicum.supervision import services as supervision_services
 
     def not_yet(*args, **kwargs):
         raise NotImplementedError

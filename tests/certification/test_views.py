@@ -355,7 +355,7 @@ def test_non_deciders_cannot_open_or_approve(client: FlaskClient, auth: Auth,
 
 def test_dashboard_lists_who_passed_the_final_review_until_a_decision_is_opened(
         client: FlaskClient, auth: Auth, evidence: dict[str, bool]) -> None:
-    from coachprog.practicum.supervision_models import GateDecision
+    from coachprog.practicum.supervision.models import GateDecision
 
     passed, failed, retried = (PersonFactory(name=n) for n in ("Pia Passed", "Finn Failed",
                                                                "Rita Retried"))

@@ -6,11 +6,11 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 
-from coachprog.audits.fidelity_models import FidelityDriftFlag, FidelitySignal
+from coachprog.audits.fidelity.models import FidelityDriftFlag, FidelitySignal
 from coachprog.audits.fidelity_seed import DEMO_GOALS
 from coachprog.audits.models import Audit, AuditSample
+from coachprog.audits.sampling.assignment import auditor_refusal
 from coachprog.audits.seed import AUDIT_EXERCISE_TITLE
-from coachprog.audits.services import auditor_refusal
 from coachprog.auth.models import User
 from coachprog.calibration.models import CalibrationExercise, RaterCalibration
 from coachprog.calibration.services import is_calibrated

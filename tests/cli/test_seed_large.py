@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from coachprog.assessments.models import Assessment, Mark
-from coachprog.audits.fidelity_models import FidelitySignal
+from coachprog.audits.fidelity.models import FidelitySignal
 from coachprog.audits.models import Audit, AuditSample
 from coachprog.auth.models import User
 from coachprog.calibration.models import RaterCalibration
@@ -14,8 +14,8 @@ from coachprog.coaching.models import CoachPaperwork, Engagement, SupervisorAssi
 from coachprog.extensions import db
 from coachprog.governance.models import AuditEntry
 from coachprog.people.models import Person
-from coachprog.practicum.models import LedgerEntry, PracticumEnrolment
-from coachprog.practicum.supervision_models import GateDecision, OneOnOne, SessionFeedback
+from coachprog.practicum.ledger.models import LedgerEntry, PracticumEnrolment
+from coachprog.practicum.supervision.models import GateDecision, OneOnOne, SessionFeedback
 from coachprog.recordings.models import (
     CoacheeConsent,
     CoachingSession,
@@ -69,7 +69,7 @@ def test_seed_with_sizes_builds_the_demo_and_a_large_organisation(runner, monkey
     assert _count(sa.select(Audit.id).where(Audit.coach_person_id.not_in(appointed))
                   .subquery()) == 0
     # Stored fidelity signals carry the marker a refresh computes: it reads nothing again.
-    from coachprog.audits import fidelity_services
+    from coachprog.audits.fidelity import services as fidelity_services
 
     refreshed = fidelity_services.refresh_all()
     assert refreshed.checked == 0 and refreshed.recomputed == 0 and refreshed.removed == 0

@@ -16,8 +16,8 @@ from coachprog.coaching import services as coaching
 from coachprog.coaching.models import CoachPaperwork, Engagement
 from coachprog.extensions import db
 from coachprog.people.models import Person
-from coachprog.practicum import capstone_services
-from coachprog.practicum import services as practicum
+from coachprog.practicum.capstone import services as capstone_services
+from coachprog.practicum.ledger import services as practicum
 from coachprog.recordings import storage
 from coachprog.recordings.consent import domain as consent_domain
 from coachprog.recordings.consent import services as consent_rules
@@ -26,8 +26,9 @@ from coachprog.safeguarding.escalations import services as escalations
 from coachprog.safeguarding.escalations.models import EscalationCase
 from coachprog.safeguarding.incidents.models import Incident
 from coachprog.seed import DEMO_SPRINT
-from coachprog.selection import services as selection
+from coachprog.selection.candidates import services as candidate_services
 from coachprog.selection.models import Sprint
+from coachprog.selection.panel import services as panel_services
 
 SEED = ["seed", "--people", "120"]
 
@@ -77,7 +78,8 @@ def test_the_demo_sprint_has_work_at_several_stages_and_moves_are_possible(seede
     stages = sorted(c.stage for c in sprint.candidates if c.stage != "nominated")
     assert stages == ["applied", "applied", "interview", "interview", "rejected", "simulations"]
     movable = {c.stage for c in sprint.candidates
-               if c.stage not in ("rejected", "nominated") and not selection.what_is_missing(c)}
+               if c.stage not in ("rejected", "nominated")
+               and not candidate_services.what_is_missing(c)}
     # Admin can move someone on from applied, from interview and from simulations.
     assert movable == {"applied", "interview", "simulations"}
     # rater@ has an interview to score, with the evidence item it is about.
@@ -94,7 +96,7 @@ def test_no_panel_member_is_conflicted_with_any_demo_candidate(seeded) -> None:
     assert sprint.candidates
     for seat in sprint.panel:
         for candidate in sprint.candidates:
-            assert selection.panel_conflict(seat.user, candidate) is None, (
+            assert panel_services.panel_conflict(seat.user, candidate) is None, (
                 seat.user.email, candidate.person.name)
 
 
@@ -273,7 +275,7 @@ def test_rater_has_a_blind_review_of_coachs_recorded_session_to_hear_and_read(
 def test_master_coach_supervises_the_drifting_coach_and_has_a_moderation_waiting(
         seeded) -> None:
     from coachprog.audits import fidelity_seed
-    from coachprog.audits.fidelity_models import FidelityDriftFlag
+    from coachprog.audits.fidelity.models import FidelityDriftFlag
 
     master = _user("master@demo.example")
     coach_id = db.session.scalar(sa.select(Engagement.coach_person_id).where(

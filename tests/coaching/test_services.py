@@ -22,7 +22,7 @@ from coachprog.extensions import db
 from coachprog.governance.models import AuditEntry
 from coachprog.people.models import Person
 from coachprog.roles import Role
-from coachprog.selection.domain import match_problems
+from coachprog.selection.appointment.domain import match_problems
 from tests.assessments.builders import assessment, rater
 from tests.coaching.builders import (
     appointed_coach,

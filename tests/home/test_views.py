@@ -12,8 +12,9 @@ from coachprog.authority import SystemActor, can
 from coachprog.db import utcnow
 from coachprog.extensions import db
 from coachprog.roles import Role
-from coachprog.selection import services as selection
 from coachprog.selection.domain import CandidateStage
+from coachprog.selection.entries import services as entry_services
+from coachprog.selection.practice import services as practice_services
 from tests.factories import PersonFactory, UserFactory
 from tests.selection.builders import APPLICATION, candidate_at, sprint
 
@@ -176,7 +177,7 @@ def test_employees_see_open_sprints_and_their_candidacy(auth, client) -> None:
     assert "Spring cohort takes nominations and applications until" in page
 
     user = db.session.query(User).filter_by(person_id=person.id).one()
-    candidate = selection.apply(user, row, text=APPLICATION)
+    candidate = entry_services.apply(user, row, text=APPLICATION)
     db.session.commit()
     page = client.get("/").get_data(as_text=True)
     assert "Your candidacy in Spring cohort: Applied" in page
@@ -194,7 +195,7 @@ def test_panel_members_see_decisions_to_record(auth, client) -> None:
 
 def test_late_stages_and_unverified_hours_reach_admins_and_supervisors(auth, client) -> None:
     candidate = candidate_at(CandidateStage.SUPERVISED_PRACTICE)
-    selection.log_practice_hours(SystemActor("t"), candidate, session_date=utcnow().date(),
+    practice_services.log_practice_hours(SystemActor("t"), candidate, session_date=utcnow().date(),
                                  minutes=60)
     row = candidate.sprint
     row.start_date = utcnow().date() - timedelta(days=70)  # practice should be over

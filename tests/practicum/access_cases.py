@@ -24,8 +24,8 @@ ENTRY_BODY = {"kind": "reflective_lab", "starts_at": "2020-01-06T09:00:00Z", "mi
 def matrix_capstone() -> dict:
     """A trainee with a submitted PDF brief (the matrix user is nobody of theirs)."""
     from coachprog.extensions import db
-    from coachprog.practicum import capstone_services
-    from tests.practicum.test_capstone_builders import capstone_trainee, draft, pdf_bytes
+    from coachprog.practicum.capstone import services as capstone_services
+    from tests.practicum.capstone.builders import capstone_trainee, draft, pdf_bytes
 
     person, trainee, _, engagement = capstone_trainee()
     brief = capstone_services.submit_brief(trainee, person.id, draft(
@@ -37,7 +37,7 @@ def matrix_capstone() -> dict:
 def matrix_triad() -> dict:
     """A triad of three enrolled trainees (the matrix user is none of them)."""
     from coachprog.extensions import db
-    from coachprog.practicum import triad_services
+    from coachprog.practicum.triads import services as triad_services
 
     members = [enrolled_trainee() for _ in range(3)]
     triad = triad_services.form_triad(members[0][1], name="Matrix triad",

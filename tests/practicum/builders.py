@@ -11,9 +11,9 @@ from coachprog.auth.models import User
 from coachprog.coaching.models import SupervisorAssignment
 from coachprog.extensions import db
 from coachprog.people.models import Person
-from coachprog.practicum import domain
-from coachprog.practicum.models import LedgerEntry, PracticumEnrolment
-from coachprog.practicum.services import default_program
+from coachprog.practicum.ledger import domain
+from coachprog.practicum.ledger.models import LedgerEntry, PracticumEnrolment
+from coachprog.practicum.ledger.services import default_program
 from coachprog.roles import Role
 from tests.factories import PersonFactory, UserFactory
 

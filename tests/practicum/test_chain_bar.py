@@ -11,10 +11,12 @@ from coachprog.authority import can
 from coachprog.errors import DomainError
 from coachprog.extensions import db
 from coachprog.people import services as people
-from coachprog.practicum import services, supervision_services
+from coachprog.practicum.ledger import services, trainees
+from coachprog.practicum.supervision import services as supervision_services
+from coachprog.practicum.supervision.overview import program_overview
 from coachprog.recordings import supervision as recording_supervision
 from coachprog.roles import Role
-from coachprog.selection import services as selection
+from coachprog.selection.panel import services as selection
 from tests.factories import PersonFactory, UserFactory
 from tests.practicum.builders import enrolled_trainee, entry
 from tests.recordings.recording_builders import (
@@ -58,7 +60,7 @@ def test_a_supervisor_reorganised_above_their_trainee_loses_every_predicate(app)
     # Before: the assigned lead coach reads and verifies.
     assert can(supervisor, "can_view_practicum_ledger", person.id)
     assert can(supervisor, "can_verify_practicum_entry", row)
-    assert [r.person.id for r in services.list_trainees(supervisor)[0]] == [person.id]
+    assert [r.person.id for r in trainees.list_trainees(supervisor)[0]] == [person.id]
     with app.test_request_context():
         assert [i.id for i in services.entries_to_verify(supervisor)] == [row.id]
     assert supervision_services.trainee_ids_of(supervisor) == {person.id}
@@ -74,7 +76,7 @@ def test_a_supervisor_reorganised_above_their_trainee_loses_every_predicate(app)
                       ("can_view_capstone", person.id),
                       ("can_list_peer_triads", person.id)):
         assert not can(supervisor, name, obj), name
-    assert services.list_trainees(supervisor) == ([], 0)
+    assert trainees.list_trainees(supervisor) == ([], 0)
     with app.test_request_context():
         assert services.entries_to_verify(supervisor) == []
     assert supervision_services.trainee_ids_of(supervisor) == set()
@@ -86,14 +88,14 @@ def test_an_admin_or_master_coach_in_the_chain_sees_no_ledger_gate_or_overview_r
     db.session.commit()
     assert can(boss, "can_view_practicum_ledger", person.id)
     assert can(boss, "can_decide_practicum_gate", person.id)
-    assert person.id in {r.person.id for r in services.list_trainees(boss)[0]}
+    assert person.id in {r.person.id for r in trainees.list_trainees(boss)[0]}
     _reorganise_above(person.id, boss)
     db.session.commit()
     assert not can(boss, "can_view_practicum_ledger", person.id)
     assert not can(boss, "can_view_practicum_gate", person.id)
     assert not can(boss, "can_decide_practicum_gate", person.id)
-    assert person.id not in {r.person.id for r in services.list_trainees(boss)[0]}
-    overview = supervision_services.program_overview(boss)
+    assert person.id not in {r.person.id for r in trainees.list_trainees(boss)[0]}
+    overview = program_overview(boss)
     assert person.id not in {r.trainee.id for r in overview.rows}
 
 
@@ -196,7 +198,7 @@ def test_the_trainee_and_verify_lists_filter_in_sql_whatever_their_length(app) -
     def counts() -> tuple[int, int]:
         # A fresh app context, as each request has: nothing prefetched by an earlier call.
         with app.app_context(), counting_statements() as listed:
-            services.list_trainees(supervisor)
+            trainees.list_trainees(supervisor)
         with app.test_request_context(), counting_statements() as queued:
             services.entries_to_verify(supervisor)
         return len(listed), len(queued)
@@ -206,6 +208,6 @@ def test_the_trainee_and_verify_lists_filter_in_sql_whatever_their_length(app) -
     for _ in range(5):
         add_trainee()
     db.session.expire_all()
-    assert len(services.list_trainees(supervisor)[0]) == 6
+    assert len(trainees.list_trainees(supervisor)[0]) == 6
     db.session.expire_all()
     assert counts() == one

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from coachprog.extensions import db
-from coachprog.practicum import domain, services
+from coachprog.practicum.ledger import domain, services
 from coachprog.roles import Role
 from tests.factories import PersonFactory, UserFactory
 from tests.practicum.builders import enrolled_trainee, entry

@@ -9,11 +9,14 @@ from __future__ import annotations
 from typing import Any
 
 from coachprog.extensions import db
-from coachprog.selection import services as selection
 from coachprog.selection.domain import CandidateStage
+from coachprog.selection.entries import services as entry_services
+from coachprog.selection.practice import services as practice_services
 from tests.access import ADMIN_ONLY, DIRECTORY, Case, statuses
 from tests.factories import UserFactory
 from tests.selection.builders import SYSTEM, applicant, candidate_at, line, sprint
+from tests.selection.impact.access_cases import CASES as IMPACT_CASES
+from tests.selection.invitations.access_cases import CASES as INVITATION_CASES
 
 SUPERVISORS = statuses(403, master_coach=302, lead_coach=302)
 STAFF_REDIRECTED = statuses(403, admin=302, master_coach=302, lead_coach=302)
@@ -35,7 +38,7 @@ def matrix_candidate() -> dict[str, Any]:
 
 def matrix_practice() -> dict[str, Any]:
     candidate = candidate_at(CandidateStage.SUPERVISED_PRACTICE)
-    entry = selection.log_practice_hours(SYSTEM, candidate,
+    entry = practice_services.log_practice_hours(SYSTEM, candidate,
                                          session_date=candidate.sprint.start_date, minutes=60)
     db.session.commit()
     return {"sprint_id": candidate.sprint_id, "candidate_id": candidate.id, "entry_id": entry.id}
@@ -43,7 +46,7 @@ def matrix_practice() -> dict[str, Any]:
 
 def matrix_invitation() -> dict[str, Any]:
     manager, nominee = line(1)
-    entry = selection.nominate(UserFactory(person_id=manager.id), sprint(name="Matrix sprint"),
+    entry = entry_services.nominate(UserFactory(person_id=manager.id), sprint(name="Matrix sprint"),
                                nominee_employee_id=nominee.employee_id, why="Listens well.")
     db.session.commit()
     return {"token": entry.invitation_token}
@@ -67,6 +70,9 @@ CASES = [
          statuses(403, admin=302), setup=matrix_candidate),
     Case("selection.view_sprint", "GET", lambda o: f"/sprints/{o['sprint_id']}", DIRECTORY,
          setup=matrix_sprint),
+    Case("selection.list_candidates", "GET",
+         lambda o: f"/sprints/{o['sprint_id']}/candidates?stage=applied&q=a&page=1", DIRECTORY,
+         setup=matrix_candidate),
     Case("selection.seat_panel_member", "POST",
          lambda o: f"/sprints/{o['sprint_id']}/panel/business_sponsor",
          statuses(403, admin=302), setup=matrix_sprint),
@@ -109,3 +115,6 @@ CASES = [
     Case("selection.invitation", "POST", lambda o: f"/sprints/invitations/{o['token']}",
          statuses(400, anonymous=400), setup=matrix_invitation),
 ]
+
+# The sub-packages' routes (test_access collects one `access_cases.py` per top-level folder).
+CASES += [*IMPACT_CASES, *INVITATION_CASES]

@@ -16,9 +16,13 @@ from coachprog.people.models import Person
 from coachprog.roles import Role
 from coachprog.rubrics.models import RubricVersion
 from coachprog.selection import domain
-from coachprog.selection import services as selection
+from coachprog.selection.candidates import services as candidate_services
 from coachprog.selection.domain import CandidateStage
+from coachprog.selection.entries import services as entry_services
 from coachprog.selection.models import Candidate, Sprint
+from coachprog.selection.panel import services as panel_services
+from coachprog.selection.practice import services as practice_services
+from coachprog.selection.sprints import services as sprint_services
 from tests.assessments.builders import HIGH, LOW, calibrate, rubric_version
 from tests.factories import PersonFactory, UserFactory
 
@@ -45,7 +49,7 @@ def admin(**fields: Any) -> User:
 def sprint(*, start: date | None = None, capacity: int = 4, name: str = "Spring sprint",
            panel: bool = True) -> Sprint:
     """An open sprint that started today (entries open), with a full panel."""
-    row = selection.create_sprint(SYSTEM, selection.SprintDraft(
+    row = sprint_services.create_sprint(SYSTEM, sprint_services.SprintDraft(
         name=name, capacity=capacity, start_date=start or utcnow().date(),
         eligibility_notes="Twelve months in role."))
     if panel:
@@ -61,7 +65,7 @@ def seat_panel(row: Sprint) -> dict[str, User]:
         "business_sponsor": UserFactory(roles=[Role.SPONSOR], display_name="Sam Sponsor"),
     }
     for seat, user in members.items():
-        selection.seat_panel_member(SYSTEM, row, seat, user.id)
+        panel_services.seat_panel_member(SYSTEM, row, seat, user.id)
     return members
 
 
@@ -77,7 +81,7 @@ def line(depth: int = 2) -> list[Person]:
 def applicant(row: Sprint, person: Person | None = None) -> Candidate:
     person = person or PersonFactory()
     user = UserFactory(person_id=person.id)
-    return selection.apply(user, row, text=APPLICATION)
+    return entry_services.apply(user, row, text=APPLICATION)
 
 
 def passed_assessment(candidate: Candidate, purpose: str, marks: dict[str, str] | None = None,
@@ -85,7 +89,7 @@ def passed_assessment(candidate: Candidate, purpose: str, marks: dict[str, str] 
     """Create the stage assessment and have one calibrated rater submit `marks` (HIGH passes,
     LOW fails) so it closes."""
     stage_rubrics()
-    assessment = selection.create_stage_assessment(SYSTEM, candidate, purpose)
+    assessment = candidate_services.create_stage_assessment(SYSTEM, candidate, purpose)
     rater = UserFactory(roles=[Role.RATER])
     calibrate(rater, purpose)
     assignment = assessments.assign_rater(SYSTEM, assessment, rater.id)
@@ -97,18 +101,18 @@ def passed_assessment(candidate: Candidate, purpose: str, marks: dict[str, str] 
 def verified_hours(candidate: Candidate, hours: int = 8) -> None:
     supervisor = UserFactory(roles=[Role.LEAD_COACH])
     for day in range(hours):
-        entry = selection.log_practice_hours(
+        entry = practice_services.log_practice_hours(
             SYSTEM, candidate, session_date=candidate.sprint.start_date, minutes=60,
             note=f"Session {day + 1}")
-        selection.verify_practice_hours(supervisor, candidate, entry.id)
-    selection.record_practice_review(supervisor, candidate, title="Session 3 recording",
+        practice_services.verify_practice_hours(supervisor, candidate, entry.id)
+    practice_services.record_practice_review(supervisor, candidate, title="Session 3 recording",
                                      notes="Good contracting; let silences run longer.")
 
 
 def panel_decides(candidate: Candidate, verdict: str = "appoint") -> None:
     for member in candidate.sprint.panel:
         user = db.session.get(User, member.user_id)
-        selection.record_panel_decision(user, candidate, verdict=verdict,
+        panel_services.record_panel_decision(user, candidate, verdict=verdict,
                                         reasons="Strong questioning in both simulations.")
 
 
@@ -128,7 +132,7 @@ def candidate_at(stage: CandidateStage, row: Sprint | None = None) -> Candidate:
         if domain.PIPELINE.index(target) > domain.PIPELINE.index(stage):
             break
         prepare()
-        selection.advance_candidate(SYSTEM, candidate, target.value)
+        candidate_services.advance_candidate(SYSTEM, candidate, target.value)
     return candidate
 
 

@@ -23,7 +23,7 @@ import sqlalchemy as sa
 
 from coachprog.auth.models import User
 from coachprog.authority import SystemActor, require
-from coachprog.db import utcnow
+from coachprog.db import get_or_404, utcnow
 from coachprog.errors import DomainError, NotFound
 from coachprog.extensions import db
 from coachprog.governance import services as audit
@@ -156,10 +156,7 @@ def request_erasure(actor: Any, employee_id: str, reason: str) -> ErasureRequest
 
 def get_request(actor: Any, request_id: int) -> ErasureRequest:
     require(actor, "can_view_erasure_requests")
-    request = db.session.get(ErasureRequest, request_id)
-    if request is None:
-        raise NotFound("erasure request")
-    return request
+    return get_or_404(ErasureRequest, request_id, what="erasure request")
 
 
 def list_requests(actor: Any, *, page: int, per_page: int) -> tuple[Sequence[ErasureRequest], int]:

@@ -11,15 +11,12 @@ from flask import (
     Response,
     abort,
     current_app,
-    flash,
-    redirect,
     render_template,
     request,
     url_for,
 )
 from flask_login import current_user, login_required
 
-from coachprog.errors import DomainError
 from coachprog.extensions import db
 from coachprog.people.data_rights import pdf, services
 from coachprog.people.data_rights.forms import (
@@ -27,7 +24,7 @@ from coachprog.people.data_rights.forms import (
     ErasureCancelForm,
     ErasureRequestForm,
 )
-from coachprog.web import Pagination, apply_domain_error, authorize, no_store, page_arg
+from coachprog.web import Pagination, authorize, carry_out, no_store, page_arg
 
 bp = no_store(Blueprint("data_rights", __name__))
 FORMATS = ("json", "pdf")
@@ -81,21 +78,13 @@ def list_erasures() -> Any:
     if request.method == "GET":
         return _list_page(form)
     authorize("can_request_erasure")
-    if form.validate_on_submit():
-        try:
-            erasure = services.request_erasure(current_user, form.employee_id.data or "",
-                                               form.reason.data or "")
-        except DomainError as error:
-            db.session.rollback()
-            apply_domain_error(form, error)
-            if not error.field_errors:
-                flash(error.message, "error")
-            return _list_page(form, 409)
-        db.session.commit()
-        flash("Erasure asked for. A second admin must approve it before anything is erased.",
-              "success")
-        return redirect(url_for("data_rights.view_erasure", request_id=erasure.id))
-    return _list_page(form, 400)
+    if not form.validate_on_submit():
+        return _list_page(form, 400)
+    return carry_out(form, lambda: services.request_erasure(
+        current_user, form.employee_id.data or "", form.reason.data or ""),
+        done=lambda erasure: url_for("data_rights.view_erasure", request_id=erasure.id),
+        success="Erasure asked for. A second admin must approve it before anything is erased.",
+    ) or _list_page(form, 409)
 
 
 def _request_page(request_id: int, approve: ErasureApproveForm | None = None,
@@ -122,17 +111,15 @@ def approve_erasure(request_id: int) -> Any:
     form = ErasureApproveForm()
     if not form.validate_on_submit():
         return _request_page(request_id, form, 400)
-    try:
-        services.approve_erasure(current_user, request_id)
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "error")
+    response = carry_out(
+        form, lambda: services.approve_erasure(current_user, request_id),
+        done=url_for("data_rights.view_erasure", request_id=request_id),
+        success="The person is erased: their identifiers are replaced by the pseudonym "
+                "everywhere.")
+    if response is None:
         return _request_page(request_id, form, 409)
-    db.session.commit()
-    services.compact_database()
-    flash("The person is erased: their identifiers are replaced by the pseudonym everywhere.",
-          "success")
-    return redirect(url_for("data_rights.view_erasure", request_id=request_id))
+    services.compact_database()  # after the commit: the erased values leave the file too
+    return response
 
 
 @bp.route("/admin/erasure/<int:request_id>/cancel", methods=["POST"])
@@ -142,12 +129,7 @@ def cancel_erasure(request_id: int) -> Any:
     form = ErasureCancelForm()
     if not form.validate_on_submit():
         return _request_page(request_id, status=400)
-    try:
-        services.cancel_erasure(current_user, request_id)
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "error")
-        return _request_page(request_id, status=409)
-    db.session.commit()
-    flash("The erasure request is cancelled; nothing was erased.", "success")
-    return redirect(url_for("data_rights.view_erasure", request_id=request_id))
+    return carry_out(form, lambda: services.cancel_erasure(current_user, request_id),
+                     done=url_for("data_rights.view_erasure", request_id=request_id),
+                     success="The erasure request is cancelled; nothing was erased.",
+                     ) or _request_page(request_id, status=409)

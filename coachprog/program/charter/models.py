@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from coachprog.db import UTCDateTime, utcnow
+from coachprog.db import CreatedAtMixin, UTCDateTime, utcnow
 from coachprog.extensions import db
 
 if TYPE_CHECKING:
@@ -70,7 +70,7 @@ class ProgramCharter(db.Model):  # type: ignore[name-defined]
         back_populates="charter", order_by="ProgramGate.due_on, ProgramGate.id")
 
 
-class ProgramGate(db.Model):  # type: ignore[name-defined]
+class ProgramGate(CreatedAtMixin, db.Model):  # type: ignore[name-defined]
     __tablename__ = "program_gates"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -84,7 +84,6 @@ class ProgramGate(db.Model):  # type: ignore[name-defined]
     decided_by_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("users.id", ondelete="SET NULL"))
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     charter: Mapped[ProgramCharter] = relationship(back_populates="gates")
     decided_by: Mapped[User | None] = relationship()

@@ -12,8 +12,8 @@ import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
 from coachprog.authority import require
-from coachprog.db import utcnow
-from coachprog.errors import DomainError, NotFound
+from coachprog.db import get_or_404, utcnow
+from coachprog.errors import DomainError
 from coachprog.extensions import db
 from coachprog.governance import services as audit
 from coachprog.program.charter import domain
@@ -115,10 +115,7 @@ def monetisation(charter: ProgramCharter) -> Monetisation:
 
 
 def get_gate(gate_id: int) -> ProgramGate:
-    gate = db.session.get(ProgramGate, gate_id)
-    if gate is None:
-        raise NotFound("gate")
-    return gate
+    return get_or_404(ProgramGate, gate_id, what="gate")
 
 
 def is_locked(charter: ProgramCharter) -> bool:

@@ -4,16 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from coachprog.errors import DomainError
-from coachprog.extensions import db
 from coachprog.program import services as program
 from coachprog.program.charter import domain, services
 from coachprog.program.charter.forms import CharterForm, GateDecisionForm, GateForm
 from coachprog.program.charter.models import ProgramGate
-from coachprog.web import apply_domain_error, authorize
+from coachprog.web import authorize, carry_out, rerender_status
 
 bp = Blueprint("program_charter", __name__, url_prefix="/program")
 
@@ -35,22 +33,17 @@ def edit_charter() -> Any:
         form.currency.data = "EUR"
         form.coach_time_share.data, form.cost_months.data = 0.15, 12
         form.benefit_months.data, form.session_cap.data = 12, 8
-    if form.validate_on_submit():
+
+    def save() -> Any:
         values = {name: getattr(form, name).data for name in services.CHARTER_FIELDS}
         values["checklist"] = {key: getattr(form, f"check_{key}").data
                                for key in domain.CHECKLIST}
-        try:
-            services.save_charter(current_user, values)
-        except DomainError as error:
-            db.session.rollback()
-            apply_domain_error(form, error)
-        else:
-            db.session.commit()
-            flash("Charter saved.", "success")
-            return redirect(url_for("program.dashboard"))
-    status = 400 if request.method == "POST" else 200
-    return render_template("program/charter_form.html", form=form, charter=charter,
-                           checklist=_checklist_fields()), status
+        return services.save_charter(current_user, values)
+
+    return carry_out(form, save, done=url_for("program.dashboard"), success="Charter saved."
+                     ) or (render_template("program/charter_form.html", form=form,
+                                           charter=charter, checklist=_checklist_fields()),
+                           rerender_status())
 
 
 @bp.route("/gates/new", methods=["GET", "POST"])
@@ -59,24 +52,9 @@ def new_gate() -> Any:
     authorize("can_manage_program_charter")
     charter = services.get_charter()
     form = GateForm()
-    if form.validate_on_submit():
-        try:
-            gate = services.create_gate(current_user, name=form.name.data or "",
-                                        due_on=form.due_on.data, criteria=form.criteria.data
-                                        or "", reason=form.reason.data or "")
-        except DomainError as error:
-            db.session.rollback()
-            apply_domain_error(form, error)
-            if not error.field_errors:
-                flash(error.message, "error")
-        else:
-            db.session.commit()
-            flash("Gate saved.", "success")
-            return redirect(url_for("program_charter.view_gate", gate_id=gate.id))
-    status = 400 if request.method == "POST" else 200
-    locked = charter is not None and services.is_locked(charter)
-    return render_template("program/gate_form.html", form=form, gate=None, locked=locked,
-                           charter=charter), status
+    return carry_out(form, lambda: services.create_gate(current_user, **_gate_values(form)),
+                     done=_gate_url, success="Gate saved."
+                     ) or _gate_form(form, None, charter)
 
 
 @bp.route("/gates/<int:gate_id>/edit", methods=["GET", "POST"])
@@ -88,24 +66,25 @@ def edit_gate(gate_id: int) -> Any:
     if request.method == "GET":
         form.criteria.data = "\n".join(domain.criterion_from_dict(c).text()
                                        for c in gate.criteria)
-    if form.validate_on_submit():
-        try:
-            services.change_gate(current_user, gate, name=form.name.data or "",
-                                 due_on=form.due_on.data, criteria=form.criteria.data or "",
-                                 reason=form.reason.data or "")
-        except DomainError as error:
-            db.session.rollback()
-            apply_domain_error(form, error)
-            if not error.field_errors:
-                flash(error.message, "error")
-        else:
-            db.session.commit()
-            flash("Gate changed; the change is in its history.", "success")
-            return redirect(url_for("program_charter.view_gate", gate_id=gate.id))
-    status = 400 if request.method == "POST" else 200
-    return render_template("program/gate_form.html", form=form, gate=gate,
-                           locked=services.is_locked(gate.charter),
-                           charter=gate.charter), status
+    return carry_out(form, lambda: services.change_gate(current_user, gate,
+                                                        **_gate_values(form)),
+                     done=_gate_url(gate), success="Gate changed; the change is in its history."
+                     ) or _gate_form(form, gate, gate.charter)
+
+
+def _gate_values(form: GateForm) -> dict[str, Any]:
+    return {"name": form.name.data or "", "due_on": form.due_on.data,
+            "criteria": form.criteria.data or "", "reason": form.reason.data or ""}
+
+
+def _gate_url(gate: ProgramGate) -> str:
+    return url_for("program_charter.view_gate", gate_id=gate.id)
+
+
+def _gate_form(form: GateForm, gate: ProgramGate | None, charter: Any) -> Any:
+    locked = charter is not None and services.is_locked(charter)
+    return render_template("program/gate_form.html", form=form, gate=gate, locked=locked,
+                           charter=charter), rerender_status()
 
 
 def _gate_page(gate: ProgramGate, form: GateDecisionForm, status: int = 200) -> Any:
@@ -130,15 +109,6 @@ def decide_gate(gate_id: int) -> Any:
     gate = services.get_gate(gate_id)
     authorize("can_decide_program_gate", gate)
     form = GateDecisionForm()
-    if form.validate_on_submit():
-        try:
-            services.decide_gate(current_user, gate, decision=form.decision.data or "",
-                                 reason=form.reason.data or "")
-        except DomainError as error:
-            db.session.rollback()
-            apply_domain_error(form, error)
-        else:
-            db.session.commit()
-            flash("Decision recorded.", "success")
-            return redirect(url_for("program_charter.view_gate", gate_id=gate.id))
-    return _gate_page(gate, form, 400)
+    return carry_out(form, lambda: services.decide_gate(
+        current_user, gate, decision=form.decision.data or "", reason=form.reason.data or ""),
+        done=_gate_url(gate), success="Decision recorded.") or _gate_page(gate, form, 400)

@@ -10,11 +10,11 @@ from datetime import date, datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from coachprog.db import UTCDateTime, utcnow
+from coachprog.db import CreatedAtMixin, UTCDateTime, utcnow
 from coachprog.extensions import db
 
 
-class ProgramLeader(db.Model):  # type: ignore[name-defined]
+class ProgramLeader(CreatedAtMixin, db.Model):  # type: ignore[name-defined]
     __tablename__ = "program_leaders"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -23,7 +23,6 @@ class ProgramLeader(db.Model):  # type: ignore[name-defined]
     department: Mapped[str] = mapped_column(sa.String(200), default="")
     level: Mapped[str] = mapped_column(sa.String(64), default="")
     cohort: Mapped[str] = mapped_column(sa.String(64), default="")
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     observations: Mapped[list[ProgramObservation]] = relationship(back_populates="leader")
 

@@ -17,7 +17,7 @@ from typing import Any
 import sqlalchemy as sa
 from flask import current_app
 
-from coachprog.audits.fidelity_models import FidelitySignal
+from coachprog.audits.fidelity.models import FidelitySignal
 from coachprog.audits.models import Audit, AuditSample
 from coachprog.authority import require
 from coachprog.certification.models import Certification

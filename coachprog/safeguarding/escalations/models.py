@@ -8,11 +8,11 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from coachprog.auth.models import User
-from coachprog.db import UTCDateTime, utcnow
+from coachprog.db import ClosureMixin, UTCDateTime, utcnow
 from coachprog.extensions import db
 
 
-class EscalationCase(db.Model):  # type: ignore[name-defined]
+class EscalationCase(ClosureMixin, db.Model):  # type: ignore[name-defined]
     """One safeguarding concern on its category's path. Raised from a sensitive-topic flag
     (`sensitive_flag_id`, kept as a plain number too so a purged recording leaves the case) or
     by hand. Seen only by its owner and the people and roles its path names."""
@@ -37,10 +37,6 @@ class EscalationCase(db.Model):  # type: ignore[name-defined]
     path_version: Mapped[int] = mapped_column(sa.Integer, default=1)
     taken_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     outcome: Mapped[str | None] = mapped_column(sa.String(16))
-    closure_note: Mapped[str] = mapped_column(sa.Text, default="")
-    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    closed_by_id: Mapped[int | None] = mapped_column(
-        sa.ForeignKey("users.id", ondelete="SET NULL"))
 
     owner: Mapped[User | None] = relationship(foreign_keys=[owner_id])
     steps: Mapped[list[EscalationStep]] = relationship(

@@ -9,7 +9,7 @@ category says what was disclosed.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -18,7 +18,7 @@ from sqlalchemy.orm import selectinload
 
 from coachprog.auth.models import User
 from coachprog.authority import SystemActor, require
-from coachprog.db import utcnow
+from coachprog.db import fetch_page, get_or_404, opened_closed_open, utc_midnight, utcnow
 from coachprog.errors import DomainError, NotFound
 from coachprog.extensions import db
 from coachprog.governance import services as audit
@@ -167,11 +167,10 @@ def list_cases(actor: Any, *, page: int = 1, status: str = "") -> CaseList:
         query = query.where(EscalationCase.status == status)
     else:
         status = ""
-    total = db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery())) or 0
-    cases = db.session.scalars(
+    cases, total = fetch_page(
         query.options(selectinload(EscalationCase.owner))
-        .order_by(EscalationCase.raised_at.desc(), EscalationCase.id.desc())
-        .limit(PER_PAGE).offset((page - 1) * PER_PAGE)).all()
+        .order_by(EscalationCase.raised_at.desc(), EscalationCase.id.desc()),
+        page=page, per_page=PER_PAGE)
     book, now = current_paths(), utcnow()
     rows = [CaseRow(case, book.label(case.category), _overdue(case, now)) for case in cases]
     return CaseList(rows, total, page, status)
@@ -183,10 +182,7 @@ def _overdue(case: EscalationCase, now: datetime) -> bool:
 
 
 def _case(case_id: int) -> EscalationCase:
-    case = db.session.get(EscalationCase, case_id)
-    if case is None:
-        raise NotFound("escalation case")
-    return case
+    return get_or_404(EscalationCase, case_id, what="escalation case")
 
 
 @dataclass(frozen=True)
@@ -304,21 +300,11 @@ class CaseCounts:
     incidents: list[tuple[str, dict[str, int]]]  # (kind label, counts) in the period
 
 
-def _midnight(day: date) -> datetime:
-    return datetime(day.year, day.month, day.day, tzinfo=UTC)
-
-
 def count_escalations(start_day: date, end_day: date) -> dict[str, int]:
     """Scorecard source: cases raised and closed in [start, end) (UTC days), and open at the
     end (numbers only; no actor — the scorecard shows aggregates)."""
-    start, end = _midnight(start_day), _midnight(end_day)
-    raised = db.session.scalar(sa.select(sa.func.count(EscalationCase.id)).where(
-        EscalationCase.raised_at >= start, EscalationCase.raised_at < end)) or 0
-    closed = db.session.scalar(sa.select(sa.func.count(EscalationCase.id)).where(
-        EscalationCase.closed_at >= start, EscalationCase.closed_at < end)) or 0
-    open_now = db.session.scalar(sa.select(sa.func.count(EscalationCase.id)).where(
-        EscalationCase.raised_at < end,
-        sa.or_(EscalationCase.closed_at.is_(None), EscalationCase.closed_at >= end))) or 0
+    raised, closed, open_now = db.session.execute(opened_closed_open(
+        EscalationCase.raised_at, EscalationCase.closed_at, start_day, end_day)).one()
     return {"raised": raised, "closed": closed, "open": open_now}
 
 
@@ -326,7 +312,7 @@ def case_counts(actor: Any, start_day: date, end_day: date) -> CaseCounts:
     """Counts for L&D and sponsors: totals, and per category with small groups withheld."""
     require(actor, "can_view_escalation_counts")
     numbers = count_escalations(start_day, end_day)
-    start, end = _midnight(start_day), _midnight(end_day)
+    start, end = utc_midnight(start_day), utc_midnight(end_day)
     per_category = dict(db.session.execute(
         sa.select(EscalationCase.category, sa.func.count(EscalationCase.id))
         .where(EscalationCase.raised_at >= start, EscalationCase.raised_at < end)

@@ -6,11 +6,10 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from typing import Any
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, render_template, request, url_for
 from flask_login import current_user, login_required
 from wtforms.fields.choices import SelectChoice
 
-from coachprog.errors import DomainError
 from coachprog.extensions import db
 from coachprog.safeguarding.escalations import domain, services
 from coachprog.safeguarding.escalations.forms import (
@@ -21,7 +20,8 @@ from coachprog.safeguarding.escalations.forms import (
     EscalationTakeForm,
 )
 from coachprog.safeguarding.escalations.paths import current_paths
-from coachprog.web import Pagination, apply_domain_error, authorize, no_store, page_arg
+from coachprog.safeguarding.pages import render_register
+from coachprog.web import authorize, carry_out, no_store, page_arg, rerender_status
 
 bp = no_store(Blueprint("escalations", __name__, url_prefix="/safeguarding/escalations"))
 
@@ -29,10 +29,9 @@ bp = no_store(Blueprint("escalations", __name__, url_prefix="/safeguarding/escal
 @bp.route("/")
 @login_required
 def list_cases() -> Any:
-    page = services.list_cases(current_user, page=page_arg(),
-                               status=request.args.get("status", ""))
-    return render_template("safeguarding/escalation_list.html", page=page,
-                           pagination=Pagination(page.page, services.PER_PAGE, page.total),
+    listing = services.list_cases(current_user, page=page_arg(),
+                                  status=request.args.get("status", ""))
+    return render_register("safeguarding/escalation_list.html", listing, services.PER_PAGE,
                            statuses=domain.STATUS_LABELS)
 
 
@@ -44,21 +43,11 @@ def raise_case() -> Any:
     book = current_paths()
     form.category.choices = [SelectChoice("", "Choose…"),
                              *(SelectChoice(p.category, p.label) for p in book.paths)]
-    if form.validate_on_submit():
-        try:
-            services.raise_case(current_user, category=form.category.data or "",
-                                summary=form.summary.data or "")
-        except DomainError as error:
-            db.session.rollback()
-            apply_domain_error(form, error)
-            flash(error.message, "error")
-        else:
-            db.session.commit()
-            flash("The concern is raised and its owner has it. For your coachee's safety now, "
-                  "follow the program's emergency guidance as well.", "success")
-            return redirect(url_for("home.index"))
-    status = 400 if request.method == "POST" else 200
-    return render_template("safeguarding/escalation_raise.html", form=form), status
+    return carry_out(form, lambda: services.raise_case(
+        current_user, category=form.category.data or "", summary=form.summary.data or ""),
+        done=url_for("home.index"), success="The concern is raised and its owner has it. For "
+        "your coachee's safety now, follow the program's emergency guidance as well.",
+    ) or (render_template("safeguarding/escalation_raise.html", form=form), rerender_status())
 
 
 def _render_case(case_id: int, *, status: int = 200, step_form: EscalationStepForm | None = None,
@@ -83,71 +72,40 @@ def view_case(case_id: int) -> Any:
 @bp.route("/<int:case_id>/take", methods=["POST"])
 @login_required
 def take_case(case_id: int) -> Any:
-    try:
-        services.take_case(current_user, case_id)
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "error")
-    else:
-        db.session.commit()
-        flash("You own this case now.", "success")
-    return redirect(url_for(".view_case", case_id=case_id))
+    back = url_for(".view_case", case_id=case_id)
+    return carry_out(None, lambda: services.take_case(current_user, case_id), done=back,
+                     refused=back, success="You own this case now.")
 
 
 @bp.route("/<int:case_id>/steps/<int:step_id>", methods=["POST"])
 @login_required
 def record_step(case_id: int, step_id: int) -> Any:
     form = EscalationStepForm()
-    if form.validate_on_submit():
-        try:
-            services.complete_step(current_user, case_id, step_id, note=form.note.data or "",
-                                   not_needed=bool(form.not_needed.data))
-        except DomainError as error:
-            db.session.rollback()
-            apply_domain_error(form, error)
-            flash(error.message, "error")
-            return _render_case(case_id, status=400, step_form=form, failed_step=step_id)
-        db.session.commit()
-        flash("Step recorded.", "success")
-        return redirect(url_for(".view_case", case_id=case_id))
-    return _render_case(case_id, status=400, step_form=form, failed_step=step_id)
+    return carry_out(form, lambda: services.complete_step(
+        current_user, case_id, step_id, note=form.note.data or "",
+        not_needed=bool(form.not_needed.data)),
+        done=url_for(".view_case", case_id=case_id), success="Step recorded.",
+    ) or _render_case(case_id, status=400, step_form=form, failed_step=step_id)
 
 
 @bp.route("/<int:case_id>/close", methods=["POST"])
 @login_required
 def close_case(case_id: int) -> Any:
     form = EscalationCloseForm()
-    if form.validate_on_submit():
-        try:
-            services.close_case(current_user, case_id, outcome=form.outcome.data or "",
-                                note=form.note.data or "")
-        except DomainError as error:
-            db.session.rollback()
-            apply_domain_error(form, error)
-            flash(error.message, "error")
-        else:
-            db.session.commit()
-            flash("Case closed.", "success")
-            return redirect(url_for(".view_case", case_id=case_id))
-    return _render_case(case_id, status=400, close_form=form)
+    return carry_out(form, lambda: services.close_case(
+        current_user, case_id, outcome=form.outcome.data or "", note=form.note.data or ""),
+        done=url_for(".view_case", case_id=case_id), success="Case closed.",
+    ) or _render_case(case_id, status=400, close_form=form)
 
 
 @bp.route("/<int:case_id>/reopen", methods=["POST"])
 @login_required
 def reopen_case(case_id: int) -> Any:
     form = EscalationReopenForm()
-    if form.validate_on_submit():
-        try:
-            services.reopen_case(current_user, case_id, reason=form.reason.data or "")
-        except DomainError as error:
-            db.session.rollback()
-            apply_domain_error(form, error)
-            flash(error.message, "error")
-        else:
-            db.session.commit()
-            flash("Case reopened.", "success")
-            return redirect(url_for(".view_case", case_id=case_id))
-    return _render_case(case_id, status=400, reopen_form=form)
+    return carry_out(form, lambda: services.reopen_case(current_user, case_id,
+                                                        reason=form.reason.data or ""),
+                     done=url_for(".view_case", case_id=case_id), success="Case reopened.",
+                     ) or _render_case(case_id, status=400, reopen_form=form)
 
 
 @bp.route("/counts")

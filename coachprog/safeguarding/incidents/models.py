@@ -8,11 +8,11 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from coachprog.auth.models import User
-from coachprog.db import UTCDateTime, utcnow
+from coachprog.db import ClosureMixin, UTCDateTime, utcnow
 from coachprog.extensions import db
 
 
-class Incident(db.Model):  # type: ignore[name-defined]
+class Incident(ClosureMixin, db.Model):  # type: ignore[name-defined]
     """A privacy incident or an adverse effect, with severity, follow-up and closure. Names no
     person: the description says what happened without identifying anyone beyond need."""
 
@@ -30,9 +30,5 @@ class Incident(db.Model):  # type: ignore[name-defined]
     recorded_by_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("users.id", ondelete="SET NULL"))
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    closure_note: Mapped[str] = mapped_column(sa.Text, default="")
-    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    closed_by_id: Mapped[int | None] = mapped_column(
-        sa.ForeignKey("users.id", ondelete="SET NULL"))
 
     recorded_by: Mapped[User | None] = relationship(foreign_keys=[recorded_by_id])

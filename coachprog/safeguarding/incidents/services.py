@@ -10,8 +10,8 @@ from typing import Any
 import sqlalchemy as sa
 
 from coachprog.authority import require
-from coachprog.db import utcnow
-from coachprog.errors import DomainError, NotFound
+from coachprog.db import fetch_page, get_or_404, utcnow
+from coachprog.errors import DomainError
 from coachprog.extensions import db
 from coachprog.governance import services as audit
 from coachprog.safeguarding.incidents import domain
@@ -54,10 +54,8 @@ def list_incidents(actor: Any, *, page: int = 1, kind: str = "") -> IncidentList
         query = query.where(Incident.kind == kind)
     else:
         kind = ""
-    total = db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery())) or 0
-    rows = list(db.session.scalars(query.order_by(Incident.recorded_at.desc(),
-                                                  Incident.id.desc())
-                                   .limit(PER_PAGE).offset((page - 1) * PER_PAGE)))
+    rows, total = fetch_page(query.order_by(Incident.recorded_at.desc(), Incident.id.desc()),
+                             page=page, per_page=PER_PAGE)
     today = utcnow().date()
     return IncidentList(rows, frozenset(r.id for r in rows if domain.is_overdue(
         r.status, r.follow_up_due, today)), total, page, kind)
@@ -65,10 +63,7 @@ def list_incidents(actor: Any, *, page: int = 1, kind: str = "") -> IncidentList
 
 def get_incident(actor: Any, incident_id: int) -> Incident:
     require(actor, "can_manage_incidents")
-    row = db.session.get(Incident, incident_id)
-    if row is None:
-        raise NotFound("incident")
-    return row
+    return get_or_404(Incident, incident_id, what="incident")
 
 
 def close_incident(actor: Any, incident_id: int, *, note: str) -> Incident:

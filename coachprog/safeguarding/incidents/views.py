@@ -5,15 +5,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from coachprog.authority import can
-from coachprog.errors import DomainError
-from coachprog.extensions import db
 from coachprog.safeguarding.incidents import domain, services
 from coachprog.safeguarding.incidents.forms import IncidentCloseForm, IncidentRecordForm
-from coachprog.web import Pagination, apply_domain_error, authorize, no_store, page_arg
+from coachprog.safeguarding.pages import render_register
+from coachprog.web import authorize, carry_out, no_store, page_arg, rerender_status
 
 bp = no_store(Blueprint("incidents", __name__, url_prefix="/safeguarding/incidents"))
 
@@ -21,10 +20,9 @@ bp = no_store(Blueprint("incidents", __name__, url_prefix="/safeguarding/inciden
 @bp.route("/")
 @login_required
 def list_incidents() -> Any:
-    page = services.list_incidents(current_user, page=page_arg(),
-                                   kind=request.args.get("kind", ""))
-    return render_template("safeguarding/incident_list.html", page=page,
-                           pagination=Pagination(page.page, services.PER_PAGE, page.total),
+    listing = services.list_incidents(current_user, page=page_arg(),
+                                      kind=request.args.get("kind", ""))
+    return render_register("safeguarding/incident_list.html", listing, services.PER_PAGE,
                            kinds=domain.KIND_LABELS)
 
 
@@ -33,27 +31,24 @@ def list_incidents() -> Any:
 def record_incident() -> Any:
     authorize("can_record_incident")
     form = IncidentRecordForm()
-    if form.validate_on_submit():
-        try:
-            row = services.record_incident(current_user, domain.IncidentInput(
+    if form.is_submitted() and not form.validate():
+        flash("Nothing was recorded: see the notes next to the fields.", "error")
+    elif response := carry_out(form, lambda: services.record_incident(
+            current_user, domain.IncidentInput(
                 kind=form.kind.data or "", severity=form.severity.data or "",
                 title=form.title.data or "", description=form.description.data or "",
                 occurred_on=form.occurred_on.data, follow_up=form.follow_up.data or "",
-                follow_up_due=form.follow_up_due.data))
-        except DomainError as error:
-            db.session.rollback()
-            apply_domain_error(form, error)
-            flash(error.message, "error")
-        else:
-            db.session.commit()
-            flash("Recorded. L&D follows it up.", "success")
-            if can(current_user, "can_manage_incidents"):
-                return redirect(url_for(".view_incident", incident_id=row.id))
-            return redirect(url_for("home.index"))
-    elif form.errors:
-        flash("Nothing was recorded: see the notes next to the fields.", "error")
-    status = 400 if request.method == "POST" else 200
-    return render_template("safeguarding/incident_record.html", form=form), status
+                follow_up_due=form.follow_up_due.data)),
+            done=_after_recording, success="Recorded. L&D follows it up."):
+        return response
+    return render_template("safeguarding/incident_record.html", form=form), rerender_status()
+
+
+def _after_recording(row: Any) -> str:
+    # Whoever manages incidents goes on to the record; a coach, whose page it is not, goes home.
+    if can(current_user, "can_manage_incidents"):
+        return url_for(".view_incident", incident_id=row.id)
+    return url_for("home.index")
 
 
 @bp.route("/<int:incident_id>", methods=["GET", "POST"])
@@ -61,18 +56,11 @@ def record_incident() -> Any:
 def view_incident(incident_id: int) -> Any:
     row = services.get_incident(current_user, incident_id)
     form = IncidentCloseForm()
-    if form.validate_on_submit():
-        try:
-            services.close_incident(current_user, incident_id, note=form.note.data or "")
-        except DomainError as error:
-            db.session.rollback()
-            apply_domain_error(form, error)
-            flash(error.message, "error")
-            row = services.get_incident(current_user, incident_id)
-        else:
-            db.session.commit()
-            flash("Closed.", "success")
-            return redirect(url_for(".view_incident", incident_id=incident_id))
-    status = 400 if request.method == "POST" else 200
-    return render_template("safeguarding/incident_view.html", row=row, form=form,
-                           kinds=domain.KIND_LABELS, severities=domain.SEVERITY_LABELS), status
+    # A refusal rolls back: the row reads its stored values again when the page shows it.
+    return carry_out(form, lambda: services.close_incident(current_user, incident_id,
+                                                           note=form.note.data or ""),
+                     done=url_for(".view_incident", incident_id=incident_id), success="Closed.",
+                     ) or (render_template("safeguarding/incident_view.html", row=row, form=form,
+                                           kinds=domain.KIND_LABELS,
+                                           severities=domain.SEVERITY_LABELS),
+                           rerender_status())

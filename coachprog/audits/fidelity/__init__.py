@@ -1,0 +1,1 @@
+"""Fidelity signals: per-session signals from transcripts and drift flags (prompts for review)."""

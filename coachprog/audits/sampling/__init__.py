@@ -1,0 +1,2 @@
+"""Quarterly audit sampling: the stratified draw, its record and verification, and auditor
+assignment."""

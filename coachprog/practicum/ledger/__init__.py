@@ -1,0 +1,1 @@
+"""The practicum hours ledger: programs, enrolment, logged and verified hours, progress, export."""

@@ -1,0 +1,1 @@
+"""Supervision of trainees: review deadlines, the queue, feedback, one-to-ones and the gates."""

@@ -1,0 +1,1 @@
+"""Peer triads: three trainees practising in rotation as coach, client and observer."""

@@ -35,7 +35,7 @@ def main() -> int:
 
     from coachprog import create_app
     from coachprog.authority import SystemActor
-    from coachprog.certification import certificates
+    from coachprog.certification.certificates import services as certificates
     from coachprog.certification.models import Certification
     from coachprog.extensions import db
     from coachprog.jobs.models import Job

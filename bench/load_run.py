@@ -129,12 +129,12 @@ def queue_transcription(args: argparse.Namespace) -> int:
     from coachprog import create_app
     from coachprog.auth.models import User
     from coachprog.coaching.models import Engagement
-    from coachprog.coaching.seed import DEMO_GOALS
     from coachprog.db import utcnow
     from coachprog.extensions import db
     from coachprog.governance.services import Origin, set_origin
     from coachprog.recordings import services
     from coachprog.recordings.models import CoachingSession, Recording
+    from coachprog.seed.coaching import DEMO_GOALS
 
     os.environ.update(child_env(args))
     app = create_app()

@@ -145,10 +145,14 @@ def _register_domains(app: Flask) -> None:
     import coachprog.bias_audit.permissions
     import coachprog.calibration.models
     import coachprog.calibration.permissions
+    import coachprog.certification.certificates.jobs
+    import coachprog.certification.certificates.permissions
+    import coachprog.certification.hooks
     import coachprog.certification.jobs
     import coachprog.certification.models
     import coachprog.certification.permissions
-    import coachprog.certification.recert_permissions
+    import coachprog.certification.recertification.permissions
+    import coachprog.certification.recertification.services
     import coachprog.coaching.models
     import coachprog.coaching.permissions
     import coachprog.governance.permissions
@@ -178,6 +182,7 @@ def _register_domains(app: Flask) -> None:
     import coachprog.program.scorecard.sources
     import coachprog.recordings.models
     import coachprog.recordings.permissions
+    import coachprog.recordings.retention.jobs
     import coachprog.recordings.review.scoring
     import coachprog.recordings.transcription.jobs
     import coachprog.rubrics.models
@@ -228,7 +233,10 @@ def _register_personal_data_sections() -> None:
 def _register_interfaces(app: Flask) -> None:
     from flask_login import current_user
 
-    # The ledger, capstone and triad pages attach their routes to the one practicum blueprint.
+    # Pages of sub-packages that attach their routes to their package's one blueprint
+    # (certification: certificates and recertification; practicum: ledger, capstone, triads).
+    import coachprog.certification.certificates.views
+    import coachprog.certification.recertification.views
     import coachprog.practicum.capstone.views
     import coachprog.practicum.ledger.views
     import coachprog.practicum.triads.views  # noqa: F401
@@ -241,7 +249,7 @@ def _register_interfaces(app: Flask) -> None:
     from coachprog.auth.views import bp as auth_bp
     from coachprog.authority import can
     from coachprog.bias_audit.views import bp as bias_audit_bp
-    from coachprog.certification.verify_views import bp as verify_bp
+    from coachprog.certification.certificates.verify_views import bp as verify_bp
     from coachprog.certification.views import bp as certification_bp
     from coachprog.coaching.views import bp as coaching_bp
     from coachprog.governance.services import Origin, set_origin

@@ -38,7 +38,6 @@ PURE_BESIDE_DOMAIN = (
     "selection/entries/domain.py",
     "selection/appointment/domain.py",
     "recordings/review/sensitive.py",
-    "certification/recert_domain.py",
     "people/data_rights/domain.py",
     "policy/domain.py",
     "roles.py",

@@ -16,8 +16,8 @@ from bench.pages import PAGES, ids, measure_role
 from coachprog.auth.services import hash_password
 from coachprog.authority import SystemActor
 from coachprog.extensions import db
-from coachprog.seed import seed_demo
-from coachprog.seedlarge import Sizes, generate
+from coachprog.seed.demo import seed_demo
+from coachprog.seed.large import Sizes, generate
 from tests.conftest import _clean_tables
 
 PASSWORD = "statement counts demo password"

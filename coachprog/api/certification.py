@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from coachprog.api import current_api_user, operation
-from coachprog.certification import recert_services, services
+from coachprog.certification import services
+from coachprog.certification.recertification import services as recert_services
 
 
 @operation("GET", "/certification/people/<int:person_id>",

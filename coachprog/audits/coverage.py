@@ -16,7 +16,7 @@ from coachprog.audits.models import Audit
 from coachprog.audits.sampling import domain as sampling_domain
 from coachprog.audits.sampling.services import check_quarter, current_sample
 from coachprog.authority import require
-from coachprog.coaching.services import active_coach_ids
+from coachprog.coaching.roster.services import active_coach_ids
 from coachprog.db import utcnow
 from coachprog.extensions import db
 from coachprog.governance.domain import total_reveals_withheld, withheld_labels

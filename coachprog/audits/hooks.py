@@ -14,7 +14,7 @@ from coachprog.audits import services
 from coachprog.audits.coverage import coverage
 from coachprog.audits.sampling.services import current_quarter
 from coachprog.authority import can
-from coachprog.coaching.services import register_match_blocker
+from coachprog.coaching.engagements.services import register_match_blocker
 from coachprog.panels import Item, Panel, register_panel_source
 
 

@@ -37,7 +37,7 @@ from coachprog.audits.sampling import services as sampling_services
 from coachprog.audits.sampling.eligibility import auditor_options
 from coachprog.audits.structure import services as structure_services
 from coachprog.authority import can
-from coachprog.coaching.services import active_coach_ids
+from coachprog.coaching.roster.services import active_coach_ids
 from coachprog.db import get_or_404, utcnow
 from coachprog.errors import DomainError
 from coachprog.extensions import db

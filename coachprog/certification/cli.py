@@ -8,15 +8,17 @@ import click
 from flask import Flask
 from flask.cli import AppGroup
 
+from coachprog.certification.jobs import scheduled_tick
+from coachprog.certification.levels.files import LevelsInvalid
+from coachprog.certification.levels.services import levels_file, levels_policy
+from coachprog.governance.services import Origin, set_origin
+
 certification_cli = AppGroup("certification", help="Certification levels and clocks.")
 
 
 @certification_cli.command("tick")
 def tick_command() -> None:
     """Lapse certifications past due and send the 60/30/7-day reminders (idempotent)."""
-    from coachprog.certification.jobs import scheduled_tick
-    from coachprog.governance.services import Origin, set_origin
-
     summary = scheduled_tick()
     set_origin(Origin(ip=None, via="cli"))
     for failure in summary.failures:  # the rest went ahead; each is in the audit log too
@@ -29,9 +31,6 @@ def tick_command() -> None:
 @certification_cli.command("check-levels")
 def check_levels_command() -> None:
     """Validate the levels file; print each problem as `file:path: reason`."""
-    from coachprog.certification.levels import LevelsInvalid
-    from coachprog.certification.services import levels_file, levels_policy
-
     try:
         policy = levels_policy()
     except LevelsInvalid as invalid:

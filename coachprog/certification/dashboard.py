@@ -14,8 +14,9 @@ from sqlalchemy.orm import joinedload
 
 from coachprog.authority import require
 from coachprog.certification import domain
+from coachprog.certification.levels.services import levels_policy
 from coachprog.certification.models import Certification, CertificationDecision
-from coachprog.certification.services import levels_policy, today
+from coachprog.certification.services import today
 from coachprog.coaching.models import Engagement
 from coachprog.extensions import db
 from coachprog.people.models import Person

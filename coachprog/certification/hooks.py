@@ -1,4 +1,4 @@
-"""The certification home panel. Imported from certification.permissions at app start."""
+"""The certification home panel, registered when create_app imports this module."""
 
 from __future__ import annotations
 
@@ -6,13 +6,13 @@ from typing import Any
 
 from flask import url_for
 
+from coachprog.authority import can
+from coachprog.certification import dashboard, domain, services
+from coachprog.certification.levels.services import levels_policy
 from coachprog.panels import Item, Panel, register_panel_source
 
 
 def _panel(user: Any) -> Panel | None:
-    from coachprog.authority import can
-    from coachprog.certification import dashboard, domain, services
-
     items: list[Item] = []
     if can(user, "can_view_certification_dashboard"):
         # Counting queries (issue 20): the lists themselves are pages of the dashboard.
@@ -34,7 +34,7 @@ def _panel(user: Any) -> Panel | None:
                               count=pending))
     elif can(user, "can_view_own_certification"):
         day = services.today()
-        reminder_days = services.levels_policy().recertification.reminder_days
+        reminder_days = levels_policy().recertification.reminder_days
         for cert in services.certifications_of(user.person_id):
             if cert.status not in ("active", "lapsed"):
                 continue

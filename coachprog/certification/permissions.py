@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from coachprog.authority import has_any_role, is_signed_in, permission
+from coachprog.people.services import user_in_chain_of
 from coachprog.roles import PROGRAM_STAFF, Role
 
 
@@ -16,8 +17,6 @@ from coachprog.roles import PROGRAM_STAFF, Role
 def can_view_certification(user: Any, person_id: Any = None) -> bool:
     """A coach's certification page: program staff, and the coach themselves — never anyone
     in the coach's management chain (its evidence is practicum hours and assessments)."""
-    from coachprog.people.services import user_in_chain_of
-
     if not is_signed_in(user):
         return False
     if getattr(user, "person_id", None) == person_id and person_id is not None:
@@ -71,5 +70,3 @@ def can_view_flagged_engagements(user: Any, obj: Any = None) -> bool:
     """Engagements whose coach lapsed or was revoked are flagged for the admin to decide."""
     return has_any_role(user, Role.ADMIN)
 
-
-from coachprog.certification import hooks  # noqa: E402, F401 - registers the home panel

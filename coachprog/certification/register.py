@@ -19,8 +19,9 @@ from sqlalchemy.orm import joinedload
 
 from coachprog.authority import require
 from coachprog.certification import domain
+from coachprog.certification.levels.services import levels_policy
 from coachprog.certification.models import Certification
-from coachprog.certification.services import levels_policy, today
+from coachprog.certification.services import today
 from coachprog.extensions import db
 from coachprog.governance.services import record
 from coachprog.people.models import Person

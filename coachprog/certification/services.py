@@ -1,36 +1,38 @@
-"""Certification services: the levels policy, criteria evaluation, the daily tick (lapse and
-reminders), revocation, and what other domains read (roster exclusions, match blockers).
+"""Certification services: criteria evaluation (the policy itself: `levels.services`), the
+daily tick (lapse and reminders), revocation, decisions, and what other domains read (roster
+exclusions, match blockers).
 
 Services flush; the caller (view, CLI, job) commits.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
-from functools import lru_cache
-from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
-from flask import current_app
 
-from coachprog.authority import require
+from coachprog.auth.models import User
+from coachprog.authority import require, roles_of
 from coachprog.certification import domain
-from coachprog.certification.evidence import NUMERIC, QUERIES, EvidenceContext, measure
-from coachprog.certification.levels import DEFAULT_LEVELS_FILE, load_levels_file
+from coachprog.certification.levels.evidence import EvidenceContext, measure
+from coachprog.certification.levels.services import levels_policy
 from coachprog.certification.models import (
     Certification,
     CertificationDecision,
     CertificationReminder,
 )
+from coachprog.coaching.engagements.services import register_match_blocker
 from coachprog.coaching.models import SupervisorAssignment
-from coachprog.coaching.services import register_match_blocker, register_roster_exclusion
-from coachprog.db import utcnow
-from coachprog.errors import DomainError, NotFound
+from coachprog.coaching.roster.services import register_roster_exclusion
+from coachprog.db import get_or_404, utcnow
+from coachprog.errors import DomainError
 from coachprog.extensions import db
 from coachprog.governance import services as audit
 from coachprog.jobs.batch import ItemFailure, one_item, record_failure, record_run
+from coachprog.notifications.services import send_email
 from coachprog.people.models import Person
 
 
@@ -41,31 +43,6 @@ def display_status(cert: Any, today: date) -> str:
 
 def today() -> date:
     return utcnow().date()
-
-
-# --- the levels file -------------------------------------------------------------------------
-
-
-def levels_file() -> Path:
-    return Path(current_app.config.get("COACHPROG_LEVELS_FILE") or DEFAULT_LEVELS_FILE)
-
-
-def levels_policy() -> domain.LevelsPolicy:
-    """The policy from the levels file (raises LevelsInvalid), parsed again only when the
-    file changes (every home page and dashboard asks; parsing took ~80 ms)."""
-    path = levels_file()
-    try:
-        stat = path.stat()
-    except OSError:
-        return load_levels_file(path, known_evidence=set(QUERIES), numeric_evidence=NUMERIC)
-    return _levels_policy_cached(str(path), stat.st_mtime_ns, stat.st_size,
-                                 frozenset(QUERIES), frozenset(NUMERIC))
-
-
-@lru_cache(maxsize=8)
-def _levels_policy_cached(path: str, mtime_ns: int, size: int, known: frozenset[str],
-                          numeric: frozenset[str]) -> domain.LevelsPolicy:
-    return load_levels_file(Path(path), known_evidence=known, numeric_evidence=numeric)
 
 
 # --- criteria --------------------------------------------------------------------------------
@@ -121,9 +98,7 @@ def _match_blocker(coach_person_id: int) -> list[str]:
 def revoke_certification(actor: Any, cert_id: int, reason: str) -> Certification:
     """Revocation is immediate and needs a reason; the verify page shows it at once."""
     require(actor, "can_revoke_certification")
-    cert = db.session.get(Certification, cert_id)
-    if cert is None:
-        raise NotFound("certification")
+    cert = get_or_404(Certification, cert_id, what="certification")
     if cert.status == domain.CertStatus.REVOKED.value:
         raise DomainError("This certification is already revoked.")
     if len(reason.strip()) < domain.MIN_OVERRIDE_REASON:
@@ -163,8 +138,6 @@ class TickSummary:
 
 def _recipients(cert: Certification) -> list[tuple[str, str]]:
     """The coach and their supervisors (e-mail, name), each once."""
-    from coachprog.auth.models import User
-
     people: list[tuple[str, str]] = []
     coach = db.session.get(Person, cert.person_id)
     if coach is not None:
@@ -182,8 +155,6 @@ def _send(cert: Certification, *, kind: str, subject: str, body: str, actor: Any
           failures: list[ItemFailure]) -> int:
     """Queue the e-mail to each recipient; one the mailer refuses (an address it cannot
     write to) is a failure of this certification's run, and the others still get theirs."""
-    from coachprog.notifications.services import send_email
-
     sent = 0
     for email, name in _recipients(cert):
         try:
@@ -287,9 +258,7 @@ class CoachStatus:
 def coach_status(actor: Any, person_id: int, *, on: date | None = None) -> CoachStatus:
     """A coach's certifications and, for each level they do not hold, its criteria. The coach
     sees their own; program staff see anyone's."""
-    person = db.session.get(Person, person_id)
-    if person is None:
-        raise NotFound("person")
+    person = get_or_404(Person, person_id, what="person")
     require(actor, "can_view_certification", person_id)
     certs = list(db.session.scalars(sa.select(Certification).where(
         Certification.person_id == person_id).order_by(Certification.issued_on,
@@ -315,26 +284,10 @@ def certifications_of(person_id: int) -> list[Certification]:
                                                        Certification.id)))
 
 
-def get_certification(cert_id: int) -> Certification:
-    cert = db.session.get(Certification, cert_id)
-    if cert is None:
-        raise NotFound("certification")
-    return cert
-
-
-def get_decision(decision_id: int) -> CertificationDecision:
-    decision = db.session.get(CertificationDecision, decision_id)
-    if decision is None:
-        raise NotFound("decision")
-    return decision
-
-
 # --- decisions: two people, override ---------------------------------------------------------
 
 
 def _user_id_of(person_id: int) -> int | None:
-    from coachprog.auth.models import User
-
     return db.session.scalar(sa.select(User.id).where(User.person_id == person_id))
 
 
@@ -381,15 +334,11 @@ def override_decision(actor: Any, decision_id: int, reason: str) -> Certificatio
 
 
 def _roles(actor: Any) -> frozenset[str]:
-    from coachprog.authority import roles_of
-
     return roles_of(actor)
 
 
 def _pending(decision_id: int) -> CertificationDecision:
-    decision = db.session.get(CertificationDecision, decision_id)
-    if decision is None:
-        raise NotFound("decision")
+    decision = get_or_404(CertificationDecision, decision_id, what="decision")
     if decision.status != domain.DecisionStatus.PENDING.value:
         raise DomainError("This decision is no longer open.")
     return decision
@@ -404,18 +353,27 @@ def approver_role(capacity: domain.ApproverRole | str) -> domain.ApproverRole:
         raise DomainError(message, field_errors={"capacity": [message]}) from None
 
 
+Approver = Callable[[Any, int, domain.ApproverRole], CertificationDecision]
+_approvers: dict[str, Approver] = {}
+
+
+def register_approver(kind: str, approve: Approver) -> None:
+    """A decision kind approved by its own rules: the recertification sub-package registers
+    its `approve` (it builds on this module, so this module cannot import it)."""
+    _approvers[kind] = approve
+
+
 def approve_decision(actor: Any, decision_id: int,
                      capacity: domain.ApproverRole | str) -> CertificationDecision:
     """One of the two approvals. Criteria are evaluated again; the second approval issues the
     certification, refused while a criterion is unmet unless an admin overrode it. A
-    recertification is approved on its own evidence and renews (recert_services)."""
+    recertification is approved on its own evidence and renews (its registered approver)."""
     require(actor, "can_decide_certification")
     capacity = approver_role(capacity)
     decision = _pending(decision_id)
-    if decision.kind == "recertification":
-        from coachprog.certification import recert_services
-
-        return recert_services.approve(actor, decision_id, capacity)
+    approve_by_own_rules = _approvers.get(decision.kind)
+    if approve_by_own_rules is not None:
+        return approve_by_own_rules(actor, decision_id, capacity)
     approvals = domain.Approvals(decision.master_approver_id, decision.admin_approver_id)
     problems = domain.approval_problems(
         approvals, actor_user_id=actor.id, actor_roles=_roles(actor), capacity=capacity,

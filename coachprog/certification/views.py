@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import csv
 import io
-import sys
-from pathlib import Path
 from typing import Any
 
 from flask import (
@@ -13,7 +11,6 @@ from flask import (
     Response,
     current_app,
     flash,
-    redirect,
     render_template,
     request,
     url_for,
@@ -31,38 +28,28 @@ from coachprog.certification.forms import (
     OverrideForm,
     RevokeForm,
 )
+from coachprog.certification.levels import services as levels
+from coachprog.certification.models import Certification, CertificationDecision
+from coachprog.db import get_or_404
 from coachprog.errors import DomainError
 from coachprog.extensions import db
-from coachprog.web import Pagination, apply_domain_error, authorize, csv_cell, no_store, page_arg
+from coachprog.web import (
+    Pagination,
+    authorize,
+    carry_out,
+    csv_cell,
+    no_store,
+    page_arg,
+    rerender_status,
+)
 
 bp = Blueprint("certification", __name__, url_prefix="/certification")
 no_store(bp)  # session content, evidence or assessments: never cached
 
 
-def _invoked_as_check_levels() -> bool:
-    return Path(sys.argv[0]).name == "flask" and "check-levels" in sys.argv[1:]
-
-
 @bp.record_once
 def _check_levels_file(state: BlueprintSetupState) -> None:
-    """Refuse to start with an invalid levels file (as with rubric files), except for the
-    command that reports the problems."""
-    from coachprog.certification.evidence import NUMERIC, QUERIES
-    from coachprog.certification.levels import (
-        DEFAULT_LEVELS_FILE,
-        LevelsInvalid,
-        load_levels_file,
-    )
-
-    if _invoked_as_check_levels():
-        return
-    path = Path(state.app.config.get("COACHPROG_LEVELS_FILE") or DEFAULT_LEVELS_FILE)
-    try:
-        load_levels_file(path, known_evidence=set(QUERIES), numeric_evidence=NUMERIC)
-    except LevelsInvalid as invalid:
-        lines = "\n".join(f"{path}:{p}: {r}" for p, r in invalid.problems)
-        raise RuntimeError(f"coachprog refuses to start: invalid levels file:\n{lines}\n"
-                           "Run `flask --app wsgi certification check-levels`.") from None
+    levels.startup_check(state.app)
 
 
 # --- the dashboard and a coach's page ---------------------------------------------------------
@@ -109,7 +96,7 @@ def register_list() -> Any:
     return render_template(
         "certification/register.html", rows=rows, filters=filters,
         states=register.STATE_LABELS, departments=register.list_departments(current_user),
-        levels=[(spec.id, spec.name) for spec in services.levels_policy().levels],
+        levels=[(spec.id, spec.name) for spec in levels.levels_policy().levels],
         pagination=Pagination(page, per_page, total))
 
 
@@ -137,14 +124,14 @@ def _coach_page(person_id: int, *, status: int = 200, failed_id: int | None = No
     coach = services.coach_status(current_user, person_id)
     held = {c.level for c in coach.certifications if c.status == domain.CertStatus.ACTIVE.value}
     open_form = forms.setdefault("open_form", OpenDecisionForm(formdata=None, prefix="open"))
-    open_form.level.choices = [(spec.id, spec.name) for spec in services.levels_policy().levels
+    open_form.level.choices = [(spec.id, spec.name) for spec in levels.levels_policy().levels
                                if spec.id not in held]
     forms.setdefault("approve_form", ApproveDecisionForm(formdata=None, prefix="approve"))
     forms.setdefault("override_form", OverrideForm(formdata=None, prefix="override"))
     forms.setdefault("revoke_form", RevokeForm(formdata=None, prefix="revoke"))
     return render_template(
         "certification/coach.html", status=coach, today=services.today(),
-        level_names={spec.id: spec.name for spec in services.levels_policy().levels},
+        level_names={spec.id: spec.name for spec in levels.levels_policy().levels},
         decisions=services.decisions_of(current_user, person_id), failed_id=failed_id,
         **forms), status
 
@@ -155,13 +142,18 @@ def coach(person_id: int) -> Any:
     return _coach_page(person_id)
 
 
-def _refused(person_id: int, name: str, form: FlaskForm, error: DomainError,
-             failed_id: int | None = None) -> Any:
-    """A refusal from the services: the reasons beside the form, the page otherwise intact."""
-    db.session.rollback()
-    apply_domain_error(form, error)
-    flash(str(error), "error")
-    return _coach_page(person_id, status=400, failed_id=failed_id, **{name: form})
+def _choose_level(level: str) -> str:
+    try:
+        levels.levels_policy().level(level)
+    except KeyError:
+        raise DomainError("Choose one of the levels.",
+                          field_errors={"level": ["Choose one of the levels."]}) from None
+    return level
+
+
+def _at_decision(decision: CertificationDecision) -> str:
+    return url_for("certification.coach", person_id=decision.person_id,
+                   _anchor=f"decision-{decision.id}")
 
 
 # --- decisions -------------------------------------------------------------------------------
@@ -173,88 +165,67 @@ def open_decision(person_id: int) -> Any:
     authorize("can_decide_certification")
     services.coach_status(current_user, person_id)  # 404 for an unknown coach
     form = OpenDecisionForm(prefix="open")
-    if not form.validate_on_submit():
-        return _coach_page(person_id, status=400, open_form=form)
-    level = form.level.data or ""
-    try:
-        services.levels_policy().level(level)
-    except KeyError:
-        form.level.errors = ["Choose one of the levels."]
-        return _coach_page(person_id, status=400, open_form=form)
-    try:
-        decision = services.open_decision(current_user, person_id, level)
-    except DomainError as error:
-        return _refused(person_id, "open_form", form, error)
-    db.session.commit()
-    if decision.criteria_met:
-        flash("Decision opened with every criterion met; it needs a master coach's and an "
-              "admin's approval.", "success")
-    else:
-        flash("Decision opened, but some criteria are unmet: it cannot be approved unless an "
-              "admin overrides with a reason.", "warning")
-    return redirect(url_for("certification.coach", person_id=person_id,
-                            _anchor=f"decision-{decision.id}"))
+
+    def opened(decision: CertificationDecision) -> str:
+        # Unmet criteria are a warning, not a success: the decision cannot be approved yet.
+        if decision.criteria_met:
+            flash("Decision opened with every criterion met; it needs a master coach's and an "
+                  "admin's approval.", "success")
+        else:
+            flash("Decision opened, but some criteria are unmet: it cannot be approved unless "
+                  "an admin overrides with a reason.", "warning")
+        return _at_decision(decision)
+
+    carried = carry_out(form, lambda: services.open_decision(
+        current_user, person_id, _choose_level(form.level.data or "")), done=opened)
+    return carried or _coach_page(person_id, status=rerender_status(), open_form=form)
 
 
 @bp.route("/decisions/<int:decision_id>/approve", methods=["POST"])
 @login_required
 def approve_decision(decision_id: int) -> Any:
     authorize("can_decide_certification")
-    decision = services.get_decision(decision_id)
+    decision = get_or_404(CertificationDecision, decision_id, what="decision")
     person_id = decision.person_id
     form = ApproveDecisionForm(prefix="approve")
-    if not form.validate_on_submit():
-        return _coach_page(person_id, status=400, failed_id=decision_id, approve_form=form)
-    try:
-        decision = services.approve_decision(current_user, decision_id,
-                                             form.capacity.data or "")
-    except DomainError as error:
-        return _refused(person_id, "approve_form", form, error, decision_id)
-    db.session.commit()
-    if decision.status == domain.DecisionStatus.APPROVED.value:
-        flash("Approved by both: the certification is issued and its certificate is ready.",
-              "success")
-    else:
-        flash("Approval recorded; the decision waits for the second approver.", "success")
-    return redirect(url_for("certification.coach", person_id=person_id,
-                            _anchor=f"decision-{decision.id}"))
+    carried = carry_out(
+        form, lambda: services.approve_decision(current_user, decision_id,
+                                                form.capacity.data or ""),
+        done=_at_decision,
+        success=lambda approved: (
+            "Approved by both: the certification is issued and its certificate is ready."
+            if approved.status == domain.DecisionStatus.APPROVED.value
+            else "Approval recorded; the decision waits for the second approver."))
+    return carried or _coach_page(person_id, status=rerender_status(), failed_id=decision_id,
+                                  approve_form=form)
 
 
 @bp.route("/decisions/<int:decision_id>/override", methods=["POST"])
 @login_required
 def override_decision(decision_id: int) -> Any:
     authorize("can_override_certification")
-    decision = services.get_decision(decision_id)
+    decision = get_or_404(CertificationDecision, decision_id, what="decision")
+    person_id = decision.person_id
     form = OverrideForm(prefix="override")
-    if not form.validate_on_submit():
-        return _coach_page(decision.person_id, status=400, failed_id=decision_id,
-                           override_form=form)
-    try:
-        services.override_decision(current_user, decision_id, form.reason.data or "")
-    except DomainError as error:
-        return _refused(decision.person_id, "override_form", form, error, decision_id)
-    db.session.commit()
-    flash("Override recorded with its reason; the decision can now be approved.", "success")
-    return redirect(url_for("certification.coach", person_id=decision.person_id,
-                            _anchor=f"decision-{decision.id}"))
+    carried = carry_out(
+        form, lambda: services.override_decision(current_user, decision_id,
+                                                 form.reason.data or ""),
+        done=_at_decision,
+        success="Override recorded with its reason; the decision can now be approved.")
+    return carried or _coach_page(person_id, status=rerender_status(), failed_id=decision_id,
+                                  override_form=form)
 
 
 @bp.route("/certifications/<int:cert_id>/revoke", methods=["POST"])
 @login_required
 def revoke_certification(cert_id: int) -> Any:
     authorize("can_revoke_certification")
-    cert = services.get_certification(cert_id)
+    person_id = get_or_404(Certification, cert_id, what="certification").person_id
     form = RevokeForm(prefix="revoke")
-    if not form.validate_on_submit():
-        return _coach_page(cert.person_id, status=400, failed_id=cert_id, revoke_form=form)
-    try:
-        services.revoke_certification(current_user, cert_id, form.reason.data or "")
-    except DomainError as error:
-        return _refused(cert.person_id, "revoke_form", form, error, cert_id)
-    db.session.commit()
-    flash("Certification revoked; the verification page shows it as revoked.", "success")
-    return redirect(url_for("certification.coach", person_id=cert.person_id))
-
-
-# The recertification pages register their routes on this blueprint.
-from coachprog.certification import recert_views  # noqa: E402, F401
+    carried = carry_out(
+        form, lambda: services.revoke_certification(current_user, cert_id,
+                                                    form.reason.data or ""),
+        done=url_for("certification.coach", person_id=person_id),
+        success="Certification revoked; the verification page shows it as revoked.")
+    return carried or _coach_page(person_id, status=rerender_status(), failed_id=cert_id,
+                                  revoke_form=form)

@@ -16,6 +16,10 @@ if TYPE_CHECKING:
     from coachprog.auth.models import User
     from coachprog.people.models import Person
 
+# An engagement's status.
+ACTIVE = "active"
+ENDED = "ended"
+ENGAGEMENT_STATUSES = (ACTIVE, ENDED)
 
 class CoachPaperwork(db.Model):  # type: ignore[name-defined]
     """The three documents an appointed coach needs before any client work, one row per coach:

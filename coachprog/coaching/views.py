@@ -10,7 +10,8 @@ from typing import Any
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from coachprog.coaching import services
+from coachprog.coaching.engagements import services as engagements
+from coachprog.coaching.evaluations import services as evaluations
 from coachprog.coaching.forms import (
     CoachSignForm,
     EngagementCreateForm,
@@ -21,14 +22,31 @@ from coachprog.coaching.forms import (
     PaperworkForm,
     optional_int,
 )
+from coachprog.coaching.models import ENGAGEMENT_STATUSES
+from coachprog.coaching.paperwork import consent_templates
+from coachprog.coaching.paperwork import services as paperwork
 from coachprog.errors import DomainError
 from coachprog.extensions import db
-from coachprog.web import Pagination, apply_domain_error, authorize, no_store, page_arg
+from coachprog.web import (
+    Pagination,
+    apply_domain_error,
+    authorize,
+    carry_out,
+    no_store,
+    page_arg,
+    rerender_status,
+)
 
 bp = Blueprint("coaching", __name__, url_prefix="/coaching")
 no_store(bp)  # session content, evidence or assessments: never cached
 
 EXPIRED = "The form expired; reload the page and try again."
+
+
+def _expired(back: str) -> Any:
+    """A button form that did not validate: its CSRF token expired (it has no other field)."""
+    flash(EXPIRED, "error")
+    return redirect(back)
 
 
 def _hours(value: float | None) -> str:
@@ -52,17 +70,17 @@ def list_coaches() -> Any:
     q = request.args.get("q", "").strip()[:100]
     # A page of the roster, chosen in SQL: the page stays small and quick whatever the size.
     page, per_page = page_arg(), current_app.config["COACHPROG_PAGE_SIZE"]
-    shown, total = services.list_coaches_page(current_user, page=page, per_page=per_page, q=q)
+    shown, total = paperwork.list_coaches_page(current_user, page=page, per_page=per_page, q=q)
     return render_template("coaching/coach_list.html", coaches=shown, q=q,
                            pagination=Pagination(page, per_page, total))
 
 
-def _render_paperwork(coach_file: services.CoachFile, coach_form: CoachSignForm | None = None,
+def _render_paperwork(coach_file: paperwork.CoachFile, coach_form: CoachSignForm | None = None,
                       status: int = 200) -> Any:
     return render_template(
         "coaching/paperwork_view.html",
-        view=services.describe_paperwork(current_user, coach_file),
-        clause=services.NON_EVALUATOR_CLAUSE,
+        view=paperwork.describe_paperwork(current_user, coach_file),
+        clause=paperwork.NON_EVALUATOR_CLAUSE,
         coach_form=coach_form or CoachSignForm(formdata=None),
         manager_form=ManagerSignForm(formdata=None),
     ), status
@@ -71,49 +89,47 @@ def _render_paperwork(coach_file: services.CoachFile, coach_form: CoachSignForm 
 @bp.route("/coaches/<int:person_id>/paperwork")
 @login_required
 def view_paperwork(person_id: int) -> Any:
-    return _render_paperwork(services.get_coach_file(current_user, person_id))
+    return _render_paperwork(paperwork.get_coach_file(current_user, person_id))
 
 
 @bp.route("/coaches/<int:person_id>/paperwork/edit", methods=["GET", "POST"])
 @login_required
 def edit_paperwork(person_id: int) -> Any:
     authorize("can_edit_paperwork")
-    coach_file = services.get_coach_file(current_user, person_id)
+    coach_file = paperwork.get_coach_file(current_user, person_id)
     form = PaperworkForm(obj=coach_file.paperwork)
-    templates = services.consent_template_versions()
-    stored = services.consent_template(
+    templates = consent_templates.consent_template_versions()
+    stored = consent_templates.consent_template(
         coach_file.paperwork.consent_template_version if coach_file.paperwork else None)
     if stored is not None and stored not in templates:
         # Kept selectable, or saving anything else would silently drop the coach's version.
         templates.append(stored)
     form.consent_template_version.choices = [("", "— not chosen yet —")] + [
         (t.version, t.label) for t in templates]
-    if form.validate_on_submit():
-        try:
-            saved = services.save_paperwork(current_user, person_id, services.PaperworkDraft(
-                protected_percent=form.protected_percent.data,
-                weekly_hours=form.weekly_hours.data,
-                consent_template_version=form.consent_template_version.data or "",
-                role_scope=form.role_scope.data or "",
-                escalation_paths=form.escalation_paths.data or "",
-                supervision_arrangement=form.supervision_arrangement.data or ""))
-        except DomainError as error:
-            db.session.rollback()
-            apply_domain_error(form, error)
-            flash(error.message, "error")
-        else:
-            db.session.commit()
-            flash("Paperwork saved.", "success")
-            if saved.signatures_cleared:
-                flash("The agreement's terms changed, so both signatures were cleared: the "
-                      "manager and the coach sign the new terms.", "info")
-            if not saved.missing:
-                flash("The paperwork is complete: this coach may now be matched with "
-                      "coachees.", "success")
-            return redirect(url_for("coaching.view_paperwork", person_id=person_id))
-    status = 400 if request.method == "POST" else 200
+    done = carry_out(form, lambda: paperwork.save_paperwork(
+        current_user, person_id, paperwork.PaperworkDraft(
+            protected_percent=form.protected_percent.data,
+            weekly_hours=form.weekly_hours.data,
+            consent_template_version=form.consent_template_version.data or "",
+            role_scope=form.role_scope.data or "",
+            escalation_paths=form.escalation_paths.data or "",
+            supervision_arrangement=form.supervision_arrangement.data or "")),
+        success="Paperwork saved.", done=lambda saved: _after_save(saved, person_id))
+    if done is not None:
+        return done
     return render_template("coaching/paperwork_edit.html", form=form, coach_file=coach_file,
-                           clause=services.NON_EVALUATOR_CLAUSE), status
+                           clause=paperwork.NON_EVALUATOR_CLAUSE), rerender_status()
+
+
+def _after_save(saved: paperwork.PaperworkSaved, person_id: int) -> str:
+    """Where a save leads, after saying what it did beyond saving (after "Paperwork saved.")."""
+    if saved.signatures_cleared:
+        flash("The agreement's terms changed, so both signatures were cleared: the manager and "
+              "the coach sign the new terms.", "info")
+    if not saved.missing:
+        flash("The paperwork is complete: this coach may now be matched with coachees.",
+              "success")
+    return url_for("coaching.view_paperwork", person_id=person_id)
 
 
 @bp.route("/coaches/<int:person_id>/paperwork/sign/coach", methods=["POST"])
@@ -124,15 +140,15 @@ def sign_agreement_as_coach(person_id: int) -> Any:
         flash(EXPIRED, "error")
         return redirect(url_for("coaching.view_paperwork", person_id=person_id))
     try:
-        services.sign_as_coach(current_user, person_id,
-                               accept_non_evaluator_clause=bool(form.accept_clause.data))
+        paperwork.sign_as_coach(current_user, person_id,
+                                accept_non_evaluator_clause=bool(form.accept_clause.data))
     except DomainError as error:
         db.session.rollback()
         if not error.field_errors:
             flash(error.message, "error")
             return redirect(url_for("coaching.view_paperwork", person_id=person_id))
         apply_domain_error(form, error)
-        return _render_paperwork(services.get_coach_file(current_user, person_id), form, 400)
+        return _render_paperwork(paperwork.get_coach_file(current_user, person_id), form, 400)
     db.session.commit()
     flash("You signed the time-allocation agreement and accepted the non-evaluator clause.",
           "success")
@@ -142,19 +158,12 @@ def sign_agreement_as_coach(person_id: int) -> Any:
 @bp.route("/coaches/<int:person_id>/paperwork/sign/manager", methods=["POST"])
 @login_required
 def sign_agreement_as_manager(person_id: int) -> Any:
-    form = ManagerSignForm()
-    if not form.validate_on_submit():
-        flash(EXPIRED, "error")
-        return redirect(url_for("coaching.view_paperwork", person_id=person_id))
-    try:
-        services.sign_as_manager(current_user, person_id)
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "error")
-        return redirect(url_for("coaching.view_paperwork", person_id=person_id))
-    db.session.commit()
-    flash("You signed the time-allocation agreement as the coach's manager.", "success")
-    return redirect(url_for("coaching.view_paperwork", person_id=person_id))
+    back = url_for("coaching.view_paperwork", person_id=person_id)
+    done = carry_out(
+        ManagerSignForm(), lambda: paperwork.sign_as_manager(current_user, person_id),
+        done=back, refused=back,
+        success="You signed the time-allocation agreement as the coach's manager.")
+    return done if done is not None else _expired(back)
 
 
 # --- engagements -------------------------------------------------------------------------------
@@ -165,16 +174,16 @@ def sign_agreement_as_manager(person_id: int) -> Any:
 def list_engagements() -> Any:
     authorize("can_list_engagements")
     status = request.args.get("status", "")
-    params = services.EngagementQuery(
-        status=status if status in services.ENGAGEMENT_STATUSES else "", page=page_arg(),
+    params = engagements.EngagementQuery(
+        status=status if status in ENGAGEMENT_STATUSES else "", page=page_arg(),
         per_page=current_app.config["COACHPROG_PAGE_SIZE"])
-    rows, total = services.list_engagements(current_user, params)
+    rows, total = engagements.list_engagements(current_user, params)
     return render_template("coaching/engagement_list.html", engagements=rows, params=params,
-                           statuses=("", *services.ENGAGEMENT_STATUSES),
+                           statuses=("", *ENGAGEMENT_STATUSES),
                            pagination=Pagination(params.page, params.per_page, total))
 
 
-def _coach_label(summary: services.CoachSummary) -> str:
+def _coach_label(summary: paperwork.CoachSummary) -> str:
     coach = summary.coach
     if not summary.paperwork_complete:
         return f"{coach.name} ({coach.employee_id}) — paperwork incomplete"
@@ -187,7 +196,7 @@ def _coach_label(summary: services.CoachSummary) -> str:
 def create_engagement() -> Any:
     authorize("can_match_coaches")
     form = EngagementCreateForm()
-    coaches = services.list_coaches(current_user)
+    coaches = paperwork.list_coaches(current_user)
     form.coach_person_id.choices = [("", "— choose —")] + [
         (str(c.coach.id), _coach_label(c)) for c in coaches]
     if request.method == "GET" and request.args.get("coach"):
@@ -195,13 +204,13 @@ def create_engagement() -> Any:
     problems: list[str] = []
     if form.validate_on_submit():
         try:
-            engagement = services.create_engagement(current_user, services.EngagementDraft(
+            engagement = engagements.create_engagement(current_user, engagements.EngagementDraft(
                 coach_person_id=form.coach_person_id.data,
                 coachee_employee_id=form.coachee_employee_id.data or "",
                 start_date=form.start_date.data, goals=form.goals.data or "",
                 kpi_name=form.kpi_name.data or "", session_cap=form.session_cap.data,
                 hours_per_week=form.hours_per_week.data))
-        except services.MatchRefused as error:
+        except engagements.MatchRefused as error:
             db.session.rollback()
             apply_domain_error(form, error)
             problems = error.problems
@@ -212,16 +221,15 @@ def create_engagement() -> Any:
             db.session.commit()
             flash(f"{engagement.coach.name} now coaches {engagement.coachee.name}.", "success")
             return redirect(url_for("coaching.view_engagement", engagement_id=engagement.id))
-    status = 400 if request.method == "POST" else 200
     return render_template("coaching/engagement_create.html", form=form, problems=problems,
-                           has_coaches=bool(coaches)), status
+                           has_coaches=bool(coaches)), rerender_status()
 
 
 @bp.route("/engagements/<int:engagement_id>")
 @login_required
 def view_engagement(engagement_id: int) -> Any:
-    engagement = services.get_engagement(current_user, engagement_id)
-    warnings = services.engagement_warnings(current_user, engagement)
+    engagement = engagements.get_engagement(current_user, engagement_id)
+    warnings = engagements.engagement_warnings(current_user, engagement)
     db.session.commit()  # the read is audited
     return render_template("coaching/engagement_view.html", engagement=engagement,
                            warnings=warnings, end_form=EngagementEndForm(formdata=None))
@@ -230,21 +238,13 @@ def view_engagement(engagement_id: int) -> Any:
 @bp.route("/engagements/<int:engagement_id>/end", methods=["POST"])
 @login_required
 def end_engagement(engagement_id: int) -> Any:
-    form = EngagementEndForm()
     back = url_for("coaching.view_engagement", engagement_id=engagement_id)
-    if not form.validate_on_submit():
-        flash(EXPIRED, "error")
-        return redirect(back)
-    try:
-        services.end_engagement(current_user, engagement_id)
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "error")
-        return redirect(back)
-    db.session.commit()
-    flash("The engagement has ended. It still counts for rater conflicts: a coach never rates "
-          "someone they have coached.", "success")
-    return redirect(back)
+    done = carry_out(
+        EngagementEndForm(), lambda: engagements.end_engagement(current_user, engagement_id),
+        done=back, refused=back,
+        success="The engagement has ended. It still counts for rater conflicts: a coach never "
+        "rates someone they have coached.")
+    return done if done is not None else _expired(back)
 
 
 # --- evaluation relationships ------------------------------------------------------------------
@@ -255,34 +255,29 @@ def end_engagement(engagement_id: int) -> Any:
 def person_evaluations(person_id: int) -> Any:
     authorize("can_manage_evaluations")
     form = EvaluationAddForm()
-    status = 200
-    if request.method == "POST":
-        status = 400
-        if form.validate_on_submit():
-            try:
-                recorded = services.record_evaluation(
-                    current_user, person_id, direction=form.direction.data or "",
-                    other_employee_id=form.other_employee_id.data or "",
-                    note=form.note.data or "")
-            except DomainError as error:
-                db.session.rollback()
-                apply_domain_error(form, error)
-            else:
-                db.session.commit()
-                relationship = recorded.relationship
-                flash(f"Recorded: {relationship.evaluator.name} reviews "
-                      f"{relationship.evaluated.name}'s performance.", "success")
-                for warning in recorded.warnings:
-                    flash(warning, "error")
-                return redirect(url_for("coaching.person_evaluations", person_id=person_id))
-    evaluations = services.list_evaluations(current_user, person_id)
-    name = evaluations.person.name
+    done = carry_out(form, lambda: evaluations.record_evaluation(
+        current_user, person_id, direction=form.direction.data or "",
+        other_employee_id=form.other_employee_id.data or "", note=form.note.data or ""),
+        success=lambda recorded: f"Recorded: {recorded.relationship.evaluator.name} reviews "
+        f"{recorded.relationship.evaluated.name}'s performance.",
+        done=lambda recorded: _after_recording(recorded, person_id))
+    if done is not None:
+        return done
+    listed = evaluations.list_evaluations(current_user, person_id)
+    name = listed.person.name
     form.direction.choices = [
-        (services.EVALUATES, f"{name} reviews the other person's performance"),
-        (services.EVALUATED_BY, f"The other person reviews {name}'s performance")]
+        (evaluations.EVALUATES, f"{name} reviews the other person's performance"),
+        (evaluations.EVALUATED_BY, f"The other person reviews {name}'s performance")]
     return render_template("coaching/person_evaluations.html", form=form,
-                           evaluations=evaluations,
-                           remove_form=EvaluationRemoveForm(formdata=None)), status
+                           evaluations=listed,
+                           remove_form=EvaluationRemoveForm(formdata=None)), rerender_status()
+
+
+def _after_recording(recorded: evaluations.EvaluationRecorded, person_id: int) -> str:
+    """Where recording leads, after warning of an active engagement between the two."""
+    for warning in recorded.warnings:
+        flash(warning, "error")
+    return url_for("coaching.person_evaluations", person_id=person_id)
 
 
 @bp.route("/people/<int:person_id>/evaluations/<int:relationship_id>/remove",
@@ -290,11 +285,9 @@ def person_evaluations(person_id: int) -> Any:
 @login_required
 def remove_evaluation(person_id: int, relationship_id: int) -> Any:
     authorize("can_manage_evaluations")
-    form = EvaluationRemoveForm()
-    if form.validate_on_submit():
-        services.remove_evaluation(current_user, person_id, relationship_id)
-        db.session.commit()
-        flash("The relationship was removed.", "success")
-    else:
-        flash(EXPIRED, "error")
-    return redirect(url_for("coaching.person_evaluations", person_id=person_id))
+    back = url_for("coaching.person_evaluations", person_id=person_id)
+    done = carry_out(
+        EvaluationRemoveForm(),
+        lambda: evaluations.remove_evaluation(current_user, person_id, relationship_id),
+        done=back, success="The relationship was removed.")
+    return done if done is not None else _expired(back)

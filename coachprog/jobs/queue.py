@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
-from flask import Flask
+from flask import Flask, current_app
 from huey import Huey, MemoryHuey, RedisHuey, SqliteHuey, crontab
 from sqlalchemy import event
 from sqlalchemy.orm import Session
@@ -36,6 +36,7 @@ from sqlalchemy.orm import Session
 from coachprog.db import utcnow
 from coachprog.extensions import db
 from coachprog.governance.services import Origin, set_origin
+from coachprog.jobs import schedule
 from coachprog.jobs.models import Job
 
 log = logging.getLogger(__name__)
@@ -82,6 +83,8 @@ def _dead_here(claimed_by: str | None) -> bool:
 
 
 def job_handler(kind: str) -> Callable[[Handler], Handler]:
+    """Register the handler of a job kind; the domain that owns the kind does it in its own
+    jobs module, which create_app imports (this package never imports the domains above it)."""
     def register(func: Handler) -> Handler:
         _handlers[kind] = func
         return func
@@ -208,8 +211,6 @@ def _forget_rolled_back(session: Session, previous_transaction: Any) -> None:
 
 
 def _current_queue() -> JobQueue:
-    from flask import current_app
-
     queue: JobQueue = current_app.extensions["coachprog.queue"]
     return queue
 
@@ -224,12 +225,9 @@ class JobQueue:
         self.huey.periodic_task(crontab(minute="*"), name="coachprog.sweep_stale_jobs")(
             self._sweep
         )
-        # Recordings and transcripts past their retention period, once a night.
-        self.huey.periodic_task(crontab(hour="3", minute="30"),
-                                name="coachprog.retention_purge")(self._retention_purge)
-        # Certification statuses and recertification reminders, once a day (idempotent).
-        self.huey.periodic_task(crontab(hour="4", minute="0"),
-                                name="coachprog.certification_tick")(self._certification_tick)
+        for name, periodic in schedule.registered().items():
+            self.huey.periodic_task(crontab(minute=periodic.minute, hour=periodic.hour),
+                                    name=name)(self._in_app_context(periodic.run))
         self._consumer_thread: threading.Thread | None = None
         self._consumer: Any = None
         self._heartbeat: threading.Thread | None = None
@@ -310,17 +308,16 @@ class JobQueue:
             self._heartbeat.join(HEARTBEAT_EVERY.total_seconds() * 2)
             self._heartbeat = None
 
-    def _retention_purge(self) -> None:
-        from coachprog.recordings.retention.jobs import scheduled_purge
+    def _in_app_context(self, run: Callable[[], object]) -> Callable[[], None]:
+        def in_app_context() -> None:
+            with self.app.app_context():
+                run()
 
-        with self.app.app_context():
-            scheduled_purge()
+        return in_app_context
 
-    def _certification_tick(self) -> None:
-        from coachprog.certification.jobs import scheduled_tick
-
-        with self.app.app_context():
-            scheduled_tick()
+    def run_periodic(self, name: str) -> None:
+        """Run one registered periodic task now, as the schedule would."""
+        self._in_app_context(schedule.registered()[name].run)()
 
     def start_in_process_consumer(self) -> None:
         """Run one worker thread inside the web process (the embedded default for `make run`)."""

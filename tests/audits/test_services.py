@@ -9,7 +9,7 @@ import pytest
 
 from coachprog.audits import services
 from coachprog.audits.sampling import services as sampling_services
-from coachprog.coaching.services import match_blocks
+from coachprog.coaching.engagements.services import match_blocks
 from coachprog.errors import DomainError
 from coachprog.extensions import db
 from coachprog.recordings.permissions import auditor_user_ids
@@ -141,7 +141,7 @@ def test_audit_is_scored_against_the_audit_rubric(clock) -> None:
 
 
 def test_serious_concern_refuses_new_engagements_until_resolved(clock) -> None:
-    from coachprog.coaching import services as coaching
+    from coachprog.coaching.engagements import services as engagement_services
     from tests.coaching.builders import ready_coach
     from tests.factories import PersonFactory
 
@@ -153,7 +153,7 @@ def test_serious_concern_refuses_new_engagements_until_resolved(clock) -> None:
 
     def match() -> object:
         coachee = PersonFactory()
-        return coaching.create_engagement(ADMIN, coaching.EngagementDraft(
+        return engagement_services.create_engagement(ADMIN, engagement_services.EngagementDraft(
             coach_person_id=coach.id, coachee_employee_id=coachee.employee_id,
             start_date=date(2026, 11, 20), goals="Delegate more", kpi_name="Team eNPS",
             session_cap=8, hours_per_week=1.0))
@@ -162,7 +162,7 @@ def test_serious_concern_refuses_new_engagements_until_resolved(clock) -> None:
                     findings="Directed the coachee throughout.", outcome="serious_concern",
                     marks=full_marks("min"))
     db.session.commit()
-    with pytest.raises(coaching.MatchRefused) as refused:
+    with pytest.raises(engagement_services.MatchRefused) as refused:
         match()
     assert any("serious concern" in p for p in refused.value.problems)
     db.session.rollback()

@@ -23,7 +23,7 @@ from coachprog.extensions import db
 from coachprog.practicum.supervision import gates
 from coachprog.roles import Role
 from tests.browser.journeys import create_admin, open_menu_item, sign_in
-from tests.certification.test_certificates import pdf_text
+from tests.certification.certificates.test_services import pdf_text
 from tests.coaching.builders import appointed_coach, paperwork
 from tests.factories import UserFactory
 from tests.practicum.supervision.builders import T0, enrol, log_hours, scored

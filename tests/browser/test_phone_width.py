@@ -14,7 +14,7 @@ import pytest
 from flask import Flask
 from playwright.sync_api import expect
 
-from coachprog.seed import DEMO_ACCOUNTS
+from coachprog.seed.people import DEMO_ACCOUNTS
 from tests.browser.journeys import sign_in
 
 pytestmark = pytest.mark.browser

@@ -20,7 +20,7 @@ import pytest
 from flask import Flask
 from playwright.sync_api import expect
 
-from coachprog.seed_scoring import SESSION_NOTES
+from coachprog.seed.scoring import SESSION_NOTES
 from tests.browser.journeys import open_menu_item, sign_in
 
 pytestmark = pytest.mark.browser

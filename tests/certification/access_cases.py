@@ -7,8 +7,6 @@ from __future__ import annotations
 from typing import Any
 
 from tests.access import Case, statuses
-from tests.certification.access_cases_certificates import CERTIFICATE_CASES
-from tests.certification.access_cases_recert import RECERT_CASES
 from tests.factories import PersonFactory
 
 
@@ -34,7 +32,7 @@ def matrix_decision() -> dict[str, Any]:
 
 def matrix_revocable() -> dict[str, Any]:
     from coachprog.extensions import db
-    from tests.certification.access_cases_certificates import make_certification
+    from tests.certification.certificates.access_cases import make_certification
 
     cert = make_certification(name="Revocable Coach")
     db.session.commit()
@@ -68,5 +66,3 @@ CASES = [
          statuses(403, anonymous=401, admin=200, master_coach=200, lead_coach=200),
          api=True, setup=matrix_person),
 ]
-CASES += CERTIFICATE_CASES
-CASES += RECERT_CASES

@@ -19,8 +19,8 @@ from tests.factories import PersonFactory, UserFactory
 @pytest.fixture
 def evidence(monkeypatch):
     """Every Certified Internal Coach criterion met unless a test says otherwise."""
-    from coachprog.certification import evidence as ev
     from coachprog.certification.domain import Measurement
+    from coachprog.certification.levels import evidence as ev
 
     state = {"met": True}
     for name in ("final_review_passed", "practicum_hour_targets_met", "capstone_passed",
@@ -92,8 +92,8 @@ def test_unmet_criterion_refused_until_admin_overrides_with_reason(evidence):
 
 
 def test_senior_coach_needs_cic_and_supersedes_it(evidence, monkeypatch):
-    from coachprog.certification import evidence as ev
     from coachprog.certification.domain import Measurement
+    from coachprog.certification.levels import evidence as ev
 
     coach, master, admin = _people()
     with pytest.raises(DomainError, match="requires an active"):

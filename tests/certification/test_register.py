@@ -15,7 +15,7 @@ from coachprog.certification import register, services
 from coachprog.extensions import db
 from coachprog.governance.models import AuditEntry
 from coachprog.roles import Role
-from tests.certification.access_cases_certificates import make_certification
+from tests.certification.certificates.access_cases import make_certification
 from tests.conftest import Auth, statements_for
 from tests.factories import PersonFactory
 

@@ -1,6 +1,6 @@
 """Certification services against the database: the daily tick (reminders not duplicated,
 lapse), roster and match effects, revocation, criteria evaluation with evidence that is not
-available yet, and the levels file checks."""
+available yet."""
 
 from __future__ import annotations
 
@@ -11,10 +11,10 @@ import sqlalchemy as sa
 
 from coachprog.authority import SystemActor
 from coachprog.certification import services
-from coachprog.certification.levels import LevelsInvalid, parse_levels
 from coachprog.certification.models import Certification, CertificationReminder
-from coachprog.coaching import services as coaching
+from coachprog.coaching.engagements import services as engagement_services
 from coachprog.coaching.models import SupervisorAssignment
+from coachprog.coaching.roster import services as roster
 from coachprog.errors import DomainError, NotPermitted
 from coachprog.extensions import db
 from coachprog.notifications.models import OutboxMessage
@@ -36,7 +36,6 @@ def certified(person_id: int, *, valid_until: date, status: str = "active") -> C
 def reminder_messages() -> list[OutboxMessage]:
     return list(db.session.scalars(sa.select(OutboxMessage).where(
         OutboxMessage.kind == "certification.reminder")))
-
 
 
 def test_a_tick_with_nothing_to_do_takes_the_same_statements_for_one_or_many():
@@ -96,16 +95,16 @@ def test_tick_lapses_past_due_and_takes_coach_off_roster_and_matching():
     other = appointed_coach()
     cert = certified(coach.id, valid_until=date(2027, 3, 1))
     certified(other.id, valid_until=date(2028, 3, 1))
-    assert coach.id in coaching.active_coach_ids()
+    assert coach.id in roster.active_coach_ids()
     assert services.run_tick(SYSTEM, on=date(2027, 3, 1)).lapsed == 0
     summary = services.run_tick(SYSTEM, on=date(2027, 3, 2))
     assert summary.lapsed == 1
     assert cert.status == "lapsed" and cert.lapsed_at is not None
     assert services.display_status(cert, date(2027, 3, 2)) == "lapsed"
-    assert coach.id not in coaching.active_coach_ids()
-    assert other.id in coaching.active_coach_ids()
-    assert coaching.match_blocks(coach.id)
-    assert coaching.match_blocks(other.id) == []
+    assert coach.id not in roster.active_coach_ids()
+    assert other.id in roster.active_coach_ids()
+    assert engagement_services.match_blocks(coach.id)
+    assert engagement_services.match_blocks(other.id) == []
     assert services.run_tick(SYSTEM, on=date(2027, 3, 3)).lapsed == 0
 
 
@@ -120,7 +119,7 @@ def test_revocation_needs_admin_and_reason_and_is_immediate():
         services.revoke_certification(admin, cert.id, "no")
     services.revoke_certification(admin, cert.id, "Serious ethics breach found")
     assert services.display_status(cert, date(2030, 1, 1)) == "revoked"
-    assert coach.id not in coaching.active_coach_ids()
+    assert coach.id not in roster.active_coach_ids()
 
 
 def test_tick_needs_admin():
@@ -147,40 +146,6 @@ def test_evaluate_level_with_evidence_not_available(monkeypatch, app):
     assert not ev.all_met
 
 
-def test_shipped_levels_file_is_valid():
-    policy = services.levels_policy()
-    assert {lvl.id for lvl in policy.levels} == {"certified_internal_coach", "senior_coach"}
-    assert policy.recertification.cycle_months == 12
-    assert policy.recertification.reminder_days == (60, 30, 7)
-
-
-def test_levels_file_problems_are_located():
-    bad = {"version": 1, "recertification": {"rubric": "recertification", "cycle_months": 24,
-                                             "criteria": [{"key": "x", "label": "Xxx",
-                                                           "evidence": "nope"}]},
-           "levels": [{"id": "senior_coach", "name": "Senior", "requires": "senior_coach",
-                       "criteria": [{"key": "h", "label": "Hours", "evidence": "hours"}]}]}
-    with pytest.raises(LevelsInvalid) as caught:
-        parse_levels(bad, known_evidence={"hours"})
-    paths = [p for p, _ in caught.value.problems]
-    assert "recertification.cycle_months" in paths
-    good = {**bad, "recertification": {**bad["recertification"], "cycle_months": 12},
-            "levels": [{**bad["levels"][0], "requires": None}]}
-    with pytest.raises(LevelsInvalid) as unknown:
-        parse_levels(good, known_evidence={"hours"}, numeric_evidence={"hours"})
-    assert {p for p, _ in unknown.value.problems} == {
-        "levels.0.criteria.0.minimum", "recertification.criteria.0.evidence"}
-
-
-def test_app_refuses_to_start_on_invalid_levels_file(tmp_path, app):
-    from coachprog import create_app
-
-    bad = tmp_path / "levels.yaml"
-    bad.write_text("version: 0\nlevels: []\n", encoding="utf-8")
-    with pytest.raises(RuntimeError, match="invalid levels file"):
-        create_app({**app.config, "COACHPROG_LEVELS_FILE": str(bad)})
-
-
 def test_tick_command_twice_sends_nothing_twice(runner):
     coach = appointed_coach()
     certified(coach.id, valid_until=services.today())  # due today: 60, 30 and 7 reached
@@ -203,24 +168,3 @@ def test_evaluate_level_reads_the_real_contracts(app):
     assert {r.key: r.met for r in senior.results} == {
         "coached_hours": False, "time_in_role": False, "audits": False,
         "outcomes_brief": False}
-
-
-def test_levels_policy_is_read_again_when_the_file_changes(tmp_path, app, monkeypatch):
-    from coachprog.certification.levels import DEFAULT_LEVELS_FILE
-
-    path = tmp_path / "levels.yaml"
-    text = DEFAULT_LEVELS_FILE.read_text(encoding="utf-8")
-    path.write_text(text, encoding="utf-8")
-    monkeypatch.setitem(app.config, "COACHPROG_LEVELS_FILE", str(path))
-    first = services.levels_policy()
-    assert list(first.recertification.reminder_days) == [60, 30, 7]
-    assert services.levels_policy() is first  # unchanged: not parsed again
-    path.write_text(text.replace("reminder_days: [60, 30, 7]", "reminder_days: [45, 14]"),
-                    encoding="utf-8")
-    assert list(services.levels_policy().recertification.reminder_days) == [45, 14]
-    path.write_text("version: 0\nlevels: []\n", encoding="utf-8")  # broken: refused, not cached
-    with pytest.raises(LevelsInvalid):
-        services.levels_policy()
-    path.unlink()
-    with pytest.raises(LevelsInvalid):
-        services.levels_policy()

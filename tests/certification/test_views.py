@@ -18,7 +18,7 @@ from coachprog.certification.models import Certification, CertificationDecision
 from coachprog.extensions import db
 from coachprog.governance.models import AuditEntry
 from coachprog.roles import Role
-from tests.certification.access_cases_certificates import make_certification
+from tests.certification.certificates.access_cases import make_certification
 from tests.conftest import Auth, post_form
 from tests.factories import PersonFactory, UserFactory
 
@@ -28,8 +28,8 @@ LEVEL = "certified_internal_coach"
 @pytest.fixture
 def evidence(monkeypatch: pytest.MonkeyPatch) -> dict[str, bool]:
     """Every Certified Internal Coach criterion met unless a test says otherwise."""
-    from coachprog.certification import evidence as ev
     from coachprog.certification.domain import Measurement
+    from coachprog.certification.levels import evidence as ev
 
     state = {"met": True}
     for name in ("final_review_passed", "practicum_hour_targets_met", "capstone_passed",

@@ -10,7 +10,7 @@ from coachprog.calibration.models import RaterCalibration
 from coachprog.extensions import db
 from coachprog.governance.models import AuditEntry
 from coachprog.people.models import Person
-from coachprog.seed import DEMO_ACCOUNTS, demo_people
+from coachprog.seed.people import DEMO_ACCOUNTS, demo_people
 from tests.factories import UserFactory
 
 

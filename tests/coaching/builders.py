@@ -7,15 +7,27 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from typing import Any
 
+import sqlalchemy as sa
+
 from coachprog.coaching.models import CoachPaperwork, Engagement, EvaluationRelationship
-from coachprog.coaching.services import PLACEHOLDER_CONSENT_VERSION
+from coachprog.coaching.paperwork.consent_templates import PLACEHOLDER_CONSENT_VERSION
 from coachprog.extensions import db
+from coachprog.governance.models import AuditEntry
 from coachprog.people.models import Person
+from coachprog.roles import Role
 from coachprog.selection.models import Candidate, Sprint
-from tests.factories import PersonFactory
+from tests.factories import PersonFactory, UserFactory
 
 SIGNED_AT = datetime(2025, 3, 1, 9, 30, tzinfo=UTC)
 _UNSET: Any = object()
+
+
+def actions() -> list[str]:
+    return list(db.session.scalars(sa.select(AuditEntry.action).order_by(AuditEntry.id)))
+
+
+def user_of(person: Person, *roles: Role) -> Any:
+    return UserFactory(person_id=person.id, roles=list(roles))
 
 
 def sprint(name: str = "Spring sprint") -> Sprint:

@@ -11,7 +11,7 @@ import pytest
 from flask.testing import FlaskClient
 
 from coachprog.authority import can
-from coachprog.coaching import services
+from coachprog.coaching.paperwork import services as paperwork_services
 from coachprog.extensions import db
 from coachprog.roles import Role
 from tests.coaching.builders import engagement, ready_coach
@@ -55,9 +55,9 @@ def world() -> dict[str, Any]:
     return world
 
 
-def _file(world: dict[str, Any]) -> services.CoachFile:
+def _file(world: dict[str, Any]) -> paperwork_services.CoachFile:
     coach = world["coach"]
-    return services.CoachFile(coach, services.paperwork_for(coach.id), None)
+    return paperwork_services.CoachFile(coach, paperwork_services.paperwork_for(coach.id), None)
 
 
 def test_predicates_for_the_agreement_manager(world) -> None:

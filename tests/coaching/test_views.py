@@ -11,8 +11,10 @@ from typing import Any
 import sqlalchemy as sa
 from flask.testing import FlaskClient
 
-from coachprog.coaching import services
+from coachprog.coaching.evaluations import services as evaluation_services
 from coachprog.coaching.models import Engagement, EvaluationRelationship
+from coachprog.coaching.paperwork import consent_templates
+from coachprog.coaching.paperwork import services as paperwork_services
 from coachprog.extensions import db
 from coachprog.governance.models import AuditEntry
 from coachprog.roles import Role
@@ -46,7 +48,7 @@ def field_error(page: str, field_id: str) -> str:
 
 def paperwork_form(**changes: str) -> dict[str, str]:
     return {"protected_percent": "15", "weekly_hours": "40",
-            "consent_template_version": services.PLACEHOLDER_CONSENT_VERSION,
+            "consent_template_version": consent_templates.PLACEHOLDER_CONSENT_VERSION,
             "role_scope": "First-line managers", "escalation_paths": "HR business partner",
             "supervision_arrangement": "Monthly with a master coach", **changes}
 
@@ -84,7 +86,7 @@ def test_paperwork_page_lists_what_is_missing_in_plain_words(client: FlaskClient
     assert "The manager time-allocation agreement has not been drawn up." in page
     assert "The coaching role profile has not been written." in page
     assert "Not drawn up yet." in page
-    assert services.NON_EVALUATOR_CLAUSE in page
+    assert paperwork_services.NON_EVALUATOR_CLAUSE in page
     assert "Draw up paperwork" in page
 
 
@@ -137,12 +139,12 @@ def test_bad_paperwork_input_comes_back_next_to_its_field(client: FlaskClient,
     page = response.get_data(as_text=True)
     assert response.status_code == 400
     assert field_error(page, "protected_percent") == "Enter a number, e.g. 15 or 12.5."
-    assert services.paperwork_for(coach.id) is None
+    assert paperwork_services.paperwork_for(coach.id) is None
     response = post_form(client, url, paperwork_form(weekly_hours="70"))
     assert "between 1 and 60" in field_error(response.get_data(as_text=True), "weekly_hours")
     # A percent sign and a decimal comma are understood.
     assert post_form(client, url, paperwork_form(protected_percent="12,5 %")).status_code == 302
-    assert services.paperwork_for(coach.id).protected_percent == 12.5
+    assert paperwork_services.paperwork_for(coach.id).protected_percent == 12.5
 
 
 def test_both_parties_sign_on_the_page(client: FlaskClient, auth: Auth) -> None:
@@ -182,7 +184,7 @@ def test_both_parties_sign_on_the_page(client: FlaskClient, auth: Auth) -> None:
     page = _text(client.get(url))
     assert "You signed the time-allocation agreement as the coach's manager." in page
     assert "The agreement is signed by both parties." in page
-    assert services.missing_paperwork_for(coach.id) == []
+    assert paperwork_services.missing_paperwork_for(coach.id) == []
 
 
 def test_coach_sees_that_there_is_nothing_to_sign_yet(client: FlaskClient) -> None:
@@ -207,7 +209,7 @@ def test_admin_cannot_sign_for_anyone(client: FlaskClient, auth: Auth) -> None:
     assert "Sign the agreement" not in _text(client.get(url))
     assert post_form(client, url + "/sign/coach", {"accept_clause": "y"}).status_code == 403
     assert post_form(client, url + "/sign/manager", {}).status_code == 403
-    assert services.paperwork_for(coach.id).coach_signed_at is None
+    assert paperwork_services.paperwork_for(coach.id).coach_signed_at is None
 
 
 def test_changing_signed_terms_says_the_signatures_were_cleared(client: FlaskClient,
@@ -363,7 +365,7 @@ def test_admin_records_and_removes_evaluations(client: FlaskClient, auth: Auth) 
     page = _text(client.get(url))
     assert "Who reviews whose performance outside the reporting line" in page
     assert "Pat Person reviews the other person's performance" in page
-    response = post_form(client, url, {"direction": services.EVALUATED_BY,
+    response = post_form(client, url, {"direction": evaluation_services.EVALUATED_BY,
                                        "other_employee_id": other.employee_id,
                                        "note": "Project lead"})
     assert response.status_code == 302
@@ -371,13 +373,13 @@ def test_admin_records_and_removes_evaluations(client: FlaskClient, auth: Auth) 
     assert "Recorded: Oli Other reviews Pat Person's performance." in page
     assert "Project lead" in page
     # Again: a duplicate, refused next to the field.
-    response = post_form(client, url, {"direction": services.EVALUATED_BY,
+    response = post_form(client, url, {"direction": evaluation_services.EVALUATED_BY,
                                        "other_employee_id": other.employee_id})
     assert response.status_code == 400
     assert field_error(response.get_data(as_text=True), "other_employee_id") == \
         "It is already recorded that Oli Other reviews Pat Person."
     # Oneself: refused.
-    response = post_form(client, url, {"direction": services.EVALUATES,
+    response = post_form(client, url, {"direction": evaluation_services.EVALUATES,
                                        "other_employee_id": person.employee_id})
     assert "their own performance" in field_error(response.get_data(as_text=True),
                                                   "other_employee_id")
@@ -396,7 +398,7 @@ def test_recording_an_evaluation_inside_an_engagement_warns(client: FlaskClient,
     engagement(coach, coachee)
     db.session.commit()
     url = f"/coaching/people/{coachee.id}/evaluations"
-    response = post_form(client, url, {"direction": services.EVALUATES,
+    response = post_form(client, url, {"direction": evaluation_services.EVALUATES,
                                        "other_employee_id": coach.employee_id})
     page = _text(client.get(response.headers["Location"]))
     assert "must not review each other's performance" in page
@@ -426,7 +428,8 @@ def test_a_consent_version_no_longer_offered_stays_selectable(client: FlaskClien
     response = post_form(client, url, paperwork_form(
         consent_template_version="recordings-v1-retired", role_scope="Changed"))
     assert response.status_code == 302
-    assert services.paperwork_for(coach.id).consent_template_version == "recordings-v1-retired"
+    assert paperwork_services.paperwork_for(
+        coach.id).consent_template_version == "recordings-v1-retired"
 
 
 def test_coaches_list_pages_and_searches(client: FlaskClient, auth: Auth, app: Any) -> None:

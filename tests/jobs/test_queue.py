@@ -13,6 +13,8 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
+from coachprog.authority import SystemActor
+from coachprog.certification import services as certification_services
 from coachprog.db import utcnow
 from coachprog.extensions import db
 from coachprog.jobs import queue
@@ -158,15 +160,18 @@ def test_the_retention_purge_is_scheduled_nightly(app) -> None:
 
 
 def test_the_certification_tick_is_scheduled_daily_and_runs_as_the_system(app, monkeypatch) -> None:
-    from coachprog.certification import jobs as certification_jobs
-
     queue_ = app.extensions["coachprog.queue"]
     names = {task.name for task in queue_.huey._registry.periodic_tasks}
     assert "coachprog.certification_tick" in names
-    ran: list[bool] = []
-    monkeypatch.setattr(certification_jobs, "scheduled_tick", lambda: ran.append(True))
-    queue_._certification_tick()
-    assert ran == [True]
+    actors: list[Any] = []
+
+    def run_tick(actor: Any) -> certification_services.TickSummary:
+        actors.append(actor)
+        return certification_services.TickSummary()
+
+    monkeypatch.setattr(certification_services, "run_tick", run_tick)
+    queue_.run_periodic("coachprog.certification_tick")
+    assert [type(actor) for actor in actors] == [SystemActor]
 
 
 # --- issue 19: failures roll back first, cancellation, ids, orphans after a restart ----------

@@ -15,7 +15,8 @@ from coachprog.audits.fidelity import services as fidelity_services
 from coachprog.audits.fidelity.models import FidelitySignal
 from coachprog.audits.models import Audit, AuditSample
 from coachprog.authority import SystemActor
-from coachprog.coaching import services as coaching
+from coachprog.coaching.engagements import services as engagement_services
+from coachprog.coaching.roster import services as roster
 from coachprog.errors import DomainError
 from coachprog.extensions import db
 from coachprog.home import services as home
@@ -161,16 +162,16 @@ def test_a_coach_who_left_the_program_is_off_the_roster_and_not_matched() -> Non
     coach = ready_coach()
     stays = ready_coach()
     db.session.commit()
-    assert {coach.id, stays.id} <= coaching.active_coach_ids()
+    assert {coach.id, stays.id} <= roster.active_coach_ids()
     _opt_out(coach.id, "program")
-    assert coach.id not in coaching.active_coach_ids()
-    assert coaching.roster_exclusions()[coach.id] == "opted out of the program"
-    draft = coaching.EngagementDraft(coach_person_id=coach.id,
+    assert coach.id not in roster.active_coach_ids()
+    assert roster.roster_exclusions()[coach.id] == "opted out of the program"
+    draft = engagement_services.EngagementDraft(coach_person_id=coach.id,
                                      coachee_employee_id=PersonFactory().employee_id,
                                      start_date=None, goals="", kpi_name="", session_cap=6,
                                      hours_per_week=1.0)
-    with pytest.raises(coaching.MatchRefused, match="opted out of the coach program"):
-        coaching.create_engagement(SYSTEM, draft)
+    with pytest.raises(engagement_services.MatchRefused, match="opted out of the coach program"):
+        engagement_services.create_engagement(SYSTEM, draft)
 
 
 def test_existing_engagements_are_untouched_by_an_opt_out() -> None:

@@ -19,7 +19,7 @@ from flask.testing import FlaskClient
 
 from coachprog.auth.services import create_api_token
 from coachprog.authority import SystemActor, can
-from coachprog.coaching import services as coaching
+from coachprog.coaching.engagements import services as engagement_services
 from coachprog.errors import NotPermitted
 from coachprog.extensions import db
 from coachprog.policy import services as policy
@@ -169,8 +169,8 @@ def content_in_integration_api(client: FlaskClient, auth: Auth) -> None:
             assert not CONTENT_FIELDS & fields, (path, CONTENT_FIELDS & fields)
 
 
-def _draft(coach: Any, coachee: Any) -> coaching.EngagementDraft:
-    return coaching.EngagementDraft(coach_person_id=coach.id,
+def _draft(coach: Any, coachee: Any) -> engagement_services.EngagementDraft:
+    return engagement_services.EngagementDraft(coach_person_id=coach.id,
                                     coachee_employee_id=coachee.employee_id,
                                     start_date=date(2026, 1, 5), goals="Grow", kpi_name="",
                                     session_cap=6, hours_per_week=1.0)
@@ -180,10 +180,10 @@ def coach_evaluates_coachee(client: FlaskClient, auth: Auth) -> None:
     coach, coachee, other = ready_coach(), PersonFactory(), PersonFactory()
     evaluation(coach, coachee)
     db.session.commit()
-    with pytest.raises(coaching.MatchRefused, match="evaluates the coachee"):
-        coaching.create_engagement(SYSTEM, _draft(coach, coachee))
+    with pytest.raises(engagement_services.MatchRefused, match="evaluates the coachee"):
+        engagement_services.create_engagement(SYSTEM, _draft(coach, coachee))
     db.session.rollback()
-    assert coaching.create_engagement(SYSTEM, _draft(coach, other)).id  # control
+    assert engagement_services.create_engagement(SYSTEM, _draft(coach, other)).id  # control
 
 
 def sensitive_flags_to_managers(client: FlaskClient, auth: Auth) -> None:
@@ -226,10 +226,10 @@ def matching_after_opt_out(client: FlaskClient, auth: Auth) -> None:
     coach, coachee, other = ready_coach(), PersonFactory(), PersonFactory()
     policy.set_opt_out(SYSTEM, coachee.id, "program", opted_out=True, reason="asked")
     db.session.commit()
-    with pytest.raises(coaching.MatchRefused, match="opted out of the coach program"):
-        coaching.create_engagement(SYSTEM, _draft(coach, coachee))
+    with pytest.raises(engagement_services.MatchRefused, match="opted out of the coach program"):
+        engagement_services.create_engagement(SYSTEM, _draft(coach, coachee))
     db.session.rollback()
-    assert coaching.create_engagement(SYSTEM, _draft(coach, other)).id  # control
+    assert engagement_services.create_engagement(SYSTEM, _draft(coach, other)).id  # control
 
 
 PROOFS: dict[str, Callable[[FlaskClient, Auth], None]] = {

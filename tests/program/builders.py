@@ -9,7 +9,7 @@ from coachprog.authority import SystemActor
 from coachprog.extensions import db
 from coachprog.program.charter import services as charters
 from coachprog.program.metrics import services as metrics
-from coachprog.program.seed import CHARTER
+from coachprog.seed.program import CHARTER
 
 START = date(2026, 3, 1)
 

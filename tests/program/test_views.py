@@ -83,7 +83,7 @@ def test_charter_form_refuses_bad_input_and_saves_good(auth, client) -> None:
     auth.login_as("admin")
     bad = post_form(client, "/program/charter", {"title": ""})
     assert bad.status_code == 400 and 'role="alert"' in bad.get_data(as_text=True)
-    from coachprog.program.seed import CHARTER
+    from coachprog.seed.program import CHARTER
 
     form = {key: value for key, value in CHARTER.items()
             if key not in ("checklist", "higher_is_better")}

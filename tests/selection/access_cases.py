@@ -15,8 +15,6 @@ from coachprog.selection.practice import services as practice_services
 from tests.access import ADMIN_ONLY, DIRECTORY, Case, statuses
 from tests.factories import UserFactory
 from tests.selection.builders import SYSTEM, applicant, candidate_at, line, sprint
-from tests.selection.impact.access_cases import CASES as IMPACT_CASES
-from tests.selection.invitations.access_cases import CASES as INVITATION_CASES
 
 SUPERVISORS = statuses(403, master_coach=302, lead_coach=302)
 STAFF_REDIRECTED = statuses(403, admin=302, master_coach=302, lead_coach=302)
@@ -116,5 +114,3 @@ CASES = [
          statuses(400, anonymous=400), setup=matrix_invitation),
 ]
 
-# The sub-packages' routes (test_access collects one `access_cases.py` per top-level folder).
-CASES += [*IMPACT_CASES, *INVITATION_CASES]

@@ -19,8 +19,8 @@ from coachprog.audits.sampling.assignment import assign_drawn
 from coachprog.audits.structure.services import supervisors_by_coach
 from coachprog.auth.models import User
 from coachprog.authority import require
-from coachprog.coaching import services as coaching_services
 from coachprog.coaching.models import Engagement
+from coachprog.coaching.roster import services as roster
 from coachprog.db import utcnow
 from coachprog.errors import DomainError, NotFound
 from coachprog.extensions import db
@@ -63,7 +63,7 @@ def _audited_in(quarters: list[str]) -> set[int]:
 
 
 def population_for(quarter: str) -> list[domain.PopulationMember]:
-    coaches = sorted(coaching_services.active_coach_ids())
+    coaches = sorted(roster.active_coach_ids())
     sup_of = supervisors_by_coach()
     recent = _audited_in(audit_domain.previous_quarters(quarter, 2))
     drifting, escalated = _drifting(), escalated_coach_ids()

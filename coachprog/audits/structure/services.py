@@ -16,7 +16,7 @@ from coachprog.audits.structure.models import SupervisionEvent
 from coachprog.auth.models import RoleGrant, User
 from coachprog.authority import require
 from coachprog.coaching.models import SupervisorAssignment
-from coachprog.coaching.services import active_coach_ids
+from coachprog.coaching.roster.services import active_coach_ids
 from coachprog.errors import DomainError
 from coachprog.extensions import db
 from coachprog.people.models import Person

@@ -27,7 +27,7 @@ from sqlalchemy.orm import joinedload
 
 from coachprog.auth.models import RoleGrant, User
 from coachprog.authority import can, require
-from coachprog.coaching.services import active_coach_ids
+from coachprog.coaching.roster.services import active_coach_ids
 from coachprog.db import get_or_404, utcnow
 from coachprog.errors import DomainError
 from coachprog.extensions import db

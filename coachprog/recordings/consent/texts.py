@@ -13,6 +13,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from coachprog.authority import require
+from coachprog.coaching.paperwork.consent_templates import register_consent_text_source
 from coachprog.db import get_or_404, utcnow
 from coachprog.errors import DomainError
 from coachprog.extensions import db
@@ -37,6 +38,15 @@ def offered_consent_texts() -> Sequence[ConsentText]:
     return db.session.scalars(sa.select(ConsentText).where(ConsentText.retired_at.is_(None))
                               .order_by(ConsentText.created_at.desc(),
                                         ConsentText.id.desc())).all()
+
+
+@register_consent_text_source
+def _consent_templates() -> list[tuple[str, str, bool]]:
+    """Every text as (version, title, retired), newest first: the consent templates a coach's
+    paperwork offers (coaching knows nothing of recordings)."""
+    rows = db.session.scalars(sa.select(ConsentText).order_by(
+        ConsentText.created_at.desc(), ConsentText.id.desc()))
+    return [(row.version, row.title, row.retired_at is not None) for row in rows]
 
 
 def texts_in_use() -> set[int]:

@@ -1,5 +1,6 @@
-"""The worker's periodic retention purge: one run as the system, committed like a job (the
-services it calls only flush)."""
+"""The worker's nightly retention purge: one run as the system, committed like a job (the
+services it calls only flush), scheduled with the job queue when create_app imports this
+module."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import logging
 from coachprog.authority import SystemActor
 from coachprog.extensions import db
 from coachprog.governance.services import Origin, set_origin
+from coachprog.jobs.schedule import register_periodic
 from coachprog.recordings.retention.services import PurgeSummary, purge_expired
 
 log = logging.getLogger(__name__)
@@ -24,3 +26,7 @@ def scheduled_purge() -> PurgeSummary:
         log.exception("retention purge failed; it runs again at the next schedule")
         raise
     return summary
+
+
+# Recordings and transcripts past their retention period, once a night.
+register_periodic("coachprog.retention_purge", scheduled_purge, hour="3", minute="30")

@@ -1,4 +1,5 @@
-"""Background jobs of recorded sessions (transcription).
+"""Background jobs of recorded sessions: transcription, and the nightly retention purge
+(scheduled with the job queue when create_app imports this module).
 
 The job row is the source of truth (see coachprog.jobs.queue): a worker killed mid-job leaves
 its row "running"; the next worker to start (or the sweeper, once its heartbeat is stale) puts it
@@ -119,3 +120,4 @@ def throttled(check: Callable[[], None], seconds: float) -> Callable[[], None]:
             check()
 
     return maybe
+

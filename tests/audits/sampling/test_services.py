@@ -36,10 +36,10 @@ def test_draw_is_stratified_recorded_and_verifies(clock) -> None:
 def test_inactive_coaches_are_not_in_the_population(clock, monkeypatch) -> None:
     w = world()
     gone = w["a"][0].id
-    from coachprog.coaching import services as coaching
+    from coachprog.coaching.roster import services as roster
 
-    real = coaching.active_coach_ids
-    monkeypatch.setattr(coaching, "active_coach_ids", lambda: real() - {gone})
+    real = roster.active_coach_ids
+    monkeypatch.setattr(roster, "active_coach_ids", lambda: real() - {gone})
     sample = sampling_services.draw(ADMIN, "2026Q4", seed=1, percent=100)
     assert gone not in sample.drawn
     assert gone not in {m["coach_id"] for m in sample.population}

@@ -17,7 +17,7 @@ from coachprog.extensions import db
 from coachprog.governance import services as audit
 from coachprog.notifications.services import send_email
 from coachprog.people.models import Person
-from coachprog.seed import seed_demo
+from coachprog.seed.demo import seed_demo
 
 DEMO_PASSWORD = "demo password for tests"
 SYSTEM = SystemActor("test")

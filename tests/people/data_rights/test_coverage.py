@@ -17,7 +17,7 @@ from coachprog.personal_data import (
     registered_sections,
     uncovered_person_columns,
 )
-from coachprog.seed import DEMO_ACCOUNTS
+from coachprog.seed.people import DEMO_ACCOUNTS
 from tests.people.data_rights.conftest import touch_every_domain
 
 # Rows that reference the person but are someone else's data: exported as a count.

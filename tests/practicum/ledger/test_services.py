@@ -186,7 +186,7 @@ def test_access_trainee_own_supervisor_theirs_sponsor_never() -> None:
 
 
 def test_seed_is_idempotent(app) -> None:
-    from coachprog.practicum import seed
+    from coachprog.seed import practicum as seed
 
     coach_person = PersonFactory()
     UserFactory(email=seed.TRAINEE_EMAIL, roles=[Role.COACH], person_id=coach_person.id)

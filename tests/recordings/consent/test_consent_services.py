@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from hypothesis import given
 from hypothesis import strategies as st
 
-from coachprog.coaching import services as coaching
+from coachprog.coaching.paperwork import consent_templates
 from coachprog.db import set_clock
 from coachprog.errors import DomainError, NotFound, NotPermitted
 from coachprog.extensions import db
@@ -126,14 +126,14 @@ def test_retiring_stops_offering_but_keeps_consents(admin) -> None:
 
 
 def test_paperwork_offers_the_consent_texts_not_retired() -> None:
-    assert [t.version for t in coaching.consent_template_versions()] == [
-        coaching.PLACEHOLDER_CONSENT_VERSION]
+    assert [t.version for t in consent_templates.consent_template_versions()] == [
+        consent_templates.PLACEHOLDER_CONSENT_VERSION]
     set_clock(lambda: datetime(2025, 1, 1, tzinfo=UTC))
     consent_text("v1")
     set_clock(lambda: datetime(2025, 2, 1, tzinfo=UTC))
     consent_text("v2", title="Second")
     consent_text("v0", retired=True)
-    versions = coaching.consent_template_versions()
+    versions = consent_templates.consent_template_versions()
     assert [t.version for t in versions] == ["v2", "v1"]
     assert versions[0].label == "v2 — Second" and not versions[0].placeholder
 

@@ -1,0 +1,1 @@
+"""Certification levels: the levels file, its criteria and the evidence queries they name."""

@@ -1,0 +1,1 @@
+"""Recertification: one certification's cycle evidence, its scored review and the renewal."""

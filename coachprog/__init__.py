@@ -13,7 +13,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from coachprog.config import build_config
+from coachprog.runtime.config import build_config
 from coachprog.validation import BoundedIntConverter
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -67,7 +67,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     escalation_paths.init_app(app)
     # One-use links (invitations, consent withdrawal, password reset) never reach a log.
-    from coachprog import logmask
+    from coachprog.runtime import logmask
 
     logmask.install()
     _init_extensions(app)

@@ -34,10 +34,10 @@ from coachprog.program.cli import init_app as program_cli
 from coachprog.recordings.cli import init_app as recordings_cli
 from coachprog.roles import Role, parse_role
 from coachprog.rubrics.cli import rubrics_cli
+from coachprog.runtime.serving import access_log, waitress_options, wsgi_for_waitress
 from coachprog.seed.demo import seed_demo
 from coachprog.seed.large import AlreadyGenerated, Sizes, generate
 from coachprog.seed.people import DEMO_ACCOUNTS
-from coachprog.serving import access_log, waitress_options, wsgi_for_waitress
 
 people_cli = AppGroup("people", help="The people directory.")
 users_cli = AppGroup("users", help="Accounts, roles and API tokens.")

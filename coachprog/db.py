@@ -108,6 +108,22 @@ class TimestampsMixin:
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
 
+class CreatedByMixin:
+    """Who created the record (kept if the account goes) and when."""
+
+    created_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class RecordedByMixin:
+    """Who recorded the record (kept if the account goes) and when."""
+
+    recorded_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="SET NULL"))
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
 class ClosureMixin:
     """A record someone closes with a note: when and by whom (kept if the account goes)."""
 

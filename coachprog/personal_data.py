@@ -116,6 +116,23 @@ def register_section(name: str, export_fn: ExportFn, erase_fn: EraseFn, *,
                               erase_fn, tuple(tables), order)
 
 
+def _nothing_to_erase(ctx: ErasureContext) -> None:
+    return None
+
+
+def register_table_section(name: str, tables: Sequence[str], *, title: str, order: int,
+                           erase_fn: EraseFn = _nothing_to_erase,
+                           omit: Mapping[str, Sequence[str]] | None = None) -> None:
+    """Register the usual section: its export is every row of `tables` that references the
+    person in any person column (less a table's `omit` columns), its erasure `erase_fn`
+    (by default none: rows that refer to the account by id only keep it, pseudonymised)."""
+
+    def export(subject: Subject) -> dict[str, Any]:
+        return export_tables(subject, *tables, omit=omit)
+
+    register_section(name, export, erase_fn, tables=tables, title=title, order=order)
+
+
 def registered_sections() -> list[Section]:
     return sorted(_SECTIONS.values(), key=lambda s: (s.order, s.name))
 
@@ -188,9 +205,12 @@ def export_rows(name: str, where: sa.ColumnElement[bool], *,
             for row in db.session.execute(query)]
 
 
-def export_tables(subject: Subject, *names: str) -> dict[str, list[dict[str, Any]]]:
-    """Each named table's rows that reference the subject in any person column."""
-    return {name: export_rows(name, subject_filter(table(name), subject)) for name in names}
+def export_tables(subject: Subject, *names: str, omit: Mapping[str, Sequence[str]] | None = None
+                  ) -> dict[str, list[dict[str, Any]]]:
+    """Each named table's rows that reference the subject in any person column (less the
+    table's `omit` columns)."""
+    return {name: export_rows(name, subject_filter(table(name), subject),
+                              omit=(omit or {}).get(name, ())) for name in names}
 
 
 # --- erasure ------------------------------------------------------------------------------------

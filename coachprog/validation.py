@@ -6,6 +6,11 @@ exist (SQLite's driver even raises on it). A stored quantity (capacity, minutes,
 into an INTEGER column, which PostgreSQL limits to 32 bits. Every interface parses integers
 with the helpers below, so an out-of-range number is refused in words (422 in the API, the
 form's own error on pages, 404 in URLs) and never reaches the driver.
+
+The files read from outside (rubrics, the policy documents, the certification levels, the
+escalation paths) are validated with pydantic and refused with every problem located as
+(path, reason), so `file:path: reason` reads the same for all of them: the shared pieces are
+at the end.
 """
 
 from __future__ import annotations
@@ -13,8 +18,11 @@ from __future__ import annotations
 import re
 from typing import Any
 
+import yaml
 from apiflask.fields import Integer
 from apiflask.validators import Range
+from pydantic import BaseModel, ConfigDict
+from pydantic import ValidationError as ModelError
 from werkzeug.exceptions import NotFound
 from werkzeug.routing import IntegerConverter, ValidationError
 from wtforms import IntegerField
@@ -107,3 +115,79 @@ class WholeNumberField(IntegerField):
             raise ValueError(self.not_a_number)
         raise ValueError(f"That number is out of range: give one from {self.minimum:,} "
                          f"to {self.maximum:,}.")
+
+
+# --- files from outside ------------------------------------------------------------------------
+
+
+class StrictModel(BaseModel):
+    """A part of a file: an unknown key is an error (a typo is never ignored); text is
+    stripped."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class FileInvalid(ValueError):  # noqa: N818 - carries located problems
+    """A file refused, with every problem as (path, reason); path "" is the whole file."""
+
+    def __init__(self, problems: list[tuple[str, str]]) -> None:
+        super().__init__("; ".join(f"{path}: {reason}" if path else reason
+                                   for path, reason in problems))
+        self.problems = problems
+
+
+def model_problems(exc: ModelError) -> list[tuple[str, str]]:
+    """Pydantic's errors as (dotted path, reason), without its "Value error, " prefix."""
+    return [(".".join(str(part) for part in error["loc"]),
+             str(error["msg"]).removeprefix("Value error, "))
+            for error in exc.errors()]
+
+
+class UniqueKeyLoader(yaml.SafeLoader):
+    """PyYAML keeps the last of two equal keys silently, which hides a mistake in a file (two
+    `3:` anchors, two ids); here it is an error with its line number (a file's own loader may
+    word it otherwise: `duplicate_key`)."""
+
+    duplicate_key = "duplicate key {key!r}"
+
+
+def _construct_mapping(loader: UniqueKeyLoader, node: yaml.MappingNode,
+                       deep: bool = False) -> dict[Any, Any]:
+    seen: set[Any] = set()
+    for key_node, _ in node.value:
+        key = loader.construct_object(key_node, deep=deep)
+        try:
+            duplicate = key in seen
+        except TypeError:  # an unhashable key; the base constructor reports it
+            break
+        if duplicate:
+            raise yaml.constructor.ConstructorError(
+                None, None, loader.duplicate_key.format(key=key), key_node.start_mark)
+        seen.add(key)
+    return loader.construct_mapping(node, deep=deep)
+
+
+UniqueKeyLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG,
+                                _construct_mapping)
+
+
+def load_yaml(text: str, invalid: type[FileInvalid],
+              loader: type[UniqueKeyLoader] = UniqueKeyLoader) -> Any:
+    """One YAML document, or `invalid` naming the line of the syntax error."""
+    try:
+        return yaml.load(text, Loader=loader)  # noqa: S506 - a SafeLoader subclass
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}" if mark is not None else ""
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise invalid([(where, f"not valid YAML: {problem}")]) from None
+
+
+def file_text(data: bytes, max_bytes: int, invalid: type[FileInvalid]) -> str:
+    """A file's bytes as text: at most `max_bytes`, UTF-8 (a byte-order mark is dropped)."""
+    if len(data) > max_bytes:
+        raise invalid([("", f"the file is larger than {max_bytes // 1024} KB")])
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise invalid([("", f"not UTF-8 text (byte {exc.start})")]) from None

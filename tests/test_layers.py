@@ -16,9 +16,8 @@ PACKAGE = Path(__file__).resolve().parent.parent / "coachprog"
 # The written order (docs/architecture.md keeps the same list, with what lives where).
 LAYERS: tuple[tuple[str, ...], ...] = (
     # core: no domain knowledge
-    ("config", "errors", "validation", "lazy", "logmask", "db", "extensions", "signals",
-     "storage", "pdf", "personal_data", "error_summary", "authority", "roles", "problems",
-     "glossary", "web", "serving"),
+    ("runtime", "errors", "validation", "db", "extensions", "storage", "pdf", "personal_data",
+     "error_summary", "authority", "roles", "problems", "glossary", "web"),
     # platform
     ("governance",),
     ("panels",),

@@ -23,7 +23,7 @@ from typing import Any
 
 import pytest
 
-from coachprog.logmask import MaskOneUseLinks, mask_one_use_links
+from coachprog.runtime.logmask import MaskOneUseLinks, mask_one_use_links
 
 ROOT = Path(__file__).resolve().parent.parent
 FLASK = [sys.executable, "-m", "flask", "--app", "wsgi"]

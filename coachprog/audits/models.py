@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from coachprog.db import UTCDateTime, utcnow
+from coachprog.db import CreatedAtMixin, UTCDateTime, utcnow
 from coachprog.extensions import db
 
 if TYPE_CHECKING:
@@ -42,7 +42,7 @@ class AuditSample(db.Model):  # type: ignore[name-defined]
                                                order_by="Audit.id")
 
 
-class Audit(db.Model):  # type: ignore[name-defined]
+class Audit(CreatedAtMixin, db.Model):  # type: ignore[name-defined]
     """One sampled coach's audit: the assigned auditor, the session audited, findings and the
     human's decided outcome."""
 
@@ -69,7 +69,6 @@ class Audit(db.Model):  # type: ignore[name-defined]
         sa.ForeignKey("users.id", ondelete="SET NULL"))
     resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # serious concern
     resolution_note: Mapped[str] = mapped_column(sa.String(1000), default="")
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     sample: Mapped[AuditSample] = relationship(back_populates="audits")
     coach: Mapped[Person] = relationship()

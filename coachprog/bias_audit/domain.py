@@ -26,9 +26,10 @@ Policy
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
+from typing import Protocol, TypeVar
 
 from coachprog.audits.domain import parse_quarter, quarter_bounds
 from coachprog.governance.domain import MIN_GROUP_SIZE
@@ -232,31 +233,51 @@ class VolumeRow:
     hours: float | None
 
 
+class _Grouped(Protocol):
+    @property
+    def groups(self) -> Mapping[str, str | None]: ...
+
+
+_CountT = TypeVar("_CountT", bound=_Grouped)
+_RowT = TypeVar("_RowT")
+
+
+def _group_rows(counts: Sequence[_CountT], shown: Mapping[str, frozenset[str]],
+                size: Callable[[_CountT], int],
+                row: Callable[[str, Sequence[_CountT] | None], _RowT]
+                ) -> dict[str, list[_RowT]]:
+    """Per dimension label, one row per group (sorted): made from the group's counts where the
+    group is `shown` (by dimension label) in the section's rate tables and its size is at least
+    MIN_GROUP_SIZE, else withheld (`row` gets None)."""
+    out: dict[str, list[_RowT]] = {}
+    for dimension in DIMENSIONS:
+        members: dict[str, list[_CountT]] = {}
+        for count in counts:
+            label, _ = group_for(dimension.key, count.groups.get(dimension.key))
+            members.setdefault(label, []).append(count)
+        visible = shown.get(dimension.label, frozenset())
+        rows = [row(label, members[label] if label in visible
+                    and sum(size(count) for count in members[label]) >= MIN_GROUP_SIZE
+                    else None)
+                for label in sorted(members)]
+        if rows:
+            out[dimension.label] = rows
+    return out
+
+
+def _volume_row(label: str, group: Sequence[VolumeCount] | None) -> VolumeRow:
+    if group is None:
+        return VolumeRow(label, None, None, None)
+    return VolumeRow(label, sum(count.people for count in group),
+                     sum(count.sessions for count in group),
+                     round(sum(count.minutes for count in group) / 60, 1))
+
+
 def volumes(counts: Sequence[VolumeCount], shown: Mapping[str, frozenset[str]]
             ) -> dict[str, list[VolumeRow]]:
     """Per dimension label, per group: people, sessions and hours; numbers only for groups
     `shown` (by dimension label) in the section's rate tables, and never under 5 people."""
-    out: dict[str, list[VolumeRow]] = {}
-    for dimension in DIMENSIONS:
-        people: dict[str, int] = {}
-        sessions: dict[str, int] = {}
-        minutes: dict[str, int] = {}
-        for count in counts:
-            label, _ = group_for(dimension.key, count.groups.get(dimension.key))
-            people[label] = people.get(label, 0) + count.people
-            sessions[label] = sessions.get(label, 0) + count.sessions
-            minutes[label] = minutes.get(label, 0) + count.minutes
-        visible = shown.get(dimension.label, frozenset())
-        rows = []
-        for label in sorted(people):
-            if label in visible and people[label] >= MIN_GROUP_SIZE:
-                rows.append(VolumeRow(label, people[label], sessions[label],
-                                      round(minutes[label] / 60, 1)))
-            else:
-                rows.append(VolumeRow(label, None, None, None))
-        if rows:
-            out[dimension.label] = rows
-    return out
+    return _group_rows(counts, shown, lambda count: count.people, _volume_row)
 
 
 @dataclass(frozen=True)
@@ -273,23 +294,17 @@ class SeverityRow:
     mean_deviation: float | None  # rater overall − agreed overall; negative: harsher
 
 
+def _severity_row(label: str, group: Sequence[SeverityCount] | None) -> SeverityRow:
+    if group is None:
+        return SeverityRow(label, None, None)
+    n = sum(count.submissions for count in group)
+    return SeverityRow(label, n, round(sum((count.deviation_sum for count in group), 0.0) / n, 3))
+
+
 def severities(counts: Sequence[SeverityCount], shown: Mapping[str, frozenset[str]]
                ) -> dict[str, list[SeverityRow]]:
-    out: dict[str, list[SeverityRow]] = {}
-    for dimension in DIMENSIONS:
-        n: dict[str, int] = {}
-        total: dict[str, float] = {}
-        for count in counts:
-            label, _ = group_for(dimension.key, count.groups.get(dimension.key))
-            n[label] = n.get(label, 0) + count.submissions
-            total[label] = total.get(label, 0.0) + count.deviation_sum
-        visible = shown.get(dimension.label, frozenset())
-        rows = [SeverityRow(label, n[label], round(total[label] / n[label], 3))
-                if label in visible and n[label] >= MIN_GROUP_SIZE
-                else SeverityRow(label, None, None) for label in sorted(n)]
-        if rows:
-            out[dimension.label] = rows
-    return out
+    """As `volumes`: per group, the submissions and the mean deviation."""
+    return _group_rows(counts, shown, lambda count: count.submissions, _severity_row)
 
 
 def shown_groups(part: Section) -> dict[str, frozenset[str]]:

@@ -4,18 +4,7 @@ id; the account is pseudonymised)."""
 
 from __future__ import annotations
 
-from typing import Any
+from coachprog.personal_data import register_table_section
 
-from coachprog.personal_data import ErasureContext, Subject, export_tables, register_section
-
-
-def export(subject: Subject) -> dict[str, Any]:
-    return export_tables(subject, "calibration_exercises", "rater_calibrations")
-
-
-def erase(ctx: ErasureContext) -> None:
-    return None
-
-
-register_section("calibration", export, erase, title="Calibration", order=35,
-                 tables=["calibration_exercises", "rater_calibrations"])
+register_table_section("calibration", ["calibration_exercises", "rater_calibrations"],
+                       title="Calibration", order=35)

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from coachprog.db import UTCDateTime, utcnow
+from coachprog.db import CreatedAtMixin, UTCDateTime, utcnow
 from coachprog.extensions import db
 
 if TYPE_CHECKING:
@@ -89,7 +89,7 @@ class CertificationDecision(db.Model):  # type: ignore[name-defined]
     created_by: Mapped[User | None] = relationship(foreign_keys=[created_by_id])
 
 
-class Certification(db.Model):  # type: ignore[name-defined]
+class Certification(CreatedAtMixin, db.Model):  # type: ignore[name-defined]
     """A level held by a coach. `valid_until` is the recertification due date; a renewal moves
     it (the verification code stays, so a printed certificate keeps verifying). Statuses:
     `active`, `lapsed` (past due without recertification), `revoked` (with reason, immediate),
@@ -115,13 +115,12 @@ class Certification(db.Model):  # type: ignore[name-defined]
     superseded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     decision_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("certification_decisions.id", ondelete="SET NULL"), index=True)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     person: Mapped[Person] = relationship()
     decision: Mapped[CertificationDecision | None] = relationship()
 
 
-class CertificationEvidence(db.Model):  # type: ignore[name-defined]
+class CertificationEvidence(CreatedAtMixin, db.Model):  # type: ignore[name-defined]
     """Evidence recorded by people rather than derived from other domains: a client outcomes
     brief (Senior Coach; each recertification cycle) and a peer review (recertification).
     `reviewer_person_id` is the peer for a peer review."""
@@ -141,7 +140,6 @@ class CertificationEvidence(db.Model):  # type: ignore[name-defined]
     recorded_on: Mapped[date] = mapped_column(sa.Date)
     recorded_by_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("users.id", ondelete="SET NULL"))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     recorded_by: Mapped[User | None] = relationship()
     reviewer: Mapped[Person | None] = relationship(foreign_keys=[reviewer_person_id])

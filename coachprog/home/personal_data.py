@@ -2,24 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from coachprog.personal_data import (
-    ErasureContext,
-    Subject,
-    delete_rows,
-    export_tables,
-    register_section,
-)
-
-
-def export(subject: Subject) -> dict[str, Any]:
-    return export_tables(subject, "home_dismissals")
+from coachprog.personal_data import ErasureContext, delete_rows, register_table_section
 
 
 def erase(ctx: ErasureContext) -> None:
     delete_rows(ctx, "home_dismissals")
 
 
-register_section("home", export, erase, title="Home page", order=86,
-                 tables=["home_dismissals"])
+register_table_section("home", ["home_dismissals"], title="Home page", order=86,
+                       erase_fn=erase)

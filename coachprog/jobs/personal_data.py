@@ -6,18 +6,6 @@ job's payload or result is replaced by the pseudonym by the erasure's final swee
 
 from __future__ import annotations
 
-from typing import Any
+from coachprog.personal_data import register_table_section
 
-from coachprog.personal_data import ErasureContext, Subject, export_tables, register_section
-
-
-def export(subject: Subject) -> dict[str, Any]:
-    return export_tables(subject, "jobs")
-
-
-def erase(ctx: ErasureContext) -> None:
-    return None  # referenced by account id only; see the module docstring
-
-
-register_section("jobs", export, erase, title="Background jobs you started", order=80,
-                 tables=["jobs"])
+register_table_section("jobs", ["jobs"], title="Background jobs you started", order=80)

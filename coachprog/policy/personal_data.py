@@ -9,26 +9,12 @@ recorded on someone's behalf is emptied with the person's other text.
 
 from __future__ import annotations
 
-from typing import Any
-
-from coachprog.personal_data import (
-    ErasureContext,
-    Subject,
-    clear_columns,
-    export_tables,
-    register_section,
-)
-
-TABLES = ("policy_acknowledgements", "opt_outs")
-
-
-def export(subject: Subject) -> dict[str, Any]:
-    return export_tables(subject, *TABLES)
+from coachprog.personal_data import ErasureContext, clear_columns, register_table_section
 
 
 def erase(ctx: ErasureContext) -> None:
     clear_columns(ctx, "opt_outs", {"reason": ""}, columns=["person_id"])
 
 
-register_section("policy", export, erase, title="Policy acknowledgements and opt-outs",
-                 order=15, tables=list(TABLES))
+register_table_section("policy", ["policy_acknowledgements", "opt_outs"],
+                       title="Policy acknowledgements and opt-outs", order=15, erase_fn=erase)

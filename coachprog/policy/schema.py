@@ -10,10 +10,17 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Any, Literal
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, Field, ValidationError, model_validator
 
 from coachprog.policy import domain
+from coachprog.validation import (
+    FileInvalid,
+    UniqueKeyLoader,
+    file_text,
+    load_yaml,
+    model_problems,
+)
+from coachprog.validation import StrictModel as _Strict
 
 SLUG = r"^[a-z0-9][a-z0-9-]*$"
 GUARD_ID = r"^[a-z][a-z_]*\.[a-z][a-z0-9_]*$"
@@ -21,15 +28,8 @@ MAX_FILE_BYTES = 256 * 1024
 Text = Annotated[str, Field(min_length=3, max_length=2000)]
 
 
-class PolicyInvalid(ValueError):  # noqa: N818 - carries located problems
-    def __init__(self, problems: list[tuple[str, str]]) -> None:
-        super().__init__("; ".join(f"{path}: {reason}" if path else reason
-                                   for path, reason in problems))
-        self.problems = problems
-
-
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+class PolicyInvalid(FileInvalid):
+    """A policy file refused."""
 
 
 class UseCaseSpec(_Strict):
@@ -37,7 +37,7 @@ class UseCaseSpec(_Strict):
     use: Text
     category: Literal["permitted", "permitted_with_controls", "human_decision_required",
                       "prohibited"]
-    controls: list[Text] = []
+    controls: list[Text] = Field(default_factory=list)
     guard: Annotated[str | None, Field(pattern=GUARD_ID, max_length=64,
                                        description="Prohibited rows the system could do: "
                                                    "the registered guard that refuses it.")] = None
@@ -125,40 +125,13 @@ def _check_unique(ids: list[str], where: str) -> None:
         seen.add(value)
 
 
-class _UniqueKeyLoader(yaml.SafeLoader):
-    """Two equal keys in one mapping are an error (PyYAML would keep the last silently)."""
-
-
-def _construct_mapping(loader: _UniqueKeyLoader, node: yaml.MappingNode,
-                       deep: bool = False) -> dict[Any, Any]:
-    seen: set[Any] = set()
-    for key_node, _ in node.value:
-        key = loader.construct_object(key_node, deep=deep)
-        if key in seen:
-            raise yaml.constructor.ConstructorError(
-                None, None, f"the key {key!r} appears twice", key_node.start_mark)
-        seen.add(key)
-    return loader.construct_mapping(node, deep=deep)
-
-
-_UniqueKeyLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG,
-                                 _construct_mapping)
+class _UniqueKeyLoader(UniqueKeyLoader):
+    duplicate_key = "the key {key!r} appears twice"
 
 
 def _load_yaml(data: bytes) -> Any:
-    if len(data) > MAX_FILE_BYTES:
-        raise PolicyInvalid([("", f"the file is larger than {MAX_FILE_BYTES // 1024} KB")])
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise PolicyInvalid([("", f"not UTF-8 text (byte {exc.start})")]) from None
-    try:
-        return yaml.load(text, Loader=_UniqueKeyLoader)  # noqa: S506 - a SafeLoader subclass
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}" if mark is not None else ""
-        problem = getattr(exc, "problem", None) or str(exc)
-        raise PolicyInvalid([(where, f"not valid YAML: {problem}")]) from None
+    return load_yaml(file_text(data, MAX_FILE_BYTES, PolicyInvalid), PolicyInvalid,
+                     _UniqueKeyLoader)
 
 
 def _validate(model: type[BaseModel], data: Any) -> Any:
@@ -167,10 +140,7 @@ def _validate(model: type[BaseModel], data: Any) -> Any:
     try:
         return model.model_validate(data)
     except ValidationError as exc:
-        raise PolicyInvalid([
-            (".".join(str(part) for part in error["loc"]),
-             str(error["msg"]).removeprefix("Value error, "))
-            for error in exc.errors()]) from None
+        raise PolicyInvalid(model_problems(exc)) from None
 
 
 def load_use_cases(data: bytes) -> domain.UseCaseMatrix:

@@ -9,18 +9,14 @@ capstone brief (its text and its uploaded file).
 
 from __future__ import annotations
 
-from typing import Any
-
 import sqlalchemy as sa
 
 from coachprog import storage
 from coachprog.extensions import db
 from coachprog.personal_data import (
     ErasureContext,
-    Subject,
     clear_columns,
-    export_tables,
-    register_section,
+    register_table_section,
     subject_filter,
     table,
 )
@@ -28,10 +24,6 @@ from coachprog.personal_data import (
 TABLES = ("practicum_enrolments", "practicum_entries", "practicum_capstone_briefs",
           "practicum_triads", "practicum_triad_members", "practicum_triad_rounds",
           "supervision_feedback", "supervision_gate_decisions", "supervision_one_on_ones")
-
-
-def export(subject: Subject) -> dict[str, Any]:
-    return export_tables(subject, *TABLES)
 
 
 def erase(ctx: ErasureContext) -> None:
@@ -55,5 +47,5 @@ def erase(ctx: ErasureContext) -> None:
         "file_name": None}, where=own)
 
 
-register_section("practicum", export, erase, title="Practicum and supervision", order=55,
-                 tables=list(TABLES))
+register_table_section("practicum", TABLES, title="Practicum and supervision", order=55,
+                       erase_fn=erase)

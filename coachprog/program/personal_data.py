@@ -9,20 +9,8 @@ Leaders themselves are held only under a keyed pseudonym (`program.metrics`), ne
 
 from __future__ import annotations
 
-from typing import Any
+from coachprog.personal_data import register_table_section
 
-from coachprog.personal_data import ErasureContext, Subject, export_tables, register_section
-
-TABLES = ("program_charters", "program_gates", "program_gate_changes")
-
-
-def export(subject: Subject) -> dict[str, Any]:
-    return export_tables(subject, *TABLES)
-
-
-def erase(ctx: ErasureContext) -> None:
-    return None
-
-
-register_section("program", export, erase, title="Program charter and decision gates",
-                 order=90, tables=list(TABLES))
+register_table_section("program",
+                       ["program_charters", "program_gates", "program_gate_changes"],
+                       title="Program charter and decision gates", order=90)

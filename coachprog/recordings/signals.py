@@ -9,8 +9,8 @@ transaction and must not commit. Keyword arguments: `flag` (the `SensitiveFlag`)
 
 from __future__ import annotations
 
-from coachprog.signals import coachprog_signals
+from blinker import Namespace
 
-_signals = coachprog_signals
+_signals = Namespace()
 
 sensitive_flag_raised = _signals.signal("sensitive-flag-raised")

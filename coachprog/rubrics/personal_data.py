@@ -6,28 +6,8 @@ account itself is pseudonymised.
 
 from __future__ import annotations
 
-from typing import Any
+from coachprog.personal_data import register_table_section
 
-from coachprog.personal_data import (
-    ErasureContext,
-    Subject,
-    export_rows,
-    register_section,
-    subject_filter,
-    table,
-)
-
-
-def export(subject: Subject) -> dict[str, Any]:
-    # The rubric's content is the program's, not the person's: who uploaded which version.
-    return {"rubric_versions": export_rows(
-        "rubric_versions", subject_filter(table("rubric_versions"), subject),
-        omit=("content",))}
-
-
-def erase(ctx: ErasureContext) -> None:
-    return None
-
-
-register_section("rubrics", export, erase, title="Rubrics you uploaded", order=70,
-                 tables=["rubric_versions"])
+# The rubric's content is the program's, not the person's: who uploaded which version.
+register_table_section("rubrics", ["rubric_versions"], title="Rubrics you uploaded", order=70,
+                       omit={"rubric_versions": ("content",)})

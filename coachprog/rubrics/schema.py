@@ -12,8 +12,7 @@ import hashlib
 import json
 from typing import Annotated, Any, Literal
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import ConfigDict, Field, ValidationError, model_validator
 
 from coachprog.rubrics.domain import (
     Behaviour,
@@ -23,6 +22,8 @@ from coachprog.rubrics.domain import (
     Rubric,
     ScaleKind,
 )
+from coachprog.validation import FileInvalid, file_text, load_yaml
+from coachprog.validation import StrictModel as _Strict
 
 SLUG = r"^[a-z0-9][a-z0-9_-]*$"
 Fraction = Annotated[float, Field(ge=0, le=1)]
@@ -35,10 +36,6 @@ class FieldProblem(ValueError):  # noqa: N818 - a located validation message
     def __init__(self, location: tuple[str | int, ...], message: str) -> None:
         super().__init__(message)
         self.location = location
-
-
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
 
 class BehaviourSpec(_Strict):
@@ -148,11 +145,8 @@ class RubricSpec(_Strict):
         return self
 
 
-class RubricInvalid(ValueError):  # noqa: N818
-    def __init__(self, problems: list[tuple[str, str]]) -> None:
-        super().__init__("; ".join(f"{path}: {reason}" if path else reason
-                                   for path, reason in problems))
-        self.problems = problems
+class RubricInvalid(FileInvalid):
+    """A rubric file refused."""
 
 
 def _path(location: tuple[int | str, ...]) -> str:
@@ -176,44 +170,9 @@ def parse_rubric_document(data: Any) -> RubricSpec:
         raise RubricInvalid(problems) from None
 
 
-class _UniqueKeyLoader(yaml.SafeLoader):
-    """PyYAML keeps the last of two equal keys silently; in a rubric that hides a mistake
-    (two `3:` anchors, two `weight:`), so it is an error with its line number."""
-
-
-def _construct_mapping(loader: _UniqueKeyLoader, node: yaml.MappingNode,
-                       deep: bool = False) -> dict[Any, Any]:
-    seen: set[Any] = set()
-    for key_node, _ in node.value:
-        key = loader.construct_object(key_node, deep=deep)
-        try:
-            duplicate = key in seen
-        except TypeError:  # an unhashable key; the base constructor reports it
-            break
-        if duplicate:
-            raise yaml.constructor.ConstructorError(
-                None, None, f"duplicate key {key!r}", key_node.start_mark)
-        seen.add(key)
-    return loader.construct_mapping(node, deep=deep)
-
-
-_UniqueKeyLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG,
-                                 _construct_mapping)
-
-
-def _yaml_error(exc: yaml.YAMLError) -> RubricInvalid:
-    mark = getattr(exc, "problem_mark", None)
-    where = f"line {mark.line + 1}" if mark is not None else ""
-    problem = getattr(exc, "problem", None) or str(exc)
-    return RubricInvalid([(where, f"not valid YAML: {problem}")])
-
-
 def load_rubric_text(text: str) -> tuple[Rubric, dict[str, Any]]:
     """The domain rubric and its canonical content (what is stored and hashed)."""
-    try:
-        data = yaml.load(text, Loader=_UniqueKeyLoader)  # noqa: S506 - a SafeLoader subclass
-    except yaml.YAMLError as exc:
-        raise _yaml_error(exc) from None
+    data = load_yaml(text, RubricInvalid)
     if not isinstance(data, dict):
         raise RubricInvalid([("", "a rubric file holds one YAML mapping (id, version, ...)")])
     spec = parse_rubric_document(data)
@@ -223,13 +182,7 @@ def load_rubric_text(text: str) -> tuple[Rubric, dict[str, Any]]:
 
 def load_rubric_bytes(data: bytes) -> tuple[Rubric, dict[str, Any]]:
     """As `load_rubric_text`, for a file's bytes: UTF-8 and at most MAX_FILE_BYTES."""
-    if len(data) > MAX_FILE_BYTES:
-        raise RubricInvalid([("", f"the file is larger than {MAX_FILE_BYTES // 1024} KB")])
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise RubricInvalid([("", f"not UTF-8 text (byte {exc.start})")]) from None
-    return load_rubric_text(text)
+    return load_rubric_text(file_text(data, MAX_FILE_BYTES, RubricInvalid))
 
 
 def rubric_from_content(content: dict[str, Any]) -> Rubric:

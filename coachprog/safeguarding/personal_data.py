@@ -14,16 +14,7 @@ sweep replaces the person's identifiers in every text column, so the record name
 
 from __future__ import annotations
 
-from typing import Any
-
-from coachprog.personal_data import (
-    ErasureContext,
-    Subject,
-    export_rows,
-    register_section,
-    subject_filter,
-    table,
-)
+from coachprog.personal_data import register_table_section
 
 TEXT = {
     "escalation_cases": ("summary", "closure_note"),
@@ -32,16 +23,6 @@ TEXT = {
     "bias_review_items": ("closure_note",),
 }
 
-
-def export(subject: Subject) -> dict[str, Any]:
-    return {name: export_rows(name, subject_filter(table(name), subject), omit=omit)
-            for name, omit in TEXT.items()}
-
-
-def erase(ctx: ErasureContext) -> None:
-    return None
-
-
-register_section("safeguarding", export, erase,
-                 title="Safeguarding cases, incidents and fairness reviews", order=95,
-                 tables=list(TEXT))
+register_table_section("safeguarding", list(TEXT),
+                       title="Safeguarding cases, incidents and fairness reviews", order=95,
+                       omit=TEXT)

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from coachprog.db import UTCDateTime, utcnow
+from coachprog.db import CreatedAtMixin, CreatedByMixin, TimestampsMixin, UTCDateTime, utcnow
 from coachprog.extensions import db
 
 if TYPE_CHECKING:
@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from coachprog.people.models import Person
 
 
-class Sprint(db.Model):  # type: ignore[name-defined]
+class Sprint(CreatedByMixin, db.Model):  # type: ignore[name-defined]
     __tablename__ = "sprints"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -33,10 +33,6 @@ class Sprint(db.Model):  # type: ignore[name-defined]
     # Stage-length overrides in days, keyed by SprintStage value; missing stages use defaults.
     stage_days: Mapped[dict[str, Any]] = mapped_column(sa.JSON, default=dict)
     status: Mapped[str] = mapped_column(sa.String(16), default="open", index=True)  # open|closed
-    created_by_id: Mapped[int | None] = mapped_column(
-        sa.ForeignKey("users.id", ondelete="SET NULL")
-    )
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     panel: Mapped[list[SprintPanelMember]] = relationship(
         back_populates="sprint", cascade="all, delete-orphan", order_by="SprintPanelMember.id"
@@ -63,7 +59,7 @@ class SprintPanelMember(db.Model):  # type: ignore[name-defined]
     user: Mapped[User] = relationship()
 
 
-class Candidate(db.Model):  # type: ignore[name-defined]
+class Candidate(TimestampsMixin, db.Model):  # type: ignore[name-defined]
     """One person's entry in one sprint (a nominee is listed before they accept)."""
 
     __tablename__ = "candidates"
@@ -88,8 +84,6 @@ class Candidate(db.Model):  # type: ignore[name-defined]
     invited_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     exit_reason: Mapped[str] = mapped_column(sa.Text, default="")  # rejection/withdrawal
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
     sprint: Mapped[Sprint] = relationship(back_populates="candidates")
     person: Mapped[Person] = relationship()
@@ -133,7 +127,7 @@ class CandidateEvent(db.Model):  # type: ignore[name-defined]
     candidate: Mapped[Candidate] = relationship(back_populates="events")
 
 
-class CandidateAssessment(db.Model):  # type: ignore[name-defined]
+class CandidateAssessment(CreatedAtMixin, db.Model):  # type: ignore[name-defined]
     """An assessment that counts for a stage; `purpose` is the rubric id it must use
     (interview, simulation-performance, simulation-transition)."""
 
@@ -147,7 +141,6 @@ class CandidateAssessment(db.Model):  # type: ignore[name-defined]
         sa.ForeignKey("assessments.id", ondelete="RESTRICT"), unique=True
     )
     purpose: Mapped[str] = mapped_column(sa.String(64))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     candidate: Mapped[Candidate] = relationship(back_populates="assessments")
     assessment: Mapped[Assessment] = relationship()

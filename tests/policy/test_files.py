@@ -11,7 +11,6 @@ import pytest
 from flask import Flask
 
 from coachprog import create_app
-from coachprog.config import build_config
 from coachprog.policy import domain
 from coachprog.policy.files import (
     check_guards,
@@ -20,6 +19,7 @@ from coachprog.policy.files import (
     unguarded_rows,
 )
 from coachprog.policy.schema import PolicyInvalid, load_data_use, load_use_cases
+from coachprog.runtime.config import build_config
 
 POLICY_DIR = Path(__file__).resolve().parents[2] / "policy"
 

@@ -318,5 +318,5 @@ def test_the_storage_module_imports_no_program_or_platform_domain() -> None:
     imported = {node.module for node in ast.walk(ast.parse(source))
                 if isinstance(node, ast.ImportFrom) and node.module}
     ours = {name for name in imported if name.startswith("coachprog")}
-    assert ours <= {"coachprog.extensions", "coachprog.db", "coachprog.config",
+    assert ours <= {"coachprog.extensions", "coachprog.db", "coachprog.runtime.config",
                     "coachprog.errors"}, ours

@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
-from coachprog.db import UTCDateTime, utcnow
+from coachprog.db import RecordedByMixin
 from coachprog.extensions import db
 
 
-class SupervisionEvent(db.Model):  # type: ignore[name-defined]
+class SupervisionEvent(RecordedByMixin, db.Model):  # type: ignore[name-defined]
     """A monthly case clinic or a quarterly cross-business calibration session, with who
     attended. No private content: a title, a date and the attendance only."""
 
@@ -22,6 +22,3 @@ class SupervisionEvent(db.Model):  # type: ignore[name-defined]
     title: Mapped[str] = mapped_column(sa.String(200))
     held_on: Mapped[date] = mapped_column(sa.Date)
     attendee_person_ids: Mapped[list[int]] = mapped_column(sa.JSON, default=list)
-    recorded_by_id: Mapped[int | None] = mapped_column(
-        sa.ForeignKey("users.id", ondelete="SET NULL"))
-    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

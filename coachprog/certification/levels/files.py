@@ -17,18 +17,16 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import Field, ValidationError, model_validator
 
 from coachprog.certification import domain
+from coachprog.validation import FileInvalid, model_problems
+from coachprog.validation import StrictModel as _Strict
 
 SLUG = r"^[a-z0-9][a-z0-9_]*$"
 DEFAULT_LEVELS_FILE = (Path(__file__).resolve().parents[3]
                        / "rubrics" / "certification" / "levels.yaml")
 MAX_FILE_BYTES = 64 * 1024
-
-
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
 
 class CriterionModel(_Strict):
@@ -98,10 +96,8 @@ class LevelsModel(_Strict):
         return self
 
 
-class LevelsInvalid(ValueError):  # noqa: N818 - reads as the domain says it
-    def __init__(self, problems: list[tuple[str, str]]) -> None:
-        super().__init__("; ".join(f"{p}: {r}" if p else r for p, r in problems))
-        self.problems = problems
+class LevelsInvalid(FileInvalid):
+    """The levels file refused."""
 
 
 def _criterion(model: CriterionModel) -> domain.CriterionSpec:
@@ -133,9 +129,7 @@ def parse_levels(data: Any, *, known_evidence: Collection[str],
     try:
         model = LevelsModel.model_validate(data)
     except ValidationError as exc:
-        raise LevelsInvalid([(".".join(str(p) for p in e["loc"]),
-                              str(e["msg"]).removeprefix("Value error, "))
-                             for e in exc.errors()]) from None
+        raise LevelsInvalid(model_problems(exc)) from None
     problems = _evidence_problems(model, known_evidence, numeric_evidence)
     if problems:
         raise LevelsInvalid(problems)

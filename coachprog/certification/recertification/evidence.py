@@ -44,6 +44,25 @@ def check_open_for_evidence(cert: Certification, day: date) -> None:
                           "change. Withdraw the recertification to change it.")
 
 
+def _stamp(evidence: CertificationEvidence, actor: Any, day: date) -> None:
+    evidence.recorded_on = day
+    evidence.recorded_by_id = getattr(actor, "id", None)
+
+
+def _row_to_write(cert: Certification, kind: str, actor: Any,
+                  day: date) -> tuple[CertificationEvidence, bool]:
+    """The cycle's evidence of this kind to (re)write, stamped with the day and the writer:
+    the latest row, or a new one; True when it replaces a row."""
+    row = latest_evidence(cert, kind)
+    replaced = row is not None
+    if row is None:
+        row = CertificationEvidence(person_id=cert.person_id, kind=kind,
+                                    certification_id=cert.id, summary="", recorded_on=day)
+        db.session.add(row)
+    _stamp(row, actor, day)
+    return row, replaced
+
+
 def submit_outcomes_brief(actor: Any, cert_id: int, text: str) -> CertificationEvidence:
     """Write (or rewrite, until the review starts) the cycle's client outcomes brief."""
     cert = get_certification(cert_id)
@@ -53,15 +72,8 @@ def submit_outcomes_brief(actor: Any, cert_id: int, text: str) -> CertificationE
     problems = rules.outcomes_brief_problems(text)
     if problems:
         raise DomainError("The outcomes brief was not saved.", field_errors={"text": problems})
-    brief = latest_evidence(cert, OUTCOMES_BRIEF)
-    replaced = brief is not None
-    if brief is None:
-        brief = CertificationEvidence(person_id=cert.person_id, kind=OUTCOMES_BRIEF,
-                                      certification_id=cert.id, summary="", recorded_on=day)
-        db.session.add(brief)
+    brief, replaced = _row_to_write(cert, OUTCOMES_BRIEF, actor, day)
     brief.summary = rules.clean_text(text)
-    brief.recorded_on = day
-    brief.recorded_by_id = getattr(actor, "id", None)
     db.session.flush()
     audit.record("certification.outcomes_brief_recorded", actor=actor,
                  object_type="certification", object_id=cert.id,
@@ -113,16 +125,9 @@ def request_peer_review(actor: Any, cert_id: int,
                         "review.")
     if problems:
         raise DomainError(" ".join(problems), field_errors={"reviewer_person_id": problems})
-    request = latest_evidence(cert, PEER_REQUEST)
-    replaced = request.reviewer_person_id if request is not None else None
-    if request is None:
-        request = CertificationEvidence(person_id=cert.person_id, kind=PEER_REQUEST,
-                                        certification_id=cert.id, summary="",
-                                        recorded_on=day)
-        db.session.add(request)
+    request, _ = _row_to_write(cert, PEER_REQUEST, actor, day)
+    replaced = request.reviewer_person_id  # None on a new request
     request.reviewer_person_id = reviewer.id
-    request.recorded_on = day
-    request.recorded_by_id = getattr(actor, "id", None)
     db.session.flush()
     audit.record("certification.peer_review_requested", actor=actor,
                  object_type="certification", object_id=cert.id,
@@ -171,8 +176,7 @@ def submit_peer_review(actor: Any, cert_id: int, text: str) -> CertificationEvid
         raise DomainError("The peer review was not saved.", field_errors={"text": problems})
     request.kind = PEER_REVIEW
     request.summary = rules.clean_text(text)
-    request.recorded_on = day
-    request.recorded_by_id = getattr(actor, "id", None)
+    _stamp(request, actor, day)
     db.session.flush()
     audit.record("certification.peer_review_recorded", actor=actor,
                  object_type="certification", object_id=cert.id,

@@ -18,19 +18,8 @@ from typing import Any
 
 from coachprog.authority import has_any_role, is_signed_in, permission
 from coachprog.people.services import user_in_chain_of
-from coachprog.recordings.permissions import supervisor_user_ids
+from coachprog.practicum.permissions import is_person, supervises
 from coachprog.roles import Role
-
-
-def _is_person(user: Any, person_id: Any) -> bool:
-    own = getattr(user, "person_id", None)
-    return is_signed_in(user) and own is not None and own == person_id
-
-
-def _supervises(user: Any, person_id: Any) -> bool:
-    if not is_signed_in(user) or not isinstance(person_id, int):
-        return False
-    return bool(user.id in supervisor_user_ids(person_id))
 
 
 def manages(user: Any, person_id: int | None) -> bool:
@@ -49,13 +38,13 @@ def can_view_capstone(user: Any, person_id: Any = None) -> bool:
     supervisors and admins."""
     if _barred(user, person_id):
         return False
-    return (_is_person(user, person_id) or _supervises(user, person_id)
+    return (is_person(user, person_id) or supervises(user, person_id)
             or has_any_role(user, Role.ADMIN))
 
 
 @permission
 def can_submit_capstone_brief(user: Any, person_id: Any = None) -> bool:
-    return not _barred(user, person_id) and _is_person(user, person_id)
+    return not _barred(user, person_id) and is_person(user, person_id)
 
 
 @permission
@@ -68,7 +57,7 @@ def can_view_capstone_brief(user: Any, brief: Any = None) -> bool:
                                    engagement.coachee_person_id
                                    or manages(user, engagement.coachee_person_id)):
         return False
-    if _is_person(user, brief.person_id) or _supervises(user, brief.person_id):
+    if is_person(user, brief.person_id) or supervises(user, brief.person_id):
         return True
     assessment = brief.assessment
     if any(a.rater_id == user.id for a in assessment.assignments):

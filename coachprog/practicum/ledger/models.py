@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from coachprog.db import UTCDateTime, utcnow
+from coachprog.db import CreatedAtMixin, CreatedByMixin, TimestampsMixin, UTCDateTime
 from coachprog.extensions import db
 from coachprog.practicum.ledger import domain
 
@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from coachprog.people.models import Person
 
 
-class PracticumProgram(db.Model):  # type: ignore[name-defined]
+class PracticumProgram(CreatedAtMixin, db.Model):  # type: ignore[name-defined]
     """A practicum program and its targets (defaults: 20–30 coached h, 10–15 lab h, 8–12 weeks)."""
 
     __tablename__ = "practicum_programs"
@@ -33,7 +33,6 @@ class PracticumProgram(db.Model):  # type: ignore[name-defined]
     lab_max: Mapped[float] = mapped_column(sa.Float, default=15.0)
     weeks_min: Mapped[int] = mapped_column(sa.Integer, default=8)
     weeks_max: Mapped[int] = mapped_column(sa.Integer, default=12)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     @property
     def targets(self) -> domain.Targets:
@@ -41,7 +40,7 @@ class PracticumProgram(db.Model):  # type: ignore[name-defined]
                               self.weeks_min, self.weeks_max)
 
 
-class PracticumEnrolment(db.Model):  # type: ignore[name-defined]
+class PracticumEnrolment(CreatedByMixin, db.Model):  # type: ignore[name-defined]
     """One appointed coach's practicum: the program and the start of the 8–12 week window."""
 
     __tablename__ = "practicum_enrolments"
@@ -52,15 +51,12 @@ class PracticumEnrolment(db.Model):  # type: ignore[name-defined]
     program_id: Mapped[int] = mapped_column(
         sa.ForeignKey("practicum_programs.id", ondelete="RESTRICT"), index=True)
     start_date: Mapped[date] = mapped_column(sa.Date)
-    created_by_id: Mapped[int | None] = mapped_column(
-        sa.ForeignKey("users.id", ondelete="SET NULL"))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     person: Mapped[Person] = relationship()
     program: Mapped[PracticumProgram] = relationship(lazy="joined")
 
 
-class LedgerEntry(db.Model):  # type: ignore[name-defined]
+class LedgerEntry(TimestampsMixin, db.Model):  # type: ignore[name-defined]
     """One logged activity of a trainee. Attributes other domains may read:
     `id`, `person_id`/`person` (the trainee), `kind` (see `domain.KINDS`), `kind_label`,
     `starts_at` (UTC), `day` (UTC date), `minutes`, `duration` (text), `status`
@@ -87,8 +83,6 @@ class LedgerEntry(db.Model):  # type: ignore[name-defined]
         sa.ForeignKey("users.id", ondelete="SET NULL"))
     reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     trainee_reply: Mapped[str] = mapped_column(sa.Text, default="")
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
     person: Mapped[Person] = relationship()
     reviewed_by: Mapped[User | None] = relationship()

@@ -20,19 +20,8 @@ from typing import Any
 from coachprog.authority import has_any_role, is_signed_in, permission
 from coachprog.people.services import user_in_chain_of
 from coachprog.practicum.ledger import domain
-from coachprog.recordings.permissions import supervisor_user_ids
+from coachprog.practicum.permissions import is_person, supervises
 from coachprog.roles import Role
-
-
-def _is_person(user: Any, person_id: Any) -> bool:
-    own = getattr(user, "person_id", None)
-    return is_signed_in(user) and own is not None and own == person_id
-
-
-def _supervises(user: Any, person_id: Any) -> bool:
-    if not is_signed_in(user) or not isinstance(person_id, int):
-        return False
-    return bool(user.id in supervisor_user_ids(person_id))
 
 
 def _excluded(user: Any) -> bool:
@@ -67,24 +56,24 @@ def can_view_every_practicum_ledger(user: Any, obj: Any = None) -> bool:
 def can_view_practicum_ledger(user: Any, person_id: Any = None) -> bool:
     if _barred(user, person_id):
         return False
-    return (_is_person(user, person_id) or can_view_every_practicum_ledger(user)
-            or _supervises(user, person_id))
+    return (is_person(user, person_id) or can_view_every_practicum_ledger(user)
+            or supervises(user, person_id))
 
 
 @permission
 def can_log_practicum_entry(user: Any, person_id: Any = None) -> bool:
-    return not _excluded(user) and _is_person(user, person_id)
+    return not _excluded(user) and is_person(user, person_id)
 
 
 @permission
 def can_verify_practicum_entry(user: Any, entry: Any = None) -> bool:
-    if entry is None or _is_person(user, entry.person_id) or _barred(user, entry.person_id):
+    if entry is None or is_person(user, entry.person_id) or _barred(user, entry.person_id):
         return False
-    return _supervises(user, entry.person_id)
+    return supervises(user, entry.person_id)
 
 
 @permission
 def can_correct_practicum_entry(user: Any, entry: Any = None) -> bool:
     """Verified hours are settled; a pending or queried entry its trainee may correct."""
-    return (entry is not None and not _excluded(user) and _is_person(user, entry.person_id)
+    return (entry is not None and not _excluded(user) and is_person(user, entry.person_id)
             and entry.status in (domain.PENDING, domain.QUERIED))

@@ -21,7 +21,7 @@ from typing import Any
 
 from coachprog.authority import has_any_role, is_signed_in, permission
 from coachprog.people.services import user_in_chain_of
-from coachprog.recordings.permissions import supervisor_user_ids
+from coachprog.practicum.permissions import is_person, supervises
 from coachprog.roles import Role
 
 
@@ -30,17 +30,10 @@ def _in_chain(user: Any, trainee_person_id: Any) -> bool:
 
 
 def _supervises(user: Any, trainee_person_id: Any) -> bool:
-    if not is_signed_in(user) or not isinstance(trainee_person_id, int):
+    # A sponsor role switches supervision off, whatever the assignments say.
+    if is_signed_in(user) and has_any_role(user, Role.SPONSOR):
         return False
-    if has_any_role(user, Role.SPONSOR):
-        return False
-    # supervisor_user_ids leaves out anyone in the trainee's management chain.
-    return bool(user.id in supervisor_user_ids(trainee_person_id))
-
-
-def _is_person(user: Any, person_id: Any) -> bool:
-    own = getattr(user, "person_id", None)
-    return is_signed_in(user) and own is not None and own == person_id
+    return supervises(user, trainee_person_id)
 
 
 @permission
@@ -58,14 +51,14 @@ def can_view_own_supervision(user: Any, obj: Any = None) -> bool:
 
 @permission
 def can_write_session_feedback(user: Any, trainee_person_id: Any = None) -> bool:
-    return _supervises(user, trainee_person_id) and not _is_person(user, trainee_person_id)
+    return _supervises(user, trainee_person_id) and not is_person(user, trainee_person_id)
 
 
 @permission
 def can_view_session_feedback(user: Any, trainee_person_id: Any = None) -> bool:
     if has_any_role(user, Role.SPONSOR):
         return False
-    return _is_person(user, trainee_person_id) or _supervises(user, trainee_person_id)
+    return is_person(user, trainee_person_id) or _supervises(user, trainee_person_id)
 
 
 @permission
@@ -78,7 +71,7 @@ def can_view_one_on_one(user: Any, one_on_one: Any = None) -> bool:
     """Only the pair: the supervisor who held it and the trainee."""
     if one_on_one is None or not is_signed_in(user) or has_any_role(user, Role.SPONSOR):
         return False
-    if _is_person(user, one_on_one.trainee_person_id):
+    if is_person(user, one_on_one.trainee_person_id):
         return True
     return bool(user.id == one_on_one.supervisor_user_id
                 and not _in_chain(user, one_on_one.trainee_person_id))
@@ -94,7 +87,7 @@ def can_view_practicum_program(user: Any, obj: Any = None) -> bool:
 def can_view_practicum_gate(user: Any, trainee_person_id: Any = None) -> bool:
     if has_any_role(user, Role.SPONSOR) or not is_signed_in(user):
         return False
-    if _is_person(user, trainee_person_id):
+    if is_person(user, trainee_person_id):
         return True
     if _in_chain(user, trainee_person_id):
         return False
@@ -104,5 +97,5 @@ def can_view_practicum_gate(user: Any, trainee_person_id: Any = None) -> bool:
 @permission
 def can_decide_practicum_gate(user: Any, trainee_person_id: Any = None) -> bool:
     return has_any_role(user, Role.MASTER_COACH) and not has_any_role(user, Role.SPONSOR) \
-        and isinstance(trainee_person_id, int) and not _is_person(user, trainee_person_id) \
+        and isinstance(trainee_person_id, int) and not is_person(user, trainee_person_id) \
         and not _in_chain(user, trainee_person_id)

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from coachprog.db import UTCDateTime, utcnow
+from coachprog.db import CreatedAtMixin, CreatedByMixin, UTCDateTime
 from coachprog.extensions import db
 from coachprog.practicum.ledger.domain import format_minutes
 
@@ -20,16 +20,13 @@ if TYPE_CHECKING:
     from coachprog.practicum.ledger.models import PracticumProgram
 
 
-class PeerTriad(db.Model):  # type: ignore[name-defined]
+class PeerTriad(CreatedByMixin, db.Model):  # type: ignore[name-defined]
     __tablename__ = "practicum_triads"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(sa.String(120))
     program_id: Mapped[int] = mapped_column(
         sa.ForeignKey("practicum_programs.id", ondelete="RESTRICT"), index=True)
-    created_by_id: Mapped[int | None] = mapped_column(
-        sa.ForeignKey("users.id", ondelete="SET NULL"))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     program: Mapped[PracticumProgram] = relationship()
     members: Mapped[list[PeerTriadMember]] = relationship(
@@ -58,7 +55,7 @@ class PeerTriadMember(db.Model):  # type: ignore[name-defined]
     person: Mapped[Person] = relationship()
 
 
-class PeerTriadRound(db.Model):  # type: ignore[name-defined]
+class PeerTriadRound(CreatedAtMixin, db.Model):  # type: ignore[name-defined]
     __tablename__ = "practicum_triad_rounds"
     __table_args__ = (sa.UniqueConstraint("triad_id", "number"),)
 
@@ -79,7 +76,6 @@ class PeerTriadRound(db.Model):  # type: ignore[name-defined]
     ledger_entry_ids: Mapped[list[int]] = mapped_column(sa.JSON, default=list)
     logged_by_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("users.id", ondelete="SET NULL"))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     triad: Mapped[PeerTriad] = relationship(back_populates="rounds")
     coach: Mapped[Person] = relationship(foreign_keys=[coach_person_id])

@@ -15,16 +15,12 @@ from typing import Any
 
 from coachprog.authority import has_any_role, is_signed_in, permission
 from coachprog.practicum.capstone.permissions import manages
-from coachprog.recordings.permissions import supervisor_user_ids
+from coachprog.practicum.permissions import supervises
 from coachprog.roles import Role
 
 
 def _excluded(user: Any) -> bool:
     return not is_signed_in(user) or has_any_role(user, Role.SPONSOR)
-
-
-def _supervises(user: Any, person_id: int) -> bool:
-    return bool(user.id in supervisor_user_ids(person_id))
 
 
 def _is_member(user: Any, triad: Any) -> bool:
@@ -36,7 +32,7 @@ def _is_member(user: Any, triad: Any) -> bool:
 def can_list_peer_triads(user: Any, person_id: Any = None) -> bool:
     if _excluded(user) or not isinstance(person_id, int) or manages(user, person_id):
         return False
-    return getattr(user, "person_id", None) == person_id or _supervises(user, person_id)
+    return getattr(user, "person_id", None) == person_id or supervises(user, person_id)
 
 
 @permission
@@ -51,7 +47,7 @@ def can_view_peer_triad(user: Any, triad: Any = None) -> bool:
     members = triad.member_ids
     if any(manages(user, m) for m in members):
         return False
-    return _is_member(user, triad) or any(_supervises(user, m) for m in members)
+    return _is_member(user, triad) or any(supervises(user, m) for m in members)
 
 
 @permission

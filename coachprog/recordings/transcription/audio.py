@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
-from coachprog.lazy import lazy_module
+from coachprog.runtime.lazy import lazy_module
 
 if TYPE_CHECKING:
     import av

@@ -28,8 +28,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
-from coachprog.lazy import lazy_module
 from coachprog.recordings.transcription.audio import SAMPLE_RATE, AudioInfo, AudioReader, probe
+from coachprog.runtime.lazy import lazy_module
 
 if TYPE_CHECKING:
     import numpy as np

@@ -13,7 +13,7 @@ from typing import Annotated, Any
 
 import yaml
 from flask import Flask, current_app
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import Field, ValidationError, model_validator
 
 from coachprog.recordings.review.sensitive import CATEGORIES as FLAG_CATEGORIES
 from coachprog.roles import Role
@@ -23,6 +23,8 @@ from coachprog.safeguarding.escalations.domain import (
     PathBook,
     StepSpec,
 )
+from coachprog.validation import FileInvalid, model_problems
+from coachprog.validation import StrictModel as _Strict
 
 DEFAULT_FILE = Path(__file__).resolve().parents[3] / "policy" / "escalation_paths.yaml"
 CONFIG_KEY = "COACHPROG_ESCALATION_PATHS"
@@ -32,10 +34,6 @@ EMAIL = r"^[^@\s]+@[^@\s]+$"
 MAX_FILE_BYTES = 64 * 1024
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-
-
 class StepModel(_Strict):
     key: Annotated[str, Field(pattern=SLUG, max_length=32)]
     title: Annotated[str, Field(min_length=5, max_length=300)]
@@ -43,8 +41,9 @@ class StepModel(_Strict):
 
 
 class VisibleTo(_Strict):
-    roles: list[Role] = []
-    people: list[Annotated[str, Field(pattern=EMAIL, max_length=254)]] = []
+    roles: list[Role] = Field(default_factory=list)
+    people: list[Annotated[str, Field(pattern=EMAIL, max_length=254)]] = Field(
+        default_factory=list)
 
 
 class PathModel(_Strict):
@@ -78,10 +77,8 @@ class PathFile(_Strict):
         return self
 
 
-class PathsInvalid(ValueError):  # noqa: N818
-    def __init__(self, problems: list[tuple[str, str]]) -> None:
-        super().__init__("; ".join(f"{p}: {r}" if p else r for p, r in problems))
-        self.problems = problems
+class PathsInvalid(FileInvalid):
+    """The escalation-path file refused."""
 
 
 def parse_paths(data: Any) -> PathBook:
@@ -89,9 +86,7 @@ def parse_paths(data: Any) -> PathBook:
     try:
         spec = PathFile.model_validate(data)
     except ValidationError as exc:
-        raise PathsInvalid([(".".join(str(p) for p in error["loc"]),
-                             str(error["msg"]).removeprefix("Value error, "))
-                            for error in exc.errors()]) from None
+        raise PathsInvalid(model_problems(exc)) from None
     return PathBook(spec.version, tuple(
         EscalationPath(
             category=category, label=path.label, owner=path.owner.lower(),

@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from coachprog.auth.models import User
-from coachprog.db import ClosureMixin, UTCDateTime, utcnow
+from coachprog.db import ClosureMixin, RecordedByMixin
 from coachprog.extensions import db
 
 
-class Incident(ClosureMixin, db.Model):  # type: ignore[name-defined]
+class Incident(RecordedByMixin, ClosureMixin, db.Model):  # type: ignore[name-defined]
     """A privacy incident or an adverse effect, with severity, follow-up and closure. Names no
     person: the description says what happened without identifying anyone beyond need."""
 
@@ -27,8 +27,5 @@ class Incident(ClosureMixin, db.Model):  # type: ignore[name-defined]
     follow_up: Mapped[str] = mapped_column(sa.Text, default="")
     follow_up_due: Mapped[date | None] = mapped_column(sa.Date)
     status: Mapped[str] = mapped_column(sa.String(16), default="open", index=True)
-    recorded_by_id: Mapped[int | None] = mapped_column(
-        sa.ForeignKey("users.id", ondelete="SET NULL"))
-    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
-    recorded_by: Mapped[User | None] = relationship(foreign_keys=[recorded_by_id])
+    recorded_by: Mapped[User | None] = relationship(foreign_keys="Incident.recorded_by_id")

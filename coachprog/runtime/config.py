@@ -10,6 +10,10 @@ import secrets
 from pathlib import Path
 from typing import Any
 
+# The project folder (coachprog/runtime/config.py is two levels below it): shipped rubrics and
+# the published policy live there, wherever the instance folder is.
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+
 
 def _env_bool(name: str, default: bool) -> bool:
     raw = os.environ.get(name)
@@ -80,13 +84,11 @@ def build_config(instance_path: Path) -> dict[str, Any]:
         ),
         # The shipped rubrics live in the project, wherever the instance folder is.
         "COACHPROG_RUBRICS_DIR": Path(
-            os.environ.get("COACHPROG_RUBRICS_DIR", str(Path(__file__).resolve().parent.parent
-                                                        / "rubrics"))
+            os.environ.get("COACHPROG_RUBRICS_DIR", str(PROJECT_ROOT / "rubrics"))
         ),
         # The published use-case matrix and data-use policy (issue 24), versioned in the project.
         "COACHPROG_POLICY_DIR": Path(
-            os.environ.get("COACHPROG_POLICY_DIR", str(Path(__file__).resolve().parent.parent
-                                                       / "policy"))
+            os.environ.get("COACHPROG_POLICY_DIR", str(PROJECT_ROOT / "policy"))
         ),
         "COACHPROG_MAX_EVIDENCE_BYTES": int(os.environ.get("COACHPROG_MAX_EVIDENCE_MB", "20"))
         * 1024
@@ -132,8 +134,7 @@ def build_config(instance_path: Path) -> dict[str, Any]:
         # Phrases per category that raise sensitive-topic flags (kept out of rubrics/*.yaml,
         # which are all rubrics).
         "COACHPROG_SENSITIVE_TERMS_FILE": Path(os.environ.get(
-            "COACHPROG_SENSITIVE_TERMS_FILE", str(Path(__file__).resolve().parent.parent
-                                                  / "rubrics" / "sensitive-terms"
+            "COACHPROG_SENSITIVE_TERMS_FILE", str(PROJECT_ROOT / "rubrics" / "sensitive-terms"
                                                   / "sensitive-terms.yaml"))),
         "COACHPROG_RECORDINGS_DIR": os.environ.get("COACHPROG_RECORDINGS_DIR") or None,
         # Files (recordings, evidence, consent forms, ...): unset = local folders under

@@ -48,7 +48,7 @@ def wsgi_for_waitress(app: Flask) -> Callable[..., Iterable[bytes]]:
 class AccessLog:
     """One INFO line per request on `coachprog.access`: client, method, path, status, time.
     The client is REMOTE_ADDR as waitress set it (the real client behind a trusted proxy);
-    one-use tokens in the path are masked by coachprog.logmask like every log line."""
+    one-use tokens in the path are masked by coachprog.runtime.logmask like every log line."""
 
     def __init__(self, app: Callable[..., Iterable[bytes]]) -> None:
         self.app = app

@@ -45,8 +45,8 @@ browser-deps:
 
 # Pure modules checked strictly: every domain.py at any depth, and the pure modules beside them.
 STRICT_MODULES = $(sort $(shell find coachprog -name domain.py) coachprog/roles.py \
-  coachprog/selection/impact/demographics.py coachprog/recordings/sensitive.py \
-  coachprog/recordings/wer.py \
+  coachprog/selection/impact/demographics.py coachprog/recordings/review/sensitive.py \
+  coachprog/recordings/transcription/wer.py \
   coachprog/program/levels.py)
 
 lint: $(DEV_STAMP)

@@ -56,7 +56,7 @@ def clip_path(name: str) -> Path:
 
 def build_recording(minutes: float, target: Path, seed: int) -> str:
     """Write a `minutes`-long 16 kHz mono WAV of the samples; return its script."""
-    from coachprog.recordings.audio import SAMPLE_RATE, AudioReader
+    from coachprog.recordings.transcription.audio import SAMPLE_RATE, AudioReader
 
     clips = []
     for name in CLIPS:
@@ -85,8 +85,8 @@ def measure(mode: str, path: Path, repeat: int) -> dict[str, object]:
     """Run inside the child process. `pair` alternates pipeline and bare `repeat` times each
     (this machine is shared, so interleaving and taking the fastest run of each keeps other
     load out of the ratio); `pipeline` and `bare` run once, for memory alone."""
-    from coachprog.recordings.audio import probe
-    from coachprog.recordings.transcription import (
+    from coachprog.recordings.transcription.audio import probe
+    from coachprog.recordings.transcription.engine import (
         TranscriptionSettings,
         WhisperTranscriber,
         transcribe_file,
@@ -245,7 +245,7 @@ def sa_select_status(model: Any, recording_id: int) -> Any:
 
 
 def audio_seconds(path: Path) -> float:
-    from coachprog.recordings.audio import probe
+    from coachprog.recordings.transcription.audio import probe
 
     return probe(path, max_bytes=10**12, max_seconds=10**9).duration_seconds
 
@@ -267,7 +267,7 @@ def main() -> int:
                         help="length of the file transcribed while the GETs run")
     args = parser.parse_args()
     sys.path.insert(0, str(ROOT))
-    from coachprog.recordings.wer import word_error_rate  # shared with the tests
+    from coachprog.recordings.transcription.wer import word_error_rate  # shared with the tests
     if args.measure:
         mode, file = args.measure
         print(json.dumps(measure(mode, Path(file), args.repeat or 1)))

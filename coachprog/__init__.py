@@ -180,9 +180,11 @@ def _register_domains(app: Flask) -> None:
     import coachprog.program.metrics.models
     import coachprog.program.permissions
     import coachprog.program.scorecard.sources
-    import coachprog.recordings.jobs
     import coachprog.recordings.models
     import coachprog.recordings.permissions
+    import coachprog.recordings.retention.jobs
+    import coachprog.recordings.review.scoring
+    import coachprog.recordings.transcription.jobs
     import coachprog.rubrics.models
     import coachprog.rubrics.permissions
     import coachprog.safeguarding.escalations.models
@@ -264,8 +266,8 @@ def _register_interfaces(app: Flask) -> None:
     from coachprog.program.charter.views import bp as program_charter_bp
     from coachprog.program.metrics.views import bp as program_metrics_bp
     from coachprog.program.views import bp as program_bp
-    from coachprog.recordings.consent_views import bp as consent_bp
-    from coachprog.recordings.review_views import bp as transcripts_bp
+    from coachprog.recordings.consent.views import bp as consent_bp
+    from coachprog.recordings.review.views import bp as transcripts_bp
     from coachprog.recordings.views import bp as recordings_bp
     from coachprog.rubrics.views import bp as rubrics_bp
     from coachprog.safeguarding.escalations.views import bp as escalations_bp

@@ -37,7 +37,7 @@ PURE_BESIDE_DOMAIN = (
     "selection/candidates/domain.py",
     "selection/entries/domain.py",
     "selection/appointment/domain.py",
-    "recordings/sensitive.py",
+    "recordings/review/sensitive.py",
     "people/data_rights/domain.py",
     "policy/domain.py",
     "roles.py",

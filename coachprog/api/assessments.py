@@ -2,7 +2,7 @@
 
 The same services as the pages, and the same blind rules: a rater's token gets the pseudonym,
 never the subject's identity or the titles, and no other rater's result before their own is
-submitted (`services.describe_assessment` decides what goes out).
+submitted (`assessment_results.describe_assessment` decides what goes out).
 """
 
 from __future__ import annotations
@@ -16,6 +16,8 @@ from apiflask.validators import Length, OneOf
 from coachprog.api import current_api_user, operation
 from coachprog.api.lists import page_of, paging
 from coachprog.api.schemas import PageQueryIn, page
+from coachprog.assessments import evidence as assessment_evidence
+from coachprog.assessments import results as assessment_results
 from coachprog.assessments import services
 from coachprog.assessments.domain import AssessmentStatus
 from coachprog.errors import DomainError
@@ -184,7 +186,7 @@ def _list_row(actor: Any, assessment: Any) -> dict[str, Any]:
     """The detail with at most RATERS_IN_LIST raters, in assignment order: the caller's own
     assignment always, then the first others. Described in full before cutting, so the blind
     rules and the "Rater N" pseudonyms (numbered over every assignment) stay the detail's."""
-    described = services.describe_assessment(actor, assessment)
+    described = assessment_results.describe_assessment(actor, assessment)
     raters = described["raters"]
     room = RATERS_IN_LIST - sum(1 for r in raters if r["rater_id"] == actor.id)
     kept = []
@@ -207,12 +209,12 @@ def create_assessment(body: dict[str, Any]) -> Any:
         if evidence_id is not None:
             raise DomainError("Give evidence_item_id or evidence, not both.",
                               field_errors={"evidence": ["Give one of the two."]})
-        evidence_id = services.create_evidence_item(actor, **body["evidence"]).id
+        evidence_id = assessment_evidence.create_evidence_item(actor, **body["evidence"]).id
     assessment = services.create_assessment(
         actor, evidence_item_id=evidence_id, rubric_version_id=body["rubric_version_id"],
         title=body["title"], blind=body["blind"])
     db.session.commit()
-    return services.describe_assessment(actor, assessment), 201
+    return assessment_results.describe_assessment(actor, assessment), 201
 
 
 @operation("GET", "/assessments/<int:assessment_id>", out=AssessmentDetailOut,
@@ -220,7 +222,8 @@ def create_assessment(body: dict[str, Any]) -> Any:
            tags=["assessments"], responses=[403, 404])
 def get_assessment(assessment_id: int) -> Any:
     actor = current_api_user()
-    return services.describe_assessment(actor, services.get_assessment(actor, assessment_id))
+    assessment = services.get_assessment(actor, assessment_id)
+    return assessment_results.describe_assessment(actor, assessment)
 
 
 @operation("POST", "/assessments/<int:assessment_id>/raters", body=RaterIn, out=AssignmentOut,

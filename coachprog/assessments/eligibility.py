@@ -18,18 +18,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from coachprog.assessments import domain
+from coachprog.assessments.conflicts import coachees_of_many
 from coachprog.assessments.domain import AssessmentKind
 from coachprog.assessments.models import Assessment
-from coachprog.assessments.services import (
-    RaterChoice,
-    coachees_of_many,
-    list_eligible_raters,
-)
+from coachprog.assessments.recorded import recorded_evidence
+from coachprog.assessments.services import RaterChoice, list_eligible_raters
 from coachprog.auth.models import User
 from coachprog.calibration.services import calibrated_until
 from coachprog.people.services import get_manager_links
-from coachprog.recordings.citations import evidence_recording
-from coachprog.recordings.permissions import BLIND_RELATION_WORDS, blind_relations
 
 
 @dataclass(frozen=True)
@@ -55,15 +51,14 @@ def rater_options(actor: Any, assessment: Assessment, *,
     live = assessment.kind == AssessmentKind.LIVE.value
     until = calibrated_until([u.id for u in people], rubric.rubric_key)
     subject_id = assessment.evidence.subject_person_id
-    recording = evidence_recording(assessment)
-    engagement = recording.session.engagement if recording is not None else None
-    parties = ({engagement.coach_person_id, engagement.coachee_person_id}
-               if engagement is not None else set())
+    recorded = recorded_evidence()
+    session_parties = recorded.parties(assessment)  # (coach, coachee) of a recorded session
+    parties = set(session_parties) if session_parties is not None else set()
     persons = {u.person_id for u in people if u.person_id is not None}
     managers = get_manager_links(persons | parties | ({subject_id} if subject_id else set()))
     coachees = coachees_of_many(persons) if subject_id is not None else {}
-    relations = blind_relations(people, recording) \
-        if recording is not None and assessment.blind else {}
+    relations = recorded.blind_relations(people, assessment) \
+        if session_parties is not None and assessment.blind else {}
     offered: list[RaterChoice] = []
     not_offered: list[NotOffered] = []
     for user in people:
@@ -81,8 +76,8 @@ def rater_options(actor: Any, assessment: Assessment, *,
                 rater_coachee_ids=coachees.get(user.person_id, frozenset())
                 if user.person_id is not None else frozenset(),
                 rater_name=name)))
-        if engagement is not None:
-            reasons.extend(_recording_reasons(user, engagement, managers, relations))
+        if session_parties is not None:
+            reasons.extend(_recording_reasons(user, session_parties, managers, relations))
         if reasons:
             not_offered.append(NotOffered(user, tuple(dict.fromkeys(reasons))))
         else:
@@ -90,22 +85,21 @@ def rater_options(actor: Any, assessment: Assessment, *,
     return RaterOptions(offered, not_offered)
 
 
-def _recording_reasons(user: User, engagement: Any, managers: dict[int, int | None],
-                       relations: dict[int, str]) -> list[str]:
+def _recording_reasons(user: User, session_parties: tuple[int, int],
+                       managers: dict[int, int | None], relations: dict[int, str]) -> list[str]:
     """The recorded session's own bars: the chain of its coach and coachee, the coachee
     themself, and (blind) a relation to the coach through the recording."""
     name, own = user.display_name, user.person_id
+    coach_person_id, coachee_person_id = session_parties
     reasons = []
-    for party, whom in ((engagement.coach_person_id, "the coach"),
-                        (engagement.coachee_person_id, "the coachee")):
+    for party, whom in ((coach_person_id, "the coach"), (coachee_person_id, "the coachee")):
         chain = domain.manager_chain(party, managers)
         if own is not None and own in chain:
             how = "" if chain[0] == own else " indirectly"
             reasons.append(f"{name} manages {whom} of this recorded session{how}.")
-    if own is not None and own == engagement.coachee_person_id:
+    if own is not None and own == coachee_person_id:
         reasons.append(f"{name} is the coachee in this recorded session.")
     relation = relations.get(user.id)
     if relation is not None:
-        reasons.append(f"{name} {BLIND_RELATION_WORDS[relation]}, so a blind review of it "
-                       "would not be blind.")
+        reasons.append(f"{name} {relation}, so a blind review of it would not be blind.")
     return reasons

@@ -20,7 +20,7 @@ from flask import (
 from flask_login import current_user, login_required
 from wtforms.fields.choices import SelectChoice
 
-from coachprog.assessments import services
+from coachprog.assessments import conflicts, evidence, moderation, results, services
 from coachprog.assessments.domain import AssessmentStatus
 from coachprog.assessments.eligibility import NotOffered, rater_options
 from coachprog.assessments.forms import (
@@ -32,14 +32,23 @@ from coachprog.assessments.forms import (
     optional_int,
 )
 from coachprog.assessments.models import Assessment
+from coachprog.assessments.recorded import recorded_evidence
 from coachprog.authority import can
 from coachprog.errors import DomainError
 from coachprog.extensions import db
-from coachprog.recordings import citations
 from coachprog.rubrics.domain import Rubric, percent
 from coachprog.storage import send_stored
 from coachprog.validation import parse_id
-from coachprog.web import Pagination, apply_domain_error, authorize, csv_cell, no_store, page_arg
+from coachprog.web import (
+    Pagination,
+    apply_domain_error,
+    authorize,
+    carry_out,
+    csv_cell,
+    no_store,
+    page_arg,
+    rerender_status,
+)
 
 bp = Blueprint("assessments", __name__, url_prefix="/assessments")
 no_store(bp)  # session content, evidence or assessments: never cached
@@ -48,7 +57,7 @@ no_store(bp)  # session content, evidence or assessments: never cached
 @bp.app_template_global("rater_label")
 def rater_label(assignment: Any) -> str:
     """A rater's name, or their pseudonym where the blind rules hide it."""
-    return services.rater_label(current_user, assignment)
+    return results.rater_label(current_user, assignment)
 
 STATUS_FILTERS = ("", *(s.value for s in AssessmentStatus))
 
@@ -77,7 +86,7 @@ def list_assessments() -> Any:
 def _list_item(assessment: Assessment) -> dict[str, Any]:
     mine = [a for a in assessment.assignments if a.rater_id == current_user.id]
     return {"assessment": assessment,
-            "title": services.display_title(current_user, assessment),
+            "title": results.display_title(current_user, assessment),
             "submitted": sum(a.status == "submitted" and a.role == "rater"
                              for a in assessment.assignments),
             "raters": sum(a.role == "rater" for a in assessment.assignments),
@@ -89,23 +98,21 @@ def _list_item(assessment: Assessment) -> dict[str, Any]:
 def create_evidence() -> Any:
     authorize("can_manage_assessments")
     form = EvidenceCreateForm()
-    if form.validate_on_submit():
+
+    def create() -> Any:
         upload = form.attachment.data
-        try:
-            item = services.create_evidence_item(
-                current_user, title=form.title.data or "",
-                description=form.description.data or "", link=form.link.data or "",
-                subject_employee_id=form.subject_employee_id.data or "",
-                attachment=services.Upload(upload.filename or "", upload.stream)
-                if upload else None)
-        except DomainError as error:
-            apply_domain_error(form, error)
-        else:
-            db.session.commit()
-            flash(f"Evidence “{item.title}” created. Now create its assessment.", "success")
-            return redirect(url_for("assessments.create_assessment", evidence=item.id))
-    status = 400 if request.method == "POST" else 200
-    return render_template("assessments/evidence_create.html", form=form), status
+        return evidence.create_evidence_item(
+            current_user, title=form.title.data or "",
+            description=form.description.data or "", link=form.link.data or "",
+            subject_employee_id=form.subject_employee_id.data or "",
+            attachment=evidence.Upload(upload.filename or "", upload.stream) if upload else None)
+
+    done = carry_out(
+        form, create,
+        done=lambda item: url_for("assessments.create_assessment", evidence=item.id),
+        success=lambda item: f"Evidence “{item.title}” created. Now create its assessment.")
+    return done or (render_template("assessments/evidence_create.html", form=form),
+                    rerender_status())
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -114,25 +121,20 @@ def create_assessment() -> Any:
     authorize("can_manage_assessments")
     form = AssessmentCreateForm()
     form.evidence_item_id.choices = [("", "— choose —")] + [
-        (str(e.id), _evidence_label(e)) for e in services.list_evidence_items(current_user)]
+        (str(e.id), _evidence_label(e)) for e in evidence.list_evidence_items(current_user)]
     form.rubric_version_id.choices = [("", "— choose —")] + [
         (str(v.id), v.label) for v in services.list_rubric_versions(current_user)]
     if request.method == "GET" and request.args.get("evidence"):
         form.evidence_item_id.data = optional_int(request.args["evidence"])
-    if form.validate_on_submit():
-        try:
-            assessment = services.create_assessment(
-                current_user, evidence_item_id=form.evidence_item_id.data,
-                rubric_version_id=form.rubric_version_id.data, title=form.title.data or "",
-                blind=bool(form.blind.data))
-        except DomainError as error:
-            apply_domain_error(form, error)
-        else:
-            db.session.commit()
-            flash("Assessment created. Assign its raters.", "success")
-            return redirect(url_for("assessments.view_assessment", assessment_id=assessment.id))
-    status = 400 if request.method == "POST" else 200
-    return render_template("assessments/assessment_create.html", form=form), status
+    done = carry_out(form, lambda: services.create_assessment(
+        current_user, evidence_item_id=form.evidence_item_id.data,
+        rubric_version_id=form.rubric_version_id.data, title=form.title.data or "",
+        blind=bool(form.blind.data)),
+        done=lambda assessment: url_for("assessments.view_assessment",
+                                        assessment_id=assessment.id),
+        success="Assessment created. Assign its raters.")
+    return done or (render_template("assessments/assessment_create.html", form=form),
+                    rerender_status())
 
 
 def _evidence_label(item: Any) -> str:
@@ -161,11 +163,11 @@ def _rater_form(assessment: Assessment, form: RaterAssignForm | None = None, *,
 
 def _render_assessment(assessment: Assessment, form: RaterAssignForm | None = None,
                        status: int = 200) -> Any:
-    info = services.describe_assessment(current_user, assessment)
+    info = results.describe_assessment(current_user, assessment)
     can_assign = can(current_user, "can_assign_raters", assessment)
     own = [a for a in assessment.assignments
            if a.rater_id == current_user.id and can(current_user, "can_score_assignment", a)]
-    moments = citations.cited_moments(current_user, assessment)
+    moments = recorded_evidence().cited_moments(current_user, assessment)
     rater_form, not_offered = _rater_form(assessment, form) if can_assign else (None, [])
     db.session.commit()  # showing cited transcript moments is audited
     return render_template(
@@ -175,7 +177,7 @@ def _render_assessment(assessment: Assessment, form: RaterAssignForm | None = No
         reasons=services.disagreement(assessment).reasons
         if assessment.status == AssessmentStatus.MODERATION.value
         and can(current_user, "can_moderate_assessment", assessment) else (),
-        moderation_conflicts=services.moderation_conflicts(current_user, assessment)
+        moderation_conflicts=conflicts.moderation_conflicts(current_user, assessment)
         if assessment.status == AssessmentStatus.MODERATION.value
         and can(current_user, "can_moderate_assessment", assessment) else [],
     ), status
@@ -193,15 +195,12 @@ def assign_rater(assessment_id: int) -> Any:
     assessment = services.get_assessment(current_user, assessment_id)
     authorize("can_manage_assessments", assessment)
     form, _not_offered = _rater_form(assessment, RaterAssignForm())
-    if form.validate_on_submit():
-        try:
-            assignment = services.assign_rater(current_user, assessment, form.rater_id.data)
-        except DomainError as error:
-            apply_domain_error(form, error)
-        else:
-            db.session.commit()
-            flash(f"{assignment.rater.display_name} is assigned.", "success")
-            return redirect(url_for("assessments.view_assessment", assessment_id=assessment_id))
+    done = carry_out(form, lambda: services.assign_rater(current_user, assessment,
+                                                         form.rater_id.data),
+                     done=url_for("assessments.view_assessment", assessment_id=assessment_id),
+                     success=lambda assignment: f"{assignment.rater.display_name} is assigned.")
+    if done is not None:
+        return done
     db.session.rollback()
     return _render_assessment(assessment, form, 400)
 
@@ -210,7 +209,7 @@ def assign_rater(assessment_id: int) -> Any:
 @login_required
 def download_attachment(assessment_id: int) -> Any:
     assessment = services.get_assessment(current_user, assessment_id)
-    attachment = services.open_attachment(current_user, assessment)
+    attachment = evidence.open_attachment(current_user, assessment)
     db.session.commit()  # the read is audited
     return send_stored(attachment.store, attachment.name, mimetype=attachment.mimetype,
                        as_attachment=True, download_name=attachment.download_name)
@@ -231,7 +230,7 @@ def score_assignment(assignment_id: int) -> Any:
     errors: dict[str, list[str]] = {}
     message = ""
     values, notes = services.marks_of(assignment)
-    cited = citations.citations_of(assignment)
+    cited = recorded_evidence().citations_of(assignment)
     status = 200
     if form.validate_on_submit():
         raw_values, raw_notes = _posted_marks(rubric)
@@ -241,7 +240,8 @@ def score_assignment(assignment_id: int) -> Any:
         raw_cites = ({b.id: request.form.getlist(f"cite-{b.id}") for b in rubric.behaviours}
                      if request.form.get("cites-shown") else None)
         try:
-            posted = citations.parse_segment_ids(raw_cites) if raw_cites is not None else None
+            posted = (recorded_evidence().parse_segment_ids(raw_cites)
+                      if raw_cites is not None else None)
             services.save_marks(current_user, assignment, raw_values, raw_notes,
                                 submit=submitting, citations=posted)
         except DomainError as error:
@@ -261,9 +261,9 @@ def score_assignment(assignment_id: int) -> Any:
             return redirect(url_for("assessments.score_assignment", assignment_id=assignment_id))
     elif request.method == "POST":
         status = 400
-    info = services.describe_assessment(current_user, assessment)
-    others = services.visible_mark_sheets(current_user, assessment)
-    material = citations.scoring_material(current_user, assessment)
+    info = results.describe_assessment(current_user, assessment)
+    others = results.visible_mark_sheets(current_user, assessment)
+    material = recorded_evidence().scoring_material(current_user, assessment)
     transcript = material.transcript
     db.session.commit()  # reading others' notes and the transcript is audited
     editable = (assignment.status != "submitted"
@@ -278,11 +278,11 @@ def score_assignment(assignment_id: int) -> Any:
 def _moderation_page(assessment: Assessment, form: ModerationForm,
                      rater_form: RaterAssignForm | None = None, *, values: Any = None,
                      notes: Any = None, errors: Any = None, status: int = 200) -> Any:
-    info = services.describe_assessment(current_user, assessment)
-    sheets = services.visible_mark_sheets(current_user, assessment)
+    info = results.describe_assessment(current_user, assessment)
+    sheets = results.visible_mark_sheets(current_user, assessment)
     # The raters' cited transcript moments, under the same blind and content rules as the
     # result page.
-    moments = citations.cited_moments(current_user, assessment)
+    moments = recorded_evidence().cited_moments(current_user, assessment)
     rater_form, not_offered = _rater_form(assessment, rater_form, moderation=True)
     db.session.commit()  # reading the raters' notes and cited moments is audited
     return render_template(
@@ -299,7 +299,7 @@ def _load_for_moderation(assessment_id: int) -> Assessment:
     return assessment
 
 
-def _conflict_redirect(assessment: Assessment, check: services.ConflictCheck) -> Any:
+def _conflict_redirect(assessment: Assessment, check: conflicts.ConflictCheck) -> Any:
     """Back to the assessment page with the reason, when the moderator has a conflict."""
     if not check.conflicts:
         return None
@@ -316,7 +316,7 @@ def moderate_assessment(assessment_id: int) -> Any:
         flash(f"This assessment is {assessment.status}, not in moderation.", "info")
         return redirect(url_for("assessments.view_assessment", assessment_id=assessment_id))
     # Checked once here and handed to the service, which would otherwise check again.
-    check = services.check_moderation_conflicts(current_user, assessment)
+    check = conflicts.check_moderation_conflicts(current_user, assessment)
     if (refused := _conflict_redirect(assessment, check)) is not None:
         return refused
     form = ModerationForm()
@@ -324,7 +324,7 @@ def moderate_assessment(assessment_id: int) -> Any:
         rubric = services.rubric_of(assessment)
         raw_values, raw_notes = _posted_marks(rubric)
         try:
-            services.settle_moderation(current_user, assessment, raw_values, raw_notes,
+            moderation.settle_moderation(current_user, assessment, raw_values, raw_notes,
                                        form.reason.data or "", conflict_check=check)
         except DomainError as error:
             db.session.rollback()
@@ -343,13 +343,13 @@ def moderate_assessment(assessment_id: int) -> Any:
 @login_required
 def add_moderation_rater(assessment_id: int) -> Any:
     assessment = _load_for_moderation(assessment_id)
-    check = services.check_moderation_conflicts(current_user, assessment)
+    check = conflicts.check_moderation_conflicts(current_user, assessment)
     if (refused := _conflict_redirect(assessment, check)) is not None:
         return refused
     rater_form, _not_offered = _rater_form(assessment, RaterAssignForm(), moderation=True)
     if rater_form.validate_on_submit():
         try:
-            assignment = services.add_moderation_rater(current_user, assessment,
+            assignment = moderation.add_moderation_rater(current_user, assessment,
                                                        rater_form.rater_id.data,
                                                        conflict_check=check)
         except DomainError as error:
@@ -371,10 +371,10 @@ def add_moderation_rater(assessment_id: int) -> Any:
 @login_required
 def export_assessments() -> Any:
     authorize("can_export_assessments")
-    rows = services.export_rows(current_user)
+    rows = results.export_rows(current_user)
     db.session.commit()  # the export is audited
     buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=services.EXPORT_COLUMNS, lineterminator="\n")
+    writer = csv.DictWriter(buffer, fieldnames=results.EXPORT_COLUMNS, lineterminator="\n")
     writer.writeheader()
     for row in rows:
         writer.writerow({key: csv_cell(value) for key, value in row.items()})

@@ -17,7 +17,7 @@ from coachprog.governance import services as audit_log
 from coachprog.people.services import user_in_chain_of
 from coachprog.recordings import storage
 from coachprog.recordings.models import CoachingSession, Recording
-from coachprog.recordings.sensitive import PSEUDONYM, redact
+from coachprog.recordings.review.sensitive import PSEUDONYM, redact
 from coachprog.recordings.services import AudioFile, blind_audio_name
 from coachprog.roles import Role
 

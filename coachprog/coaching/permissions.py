@@ -26,6 +26,7 @@ from __future__ import annotations
 from typing import Any
 
 from coachprog.authority import has_any_role, is_signed_in, permission
+from coachprog.coaching.supervisors import supervisor_user_ids
 from coachprog.people.domain import reports_to
 from coachprog.roles import PROGRAM_STAFF, Role
 
@@ -124,11 +125,9 @@ def can_view_engagement(user: Any, engagement: Any = None) -> bool:
 
 @permission
 def can_view_engagement_goals(user: Any, engagement: Any = None) -> bool:
-    """The coach, their assigned supervisors (`recordings.permissions.supervisor_user_ids`:
+    """The coach, their assigned supervisors (`coaching.supervisors.supervisor_user_ids`:
     holding a supervising role, not in the coach's chain), L&D admins and the coachee whose
     goals they are — never a manager of either party (`can_view_engagement` refuses first)."""
-    from coachprog.recordings.permissions import supervisor_user_ids
-
     if not can_view_engagement(user, engagement) or has_any_role(user, Role.SPONSOR):
         return False
     if _person_id(user) in (engagement.coach_person_id, engagement.coachee_person_id) or \

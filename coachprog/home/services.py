@@ -26,8 +26,8 @@ from coachprog.people.models import Person
 from coachprog.people.services import reporting_line_cte
 from coachprog.policy.domain import OptOutKind
 from coachprog.policy.services import opted_out_ids
-from coachprog.recordings.consent import current_consent
-from coachprog.recordings.review import open_flag_count
+from coachprog.recordings.consent.services import current_consent
+from coachprog.recordings.review.services import open_flag_count
 from coachprog.selection.domain import STAGE_LABELS, CandidateStage, SprintStage
 from coachprog.selection.entries import services as entry_services
 from coachprog.selection.models import Candidate, CoachedHoursEntry, SprintPanelMember

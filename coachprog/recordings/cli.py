@@ -2,7 +2,26 @@
 
 from __future__ import annotations
 
-from flask import Flask
+import json
+import sys
+from pathlib import Path
+
+import click
+from flask import Flask, current_app
+from flask.cli import AppGroup
+
+from coachprog.authority import SystemActor
+from coachprog.extensions import db
+from coachprog.governance.services import Origin, set_origin
+from coachprog.recordings.retention.services import purge_expired, retention_periods
+from coachprog.recordings.storage import max_bytes, max_seconds
+from coachprog.recordings.transcription.audio import InvalidAudio, probe
+from coachprog.recordings.transcription.engine import (
+    ModelUnavailable,
+    TranscriptionSettings,
+    WhisperTranscriber,
+    transcribe_file,
+)
 
 
 def init_app(app: Flask) -> None:
@@ -17,21 +36,12 @@ def init_app(app: Flask) -> None:
 def register_retention_cli(app: Flask) -> None:
     """`flask --app wsgi retention purge [--dry-run]`: delete audio and transcripts past their
     retention periods and print what was deleted. Idempotent."""
-    import click
-    from flask.cli import AppGroup
-
-    from coachprog.authority import SystemActor
-    from coachprog.extensions import db
-    from coachprog.governance.services import Origin, set_origin
-
     retention_cli = AppGroup("retention", help="Retention of recorded sessions.")
 
     @retention_cli.command("purge")
     @click.option("--dry-run", is_flag=True, help="List what would be deleted; delete nothing.")
     def purge_command(dry_run: bool) -> None:
         """Delete audio and transcripts past their retention periods."""
-        from coachprog.recordings.retention import purge_expired, retention_periods
-
         set_origin(Origin(ip=None, via="cli"))
         periods = retention_periods()
         summary = purge_expired(SystemActor("retention purge"), dry_run=dry_run)
@@ -67,27 +77,11 @@ def register_transcribe_cli(app: Flask) -> None:
     """`flask --app wsgi transcribe FILE [--json]`: the upload's validation and the worker's
     transcription, run here on a file, with no database record (for operators checking a
     model or a microphone, and for benchmarks)."""
-    import json
-    import sys
-    from pathlib import Path
-
-    import click
-    from flask import current_app
-
     @app.cli.command("transcribe")
     @click.argument("audio_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
     @click.option("--json", "as_json", is_flag=True, help="Print JSON with the model details.")
     def transcribe_command(audio_file: Path, as_json: bool) -> None:
         """Validate AUDIO_FILE by decoding it, transcribe it and print the segments."""
-        from coachprog.recordings.audio import InvalidAudio, probe
-        from coachprog.recordings.storage import max_bytes, max_seconds
-        from coachprog.recordings.transcription import (
-            ModelUnavailable,
-            TranscriptionSettings,
-            WhisperTranscriber,
-            transcribe_file,
-        )
-
         try:
             info = probe(audio_file, max_bytes=max_bytes(), max_seconds=max_seconds())
         except InvalidAudio as error:

@@ -13,6 +13,10 @@ Policy:
   behalf. The service also requires a current consent covering recording.
 - Correcting a transcript and citing it in scores: those who may open it and are not the
   coachee.
+
+Who supervises a coach is coaching's (`coaching.supervisors`); `supervisor_user_ids`,
+`supervised_person_ids` and `prefetch_supervisors` are re-exported here for the packages
+that ask the content rules' supervisors.
 """
 
 from __future__ import annotations
@@ -24,8 +28,14 @@ import sqlalchemy as sa
 from flask import g, has_app_context
 from sqlalchemy.orm import Session
 
+from coachprog.assessments.models import Assessment, EvidenceItem, RaterAssignment
+from coachprog.auth.models import RoleGrant, User
 from coachprog.authority import has_any_role, is_signed_in, permission
+from coachprog.coaching.models import EvaluationRelationship, SupervisorAssignment
+from coachprog.coaching.supervisors import chain_above, prefetch_supervisors, supervisor_user_ids
+from coachprog.coaching.supervisors import supervised_person_ids as supervised_person_ids
 from coachprog.extensions import db
+from coachprog.people.services import prefetch_manager_links
 from coachprog.policy.guards import guard
 from coachprog.roles import Role
 
@@ -42,103 +52,19 @@ def register_auditor_source(source: AuditorSource) -> AuditorSource:
     return source
 
 
-def _supervisors_query(coach_person_ids: Iterable[int]) -> sa.Select[int, int, int | None]:
-    """(coach, supervisor user, supervisor's person) for assigned supervisors who still hold a
-    supervising role (a revoked role ends access)."""
-    from coachprog.auth.models import RoleGrant, User
-    from coachprog.coaching.models import SupervisorAssignment
-
-    return sa.select(SupervisorAssignment.coach_person_id,
-                     SupervisorAssignment.supervisor_user_id, User.person_id).join(
-        User, User.id == SupervisorAssignment.supervisor_user_id).where(
-        SupervisorAssignment.coach_person_id.in_(list(coach_person_ids)),
-        SupervisorAssignment.supervisor_user_id.in_(sa.select(RoleGrant.user_id).where(
-            RoleGrant.role.in_((Role.LEAD_COACH.value, Role.MASTER_COACH.value)))))
-
-
-_PREFETCHED = "coachprog_supervisors"
-
-
-def _prefetched() -> dict[int, set[tuple[int, int | None]]] | None:
-    return g.get(_PREFETCHED) if has_app_context() else None
-
-
 def prefetch_content_checks(rows: Iterable[Any]) -> None:
     """Everything the per-row content checks of sessions, recordings or engagements ask the
     database (supervisors of each coach, reporting lines of each party), in two queries."""
-    from coachprog.people.services import prefetch_manager_links
-
     engagements = [e for e in (_engagement_of(row) for row in rows) if e is not None]
     prefetch_supervisors({e.coach_person_id for e in engagements})
     prefetch_manager_links({p for e in engagements
                             for p in (e.coach_person_id, e.coachee_person_id)})
 
 
-def prefetch_supervisors(coach_person_ids: Iterable[int]) -> None:
-    """Load the supervisors of many coaches in one query, and the reporting lines above those
-    coaches in another, so the per-row permission checks of a list page
-    (`supervisor_user_ids`) answer from memory instead of one query per row. Kept for this app
-    context until the session next flushes (a change of assignments, a new role grant), so a
-    check never answers from before a write."""
-    if not has_app_context():
-        return
-    known = g.setdefault(_PREFETCHED, {})
-    missing = {i for i in coach_person_ids if i not in known}
-    if not missing:
-        return
-    found: dict[int, set[tuple[int, int | None]]] = {i: set() for i in missing}
-    for coach, supervisor, person in db.session.execute(_supervisors_query(missing)):
-        found[coach].add((supervisor, person))
-    known.update(found)
-    from coachprog.people.services import prefetch_manager_links
-
-    prefetch_manager_links(missing)
-
-
 @sa.event.listens_for(Session, "after_flush")
-def _forget_prefetched(*_: Any) -> None:
+def _forget_evaluated(*_: Any) -> None:
     if has_app_context():
-        g.pop(_PREFETCHED, None)
         g.pop(_EVALUATES, None)
-
-
-def _chain_above(person_id: int) -> set[int]:
-    """Everyone above the person in the reporting line (from the prefetched links if any)."""
-    from coachprog.people.domain import manager_chain
-    from coachprog.people.services import manager_links_for
-
-    return set(manager_chain(person_id, manager_links_for(person_id)))
-
-
-def supervisor_user_ids(coach_person_id: int) -> set[int]:
-    """Assigned supervisors who still hold a supervising role (a revoked role ends access)
-    and are not in the coach's management chain (the chain bar: an assignment made before a
-    reorganisation put them above the coach grants nothing)."""
-    known = _prefetched()
-    if known is not None and coach_person_id in known:
-        pairs = known[coach_person_id]
-    else:
-        pairs = {(supervisor, person) for _, supervisor, person in db.session.execute(
-            _supervisors_query([coach_person_id]))}
-    if not pairs:
-        return set()
-    above = _chain_above(coach_person_id)
-    return {supervisor for supervisor, person in pairs if person is None or person not in above}
-
-
-def supervised_person_ids(user: Any) -> sa.Select[Any]:
-    """The coaches this user supervises, as a subquery for list filters: their assignments,
-    while they hold a supervising role, bar anyone in their own reporting line (the set-based
-    twin of `supervisor_user_ids`)."""
-    from coachprog.coaching.models import SupervisorAssignment
-    from coachprog.people.services import not_managed_by
-
-    user_id = getattr(user, "id", None)
-    if user_id is None or not has_any_role(user, Role.LEAD_COACH, Role.MASTER_COACH):
-        return sa.select(SupervisorAssignment.coach_person_id).where(sa.false())
-    return sa.select(SupervisorAssignment.coach_person_id).where(
-        SupervisorAssignment.supervisor_user_id == user_id,
-        not_managed_by(SupervisorAssignment.coach_person_id, getattr(user, "person_id", None)))
 
 
 def auditor_user_ids(coach_person_id: int) -> set[int]:
@@ -176,7 +102,7 @@ def _manages(user: Any, person_id: int) -> bool:
     own = getattr(user, "person_id", None)
     if own is None:
         return False
-    return own in _chain_above(person_id)
+    return own in chain_above(person_id)
 
 
 _EVALUATES = "coachprog_evaluates"
@@ -185,8 +111,6 @@ _EVALUATES = "coachprog_evaluates"
 def _evaluated_by(user: Any) -> frozenset[int]:
     """The people whose performance this user reviews (evaluation relationships), asked once
     per request and user (kept in `g` until the session next flushes)."""
-    from coachprog.coaching.models import EvaluationRelationship
-
     own = getattr(user, "person_id", None)
     if own is None:
         return frozenset()
@@ -222,9 +146,6 @@ def flag_reviewer_user_ids(coach_person_id: int) -> set[int]:
     over the coach directly, and master coaches assigned over a lead coach who is assigned over
     the coach (the lead's user → their person → the lead's own supervisor assignment). A
     revoked master-coach role ends it."""
-    from coachprog.auth.models import RoleGrant, User
-    from coachprog.coaching.models import SupervisorAssignment
-
     masters = sa.select(RoleGrant.user_id).where(RoleGrant.role == Role.MASTER_COACH.value)
     leads = sa.select(RoleGrant.user_id).where(RoleGrant.role == Role.LEAD_COACH.value)
     lead_persons = (sa.select(User.person_id)
@@ -242,9 +163,6 @@ def flag_reviewed_coach_ids(user_id: int) -> sa.Select[int]:
     """The reverse of `flag_reviewer_user_ids`, as a subquery: the coaches whose flags this
     master coach receives (assigned over them, or over a lead coach assigned over them), so
     a list asks the predicate about those flags only."""
-    from coachprog.auth.models import RoleGrant, User
-    from coachprog.coaching.models import SupervisorAssignment
-
     leads = sa.select(RoleGrant.user_id).where(RoleGrant.role == Role.LEAD_COACH.value)
     own = sa.select(SupervisorAssignment.coach_person_id).where(
         SupervisorAssignment.supervisor_user_id == user_id)
@@ -276,8 +194,6 @@ def content_relation(user: Any, obj: Any) -> str | None:
 def blind_scoring_assessment_ids(user: Any, recording: Any) -> list[int]:
     """The blind assessments of this recording the user is assigned to rate, while they are
     scored (open or in moderation)."""
-    from coachprog.assessments.models import Assessment, EvidenceItem, RaterAssignment
-
     recording_id = getattr(recording, "id", None)
     if recording_id is None or getattr(user, "id", None) is None:
         return []
@@ -320,8 +236,6 @@ def blind_relations(raters: Sequence[Any], recording: Any) -> dict[int, str]:
     consent = _consent_of(recording)
     if engagement is None:
         return {}
-    from coachprog.people.services import prefetch_manager_links  # as `_chain_above`
-
     coach_id = engagement.coach_person_id
     # Both parties' reporting lines once, so `_barred` asks no query per rater.
     prefetch_manager_links((coach_id, engagement.coachee_person_id))

@@ -30,8 +30,8 @@ from coachprog.personal_data import (
     register_section,
     table,
 )
-from coachprog.recordings import purge
 from coachprog.recordings.models import Recording
+from coachprog.recordings.retention import purge
 
 
 def _their_sessions(subject: Subject) -> sa.Select[Any]:

@@ -1,6 +1,6 @@
 """Recorded-session use cases: coaching sessions, consent-gated upload, the transcription
-workflow (queued → transcribing → done / failed → retry), opening audio and transcripts, and
-who supervises whom.
+workflow's states (queued → transcribing → done / failed → retry; the job's work is in
+`recordings.transcription.services`), opening audio and transcripts.
 
 Content (audio, transcript) is opened only through `open_audio` and `get_transcript`, which
 check the relation and write an audit entry every time. Services flush; the caller commits.
@@ -8,9 +8,6 @@ check the relation and write an audit entry every time. Services flush; the call
 
 from __future__ import annotations
 
-import logging
-import re
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -21,37 +18,25 @@ import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy.orm import joinedload, selectinload
 
-from coachprog.auth.models import RoleGrant, User
 from coachprog.authority import can, require
-from coachprog.coaching.models import Engagement, SupervisorAssignment
-from coachprog.db import utcnow
+from coachprog.coaching.models import Engagement
+from coachprog.db import get_or_404
 from coachprog.errors import DomainError, NotFound
 from coachprog.extensions import db
 from coachprog.governance import services as audit
 from coachprog.jobs.models import Job
-from coachprog.jobs.queue import JobCancelled, create_job
-from coachprog.people.models import Person
-from coachprog.people.services import chain_refusal
-from coachprog.recordings import consent as consent_rules
+from coachprog.jobs.queue import create_job
 from coachprog.recordings import storage
+from coachprog.recordings.consent import services as consent_rules
+from coachprog.recordings.domain import user_safe_reason
 from coachprog.recordings.models import CoacheeConsent, CoachingSession, Recording, Transcript
-from coachprog.recordings.permissions import prefetch_content_checks
-from coachprog.roles import Role
-from coachprog.selection.models import Candidate
-
-log = logging.getLogger(__name__)
+from coachprog.recordings.permissions import prefetch_content_checks, supervised_person_ids
+from coachprog.recordings.transcription.audio import InvalidAudio
 
 TRANSCRIBE_JOB = "recordings.transcribe"
 RECORDING_TOKEN = "recording_token"  # noqa: S105 - a payload key, not a secret
 MAX_SESSION_MINUTES = 8 * 60
 IN_FLIGHT = ("queued", "transcribing")
-SUPERVISOR_ROLES = (Role.LEAD_COACH.value, Role.MASTER_COACH.value)
-
-Progress = Callable[[int, str], None]
-"""Percent of the audio processed (0–99) and a short note for the page."""
-Engine = Callable[[Path, Callable[[int], None]], Any]
-"""Runs speech-to-text on a file, calling back with the percent of audio done (0–100);
-returns the engine's TranscriptResult (coachprog.recordings.transcription)."""
 
 
 @dataclass(frozen=True)
@@ -65,7 +50,7 @@ def engagement_target(engagement: Engagement) -> Any:
     return SimpleNamespace(engagement=engagement)
 
 
-# --- consent (coachprog.recordings.consent decides what is current) ----------------------------
+# --- consent (recordings.consent.services decides what is current) ------------------------------
 
 
 def consent_refusal(engagement_id: int, need: str) -> str | None:
@@ -96,8 +81,6 @@ def _visible_engagement_ids(actor: Any) -> set[int] | None:
     if can(actor, "can_manage_recordings"):
         return None
     person_id = getattr(actor, "person_id", None)
-    from coachprog.recordings.permissions import supervised_person_ids
-
     coach_ids = set(db.session.scalars(supervised_person_ids(actor)))
     if person_id is not None:
         coach_ids.add(person_id)
@@ -135,18 +118,14 @@ def overview(actor: Any, *, limit: int = 200) -> Overview:
 
 
 def get_engagement(actor: Any, engagement_id: int) -> Engagement:
-    engagement = db.session.get(Engagement, engagement_id)
-    if engagement is None:
-        raise NotFound("engagement")
+    engagement = get_or_404(Engagement, engagement_id, what="engagement")
     require(actor, "can_view_recording", engagement_target(engagement))
     return engagement
 
 
 def create_session(actor: Any, engagement_id: int, *, session_date: date | None,
                    duration_minutes: int | None) -> CoachingSession:
-    engagement = db.session.get(Engagement, engagement_id)
-    if engagement is None:
-        raise NotFound("engagement")
+    engagement = get_or_404(Engagement, engagement_id, what="engagement")
     require(actor, "can_upload_recording", engagement_target(engagement))
     errors: dict[str, list[str]] = {}
     if session_date is None:
@@ -178,11 +157,8 @@ def create_session(actor: Any, engagement_id: int, *, session_date: date | None,
 
 
 def get_session(actor: Any, session_id: int) -> CoachingSession:
-    row = db.session.get(CoachingSession, session_id)
-    if row is None:
-        raise NotFound("session")
-    require(actor, "can_view_recording", row)
-    return row
+    return get_or_404(CoachingSession, session_id, what="session", actor=actor,
+                      rule="can_view_recording")
 
 
 def find_or_create_session(actor: Any, *, session_id: int | None, engagement_id: int | None,
@@ -322,11 +298,8 @@ def _queue(actor: Any, recording: Recording) -> None:
 
 
 def get_recording(actor: Any, recording_id: int) -> Recording:
-    recording = db.session.get(Recording, recording_id)
-    if recording is None:
-        raise NotFound("recording")
-    require(actor, "can_view_recording", recording)
-    return recording
+    return get_or_404(Recording, recording_id, what="recording", actor=actor,
+                      rule="can_view_recording")
 
 
 @dataclass(frozen=True)
@@ -387,9 +360,7 @@ class AudioFile:
 
 def open_audio(actor: Any, recording_id: int) -> AudioFile:
     """The audio for the permission-checked stream; every open is audited."""
-    recording = db.session.get(Recording, recording_id)
-    if recording is None:
-        raise NotFound("recording")
+    recording = get_or_404(Recording, recording_id, what="recording")
     # A rater of a blind assessment of it hears it too (from the scoring page), under a
     # neutral file name: the uploaded name may name the coachee.
     blind = (not can(actor, "can_open_recording_content", recording)
@@ -417,8 +388,6 @@ def open_audio(actor: Any, recording_id: int) -> AudioFile:
 def blind_audio_name(storage_name: str) -> str:
     """The store name of the tag-free copy for blind listeners (see `storage.plain_copy`);
     NotFound when the audio went meanwhile or no longer decodes."""
-    from coachprog.recordings.audio import InvalidAudio
-
     try:
         return storage.plain_copy(storage_name)
     except (FileNotFoundError, InvalidAudio):
@@ -427,10 +396,8 @@ def blind_audio_name(storage_name: str) -> str:
 
 def get_transcript(actor: Any, recording_id: int) -> Transcript:
     """A recording's transcript with its segments, for those who may open content; audited."""
-    recording = db.session.get(Recording, recording_id)
-    if recording is None:
-        raise NotFound("recording")
-    require(actor, "can_open_recording_content", recording)
+    recording = get_or_404(Recording, recording_id, what="recording", actor=actor,
+                           rule="can_open_recording_content")
     transcript = recording.transcript
     if transcript is None:
         raise NotFound("transcript")
@@ -454,9 +421,7 @@ def describe_transcript(transcript: Transcript) -> dict[str, Any]:
 
 
 def retry_transcription(actor: Any, recording_id: int) -> Recording:
-    recording = db.session.get(Recording, recording_id)
-    if recording is None:
-        raise NotFound("recording")
+    recording = get_or_404(Recording, recording_id, what="recording")
     require(actor, "can_upload_recording", recording.session)
     state = recording_status(recording)
     if state.status in IN_FLIGHT:
@@ -471,254 +436,6 @@ def retry_transcription(actor: Any, recording_id: int) -> Recording:
     audit.record("recording.transcription_retried", actor=actor, object_type="recording",
                  object_id=recording.id, detail={"previous_status": state.status})
     return recording
-
-
-def _update_now(recording_id: int, **values: Any) -> None:
-    """Write the recording's state on its own connection, visible at once to the page that
-    polls it, while the job's transaction stays open until it finishes."""
-    with db.engine.begin() as connection:
-        connection.execute(sa.update(Recording).where(Recording.id == recording_id)
-                           .values(**values))
-
-
-class TranscriptionFailed(Exception):  # noqa: N818
-    """The transcription did not finish; the message says why, for the recording's page."""
-
-
-_TRACEBACK = "Traceback (most recent call last)"
-_WORD = r"""[^\s'"<>|()\[\]{}]"""
-# Any word with a slash or backslash in it: absolute, relative and Windows paths, file URLs.
-_PATH = re.compile(rf"{_WORD}*(?:{_WORD}[/\\]|[/\\]{_WORD}){_WORD}*")
-MAX_REASON_CHARS = 300
-
-
-def user_safe_reason(text: str) -> str:
-    """A failure reason fit for the recording's page and the API: one line (the last line of
-    a traceback, the first line otherwise), every file-system path replaced by "[path]",
-    at most MAX_REASON_CHARS characters."""
-    lines = [line.strip() for line in str(text).splitlines() if line.strip()]
-    if not lines:
-        return "The transcription failed."
-    line = lines[-1] if any(_TRACEBACK in item for item in lines) else lines[0]
-    line = _PATH.sub("[path]", line)
-    if len(line) > MAX_REASON_CHARS:
-        line = line[:MAX_REASON_CHARS - 1].rstrip() + "…"
-    return line
-
-
-def engine_failure_reason(error: BaseException) -> str:
-    """What the people waiting for a transcript are told when the engine stops; the
-    operators read the full error in the log."""
-    from coachprog.recordings.audio import InvalidAudio
-    from coachprog.recordings.transcription import ModelUnavailable
-
-    if isinstance(error, ModelUnavailable):
-        return ("The speech model is not installed on this server. An administrator has to "
-                "set it up (see the server log); then retry.")
-    if isinstance(error, InvalidAudio):
-        return user_safe_reason(f"The audio could not be decoded: {error}")
-    if isinstance(error, MemoryError):
-        return ("The server ran out of memory while transcribing. Retry later; if it "
-                "happens again, an administrator can lower the chunk length.")
-    if isinstance(error, OSError):
-        return ("The audio could not be read from storage. Retry; if it happens again, an "
-                "administrator can find the details in the server log.")
-    return user_safe_reason(f"The transcription engine stopped: {error}")
-
-
-def transcribe_recording(recording_id: int, *, engine: Engine, progress: Progress,
-                         actor: Any, hold: Callable[[], None] | None = None) -> dict[str, Any]:
-    """The job's work: decode and transcribe the recording's audio, replacing any earlier
-    transcript (a re-run is idempotent). Raises TranscriptionFailed with the reason, after
-    marking the recording failed. `progress` runs after every chunk and `hold` right before
-    the transcript is written; either may raise JobCancelled (consent withdrawn, audio
-    deleted), which stops the work with nothing written and the recording untouched."""
-    recording = db.session.get(Recording, recording_id)
-    if recording is None:
-        raise TranscriptionFailed(f"Recording {recording_id} no longer exists.")
-    try:
-        if recording.storage_name is None:
-            raise TranscriptionFailed("The audio of this recording has been deleted.")
-        refusal = recording_transcription_refusal(recording)
-        if refusal is not None:
-            raise TranscriptionFailed(refusal)
-        audio = storage.store()
-        if not audio.exists(recording.storage_name):
-            raise TranscriptionFailed("The audio file is missing from storage.")
-        _update_now(recording_id, status="transcribing", progress=0, error="")
-        last = [-1]
-
-        def report(done: int) -> None:
-            percent = max(0, min(99, int(done)))
-            # The job's report first: it raises JobCancelled once the job was cancelled, and
-            # then the recording (perhaps already deleted) is left alone.
-            progress(percent, f"Transcribing: {percent} % of the audio")
-            if percent != last[0]:
-                last[0] = percent
-                _update_now(recording_id, progress=percent)
-
-        try:
-            # A real file for the decoder: the stored one, or a copy from the object store.
-            with audio.local_path(recording.storage_name) as path:
-                result = engine(path, report)
-        except (TranscriptionFailed, JobCancelled):
-            raise
-        except Exception as error:
-            # The full detail (paths, traceback) goes to the log for the operators; the
-            # recording keeps a reason fit for its page and the API.
-            log.exception("transcription of recording %s failed", recording_id)
-            raise TranscriptionFailed(engine_failure_reason(error)) from error
-    except TranscriptionFailed as failure:
-        _update_now(recording_id, status="failed", error=user_safe_reason(str(failure)))
-        raise TranscriptionFailed(user_safe_reason(str(failure))) from failure
-    if hold is not None:
-        hold()
-    segments = _write_transcript(recording, result)
-    # An explicit UPDATE: the row was changed on another connection meanwhile, so the ORM's
-    # copy (perhaps "done" from an earlier run) cannot tell what differs.
-    db.session.execute(sa.update(Recording).where(Recording.id == recording_id)
-                       .values(status="done", progress=100, error=""))
-    db.session.expire(recording, ["status", "progress", "error"])
-    from coachprog.recordings import review  # review builds on these services
-
-    # Sensitive-topic language goes to the supervising master coach as a flag for a human.
-    review.flag_sensitive_topics(recording, actor=actor)
-    audit.record("recording.transcribed", actor=actor, object_type="recording",
-                 object_id=recording.id,
-                 detail={"segments": segments, "model_name": result.model_name,
-                         "model_version": result.model_version})
-    return {"recording_id": recording.id, "segments": segments}
-
-
-def _write_transcript(recording: Recording, result: Any) -> int:
-    if recording.transcript is not None:
-        db.session.delete(recording.transcript)
-        db.session.flush()
-        db.session.expire(recording, ["transcript"])
-    from coachprog.recordings.models import TranscriptSegment
-
-    transcript = Transcript(recording_id=recording.id, model_name=str(result.model_name)[:200],
-                            model_version=str(result.model_version)[:64],
-                            parameters=dict(result.parameters or {}),
-                            language=str(getattr(result, "language", "en") or "en")[:16],
-                            created_at=utcnow())
-    db.session.add(transcript)
-    db.session.flush()
-    for position, segment in enumerate(result.segments):
-        db.session.add(TranscriptSegment(
-            transcript_id=transcript.id, position=position,
-            start_seconds=float(segment.start), end_seconds=float(segment.end),
-            text=str(segment.text).strip(), speaker=str(segment.speaker or "unknown")[:32],
-            confidence=None if segment.confidence is None else float(segment.confidence)))
-    db.session.flush()
-    return len(result.segments)
-
-
-# --- supervisors ------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Supervision:
-    assignments: list[SupervisorAssignment]  # one page of them (matching the search)
-    coaches: list[Person]  # the coach choices: the first COACH_CHOICES matching the search
-    supervisors: list[User]
-    total: int = 0  # assignments matching the search
-    coach_total: int = 0  # coaches matching the search
-
-
-COACH_CHOICES = 100
-
-
-def list_supervision(actor: Any, *, page: int = 1, per_page: int = 50,
-                     q: str = "") -> Supervision:
-    """A page of supervisor assignments and the coach choices, both narrowed by `q` (a coach's
-    or supervisor's name or e-mail) in SQL: 2,000 coaches made a 1.1 MB page."""
-    require(actor, "can_manage_recordings")
-    needle = q.strip()
-    query = (sa.select(SupervisorAssignment)
-             .join(Person, Person.id == SupervisorAssignment.coach_person_id)
-             .join(User, User.id == SupervisorAssignment.supervisor_user_id))
-    coaches = _coach_query()
-    if needle:
-        # autoescape: "100%" or "a_b" mean those characters, not LIKE wildcards.
-        query = query.where(sa.or_(*(column.icontains(needle, autoescape=True) for column in (
-            Person.name, Person.email, User.display_name, User.email))))
-        coaches = coaches.where(sa.or_(Person.name.icontains(needle, autoescape=True),
-                                       Person.email.icontains(needle, autoescape=True)))
-    total = db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery())) or 0
-    assignments = db.session.scalars(
-        query.options(selectinload(SupervisorAssignment.coach),
-                      selectinload(SupervisorAssignment.supervisor))
-        .order_by(Person.name, SupervisorAssignment.id)
-        .limit(per_page).offset((page - 1) * per_page)).all()
-    coach_total = db.session.scalar(
-        sa.select(sa.func.count()).select_from(coaches.subquery())) or 0
-    return Supervision(
-        assignments=list(assignments),
-        coaches=list(db.session.scalars(coaches.order_by(Person.name, Person.id)
-                                        .limit(COACH_CHOICES))),
-        supervisors=_supervisors(), total=total, coach_total=coach_total)
-
-
-def _coach_query() -> sa.Select[tuple[Person]]:
-    appointed = sa.select(Candidate.person_id).where(Candidate.stage == "appointed")
-    engaged = sa.select(Engagement.coach_person_id)
-    return sa.select(Person).where(sa.or_(Person.id.in_(appointed), Person.id.in_(engaged)))
-
-
-def _is_coach(person_id: int) -> bool:
-    return db.session.scalar(_coach_query().where(Person.id == person_id).limit(1)) is not None
-
-
-def _supervisors() -> list[User]:
-    holders = sa.select(RoleGrant.user_id).where(RoleGrant.role.in_(SUPERVISOR_ROLES))
-    return list(db.session.scalars(sa.select(User).where(User.id.in_(holders))
-                                   .order_by(User.email)))
-
-
-def assign_supervisor(actor: Any, *, coach_person_id: int | None,
-                      supervisor_user_id: int | None) -> SupervisorAssignment:
-    require(actor, "can_manage_recordings")
-    errors: dict[str, list[str]] = {}
-    coach = db.session.get(Person, coach_person_id) if coach_person_id else None
-    supervisor = db.session.get(User, supervisor_user_id) if supervisor_user_id else None
-    if coach is None or not _is_coach(coach.id):
-        errors["coach_person_id"] = ["Choose an appointed coach."]
-    if supervisor is None or supervisor not in _supervisors():
-        errors["supervisor_user_id"] = ["Choose a lead coach or master coach."]
-    elif coach is not None and supervisor.person_id == coach.id:
-        errors["supervisor_user_id"] = ["A coach cannot supervise themselves."]
-    elif coach is not None and (barred := chain_refusal(supervisor, coach, "supervisor")):
-        # Supervisors read and verify practicum hours and hear sessions: never a manager.
-        errors["supervisor_user_id"] = [barred]
-    if not errors and db.session.scalar(sa.select(SupervisorAssignment.id).where(
-            SupervisorAssignment.coach_person_id == coach_person_id,
-            SupervisorAssignment.supervisor_user_id == supervisor_user_id)):
-        errors["supervisor_user_id"] = ["This supervisor is already assigned to this coach."]
-    if errors or coach is None or supervisor is None:
-        raise DomainError("The supervisor could not be assigned.", field_errors=errors)
-    row = SupervisorAssignment(coach_person_id=coach.id, supervisor_user_id=supervisor.id,
-                               assigned_by_id=actor.id)
-    db.session.add(row)
-    db.session.flush()
-    audit.record("recording.supervisor_assigned", actor=actor,
-                 object_type="supervisor_assignment", object_id=row.id,
-                 detail={"coach_person_id": coach.id, "supervisor_user_id": supervisor.id})
-    return row
-
-
-def unassign_supervisor(actor: Any, assignment_id: int) -> SupervisorAssignment:
-    require(actor, "can_manage_recordings")
-    row = db.session.get(SupervisorAssignment, assignment_id)
-    if row is None:
-        raise NotFound("supervisor assignment")
-    audit.record("recording.supervisor_unassigned", actor=actor,
-                 object_type="supervisor_assignment", object_id=row.id,
-                 detail={"coach_person_id": row.coach_person_id,
-                         "supervisor_user_id": row.supervisor_user_id})
-    db.session.delete(row)
-    db.session.flush()
-    return row
 
 
 def max_upload_bytes() -> int:

@@ -17,6 +17,7 @@ from typing import IO
 from flask import current_app
 
 from coachprog import storage as files
+from coachprog.recordings.transcription.audio import InvalidAudio, probe, write_plain_wav
 
 DEFAULT_MAX_RECORDING_MB = 500
 DEFAULT_MAX_RECORDING_HOURS = 3.0
@@ -80,8 +81,6 @@ def _size_words(limit: int) -> str:
 def store_upload(stream: IO[bytes]) -> StoredAudio:
     """Copy the upload into the recordings folder under a random name once it decodes as audio
     within the limits; raise InvalidUpload (and leave nothing behind) otherwise."""
-    from coachprog.recordings.audio import InvalidAudio, probe
-
     audio = store()
     limit = max_bytes()
     temp = audio.staging_dir() / f"{TEMP_PREFIX}{secrets.token_hex(16)}.part"
@@ -132,8 +131,6 @@ def plain_copy(storage_name: str) -> str:
     re-encoding on every request would decode the whole recording for each Range request a
     seeking player sends. Written through the store (atomically); if the original is deleted
     meanwhile (a withdrawal), the copy is deleted too and FileNotFoundError says so."""
-    from coachprog.recordings.audio import write_plain_wav
-
     audio = store()
     name = plain_copy_name(storage_name)
     if audio.exists(name):

@@ -22,7 +22,7 @@ from flask_login import current_user, login_required
 from coachprog.authority import can
 from coachprog.errors import DomainError
 from coachprog.extensions import db
-from coachprog.recordings import services
+from coachprog.recordings import services, supervision
 from coachprog.recordings.forms import (
     RetryForm,
     SessionForm,
@@ -32,7 +32,14 @@ from coachprog.recordings.forms import (
 )
 from coachprog.recordings.models import CoachingSession, Recording
 from coachprog.recordings.streaming import audio_response
-from coachprog.web import Pagination, apply_domain_error, authorize, no_store, page_arg
+from coachprog.web import (
+    Pagination,
+    apply_domain_error,
+    authorize,
+    carry_out,
+    no_store,
+    page_arg,
+)
 
 bp = Blueprint("recordings", __name__, url_prefix="/recordings")
 no_store(bp)  # session content, evidence or assessments: never cached
@@ -102,23 +109,24 @@ def view_session(session_id: int) -> Any:
         return _render_session(session)
     authorize("can_upload_recording", session)
     form = UploadForm()
-    if form.validate_on_submit():
-        upload = form.file.data
+
+    def upload() -> Recording:
+        file = form.file.data
         try:
-            recording = services.upload_recording(
+            return services.upload_recording(
                 current_user, session,
-                services.Upload(upload.filename or "", upload.stream) if upload
+                services.Upload(file.filename or "", file.stream) if file
                 else services.Upload("", io.BytesIO()))
         except DomainError as error:
-            db.session.rollback()
-            apply_domain_error(form, error)
-            if not error.field_errors:
-                form.file.errors = [*form.file.errors, error.message]
-        else:
-            db.session.commit()
-            flash("Recording uploaded.", "success")
-            return redirect(url_for("recordings.view_recording", recording_id=recording.id))
-    return _render_session(session, form, 400)
+            if error.field_errors:
+                raise
+            # A refusal of the upload as a whole is said beside the file field.
+            raise DomainError(error.message, field_errors={"file": [error.message]}) from error
+
+    done = carry_out(form, upload, success="Recording uploaded.",
+                     done=lambda recording: url_for("recordings.view_recording",
+                                                    recording_id=recording.id))
+    return done or _render_session(session, form, 400)
 
 
 def _transcript_url(recording: Recording) -> str | None:
@@ -163,34 +171,28 @@ def stream_audio(recording_id: int) -> Any:
 def retry_recording(recording_id: int) -> Any:
     recording = services.get_recording(current_user, recording_id)
     authorize("can_upload_recording", recording.session)
-    form = RetryForm()
-    if not form.validate_on_submit():
+    here = url_for("recordings.view_recording", recording_id=recording_id)
+    done = carry_out(RetryForm(), lambda: services.retry_transcription(current_user, recording_id),
+                     done=here, success="The transcription is queued again.", refused=here)
+    if done is None:
         flash("The form expired; try again.", "error")
-        return redirect(url_for("recordings.view_recording", recording_id=recording_id))
-    try:
-        services.retry_transcription(current_user, recording_id)
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "error")
-    else:
-        db.session.commit()
-        flash("The transcription is queued again.", "success")
-    return redirect(url_for("recordings.view_recording", recording_id=recording_id))
+        return redirect(here)
+    return done
 
 
 def _render_supervisors(form: SupervisorForm | None = None, status: int = 200) -> Any:
     page, per_page = page_arg(), current_app.config["COACHPROG_PAGE_SIZE"]
     q = request.args.get("q", "").strip()[:100]
-    supervision = services.list_supervision(current_user, page=page, per_page=per_page, q=q)
+    listing = supervision.list_supervision(current_user, page=page, per_page=per_page, q=q)
     form = form or SupervisorForm(formdata=None)
     form.coach_person_id.choices = [("", "— choose —")] + [
-        (str(p.id), f"{p.name} ({p.email})") for p in supervision.coaches]
+        (str(p.id), f"{p.name} ({p.email})") for p in listing.coaches]
     form.supervisor_user_id.choices = [("", "— choose —")] + [
-        (str(u.id), f"{u.display_name} ({u.email})") for u in supervision.supervisors]
-    return render_template("recordings/supervisors.html", supervision=supervision, form=form,
+        (str(u.id), f"{u.display_name} ({u.email})") for u in listing.supervisors]
+    return render_template("recordings/supervisors.html", supervision=listing, form=form,
                            unassign_form=UnassignForm(formdata=None), q=q,
-                           coach_choices=services.COACH_CHOICES,
-                           pagination=Pagination(page, per_page, supervision.total)), status
+                           coach_choices=supervision.COACH_CHOICES,
+                           pagination=Pagination(page, per_page, listing.total)), status
 
 
 @bp.route("/supervisors", methods=["GET", "POST"])
@@ -200,29 +202,22 @@ def supervisors() -> Any:
     if request.method == "GET":
         return _render_supervisors()
     form = SupervisorForm()
-    if form.validate_on_submit():
-        try:
-            services.assign_supervisor(current_user, coach_person_id=form.coach_person_id.data,
-                                       supervisor_user_id=form.supervisor_user_id.data)
-        except DomainError as error:
-            db.session.rollback()
-            apply_domain_error(form, error)
-        else:
-            db.session.commit()
-            flash("Supervisor assigned.", "success")
-            return redirect(url_for("recordings.supervisors"))
-    return _render_supervisors(form, 400)
+    done = carry_out(form, lambda: supervision.assign_supervisor(
+        current_user, coach_person_id=form.coach_person_id.data,
+        supervisor_user_id=form.supervisor_user_id.data),
+        done=url_for("recordings.supervisors"), success="Supervisor assigned.")
+    return done or _render_supervisors(form, 400)
 
 
 @bp.route("/supervisors/<int:assignment_id>/remove", methods=["POST"])
 @login_required
 def unassign_supervisor(assignment_id: int) -> Any:
     authorize("can_manage_recordings")
-    form = UnassignForm()
-    if form.validate_on_submit():
-        services.unassign_supervisor(current_user, assignment_id)
-        db.session.commit()
-        flash("Supervisor removed.", "success")
-    else:
+    here = url_for("recordings.supervisors")
+    done = carry_out(UnassignForm(),
+                     lambda: supervision.unassign_supervisor(current_user, assignment_id),
+                     done=here, success="Supervisor removed.")
+    if done is None:
         flash("The form expired; try again.", "error")
-    return redirect(url_for("recordings.supervisors"))
+        return redirect(here)
+    return done

@@ -13,6 +13,8 @@ import click
 import sqlalchemy as sa
 from flask import current_app
 
+from coachprog.assessments import conflicts as assessment_conflicts
+from coachprog.assessments import evidence as assessment_evidence
 from coachprog.assessments import services as assessment_services
 from coachprog.assessments.domain import AssessmentStatus, find_conflicts
 from coachprog.assessments.exercises import services as calibration_services
@@ -129,7 +131,7 @@ def seed_calibration(actor: Any, version: RubricVersion, master: User,
         CalibrationExercise.title == title).limit(1))
     if exists is not None:
         return
-    items = [assessment_services.create_evidence_item(actor, title=recording,
+    items = [assessment_evidence.create_evidence_item(actor, title=recording,
                                                       description=DEMO_EVIDENCE_NOTE)
              for recording in recordings]
     exercise = calibration_services.create_exercise(actor, calibration_services.ExerciseDraft(
@@ -167,7 +169,7 @@ def _seed_live(actor: Any, version: RubricVersion, rater: User, lead: User) -> N
     subjects = _demo_subjects(len(wanted), [rater, lead])
     rubric = version.to_domain()
     for live, subject in zip(wanted, subjects, strict=True):
-        evidence = assessment_services.create_evidence_item(
+        evidence = assessment_evidence.create_evidence_item(
             actor, title=f"Coaching session recording: {subject.name}",
             description=DEMO_EVIDENCE_NOTE, subject_employee_id=subject.employee_id)
         assessment = assessment_services.create_assessment(
@@ -193,7 +195,7 @@ def _demo_subjects(count: int, raters: Sequence[User]) -> list[Person]:
         .order_by(Person.employee_id).limit(50))
     chosen: list[Person] = []
     for person in candidates:
-        if not any(find_conflicts(assessment_services.relationship_facts(rater, person.id))
+        if not any(find_conflicts(assessment_conflicts.relationship_facts(rater, person.id))
                    for rater in raters):
             chosen.append(person)
             if len(chosen) == count:

@@ -8,6 +8,7 @@ from typing import Any
 import click
 import sqlalchemy as sa
 
+from coachprog.assessments import evidence as assessment_evidence
 from coachprog.assessments import services as assessment_services
 from coachprog.assessments.exercises import services as calibration_services
 from coachprog.audits.models import Audit
@@ -105,7 +106,7 @@ def _calibrate_auditor(actor: Any, master: Any) -> bool:
         return False
     try:
         with db.session.begin_nested():
-            items = [assessment_services.create_evidence_item(
+            items = [assessment_evidence.create_evidence_item(
                 actor, title=title, description="A made-up session for the audit calibration "
                 "demo: there is no recording.") for title in AUDIT_EVIDENCE]
             exercise = calibration_services.create_exercise(

@@ -14,6 +14,8 @@ from typing import Any
 import click
 import sqlalchemy as sa
 
+from coachprog.assessments import evidence as assessment_evidence
+from coachprog.assessments import moderation as assessment_moderation
 from coachprog.assessments import services as assessments
 from coachprog.auth import services as auth_services
 from coachprog.certification import domain
@@ -108,7 +110,7 @@ def _reviewed(actor: Any, person_id: int, rubric_key: str, raters: list[Any],
     if version is None or person is None:
         raise DemoMismatch(f"no {rubric_key} rubric is loaded.")
     what = "Session recording" if rubric_key == "session-review" else "Capstone brief"
-    evidence = assessments.create_evidence_item(
+    evidence = assessment_evidence.create_evidence_item(
         actor, title=f"{what}: {person.name} (practicum)",
         description="Demo evidence for a certified coach (no file).",
         subject_employee_id=person.employee_id)
@@ -125,7 +127,7 @@ def _reviewed(actor: Any, person_id: int, rubric_key: str, raters: list[Any],
         assessments.save_marks(user, assignment, values, notes, submit=True)
     if moderator is not None:
         values, notes = STRONG.marks(rubric)
-        assessments.settle_moderation(moderator, assessment, values, notes,
+        assessment_moderation.settle_moderation(moderator, assessment, values, notes,
                                       "Demo: the non-negotiables were met; the second rater "
                                       "missed the contracting at minute two.")
     if assessment.status != "closed" or not (assessment.result or {}).get("passed"):

@@ -45,9 +45,10 @@ from coachprog.people.models import Person
 from coachprog.practicum.capstone import services as capstone_services
 from coachprog.recordings import services as recordings
 from coachprog.recordings import storage
-from coachprog.recordings.consent import token_hash
+from coachprog.recordings.consent.domain import token_hash
 from coachprog.recordings.models import CoacheeConsent, ConsentText, Recording
-from coachprog.recordings.transcription import Segment, TranscriptResult
+from coachprog.recordings.transcription import services as transcription_services
+from coachprog.recordings.transcription.engine import Segment, TranscriptResult
 from coachprog.rubrics.domain import ScaleKind
 from coachprog.selection.appointment.domain import match_problems
 from coachprog.selection.models import Candidate, Sprint
@@ -284,7 +285,7 @@ def _transcribed_session(trainee: Any, engagement: Any, consent: Any, day: date)
     db.session.add(recording)
     db.session.flush()
     result = demo_transcript()
-    segments = recordings._write_transcript(recording, result)  # the job's own writer
+    segments = transcription_services._write_transcript(recording, result)  # the job's own writer
     audit.record("recording.uploaded", actor=trainee, object_type="recording",
                  object_id=recording.id,
                  detail={"session_id": session.id, "consent_id": consent.id,

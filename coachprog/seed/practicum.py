@@ -15,6 +15,7 @@ from typing import Any
 import click
 import sqlalchemy as sa
 
+from coachprog.assessments import evidence as assessment_evidence
 from coachprog.assessments import services as assessments
 from coachprog.assessments.models import Assessment
 from coachprog.auth import services as auth_services
@@ -121,7 +122,7 @@ def _seed_supervision(actor: Any, person_id: int, lead: Any) -> bool:
     try:
         with db.session.begin_nested():
             for title, hours_ago, held in DEMO_REVIEWS:
-                evidence = assessments.create_evidence_item(
+                evidence = assessment_evidence.create_evidence_item(
                     actor, title=f"Practicum session recording: {person.name}",
                     description="A made-up practicum session for the demo (no recording).",
                     subject_employee_id=person.employee_id)

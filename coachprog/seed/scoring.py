@@ -24,6 +24,7 @@ from typing import Any
 import click
 import sqlalchemy as sa
 
+from coachprog.assessments import evidence as assessment_evidence
 from coachprog.assessments import services as assessment_services
 from coachprog.assessments.models import Assessment
 from coachprog.auth import services as auth_services
@@ -129,13 +130,13 @@ def _recorded_review(actor: Any, rater: User) -> bool:
     if recording is None or version is None:
         return False
     coach = recording.session.engagement.coach
-    evidence = assessment_services.create_evidence_item(
+    evidence = assessment_evidence.create_evidence_item(
         actor, title=f"Recorded coaching session: {coach.name}, "
         f"{recording.session.session_date:%Y-%m-%d}",
         description="A short recorded session of a trainee coach, transcribed, with the "
         "coach's own session notes attached.",
         subject_employee_id=coach.employee_id, recording_id=recording.id,
-        attachment=assessment_services.Upload("session-notes.txt",
+        attachment=assessment_evidence.Upload("session-notes.txt",
                                               io.BytesIO(SESSION_NOTES.encode())))
     assessment = assessment_services.create_assessment(
         actor, evidence_item_id=evidence.id, rubric_version_id=version.id,

@@ -9,6 +9,7 @@ from typing import Any
 import click
 import sqlalchemy as sa
 
+from coachprog.assessments import conflicts as assessment_conflicts
 from coachprog.assessments import services as assessment_services
 from coachprog.assessments.domain import AssessmentStatus, find_conflicts
 from coachprog.assessments.models import Assessment
@@ -134,7 +135,7 @@ def _sprint_people(count: int, panel: Sequence[User]) -> list[Person]:
                                     Person.employee_id.not_in(account_ids))
             # From the end of the staff list: the demo assessments take theirs from the start.
             .order_by(Person.employee_id.desc()).limit(80)):
-        if not any(find_conflicts(assessment_services.relationship_facts(user, person.id))
+        if not any(find_conflicts(assessment_conflicts.relationship_facts(user, person.id))
                    for user in panel):
             chosen.append(person)
             if len(chosen) == count:

@@ -149,7 +149,7 @@ def matrix_moderation() -> dict[str, Any]:
 def matrix_attachment() -> dict[str, Any]:
     from flask import current_app
 
-    from coachprog.assessments.services import evidence_store
+    from coachprog.assessments.evidence import evidence_store
 
     ids = matrix_assessment()
     row = db.session.get(Assessment, ids["assessment_id"])

@@ -7,6 +7,7 @@ from __future__ import annotations
 from flask.testing import FlaskClient
 
 from coachprog.assessments import services
+from coachprog.assessments.results import describe_assessment
 from coachprog.extensions import db
 from coachprog.roles import Role
 from tests.assessments.builders import HIGH, assessment, rater, subject_person
@@ -24,28 +25,28 @@ def _scene(*, blind: bool = True):
 
 def test_describe_assessment_shows_co_raters_as_pseudonyms_until_closed() -> None:
     row, first, second = _scene()
-    names = [r["rater_name"] for r in services.describe_assessment(first, row)["raters"]]
+    names = [r["rater_name"] for r in describe_assessment(first, row)["raters"]]
     assert names == ["Rosa Rater", "Rater 2"]
-    assert [r["rater_id"] for r in services.describe_assessment(first, row)["raters"]] == \
+    assert [r["rater_id"] for r in describe_assessment(first, row)["raters"]] == \
         [first.id, None]
-    assert [r["rater_name"] for r in services.describe_assessment(second, row)["raters"]] == \
+    assert [r["rater_name"] for r in describe_assessment(second, row)["raters"]] == \
         ["Rater 1", "Tomas Senior"]
     # Submitting does not reveal them: only closing does.
     mine = next(a for a in row.assignments if a.rater_id == first.id)
     services.save_marks(first, mine, HIGH, {}, submit=True)
-    assert "Tomas Senior" not in str(services.describe_assessment(first, row))
+    assert "Tomas Senior" not in str(describe_assessment(first, row))
     admin = UserFactory(roles=[Role.ADMIN])
-    assert [r["rater_name"] for r in services.describe_assessment(admin, row)["raters"]] == \
+    assert [r["rater_name"] for r in describe_assessment(admin, row)["raters"]] == \
         ["Rosa Rater", "Tomas Senior"]
     row.status = "closed"
     db.session.flush()
-    assert [r["rater_name"] for r in services.describe_assessment(first, row)["raters"]] == \
+    assert [r["rater_name"] for r in describe_assessment(first, row)["raters"]] == \
         ["Rosa Rater", "Tomas Senior"]
 
 
 def test_a_non_blind_assessment_names_co_raters() -> None:
     row, first, _ = _scene(blind=False)
-    assert [r["rater_name"] for r in services.describe_assessment(first, row)["raters"]] == \
+    assert [r["rater_name"] for r in describe_assessment(first, row)["raters"]] == \
         ["Rosa Rater", "Tomas Senior"]
 
 

@@ -13,6 +13,10 @@ import pytest
 import sqlalchemy as sa
 from flask import Flask
 
+from coachprog.assessments import conflicts as assessment_conflicts
+from coachprog.assessments import evidence as assessment_evidence
+from coachprog.assessments import moderation as assessment_moderation
+from coachprog.assessments import results as assessment_results
 from coachprog.assessments import services
 from coachprog.assessments.models import Assessment, Mark, RaterAssignment
 from coachprog.authority import can
@@ -55,10 +59,11 @@ def master():
 
 def test_create_evidence_item_with_attachment_stores_it_under_instance(app: Flask, admin) -> None:
     person = subject_person()
-    item = services.create_evidence_item(
+    item = assessment_evidence.create_evidence_item(
         admin, title="Session 4", description="Goal setting", link="https://intra.example/r/4",
         subject_employee_id=person.employee_id,
-        attachment=services.Upload("../../notes of Zanele.pdf", io.BytesIO(b"%PDF-1.4 data")))
+        attachment=assessment_evidence.Upload("../../notes of Zanele.pdf",
+                                              io.BytesIO(b"%PDF-1.4 data")))
     assert item.subject_person_id == person.id
     assert item.attachment_name == "notes_of_Zanele.pdf"
     stored = Path(app.instance_path) / item.attachment_path
@@ -78,7 +83,7 @@ def test_create_evidence_item_with_attachment_stores_it_under_instance(app: Flas
 ])
 def test_create_evidence_item_refuses_bad_input(admin, fields, field, message) -> None:
     with pytest.raises(DomainError) as refused:
-        services.create_evidence_item(admin, **{"title": "Session", **fields})
+        assessment_evidence.create_evidence_item(admin, **{"title": "Session", **fields})
     assert refused.value.field_errors[field][0].startswith(message)
     assert actions() == []
 
@@ -91,8 +96,8 @@ def test_create_evidence_item_refuses_big_empty_or_odd_files(app: Flask, admin) 
             ("a.exe", b"MZ", "Attach a document"), ("noextension", b"x", "Attach a document"),
         ]:
             with pytest.raises(DomainError) as refused:
-                services.create_evidence_item(
-                    admin, title="S", attachment=services.Upload(name, io.BytesIO(data)))
+                assessment_evidence.create_evidence_item(
+                    admin, title="S", attachment=assessment_evidence.Upload(name, io.BytesIO(data)))
             assert message in refused.value.field_errors["attachment"][0]
     finally:
         del app.config["COACHPROG_MAX_EVIDENCE_BYTES"]
@@ -102,7 +107,7 @@ def test_create_evidence_item_refuses_big_empty_or_odd_files(app: Flask, admin) 
 def test_only_program_staff_create_evidence_and_assessments(role) -> None:
     user = UserFactory(roles=[role])
     with pytest.raises(NotPermitted):
-        services.create_evidence_item(user, title="S")
+        assessment_evidence.create_evidence_item(user, title="S")
     with pytest.raises(NotPermitted):
         services.create_assessment(user, evidence_item_id=1, rubric_version_id=1, title="T",
                                    blind=False)
@@ -257,8 +262,8 @@ def test_unrelated_colleague_may_rate(admin) -> None:
 def test_coaching_relationships_plug_in(admin, monkeypatch) -> None:
     subject = subject_person()
     coach_person = PersonFactory()
-    monkeypatch.setattr(services, "COACHING_SOURCES", [])
-    services.register_coaching_source(
+    monkeypatch.setattr(assessment_conflicts, "COACHING_SOURCES", [])
+    assessment_conflicts.register_coaching_source(
         lambda person_id: [subject.id] if person_id == coach_person.id else [])
     row = assessment(subject=subject)
     with pytest.raises(DomainError, match="coaches the person being assessed"):
@@ -377,7 +382,7 @@ def test_disagreement_sends_to_moderation_with_reasons(disputed) -> None:
 
 def test_settle_records_agreed_marks_and_keeps_the_originals(disputed, master) -> None:
     first, second, row = disputed
-    services.settle_moderation(master, row, NEAR_HIGH, {"reflects": "Agreed"},
+    assessment_moderation.settle_moderation(master, row, NEAR_HIGH, {"reflects": "Agreed"},
                                "Recording shows reflection in minutes 3-9.")
     assert row.status == "closed"
     assert row.result["basis"] == "moderated"
@@ -396,10 +401,10 @@ def test_settle_records_agreed_marks_and_keeps_the_originals(disputed, master) -
 def test_settle_requires_a_reason_and_complete_marks(disputed, master) -> None:
     _, _, row = disputed
     with pytest.raises(DomainError) as refused:
-        services.settle_moderation(master, row, {"reflects": "4"}, {}, "  ")
+        assessment_moderation.settle_moderation(master, row, {"reflects": "4"}, {}, "  ")
     assert set(refused.value.field_errors) == {"silence", "no-advice", "reason"}
     with pytest.raises(DomainError, match="Give the reason"):
-        services.settle_moderation(master, row, HIGH, {}, "")
+        assessment_moderation.settle_moderation(master, row, HIGH, {}, "")
     assert row.status == "moderation"
 
 
@@ -407,39 +412,39 @@ def test_only_an_uninvolved_master_coach_moderates(disputed) -> None:
     first, _, row = disputed
     for user in (UserFactory(roles=[Role.ADMIN]), UserFactory(roles=[Role.LEAD_COACH])):
         with pytest.raises(NotPermitted):
-            services.settle_moderation(user, row, HIGH, {}, "reason")
+            assessment_moderation.settle_moderation(user, row, HIGH, {}, "reason")
     # A master coach who rated this assessment may not settle it.
     from coachprog.auth.models import RoleGrant
 
     first.role_grants.append(RoleGrant(role="master_coach"))
     db.session.flush()
     with pytest.raises(NotPermitted):
-        services.settle_moderation(first, row, HIGH, {}, "reason")
+        assessment_moderation.settle_moderation(first, row, HIGH, {}, "reason")
 
 
 def test_settle_only_in_moderation(pair, master) -> None:
     _, _, row = pair
     with pytest.raises(DomainError, match="not in moderation"):
-        services.settle_moderation(master, row, HIGH, {}, "reason")
+        assessment_moderation.settle_moderation(master, row, HIGH, {}, "reason")
 
 
 def test_third_rater_reopens_and_results_are_compared_again(disputed, master) -> None:
     _, _, row = disputed
     third = rater(display_name="Third")
-    services.add_moderation_rater(master, row, third.id)
+    assessment_moderation.add_moderation_rater(master, row, third.id)
     assert row.status == "open"
     assert actions()[-1] == "assessment.rater_assigned"
     services.save_marks(third, _mine(row, third), NEAR_HIGH, {}, submit=True)
     # Still one low outlier among three: back to moderation.
     assert row.status == "moderation"
     with pytest.raises(DomainError, match="already assigned"):
-        services.add_moderation_rater(master, row, third.id)
+        assessment_moderation.add_moderation_rater(master, row, third.id)
 
 
 def test_third_rater_is_gated_like_any_rater(disputed, master) -> None:
     _, _, row = disputed
     with pytest.raises(DomainError, match="not calibrated"):
-        services.add_moderation_rater(master, row, rater(calibrated=False).id)
+        assessment_moderation.add_moderation_rater(master, row, rater(calibrated=False).id)
     assert row.status == "moderation"
 
 
@@ -450,9 +455,9 @@ def test_raters_see_others_marks_only_after_submitting(pair) -> None:
     first, second, row = pair
     services.save_marks(second, _mine(row, second), LOW, {"reflects": "secret"}, submit=True)
     assert not can(first, "can_view_assignment_marks", _mine(row, second))
-    assert services.visible_mark_sheets(first, row) == []
+    assert assessment_results.visible_mark_sheets(first, row) == []
     services.save_marks(first, _mine(row, first), LOW, {}, submit=True)
-    sheets = services.visible_mark_sheets(first, row)
+    sheets = assessment_results.visible_mark_sheets(first, row)
     assert [s.assignment.rater_id for s in sheets] == [second.id]
     assert actions()[-1] == "assessment.marks_viewed"
 
@@ -477,12 +482,13 @@ def test_staff_see_blind_marks_only_once_closed(admin) -> None:
 def test_blind_subject_hidden_from_raters_even_when_they_are_staff() -> None:
     staff_rater = rater(Role.MASTER_COACH)
     row = assessment(blind=True, raters=[staff_rater], subject=subject_person())
-    info = services.describe_assessment(staff_rater, row)
+    info = assessment_results.describe_assessment(staff_rater, row)
     assert info["subject"] is None
     assert info["evidence"]["title"] is None
     assert info["title"] == "Test session review · Candidate T3ST"
     admin = UserFactory(roles=[Role.ADMIN])
-    assert services.describe_assessment(admin, row)["subject"]["name"] == "Zanele Okonkwo-Brandt"
+    info = assessment_results.describe_assessment(admin, row)
+    assert info["subject"]["name"] == "Zanele Okonkwo-Brandt"
 
 
 # --- export ------------------------------------------------------------------------------------
@@ -492,11 +498,11 @@ def test_export_hides_blind_notes_until_closed(admin) -> None:
     first, second = rater(), rater()
     row = assessment(blind=True, raters=[first, second], subject=subject_person())
     services.save_marks(first, _mine(row, first), HIGH, {"reflects": "blind-note-1"}, submit=True)
-    rows = services.export_rows(admin)
+    rows = assessment_results.export_rows(admin)
     assert len(rows) == 2
     assert all(r["rater_notes"] == "" and r["rater_overall"] == "" for r in rows)
     services.save_marks(second, _mine(row, second), NEAR_HIGH, {}, submit=True)
-    rows = services.export_rows(admin)
+    rows = assessment_results.export_rows(admin)
     assert rows[0]["rater_notes"] == "reflects: blind-note-1"
     assert rows[0]["passed"] == "yes"
     assert rows[0]["subject_employee_id"] == "EMP-ZOB-7731"
@@ -507,22 +513,22 @@ def test_export_shows_open_notes_of_a_non_blind_assessment(admin) -> None:
     first, second = rater(), rater()
     row = assessment(raters=[first, second])
     services.save_marks(first, _mine(row, first), HIGH, {"silence": "open-note"}, submit=True)
-    rows = services.export_rows(admin)
+    rows = assessment_results.export_rows(admin)
     assert rows[0]["rater_notes"] == "silence: open-note"
     assert rows[0]["overall"] == ""  # not closed yet
 
 
 def test_export_is_for_admins_only(master) -> None:
     with pytest.raises(NotPermitted):
-        services.export_rows(master)
+        assessment_results.export_rows(master)
 
 
 def test_assessment_without_raters_gets_one_export_row(admin) -> None:
     assessment()
-    rows = services.export_rows(admin)
+    rows = assessment_results.export_rows(admin)
     assert len(rows) == 1
     assert rows[0]["rater_email"] == ""
-    assert list(rows[0]) == list(services.EXPORT_COLUMNS)
+    assert list(rows[0]) == list(assessment_results.EXPORT_COLUMNS)
 
 
 # --- calibration items: scorers see the evidence, never the subject ---------------------------
@@ -541,7 +547,7 @@ def _calibration_item(subject=None):
 def test_calibration_item_shows_its_evidence_to_scorers_but_not_its_subject() -> None:
     row, gold, taker = _calibration_item(subject_person())
     for scorer in (taker, gold):
-        info = services.describe_assessment(scorer, row)
+        info = assessment_results.describe_assessment(scorer, row)
         assert info["evidence"]["title"] == "Recorded session 3"
         assert info["evidence"]["description"] == "Third practicum session"
         assert info["evidence"]["link"] == "https://intranet.example.com/rec/7"
@@ -555,15 +561,15 @@ def test_calibration_item_shows_its_evidence_to_scorers_but_not_its_subject() ->
 
 def test_calibration_item_attachment_keeps_its_name_for_scorers(app: Flask) -> None:
     row, _, taker = _calibration_item()
-    services.evidence_store().put("calibfile", io.BytesIO(b"%PDF-1.4 calib"))
+    assessment_evidence.evidence_store().put("calibfile", io.BytesIO(b"%PDF-1.4 calib"))
     row.evidence.attachment_path, row.evidence.attachment_name = "evidence/calibfile", "rec7.pdf"
-    assert services.open_attachment(taker, row).download_name == "rec7.pdf"
+    assert assessment_evidence.open_attachment(taker, row).download_name == "rec7.pdf"
 
 
 def test_blind_live_evidence_stays_hidden_from_its_raters() -> None:
     ada = rater()
     row = assessment(blind=True, raters=[ada], subject=subject_person())
-    info = services.describe_assessment(ada, row)
+    info = assessment_results.describe_assessment(ada, row)
     assert info["evidence"]["title"] is None and info["evidence"]["id"] is None
 
 
@@ -589,7 +595,7 @@ def test_passed_result_says_why() -> None:
     row = assessment(raters=[solo])
     services.save_marks(solo, _mine(row, solo), HIGH, {}, submit=True)
     admin = UserFactory(roles=[Role.ADMIN])
-    assert services.describe_assessment(admin, row)["result_summary"] == (
+    assert assessment_results.describe_assessment(admin, row)["result_summary"] == (
         "Passed: overall 100% ≥ 60%, every competency at or above its minimum, all "
         "non-negotiables met")
 
@@ -629,12 +635,12 @@ def test_a_moderator_who_manages_the_subject_is_refused_with_the_reason(pair) ->
     services.save_marks(first, _mine(row, first), HIGH, {}, submit=True)
     services.save_marks(second, _mine(row, second), LOW, {}, submit=True)
     assert row.status == "moderation"
-    assert services.moderation_conflicts(boss, row) == [
+    assert assessment_conflicts.moderation_conflicts(boss, row) == [
         "Boss manages the person being assessed."]
     with pytest.raises(DomainError, match="Conflict of interest: Boss manages the person"):
-        services.settle_moderation(boss, row, HIGH, {}, "I know best.")
+        assessment_moderation.settle_moderation(boss, row, HIGH, {}, "I know best.")
     with pytest.raises(DomainError, match="Conflict of interest"):
-        services.add_moderation_rater(boss, row, rater().id)
+        assessment_moderation.add_moderation_rater(boss, row, rater().id)
     assert row.status == "moderation"
 
 
@@ -649,7 +655,7 @@ def test_export_keeps_blind_notes_sealed_in_moderation_even_for_a_moderating_adm
     services.save_marks(second, _mine(row, second), LOW, {"reflects": "sealed-2"}, submit=True)
     assert row.status == "moderation"
     assert can(both, "can_view_assignment_marks", _mine(row, first))  # the moderation page
-    rows = services.export_rows(both)
+    rows = assessment_results.export_rows(both)
     assert all(r["rater_notes"] == "" and r["rater_overall"] == "" and r["rater_passed"] == ""
                for r in rows)
 
@@ -687,13 +693,13 @@ def test_listing_costs_the_same_queries_for_two_rows_or_eight(admin, read) -> No
             if read == "list":
                 rows, _ = services.list_assessments(admin, services.AssessmentQuery())
                 for row in rows:
-                    services.display_title(admin, row)
+                    assessment_results.display_title(admin, row)
                     [(a.rater.display_name, a.status) for a in row.assignments]
             elif read == "describe":
                 rows, _ = services.list_assessments(admin, services.AssessmentQuery())
-                [services.describe_assessment(admin, row) for row in rows]
+                [assessment_results.describe_assessment(admin, row) for row in rows]
             else:
-                services.export_rows(admin)
+                assessment_results.export_rows(admin)
         return len(statements)
 
     _add_assessments(2)
@@ -729,9 +735,9 @@ def test_conflict_checks_cost_the_same_queries_for_short_or_long_reporting_lines
         db.session.expire_all()
         with _counting() as statements:
             if read == "facts":
-                facts = services.relationship_facts(moderator, subject[0])
+                facts = assessment_conflicts.relationship_facts(moderator, subject[0])
             else:
-                conflicts = services.moderation_conflicts(moderator, row)
+                conflicts = assessment_conflicts.moderation_conflicts(moderator, row)
         if read == "facts":
             assert facts.subject_manager_chain == tuple(subject[1:])
             assert len(facts.rater_manager_chain) == depth
@@ -747,18 +753,19 @@ def test_settling_with_the_pages_conflict_check_does_not_walk_the_lines_again(
         disputed) -> None:
     *_, row = disputed
     moderator = UserFactory(roles=[Role.MASTER_COACH])
-    check = services.check_moderation_conflicts(moderator, row)
+    check = assessment_conflicts.check_moderation_conflicts(moderator, row)
     with _counting() as statements:
-        services.settle_moderation(moderator, row, HIGH, {}, "Agreed", conflict_check=check)
+        assessment_moderation.settle_moderation(moderator, row, HIGH, {}, "Agreed",
+                                                conflict_check=check)
     assert row.status == "closed"
     assert not [s for s in statements if "manager_links" in s]
     # A check made for someone else is not trusted: the service checks again.
-    other = services.ConflictCheck(actor_id=-1, subject_person_id=None, conflicts=())
+    other = assessment_conflicts.ConflictCheck(actor_id=-1, subject_person_id=None, conflicts=())
     assert not other.is_for(moderator, row)
 
 
 @pytest.fixture(autouse=True)
 def _no_leftover_sources() -> Iterator[None]:
-    before = list(services.COACHING_SOURCES)
+    before = list(assessment_conflicts.COACHING_SOURCES)
     yield
-    services.COACHING_SOURCES[:] = before
+    assessment_conflicts.COACHING_SOURCES[:] = before

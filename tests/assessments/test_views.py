@@ -12,6 +12,7 @@ import pytest
 import sqlalchemy as sa
 from flask.testing import FlaskClient
 
+from coachprog.assessments import evidence as assessment_evidence
 from coachprog.assessments import services
 from coachprog.assessments.models import Assessment, EvidenceItem
 from coachprog.extensions import db
@@ -238,7 +239,7 @@ def blind_case() -> dict[str, Any]:
     row.evidence.description = "Zanele Okonkwo-Brandt, third session"
     row.evidence.attachment_path = "evidence/blindfile"
     row.evidence.attachment_name = "Zanele_session.pdf"
-    services.evidence_store().put("blindfile", io.BytesIO(b"%PDF-1.4 blind"))
+    assessment_evidence.evidence_store().put("blindfile", io.BytesIO(b"%PDF-1.4 blind"))
     db.session.commit()
     # Bob has submitted, with a note Ada must not see before she submits.
     services.save_marks(bob, _assignment(row, bob), LOW, {"reflects": OTHER_NOTE}, submit=True)

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
+from coachprog.assessments import conflicts as assessment_conflicts
 from coachprog.assessments import services as assessment_services
 from coachprog.assessments.models import RaterAssignment
 from coachprog.coaching.engagements import services
@@ -256,7 +257,7 @@ def test_list_engagements_scopes(admin) -> None:
 
 
 def test_coaching_source_is_registered_at_import() -> None:
-    assert services.coachees_of in assessment_services.COACHING_SOURCES
+    assert services.coachees_of in assessment_conflicts.COACHING_SOURCES
 
 
 def test_coachees_of_counts_active_and_ended_engagements() -> None:

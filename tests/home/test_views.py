@@ -210,7 +210,7 @@ def test_late_stages_and_unverified_hours_reach_admins_and_supervisors(auth, cli
 
 
 def test_a_coachee_finds_the_consent_for_their_coaching_on_home(auth, client) -> None:
-    from tests.recordings_consent.builders import consent, engagement
+    from tests.recordings.consent.builders import consent, engagement
 
     eng = engagement()
     db.session.commit()
@@ -226,7 +226,7 @@ def test_a_coachee_finds_the_consent_for_their_coaching_on_home(auth, client) ->
 
 
 def test_a_supervising_master_coach_sees_open_flags_on_home(auth, client) -> None:
-    from tests.recordings_review.review_builders import (
+    from tests.recordings.review.review_builders import (
         master_supervisor,
         open_flag,
         reviewed_recording,

@@ -26,7 +26,7 @@ from coachprog.people.domain import parse_people_csv
 from coachprog.recordings.models import Recording, Transcript
 from tests.audits.fidelity.builders import coach_with_sessions
 from tests.coaching.builders import appointed_coach
-from tests.recordings_consent.builders import consent, engagement, recording, transcript
+from tests.recordings.consent.builders import consent, engagement, recording, transcript
 
 ACCENTED = "josé.núñez@example.com"  # what the HRIS import accepted before
 
@@ -113,7 +113,7 @@ def _refusing_to_delete_transcript_of(recording_id: int) -> Iterator[None]:
 
 def test_the_retention_purge_goes_on_past_a_recording_it_cannot_purge(
         app: Flask, runner: Any, monkeypatch: pytest.MonkeyPatch) -> None:
-    from coachprog.recordings import purge
+    from coachprog.recordings.retention.services import purge
 
     # Five recordings in batches of three: the batch holding the broken one fails and is done
     # again one by one; the other batch goes through as one.

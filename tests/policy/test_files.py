@@ -104,7 +104,7 @@ def test_published_retention_agrees_with_the_code_that_enforces_it(tmp_path: Pat
     constant) that the retention purge uses."""
     # Imported here: importing a program package before the app exists would configure its
     # mappers without the others.
-    from coachprog.recordings import retention
+    from coachprog.recordings.retention import services as retention
 
     defaults = build_config(tmp_path)
     policy = read_policy(POLICY_DIR)

@@ -21,8 +21,8 @@ from coachprog.errors import DomainError
 from coachprog.extensions import db
 from coachprog.home import services as home
 from coachprog.policy import services as policy
-from coachprog.recordings import consent as consent_rules
 from coachprog.recordings import services as recordings
+from coachprog.recordings.consent import services as consent_rules
 from coachprog.recordings.models import ConsentText
 from coachprog.roles import Role
 from coachprog.selection.impact import services as monitoring

@@ -24,8 +24,8 @@ from coachprog.errors import NotPermitted
 from coachprog.extensions import db
 from coachprog.policy import services as policy
 from coachprog.policy.files import current_policy
-from coachprog.recordings import consent as consent_rules
-from coachprog.recordings import review
+from coachprog.recordings.consent import services as consent_rules
+from coachprog.recordings.review import services as review
 from coachprog.roles import Role
 from tests.coaching.builders import evaluation, ready_coach
 from tests.conftest import Auth

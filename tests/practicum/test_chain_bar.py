@@ -14,7 +14,7 @@ from coachprog.people import services as people
 from coachprog.practicum.ledger import services, trainees
 from coachprog.practicum.supervision import services as supervision_services
 from coachprog.practicum.supervision.overview import program_overview
-from coachprog.recordings import services as recordings
+from coachprog.recordings import supervision as recording_supervision
 from coachprog.roles import Role
 from coachprog.selection.panel import services as selection
 from tests.factories import PersonFactory, UserFactory
@@ -108,7 +108,7 @@ def test_assigning_a_manager_as_supervisor_is_refused_in_words() -> None:
                        display_name="Yara Yilmaz")
     db.session.flush()
     with pytest.raises(DomainError) as refused:
-        recordings.assign_supervisor(admin, coach_person_id=w.coach.id,
+        recording_supervision.assign_supervisor(admin, coach_person_id=w.coach.id,
                                      supervisor_user_id=boss.id)
     message = refused.value.field_errors["supervisor_user_id"][0]
     assert message.startswith(f"Yara Yilmaz manages {w.coach.name}, so cannot be their "
@@ -119,13 +119,13 @@ def test_assigning_a_manager_as_supervisor_is_refused_in_words() -> None:
     higher = UserFactory(roles=[Role.MASTER_COACH], person_id=top.id, display_name="Ines Top")
     db.session.flush()
     with pytest.raises(DomainError) as refused:
-        recordings.assign_supervisor(admin, coach_person_id=w.coach.id,
+        recording_supervision.assign_supervisor(admin, coach_person_id=w.coach.id,
                                      supervisor_user_id=higher.id)
     assert f"Ines Top manages {w.coach.name} indirectly (further up their reporting line), " \
         "so cannot be their supervisor" in refused.value.field_errors["supervisor_user_id"][0]
     # Someone outside the line is assigned.
     other = UserFactory(roles=[Role.LEAD_COACH])
-    assert recordings.assign_supervisor(admin, coach_person_id=w.coach.id,
+    assert recording_supervision.assign_supervisor(admin, coach_person_id=w.coach.id,
                                         supervisor_user_id=other.id).supervisor_user_id == other.id
 
 

@@ -24,7 +24,6 @@ from coachprog.auth.models import User
 from coachprog.coaching.models import Engagement, SupervisorAssignment
 from coachprog.extensions import db
 from coachprog.people.models import Person
-from coachprog.recordings import jobs as recording_jobs
 from coachprog.recordings.models import (
     CoacheeConsent,
     CoachingSession,
@@ -33,7 +32,8 @@ from coachprog.recordings.models import (
     Transcript,
     TranscriptSegment,
 )
-from coachprog.recordings.transcription import RawSegment
+from coachprog.recordings.transcription import jobs as recording_jobs
+from coachprog.recordings.transcription.engine import RawSegment
 from coachprog.roles import Role
 from tests.coaching.builders import engagement as make_engagement
 from tests.coaching.builders import ready_coach

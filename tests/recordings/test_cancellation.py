@@ -26,11 +26,12 @@ from coachprog.governance.models import AuditEntry
 from coachprog.jobs import queue as queue_module
 from coachprog.jobs.models import Job
 from coachprog.jobs.queue import run_job
-from coachprog.recordings import consent as consent_services
-from coachprog.recordings import jobs as recording_jobs
-from coachprog.recordings import retention
+from coachprog.recordings.consent import domain as consent_domain
+from coachprog.recordings.consent import services as consent_services
 from coachprog.recordings.models import Recording, Transcript
-from coachprog.recordings.transcription import RawSegment
+from coachprog.recordings.retention import services as retention
+from coachprog.recordings.transcription import jobs as recording_jobs
+from coachprog.recordings.transcription.engine import RawSegment
 from coachprog.roles import Role
 from tests.factories import UserFactory
 from tests.recordings.recording_builders import (  # noqa: F401 - fixtures
@@ -157,9 +158,9 @@ def test_withdrawal_stops_the_real_engine_in_the_middle_of_a_chunk(
         monkeypatch: pytest.MonkeyPatch) -> None:
     """Default 300 s chunks, a 66 s recording (one chunk, three of Whisper's 30 s windows): the
     job stops between the engine's segments, not at the end of the chunk."""
-    from coachprog.recordings.audio import SAMPLE_RATE, AudioReader
-    from coachprog.recordings.jobs import throttled
-    from tests.recordings_engine.helpers import write_wav
+    from coachprog.recordings.transcription.audio import SAMPLE_RATE, AudioReader
+    from coachprog.recordings.transcription.jobs import throttled
+    from tests.recordings.transcription.helpers import write_wav
 
     with AudioReader(sample(JFK)) as reader:
         jfk = reader.read(0, 11 * SAMPLE_RATE)
@@ -298,6 +299,6 @@ def _give_token(consent_id: int) -> str:
 
     token = f"link-for-{consent_id}"
     db.session.execute(sa.update(CoacheeConsent).where(CoacheeConsent.id == consent_id).values(
-        withdrawal_token_hash=consent_services.token_hash(token)))
+        withdrawal_token_hash=consent_domain.token_hash(token)))
     db.session.commit()
     return token

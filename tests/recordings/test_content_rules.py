@@ -14,9 +14,10 @@ from coachprog.db import utcnow
 from coachprog.errors import DomainError
 from coachprog.extensions import db
 from coachprog.governance.models import AuditEntry
-from coachprog.recordings import audio, services, storage
 from coachprog.recordings import permissions as recording_permissions
-from coachprog.recordings.review import flag_sensitive_topics
+from coachprog.recordings import services, storage
+from coachprog.recordings.review.services import flag_sensitive_topics
+from coachprog.recordings.transcription import audio
 from coachprog.roles import Role
 from tests.factories import UserFactory
 from tests.recordings.recording_builders import (

@@ -19,11 +19,12 @@ from coachprog.auth.services import create_api_token
 from coachprog.authority import SystemActor
 from coachprog.errors import DomainError
 from coachprog.extensions import db
-from coachprog.recordings import jobs as recording_jobs
 from coachprog.recordings import services
-from coachprog.recordings.audio import InvalidAudio
+from coachprog.recordings.domain import user_safe_reason
 from coachprog.recordings.models import Recording
-from coachprog.recordings.transcription import ModelUnavailable
+from coachprog.recordings.transcription import jobs as recording_jobs
+from coachprog.recordings.transcription.audio import InvalidAudio
+from coachprog.recordings.transcription.engine import ModelUnavailable
 from tests.conftest import csrf_token, wait_for_job
 from tests.recordings.recording_builders import (  # noqa: F401 - fixtures
     JFK,
@@ -151,7 +152,7 @@ def test_a_failing_engine_leaves_a_reason_without_paths(
         shown: str) -> None:
     w = world()
     _failing(monkeypatch, error)
-    with caplog.at_level(logging.ERROR, logger="coachprog.recordings.services"):
+    with caplog.at_level(logging.ERROR, logger="coachprog.recordings.transcription.services"):
         recording = _upload_and_fail(w)
     assert shown in recording.error
     assert "/srv/" not in recording.error and "Traceback" not in recording.error
@@ -196,7 +197,7 @@ def test_a_reason_stored_before_the_fix_is_shown_without_its_path() -> None:
     ("x" * 400, "x" * 299 + "…"),
 ])
 def test_user_safe_reason(text: str, safe: str) -> None:
-    assert services.user_safe_reason(text) == safe
+    assert user_safe_reason(text) == safe
 
 
 # --- the upload form's progress bar is an enhancement ------------------------------------------

@@ -44,8 +44,8 @@ SERVER = textwrap.dedent("""
     import pathlib, sys, time
 
     from coachprog import create_app
-    from coachprog.recordings import jobs
-    from coachprog.recordings.transcription import RawSegment
+    from coachprog.recordings.transcription import jobs
+    from coachprog.recordings.transcription.engine import RawSegment
 
     database_url, instance, recordings, job_id, role, marker = sys.argv[1:7]
     app = create_app({

@@ -44,8 +44,8 @@ CHILD = textwrap.dedent("""
     import os, signal, sys
 
     from coachprog import create_app
-    from coachprog.recordings import jobs
-    from coachprog.recordings.transcription import RawSegment
+    from coachprog.recordings.transcription import jobs
+    from coachprog.recordings.transcription.engine import RawSegment
 
     database_url, instance, recordings, job_id = sys.argv[1:5]
     app = create_app({

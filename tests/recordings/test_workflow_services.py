@@ -21,6 +21,7 @@ from coachprog.governance.models import AuditEntry
 from coachprog.jobs.models import Job
 from coachprog.jobs.queue import run_job
 from coachprog.recordings import services
+from coachprog.recordings import supervision as recording_supervision
 from coachprog.recordings.models import CoachingSession, Recording, Transcript, TranscriptSegment
 from coachprog.roles import Role
 from tests.conftest import wait_for_job
@@ -254,7 +255,7 @@ def test_a_failed_transcription_shows_the_reason_and_a_retry_completes_it(
     assert "the model ran out of memory" in state.error
     assert recording.transcript is None
 
-    from coachprog.recordings import jobs as recording_jobs
+    from coachprog.recordings.transcription import jobs as recording_jobs
     from tests.recordings.recording_builders import FakeTranscriber
 
     monkeypatch.setattr(recording_jobs, "make_transcriber", lambda s: FakeTranscriber())
@@ -305,7 +306,7 @@ def test_rerunning_the_job_replaces_the_transcript(recordings_dir: Path, fake_tr
 
 def test_progress_reports_update_the_recording_and_the_job(
         app, recordings_dir: Path, monkeypatch) -> None:
-    from coachprog.recordings import jobs as recording_jobs
+    from coachprog.recordings.transcription import jobs as recording_jobs
     from tests.recordings.recording_builders import FakeTranscriber
 
     seen: list[tuple[str, int, int]] = []
@@ -464,22 +465,23 @@ def test_assign_and_unassign_supervisors() -> None:
     admin = UserFactory(roles=[Role.ADMIN])
     plain = UserFactory(roles=[Role.RATER])
     with pytest.raises(DomainError) as refused:
-        services.assign_supervisor(admin, coach_person_id=PersonFactory().id,
+        recording_supervision.assign_supervisor(admin, coach_person_id=PersonFactory().id,
                                    supervisor_user_id=plain.id)
     assert set(refused.value.field_errors) == {"coach_person_id", "supervisor_user_id"}
-    row = services.assign_supervisor(admin, coach_person_id=w.coach.id,
+    row = recording_supervision.assign_supervisor(admin, coach_person_id=w.coach.id,
                                      supervisor_user_id=lead.id)
-    assert services.list_supervision(admin).assignments == [row]
+    assert recording_supervision.list_supervision(admin).assignments == [row]
     with pytest.raises(DomainError, match="could not"):
-        services.assign_supervisor(admin, coach_person_id=w.coach.id,
+        recording_supervision.assign_supervisor(admin, coach_person_id=w.coach.id,
                                    supervisor_user_id=lead.id)
     with pytest.raises(NotPermitted):
-        services.assign_supervisor(lead, coach_person_id=w.coach.id, supervisor_user_id=lead.id)
-    services.unassign_supervisor(admin, row.id)
-    assert services.list_supervision(SystemActor()).assignments == []
+        recording_supervision.assign_supervisor(lead, coach_person_id=w.coach.id,
+                                                supervisor_user_id=lead.id)
+    recording_supervision.unassign_supervisor(admin, row.id)
+    assert recording_supervision.list_supervision(SystemActor()).assignments == []
     assert _actions("recording.supervisor_unassigned")
     with pytest.raises(NotFound):
-        services.unassign_supervisor(admin, row.id)
+        recording_supervision.unassign_supervisor(admin, row.id)
 
 
 def test_audio_path_never_leaves_the_recordings_folder(recordings_dir: Path) -> None:

@@ -155,7 +155,7 @@ def test_failed_transcription_shows_the_reason_and_retry_requeues(
     status = client.get(f"/recordings/{recording.id}/status").get_json()
     assert status["status"] == "failed" and "ran out of memory" in status["error"]
 
-    from coachprog.recordings import jobs as recording_jobs
+    from coachprog.recordings.transcription import jobs as recording_jobs
     from tests.recordings.recording_builders import FakeTranscriber
 
     monkeypatch.setattr(recording_jobs, "make_transcriber", lambda s: FakeTranscriber())
@@ -383,15 +383,15 @@ def test_each_accepted_format_uploads_and_streams_with_its_type(
 
 
 def test_supervisor_page_pages_and_searches(client, auth, app, monkeypatch) -> None:
-    from coachprog.recordings import services as recording_services
+    from coachprog.recordings import supervision as recording_supervision
 
     w = world()
     lead = UserFactory(roles=[Role.LEAD_COACH], display_name="Lena Lead")
     other = UserFactory(roles=[Role.MASTER_COACH], display_name="Mona Master")
     admin = UserFactory(roles=[Role.ADMIN])
-    recording_services.assign_supervisor(admin, coach_person_id=w.coach.id,
+    recording_supervision.assign_supervisor(admin, coach_person_id=w.coach.id,
                                          supervisor_user_id=lead.id)
-    recording_services.assign_supervisor(admin, coach_person_id=w.coach.id,
+    recording_supervision.assign_supervisor(admin, coach_person_id=w.coach.id,
                                          supervisor_user_id=other.id)
     db.session.commit()
     monkeypatch.setitem(app.config, "COACHPROG_PAGE_SIZE", 1)

@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from coachprog.assessments import services as assessment_services
+from coachprog.assessments import conflicts as assessment_conflicts
+from coachprog.assessments import moderation as assessment_moderation
 from coachprog.assessments.domain import find_conflicts
 from coachprog.assessments.models import Assessment, EvidenceItem, Mark, RaterAssignment
 from coachprog.auth import services as auth_services
@@ -77,7 +78,7 @@ def test_seed_leaves_live_assessments_open_closed_and_in_moderation(runner) -> N
         subject = assessment.evidence.subject
         assert subject is not None and subject.id not in account_people
         for user in (rater, lead, _user("master@demo.example")):
-            facts = assessment_services.relationship_facts(user, subject.id)
+            facts = assessment_conflicts.relationship_facts(user, subject.id)
             assert find_conflicts(facts) == []
     open_one = next(_live(x.title) for x in DEMO_LIVE if x.status.value == "open")
     assert all(a.status == "assigned" and not a.marks for a in open_one.assignments)
@@ -132,7 +133,7 @@ def test_seeded_master_can_settle_the_moderation(runner, auth, client) -> None:
     master = _user("master@demo.example")
     values = {m.behaviour_id: str(m.value) for a in pending.assignments
               if a.rater.email == "rater@demo.example" for m in a.marks}
-    assessment_services.settle_moderation(master, pending, values, {}, "Agreed in the demo.")
+    assessment_moderation.settle_moderation(master, pending, values, {}, "Agreed in the demo.")
     assert pending.status == "closed"
 
 

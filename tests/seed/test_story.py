@@ -18,8 +18,9 @@ from coachprog.extensions import db
 from coachprog.people.models import Person
 from coachprog.practicum.capstone import services as capstone_services
 from coachprog.practicum.ledger import services as practicum
-from coachprog.recordings import consent as consent_rules
 from coachprog.recordings import storage
+from coachprog.recordings.consent import domain as consent_domain
+from coachprog.recordings.consent import services as consent_rules
 from coachprog.recordings.models import CoachingSession, Recording
 from coachprog.safeguarding.escalations import services as escalations
 from coachprog.safeguarding.escalations.models import EscalationCase
@@ -111,7 +112,7 @@ def test_coach_is_a_trainee_with_an_engagement_consent_hours_capstone_and_transc
     assert engagement is not None and engagement.status == "active"
     consent = consent_rules.current_consent(engagement.id)
     assert consent is not None and {"record", "transcribe", "supervisor_review"} <= \
-        consent_rules.scopes_of(consent)
+        consent_domain.scopes_of(consent)
     # Hours: the practicum ledger has verified entries.
     assert practicum.hours_summary(coach.person_id).coached_hours > 0
     # A first capstone brief on this engagement, scored not passed by lead@ with notes on what

@@ -24,10 +24,11 @@ from coachprog.authority import SystemActor
 from coachprog.db import utcnow
 from coachprog.extensions import db
 from coachprog.jobs.models import Job
-from coachprog.recordings import consent as consent_services
 from coachprog.recordings import services, storage
+from coachprog.recordings.consent import services as consent_services
 from coachprog.recordings.models import Recording
-from coachprog.recordings.retention import purge_expired
+from coachprog.recordings.retention.services import purge_expired
+from coachprog.recordings.transcription import services as transcription_services
 from tests.recordings.recording_builders import (  # noqa: F401 - fixtures
     JFK,
     recordings_dir,
@@ -46,8 +47,8 @@ WORKER = textwrap.dedent("""
     import json, sys
 
     from coachprog import create_app
-    from coachprog.recordings import jobs
-    from coachprog.recordings.transcription import RawSegment
+    from coachprog.recordings.transcription import jobs
+    from coachprog.recordings.transcription.engine import RawSegment
 
     database_url, instance, storage_url, endpoint, job_id = sys.argv[1:6]
     app = create_app({
@@ -152,8 +153,8 @@ def test_a_job_whose_object_is_gone_fails_in_words(app: Flask, s3_site: Any,
     row = stored_recording(session(w.engagement), w.consent, recordings_dir,
                            status="queued", transcript=False)
     db.session.commit()
-    with pytest.raises(services.TranscriptionFailed, match="missing from storage"):
-        services.transcribe_recording(row.id, engine=lambda path, report: None,
+    with pytest.raises(transcription_services.TranscriptionFailed, match="missing from storage"):
+        transcription_services.transcribe_recording(row.id, engine=lambda path, report: None,
                                       progress=lambda *_: None, actor=SYSTEM)
 
 

@@ -10,7 +10,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from coachprog.assessments import domain as assessment_domain
-from coachprog.assessments.services import relationship_facts, relationship_facts_many
+from coachprog.assessments.conflicts import relationship_facts, relationship_facts_many
 from coachprog.audits.domain import AUDIT_RUBRIC
 from coachprog.audits.models import Audit, AuditSample
 from coachprog.audits.sampling import domain

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 
 from coachprog.assessments import domain as assessment_domain
-from coachprog.assessments.services import coachees_of_many
+from coachprog.assessments.conflicts import coachees_of_many
 from coachprog.audits.domain import AUDIT_RUBRIC
 from coachprog.audits.models import Audit
 from coachprog.audits.sampling.assignment import auditor_pool, open_load

@@ -14,6 +14,7 @@ from typing import Any
 import sqlalchemy as sa
 from flask import url_for
 
+from coachprog.assessments import conflicts as assessment_conflicts
 from coachprog.assessments import domain as assessment_rules
 from coachprog.assessments import services as assessment_services
 from coachprog.assessments.models import Assessment, EvidenceItem, RaterAssignment
@@ -61,7 +62,7 @@ def _rater_problems(rater: User, cert: Certification, rubric: RubricVersion) -> 
         return [f"{rater.display_name} is not a master coach: a master coach scores the "
                 "recertification review."]
     conflicts = assessment_rules.find_conflicts(
-        assessment_services.relationship_facts(rater, cert.person_id))
+        assessment_conflicts.relationship_facts(rater, cert.person_id))
     if conflicts:
         return ["Conflict of interest: " + " ".join(conflicts)]
     refusal = calibration_refusal(rater, rubric.rubric_key, rubric_title=rubric.title)

@@ -20,8 +20,8 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
 
+from coachprog.assessments.conflicts import register_coaching_source
 from coachprog.assessments.domain import manager_chain
-from coachprog.assessments.services import register_coaching_source
 from coachprog.authority import can, require
 from coachprog.coaching.models import (
     ACTIVE,

@@ -26,8 +26,8 @@ from markdown_it import MarkdownIt
 from markupsafe import Markup
 
 from coachprog.assessments import domain as assessment_rules
+from coachprog.assessments.conflicts import relationship_facts
 from coachprog.assessments.models import Assessment, EvidenceItem, RaterAssignment
-from coachprog.assessments.services import relationship_facts
 from coachprog.auth.models import User
 from coachprog.authority import can, has_any_role, require
 from coachprog.calibration.services import calibration_refusal

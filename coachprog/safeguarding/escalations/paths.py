@@ -15,7 +15,7 @@ import yaml
 from flask import Flask, current_app
 from pydantic import Field, ValidationError, model_validator
 
-from coachprog.recordings.sensitive import CATEGORIES as FLAG_CATEGORIES
+from coachprog.recordings.review.sensitive import CATEGORIES as FLAG_CATEGORIES
 from coachprog.roles import Role
 from coachprog.safeguarding.escalations.domain import (
     FLAG_REVIEWER,

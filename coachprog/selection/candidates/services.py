@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import joinedload, selectinload
 
 from coachprog.assessments import domain as assessment_domain
+from coachprog.assessments import results as assessment_results
 from coachprog.assessments import services as assessments
 from coachprog.assessments.domain import AssessmentStatus, AssignmentRole, AssignmentStatus
 from coachprog.assessments.models import Assessment, EvidenceItem, RaterAssignment
@@ -343,8 +344,8 @@ def assessment_lines(candidate: Candidate) -> list[AssessmentLine]:
         if link is None:
             continue
         assessment = link.assessment
-        lines.append(AssessmentLine(purpose, label, assessment,
-                                    assessments.result_summary(assessment, assessment.result),
+        summary = assessment_results.result_summary(assessment, assessment.result)
+        lines.append(AssessmentLine(purpose, label, assessment, summary,
                                     assessment_evidence(link)))
     return lines
 

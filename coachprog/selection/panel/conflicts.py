@@ -19,7 +19,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from coachprog.assessments.services import relationship_facts_many
+from coachprog.assessments.conflicts import relationship_facts_many
 from coachprog.extensions import db
 from coachprog.people.models import Person
 from coachprog.selection.models import Candidate, Sprint

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 import pytest
 import sqlalchemy as sa
 
-from coachprog.assessments import services as assessments
+from coachprog.assessments import evidence as assessment_evidence
 from coachprog.auth.models import User
 from coachprog.authority import SystemActor
 from coachprog.extensions import db
@@ -64,10 +64,10 @@ def mark_person(email: str) -> Marked:
                body=f"Dear {name}, your id is {employee_id}.")
     send_email(kind="test.notice", to_email="someone.else@example.com", to_name="Someone",
                subject="About a colleague", body=f"{name} will join the panel.")
-    assessments.create_evidence_item(
+    assessment_evidence.create_evidence_item(
         SYSTEM, title=f"Interview notes on {name}", description=f"{name} said hello",
         subject_employee_id=employee_id,
-        attachment=assessments.Upload("notes.txt", io.BytesIO(
+        attachment=assessment_evidence.Upload("notes.txt", io.BytesIO(
             f"Attachment about {name}, {new_email}, {employee_id}".encode())))
     db.session.commit()
     return Marked(person.id, user.id, name, new_email, employee_id)

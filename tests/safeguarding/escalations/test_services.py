@@ -14,12 +14,12 @@ from coachprog.errors import DomainError, NotPermitted
 from coachprog.extensions import db
 from coachprog.governance.models import AuditEntry
 from coachprog.notifications.models import OutboxMessage
-from coachprog.recordings import review
+from coachprog.recordings.review import services as review
 from coachprog.roles import Role
 from coachprog.safeguarding.escalations import services
 from coachprog.safeguarding.escalations.models import EscalationCase
 from tests.factories import UserFactory
-from tests.recordings_review.review_builders import master_supervisor, reviewed_recording
+from tests.recordings.review.review_builders import master_supervisor, reviewed_recording
 from tests.safeguarding.builders import PATH_ADMIN, coach_user, manual_case
 
 

@@ -1,0 +1,1 @@
+"""Consent of the coachee: the texts they consent to, recorded consents, withdrawal."""

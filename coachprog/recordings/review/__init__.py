@@ -1,0 +1,2 @@
+"""Transcript review: the transcript page, corrections, export, sensitive-topic flags
+and the transcript moments raters cite."""

@@ -1,0 +1,1 @@
+"""Speech to text: audio decoding, the Whisper engine, the transcription job."""

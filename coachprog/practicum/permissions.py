@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from coachprog.authority import is_signed_in
-from coachprog.recordings.permissions import supervisor_user_ids
+from coachprog.coaching.supervisors import supervisor_user_ids
 
 
 def is_person(user: Any, person_id: Any) -> bool:

@@ -14,9 +14,7 @@ Policy:
 - Correcting a transcript and citing it in scores: those who may open it and are not the
   coachee.
 
-Who supervises a coach is coaching's (`coaching.supervisors`); `supervisor_user_ids`,
-`supervised_person_ids` and `prefetch_supervisors` are re-exported here for the packages
-that ask the content rules' supervisors.
+Who supervises a coach is coaching's (`coaching.supervisors`).
 """
 
 from __future__ import annotations
@@ -33,7 +31,6 @@ from coachprog.auth.models import RoleGrant, User
 from coachprog.authority import has_any_role, is_signed_in, permission
 from coachprog.coaching.models import EvaluationRelationship, SupervisorAssignment
 from coachprog.coaching.supervisors import chain_above, prefetch_supervisors, supervisor_user_ids
-from coachprog.coaching.supervisors import supervised_person_ids as supervised_person_ids
 from coachprog.extensions import db
 from coachprog.people.services import prefetch_manager_links
 from coachprog.policy.guards import guard

@@ -20,6 +20,7 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from coachprog.authority import can, require
 from coachprog.coaching.models import Engagement
+from coachprog.coaching.supervisors import supervised_person_ids
 from coachprog.db import get_or_404
 from coachprog.errors import DomainError, NotFound
 from coachprog.extensions import db
@@ -30,7 +31,7 @@ from coachprog.recordings import storage
 from coachprog.recordings.consent import services as consent_rules
 from coachprog.recordings.domain import user_safe_reason
 from coachprog.recordings.models import CoacheeConsent, CoachingSession, Recording, Transcript
-from coachprog.recordings.permissions import prefetch_content_checks, supervised_person_ids
+from coachprog.recordings.permissions import prefetch_content_checks
 from coachprog.recordings.transcription.audio import InvalidAudio
 
 TRANSCRIBE_JOB = "recordings.transcribe"

@@ -17,7 +17,7 @@ from coachprog.extensions import db
 from coachprog.roles import Role
 from tests.browser.journeys import sign_in
 from tests.factories import UserFactory
-from tests.selection.test_panel_conflicts import Story
+from tests.selection.panel.test_conflicts import Story
 
 pytestmark = pytest.mark.browser
 

@@ -13,8 +13,9 @@ from __future__ import annotations
 from typing import Any
 
 from coachprog.authority import has_any_role, is_signed_in, permission
+from coachprog.coaching.supervisors import supervisor_user_ids
 from coachprog.policy.guards import guard
-from coachprog.recordings.permissions import _manages, supervisor_user_ids
+from coachprog.recordings.permissions import _manages
 from coachprog.roles import Role
 
 

@@ -35,6 +35,7 @@ from coachprog.audits.fidelity.models import FidelityDriftFlag, FidelitySignal
 from coachprog.audits.fidelity.permissions import fidelity_relation
 from coachprog.authority import SystemActor, can, require
 from coachprog.coaching.models import Engagement
+from coachprog.coaching.supervisors import prefetch_supervisors, supervised_person_ids
 from coachprog.db import get_or_404, utcnow
 from coachprog.errors import DomainError
 from coachprog.extensions import db
@@ -52,7 +53,6 @@ from coachprog.recordings.models import (
     Transcript,
     TranscriptSegment,
 )
-from coachprog.recordings.permissions import prefetch_supervisors, supervised_person_ids
 
 log = logging.getLogger(__name__)
 

@@ -32,6 +32,7 @@ from coachprog.auth.models import User
 from coachprog.authority import can, has_any_role, require
 from coachprog.calibration.services import calibration_refusal
 from coachprog.coaching.models import Engagement
+from coachprog.coaching.supervisors import supervisor_user_ids
 from coachprog.db import get_or_404
 from coachprog.errors import DomainError, NotFound
 from coachprog.extensions import db
@@ -41,7 +42,6 @@ from coachprog.practicum.capstone import domain as rules
 from coachprog.practicum.capstone import files
 from coachprog.practicum.capstone.models import CapstoneBrief
 from coachprog.practicum.ledger.services import get_enrolment
-from coachprog.recordings.permissions import supervisor_user_ids
 from coachprog.roles import Role
 from coachprog.rubrics.models import RubricVersion
 from coachprog.storage import Storage

@@ -28,6 +28,7 @@ from sqlalchemy.orm import joinedload
 from coachprog.auth.models import RoleGrant, User
 from coachprog.authority import can, require
 from coachprog.coaching.roster.services import active_coach_ids
+from coachprog.coaching.supervisors import supervised_person_ids
 from coachprog.db import get_or_404, utcnow
 from coachprog.errors import DomainError
 from coachprog.extensions import db
@@ -35,7 +36,6 @@ from coachprog.governance import services as audit
 from coachprog.people.models import Person
 from coachprog.practicum.ledger import domain
 from coachprog.practicum.ledger.models import LedgerEntry, PracticumEnrolment, PracticumProgram
-from coachprog.recordings.permissions import supervised_person_ids
 from coachprog.roles import Role
 
 DEFAULT_PROGRAM = "Standard practicum"

@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import contains_eager
 
 from coachprog.authority import can, require
+from coachprog.coaching.supervisors import prefetch_supervisors, supervised_person_ids
 from coachprog.db import utcnow
 from coachprog.extensions import db
 from coachprog.people.models import Person
@@ -22,7 +23,6 @@ from coachprog.practicum.ledger.services import (
     list_entries,
     totals_by_person,
 )
-from coachprog.recordings.permissions import prefetch_supervisors, supervised_person_ids
 
 
 @dataclass(frozen=True)

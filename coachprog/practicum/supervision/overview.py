@@ -13,6 +13,7 @@ from sqlalchemy.orm import contains_eager, selectinload
 from coachprog.auth.models import User
 from coachprog.authority import require
 from coachprog.coaching.models import SupervisorAssignment
+from coachprog.coaching.supervisors import prefetch_supervisors
 from coachprog.db import utcnow
 from coachprog.extensions import db
 from coachprog.people.models import Person
@@ -24,7 +25,6 @@ from coachprog.practicum.supervision import domain as rules
 from coachprog.practicum.supervision.gates import gate_facts_many
 from coachprog.practicum.supervision.models import GateDecision
 from coachprog.practicum.supervision.services import overdue_by_trainee
-from coachprog.recordings.permissions import prefetch_supervisors
 
 
 @dataclass(frozen=True)

@@ -26,6 +26,7 @@ from coachprog.assessments.models import Assessment, EvidenceItem, RaterAssignme
 from coachprog.auth.models import User
 from coachprog.authority import can, require
 from coachprog.coaching.models import Engagement, SupervisorAssignment
+from coachprog.coaching.supervisors import supervised_person_ids
 from coachprog.db import utcnow
 from coachprog.errors import DomainError, NotFound
 from coachprog.extensions import db
@@ -37,7 +38,6 @@ from coachprog.practicum.ledger.models import PracticumEnrolment
 from coachprog.practicum.supervision import domain as rules
 from coachprog.practicum.supervision.models import GateDecision, OneOnOne, SessionFeedback
 from coachprog.recordings.models import CoachingSession, Recording, Transcript
-from coachprog.recordings.permissions import supervised_person_ids
 from coachprog.rubrics.models import RubricVersion
 
 SESSION_REVIEW = "session_review"

@@ -20,6 +20,7 @@ Pure standard library: the services load the series and the charter's figures.
 
 from __future__ import annotations
 
+import math
 import random
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -314,7 +315,9 @@ def payback_months(cost: float, benefit: float) -> float | None:
     """Months of (first-year, monthly) benefit needed to recover the cost."""
     if benefit <= 0:
         return None
-    return round(cost / (benefit / 12), 1)
+    # A benefit so small that the months overflow never pays back: no figure, as for none.
+    months = cost * 12 / benefit
+    return round(months, 1) if math.isfinite(months) else None
 
 
 def roi_percent(benefit: float, cost: float) -> float:

@@ -180,3 +180,10 @@ def test_the_range_widens_with_the_value_bounds(base, low_gap, high_gap, value,
     assert wide.low <= narrow.low + 1e-9
     assert wide.high >= narrow.high - 1e-9
     assert wide.base == narrow.base
+
+
+def test_payback_of_a_vanishing_benefit_is_no_figure_rather_than_an_error() -> None:
+    # Found by the property above: 5e-324 / 12 underflows to zero.
+    assert roi.payback_months(100.0, 5e-324) is None
+    assert roi.payback_months(100.0, 0.0) is None
+    assert roi.payback_months(1200.0, 1200.0) == 12.0

@@ -199,8 +199,11 @@ def measure_role(app: Any, role: str, urls: list[str], password: str, *, repeat:
 
     email = DEMO_LOGINS[role]
     client = app.test_client()
+    # Signed in outside an app context of our own: inside one, every request would share its
+    # `g`, which keeps the CSRF token from before the sign-in renewed it (the acknowledgement
+    # after sign-in would then be refused as an expired form).
+    sign_in(client, email, password)
     with app.app_context():
-        sign_in(client, email, password)
         token_id, secret = api_token(email)
         engine = db.engine
     results: list[Measure] = []

@@ -20,6 +20,7 @@ Pure standard library: the services load the series and the charter's figures.
 
 from __future__ import annotations
 
+import functools
 import math
 import random
 from collections.abc import Sequence
@@ -292,6 +293,9 @@ def _drawn_changes(effects: Effects, picks: Sequence[int]) -> list[float | None]
     return [effects.coached[i] for i in picks]
 
 
+# The range is a pure function of its (frozen) inputs and the bootstrap costs ~0.2 s per method
+# on a large organisation: the dashboard and its downloads ask for the same data again and again.
+@functools.lru_cache(maxsize=32)
 def improvement_range(effects: Effects, *, draws: int = BOOTSTRAP_DRAWS,
                       seed: int = BOOTSTRAP_SEED) -> Range:
     base = total_improvement(effects.coached, effects.comparison, effects.sign)

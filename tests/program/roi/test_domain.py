@@ -187,3 +187,13 @@ def test_payback_of_a_vanishing_benefit_is_no_figure_rather_than_an_error() -> N
     assert roi.payback_months(100.0, 5e-324) is None
     assert roi.payback_months(100.0, 0.0) is None
     assert roi.payback_months(1200.0, 1200.0) == 12.0
+
+
+def test_the_range_is_computed_once_for_the_same_inputs() -> None:
+    effects = roi.Effects(roi.Isolation.COMPARISON_GROUP, (1.0, 2.0, None), (0.5,))
+    first = roi.improvement_range(effects)
+    assert roi.improvement_range(
+        roi.Effects(roi.Isolation.COMPARISON_GROUP, (1.0, 2.0, None), (0.5,))) is first
+    assert roi.improvement_range(effects, draws=50) is not first
+    assert roi.improvement_range(
+        roi.Effects(roi.Isolation.COMPARISON_GROUP, (1.0, 3.0, None), (0.5,))).base != first.base

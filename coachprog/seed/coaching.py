@@ -233,10 +233,8 @@ def _trainee_engagement(actor: Any, trainee: Any) -> bool:
     return True
 
 
-def _consent(actor: Any, engagement: Any) -> Any:
-    """The coachee's consent to recording, transcription, supervisor review and audit (which
-    covers blind quality review: rater@ scores the session blind), given on the demo consent
-    text (the coachee holds no account to acknowledge it in the app)."""
+def demo_consent_text() -> ConsentText:
+    """The demo's consent text, written once (the coaching and fidelity stories share it)."""
     text = db.session.scalar(sa.select(ConsentText).where(
         ConsentText.version == CONSENT_VERSION))
     if text is None:
@@ -245,6 +243,14 @@ def _consent(actor: Any, engagement: Any) -> Any:
                            "transcribed, reviewed by the coach's supervisor and audited.")
         db.session.add(text)
         db.session.flush()
+    return text
+
+
+def _consent(actor: Any, engagement: Any) -> Any:
+    """The coachee's consent to recording, transcription, supervisor review and audit (which
+    covers blind quality review: rater@ scores the session blind), given on the demo consent
+    text (the coachee holds no account to acknowledge it in the app)."""
+    text = demo_consent_text()
     consent = CoacheeConsent(
         coachee_person_id=engagement.coachee_person_id, engagement_id=engagement.id,
         consent_text_id=text.id, method="in_app", scope_record=True, scope_transcribe=True,

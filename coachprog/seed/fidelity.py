@@ -25,11 +25,11 @@ from coachprog.people.models import Person
 from coachprog.recordings.models import (
     CoacheeConsent,
     CoachingSession,
-    ConsentText,
     Recording,
     Transcript,
     TranscriptSegment,
 )
+from coachprog.seed.coaching import demo_consent_text
 from coachprog.selection.models import Candidate
 
 DEMO_GOALS = "Demo engagement (fidelity signals): delegating more, deciding less alone."
@@ -100,13 +100,7 @@ def seed_fidelity(actor: Any, lead: Any) -> bool:
                             hours_per_week=1.0, status="active",
                             created_by_id=getattr(actor, "id", None))
     db.session.add(engagement)
-    text = db.session.scalar(sa.select(ConsentText).where(
-        ConsentText.version == CONSENT_VERSION))
-    if text is None:
-        text = ConsentText(version=CONSENT_VERSION, title="Demo recording consent",
-                           body="Demo only: I agree that my coaching sessions are recorded, "
-                           "transcribed, reviewed by the coach's supervisor and audited.")
-        db.session.add(text)
+    text = demo_consent_text()
     db.session.flush()
     consent = CoacheeConsent(
         coachee_person_id=coachee.id, engagement_id=engagement.id, consent_text_id=text.id,

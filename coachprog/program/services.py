@@ -164,8 +164,9 @@ def _gates(charter: ProgramCharter, figures: Mapping[str, float | None]) -> list
     return gates
 
 
-def build_report(actor: Any) -> dict[str, Any]:
-    """Everything the dashboard shows, as plain data (the CLI prints it as JSON)."""
+def build_report(actor: Any, *, series: metrics.Series | None = None) -> dict[str, Any]:
+    """Everything the dashboard shows, as plain data (the CLI prints it as JSON). `series`:
+    the charter KPI's series when the caller has already loaded it."""
     require(actor, "can_view_program_outcomes")
     today = charters.today()
     tier1 = metrics.tier1(today)
@@ -179,7 +180,8 @@ def build_report(actor: Any) -> dict[str, Any]:
                                          admin_hours=0.0, cost=0.0,
                                          since=today - timedelta(365), until=today)}
         return {**empty, "levels": levels.chain(empty)}
-    series = metrics.load_series(charter.kpi_name)
+    if series is None:
+        series = metrics.load_series(charter.kpi_name)
     cost = charters.cost_model(charter).fully_loaded()
     report: dict[str, Any] = {
         "charter": _charter_dict(charter),
@@ -210,14 +212,17 @@ def record_download(actor: Any, *, table: str | None = None) -> None:
 
 
 def dashboard(actor: Any) -> dict[str, Any]:
-    """The report plus the charts' geometry."""
-    report = build_report(actor)
+    """The report, its breakdowns by group and the charts' geometry. The KPI series (every
+    leader's observations) is read once for all of them."""
+    require(actor, "can_view_program_outcomes")
+    stored = charters.get_charter()
+    series = metrics.load_series(stored.kpi_name) if stored is not None else None
+    report = build_report(actor, series=series)
     today = charters.today()
     since = today - timedelta(days=540)
     kpi_chart = None
     charter = report["charter"]
-    if charter is not None:
-        series = metrics.load_series(charter["kpi"])
+    if series is not None:
         kpi_chart = charts.trend_chart(
             {"Coached leaders": _monthly_kpi(series.coached),
              "Comparison group": _monthly_kpi(series.comparison)},
@@ -230,6 +235,7 @@ def dashboard(actor: Any) -> dict[str, Any]:
               ("Engagements completed", float(engagements["completed"]))]
     return {
         "report": report,
+        "groups": all_group_metrics(actor, series=series),
         "kpi_chart": kpi_chart,
         "sessions_chart": charts.trend_chart(
             {"Sessions": metrics.monthly_series("sessions", since)}, zero=True),
@@ -242,14 +248,17 @@ def dashboard(actor: Any) -> dict[str, Any]:
     }
 
 
-def group_metrics(actor: Any, group_by: str) -> dict[str, Any]:
+def group_metrics(actor: Any, group_by: str, *,
+                  series: metrics.Series | None = None) -> dict[str, Any]:
     """Coached leaders' KPI by department, level or cohort, the API's shape; groups under 5
-    withheld with complementary suppression, the total withheld where it would tell."""
+    withheld with complementary suppression, the total withheld where it would tell.
+    `series`: the charter KPI's series when the caller has already loaded it."""
     require(actor, "can_view_program_outcomes")
     if group_by not in GROUP_BY:
         raise ValueError(group_by)
     charter = charters.require_charter()
-    series = metrics.load_series(charter.kpi_name)
+    if series is None:
+        series = metrics.load_series(charter.kpi_name)
     start = charter.pilot_start
     pairs_by_group: dict[str, list[tuple[float, float] | None]] = {}
     for leader in series.coached:
@@ -261,3 +270,15 @@ def group_metrics(actor: Any, group_by: str) -> dict[str, Any]:
     total = metrics_domain.group_figures(
         [pair for pairs in pairs_by_group.values() for pair in pairs])
     return metrics_domain.suppressed_groups(figures, total)
+
+
+def all_group_metrics(actor: Any, *,
+                      series: metrics.Series | None = None) -> dict[str, dict[str, Any]]:
+    """The breakdown by every grouping the dashboard shows; none before a charter exists."""
+    require(actor, "can_view_program_outcomes")
+    charter = charters.get_charter()
+    if charter is None:
+        return {}
+    if series is None:
+        series = metrics.load_series(charter.kpi_name)
+    return {by: group_metrics(actor, by, series=series) for by in GROUP_BY}

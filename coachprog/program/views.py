@@ -10,7 +10,6 @@ from typing import Any
 from flask import Blueprint, Response, abort, render_template
 from flask_login import current_user, login_required
 
-from coachprog.errors import DomainError
 from coachprog.extensions import db
 from coachprog.program import exports, services
 from coachprog.program.charter import domain as charter_domain
@@ -20,19 +19,12 @@ from coachprog.web import authorize, csv_cell
 bp = Blueprint("program", __name__, url_prefix="/program")
 
 
-def _groups() -> dict[str, Any]:
-    try:
-        return {by: services.group_metrics(current_user, by) for by in services.GROUP_BY}
-    except DomainError:
-        return {}
-
-
 @bp.route("/")
 @login_required
 def dashboard() -> Any:
     authorize("can_view_program_outcomes")
     data = services.dashboard(current_user)
-    return render_template("program/dashboard.html", **data, groups=_groups(),
+    return render_template("program/dashboard.html", **data,
                            outcome_labels=charter_domain.OUTCOME_LABELS,
                            checklist_labels=charter_domain.CHECKLIST,
                            method_labels={m.value: ISOLATION_LABELS[m] for m in Isolation})
@@ -44,7 +36,7 @@ def download_report() -> Any:
     authorize("can_view_program_outcomes")
     data = services.dashboard(current_user)
     pdf = exports.render_report_pdf({
-        **data, "groups": _groups(), "outcome_labels": charter_domain.OUTCOME_LABELS,
+        **data, "outcome_labels": charter_domain.OUTCOME_LABELS,
         "method_labels": {m.value: ISOLATION_LABELS[m] for m in Isolation}})
     services.record_download(current_user)
     db.session.commit()
@@ -57,7 +49,8 @@ def download_report() -> Any:
 @login_required
 def export_table(name: str) -> Any:
     authorize("can_view_program_outcomes")
-    tables = exports.tables(services.build_report(current_user), _groups())
+    tables = exports.tables(services.build_report(current_user),
+                            services.all_group_metrics(current_user))
     if name not in tables:
         abort(404)
     header, rows = tables[name]

@@ -220,12 +220,11 @@ def tier1(today: date) -> dict[str, Any]:
         sa.select(Engagement.status, sa.func.count(Engagement.id)).where(counted)
         .group_by(Engagement.status)).all())
     started = sum(engagements.values())
-    with_session = _scalar(sa.select(sa.func.count(sa.distinct(CoachingSession.engagement_id)))
-                           .join(Engagement, CoachingSession.engagement_id == Engagement.id)
-                           .where(counted))
-    sessions, minutes = db.session.execute(sa.select(
+    # One pass over the sessions for the three figures they give.
+    sessions, minutes, with_session = db.session.execute(sa.select(
         sa.func.count(CoachingSession.id),
-        sa.func.coalesce(sa.func.sum(CoachingSession.duration_minutes), 0))
+        sa.func.coalesce(sa.func.sum(CoachingSession.duration_minutes), 0),
+        sa.func.count(sa.distinct(CoachingSession.engagement_id)))
         .join(Engagement, CoachingSession.engagement_id == Engagement.id).where(counted)).one()
     protected = _scalar(sa.select(sa.func.avg(CoachPaperwork.protected_percent))
                         .where(CoachPaperwork.protected_percent.is_not(None),
@@ -273,27 +272,31 @@ def tier1(today: date) -> dict[str, Any]:
 
 
 def monthly_series(kind: str, since: date) -> list[tuple[str, float]]:
-    """Sessions per month, or audit fidelity per month, from `since` (computed from one
-    grouped read of dates; months as YYYY-MM labels)."""
+    """Sessions per month, or the mean question share of fidelity signals per month, from
+    `since` (months as YYYY-MM labels, oldest first). SQL groups by day, which both databases
+    do from the date index; the few hundred days are folded into months here (grouping on an
+    extracted month was slower on PostgreSQL: it computes the expression for every row)."""
+    stmt: Any  # the two branches select differently typed columns
     if kind == "sessions":
         out = opted_out_ids(OptOutKind.ANALYTICS)
-        rows = db.session.execute(
-            sa.select(CoachingSession.session_date, sa.func.count(CoachingSession.id))
-            .join(Engagement, CoachingSession.engagement_id == Engagement.id)
-            .where(CoachingSession.session_date >= since,
-                   Engagement.coachee_person_id.not_in(out),
-                   Engagement.coach_person_id.not_in(out))
-            .group_by(CoachingSession.session_date)).all()
-        by_month: dict[str, float] = defaultdict(float)
-        for day, count in rows:
-            by_month[day.strftime("%Y-%m")] += count
-        return sorted(by_month.items())
-    shares = db.session.execute(
-        sa.select(FidelitySignal.session_date, FidelitySignal.question_share)
-        .where(FidelitySignal.session_date >= since,
-               FidelitySignal.question_share.is_not(None))).all()
-    grouped: dict[str, list[float]] = defaultdict(list)
-    for day, share in shares:
-        if share is not None:
-            grouped[day.strftime("%Y-%m")].append(float(share))
-    return sorted((month, sum(v) / len(v)) for month, v in grouped.items())
+        stmt = (sa.select(CoachingSession.session_date, sa.func.count(CoachingSession.id),
+                          sa.func.count(CoachingSession.id))
+                .join(Engagement, CoachingSession.engagement_id == Engagement.id)
+                .where(CoachingSession.session_date >= since,
+                       Engagement.coachee_person_id.not_in(out),
+                       Engagement.coach_person_id.not_in(out))
+                .group_by(CoachingSession.session_date))
+    else:
+        stmt = (sa.select(FidelitySignal.session_date, sa.func.sum(FidelitySignal.question_share),
+                          sa.func.count(FidelitySignal.question_share))
+                .where(FidelitySignal.session_date >= since,
+                       FidelitySignal.question_share.is_not(None))
+                .group_by(FidelitySignal.session_date))
+    totals: dict[str, list[float]] = defaultdict(lambda: [0.0, 0])
+    for day, total, count in db.session.execute(stmt):
+        month = totals[f"{day.year:04d}-{day.month:02d}"]
+        month[0] += float(total)
+        month[1] += count
+    if kind == "sessions":
+        return sorted((month, total) for month, (total, _) in totals.items())
+    return sorted((month, total / count) for month, (total, count) in totals.items())

@@ -132,20 +132,27 @@ def _received(start: date, end: date, last_day: date) -> list[domain.Count]:
 
 
 def _volumes(start: date, end: date, last_day: date) -> list[domain.VolumeCount]:
-    query, answers = _with_answers(
-        sa.select(Person.id.label("person_id"), CoachingSession.id.label("session_id"),
-                  CoachingSession.duration_minutes.label("minutes"))
-        .select_from(CoachingSession)
+    """Sessions and minutes of the quarter by the coachee's group. The sessions are summed
+    per coachee first, so the grouping by dimensions counts people as rows (a COUNT DISTINCT
+    over every session made PostgreSQL sort them all)."""
+    per_coachee = (
+        sa.select(Engagement.coachee_person_id.label("person_id"),
+                  sa.func.count(CoachingSession.id).label("sessions"),
+                  sa.func.coalesce(sa.func.sum(CoachingSession.duration_minutes), 0)
+                  .label("minutes"))
         .join(Engagement, Engagement.id == CoachingSession.engagement_id)
-        .join(Person, Person.id == Engagement.coachee_person_id), Person.id)
+        .where(CoachingSession.session_date >= start, CoachingSession.session_date < end)
+        .group_by(Engagement.coachee_person_id).subquery())
+    query, answers = _with_answers(
+        sa.select(per_coachee.c.sessions, per_coachee.c.minutes)
+        .join(Person, Person.id == per_coachee.c.person_id), Person.id)
     dims = _Dims(last_day, answers)
-    inner = query.add_columns(*dims.columns).where(CoachingSession.session_date >= start,
-                                                   CoachingSession.session_date < end)
-    rows = _grouped(inner, measures=lambda sub: (
-        sa.func.count(sa.distinct(sub.c.person_id)).label("people"),
-        sa.func.count(sub.c.session_id).label("sessions"),
-        sa.func.coalesce(sa.func.sum(sub.c.minutes), 0).label("minutes")))
-    return [domain.VolumeCount(_groups(r), r.people, r.sessions, int(r.minutes)) for r in rows]
+    rows = _grouped(query.add_columns(*dims.columns), measures=lambda sub: (
+        sa.func.count().label("people"),
+        sa.func.sum(sub.c.sessions).label("sessions"),
+        sa.func.sum(sub.c.minutes).label("minutes")))
+    return [domain.VolumeCount(_groups(r), int(r.people), int(r.sessions), int(r.minutes))
+            for r in rows]
 
 
 def _gates(start: date, end: date, last_day: date) -> list[domain.TransitionTally]:

@@ -47,11 +47,17 @@ def build_config(instance_path: Path) -> dict[str, Any]:
         # psycopg 3 is the driver we ship; plain postgresql:// would ask for psycopg2.
         database_url = "postgresql+psycopg://" + database_url.removeprefix("postgresql://")
     redis_url = os.environ.get("COACHPROG_REDIS_URL") or None
+    # hide_parameters: SQL errors in logs never carry values (password hashes, HR data).
+    engine_options: dict[str, Any] = {"pool_pre_ping": True, "hide_parameters": True}
+    if database_url.startswith("postgresql+psycopg://"):
+        # No JIT: the aggregates of the dashboards and reports are estimated just above
+        # PostgreSQL's JIT threshold on a large organisation and then spend more time
+        # compiling (60+ ms) than executing; no query of this app runs long enough to gain.
+        engine_options["connect_args"] = {"options": "-c jit=off"}
     return {
         "SECRET_KEY": load_secret_key(instance_path),
         "SQLALCHEMY_DATABASE_URI": database_url,
-        # hide_parameters: SQL errors in logs never carry values (password hashes, HR data).
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True, "hide_parameters": True},
+        "SQLALCHEMY_ENGINE_OPTIONS": engine_options,
         "COACHPROG_REDIS_URL": redis_url,
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",

@@ -220,11 +220,13 @@ def tier1(today: date) -> dict[str, Any]:
         sa.select(Engagement.status, sa.func.count(Engagement.id)).where(counted)
         .group_by(Engagement.status)).all())
     started = sum(engagements.values())
-    # One pass over the sessions for the three figures they give.
-    sessions, minutes, with_session = db.session.execute(sa.select(
+    # Engagements with a session by an index probe each (a COUNT DISTINCT over the sessions
+    # made PostgreSQL sort them all); the sessions themselves are read once, for both sums.
+    with_session = _scalar(sa.select(sa.func.count(Engagement.id)).where(
+        counted, sa.exists().where(CoachingSession.engagement_id == Engagement.id)))
+    sessions, minutes = db.session.execute(sa.select(
         sa.func.count(CoachingSession.id),
-        sa.func.coalesce(sa.func.sum(CoachingSession.duration_minutes), 0),
-        sa.func.count(sa.distinct(CoachingSession.engagement_id)))
+        sa.func.coalesce(sa.func.sum(CoachingSession.duration_minutes), 0))
         .join(Engagement, CoachingSession.engagement_id == Engagement.id).where(counted)).one()
     protected = _scalar(sa.select(sa.func.avg(CoachPaperwork.protected_percent))
                         .where(CoachPaperwork.protected_percent.is_not(None),

@@ -48,7 +48,7 @@ PAGES: list[tuple[str, str]] = [
     *[("admin", url) for url in (
         "/", "/people/", "/admin/users", "/admin/audit", "/admin/outbox", "/admin/erasure",
         "/sprints/",
-        "/sprints/{sprint}", "/sprints/{sprint}/candidates",
+        "/sprints/{sprint}", "/sprints/{sprint}/candidates", "/sprints/{sprint}/conflicts?page=2",
         "/sprints/{sprint}/candidates?stage=interview&q=e&page=2", "/sprints/impact",
         "/assessments/", "/calibration/",
         "/calibration/drift", "/rubrics/", "/coaching/coaches", "/coaching/engagements",

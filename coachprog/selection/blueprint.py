@@ -37,6 +37,7 @@ ROUTES: list[tuple[str, Callable[..., Any], list[str] | None]] = [
     ('/<int:sprint_id>/close', sprint_views.close_sprint, ['POST']),
     ('/<int:sprint_id>', sprint_views.view_sprint, None),
     ('/<int:sprint_id>/candidates', sprint_views.list_candidates, None),
+    ('/<int:sprint_id>/conflicts', sprint_views.list_conflicts, None),
     ('/<int:sprint_id>/panel/<seat>', panel_views.seat_panel_member, ['POST']),
     ('/<int:sprint_id>/export.csv', sprint_views.export_board, None),
     ('/<int:sprint_id>/candidates/<int:candidate_id>/advance',

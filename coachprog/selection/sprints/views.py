@@ -199,6 +199,10 @@ def _card(candidate: Candidate) -> Card:
                 candidate_services.next_stage(candidate))
 
 
+# The board names this many conflicted (seat, candidate) pairs; the rest are a link away.
+CONFLICTS_ON_BOARD = 20
+
+
 @dataclass(frozen=True)
 class Seat:
     role: PanelRole
@@ -240,7 +244,8 @@ def view_sprint(sprint_id: int) -> Any:
     return render_template(
         "selection/sprint_view.html", sprint=sprint, today=today,
         timeline=timeline_rows(sprint, today), late=sprint_services.lateness(sprint, today),
-        funnel=_funnel(sprint), seats=_seats(sprint, found), conflicts=found,
+        funnel=_funnel(sprint), seats=_seats(sprint, found),
+        conflicts=found[:CONFLICTS_ON_BOARD], conflicts_total=len(found),
         conflicted={c.candidate_id: c for c in found},
         seats_left=sprint_services.seats_left(sprint), totals=totals,
         open_columns=[(stage, [_card(c) for c in columns[stage]]) for stage in OPEN_COLUMNS],
@@ -264,6 +269,27 @@ def list_candidates(sprint_id: int) -> Any:
         "selection/candidate_list.html", sprint=sprint, stage=stage, q=q,
         stages=list(CandidateStage), cards=[_card(c) for c in candidates],
         pagination=Pagination(page, per_page, total))
+
+
+def _conflict_matches(conflict: SeatConflict, q: str) -> bool:
+    words = q.casefold()
+    return words in conflict.member_name.casefold() or words in conflict.candidate_name.casefold()
+
+
+@login_required
+def list_conflicts(sprint_id: int) -> Any:
+    """Every conflicted (seat, candidate) pair of the sprint, a page at a time, searchable by
+    member or candidate: where the board's table of conflicted seats ends."""
+    sprint = sprint_services.get_sprint(current_user, sprint_id, "can_view_sprints")
+    q = search_arg()
+    found = [c for c in sprint_conflicts(sprint) if not q or _conflict_matches(c, q)]
+    per_page = current_app.config["COACHPROG_PAGE_SIZE"]
+    # Past the last page: the last page, as on the candidate list.
+    page = min(page_arg(), Pagination(1, per_page, len(found)).pages)
+    pagination = Pagination(page, per_page, len(found))
+    conflicts = found[(page - 1) * per_page:page * per_page]
+    return render_template("selection/conflict_list.html", sprint=sprint, q=q,
+                           conflicts=conflicts, pagination=pagination)
 
 
 @login_required

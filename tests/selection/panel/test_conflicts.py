@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
+from flask import Flask
 from flask.testing import FlaskClient
 
 from coachprog.auth.models import User
@@ -26,6 +27,7 @@ from coachprog.selection.candidates import services as candidate_services
 from coachprog.selection.models import Candidate, Sprint
 from coachprog.selection.panel import services as panel_services
 from coachprog.selection.panel.conflicts import sprint_conflicts
+from coachprog.selection.sprints import views as sprint_views
 from tests.coaching.builders import engagement
 from tests.conftest import Auth, post_form
 from tests.factories import PersonFactory, UserFactory
@@ -193,6 +195,46 @@ def test_the_candidate_page_marks_the_conflicted_seat(client: FlaskClient, story
     page = _text(client.get(f"/sprints/{story.sprint.id}/candidates/{story.dan.id}"))
     panel = page[page.index('id="panel"'):]
     assert "conflicted" in panel and "Sam Sponsor manages Dan Diaz." in panel
+
+
+def test_the_board_names_the_first_conflicts_and_links_to_all_a_page_at_a_time(
+        app: Flask, client: FlaskClient, story: Story, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(sprint_views, "CONFLICTS_ON_BOARD", 1)
+    monkeypatch.setitem(app.config, "COACHPROG_PAGE_SIZE", 2)
+    _sign_in(client, UserFactory(roles=[Role.LEAD_COACH]))
+    url = f"/sprints/{story.sprint.id}/conflicts"
+    board = _text(client.get(f"/sprints/{story.sprint.id}"))
+    assert board.count('class="conflict-row"') == 1
+    assert f'The first 1 of 3 conflicts. <a href="{url}">Show all 3 conflicts</a>' in board
+    # The cards still mark every conflicted candidate, those off the table included.
+    assert board.count("Conflicted panel seat:") == 3
+    first, second = _text(client.get(url)), _text(client.get(f"{url}?page=2"))
+    assert first.count('class="conflict-row"') == 2 and "1–2 of 3" in first
+    assert second.count('class="conflict-row"') == 1 and "3–3 of 3" in second
+    found = {words for words in ("Sam Sponsor manages Dan Diaz.",
+                                 "Mateo External reports to Rosa Lead.",
+                                 "Hana Rees coaches or has coached Cleo Coached.")
+             if words in first + second}
+    assert len(found) == 3
+    # Past the last page: the last page; the search matches members and candidates.
+    assert _text(client.get(f"{url}?page=99")).count('class="conflict-row"') == 1
+    assert "Sam Sponsor manages Dan Diaz." in _text(client.get(f"{url}?q=DAN"))
+    mateo = _text(client.get(f"{url}?q=mateo"))
+    assert mateo.count('class="conflict-row"') == 1 and "reports to Rosa Lead" in mateo
+    assert "containing “nobody”" in _text(client.get(f"{url}?q=nobody"))
+    assert client.get("/sprints/999999/conflicts").status_code == 404
+    # A seated sponsor outside program staff sees only their own conflicts, on their page.
+    _sign_in(client, story.sponsor)
+    assert client.get(url).status_code == 403
+
+
+def test_a_sprint_without_conflicts_says_so(client: FlaskClient) -> None:
+    row = sprint()
+    db.session.commit()
+    _sign_in(client, UserFactory(roles=[Role.ADMIN]))
+    page = _text(client.get(f"/sprints/{row.id}/conflicts"))
+    assert "No panel member is conflicted with a candidate of this sprint." in page
+    assert "Conflicted seats" not in _text(client.get(f"/sprints/{row.id}"))
 
 
 def test_a_conflicted_sponsor_is_told_and_kept_from_the_pack_everywhere(

@@ -13,10 +13,10 @@ from wtforms.validators import DataRequired
 
 from coachprog.authority import SystemActor
 from coachprog.db import get_or_404
+from coachprog.error_summary import Problem
 from coachprog.errors import DomainError, NotFound, NotPermitted
 from coachprog.extensions import db
 from coachprog.people.models import Person
-from coachprog.error_summary import Problem
 from coachprog.web import Refusal, attempt, carry_out, rerender_status
 from tests.factories import PersonFactory
 

@@ -5,7 +5,8 @@ Policy ("refusals in words"): a refused submission is never a silent re-render. 
 each template remembering to list its errors, `base.html` asks `form_problems()` for every
 form in the template's context that carries errors, so a new form gets its summary for free.
 Refusals that belong to no field (a service's `DomainError` flashed as an error) are shown in
-the same box."""
+the same box, and so are the problems of a page's own fields that are not a form's (a rubric's
+behaviours on the scoring page), handed to the template as a list of `Problem`s."""
 
 from __future__ import annotations
 
@@ -71,20 +72,28 @@ def _forms_in(value: Any) -> Iterator[Form]:
                 yield item
 
 
+def _problems_in(value: Any) -> Iterator[Problem]:
+    if isinstance(value, list | tuple):
+        yield from (item for item in value if isinstance(item, Problem))
+
+
 @pass_context
 def form_problems(context: Context) -> list[Problem]:
-    """Every problem of every form on the page, in the order the forms were handed over; the
-    same form reachable under two names is listed once."""
+    """Every problem of every form on the page, in the order the forms were handed over, then
+    the page's own (lists of `Problem`); the same form reachable under two names is listed
+    once."""
     seen: set[int] = set()
     problems: list[Problem] = []
+    own: list[Problem] = []
     for value in context.get_all().values():
+        own.extend(_problems_in(value))
         for form in _forms_in(value):
             if id(form) in seen:
                 continue
             seen.add(id(form))
             problems.extend(problems_of(form))
     unique: list[Problem] = []
-    for problem in problems:
+    for problem in [*problems, *own]:
         if problem not in unique:
             unique.append(problem)
     return unique

@@ -20,6 +20,7 @@ from werkzeug.wrappers import Response
 
 from coachprog import error_summary, glossary
 from coachprog.authority import require
+from coachprog.error_summary import Problem
 from coachprog.errors import DomainError, NotFound, NotPermitted
 from coachprog.extensions import db
 from coachprog.problems import problem
@@ -90,6 +91,48 @@ def carry_out(form: FlaskForm | None, action: Callable[[], T], *,
     problem; with `refused` (a button form posted from another page) it redirects there
     instead of asking for a re-render. `form=None` skips validation (a bare POST).
     """
+    outcome = attempt(form, action, done=done, success=success,
+                      name_refusal=refused is not None)
+    if isinstance(outcome, Refusal):
+        return redirect(refused) if refused is not None else None
+    return outcome
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """A service's refusal of a submitted form, handed back by `attempt`: the transaction is
+    rolled back and the problems are already beside the form's fields or flashed; the page
+    shows what was posted again (marks, ticks, a note) with them."""
+
+    message: str
+    field_errors: dict[str, list[str]]
+
+    def problems(self, named: Callable[[str], tuple[str, str] | None]) -> list[Problem]:
+        """The problems of fields that are the page's own rather than the form's (a rubric's
+        behaviours): `named(key)` answers (label, anchor id), or None for a key that is not
+        one of them. Handed to the template, they join the error summary, each linking to
+        its field."""
+        found: list[Problem] = []
+        for key, messages in self.field_errors.items():
+            if (where := named(key)) is not None:
+                label, anchor = where
+                found.extend(Problem(f"{label}: {message}", anchor) for message in messages)
+        return found
+
+
+def attempt(form: FlaskForm | None, action: Callable[[], T], *,
+            done: str | Callable[[T], str], success: str | Callable[[T], str] | None = None,
+            name_refusal: bool = False) -> Response | Refusal | None:
+    """`carry_out` for a page that must tell a refused form from one not yet valid: it shows
+    the posted data again after a refusal, maps a problem to a field of its own, or goes
+    elsewhere when the refusal concerns no field.
+
+    Returns the redirect after success; None when the form was not submitted or did not
+    validate; a `Refusal` when the service refused. The refusal's message is flashed for the
+    error summary unless a field of the form carries a problem, or always with
+    `name_refusal` (where the message says what was not done). Re-render with
+    `rerender_status()`.
+    """
     if form is not None and not form.validate_on_submit():
         return None
     try:
@@ -100,9 +143,9 @@ def carry_out(form: FlaskForm | None, action: Callable[[], T], *,
         if form is not None:
             placed = any(getattr(form, name, None) is not None for name in error.field_errors)
             apply_domain_error(form, error)
-        if not placed or refused is not None:
+        if name_refusal or not placed:
             flash(error.message, "error")
-        return redirect(refused) if refused is not None else None
+        return Refusal(error.message, dict(error.field_errors))
     db.session.commit()
     if success is not None:
         flash(success(result) if callable(success) else success, "success")

@@ -34,6 +34,7 @@ from coachprog.assessments.forms import (
 from coachprog.assessments.models import Assessment
 from coachprog.assessments.recorded import recorded_evidence
 from coachprog.authority import can
+from coachprog.error_summary import Problem
 from coachprog.errors import DomainError
 from coachprog.extensions import db
 from coachprog.rubrics.domain import Rubric, percent
@@ -41,7 +42,9 @@ from coachprog.storage import send_stored
 from coachprog.validation import parse_id
 from coachprog.web import (
     Pagination,
+    Refusal,
     apply_domain_error,
+    attempt,
     authorize,
     carry_out,
     csv_cell,
@@ -220,6 +223,16 @@ def _posted_marks(rubric: Rubric) -> tuple[dict[str, str | None], dict[str, str 
             {b.id: request.form.get(f"note-{b.id}") for b in rubric.behaviours})
 
 
+def _behaviour_problems(refusal: Refusal | None, rubric: Rubric) -> list[Problem]:
+    """A refused mark sheet's problems by behaviour, for the error summary: each names its
+    behaviour and links to its fieldset (`b-<id>`)."""
+    if refusal is None:
+        return []
+    behaviours = {b.id: b for b in rubric.behaviours}
+    return refusal.problems(lambda key: (behaviours[key].description, f"b-{key}")
+                            if key in behaviours else None)
+
+
 @bp.route("/assignments/<int:assignment_id>", methods=["GET", "POST"])
 @login_required
 def score_assignment(assignment_id: int) -> Any:
@@ -227,40 +240,35 @@ def score_assignment(assignment_id: int) -> Any:
     assessment = assignment.assessment
     rubric = services.rubric_of(assessment)
     form = ScoreForm()
-    errors: dict[str, list[str]] = {}
-    message = ""
     values, notes = services.marks_of(assignment)
     cited = recorded_evidence().citations_of(assignment)
-    status = 200
-    if form.validate_on_submit():
-        raw_values, raw_notes = _posted_marks(rubric)
-        submitting = bool(form.submit.data)
-        # Only a form that showed the transcript posts citations; without it they stay as
-        # they are (an absent cite list must not erase them).
-        raw_cites = ({b.id: request.form.getlist(f"cite-{b.id}") for b in rubric.behaviours}
-                     if request.form.get("cites-shown") else None)
-        try:
-            posted = (recorded_evidence().parse_segment_ids(raw_cites)
-                      if raw_cites is not None else None)
-            services.save_marks(current_user, assignment, raw_values, raw_notes,
-                                submit=submitting, citations=posted)
-        except DomainError as error:
-            db.session.rollback()
-            errors, message, status = error.field_errors, error.message, 400
-            values = {k: optional_int(v) for k, v in raw_values.items()}
-            notes = {k: v or "" for k, v in raw_notes.items()}
-            if raw_cites is not None:
-                cited = {k: [i for i in map(parse_id, v) if i is not None]
-                         for k, v in raw_cites.items()}
-        else:
-            db.session.commit()
-            if not submitting:
-                # A submission is said once, by the page's own lasting notice (a flash as
-                # well made two "submitted" notices).
-                flash("Draft saved.", "success")
-            return redirect(url_for("assessments.score_assignment", assignment_id=assignment_id))
-    elif request.method == "POST":
-        status = 400
+    raw_values, raw_notes = _posted_marks(rubric)
+    submitting = bool(form.submit.data)
+    # Only a form that showed the transcript posts citations; without it they stay as they
+    # are (an absent cite list must not erase them).
+    raw_cites = ({b.id: request.form.getlist(f"cite-{b.id}") for b in rubric.behaviours}
+                 if request.form.get("cites-shown") else None)
+
+    def save() -> Any:
+        posted = (recorded_evidence().parse_segment_ids(raw_cites)
+                  if raw_cites is not None else None)
+        return services.save_marks(current_user, assignment, raw_values, raw_notes,
+                                   submit=submitting, citations=posted)
+
+    # A submission is said once, by the page's own lasting notice (a flash as well made two
+    # "submitted" notices).
+    outcome = attempt(form, save, success=None if submitting else "Draft saved.",
+                      done=url_for("assessments.score_assignment", assignment_id=assignment_id))
+    if isinstance(outcome, Refusal):
+        # Nothing lost: the marks, notes and cited moments are shown again as posted.
+        values = {k: optional_int(v) for k, v in raw_values.items()}
+        notes = {k: v or "" for k, v in raw_notes.items()}
+        if raw_cites is not None:
+            cited = {k: [i for i in map(parse_id, v) if i is not None]
+                     for k, v in raw_cites.items()}
+    elif outcome is not None:
+        return outcome
+    refusal = outcome
     info = results.describe_assessment(current_user, assessment)
     others = results.visible_mark_sheets(current_user, assessment)
     material = recorded_evidence().scoring_material(current_user, assessment)
@@ -270,27 +278,31 @@ def score_assignment(assignment_id: int) -> Any:
                 and assessment.status == AssessmentStatus.OPEN.value)
     return render_template("assessments/assignment_score.html", form=form, info=info,
                            assignment=assignment, rubric=rubric, values=values, notes=notes,
-                           errors=errors, message=message, others=others,
+                           errors=refusal.field_errors if refusal else {},
+                           problems=_behaviour_problems(refusal, rubric), others=others,
                            editable=editable, transcript=transcript, material=material,
-                           cited=cited), status
+                           cited=cited), rerender_status()
 
 
 def _moderation_page(assessment: Assessment, form: ModerationForm,
                      rater_form: RaterAssignForm | None = None, *, values: Any = None,
-                     notes: Any = None, errors: Any = None, status: int = 200) -> Any:
+                     notes: Any = None, refusal: Refusal | None = None,
+                     status: int = 200) -> Any:
     info = results.describe_assessment(current_user, assessment)
     sheets = results.visible_mark_sheets(current_user, assessment)
     # The raters' cited transcript moments, under the same blind and content rules as the
     # result page.
     moments = recorded_evidence().cited_moments(current_user, assessment)
     rater_form, not_offered = _rater_form(assessment, rater_form, moderation=True)
+    rubric = services.rubric_of(assessment)
     db.session.commit()  # reading the raters' notes and cited moments is audited
     return render_template(
         "assessments/assessment_moderate.html", info=info, assessment=assessment,
-        rubric=services.rubric_of(assessment), sheets=sheets, form=form, moments=moments,
+        rubric=rubric, sheets=sheets, form=form, moments=moments,
         rater_form=rater_form, not_offered=not_offered,
         reasons=services.disagreement(assessment).reasons, values=values or {},
-        notes=notes or {}, errors=errors or {}), status
+        notes=notes or {}, errors=refusal.field_errors if refusal else {},
+        problems=_behaviour_problems(refusal, rubric)), status
 
 
 def _load_for_moderation(assessment_id: int) -> Assessment:
@@ -320,23 +332,22 @@ def moderate_assessment(assessment_id: int) -> Any:
     if (refused := _conflict_redirect(assessment, check)) is not None:
         return refused
     form = ModerationForm()
-    if form.validate_on_submit():
-        rubric = services.rubric_of(assessment)
-        raw_values, raw_notes = _posted_marks(rubric)
-        try:
-            moderation.settle_moderation(current_user, assessment, raw_values, raw_notes,
-                                       form.reason.data or "", conflict_check=check)
-        except DomainError as error:
-            db.session.rollback()
-            apply_domain_error(form, error)
-            return _moderation_page(
-                assessment, form, values={k: optional_int(v) for k, v in raw_values.items()},
-                notes={k: v or "" for k, v in raw_notes.items()},
-                errors=error.field_errors, status=400)
-        db.session.commit()
-        flash("The agreed result is recorded and the assessment is closed.", "success")
-        return redirect(url_for("assessments.view_assessment", assessment_id=assessment_id))
-    return _moderation_page(assessment, form, status=400 if request.method == "POST" else 200)
+    rubric = services.rubric_of(assessment)
+    raw_values, raw_notes = _posted_marks(rubric)
+    outcome = attempt(form, lambda: moderation.settle_moderation(
+        current_user, assessment, raw_values, raw_notes, form.reason.data or "",
+        conflict_check=check),
+        done=url_for("assessments.view_assessment", assessment_id=assessment_id),
+        success="The agreed result is recorded and the assessment is closed.")
+    if isinstance(outcome, Refusal):
+        # Nothing lost: the agreed marks and notes are shown again as posted.
+        return _moderation_page(
+            assessment, form, values={k: optional_int(v) for k, v in raw_values.items()},
+            notes={k: v or "" for k, v in raw_notes.items()}, refusal=outcome,
+            status=rerender_status())
+    if outcome is not None:
+        return outcome
+    return _moderation_page(assessment, form, status=rerender_status())
 
 
 @bp.route("/<int:assessment_id>/moderation/raters", methods=["POST"])

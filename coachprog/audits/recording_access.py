@@ -22,10 +22,6 @@ from coachprog.recordings.services import AudioFile, blind_audio_name
 from coachprog.roles import Role
 
 
-def _manages(user: Any, person_id: int) -> bool:
-    return user_in_chain_of(user, person_id)
-
-
 def is_audit_recording(user: Any, audit: Audit, recording: Any) -> bool:
     """Whether the user may hear and read this recording for this audit: they are its
     assigned auditor, the audit is open (undecided, current sample), the recording belongs to
@@ -44,8 +40,8 @@ def is_audit_recording(user: Any, audit: Audit, recording: Any) -> bool:
         return False
     if getattr(user, "person_id", None) == engagement.coachee_person_id:
         return False
-    return not (_manages(user, engagement.coach_person_id)
-                or _manages(user, engagement.coachee_person_id))
+    return not (user_in_chain_of(user, engagement.coach_person_id)
+                or user_in_chain_of(user, engagement.coachee_person_id))
 
 
 @dataclass(frozen=True)

@@ -29,7 +29,9 @@ from coachprog.errors import DomainError
 from coachprog.extensions import db
 from coachprog.web import (
     Pagination,
+    Refusal,
     apply_domain_error,
+    attempt,
     authorize,
     carry_out,
     no_store,
@@ -136,23 +138,20 @@ def _after_save(saved: paperwork.PaperworkSaved, person_id: int) -> str:
 @login_required
 def sign_agreement_as_coach(person_id: int) -> Any:
     form = CoachSignForm()
-    if not form.validate_on_submit():
-        flash(EXPIRED, "error")
-        return redirect(url_for("coaching.view_paperwork", person_id=person_id))
-    try:
-        paperwork.sign_as_coach(current_user, person_id,
-                                accept_non_evaluator_clause=bool(form.accept_clause.data))
-    except DomainError as error:
-        db.session.rollback()
-        if not error.field_errors:
-            flash(error.message, "error")
-            return redirect(url_for("coaching.view_paperwork", person_id=person_id))
-        apply_domain_error(form, error)
-        return _render_paperwork(paperwork.get_coach_file(current_user, person_id), form, 400)
-    db.session.commit()
-    flash("You signed the time-allocation agreement and accepted the non-evaluator clause.",
-          "success")
-    return redirect(url_for("coaching.view_paperwork", person_id=person_id))
+    back = url_for("coaching.view_paperwork", person_id=person_id)
+    outcome = attempt(form, lambda: paperwork.sign_as_coach(
+        current_user, person_id, accept_non_evaluator_clause=bool(form.accept_clause.data)),
+        done=back, success="You signed the time-allocation agreement and accepted the "
+                           "non-evaluator clause.")
+    if outcome is None:
+        return _expired(back)
+    if isinstance(outcome, Refusal):
+        if not outcome.field_errors:
+            return redirect(back)  # refused as a whole: the paperwork page says why
+        # The clause was not accepted: the page again, the problem beside the checkbox.
+        return _render_paperwork(paperwork.get_coach_file(current_user, person_id), form,
+                                 rerender_status())
+    return outcome
 
 
 @bp.route("/coaches/<int:person_id>/paperwork/sign/manager", methods=["POST"])

@@ -30,9 +30,9 @@ from coachprog.assessments.models import Assessment, EvidenceItem, RaterAssignme
 from coachprog.auth.models import RoleGrant, User
 from coachprog.authority import has_any_role, is_signed_in, permission
 from coachprog.coaching.models import EvaluationRelationship, SupervisorAssignment
-from coachprog.coaching.supervisors import chain_above, prefetch_supervisors, supervisor_user_ids
+from coachprog.coaching.supervisors import prefetch_supervisors, supervisor_user_ids
 from coachprog.extensions import db
-from coachprog.people.services import prefetch_manager_links
+from coachprog.people.services import prefetch_manager_links, user_in_chain_of
 from coachprog.policy.guards import guard
 from coachprog.roles import Role
 
@@ -93,15 +93,6 @@ def _consent_of(obj: Any) -> Any:
     return getattr(obj, "consent", None)
 
 
-def _manages(user: Any, person_id: int) -> bool:
-    """Whether the user is in the person's management chain (the one chain bar; answered from
-    the prefetched reporting lines on list pages)."""
-    own = getattr(user, "person_id", None)
-    if own is None:
-        return False
-    return own in chain_above(person_id)
-
-
 _EVALUATES = "coachprog_evaluates"
 
 
@@ -133,7 +124,8 @@ def _barred(user: Any, engagement: Any, consent: Any) -> bool:
     coach_id, coachee_id = engagement.coach_person_id, engagement.coachee_person_id
     if getattr(user, "person_id", None) == coachee_id:
         return True
-    if _manages(user, coach_id) or _manages(user, coachee_id):
+    # The one chain bar (answered from the prefetched reporting lines on list pages).
+    if user_in_chain_of(user, coach_id) or user_in_chain_of(user, coachee_id):
         return True
     return coachee_id in _evaluated_by(user)
 

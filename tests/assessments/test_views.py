@@ -189,6 +189,10 @@ def test_draft_then_incomplete_submit_then_submit(client: FlaskClient) -> None:
     assert 'id="b-silence-error" role="alert">Choose present or absent.' in page
     assert 'id="b-no-advice-error" role="alert">Give a mark before submitting.' in page
     assert "2 behaviour(s) need attention." in page
+    # The error summary names each behaviour and links to it; the posted mark is kept.
+    summary = page.split('<div class="error-summary" role="alert"', 1)[1].split("</div>", 1)[0]
+    assert '<a href="#b-silence">' in summary and '<a href="#b-no-advice">' in summary
+    assert re.search(r'value="4" id="mark-reflects-4"\s*checked', page)
     response = post_form(client, url, {**{f"mark-{k}": v for k, v in HIGH.items()},
                                        "submit": "Submit"})
     assert response.status_code == 302
@@ -352,6 +356,15 @@ def test_moderation_flow_end_to_end(client: FlaskClient) -> None:
                          {**{f"mark-{k}": v for k, v in HIGH.items()}, "reason": ""})
     assert response.status_code == 400
     assert "Say why this is the agreed result." in _text(response)
+    # A missing mark as well: the summary names the reason and the behaviour, each linked,
+    # and the agreed marks come back as posted.
+    response = post_form(client, f"/assessments/{row.id}/moderation",
+                         {"mark-reflects": "4", "reason": ""})
+    page = _text(response)
+    summary = page.split('<div class="error-summary" role="alert"', 1)[1].split("</div>", 1)[0]
+    assert response.status_code == 400
+    assert '<a href="#reason">' in summary and '<a href="#b-silence">' in summary
+    assert re.search(r'value="4" id="mark-reflects-4"\s*checked', page)
     response = post_form(client, f"/assessments/{row.id}/moderation",
                          {**{f"mark-{k}": v for k, v in HIGH.items()},
                           "reason": "Video shows reflective listening throughout."})

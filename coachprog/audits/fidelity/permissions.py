@@ -14,8 +14,8 @@ from typing import Any
 
 from coachprog.authority import has_any_role, is_signed_in, permission
 from coachprog.coaching.supervisors import supervisor_user_ids
+from coachprog.people.services import user_in_chain_of
 from coachprog.policy.guards import guard
-from coachprog.recordings.permissions import _manages
 from coachprog.roles import Role
 
 
@@ -35,7 +35,7 @@ def fidelity_relation(user: Any, obj: Any) -> str | None:
         return None
     if getattr(user, "person_id", None) == coach_id:
         return "coach"
-    if _manages(user, coach_id):
+    if user_in_chain_of(user, coach_id):
         return None
     if user.id in supervisor_user_ids(coach_id):
         return "supervisor"

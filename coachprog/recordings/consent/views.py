@@ -9,7 +9,6 @@ from typing import Any
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from coachprog.errors import DomainError
 from coachprog.extensions import db
 from coachprog.recordings.consent import domain, services
 from coachprog.recordings.consent import texts as consent_texts
@@ -24,7 +23,14 @@ from coachprog.recordings.consent.forms import (
 )
 from coachprog.storage import send_stored
 from coachprog.validation import parse_id
-from coachprog.web import apply_domain_error, authorize, carry_out, no_store, rerender_status
+from coachprog.web import (
+    Refusal,
+    attempt,
+    authorize,
+    carry_out,
+    no_store,
+    rerender_status,
+)
 
 bp = Blueprint("consent", __name__, url_prefix="/consent")
 no_store(bp)  # session content, evidence or assessments: never cached
@@ -120,25 +126,21 @@ def engagement_consent(engagement_id: int) -> Any:
     return _render_engagement(engagement_id)
 
 
-def _record(engagement_id: int, form: ScopeFields, method: str, **extra: Any) -> Any:
+def _record(engagement_id: int, form: ScopeFields, method: str, *, success: str,
+            **extra: Any) -> Any:
+    """Record a consent from the coachee's or an admin's form: the redirect, or None or the
+    `Refusal` when the form must be shown again."""
     page = services.engagement_consent(current_user, engagement_id)
     _text_choices(form, page)
-    if form.validate_on_submit():
-        try:
-            services.record_consent(current_user, engagement_id,
-                                    consent_text_id=form.chosen_text_id(),
-                                    scopes=form.chosen_scopes(), method=method, **extra)
-        except DomainError as error:
-            db.session.rollback()
-            apply_domain_error(form, error)
-            if "scopes" in error.field_errors:
-                form.scope_record.errors = [*form.scope_record.errors,
-                                            *error.field_errors["scopes"]]
-            flash(error.message, "error")
-        else:
-            db.session.commit()
-            return None
-    return form
+    outcome = attempt(form, lambda: services.record_consent(
+        current_user, engagement_id, consent_text_id=form.chosen_text_id(),
+        scopes=form.chosen_scopes(), method=method, **extra),
+        done=url_for("consent.engagement_consent", engagement_id=engagement_id),
+        success=success, name_refusal=True)  # the message says the consent was not recorded
+    if isinstance(outcome, Refusal) and "scopes" in outcome.field_errors:
+        # The scopes are one checkbox each: their problem is said beside the first.
+        form.scope_record.errors = [*form.scope_record.errors, *outcome.field_errors["scopes"]]
+    return outcome
 
 
 @bp.route("/engagements/<int:engagement_id>/acknowledge", methods=["POST"])
@@ -147,12 +149,12 @@ def acknowledge(engagement_id: int) -> Any:
     page = services.engagement_consent(current_user, engagement_id)
     authorize("can_acknowledge_consent", page.engagement)
     form = AcknowledgeForm()
-    failed = _record(engagement_id, form, "in_app")
-    if failed is not None:
-        return _render_engagement(engagement_id, ack_form=form, status=400)
-    flash("Thank you: your consent is recorded. We have e-mailed you a personal link to "
-          "withdraw it at any time.", "success")
-    return redirect(url_for("consent.engagement_consent", engagement_id=engagement_id))
+    outcome = _record(engagement_id, form, "in_app",
+                      success="Thank you: your consent is recorded. We have e-mailed you a "
+                              "personal link to withdraw it at any time.")
+    if outcome is None or isinstance(outcome, Refusal):  # shown again with what was ticked
+        return _render_engagement(engagement_id, ack_form=form, status=rerender_status())
+    return outcome
 
 
 @bp.route("/engagements/<int:engagement_id>/signed", methods=["POST"])
@@ -164,13 +166,13 @@ def record_signed(engagement_id: int) -> Any:
     upload = request.files.get("signed_form")
     signed = (services.SignedForm(upload.filename or "", upload.stream)
               if upload is not None and upload.filename else None)
-    failed = _record(engagement_id, form, "signed_form", signed_form=signed,
-                     signed_on=form.signed_on.data)
-    if failed is not None:
-        return _render_engagement(engagement_id, signed_form=form, status=400)
-    flash("The signed consent is recorded and is now the current consent. The coachee has "
-          "been e-mailed their personal withdrawal link.", "success")
-    return redirect(url_for("consent.engagement_consent", engagement_id=engagement_id))
+    outcome = _record(engagement_id, form, "signed_form", signed_form=signed,
+                      signed_on=form.signed_on.data,
+                      success="The signed consent is recorded and is now the current consent. "
+                              "The coachee has been e-mailed their personal withdrawal link.")
+    if outcome is None or isinstance(outcome, Refusal):  # shown again with what was ticked
+        return _render_engagement(engagement_id, signed_form=form, status=rerender_status())
+    return outcome
 
 
 @bp.route("/consents/<int:consent_id>/withdraw", methods=["POST"])
@@ -179,23 +181,22 @@ def withdraw_on_behalf(consent_id: int) -> Any:
     consent = services.get_consent(consent_id)
     authorize("can_manage_recordings", consent)
     engagement_id = consent.engagement_id
+    here = url_for("consent.engagement_consent", engagement_id=engagement_id)
     form = AdminWithdrawForm()
-    if not form.validate_on_submit():
+    outcome = attempt(form, lambda: services.withdraw_on_behalf(current_user, consent_id,
+                                                                reason=form.reason.data or ""),
+                      done=here, name_refusal=True,
+                      success=lambda purged: f"Consent withdrawn. Deleted {purged.recordings} "
+                      f"recording(s) and {purged.transcripts} transcript(s); scores stay, "
+                      "without evidence text.")
+    if outcome is None:
         flash(EXPIRED, "error")
-        return redirect(url_for("consent.engagement_consent", engagement_id=engagement_id))
-    try:
-        purged = services.withdraw_on_behalf(current_user, consent_id,
-                                             reason=form.reason.data or "")
-    except DomainError as error:
-        db.session.rollback()
-        apply_domain_error(form, error)
-        flash(error.message, "error")
+        return redirect(here)
+    if isinstance(outcome, Refusal):
+        # Shown again with the reason as written, beside the consent it was for.
         return _render_engagement(engagement_id, withdraw_form=form, withdraw_id=consent_id,
-                                  status=400)
-    db.session.commit()
-    flash(f"Consent withdrawn. Deleted {purged.recordings} recording(s) and "
-          f"{purged.transcripts} transcript(s); scores stay, without evidence text.", "success")
-    return redirect(url_for("consent.engagement_consent", engagement_id=engagement_id))
+                                  status=rerender_status())
+    return outcome
 
 
 @bp.route("/consents/<int:consent_id>/withdraw-mine", methods=["POST"])

@@ -9,11 +9,10 @@ from typing import Any
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from coachprog.errors import DomainError
 from coachprog.extensions import db
 from coachprog.recordings.review import services as review
 from coachprog.recordings.review.forms import FlagReviewForm, SegmentForm
-from coachprog.web import no_store
+from coachprog.web import Refusal, attempt, no_store, rerender_status
 
 bp = Blueprint("transcripts", __name__, url_prefix="/transcripts")
 no_store(bp)  # session content, evidence or assessments: never cached
@@ -41,23 +40,20 @@ def view_transcript(recording_id: int) -> Any:
 @login_required
 def edit_segment(recording_id: int, segment_id: int) -> Any:
     form = SegmentForm()
-    if not form.validate_on_submit():
+    here = url_for("transcripts.view_transcript", recording_id=recording_id)
+    outcome = attempt(form, lambda: review.edit_segment(
+        current_user, recording_id, segment_id, text=form.text.data, speaker=form.speaker.data),
+        success=lambda edit: "Correction saved." if edit else "Nothing changed.",
+        done=url_for("transcripts.view_transcript", recording_id=recording_id,
+                     _anchor=f"segment-{segment_id}"))
+    if outcome is None:
         flash("The form expired; try again.", "error")
-        return redirect(url_for("transcripts.view_transcript", recording_id=recording_id))
-    try:
-        edit = review.edit_segment(current_user, recording_id, segment_id,
-                                   text=form.text.data, speaker=form.speaker.data)
-    except DomainError as error:
-        db.session.rollback()
-        for name, messages in error.field_errors.items():
-            field = getattr(form, name)
-            field.errors = [*field.errors, *messages]
+        return redirect(here)
+    if isinstance(outcome, Refusal):
+        # Shown again in place: the segment's editor stays open with the posted words.
         return _render_transcript(recording_id, failed_segment_id=segment_id, form=form,
-                                  status=400)
-    db.session.commit()
-    flash("Correction saved." if edit else "Nothing changed.", "success")
-    return redirect(url_for("transcripts.view_transcript", recording_id=recording_id,
-                            _anchor=f"segment-{segment_id}"))
+                                  status=rerender_status())
+    return outcome
 
 
 def _export(recording_id: int, file_format: str) -> Response:
@@ -104,18 +100,16 @@ def list_flags() -> Any:
 @login_required
 def review_flag(flag_id: int) -> Any:
     form = FlagReviewForm()
-    if not form.validate_on_submit():
+    flags_page = url_for("transcripts.list_flags")
+    outcome = attempt(form, lambda: review.review_flag(current_user, flag_id,
+                                                       note=form.note.data or ""),
+                      done=flags_page, success="Flag marked reviewed.")
+    if outcome is None:
         flash("The form expired; try again.", "error")
-        return redirect(url_for("transcripts.list_flags"))
-    try:
-        review.review_flag(current_user, flag_id, note=form.note.data or "")
-    except DomainError as error:
-        db.session.rollback()
-        if not error.field_errors:
-            flash(error.message, "error")
-            return redirect(url_for("transcripts.list_flags"))
-        form.note.errors = [*form.note.errors, *error.field_errors.get("note", [])]
-        return _render_flags(failed_flag_id=flag_id, form=form, status=400)
-    db.session.commit()
-    flash("Flag marked reviewed.", "success")
-    return redirect(url_for("transcripts.list_flags"))
+        return redirect(flags_page)
+    if isinstance(outcome, Refusal):
+        if outcome.field_errors:
+            # A problem with the note: the flag's form is shown again with what was written.
+            return _render_flags(failed_flag_id=flag_id, form=form, status=rerender_status())
+        return redirect(flags_page)  # refused as a whole (already reviewed): the list says so
+    return outcome

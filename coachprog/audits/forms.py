@@ -8,7 +8,6 @@ from wtforms import (
     DateField,
     FloatField,
     SelectField,
-    SelectMultipleField,
     StringField,
     SubmitField,
     TextAreaField,
@@ -81,7 +80,11 @@ class EventForm(FlaskForm):
                                                      "session")])
     title = StringField("Title")
     held_on = DateField("Held on", validators=[Optional()])
-    attendees = SelectMultipleField("Attendees", coerce=int, validate_choice=False)
+    # Typed, not picked: a list of every coach grows with the programme (2,000 options made
+    # the structure page heavy), and attendance usually comes from the invitation's addresses.
+    attendees = TextAreaField(
+        "Attendees", description="Their e-mail addresses or employee ids, as in the "
+        "invitation: separated by commas, semicolons, spaces or new lines.")
     submit = SubmitField("Record event")
 
 

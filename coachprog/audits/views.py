@@ -37,11 +37,9 @@ from coachprog.audits.sampling import services as sampling_services
 from coachprog.audits.sampling.eligibility import auditor_options
 from coachprog.audits.structure import services as structure_services
 from coachprog.authority import can
-from coachprog.coaching.roster.services import active_coach_ids
 from coachprog.db import get_or_404, utcnow
 from coachprog.errors import DomainError
 from coachprog.extensions import db
-from coachprog.people.models import Person
 from coachprog.recordings.streaming import audio_response
 from coachprog.validation import parse_int
 from coachprog.web import (
@@ -299,18 +297,15 @@ TREE_FULL_LIMIT = 300
 
 def _render_structure(form: EventForm | None = None, status: int = 200) -> Any:
     form = form or EventForm(formdata=None)
-    ids = sorted(active_coach_ids())
-    people = db.session.execute(db.select(Person.id, Person.name).where(
-        Person.id.in_(ids)).order_by(Person.name)).all() if ids else []
-    form.attendees.choices = choices([(pid, name) for pid, name in people], blank=False)
-    names: dict[int, str] = dict(people)
+    events = structure_services.list_events(current_user)
     structure = structure_services.structure(current_user)
     # A large tree lists each lead's coaches on request (`?supervisor=<person id>`): 2,000
     # coaches in full made a 240 KB page. Small programmes still see everything.
     size = sum(1 + root.descendant_count() for root in structure.roots)
     return render_template("audits/structure.html", structure=structure,
-                           events=structure_services.list_events(current_user), form=form,
-                           names=names, kinds=structure_services.EVENT_KINDS,
+                           events=events, form=form,
+                           names=structure_services.attendee_names(events),
+                           kinds=structure_services.EVENT_KINDS,
                            collapse=size > TREE_FULL_LIMIT,
                            expanded=parse_int(request.args.get("supervisor"))), status
 
@@ -329,7 +324,7 @@ def record_event() -> Any:
     form = EventForm()
     done = carry_out(form, lambda: structure_services.record_event(
         current_user, kind=form.kind.data or "", title=form.title.data or "",
-        held_on=form.held_on.data, attendee_person_ids=list(form.attendees.data or [])),
+        held_on=form.held_on.data, attendees=form.attendees.data or ""),
         done=url_for("audits.structure"), success="Event recorded.")
     return done or _render_structure(form, rerender_status())
 

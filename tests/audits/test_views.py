@@ -128,6 +128,26 @@ def test_structure_and_events(client, auth, clock) -> None:
                                                "held_on": "2026-11-05"})
     assert ok.status_code == 302
     assert "Nov clinic" in client.get("/audits/structure").get_data(as_text=True)
+    # Attendees are typed as the invitation lists them; strangers are named, nothing is lost.
+    came = coaches(2)
+    db.session.commit()
+    typed = f"{came[0].email}; {came[1].employee_id}, stranger@x.org"
+    refused = post_form(client, "/audits/events", {
+        "kind": "calibration_session", "title": "Q4 calibration", "held_on": "2026-11-20",
+        "attendees": typed})
+    page = refused.get_data(as_text=True)
+    assert refused.status_code == 400 and 'role="alert"' in page
+    assert "Not in the directory (check the address or employee id): stranger@x.org." in page
+    assert typed in page  # the field keeps what was typed
+    done = post_form(client, "/audits/events", {
+        "kind": "calibration_session", "title": "Q4 calibration", "held_on": "2026-11-20",
+        "attendees": typed.removesuffix(", stranger@x.org")})
+    assert done.status_code == 302
+    page = client.get("/audits/structure").get_data(as_text=True)
+    assert f"2: {came[0].name}, {came[1].name}" in page or \
+        f"2: {came[1].name}, {came[0].name}" in page
+    # No list of every coach: the form's only options are the event kinds.
+    assert page.split("Record an event")[1].count("<option") == 3
 
 
 def test_coverage_admin_and_sponsor(client, auth, clock) -> None:

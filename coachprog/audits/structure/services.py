@@ -3,6 +3,7 @@ events (case clinics, calibration sessions). Services flush; the caller commits.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -127,8 +128,57 @@ def list_events(actor: Any) -> list[SupervisionEvent]:
         SupervisionEvent.held_on.desc(), SupervisionEvent.id.desc())))
 
 
+def attendee_names(events: list[SupervisionEvent]) -> dict[int, str]:
+    """The names of the people who attended these events (one query; former coaches too)."""
+    ids = {pid for event in events for pid in event.attendee_person_ids}
+    rows = db.session.execute(sa.select(Person.id, Person.name).where(
+        Person.id.in_(ids))).all() if ids else []
+    return {pid: name for pid, name in rows}
+
+
+MAX_ATTENDEES = 500
+
+
+def split_attendees(text: str) -> list[str]:
+    """E-mail addresses or employee ids as typed or pasted, each once: commas, semicolons,
+    spaces and new lines separate them; "Name <address>", as mail programs copy an
+    invitation's attendees, gives the address."""
+    found: list[str] = []
+    for entry in re.split(r"[,;\n]+", text or ""):
+        bracketed = re.search(r"<([^<>]+)>", entry)
+        for token in [bracketed.group(1)] if bracketed else entry.split():
+            token = token.strip().strip("\"'")
+            if token and token not in found:
+                found.append(token)
+    return found
+
+
+def resolve_attendees(tokens: list[str]) -> tuple[list[int], list[str]]:
+    """(person ids, tokens matching nobody): a token is an e-mail address (any case) or an
+    employee id of the directory."""
+    if not tokens:
+        return [], []
+    lowered = [t.lower() for t in tokens]
+    rows = db.session.execute(sa.select(Person.id, Person.email, Person.employee_id).where(
+        sa.or_(sa.func.lower(Person.email).in_(lowered), Person.employee_id.in_(tokens)))).all()
+    by_email = {email.lower(): pid for pid, email, _ in rows if email}
+    by_employee_id = {employee_id: pid for pid, _, employee_id in rows if employee_id}
+    ids: list[int] = []
+    unknown: list[str] = []
+    for token in tokens:
+        pid = by_email.get(token.lower()) or by_employee_id.get(token)
+        if pid is None:
+            unknown.append(token)
+        elif pid not in ids:
+            ids.append(pid)
+    return ids, unknown
+
+
 def record_event(actor: Any, *, kind: str, title: str, held_on: date | None,
-                 attendee_person_ids: list[int]) -> SupervisionEvent:
+                 attendees: str = "", attendee_person_ids: list[int] | None = None,
+                 ) -> SupervisionEvent:
+    """Record a case clinic or calibration session: `attendees` as typed on the form
+    (e-mail addresses or employee ids), or `attendee_person_ids` directly."""
     require(actor, "can_manage_audits")
     errors: dict[str, list[str]] = {}
     if kind not in EVENT_KINDS:
@@ -139,14 +189,26 @@ def record_event(actor: Any, *, kind: str, title: str, held_on: date | None,
         errors["title"] = ["At most 200 characters."]
     if held_on is None:
         errors["held_on"] = ["Give the date it was held."]
-    known = set(db.session.scalars(sa.select(Person.id).where(
-        Person.id.in_(attendee_person_ids)))) if attendee_person_ids else set()
-    if set(attendee_person_ids) - known:
-        errors["attendees"] = ["Some attendees are not in the directory."]
+    tokens = split_attendees(attendees)
+    person_ids = list(attendee_person_ids or [])
+    if len(tokens) > MAX_ATTENDEES:
+        errors["attendees"] = [f"At most {MAX_ATTENDEES} attendees per event."]
+    else:
+        found, unknown = resolve_attendees(tokens)
+        person_ids.extend(found)
+        known = set(db.session.scalars(sa.select(Person.id).where(
+            Person.id.in_(person_ids)))) if person_ids else set()
+        if unknown:
+            shown = ", ".join(unknown[:10]) + (f" and {len(unknown) - 10} more"
+                                               if len(unknown) > 10 else "")
+            errors["attendees"] = [f"Not in the directory (check the address or employee "
+                                   f"id): {shown}."]
+        elif set(person_ids) - known:
+            errors["attendees"] = ["Some attendees are not in the directory."]
     if errors or held_on is None:
         raise DomainError("The event was not recorded.", field_errors=errors)
     event = SupervisionEvent(kind=kind, title=title.strip(), held_on=held_on,
-                             attendee_person_ids=sorted(set(attendee_person_ids)),
+                             attendee_person_ids=sorted(set(person_ids)),
                              recorded_by_id=getattr(actor, "id", None))
     db.session.add(event)
     db.session.flush()

@@ -44,7 +44,7 @@ browser-deps:
 	fi
 
 # Pure modules checked strictly: every domain.py at any depth, and the pure modules beside them.
-STRICT_MODULES = $(sort $(shell find coachprog -name domain.py) coachprog/roles.py \
+STRICT_MODULES = $(sort $(shell find coachprog -name domain.py) coachprog/roles.py coachprog/glossary.py \
   coachprog/selection/impact/demographics.py coachprog/recordings/review/sensitive.py \
   coachprog/recordings/transcription/wer.py \
   coachprog/program/levels.py)

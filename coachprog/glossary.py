@@ -5,11 +5,47 @@ Policy ("words everywhere", issue 21): a page never shows `master_coach`, `super
 or `auth.login user #1`; it says "Master coach", "Supervisor review", "Signed in". Codes this
 glossary does not know yet are still shown as words (underscores and dots become spaces), so a
 new status is readable on the day it ships; the table below is where it gets its proper words.
-Pure Python: no Flask, no database."""
+A domain's own enumeration says its words where it declares its codes (`LabelledEnum`).
+Pure Python: no Flask, no database (domain modules import it)."""
 
 from __future__ import annotations
 
+from enum import StrEnum
+from typing import Self, TypeVar
+
 from coachprog.roles import ROLE_LABELS, Role
+
+# --- codes declared with their words ---------------------------------------------------------
+
+
+class LabelledEnum(StrEnum):
+    """`MEMBER = "code", "Label"`: the member is its code (a str, stored and posted as it is)
+    and `.label` the words it is shown in, so a code and its words are written once, together,
+    and no code can be left without words."""
+
+    _value_: str
+    label: str
+
+    # Only the members are made here: once the class exists, `Category("code")` looks a member
+    # up (Enum replaces this `__new__`), which is why `label` may be left out of the signature.
+    def __new__(cls, value: str, label: str | None = None) -> Self:
+        if label is None:
+            raise TypeError(f"{cls.__name__} member {value!r} has no label")
+        member = str.__new__(cls, value)
+        member._value_ = value
+        member.label = label
+        return member
+
+
+E = TypeVar("E", bound=LabelledEnum)
+
+
+def labels(enum: type[E]) -> dict[E, str]:
+    """{member: label}, in the enumeration's order: the table templates and forms read."""
+    return {member: member.label for member in enum}
+
+
+# --- words for codes stored elsewhere ----------------------------------------------------------
 
 # Audit actions: what happened, as a sentence fragment ("Signed in", "Opened the audio").
 ACTIONS: dict[str, str] = {

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, TypeVar
@@ -166,17 +168,45 @@ def page_arg(name: str = "page") -> int:
     return parse_int(request.args.get(name), minimum=1, maximum=9_999_999) or 1
 
 
+def choice_arg(name: str, choices: Collection[str], default: str = "") -> str:
+    """A list's filter argument, one of `choices`; an unknown value (a typo, an old link) is
+    `default`, so the list shows everything rather than an empty page."""
+    value = request.args.get(name, default)
+    return value if value in choices else default
+
+
 def search_arg() -> str:
     """A list's search words (`q`), trimmed to what its search box accepts."""
     return request.args.get("q", "").strip()[:100]
 
 
+def page_window() -> tuple[int, int]:
+    """The page a list is asked for (`page`) and its size (the configuration's)."""
+    return page_arg(), current_app.config["COACHPROG_PAGE_SIZE"]
+
+
 def paged(fetch: Callable[[int, int], tuple[Rows, int]]) -> tuple[Rows, Pagination]:
     """One page of a list: `fetch(page, per_page)` answers its rows and how many there are in
     all; the page comes from the query string, its size from the configuration."""
-    page, per_page = page_arg(), current_app.config["COACHPROG_PAGE_SIZE"]
+    page, per_page = page_window()
     rows, total = fetch(page, per_page)
     return rows, Pagination(page, per_page, total)
+
+
+def csv_download(rows: Iterable[Mapping[str, Any]], columns: Sequence[str],
+                 filename: str) -> Response:
+    """Rows as a CSV attachment, built in memory (`columns` in order, every cell formula-safe),
+    never cached: what a list's export answers."""
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=columns, lineterminator="\n")
+    writer.writeheader()
+    for row in rows:
+        writer.writerow({key: csv_cell(value) for key, value in row.items()})
+    response: Response = current_app.response_class(
+        buffer.getvalue(), mimetype="text/csv", headers={
+            "Content-Disposition": f"attachment; filename={filename}",
+            "Cache-Control": "no-store"})
+    return response
 
 
 def csv_cell(value: Any) -> Any:

@@ -41,6 +41,7 @@ PURE_BESIDE_DOMAIN = (
     "people/data_rights/domain.py",
     "policy/domain.py",
     "roles.py",
+    "glossary.py",
     "safeguarding/escalations/domain.py",
     "safeguarding/incidents/domain.py",
 )

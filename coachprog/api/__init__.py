@@ -38,8 +38,7 @@ PROBLEM_SCHEMA: dict[str, Any] = {
     "required": ["type", "title", "status", "detail"],
 }
 
-bp = APIBlueprint("api", __name__, url_prefix="/api/v1")
-no_store(bp)  # session content, evidence or assessments: never cached
+bp = no_store(APIBlueprint("api", __name__, url_prefix="/api/v1"))
 # Bearer tokens, not cookies, authenticate the API, so cross-site request forgery cannot apply.
 csrf.exempt(bp)
 

@@ -3,14 +3,10 @@ assignment, the scoring page of one assignment, moderation, and the admins' CSV 
 
 from __future__ import annotations
 
-import csv
-import io
 from typing import Any
 
 from flask import (
     Blueprint,
-    Response,
-    current_app,
     flash,
     redirect,
     render_template,
@@ -41,20 +37,19 @@ from coachprog.rubrics.domain import Rubric, percent
 from coachprog.storage import send_stored
 from coachprog.validation import parse_id
 from coachprog.web import (
-    Pagination,
     Refusal,
     apply_domain_error,
     attempt,
     authorize,
     carry_out,
-    csv_cell,
+    choice_arg,
+    csv_download,
     no_store,
-    page_arg,
+    paged,
     rerender_status,
 )
 
-bp = Blueprint("assessments", __name__, url_prefix="/assessments")
-no_store(bp)  # session content, evidence or assessments: never cached
+bp = no_store(Blueprint("assessments", __name__, url_prefix="/assessments"))
 
 
 @bp.app_template_global("rater_label")
@@ -75,15 +70,12 @@ def _percent(value: float) -> str:
 @login_required
 def list_assessments() -> Any:
     authorize("can_list_assessments")
-    status = request.args.get("status", "")
-    params = services.AssessmentQuery(
-        status=status if status in STATUS_FILTERS else "", page=page_arg(),
-        per_page=current_app.config["COACHPROG_PAGE_SIZE"])
-    rows, total = services.list_assessments(current_user, params)
-    items = [_list_item(a) for a in rows]
-    return render_template("assessments/assessment_list.html", items=items, params=params,
-                           statuses=STATUS_FILTERS,
-                           pagination=Pagination(params.page, params.per_page, total))
+    status = choice_arg("status", STATUS_FILTERS)
+    rows, pagination = paged(lambda page, per_page: services.list_assessments(
+        current_user, services.AssessmentQuery(status=status, page=page, per_page=per_page)))
+    return render_template("assessments/assessment_list.html",
+                           items=[_list_item(a) for a in rows], status=status,
+                           statuses=STATUS_FILTERS, pagination=pagination)
 
 
 def _list_item(assessment: Assessment) -> dict[str, Any]:
@@ -384,11 +376,4 @@ def export_assessments() -> Any:
     authorize("can_export_assessments")
     rows = results.export_rows(current_user)
     db.session.commit()  # the export is audited
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=results.EXPORT_COLUMNS, lineterminator="\n")
-    writer.writeheader()
-    for row in rows:
-        writer.writerow({key: csv_cell(value) for key, value in row.items()})
-    return Response(buffer.getvalue(), mimetype="text/csv", headers={
-        "Content-Disposition": "attachment; filename=assessment-results.csv",
-        "Cache-Control": "no-store"})
+    return csv_download(rows, results.EXPORT_COLUMNS, "assessment-results.csv")

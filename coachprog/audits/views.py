@@ -51,8 +51,7 @@ from coachprog.web import (
     rerender_status,
 )
 
-bp = Blueprint("audits", __name__, url_prefix="/audits")
-no_store(bp)  # session content, evidence or assessments: never cached
+bp = no_store(Blueprint("audits", __name__, url_prefix="/audits"))
 
 
 def _render_index(form: DrawForm | None = None, status: int = 200) -> Any:

@@ -34,14 +34,14 @@ from coachprog.errors import DomainError
 from coachprog.extensions import db, limiter
 from coachprog.roles import ROLE_LABELS, Role
 from coachprog.web import (
-    Pagination,
     apply_domain_error,
     authorize,
     carry_out,
     on_rate_limit,
-    page_arg,
+    paged,
     rerender_status,
     safe_next,
+    search_arg,
 )
 
 bp = Blueprint("auth", __name__)
@@ -152,11 +152,11 @@ def revoke_api_token(token_id: int) -> Any:
 @login_required
 def list_users() -> Any:
     authorize("can_view_users")
-    page, per_page = page_arg(), current_app.config["COACHPROG_PAGE_SIZE"]
-    q = request.args.get("q", "").strip()[:100]
-    users, total = services.list_users(current_user, page=page, per_page=per_page, q=q)
+    q = search_arg()
+    users, pagination = paged(lambda page, per_page: services.list_users(
+        current_user, page=page, per_page=per_page, q=q))
     return render_template("auth/users_list.html", users=users, role_labels=ROLE_LABELS, q=q,
-                           pagination=Pagination(page, per_page, total))
+                           pagination=pagination)
 
 
 @bp.route("/admin/users/new", methods=["GET", "POST"])

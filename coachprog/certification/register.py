@@ -11,7 +11,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from enum import StrEnum
 from typing import Any
 
 import sqlalchemy as sa
@@ -23,27 +22,22 @@ from coachprog.certification.levels.services import levels_policy
 from coachprog.certification.models import Certification
 from coachprog.certification.services import today
 from coachprog.extensions import db
+from coachprog.glossary import LabelledEnum, labels
 from coachprog.governance.services import record
 from coachprog.people.models import Person
 
 
-class RegisterState(StrEnum):
+class RegisterState(LabelledEnum):
     """What the register's state filter offers, in the verify page's words plus "due soon"."""
 
-    VALID = "valid"
-    DUE_SOON = "due"
-    LAPSED = "lapsed"
-    REVOKED = "revoked"
-    EXPIRED = "expired"
+    VALID = "valid", "Valid"
+    DUE_SOON = "due", "Valid, recertification due soon"
+    LAPSED = "lapsed", "Lapsed"
+    REVOKED = "revoked", "Revoked"
+    EXPIRED = "expired", "Expired (replaced by a higher level)"
 
 
-STATE_LABELS = {
-    RegisterState.VALID: "Valid",
-    RegisterState.DUE_SOON: "Valid, recertification due soon",
-    RegisterState.LAPSED: "Lapsed",
-    RegisterState.REVOKED: "Revoked",
-    RegisterState.EXPIRED: "Expired (replaced by a higher level)",
-}
+STATE_LABELS = labels(RegisterState)
 
 EXPORT_COLUMNS = ["name", "employee_id", "department", "level", "state", "issued_on",
                   "valid_until", "last_recertified_on"]

@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Callable
 from typing import Any
 
 from flask import (
     Blueprint,
-    Response,
     current_app,
     flash,
     render_template,
@@ -38,15 +35,14 @@ from coachprog.web import (
     Pagination,
     authorize,
     carry_out,
-    csv_cell,
+    csv_download,
     no_store,
     page_arg,
     paged,
     rerender_status,
 )
 
-bp = Blueprint("certification", __name__, url_prefix="/certification")
-no_store(bp)  # session content, evidence or assessments: never cached
+bp = no_store(Blueprint("certification", __name__, url_prefix="/certification"))
 
 
 @bp.record_once
@@ -109,14 +105,7 @@ def register_csv() -> Any:
     rows = register.export_register(current_user, register.parse_filter(request.args))
     db.session.commit()  # the export is audited before a row leaves
     # Built in memory: one row per certification, a few thousand even in a large organisation.
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=register.EXPORT_COLUMNS, lineterminator="\n")
-    writer.writeheader()
-    for row in rows:
-        writer.writerow({key: csv_cell(value) for key, value in row.items()})
-    return Response(buffer.getvalue(), mimetype="text/csv", headers={
-        "Content-Disposition": "attachment; filename=certification-register.csv",
-        "Cache-Control": "no-store"})
+    return csv_download(rows, register.EXPORT_COLUMNS, "certification-register.csv")
 
 
 def _coach_page(person_id: int, *, status: int = 200, failed_id: int | None = None,

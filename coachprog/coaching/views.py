@@ -5,10 +5,12 @@ conflict rule of the assessments domain, when the app registers this blueprint."
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
 
 from coachprog.coaching.engagements import services as engagements
 from coachprog.coaching.evaluations import services as evaluations
@@ -28,21 +30,29 @@ from coachprog.coaching.paperwork import services as paperwork
 from coachprog.errors import DomainError
 from coachprog.extensions import db
 from coachprog.web import (
-    Pagination,
     Refusal,
     apply_domain_error,
     attempt,
     authorize,
     carry_out,
+    choice_arg,
     no_store,
-    page_arg,
+    paged,
     rerender_status,
+    search_arg,
 )
 
-bp = Blueprint("coaching", __name__, url_prefix="/coaching")
-no_store(bp)  # session content, evidence or assessments: never cached
+bp = no_store(Blueprint("coaching", __name__, url_prefix="/coaching"))
 
 EXPIRED = "The form expired; reload the page and try again."
+
+
+def _button(form: FlaskForm, action: Callable[[], Any], back: str, *, success: str,
+            refused: str | None = None) -> Any:
+    """A button form posted from the page `back`, carried out and answered there; one that
+    does not validate has an expired CSRF token (it has no other field)."""
+    done = carry_out(form, action, done=back, refused=refused, success=success)
+    return done if done is not None else _expired(back)
 
 
 def _expired(back: str) -> Any:
@@ -69,12 +79,12 @@ def _hours_filter(value: float | None) -> str:
 @login_required
 def list_coaches() -> Any:
     authorize("can_list_coaches")
-    q = request.args.get("q", "").strip()[:100]
+    q = search_arg()
     # A page of the roster, chosen in SQL: the page stays small and quick whatever the size.
-    page, per_page = page_arg(), current_app.config["COACHPROG_PAGE_SIZE"]
-    shown, total = paperwork.list_coaches_page(current_user, page=page, per_page=per_page, q=q)
+    shown, pagination = paged(lambda page, per_page: paperwork.list_coaches_page(
+        current_user, page=page, per_page=per_page, q=q))
     return render_template("coaching/coach_list.html", coaches=shown, q=q,
-                           pagination=Pagination(page, per_page, total))
+                           pagination=pagination)
 
 
 def _render_paperwork(coach_file: paperwork.CoachFile, coach_form: CoachSignForm | None = None,
@@ -158,11 +168,9 @@ def sign_agreement_as_coach(person_id: int) -> Any:
 @login_required
 def sign_agreement_as_manager(person_id: int) -> Any:
     back = url_for("coaching.view_paperwork", person_id=person_id)
-    done = carry_out(
-        ManagerSignForm(), lambda: paperwork.sign_as_manager(current_user, person_id),
-        done=back, refused=back,
-        success="You signed the time-allocation agreement as the coach's manager.")
-    return done if done is not None else _expired(back)
+    return _button(
+        ManagerSignForm(), lambda: paperwork.sign_as_manager(current_user, person_id), back,
+        refused=back, success="You signed the time-allocation agreement as the coach's manager.")
 
 
 # --- engagements -------------------------------------------------------------------------------
@@ -172,14 +180,11 @@ def sign_agreement_as_manager(person_id: int) -> Any:
 @login_required
 def list_engagements() -> Any:
     authorize("can_list_engagements")
-    status = request.args.get("status", "")
-    params = engagements.EngagementQuery(
-        status=status if status in ENGAGEMENT_STATUSES else "", page=page_arg(),
-        per_page=current_app.config["COACHPROG_PAGE_SIZE"])
-    rows, total = engagements.list_engagements(current_user, params)
-    return render_template("coaching/engagement_list.html", engagements=rows, params=params,
-                           statuses=("", *ENGAGEMENT_STATUSES),
-                           pagination=Pagination(params.page, params.per_page, total))
+    status = choice_arg("status", ENGAGEMENT_STATUSES)
+    rows, pagination = paged(lambda page, per_page: engagements.list_engagements(
+        current_user, engagements.EngagementQuery(status=status, page=page, per_page=per_page)))
+    return render_template("coaching/engagement_list.html", engagements=rows, status=status,
+                           statuses=("", *ENGAGEMENT_STATUSES), pagination=pagination)
 
 
 def _coach_label(summary: paperwork.CoachSummary) -> str:
@@ -238,12 +243,11 @@ def view_engagement(engagement_id: int) -> Any:
 @login_required
 def end_engagement(engagement_id: int) -> Any:
     back = url_for("coaching.view_engagement", engagement_id=engagement_id)
-    done = carry_out(
+    return _button(
         EngagementEndForm(), lambda: engagements.end_engagement(current_user, engagement_id),
-        done=back, refused=back,
+        back, refused=back,
         success="The engagement has ended. It still counts for rater conflicts: a coach never "
         "rates someone they have coached.")
-    return done if done is not None else _expired(back)
 
 
 # --- evaluation relationships ------------------------------------------------------------------
@@ -285,8 +289,7 @@ def _after_recording(recorded: evaluations.EvaluationRecorded, person_id: int) -
 def remove_evaluation(person_id: int, relationship_id: int) -> Any:
     authorize("can_manage_evaluations")
     back = url_for("coaching.person_evaluations", person_id=person_id)
-    done = carry_out(
+    return _button(
         EvaluationRemoveForm(),
-        lambda: evaluations.remove_evaluation(current_user, person_id, relationship_id),
-        done=back, success="The relationship was removed.")
-    return done if done is not None else _expired(back)
+        lambda: evaluations.remove_evaluation(current_user, person_id, relationship_id), back,
+        success="The relationship was removed.")

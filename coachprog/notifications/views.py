@@ -5,13 +5,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, redirect, render_template, request, url_for
+from flask import Blueprint, redirect, render_template, url_for
 from flask_login import current_user, login_required
 
 from coachprog.notifications import services
 from coachprog.notifications.domain import OutboxStatus
 from coachprog.notifications.forms import OutboxResendForm
-from coachprog.web import authorize, carry_out, paged
+from coachprog.web import authorize, carry_out, choice_arg, paged
 
 bp = Blueprint("notifications", __name__, url_prefix="/admin/outbox")
 
@@ -23,11 +23,7 @@ STATUSES = tuple(status.value for status in OutboxStatus)
 def list_outbox() -> Any:
     authorize("can_view_outbox")
     kinds = services.list_outbox_kinds(current_user)
-    # Unknown values (a typo, an old link) show everything rather than an empty page.
-    kind = request.args.get("kind", "")
-    kind = kind if kind in kinds else ""
-    status = request.args.get("status", "")
-    status = status if status in STATUSES else ""
+    kind, status = choice_arg("kind", kinds), choice_arg("status", STATUSES)
     messages, pagination = paged(lambda page, per_page: services.list_outbox(
         current_user, kind=kind, status=status, page=page, per_page=per_page))
     return render_template("notifications/outbox_list.html", messages=messages, kinds=kinds,

@@ -16,7 +16,7 @@ from coachprog.people.domain import CSV_COLUMNS
 from coachprog.people.forms import PeopleImportForm
 from coachprog.people.jobs import PEOPLE_IMPORT, UPLOADS
 from coachprog.storage import delete_on_rollback, store_for
-from coachprog.web import Pagination, authorize, page_arg, search_arg
+from coachprog.web import authorize, paged, search_arg
 
 bp = Blueprint("people", __name__, url_prefix="/people")
 
@@ -28,18 +28,14 @@ ACTIVE_FILTERS = {"active": True, "inactive": False, "all": None}
 def list_people() -> Any:
     authorize("can_view_people")
     status = request.args.get("status", "active")
-    params = services.PeopleQuery(
-        q=search_arg(),
-        department=request.args.get("department", ""),
-        active=ACTIVE_FILTERS.get(status, True),
-        page=page_arg(),
-        per_page=current_app.config["COACHPROG_PAGE_SIZE"],
-    )
-    people, total = services.list_people(current_user, params)
+    q, department = search_arg(), request.args.get("department", "")
+    people, pagination = paged(lambda page, per_page: services.list_people(
+        current_user, services.PeopleQuery(q=q, department=department,
+                                           active=ACTIVE_FILTERS.get(status, True),
+                                           page=page, per_page=per_page)))
     return render_template(
-        "people/people_list.html", people=people, params=params, status=status,
-        departments=services.list_departments(current_user),
-        pagination=Pagination(params.page, params.per_page, total),
+        "people/people_list.html", people=people, q=q, department=department, status=status,
+        departments=services.list_departments(current_user), pagination=pagination,
     )
 
 

@@ -12,22 +12,18 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
-from enum import StrEnum
+
+from coachprog.glossary import LabelledEnum, labels
 
 
-class Category(StrEnum):
-    PERMITTED = "permitted"
-    WITH_CONTROLS = "permitted_with_controls"
-    HUMAN_DECISION = "human_decision_required"
-    PROHIBITED = "prohibited"
+class Category(LabelledEnum):
+    PERMITTED = "permitted", "Permitted"
+    WITH_CONTROLS = "permitted_with_controls", "Permitted with controls"
+    HUMAN_DECISION = "human_decision_required", "A person must decide"
+    PROHIBITED = "prohibited", "Prohibited"
 
 
-CATEGORY_LABELS: dict[Category, str] = {
-    Category.PERMITTED: "Permitted",
-    Category.WITH_CONTROLS: "Permitted with controls",
-    Category.HUMAN_DECISION: "A person must decide",
-    Category.PROHIBITED: "Prohibited",
-}
+CATEGORY_LABELS: dict[Category, str] = labels(Category)
 
 
 @dataclass(frozen=True)
@@ -125,17 +121,13 @@ def needs_acknowledgement(current: PolicyVersions,
 # --- opt-outs -----------------------------------------------------------------------------------
 
 
-class OptOutKind(StrEnum):
-    RECORDING = "recording"
-    ANALYTICS = "analytics"
-    PROGRAM = "program"
+class OptOutKind(LabelledEnum):
+    RECORDING = "recording", "Recording"
+    ANALYTICS = "analytics", "Analytics"
+    PROGRAM = "program", "The program"
 
 
-OPT_OUT_LABELS: dict[OptOutKind, str] = {
-    OptOutKind.RECORDING: "Recording",
-    OptOutKind.ANALYTICS: "Analytics",
-    OptOutKind.PROGRAM: "The program",
-}
+OPT_OUT_LABELS: dict[OptOutKind, str] = labels(OptOutKind)
 
 OPT_OUT_EFFECTS: dict[OptOutKind, str] = {
     OptOutKind.RECORDING: "No new recordings of your sessions, and no new consent to record them.",

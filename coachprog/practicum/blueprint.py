@@ -11,8 +11,7 @@ from flask_wtf import FlaskForm
 from coachprog.errors import DomainError
 from coachprog.web import no_store
 
-bp = Blueprint("practicum", __name__, url_prefix="/practicum")
-no_store(bp)  # session content, evidence or assessments: never cached
+bp = no_store(Blueprint("practicum", __name__, url_prefix="/practicum"))
 
 
 def display_zone() -> str:

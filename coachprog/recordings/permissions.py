@@ -161,6 +161,18 @@ def flag_reviewed_coach_ids(user_id: int) -> sa.Select[int]:
         SupervisorAssignment.supervisor_user_id.in_(lead_users)))
 
 
+def _unbarred_engagement(user: Any, recording: Any, scope: str) -> Any:
+    """The recording's engagement, when nothing bars the user from it and its consent (if
+    any) covers the use `scope` names (`scope_audit`, `scope_supervisor_review`); else None."""
+    engagement = _engagement_of(recording)
+    consent = _consent_of(recording)
+    if _barred(user, engagement, consent):
+        return None
+    if consent is not None and not getattr(consent, scope):
+        return None
+    return engagement
+
+
 def content_relation(user: Any, obj: Any) -> str | None:
     """Why the user may open this session's content — "coach", "supervisor" or "auditor" — or
     None. Managers of either party never may."""
@@ -253,11 +265,7 @@ def can_score_blind_recording(user: Any, recording: Any = None) -> bool:
     scoring page, with the names redacted; never the recording or transcript pages."""
     if recording is None or not hasattr(recording, "session"):
         return False
-    engagement = _engagement_of(recording)
-    consent = _consent_of(recording)
-    if _barred(user, engagement, consent):
-        return False
-    if consent is not None and not consent.scope_audit:
+    if _unbarred_engagement(user, recording, "scope_audit") is None:
         return False
     return bool(blind_scoring_assessment_ids(user, recording))
 
@@ -361,11 +369,8 @@ def is_flag_reviewer(user: Any, recording: Any) -> bool:
     """Whether the user is the session coach's master coach (directly, or over the coach's
     lead coach; see `flag_reviewer_user_ids`), the consent covers supervisor review, and
     nothing bars them (managers of either party, sponsors, the coachee, a withdrawal)."""
-    engagement = _engagement_of(recording)
-    consent = _consent_of(recording)
-    if _barred(user, engagement, consent):
-        return False
-    if consent is not None and not consent.scope_supervisor_review:
+    engagement = _unbarred_engagement(user, recording, "scope_supervisor_review")
+    if engagement is None:
         return False
     return bool(user.id in flag_reviewer_user_ids(engagement.coach_person_id))
 

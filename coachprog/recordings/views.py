@@ -9,7 +9,6 @@ from typing import Any
 
 from flask import (
     Blueprint,
-    current_app,
     flash,
     jsonify,
     redirect,
@@ -38,11 +37,11 @@ from coachprog.web import (
     authorize,
     carry_out,
     no_store,
-    page_arg,
+    page_window,
+    search_arg,
 )
 
-bp = Blueprint("recordings", __name__, url_prefix="/recordings")
-no_store(bp)  # session content, evidence or assessments: never cached
+bp = no_store(Blueprint("recordings", __name__, url_prefix="/recordings"))
 
 # Room for the multipart envelope around the largest allowed recording.
 _ENVELOPE = 1024 * 1024
@@ -181,8 +180,8 @@ def retry_recording(recording_id: int) -> Any:
 
 
 def _render_supervisors(form: SupervisorForm | None = None, status: int = 200) -> Any:
-    page, per_page = page_arg(), current_app.config["COACHPROG_PAGE_SIZE"]
-    q = request.args.get("q", "").strip()[:100]
+    page, per_page = page_window()
+    q = search_arg()
     listing = supervision.list_supervision(current_user, page=page, per_page=per_page, q=q)
     form = form or SupervisorForm(formdata=None)
     form.coach_person_id.choices = [("", "— choose —")] + [

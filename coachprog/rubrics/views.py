@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, flash, render_template, request, url_for
+from flask import Blueprint, flash, render_template, url_for
 from flask_login import current_user, login_required
 
 from coachprog.errors import DomainError
@@ -12,7 +12,7 @@ from coachprog.rubrics import services
 from coachprog.rubrics.domain import Purpose, Rubric
 from coachprog.rubrics.forms import RubricUploadForm
 from coachprog.rubrics.schema import MAX_FILE_BYTES
-from coachprog.web import authorize, carry_out, rerender_status
+from coachprog.web import authorize, carry_out, choice_arg, rerender_status
 
 bp = Blueprint("rubrics", __name__, url_prefix="/rubrics")
 
@@ -23,8 +23,7 @@ PURPOSES = [purpose.value for purpose in Purpose]
 @login_required
 def list_rubrics() -> Any:
     authorize("can_view_rubrics")
-    purpose = request.args.get("purpose", "")
-    purpose = purpose if purpose in PURPOSES else ""
+    purpose = choice_arg("purpose", PURPOSES)
     overviews = services.list_rubrics(current_user, purpose=purpose or None)
     used = services.used_version_ids([o.latest.id for o in overviews])
     sizes = {o.latest.id: _size(o.latest.to_domain()) for o in overviews}

@@ -152,6 +152,20 @@ def seed_calibration(actor: Any, version: RubricVersion, master: User,
                            f"{version.rubric_key}.")
 
 
+def demo_assessment(actor: Any, version: RubricVersion, subject: Person, *, evidence: str,
+                    note: str, title: str, raters: Sequence[User],
+                    blind: bool = False) -> Assessment:
+    """An assessment of `subject` on a new demo evidence item (`evidence` its title, `note` its
+    description; no file), with `raters` assigned in that order."""
+    item = assessment_evidence.create_evidence_item(
+        actor, title=evidence, description=note, subject_employee_id=subject.employee_id)
+    assessment = assessment_services.create_assessment(
+        actor, evidence_item_id=item.id, rubric_version_id=version.id, title=title, blind=blind)
+    for user in raters:
+        assessment_services.assign_rater(actor, assessment, user.id)
+    return assessment
+
+
 def submit_marks(user: User, assessment: Assessment, role: str,
             marks: tuple[dict[str, str], dict[str, str]]) -> None:
     """Submit `user`'s marks as they would on the scoring page."""
@@ -166,17 +180,14 @@ def _seed_live(actor: Any, version: RubricVersion, rater: User, lead: User) -> N
         sa.select(Assessment.id).where(Assessment.title == live.title).limit(1)) is None]
     if not wanted:
         return
-    subjects = _demo_subjects(len(wanted), [rater, lead])
+    subjects = staff_free_of_conflicts(
+        len(wanted), [rater, lead], among=50,
+        shortfall="not enough people free of conflicts to be demo subjects.")
     rubric = version.to_domain()
     for live, subject in zip(wanted, subjects, strict=True):
-        evidence = assessment_evidence.create_evidence_item(
-            actor, title=f"Coaching session recording: {subject.name}",
-            description=DEMO_EVIDENCE_NOTE, subject_employee_id=subject.employee_id)
-        assessment = assessment_services.create_assessment(
-            actor, evidence_item_id=evidence.id, rubric_version_id=version.id,
-            title=live.title, blind=live.blind)
-        for user in (rater, lead):
-            assessment_services.assign_rater(actor, assessment, user.id)
+        assessment = demo_assessment(
+            actor, version, subject, evidence=f"Coaching session recording: {subject.name}",
+            note=DEMO_EVIDENCE_NOTE, title=live.title, raters=(rater, lead), blind=live.blind)
         for user, marks in ((rater, live.rater), (lead, live.lead)):
             if marks is not None:
                 profile, nudge = marks
@@ -185,22 +196,26 @@ def _seed_live(actor: Any, version: RubricVersion, rater: User, lead: User) -> N
             raise DemoMismatch(f"{live.title} ended {assessment.status}, not {live.status.value}.")
 
 
-def _demo_subjects(count: int, raters: Sequence[User]) -> list[Person]:
-    """Active staff (not demo account holders) none of the raters has a conflict with, in
-    employee-id order so every machine picks the same people."""
+def staff_free_of_conflicts(count: int, users: Sequence[User], *, among: int,
+                            shortfall: str, from_the_end: bool = False) -> list[Person]:
+    """`count` active staff (not demo account holders) none of `users` has a conflict with
+    (neither is in the other's reporting line, no coaching relationship), taken from the
+    first `among` in employee-id order (or from the end) so every machine picks the same
+    people; `shortfall` says what was wanted when there are too few."""
     account_ids = {employee_id for _, _, employee_id in DEMO_ACCOUNTS if employee_id}
+    order = Person.employee_id.desc() if from_the_end else Person.employee_id
     candidates = db.session.scalars(
         sa.select(Person).where(Person.active.is_(True), Person.employee_id.like("E2%"),
                                 Person.employee_id.not_in(account_ids))
-        .order_by(Person.employee_id).limit(50))
+        .order_by(order).limit(among))
     chosen: list[Person] = []
     for person in candidates:
-        if not any(find_conflicts(assessment_conflicts.relationship_facts(rater, person.id))
-                   for rater in raters):
+        if not any(find_conflicts(assessment_conflicts.relationship_facts(user, person.id))
+                   for user in users):
             chosen.append(person)
             if len(chosen) == count:
                 return chosen
-    raise DemoMismatch("not enough people free of conflicts to be demo subjects.")
+    raise DemoMismatch(shortfall)
 
 
 # --- a selection sprint ---------------------------------------------------------------------

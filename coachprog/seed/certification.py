@@ -14,7 +14,6 @@ from typing import Any
 import click
 import sqlalchemy as sa
 
-from coachprog.assessments import evidence as assessment_evidence
 from coachprog.assessments import moderation as assessment_moderation
 from coachprog.assessments import services as assessments
 from coachprog.auth import services as auth_services
@@ -27,6 +26,7 @@ from coachprog.extensions import db
 from coachprog.people.models import Person
 from coachprog.practicum.ledger import services as practicum
 from coachprog.practicum.supervision import gates
+from coachprog.seed.assessments import demo_assessment
 from coachprog.seed.marks import SOLID, STRONG, WEAK, DemoMismatch
 from coachprog.selection.candidates.services import latest_rubric_version
 
@@ -110,17 +110,12 @@ def _reviewed(actor: Any, person_id: int, rubric_key: str, raters: list[Any],
     if version is None or person is None:
         raise DemoMismatch(f"no {rubric_key} rubric is loaded.")
     what = "Session recording" if rubric_key == "session-review" else "Capstone brief"
-    evidence = assessment_evidence.create_evidence_item(
-        actor, title=f"{what}: {person.name} (practicum)",
-        description="Demo evidence for a certified coach (no file).",
-        subject_employee_id=person.employee_id)
-    assessment = assessments.create_assessment(
-        actor, evidence_item_id=evidence.id, rubric_version_id=version.id,
-        title=f"Demo {rubric_key} of {person.name}", blind=False)
+    assessment = demo_assessment(
+        actor, version, person, evidence=f"{what}: {person.name} (practicum)",
+        note="Demo evidence for a certified coach (no file).",
+        title=f"Demo {rubric_key} of {person.name}", raters=raters)
     rubric = version.to_domain()
     profiles = (STRONG, WEAK) if moderator is not None else (SOLID, SOLID)
-    for user in raters:
-        assessments.assign_rater(actor, assessment, user.id)
     for user, profile in zip(raters, profiles, strict=True):
         assignment = next(a for a in assessment.assignments if a.rater_id == user.id)
         values, notes = profile.marks(rubric)

@@ -15,7 +15,6 @@ from typing import Any
 import click
 import sqlalchemy as sa
 
-from coachprog.assessments import evidence as assessment_evidence
 from coachprog.assessments import services as assessments
 from coachprog.assessments.models import Assessment
 from coachprog.auth import services as auth_services
@@ -28,6 +27,7 @@ from coachprog.people.models import Person
 from coachprog.practicum.ledger import services
 from coachprog.practicum.supervision import services as supervision
 from coachprog.rubrics.models import RubricVersion
+from coachprog.seed.assessments import demo_assessment
 from coachprog.seed.marks import STRONG
 from coachprog.seed.people import RATER_EMAIL
 
@@ -122,15 +122,11 @@ def _seed_supervision(actor: Any, person_id: int, lead: Any) -> bool:
     try:
         with db.session.begin_nested():
             for title, hours_ago, held in DEMO_REVIEWS:
-                evidence = assessment_evidence.create_evidence_item(
-                    actor, title=f"Practicum session recording: {person.name}",
-                    description="A made-up practicum session for the demo (no recording).",
-                    subject_employee_id=person.employee_id)
-                review = assessments.create_assessment(
-                    actor, evidence_item_id=evidence.id, rubric_version_id=version.id,
-                    title=title, blind=False)
-                for user in (rater, lead):
-                    assessments.assign_rater(actor, review, user.id)
+                review = demo_assessment(
+                    actor, version, person,
+                    evidence=f"Practicum session recording: {person.name}",
+                    note="A made-up practicum session for the demo (no recording).",
+                    title=title, raters=(rater, lead))
                 for assignment in list(review.assignments):
                     user = rater if assignment.rater_id == rater.id else lead
                     assessments.save_marks(user, assignment, values, notes, submit=True)

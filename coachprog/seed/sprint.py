@@ -9,16 +9,15 @@ from typing import Any
 import click
 import sqlalchemy as sa
 
-from coachprog.assessments import conflicts as assessment_conflicts
 from coachprog.assessments import services as assessment_services
-from coachprog.assessments.domain import AssessmentStatus, find_conflicts
+from coachprog.assessments.domain import AssessmentStatus
 from coachprog.assessments.models import Assessment
 from coachprog.auth import services as auth_services
 from coachprog.auth.models import User
 from coachprog.errors import DomainError, NotFound, NotPermitted
 from coachprog.extensions import db
 from coachprog.people.models import Person
-from coachprog.seed.assessments import submit_marks
+from coachprog.seed.assessments import staff_free_of_conflicts, submit_marks
 from coachprog.seed.marks import SOLID, STRONG, DemoMismatch, MarkProfile
 from coachprog.seed.people import DEMO_ACCOUNTS, LEAD_EMAIL, MASTER_EMAIL, RATER_EMAIL
 from coachprog.selection.candidates import services as candidate_services
@@ -75,7 +74,10 @@ def seed_demo_sprint(actor: Any) -> bool:
                 if user is not None:
                     panel_services.seat_panel_member(actor, sprint, seat, user.id)
                     panel.append(user)
-            people = _sprint_people(6, [*panel, *raters])
+            # From the end of the staff list: the demo assessments take theirs from the start.
+            people = staff_free_of_conflicts(
+                6, [*panel, *raters], among=80, from_the_end=True,
+                shortfall="not enough staff free of conflicts with the panel to be candidates.")
             entries = [entry_services.apply(actor, sprint, text=DEMO_APPLICATION, on_behalf_of=p)
                        for p in people]
             for candidate in (entries[0], entries[1], entries[5]):
@@ -123,24 +125,6 @@ def _stage_assessment(actor: Any, candidate: Any, purpose: str, raters: Sequence
             raise DemoMismatch(f"the demo {purpose} of {candidate.person.name} did not close "
                                f"with a pass.")
     return assessment
-
-
-def _sprint_people(count: int, panel: Sequence[User]) -> list[Person]:
-    """Active staff without a demo account whom no panel member or rater is conflicted with
-    (neither is in the other's reporting line, no coaching relationship)."""
-    account_ids = {employee_id for _, _, employee_id in DEMO_ACCOUNTS if employee_id}
-    chosen: list[Person] = []
-    for person in db.session.scalars(
-            sa.select(Person).where(Person.active.is_(True), Person.employee_id.like("E2%"),
-                                    Person.employee_id.not_in(account_ids))
-            # From the end of the staff list: the demo assessments take theirs from the start.
-            .order_by(Person.employee_id.desc()).limit(80)):
-        if not any(find_conflicts(assessment_conflicts.relationship_facts(user, person.id))
-                   for user in panel):
-            chosen.append(person)
-            if len(chosen) == count:
-                return chosen
-    raise DemoMismatch("not enough staff free of conflicts with the panel to be candidates.")
 
 
 def _report_of(manager: User | None) -> Person | None:

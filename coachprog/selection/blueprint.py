@@ -25,8 +25,7 @@ from coachprog.selection.practice import views as practice_views
 from coachprog.selection.sprints import views as sprint_views
 from coachprog.web import no_store
 
-bp = Blueprint("selection", __name__, url_prefix="/sprints")
-no_store(bp)  # session content, evidence or assessments: never cached
+bp = no_store(Blueprint("selection", __name__, url_prefix="/sprints"))
 
 SELF_REPORT_ENDPOINT = "selection_impact.self_report"
 

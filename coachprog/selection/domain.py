@@ -29,6 +29,7 @@ from datetime import date, datetime, timedelta
 from enum import StrEnum
 
 from coachprog.assessments.domain import AssessmentStatus
+from coachprog.glossary import LabelledEnum, labels
 
 
 class SprintStage(StrEnum):
@@ -164,29 +165,21 @@ def late_stages(calendar: Sequence[StageWindow], today: date,
             if today > w.end and not completed.get(w.stage, False)]
 
 
-class CandidateStage(StrEnum):
-    NOMINATED = "nominated"  # nominated and invited; not a candidate until they accept
-    APPLIED = "applied"  # a candidate: open application, or an accepted nomination
-    INTERVIEW = "interview"
-    SIMULATIONS = "simulations"
-    SUPERVISED_PRACTICE = "supervised_practice"
-    PANEL = "panel"
-    APPOINTED = "appointed"
-    REJECTED = "rejected"
-    WITHDRAWN = "withdrawn"
+class CandidateStage(LabelledEnum):
+    # nominated and invited; not a candidate until they accept
+    NOMINATED = "nominated", "Nominated (invited)"
+    # a candidate: open application, or an accepted nomination
+    APPLIED = "applied", "Applied"
+    INTERVIEW = "interview", "Interview"
+    SIMULATIONS = "simulations", "Simulations"
+    SUPERVISED_PRACTICE = "supervised_practice", "Supervised practice"
+    PANEL = "panel", "Calibration panel"
+    APPOINTED = "appointed", "Appointed"
+    REJECTED = "rejected", "Rejected"
+    WITHDRAWN = "withdrawn", "Withdrawn"
 
 
-STAGE_LABELS: Mapping[CandidateStage, str] = {
-    CandidateStage.NOMINATED: "Nominated (invited)",
-    CandidateStage.APPLIED: "Applied",
-    CandidateStage.INTERVIEW: "Interview",
-    CandidateStage.SIMULATIONS: "Simulations",
-    CandidateStage.SUPERVISED_PRACTICE: "Supervised practice",
-    CandidateStage.PANEL: "Calibration panel",
-    CandidateStage.APPOINTED: "Appointed",
-    CandidateStage.REJECTED: "Rejected",
-    CandidateStage.WITHDRAWN: "Withdrawn",
-}
+STAGE_LABELS: Mapping[CandidateStage, str] = labels(CandidateStage)
 
 
 # The forward path, in order: each stage's only forward move is to the next one.

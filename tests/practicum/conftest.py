@@ -1,4 +1,5 @@
-"""Fixtures of the ledger tests: the injectable clock fixed at builders.NOW."""
+"""Fixtures of the practicum tests: the injectable clock, fixed at builders.NOW unless a
+folder's `clock_start` says otherwise."""
 
 from __future__ import annotations
 
@@ -20,8 +21,14 @@ class Clock:
 
 
 @pytest.fixture
-def clock() -> Iterator[Clock]:
-    current = Clock(NOW)
+def clock_start() -> datetime:
+    """Where the clock stands when a test starts; a folder's conftest may move it."""
+    return NOW
+
+
+@pytest.fixture
+def clock(clock_start: datetime) -> Iterator[Clock]:
+    current = Clock(clock_start)
     set_clock(current)
     yield current
     set_clock(None)

@@ -1,3 +1,8 @@
-"""Fixtures of the recordings tests (defined in recording_builders)."""
+"""Fixtures of the recordings tests (defined in recording_builders, where other folders' tests
+import them from)."""
 
-from tests.recordings.recording_builders import recordings_dir  # noqa: F401
+from tests.recordings.recording_builders import (  # noqa: F401
+    failing_transcriber,
+    fake_transcriber,
+    recordings_dir,
+)

@@ -6,8 +6,6 @@ withdraws, through the service a request uses, after the first chunk: determinis
 the worker waits at that point until the withdrawal has committed.
 """
 
-# Fixtures come from recording_builders by import, which test parameters then name.
-# ruff: noqa: F811
 from __future__ import annotations
 
 import contextvars
@@ -34,10 +32,8 @@ from coachprog.recordings.transcription import jobs as recording_jobs
 from coachprog.recordings.transcription.engine import RawSegment
 from coachprog.roles import Role
 from tests.factories import UserFactory
-from tests.recordings.recording_builders import (  # noqa: F401 - fixtures
+from tests.recordings.recording_builders import (
     JFK,
-    fake_transcriber,
-    recordings_dir,
     sample,
     session,
     stored_recording,

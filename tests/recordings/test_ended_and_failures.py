@@ -2,8 +2,6 @@
 the service, the page and the API; a failing engine's error never shows a server path or a
 traceback on the recording page or the API (the full detail goes to the log)."""
 
-# Fixtures come from recording_builders by import, which test parameters then name.
-# ruff: noqa: F811
 from __future__ import annotations
 
 import logging
@@ -26,10 +24,9 @@ from coachprog.recordings.transcription import jobs as recording_jobs
 from coachprog.recordings.transcription.audio import InvalidAudio
 from coachprog.recordings.transcription.engine import ModelUnavailable
 from tests.conftest import csrf_token, wait_for_job
-from tests.recordings.recording_builders import (  # noqa: F401 - fixtures
+from tests.recordings.recording_builders import (
     JFK,
     FakeTranscriber,
-    recordings_dir,
     sample,
     session,
     world,

@@ -8,8 +8,6 @@ against the test database. The first one's transcriber parks on its second chunk
 there; the second one's finishes.
 """
 
-# Fixtures come from recording_builders by import, which test parameters then name.
-# ruff: noqa: F811
 from __future__ import annotations
 
 import os
@@ -28,9 +26,8 @@ from coachprog.extensions import db
 from coachprog.governance.models import AuditEntry
 from coachprog.jobs.models import Job
 from coachprog.recordings.models import Recording
-from tests.recordings.recording_builders import (  # noqa: F401 - fixtures
+from tests.recordings.recording_builders import (
     JFK,
-    recordings_dir,
     sample,
     session,
     stored_recording,

@@ -7,8 +7,6 @@ The killed worker is a real child process running the real job handler on the sa
 chunk, after a progress report.
 """
 
-# Fixtures come from recording_builders by import, which test parameters then name.
-# ruff: noqa: F811
 from __future__ import annotations
 
 import os
@@ -28,10 +26,8 @@ from coachprog.extensions import db
 from coachprog.jobs.models import Job
 from coachprog.jobs.queue import requeue_stale_jobs, run_job
 from coachprog.recordings.models import Recording
-from tests.recordings.recording_builders import (  # noqa: F401 - fixtures
+from tests.recordings.recording_builders import (
     JFK,
-    fake_transcriber,
-    recordings_dir,
     sample,
     session,
     stored_recording,

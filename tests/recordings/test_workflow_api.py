@@ -1,8 +1,6 @@
 """/api/v1/recordings: upload with a consent reference, status, transcript — same rules as
 the pages, problem+json refusals, every transcript read audited."""
 
-# Fixtures come from recording_builders by import, which test parameters then name.
-# ruff: noqa: F811
 from __future__ import annotations
 
 from pathlib import Path
@@ -20,11 +18,9 @@ from coachprog.recordings.models import CoachingSession, Recording
 from coachprog.roles import Role
 from tests.conftest import wait_for_job
 from tests.factories import UserFactory
-from tests.recordings.recording_builders import (  # noqa: F401 - fixtures
+from tests.recordings.recording_builders import (
     JFK,
     consent,
-    fake_transcriber,
-    recordings_dir,
     sample,
     session,
     stored_recording,

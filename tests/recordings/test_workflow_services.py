@@ -2,8 +2,6 @@
 nothing half-stored, the job queued in the same transaction, the transcription job (with a
 fake transcriber behind the real pipeline), failure and retry, idempotent re-runs."""
 
-# Fixtures come from recording_builders by import, which test parameters then name.
-# ruff: noqa: F811
 from __future__ import annotations
 
 import io
@@ -26,13 +24,10 @@ from coachprog.recordings.models import CoachingSession, Recording, Transcript, 
 from coachprog.roles import Role
 from tests.conftest import wait_for_job
 from tests.factories import PersonFactory, UserFactory
-from tests.recordings.recording_builders import (  # noqa: F401 - fixtures
+from tests.recordings.recording_builders import (
     JFK,
     WAV,
     consent,
-    failing_transcriber,
-    fake_transcriber,
-    recordings_dir,
     sample,
     session,
     stored_recording,

@@ -2,8 +2,6 @@
 form and its consent explanation, recording page with progress/error/retry, the JSON status,
 the audio stream with HTTP Range, the supervisor page — and who may open what."""
 
-# Fixtures come from recording_builders by import, which test parameters then name.
-# ruff: noqa: F811
 from __future__ import annotations
 
 import re
@@ -20,11 +18,8 @@ from coachprog.recordings.models import CoachingSession, Recording
 from coachprog.roles import Role
 from tests.conftest import csrf_token, post_form, wait_for_job
 from tests.factories import UserFactory
-from tests.recordings.recording_builders import (  # noqa: F401 - fixtures
+from tests.recordings.recording_builders import (
     JFK,
-    failing_transcriber,
-    fake_transcriber,
-    recordings_dir,
     sample,
     session,
     stored_recording,

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
 import sqlalchemy as sa
 
 from coachprog.assessments import conflicts as assessment_conflicts
@@ -21,18 +20,7 @@ from coachprog.governance.models import AuditEntry
 from coachprog.rubrics.models import RubricVersion
 from coachprog.seed.assessments import CALIBRATED_RUBRICS, DEMO_EXERCISE_TITLE, DEMO_LIVE
 from coachprog.seed.people import DEMO_ACCOUNTS
-
-PASSWORD = "demo password for tests"
-SMALL = ["seed", "--people", "60"]
-
-
-@pytest.fixture(autouse=True)
-def _demo_password(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("COACHPROG_DEMO_PASSWORD", PASSWORD)
-
-
-def _user(email: str) -> User:
-    return db.session.scalar(sa.select(User).where(User.email == email))
+from tests.seed.conftest import PASSWORD, SMALL, demo_user
 
 
 def _live(title: str) -> Assessment:
@@ -50,7 +38,7 @@ def test_seed_calibrates_rater_and_lead_in_a_closed_exercise(runner) -> None:
     result = runner.invoke(args=SMALL)
     assert result.exit_code == 0, result.output
     assert "not seeded" not in result.output
-    rater, lead = _user("rater@demo.example"), _user("lead@demo.example")
+    rater, lead = demo_user("rater@demo.example"), demo_user("lead@demo.example")
     assert is_calibrated(rater.id, "session-review")
     assert is_calibrated(lead.id, "session-review")
     exercise = db.session.scalar(sa.select(CalibrationExercise).where(
@@ -65,7 +53,7 @@ def test_seed_calibrates_rater_and_lead_in_a_closed_exercise(runner) -> None:
 
 def test_seed_leaves_live_assessments_open_closed_and_in_moderation(runner) -> None:
     assert runner.invoke(args=SMALL).exit_code == 0
-    rater, lead = _user("rater@demo.example"), _user("lead@demo.example")
+    rater, lead = demo_user("rater@demo.example"), demo_user("lead@demo.example")
     statuses = {live.title: _live(live.title).status for live in DEMO_LIVE}
     assert sorted(statuses.values()) == ["closed", "moderation", "open"]
     assert any(_live(live.title).blind for live in DEMO_LIVE)
@@ -77,7 +65,7 @@ def test_seed_leaves_live_assessments_open_closed_and_in_moderation(runner) -> N
             (rater.id, "rater"), (lead.id, "rater")}
         subject = assessment.evidence.subject
         assert subject is not None and subject.id not in account_people
-        for user in (rater, lead, _user("master@demo.example")):
+        for user in (rater, lead, demo_user("master@demo.example")):
             facts = assessment_conflicts.relationship_facts(user, subject.id)
             assert find_conflicts(facts) == []
     open_one = next(_live(x.title) for x in DEMO_LIVE if x.status.value == "open")
@@ -109,7 +97,7 @@ def test_seed_uses_rubrics_already_loaded(runner) -> None:
     versions = db.session.scalar(sa.select(sa.func.count(RubricVersion.id)))
     assert runner.invoke(args=SMALL).exit_code == 0
     assert db.session.scalar(sa.select(sa.func.count(RubricVersion.id))) == versions
-    assert is_calibrated(_user("rater@demo.example").id, "session-review")
+    assert is_calibrated(demo_user("rater@demo.example").id, "session-review")
 
 
 def test_seeded_rater_sees_the_open_blind_assignment(runner, auth, client) -> None:
@@ -130,7 +118,7 @@ def test_seeded_master_can_settle_the_moderation(runner, auth, client) -> None:
     pending = next(_live(x.title) for x in DEMO_LIVE if x.status.value == "moderation")
     assert auth.login("master@demo.example", PASSWORD).status_code == 302
     assert client.get(f"/assessments/{pending.id}/moderation").status_code == 200
-    master = _user("master@demo.example")
+    master = demo_user("master@demo.example")
     values = {m.behaviour_id: str(m.value) for a in pending.assignments
               if a.rater.email == "rater@demo.example" for m in a.marks}
     assessment_moderation.settle_moderation(master, pending, values, {}, "Agreed in the demo.")
@@ -143,7 +131,7 @@ def test_seed_explains_and_skips_when_no_session_review_rubric(runner, app, tmp_
     result = runner.invoke(args=SMALL)
     assert result.exit_code == 0, result.output
     assert "Demo assessments not seeded" in result.output
-    assert _user("rater@demo.example") is not None  # people and accounts are still seeded
+    assert demo_user("rater@demo.example") is not None  # people and accounts are still seeded
     assert db.session.scalar(sa.select(sa.func.count(Assessment.id))) == 0
 
 
@@ -154,7 +142,7 @@ def test_seed_rolls_back_only_the_assessments_when_a_service_refuses(runner, app
     monkeypatch.setitem(app.config, "COACHPROG_RUBRICS_DIR", tmp_path)
     assert runner.invoke(args=SMALL).exit_code == 0
     # Someone took the rater role from rater@ before the seed learnt about assessments.
-    auth_services.revoke_role(SystemActor("test"), _user("rater@demo.example"), "rater")
+    auth_services.revoke_role(SystemActor("test"), demo_user("rater@demo.example"), "rater")
     db.session.commit()
     monkeypatch.undo()
     monkeypatch.setenv("COACHPROG_DEMO_PASSWORD", PASSWORD)
@@ -176,7 +164,7 @@ def test_seed_rolls_back_only_the_assessments_when_a_service_refuses(runner, app
 def test_demo_accounts_keep_their_roles_apart_from_the_rater_grant(runner) -> None:
     assert runner.invoke(args=SMALL).exit_code == 0
     for email, role, _ in DEMO_ACCOUNTS:
-        roles = _user(email).roles
+        roles = demo_user(email).roles
         assert role.value in roles
         extra = roles - {role.value}
         assert extra <= {"rater"}, (email, extra)

@@ -3,13 +3,11 @@ an auditor; rater@ sees the assigned audits blind; a second run changes nothing.
 
 from __future__ import annotations
 
-import pytest
 import sqlalchemy as sa
 
 from coachprog.audits.fidelity.models import FidelityDriftFlag, FidelitySignal
 from coachprog.audits.models import Audit, AuditSample
 from coachprog.audits.sampling.assignment import auditor_refusal
-from coachprog.auth.models import User
 from coachprog.calibration.models import CalibrationExercise, RaterCalibration
 from coachprog.calibration.services import is_calibrated
 from coachprog.coaching.models import Engagement
@@ -18,18 +16,7 @@ from coachprog.governance.models import AuditEntry
 from coachprog.recordings.models import CoachingSession, Recording, Transcript
 from coachprog.seed.audits import AUDIT_EXERCISE_TITLE
 from coachprog.seed.fidelity import DEMO_GOALS
-
-PASSWORD = "demo password for tests"
-SMALL = ["seed", "--people", "60"]
-
-
-@pytest.fixture(autouse=True)
-def _demo_password(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("COACHPROG_DEMO_PASSWORD", PASSWORD)
-
-
-def _user(email: str) -> User:
-    return db.session.scalar(sa.select(User).where(User.email == email))
+from tests.seed.conftest import PASSWORD, SMALL, demo_user
 
 
 def _counts() -> dict[str, int]:
@@ -48,7 +35,7 @@ def test_seed_calibrates_rater_for_audits_and_the_draw_assigns_them(runner) -> N
     result = runner.invoke(args=SMALL)
     assert result.exit_code == 0, result.output
     assert "not seeded" not in result.output
-    rater, master = _user("rater@demo.example"), _user("master@demo.example")
+    rater, master = demo_user("rater@demo.example"), demo_user("master@demo.example")
     assert is_calibrated(rater.id, "audit")
     exercise = db.session.scalar(sa.select(CalibrationExercise).where(
         CalibrationExercise.title == AUDIT_EXERCISE_TITLE))

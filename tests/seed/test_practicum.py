@@ -4,29 +4,16 @@ a second run adds nothing."""
 
 from __future__ import annotations
 
-import pytest
 import sqlalchemy as sa
 
 from coachprog.assessments.models import Assessment
-from coachprog.auth.models import User
 from coachprog.extensions import db
 from coachprog.practicum.ledger.models import LedgerEntry
 from coachprog.practicum.supervision import gates, services
 from coachprog.practicum.supervision.domain import SlaState
 from coachprog.practicum.supervision.models import GateDecision, OneOnOne, SessionFeedback
 from coachprog.seed import practicum as seed
-
-PASSWORD = "demo password for tests"
-SMALL = ["seed", "--people", "60"]
-
-
-@pytest.fixture(autouse=True)
-def _demo_password(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("COACHPROG_DEMO_PASSWORD", PASSWORD)
-
-
-def _user(email: str) -> User:
-    return db.session.scalar(sa.select(User).where(User.email == email))
+from tests.seed.conftest import SMALL, demo_user
 
 
 def _counts() -> dict[str, int]:
@@ -38,7 +25,7 @@ def test_seed_fills_the_queue_and_a_partly_met_gate(app, runner) -> None:
     result = runner.invoke(args=SMALL)
     assert result.exit_code == 0, result.output
     assert "Demo supervision not seeded" not in result.output
-    lead, coach = _user(seed.SUPERVISOR_EMAIL), _user(seed.TRAINEE_EMAIL)
+    lead, coach = demo_user(seed.SUPERVISOR_EMAIL), demo_user(seed.TRAINEE_EMAIL)
     with app.test_request_context():
         queue = services.queue(lead)
         gate = gates.gate_page(lead, coach.person_id, "midpoint")

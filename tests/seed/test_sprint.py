@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import pytest
 import sqlalchemy as sa
 
 from coachprog.auth import services as auth_services
@@ -13,10 +12,6 @@ from coachprog.selection.models import Candidate, Sprint
 
 SMALL = ["seed", "--people", "120"]
 
-
-@pytest.fixture(autouse=True)
-def _demo_password(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("COACHPROG_DEMO_PASSWORD", "demo password for tests")
 
 
 def test_seed_opens_a_demo_sprint_once(runner) -> None:

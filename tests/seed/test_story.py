@@ -34,10 +34,6 @@ from coachprog.selection.panel import services as panel_services
 SEED = ["seed", "--people", "120"]
 
 
-@pytest.fixture(autouse=True)
-def _demo_password(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("COACHPROG_DEMO_PASSWORD", "demo password for tests")
-
 
 @pytest.fixture
 def seeded(runner) -> None:

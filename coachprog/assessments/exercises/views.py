@@ -14,8 +14,7 @@ from coachprog.authority import can
 from coachprog.calibration import services as calibration_services
 from coachprog.web import authorize, carry_out, no_store, rerender_status
 
-bp = Blueprint("calibration", __name__, url_prefix="/calibration")
-no_store(bp)  # session content, evidence or assessments: never cached
+bp = no_store(Blueprint("calibration", __name__, url_prefix="/calibration"))
 
 
 def scoring_url(assignment_id: int) -> str:

@@ -17,8 +17,7 @@ from coachprog.db import get_or_404
 from coachprog.extensions import db
 from coachprog.web import authorize, carry_out, no_store, rerender_status
 
-bp = Blueprint("fidelity", __name__, url_prefix="/fidelity")
-no_store(bp)  # session content, evidence or assessments: never cached
+bp = no_store(Blueprint("fidelity", __name__, url_prefix="/fidelity"))
 
 
 class ResolveFlagForm(FlaskForm):

@@ -133,7 +133,7 @@ def attendee_names(events: list[SupervisionEvent]) -> dict[int, str]:
     ids = {pid for event in events for pid in event.attendee_person_ids}
     rows = db.session.execute(sa.select(Person.id, Person.name).where(
         Person.id.in_(ids))).all() if ids else []
-    return {pid: name for pid, name in rows}
+    return dict(rows)
 
 
 MAX_ATTENDEES = 500

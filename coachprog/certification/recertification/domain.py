@@ -28,7 +28,6 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from enum import StrEnum
 
 from coachprog.certification.domain import (
     DEFAULT_CYCLE_MONTHS,
@@ -37,6 +36,7 @@ from coachprog.certification.domain import (
     days_left,
     renewed_due_date,
 )
+from coachprog.glossary import LabelledEnum, labels
 
 DEFAULT_DEVELOPMENT_HOURS = 10.0
 MIN_BRIEF_CHARS = 300
@@ -51,27 +51,26 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 RECERTIFIABLE = frozenset({CertStatus.ACTIVE.value, CertStatus.LAPSED.value})
 
 
-class Stage(StrEnum):
+class Stage(LabelledEnum):
     """Where a coach's recertification stands (the page's headline)."""
 
-    NOT_YET_OPEN = "not_yet_open"  # before the window
-    GATHERING = "gathering"  # window open, evidence incomplete
-    READY_FOR_REVIEW = "ready_for_review"  # evidence complete, no review yet
-    REVIEW_IN_PROGRESS = "review_in_progress"  # rubric assessment open
-    REVIEW_NOT_PASSED = "review_not_passed"  # scored, did not pass: withdraw and start again
-    AWAITING_APPROVAL = "awaiting_approval"  # scored and passed: two approvals to go
-    NOT_RECERTIFIABLE = "not_recertifiable"  # revoked or superseded
+    # before the window
+    NOT_YET_OPEN = "not_yet_open", "Not open yet"
+    # window open, evidence incomplete
+    GATHERING = "gathering", "Gathering evidence"
+    # evidence complete, no review yet
+    READY_FOR_REVIEW = "ready_for_review", "Evidence complete: ready for the review"
+    # rubric assessment open
+    REVIEW_IN_PROGRESS = "review_in_progress", "Evidence review being scored"
+    # scored, did not pass: withdraw and start again
+    REVIEW_NOT_PASSED = "review_not_passed", "Evidence review did not pass"
+    # scored and passed: two approvals to go
+    AWAITING_APPROVAL = "awaiting_approval", "Awaiting two approvals"
+    # revoked or superseded
+    NOT_RECERTIFIABLE = "not_recertifiable", "Cannot be recertified"
 
 
-STAGE_LABELS: dict[Stage, str] = {
-    Stage.NOT_YET_OPEN: "Not open yet",
-    Stage.GATHERING: "Gathering evidence",
-    Stage.READY_FOR_REVIEW: "Evidence complete: ready for the review",
-    Stage.REVIEW_IN_PROGRESS: "Evidence review being scored",
-    Stage.REVIEW_NOT_PASSED: "Evidence review did not pass",
-    Stage.AWAITING_APPROVAL: "Awaiting two approvals",
-    Stage.NOT_RECERTIFIABLE: "Cannot be recertified",
-}
+STAGE_LABELS: dict[Stage, str] = labels(Stage)
 
 
 # --- the cycle window ------------------------------------------------------------------------

@@ -400,18 +400,7 @@ def list_coaches(actor: Any) -> list[CoachSummary]:
     latest: dict[int, Candidate] = {}
     for candidate in appointments:
         latest.setdefault(candidate.person_id, candidate)
-    ids = list(latest)
-    rows = {row.coach_person_id: row for row in db.session.scalars(
-        sa.select(CoachPaperwork).where(CoachPaperwork.coach_person_id.in_(ids)))} if ids else {}
-    bookings = bookings_of(ids)
-    summaries = []
-    for person_id, candidate in latest.items():
-        row = rows.get(person_id)
-        count, booked = bookings.get(person_id, (0, 0.0))
-        summaries.append(CoachSummary(
-            coach=candidate.person, appointment=candidate, paperwork=row,
-            missing=missing_paperwork(to_domain(row)),
-            capacity=Capacity(protected_hours(row), booked, count)))
+    summaries = _summarise(latest, list(latest))
     summaries.sort(key=lambda s: (s.coach.name.lower(), s.coach.id))
     return summaries
 
@@ -437,16 +426,21 @@ def list_coaches_page(actor: Any, *, page: int, per_page: int, q: str = ""
             sa.select(Candidate).options(joinedload(Candidate.person), joinedload(Candidate.sprint))
             .where(appointed_clause(), Candidate.person_id.in_(ids)).order_by(Candidate.id.desc())):
         latest.setdefault(candidate.person_id, candidate)
+    return _summarise(latest, ids), total
+
+
+def _summarise(latest: dict[int, Candidate], ids: list[int]) -> list[CoachSummary]:
+    """The summaries of the coaches `ids` (in that order), each with their latest appointment
+    in `latest`: their paperwork and bookings in two queries, whatever the number."""
     rows = {row.coach_person_id: row for row in db.session.scalars(
-        sa.select(CoachPaperwork).where(CoachPaperwork.coach_person_id.in_(ids)))}
+        sa.select(CoachPaperwork).where(CoachPaperwork.coach_person_id.in_(ids)))} if ids else {}
     bookings = bookings_of(ids)
     summaries = []
     for person_id in ids:
-        candidate = latest[person_id]
         row = rows.get(person_id)
         count, booked = bookings.get(person_id, (0, 0.0))
         summaries.append(CoachSummary(
-            coach=candidate.person, appointment=candidate, paperwork=row,
+            coach=latest[person_id].person, appointment=latest[person_id], paperwork=row,
             missing=missing_paperwork(to_domain(row)),
             capacity=Capacity(protected_hours(row), booked, count)))
-    return summaries, total
+    return summaries

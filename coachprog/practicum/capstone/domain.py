@@ -20,7 +20,8 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from enum import StrEnum
+
+from coachprog.glossary import LabelledEnum, labels
 
 MARKDOWN = "markdown"
 PDF = "pdf"
@@ -162,21 +163,18 @@ def format_of(filename: str) -> str | None:
 # --- versions ----------------------------------------------------------------------------------
 
 
-class BriefState(StrEnum):
-    WAITING_RATER = "waiting_rater"  # open, no rater assigned yet (program staff assign one)
-    SCORING = "scoring"  # open with its rater(s)
-    MODERATION = "moderation"  # raters disagreed; a master coach settles
-    PASSED = "passed"
-    FAILED = "failed"
+class BriefState(LabelledEnum):
+    # open, no rater assigned yet (program staff assign one)
+    WAITING_RATER = "waiting_rater", "Waiting for a rater"
+    # open with its rater(s)
+    SCORING = "scoring", "Being scored"
+    # raters disagreed; a master coach settles
+    MODERATION = "moderation", "In moderation"
+    PASSED = "passed", "Passed"
+    FAILED = "failed", "Not passed: revise and resubmit"
 
 
-STATE_LABELS = {
-    BriefState.WAITING_RATER: "Waiting for a rater",
-    BriefState.SCORING: "Being scored",
-    BriefState.MODERATION: "In moderation",
-    BriefState.PASSED: "Passed",
-    BriefState.FAILED: "Not passed: revise and resubmit",
-}
+STATE_LABELS = labels(BriefState)
 
 
 def brief_state(assessment_status: str, *, passed: bool, raters: int) -> BriefState:

@@ -8,7 +8,6 @@ from typing import Any
 from flask import (
     Blueprint,
     abort,
-    current_app,
     render_template,
     request,
     url_for,
@@ -35,13 +34,12 @@ from coachprog.web import (
     authorize,
     carry_out,
     no_store,
-    page_arg,
+    page_window,
     rerender_status,
     search_arg,
 )
 
-bp = Blueprint("supervision", __name__, url_prefix="/supervision")
-no_store(bp)  # session content, evidence or assessments: never cached
+bp = no_store(Blueprint("supervision", __name__, url_prefix="/supervision"))
 
 
 @bp.app_template_filter("localtime")
@@ -105,7 +103,7 @@ def review_entry(entry_id: int) -> Any:
 @login_required
 def program() -> Any:
     authorize("can_view_practicum_program")
-    page, per_page = page_arg(), current_app.config["COACHPROG_PAGE_SIZE"]
+    page, per_page = page_window()
     q = search_arg()
     overview = program_overview(current_user, page=page, per_page=per_page, q=q)
     return render_template("supervision/program.html", overview=overview, q=q,

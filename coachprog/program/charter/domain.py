@@ -20,20 +20,19 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
-from enum import StrEnum
+
+from coachprog.glossary import LabelledEnum, labels
 
 MIN_CHANGE_REASON = 10  # characters: a reason someone can read back later
 
 
-class Phase(StrEnum):
-    PILOT = "pilot"
-    EXPANSION = "expansion"
-    ORGANISATION = "organisation"
+class Phase(LabelledEnum):
+    PILOT = "pilot", "Pilot (20–50 leaders)"
+    EXPANSION = "expansion", "Expansion (100–300 leaders)"
+    ORGANISATION = "organisation", "Organisation-wide"
 
 
-PHASE_LABELS = {Phase.PILOT: "Pilot (20–50 leaders)",
-                Phase.EXPANSION: "Expansion (100–300 leaders)",
-                Phase.ORGANISATION: "Organisation-wide"}
+PHASE_LABELS = labels(Phase)
 PHASE_SIZES: dict[Phase, tuple[int, int | None]] = {
     Phase.PILOT: (20, 50), Phase.EXPANSION: (100, 300), Phase.ORGANISATION: (1, None)}
 
@@ -43,15 +42,14 @@ RESOURCE_MODELS = {"internal": "Internal coaches",
 COACH_TIME_SHARE = (0.10, 0.20)
 
 
-class Outcome(StrEnum):
-    GO = "go"
-    ITERATE = "iterate"
-    STOP = "stop"
-    NO_DATA = "no_data"
+class Outcome(LabelledEnum):
+    GO = "go", "Go"
+    ITERATE = "iterate", "Iterate"
+    STOP = "stop", "Stop"
+    NO_DATA = "no_data", "No data yet"
 
 
-OUTCOME_LABELS = {Outcome.GO: "Go", Outcome.ITERATE: "Iterate", Outcome.STOP: "Stop",
-                  Outcome.NO_DATA: "No data yet"}
+OUTCOME_LABELS = labels(Outcome)
 
 # What a gate criterion may measure: the live figures the services compute.
 GATE_METRICS = {

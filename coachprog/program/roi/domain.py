@@ -26,7 +26,8 @@ import random
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
-from enum import StrEnum
+
+from coachprog.glossary import LabelledEnum, labels
 
 BOOTSTRAP_DRAWS = 1000
 BOOTSTRAP_SEED = 23  # fixed: the same data always gives the same range
@@ -35,17 +36,14 @@ HIGH_PERCENTILE = 95.0
 FIRST_YEAR_MONTHS = 12
 
 
-class Isolation(StrEnum):
-    COMPARISON_GROUP = "comparison_group"
-    TREND_LINE = "trend_line"
-    PARTICIPANT_ESTIMATES = "participant_estimates"
+class Isolation(LabelledEnum):
+    COMPARISON_GROUP = "comparison_group", "Matched comparison group (difference in differences)"
+    TREND_LINE = "trend_line", "Trend-line projection of the coached leaders' own baseline"
+    PARTICIPANT_ESTIMATES = ("participant_estimates",
+                             "Participants' estimates × contribution × confidence")
 
 
-ISOLATION_LABELS = {
-    Isolation.COMPARISON_GROUP: "Matched comparison group (difference in differences)",
-    Isolation.TREND_LINE: "Trend-line projection of the coached leaders' own baseline",
-    Isolation.PARTICIPANT_ESTIMATES: "Participants' estimates × contribution × confidence",
-}
+ISOLATION_LABELS = labels(Isolation)
 
 
 @dataclass(frozen=True)

@@ -22,16 +22,18 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
+from coachprog.glossary import LabelledEnum, labels
+
 MAX_SUMMARY_CHARS = 4000
 MAX_NOTE_CHARS = 4000
 # Who owns a new case when the path says so: the coach's master coach (the flag's reviewer).
 FLAG_REVIEWER = "flag_reviewer"
 
 
-class CaseStatus(StrEnum):
-    OPEN = "open"
-    IN_PROGRESS = "in_progress"
-    CLOSED = "closed"
+class CaseStatus(LabelledEnum):
+    OPEN = "open", "Open, waiting for its owner"
+    IN_PROGRESS = "in_progress", "In progress"
+    CLOSED = "closed", "Closed"
 
 
 class CaseSource(StrEnum):
@@ -39,19 +41,17 @@ class CaseSource(StrEnum):
     MANUAL = "manual"  # raised by hand by a coach or supervisor
 
 
-class Outcome(StrEnum):
-    RESOLVED = "resolved"  # the concern was handled within the program
-    REFERRED = "referred"  # passed to HR, EAP, legal or emergency services
-    NO_ACTION = "no_action"  # looked into: nothing needed doing
+class Outcome(LabelledEnum):
+    # the concern was handled within the program
+    RESOLVED = "resolved", "Resolved within the program"
+    # passed to HR, EAP, legal or emergency services
+    REFERRED = "referred", "Referred on (HR, employee assistance, legal or emergency services)"
+    # looked into: nothing needed doing
+    NO_ACTION = "no_action", "Looked into: no action needed"
 
 
-OUTCOME_LABELS = {
-    Outcome.RESOLVED: "Resolved within the program",
-    Outcome.REFERRED: "Referred on (HR, employee assistance, legal or emergency services)",
-    Outcome.NO_ACTION: "Looked into: no action needed",
-}
-STATUS_LABELS = {CaseStatus.OPEN: "Open, waiting for its owner",
-                 CaseStatus.IN_PROGRESS: "In progress", CaseStatus.CLOSED: "Closed"}
+OUTCOME_LABELS = labels(Outcome)
+STATUS_LABELS = labels(CaseStatus)
 
 
 @dataclass(frozen=True)

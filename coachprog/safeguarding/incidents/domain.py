@@ -16,32 +16,27 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from enum import StrEnum
+
+from coachprog.glossary import LabelledEnum, labels
 
 MAX_TITLE_CHARS = 200
 MAX_TEXT_CHARS = 4000
 
 
-class IncidentKind(StrEnum):
-    PRIVACY = "privacy_incident"
-    ADVERSE_EFFECT = "adverse_effect"
+class IncidentKind(LabelledEnum):
+    PRIVACY = "privacy_incident", "Privacy incident"
+    ADVERSE_EFFECT = "adverse_effect", "Adverse effect"
 
 
-class Severity(StrEnum):
-    LOW = "low"
-    MEDIUM = "medium"
-    HIGH = "high"
-    CRITICAL = "critical"
+class Severity(LabelledEnum):
+    LOW = "low", "Low: no one was harmed or exposed"
+    MEDIUM = "medium", "Medium: limited exposure or short-lived harm"
+    HIGH = "high", "High: real exposure or harm, needs action this week"
+    CRITICAL = "critical", "Critical: serious harm, or data a regulator must hear about"
 
 
-KIND_LABELS = {IncidentKind.PRIVACY: "Privacy incident",
-               IncidentKind.ADVERSE_EFFECT: "Adverse effect"}
-SEVERITY_LABELS = {
-    Severity.LOW: "Low: no one was harmed or exposed",
-    Severity.MEDIUM: "Medium: limited exposure or short-lived harm",
-    Severity.HIGH: "High: real exposure or harm, needs action this week",
-    Severity.CRITICAL: "Critical: serious harm, or data a regulator must hear about",
-}
+KIND_LABELS = labels(IncidentKind)
+SEVERITY_LABELS = labels(Severity)
 NEEDS_FOLLOW_UP_NOW = frozenset({Severity.HIGH, Severity.CRITICAL})
 
 

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from coachprog.assessments.domain import RelationshipFacts
+from coachprog.glossary import LabelledEnum, labels
 
 
 def panel_conflicts(facts: RelationshipFacts, member_name: str,
@@ -49,17 +50,13 @@ def conflict_sentence(reasons: tuple[str, ...]) -> str:
             "the candidate or read their evidence pack; L&D replaces the seat.")
 
 
-class PanelRole(StrEnum):
-    HR_LD = "hr_ld"
-    EXTERNAL_MASTER_COACH = "external_master_coach"
-    BUSINESS_SPONSOR = "business_sponsor"
+class PanelRole(LabelledEnum):
+    HR_LD = "hr_ld", "HR/L&D member"
+    EXTERNAL_MASTER_COACH = "external_master_coach", "External master coach"
+    BUSINESS_SPONSOR = "business_sponsor", "Business sponsor"
 
 
-PANEL_ROLE_LABELS: Mapping[PanelRole, str] = {
-    PanelRole.HR_LD: "HR/L&D member",
-    PanelRole.EXTERNAL_MASTER_COACH: "External master coach",
-    PanelRole.BUSINESS_SPONSOR: "Business sponsor",
-}
+PANEL_ROLE_LABELS: Mapping[PanelRole, str] = labels(PanelRole)
 
 
 class PanelVerdict(StrEnum):

@@ -5,15 +5,12 @@ candidate list and the board export. Routes: `selection/blueprint.py`.
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from typing import Any, TypeVar
 
 from flask import (
-    Response,
     current_app,
     redirect,
     render_template,
@@ -40,7 +37,7 @@ from coachprog.web import (
     Pagination,
     authorize,
     carry_out,
-    csv_cell,
+    csv_download,
     page_arg,
     rerender_status,
     search_arg,
@@ -297,12 +294,5 @@ def export_board(sprint_id: int) -> Any:
     sprint = sprint_services.get_sprint(current_user, sprint_id, "can_manage_sprints")
     rows = candidate_services.export_board(current_user, sprint)
     db.session.commit()  # the export is audited
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=candidate_services.EXPORT_COLUMNS,
-                            lineterminator="\n")
-    writer.writeheader()
-    for row in rows:
-        writer.writerow({key: csv_cell(value) for key, value in row.items()})
-    return Response(buffer.getvalue(), mimetype="text/csv", headers={
-        "Content-Disposition": f"attachment; filename=sprint-{sprint_id}-board.csv",
-        "Cache-Control": "no-store"})
+    return csv_download(rows, candidate_services.EXPORT_COLUMNS,
+                        f"sprint-{sprint_id}-board.csv")

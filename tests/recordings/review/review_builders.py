@@ -11,7 +11,14 @@ from coachprog.auth.models import User
 from coachprog.extensions import db
 from coachprog.recordings.models import Recording, SensitiveFlag, TranscriptSegment
 from coachprog.roles import Role
-from tests.recordings.recording_builders import World, session, stored_recording, world
+from tests.recordings.recording_builders import (
+    JFK,
+    World,
+    sample,
+    session,
+    stored_recording,
+    world,
+)
 
 # (start seconds, speaker, text); the first segment comes from stored_recording.
 SEGMENTS = [
@@ -21,6 +28,27 @@ SEGMENTS = [
     (65.0, "coach", "That sounds hard, Eli Coachee. What support do you have?"),
     (70.0, "speaker_2", "Background noise from the hallway."),
 ]
+
+
+# A line of a recorded session that names the coach and the coachee: what a blind rater must
+# never read.
+NAMED = "Eli, tell me what Cora Coach said last week."
+
+
+def recording_naming_them(w: World, folder: Path, *, transcribed: bool = True) -> Recording:
+    """A stored recording (the JFK sample) of a new session of `w`'s engagement; transcribed,
+    its transcript says NAMED from 5 to 9 seconds."""
+    assert w.consent is not None
+    recording = stored_recording(session(w.engagement), w.consent, folder, source=sample(JFK),
+                                 transcript=transcribed)
+    if transcribed:
+        assert recording.transcript is not None
+        db.session.add(TranscriptSegment(transcript_id=recording.transcript.id, position=1,
+                                         start_seconds=5.0, end_seconds=9.0, text=NAMED,
+                                         speaker="coach"))
+        db.session.flush()
+        db.session.refresh(recording.transcript)
+    return recording
 
 
 @dataclass

@@ -19,36 +19,27 @@ from coachprog.authority import can
 from coachprog.errors import DomainError
 from coachprog.extensions import db
 from coachprog.governance.models import AuditEntry
-from coachprog.recordings.models import Recording, TranscriptSegment
+from coachprog.recordings.models import Recording
 from coachprog.recordings.review import citations
 from coachprog.roles import Role
 from tests.assessments.builders import HIGH, LOW, assessment, calibrate, rater
 from tests.conftest import Auth
 from tests.factories import PersonFactory, UserFactory
 from tests.recordings.recording_builders import (
-    JFK,
     World,
-    sample,
-    session,
-    stored_recording,
     supervisor_of,
     world,
 )
-from tests.recordings.review.review_builders import master_supervisor
-
-NAMED = "Eli, tell me what Cora Coach said last week."
+from tests.recordings.review.review_builders import (
+    NAMED,
+    master_supervisor,
+    recording_naming_them,
+)
 
 
 def _blind_scene(folder: Path, *, blind: bool = True) -> tuple[World, Recording, Assessment]:
     w = world()
-    assert w.consent is not None
-    recording = stored_recording(session(w.engagement), w.consent, folder, source=sample(JFK))
-    assert recording.transcript is not None
-    db.session.add(TranscriptSegment(transcript_id=recording.transcript.id, position=1,
-                                     start_seconds=5.0, end_seconds=9.0, text=NAMED,
-                                     speaker="coach"))
-    db.session.flush()
-    db.session.refresh(recording.transcript)
+    recording = recording_naming_them(w, folder)
     row = assessment(blind=blind)
     row.evidence.recording_id = recording.id
     db.session.flush()

@@ -17,22 +17,18 @@ from coachprog.assessments.models import Assessment
 from coachprog.auth.models import User
 from coachprog.authority import SystemActor
 from coachprog.extensions import db
-from coachprog.recordings.models import Recording, TranscriptSegment
+from coachprog.recordings.models import Recording
 from coachprog.recordings.review import citations
 from coachprog.roles import Role
 from tests.assessments.builders import rater, rubric_version, subject_person
 from tests.conftest import Auth
 from tests.recordings.recording_builders import (
-    JFK,
     World,
-    sample,
-    session,
-    stored_recording,
     supervisor_of,
     world,
 )
+from tests.recordings.review.review_builders import NAMED, recording_naming_them
 
-NAMED = "Eli, tell me what Cora Coach said last week."
 NOTES = b"Cora Coach's own notes on the session with Eli Coachee."
 FILE_NAME = "Cora-Coach-session-notes.txt"
 
@@ -42,18 +38,7 @@ def _scene(folder: Path, *, blind: bool = True, recorded: bool = True,
     """A session-review assessment of Cora Coach's recorded session with her notes as the
     evidence document, and a rater with no relation to her assigned."""
     w = world()
-    assert w.consent is not None
-    recording = None
-    if recorded:
-        recording = stored_recording(session(w.engagement), w.consent, folder,
-                                     source=sample(JFK), transcript=transcribed)
-        if transcribed:
-            assert recording.transcript is not None
-            db.session.add(TranscriptSegment(transcript_id=recording.transcript.id, position=1,
-                                             start_seconds=5.0, end_seconds=9.0, text=NAMED,
-                                             speaker="coach"))
-            db.session.flush()
-            db.session.refresh(recording.transcript)
+    recording = recording_naming_them(w, folder, transcribed=transcribed) if recorded else None
     version = rubric_version()
     actor = SystemActor("tests")
     item = assessment_evidence.create_evidence_item(

@@ -80,7 +80,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
 def _init_extensions(app: Flask) -> None:
     from coachprog.auth.session import SecureWhenHttpsSessionInterface
-    from coachprog.extensions import csrf, db, limiter, login_manager, migrate, talisman
+    from coachprog.extensions import csrf, db, limiter, login_manager, talisman
+    from coachprog.runtime import migrations
 
     if app.config["COACHPROG_PROXY_HOPS"]:
         hops = app.config["COACHPROG_PROXY_HOPS"]
@@ -89,7 +90,7 @@ def _init_extensions(app: Flask) -> None:
         )
     app.session_interface = SecureWhenHttpsSessionInterface()
     db.init_app(app)
-    migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True)
+    migrations.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True)
     csrf.init_app(app)
     limiter.init_app(app)
     login_manager.init_app(app)

@@ -14,6 +14,7 @@ from sqlalchemy.engine import Engine
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from coachprog.runtime.config import build_config
+from coachprog.runtime.routing import LazyBuilderRule
 from coachprog.validation import BoundedIntConverter
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -39,6 +40,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     # Ids in URLs fit the databases' 64-bit integers; a longer number is simply not found
     # (404) instead of overflowing the driver.
     app.url_map.converters["int"] = BoundedIntConverter
+    app.url_rule_class = LazyBuilderRule  # URL builders compiled by their first url_for
     app.config.update(build_config(instance_path))
     app.config.update(
         {

@@ -17,8 +17,10 @@ from typing import Any
 import pytest
 import yaml
 from flask import Flask
+from werkzeug.routing import Rule
 
 from coachprog import create_app
+from coachprog.runtime.routing import LazyBuilderRule
 from coachprog.validation import UniqueKeyLoader, read_yaml
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -112,6 +114,18 @@ def test_the_migrate_extension_is_flask_migrates_when_first_read(app: Flask) -> 
     assert fresh.extensions["migrate"].directory == str(ROOT / "migrations")
     assert type(fresh.extensions["migrate"]).__module__ == "flask_migrate"
     assert fresh.extensions["migrate"].configure_args["render_as_batch"] is True
+
+
+def test_url_builders_compiled_on_first_use_build_what_werkzeugs_build(app: Flask) -> None:
+    rules = [rule for rule in app.url_map.iter_rules() if isinstance(rule, LazyBuilderRule)]
+    assert len(rules) > 200
+    for rule in rules:
+        values = dict.fromkeys(rule.arguments, "7")
+        for append_unknown, extra in ((False, {}), (True, {"q": "a b", "page": "2"})):
+            eager = Rule._compile_builder(rule, append_unknown).__get__(rule, None)
+            expected = eager(**values, **extra)
+            assert rule.build({**values, **extra}, append_unknown) == expected, rule
+            assert rule.build({**values, **extra}, append_unknown) == expected, rule  # compiled
 
 
 @pytest.mark.parametrize("text", [

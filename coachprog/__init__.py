@@ -14,6 +14,7 @@ from sqlalchemy.engine import Engine
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from coachprog.runtime.config import build_config
+from coachprog.runtime.routing import LazyBuilderRule
 from coachprog.validation import BoundedIntConverter
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -39,6 +40,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     # Ids in URLs fit the databases' 64-bit integers; a longer number is simply not found
     # (404) instead of overflowing the driver.
     app.url_map.converters["int"] = BoundedIntConverter
+    app.url_rule_class = LazyBuilderRule  # URL builders compiled by their first url_for
     app.config.update(build_config(instance_path))
     app.config.update(
         {
@@ -80,7 +82,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
 def _init_extensions(app: Flask) -> None:
     from coachprog.auth.session import SecureWhenHttpsSessionInterface
-    from coachprog.extensions import csrf, db, limiter, login_manager, migrate, talisman
+    from coachprog.extensions import csrf, db, limiter, login_manager, talisman
+    from coachprog.runtime import migrations
 
     if app.config["COACHPROG_PROXY_HOPS"]:
         hops = app.config["COACHPROG_PROXY_HOPS"]
@@ -89,7 +92,7 @@ def _init_extensions(app: Flask) -> None:
         )
     app.session_interface = SecureWhenHttpsSessionInterface()
     db.init_app(app)
-    migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True)
+    migrations.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True)
     csrf.init_app(app)
     limiter.init_app(app)
     login_manager.init_app(app)

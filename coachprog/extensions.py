@@ -1,11 +1,10 @@
-"""Extensions created unbound; `create_app` binds them."""
+"""Extensions created unbound; `create_app` binds them (Flask-Migrate: `runtime.migrations`)."""
 
 from __future__ import annotations
 
 from flask import request
 from flask_limiter import Limiter
 from flask_login import LoginManager
-from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_talisman import Talisman
 from flask_wtf.csrf import CSRFProtect
@@ -18,7 +17,6 @@ def _client_ip() -> str:
 
 
 db = SQLAlchemy(model_class=Base)
-migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()
 limiter = Limiter(key_func=_client_ip, default_limits=[])

@@ -171,11 +171,39 @@ UniqueKeyLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG,
                                 _construct_mapping)
 
 
+_LIBYAML_TWINS: dict[type[Any], type[Any]] = {}
+
+
+def _on_libyaml(loader: type[yaml.SafeLoader]) -> type[Any]:
+    """`loader` with libyaml's C parser in place of PyYAML's own: its constructors and
+    settings (everything its classes below SafeLoader define) on CSafeLoader."""
+    if loader in _LIBYAML_TWINS:
+        return _LIBYAML_TWINS[loader]
+    below = loader.__mro__[:loader.__mro__.index(yaml.SafeLoader)]
+    settings: dict[str, Any] = {}
+    for cls in reversed(below):
+        settings.update({k: v for k, v in vars(cls).items() if not k.startswith("__")})
+    twin = _LIBYAML_TWINS[loader] = type(f"C{loader.__name__}", (yaml.CSafeLoader,), settings)
+    return twin
+
+
+def read_yaml(text: str | bytes, loader: type[yaml.SafeLoader] = yaml.SafeLoader) -> Any:
+    """`yaml.load(text, Loader=loader)`, parsed by libyaml when PyYAML was built with it:
+    15-30x faster, and app start reads every rubric and policy file (issue 22). A document
+    libyaml refuses is read again by PyYAML's parser, so a refusal is worded as before."""
+    if yaml.__with_libyaml__:
+        try:
+            return yaml.load(text, Loader=_on_libyaml(loader))  # noqa: S506 - a SafeLoader
+        except yaml.YAMLError:
+            pass
+    return yaml.load(text, Loader=loader)  # noqa: S506 - a SafeLoader subclass
+
+
 def load_yaml(text: str, invalid: type[FileInvalid],
               loader: type[UniqueKeyLoader] = UniqueKeyLoader) -> Any:
     """One YAML document, or `invalid` naming the line of the syntax error."""
     try:
-        return yaml.load(text, Loader=loader)  # noqa: S506 - a SafeLoader subclass
+        return read_yaml(text, loader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}" if mark is not None else ""

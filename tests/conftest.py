@@ -92,6 +92,9 @@ def app(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator
     if redis_url:
         # A real worker thread consumes the Redis queue, as `flask worker` would.
         app.extensions["coachprog.queue"].start_in_process_consumer()
+    # Huey is built on the queue's first use (issue 22); built now, as `flask serve` does at
+    # start, so that a test timing a request does not time the queue's construction.
+    app.extensions["coachprog.queue"].huey  # noqa: B018
     yield app
     with app.app_context():
         if redis_url:

@@ -214,7 +214,9 @@ def get_sprint(sprint_id: int) -> Any:
     return _sprint_out(sprint_services.load_board(actor, sprint_id), actor)
 
 
-_CANDIDATE_LOADS = (joinedload(Candidate.sprint), *sprint_services.CANDIDATE_EVIDENCE)
+def _candidate_loads() -> tuple[Any, ...]:
+    # Built per listing, not at import: loader options configure every mapper (issue 22).
+    return (joinedload(Candidate.sprint), *sprint_services.candidate_evidence())
 
 
 @operation("GET", "/candidates", query=CandidateQueryIn, out=CandidatePage,
@@ -229,7 +231,7 @@ def list_candidates(query: dict[str, Any]) -> Any:
     if query["stage"]:
         select = select.where(Candidate.stage == query["stage"])
     return paginated(query, select, lambda c: _candidate_out(c, actor),
-                     order_by=[Candidate.id], options=_CANDIDATE_LOADS)
+                     order_by=[Candidate.id], options=_candidate_loads())
 
 
 @operation("POST", "/candidates", body=CandidateIn, out=CandidateDetailOut, status=201,

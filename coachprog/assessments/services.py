@@ -7,6 +7,7 @@ too (coaching content). Services flush; the caller commits.
 
 from __future__ import annotations
 
+import functools
 import secrets
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -96,12 +97,15 @@ def get_assessment(actor: Any, assessment_id: int) -> Assessment:
 
 
 # What every listing reads per row (titles, blind rules, raters): loaded up front so a page
-# costs the same few queries whatever its length.
-_LISTING_LOADS = (
-    selectinload(Assessment.assignments).joinedload(RaterAssignment.rater),
-    joinedload(Assessment.evidence).joinedload(EvidenceItem.subject),
-    joinedload(Assessment.rubric_version),
-)
+# costs the same few queries whatever its length. Built on first use, not at import: a loader
+# option configures every mapper, which app start need not pay for (issue 22).
+@functools.cache
+def _listing_loads() -> tuple[Any, ...]:
+    return (
+        selectinload(Assessment.assignments).joinedload(RaterAssignment.rater),
+        joinedload(Assessment.evidence).joinedload(EvidenceItem.subject),
+        joinedload(Assessment.rubric_version),
+    )
 
 
 @dataclass(frozen=True)
@@ -122,7 +126,7 @@ def list_assessments(actor: Any, params: AssessmentQuery) -> tuple[Sequence[Asse
         query = query.where(Assessment.status == params.status)
     total = db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery())) or 0
     rows = db.session.scalars(
-        query.options(*_LISTING_LOADS)
+        query.options(*_listing_loads())
         .order_by(Assessment.created_at.desc(), Assessment.id.desc())
         .limit(params.per_page).offset((params.page - 1) * params.per_page)
     ).all()

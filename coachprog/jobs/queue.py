@@ -24,12 +24,10 @@ import threading
 import traceback
 from collections.abc import Callable
 from datetime import timedelta
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 from flask import Flask, current_app
-from huey import Huey, MemoryHuey, RedisHuey, SqliteHuey, crontab
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
@@ -37,7 +35,15 @@ from coachprog.db import utcnow
 from coachprog.extensions import db
 from coachprog.governance.services import Origin, set_origin
 from coachprog.jobs import schedule
+from coachprog.jobs.backends import huey_factory
 from coachprog.jobs.models import Job
+from coachprog.runtime.lazy import lazy_module
+
+if TYPE_CHECKING:
+    import huey as huey_lib
+    from huey import Huey
+else:
+    huey_lib = lazy_module("huey")
 
 log = logging.getLogger(__name__)
 
@@ -216,41 +222,44 @@ def _current_queue() -> JobQueue:
 
 
 class JobQueue:
-    """The app's huey instance with the one task that runs job rows."""
+    """The app's huey instance with the one task that runs job rows, built on first use (the
+    first job enqueued, a worker's start), not at app start (jobs.backends says why)."""
 
     def __init__(self, app: Flask) -> None:
         self.app = app
-        self.huey = self._build_huey(app)
-        self._run_task = self.huey.task(name="coachprog.run_job")(self._run_job)
-        self.huey.periodic_task(crontab(minute="*"), name="coachprog.sweep_stale_jobs")(
-            self._sweep
-        )
-        for name, periodic in schedule.registered().items():
-            self.huey.periodic_task(crontab(minute=periodic.minute, hour=periodic.hour),
-                                    name=name)(self._in_app_context(periodic.run))
+        self._new_huey = huey_factory(app)
+        # The schedule as create_app leaves it (every domain's jobs module is imported).
+        self._periodic = schedule.registered()
+        self._built: tuple[Huey, Callable[[int], object]] | None = None
+        self._build_lock = threading.Lock()
         self._consumer_thread: threading.Thread | None = None
         self._consumer: Any = None
         self._heartbeat: threading.Thread | None = None
         self._stopping = threading.Event()
 
-    @staticmethod
-    def _build_huey(app: Flask) -> Huey:
-        mode = app.config["COACHPROG_QUEUE"]
-        if mode == "immediate":
-            return MemoryHuey("coachprog", immediate=True)
-        if mode == "redis":
-            url = app.config.get("COACHPROG_REDIS_URL")
-            if not url:
-                raise RuntimeError("COACHPROG_QUEUE=redis needs COACHPROG_REDIS_URL")
-            return RedisHuey("coachprog", url=url)
-        if mode == "sqlite":
-            path = Path(app.instance_path) / "queue.db"
-            path.parent.mkdir(parents=True, exist_ok=True)
-            return SqliteHuey("coachprog", filename=str(path))
-        raise RuntimeError(f"unknown COACHPROG_QUEUE {mode!r}: use sqlite, redis or immediate")
+    @property
+    def huey(self) -> Huey:
+        return self._huey_and_task()[0]
+
+    def _huey_and_task(self) -> tuple[Huey, Callable[[int], object]]:
+        with self._build_lock:  # two threads' first jobs build it once
+            if self._built is None:
+                self._built = self._build()
+        return self._built
+
+    def _build(self) -> tuple[Huey, Callable[[int], object]]:
+        huey = self._new_huey()
+        run_task = huey.task(name="coachprog.run_job")(self._run_job)
+        huey.periodic_task(huey_lib.crontab(minute="*"), name="coachprog.sweep_stale_jobs")(
+            self._sweep
+        )
+        for name, periodic in self._periodic.items():
+            huey.periodic_task(huey_lib.crontab(minute=periodic.minute, hour=periodic.hour),
+                               name=name)(self._in_app_context(periodic.run))
+        return huey, run_task
 
     def enqueue_job(self, job_id: int) -> None:
-        self._run_task(job_id)
+        self._huey_and_task()[1](job_id)
 
     def _run_job(self, job_id: int) -> None:
         # A fresh app context gives the job its own database session, even in immediate mode;

@@ -21,9 +21,8 @@ Policy (issue 8, house style §8 "locked-down PDFs"):
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import segno
 import sqlalchemy as sa
 from markupsafe import Markup
 
@@ -35,6 +34,12 @@ from coachprog.errors import DomainError
 from coachprog.extensions import db
 from coachprog.jobs.models import Job
 from coachprog.jobs.queue import create_job
+from coachprog.runtime.lazy import lazy_module
+
+if TYPE_CHECKING:
+    import segno
+else:
+    segno = lazy_module("segno")  # only certificates need it, not app start (issue 22)
 
 CERTIFICATE_TEMPLATE = "pdf/certificate.html"
 ISSUER_NAME = "Internal Coaching Program"

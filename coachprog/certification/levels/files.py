@@ -20,7 +20,7 @@ import yaml
 from pydantic import Field, ValidationError, model_validator
 
 from coachprog.certification import domain
-from coachprog.validation import FileInvalid, model_problems
+from coachprog.validation import FileInvalid, model_problems, read_yaml
 from coachprog.validation import StrictModel as _Strict
 
 SLUG = r"^[a-z0-9][a-z0-9_]*$"
@@ -155,7 +155,7 @@ def load_levels_file(path: Path, *, known_evidence: Collection[str],
     if len(data) > MAX_FILE_BYTES:
         raise LevelsInvalid([("", f"the file is larger than {MAX_FILE_BYTES // 1024} KB")])
     try:
-        document = yaml.safe_load(data.decode("utf-8-sig"))
+        document = read_yaml(data.decode("utf-8-sig"))
     except (UnicodeDecodeError, yaml.YAMLError) as exc:
         raise LevelsInvalid([("", f"not a YAML document: {exc}")]) from None
     return parse_levels(document, known_evidence=known_evidence,

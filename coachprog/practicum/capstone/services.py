@@ -14,15 +14,15 @@ Rules: coachprog.practicum.capstone.domain. Who may do what: capstone_permission
 
 from __future__ import annotations
 
+import functools
 import secrets
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import nh3
 import sqlalchemy as sa
 from flask import url_for
-from markdown_it import MarkdownIt
 from markupsafe import Markup
 
 from coachprog.assessments import domain as assessment_rules
@@ -44,15 +44,25 @@ from coachprog.practicum.capstone.models import CapstoneBrief
 from coachprog.practicum.ledger.services import get_enrolment
 from coachprog.roles import Role
 from coachprog.rubrics.models import RubricVersion
+from coachprog.runtime.lazy import lazy_module
 from coachprog.storage import Storage
 
+if TYPE_CHECKING:
+    import markdown_it
+else:
+    markdown_it = lazy_module("markdown_it")  # only Markdown briefs need it, not app start
+
 CAPSTONE_PURPOSE = "capstone"
-_markdown = MarkdownIt("commonmark", {"html": False, "linkify": False}).enable("table")
+
+
+@functools.cache
+def _markdown() -> markdown_it.MarkdownIt:
+    return markdown_it.MarkdownIt("commonmark", {"html": False, "linkify": False}).enable("table")
 
 
 def render_markdown(text: str) -> Markup:
     """Markdown to HTML, sanitised with nh3 (raw HTML is off in the parser as well)."""
-    html = _markdown.render(text or "")
+    html = _markdown().render(text or "")
     return Markup(nh3.clean(html, link_rel="noopener noreferrer nofollow"))  # noqa: S704
 
 

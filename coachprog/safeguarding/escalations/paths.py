@@ -23,7 +23,7 @@ from coachprog.safeguarding.escalations.domain import (
     PathBook,
     StepSpec,
 )
-from coachprog.validation import FileInvalid, model_problems
+from coachprog.validation import FileInvalid, model_problems, read_yaml
 from coachprog.validation import StrictModel as _Strict
 
 DEFAULT_FILE = Path(__file__).resolve().parents[3] / "policy" / "escalation_paths.yaml"
@@ -105,7 +105,7 @@ def load_paths(path: Path) -> PathBook:
     if len(raw) > MAX_FILE_BYTES:
         raise PathsInvalid([("", f"the file is over {MAX_FILE_BYTES} bytes")])
     try:
-        data = yaml.safe_load(raw)
+        data = read_yaml(raw)
     except yaml.YAMLError as error:
         raise PathsInvalid([("", f"not valid YAML: {error}")]) from None
     return parse_paths(data)

@@ -45,8 +45,8 @@ from coachprog.selection.panel import domain as panel_domain
 from coachprog.selection.panel.domain import PanelRole
 from coachprog.selection.practice.services import hours_summary
 from coachprog.selection.sprints.services import (
-    CANDIDATE_EVIDENCE,
     appointed_now,
+    candidate_evidence,
     every_candidate_by_stage,
     refuse,
     require_open_sprint,
@@ -366,7 +366,7 @@ def load_candidate(actor: Any, candidate_id: int, rule: str = "can_view_candidat
         sa.select(Candidate).where(Candidate.id == candidate_id).options(
             joinedload(Candidate.sprint).selectinload(Sprint.panel)
             .joinedload(SprintPanelMember.user),
-            *CANDIDATE_EVIDENCE, selectinload(Candidate.events),
+            *candidate_evidence(), selectinload(Candidate.events),
         ))
     if candidate is None:
         raise NotFound("candidate")

@@ -6,6 +6,7 @@ Services flush; the caller commits. Rules are `selection/domain.py`.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -320,22 +321,25 @@ def panel_list(sprint: Sprint) -> list[Candidate]:
 
 # What a candidate's card, page or API record reads (the guards' evidence): loaded up front so
 # a board costs the same few queries whatever its size (the calibration look-up per rater
-# assignment remains).
-CANDIDATE_EVIDENCE = (
-    joinedload(Candidate.person),
-    selectinload(Candidate.assessments).joinedload(CandidateAssessment.assessment).options(
-        selectinload(Assessment.assignments).selectinload(RaterAssignment.marks),
-        joinedload(Assessment.rubric_version)),
-    selectinload(Candidate.hours),
-    selectinload(Candidate.reviews).joinedload(PracticeReview.reviewer),
-    selectinload(Candidate.panel_decisions).joinedload(PanelDecisionRecord.member),
-)
+# assignment remains). Built on first use, not at import: a loader option configures every
+# mapper, which app start need not pay for (issue 22).
+@functools.cache
+def candidate_evidence() -> tuple[Any, ...]:
+    return (
+        joinedload(Candidate.person),
+        selectinload(Candidate.assessments).joinedload(CandidateAssessment.assessment).options(
+            selectinload(Assessment.assignments).selectinload(RaterAssignment.marks),
+            joinedload(Assessment.rubric_version)),
+        selectinload(Candidate.hours),
+        selectinload(Candidate.reviews).joinedload(PracticeReview.reviewer),
+        selectinload(Candidate.panel_decisions).joinedload(PanelDecisionRecord.member),
+    )
 
 
 def _with_evidence(query: sa.Select[Any]) -> list[Candidate]:
     """The candidates of `query` with everything their cards read, in a fixed number of
     queries."""
-    candidates = list(db.session.scalars(query.options(*CANDIDATE_EVIDENCE)).unique())
+    candidates = list(db.session.scalars(query.options(*candidate_evidence())).unique())
     # Each card's stage evidence asks whether its raters were calibrated: one query for all.
     linked = [link.assessment for c in candidates for link in c.assessments]
     prefetch_calibrations({a.rater_id for x in linked for a in x.assignments},

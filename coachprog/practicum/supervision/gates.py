@@ -169,11 +169,14 @@ def _gate_facts(hours: HourFacts, reviews: list[Assessment], independent: set[in
         review_detail=review_detail, capstone_detail=capstone_detail)
 
 
-def gate_facts_many(enrolments: list[PracticumEnrolment],
-                     supervisors_of: dict[int, set[int]]) -> dict[int, rules.GateFacts]:
-    """`gate_facts` of a page of enrolled trainees in a fixed number of queries."""
+def gate_facts_many(enrolments: list[PracticumEnrolment], supervisors_of: dict[int, set[int]],
+                    sums: dict[int, tuple[ledger_rules.Totals, int]] | None = None,
+                    ) -> dict[int, rules.GateFacts]:
+    """`gate_facts` of a page of enrolled trainees in a fixed number of queries; `sums`: their
+    `ledger.totals_by_person` when the caller has it already."""
     ids = [e.person_id for e in enrolments]
-    sums = ledger.totals_by_person(ids)
+    if sums is None:
+        sums = ledger.totals_by_person(ids)
     reviews: dict[int, list[Assessment]] = {i: [] for i in ids}
     for review in scored_reviews(set(ids)):
         reviews[review.evidence.subject_person_id or 0].append(review)

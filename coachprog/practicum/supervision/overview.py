@@ -107,8 +107,8 @@ def program_overview(actor: Any, *, now: datetime | None = None, page: int = 1,
         latest[(decision.trainee_person_id, decision.gate)] = decision
     users = {u.id: u for u in db.session.scalars(sa.select(User).where(
         User.id.in_({uid for ids in supervisors_of.values() for uid in ids})))}
-    facts_of = gate_facts_many(enrolments, supervisors_of)
     sums = ledger.totals_by_person(page_ids)
+    facts_of = gate_facts_many(enrolments, supervisors_of, sums)
     prefetch_supervisors(page_ids)  # the template's ledger links ask per row
     rows = []
     today = now.date()
@@ -126,9 +126,13 @@ def program_overview(actor: Any, *, now: datetime | None = None, page: int = 1,
             sorted((users[u] for u in supervisors_of.get(pid, set()) if u in users),
                    key=lambda u: u.display_name.lower()),
             gates, late_feedback.get(pid, 0), late_meetings.get(pid, 0), waiting.get(pid, 0)))
+    coaches_of: dict[int, list[int]] = {}  # supervisor -> trainees, built in one pass
+    for pid, ids in supervisors_of.items():
+        for uid in ids:
+            coaches_of.setdefault(uid, []).append(pid)
     loads = []
     for uid, user in users.items():
-        mine = [pid for pid, ids in supervisors_of.items() if uid in ids]
+        mine = coaches_of.get(uid, [])
         loads.append(SupervisorLoad(
             user, len(mine), sum(late_feedback.get(p, 0) for p in mine),
             sum(late_meetings.get(p, 0) for p in mine), sum(waiting.get(p, 0) for p in mine)))

@@ -83,13 +83,20 @@ def relationship_facts_many(raters: Sequence[User], subject_person_ids: Iterable
     subjects = set(subject_person_ids)
     coachees = coachees_of_many(r.person_id for r in raters if r.person_id is not None)
     managers = get_manager_links({r.person_id for r in raters} | subjects)
+    # Each person's chain once, not once per pair (raters × subjects on a sprint board).
+    chains: dict[int | None, tuple[int, ...]] = {}
+
+    def chain(person_id: int | None) -> tuple[int, ...]:
+        if person_id not in chains:
+            chains[person_id] = domain.manager_chain(person_id, managers)
+        return chains[person_id]
 
     def facts(rater: User, subject_person_id: int) -> domain.RelationshipFacts:
         return domain.RelationshipFacts(
             rater_person_id=rater.person_id,
             subject_person_id=subject_person_id,
-            rater_manager_chain=domain.manager_chain(rater.person_id, managers),
-            subject_manager_chain=domain.manager_chain(subject_person_id, managers),
+            rater_manager_chain=chain(rater.person_id),
+            subject_manager_chain=chain(subject_person_id),
             rater_coachee_ids=coachees.get(rater.person_id, frozenset())
             if rater.person_id is not None else frozenset(),
             rater_name=rater.display_name,

@@ -8,6 +8,7 @@ is withheld the same way (a one-group table)."""
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
@@ -164,15 +165,31 @@ def _gates(charter: ProgramCharter, figures: Mapping[str, float | None]) -> list
     return gates
 
 
-def build_report(actor: Any, *, series: metrics.Series | None = None) -> dict[str, Any]:
-    """Everything the dashboard shows, as plain data (the CLI prints it as JSON). `series`:
-    the charter KPI's series when the caller has already loaded it."""
+@dataclass(frozen=True)
+class KpiData:
+    """The charter and its KPI's series (every leader's observations), read once for a page
+    that shows several views of them (report, breakdowns, charts)."""
+
+    charter: ProgramCharter
+    series: metrics.Series
+
+
+def load_kpi() -> KpiData | None:
+    """The charter with its KPI's series; None before a charter is written."""
+    charter = charters.get_charter()
+    return None if charter is None else KpiData(charter, metrics.load_series(charter.kpi_name))
+
+
+def build_report(actor: Any, *, kpi: KpiData | None = None,
+                 days: metrics.SessionDays | None = None) -> dict[str, Any]:
+    """Everything the dashboard shows, as plain data (the CLI prints it as JSON). `kpi`: the
+    charter and its series, `days`: the sessions per day, when the caller has read them."""
     require(actor, "can_view_program_outcomes")
     today = charters.today()
-    tier1 = metrics.tier1(today)
+    tier1 = metrics.tier1(today, days=days)
     tier2 = metrics.tier2_means()
-    charter = charters.get_charter()
-    if charter is None:
+    kpi = kpi or load_kpi()
+    if kpi is None:
         empty: dict[str, Any] = {
             "charter": None, "gates": [], "roi": None,
             "tiers": {"1": tier1, "2": tier2, "3": None},
@@ -180,8 +197,7 @@ def build_report(actor: Any, *, series: metrics.Series | None = None) -> dict[st
                                          admin_hours=0.0, cost=0.0,
                                          since=today - timedelta(365), until=today)}
         return {**empty, "levels": levels.chain(empty)}
-    if series is None:
-        series = metrics.load_series(charter.kpi_name)
+    charter, series = kpi.charter, kpi.series
     cost = charters.cost_model(charter).fully_loaded()
     report: dict[str, Any] = {
         "charter": _charter_dict(charter),
@@ -215,17 +231,17 @@ def dashboard(actor: Any) -> dict[str, Any]:
     """The report, its breakdowns by group and the charts' geometry. The KPI series (every
     leader's observations) is read once for all of them."""
     require(actor, "can_view_program_outcomes")
-    stored = charters.get_charter()
-    series = metrics.load_series(stored.kpi_name) if stored is not None else None
-    report = build_report(actor, series=series)
+    kpi = load_kpi()
+    days = metrics.session_days()
+    report = build_report(actor, kpi=kpi, days=days)
     today = charters.today()
     since = today - timedelta(days=540)
     kpi_chart = None
     charter = report["charter"]
-    if series is not None:
+    if kpi is not None:
         kpi_chart = charts.trend_chart(
-            {"Coached leaders": _monthly_kpi(series.coached),
-             "Comparison group": _monthly_kpi(series.comparison)},
+            {"Coached leaders": _monthly_kpi(kpi.series.coached),
+             "Comparison group": _monthly_kpi(kpi.series.comparison)},
             {"Coached leaders": "series-a", "Comparison group": "series-b"})
     engagements = report["tiers"]["1"]["engagements"]
     funnel = [("Cohort offered", float(charter["cohort_size"]) if charter else 0.0),
@@ -235,10 +251,10 @@ def dashboard(actor: Any) -> dict[str, Any]:
               ("Engagements completed", float(engagements["completed"]))]
     return {
         "report": report,
-        "groups": all_group_metrics(actor, series=series),
+        "groups": all_group_metrics(actor, kpi=kpi),
         "kpi_chart": kpi_chart,
         "sessions_chart": charts.trend_chart(
-            {"Sessions": metrics.monthly_series("sessions", since)}, zero=True),
+            {"Sessions": metrics.monthly_series("sessions", since, days=days)}, zero=True),
         "fidelity_chart": charts.trend_chart(
             {"Question share": [(m, 100 * v) for m, v
                                 in metrics.monthly_series("fidelity", since)]}, zero=True),
@@ -248,18 +264,17 @@ def dashboard(actor: Any) -> dict[str, Any]:
     }
 
 
-def group_metrics(actor: Any, group_by: str, *,
-                  series: metrics.Series | None = None) -> dict[str, Any]:
+def group_metrics(actor: Any, group_by: str, *, kpi: KpiData | None = None) -> dict[str, Any]:
     """Coached leaders' KPI by department, level or cohort, the API's shape; groups under 5
     withheld with complementary suppression, the total withheld where it would tell.
-    `series`: the charter KPI's series when the caller has already loaded it."""
+    `kpi`: the charter and its series when the caller has already loaded them."""
     require(actor, "can_view_program_outcomes")
     if group_by not in GROUP_BY:
         raise ValueError(group_by)
-    charter = charters.require_charter()
-    if series is None:
-        series = metrics.load_series(charter.kpi_name)
-    start = charter.pilot_start
+    if kpi is None:
+        charter = charters.require_charter()
+        kpi = KpiData(charter, metrics.load_series(charter.kpi_name))
+    series, start = kpi.series, kpi.charter.pilot_start
     pairs_by_group: dict[str, list[tuple[float, float] | None]] = {}
     for leader in series.coached:
         key = series.attributes[leader.key][group_by]
@@ -272,13 +287,10 @@ def group_metrics(actor: Any, group_by: str, *,
     return metrics_domain.suppressed_groups(figures, total)
 
 
-def all_group_metrics(actor: Any, *,
-                      series: metrics.Series | None = None) -> dict[str, dict[str, Any]]:
+def all_group_metrics(actor: Any, *, kpi: KpiData | None = None) -> dict[str, dict[str, Any]]:
     """The breakdown by every grouping the dashboard shows; none before a charter exists."""
     require(actor, "can_view_program_outcomes")
-    charter = charters.get_charter()
-    if charter is None:
+    kpi = kpi or load_kpi()
+    if kpi is None:
         return {}
-    if series is None:
-        series = metrics.load_series(charter.kpi_name)
-    return {by: group_metrics(actor, by, series=series) for by in GROUP_BY}
+    return {by: group_metrics(actor, by, kpi=kpi) for by in GROUP_BY}

@@ -49,8 +49,9 @@ def download_report() -> Any:
 @login_required
 def export_table(name: str) -> Any:
     authorize("can_view_program_outcomes")
-    tables = exports.tables(services.build_report(current_user),
-                            services.all_group_metrics(current_user))
+    kpi = services.load_kpi()
+    tables = exports.tables(services.build_report(current_user, kpi=kpi),
+                            services.all_group_metrics(current_user, kpi=kpi))
     if name not in tables:
         abort(404)
     header, rows = tables[name]

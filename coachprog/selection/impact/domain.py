@@ -58,6 +58,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from fractions import Fraction
+from functools import lru_cache
 
 from coachprog.governance.domain import withheld_labels
 
@@ -188,9 +189,12 @@ def is_below_four_fifths(ratio: Fraction) -> bool:
     return ratio < FOUR_FIFTHS
 
 
+@lru_cache(maxsize=4096)
 def fisher_p_value(passed: int, entered: int, reference_passed: int, reference_entered: int
                    ) -> float:
-    """Two-sided Fisher's exact test on [[passed, not passed] for the group, for the reference]."""
+    """Two-sided Fisher's exact test on [[passed, not passed] for the group, for the reference].
+    A pure function of four counts, so kept: a report viewed again (or another report with the
+    same counts) does not run the test again (~0.7 ms each, 50 per bias audit)."""
     # scipy.stats costs ~0.8 s to import; it loads on the first test, not at app start.
     from scipy.stats import fisher_exact
 

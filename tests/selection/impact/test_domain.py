@@ -115,6 +115,14 @@ def test_impact_ratio_is_undefined_for_a_zero_reference_rate() -> None:
 # --- Fisher's exact test -------------------------------------------------------------------------
 
 
+def test_fisher_p_value_is_kept_for_the_same_counts() -> None:
+    fisher_p_value.cache_clear()
+    first = fisher_p_value(7, 20, 15, 22)
+    assert fisher_p_value(7, 20, 15, 22) == first
+    assert fisher_p_value.cache_info().hits == 1
+    assert fisher_p_value(7, 20, 15, 23) != first  # other counts, another test
+
+
 def test_fisher_p_value_lady_tasting_tea() -> None:
     """Fisher (1935), the lady tasting tea: [[3, 1], [1, 3]], two-sided p = 34/70 = 0.4857."""
     assert fisher_p_value(3, 4, 1, 4) == pytest.approx(34 / 70)

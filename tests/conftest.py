@@ -22,12 +22,19 @@ from flask import Flask
 from flask.globals import _cv_app
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
+from hypothesis import HealthCheck, settings
 
 from coachprog import create_app
 from coachprog.extensions import db, limiter
 from coachprog.roles import Role
 
 TEST_PASSWORD = "correct horse battery staple"
+
+# Property tests check results, not speed: `make test` runs two passes side by side on two
+# cores, where an example can take longer than Hypothesis's 200 ms deadline or its health
+# check's patience through no fault of the code.
+settings.register_profile("coachprog", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("coachprog")
 
 
 @pytest.fixture(scope="session")

@@ -175,10 +175,9 @@ def resolve_attendees(tokens: list[str]) -> tuple[list[int], list[str]]:
 
 
 def record_event(actor: Any, *, kind: str, title: str, held_on: date | None,
-                 attendees: str = "", attendee_person_ids: list[int] | None = None,
-                 ) -> SupervisionEvent:
-    """Record a case clinic or calibration session: `attendees` as typed on the form
-    (e-mail addresses or employee ids), or `attendee_person_ids` directly."""
+                 attendees: str = "") -> SupervisionEvent:
+    """Record a case clinic or calibration session; `attendees` as typed on the form (e-mail
+    addresses or employee ids, `split_attendees`)."""
     require(actor, "can_manage_audits")
     errors: dict[str, list[str]] = {}
     if kind not in EVENT_KINDS:
@@ -190,25 +189,20 @@ def record_event(actor: Any, *, kind: str, title: str, held_on: date | None,
     if held_on is None:
         errors["held_on"] = ["Give the date it was held."]
     tokens = split_attendees(attendees)
-    person_ids = list(attendee_person_ids or [])
+    person_ids: list[int] = []
     if len(tokens) > MAX_ATTENDEES:
         errors["attendees"] = [f"At most {MAX_ATTENDEES} attendees per event."]
     else:
-        found, unknown = resolve_attendees(tokens)
-        person_ids.extend(found)
-        known = set(db.session.scalars(sa.select(Person.id).where(
-            Person.id.in_(person_ids)))) if person_ids else set()
+        person_ids, unknown = resolve_attendees(tokens)
         if unknown:
             shown = ", ".join(unknown[:10]) + (f" and {len(unknown) - 10} more"
                                                if len(unknown) > 10 else "")
             errors["attendees"] = [f"Not in the directory (check the address or employee "
                                    f"id): {shown}."]
-        elif set(person_ids) - known:
-            errors["attendees"] = ["Some attendees are not in the directory."]
     if errors or held_on is None:
         raise DomainError("The event was not recorded.", field_errors=errors)
     event = SupervisionEvent(kind=kind, title=title.strip(), held_on=held_on,
-                             attendee_person_ids=sorted(set(person_ids)),
+                             attendee_person_ids=sorted(person_ids),
                              recorded_by_id=getattr(actor, "id", None))
     db.session.add(event)
     db.session.flush()

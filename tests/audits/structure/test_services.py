@@ -42,11 +42,11 @@ def test_supervision_event(clock) -> None:
     w = world()
     with pytest.raises(DomainError) as info:
         structure_services.record_event(ADMIN, kind="party", title="", held_on=None,
-                              attendee_person_ids=[999999])
+                              attendees="E-NOBODY")
     assert set(info.value.field_errors) == {"kind", "title", "held_on", "attendees"}
     event = structure_services.record_event(ADMIN, kind="case_clinic", title="November clinic",
                                   held_on=date(2026, 11, 5),
-                                  attendee_person_ids=[c.id for c in w["a"][:3]])
+                                  attendees=", ".join(c.employee_id for c in w["a"][:3]))
     assert len(event.attendee_person_ids) == 3
 
 
